@@ -1,0 +1,71 @@
+"""searchkit: paragraph-level full-text search over a folder of articles, on Whoosh.
+
+>>> import searchkit
+>>> index = searchkit.Index.create("my-index")
+>>> report = index.add("seeds/")
+>>> for hit in index.search("prisoner exchange", limit=5):
+...     print(hit.rank, hit.title, hit.paragraph, hit.highlights)
+"""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"
+
+from .chunking import chunk_document
+from .errors import (
+    DocumentError,
+    EmptyQueryError,
+    FilterError,
+    IndexExistsError,
+    IndexIncompatibleError,
+    IndexLockedError,
+    IndexNotFoundError,
+    NotFoundError,
+    QueryError,
+    QuerySyntaxError,
+    SearchkitError,
+    SearchkitIndexError,
+)
+from .index import Index
+from .loaders import load_document, load_documents, register_loader
+from .models import (
+    Chunk,
+    Document,
+    DocumentInfo,
+    Hit,
+    IndexReport,
+    IndexStats,
+    Paragraph,
+    Results,
+    Skipped,
+)
+
+__all__ = [
+    "Chunk",
+    "Document",
+    "DocumentError",
+    "DocumentInfo",
+    "EmptyQueryError",
+    "FilterError",
+    "Hit",
+    "Index",
+    "IndexExistsError",
+    "IndexIncompatibleError",
+    "IndexLockedError",
+    "IndexNotFoundError",
+    "IndexReport",
+    "IndexStats",
+    "NotFoundError",
+    "Paragraph",
+    "QueryError",
+    "QuerySyntaxError",
+    "Results",
+    "SearchkitError",
+    "SearchkitIndexError",
+    "Skipped",
+    "__version__",
+    "chunk_document",
+    "load_document",
+    "load_documents",
+    "register_loader",
+]

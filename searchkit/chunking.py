@@ -1,0 +1,93 @@
+"""Documents -> paragraph chunks, with exact offsets into the decoded file text.
+
+A paragraph is one chunk.  A paragraph longer than ``max_chars`` (a 200 KB single line, a
+whole book without blank lines) is split at sentence boundaries into parts of at most
+``max_chars`` characters that share the paragraph number.  Parts are contiguous: each ends
+where the next begins, so the paragraph is exactly the concatenation of its parts.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from .models import Chunk, Document, Paragraph
+
+__all__ = ["DEFAULT_MAX_CHARS", "chunk_document", "chunk_id", "split_paragraph"]
+
+DEFAULT_MAX_CHARS = 4000
+# A sentence ends at . ! ? or their CJK forms, perhaps followed by closing quotes or
+# brackets; the next one begins after the white space that follows.
+_SENTENCE_END = re.compile(r"""[.!?\u3002\uff01\uff1f]+["'\u201d\u2019)\]]*\s+""")
+_SPACE = re.compile(r"\s+")
+
+
+def chunk_id(doc_id: str, paragraph: int, part: int = 1, parts: int = 1) -> str:
+    """``<doc_id>:<paragraph>`` for a whole paragraph, ``<doc_id>:<paragraph>.<part>`` for parts."""
+    return f"{doc_id}:{paragraph}" if parts == 1 else f"{doc_id}:{paragraph}.{part}"
+
+
+def split_paragraph(text: str, max_chars: int = DEFAULT_MAX_CHARS) -> list[tuple[int, int]]:
+    """Cut ``text`` into contiguous ``(start, end)`` spans of at most ``max_chars``.
+
+    Cuts fall after a sentence end where one exists in the window, else after white space,
+    else at ``max_chars`` exactly (a run of text with no spaces at all).
+    """
+    if max_chars < 1:
+        raise ValueError("max_chars must be positive")
+    spans: list[tuple[int, int]] = []
+    start, n = 0, len(text)
+    while n - start > max_chars:
+        limit = start + max_chars
+        cut = _last_break(_SENTENCE_END, text, start, limit)
+        if cut <= start:
+            cut = _last_break(_SPACE, text, start, limit)
+        if cut <= start:
+            cut = limit
+        spans.append((start, cut))
+        start = cut
+    spans.append((start, n))
+    return spans
+
+
+def _last_break(pattern: re.Pattern[str], text: str, start: int, limit: int) -> int:
+    # The end of the last match that ends within the window, not at its very start.
+    cut = start
+    for m in pattern.finditer(text, start + 1, limit):
+        cut = m.end()
+    return cut
+
+
+def chunk_document(doc: Document, max_chars: int = DEFAULT_MAX_CHARS) -> Iterator[Chunk]:
+    """Yield ``doc``'s chunks in reading order, numbered by ``seq`` from 1."""
+    seq = 0
+    for para in doc.paragraphs:
+        spans = (
+            split_paragraph(para.text, max_chars)
+            if len(para.text) > max_chars
+            else [(0, len(para.text))]
+        )
+        for part, (s, e) in enumerate(spans, 1):
+            seq += 1
+            yield _chunk(doc, para, part, len(spans), seq, s, e)
+
+
+def _chunk(
+    doc: Document, para: Paragraph, part: int, parts: int, seq: int, s: int, e: int
+) -> Chunk:
+    return Chunk(
+        id=chunk_id(doc.id, para.number, part, parts),
+        doc_id=doc.id,
+        paragraph=para.number,
+        part=part,
+        seq=seq,
+        text=para.text[s:e],
+        start=para.start + s,
+        end=para.start + e,
+        title=doc.title,
+        path=doc.path,
+        author=doc.author,
+        published=doc.published,
+        source_url=doc.source_url,
+        source_domain=doc.source_domain,
+    )

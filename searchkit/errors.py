@@ -1,0 +1,128 @@
+"""Every error searchkit raises on purpose, as one tree.
+
+    SearchkitError
+    ├── DocumentError            a file could not be read as a document (names the file)
+    ├── IndexError_              base for problems with the index directory
+    │   ├── IndexNotFoundError       no index at the path (says how to build one)
+    │   ├── IndexExistsError         create() over an existing index
+    │   ├── IndexIncompatibleError   written by another schema or analyzer version
+    │   └── IndexLockedError         another process holds the write lock
+    ├── QueryError               base for problems with a query
+    │   ├── EmptyQueryError          nothing to search for
+    │   └── QuerySyntaxError         the query cannot be parsed (quotes it, says where)
+    ├── FilterError              a bad filter value (a date that is not a date, a bad sort)
+    └── NotFoundError            chunk or document id not in the index
+
+Catch ``SearchkitError`` to handle anything a user can cause; catch a leaf to
+handle one case.  Each exception's message is one line meant for a person.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "DocumentError",
+    "EmptyQueryError",
+    "FilterError",
+    "IndexExistsError",
+    "IndexIncompatibleError",
+    "IndexLockedError",
+    "IndexNotFoundError",
+    "NotFoundError",
+    "QueryError",
+    "QuerySyntaxError",
+    "SearchkitError",
+    "SearchkitIndexError",
+]
+
+
+class SearchkitError(Exception):
+    """Base class of every error searchkit raises for a user's mistake or environment."""
+
+
+class DocumentError(SearchkitError):
+    """A file could not be read or parsed as a document."""
+
+    def __init__(self, path: object, reason: str) -> None:
+        self.path = str(path)
+        self.reason = reason
+        super().__init__(f"{self.path}: {reason}")
+
+
+class SearchkitIndexError(SearchkitError):
+    """Something is wrong with the index directory itself."""
+
+    def __init__(self, path: object, message: str) -> None:
+        self.path = str(path)
+        super().__init__(message)
+
+
+class IndexNotFoundError(SearchkitIndexError):
+    """There is no searchkit index at the given path."""
+
+    def __init__(self, path: object) -> None:
+        super().__init__(
+            path,
+            f"no searchkit index at {path}; build one with "
+            f"`searchkit index PATH --index {path}` or searchkit.Index.create({str(path)!r})",
+        )
+
+
+class IndexExistsError(SearchkitIndexError):
+    """``Index.create`` was asked to create an index where one already exists."""
+
+    def __init__(self, path: object) -> None:
+        super().__init__(
+            path,
+            f"an index already exists at {path}; open it with Index.open() "
+            "or pass overwrite=True to replace it",
+        )
+
+
+class IndexIncompatibleError(SearchkitIndexError):
+    """The index was written with a different schema or analyzer settings."""
+
+
+class IndexLockedError(SearchkitIndexError):
+    """Another writer holds the index's write lock."""
+
+    def __init__(self, path: object, holder: str | None, timeout: float) -> None:
+        self.holder = holder
+        who = f"by {holder}" if holder else "by another process"
+        super().__init__(
+            path,
+            f"index {path} is locked {who}; waited {timeout:g}s. "
+            "Try again when that process finishes",
+        )
+
+
+class QueryError(SearchkitError):
+    """Base class for a query that cannot be run."""
+
+    def __init__(self, query: str, message: str) -> None:
+        self.query = query
+        super().__init__(message)
+
+
+class EmptyQueryError(QueryError):
+    """The query has nothing to search for."""
+
+    def __init__(self, query: str) -> None:
+        super().__init__(query, f"empty query {query!r}: give at least one word to search for")
+
+
+class QuerySyntaxError(QueryError):
+    """The query text cannot be parsed."""
+
+    def __init__(self, query: str, reason: str, position: int | None = None) -> None:
+        self.reason = reason
+        self.position = position
+        where = f" at character {position + 1}" if position is not None else ""
+        super().__init__(query, f"cannot parse query {query!r}{where}: {reason}")
+
+
+class FilterError(SearchkitError):
+    """A search option has a value searchkit cannot use."""
+
+
+class NotFoundError(SearchkitError, LookupError):
+    """A chunk or document id that is not in the index."""

@@ -1,0 +1,632 @@
+"""The :class:`Index`: one directory that holds a Whoosh index and owns every write to it.
+
+Layout of an index directory::
+
+    my-index/
+      searchkit.json     settings: schema version, analyzer, chunk size, current data folder
+      write.lock         the writers' lock (see _lock.py); empty when no one writes
+      whoosh-<n>/        the Whoosh index itself (segments and _MAIN_<gen>.toc files)
+
+``searchkit.json`` is written last and replaced atomically, so a directory either is a
+complete index or is not one.  Every write happens under the write lock and lands in
+Whoosh commits, each atomic: a reader sees the state before or after a commit, never
+part of one.  Each document's bookkeeping lives on its first chunk, in the same commit
+as its text, so the manifest and the searchable text cannot disagree.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import shutil
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import attrs
+import whoosh.index as windex
+from whoosh.searching import Searcher
+from whoosh.writing import IndexWriter
+
+from . import __version__
+from ._lock import LOCK_NAME, WriteLock
+from .analysis import ANALYZER_ID
+from .chunking import DEFAULT_MAX_CHARS, chunk_document
+from .errors import (
+    DocumentError,
+    IndexExistsError,
+    IndexIncompatibleError,
+    IndexNotFoundError,
+    NotFoundError,
+    SearchkitIndexError,
+)
+from .loaders import iter_files, load_documents
+from .models import (
+    Chunk,
+    Document,
+    DocumentInfo,
+    IndexReport,
+    IndexStats,
+    Paragraph,
+    Results,
+    Skipped,
+)
+from .query import Operator, build_filter
+from .schema import (
+    SCHEMA_VERSION,
+    build_schema,
+    chunk_from_stored,
+    chunk_to_fields,
+    manifest_fields,
+)
+from .search import Sort, neighbours, run_search
+
+__all__ = ["DEFAULT_BATCH_SIZE", "Index", "Progress"]
+
+SETTINGS_NAME = "searchkit.json"
+_FORMAT = "searchkit-index"
+DEFAULT_BATCH_SIZE = 500
+DEFAULT_LOCK_TIMEOUT = 30.0
+_WRITER_LIMIT_MB = 256
+
+# progress(done, total, path): called once per file as an add or sync goes.
+Progress = Callable[[int, int, str], None]
+
+
+@attrs.frozen
+class _Settings:
+    data: str
+    max_chars: int = DEFAULT_MAX_CHARS
+    schema_version: int = SCHEMA_VERSION
+    analyzer: str = ANALYZER_ID
+    created: str = ""
+
+    def to_json(self) -> str:
+        return json.dumps(
+            {"format": _FORMAT, "searchkit": __version__, **attrs.asdict(self)}, indent=2
+        )
+
+
+class Index:
+    """A searchkit index on disk: add files to it, search it, read chunks back.
+
+    Open one with :meth:`create` or :meth:`open`.  An ``Index`` keeps one Whoosh searcher
+    and refreshes it when the index changes, so reusing one ``Index`` for many searches
+    is cheap.  Use it as a context manager, or call :meth:`close`, to release files.
+    """
+
+    def __init__(self, path: Path, settings: _Settings, lock_timeout: float) -> None:
+        self.path = path
+        self.lock_timeout = lock_timeout
+        self._settings = settings
+        self._settings_mtime = self._settings_file().stat().st_mtime_ns
+        self._ix = self._open_whoosh()
+        self._searcher: Searcher | None = None
+
+    # -- opening ---------------------------------------------------------------------
+
+    @classmethod
+    def create(
+        cls,
+        path: str | os.PathLike[str],
+        *,
+        overwrite: bool = False,
+        max_chars: int = DEFAULT_MAX_CHARS,
+        lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
+    ) -> Index:
+        """Create an empty index at ``path`` (a new or empty folder) and open it.
+
+        An existing index there raises :class:`IndexExistsError` unless ``overwrite``, which
+        replaces it atomically.  A folder holding other files is never touched.
+        ``max_chars`` bounds a chunk's length; longer paragraphs are split.
+        """
+        root = Path(path)
+        settings_file = root / SETTINGS_NAME
+        if settings_file.exists():
+            if not overwrite:
+                raise IndexExistsError(root)
+        elif root.exists():
+            if not root.is_dir():
+                raise SearchkitIndexError(root, f"{root} exists and is not a folder")
+            if any(
+                p.name not in (LOCK_NAME,) and not p.name.startswith("whoosh-")
+                for p in root.iterdir()
+            ):
+                raise SearchkitIndexError(
+                    root,
+                    f"{root} is a folder with other files in it, not a searchkit index; "
+                    "choose an empty or new folder",
+                )
+        if max_chars < 200:
+            raise SearchkitIndexError(root, f"max_chars must be at least 200, not {max_chars}")
+        try:
+            root.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise SearchkitIndexError(root, f"cannot create index folder {root}: {exc}") from None
+        with WriteLock(root, lock_timeout):
+            data = _new_data_dir(root)
+            windex.create_in(str(root / data), build_schema())
+            settings = _Settings(
+                data=data,
+                max_chars=max_chars,
+                created=dt.datetime.now().astimezone().isoformat(timespec="seconds"),
+            )
+            _swap_settings(root, settings)
+        return cls(root, settings, lock_timeout)
+
+    @classmethod
+    def open(
+        cls, path: str | os.PathLike[str], *, lock_timeout: float = DEFAULT_LOCK_TIMEOUT
+    ) -> Index:
+        """Open the existing index at ``path``.
+
+        Raises :class:`IndexNotFoundError` when there is none, and
+        :class:`IndexIncompatibleError` when it was written with other settings.
+        """
+        root = Path(path)
+        return cls(root, _read_settings(root), lock_timeout)
+
+    @classmethod
+    def exists(cls, path: str | os.PathLike[str]) -> bool:
+        """Whether ``path`` holds a searchkit index (of any version)."""
+        return (Path(path) / SETTINGS_NAME).is_file()
+
+    def _settings_file(self) -> Path:
+        return self.path / SETTINGS_NAME
+
+    def _open_whoosh(self) -> windex.Index:
+        try:
+            return windex.open_dir(str(self.path / self._settings.data))
+        except (windex.EmptyIndexError, OSError) as exc:
+            raise IndexIncompatibleError(
+                self.path,
+                f"index {self.path} is damaged ({exc}); rebuild it with "
+                "`searchkit index PATH --rebuild`",
+            ) from None
+
+    def close(self) -> None:
+        """Release the searcher and its open files.  The index stays usable after."""
+        if self._searcher is not None:
+            self._searcher.close()
+            self._searcher = None
+
+    def __enter__(self) -> Index:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"Index({str(self.path)!r})"
+
+    @property
+    def max_chars(self) -> int:
+        """The longest a chunk may be, in characters."""
+        return self._settings.max_chars
+
+    # -- reading ---------------------------------------------------------------------
+
+    def _reader(self) -> Searcher:
+        """The current searcher, refreshed if another writer (or a rebuild) changed the index."""
+        mtime = self._settings_file().stat().st_mtime_ns if self._settings_file().exists() else 0
+        if mtime != self._settings_mtime:
+            self.close()
+            self._settings = _read_settings(self.path)
+            self._settings_mtime = mtime
+            self._ix = self._open_whoosh()
+        if self._searcher is None:
+            self._searcher = self._ix.searcher()
+        elif not self._searcher.up_to_date():
+            self._searcher.close()
+            self._searcher = self._ix.searcher()
+        return self._searcher
+
+    def search(
+        self,
+        query: str,
+        *,
+        limit: int = 10,
+        page: int = 1,
+        author: str | Sequence[str] | None = None,
+        since: str | dt.date | None = None,
+        until: str | dt.date | None = None,
+        source: str | Sequence[str] | None = None,
+        doc_id: str | Sequence[str] | None = None,
+        sort: Sort = "relevance",
+        group: bool = False,
+        group_size: int = 3,
+        context: int = 0,
+        operator: Operator = "or",
+    ) -> Results:
+        """Search the paragraphs.  See the README's "Query syntax" for ``query``.
+
+        ``author``/``source``/``doc_id`` keep only exact matches (any of a sequence);
+        ``since``/``until`` take ``2025``, ``2025-06``, ``2025-06-14`` or a date-time and
+        include the whole period named.  ``sort`` is ``relevance``, ``date`` (newest
+        first) or ``oldest``.  ``group`` returns each document once, at the rank of its
+        best paragraph, with up to ``group_size - 1`` further paragraphs in ``hit.more``.
+        ``context`` adds that many neighbouring chunks on each side of every hit.
+        ``operator="and"`` requires every word.
+        """
+        flt = build_filter(author=author, since=since, until=until, source=source, doc_id=doc_id)
+        return run_search(
+            self._reader(),
+            query,
+            limit=limit,
+            page=page,
+            operator=operator,
+            filter=flt,
+            sort=sort,
+            group=group,
+            group_size=group_size,
+            context=context,
+        )
+
+    def chunk(self, chunk_id: str) -> Chunk:
+        """The chunk with this id; :class:`NotFoundError` if there is none."""
+        stored = self._reader().document(chunk_id=chunk_id)
+        if stored is None:
+            raise NotFoundError(f"no chunk {chunk_id!r} in index {self.path}")
+        return chunk_from_stored(stored)
+
+    def neighbours(self, chunk_id: str, n: int = 1) -> tuple[list[Chunk], list[Chunk]]:
+        """The ``n`` chunks before and after ``chunk_id`` in its document."""
+        c = self.chunk(chunk_id)
+        return neighbours(self._reader(), c.doc_id, c.seq, n)
+
+    def document(self, doc_id: str) -> Document:
+        """The indexed document with this id, paragraphs and metadata, rebuilt from its chunks."""
+        stored = sorted(self._reader().documents(doc_id=doc_id), key=lambda s: s.get("seq", 1))
+        if not stored:
+            raise NotFoundError(f"no document {doc_id!r} in index {self.path}")
+        head = next((s for s in stored if "content_hash" in s), stored[0])
+        paragraphs: list[Paragraph] = []
+        for s in stored:
+            if paragraphs and paragraphs[-1].number == s["paragraph"]:
+                prev = paragraphs[-1]
+                paragraphs[-1] = Paragraph(prev.number, prev.text + s["text"], prev.start, s["end"])
+            else:
+                paragraphs.append(Paragraph(s["paragraph"], s["text"], s["start"], s["end"]))
+        first = chunk_from_stored(head)
+        return Document(
+            id=doc_id,
+            path=first.path,
+            title=first.title,
+            paragraphs=tuple(paragraphs),
+            author=first.author,
+            published=first.published,
+            source_url=first.source_url,
+            source_domain=first.source_domain,
+            disclaimer=head.get("disclaimer"),
+            content_hash=head.get("content_hash", ""),
+            format=head.get("format", "article"),
+            encoding=head.get("encoding", "utf-8"),
+        )
+
+    def documents(self) -> list[DocumentInfo]:
+        """Every indexed document's metadata, ordered by path."""
+        infos = [_info(s) for s in self._reader().documents(first="1")]
+        return sorted(infos, key=lambda d: (d.path, d.id))
+
+    def __len__(self) -> int:
+        """The number of chunks (searchable paragraphs) in the index."""
+        return int(self._reader().doc_count())
+
+    def stats(self) -> IndexStats:
+        """Counts, size on disk, fields and versions of this index."""
+        searcher = self._reader()
+        data = self.path / self._settings.data
+        files = [p for p in data.iterdir() if p.is_file()]
+        tocs = [p.stat().st_mtime for p in files if p.name.endswith(".toc")]
+        return IndexStats(
+            path=str(self.path),
+            documents=sum(1 for _ in searcher.document_numbers(first="1")),
+            chunks=searcher.doc_count(),
+            size_bytes=sum(p.stat().st_size for p in files),
+            segments=len(self._ix._segments()),
+            fields=tuple(sorted(searcher.schema.names())),
+            last_updated=dt.datetime.fromtimestamp(max(tocs)).astimezone() if tocs else None,
+            schema_version=self._settings.schema_version,
+            analyzer=self._settings.analyzer,
+            whoosh=_whoosh_distribution(),
+        )
+
+    # -- writing ---------------------------------------------------------------------
+
+    def add(
+        self,
+        *paths: str | os.PathLike[str],
+        batch_size: int = DEFAULT_BATCH_SIZE,
+        dry_run: bool = False,
+        progress: Progress | None = None,
+    ) -> IndexReport:
+        """Index files and folders, touching only what changed since the last time.
+
+        New files are added, files whose content changed are re-indexed, unchanged files
+        are left alone, files gone from an indexed folder are removed, and a file moved
+        to a new path with the same content keeps its document id (a rename).  Work is
+        committed every ``batch_size`` documents, so an interrupted run keeps what it
+        finished and the next run resumes.  ``dry_run`` counts without writing.
+        """
+        if not paths:
+            raise SearchkitIndexError(self.path, "add() needs at least one file or folder")
+        with self._writing(batch_size, dry_run) as batch:
+            return _Sync(self, batch).run(paths, progress)
+
+    def add_documents(
+        self, documents: Iterable[Document], *, batch_size: int = DEFAULT_BATCH_SIZE
+    ) -> IndexReport:
+        """Index already-loaded documents, replacing any with the same id.
+
+        For documents that do not come from files searchkit reads (a test collection, a
+        database export).  They carry no file bookkeeping, so sync leaves them alone.
+        """
+        added = updated = chunks = 0
+        with self._writing(batch_size, False) as batch:
+            known = batch.known_ids()
+            for doc in documents:
+                if doc.id in known:
+                    batch.delete(doc.id)
+                    updated += 1
+                else:
+                    added += 1
+                chunks += batch.write(doc, 0, 0)
+        return IndexReport(added=added, updated=updated, chunks=chunks)
+
+    def remove(self, *doc_ids: str) -> int:
+        """Remove documents by id; returns how many were in the index."""
+        with self._writing(DEFAULT_BATCH_SIZE, False) as batch:
+            known = batch.known_ids()
+            present = [d for d in doc_ids if d in known]
+            for d in present:
+                batch.delete(d)
+        return len(present)
+
+    @contextmanager
+    def _writing(self, batch_size: int, dry_run: bool) -> Iterator[_Batch]:
+        if batch_size < 1:
+            raise SearchkitIndexError(self.path, f"batch_size must be at least 1, not {batch_size}")
+        with WriteLock(self.path, self.lock_timeout):
+            # Another process may have rebuilt the index while we waited for the lock.
+            self._reader()
+            batch = _Batch(self, batch_size, dry_run)
+            try:
+                yield batch
+            except BaseException:
+                batch.cancel()
+                raise
+            batch.commit()
+
+
+class _Batch:
+    """A Whoosh writer that commits every ``size`` documents (none at all in a dry run)."""
+
+    def __init__(self, index: Index, size: int, dry_run: bool) -> None:
+        self.index = index
+        self.size = size
+        self.dry_run = dry_run
+        self._writer: IndexWriter | None = None
+        self._pending = 0
+
+    def known_ids(self) -> set[str]:
+        return {s["doc_id"] for s in self.index._reader().documents(first="1")}
+
+    def _w(self) -> IndexWriter:
+        if self._writer is None:
+            self._writer = self.index._ix.writer(limitmb=_WRITER_LIMIT_MB)
+        return self._writer
+
+    def delete(self, doc_id: str) -> None:
+        if not self.dry_run:
+            self._w().delete_by_term("doc_id", doc_id)
+            self._tick()
+
+    def write(self, doc: Document, size: int, mtime_ns: int) -> int:
+        chunks = list(chunk_document(doc, self.index.max_chars))
+        if self.dry_run or not chunks:
+            return len(chunks)
+        w = self._w()
+        head = manifest_fields(doc, len(chunks), size, mtime_ns)
+        for c in chunks:
+            fields = chunk_to_fields(c)
+            if c.seq == 1:
+                fields.update(head)
+            w.add_document(**fields)
+        self._tick()
+        return len(chunks)
+
+    def _tick(self) -> None:
+        self._pending += 1
+        if self._pending >= self.size:
+            self.commit()
+
+    def commit(self) -> None:
+        if self._writer is not None:
+            self._writer.commit()
+            self._writer = None
+        self._pending = 0
+
+    def cancel(self) -> None:
+        if self._writer is not None:
+            self._writer.cancel()
+            self._writer = None
+
+
+class _Sync:
+    """One run of ``Index.add``: compare files with the manifest and write the difference."""
+
+    def __init__(self, index: Index, batch: _Batch) -> None:
+        self.index = index
+        self.batch = batch
+        self.by_path: dict[str, list[DocumentInfo]] = {}
+        for info in index.documents():
+            self.by_path.setdefault(info.path, []).append(info)
+        self.counts = {
+            "added": 0,
+            "updated": 0,
+            "removed": 0,
+            "unchanged": 0,
+            "renamed": 0,
+            "chunks": 0,
+        }
+        self.skipped: list[Skipped] = []
+        self.seen: set[str] = set()
+
+    def run(
+        self, paths: Sequence[str | os.PathLike[str]], progress: Progress | None
+    ) -> IndexReport:
+        roots = [Path(p).absolute() for p in paths]
+        items = list(iter_files(paths))
+        files = [i for i in items if isinstance(i, Path)]
+        self.skipped.extend(i for i in items if isinstance(i, Skipped))
+        for done, path in enumerate(files, 1):
+            self._file(path)
+            if progress:
+                progress(done, len(files), str(path))
+        self._remove_missing(roots)
+        return IndexReport(skipped=tuple(self.skipped), dry_run=self.batch.dry_run, **self.counts)
+
+    def _file(self, path: Path) -> None:
+        try:
+            resolved = path.resolve()
+            st = resolved.stat()
+        except (OSError, RuntimeError) as exc:
+            self.skipped.append(Skipped(str(path), f"cannot read: {exc}"))
+            return
+        key = str(resolved)
+        self.seen.add(key)
+        old = self.by_path.get(key, [])
+        if old and all(o.size == st.st_size and o.mtime_ns == st.st_mtime_ns for o in old):
+            self.counts["unchanged"] += len(old)
+            return
+        try:
+            docs = load_documents(resolved)
+        except DocumentError as exc:
+            self.skipped.append(Skipped(str(path), exc.reason))
+            return
+        if old and {o.content_hash for o in old} == {d.content_hash for d in docs}:
+            self.counts["unchanged"] += len(old)
+            return
+        if old:
+            for o in old:
+                self.batch.delete(o.id)
+            kind = "updated"
+        elif len(docs) == 1 and (moved := self._moved_from(docs[0].content_hash)):
+            self.batch.delete(moved.id)
+            self.by_path.pop(moved.path, None)
+            docs = [attrs.evolve(docs[0], id=moved.id)]
+            kind = "renamed"
+        else:
+            kind = "added"
+        for doc in docs:
+            self.counts[kind] += 1
+            self.counts["chunks"] += self.batch.write(doc, st.st_size, st.st_mtime_ns)
+
+    def _moved_from(self, content_hash: str) -> DocumentInfo | None:
+        for path, infos in self.by_path.items():
+            if (
+                len(infos) == 1
+                and infos[0].content_hash == content_hash
+                and path not in self.seen
+                and not os.path.exists(path)
+            ):
+                return infos[0]
+        return None
+
+    def _remove_missing(self, roots: list[Path]) -> None:
+        for path, infos in list(self.by_path.items()):
+            if path in self.seen or not infos[0].size or os.path.exists(path):
+                continue
+            if any(_under(path, r) for r in roots):
+                for info in infos:
+                    self.batch.delete(info.id)
+                    self.counts["removed"] += 1
+
+
+def _under(path: str, root: Path) -> bool:
+    p = Path(path)
+    resolved = root.resolve() if root.exists() else root
+    return p in (root, resolved) or root in p.parents or resolved in p.parents
+
+
+def _info(stored: dict[str, Any]) -> DocumentInfo:
+    c = chunk_from_stored(stored)
+    return DocumentInfo(
+        id=c.doc_id,
+        path=c.path,
+        title=c.title,
+        paragraphs=stored.get("paragraphs", 0),
+        chunks=stored.get("chunks", 0),
+        content_hash=stored.get("content_hash", ""),
+        size=stored.get("size", 0),
+        mtime_ns=stored.get("mtime_ns", 0),
+        author=c.author,
+        published=c.published,
+        source_url=c.source_url,
+        source_domain=c.source_domain,
+        format=stored.get("format", "article"),
+    )
+
+
+def _read_settings(root: Path) -> _Settings:
+    settings_file = root / SETTINGS_NAME
+    try:
+        raw = json.loads(settings_file.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise IndexNotFoundError(root) from None
+    except (OSError, ValueError) as exc:
+        raise IndexIncompatibleError(
+            root, f"cannot read {settings_file} ({exc}); rebuild the index"
+        ) from None
+    if not isinstance(raw, dict) or raw.get("format") != _FORMAT:
+        raise IndexIncompatibleError(root, f"{settings_file} is not a searchkit index file")
+    found = (raw.get("schema_version"), raw.get("analyzer"))
+    wanted = (SCHEMA_VERSION, ANALYZER_ID)
+    if found != wanted:
+        raise IndexIncompatibleError(
+            root,
+            f"index {root} was written with schema {found[0]}, analyzer {found[1]}; this "
+            f"searchkit uses schema {wanted[0]}, analyzer {wanted[1]}. Rebuild it with "
+            f"`searchkit index PATH --index {root} --rebuild`",
+        )
+    fields = {f.name for f in attrs.fields(_Settings)}
+    return _Settings(**{k: v for k, v in raw.items() if k in fields})
+
+
+def _new_data_dir(root: Path) -> str:
+    n = 1 + max(
+        (
+            int(p.name.split("-", 1)[1])
+            for p in root.glob("whoosh-*")
+            if p.name.split("-", 1)[1].isdigit()
+        ),
+        default=0,
+    )
+    (root / f"whoosh-{n}").mkdir()
+    return f"whoosh-{n}"
+
+
+def _swap_settings(root: Path, settings: _Settings) -> None:
+    """Point ``root`` at ``settings.data`` atomically, then drop the other data folders."""
+    tmp = root / f".{SETTINGS_NAME}.{os.getpid()}.tmp"
+    with open(tmp, "w", encoding="utf-8") as f:
+        f.write(settings.to_json())
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, root / SETTINGS_NAME)
+    for old in root.glob("whoosh-*"):
+        if old.name != settings.data:
+            shutil.rmtree(old, ignore_errors=True)
+
+
+def _whoosh_distribution() -> str:
+    from importlib import metadata
+
+    for name in ("whoosh-reloaded", "whoosh3", "whoosh", "whoosh-ng"):
+        try:
+            return f"{name} {metadata.version(name)}"
+        except metadata.PackageNotFoundError:
+            continue
+    return "whoosh (unknown distribution)"

@@ -1,0 +1,135 @@
+"""Files in, documents out: pick a loader for each file and walk folders.
+
+A loader is chosen by the file's suffix (see :data:`LOADERS`); a file named explicitly with
+an unknown suffix is read as a plain-text article.  Folder walks take only known suffixes,
+skip hidden files and folders, and do not follow symbolic links to folders (so a link
+loop cannot trap a walk).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+from ..errors import DocumentError
+from ..models import Document, Skipped
+from ._base import Loader, decode
+from .article import ArticleLoader
+
+__all__ = [
+    "LOADERS",
+    "MAX_FILE_BYTES",
+    "Loader",
+    "iter_files",
+    "load_document",
+    "load_documents",
+    "read_file",
+    "register_loader",
+]
+
+MAX_FILE_BYTES = 64 * 1024 * 1024
+LOADERS: dict[str, Loader] = {}
+
+
+def register_loader(loader: Loader) -> None:
+    """Make ``loader`` handle every suffix it names (later registrations win)."""
+    for suffix in loader.suffixes:
+        LOADERS[suffix.lower()] = loader
+
+
+register_loader(ArticleLoader())
+_FALLBACK: Loader = LOADERS[".txt"]
+
+
+def loader_for(path: Path) -> Loader:
+    """The loader for ``path``'s suffix, or the plain-text article loader."""
+    return LOADERS.get(path.suffix.lower(), _FALLBACK)
+
+
+def read_file(path: str | os.PathLike[str]) -> tuple[Path, bytes]:
+    """Resolve ``path`` and read its bytes, turning OS errors into :class:`DocumentError`."""
+    p = Path(path)
+    try:
+        p = p.resolve()
+        if p.is_dir():
+            raise DocumentError(p, "is a folder, not a file")
+        size = p.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise DocumentError(p, f"file too large ({size:,} bytes; limit {MAX_FILE_BYTES:,})")
+        data = p.read_bytes()
+    except FileNotFoundError:
+        raise DocumentError(path, "no such file") from None
+    except PermissionError:
+        raise DocumentError(path, "permission denied") from None
+    except RuntimeError as exc:  # symlink loop in resolve()
+        raise DocumentError(path, f"cannot resolve path: {exc}") from None
+    except OSError as exc:
+        raise DocumentError(path, exc.strerror or str(exc)) from None
+    try:
+        str(p).encode("utf-8")
+    except UnicodeEncodeError:
+        raise DocumentError(os.fsencode(p), "file name is not valid UTF-8") from None
+    return p, data
+
+
+def load_documents(path: str | os.PathLike[str]) -> list[Document]:
+    """Parse one file into its documents without indexing it.
+
+    Raises :class:`DocumentError` (naming the file) when the file cannot be read, is
+    empty or binary, or holds no text.
+    """
+    p, data = read_file(path)
+    text, encoding = decode(data, p)
+    digest = hashlib.sha256(data).hexdigest()
+    docs = list(loader_for(p).load(p, text, digest, encoding))
+    if not any(d.paragraphs for d in docs):
+        raise DocumentError(p, "no text to index")
+    return docs
+
+
+def load_document(path: str | os.PathLike[str]) -> Document:
+    """Parse one file into a :class:`Document` without indexing it.
+
+    For formats that hold several documents in a file, use :func:`load_documents`.
+    """
+    docs = load_documents(path)
+    if len(docs) != 1:
+        raise DocumentError(path, f"holds {len(docs)} documents; use load_documents()")
+    return docs[0]
+
+
+def iter_files(paths: Iterable[str | os.PathLike[str]]) -> Iterator[Path | Skipped]:
+    """Yield each file to index under ``paths``, or a :class:`Skipped` for what cannot be.
+
+    Named files are yielded whatever their suffix; folders are walked for known suffixes.
+    A path that does not exist, a folder that vanishes or cannot be read mid-walk: each is
+    reported as skipped, and the walk goes on.
+    """
+    for raw in paths:
+        p = Path(raw)
+        if p.is_dir():
+            yield from _walk(p)
+        elif p.exists():
+            yield p
+        else:
+            yield Skipped(str(p), "no such file or folder")
+
+
+def _walk(root: Path) -> Iterator[Path | Skipped]:
+    errors: list[OSError] = []
+    for folder, dirs, files in os.walk(root, onerror=errors.append):
+        while errors:
+            err = errors.pop()
+            yield Skipped(str(err.filename or folder), f"cannot read folder: {err.strerror}")
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for name in sorted(files):
+            if name.startswith("."):
+                continue
+            p = Path(folder, name)
+            if p.suffix.lower() in LOADERS:
+                yield p
+    while errors:
+        err = errors.pop()
+        yield Skipped(str(err.filename or root), f"cannot read folder: {err.strerror}")

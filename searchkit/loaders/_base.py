@@ -1,0 +1,159 @@
+"""What every loader shares: the interface, byte decoding, and line/paragraph helpers."""
+
+from __future__ import annotations
+
+import codecs
+import hashlib
+import os
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Protocol
+from urllib.parse import urlsplit
+
+from ..errors import DocumentError
+from ..models import Document, Paragraph
+
+__all__ = [
+    "Loader",
+    "decode",
+    "document_id",
+    "domain_of",
+    "paragraphs_from_blocks",
+    "split_lines",
+]
+
+_SNIFF = 8192
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
+_NEWLINE = re.compile(r"\r\n|\r|\n")
+
+
+class Loader(Protocol):
+    """Turns one file's decoded text into documents.
+
+    ``name`` labels the format in reports and stored metadata; ``suffixes`` are the file
+    endings a folder walk picks this loader for (lower case, with the dot).
+    """
+
+    name: str
+    suffixes: tuple[str, ...]
+
+    def load(self, path: Path, text: str, content_hash: str, encoding: str) -> Iterator[Document]:
+        """Yield the documents in ``text`` (most formats hold exactly one)."""
+        ...
+
+
+def decode(data: bytes, path: object) -> tuple[str, str]:
+    """Decode a file's bytes to text and name the encoding used.
+
+    UTF-8 (with or without BOM) and UTF-16 with a BOM are read exactly; anything else is
+    handed to charset-normalizer.  Empty and binary files raise :class:`DocumentError`
+    with the reason, so the caller can report and skip them.
+    """
+    if not data.strip():
+        raise DocumentError(path, "empty file")
+    for bom, codec in (
+        (codecs.BOM_UTF8, "utf-8-sig"),
+        (codecs.BOM_UTF16_LE, "utf-16"),
+        (codecs.BOM_UTF16_BE, "utf-16"),
+    ):
+        if data.startswith(bom):
+            try:
+                return _checked(data.decode(codec), path), codec
+            except UnicodeDecodeError:
+                break
+    if b"\x00" in data[:_SNIFF]:
+        raise DocumentError(path, "binary file (contains NUL bytes), not text")
+    try:
+        return _checked(data.decode("utf-8"), path), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    from charset_normalizer import from_bytes  # imported late: most files are UTF-8
+
+    best = from_bytes(data).best()
+    if best is None:
+        raise DocumentError(path, "binary file (no text encoding fits its bytes), not text")
+    return _checked(str(best), path), best.encoding
+
+
+def _checked(text: str, path: object) -> str:
+    sample = text[:_SNIFF]
+    if len(_CONTROL.findall(sample)) > max(8, len(sample) // 20):
+        raise DocumentError(path, "binary file (mostly control characters), not text")
+    if not text.strip():
+        raise DocumentError(path, "empty file (only white space)")
+    return text
+
+
+def split_lines(text: str, start: int = 0, end: int | None = None) -> Iterator[tuple[int, int]]:
+    """Yield ``(start, end)`` of each line of ``text[start:end]`` without its line break.
+
+    Only ``\\r\\n``, ``\\r`` and ``\\n`` break lines (``str.splitlines`` also breaks on form
+    feeds and Unicode separators, which would shift offsets against other tools).
+    """
+    stop = len(text) if end is None else end
+    at = start
+    for m in _NEWLINE.finditer(text, start, stop):
+        yield at, m.start()
+        at = m.end()
+    if at < stop:
+        yield at, stop
+
+
+def stripped(text: str, start: int, end: int) -> tuple[int, int]:
+    """Narrow ``(start, end)`` so that ``text[start:end]`` has no outer white space."""
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return start, end
+
+
+_WRAP_WIDTH = 100
+
+
+def paragraphs_from_blocks(text: str, lines: list[tuple[int, int]]) -> tuple[Paragraph, ...]:
+    """Group body lines into paragraphs with exact offsets.
+
+    Blank lines separate blocks.  A block whose lines (all but the last) are short is a
+    hard-wrapped paragraph and stays whole; a block of long lines is one paragraph per
+    line, as in the seed articles, which put each paragraph on a line of its own.
+    """
+    blocks: list[list[tuple[int, int]]] = [[]]
+    for s, e in lines:
+        s, e = stripped(text, s, e)
+        if s == e:
+            if blocks[-1]:
+                blocks.append([])
+        else:
+            blocks[-1].append((s, e))
+    spans: list[tuple[int, int]] = []
+    for block in blocks:
+        if not block:
+            continue
+        if len(block) > 1 and all(e - s <= _WRAP_WIDTH for s, e in block[:-1]):
+            spans.append((block[0][0], block[-1][1]))
+        else:
+            spans.extend(block)
+    return tuple(
+        Paragraph(number=n, text=text[s:e], start=s, end=e) for n, (s, e) in enumerate(spans, 1)
+    )
+
+
+def document_id(path: Path, key: str = "") -> str:
+    """A stable 16-hex-digit id from the file's absolute path (and a record key within it)."""
+    raw = os.fsencode(path) + (b"\x00" + key.encode("utf-8", "surrogateescape") if key else b"")
+    return hashlib.blake2b(raw, digest_size=8).hexdigest()
+
+
+def domain_of(url: str | None) -> str | None:
+    """``https://www.toutiao.com/article/1/`` -> ``toutiao.com`` (no ``www.``, no port)."""
+    if not url:
+        return None
+    try:
+        host = urlsplit(url.strip()).hostname
+    except ValueError:
+        return None
+    if not host:
+        return None
+    return host[4:] if host.startswith("www.") else host

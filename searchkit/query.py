@@ -1,0 +1,161 @@
+"""Query text and filter arguments -> a Whoosh query.
+
+Bare words search the paragraph text and the (boosted) title.  The default grouping is
+OR: a chunk scores the sum of its matched words' BM25 scores, so a sentence-long question
+still finds paragraphs, and those sharing more of its words rank higher (as in Lucene,
+Elasticsearch and FTS5).  Whoosh's own ``OrGroup.factory`` coordination is not used: its
+formula scores every one-word query 0.  ``AND`` grouping is one argument away.
+
+Syntax errors are caught here and raised as :class:`QuerySyntaxError`, quoting the query
+and where it went wrong.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from typing import Literal
+
+from whoosh import qparser, query
+from whoosh.fields import Schema
+
+from ._dates import date_bounds
+from .analysis import normalize_name
+from .errors import EmptyQueryError, FilterError, QuerySyntaxError
+from .loaders._base import domain_of
+from .schema import TEXT_FIELDS
+
+__all__ = ["FIELD_ALIASES", "Operator", "build_filter", "parse_query"]
+
+Operator = Literal["or", "and"]
+# Friendlier names users may type before a colon.
+FIELD_ALIASES: dict[str, list[str]] = {
+    "domain": ["source", "site"],
+    "published": ["date"],
+    "paragraph": ["para"],
+}
+
+
+def _parser(schema: Schema, operator: Operator) -> qparser.QueryParser:
+    group = qparser.AndGroup if operator == "and" else qparser.OrGroup
+    parser = qparser.MultifieldParser(
+        list(TEXT_FIELDS), schema, fieldboosts=TEXT_FIELDS, group=group
+    )
+    parser.add_plugin(qparser.FuzzyTermPlugin())
+    parser.add_plugin(qparser.GtLtPlugin())
+    parser.add_plugin(qparser.FieldAliasPlugin(FIELD_ALIASES))
+    return parser
+
+
+def parse_query(text: str, schema: Schema, operator: Operator = "or") -> query.Query:
+    """Parse ``text`` with searchkit's syntax; raise a :class:`QueryError` if it cannot run."""
+    if operator not in ("or", "and"):
+        raise FilterError(f"operator must be 'or' or 'and', not {operator!r}")
+    if not isinstance(text, str) or not text.strip():
+        raise EmptyQueryError(text if isinstance(text, str) else repr(text))
+    _check_balanced(text)
+    try:
+        parsed = _parser(schema, operator).parse(text, normalize=False)
+    except Exception as exc:  # Whoosh raises assorted errors on odd input
+        raise QuerySyntaxError(text, str(exc) or type(exc).__name__) from None
+    for node in _walk(parsed):
+        error = getattr(node, "error", None)
+        if error is not None:
+            raise QuerySyntaxError(text, _reason(error))
+    normalized = parsed.normalize()
+    if normalized is query.NullQuery or isinstance(normalized, type(query.NullQuery)):
+        raise QuerySyntaxError(
+            text, "nothing searchable is left (only stop words, operators or punctuation)"
+        )
+    return normalized
+
+
+def _reason(error: object) -> str:
+    text = str(error)
+    return text.replace("Exception: ", "") or "invalid term"
+
+
+def _walk(q: query.Query) -> Iterable[query.Query]:
+    yield q
+    for child in q.children():
+        yield from _walk(child)
+
+
+def _check_balanced(text: str) -> None:
+    quote_at: int | None = None
+    depth: list[int] = []
+    escaped = False
+    for i, ch in enumerate(text):
+        if escaped:
+            escaped = False
+        elif ch == "\\":
+            escaped = True
+        elif ch == '"':
+            quote_at = None if quote_at is not None else i
+        elif quote_at is not None:
+            continue
+        elif ch == "(":
+            depth.append(i)
+        elif ch == ")":
+            if not depth:
+                raise QuerySyntaxError(text, "')' without a matching '('", i)
+            depth.pop()
+    if quote_at is not None:
+        raise QuerySyntaxError(text, "unclosed '\"'", quote_at)
+    if depth:
+        raise QuerySyntaxError(text, "'(' is never closed", depth[-1])
+
+
+def build_filter(
+    *,
+    author: str | Sequence[str] | None = None,
+    since: str | dt.date | None = None,
+    until: str | dt.date | None = None,
+    source: str | Sequence[str] | None = None,
+    doc_id: str | Sequence[str] | None = None,
+) -> query.Query | None:
+    """A query that keeps only chunks matching every given filter (``None`` when none).
+
+    ``author`` matches the whole name, ignoring case; ``source`` is a domain (a URL is
+    reduced to its domain, ``www.`` dropped); ``since``/``until`` take partial dates and
+    are inclusive of the whole period they name.  A sequence means any of its values.
+    """
+    parts: list[query.Query] = []
+    if author:
+        parts.append(_any("author_key", [normalize_name(a) for a in _values(author)]))
+    if source:
+        parts.append(_any("domain", [_domain(s) for s in _values(source)]))
+    if doc_id:
+        parts.append(_any("doc_id", list(_values(doc_id))))
+    if since or until:
+        lo = _bound("since", since, 0) if since else None
+        hi = _bound("until", until, 1) if until else None
+        if lo and hi and lo > hi:
+            raise FilterError(f"since ({since}) is after until ({until}): no date can match")
+        parts.append(query.DateRange("published", lo, hi))
+    if not parts:
+        return None
+    return parts[0] if len(parts) == 1 else query.And(parts)
+
+
+def _values(value: str | Sequence[str]) -> Sequence[str]:
+    return [value] if isinstance(value, str) else value
+
+
+def _any(field: str, values: list[str]) -> query.Query:
+    terms = [query.Term(field, v) for v in values]
+    return terms[0] if len(terms) == 1 else query.Or(terms)
+
+
+def _domain(value: str) -> str:
+    value = value.strip().lower()
+    if "/" in value:
+        value = domain_of(value if "//" in value else "//" + value) or value
+    return value[4:] if value.startswith("www.") else value
+
+
+def _bound(name: str, value: str | dt.date, end: int) -> dt.datetime:
+    try:
+        return date_bounds(value)[end]
+    except ValueError as exc:
+        raise FilterError(f"{name}: {exc}") from None

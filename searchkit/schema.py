@@ -1,0 +1,151 @@
+"""The Whoosh schema, and the mapping between :class:`Chunk` values and stored fields.
+
+One Whoosh document per chunk.  The document's metadata is stored on every chunk, so a
+filter on author or date needs no join.  The first chunk of each document (``first`` =
+``"1"``) also carries the file's bookkeeping (content hash, size, modification time,
+disclaimer); those records are the index's manifest, written in the same commit as the
+chunks, so the manifest can never disagree with what is searchable.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from whoosh import fields
+from whoosh.util.times import adatetime, fix
+
+from ._dates import date_bounds
+from .analysis import name_analyzer, normalize_name, text_analyzer
+from .models import Chunk, Document
+
+__all__ = [
+    "SCHEMA_VERSION",
+    "TEXT_FIELDS",
+    "build_schema",
+    "chunk_from_stored",
+    "chunk_to_fields",
+    "manifest_fields",
+]
+
+# Bump on any change to fields or their analysis: older indexes then ask to be rebuilt.
+SCHEMA_VERSION = 1
+# Fields a bare query word searches, with their boosts.
+TEXT_FIELDS: dict[str, float] = {"text": 1.0, "title": 2.0}
+
+
+class SearchkitDatetime(fields.DATETIME):  # type: ignore[misc]
+    """DATETIME whose query syntax takes ISO dates: ``2025``, ``2025-06``, ``2025-06-14T10:55``."""
+
+    def _parse_datestring(self, qstring: str) -> Any:
+        lo, hi = date_bounds(qstring)
+        if lo == hi:
+            return fix(
+                adatetime(lo.year, lo.month, lo.day, lo.hour, lo.minute, lo.second, lo.microsecond)
+            )
+        # A partial date: leave the unnamed parts open so Whoosh builds a range.
+        parts = [lo.year, None, None, None, None, None, None]
+        for i, (a, b) in enumerate(zip(_parts(lo), _parts(hi), strict=True)):
+            if a != b:
+                break
+            parts[i] = a
+        return fix(adatetime(*parts))
+
+
+def _parts(d: dt.datetime) -> tuple[int, ...]:
+    return (d.year, d.month, d.day, d.hour, d.minute, d.second, d.microsecond)
+
+
+def build_schema() -> fields.Schema:
+    """The schema of a searchkit index, version :data:`SCHEMA_VERSION`."""
+    text = text_analyzer()
+    return fields.Schema(
+        chunk_id=fields.ID(stored=True, unique=True),
+        doc_id=fields.ID(stored=True),
+        first=fields.ID(),
+        path=fields.ID(stored=True),
+        paragraph=fields.NUMERIC(int, stored=True, signed=False, bits=32),
+        part=fields.STORED(),
+        seq=fields.STORED(),
+        start=fields.STORED(),
+        end=fields.STORED(),
+        title=fields.TEXT(analyzer=text, stored=True, phrase=True),
+        text=fields.TEXT(analyzer=text, stored=True, phrase=True),
+        author=fields.TEXT(analyzer=name_analyzer(), stored=True, phrase=True),
+        author_key=fields.ID(),
+        published=SearchkitDatetime(stored=True, sortable=True),
+        source_url=fields.ID(stored=True),
+        domain=fields.ID(stored=True),
+        # Document bookkeeping, stored on the first chunk only.
+        content_hash=fields.STORED(),
+        size=fields.STORED(),
+        mtime_ns=fields.STORED(),
+        disclaimer=fields.STORED(),
+        format=fields.STORED(),
+        encoding=fields.STORED(),
+        paragraphs=fields.STORED(),
+        chunks=fields.STORED(),
+    )
+
+
+def chunk_to_fields(chunk: Chunk) -> dict[str, Any]:
+    """The Whoosh field values of ``chunk`` (``None`` values are left out)."""
+    values: dict[str, Any] = {
+        "chunk_id": chunk.id,
+        "doc_id": chunk.doc_id,
+        "path": chunk.path,
+        "paragraph": chunk.paragraph,
+        "part": chunk.part,
+        "seq": chunk.seq,
+        "start": chunk.start,
+        "end": chunk.end,
+        "title": chunk.title,
+        "text": chunk.text,
+        "author": chunk.author,
+        "author_key": normalize_name(chunk.author) if chunk.author else None,
+        "published": chunk.published,
+        "source_url": chunk.source_url,
+        "domain": chunk.source_domain.lower() if chunk.source_domain else None,
+    }
+    return {k: v for k, v in values.items() if v is not None}
+
+
+def manifest_fields(doc: Document, chunks: int, size: int, mtime_ns: int) -> dict[str, Any]:
+    """The bookkeeping stored on a document's first chunk."""
+    values: dict[str, Any] = {
+        "first": "1",
+        "paragraphs": len(doc.paragraphs),
+        "chunks": chunks,
+        "content_hash": doc.content_hash,
+        "size": size,
+        "mtime_ns": mtime_ns,
+        "disclaimer": doc.disclaimer,
+        "format": doc.format,
+        "encoding": doc.encoding,
+    }
+    return {k: v for k, v in values.items() if v is not None}
+
+
+def chunk_from_stored(stored: dict[str, Any]) -> Chunk:
+    """Rebuild a :class:`Chunk` from a Whoosh stored-fields dict."""
+    return Chunk(**chunk_kwargs(stored))
+
+
+def chunk_kwargs(stored: dict[str, Any]) -> dict[str, Any]:
+    """The :class:`Chunk` constructor arguments held in a stored-fields dict."""
+    return {
+        "id": stored["chunk_id"],
+        "doc_id": stored["doc_id"],
+        "paragraph": stored["paragraph"],
+        "part": stored.get("part", 1),
+        "seq": stored.get("seq", 1),
+        "text": stored["text"],
+        "start": stored["start"],
+        "end": stored["end"],
+        "title": stored["title"],
+        "path": stored["path"],
+        "author": stored.get("author"),
+        "published": stored.get("published"),
+        "source_url": stored.get("source_url"),
+        "source_domain": stored.get("domain"),
+    }

@@ -1,0 +1,152 @@
+"""Running a parsed query: paging, sorting, grouping, highlights and context.
+
+Takes an open Whoosh searcher and returns :class:`Results`; Whoosh hits never leave this
+module.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any, Literal
+
+import attrs
+from whoosh import query as wq
+from whoosh import sorting
+from whoosh.searching import Searcher
+
+from .analysis import highlight_spans
+from .errors import FilterError
+from .models import Chunk, Hit, Results
+from .query import Operator, parse_query
+from .schema import TEXT_FIELDS, chunk_from_stored, chunk_kwargs
+
+__all__ = ["SORTS", "Sort", "run_search", "neighbours"]
+
+Sort = Literal["relevance", "date", "oldest"]
+SORTS: tuple[str, ...] = ("relevance", "date", "oldest")
+MAX_LIMIT = 10_000
+
+
+def run_search(
+    searcher: Searcher,
+    text: str,
+    *,
+    limit: int = 10,
+    page: int = 1,
+    operator: Operator = "or",
+    filter: wq.Query | None = None,
+    sort: Sort = "relevance",
+    group: bool = False,
+    group_size: int = 3,
+    context: int = 0,
+) -> Results:
+    """Run ``text`` against ``searcher`` and build one page of :class:`Results`."""
+    _check_int("limit", limit, 1, MAX_LIMIT)
+    _check_int("page", page, 1, None)
+    _check_int("context", context, 0, None)
+    _check_int("group_size", group_size, 1, None)
+    if sort not in SORTS:
+        raise FilterError(f"sort must be one of {', '.join(SORTS)}, not {sort!r}")
+    q = parse_query(text, searcher.schema, operator)
+    sortedby = _sort_facet(sort)
+    offset = (page - 1) * limit
+
+    if group:
+        found = searcher.search(
+            q,
+            limit=None,
+            filter=filter,
+            sortedby=sortedby,
+            collapse="doc_id",
+            collapse_limit=group_size,
+        )
+        groups: dict[str, list[Any]] = {}
+        for h in found:
+            groups.setdefault(h["doc_id"], []).append(h)
+        total = len(groups)
+        chosen = list(groups.values())[offset : offset + limit]
+        terms = _highlight_terms(q, searcher)
+        hits = tuple(
+            attrs.evolve(
+                _hit(searcher, g[0], offset + i + 1, terms, context),
+                more=tuple(_hit(searcher, h, offset + i + 1, terms, 0) for h in g[1:]),
+            )
+            for i, g in enumerate(chosen)
+        )
+    else:
+        found = searcher.search(q, limit=offset + limit, filter=filter, sortedby=sortedby)
+        total = len(found)
+        terms = _highlight_terms(q, searcher)
+        hits = tuple(
+            _hit(searcher, found[i], i + 1, terms, context)
+            for i in range(offset, min(offset + limit, found.scored_length()))
+        )
+    return Results(
+        hits=hits,
+        total=total,
+        page=page,
+        pages=max(1, math.ceil(total / limit)),
+        limit=limit,
+        query=str(q),
+        grouped=group,
+    )
+
+
+def _check_int(name: str, value: int, lo: int, hi: int | None) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < lo or (hi and value > hi):
+        bound = f" and at most {hi}" if hi else ""
+        raise FilterError(f"{name} must be a whole number of at least {lo}{bound}, not {value!r}")
+
+
+def _sort_facet(sort: Sort) -> sorting.FacetType | None:
+    if sort == "relevance":
+        return None
+    newest_first = sort == "date"
+    return sorting.MultiFacet(
+        [sorting.FieldFacet("published", reverse=newest_first), sorting.ScoreFacet()]
+    )
+
+
+def _highlight_terms(q: wq.Query, searcher: Searcher) -> frozenset[str]:
+    # expand=True turns wildcards and fuzzy terms into the index words they matched.
+    terms = q.existing_terms(searcher.reader(), phrases=True, expand=True)
+    return frozenset(
+        t.decode("utf-8") if isinstance(t, bytes) else str(t)
+        for field, t in terms
+        if field in TEXT_FIELDS
+    )
+
+
+def _hit(searcher: Searcher, h: Any, rank: int, terms: frozenset[str], context: int) -> Hit:
+    stored = h.fields()
+    text: str = stored["text"]
+    spans = tuple(highlight_spans(searcher.schema["text"].analyzer, text, terms))
+    words: dict[str, None] = {}
+    for s, e in spans:
+        words.setdefault(text[s:e], None)
+    before: Sequence[Chunk] = ()
+    after: Sequence[Chunk] = ()
+    if context:
+        before, after = neighbours(searcher, stored["doc_id"], stored.get("seq", 1), context)
+    return Hit(
+        **chunk_kwargs(stored),
+        score=float(h.score) if h.score is not None else 0.0,
+        rank=rank,
+        highlights=tuple(words),
+        spans=spans,
+        before=tuple(before),
+        after=tuple(after),
+    )
+
+
+def neighbours(
+    searcher: Searcher, doc_id: str, seq: int, n: int
+) -> tuple[list[Chunk], list[Chunk]]:
+    """The ``n`` chunks before and after chunk number ``seq`` of a document, in order."""
+    chunks = sorted(
+        (chunk_from_stored(s) for s in searcher.documents(doc_id=doc_id)), key=lambda c: c.seq
+    )
+    before = [c for c in chunks if seq - n <= c.seq < seq]
+    after = [c for c in chunks if seq < c.seq <= seq + n]
+    return before, after
