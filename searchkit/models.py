@@ -83,6 +83,11 @@ class Chunk:
     source_url: str | None = None
     source_domain: str | None = None
 
+    @property
+    def chunk_id(self) -> str:
+        """The same as ``id``: the name hits and JSON output use."""
+        return self.id
+
 
 @attrs.frozen
 class Hit(Chunk):

@@ -76,7 +76,7 @@ def run_search(
         )
     else:
         found = searcher.search(q, limit=offset + limit, filter=filter, sortedby=sortedby)
-        total = len(found)
+        total = _count(searcher, q, filter)
         terms = _highlight_terms(q, searcher)
         hits = tuple(
             _hit(searcher, found[i], i + 1, terms, context)
@@ -97,6 +97,20 @@ def _check_int(name: str, value: int, lo: int, hi: int | None) -> None:
     if isinstance(value, bool) or not isinstance(value, int) or value < lo or (hi and value > hi):
         bound = f" and at most {hi}" if hi else ""
         raise FilterError(f"{name} must be a whole number of at least {lo}{bound}, not {value!r}")
+
+
+def _count(searcher: Searcher, q: wq.Query, filter: wq.Query | None) -> int:
+    # Whoosh's own ``len(results)`` re-runs the query without the filter when its
+    # block-quality optimisation skipped postings, so count here with the filter applied.
+    both = q if filter is None else wq.And([q, filter])
+    return sum(1 for _ in searcher.docs_for_query(both))
+
+
+def _score(raw: Any) -> float:
+    # Sorted searches report the sort key: (published, -score) from _sort_facet.
+    if isinstance(raw, tuple):
+        return -float(raw[-1])
+    return float(raw) if raw is not None else 0.0
 
 
 def _sort_facet(sort: Sort) -> sorting.FacetType | None:
@@ -131,7 +145,7 @@ def _hit(searcher: Searcher, h: Any, rank: int, terms: frozenset[str], context: 
         before, after = neighbours(searcher, stored["doc_id"], stored.get("seq", 1), context)
     return Hit(
         **chunk_kwargs(stored),
-        score=float(h.score) if h.score is not None else 0.0,
+        score=_score(h.score),
         rank=rank,
         highlights=tuple(words),
         spans=spans,
