@@ -12,6 +12,7 @@ and where it went wrong.
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 from collections.abc import Iterable, Sequence
 from typing import Literal
@@ -34,6 +35,7 @@ FIELD_ALIASES: dict[str, list[str]] = {
     "published": ["date"],
     "paragraph": ["para"],
 }
+_PREFIX = r"(?:(?<=[\s(])|^){}(?=[\w\"(])"
 
 
 def _parser(schema: Schema, operator: Operator) -> qparser.QueryParser:
@@ -44,6 +46,9 @@ def _parser(schema: Schema, operator: Operator) -> qparser.QueryParser:
     parser.add_plugin(qparser.FuzzyTermPlugin())
     parser.add_plugin(qparser.GtLtPlugin())
     parser.add_plugin(qparser.FieldAliasPlugin(FIELD_ALIASES))
+    # +word requires a word and -word excludes it, but only at the start of a word, so
+    # that hyphenated words (well-known, co-operation) stay words.
+    parser.add_plugin(qparser.PlusMinusPlugin(_PREFIX.format("\\+"), _PREFIX.format("-")))
     return parser
 
 
@@ -62,12 +67,32 @@ def parse_query(text: str, schema: Schema, operator: Operator = "or") -> query.Q
         error = getattr(node, "error", None)
         if error is not None:
             raise QuerySyntaxError(text, _reason(error))
-    normalized = parsed.normalize()
+    normalized = _lift_nots(parsed).normalize()
     if normalized is query.NullQuery or isinstance(normalized, type(query.NullQuery)):
         raise QuerySyntaxError(
             text, "nothing searchable is left (only stop words, operators or punctuation)"
         )
     return normalized
+
+
+def _lift_nots(q: query.Query) -> query.Query:
+    """Make ``a b NOT c`` mean "a or b, but never c", as in Lucene and Elasticsearch.
+
+    Under OR grouping Whoosh reads it as ``a OR b OR (NOT c)``, which matches nearly
+    every document.  Each ``Or`` with negated children becomes ``AndNot(Or(rest), Or(negated))``.
+    """
+    if not isinstance(q, query.CompoundQuery):
+        return q
+    subs = [_lift_nots(s) for s in q.subqueries]
+    if isinstance(q, query.Or):
+        negated = [s.query for s in subs if isinstance(s, query.Not)]
+        kept = [s for s in subs if not isinstance(s, query.Not)]
+        if negated and kept:
+            rest = query.Or(kept, boost=q.boost)
+            return query.AndNot(rest, negated[0] if len(negated) == 1 else query.Or(negated))
+    q = copy.copy(q)
+    q.subqueries = subs
+    return q
 
 
 def _reason(error: object) -> str:
