@@ -26,9 +26,10 @@ from .errors import (
     SearchkitError,
     SearchkitIndexError,
 )
-from .index import Index
+from .index import Index, check_index
 from .loaders import load_document, load_documents, register_loader
 from .models import (
+    CheckReport,
     Chunk,
     Document,
     DocumentInfo,
@@ -41,6 +42,7 @@ from .models import (
 )
 
 __all__ = [
+    "CheckReport",
     "Chunk",
     "Document",
     "DocumentError",
@@ -64,6 +66,7 @@ __all__ = [
     "SearchkitIndexError",
     "Skipped",
     "__version__",
+    "check_index",
     "chunk_document",
     "load_document",
     "load_documents",

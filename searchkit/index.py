@@ -40,10 +40,12 @@ from .errors import (
     IndexIncompatibleError,
     IndexNotFoundError,
     NotFoundError,
+    SearchkitError,
     SearchkitIndexError,
 )
-from .loaders import iter_files, load_documents
+from .loaders import display_path, iter_files, load_documents
 from .models import (
+    CheckReport,
     Chunk,
     Document,
     DocumentInfo,
@@ -63,7 +65,7 @@ from .schema import (
 )
 from .search import Sort, neighbours, run_search
 
-__all__ = ["DEFAULT_BATCH_SIZE", "Index", "Progress"]
+__all__ = ["DEFAULT_BATCH_SIZE", "Index", "Progress", "check_index"]
 
 SETTINGS_NAME = "searchkit.json"
 _FORMAT = "searchkit-index"
@@ -75,6 +77,10 @@ _WRITER_LIMIT_MB = 256
 Progress = Callable[[int, int, str], None]
 
 
+def _str_tuple(values: Iterable[str]) -> tuple[str, ...]:
+    return tuple(str(v) for v in values)
+
+
 @attrs.frozen
 class _Settings:
     data: str
@@ -82,6 +88,7 @@ class _Settings:
     schema_version: int = SCHEMA_VERSION
     analyzer: str = ANALYZER_ID
     created: str = ""
+    sources: tuple[str, ...] = attrs.field(default=(), converter=_str_tuple)
 
     def to_json(self) -> str:
         return json.dumps(
@@ -154,6 +161,7 @@ class Index:
                 created=dt.datetime.now().astimezone().isoformat(timespec="seconds"),
             )
             _swap_settings(root, settings)
+            _drop_unused_data_dirs(root, data)
         return cls(root, settings, lock_timeout)
 
     @classmethod
@@ -353,7 +361,31 @@ class Index:
         if not paths:
             raise SearchkitIndexError(self.path, "add() needs at least one file or folder")
         with self._writing(batch_size, dry_run) as batch:
-            return _Sync(self, batch).run(paths, progress)
+            report = _Sync(batch, self.documents()).run(paths, progress)
+        if not dry_run:
+            self._record_sources(paths)
+        return report
+
+    def rebuild(
+        self,
+        *paths: str | os.PathLike[str],
+        batch_size: int = DEFAULT_BATCH_SIZE,
+        progress: Progress | None = None,
+    ) -> IndexReport:
+        """Index ``paths`` (default: every path ever added) into a new index, then swap it in.
+
+        The new index is built in a folder of its own beside the current one; only when it
+        is complete does ``searchkit.json`` switch to it, in one atomic rename.  Searches
+        meanwhile see the old index, and a rebuild that fails or is interrupted leaves the
+        old index as it was.
+        """
+        with WriteLock(self.path, self.lock_timeout):
+            self.close()
+            self._settings, self._ix, report = _rebuild(
+                self.path, self._settings, paths, batch_size, progress
+            )
+            self._settings_mtime = self._settings_file().stat().st_mtime_ns
+        return report
 
     def add_documents(
         self, documents: Iterable[Document], *, batch_size: int = DEFAULT_BATCH_SIZE
@@ -365,24 +397,37 @@ class Index:
         """
         added = updated = chunks = 0
         with self._writing(batch_size, False) as batch:
-            known = batch.known_ids()
+            known = {d.id for d in self.documents()}
             for doc in documents:
-                if doc.id in known:
-                    batch.delete(doc.id)
-                    updated += 1
-                else:
-                    added += 1
-                chunks += batch.write(doc, 0, 0)
+                replaces = (doc.id,) if doc.id in known else ()
+                updated += bool(replaces)
+                added += not replaces
+                known.add(doc.id)
+                chunks += batch.write([doc], replaces=replaces)
         return IndexReport(added=added, updated=updated, chunks=chunks)
 
     def remove(self, *doc_ids: str) -> int:
         """Remove documents by id; returns how many were in the index."""
         with self._writing(DEFAULT_BATCH_SIZE, False) as batch:
-            known = batch.known_ids()
-            present = [d for d in doc_ids if d in known]
+            known = {d.id for d in self.documents()}
+            present = [d for d in dict.fromkeys(doc_ids) if d in known]
             for d in present:
                 batch.delete(d)
         return len(present)
+
+    def _record_sources(self, paths: Sequence[str | os.PathLike[str]]) -> None:
+        """Remember what was added, so that a rebuild or repair can find it again."""
+        new = [str(Path(p).absolute()) for p in paths]
+        known = list(self._settings.sources)
+        if all(p in known for p in new):
+            return
+        with WriteLock(self.path, self.lock_timeout):
+            current = _read_settings(self.path)
+            merged = tuple(dict.fromkeys([*current.sources, *new]))
+            settings = attrs.evolve(current, sources=merged)
+            _swap_settings(self.path, settings)
+            self._settings = settings
+            self._settings_mtime = self._settings_file().stat().st_mtime_ns
 
     @contextmanager
     def _writing(self, batch_size: int, dry_run: bool) -> Iterator[_Batch]:
@@ -391,7 +436,8 @@ class Index:
         with WriteLock(self.path, self.lock_timeout):
             # Another process may have rebuilt the index while we waited for the lock.
             self._reader()
-            batch = _Batch(self, batch_size, dry_run)
+            _drop_unused_data_dirs(self.path, self._settings.data)
+            batch = _Batch(self._ix, self.max_chars, batch_size, dry_run)
             try:
                 yield batch
             except BaseException:
@@ -403,39 +449,51 @@ class Index:
 class _Batch:
     """A Whoosh writer that commits every ``size`` documents (none at all in a dry run)."""
 
-    def __init__(self, index: Index, size: int, dry_run: bool) -> None:
-        self.index = index
+    def __init__(self, ix: windex.Index, max_chars: int, size: int, dry_run: bool) -> None:
+        self.ix = ix
+        self.max_chars = max_chars
         self.size = size
         self.dry_run = dry_run
         self._writer: IndexWriter | None = None
         self._pending = 0
 
-    def known_ids(self) -> set[str]:
-        return {s["doc_id"] for s in self.index._reader().documents(first="1")}
-
     def _w(self) -> IndexWriter:
         if self._writer is None:
-            self._writer = self.index._ix.writer(limitmb=_WRITER_LIMIT_MB)
+            self._writer = self.ix.writer(limitmb=_WRITER_LIMIT_MB)
         return self._writer
 
     def delete(self, doc_id: str) -> None:
-        if not self.dry_run:
-            self._w().delete_by_term("doc_id", doc_id)
-            self._tick()
+        self.write((), replaces=(doc_id,))
 
-    def write(self, doc: Document, size: int, mtime_ns: int) -> int:
-        chunks = list(chunk_document(doc, self.index.max_chars))
-        if self.dry_run or not chunks:
-            return len(chunks)
+    def write(
+        self,
+        docs: Sequence[Document],
+        size: int = 0,
+        mtime_ns: int = 0,
+        replaces: Iterable[str] = (),
+    ) -> int:
+        """Delete the ``replaces`` ids and add ``docs`` (one file's worth) in one commit.
+
+        A batch boundary never falls between a file's old chunks going and its new ones
+        arriving, so a crash can never leave a document half-replaced or missing.
+        Returns the number of chunks written.
+        """
+        chunked = [(doc, list(chunk_document(doc, self.max_chars))) for doc in docs]
+        total = sum(len(chunks) for _, chunks in chunked)
+        if self.dry_run:
+            return total
         w = self._w()
-        head = manifest_fields(doc, len(chunks), size, mtime_ns)
-        for c in chunks:
-            fields = chunk_to_fields(c)
-            if c.seq == 1:
-                fields.update(head)
-            w.add_document(**fields)
+        for doc_id in replaces:
+            w.delete_by_term("doc_id", doc_id)
+        for doc, chunks in chunked:
+            head = manifest_fields(doc, len(chunks), size, mtime_ns)
+            for c in chunks:
+                fields = chunk_to_fields(c)
+                if c.seq == 1:
+                    fields.update(head)
+                w.add_document(**fields)
         self._tick()
-        return len(chunks)
+        return total
 
     def _tick(self) -> None:
         self._pending += 1
@@ -455,13 +513,12 @@ class _Batch:
 
 
 class _Sync:
-    """One run of ``Index.add``: compare files with the manifest and write the difference."""
+    """One run of an add: compare files with the manifest and write the difference."""
 
-    def __init__(self, index: Index, batch: _Batch) -> None:
-        self.index = index
+    def __init__(self, batch: _Batch, manifest: Iterable[DocumentInfo]) -> None:
         self.batch = batch
         self.by_path: dict[str, list[DocumentInfo]] = {}
-        for info in index.documents():
+        for info in manifest:
             self.by_path.setdefault(info.path, []).append(info)
         self.counts = {
             "added": 0,
@@ -484,7 +541,7 @@ class _Sync:
         for done, path in enumerate(files, 1):
             self._file(path)
             if progress:
-                progress(done, len(files), str(path))
+                progress(done, len(files), display_path(path))
         self._remove_missing(roots)
         return IndexReport(skipped=tuple(self.skipped), dry_run=self.batch.dry_run, **self.counts)
 
@@ -492,8 +549,12 @@ class _Sync:
         try:
             resolved = path.resolve()
             st = resolved.stat()
-        except (OSError, RuntimeError) as exc:
-            self.skipped.append(Skipped(str(path), f"cannot read: {exc}"))
+        except RuntimeError:  # Path.resolve() on a link that points at itself
+            self.skipped.append(Skipped(display_path(path), "symbolic link loop"))
+            return
+        except OSError as exc:
+            reason = exc.strerror or str(exc)
+            self.skipped.append(Skipped(display_path(path), f"cannot read: {reason}"))
             return
         key = str(resolved)
         self.seen.add(key)
@@ -504,25 +565,23 @@ class _Sync:
         try:
             docs = load_documents(resolved)
         except DocumentError as exc:
-            self.skipped.append(Skipped(str(path), exc.reason))
+            self.skipped.append(Skipped(display_path(path), exc.reason))
             return
         if old and {o.content_hash for o in old} == {d.content_hash for d in docs}:
             self.counts["unchanged"] += len(old)
             return
+        replaces: list[str] = [o.id for o in old]
         if old:
-            for o in old:
-                self.batch.delete(o.id)
             kind = "updated"
         elif len(docs) == 1 and (moved := self._moved_from(docs[0].content_hash)):
-            self.batch.delete(moved.id)
+            replaces = [moved.id]
             self.by_path.pop(moved.path, None)
             docs = [attrs.evolve(docs[0], id=moved.id)]
             kind = "renamed"
         else:
             kind = "added"
-        for doc in docs:
-            self.counts[kind] += 1
-            self.counts["chunks"] += self.batch.write(doc, st.st_size, st.st_mtime_ns)
+        self.counts[kind] += len(docs)
+        self.counts["chunks"] += self.batch.write(docs, st.st_size, st.st_mtime_ns, replaces)
 
     def _moved_from(self, content_hash: str) -> DocumentInfo | None:
         for path, infos in self.by_path.items():
@@ -543,6 +602,114 @@ class _Sync:
                 for info in infos:
                     self.batch.delete(info.id)
                     self.counts["removed"] += 1
+
+
+def _rebuild(
+    root: Path,
+    settings: _Settings,
+    paths: Sequence[str | os.PathLike[str]],
+    batch_size: int,
+    progress: Progress | None,
+) -> tuple[_Settings, windex.Index, IndexReport]:
+    """Build a new data folder from ``paths`` (or the recorded sources) and switch to it.
+
+    The caller holds the write lock.  On any failure the new folder is deleted and the
+    settings still point at the old one.
+    """
+    sources = [str(Path(p).absolute()) for p in paths] or list(settings.sources)
+    if not sources:
+        raise SearchkitIndexError(
+            root, f"nothing to rebuild index {root} from: name files or folders"
+        )
+    _drop_unused_data_dirs(root, settings.data)
+    data = _new_data_dir(root)
+    try:
+        new_ix = windex.create_in(str(root / data), build_schema())
+        batch = _Batch(new_ix, settings.max_chars, batch_size, dry_run=False)
+        try:
+            report = _Sync(batch, []).run(sources, progress)
+        except BaseException:
+            batch.cancel()
+            raise
+        batch.commit()
+    except BaseException:
+        shutil.rmtree(root / data, ignore_errors=True)
+        raise
+    new_settings = attrs.evolve(settings, data=data, sources=tuple(sources))
+    _swap_settings(root, new_settings)
+    return new_settings, new_ix, report
+
+
+def check_index(
+    path: str | os.PathLike[str],
+    *,
+    repair: bool = False,
+    lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
+) -> CheckReport:
+    """Verify an index: every segment opens and reads, and chunk counts match the manifest.
+
+    With ``repair``, an index with problems is rebuilt from the files it recorded as
+    sources (the old one stays in place until the new one is complete).  A missing index
+    raises :class:`IndexNotFoundError`; any other damage is reported, not raised.
+    """
+    root = Path(path)
+    settings = _read_settings(root)  # missing or incompatible: raise, nothing to check
+    problems: list[str] = []
+    stale: list[str] = []
+    documents = chunks = segments = 0
+    try:
+        with Index(root, settings, lock_timeout) as index:
+            searcher = index._reader()
+            segments = len(index._ix._segments())
+            counted: dict[str, int] = {}
+            for reader, _ in searcher.reader().leaf_readers():
+                for _, stored in reader.iter_docs():
+                    chunks += 1
+                    counted[stored["doc_id"]] = counted.get(stored["doc_id"], 0) + 1
+                for _ in reader.all_terms():  # reads the whole term dictionary
+                    pass
+            if chunks != searcher.doc_count():
+                problems.append(
+                    f"{chunks} chunks read, but the index counts {searcher.doc_count()}"
+                )
+            manifest = index.documents()
+            documents = len(manifest)
+            for info in manifest:
+                found = counted.pop(info.id, 0)
+                if found != info.chunks:
+                    problems.append(
+                        f"document {info.id} ({info.path}) has {found} chunks, "
+                        f"expected {info.chunks}"
+                    )
+                if info.size and _changed(info):
+                    stale.append(info.path)
+            for doc_id, n in counted.items():
+                problems.append(f"{n} chunks of document {doc_id} have no manifest record")
+    except SearchkitError as exc:
+        problems.append(str(exc))
+    except Exception as exc:  # damage shows up as assorted Whoosh and OS errors
+        problems.append(f"cannot read index {root}: {type(exc).__name__}: {exc}")
+    report = CheckReport(
+        path=str(root),
+        documents=documents,
+        chunks=chunks,
+        segments=segments,
+        problems=tuple(problems),
+        stale=tuple(stale),
+    )
+    if repair and problems:
+        with WriteLock(root, lock_timeout):
+            _rebuild(root, _read_settings(root), (), DEFAULT_BATCH_SIZE, None)
+        report = attrs.evolve(report, repaired=True)
+    return report
+
+
+def _changed(info: DocumentInfo) -> bool:
+    try:
+        st = os.stat(info.path)
+    except OSError:
+        return True
+    return st.st_size != info.size or st.st_mtime_ns != info.mtime_ns
 
 
 def _under(path: str, root: Path) -> bool:
@@ -609,15 +776,23 @@ def _new_data_dir(root: Path) -> str:
 
 
 def _swap_settings(root: Path, settings: _Settings) -> None:
-    """Point ``root`` at ``settings.data`` atomically, then drop the other data folders."""
+    """Write ``searchkit.json`` atomically: a reader sees the old file or the new one."""
     tmp = root / f".{SETTINGS_NAME}.{os.getpid()}.tmp"
     with open(tmp, "w", encoding="utf-8") as f:
         f.write(settings.to_json())
         f.flush()
         os.fsync(f.fileno())
     os.replace(tmp, root / SETTINGS_NAME)
+
+
+def _drop_unused_data_dirs(root: Path, current: str) -> None:
+    """Delete data folders left by earlier rebuilds or by a crash while building one.
+
+    Runs under the write lock at the start of a write, not at the swap, so that searches
+    that opened the old folder just before a swap can finish.
+    """
     for old in root.glob("whoosh-*"):
-        if old.name != settings.data:
+        if old.name != current and old.is_dir():
             shutil.rmtree(old, ignore_errors=True)
 
 

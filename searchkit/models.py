@@ -19,6 +19,7 @@ __all__ = [
     "Hit",
     "IndexReport",
     "IndexStats",
+    "CheckReport",
     "Paragraph",
     "Results",
     "Skipped",
@@ -233,3 +234,24 @@ class IndexStats:
     schema_version: int
     analyzer: str
     whoosh: str
+
+
+@attrs.frozen
+class CheckReport:
+    """What ``check_index`` found: ``ok`` when ``problems`` is empty.
+
+    ``stale`` lists indexed files that changed or vanished since they were indexed (not
+    damage: a sync fixes them).  ``repaired`` says a rebuild ran.
+    """
+
+    path: str
+    documents: int
+    chunks: int
+    segments: int
+    problems: tuple[str, ...] = ()
+    stale: tuple[str, ...] = ()
+    repaired: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
