@@ -35,6 +35,7 @@ FIELD_ALIASES: dict[str, list[str]] = {
     "published": ["date"],
     "paragraph": ["para"],
 }
+MAX_EDITS = 2
 _PREFIX = r"(?:(?<=[\s(])|^){}(?=[\w\"(])"
 
 
@@ -67,6 +68,9 @@ def parse_query(text: str, schema: Schema, operator: Operator = "or") -> query.Q
         error = getattr(node, "error", None)
         if error is not None:
             raise QuerySyntaxError(text, _reason(error))
+        if isinstance(node, query.FuzzyTerm):
+            # Edit distances past 2 match most of the vocabulary and take very long.
+            node.maxdist = min(node.maxdist, MAX_EDITS)
     normalized = _lift_nots(parsed).normalize()
     if normalized is query.NullQuery or isinstance(normalized, type(query.NullQuery)):
         raise QuerySyntaxError(

@@ -20,6 +20,7 @@ def main(argv: list[str]) -> None:
         else searchkit.Index.create(index_path)
     )
     with ix:
+        print("ready", flush=True)
         if rebuild:
             ix.rebuild(*paths, batch_size=int(batch))
         else:
