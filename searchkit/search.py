@@ -76,7 +76,7 @@ def run_search(
         )
     else:
         found = searcher.search(q, limit=offset + limit, filter=filter, sortedby=sortedby)
-        total = len(found)
+        total = _count(searcher, q, filter, found)
         terms = _highlight_terms(q, searcher)
         hits = tuple(
             _hit(searcher, found[i], i + 1, terms, context)
@@ -91,6 +91,18 @@ def run_search(
         query=str(q),
         grouped=group,
     )
+
+
+def _count(searcher: Searcher, q: wq.Query, filter: wq.Query | None, found: Any) -> int:
+    """Every match that passes ``filter``.
+
+    Whoosh's ``len(results)`` counts matches the filter dropped, and its filtered id list
+    ignores a filter that matches nothing, so a filtered total is counted here.
+    """
+    if filter is None:
+        return len(found)
+    allowed = set(searcher.docs_for_query(filter))
+    return sum(1 for d in searcher.docs_for_query(q) if d in allowed)
 
 
 def _check_int(name: str, value: int, lo: int, hi: int | None) -> None:
@@ -131,13 +143,26 @@ def _hit(searcher: Searcher, h: Any, rank: int, terms: frozenset[str], context: 
         before, after = neighbours(searcher, stored["doc_id"], stored.get("seq", 1), context)
     return Hit(
         **chunk_kwargs(stored),
-        score=float(h.score) if h.score is not None else 0.0,
+        score=_score(h.score),
         rank=rank,
         highlights=tuple(words),
         spans=spans,
         before=tuple(before),
         after=tuple(after),
     )
+
+
+def _score(raw: Any) -> float:
+    """The relevance score of a Whoosh hit.
+
+    A sorted search reports its sort key instead: a tuple whose last item is the score,
+    negated (the :class:`~whoosh.sorting.ScoreFacet` that :func:`_sort_facet` ends with).
+    """
+    if raw is None:
+        return 0.0
+    if isinstance(raw, tuple):
+        return -float(raw[-1])
+    return float(raw)
 
 
 def neighbours(
