@@ -36,6 +36,7 @@ from .models import (
     IndexReport,
     IndexStats,
     Paragraph,
+    Passage,
     Results,
     Skipped,
 )
@@ -57,6 +58,7 @@ __all__ = [
     "IndexStats",
     "NotFoundError",
     "Paragraph",
+    "Passage",
     "QueryError",
     "QuerySyntaxError",
     "Results",
