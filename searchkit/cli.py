@@ -254,8 +254,9 @@ def index_command(
 
     Add files and folders to the index, creating it if needed.  Files already
     indexed and unchanged are left alone, changed files are re-indexed, files gone
-    from an indexed folder are removed.  Folders are walked for known suffixes
-    (.txt, .text); a file named on the line is read whatever its suffix.
+    from an indexed folder are removed.  Folders are walked for the suffixes
+    searchkit has a loader for; a file named on the line is read whatever its
+    suffix.
 
     A progress bar shows on stderr when it is a terminal; then a summary of the
     documents and paragraphs indexed, and each skipped file with the reason.
@@ -376,7 +377,7 @@ def search(
 
     Search the paragraphs for QUERY (several words are joined with spaces).
     Quote a phrase: '"1000 for 1000"'.  Fields: title:belarus, author:"natalia".
-    Wildcards and fuzzy words: exchang*, Lukashenka~.  Operators: AND, OR, NOT.
+    Wildcards and fuzzy words: exchang*, Lukashenka~.  Operators: AND, OR, AND NOT.
 
     Prints rank, score, title, date, author, paragraph number, chunk id and a
     snippet with the matched words emphasised.  'searchkit show CHUNK_ID' prints
