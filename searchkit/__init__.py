@@ -37,6 +37,7 @@ from .models import (
     IndexReport,
     IndexStats,
     Paragraph,
+    Passage,
     Results,
     Skipped,
 )
@@ -59,6 +60,7 @@ __all__ = [
     "IndexStats",
     "NotFoundError",
     "Paragraph",
+    "Passage",
     "QueryError",
     "QuerySyntaxError",
     "Results",

@@ -36,6 +36,7 @@ from .analysis import ANALYZER_ID
 from .chunking import DEFAULT_MAX_CHARS, chunk_document
 from .errors import (
     DocumentError,
+    FilterError,
     IndexExistsError,
     IndexIncompatibleError,
     IndexNotFoundError,
@@ -52,6 +53,7 @@ from .models import (
     IndexReport,
     IndexStats,
     Paragraph,
+    Passage,
     Results,
     Skipped,
 )
@@ -177,6 +179,20 @@ class Index:
         return cls(root, _read_settings(root), lock_timeout)
 
     @classmethod
+    def open_or_create(
+        cls, path: str | os.PathLike[str], *, lock_timeout: float = DEFAULT_LOCK_TIMEOUT
+    ) -> Index:
+        """Open the index at ``path``, first creating an empty one if there is none."""
+        try:
+            return cls.open(path, lock_timeout=lock_timeout)
+        except IndexNotFoundError:
+            pass
+        try:
+            return cls.create(path, lock_timeout=lock_timeout)
+        except IndexExistsError:  # another process created it in the meantime
+            return cls.open(path, lock_timeout=lock_timeout)
+
+    @classmethod
     def exists(cls, path: str | os.PathLike[str]) -> bool:
         """Whether ``path`` holds a searchkit index (of any version)."""
         return (Path(path) / SETTINGS_NAME).is_file()
@@ -283,6 +299,14 @@ class Index:
         """The ``n`` chunks before and after ``chunk_id`` in its document."""
         c = self.chunk(chunk_id)
         return neighbours(self._reader(), c.doc_id, c.seq, n)
+
+    def passage(self, chunk_id: str, context: int = 1) -> Passage:
+        """The chunk ``chunk_id`` with ``context`` chunks on each side, from its document."""
+        if isinstance(context, bool) or not isinstance(context, int) or context < 0:
+            raise FilterError(f"context must be a whole number of at least 0, not {context!r}")
+        c = self.chunk(chunk_id)
+        before, after = neighbours(self._reader(), c.doc_id, c.seq, context)
+        return Passage(c, tuple(before), tuple(after))
 
     def document(self, doc_id: str) -> Document:
         """The indexed document with this id, paragraphs and metadata, rebuilt from its chunks."""

@@ -76,7 +76,7 @@ def run_search(
         )
     else:
         found = searcher.search(q, limit=offset + limit, filter=filter, sortedby=sortedby)
-        total = _count(searcher, q, filter)
+        total = _count(searcher, q, filter, found)
         terms = _highlight_terms(q, searcher)
         hits = tuple(
             _hit(searcher, found[i], i + 1, terms, context)
@@ -93,24 +93,22 @@ def run_search(
     )
 
 
+def _count(searcher: Searcher, q: wq.Query, filter: wq.Query | None, found: Any) -> int:
+    """Every match that passes ``filter``.
+
+    Whoosh's ``len(results)`` counts matches the filter dropped, and its filtered id list
+    ignores a filter that matches nothing, so a filtered total is counted here.
+    """
+    if filter is None:
+        return len(found)
+    allowed = set(searcher.docs_for_query(filter))
+    return sum(1 for d in searcher.docs_for_query(q) if d in allowed)
+
+
 def _check_int(name: str, value: int, lo: int, hi: int | None) -> None:
     if isinstance(value, bool) or not isinstance(value, int) or value < lo or (hi and value > hi):
         bound = f" and at most {hi}" if hi else ""
         raise FilterError(f"{name} must be a whole number of at least {lo}{bound}, not {value!r}")
-
-
-def _count(searcher: Searcher, q: wq.Query, filter: wq.Query | None) -> int:
-    # Whoosh's own ``len(results)`` re-runs the query without the filter when its
-    # block-quality optimisation skipped postings, so count here with the filter applied.
-    both = q if filter is None else wq.And([q, filter])
-    return sum(1 for _ in searcher.docs_for_query(both))
-
-
-def _score(raw: Any) -> float:
-    # Sorted searches report the sort key: (published, -score) from _sort_facet.
-    if isinstance(raw, tuple):
-        return -float(raw[-1])
-    return float(raw) if raw is not None else 0.0
 
 
 def _sort_facet(sort: Sort) -> sorting.FacetType | None:
@@ -152,6 +150,19 @@ def _hit(searcher: Searcher, h: Any, rank: int, terms: frozenset[str], context: 
         before=tuple(before),
         after=tuple(after),
     )
+
+
+def _score(raw: Any) -> float:
+    """The relevance score of a Whoosh hit.
+
+    A sorted search reports its sort key instead: a tuple whose last item is the score,
+    negated (the :class:`~whoosh.sorting.ScoreFacet` that :func:`_sort_facet` ends with).
+    """
+    if raw is None:
+        return 0.0
+    if isinstance(raw, tuple):
+        return -float(raw[-1])
+    return float(raw)
 
 
 def neighbours(
