@@ -26,7 +26,7 @@ from .errors import (
     SearchkitError,
     SearchkitIndexError,
 )
-from .index import Index, check_index
+from .index import Index, check_index, rebuild_index
 from .loaders import load_document, load_documents, register_loader
 from .models import (
     CheckReport,
@@ -72,5 +72,6 @@ __all__ = [
     "chunk_document",
     "load_document",
     "load_documents",
+    "rebuild_index",
     "register_loader",
 ]

@@ -216,11 +216,17 @@ def cli() -> None:
 
 
 @cli.command("index", short_help="Add or refresh files and folders.", epilog=EXIT_CODES_HELP)
-@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option(
     "--dry-run",
     is_flag=True,
     help="Report what would change and write nothing (needs an existing index).",
+)
+@click.option(
+    "--rebuild",
+    is_flag=True,
+    help="Build a fresh index from PATHS (default: every path indexed before) beside the "
+    "old one and swap it in when complete. Also upgrades an index of another version.",
 )
 @click.option(
     "-q",
@@ -243,6 +249,7 @@ def cli() -> None:
 def index_command(
     paths: tuple[Path, ...],
     dry_run: bool,
+    rebuild: bool,
     quiet: bool,
     lock_timeout: float,
     as_json: bool,
@@ -261,13 +268,24 @@ def index_command(
     A progress bar shows on stderr when it is a terminal; then a summary of the
     documents and paragraphs indexed, and each skipped file with the reason.
 
-    Python: Index.open_or_create(DIR).add(*PATHS, dry_run=..., progress=...)
-    """
-    from .index import Index
+    With --rebuild, a new index is built beside the old one and swapped in
+    atomically; searches see the old one until then, and a failed rebuild
+    leaves it as it was.
 
+    Python: Index.open_or_create(DIR).add(*PATHS, dry_run=..., progress=...)
+    or searchkit.rebuild_index(DIR, *PATHS) for --rebuild
+    """
+    from .index import Index, rebuild_index
+
+    if not paths and not rebuild:
+        raise click.UsageError("give at least one file or folder to index")
+    if rebuild and dry_run:
+        raise click.UsageError("--rebuild and --dry-run do not go together")
     bar = _Progress() if not quiet and _isatty(sys.stderr) else None
     try:
-        if dry_run:
+        if rebuild:
+            report = rebuild_index(index_dir, *paths, progress=bar, lock_timeout=lock_timeout)
+        elif dry_run:
             with Index.open(index_dir, lock_timeout=lock_timeout) as ix:
                 report = ix.add(*paths, dry_run=True, progress=bar)
         else:
@@ -527,6 +545,48 @@ def stats(as_json: bool, index_dir: Path) -> None:
         _echo_json(info.as_dict())
     else:
         _print_stats(info)
+
+
+@cli.command(
+    short_help="Verify the index; --repair rebuilds a damaged one.", epilog=EXIT_CODES_HELP
+)
+@click.option(
+    "--repair",
+    is_flag=True,
+    help="If problems are found, rebuild the index from the files it was built from.",
+)
+@_json_option("Print one JSON object: ok, problems, stale, documents, chunks, ...")
+@_index_option
+def check(repair: bool, as_json: bool, index_dir: Path) -> None:
+    """\b
+    Example:
+      searchkit check --index my-index --repair
+
+    Open every segment, read every stored paragraph and term, and compare the
+    counts with the index's manifest.  Files changed since they were indexed are
+    listed as stale (run `searchkit index` to refresh them).  Exits 0 when the
+    index is sound (or was repaired), 3 when it has problems.
+
+    Python: searchkit.check_index(DIR, repair=...)
+    """
+    from .index import check_index
+
+    report = check_index(index_dir, repair=repair)
+    if as_json:
+        _echo_json(report.as_dict())
+    else:
+        for problem in report.problems:
+            click.echo(f"problem: {_clean(problem)}")
+        for path in report.stale:
+            click.echo(f"stale: {_clean(path)}")
+        state = "repaired" if report.repaired else "ok" if report.ok else "damaged"
+        click.echo(
+            f"{state}: {_plural(report.documents, 'document')}, "
+            f"{_plural(report.chunks, 'paragraph')}, {_plural(report.segments, 'segment')}",
+            err=True,
+        )
+    if not report.ok and not report.repaired:
+        raise click.exceptions.Exit(EXIT_INDEX)
 
 
 def main() -> None:

@@ -67,7 +67,7 @@ from .schema import (
 )
 from .search import Sort, neighbours, run_search
 
-__all__ = ["DEFAULT_BATCH_SIZE", "Index", "Progress", "check_index"]
+__all__ = ["DEFAULT_BATCH_SIZE", "Index", "Progress", "check_index", "rebuild_index"]
 
 SETTINGS_NAME = "searchkit.json"
 _FORMAT = "searchkit-index"
@@ -136,18 +136,8 @@ class Index:
         if settings_file.exists():
             if not overwrite:
                 raise IndexExistsError(root)
-        elif root.exists():
-            if not root.is_dir():
-                raise SearchkitIndexError(root, f"{root} exists and is not a folder")
-            if any(
-                p.name not in (LOCK_NAME,) and not p.name.startswith("whoosh-")
-                for p in root.iterdir()
-            ):
-                raise SearchkitIndexError(
-                    root,
-                    f"{root} is a folder with other files in it, not a searchkit index; "
-                    "choose an empty or new folder",
-                )
+        elif root.exists() and not _is_empty_or_ours(root):
+            raise SearchkitIndexError(root, _FOREIGN.format(root=root))
         if max_chars < 200:
             raise SearchkitIndexError(root, f"max_chars must be at least 200, not {max_chars}")
         try:
@@ -160,7 +150,7 @@ class Index:
             settings = _Settings(
                 data=data,
                 max_chars=max_chars,
-                created=dt.datetime.now().astimezone().isoformat(timespec="seconds"),
+                created=_now(),
             )
             _swap_settings(root, settings)
             _drop_unused_data_dirs(root, data)
@@ -403,12 +393,15 @@ class Index:
         meanwhile see the old index, and a rebuild that fails or is interrupted leaves the
         old index as it was.
         """
-        with WriteLock(self.path, self.lock_timeout):
-            self.close()
-            self._settings, self._ix, report = _rebuild(
-                self.path, self._settings, paths, batch_size, progress
-            )
-            self._settings_mtime = self._settings_file().stat().st_mtime_ns
+        self.close()
+        report = rebuild_index(
+            self.path,
+            *paths,
+            batch_size=batch_size,
+            progress=progress,
+            lock_timeout=self.lock_timeout,
+        )
+        self._reader()  # switch this handle to the new data
         return report
 
     def add_documents(
@@ -659,9 +652,59 @@ def _rebuild(
     except BaseException:
         shutil.rmtree(root / data, ignore_errors=True)
         raise
-    new_settings = attrs.evolve(settings, data=data, sources=tuple(sources))
+    new_settings = attrs.evolve(
+        settings,
+        data=data,
+        sources=tuple(sources),
+        schema_version=SCHEMA_VERSION,
+        analyzer=ANALYZER_ID,
+    )
     _swap_settings(root, new_settings)
     return new_settings, new_ix, report
+
+
+def rebuild_index(
+    path: str | os.PathLike[str],
+    *paths: str | os.PathLike[str],
+    batch_size: int = DEFAULT_BATCH_SIZE,
+    progress: Progress | None = None,
+    lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
+) -> IndexReport:
+    """Build the index at ``path`` afresh from ``paths`` (default: its recorded sources).
+
+    Works on any index: a current one, one written by another schema or analyzer version,
+    a damaged one, or none yet.  The new data is built beside the old and switched in
+    atomically when complete; until then searches see the old index, and a failure
+    leaves it as it was.
+    """
+    root = Path(path)
+    settings = _settings_for_rebuild(root)
+    with WriteLock(root, lock_timeout):
+        _, _, report = _rebuild(root, settings, paths, batch_size, progress)
+    return report
+
+
+def _settings_for_rebuild(root: Path) -> _Settings:
+    """The settings to keep across a rebuild, read leniently: versions do not matter."""
+    try:
+        return _read_settings(root)
+    except IndexNotFoundError:
+        if root.exists() and not _is_empty_or_ours(root):
+            raise SearchkitIndexError(root, _FOREIGN.format(root=root)) from None
+        root.mkdir(parents=True, exist_ok=True)
+        return _Settings(data="", created=_now())
+    except IndexIncompatibleError:
+        try:
+            raw = json.loads((root / SETTINGS_NAME).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            raw = {}
+        raw = raw if isinstance(raw, dict) else {}
+        return _Settings(
+            data=str(raw.get("data", "")),
+            max_chars=int(raw.get("max_chars", DEFAULT_MAX_CHARS)),
+            created=str(raw.get("created", _now())),
+            sources=[str(p) for p in raw.get("sources", [])],
+        )
 
 
 def check_index(
@@ -677,7 +720,13 @@ def check_index(
     raises :class:`IndexNotFoundError`; any other damage is reported, not raised.
     """
     root = Path(path)
-    settings = _read_settings(root)  # missing or incompatible: raise, nothing to check
+    try:
+        settings = _read_settings(root)  # a missing index raises: nothing to check
+    except IndexIncompatibleError as exc:
+        if not repair:
+            return CheckReport(str(root), 0, 0, 0, problems=(str(exc),))
+        rebuild_index(root, lock_timeout=lock_timeout)
+        return attrs.evolve(check_index(root, lock_timeout=lock_timeout), repaired=True)
     problems: list[str] = []
     stale: list[str] = []
     documents = chunks = segments = 0
@@ -722,9 +771,8 @@ def check_index(
         stale=tuple(stale),
     )
     if repair and problems:
-        with WriteLock(root, lock_timeout):
-            _rebuild(root, _read_settings(root), (), DEFAULT_BATCH_SIZE, None)
-        report = attrs.evolve(report, repaired=True)
+        rebuild_index(root, lock_timeout=lock_timeout)
+        report = attrs.evolve(check_index(root, lock_timeout=lock_timeout), repaired=True)
     return report
 
 
@@ -784,6 +832,26 @@ def _read_settings(root: Path) -> _Settings:
         )
     fields = {f.name for f in attrs.fields(_Settings)}
     return _Settings(**{k: v for k, v in raw.items() if k in fields})
+
+
+_FOREIGN = (
+    "{root} is not a searchkit index: it is a file, or a folder with other files in it; "
+    "choose an empty or new folder"
+)
+
+
+def _is_empty_or_ours(root: Path) -> bool:
+    """Whether ``root`` is a folder holding nothing but searchkit's own files."""
+    if not root.is_dir():
+        return False
+    return all(
+        p.name in (LOCK_NAME, SETTINGS_NAME) or p.name.startswith(("whoosh-", f".{SETTINGS_NAME}"))
+        for p in root.iterdir()
+    )
+
+
+def _now() -> str:
+    return dt.datetime.now().astimezone().isoformat(timespec="seconds")
 
 
 def _new_data_dir(root: Path) -> str:

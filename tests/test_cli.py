@@ -74,7 +74,9 @@ def test_version() -> None:
     assert (result.exit_code, result.stdout) == (0, f"searchkit {searchkit.__version__}\n")
 
 
-@pytest.mark.parametrize("command", [[], ["index"], ["search"], ["show"], ["docs"], ["stats"]])
+@pytest.mark.parametrize(
+    "command", [[], ["index"], ["search"], ["show"], ["docs"], ["stats"], ["check"]]
+)
 def test_help_starts_with_an_example_and_lists_exit_codes(command: list[str]) -> None:
     result = run(*command, "--help")
     assert result.exit_code == 0
@@ -736,3 +738,67 @@ def test_script_locked_index_exits_4(tmp_path: Path) -> None:
     assert result.returncode == 4
     assert result.stdout == ""
     assert "is locked by pid" in one_error_line(result)
+
+
+# -- rebuild and check -------------------------------------------------------------------
+
+
+def test_index_rebuild_swaps_in_a_fresh_index(tmp_path: Path) -> None:
+    src = tmp_path / "src"
+    src.mkdir()
+    shutil.copy(SEED_FILE, src / "a.txt")
+    shutil.copy(SEED_FILE, src / "b.txt")
+    assert run("index", src, "--index", tmp_path / "ix", "--quiet").exit_code == 0
+    (src / "b.txt").unlink()
+    result = run("index", "--rebuild", "--index", tmp_path / "ix", "--json")
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout)["added"] == 1
+    assert run("search", "Machulischi", "--index", tmp_path / "ix", "--json").exit_code == 0
+    with searchkit.Index.open(tmp_path / "ix") as ix:
+        assert [Path(d.path).name for d in ix.documents()] == ["a.txt"]
+
+
+def test_index_rebuild_upgrades_an_incompatible_index(tmp_path: Path) -> None:
+    assert run("index", SEEDS, "--index", tmp_path / "ix", "--quiet").exit_code == 0
+    settings = tmp_path / "ix" / "searchkit.json"
+    data = json.loads(settings.read_text(encoding="utf-8"))
+    settings.write_text(json.dumps({**data, "schema_version": 0}), encoding="utf-8")
+    assert run("search", "Belarus", "--index", tmp_path / "ix").exit_code == 3
+    result = run("index", "--rebuild", "--index", tmp_path / "ix", "--quiet")
+    assert result.exit_code == 0, result.stderr
+    assert run("search", "Machulischi", "--index", tmp_path / "ix").exit_code == 0
+
+
+def test_index_without_paths_is_a_usage_error(tmp_path: Path) -> None:
+    result = run("index", "--index", tmp_path / "ix")
+    assert result.exit_code == 2
+    assert "give at least one file or folder to index" in one_error_line(result)
+    result = run("index", SEEDS, "--rebuild", "--dry-run", "--index", tmp_path / "ix")
+    assert result.exit_code == 2
+    assert "--rebuild and --dry-run do not go together" in one_error_line(result)
+
+
+def test_check_sound_damaged_and_repaired(tmp_path: Path) -> None:
+    src = tmp_path / "src"
+    src.mkdir()
+    shutil.copy(SEED_FILE, src / "a.txt")
+    assert run("index", src, "--index", tmp_path / "ix", "--quiet").exit_code == 0
+    ok = run("check", "--index", tmp_path / "ix", "--json")
+    assert ok.exit_code == 0
+    report = json.loads(ok.stdout)
+    assert (report["ok"], report["documents"], report["chunks"], report["problems"]) == (
+        True,
+        1,
+        17,
+        [],
+    )
+    for seg in (tmp_path / "ix").glob("whoosh-*/*.seg"):
+        seg.write_bytes(b"garbage")
+    damaged = run("check", "--index", tmp_path / "ix")
+    assert damaged.exit_code == 3
+    assert damaged.stdout.startswith("problem: ")
+    assert damaged.stderr.startswith("damaged: ")
+    repaired = run("check", "--repair", "--index", tmp_path / "ix")
+    assert repaired.exit_code == 0
+    assert repaired.stderr == "repaired: 1 document, 17 paragraphs, 1 segment\n"
+    assert run("search", "Machulischi", "--index", tmp_path / "ix").exit_code == 0
