@@ -36,7 +36,6 @@ from .analysis import ANALYZER_ID
 from .chunking import DEFAULT_MAX_CHARS, chunk_document
 from .errors import (
     DocumentError,
-    FilterError,
     IndexExistsError,
     IndexIncompatibleError,
     IndexNotFoundError,
@@ -65,7 +64,7 @@ from .schema import (
     chunk_to_fields,
     manifest_fields,
 )
-from .search import Sort, neighbours, run_search
+from .search import Sort, check_whole, neighbours, run_search
 
 __all__ = ["DEFAULT_BATCH_SIZE", "Index", "Progress", "check_index", "rebuild_index"]
 
@@ -285,15 +284,9 @@ class Index:
             raise NotFoundError(f"no chunk {chunk_id!r} in index {self.path}")
         return chunk_from_stored(stored)
 
-    def neighbours(self, chunk_id: str, n: int = 1) -> tuple[list[Chunk], list[Chunk]]:
-        """The ``n`` chunks before and after ``chunk_id`` in its document."""
-        c = self.chunk(chunk_id)
-        return neighbours(self._reader(), c.doc_id, c.seq, n)
-
     def passage(self, chunk_id: str, context: int = 1) -> Passage:
         """The chunk ``chunk_id`` with ``context`` chunks on each side, from its document."""
-        if isinstance(context, bool) or not isinstance(context, int) or context < 0:
-            raise FilterError(f"context must be a whole number of at least 0, not {context!r}")
+        check_whole("context", context, 0)
         c = self.chunk(chunk_id)
         before, after = neighbours(self._reader(), c.doc_id, c.seq, context)
         return Passage(c, tuple(before), tuple(after))

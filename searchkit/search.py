@@ -21,7 +21,7 @@ from .models import Chunk, Hit, Results
 from .query import Operator, parse_query
 from .schema import TEXT_FIELDS, chunk_from_stored, chunk_kwargs
 
-__all__ = ["SORTS", "Sort", "run_search", "neighbours"]
+__all__ = ["SORTS", "Sort", "check_whole", "neighbours", "run_search"]
 
 Sort = Literal["relevance", "date", "oldest"]
 SORTS: tuple[str, ...] = ("relevance", "date", "oldest")
@@ -42,10 +42,10 @@ def run_search(
     context: int = 0,
 ) -> Results:
     """Run ``text`` against ``searcher`` and build one page of :class:`Results`."""
-    _check_int("limit", limit, 1, MAX_LIMIT)
-    _check_int("page", page, 1, None)
-    _check_int("context", context, 0, None)
-    _check_int("group_size", group_size, 1, None)
+    check_whole("limit", limit, 1, MAX_LIMIT)
+    check_whole("page", page, 1, None)
+    check_whole("context", context, 0, None)
+    check_whole("group_size", group_size, 1, None)
     if sort not in SORTS:
         raise FilterError(f"sort must be one of {', '.join(SORTS)}, not {sort!r}")
     q = parse_query(text, searcher.schema, operator)
@@ -105,7 +105,8 @@ def _count(searcher: Searcher, q: wq.Query, filter: wq.Query | None, found: Any)
     return sum(1 for d in searcher.docs_for_query(q) if d in allowed)
 
 
-def _check_int(name: str, value: int, lo: int, hi: int | None) -> None:
+def check_whole(name: str, value: int, lo: int, hi: int | None = None) -> None:
+    """Raise :class:`FilterError` unless ``value`` is a whole number in ``[lo, hi]``."""
     if isinstance(value, bool) or not isinstance(value, int) or value < lo or (hi and value > hi):
         bound = f" and at most {hi}" if hi else ""
         raise FilterError(f"{name} must be a whole number of at least {lo}{bound}, not {value!r}")

@@ -155,8 +155,9 @@ def test_read_back_chunk_and_document(seed_index: searchkit.Index) -> None:
         loaded.disclaimer,
         loaded.content_hash,
     )
-    before, after = seed_index.neighbours(hit.chunk_id, 1)
-    assert [c.paragraph for c in before + after] == [6, 8]
+    passage = seed_index.passage(hit.chunk_id, 1)
+    assert passage.chunk == chunk
+    assert [c.paragraph for c in passage.before + passage.after] == [6, 8]
 
 
 def test_unknown_ids_raise_not_found(seed_index: searchkit.Index) -> None:
