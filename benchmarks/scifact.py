@@ -1,0 +1,320 @@
+"""SciFact: searchkit against raw Whoosh, SQLite FTS5 and bm25s, in one run on the same data.
+
+    python benchmarks/scifact.py [--rounds 3] [--systems searchkit,whoosh,fts5,bm25s]
+                                 [--json benchmarks/results/scifact.json]
+
+For each system: index the 5,183 abstracts (documents/s and paragraphs/s, timed from the
+parsed JSON records to a committed index), then run the 300 test queries once to warm up
+and ``--rounds`` more times timed, one query at a time (queries/s, p50/p95/p99 latency),
+and score the last round's top 10 by nDCG@10.  Ratios compare searchkit with each baseline.
+
+The baselines are used the way their documentation shows:
+
+- ``whoosh``: the Whoosh tutorial: ``title`` (stored) and ``text`` TEXT fields with the
+  default analyzer, the default writer, one ``add_document`` per abstract, one searcher
+  reused for every query, ``MultifieldParser(["title", "text"], group=OrGroup)``, BM25F.
+- ``fts5``: SQLite FTS5 from the standard library, ``tokenize='porter'``, the words of the
+  query joined with OR, ``ORDER BY rank`` (bm25).
+- ``bm25s``: bm25s with PyStemmer's English stemmer and English stop words (optional:
+  ``pip install -e '.[bench]'``), one query per ``retrieve`` call.
+
+Skips cleanly, with a message, when the data is not on this machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import sqlite3
+import sys
+import tempfile
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import _common as c
+
+SYSTEMS = ("searchkit", "whoosh", "fts5", "bm25s")
+Record = dict[str, str]
+Searcher = Callable[[str], list[str]]
+
+
+def load_corpus(root: Path) -> list[Record]:
+    with (root / "corpus.jsonl").open(encoding="utf-8") as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
+def load_queries(root: Path, qrels: dict[str, dict[str, int]]) -> list[tuple[str, str]]:
+    texts: dict[str, str] = {}
+    with (root / "queries.jsonl").open(encoding="utf-8") as f:
+        for line in f:
+            if line.strip():
+                q = json.loads(line)
+                texts[q["_id"]] = q["text"]
+    return [(qid, texts[qid]) for qid in sorted(qrels, key=_numeric) if qid in texts]
+
+
+def _numeric(s: str) -> tuple[int, str]:
+    return (int(s), s) if s.isdigit() else (sys.maxsize, s)
+
+
+# -- systems: each returns (index seconds, searcher, extra facts) ----------------------
+
+
+def build_searchkit(records: list[Record], work: Path) -> tuple[float, Searcher, dict[str, Any]]:
+    import searchkit
+    from searchkit import Document, Paragraph
+
+    def documents() -> Iterator[Document]:
+        for r in records:
+            text = r["text"]
+            yield Document(
+                id=r["_id"],
+                path=f"scifact/corpus.jsonl#{r['_id']}",
+                title=r["title"],
+                paragraphs=(Paragraph(1, text, 0, len(text)),) if text else (),
+                format="beir",
+            )
+
+    with c.Stopwatch() as t:
+        index = searchkit.Index.create(work / "searchkit")
+        report = index.add_documents(documents())
+    errors: list[str] = []
+
+    def search(text: str) -> list[str]:
+        try:
+            return c.dedupe(h.doc_id for h in index.search(text, limit=10))
+        except searchkit.QueryError as exc:
+            errors.append(str(exc))
+            return []
+
+    return t.seconds, search, {"chunks": report.chunks, "query_errors": errors}
+
+
+def build_whoosh(records: list[Record], work: Path) -> tuple[float, Searcher, dict[str, Any]]:
+    from whoosh import index as windex
+    from whoosh import qparser
+    from whoosh.fields import ID, TEXT, Schema
+
+    with c.Stopwatch() as t:
+        schema = Schema(id=ID(stored=True), title=TEXT(stored=True), text=TEXT)
+        folder = work / "whoosh"
+        folder.mkdir()
+        ix = windex.create_in(str(folder), schema)
+        writer = ix.writer()
+        for r in records:
+            writer.add_document(id=r["_id"], title=r["title"], text=r["text"])
+        writer.commit()
+    searcher = ix.searcher()
+    parser = qparser.MultifieldParser(["title", "text"], ix.schema, group=qparser.OrGroup)
+
+    def search(text: str) -> list[str]:
+        return [hit["id"] for hit in searcher.search(parser.parse(text), limit=10)]
+
+    return t.seconds, search, {}
+
+
+def build_fts5(records: list[Record], work: Path) -> tuple[float, Searcher, dict[str, Any]]:
+    with c.Stopwatch() as t:
+        db = sqlite3.connect(work / "fts5.db")
+        db.execute(
+            "CREATE VIRTUAL TABLE docs USING fts5(id UNINDEXED, title, text, tokenize='porter')"
+        )
+        with db:
+            db.executemany(
+                "INSERT INTO docs (id, title, text) VALUES (?, ?, ?)",
+                ((r["_id"], r["title"], r["text"]) for r in records),
+            )
+    sql = "SELECT id FROM docs WHERE docs MATCH ? ORDER BY rank LIMIT 10"
+
+    def search(text: str) -> list[str]:
+        match = " OR ".join(f'"{w}"' for w in c.words(text))
+        return [row[0] for row in db.execute(sql, (match,))] if match else []
+
+    return t.seconds, search, {}
+
+
+def build_bm25s(records: list[Record], work: Path) -> tuple[float, Searcher, dict[str, Any]]:
+    import bm25s
+    import Stemmer
+
+    stemmer = Stemmer.Stemmer("english")
+    ids = [r["_id"] for r in records]
+    with c.Stopwatch() as t:
+        tokens = bm25s.tokenize(
+            [f"{r['title']} {r['text']}" for r in records],
+            stopwords="en",
+            stemmer=stemmer,
+            show_progress=False,
+        )
+        retriever = bm25s.BM25()
+        retriever.index(tokens, show_progress=False)
+
+    def search(text: str) -> list[str]:
+        q = bm25s.tokenize(
+            text, stopwords="en", stemmer=stemmer, return_ids=False, show_progress=False
+        )
+        if not q or not q[0]:
+            return []
+        found, _scores = retriever.retrieve(q, k=10, show_progress=False, n_threads=1)
+        return [ids[i] for i in found[0]]
+
+    return t.seconds, search, {}
+
+
+BUILDERS: dict[str, Callable[[list[Record], Path], tuple[float, Searcher, dict[str, Any]]]] = {
+    "searchkit": build_searchkit,
+    "whoosh": build_whoosh,
+    "fts5": build_fts5,
+    "bm25s": build_bm25s,
+}
+
+
+def available(name: str) -> str | None:
+    """Why ``name`` cannot run here, or ``None`` when it can."""
+    if name == "bm25s":
+        try:
+            import bm25s  # noqa: F401
+            import Stemmer  # noqa: F401
+        except ImportError:
+            return "bm25s or PyStemmer not installed (pip install -e '.[bench]')"
+    if name == "fts5":
+        try:
+            sqlite3.connect(":memory:").execute("CREATE VIRTUAL TABLE t USING fts5(x)")
+        except sqlite3.OperationalError:
+            return "this Python's SQLite has no FTS5"
+    return None
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--data", help="shared data folder (default ../shared/data)")
+    ap.add_argument("--systems", default=",".join(SYSTEMS), help="comma-separated subset")
+    ap.add_argument("--rounds", type=int, default=3, help="timed passes over the queries")
+    ap.add_argument("--json", metavar="FILE", help="write the results as JSON (- for stdout)")
+    ap.add_argument("--workdir", help="where to build the indexes (default: a temp folder)")
+    args = ap.parse_args(argv)
+
+    root = c.data_root(args.data) / "scifact"
+    c.require(root / "corpus.jsonl", "SciFact")
+    qrels = c.read_qrels(root / "qrels" / "test.tsv")
+    records = load_corpus(root)
+    queries = load_queries(root, qrels)
+    paragraphs = sum(1 for r in records if r["text"])
+    print(
+        f"SciFact: {len(records):,} documents, {paragraphs:,} paragraphs, "
+        f"{len(queries)} test queries, {args.rounds} timed rounds"
+    )
+
+    rows: list[dict[str, Any]] = []
+    work = Path(tempfile.mkdtemp(prefix="searchkit-bench-", dir=args.workdir))
+    try:
+        for name in [s.strip() for s in args.systems.split(",") if s.strip()]:
+            if name not in BUILDERS:
+                ap.error(f"unknown system {name!r}; choose from {', '.join(SYSTEMS)}")
+            why = available(name)
+            if why:
+                print(f"{name}: skipped, {why}")
+                continue
+            folder = work / name
+            folder.mkdir()
+            seconds, search, extra = BUILDERS[name](records, folder)
+            ranked, latencies = c.run_queries(search, queries, args.rounds)
+            row: dict[str, Any] = {
+                "system": name,
+                "index_s": seconds,
+                "docs_per_s": len(records) / seconds,
+                "paragraphs_per_s": paragraphs / seconds,
+                "index_mb": c.dir_size(folder) / 2**20,
+                **c.latency_summary(latencies),
+                "ndcg@10": c.mean_ndcg(ranked, qrels),
+            }
+            errors = extra.pop("query_errors", [])
+            if errors:
+                row["query_errors"] = len(set(errors))
+            row.update(extra)
+            rows.append(row)
+            print(
+                f"{name}: indexed in {seconds:.2f} s, {row['qps']:.1f} q/s, "
+                f"nDCG@10 {row['ndcg@10']:.4f}",
+                flush=True,
+            )
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+    print()
+    print(
+        c.table(
+            rows,
+            [
+                ("system", "system"),
+                ("index_s", "index s"),
+                ("docs_per_s", "docs/s"),
+                ("paragraphs_per_s", "paras/s"),
+                ("index_mb", "MiB"),
+                ("qps", "q/s"),
+                ("p50_ms", "p50 ms"),
+                ("p95_ms", "p95 ms"),
+                ("p99_ms", "p99 ms"),
+                ("ndcg@10", "nDCG@10"),
+            ],
+        )
+    )
+    ratios = compare(rows)
+    if ratios:
+        print()
+        print("searchkit / baseline (higher is better for searchkit):")
+        print(
+            c.table(
+                ratios,
+                [
+                    ("baseline", "baseline"),
+                    ("docs_per_s", "index docs/s"),
+                    ("paragraphs_per_s", "index paras/s"),
+                    ("qps", "q/s"),
+                    ("p50_ms", "p50 (inv)"),
+                    ("ndcg_delta", "nDCG@10 diff"),
+                ],
+            )
+        )
+    c.write_json(
+        args.json,
+        {
+            "benchmark": "scifact",
+            "machine": c.machine(),
+            "documents": len(records),
+            "paragraphs": paragraphs,
+            "queries": len(queries),
+            "rounds": args.rounds,
+            "results": rows,
+            "ratios": ratios,
+        },
+    )
+    return 0
+
+
+def compare(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """searchkit's figures divided by each baseline's (latency inverted, nDCG as a difference)."""
+    sk = next((r for r in rows if r["system"] == "searchkit"), None)
+    if sk is None:
+        return []
+    out = []
+    for r in rows:
+        if r is sk:
+            continue
+        out.append(
+            {
+                "baseline": r["system"],
+                "docs_per_s": c.ratio(sk["docs_per_s"], r["docs_per_s"]),
+                "paragraphs_per_s": c.ratio(sk["paragraphs_per_s"], r["paragraphs_per_s"]),
+                "qps": c.ratio(sk["qps"], r["qps"]),
+                "p50_ms": c.ratio(r["p50_ms"], sk["p50_ms"]),
+                "ndcg_delta": sk["ndcg@10"] - r["ndcg@10"],
+            }
+        )
+    return out
+
+
+if __name__ == "__main__":
+    sys.exit(main())
