@@ -15,6 +15,7 @@ from whoosh import query as wq
 from whoosh import sorting
 from whoosh.searching import Searcher
 
+from ._topk import top_docs
 from .analysis import highlight_spans
 from .errors import FilterError
 from .models import Chunk, Hit, Results
@@ -69,18 +70,24 @@ def run_search(
         terms = _highlight_terms(q, searcher)
         hits = tuple(
             attrs.evolve(
-                _hit(searcher, g[0], offset + i + 1, terms, context),
-                more=tuple(_hit(searcher, h, offset + i + 1, terms, 0) for h in g[1:]),
+                _hit(searcher, g[0].fields(), g[0].score, offset + i + 1, terms, context),
+                more=tuple(
+                    _hit(searcher, h.fields(), h.score, offset + i + 1, terms, 0) for h in g[1:]
+                ),
             )
             for i, g in enumerate(chosen)
         )
     else:
-        found = searcher.search(q, limit=offset + limit, filter=filter, sortedby=sortedby)
-        total = _count(searcher, q, filter, found)
+        fast = top_docs(searcher, q, offset + limit, filter) if sortedby is None else None
+        if fast is not None:
+            top, total = fast
+        else:
+            found = searcher.search(q, limit=offset + limit, filter=filter, sortedby=sortedby)
+            top, total = found.top_n, _count(searcher, q, filter, found)
         terms = _highlight_terms(q, searcher)
         hits = tuple(
-            _hit(searcher, found[i], i + 1, terms, context)
-            for i in range(offset, min(offset + limit, found.scored_length()))
+            _hit(searcher, searcher.stored_fields(docnum), raw, offset + i + 1, terms, context)
+            for i, (raw, docnum) in enumerate(top[offset : offset + limit])
         )
     return Results(
         hits=hits,
@@ -131,8 +138,14 @@ def _highlight_terms(q: wq.Query, searcher: Searcher) -> frozenset[str]:
     )
 
 
-def _hit(searcher: Searcher, h: Any, rank: int, terms: frozenset[str], context: int) -> Hit:
-    stored = h.fields()
+def _hit(
+    searcher: Searcher,
+    stored: dict[str, Any],
+    raw_score: Any,
+    rank: int,
+    terms: frozenset[str],
+    context: int,
+) -> Hit:
     text: str = stored["text"]
     spans = tuple(highlight_spans(searcher.schema["text"].analyzer, text, terms))
     words: dict[str, None] = {}
@@ -144,7 +157,7 @@ def _hit(searcher: Searcher, h: Any, rank: int, terms: frozenset[str], context: 
         before, after = neighbours(searcher, stored["doc_id"], stored.get("seq", 1), context)
     return Hit(
         **chunk_kwargs(stored),
-        score=_score(h.score),
+        score=_score(raw_score),
         rank=rank,
         highlights=tuple(words),
         spans=spans,

@@ -1,0 +1,155 @@
+"""The term-at-a-time fast path gives what Whoosh's collector gives: hits, order, totals."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from whoosh import scoring
+from whoosh.searching import Searcher
+
+import searchkit
+from searchkit import Document, Paragraph
+from searchkit._topk import top_docs
+from searchkit.query import build_filter, parse_query
+
+_VOCABULARY = """
+    river bank money loan interest rate water flood bridge city council vote budget school
+    teacher pupil exam summer winter snow train station delay strike union wage price market
+    share stock bond yield farmer wheat harvest rain drought
+"""
+WORDS = _VOCABULARY.split()
+AUTHORS = ("Ann Lee", "Bo Chen", "Cy Diaz")
+
+
+def _documents(n: int, seed: int) -> Iterator[Document]:
+    rnd = random.Random(seed)
+    for i in range(n):
+        paragraphs = []
+        at = 0
+        for p in range(1, rnd.randint(1, 4) + 1):
+            text = " ".join(rnd.choices(WORDS, k=rnd.randint(3, 40))).capitalize() + "."
+            paragraphs.append(Paragraph(p, text, at, at + len(text)))
+            at += len(text) + 1
+        yield Document(
+            id=f"doc{i}",
+            path=f"synthetic/{i}.txt",
+            title=" ".join(rnd.choices(WORDS, k=rnd.randint(1, 5))),
+            paragraphs=tuple(paragraphs),
+            author=AUTHORS[i % len(AUTHORS)],
+            format="test",
+        )
+
+
+@pytest.fixture(scope="module")
+def segmented(tmp_path_factory: pytest.TempPathFactory) -> Iterator[searchkit.Index]:
+    """Several segments (small batches), and deletions (documents replaced later)."""
+    ix = searchkit.Index.create(tmp_path_factory.mktemp("topk") / "ix")
+    ix.add_documents(_documents(120, seed=1), batch_size=25)
+    ix.add_documents(_documents(30, seed=2), batch_size=7)  # replaces doc0..doc29
+    yield ix
+    ix.close()
+
+
+QUERIES = [
+    "river",
+    "river bank money",
+    "flood OR drought OR rain",
+    "school AND teacher",
+    "school teacher -exam",
+    "market AND (stock OR bond)",
+    "title:river",
+    "text:wheat harvest",
+    "price^3 wage",
+    "nosuchword",
+    "nosuchword river",
+    "council vote budget city bridge water flood loan interest rate",
+]
+
+
+def _whoosh(searcher: Searcher, q: Any, limit: int, flt: Any) -> list[tuple[float, int]]:
+    """Every match scored by Whoosh, best first.
+
+    Whoosh's top-N collector is not the reference: it calls ``matcher.replace()`` with
+    its running minimum score, and for ``a ANDNOT b`` that drops matching documents.
+    Its unlimited collector scores every match.
+    """
+    found = searcher.search(q, limit=None, filter=flt)
+    allowed = None if flt is None else set(searcher.docs_for_query(flt))
+    return sorted(
+        ((s, d) for s, d in found.top_n if allowed is None or d in allowed),
+        key=lambda sd: (-sd[0], sd[1]),
+    )
+
+
+def _compare(searcher: Searcher, text: str, limit: int, flt: Any = None) -> None:
+    q = parse_query(text, searcher.schema)
+    fast = top_docs(searcher, q, limit, flt)
+    assert fast is not None, f"{text!r} should take the fast path"
+    top, total = fast
+    expected = _whoosh(searcher, q, limit, flt)
+    assert total == len(expected)
+    assert [d for _s, d in top] == [d for _s, d in expected[:limit]]
+    assert [s for s, _d in top] == pytest.approx([s for s, _d in expected[:limit]], rel=1e-12)
+
+
+@pytest.mark.parametrize("text", QUERIES)
+@pytest.mark.parametrize("limit", [1, 5, 50])
+def test_fast_path_matches_whoosh(segmented: searchkit.Index, text: str, limit: int) -> None:
+    searcher = segmented._reader()
+    assert len(searcher.leaf_searchers()) > 1
+    assert searcher.reader().has_deletions()
+    _compare(searcher, text, limit)
+
+
+@pytest.mark.parametrize("text", QUERIES)
+def test_fast_path_matches_whoosh_under_filters(segmented: searchkit.Index, text: str) -> None:
+    searcher = segmented._reader()
+    for flt in (
+        build_filter(author="Ann Lee"),
+        build_filter(doc_id=["doc3", "doc40", "doc77"]),
+        build_filter(author="Nobody"),
+    ):
+        _compare(searcher, text, 10, flt)
+
+
+def test_fast_path_with_another_length_scorer(segmented: searchkit.Index) -> None:
+    with segmented._ix.searcher(weighting=scoring.PL2()) as other:
+        for text in QUERIES:
+            _compare(other, text, 10)
+
+
+@pytest.mark.parametrize("text", ['"river bank"', "riv*", "rivr~", "paragraph:[1 TO 2]"])
+def test_other_queries_take_whooshs_path(segmented: searchkit.Index, text: str) -> None:
+    searcher = segmented._reader()
+    assert top_docs(searcher, parse_query(text, searcher.schema), 10) is None
+
+
+def test_final_hook_takes_whooshs_path(segmented: searchkit.Index) -> None:
+    class Final(scoring.BM25F):  # type: ignore[misc]
+        use_final = True
+
+    with segmented._ix.searcher(weighting=Final()) as other:
+        assert top_docs(other, parse_query("river", other.schema), 10) is None
+
+
+def test_search_results_agree_with_whoosh(segmented: searchkit.Index) -> None:
+    searcher = segmented._reader()
+    for text in QUERIES:
+        results = segmented.search(text, limit=7, page=2)
+        expected = _whoosh(searcher, parse_query(text, searcher.schema), 14, None)
+        assert results.total == len(expected)
+        assert [searcher.stored_fields(d)["chunk_id"] for _s, d in expected[7:14]] == [
+            h.chunk_id for h in results
+        ]
+        assert [h.rank for h in results] == list(range(8, 8 + len(results)))
+
+
+def test_seed_index_keeps_its_answers(seed_index: searchkit.Index, tmp_path: Path) -> None:
+    results = seed_index.search("prisoner exchange", limit=5)
+    assert results.total > 5
+    assert results.pages == -(-results.total // 5)
+    assert all(a.score >= b.score for a, b in zip(results, results.hits[1:], strict=False))
