@@ -148,11 +148,15 @@ class _Evaluator:
 
     def _add_term(self, acc: Scores, term: _Term) -> None:
         field, text, boost = term
+        scorer = None
         for sub, offset in self.leaves:
             reader = sub.reader()
             if (field, text) not in reader:
                 continue
-            scorer = self.weighting.scorer(sub, field, text)
+            if scorer is None:
+                # Scorers take idf and average length from the top-level searcher, so
+                # one serves every segment (Whoosh makes one per segment).
+                scorer = self.weighting.scorer(self.searcher, field, text)
             get = acc.get
             if type(scorer) is BM25FScorer:
                 # Whoosh's bm25() with the length part precomputed per document:

@@ -30,7 +30,7 @@ import whoosh.index as windex
 from whoosh.searching import Searcher
 from whoosh.writing import IndexWriter
 
-from . import __version__
+from . import __version__, _writer
 from ._lock import LOCK_NAME, WriteLock
 from .analysis import ANALYZER_ID
 from .chunking import DEFAULT_MAX_CHARS, chunk_document
@@ -70,9 +70,15 @@ __all__ = ["DEFAULT_BATCH_SIZE", "Index", "Progress", "check_index", "rebuild_in
 
 SETTINGS_NAME = "searchkit.json"
 _FORMAT = "searchkit-index"
-DEFAULT_BATCH_SIZE = 500
+DEFAULT_BATCH_SIZE = 5000
 DEFAULT_LOCK_TIMEOUT = 30.0
-_WRITER_LIMIT_MB = 256
+# Per writer process: the in-memory posting pool spills to disk beyond this.
+_WRITER_LIMIT_MB = 128
+# A batch also commits after this many chunks, so long documents keep batches bounded.
+_BATCH_CHUNKS = 20_000
+# Writer processes for batches of at least _PARALLEL_BATCH documents (Linux only).
+_WRITER_PROCS = min(2, os.cpu_count() or 1)
+_PARALLEL_BATCH = 1000
 
 # progress(done, total, path): called once per file as an add or sync goes.
 Progress = Callable[[int, int, str], None]
@@ -466,10 +472,15 @@ class _Batch:
         self.dry_run = dry_run
         self._writer: IndexWriter | None = None
         self._pending = 0
+        self._chunks = 0
 
     def _w(self) -> IndexWriter:
         if self._writer is None:
-            self._writer = self.ix.writer(limitmb=_WRITER_LIMIT_MB)
+            procs = _WRITER_PROCS if self.size >= _PARALLEL_BATCH else 1
+            lock = Path(self.ix.storage.folder).parent / LOCK_NAME
+            self._writer = _writer.writer(
+                self.ix, procs=procs, limitmb=_WRITER_LIMIT_MB, lock_path=str(lock)
+            )
         return self._writer
 
     def delete(self, doc_id: str) -> None:
@@ -502,19 +513,21 @@ class _Batch:
                 if c.seq == 1:
                     fields.update(head)
                 w.add_document(**fields)
+        self._chunks += total
         self._tick()
         return total
 
     def _tick(self) -> None:
         self._pending += 1
-        if self._pending >= self.size:
+        if self._pending >= self.size or self._chunks >= _BATCH_CHUNKS:
             self.commit()
 
     def commit(self) -> None:
         if self._writer is not None:
-            self._writer.commit()
+            self._writer.commit(mergetype=_writer.merge_policy)
             self._writer = None
         self._pending = 0
+        self._chunks = 0
 
     def cancel(self) -> None:
         if self._writer is not None:

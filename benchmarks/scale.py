@@ -1,0 +1,282 @@
+"""Reuters-21578 at growing sizes: how indexing and query costs grow, against the baselines.
+
+    python benchmarks/scale.py [--sizes 1000,5000,all] [--systems searchkit,fts5,whoosh]
+                               [--json benchmarks/results/scale.json]
+
+For each size (the first N articles with a body, in file order; ``all`` is 19,043 articles,
+107,323 paragraphs) and each system, a fresh Python process indexes the articles as a
+stream (never holding the corpus), then answers a fixed set of queries (every 100th
+article title, 191 of them: one warm-up pass, one timed pass).  It reports index time,
+paragraphs/s, peak RSS of the indexing process (and of any writer processes it started),
+index size on disk, queries/s and p50/p95/p99 latency.
+
+- ``searchkit``: ``Index.add_documents`` on Documents built by ``_reuters.py``.
+- ``fts5``: SQLite FTS5 (porter tokenizer), one row per paragraph with its title, OR
+  queries ranked by bm25, in one transaction.
+- ``whoosh``: the Whoosh tutorial: title and text TEXT fields, default writer, one
+  ``add_document`` per paragraph, one commit, ``MultifieldParser`` with ``OrGroup``.
+
+Skips cleanly, with a message, when the data is not on this machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import sqlite3
+import subprocess
+import sys
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import _common as c
+import _reuters
+
+SYSTEMS = ("searchkit", "fts5", "whoosh")
+Searcher = Callable[[str], list[str]]
+
+
+# -- the worker: one system, one size, in its own process --------------------------------
+
+
+def index_searchkit(root: Path, limit: int | None, folder: Path) -> tuple[int, int, Searcher]:
+    import searchkit
+
+    counts = [0, 0]
+
+    def stream() -> Any:
+        for doc in _reuters.documents(root, limit):
+            counts[0] += 1
+            counts[1] += len(doc.paragraphs)
+            yield doc
+
+    index = searchkit.Index.create(folder / "searchkit")
+    index.add_documents(stream())
+
+    def search(text: str) -> list[str]:
+        try:
+            return [h.chunk_id for h in index.search(text, limit=10)]
+        except searchkit.QueryError:
+            return []
+
+    return counts[0], counts[1], search
+
+
+def index_whoosh(root: Path, limit: int | None, folder: Path) -> tuple[int, int, Searcher]:
+    from whoosh import index as windex
+    from whoosh import qparser
+    from whoosh.fields import ID, TEXT, Schema
+
+    schema = Schema(id=ID(stored=True), title=TEXT(stored=True), text=TEXT)
+    (folder / "whoosh").mkdir()
+    ix = windex.create_in(str(folder / "whoosh"), schema)
+    writer = ix.writer()
+    docs = paragraphs = 0
+    for doc in _reuters.documents(root, limit):
+        docs += 1
+        for p in doc.paragraphs:
+            paragraphs += 1
+            writer.add_document(id=f"{doc.id}:{p.number}", title=doc.title, text=p.text)
+    writer.commit()
+    searcher = ix.searcher()
+    parser = qparser.MultifieldParser(["title", "text"], ix.schema, group=qparser.OrGroup)
+
+    def search(text: str) -> list[str]:
+        return [hit["id"] for hit in searcher.search(parser.parse(text), limit=10)]
+
+    return docs, paragraphs, search
+
+
+def index_fts5(root: Path, limit: int | None, folder: Path) -> tuple[int, int, Searcher]:
+    db = sqlite3.connect(folder / "fts5.db")
+    db.execute(
+        "CREATE VIRTUAL TABLE chunks USING fts5(id UNINDEXED, title, text, tokenize='porter')"
+    )
+    counts = [0, 0]
+
+    def rows() -> Any:
+        for doc in _reuters.documents(root, limit):
+            counts[0] += 1
+            for p in doc.paragraphs:
+                counts[1] += 1
+                yield (f"{doc.id}:{p.number}", doc.title, p.text)
+
+    with db:
+        db.executemany("INSERT INTO chunks (id, title, text) VALUES (?, ?, ?)", rows())
+    sql = "SELECT id FROM chunks WHERE chunks MATCH ? ORDER BY rank LIMIT 10"
+
+    def search(text: str) -> list[str]:
+        match = " OR ".join(f'"{w}"' for w in c.words(text))
+        return [row[0] for row in db.execute(sql, (match,))] if match else []
+
+    return counts[0], counts[1], search
+
+
+INDEXERS = {"searchkit": index_searchkit, "fts5": index_fts5, "whoosh": index_whoosh}
+
+
+def worker(system: str, root: Path, size: int, folder: Path, queries_file: Path) -> None:
+    queries = json.loads(queries_file.read_text(encoding="utf-8"))
+    start_rss = c.peak_rss_mb()
+    with c.Stopwatch() as t:
+        docs, paragraphs, search = INDEXERS[system](root, size or None, folder)
+    index_rss = c.peak_rss_mb()
+    _ranked, latencies = c.run_queries(search, [(str(i), q) for i, q in enumerate(queries)], 1)
+    print(
+        json.dumps(
+            {
+                "system": system,
+                "size": size or "all",
+                "documents": docs,
+                "paragraphs": paragraphs,
+                "index_s": t.seconds,
+                "docs_per_s": docs / t.seconds,
+                "paragraphs_per_s": paragraphs / t.seconds,
+                "start_rss_mb": start_rss["self_mb"],
+                "index_rss_mb": index_rss["self_mb"],
+                "writer_children_rss_mb": index_rss["children_mb"],
+                "peak_rss_mb": c.peak_rss_mb()["self_mb"],
+                "index_mb": c.dir_size(folder) / 2**20,
+                **c.latency_summary(latencies),
+            }
+        )
+    )
+
+
+# -- the driver ----------------------------------------------------------------------------
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--data", help="shared data folder (default ../shared/data)")
+    ap.add_argument("--sizes", default="1000,5000,all", help="article counts, or 'all'")
+    ap.add_argument("--systems", default=",".join(SYSTEMS), help="comma-separated subset")
+    ap.add_argument("--json", metavar="FILE", help="write the results as JSON (- for stdout)")
+    ap.add_argument("--workdir", help="where to build the indexes (default: a temp folder)")
+    ap.add_argument("--worker", nargs=4, help=argparse.SUPPRESS)
+    args = ap.parse_args(argv)
+
+    root = c.data_root(args.data) / "reuters21578"
+    if args.worker:
+        system, size, folder, queries = args.worker
+        worker(system, root, int(size), Path(folder), Path(queries))
+        return 0
+
+    c.require(root / "reut2-000.sgm", "Reuters-21578")
+    systems = [s.strip() for s in args.systems.split(",") if s.strip()]
+    for s in systems:
+        if s not in INDEXERS:
+            ap.error(f"unknown system {s!r}; choose from {', '.join(SYSTEMS)}")
+    sizes = [0 if s.strip() == "all" else int(s) for s in args.sizes.split(",") if s.strip()]
+
+    work = Path(tempfile.mkdtemp(prefix="searchkit-scale-", dir=args.workdir))
+    rows: list[dict[str, Any]] = []
+    try:
+        queries_file = work / "queries.json"
+        queries = _reuters.titles(root)
+        queries_file.write_text(json.dumps(queries), encoding="utf-8")
+        print(f"Reuters-21578: sizes {args.sizes}, {len(queries)} title queries")
+        for size in sizes:
+            for system in systems:
+                folder = work / f"{system}-{size or 'all'}"
+                folder.mkdir()
+                out = subprocess.run(
+                    [
+                        sys.executable,
+                        __file__,
+                        "--data",
+                        str(root.parent),
+                        "--worker",
+                        system,
+                        str(size),
+                        str(folder),
+                        str(queries_file),
+                    ],
+                    check=True,
+                    capture_output=True,
+                    text=True,
+                )
+                row = json.loads(out.stdout.strip().splitlines()[-1])
+                rows.append(row)
+                shutil.rmtree(folder, ignore_errors=True)
+                print(
+                    f"{system} {row['size']}: {row['paragraphs']:,} paragraphs in "
+                    f"{row['index_s']:.1f} s, peak RSS {row['index_rss_mb']:.0f} MiB, "
+                    f"{row['qps']:.1f} q/s",
+                    flush=True,
+                )
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+    print()
+    print(
+        c.table(
+            rows,
+            [
+                ("size", "articles"),
+                ("system", "system"),
+                ("paragraphs", "paras"),
+                ("index_s", "index s"),
+                ("paragraphs_per_s", "paras/s"),
+                ("index_rss_mb", "RSS MiB"),
+                ("writer_children_rss_mb", "writers MiB"),
+                ("index_mb", "disk MiB"),
+                ("qps", "q/s"),
+                ("p50_ms", "p50 ms"),
+                ("p95_ms", "p95 ms"),
+                ("p99_ms", "p99 ms"),
+            ],
+        )
+    )
+    ratios = compare(rows)
+    if ratios:
+        print()
+        print("searchkit / baseline at each size (higher is better for searchkit):")
+        print(
+            c.table(
+                ratios,
+                [
+                    ("size", "articles"),
+                    ("baseline", "baseline"),
+                    ("paragraphs_per_s", "index paras/s"),
+                    ("qps", "q/s"),
+                    ("rss", "RSS (inv)"),
+                ],
+            )
+        )
+    c.write_json(
+        args.json,
+        {
+            "benchmark": "scale",
+            "machine": c.machine(),
+            "queries": len(queries),
+            "results": rows,
+            "ratios": ratios,
+        },
+    )
+    return 0
+
+
+def compare(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    out = []
+    for sk in (r for r in rows if r["system"] == "searchkit"):
+        for r in rows:
+            if r["size"] != sk["size"] or r is sk:
+                continue
+            out.append(
+                {
+                    "size": sk["size"],
+                    "baseline": r["system"],
+                    "paragraphs_per_s": c.ratio(sk["paragraphs_per_s"], r["paragraphs_per_s"]),
+                    "qps": c.ratio(sk["qps"], r["qps"]),
+                    "rss": c.ratio(r["index_rss_mb"], sk["index_rss_mb"]),
+                }
+            )
+    return out
+
+
+if __name__ == "__main__":
+    sys.exit(main())

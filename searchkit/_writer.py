@@ -1,0 +1,233 @@
+"""How searchkit writes Whoosh segments: cheaper flushes, and optionally several processes.
+
+Two costs of Whoosh's writer that searchkit's many small fields make large:
+
+- Flushing a segment looks up the field length of every posting's document, and for a
+  field without lengths (IDs, numbers, dates) each look-up asks the file system whether
+  the length column exists: one ``stat`` per posting.  :class:`SegmentWriter` reads each
+  length column once instead.
+- Posting blocks are zlib-compressed, which costs time when writing and when reading and
+  saves little on short paragraphs; :func:`codec` turns it off.  Readers need no setting:
+  each block records whether it is compressed.
+
+:func:`writer` also offers Whoosh's multi-process writer (``procs`` > 1, Linux only):
+child processes analyse and write their own segments while this one feeds them.  Whoosh's
+version leaves its children blocked for ever if the parent dies or cancels, holding the
+inherited write lock; here they die with the parent, are killed on cancel, and close the
+lock file they inherited.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import math
+import multiprocessing
+import os
+import signal
+import sys
+from typing import Any
+
+from whoosh import multiproc
+from whoosh import writing as wwriting
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3Codec, _lenfield
+from whoosh.util.numeric import byte_to_length
+
+__all__ = ["SegmentWriter", "codec", "merge_policy", "parallel_supported", "writer"]
+
+_BYTE_TO_LENGTH = [byte_to_length(b) for b in range(256)]
+
+
+def codec() -> W3Codec:
+    """Whoosh's default codec with uncompressed posting blocks."""
+    return W3Codec(compression=0)
+
+
+class _Lengths:
+    """A per-document reader whose ``doc_field_length`` reads each column once.
+
+    Whoosh's asks the file system whether a field's length column exists on every call
+    for a field without one, and seeks and reads one byte per call for a field with one.
+    """
+
+    def __init__(self, reader: Any) -> None:
+        self._reader = reader
+        # Field name -> every document's length; None for a field without lengths.
+        self._columns: dict[str, list[int | None] | None] = {}
+
+    def _column(self, fieldname: str) -> list[int | None] | None:
+        col = self._reader._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN)
+        if col is None:
+            return None
+        raw = col._dbfile.get(col._basepos, col._count)
+        return [_BYTE_TO_LENGTH[b] if b else None for b in raw]
+
+    def doc_field_length(self, docnum: int, fieldname: str, default: int = 0) -> int | None:
+        try:
+            values = self._columns[fieldname]
+        except KeyError:
+            try:
+                values = self._columns[fieldname] = self._column(fieldname)
+            except AttributeError:  # not the W3 codec's reader: ask it every time
+                return self._reader.doc_field_length(docnum, fieldname, default)  # type: ignore[no-any-return]
+        if values is None:
+            return default
+        return values[docnum] if docnum < len(values) else None
+
+    def close(self) -> None:
+        self._reader.close()
+
+
+class SegmentWriter(wwriting.SegmentWriter):  # type: ignore[misc]
+    """Whoosh's segment writer, with field lengths read once per column at flush time."""
+
+    def _flush_segment(self) -> None:
+        self.perdocwriter.close()
+        lengths = _Lengths(self.per_document_reader()) if self.codec.length_stats else None
+        self.fieldwriter.add_postings(self.schema, lengths, self.pool.iter_postings())
+        self.fieldwriter.close()
+        if lengths is not None:
+            lengths.close()
+
+
+# Segments fall into size classes: "small" below _SMALL_DOCS documents, then one class per
+# factor of _FANOUT.  _MIN_MERGE small segments, or _FANOUT of one larger class, merge.
+_SMALL_DOCS = 2000
+_MIN_MERGE = 3
+_FANOUT = 16
+
+
+def _size_class(docs: int) -> int:
+    return 0 if docs < _SMALL_DOCS else 1 + int(math.log(docs / _SMALL_DOCS, _FANOUT))
+
+
+def merge_policy(writer: Any, segments: list[Any]) -> list[Any]:
+    """A Whoosh merge policy: merge segments of one size class once enough pile up.
+
+    Merging in Whoosh re-adds every posting, costing about as much as indexing the
+    documents again, so merges are rare: small leftovers of small commits merge in threes,
+    bigger segments only sixteen of a size at a time.  The count of segments (each a cost
+    to every query) then grows with the logarithm of the index size, and a bulk load in
+    big batches is never rewritten.
+    """
+    from whoosh.reading import SegmentReader
+
+    classes: dict[int, list[Any]] = {}
+    for seg in segments:
+        classes.setdefault(_size_class(seg.doc_count_all()), []).append(seg)
+    for size_class in sorted(classes):
+        group = classes[size_class]
+        if len(group) >= (_MIN_MERGE if size_class == 0 else _FANOUT):
+            for seg in group:
+                reader = SegmentReader(writer.storage, writer.schema, seg)
+                writer.add_reader(reader)
+                reader.close()
+            return [s for s in segments if s not in group]
+    return segments
+
+
+def parallel_supported() -> bool:
+    """Whether child writer processes can be tied to this one's life (Linux, fork)."""
+    return sys.platform.startswith("linux") and "fork" in multiprocessing.get_all_start_methods()
+
+
+def writer(ix: Any, *, procs: int = 1, limitmb: int = 128, lock_path: str | None = None) -> Any:
+    """A writer for ``ix``: one process, or ``procs`` child processes on Linux.
+
+    ``limitmb`` bounds each process's in-memory posting pool (it spills sorted runs to
+    disk beyond that), so memory stays flat however many documents a batch holds.
+    """
+    kwargs: dict[str, Any] = {"limitmb": limitmb, "codec": codec()}
+    if procs > 1 and parallel_supported():
+        return _MpWriter(ix, procs=procs, multisegment=True, lock_path=lock_path, **kwargs)
+    return SegmentWriter(ix, **kwargs)
+
+
+# -- the multi-process writer -----------------------------------------------------------
+
+_PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent(parent: int) -> None:
+    """Ask Linux to kill this process when its parent exits, however it exits."""
+    with contextlib.suppress(OSError, AttributeError):
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent:  # the parent died before prctl took effect
+        os._exit(1)
+
+
+def _close_inherited(paths: list[str]) -> None:
+    """Close this process's copies of descriptors open on ``paths`` (the write locks).
+
+    A lock taken with ``flock`` lasts while any copy of its descriptor is open, and a
+    forked child holds copies; closing them here keeps the locks the parent's alone.
+    """
+    targets = {os.path.realpath(p) for p in paths}
+    with contextlib.suppress(OSError):
+        for name in os.listdir("/proc/self/fd"):
+            with contextlib.suppress(OSError):
+                if os.path.realpath(f"/proc/self/fd/{name}") in targets:
+                    os.close(int(name))
+
+
+class _Task(multiproc.SubWriterTask):  # type: ignore[misc]
+    """Whoosh's sub-writer process, tied to its parent and started by fork."""
+
+    @staticmethod
+    def _Popen(process_obj: Any) -> Any:  # noqa: N802 (multiprocessing's name)
+        from multiprocessing.popen_fork import Popen
+
+        return Popen(process_obj)
+
+    def __init__(self, *args: Any, parent: int, locks: list[str]) -> None:
+        super().__init__(*args)
+        self._parent = parent
+        self._locks = locks
+        self.daemon = True
+
+    def run(self) -> None:
+        _die_with_parent(self._parent)
+        _close_inherited(self._locks)
+        # SubWriterTask builds a whoosh.writing.SegmentWriter by name; in this child
+        # process only, make that name ours.
+        multiproc.SegmentWriter = SegmentWriter
+        super().run()
+
+
+class _MpWriter(multiproc.MpWriter):  # type: ignore[misc]
+    def __init__(self, ix: Any, *, lock_path: str | None, **kwargs: Any) -> None:
+        super().__init__(ix, **kwargs)
+        # Whoosh's own lock on the index, and searchkit's around it.
+        folder = getattr(ix.storage, "folder", None)
+        self._locks = [os.path.join(folder, f"{ix.indexname}_WRITELOCK")] if folder else []
+        if lock_path:
+            self._locks.append(lock_path)
+
+    def _new_task(self) -> _Task:
+        task = _Task(
+            self.storage,
+            self.indexname,
+            self.jobqueue,
+            self.resultqueue,
+            self.subargs,
+            self.multisegment,
+            parent=os.getpid(),
+            locks=self._locks,
+        )
+        self.tasks.append(task)
+        task.start()
+        return task
+
+    def _flush_segment(self) -> None:
+        SegmentWriter._flush_segment(self)
+
+    def cancel(self) -> None:
+        # Whoosh's cancel only flips a flag in this process's copy of each task.
+        try:
+            for task in self.tasks:
+                if task.is_alive():
+                    task.kill()
+                task.join()
+        finally:
+            wwriting.SegmentWriter.cancel(self)
