@@ -61,6 +61,7 @@ from .schema import (
     chunk_to_fields,
     manifest_fields,
 )
+from .scoring import default_weighting
 from .search import Sort, neighbours, run_search
 
 __all__ = ["DEFAULT_BATCH_SIZE", "Index", "Progress"]
@@ -217,10 +218,10 @@ class Index:
             self._settings_mtime = mtime
             self._ix = self._open_whoosh()
         if self._searcher is None:
-            self._searcher = self._ix.searcher()
+            self._searcher = self._ix.searcher(weighting=default_weighting())
         elif not self._searcher.up_to_date():
             self._searcher.close()
-            self._searcher = self._ix.searcher()
+            self._searcher = self._ix.searcher(weighting=default_weighting())
         return self._searcher
 
     def search(

@@ -1,10 +1,15 @@
 """Query text and filter arguments -> a Whoosh query.
 
-Bare words search the paragraph text and the (boosted) title.  The default grouping is
-OR: a chunk scores the sum of its matched words' BM25 scores, so a sentence-long question
-still finds paragraphs, and those sharing more of its words rank higher (as in Lucene,
-Elasticsearch and FTS5).  Whoosh's own ``OrGroup.factory`` coordination is not used: its
-formula scores every one-word query 0.  ``AND`` grouping is one argument away.
+Bare words search ``body``, the paragraph's title and text weighed together (BM25F, see
+``schema.py``).  The default grouping is OR: a chunk scores the sum of its matched words'
+BM25 scores, so a sentence-long question still finds paragraphs, and those sharing more
+of its words rank higher (as in Lucene, Elasticsearch and FTS5).  Whoosh's own
+``OrGroup.factory`` coordination is not used: its formula scores every one-word query 0.
+``AND`` grouping is one argument away.  A word said twice counts twice (its term gets
+boost 2), where Whoosh would drop the repeat.
+
+:func:`plain_query` turns any text (a test collection's question, a pasted sentence)
+into a query that searches its words and nothing else, with no syntax to trip on.
 
 Syntax errors are caught here and raised as :class:`QuerySyntaxError`, quoting the query
 and where it went wrong.
@@ -12,7 +17,9 @@ and where it went wrong.
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
+import re
 from collections.abc import Iterable, Sequence
 from typing import Literal
 
@@ -25,7 +32,7 @@ from .errors import EmptyQueryError, FilterError, QuerySyntaxError
 from .loaders._base import domain_of
 from .schema import TEXT_FIELDS
 
-__all__ = ["FIELD_ALIASES", "Operator", "build_filter", "parse_query"]
+__all__ = ["FIELD_ALIASES", "Operator", "build_filter", "parse_query", "plain_query"]
 
 Operator = Literal["or", "and"]
 # Friendlier names users may type before a colon.
@@ -33,7 +40,11 @@ FIELD_ALIASES: dict[str, list[str]] = {
     "domain": ["source", "site"],
     "published": ["date"],
     "paragraph": ["para"],
+    "body": ["text", "content"],
 }
+# Words Whoosh's parser reads as operators when written in capitals.
+_OPERATOR_WORDS = frozenset({"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE", "TO"})
+_WORD = re.compile(r"\w+")
 
 
 def _parser(schema: Schema, operator: Operator) -> qparser.QueryParser:
@@ -62,12 +73,49 @@ def parse_query(text: str, schema: Schema, operator: Operator = "or") -> query.Q
         error = getattr(node, "error", None)
         if error is not None:
             raise QuerySyntaxError(text, _reason(error))
-    normalized = parsed.normalize()
+    normalized = _sum_repeats(parsed).normalize()
     if normalized is query.NullQuery or isinstance(normalized, type(query.NullQuery)):
         raise QuerySyntaxError(
             text, "nothing searchable is left (only stop words, operators or punctuation)"
         )
     return normalized
+
+
+def plain_query(text: str) -> str:
+    """``text`` as a query for its words only: punctuation, quotes, field names and
+    operators lose their meaning (``NOT`` becomes the word ``not``)."""
+    return " ".join(w.lower() if w in _OPERATOR_WORDS else w for w in _WORD.findall(text))
+
+
+def _sum_repeats(q: query.Query) -> query.Query:
+    """Merge repeated terms of an OR/AND group into one term whose boost is their sum.
+
+    Nested groups of the same kind are flattened first (as ``normalize`` would), so the
+    two ``il`` of ``IL-6 ... IL6`` meet.  ``normalize`` would keep only one of them.
+    """
+    if not isinstance(q, (query.Or, query.And)) or type(q) not in (query.Or, query.And):
+        return q
+    flat: list[query.Query] = []
+    for child in q.subqueries:
+        child = _sum_repeats(child)
+        if type(child) is type(q) and child.boost == 1.0:
+            flat.extend(child.subqueries)
+        else:
+            flat.append(child)
+    merged: dict[tuple[str, str], query.Term] = {}
+    out: list[query.Query] = []
+    for child in flat:
+        if type(child) is query.Term:
+            key = (child.fieldname, child.text)
+            if key in merged:
+                merged[key].boost += child.boost
+                continue
+            child = query.Term(child.fieldname, child.text, boost=child.boost)
+            merged[key] = child
+        out.append(child)
+    merged_q = copy.copy(q)
+    merged_q.subqueries = out
+    return merged_q
 
 
 def _reason(error: object) -> str:
