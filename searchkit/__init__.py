@@ -13,6 +13,7 @@ __version__ = "0.1.0"
 
 from .chunking import chunk_document
 from .errors import (
+    CollectionError,
     DocumentError,
     EmptyQueryError,
     FilterError,
@@ -26,6 +27,7 @@ from .errors import (
     SearchkitError,
     SearchkitIndexError,
 )
+from .evaluation import EvaluationReport, evaluate
 from .index import Index
 from .loaders import load_document, load_documents, register_loader
 from .models import (
@@ -42,10 +44,12 @@ from .models import (
 
 __all__ = [
     "Chunk",
+    "CollectionError",
     "Document",
     "DocumentError",
     "DocumentInfo",
     "EmptyQueryError",
+    "EvaluationReport",
     "FilterError",
     "Hit",
     "Index",
@@ -65,6 +69,7 @@ __all__ = [
     "Skipped",
     "__version__",
     "chunk_document",
+    "evaluate",
     "load_document",
     "load_documents",
     "register_loader",
