@@ -138,6 +138,11 @@ def highlight_spans(text: str, terms: frozenset[str]) -> Iterator[tuple[int, int
     """
     if not terms or not text:
         return
+    cache = _TERMS
     for m in _PARTS.finditer(text):
-        if index_term(m.group()) in terms:
+        part = m.group()
+        term = cache.get(part, _MISSING)
+        if term is _MISSING:
+            term = index_term(part)
+        if term in terms:
             yield m.span()

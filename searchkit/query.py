@@ -90,14 +90,18 @@ def plain_query(text: str) -> str:
 def _sum_repeats(q: query.Query) -> query.Query:
     """Merge repeated terms of an OR/AND group into one term whose boost is their sum.
 
-    Nested groups of the same kind are flattened first (as ``normalize`` would), so the
-    two ``il`` of ``IL-6 ... IL6`` meet.  ``normalize`` would keep only one of them.
+    Groups of one are unwrapped and nested groups of the same kind flattened first (as
+    ``normalize`` would), so the two ``il`` of ``IL-6 ... IL6`` meet.  ``normalize`` would
+    keep only one of them.
     """
-    if not isinstance(q, (query.Or, query.And)) or type(q) not in (query.Or, query.And):
+    if type(q) not in (query.Or, query.And):
         return q
     flat: list[query.Query] = []
     for child in q.subqueries:
         child = _sum_repeats(child)
+        while type(child) in (query.Or, query.And) and len(child.subqueries) == 1:
+            inner = child.subqueries[0]
+            child = inner.with_boost(inner.boost * child.boost)
         if type(child) is type(q) and child.boost == 1.0:
             flat.extend(child.subqueries)
         else:
