@@ -28,9 +28,10 @@ from .errors import (
     SearchkitIndexError,
 )
 from .evaluation import EvaluationReport, evaluate
-from .index import Index
+from .index import Index, check_index, rebuild_index
 from .loaders import load_document, load_documents, register_loader
 from .models import (
+    CheckReport,
     Chunk,
     Document,
     DocumentInfo,
@@ -38,11 +39,13 @@ from .models import (
     IndexReport,
     IndexStats,
     Paragraph,
+    Passage,
     Results,
     Skipped,
 )
 
 __all__ = [
+    "CheckReport",
     "Chunk",
     "CollectionError",
     "Document",
@@ -61,6 +64,7 @@ __all__ = [
     "IndexStats",
     "NotFoundError",
     "Paragraph",
+    "Passage",
     "QueryError",
     "QuerySyntaxError",
     "Results",
@@ -68,9 +72,11 @@ __all__ = [
     "SearchkitIndexError",
     "Skipped",
     "__version__",
+    "check_index",
     "chunk_document",
     "evaluate",
     "load_document",
     "load_documents",
+    "rebuild_index",
     "register_loader",
 ]

@@ -40,16 +40,19 @@ from .errors import (
     IndexIncompatibleError,
     IndexNotFoundError,
     NotFoundError,
+    SearchkitError,
     SearchkitIndexError,
 )
-from .loaders import iter_files, load_documents
+from .loaders import display_path, iter_files, load_documents
 from .models import (
+    CheckReport,
     Chunk,
     Document,
     DocumentInfo,
     IndexReport,
     IndexStats,
     Paragraph,
+    Passage,
     Results,
     Skipped,
 )
@@ -62,9 +65,9 @@ from .schema import (
     manifest_fields,
 )
 from .scoring import default_weighting
-from .search import Sort, neighbours, run_search
+from .search import Sort, check_whole, neighbours, run_search
 
-__all__ = ["DEFAULT_BATCH_SIZE", "Index", "Progress"]
+__all__ = ["DEFAULT_BATCH_SIZE", "Index", "Progress", "check_index", "rebuild_index"]
 
 SETTINGS_NAME = "searchkit.json"
 _FORMAT = "searchkit-index"
@@ -76,6 +79,10 @@ _WRITER_LIMIT_MB = 256
 Progress = Callable[[int, int, str], None]
 
 
+def _str_tuple(values: Iterable[str]) -> tuple[str, ...]:
+    return tuple(str(v) for v in values)
+
+
 @attrs.frozen
 class _Settings:
     data: str
@@ -83,6 +90,7 @@ class _Settings:
     schema_version: int = SCHEMA_VERSION
     analyzer: str = ANALYZER_ID
     created: str = ""
+    sources: tuple[str, ...] = attrs.field(default=(), converter=_str_tuple)
 
     def to_json(self) -> str:
         return json.dumps(
@@ -128,18 +136,8 @@ class Index:
         if settings_file.exists():
             if not overwrite:
                 raise IndexExistsError(root)
-        elif root.exists():
-            if not root.is_dir():
-                raise SearchkitIndexError(root, f"{root} exists and is not a folder")
-            if any(
-                p.name not in (LOCK_NAME,) and not p.name.startswith("whoosh-")
-                for p in root.iterdir()
-            ):
-                raise SearchkitIndexError(
-                    root,
-                    f"{root} is a folder with other files in it, not a searchkit index; "
-                    "choose an empty or new folder",
-                )
+        elif root.exists() and not _is_empty_or_ours(root):
+            raise SearchkitIndexError(root, _FOREIGN.format(root=root))
         if max_chars < 200:
             raise SearchkitIndexError(root, f"max_chars must be at least 200, not {max_chars}")
         try:
@@ -152,9 +150,10 @@ class Index:
             settings = _Settings(
                 data=data,
                 max_chars=max_chars,
-                created=dt.datetime.now().astimezone().isoformat(timespec="seconds"),
+                created=_now(),
             )
             _swap_settings(root, settings)
+            _drop_unused_data_dirs(root, data)
         return cls(root, settings, lock_timeout)
 
     @classmethod
@@ -168,6 +167,20 @@ class Index:
         """
         root = Path(path)
         return cls(root, _read_settings(root), lock_timeout)
+
+    @classmethod
+    def open_or_create(
+        cls, path: str | os.PathLike[str], *, lock_timeout: float = DEFAULT_LOCK_TIMEOUT
+    ) -> Index:
+        """Open the index at ``path``, first creating an empty one if there is none."""
+        try:
+            return cls.open(path, lock_timeout=lock_timeout)
+        except IndexNotFoundError:
+            pass
+        try:
+            return cls.create(path, lock_timeout=lock_timeout)
+        except IndexExistsError:  # another process created it in the meantime
+            return cls.open(path, lock_timeout=lock_timeout)
 
     @classmethod
     def exists(cls, path: str | os.PathLike[str]) -> bool:
@@ -272,10 +285,12 @@ class Index:
             raise NotFoundError(f"no chunk {chunk_id!r} in index {self.path}")
         return chunk_from_stored(stored)
 
-    def neighbours(self, chunk_id: str, n: int = 1) -> tuple[list[Chunk], list[Chunk]]:
-        """The ``n`` chunks before and after ``chunk_id`` in its document."""
+    def passage(self, chunk_id: str, context: int = 1) -> Passage:
+        """The chunk ``chunk_id`` with ``context`` chunks on each side, from its document."""
+        check_whole("context", context, 0)
         c = self.chunk(chunk_id)
-        return neighbours(self._reader(), c.doc_id, c.seq, n)
+        before, after = neighbours(self._reader(), c.doc_id, c.seq, context)
+        return Passage(c, tuple(before), tuple(after))
 
     def document(self, doc_id: str) -> Document:
         """The indexed document with this id, paragraphs and metadata, rebuilt from its chunks."""
@@ -354,7 +369,34 @@ class Index:
         if not paths:
             raise SearchkitIndexError(self.path, "add() needs at least one file or folder")
         with self._writing(batch_size, dry_run) as batch:
-            return _Sync(self, batch).run(paths, progress)
+            report = _Sync(batch, self.documents()).run(paths, progress)
+        if not dry_run:
+            self._record_sources(paths)
+        return report
+
+    def rebuild(
+        self,
+        *paths: str | os.PathLike[str],
+        batch_size: int = DEFAULT_BATCH_SIZE,
+        progress: Progress | None = None,
+    ) -> IndexReport:
+        """Index ``paths`` (default: every path ever added) into a new index, then swap it in.
+
+        The new index is built in a folder of its own beside the current one; only when it
+        is complete does ``searchkit.json`` switch to it, in one atomic rename.  Searches
+        meanwhile see the old index, and a rebuild that fails or is interrupted leaves the
+        old index as it was.
+        """
+        self.close()
+        report = rebuild_index(
+            self.path,
+            *paths,
+            batch_size=batch_size,
+            progress=progress,
+            lock_timeout=self.lock_timeout,
+        )
+        self._reader()  # switch this handle to the new data
+        return report
 
     def add_documents(
         self, documents: Iterable[Document], *, batch_size: int = DEFAULT_BATCH_SIZE
@@ -366,24 +408,37 @@ class Index:
         """
         added = updated = chunks = 0
         with self._writing(batch_size, False) as batch:
-            known = batch.known_ids()
+            known = {d.id for d in self.documents()}
             for doc in documents:
-                if doc.id in known:
-                    batch.delete(doc.id)
-                    updated += 1
-                else:
-                    added += 1
-                chunks += batch.write(doc, 0, 0)
+                replaces = (doc.id,) if doc.id in known else ()
+                updated += bool(replaces)
+                added += not replaces
+                known.add(doc.id)
+                chunks += batch.write([doc], replaces=replaces)
         return IndexReport(added=added, updated=updated, chunks=chunks)
 
     def remove(self, *doc_ids: str) -> int:
         """Remove documents by id; returns how many were in the index."""
         with self._writing(DEFAULT_BATCH_SIZE, False) as batch:
-            known = batch.known_ids()
-            present = [d for d in doc_ids if d in known]
+            known = {d.id for d in self.documents()}
+            present = [d for d in dict.fromkeys(doc_ids) if d in known]
             for d in present:
                 batch.delete(d)
         return len(present)
+
+    def _record_sources(self, paths: Sequence[str | os.PathLike[str]]) -> None:
+        """Remember what was added, so that a rebuild or repair can find it again."""
+        new = [str(Path(p).absolute()) for p in paths]
+        known = list(self._settings.sources)
+        if all(p in known for p in new):
+            return
+        with WriteLock(self.path, self.lock_timeout):
+            current = _read_settings(self.path)
+            merged = tuple(dict.fromkeys([*current.sources, *new]))
+            settings = attrs.evolve(current, sources=merged)
+            _swap_settings(self.path, settings)
+            self._settings = settings
+            self._settings_mtime = self._settings_file().stat().st_mtime_ns
 
     @contextmanager
     def _writing(self, batch_size: int, dry_run: bool) -> Iterator[_Batch]:
@@ -392,7 +447,8 @@ class Index:
         with WriteLock(self.path, self.lock_timeout):
             # Another process may have rebuilt the index while we waited for the lock.
             self._reader()
-            batch = _Batch(self, batch_size, dry_run)
+            _drop_unused_data_dirs(self.path, self._settings.data)
+            batch = _Batch(self._ix, self.max_chars, batch_size, dry_run)
             try:
                 yield batch
             except BaseException:
@@ -404,39 +460,51 @@ class Index:
 class _Batch:
     """A Whoosh writer that commits every ``size`` documents (none at all in a dry run)."""
 
-    def __init__(self, index: Index, size: int, dry_run: bool) -> None:
-        self.index = index
+    def __init__(self, ix: windex.Index, max_chars: int, size: int, dry_run: bool) -> None:
+        self.ix = ix
+        self.max_chars = max_chars
         self.size = size
         self.dry_run = dry_run
         self._writer: IndexWriter | None = None
         self._pending = 0
 
-    def known_ids(self) -> set[str]:
-        return {s["doc_id"] for s in self.index._reader().documents(first="1")}
-
     def _w(self) -> IndexWriter:
         if self._writer is None:
-            self._writer = self.index._ix.writer(limitmb=_WRITER_LIMIT_MB)
+            self._writer = self.ix.writer(limitmb=_WRITER_LIMIT_MB)
         return self._writer
 
     def delete(self, doc_id: str) -> None:
-        if not self.dry_run:
-            self._w().delete_by_term("doc_id", doc_id)
-            self._tick()
+        self.write((), replaces=(doc_id,))
 
-    def write(self, doc: Document, size: int, mtime_ns: int) -> int:
-        chunks = list(chunk_document(doc, self.index.max_chars))
-        if self.dry_run or not chunks:
-            return len(chunks)
+    def write(
+        self,
+        docs: Sequence[Document],
+        size: int = 0,
+        mtime_ns: int = 0,
+        replaces: Iterable[str] = (),
+    ) -> int:
+        """Delete the ``replaces`` ids and add ``docs`` (one file's worth) in one commit.
+
+        A batch boundary never falls between a file's old chunks going and its new ones
+        arriving, so a crash can never leave a document half-replaced or missing.
+        Returns the number of chunks written.
+        """
+        chunked = [(doc, list(chunk_document(doc, self.max_chars))) for doc in docs]
+        total = sum(len(chunks) for _, chunks in chunked)
+        if self.dry_run:
+            return total
         w = self._w()
-        head = manifest_fields(doc, len(chunks), size, mtime_ns)
-        for c in chunks:
-            fields = chunk_to_fields(c)
-            if c.seq == 1:
-                fields.update(head)
-            w.add_document(**fields)
+        for doc_id in replaces:
+            w.delete_by_term("doc_id", doc_id)
+        for doc, chunks in chunked:
+            head = manifest_fields(doc, len(chunks), size, mtime_ns)
+            for c in chunks:
+                fields = chunk_to_fields(c)
+                if c.seq == 1:
+                    fields.update(head)
+                w.add_document(**fields)
         self._tick()
-        return len(chunks)
+        return total
 
     def _tick(self) -> None:
         self._pending += 1
@@ -456,13 +524,12 @@ class _Batch:
 
 
 class _Sync:
-    """One run of ``Index.add``: compare files with the manifest and write the difference."""
+    """One run of an add: compare files with the manifest and write the difference."""
 
-    def __init__(self, index: Index, batch: _Batch) -> None:
-        self.index = index
+    def __init__(self, batch: _Batch, manifest: Iterable[DocumentInfo]) -> None:
         self.batch = batch
         self.by_path: dict[str, list[DocumentInfo]] = {}
-        for info in index.documents():
+        for info in manifest:
             self.by_path.setdefault(info.path, []).append(info)
         self.counts = {
             "added": 0,
@@ -485,7 +552,7 @@ class _Sync:
         for done, path in enumerate(files, 1):
             self._file(path)
             if progress:
-                progress(done, len(files), str(path))
+                progress(done, len(files), display_path(path))
         self._remove_missing(roots)
         return IndexReport(skipped=tuple(self.skipped), dry_run=self.batch.dry_run, **self.counts)
 
@@ -493,8 +560,12 @@ class _Sync:
         try:
             resolved = path.resolve()
             st = resolved.stat()
-        except (OSError, RuntimeError) as exc:
-            self.skipped.append(Skipped(str(path), f"cannot read: {exc}"))
+        except RuntimeError:  # Path.resolve() on a link that points at itself
+            self.skipped.append(Skipped(display_path(path), "symbolic link loop"))
+            return
+        except OSError as exc:
+            reason = exc.strerror or str(exc)
+            self.skipped.append(Skipped(display_path(path), f"cannot read: {reason}"))
             return
         key = str(resolved)
         self.seen.add(key)
@@ -505,25 +576,23 @@ class _Sync:
         try:
             docs = load_documents(resolved)
         except DocumentError as exc:
-            self.skipped.append(Skipped(str(path), exc.reason))
+            self.skipped.append(Skipped(display_path(path), exc.reason))
             return
         if old and {o.content_hash for o in old} == {d.content_hash for d in docs}:
             self.counts["unchanged"] += len(old)
             return
+        replaces: list[str] = [o.id for o in old]
         if old:
-            for o in old:
-                self.batch.delete(o.id)
             kind = "updated"
         elif len(docs) == 1 and (moved := self._moved_from(docs[0].content_hash)):
-            self.batch.delete(moved.id)
+            replaces = [moved.id]
             self.by_path.pop(moved.path, None)
             docs = [attrs.evolve(docs[0], id=moved.id)]
             kind = "renamed"
         else:
             kind = "added"
-        for doc in docs:
-            self.counts[kind] += 1
-            self.counts["chunks"] += self.batch.write(doc, st.st_size, st.st_mtime_ns)
+        self.counts[kind] += len(docs)
+        self.counts["chunks"] += self.batch.write(docs, st.st_size, st.st_mtime_ns, replaces)
 
     def _moved_from(self, content_hash: str) -> DocumentInfo | None:
         for path, infos in self.by_path.items():
@@ -544,6 +613,169 @@ class _Sync:
                 for info in infos:
                     self.batch.delete(info.id)
                     self.counts["removed"] += 1
+
+
+def _rebuild(
+    root: Path,
+    settings: _Settings,
+    paths: Sequence[str | os.PathLike[str]],
+    batch_size: int,
+    progress: Progress | None,
+) -> tuple[_Settings, windex.Index, IndexReport]:
+    """Build a new data folder from ``paths`` (or the recorded sources) and switch to it.
+
+    The caller holds the write lock.  On any failure the new folder is deleted and the
+    settings still point at the old one.
+    """
+    sources = [str(Path(p).absolute()) for p in paths] or list(settings.sources)
+    if not sources:
+        raise SearchkitIndexError(
+            root, f"nothing to rebuild index {root} from: name files or folders"
+        )
+    _drop_unused_data_dirs(root, settings.data)
+    data = _new_data_dir(root)
+    try:
+        new_ix = windex.create_in(str(root / data), build_schema())
+        batch = _Batch(new_ix, settings.max_chars, batch_size, dry_run=False)
+        try:
+            report = _Sync(batch, []).run(sources, progress)
+        except BaseException:
+            batch.cancel()
+            raise
+        batch.commit()
+    except BaseException:
+        shutil.rmtree(root / data, ignore_errors=True)
+        raise
+    new_settings = attrs.evolve(
+        settings,
+        data=data,
+        sources=tuple(sources),
+        schema_version=SCHEMA_VERSION,
+        analyzer=ANALYZER_ID,
+    )
+    _swap_settings(root, new_settings)
+    return new_settings, new_ix, report
+
+
+def rebuild_index(
+    path: str | os.PathLike[str],
+    *paths: str | os.PathLike[str],
+    batch_size: int = DEFAULT_BATCH_SIZE,
+    progress: Progress | None = None,
+    lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
+) -> IndexReport:
+    """Build the index at ``path`` afresh from ``paths`` (default: its recorded sources).
+
+    Works on any index: a current one, one written by another schema or analyzer version,
+    a damaged one, or none yet.  The new data is built beside the old and switched in
+    atomically when complete; until then searches see the old index, and a failure
+    leaves it as it was.
+    """
+    root = Path(path)
+    settings = _settings_for_rebuild(root)
+    with WriteLock(root, lock_timeout):
+        _, _, report = _rebuild(root, settings, paths, batch_size, progress)
+    return report
+
+
+def _settings_for_rebuild(root: Path) -> _Settings:
+    """The settings to keep across a rebuild, read leniently: versions do not matter."""
+    try:
+        return _read_settings(root)
+    except IndexNotFoundError:
+        if root.exists() and not _is_empty_or_ours(root):
+            raise SearchkitIndexError(root, _FOREIGN.format(root=root)) from None
+        root.mkdir(parents=True, exist_ok=True)
+        return _Settings(data="", created=_now())
+    except IndexIncompatibleError:
+        try:
+            raw = json.loads((root / SETTINGS_NAME).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            raw = {}
+        raw = raw if isinstance(raw, dict) else {}
+        return _Settings(
+            data=str(raw.get("data", "")),
+            max_chars=int(raw.get("max_chars", DEFAULT_MAX_CHARS)),
+            created=str(raw.get("created", _now())),
+            sources=[str(p) for p in raw.get("sources", [])],
+        )
+
+
+def check_index(
+    path: str | os.PathLike[str],
+    *,
+    repair: bool = False,
+    lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
+) -> CheckReport:
+    """Verify an index: every segment opens and reads, and chunk counts match the manifest.
+
+    With ``repair``, an index with problems is rebuilt from the files it recorded as
+    sources (the old one stays in place until the new one is complete).  A missing index
+    raises :class:`IndexNotFoundError`; any other damage is reported, not raised.
+    """
+    root = Path(path)
+    try:
+        settings = _read_settings(root)  # a missing index raises: nothing to check
+    except IndexIncompatibleError as exc:
+        if not repair:
+            return CheckReport(str(root), 0, 0, 0, problems=(str(exc),))
+        rebuild_index(root, lock_timeout=lock_timeout)
+        return attrs.evolve(check_index(root, lock_timeout=lock_timeout), repaired=True)
+    problems: list[str] = []
+    stale: list[str] = []
+    documents = chunks = segments = 0
+    try:
+        with Index(root, settings, lock_timeout) as index:
+            searcher = index._reader()
+            segments = len(index._ix._segments())
+            counted: dict[str, int] = {}
+            for reader, _ in searcher.reader().leaf_readers():
+                for _, stored in reader.iter_docs():
+                    chunks += 1
+                    counted[stored["doc_id"]] = counted.get(stored["doc_id"], 0) + 1
+                for _ in reader.all_terms():  # reads the whole term dictionary
+                    pass
+            if chunks != searcher.doc_count():
+                problems.append(
+                    f"{chunks} chunks read, but the index counts {searcher.doc_count()}"
+                )
+            manifest = index.documents()
+            documents = len(manifest)
+            for info in manifest:
+                found = counted.pop(info.id, 0)
+                if found != info.chunks:
+                    problems.append(
+                        f"document {info.id} ({info.path}) has {found} chunks, "
+                        f"expected {info.chunks}"
+                    )
+                if info.size and _changed(info):
+                    stale.append(info.path)
+            for doc_id, n in counted.items():
+                problems.append(f"{n} chunks of document {doc_id} have no manifest record")
+    except SearchkitError as exc:
+        problems.append(str(exc))
+    except Exception as exc:  # damage shows up as assorted Whoosh and OS errors
+        problems.append(f"cannot read index {root}: {type(exc).__name__}: {exc}")
+    report = CheckReport(
+        path=str(root),
+        documents=documents,
+        chunks=chunks,
+        segments=segments,
+        problems=tuple(problems),
+        stale=tuple(stale),
+    )
+    if repair and problems:
+        rebuild_index(root, lock_timeout=lock_timeout)
+        report = attrs.evolve(check_index(root, lock_timeout=lock_timeout), repaired=True)
+    return report
+
+
+def _changed(info: DocumentInfo) -> bool:
+    try:
+        st = os.stat(info.path)
+    except OSError:
+        return True
+    return st.st_size != info.size or st.st_mtime_ns != info.mtime_ns
 
 
 def _under(path: str, root: Path) -> bool:
@@ -596,6 +828,26 @@ def _read_settings(root: Path) -> _Settings:
     return _Settings(**{k: v for k, v in raw.items() if k in fields})
 
 
+_FOREIGN = (
+    "{root} is not a searchkit index: it is a file, or a folder with other files in it; "
+    "choose an empty or new folder"
+)
+
+
+def _is_empty_or_ours(root: Path) -> bool:
+    """Whether ``root`` is a folder holding nothing but searchkit's own files."""
+    if not root.is_dir():
+        return False
+    return all(
+        p.name in (LOCK_NAME, SETTINGS_NAME) or p.name.startswith(("whoosh-", f".{SETTINGS_NAME}"))
+        for p in root.iterdir()
+    )
+
+
+def _now() -> str:
+    return dt.datetime.now().astimezone().isoformat(timespec="seconds")
+
+
 def _new_data_dir(root: Path) -> str:
     n = 1 + max(
         (
@@ -610,15 +862,23 @@ def _new_data_dir(root: Path) -> str:
 
 
 def _swap_settings(root: Path, settings: _Settings) -> None:
-    """Point ``root`` at ``settings.data`` atomically, then drop the other data folders."""
+    """Write ``searchkit.json`` atomically: a reader sees the old file or the new one."""
     tmp = root / f".{SETTINGS_NAME}.{os.getpid()}.tmp"
     with open(tmp, "w", encoding="utf-8") as f:
         f.write(settings.to_json())
         f.flush()
         os.fsync(f.fileno())
     os.replace(tmp, root / SETTINGS_NAME)
+
+
+def _drop_unused_data_dirs(root: Path, current: str) -> None:
+    """Delete data folders left by earlier rebuilds or by a crash while building one.
+
+    Runs under the write lock at the start of a write, not at the swap, so that searches
+    that opened the old folder just before a swap can finish.
+    """
     for old in root.glob("whoosh-*"):
-        if old.name != settings.data:
+        if old.name != current and old.is_dir():
             shutil.rmtree(old, ignore_errors=True)
 
 

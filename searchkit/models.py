@@ -7,22 +7,56 @@ query -> :class:`Results` of :class:`Hit` s (a hit is a chunk plus its score and
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import attrs
 
+from .errors import FilterError
+
 __all__ = [
+    "HIT_FIELDS",
     "Chunk",
     "Document",
     "DocumentInfo",
     "Hit",
     "IndexReport",
     "IndexStats",
+    "CheckReport",
     "Paragraph",
+    "Passage",
     "Results",
     "Skipped",
 ]
+
+# The keys of a hit's JSON form (Hit.as_dict), in order.  Later versions only add keys.
+HIT_FIELDS: tuple[str, ...] = (
+    "rank",
+    "score",
+    "chunk_id",
+    "doc_id",
+    "paragraph",
+    "part",
+    "seq",
+    "title",
+    "author",
+    "published",
+    "source_url",
+    "source_domain",
+    "path",
+    "start",
+    "end",
+    "text",
+    "highlights",
+    "spans",
+    "before",
+    "after",
+    "more",
+)
+
+
+def _iso(value: dt.datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
 
 
 @attrs.frozen
@@ -33,6 +67,10 @@ class Paragraph:
     text: str
     start: int
     end: int
+
+    def as_dict(self) -> dict[str, Any]:
+        """A JSON-ready view: ``paragraph`` (the number), ``start``, ``end``, ``text``."""
+        return {"paragraph": self.number, "start": self.start, "end": self.end, "text": self.text}
 
 
 @attrs.frozen
@@ -56,6 +94,24 @@ class Document:
     content_hash: str = ""
     format: str = "article"
     encoding: str = "utf-8"
+
+    def as_dict(self) -> dict[str, Any]:
+        """A JSON-ready view: ``doc_id`` for ``id``, ISO 8601 ``published``, and
+        ``paragraphs`` as a list of :meth:`Paragraph.as_dict`."""
+        return {
+            "doc_id": self.id,
+            "title": self.title,
+            "author": self.author,
+            "published": _iso(self.published),
+            "source_url": self.source_url,
+            "source_domain": self.source_domain,
+            "path": self.path,
+            "disclaimer": self.disclaimer,
+            "content_hash": self.content_hash,
+            "format": self.format,
+            "encoding": self.encoding,
+            "paragraphs": [p.as_dict() for p in self.paragraphs],
+        }
 
 
 @attrs.frozen
@@ -82,6 +138,30 @@ class Chunk:
     published: dt.datetime | None = None
     source_url: str | None = None
     source_domain: str | None = None
+
+    @property
+    def chunk_id(self) -> str:
+        """The same as ``id``: the name hits and JSON output use."""
+        return self.id
+
+    def as_dict(self) -> dict[str, Any]:
+        """A JSON-ready view: ``chunk_id`` for ``id`` and ISO 8601 ``published``."""
+        return {
+            "chunk_id": self.id,
+            "doc_id": self.doc_id,
+            "paragraph": self.paragraph,
+            "part": self.part,
+            "seq": self.seq,
+            "title": self.title,
+            "author": self.author,
+            "published": _iso(self.published),
+            "source_url": self.source_url,
+            "source_domain": self.source_domain,
+            "path": self.path,
+            "start": self.start,
+            "end": self.end,
+            "text": self.text,
+        }
 
 
 @attrs.frozen
@@ -124,6 +204,37 @@ class Hit(Chunk):
         pieces += [text[at:hi], "…" if hi < len(text) else ""]
         return "".join(pieces).replace("\r", " ").replace("\n", " ")
 
+    def as_dict(self, fields: Sequence[str] | None = None) -> dict[str, Any]:
+        """A JSON-ready view with the keys of :data:`HIT_FIELDS`, or only ``fields``.
+
+        ``before``/``after`` are lists of :meth:`Chunk.as_dict` (empty without
+        ``context``); ``more`` is a list of hits (empty unless grouped), each cut to the
+        same ``fields``.  An unknown field name raises :class:`FilterError`.
+        """
+        keys = _hit_fields(fields)
+        out = {
+            "rank": self.rank,
+            "score": self.score,
+            **super().as_dict(),
+            "highlights": list(self.highlights),
+            "spans": [list(span) for span in self.spans],
+            "before": [c.as_dict() for c in self.before],
+            "after": [c.as_dict() for c in self.after],
+            "more": [h.as_dict(keys) for h in self.more],
+        }
+        return {k: out[k] for k in keys}
+
+
+def _hit_fields(fields: Sequence[str] | None) -> tuple[str, ...]:
+    if fields is None:
+        return HIT_FIELDS
+    unknown = [f for f in fields if f not in HIT_FIELDS]
+    if unknown:
+        raise FilterError(f"unknown hit field {unknown[0]!r}; choose from {', '.join(HIT_FIELDS)}")
+    if not fields:
+        raise FilterError(f"no hit fields given; choose from {', '.join(HIT_FIELDS)}")
+    return tuple(dict.fromkeys(fields))
+
 
 @attrs.frozen
 class Results:
@@ -152,6 +263,37 @@ class Results:
 
     def __bool__(self) -> bool:
         return bool(self.hits)
+
+    def as_dict(self, fields: Sequence[str] | None = None) -> dict[str, Any]:
+        """A JSON-ready view: ``total``, ``page``, ``pages``, ``limit``, ``query``,
+        ``grouped`` and ``hits`` (each :meth:`Hit.as_dict`, cut to ``fields`` if given)."""
+        keys = _hit_fields(fields)
+        return {
+            "total": self.total,
+            "page": self.page,
+            "pages": self.pages,
+            "limit": self.limit,
+            "query": self.query,
+            "grouped": self.grouped,
+            "hits": [h.as_dict(keys) for h in self.hits],
+        }
+
+
+@attrs.frozen
+class Passage:
+    """A chunk with up to ``n`` neighbouring chunks on each side, in reading order."""
+
+    chunk: Chunk
+    before: tuple[Chunk, ...] = ()
+    after: tuple[Chunk, ...] = ()
+
+    def as_dict(self) -> dict[str, Any]:
+        """A JSON-ready view: the chunk's :meth:`Chunk.as_dict` plus ``before``/``after``."""
+        return {
+            **self.chunk.as_dict(),
+            "before": [c.as_dict() for c in self.before],
+            "after": [c.as_dict() for c in self.after],
+        }
 
 
 @attrs.frozen
@@ -187,6 +329,7 @@ class IndexReport:
     def as_dict(self) -> dict[str, Any]:
         """A JSON-ready view: counts plus ``skipped`` as a list of ``{path, reason}``."""
         out = attrs.asdict(self)
+        out["skipped"] = [attrs.asdict(s) for s in self.skipped]
         out["indexed"] = self.indexed
         return out
 
@@ -213,6 +356,25 @@ class DocumentInfo:
     source_domain: str | None = None
     format: str = "article"
 
+    def as_dict(self) -> dict[str, Any]:
+        """A JSON-ready view: ``doc_id`` for ``id``, ISO 8601 ``published``, and
+        ``paragraphs``/``chunks`` as counts."""
+        return {
+            "doc_id": self.id,
+            "title": self.title,
+            "author": self.author,
+            "published": _iso(self.published),
+            "source_url": self.source_url,
+            "source_domain": self.source_domain,
+            "path": self.path,
+            "paragraphs": self.paragraphs,
+            "chunks": self.chunks,
+            "format": self.format,
+            "content_hash": self.content_hash,
+            "size": self.size,
+            "mtime_ns": self.mtime_ns,
+        }
+
 
 @attrs.frozen
 class IndexStats:
@@ -228,3 +390,39 @@ class IndexStats:
     schema_version: int
     analyzer: str
     whoosh: str
+
+    def as_dict(self) -> dict[str, Any]:
+        """A JSON-ready view of every field; ``last_updated`` in ISO 8601."""
+        out = attrs.asdict(self)
+        out["fields"] = list(self.fields)
+        out["last_updated"] = _iso(self.last_updated)
+        return out
+
+
+@attrs.frozen
+class CheckReport:
+    """What ``check_index`` found: ``ok`` when ``problems`` is empty.
+
+    ``stale`` lists indexed files that changed or vanished since they were indexed (not
+    damage: a sync fixes them).  ``repaired`` says a rebuild ran.
+    """
+
+    path: str
+    documents: int
+    chunks: int
+    segments: int
+    problems: tuple[str, ...] = ()
+    stale: tuple[str, ...] = ()
+    repaired: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def as_dict(self) -> dict[str, Any]:
+        """A JSON-ready view: every field, lists for tuples, and ``ok``."""
+        out = attrs.asdict(self)
+        out["problems"] = list(self.problems)
+        out["stale"] = list(self.stale)
+        out["ok"] = self.ok
+        return out

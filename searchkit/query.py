@@ -21,9 +21,9 @@ import copy
 import datetime as dt
 import re
 from collections.abc import Iterable, Sequence
-from typing import Literal
+from typing import Any, Literal
 
-from whoosh import qparser, query
+from whoosh import fields, qparser, query
 from whoosh.fields import Schema
 
 from ._dates import date_bounds
@@ -45,16 +45,60 @@ FIELD_ALIASES: dict[str, list[str]] = {
 # Words Whoosh's parser reads as operators when written in capitals.
 _OPERATOR_WORDS = frozenset({"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE", "TO"})
 _WORD = re.compile(r"\w+")
+MAX_EDITS = 2
+_PREFIX = r"(?:(?<=[\s(])|^){}(?=[\w\"(])"
+
+
+class _WordPartParser(qparser.QueryParser):  # type: ignore[misc]
+    """Whoosh's parser, except for a word the analyzer cuts into several terms.
+
+    Parts written together (``Tet1``, ``token1x1``, ``covid19``) must appear together: they
+    become a phrase, so a code or a name with digits finds itself rather than every text
+    with a ``1`` in it, yet ``Tet1`` still meets ``TET-1``.  Parts split by punctuation
+    (``well-known``, ``IL-6``) stay separate words, joined by the query's grouping.
+    """
+
+    def term_query(
+        self,
+        fieldname: str,
+        text: str,
+        termclass: Any,
+        boost: float = 1.0,
+        tokenize: bool = True,
+        removestops: bool = True,
+    ) -> query.Query | None:
+        field = self.schema[fieldname] if self.schema and fieldname in self.schema else None
+        if not tokenize or not isinstance(field, fields.TEXT) or field.self_parsing():
+            return super().term_query(fieldname, text, termclass, boost, tokenize, removestops)
+        runs: list[list[str]] = []
+        end = -1
+        for t in field.tokenize(text, mode="query", chars=True, removestops=removestops):
+            if runs and t.startchar == end:
+                runs[-1].append(t.text)
+            else:
+                runs.append([t.text])
+            end = t.endchar
+        parts = [
+            termclass(fieldname, r[0], boost=boost)
+            if len(r) == 1
+            else self.phraseclass(fieldname, r, boost=boost)
+            for r in runs
+        ]
+        if len(parts) <= 1:
+            return parts[0] if parts else None
+        return self.group.qclass(parts)
 
 
 def _parser(schema: Schema, operator: Operator) -> qparser.QueryParser:
     group = qparser.AndGroup if operator == "and" else qparser.OrGroup
-    parser = qparser.MultifieldParser(
-        list(TEXT_FIELDS), schema, fieldboosts=TEXT_FIELDS, group=group
-    )
+    parser = _WordPartParser(None, schema, group=group)
+    parser.add_plugin(qparser.MultifieldPlugin(list(TEXT_FIELDS), fieldboosts=TEXT_FIELDS))
     parser.add_plugin(qparser.FuzzyTermPlugin())
     parser.add_plugin(qparser.GtLtPlugin())
     parser.add_plugin(qparser.FieldAliasPlugin(FIELD_ALIASES))
+    # +word requires a word and -word excludes it, but only at the start of a word, so
+    # that hyphenated words (well-known, co-operation) stay words.
+    parser.add_plugin(qparser.PlusMinusPlugin(_PREFIX.format("\\+"), _PREFIX.format("-")))
     return parser
 
 
@@ -73,7 +117,10 @@ def parse_query(text: str, schema: Schema, operator: Operator = "or") -> query.Q
         error = getattr(node, "error", None)
         if error is not None:
             raise QuerySyntaxError(text, _reason(error))
-    normalized = _sum_repeats(parsed).normalize()
+        if isinstance(node, query.FuzzyTerm):
+            # Edit distances past 2 match most of the vocabulary and take very long.
+            node.maxdist = min(node.maxdist, MAX_EDITS)
+    normalized = _lift_nots(_sum_repeats(parsed)).normalize()
     if normalized is query.NullQuery or isinstance(normalized, type(query.NullQuery)):
         raise QuerySyntaxError(
             text, "nothing searchable is left (only stop words, operators or punctuation)"
@@ -120,6 +167,26 @@ def _sum_repeats(q: query.Query) -> query.Query:
     merged_q = copy.copy(q)
     merged_q.subqueries = out
     return merged_q
+
+
+def _lift_nots(q: query.Query) -> query.Query:
+    """Make ``a b NOT c`` mean "a or b, but never c", as in Lucene and Elasticsearch.
+
+    Under OR grouping Whoosh reads it as ``a OR b OR (NOT c)``, which matches nearly
+    every document.  Each ``Or`` with negated children becomes ``AndNot(Or(rest), Or(negated))``.
+    """
+    if not isinstance(q, query.CompoundQuery):
+        return q
+    subs = [_lift_nots(s) for s in q.subqueries]
+    if isinstance(q, query.Or):
+        negated = [s.query for s in subs if isinstance(s, query.Not)]
+        kept = [s for s in subs if not isinstance(s, query.Not)]
+        if negated and kept:
+            rest = query.Or(kept, boost=q.boost)
+            return query.AndNot(rest, negated[0] if len(negated) == 1 else query.Or(negated))
+    q = copy.copy(q)
+    q.subqueries = subs
+    return q
 
 
 def _reason(error: object) -> str:

@@ -21,7 +21,7 @@ from .models import Chunk, Hit, Results
 from .query import Operator, parse_query
 from .schema import HIGHLIGHT_FIELDS, chunk_from_stored, chunk_kwargs
 
-__all__ = ["SORTS", "Sort", "run_search", "neighbours"]
+__all__ = ["SORTS", "Sort", "check_whole", "neighbours", "run_search"]
 
 Sort = Literal["relevance", "date", "oldest"]
 SORTS: tuple[str, ...] = ("relevance", "date", "oldest")
@@ -42,10 +42,10 @@ def run_search(
     context: int = 0,
 ) -> Results:
     """Run ``text`` against ``searcher`` and build one page of :class:`Results`."""
-    _check_int("limit", limit, 1, MAX_LIMIT)
-    _check_int("page", page, 1, None)
-    _check_int("context", context, 0, None)
-    _check_int("group_size", group_size, 1, None)
+    check_whole("limit", limit, 1, MAX_LIMIT)
+    check_whole("page", page, 1, None)
+    check_whole("context", context, 0, None)
+    check_whole("group_size", group_size, 1, None)
     if sort not in SORTS:
         raise FilterError(f"sort must be one of {', '.join(SORTS)}, not {sort!r}")
     q = parse_query(text, searcher.schema, operator)
@@ -76,7 +76,7 @@ def run_search(
         )
     else:
         found = searcher.search(q, limit=offset + limit, filter=filter, sortedby=sortedby)
-        total = len(found)
+        total = _count(searcher, q, filter, found)
         terms = _highlight_terms(q, searcher)
         hits = tuple(
             _hit(searcher, found[i], i + 1, terms, context)
@@ -93,7 +93,20 @@ def run_search(
     )
 
 
-def _check_int(name: str, value: int, lo: int, hi: int | None) -> None:
+def _count(searcher: Searcher, q: wq.Query, filter: wq.Query | None, found: Any) -> int:
+    """Every match that passes ``filter``.
+
+    Whoosh's ``len(results)`` counts matches the filter dropped, and its filtered id list
+    ignores a filter that matches nothing, so a filtered total is counted here.
+    """
+    if filter is None:
+        return len(found)
+    allowed = set(searcher.docs_for_query(filter))
+    return sum(1 for d in searcher.docs_for_query(q) if d in allowed)
+
+
+def check_whole(name: str, value: int, lo: int, hi: int | None = None) -> None:
+    """Raise :class:`FilterError` unless ``value`` is a whole number in ``[lo, hi]``."""
     if isinstance(value, bool) or not isinstance(value, int) or value < lo or (hi and value > hi):
         bound = f" and at most {hi}" if hi else ""
         raise FilterError(f"{name} must be a whole number of at least {lo}{bound}, not {value!r}")
@@ -131,13 +144,26 @@ def _hit(searcher: Searcher, h: Any, rank: int, terms: frozenset[str], context: 
         before, after = neighbours(searcher, stored["doc_id"], stored.get("seq", 1), context)
     return Hit(
         **chunk_kwargs(stored),
-        score=float(h.score) if h.score is not None else 0.0,
+        score=_score(h.score),
         rank=rank,
         highlights=tuple(words),
         spans=spans,
         before=tuple(before),
         after=tuple(after),
     )
+
+
+def _score(raw: Any) -> float:
+    """The relevance score of a Whoosh hit.
+
+    A sorted search reports its sort key instead: a tuple whose last item is the score,
+    negated (the :class:`~whoosh.sorting.ScoreFacet` that :func:`_sort_facet` ends with).
+    """
+    if raw is None:
+        return 0.0
+    if isinstance(raw, tuple):
+        return -float(raw[-1])
+    return float(raw)
 
 
 def neighbours(

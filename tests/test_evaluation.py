@@ -331,5 +331,5 @@ def test_cranfield_figures() -> None:
 def test_scifact_reaches_the_target() -> None:
     report = evaluate(DATA / "scifact")
     assert (report.documents, report.queries) == (5183, 300)
-    assert round(report.ndcg_10, 4) == 0.7045
+    assert round(report.ndcg_10, 4) == 0.7031
     assert report.ndcg_10 >= 0.70

@@ -71,8 +71,16 @@ def test_plain_query_keeps_words_only() -> None:
 def test_repeated_query_words_count_twice() -> None:
     q = parse_query("cell growth of cells", build_schema())
     assert str(q) == "(body:cell^2.0 OR body:growth)"
-    q = parse_query("IL-6 and IL6", build_schema(), operator="and")
+    q = parse_query("IL-6 and IL 6", build_schema(), operator="and")
     assert str(q) == "(body:il^2.0 AND body:6^2.0)"
+
+
+def test_parts_written_together_are_a_phrase_parts_split_by_punctuation_are_words() -> None:
+    schema = build_schema()
+    assert str(parse_query("Tet1", schema)) == 'body:"tet 1"'
+    assert str(parse_query("token1x1 cells", schema)) == '(body:"token 1 x 1" OR body:cell)'
+    assert str(parse_query("well-known", schema)) == str(parse_query("well known", schema))
+    assert str(parse_query("IL-6", schema, operator="and")) == "(body:il AND body:6)"
 
 
 def test_bm25f_score_by_hand(tmp_path: Path) -> None:

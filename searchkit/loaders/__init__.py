@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import stat
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
@@ -22,6 +23,7 @@ __all__ = [
     "LOADERS",
     "MAX_FILE_BYTES",
     "Loader",
+    "display_path",
     "iter_files",
     "load_document",
     "load_documents",
@@ -48,14 +50,26 @@ def loader_for(path: Path) -> Loader:
     return LOADERS.get(path.suffix.lower(), _FALLBACK)
 
 
+def display_path(path: str | os.PathLike[str]) -> str:
+    """``path`` as printable text: bytes that are not UTF-8 shown as ``\\xNN`` escapes."""
+    return os.fsencode(path).decode("utf-8", "backslashreplace")
+
+
 def read_file(path: str | os.PathLike[str]) -> tuple[Path, bytes]:
     """Resolve ``path`` and read its bytes, turning OS errors into :class:`DocumentError`."""
     p = Path(path)
     try:
+        str(p).encode("utf-8")
+    except UnicodeEncodeError:
+        raise DocumentError(display_path(p), "file name is not valid UTF-8") from None
+    try:
         p = p.resolve()
-        if p.is_dir():
+        st = p.stat()
+        if stat.S_ISDIR(st.st_mode):
             raise DocumentError(p, "is a folder, not a file")
-        size = p.stat().st_size
+        if not stat.S_ISREG(st.st_mode):
+            raise DocumentError(p, "not a regular file (a pipe, socket or device)")
+        size = st.st_size
         if size > MAX_FILE_BYTES:
             raise DocumentError(p, f"file too large ({size:,} bytes; limit {MAX_FILE_BYTES:,})")
         data = p.read_bytes()
@@ -63,14 +77,10 @@ def read_file(path: str | os.PathLike[str]) -> tuple[Path, bytes]:
         raise DocumentError(path, "no such file") from None
     except PermissionError:
         raise DocumentError(path, "permission denied") from None
-    except RuntimeError as exc:  # symlink loop in resolve()
-        raise DocumentError(path, f"cannot resolve path: {exc}") from None
+    except RuntimeError:  # Path.resolve() on a link that points at itself
+        raise DocumentError(path, "symbolic link loop") from None
     except OSError as exc:
         raise DocumentError(path, exc.strerror or str(exc)) from None
-    try:
-        str(p).encode("utf-8")
-    except UnicodeEncodeError:
-        raise DocumentError(os.fsencode(p), "file name is not valid UTF-8") from None
     return p, data
 
 
@@ -114,7 +124,7 @@ def iter_files(paths: Iterable[str | os.PathLike[str]]) -> Iterator[Path | Skipp
         elif p.exists():
             yield p
         else:
-            yield Skipped(str(p), "no such file or folder")
+            yield Skipped(display_path(p), "no such file or folder")
 
 
 def _walk(root: Path) -> Iterator[Path | Skipped]:
@@ -122,7 +132,8 @@ def _walk(root: Path) -> Iterator[Path | Skipped]:
     for folder, dirs, files in os.walk(root, onerror=errors.append):
         while errors:
             err = errors.pop()
-            yield Skipped(str(err.filename or folder), f"cannot read folder: {err.strerror}")
+            where = display_path(err.filename or folder)
+            yield Skipped(where, f"cannot read folder: {err.strerror}")
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
         for name in sorted(files):
             if name.startswith("."):
@@ -132,4 +143,4 @@ def _walk(root: Path) -> Iterator[Path | Skipped]:
                 yield p
     while errors:
         err = errors.pop()
-        yield Skipped(str(err.filename or root), f"cannot read folder: {err.strerror}")
+        yield Skipped(display_path(err.filename or root), f"cannot read folder: {err.strerror}")

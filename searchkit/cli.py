@@ -1,0 +1,832 @@
+"""The ``searchkit`` command: a thin Click mirror of the library.
+
+Each command parses its options, calls one public library function (after opening the
+index), and formats what comes back.  Nothing here decides what to search or index:
+that lives in the library, so a script can do anything the command line can.
+
+Data goes to stdout; progress, warnings, summaries of what was shown and errors go to
+stderr, as one ``Error: ...`` line.  Exit codes (also in ``--help`` and the README)::
+
+    0    success; a search found hits
+    1    a search found no hits (on the page asked for)
+    2    usage error, query syntax error, bad option value, or an id not in the index
+    3    index missing, damaged or written by an incompatible version
+    4    index locked by another writer (see --lock-timeout)
+    130  interrupted (Ctrl-C)
+    141  the reader of stdout went away (``| head``), as for a process killed by SIGPIPE
+
+The library is imported inside the commands that need it, so ``--help`` and shell
+completion stay quick.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import re
+import sys
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TextIO, TypeVar
+
+import attrs
+import click
+from click.core import ParameterSource
+
+from . import __version__
+from .errors import IndexLockedError, SearchkitError, SearchkitIndexError
+
+if TYPE_CHECKING:
+    from click._termui_impl import ProgressBar
+    from click.shell_completion import CompletionItem
+
+    from .models import Chunk, Document, DocumentInfo, Hit, IndexReport, IndexStats, Results
+
+__all__ = [
+    "EXIT_BROKEN_PIPE",
+    "EXIT_INDEX",
+    "EXIT_INTERRUPTED",
+    "EXIT_LOCKED",
+    "EXIT_NO_HITS",
+    "EXIT_OK",
+    "EXIT_USAGE",
+    "cli",
+    "main",
+]
+
+EXIT_OK = 0
+EXIT_NO_HITS = 1
+EXIT_USAGE = 2
+EXIT_INDEX = 3
+EXIT_LOCKED = 4
+EXIT_INTERRUPTED = 130
+EXIT_BROKEN_PIPE = 141
+
+DEFAULT_INDEX = ".searchkit"
+# The same names as searchkit.search.SORTS (a test keeps them equal); listed here so that
+# building the command line does not import Whoosh.
+SORT_CHOICES = ("relevance", "date", "oldest")
+
+EXIT_CODES_HELP = """\b
+Exit codes: 0 success / hits found, 1 no hits, 2 usage or query error,
+3 index missing or incompatible, 4 index locked, 130 interrupted,
+141 output pipe closed early."""
+
+_F = TypeVar("_F", bound=Callable[..., Any])
+# C0/C1 control characters but newline (escape sequences, carriage returns): a document's
+# text never reaches a terminal with them.
+_CONTROL = re.compile(r"[\x00-\x09\x0b-\x1f\x7f-\x9f]")
+
+
+class _Failure(click.ClickException):
+    """An error shown as one ``Error: ...`` line; exits 2 (usage or input error)."""
+
+    exit_code = EXIT_USAGE
+
+    def __init__(self, message: str) -> None:
+        super().__init__(" ".join(message.split()))
+
+
+class _IndexFailure(_Failure):
+    exit_code = EXIT_INDEX
+
+
+class _LockedFailure(_Failure):
+    exit_code = EXIT_LOCKED
+
+
+class _Interrupted(_Failure):
+    exit_code = EXIT_INTERRUPTED
+
+
+def exit_code_for(exc: SearchkitError) -> int:
+    """The exit code for a library error (see the module docstring)."""
+    return _failure_class(exc).exit_code
+
+
+def _failure_class(exc: SearchkitError) -> type[_Failure]:
+    if isinstance(exc, IndexLockedError):
+        return _LockedFailure
+    if isinstance(exc, SearchkitIndexError):
+        return _IndexFailure
+    return _Failure
+
+
+class _Group(click.Group):
+    """Turns library errors, usage errors and Ctrl-C into one line and an exit code."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except SearchkitError as exc:
+            raise _failure_class(exc)(str(exc)) from exc
+        except click.UsageError as exc:
+            where = exc.ctx.command_path if exc.ctx else "searchkit"
+            message = exc.format_message().rstrip(".")
+            raise _Failure(f"{message}; see '{where} --help'") from exc
+        except KeyboardInterrupt:
+            click.echo(err=True)
+            raise _Interrupted("interrupted") from None
+        except BrokenPipeError:
+            _silence_stdout()
+            raise click.exceptions.Exit(EXIT_BROKEN_PIPE) from None
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null, so that flushing it at exit cannot fail again."""
+    try:
+        fd = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(fd, sys.stdout.fileno())
+        os.close(fd)
+    except (OSError, ValueError, AttributeError):  # not a real file (a test runner's)
+        pass
+
+
+# -- shared options ----------------------------------------------------------------------
+
+
+def _index_option(f: _F) -> _F:
+    return click.option(
+        "--index",
+        "index_dir",
+        type=click.Path(path_type=Path),
+        default=DEFAULT_INDEX,
+        envvar="SEARCHKIT_INDEX",
+        show_default=True,
+        show_envvar=True,
+        metavar="DIR",
+        help="The index folder.",
+    )(f)
+
+
+def _json_option(help: str) -> Callable[[_F], _F]:
+    return click.option("--json", "as_json", is_flag=True, help=help)
+
+
+def _color_option(f: _F) -> _F:
+    return click.option(
+        "--color",
+        type=click.Choice(["auto", "always", "never"]),
+        default="auto",
+        show_default=True,
+        help="Colour the output; auto: only on a terminal, and not when NO_COLOR is set.",
+    )(f)
+
+
+def _complete_doc_id(
+    ctx: click.Context, param: click.Parameter, incomplete: str
+) -> list[CompletionItem]:
+    """Shell completion of document ids, from the index named so far on the line."""
+    from click.shell_completion import CompletionItem
+
+    from .index import Index
+
+    where = ctx.params.get("index_dir") or os.environ.get("SEARCHKIT_INDEX") or DEFAULT_INDEX
+    try:
+        with Index.open(where) as ix:
+            docs = ix.documents()
+    except (SearchkitError, OSError):
+        return []
+    return [CompletionItem(d.id, help=d.title) for d in docs if d.id.startswith(incomplete)]
+
+
+# -- the commands ------------------------------------------------------------------------
+
+
+@click.group(
+    cls=_Group,
+    epilog=EXIT_CODES_HELP,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+@click.version_option(
+    __version__, "-V", "--version", prog_name="searchkit", message="%(prog)s %(version)s"
+)
+def cli() -> None:
+    """\b
+    Example:
+      searchkit index seeds/ && searchkit search "prisoner exchange"
+
+    Paragraph-level full-text search over folders of articles.
+
+    Every command reads the index in --index DIR, else $SEARCHKIT_INDEX, else
+    ./.searchkit.  Data goes to stdout; progress, warnings and errors to stderr.
+    Run 'searchkit COMMAND --help' for a command's options.
+    """
+
+
+@cli.command("index", short_help="Add or refresh files and folders.", epilog=EXIT_CODES_HELP)
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option(
+    "--dry-run",
+    is_flag=True,
+    help="Report what would change and write nothing (needs an existing index).",
+)
+@click.option(
+    "--rebuild",
+    is_flag=True,
+    help="Build a fresh index from PATHS (default: every path indexed before) beside the "
+    "old one and swap it in when complete. Also upgrades an index of another version.",
+)
+@click.option(
+    "-q",
+    "--quiet",
+    is_flag=True,
+    help="No progress bar and no summary; skipped files are still reported on stderr.",
+)
+@click.option(
+    "--lock-timeout",
+    type=float,
+    default=30.0,
+    show_default=True,
+    envvar="SEARCHKIT_LOCK_TIMEOUT",
+    show_envvar=True,
+    metavar="SECONDS",
+    help="How long to wait for another writer to finish before giving up (exit 4).",
+)
+@_json_option("Print the report as one JSON object.")
+@_index_option
+def index_command(
+    paths: tuple[Path, ...],
+    dry_run: bool,
+    rebuild: bool,
+    quiet: bool,
+    lock_timeout: float,
+    as_json: bool,
+    index_dir: Path,
+) -> None:
+    """\b
+    Example:
+      searchkit index seeds/ ~/articles/report.txt --index my-index
+
+    Add files and folders to the index, creating it if needed.  Files already
+    indexed and unchanged are left alone, changed files are re-indexed, files gone
+    from an indexed folder are removed.  Folders are walked for the suffixes
+    searchkit has a loader for; a file named on the line is read whatever its
+    suffix.
+
+    A progress bar shows on stderr when it is a terminal; then a summary of the
+    documents and paragraphs indexed, and each skipped file with the reason.
+
+    With --rebuild, a new index is built beside the old one and swapped in
+    atomically; searches see the old one until then, and a failed rebuild
+    leaves it as it was.
+
+    Python: Index.open_or_create(DIR).add(*PATHS, dry_run=..., progress=...)
+    or searchkit.rebuild_index(DIR, *PATHS) for --rebuild
+    """
+    from .index import Index, rebuild_index
+
+    if not paths and not rebuild:
+        raise click.UsageError("give at least one file or folder to index")
+    if rebuild and dry_run:
+        raise click.UsageError("--rebuild and --dry-run do not go together")
+    bar = _Progress() if not quiet and _isatty(sys.stderr) else None
+    try:
+        if rebuild:
+            report = rebuild_index(index_dir, *paths, progress=bar, lock_timeout=lock_timeout)
+        elif dry_run:
+            with Index.open(index_dir, lock_timeout=lock_timeout) as ix:
+                report = ix.add(*paths, dry_run=True, progress=bar)
+        else:
+            with Index.open_or_create(index_dir, lock_timeout=lock_timeout) as ix:
+                report = ix.add(*paths, progress=bar)
+    finally:
+        if bar is not None:
+            bar.close()
+    for skipped in report.skipped:
+        click.echo(f"Skipped {_clean(skipped.path)}: {skipped.reason}", err=True)
+    if as_json:
+        _echo_json(report.as_dict())
+    elif not quiet:
+        click.echo(_report_line(report, index_dir))
+
+
+@cli.command(short_help="Search the indexed paragraphs.", epilog=EXIT_CODES_HELP)
+@click.argument("query", nargs=-1, required=True)
+@click.option("-n", "--limit", type=int, default=10, show_default=True, help="Hits per page.")
+@click.option("--page", type=int, default=1, show_default=True, help="Which page of hits.")
+@click.option(
+    "--author",
+    multiple=True,
+    help="Only this author (the whole name, any case). Repeat for any of several.",
+)
+@click.option(
+    "--since",
+    metavar="DATE",
+    help="Only published in or after DATE: 2025, 2025-06, 2025-06-14 or 2025-06-14T10:55.",
+)
+@click.option("--until", metavar="DATE", help="Only published in or before DATE.")
+@click.option(
+    "--source",
+    multiple=True,
+    metavar="DOMAIN",
+    help="Only from this site (a domain or URL). Repeat for any of several.",
+)
+@click.option(
+    "--doc",
+    "doc_ids",
+    multiple=True,
+    metavar="DOC_ID",
+    shell_complete=_complete_doc_id,
+    help="Only in this document. Repeat for any of several.",
+)
+@click.option(
+    "--sort",
+    type=click.Choice(SORT_CHOICES),
+    default="relevance",
+    show_default=True,
+    help="Order by relevance, by date (newest first) or oldest first.",
+)
+@click.option(
+    "--and",
+    "require_all",
+    is_flag=True,
+    help="Require every word (by default any word matches; more matches rank higher).",
+)
+@click.option("--group", is_flag=True, help="One hit per document, with its next-best paragraphs.")
+@click.option(
+    "--group-size",
+    type=int,
+    default=3,
+    show_default=True,
+    help="With --group: paragraphs shown per document.",
+)
+@click.option(
+    "--context",
+    type=int,
+    default=0,
+    show_default=True,
+    metavar="N",
+    help="Also show N paragraphs before and after each hit.",
+)
+@_json_option("Print one JSON object: total, page, pages, limit, query, grouped, hits.")
+@click.option("--jsonl", "as_jsonl", is_flag=True, help="Print one JSON hit a line.")
+@click.option(
+    "--fields",
+    metavar="a,b,c",
+    help="Only these hit fields: in the JSON, or tab-separated a hit a line without it.",
+)
+@_color_option
+@_index_option
+def search(
+    query: tuple[str, ...],
+    limit: int,
+    page: int,
+    author: tuple[str, ...],
+    since: str | None,
+    until: str | None,
+    source: tuple[str, ...],
+    doc_ids: tuple[str, ...],
+    sort: str,
+    require_all: bool,
+    group: bool,
+    group_size: int,
+    context: int,
+    as_json: bool,
+    as_jsonl: bool,
+    fields: str | None,
+    color: str,
+    index_dir: Path,
+) -> None:
+    """\b
+    Example:
+      searchkit search '"prisoner exchange"' --since 2025-06 -n 5
+
+    Search the paragraphs for QUERY (several words are joined with spaces).
+    Quote a phrase: '"1000 for 1000"'.  Fields: title:belarus, author:"natalia".
+    Wildcards and fuzzy words: exchang*, Lukashenka~.  Operators: AND, OR, AND NOT.
+
+    Prints rank, score, title, date, author, paragraph number, chunk id and a
+    snippet with the matched words emphasised.  'searchkit show CHUNK_ID' prints
+    the whole paragraph.  JSON hits carry: rank, score, chunk_id, doc_id,
+    paragraph, part, seq, title, author, published, source_url, source_domain,
+    path, start, end, text, highlights, spans, before, after, more.
+
+    Python: Index.open(DIR).search(QUERY, limit=..., since=..., ...)
+    """
+    from .index import Index
+
+    if as_json and as_jsonl:
+        raise click.UsageError("give --json or --jsonl, not both")
+    selected = None if fields is None else [f.strip() for f in fields.split(",") if f.strip()]
+    with Index.open(index_dir) as ix:
+        results = ix.search(
+            " ".join(query),
+            limit=limit,
+            page=page,
+            author=author or None,
+            since=since,
+            until=until,
+            source=source or None,
+            doc_id=doc_ids or None,
+            sort=sort,  # type: ignore[arg-type]  # click.Choice checked it
+            group=group,
+            group_size=group_size,
+            context=context,
+            operator="and" if require_all else "or",
+        )
+    if as_json:
+        _echo_json(results.as_dict(selected))
+    elif as_jsonl:
+        for hit in results.as_dict(selected)["hits"]:
+            click.echo(json.dumps(hit, ensure_ascii=False))
+    elif selected is not None:
+        for hit in results.as_dict(selected)["hits"]:
+            click.echo("\t".join(_tsv_value(hit[f]) for f in hit))
+    else:
+        _print_results(results, _Style(_use_color(color)))
+    if not results.hits:
+        raise click.exceptions.Exit(EXIT_NO_HITS)
+
+
+@cli.command(short_help="Print a paragraph, or a whole document.", epilog=EXIT_CODES_HELP)
+@click.argument("chunk_id", required=False)
+@click.option(
+    "--doc",
+    "doc_id",
+    metavar="DOC_ID",
+    shell_complete=_complete_doc_id,
+    help="Print this whole document with its metadata instead.",
+)
+@click.option(
+    "--context",
+    type=int,
+    default=1,
+    show_default=True,
+    metavar="N",
+    help="Paragraphs to show before and after CHUNK_ID.",
+)
+@_json_option("Print one JSON object (a chunk with before/after, or a document).")
+@_color_option
+@_index_option
+def show(
+    chunk_id: str | None,
+    doc_id: str | None,
+    context: int,
+    as_json: bool,
+    color: str,
+    index_dir: Path,
+) -> None:
+    """\b
+    Example:
+      searchkit show 4ad86e3e89702ede:7 --context 2
+
+    Print the paragraph CHUNK_ID (as search prints it) with its neighbours, or
+    with --doc DOC_ID a whole document: its metadata and every paragraph.
+
+    Python: Index.open(DIR).passage(CHUNK_ID, context=N) or .document(DOC_ID)
+    """
+    from .index import Index
+
+    ctx = click.get_current_context()
+    if (chunk_id is None) == (doc_id is None):
+        raise click.UsageError("give a CHUNK_ID or --doc DOC_ID, one of them")
+    if doc_id is not None and ctx.get_parameter_source("context") != ParameterSource.DEFAULT:
+        raise click.UsageError("--context goes with a CHUNK_ID, not with --doc")
+    style = _Style(_use_color(color))
+    with Index.open(index_dir) as ix:
+        if doc_id is not None:
+            document = ix.document(doc_id)
+            if as_json:
+                _echo_json(document.as_dict())
+            else:
+                _print_document(document, style)
+        else:
+            assert chunk_id is not None
+            passage = ix.passage(chunk_id, context)
+            if as_json:
+                _echo_json(passage.as_dict())
+            else:
+                _print_passage(passage.chunk, passage.before, passage.after, style)
+
+
+@cli.command(short_help="List the indexed documents.", epilog=EXIT_CODES_HELP)
+@_json_option("Print a JSON list of documents with their metadata.")
+@_index_option
+def docs(as_json: bool, index_dir: Path) -> None:
+    """\b
+    Example:
+      searchkit docs --json | jq -r '.[].title'
+
+    List the indexed documents: id, title, date, author, paragraphs and path.
+
+    Python: Index.open(DIR).documents()
+    """
+    from .index import Index
+
+    with Index.open(index_dir) as ix:
+        infos = ix.documents()
+    if as_json:
+        _echo_json([d.as_dict() for d in infos])
+        return
+    _print_documents(infos)
+    click.echo(f"{_plural(len(infos), 'document')} in {index_dir}", err=True)
+
+
+@cli.command(short_help="Show counts, size and versions of the index.", epilog=EXIT_CODES_HELP)
+@_json_option("Print one JSON object.")
+@_index_option
+def stats(as_json: bool, index_dir: Path) -> None:
+    """\b
+    Example:
+      searchkit stats --index my-index
+
+    Show the index's documents, paragraphs, size on disk, fields, when it was last
+    updated, the Whoosh distribution and the schema version.
+
+    Python: Index.open(DIR).stats()
+    """
+    from .index import Index
+
+    with Index.open(index_dir) as ix:
+        info = ix.stats()
+    if as_json:
+        _echo_json(info.as_dict())
+    else:
+        _print_stats(info)
+
+
+@cli.command(
+    short_help="Verify the index; --repair rebuilds a damaged one.", epilog=EXIT_CODES_HELP
+)
+@click.option(
+    "--repair",
+    is_flag=True,
+    help="If problems are found, rebuild the index from the files it was built from.",
+)
+@_json_option("Print one JSON object: ok, problems, stale, documents, chunks, ...")
+@_index_option
+def check(repair: bool, as_json: bool, index_dir: Path) -> None:
+    """\b
+    Example:
+      searchkit check --index my-index --repair
+
+    Open every segment, read every stored paragraph and term, and compare the
+    counts with the index's manifest.  Files changed since they were indexed are
+    listed as stale (run `searchkit index` to refresh them).  Exits 0 when the
+    index is sound (or was repaired), 3 when it has problems.
+
+    Python: searchkit.check_index(DIR, repair=...)
+    """
+    from .index import check_index
+
+    report = check_index(index_dir, repair=repair)
+    if as_json:
+        _echo_json(report.as_dict())
+    else:
+        for problem in report.problems:
+            click.echo(f"problem: {_clean(problem)}")
+        for path in report.stale:
+            click.echo(f"stale: {_clean(path)}")
+        state = "repaired" if report.repaired else "ok" if report.ok else "damaged"
+        click.echo(
+            f"{state}: {_plural(report.documents, 'document')}, "
+            f"{_plural(report.chunks, 'paragraph')}, {_plural(report.segments, 'segment')}",
+            err=True,
+        )
+    if not report.ok and not report.repaired:
+        raise click.exceptions.Exit(EXIT_INDEX)
+
+
+def main() -> None:
+    """The ``searchkit`` console script."""
+    cli(prog_name="searchkit")
+
+
+# -- formatting --------------------------------------------------------------------------
+
+
+class _Style:
+    """Terminal styling when colour is on, plain text (and ``[word]`` marks) when off."""
+
+    def __init__(self, color: bool) -> None:
+        self.color = color
+        if color:
+            self.mark = (click.style("", fg="yellow", bold=True, reset=False), "\x1b[0m")
+        else:
+            self.mark = ("[", "]")
+
+    def __call__(self, text: str, **styles: Any) -> str:
+        return click.style(text, **styles) if self.color else text
+
+    def echo(self, text: str = "") -> None:
+        click.echo(text, color=self.color)
+
+
+class _Progress:
+    """``Index.add``'s progress callback: a bar on stderr, sized by the first report."""
+
+    def __init__(self) -> None:
+        self._bar: ProgressBar[str] | None = None
+        self._done = 0
+
+    def __call__(self, done: int, total: int, path: str) -> None:
+        if self._bar is None:
+            self._bar = click.progressbar(
+                length=total,
+                label="Indexing",
+                file=sys.stderr,
+                show_pos=True,
+                item_show_func=lambda p: None if p is None else _clean(Path(p).name)[:40],
+            )
+        self._bar.update(done - self._done, path)
+        self._done = done
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.render_finish()
+            self._bar = None
+
+
+def _isatty(stream: TextIO) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+def _use_color(choice: str) -> bool:
+    if choice != "auto":
+        return choice == "always"
+    if os.environ.get("NO_COLOR") or os.environ.get("TERM") == "dumb":
+        return False
+    return _isatty(sys.stdout)
+
+
+def _clean(text: str) -> str:
+    """``text`` safe for a terminal: control characters but ``\\n`` become spaces.
+
+    One character for one, so offsets into the text (a hit's spans) stay true.
+    """
+    return _CONTROL.sub(" ", text)
+
+
+def _snippet(hit: Hit, style: _Style, width: int = 240) -> str:
+    """The hit's snippet, cleaned before the (possibly colour) marks go in."""
+    return attrs.evolve(hit, text=_clean(hit.text)).snippet(width, mark=style.mark)
+
+
+def _echo_json(value: Any) -> None:
+    click.echo(json.dumps(value, ensure_ascii=False, indent=2))
+
+
+def _tsv_value(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, list | dict):
+        value = json.dumps(value, ensure_ascii=False)
+    return " ".join(str(value).split())
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+def _when(value: dt.datetime | None) -> str | None:
+    if value is None:
+        return None
+    if (value.hour, value.minute, value.second) == (0, 0, 0):
+        return value.strftime("%Y-%m-%d")
+    return value.strftime("%Y-%m-%d %H:%M")
+
+
+def _joined(parts: Iterable[str | None]) -> str:
+    return " · ".join(_clean(p) for p in parts if p)
+
+
+def _label(chunk: Chunk) -> str:
+    """``¶7``, or ``¶7.2`` for the second part of a split paragraph (as in its id)."""
+    return "¶" + chunk.id.rsplit(":", 1)[-1]
+
+
+def _indented(text: str, first: str, rest: str) -> str:
+    lines = text.split("\n")
+    return "\n".join([first + lines[0], *(rest + line for line in lines[1:])])
+
+
+def _report_line(report: IndexReport, index_dir: Path) -> str:
+    counts = [
+        f"{n} {what}"
+        for what, n in (
+            ("added", report.added),
+            ("updated", report.updated),
+            ("renamed", report.renamed),
+            ("removed", report.removed),
+            ("unchanged", report.unchanged),
+        )
+        if n
+    ]
+    verb = "Dry run, nothing written: would index" if report.dry_run else "Indexed"
+    line = (
+        f"{verb} {_plural(report.indexed, 'document')} "
+        f"({_plural(report.chunks, 'paragraph')}) in {index_dir}"
+    )
+    if counts:
+        line += ": " + ", ".join(counts)
+    if report.skipped:
+        line += f"; skipped {_plural(len(report.skipped), 'file')}"
+    return line + "."
+
+
+def _print_results(results: Results, style: _Style) -> None:
+    for hit in results:
+        _print_hit(hit, style)
+    noun = "document" if results.grouped else "hit"
+    if results.hits:
+        line = _plural(results.total, noun)
+        if results.pages > 1:
+            first, last = results.hits[0].rank, results.hits[-1].rank
+            line = f"{noun.capitalize()}s {first}-{last} of {results.total}, "
+            line += f"page {results.page} of {results.pages}"
+            if results.page < results.pages:
+                line += f"; next: --page {results.page + 1}"
+    elif results.total:
+        line = (
+            f"No {noun}s on page {results.page}: {_plural(results.total, noun)} "
+            f"fill {_plural(results.pages, 'page')}"
+        )
+    else:
+        line = "No hits"
+    click.echo(line, err=True)
+
+
+def _print_hit(hit: Hit, style: _Style) -> None:
+    style.echo(f"{hit.rank}. {style(_clean(hit.title), bold=True)}  (score {hit.score:.2f})")
+    meta = _joined([_when(hit.published), hit.author, _label(hit), hit.id])
+    style.echo("   " + style(meta, dim=True))
+    if hit.before or hit.after:
+        for c in hit.before:
+            style.echo(style(_indented(_clean(c.text), f"   {_label(c)}  ", "      "), dim=True))
+        text = _snippet(hit, style, width=len(hit.text))
+        style.echo(_indented(text, f"   {_label(hit)}  ", "      "))
+        for c in hit.after:
+            style.echo(style(_indented(_clean(c.text), f"   {_label(c)}  ", "      "), dim=True))
+    else:
+        style.echo("   " + _snippet(hit, style))
+    for more in hit.more:
+        style.echo(f"   also {_label(more)} ({more.score:.2f}): " + _snippet(more, style))
+    style.echo()
+
+
+def _print_passage(
+    chunk: Chunk, before: Sequence[Chunk], after: Sequence[Chunk], style: _Style
+) -> None:
+    style.echo(style(_clean(chunk.title), bold=True))
+    meta = _joined([_when(chunk.published), chunk.author, chunk.source_url])
+    if meta:
+        style.echo(style(meta, dim=True))
+    where = [chunk.path, f"paragraph {_label(chunk)[1:]}", f"characters {chunk.start}-{chunk.end}"]
+    style.echo(style(_joined([*where, chunk.id]), dim=True))
+    for c in before:
+        style.echo()
+        style.echo(style(_indented(_clean(c.text), f"  {_label(c)}  ", "      "), dim=True))
+    style.echo()
+    style.echo(_indented(_clean(chunk.text), f"> {_label(chunk)}  ", "      "))
+    for c in after:
+        style.echo()
+        style.echo(style(_indented(_clean(c.text), f"  {_label(c)}  ", "      "), dim=True))
+
+
+def _print_document(doc: Document, style: _Style) -> None:
+    style.echo(style(_clean(doc.title), bold=True))
+    meta = _joined([_when(doc.published), doc.author, doc.source_url])
+    if meta:
+        style.echo(style(meta, dim=True))
+    style.echo(
+        style(_joined([doc.path, _plural(len(doc.paragraphs), "paragraph"), doc.id]), dim=True)
+    )
+    for p in doc.paragraphs:
+        style.echo()
+        style.echo(_indented(_clean(p.text), f"¶{p.number}  ", "    "))
+    if doc.disclaimer:
+        style.echo()
+        style.echo(style(_clean(f"Disclaimer: {doc.disclaimer}"), dim=True))
+
+
+def _print_documents(infos: Sequence[DocumentInfo]) -> None:
+    for d in infos:
+        click.echo(f"{d.id}  {_clean(d.title)}")
+        meta = _joined([_when(d.published), d.author, _plural(d.paragraphs, "paragraph"), d.path])
+        click.echo(" " * (len(d.id) + 2) + meta)
+
+
+def _print_stats(info: IndexStats) -> None:
+    rows = [
+        ("Index", info.path),
+        ("Documents", str(info.documents)),
+        ("Paragraphs", str(info.chunks)),
+        ("Size on disk", f"{info.size_bytes:,} bytes"),
+        ("Segments", str(info.segments)),
+        (
+            "Last updated",
+            info.last_updated.isoformat(" ", "seconds") if info.last_updated else "never",
+        ),
+        ("Schema version", str(info.schema_version)),
+        ("Analyzer", info.analyzer),
+        ("Whoosh", info.whoosh),
+        ("Fields", ", ".join(info.fields)),
+    ]
+    width = max(len(k) for k, _ in rows) + 1
+    for key, value in rows:
+        click.echo(f"{key + ':':<{width}} {_clean(value)}")

@@ -1,0 +1,378 @@
+from __future__ import annotations
+
+import json
+import os
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+import searchkit
+from searchkit._lock import WriteLock
+
+from .conftest import ROOT, SEED, SEEDS
+
+
+def _article(n: int, version: str = "a", paragraphs: int = 3) -> str:
+    body = "\n".join(
+        f"Paragraph {p} of article {n} version {version} mentions token{n}x{p} and "
+        f"shared words like harbour, tariff and {version}word."
+        for p in range(1, paragraphs + 1)
+    )
+    return f"Article number {n}\n2024-05-{(n % 28) + 1:02d}\nAuthor: Writer {n % 3}\n{body}\n"
+
+
+def _corpus(folder: Path, n: int, version: str = "a") -> list[Path]:
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for i in range(n):
+        p = folder / f"doc{i:03d}.txt"
+        p.write_text(_article(i, version), encoding="utf-8")
+        paths.append(p)
+    return paths
+
+
+# -- create / open ------------------------------------------------------------------
+
+
+def test_open_missing_index_says_how_to_build(tmp_path: Path) -> None:
+    with pytest.raises(searchkit.IndexNotFoundError) as err:
+        searchkit.Index.open(tmp_path / "nowhere")
+    assert f"no searchkit index at {tmp_path / 'nowhere'}" in str(err.value)
+    assert "searchkit index PATH" in str(err.value)
+
+
+def test_create_refuses_existing_index_and_foreign_folder(tmp_path: Path) -> None:
+    searchkit.Index.create(tmp_path / "ix").close()
+    with pytest.raises(searchkit.IndexExistsError, match="already exists"):
+        searchkit.Index.create(tmp_path / "ix")
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "mine" / "thesis.tex").write_text("precious", encoding="utf-8")
+    with pytest.raises(searchkit.SearchkitIndexError, match="other files in it"):
+        searchkit.Index.create(tmp_path / "mine")
+    assert (tmp_path / "mine" / "thesis.tex").read_text(encoding="utf-8") == "precious"
+
+
+def test_overwrite_replaces_index(tmp_path: Path) -> None:
+    with searchkit.Index.create(tmp_path / "ix") as ix:
+        ix.add(SEEDS)
+    with searchkit.Index.create(tmp_path / "ix", overwrite=True) as ix:
+        assert len(ix) == 0
+    assert [p.name for p in (tmp_path / "ix").glob("whoosh-*")] == ["whoosh-2"]
+
+
+def test_incompatible_index_asks_for_rebuild(tmp_path: Path) -> None:
+    searchkit.Index.create(tmp_path / "ix").close()
+    settings = tmp_path / "ix" / "searchkit.json"
+    data = json.loads(settings.read_text(encoding="utf-8"))
+    data["schema_version"] = 0
+    settings.write_text(json.dumps(data), encoding="utf-8")
+    with pytest.raises(searchkit.IndexIncompatibleError, match="--rebuild"):
+        searchkit.Index.open(tmp_path / "ix")
+    settings.write_text("{not json", encoding="utf-8")
+    with pytest.raises(searchkit.IndexIncompatibleError, match="cannot read"):
+        searchkit.Index.open(tmp_path / "ix")
+
+
+# -- add and sync -------------------------------------------------------------------
+
+
+def test_add_reports_skipped_files_with_reasons(index: searchkit.Index, tmp_path: Path) -> None:
+    src = tmp_path / "src"
+    src.mkdir()
+    shutil.copy(SEED, src / "seed.txt")
+    (src / "empty.txt").write_bytes(b"")
+    (src / "blob.txt").write_bytes(b"\x00\x01\x02binary\x00")
+    (src / "latin.txt").write_bytes(
+        "Caf\xe9 title\n\nUne phrase en fran\xe7ais.\n".encode("latin-1")
+    )
+    os.mkfifo(src / "pipe.txt")
+    report = index.add(src, tmp_path / "missing.txt")
+    assert (report.added, report.chunks) == (2, 18)
+    reasons = {Path(s.path).name: s.reason for s in report.skipped}
+    assert reasons == {
+        "blob.txt": "binary file (contains NUL bytes), not text",
+        "empty.txt": "empty file",
+        "pipe.txt": "not a regular file (a pipe, socket or device)",
+        "missing.txt": "no such file or folder",
+    }
+    assert index.search("français").total == 1
+
+
+def test_sync_counts_each_kind(index: searchkit.Index, tmp_path: Path) -> None:
+    src = tmp_path / "src"
+    paths = _corpus(src, 6)
+    first = index.add(src)
+    assert (first.added, first.chunks, first.unchanged) == (6, 18, 0)
+
+    again = index.add(src)
+    assert (again.added, again.updated, again.removed, again.unchanged) == (0, 0, 0, 6)
+
+    paths[0].write_text(_article(0, "b"), encoding="utf-8")  # changed
+    paths[1].unlink()  # removed
+    paths[2].rename(src / "moved.txt")  # renamed
+    old_id = next(d.id for d in index.documents() if d.path == str(paths[2]))
+    (src / "new.txt").write_text(_article(99), encoding="utf-8")  # added
+    os.utime(paths[3], ns=(1, 1))  # touched, same content
+    dry = index.add(src, dry_run=True)
+    counts = (dry.added, dry.updated, dry.removed, dry.renamed, dry.unchanged)
+    assert counts == (1, 1, 1, 1, 3)
+    assert dry.dry_run and index.search("bword").total == 0
+
+    report = index.add(src)
+    counts = (report.added, report.updated, report.removed, report.renamed, report.unchanged)
+    assert counts == (1, 1, 1, 1, 3)
+    docs = {Path(d.path).name: d for d in index.documents()}
+    assert sorted(docs) == [
+        "doc000.txt",
+        "doc003.txt",
+        "doc004.txt",
+        "doc005.txt",
+        "moved.txt",
+        "new.txt",
+    ]
+    assert docs["moved.txt"].id == old_id
+    assert index.search("bword").total == 3
+    assert index.search("token1x1").total == 0
+    assert len(index) == 18
+
+
+def test_add_documents_upserts(index: searchkit.Index) -> None:
+    doc = searchkit.load_document(SEED)
+    assert index.add_documents([doc]).added == 1
+    again = index.add_documents([doc])
+    assert (again.added, again.updated) == (0, 1)
+    assert len(index) == 17
+    assert index.remove(doc.id, "unknown") == 1
+    assert len(index) == 0
+
+
+def test_rebuild_swaps_in_new_data(tmp_path: Path) -> None:
+    src = tmp_path / "src"
+    _corpus(src, 4)
+    with searchkit.Index.create(tmp_path / "ix") as ix:
+        ix.add(src)
+        reader = searchkit.Index.open(tmp_path / "ix")
+        assert reader.search("harbour").total == 12
+        (src / "doc000.txt").unlink()
+        report = ix.rebuild()
+        assert report.added == 3
+        assert reader.search("harbour").total == 9  # another handle sees the swap
+        # The old data stays until the next write, for searches that had it open.
+        assert sorted(p.name for p in (tmp_path / "ix").glob("whoosh-*")) == [
+            "whoosh-1",
+            "whoosh-2",
+        ]
+        ix.add(src)  # the next write clears the old data folder
+        assert [p.name for p in (tmp_path / "ix").glob("whoosh-*")] == ["whoosh-2"]
+        reader.close()
+
+
+def test_failed_rebuild_keeps_old_index(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    src = tmp_path / "src"
+    _corpus(src, 4)
+    with searchkit.Index.create(tmp_path / "ix") as ix:
+        ix.add(src)
+
+        def boom(*args: object) -> None:
+            raise RuntimeError("disk on fire")
+
+        monkeypatch.setattr("searchkit.index._Sync._remove_missing", boom)
+        with pytest.raises(RuntimeError, match="disk on fire"):
+            ix.rebuild()
+        assert ix.search("harbour").total == 12
+        assert [p.name for p in (tmp_path / "ix").glob("whoosh-*")] == ["whoosh-1"]
+
+
+def test_check_and_repair(tmp_path: Path) -> None:
+    src = tmp_path / "src"
+    _corpus(src, 3)
+    with searchkit.Index.create(tmp_path / "ix") as ix:
+        ix.add(src)
+    report = searchkit.check_index(tmp_path / "ix")
+    assert report.ok and (report.documents, report.chunks) == (3, 9)
+    (src / "doc000.txt").write_text("changed", encoding="utf-8")
+    assert searchkit.check_index(tmp_path / "ix").stale == (str(src / "doc000.txt"),)
+    for seg in (tmp_path / "ix" / "whoosh-1").glob("*.seg"):
+        seg.write_bytes(b"garbage")
+    broken = searchkit.check_index(tmp_path / "ix")
+    assert not broken.ok and broken.problems
+    fixed = searchkit.check_index(tmp_path / "ix", repair=True)
+    assert fixed.repaired
+    after = searchkit.check_index(tmp_path / "ix")
+    assert after.ok and (after.documents, after.chunks) == (3, 7)
+
+
+# -- paths --------------------------------------------------------------------------
+
+
+def test_symlink_loop_and_odd_names_are_survived(index: searchkit.Index, tmp_path: Path) -> None:
+    src = tmp_path / "src"
+    _corpus(src, 2)
+    (src / "loop").symlink_to(src, target_is_directory=True)
+    (src / "self.txt").symlink_to(src / "self.txt")
+    odd = os.fsencode(src) + b"/caf\xe9.txt"
+    with open(odd, "wb") as f:
+        f.write(b"Title\n\nBody text.\n")
+    report = index.add(src)
+    assert report.added == 2
+    assert sorted((Path(s.path).name, s.reason) for s in report.skipped) == [
+        ("caf\\xe9.txt", "file name is not valid UTF-8"),
+        ("self.txt", "symbolic link loop"),
+    ]
+
+
+def test_unreadable_and_vanishing_files(
+    index: searchkit.Index, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    src = tmp_path / "src"
+    paths = _corpus(src, 4)
+    real = Path.read_bytes
+
+    def guarded(self: Path) -> bytes:
+        if self.name == "doc001.txt":
+            raise PermissionError(13, "Permission denied")
+        return real(self)
+
+    monkeypatch.setattr(Path, "read_bytes", guarded)
+
+    def vanish(done: int, total: int, path: str) -> None:
+        if done == 1:
+            paths[3].unlink()
+
+    report = index.add(src, progress=vanish)
+    assert report.added == 2
+    assert sorted((Path(s.path).name, s.reason) for s in report.skipped) == [
+        ("doc001.txt", "permission denied"),
+        ("doc003.txt", "cannot read: No such file or directory"),
+    ]
+
+
+# -- locking and concurrency --------------------------------------------------------
+
+
+def _python(*args: str) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, *args], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+
+
+HOLD = (
+    "import sys, time\nfrom pathlib import Path\nfrom searchkit._lock import WriteLock\n"
+    "with WriteLock(Path(sys.argv[1])):\n    print('held', flush=True)\n    time.sleep(60)\n"
+)
+
+
+def test_locked_index_names_the_holder(tmp_path: Path) -> None:
+    searchkit.Index.create(tmp_path / "ix").close()
+    holder = _python("-c", HOLD, str(tmp_path / "ix"))
+    try:
+        assert holder.stdout is not None and holder.stdout.readline() == "held\n"
+        ix = searchkit.Index.open(tmp_path / "ix", lock_timeout=0.2)
+        with pytest.raises(searchkit.IndexLockedError) as err:
+            ix.add(SEEDS)
+        assert f"pid {holder.pid} on " in str(err.value)
+        assert "waited 0.2s" in str(err.value)
+        assert ix.search("anything").total == 0  # reading never waits for the lock
+    finally:
+        holder.kill()
+        holder.wait()
+    # The killed holder's lock is gone with it: no stale lock to clear by hand.
+    with WriteLock(tmp_path / "ix", timeout=1):
+        pass
+    assert ix.add(SEEDS).added == 1
+
+
+def test_second_writer_waits_for_the_first(tmp_path: Path) -> None:
+    searchkit.Index.create(tmp_path / "ix").close()
+    holder = _python("-c", HOLD.replace("time.sleep(60)", "time.sleep(0.5)"), str(tmp_path / "ix"))
+    assert holder.stdout is not None and holder.stdout.readline() == "held\n"
+    with searchkit.Index.open(tmp_path / "ix", lock_timeout=10) as ix:
+        assert ix.add(SEEDS).added == 1
+    holder.wait()
+
+
+def test_searches_keep_working_while_another_process_writes(tmp_path: Path) -> None:
+    src = tmp_path / "src"
+    _corpus(src, 120)
+    searchkit.Index.create(tmp_path / "ix").close()
+    writer = _python("-m", "tests._writer", str(tmp_path / "ix"), "5", str(src))
+    searches = 0
+    with searchkit.Index.open(tmp_path / "ix") as ix:
+        while writer.poll() is None:
+            results = ix.search("harbour tariff", limit=5)
+            assert results.total % 3 == 0  # whole documents only: 3 chunks each
+            searches += 1
+        assert writer.returncode == 0, writer.stderr.read() if writer.stderr else ""
+        assert ix.search("harbour").total == 360
+    assert searches > 3
+
+
+# -- crash safety -------------------------------------------------------------------
+
+
+def _kill_and_check(tmp_path: Path, kills: int, seed: int) -> list[int]:
+    """Flip every file between versions a and b, kill the indexer at a random moment, check.
+
+    After each kill the index must open, answer queries, pass check_index, and hold every
+    document whole in exactly one of its two versions.  Returns, per kill, how many
+    documents the killed run had switched to the new version.
+    """
+    rng = random.Random(seed)
+    src = tmp_path / "src"
+    n = 40
+    hashes = {
+        v: {
+            i: searchkit.load_document(p).content_hash
+            for i, p in enumerate(_corpus(tmp_path / v, n, v))
+        }
+        for v in ("a", "b")
+    }
+    _corpus(src, n, "a")
+    with searchkit.Index.create(tmp_path / "ix") as ix:
+        ix.add(src)
+    states = []
+    version = "a"
+    for _ in range(kills):
+        version = "b" if version == "a" else "a"
+        _corpus(src, n, version)
+        rebuild = ["--rebuild"] if rng.random() < 0.2 else []
+        proc = _python("-m", "tests._writer", str(tmp_path / "ix"), "3", *rebuild, str(src))
+        assert proc.stdout is not None and proc.stdout.readline() == "ready\n"
+        time.sleep(rng.uniform(0.0, 0.5))
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        with searchkit.Index.open(tmp_path / "ix") as ix:
+            docs = ix.documents()
+            assert len(docs) == n, "every document is there, old or new"
+            switched = 0
+            for d in docs:
+                i = int(Path(d.path).stem[3:])
+                found = next(v for v in "ab" if hashes[v][i] == d.content_hash)
+                chunks = ix.search(f"doc_id:{d.id}", limit=10)
+                assert chunks.total == 3
+                assert all(f"version {found} " in h.text for h in chunks)
+                switched += found == version
+            assert ix.search("harbour").total == 3 * n
+            states.append(switched)
+        assert searchkit.check_index(tmp_path / "ix").ok
+        if switched < n:  # finish the run, so that the next kill starts from one version
+            with searchkit.Index.open(tmp_path / "ix") as ix:
+                ix.add(src)
+    return states
+
+
+def test_sigkill_during_indexing_leaves_a_working_index(tmp_path: Path) -> None:
+    states = _kill_and_check(tmp_path, kills=6, seed=7)
+    assert len(states) == 6
+
+
+@pytest.mark.slow
+def test_sigkill_many_times(tmp_path: Path) -> None:
+    states = _kill_and_check(tmp_path, kills=100, seed=20261126)
+    print("documents in the new version after each kill:", states)

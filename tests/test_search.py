@@ -1,0 +1,224 @@
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+import searchkit
+
+from .conftest import SEED
+
+TITLE = "What important role does Belarus play in the Ukraine conflict?"
+
+
+def test_rare_word_ranks_its_paragraph_first(seed_index: searchkit.Index) -> None:
+    results = seed_index.search("Machulischi")
+    assert results.total == 1
+    hit = results[0]
+    assert (hit.rank, hit.paragraph) == (1, 7)
+    assert hit.highlights == ("Machulischi",)
+    assert hit.score > 0
+    assert hit.title == TITLE
+    assert hit.author == "Natalia Grigoryeva"
+    assert hit.published == dt.datetime(2025, 6, 14, 10, 55)
+    assert hit.source_url == "https://www.toutiao.com/article/7515969173709767187/"
+    assert hit.source_domain == "toutiao.com"
+    assert hit.path == str(SEED)
+    assert hit.chunk_id == hit.id == f"{hit.doc_id}:7"
+
+
+def test_hit_text_matches_file_slice(seed_index: searchkit.Index) -> None:
+    text = SEED.read_text(encoding="utf-8")
+    for hit in seed_index.search("Belarus", limit=50):
+        assert text[hit.start : hit.end] == hit.text
+        for s, e in hit.spans:
+            assert hit.text[s:e].lower().startswith("belarus")
+
+
+def test_phrase_with_stop_word(seed_index: searchkit.Index) -> None:
+    results = seed_index.search('"1000 for 1000"')
+    assert [h.paragraph for h in results] == [9]
+    assert "1000" in results[0].highlights
+
+
+def test_since_after_publication_finds_nothing(seed_index: searchkit.Index) -> None:
+    assert seed_index.search("Belarus", since="2025-07").total == 0
+    assert seed_index.search("Belarus", since="2025-06").total == 17
+    assert seed_index.search("Belarus", until="2025-06-13").total == 0
+    assert seed_index.search("Belarus", until="2025-06-14").total == 17
+    assert seed_index.search("Belarus", since="2025", until="2025-06-14T10:55").total == 17
+
+
+def test_author_and_source_filters(seed_index: searchkit.Index) -> None:
+    assert seed_index.search("Belarus", author="natalia  GRIGORYEVA").total == 17
+    assert seed_index.search("Belarus", author="Natalia").total == 0
+    assert seed_index.search("Belarus", source="toutiao.com").total == 17
+    assert seed_index.search("Belarus", source="https://www.toutiao.com/x").total == 17
+    assert seed_index.search("Belarus", source="example.com").total == 0
+
+
+def test_doc_id_filter(seed_index: searchkit.Index) -> None:
+    doc_id = seed_index.search("Machulischi")[0].doc_id
+    assert seed_index.search("Belarus", doc_id=doc_id).total == 17
+    assert seed_index.search("Belarus", doc_id="0" * 16).total == 0
+
+
+def test_natural_language_query_uses_or(seed_index: searchkit.Index) -> None:
+    q = "Where did Russia and Ukraine hold talks about prisoner exchanges, zebras and kangaroos?"
+    assert seed_index.search(q).total > 0
+    assert seed_index.search(q, operator="and").total == 0
+
+
+def test_more_matching_words_rank_higher(seed_index: searchkit.Index) -> None:
+    hits = seed_index.search("prisoner exchange Istanbul", limit=17)
+    top = hits[0]
+    assert {"Istanbul", "prisoner"} <= {w for w in top.highlights}
+
+
+def test_query_syntax(seed_index: searchkit.Index) -> None:
+    assert seed_index.search("author:grigoryeva").total == 17
+    assert {h.paragraph for h in seed_index.search("Machulischi OR Istanbul")} == {7, 8, 9, 11}
+    assert (
+        seed_index.search("Belarus NOT Lukashenko").total
+        == 17 - seed_index.search("Belarus AND Lukashenko").total
+    )
+    with_l = {h.paragraph for h in seed_index.search("Belarus AND Lukashenko", limit=17)}
+    without = {h.paragraph for h in seed_index.search("Belarus NOT Lukashenko", limit=17)}
+    assert without == set(range(1, 18)) - with_l and with_l
+    assert {h.paragraph for h in seed_index.search("Belarus -Lukashenko", limit=17)} == without
+    assert {h.paragraph for h in seed_index.search("+Istanbul Belarus")} == {8, 9, 11}
+    hyphen = seed_index.search("well-known", limit=17)
+    assert [h.chunk_id for h in hyphen] == [h.chunk_id for h in seed_index.search("well known")]
+    assert seed_index.search("Machul*")[0].paragraph == 7
+    assert seed_index.search("Machulisch~")[0].paragraph == 7
+    assert "machulisch~2" in seed_index.search("Machulisch~9").query  # capped at 2 edits
+    assert seed_index.search("published:2025-06 AND Machulischi").total == 1
+    assert seed_index.search("date:[2025-07 TO] AND Machulischi").total == 0
+    assert seed_index.search("paragraph:7").total == 1
+    assert seed_index.search("title:Belarus").total == 17
+
+
+def test_wildcard_highlights_expanded_words(seed_index: searchkit.Index) -> None:
+    hit = seed_index.search("Machul*")[0]
+    assert hit.highlights == ("Machulischi",)
+
+
+def test_paging(seed_index: searchkit.Index) -> None:
+    all_hits = seed_index.search("Belarus", limit=17)
+    assert all_hits.pages == 1
+    page2 = seed_index.search("Belarus", limit=5, page=2)
+    assert (page2.total, page2.pages, page2.page) == (17, 4, 2)
+    assert [h.chunk_id for h in page2] == [h.chunk_id for h in all_hits.hits[5:10]]
+    assert [h.rank for h in page2] == [6, 7, 8, 9, 10]
+    assert len(seed_index.search("Belarus", limit=5, page=9)) == 0
+
+
+def test_sort_by_date_keeps_all(seed_index: searchkit.Index) -> None:
+    results = seed_index.search("Belarus", sort="date", limit=20)
+    assert results.total == 17
+    assert len({h.chunk_id for h in results}) == 17
+
+
+def test_grouped_returns_each_document_once(seed_index: searchkit.Index) -> None:
+    results = seed_index.search("prisoner exchange", group=True, group_size=3)
+    assert results.grouped and results.total == 1 and len(results) == 1
+    best = results[0]
+    flat = seed_index.search("prisoner exchange", limit=3)
+    assert [best.chunk_id] + [m.chunk_id for m in best.more] == [h.chunk_id for h in flat]
+
+
+def test_context_gives_neighbours(seed_index: searchkit.Index) -> None:
+    hit = seed_index.search("Machulischi", context=2)[0]
+    assert [c.paragraph for c in hit.before] == [5, 6]
+    assert [c.paragraph for c in hit.after] == [8, 9]
+    first = seed_index.search('"has repeatedly emphasized"', context=1)[0]
+    assert first.paragraph == 1 and first.before == () and [c.paragraph for c in first.after] == [2]
+
+
+def test_snippet_marks_matches(seed_index: searchkit.Index) -> None:
+    hit = seed_index.search("Machulischi")[0]
+    assert "[Machulischi]" in hit.snippet()
+    assert len(hit.snippet(width=80)) <= 84
+
+
+def test_read_back_chunk_and_document(seed_index: searchkit.Index) -> None:
+    hit = seed_index.search("Machulischi")[0]
+    chunk = seed_index.chunk(hit.chunk_id)
+    assert chunk.text == hit.text and chunk.paragraph == 7
+    doc = seed_index.document(hit.doc_id)
+    loaded = searchkit.load_document(SEED)
+    assert doc.paragraphs == loaded.paragraphs
+    assert (doc.title, doc.author, doc.published, doc.disclaimer, doc.content_hash) == (
+        loaded.title,
+        loaded.author,
+        loaded.published,
+        loaded.disclaimer,
+        loaded.content_hash,
+    )
+    passage = seed_index.passage(hit.chunk_id, 1)
+    assert passage.chunk == chunk
+    assert [c.paragraph for c in passage.before + passage.after] == [6, 8]
+
+
+def test_unknown_ids_raise_not_found(seed_index: searchkit.Index) -> None:
+    with pytest.raises(searchkit.NotFoundError, match="no chunk 'nope:1'"):
+        seed_index.chunk("nope:1")
+    with pytest.raises(searchkit.NotFoundError, match="no document 'nope'"):
+        seed_index.document("nope")
+
+
+@pytest.mark.parametrize("query", ["", "   ", "\n"])
+def test_empty_query(seed_index: searchkit.Index, query: str) -> None:
+    with pytest.raises(searchkit.EmptyQueryError, match="empty query"):
+        seed_index.search(query)
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ('"unclosed', "cannot parse query '\"unclosed' at character 1: unclosed '\"'"),
+        ("(Belarus OR Russia", "at character 1: '(' is never closed"),
+        ("Belarus)", "at character 8: ')' without a matching '('"),
+        ("published:notadate", "is not a date"),
+        ("the AND of", "nothing searchable is left"),
+    ],
+)
+def test_unparsable_query(seed_index: searchkit.Index, query: str, message: str) -> None:
+    with pytest.raises(searchkit.QuerySyntaxError) as err:
+        seed_index.search(query)
+    assert message in str(err.value)
+    assert err.value.query == query
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"since": "June"}, "since: 'June' is not a date"),
+        ({"until": "2025-13"}, "until: '2025-13' is not a valid date"),
+        ({"since": "2025-07", "until": "2025-06"}, "is after until"),
+        ({"limit": 0}, "limit must be a whole number of at least 1"),
+        ({"page": 0}, "page must be"),
+        ({"sort": "size"}, "sort must be one of relevance, date, oldest"),
+        ({"context": -1}, "context must be"),
+        ({"operator": "xor"}, "operator must be"),
+    ],
+)
+def test_bad_options(seed_index: searchkit.Index, kwargs: dict[str, object], message: str) -> None:
+    with pytest.raises(searchkit.FilterError) as err:
+        seed_index.search("Belarus", **kwargs)  # type: ignore[arg-type]
+    assert message in str(err.value)
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["http://x.com/a?b=c", "Ukraine: what next?", "foo:bar", "AND", "OR NOT", ":", "a:b:c", "~"],
+)
+def test_odd_queries_give_results_or_searchkit_error(
+    seed_index: searchkit.Index, query: str
+) -> None:
+    try:
+        results = seed_index.search(query)
+    except searchkit.SearchkitError as exc:
+        assert str(exc)
+    else:
+        assert results.total == len(results.hits) or results.total > 10
