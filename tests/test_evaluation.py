@@ -8,8 +8,10 @@ import math
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner, Result
 
 import searchkit
+from searchkit.cli import cli
 from searchkit.evaluation import (
     EvaluationReport,
     average_precision,
@@ -333,3 +335,62 @@ def test_scifact_reaches_the_target() -> None:
     assert (report.documents, report.queries) == (5183, 300)
     assert round(report.ndcg_10, 4) == 0.7031
     assert report.ndcg_10 >= 0.70
+
+
+# -- searchkit eval ----------------------------------------------------------------------
+
+
+def _eval(*args: object) -> Result:
+    return CliRunner().invoke(
+        cli, ["eval", *map(str, args)], prog_name="searchkit", catch_exceptions=False
+    )
+
+
+def test_cli_eval_json_has_exactly_the_documented_keys(tmp_path: Path) -> None:
+    result = _eval(_beir(tmp_path / "tiny"), "--json")
+    assert result.exit_code == 0
+    out = json.loads(result.stdout)
+    assert list(out) == ["ndcg@10", "recall@100", "mrr@10", "map@100", "queries", "qps"]
+    assert out["queries"] == 3
+    assert out["ndcg@10"] == pytest.approx(2 / 3)
+
+
+def test_cli_eval_per_query_and_summary(tmp_path: Path) -> None:
+    result = _eval(_beir(tmp_path / "tiny"), "--per-query", "--format", "beir")
+    assert result.exit_code == 0
+    lines = result.stdout.splitlines()
+    assert lines[:3] == [
+        "q1\t1.0000\t1.0000\t1.0000\t1.0000\tDo cats purr?",
+        "q2\t1.0000\t1.0000\t1.0000\t1.0000\tbarking (dogs",
+        "q3\t0.0000\t0.0000\t0.0000\t0.0000\tfish",
+    ]
+    assert lines[3] == "tiny (beir, test): 3 queries over 3 documents (4 paragraphs)"
+    assert lines[4:8] == [
+        "nDCG@10     0.6667",
+        "Recall@100  0.6667",
+        "MRR@10      0.6667",
+        "MAP@100     0.6667",
+    ]
+    assert lines[8].startswith("Queries/s   ")
+    per = json.loads(_eval(tmp_path / "tiny", "--json", "--per-query").stdout)["per_query"]
+    assert [q["id"] for q in per] == ["q1", "q2", "q3"]
+
+
+def test_cli_eval_split_index_and_errors(tmp_path: Path) -> None:
+    tiny = _beir(tmp_path / "tiny")
+    dev = json.loads(_eval(tiny, "--split", "dev", "--index", tmp_path / "ix", "--json").stdout)
+    assert dev["queries"] == 1
+    assert searchkit.Index.exists(tmp_path / "ix")
+    result = CliRunner().invoke(cli, ["eval", str(tiny), "--split", "train"])
+    assert result.exit_code == 2
+    assert result.stderr.startswith("Error: ") and "qrels/train.tsv" in result.stderr
+    (tmp_path / "empty").mkdir()
+    result = CliRunner().invoke(cli, ["eval", str(tmp_path / "empty")])
+    assert result.exit_code == 2 and "no test collection found" in result.stderr
+
+
+def test_cli_eval_help_starts_with_an_example() -> None:
+    lines = [ln.strip() for ln in _eval("--help").stdout.splitlines() if ln.strip()]
+    assert lines[:3] == ["Usage: searchkit eval [OPTIONS] PATH", "Example:", lines[2]]
+    assert lines[2].startswith("searchkit eval ")
+    assert any(ln.startswith("Python: searchkit.evaluate(") for ln in lines)
