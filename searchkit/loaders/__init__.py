@@ -18,6 +18,7 @@ from ..errors import DocumentError
 from ..models import Document, Skipped
 from ._base import DeclaresEncoding, Loader, decode
 from .article import ArticleLoader
+from .jsonl import JsonlLoader
 
 __all__ = [
     "LOADERS",
@@ -43,6 +44,7 @@ def register_loader(loader: Loader) -> None:
 
 
 register_loader(ArticleLoader())
+register_loader(JsonlLoader())
 _FALLBACK: Loader = LOADERS[".txt"]
 
 

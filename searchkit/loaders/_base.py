@@ -16,6 +16,7 @@ from ..models import Document, Paragraph, Skipped
 
 __all__ = [
     "DeclaresEncoding",
+    "author_names",
     "Loader",
     "decode",
     "document_id",
@@ -202,3 +203,24 @@ def domain_of(url: str | None) -> str | None:
     if not host:
         return None
     return host[4:] if host.startswith("www.") else host
+
+
+def author_names(value: object) -> str | None:
+    """An author value as one display string, names joined with ``", "``.
+
+    Takes what JSON records and front matter hold: a name, a list of names, or objects
+    with a ``name`` (``{"name": "Jo Doe", "email": ...}``).  White space is collapsed;
+    anything else gives ``None``.
+    """
+    if isinstance(value, list):
+        names = [n for n in map(_name, value) if n]
+        return ", ".join(names) or None
+    return _name(value)
+
+
+def _name(value: object) -> str | None:
+    if isinstance(value, dict):
+        value = value.get("name")
+    if isinstance(value, str):
+        return " ".join(value.split()) or None
+    return None
