@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 import searchkit
+from searchkit.chunking import chunk_document
 from searchkit.loaders import load_file
 from searchkit.loaders._base import document_id
 from searchkit.models import Skipped
@@ -116,3 +117,188 @@ def test_jsonl_crlf_and_bom(tmp_path: Path) -> None:
     docs = searchkit.load_documents(f)
     assert [(d.record_line, _texts(d)) for d in docs] == [(1, ["one"]), (3, ["two\r\nlines"])]
     assert docs[0].encoding == "utf-8-sig"
+
+
+# -- Markdown -----------------------------------------------------------------------------
+
+
+def _check_literal(path: Path, doc: searchkit.Document) -> None:
+    text = path.read_bytes().decode(doc.encoding)
+    for p in doc.paragraphs:
+        assert text[p.start : p.end] == p.text
+    for c in chunk_document(doc, max_chars=200):
+        assert text[c.start : c.end] == c.text
+
+
+MARKDOWN = """\
+---
+title: "Rain: a report"
+authors:
+  - Jo Doe
+  - name: Ann  Lee
+    email: ann@example.org
+date: 2024-03-01 10:15
+url: https://www.example.org/rain
+disclaimer: Views are the authors' own.
+tags: [weather]
+---
+# Rain in Minsk
+
+It rained *all day*,
+and [nobody](https://x.org) minded.
+
+## Later ##
+
+```sh
+umbrella --open
+
+# not a heading
+```
+
+Setext heading
+==============
+
+<!-- a comment
+over lines -->
+
+[ref]: https://example.org/ref
+
+***
+- a list item
+- another item
+"""
+
+
+def test_markdown_front_matter_and_blocks(tmp_path: Path) -> None:
+    f = _write(tmp_path / "rain.md", MARKDOWN)
+    doc = searchkit.load_document(f)
+    assert doc.title == "Rain: a report"
+    assert doc.author == "Jo Doe, Ann Lee"
+    assert doc.published == dt.datetime(2024, 3, 1, 10, 15)
+    assert (doc.source_url, doc.source_domain) == ("https://www.example.org/rain", "example.org")
+    assert doc.disclaimer == "Views are the authors' own."
+    assert (doc.format, doc.id) == ("markdown", document_id(f.resolve()))
+    assert _texts(doc) == [
+        "Rain in Minsk",
+        "It rained *all day*,\nand [nobody](https://x.org) minded.",
+        "Later",
+        "umbrella --open\n\n# not a heading",
+        "Setext heading",
+        "- a list item\n- another item",
+    ]
+    assert [(p.number, p.start, p.end) for p in doc.paragraphs] == [
+        (1, 213, 226),
+        (2, 228, 284),
+        (3, 289, 294),
+        (4, 305, 337),
+        (5, 343, 357),
+        (6, 441, 469),
+    ]
+    _check_literal(f, doc)
+
+
+def test_markdown_title_from_first_h1_is_not_a_paragraph(tmp_path: Path) -> None:
+    f = _write(tmp_path / "notes.md", "Intro line.\n\n#  The Title  #\n\nBody.\n\n# Second\n")
+    doc = searchkit.load_document(f)
+    assert doc.title == "The Title"
+    assert _texts(doc) == ["Intro line.", "Body.", "Second"]
+    assert (doc.author, doc.published, doc.source_url) == (None, None, None)
+    _check_literal(f, doc)
+
+
+def test_markdown_front_matter_title_drops_the_same_h1(tmp_path: Path) -> None:
+    f = _write(tmp_path / "same.md", "---\ntitle: Same  Title\n---\n# same title\nText.\n")
+    doc = searchkit.load_document(f)
+    assert doc.title == "Same Title"
+    assert _texts(doc) == ["Text."]
+
+
+def test_markdown_without_title_uses_file_name(tmp_path: Path) -> None:
+    f = _write(tmp_path / "plain-notes.markdown", "## Only h2\n\nSome text\nwrapped.\n")
+    doc = searchkit.load_document(f)
+    assert doc.title == "plain-notes"
+    assert _texts(doc) == ["Only h2", "Some text\nwrapped."]
+
+
+def test_markdown_only_a_heading_is_title_and_paragraph(tmp_path: Path) -> None:
+    doc = searchkit.load_document(_write(tmp_path / "h.md", "# Lonely\n"))
+    assert (doc.title, _texts(doc)) == ("Lonely", ["Lonely"])
+
+
+def test_markdown_toml_front_matter(tmp_path: Path) -> None:
+    f = _write(
+        tmp_path / "hugo.md",
+        '+++\ntitle = "Hugo post"\nauthor = "Jo Doe"\n'
+        'date = 2023-05-06T07:08:09+02:00\nsource_url = "https://blog.example.net/p"\n+++\n'
+        "Body of the post.\n",
+    )
+    doc = searchkit.load_document(f)
+    assert (doc.title, doc.author) == ("Hugo post", "Jo Doe")
+    assert doc.published == dt.datetime(2023, 5, 6, 7, 8, 9)
+    assert doc.source_domain == "blog.example.net"
+    assert _texts(doc) == ["Body of the post."]
+
+
+@pytest.mark.parametrize(
+    ("front", "published"),
+    [
+        ("published: June 14, 2025, 10:55 AM", dt.datetime(2025, 6, 14, 10, 55)),
+        ("date: 2025-06-14T10:55:00Z", dt.datetime(2025, 6, 14, 10, 55)),
+        ("date: 2024-02-30", None),
+        ("date: [2024]", None),
+    ],
+)
+def test_markdown_front_matter_dates(
+    tmp_path: Path, front: str, published: dt.datetime | None
+) -> None:
+    f = _write(tmp_path / "d.md", f"---\n{front}\n...\nText.\n")
+    doc = searchkit.load_document(f)
+    assert (doc.published, _texts(doc)) == (published, ["Text."])
+
+
+def test_markdown_bad_front_matter_is_reported_and_left_out(tmp_path: Path) -> None:
+    f = _write(tmp_path / "bad.md", "---\ntitle: [unclosed\n---\nThe body.\n")
+    docs, skipped = load_file(f)
+    assert [(d.title, _texts(d)) for d in docs] == [("bad", ["The body."])]
+    assert len(skipped) == 1
+    assert skipped[0].path == str(f)
+    assert skipped[0].reason.startswith("front matter left out: not valid YAML (")
+
+
+def test_markdown_rule_pairs_that_are_not_front_matter(tmp_path: Path) -> None:
+    # Prose between two rules is not a mapping, so it is body text (a setext heading).
+    f = _write(tmp_path / "rules.md", "---\nJust prose here\n---\nMore text.\n")
+    doc = searchkit.load_document(f)
+    assert _texts(doc) == ["Just prose here", "More text."]
+    # An opening rule that never closes is a thematic break.
+    f = _write(tmp_path / "open.md", "---\ntitle: x\n\nText.\n")
+    assert _texts(searchkit.load_document(f)) == ["title: x", "Text."]
+
+
+def test_markdown_unclosed_fence_runs_to_the_end(tmp_path: Path) -> None:
+    f = _write(tmp_path / "u.md", "Text.\n~~~~\ncode\n\n~~~\n# still code\n")
+    doc = searchkit.load_document(f)
+    assert _texts(doc) == ["Text.", "code\n\n~~~\n# still code"]
+    _check_literal(f, doc)
+
+
+def test_markdown_inline_backticks_are_not_a_fence(tmp_path: Path) -> None:
+    f = _write(tmp_path / "i.md", "```not a fence``` here\n# Heading\n")
+    assert _texts(searchkit.load_document(f)) == ["```not a fence``` here"]
+
+
+def test_markdown_crlf_and_latin1(tmp_path: Path) -> None:
+    f = _write(
+        tmp_path / "w.md",
+        "---\r\ntitle: Caf\u00e9\r\n---\r\n\r\nLes \u00e9l\u00e8ves lisaient.\r\n\r\n"
+        "Deuxi\u00e8me paragraphe, \u00e0 la biblioth\u00e8que.\r\n",
+        encoding="cp1252",
+    )
+    doc = searchkit.load_document(f)
+    assert doc.encoding != "utf-8"
+    assert doc.title == "Caf\u00e9"
+    assert _texts(doc) == [
+        "Les \u00e9l\u00e8ves lisaient.",
+        "Deuxi\u00e8me paragraphe, \u00e0 la biblioth\u00e8que.",
+    ]
+    _check_literal(f, doc)

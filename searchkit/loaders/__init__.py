@@ -19,6 +19,7 @@ from ..models import Document, Skipped
 from ._base import DeclaresEncoding, Loader, decode
 from .article import ArticleLoader
 from .jsonl import JsonlLoader
+from .markdown import MarkdownLoader
 
 __all__ = [
     "LOADERS",
@@ -45,6 +46,7 @@ def register_loader(loader: Loader) -> None:
 
 register_loader(ArticleLoader())
 register_loader(JsonlLoader())
+register_loader(MarkdownLoader())
 _FALLBACK: Loader = LOADERS[".txt"]
 
 
