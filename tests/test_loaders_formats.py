@@ -302,3 +302,177 @@ def test_markdown_crlf_and_latin1(tmp_path: Path) -> None:
         "Deuxi\u00e8me paragraphe, \u00e0 la biblioth\u00e8que.",
     ]
     _check_literal(f, doc)
+
+
+# -- HTML ---------------------------------------------------------------------------------
+
+PAGE = """\
+<!DOCTYPE html>
+<html><head>
+  <meta charset="utf-8">
+  <title>Rain in Minsk | Example News</title>
+  <meta property="og:title" content="Rain in Minsk">
+  <meta name="author" content="Jo  Doe">
+  <meta property="article:published_time" content="2024-03-01T09:30:00Z">
+  <link rel="canonical" href="https://www.example.org/rain">
+  <script>var x = "<p>not text</p>";</script>
+  <style>p { color: red }</style>
+</head><body>
+  <nav><a href="/">Home</a> <a href="/news">News</a></nav>
+  <h1>Rain in Minsk</h1>
+  <p>It rained <b>all</b> day &amp; night.</p>
+  <p>Caf&eacute;s were
+     full &mdash; &#8220;nested <i>tags <b>too</b></i>&#8221;.
+  <p>Unclosed second.
+  <ul><li>Umbrellas: sold out.<li>Boots &lt;too&gt;.</ul>
+  <blockquote><p>Quote one.</p><p>Quote two.</p></blockquote>
+  <div>Loose text <em>here</em><p>Inner para</p>and trailing.</div>
+  <table><tr><td>Cell a</td><td>Cell b</td></tr></table>
+  <h2>Later <small>that day</small></h2>
+  <!-- <p>commented out</p> -->
+  <p>Line<br>break&nbsp;here</p>
+  <footer><p>Copyright footer</p></footer>
+</body></html>
+"""
+
+
+def _spans(path: Path, doc: searchkit.Document) -> list[tuple[str, str]]:
+    text = path.read_bytes().decode(doc.encoding)
+    return [(p.text, text[p.start : p.end]) for p in doc.paragraphs]
+
+
+def test_html_metadata_paragraphs_and_spans(tmp_path: Path) -> None:
+    f = _write(tmp_path / "rain.html", PAGE)
+    doc = searchkit.load_document(f)
+    assert doc.title == "Rain in Minsk"
+    assert doc.author == "Jo Doe"
+    assert doc.published == dt.datetime(2024, 3, 1, 9, 30)
+    assert (doc.source_url, doc.source_domain) == ("https://www.example.org/rain", "example.org")
+    assert (doc.format, doc.encoding, doc.disclaimer) == ("html", "utf-8", None)
+    assert _spans(f, doc) == [
+        ("It rained all day & night.", "<p>It rained <b>all</b> day &amp; night.</p>"),
+        (
+            "Caf\u00e9s were full \u2014 \u201cnested tags too\u201d.",
+            "<p>Caf&eacute;s were\n     full &mdash; &#8220;nested <i>tags <b>too</b></i>&#8221;.",
+        ),
+        ("Unclosed second.", "<p>Unclosed second."),
+        ("Umbrellas: sold out.", "<li>Umbrellas: sold out."),
+        ("Boots <too>.", "<li>Boots &lt;too&gt;."),
+        ("Quote one.", "<p>Quote one.</p>"),
+        ("Quote two.", "<p>Quote two.</p>"),
+        ("Loose text here", "Loose text <em>here</em>"),
+        ("Inner para", "<p>Inner para</p>"),
+        ("and trailing.", "and trailing."),
+        ("Cell a Cell b", "<tr><td>Cell a</td><td>Cell b</td></tr>"),
+        ("Later that day", "<h2>Later <small>that day</small></h2>"),
+        ("Line break here", "<p>Line<br>break&nbsp;here</p>"),
+    ]
+    first = doc.paragraphs[0]
+    assert (first.number, first.start, first.end) == (1, 509, 553)
+
+
+def test_html_title_fallbacks_and_other_metadata(tmp_path: Path) -> None:
+    f = _write(
+        tmp_path / "t.htm",
+        "<title>\n  Page &amp; Title </title>"
+        '<meta property="article:author" content="https://example.org/jo">'
+        '<meta property="og:url" content="https://m.example.com/x">'
+        '<link rel="canonical" href="/relative">'
+        '<h1>Heading one</h1><p>Body <time datetime="2023-07-08">July 8</time>.</p>',
+    )
+    doc = searchkit.load_document(f)
+    assert doc.title == "Page & Title"
+    assert doc.author is None  # article:author given as a profile URL is not a name
+    assert doc.published == dt.datetime(2023, 7, 8)
+    assert (doc.source_url, doc.source_domain) == ("https://m.example.com/x", "m.example.com")
+    assert _texts(doc) == ["Heading one", "Body July 8."]
+
+    g = _write(tmp_path / "h1.html", "<body><h1>The <em>Title</em></h1><p>Text.</p></body>")
+    doc = searchkit.load_document(g)
+    assert (doc.title, _texts(doc)) == ("The Title", ["Text."])
+
+    h = _write(tmp_path / "bare-page.html", "<div>Just <b>loose</b> text</div>")
+    doc = searchkit.load_document(h)
+    assert (doc.title, _spans(h, doc)) == (
+        "bare-page",
+        [("Just loose text", "<div>Just <b>loose</b> text</div>")],
+    )
+
+
+def test_html_latin1_with_meta_charset(tmp_path: Path) -> None:
+    page = (
+        '<html><head><meta http-equiv="Content-Type" content="text/html; charset=ISO-8859-1">'
+        "<title>Caf\u00e9 soci\u00e9t\u00e9</title></head>"
+        "<body><p>Les \u00e9l\u00e8ves \u00e9taient \u00e0 la biblioth\u00e8que.</p>"
+        "<p>Na\u00efve &eacute;t\u00e9.</p></body></html>"
+    )
+    f = _write(tmp_path / "latin.html", page, encoding="latin-1")
+    doc = searchkit.load_document(f)
+    assert doc.encoding == "cp1252"  # what browsers read iso-8859-1 as
+    assert doc.title == "Caf\u00e9 soci\u00e9t\u00e9"
+    assert _texts(doc) == [
+        "Les \u00e9l\u00e8ves \u00e9taient \u00e0 la biblioth\u00e8que.",
+        "Na\u00efve \u00e9t\u00e9.",
+    ]
+    assert _spans(f, doc)[0][1] == (
+        "<p>Les \u00e9l\u00e8ves \u00e9taient \u00e0 la biblioth\u00e8que.</p>"
+    )
+
+
+def test_html_declared_charset_beats_guessing(tmp_path: Path) -> None:
+    words = "\u041f\u0440\u0438\u0432\u0435\u0442 \u043c\u0438\u0440"  # Привет мир
+    f = _write(
+        tmp_path / "ru.html",
+        f'<meta charset="windows-1251"><p>{words}</p>',
+        encoding="cp1251",
+    )
+    doc = searchkit.load_document(f)
+    assert (doc.encoding, _texts(doc)) == ("cp1251", [words])
+
+
+def test_html_declared_charset_that_does_not_fit_is_ignored(tmp_path: Path) -> None:
+    # Declared UTF-8 but written in cp1252: the declaration cannot decode the bytes, so
+    # detection decides (whatever it guesses, the file loads and ASCII text is intact).
+    f = _write(
+        tmp_path / "liar.html",
+        '<meta charset="utf-8"><p>Cr\u00e8me br\u00fbl\u00e9e, ordered twice.</p>',
+        encoding="cp1252",
+    )
+    doc = searchkit.load_document(f)
+    assert doc.encoding != "utf-8"
+    assert _texts(doc)[0].endswith(", ordered twice.")
+
+
+def test_html_split_paragraph_parts_keep_the_element_span(tmp_path: Path) -> None:
+    sentence = "Rain fell on the city again. "
+    f = _write(tmp_path / "long.html", f"<p>{sentence * 20}</p><p>short</p>")
+    doc = searchkit.load_document(f)
+    chunks = list(chunk_document(doc, max_chars=200))
+    first = doc.paragraphs[0]
+    parts = [c for c in chunks if c.paragraph == 1]
+    assert [len(c.text) for c in parts] == [174, 174, 174, 57]
+    assert "".join(c.text for c in parts) == first.text
+    assert {(c.start, c.end) for c in parts} == {(first.start, first.end)}
+    assert (chunks[-1].text, chunks[-1].start) == ("short", doc.paragraphs[1].start)
+
+
+@pytest.mark.parametrize(
+    "markup",
+    [
+        "<p>ok</p><![foo bar]><p>after</p>",
+        "<p>ok</p><!x><p>after</p>",
+        "<p>ok < 3 & 4 > 2</p><p>after",
+        "<p>ok</p></p></div><p>after</p>",
+        "<p>ok<svg><title>icon</title><text>no</text></svg></p><p>after</p>",
+    ],
+)
+def test_html_odd_markup_does_not_break(tmp_path: Path, markup: str) -> None:
+    f = _write(tmp_path / "odd.html", markup)
+    doc = searchkit.load_document(f)
+    assert doc.title == "odd"
+    texts = _texts(doc)
+    assert texts[0].startswith("ok") and texts[-1] == "after"
+    text = f.read_text(encoding="utf-8")
+    for p in doc.paragraphs:
+        assert 0 <= p.start < p.end <= len(text)
+        assert p.text.split()[0] in text[p.start : p.end]

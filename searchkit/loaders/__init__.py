@@ -18,6 +18,7 @@ from ..errors import DocumentError
 from ..models import Document, Skipped
 from ._base import DeclaresEncoding, Loader, decode
 from .article import ArticleLoader
+from .html import HtmlLoader
 from .jsonl import JsonlLoader
 from .markdown import MarkdownLoader
 
@@ -47,6 +48,7 @@ def register_loader(loader: Loader) -> None:
 register_loader(ArticleLoader())
 register_loader(JsonlLoader())
 register_loader(MarkdownLoader())
+register_loader(HtmlLoader())
 _FALLBACK: Loader = LOADERS[".txt"]
 
 
