@@ -7,6 +7,8 @@ import json
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import searchkit
 from searchkit.chunking import chunk_document
@@ -476,3 +478,236 @@ def test_html_odd_markup_does_not_break(tmp_path: Path, markup: str) -> None:
     for p in doc.paragraphs:
         assert 0 <= p.start < p.end <= len(text)
         assert p.text.split()[0] in text[p.start : p.end]
+
+
+# -- end to end ---------------------------------------------------------------------------
+
+
+def test_index_a_folder_of_every_format(tmp_path: Path) -> None:
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    md = _write(docs / "rain.md", MARKDOWN)
+    page = _write(docs / "rain.html", PAGE)
+    feed = _jsonl(
+        docs / "feed.jsonl",
+        {
+            "id": "s1",
+            "title": "Snow",
+            "author": "Bo Chan",
+            "date": "2025-01-05",
+            "url": "https://snow.example.com/1",
+            "text": "Intro.\n\nThe glaciers were calving.",
+        },
+        "{not json",
+        {"id": "s2", "title": "Sun", "text": "Sunshine everywhere."},
+    )
+    with searchkit.Index.create(tmp_path / "index") as index:
+        report = index.add(docs)
+        assert (report.added, report.skipped) == (
+            4,
+            (
+                Skipped(
+                    str(feed),
+                    "line 2: invalid JSON: Expecting property name enclosed in "
+                    "double quotes: column 2",
+                ),
+            ),
+        )
+
+        hit = index.search("umbrella open").hits[0]
+        assert (hit.title, hit.author, hit.path) == ("Rain: a report", "Jo Doe, Ann Lee", str(md))
+        assert (hit.published, hit.source_domain) == (
+            dt.datetime(2024, 3, 1, 10, 15),
+            "example.org",
+        )
+        assert hit.text == "umbrella --open\n\n# not a heading"
+        assert md.read_text(encoding="utf-8")[hit.start : hit.end] == hit.text
+
+        hit = index.search("glaciers calving").hits[0]
+        assert (hit.title, hit.author, hit.record_line) == ("Snow", "Bo Chan", 1)
+        assert (hit.published, hit.source_domain) == (dt.datetime(2025, 1, 5), "snow.example.com")
+        assert (hit.paragraph, hit.text, hit.start, hit.end) == (
+            2,
+            "The glaciers were calving.",
+            8,
+            34,
+        )
+        assert index.search("glaciers", source="snow.example.com").total == 1
+
+        hit = index.search('"boots too"').hits[0]
+        assert (hit.title, hit.author, hit.path) == ("Rain in Minsk", "Jo Doe", str(page))
+        assert hit.published == dt.datetime(2024, 3, 1, 9, 30)
+        assert hit.text == "Boots <too>."
+        assert page.read_text(encoding="utf-8")[hit.start : hit.end] == "<li>Boots &lt;too&gt;."
+        assert hit.record_line is None
+
+        assert index.search("home OR copyright OR commented").total == 0
+        assert index.document(hit.doc_id).paragraphs == searchkit.load_document(page).paragraphs
+        sun = index.search("sunshine").hits[0]
+        assert index.document(sun.doc_id).record_line == 3
+        assert {d.format for d in index.documents()} == {"markdown", "html", "jsonl"}
+
+        again = index.add(docs)
+        assert (again.added, again.unchanged, again.skipped) == (0, 4, ())
+
+
+# -- any input: a document or a DocumentError, never a crash; offsets always hold --------
+
+_PROPERTY = settings(
+    max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+
+
+def _fragments(*pieces: str) -> st.SearchStrategy[str]:
+    return st.lists(st.one_of(st.sampled_from(pieces), st.text(max_size=4)), max_size=60).map(
+        "".join
+    )
+
+
+def _load_any(tmp_path: Path, name: str, text: str) -> tuple[str, list[searchkit.Document]]:
+    f = tmp_path / name
+    f.write_bytes(text.encode("utf-8", "surrogatepass"))
+    try:
+        docs = searchkit.load_documents(f)
+    except searchkit.DocumentError as exc:
+        assert exc.path == str(f.resolve())
+        return "", []
+    return f.read_bytes().decode(docs[0].encoding), docs
+
+
+@_PROPERTY
+@given(
+    _fragments(
+        "---\n",
+        "+++\n",
+        "...\n",
+        "```",
+        "~~~",
+        "# ",
+        "## x",
+        "#",
+        "\n",
+        "\r\n",
+        "\r",
+        "=",
+        "-",
+        "***",
+        "<!--",
+        "-->",
+        "[a]: b",
+        "title: x",
+        "date: 2024-02-30",
+        "- ",
+        "> ",
+        " ",
+        "\t",
+        "text",
+        "\\",
+        "`",
+    )
+)
+def test_markdown_any_text(tmp_path: Path, text: str) -> None:
+    decoded, docs = _load_any(tmp_path, "any.md", text)
+    for doc in docs:
+        assert doc.paragraphs
+        for p in doc.paragraphs:
+            assert decoded[p.start : p.end] == p.text
+            assert p.text == p.text.strip()
+
+
+@_PROPERTY
+@given(
+    _fragments(
+        "<p>",
+        "</p>",
+        "<div>",
+        "</div>",
+        "<li>",
+        "<ul>",
+        "</ul>",
+        "<b>",
+        "</b>",
+        "<br>",
+        "<p/>",
+        "<h1>",
+        "</h1>",
+        "<tr>",
+        "<td>",
+        "</table>",
+        "<nav>",
+        "</nav>",
+        "<svg>",
+        "</svg>",
+        "<title>",
+        "</title>",
+        "<script>",
+        "</script>",
+        "<!--",
+        "-->",
+        "<![x",
+        "<!x",
+        "&amp;",
+        "&",
+        "<",
+        ">",
+        "\n",
+        "\r\n",
+        "\r",
+        " ",
+        "text",
+        "\u00e9",
+        '<meta charset="latin1">',
+        '<time datetime="2024">',
+    )
+)
+def test_html_any_markup(tmp_path: Path, text: str) -> None:
+    decoded, docs = _load_any(tmp_path, "any.html", text)
+    end = 0
+    for doc in docs:
+        for p in doc.paragraphs:
+            assert end <= p.start < p.end <= len(decoded)
+            assert p.text and p.text == " ".join(p.text.split())
+            end = p.end
+        for c in chunk_document(doc, max_chars=200):
+            assert 0 <= c.start < c.end <= len(decoded)
+
+
+@_PROPERTY
+@given(
+    st.lists(
+        st.one_of(
+            st.text(max_size=30),
+            st.fixed_dictionaries(
+                {},
+                optional={
+                    "id": st.one_of(st.text(max_size=3), st.integers(), st.booleans()),
+                    "title": st.text(max_size=10),
+                    "text": st.one_of(st.text(max_size=80), st.integers()),
+                    "body": st.text(max_size=20),
+                    "author": st.one_of(st.text(max_size=8), st.lists(st.text(max_size=8))),
+                    "date": st.text(max_size=25),
+                },
+            ).map(json.dumps),
+        ),
+        max_size=12,
+    ).map("\n".join)
+)
+def test_jsonl_any_lines(tmp_path: Path, text: str) -> None:
+    f = tmp_path / "any.jsonl"
+    f.write_bytes(text.encode("utf-8", "surrogatepass"))
+    try:
+        docs, skipped = load_file(f)
+    except searchkit.DocumentError:
+        return
+    lines = f.read_bytes().decode(docs[0].encoding).split("\n")
+    assert len({d.id for d in docs}) == len(docs)
+    for doc in docs:
+        record = json.loads(lines[doc.record_line - 1])
+        value = next(
+            record[k]
+            for k in ("text", "body", "content")
+            if isinstance(record.get(k), str) and record[k].strip()
+        )
+        for p in doc.paragraphs:
+            assert value[p.start : p.end] == p.text
+    assert all(s.reason.startswith("line ") for s in skipped)
