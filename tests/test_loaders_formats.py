@@ -461,6 +461,20 @@ def test_html_split_paragraph_parts_keep_the_element_span(tmp_path: Path) -> Non
 @pytest.mark.parametrize(
     "markup",
     [
+        "<div><nav><div>menu</div><ul><li>Home</ul></nav><p>Kept</p></div>",
+        "<div><nav><ul><li>Home</ul></div><p>Kept</p>",  # nav closed by its parent's end
+        "<div><footer><footer>a</footer>b</footer><p>Kept</p></div>",
+        "<p><script>document.write('<p>x</p>')</script>Kept</p>",
+    ],
+)
+def test_html_skipped_elements(tmp_path: Path, markup: str) -> None:
+    doc = searchkit.load_document(_write(tmp_path / "skip.html", markup))
+    assert _texts(doc) == ["Kept"]
+
+
+@pytest.mark.parametrize(
+    "markup",
+    [
         "<p>ok</p><![foo bar]><p>after</p>",
         "<p>ok</p><!x><p>after</p>",
         "<p>ok < 3 & 4 > 2</p><p>after",

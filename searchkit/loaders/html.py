@@ -186,7 +186,7 @@ class _Extractor(HTMLParser):
         self._run = _Run()
         self._data_at = -1  # start of a text event whose end is not settled yet
         self._skip: str | None = None  # the element whose content is being skipped
-        self._skip_depth = 0
+        self._skip_open: dict[str, int] = {}  # elements open inside it, by name
         self._title: list[str] | None = None  # the <title> text while inside it
         self._titles: list[str] = []
         self._meta: dict[str, str] = {}
@@ -246,7 +246,8 @@ class _Extractor(HTMLParser):
         self._settle(at)
         self._end_title()
         if self._skip is not None:
-            self._skip_depth += tag == self._skip
+            if tag not in _VOID:
+                self._skip_open[tag] = self._skip_open.get(tag, 0) + 1
             return
         if tag == "meta":
             self._read_meta(dict(attrs))
@@ -263,7 +264,7 @@ class _Extractor(HTMLParser):
             if self._stack:
                 self._stack[-1].children += 1
         if tag in _SKIP:
-            self._skip, self._skip_depth = tag, 1
+            self._skip, self._skip_open = tag, {}
         elif tag in _BLOCKS:
             if tag not in _VOID:
                 self._stack.append(_Frame(tag, at))
@@ -285,11 +286,15 @@ class _Extractor(HTMLParser):
             if tag == "title":
                 return
         if self._skip is not None:
-            if tag == self._skip:
-                self._skip_depth -= 1
-                if self._skip_depth == 0:
-                    self._skip = None
-            return
+            if self._skip_open.get(tag, 0) > 0:
+                self._skip_open[tag] -= 1
+                return
+            # The skipped element's own end, or an enclosing element's end that closes it.
+            if tag != self._skip and not any(f.tag == tag for f in self._stack):
+                return
+            self._skip = None
+            if tag not in _BLOCKS:
+                return
         close = self.text.find(">", at)
         end = len(self.text) if close < 0 else close + 1
         if tag in _BLOCKS:
