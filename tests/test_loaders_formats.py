@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 import searchkit
 from searchkit.chunking import chunk_document
-from searchkit.loaders import load_file
+from searchkit.loaders import LOADERS, iter_files, load_file
 from searchkit.loaders._base import document_id
 from searchkit.models import Skipped
 
@@ -495,6 +495,22 @@ def test_html_odd_markup_does_not_break(tmp_path: Path, markup: str) -> None:
 
 
 # -- end to end ---------------------------------------------------------------------------
+
+
+def test_folder_walk_picks_the_new_suffixes(tmp_path: Path) -> None:
+    names = ["a.md", "b.MARKDOWN", "c.jsonl", "d.ndjson", "e.html", "f.HTM", "g.json", "h.xml"]
+    for name in names:
+        (tmp_path / name).write_text("x", encoding="utf-8")
+    found = [p.name for p in iter_files([tmp_path]) if isinstance(p, Path)]
+    assert found == names[:6]
+    assert {n: LOADERS[Path(n).suffix.lower()].name for n in names[:6]} == {
+        "a.md": "markdown",
+        "b.MARKDOWN": "markdown",
+        "c.jsonl": "jsonl",
+        "d.ndjson": "jsonl",
+        "e.html": "html",
+        "f.HTM": "html",
+    }
 
 
 def test_index_a_folder_of_every_format(tmp_path: Path) -> None:

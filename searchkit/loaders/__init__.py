@@ -1,7 +1,9 @@
 """Files in, documents out: pick a loader for each file and walk folders.
 
-A loader is chosen by the file's suffix (see :data:`LOADERS`); a file named explicitly with
-an unknown suffix is read as a plain-text article.  Folder walks take only known suffixes,
+A loader is chosen by the file's suffix (see :data:`LOADERS`): articles (``.txt``,
+``.text``), Markdown (``.md``, ``.markdown``), JSON Lines (``.jsonl``, ``.ndjson``) and HTML
+(``.html``, ``.htm``), one module each; a file named explicitly with an unknown suffix is
+read as a plain-text article.  Folder walks take only known suffixes,
 skip hidden files and folders, and do not follow symbolic links to folders (so a link
 loop cannot trap a walk).
 """
@@ -46,8 +48,8 @@ def register_loader(loader: Loader) -> None:
 
 
 register_loader(ArticleLoader())
-register_loader(JsonlLoader())
 register_loader(MarkdownLoader())
+register_loader(JsonlLoader())
 register_loader(HtmlLoader())
 _FALLBACK: Loader = LOADERS[".txt"]
 
