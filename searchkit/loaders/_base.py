@@ -16,8 +16,8 @@ from ..models import Document, Paragraph, Skipped
 
 __all__ = [
     "DeclaresEncoding",
-    "author_names",
     "Loader",
+    "author_names",
     "decode",
     "document_id",
     "domain_of",
