@@ -43,7 +43,7 @@ from .errors import (
     SearchkitError,
     SearchkitIndexError,
 )
-from .loaders import display_path, iter_files, load_documents
+from .loaders import display_path, iter_files, load_file
 from .models import (
     CheckReport,
     Chunk,
@@ -319,6 +319,7 @@ class Index:
             content_hash=head.get("content_hash", ""),
             format=head.get("format", "article"),
             encoding=head.get("encoding", "utf-8"),
+            record_line=first.record_line,
         )
 
     def documents(self) -> list[DocumentInfo]:
@@ -574,10 +575,11 @@ class _Sync:
             self.counts["unchanged"] += len(old)
             return
         try:
-            docs = load_documents(resolved)
+            docs, skipped_records = load_file(resolved)
         except DocumentError as exc:
             self.skipped.append(Skipped(display_path(path), exc.reason))
             return
+        self.skipped.extend(Skipped(display_path(path), s.reason) for s in skipped_records)
         if old and {o.content_hash for o in old} == {d.content_hash for d in docs}:
             self.counts["unchanged"] += len(old)
             return

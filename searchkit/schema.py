@@ -40,7 +40,7 @@ __all__ = [
 ]
 
 # Bump on any change to fields or their analysis: older indexes then ask to be rebuilt.
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 # Fields a bare query word searches, with their boosts.
 TEXT_FIELDS: dict[str, float] = {"body": 1.0}
 # Fields whose matched terms are highlighted in a hit's text.
@@ -127,6 +127,7 @@ def build_schema() -> fields.Schema:
         published=SearchkitDatetime(stored=True, sortable=True),
         source_url=fields.ID(stored=True),
         domain=fields.ID(stored=True),
+        record_line=fields.STORED(),
         # Document bookkeeping, stored on the first chunk only.
         content_hash=fields.STORED(),
         size=fields.STORED(),
@@ -158,6 +159,7 @@ def chunk_to_fields(chunk: Chunk) -> dict[str, Any]:
         "published": chunk.published,
         "source_url": chunk.source_url,
         "domain": chunk.source_domain.lower() if chunk.source_domain else None,
+        "record_line": chunk.record_line,
     }
     return {k: v for k, v in values.items() if v is not None}
 
@@ -200,4 +202,5 @@ def chunk_kwargs(stored: dict[str, Any]) -> dict[str, Any]:
         "published": stored.get("published"),
         "source_url": stored.get("source_url"),
         "source_domain": stored.get("domain"),
+        "record_line": stored.get("record_line"),
     }

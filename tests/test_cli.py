@@ -22,6 +22,7 @@ import searchkit
 from searchkit import cli as cli_module
 from searchkit._lock import WriteLock
 from searchkit.cli import cli
+from searchkit.schema import SCHEMA_VERSION
 from searchkit.search import SORTS
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
@@ -568,7 +569,7 @@ def test_stats(seed_index: Path) -> None:
     assert rows["Size on disk"].strip() == f"{expected.size_bytes:,} bytes"
     assert rows["Whoosh"].strip() == expected.whoosh
     out = json.loads(run("stats", "--index", seed_index, "--json").stdout)
-    assert (out["documents"], out["chunks"], out["schema_version"]) == (1, 17, 2)
+    assert (out["documents"], out["chunks"], out["schema_version"]) == (1, 17, SCHEMA_VERSION)
     assert out["size_bytes"] == expected.size_bytes > 0
     assert out["whoosh"].startswith("whoosh-reloaded ")
     assert "text" in out["fields"]
@@ -696,7 +697,7 @@ def test_script_json(subprocess_index: Path, doc_id: str) -> None:
     assert (hit["rank"], hit["paragraph"], hit["chunk_id"]) == (1, 9, f"{doc_id}:9")
     assert hit["published"] == "2025-06-14T10:55:00"
     stats = json.loads(sh("stats", "--json", "--index", subprocess_index).stdout)
-    assert (stats["documents"], stats["chunks"], stats["schema_version"]) == (1, 17, 2)
+    assert (stats["documents"], stats["chunks"], stats["schema_version"]) == (1, 17, SCHEMA_VERSION)
     [doc] = json.loads(sh("docs", "--json", "--index", subprocess_index).stdout)
     assert doc["paragraphs"] == 17
     shown = json.loads(sh("show", f"{doc_id}:9", "--json", "--index", subprocess_index).stdout)
