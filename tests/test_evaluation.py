@@ -302,6 +302,9 @@ def test_evaluate_keeps_and_reuses_an_index(tmp_path: Path) -> None:
     assert again.ndcg_10 == first.ndcg_10
     rebuilt = evaluate(beir, index_path=tmp_path / "ix", rebuild=True)
     assert rebuilt.index_seconds > 0 and rebuilt.ndcg_10 == first.ndcg_10
+    # An index of another collection is not silently reused.
+    with pytest.raises(searchkit.CollectionError, match=r"other documents than cran \(3 not"):
+        evaluate(_cranfield(tmp_path / "cran"), index_path=tmp_path / "ix")
 
 
 def test_evaluate_smart_collection(tmp_path: Path) -> None:

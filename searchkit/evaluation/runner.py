@@ -208,7 +208,18 @@ def _open_index(
     progress: Progress | None,
 ) -> tuple[Index, float]:
     if index_path is not None and Index.exists(index_path) and not rebuild:
-        return Index.open(index_path), 0.0
+        index = Index.open(index_path)
+        held = {d.id for d in index.documents()}
+        expected = {d.id for d in collection.documents if d.text.strip() or d.title.strip()}
+        if held != expected:
+            index.close()
+            raise CollectionError(
+                index_path,
+                f"this index holds other documents than {collection.name} "
+                f"({len(held - expected)} not in it, {len(expected - held)} missing); "
+                "rebuild it (rebuild=True, or --rebuild) or give another folder",
+            )
+        return index, 0.0
     if index_path is None:
         index_path = Path(stack.enter_context(tempfile.TemporaryDirectory())) / "index"
     started = time.perf_counter()
