@@ -13,6 +13,7 @@ __version__ = "0.1.0"
 
 from .chunking import chunk_document
 from .errors import (
+    CollectionError,
     DocumentError,
     EmptyQueryError,
     FilterError,
@@ -26,6 +27,7 @@ from .errors import (
     SearchkitError,
     SearchkitIndexError,
 )
+from .evaluation import EvaluationReport, evaluate
 from .index import Index, check_index, rebuild_index
 from .loaders import load_document, load_documents, register_loader
 from .models import (
@@ -45,10 +47,12 @@ from .models import (
 __all__ = [
     "CheckReport",
     "Chunk",
+    "CollectionError",
     "Document",
     "DocumentError",
     "DocumentInfo",
     "EmptyQueryError",
+    "EvaluationReport",
     "FilterError",
     "Hit",
     "Index",
@@ -70,6 +74,7 @@ __all__ = [
     "__version__",
     "check_index",
     "chunk_document",
+    "evaluate",
     "load_document",
     "load_documents",
     "rebuild_index",

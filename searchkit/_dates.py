@@ -79,7 +79,10 @@ def parse_article_date(line: str) -> dt.datetime | None:
     if not text or len(text) > _MAX_DATE_LINE or not _YEAR.search(text):
         return None
     if _ISO.match(text):
-        return date_bounds(text)[0]
+        try:
+            return date_bounds(text)[0]
+        except ValueError:  # shaped like a date but not one: 2024-02-30
+            return None
     from dateutil import parser  # imported late: only indexing needs it
 
     try:

@@ -2,30 +2,96 @@
 
 The same analyzer runs at index time and query time, and again to find highlight spans,
 so a word is matched by what it means to the index, and shown as the user wrote it.
+
+English text is cut into *word parts*: runs of letters and runs of digits, so ``Tet1``,
+``IL-6`` and ``B12`` index as ``tet 1``, ``il 6`` and ``b 12`` and meet ``TET``, ``IL6``
+or ``B-12`` (the split Lucene's word-delimiter filter makes).  Parts are lower-cased,
+the Snowball English stop words are dropped, and the rest are stemmed with the Snowball
+English (Porter2) stemmer, run by PyStemmer's C code.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from typing import Any
 
-from whoosh.analysis import (
-    Analyzer,
-    LowercaseFilter,
-    RegexTokenizer,
-    StemFilter,
-    StopFilter,
-)
+import Stemmer
+from whoosh.analysis import Analyzer, Filter, LowercaseFilter, RegexTokenizer, StopFilter
 
-__all__ = ["ANALYZER_ID", "highlight_spans", "name_analyzer", "normalize_name", "text_analyzer"]
+__all__ = [
+    "ANALYZER_ID",
+    "ENGLISH_STOP_WORDS",
+    "WORD_PARTS",
+    "SnowballStemFilter",
+    "highlight_spans",
+    "index_term",
+    "name_analyzer",
+    "normalize_name",
+    "text_analyzer",
+]
 
 # Recorded in every index; an index built with another analyzer must be rebuilt.
-ANALYZER_ID = "en-porter-stop/1"
+ANALYZER_ID = "en-wordparts-snowball-stop/2"
+
+# A run of letters (any script) or a run of digits.
+WORD_PARTS = r"[^\W\d_]+|\d+"
+
+# The Snowball project's English stop list (snowballstem.org/algorithms/english/stop.txt),
+# less the contractions, which the tokenizer never produces whole.
+ENGLISH_STOP_WORDS: frozenset[str] = frozenset(
+    """
+    i me my myself we our ours ourselves you your yours yourself yourselves he him his
+    himself she her hers herself it its itself they them their theirs themselves what which
+    who whom this that these those am is are was were be been being have has had having do
+    does did doing would should could ought cannot a an the and but if or because as until
+    while of at by for with about against between into through during before after above
+    below to from up down in out on off over under again further then once here there when
+    where why how all any both each few more most other some such no nor not only own same
+    so than too very
+    """.split()  # noqa: SIM905
+)
+
+
+class SnowballStemFilter(Filter):  # type: ignore[misc]
+    """Stems tokens with the Snowball stemmer for ``language`` (PyStemmer, in C).
+
+    Whoosh pickles analyzers into the index, so the stemmer itself is left out of the
+    pickle and made again on load.
+    """
+
+    def __init__(self, language: str = "english") -> None:
+        self.language = language
+        self._stem = Stemmer.Stemmer(language).stemWord
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {"language": self.language}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__init__(state["language"])  # type: ignore[misc]
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, SnowballStemFilter) and other.language == self.language
+
+    def __hash__(self) -> int:
+        return hash((type(self), self.language))
+
+    def __call__(self, tokens: Iterator[Any]) -> Iterator[Any]:
+        stem = self._stem
+        for t in tokens:
+            if not t.stopped:
+                t.text = stem(t.text)
+            yield t
 
 
 def text_analyzer() -> Analyzer:
-    """English body text: words, lower case, stop words dropped, Porter-stemmed."""
-    return RegexTokenizer() | LowercaseFilter() | StopFilter() | StemFilter(cachesize=100_000)
+    """English text: word parts, lower case, stop words dropped, Snowball-stemmed."""
+    return (
+        RegexTokenizer(WORD_PARTS)
+        | LowercaseFilter()
+        | StopFilter(stoplist=ENGLISH_STOP_WORDS, minsize=1)
+        | SnowballStemFilter("english")
+    )
 
 
 def name_analyzer() -> Analyzer:
@@ -41,12 +107,42 @@ def normalize_name(name: str) -> str:
     return _SPACES.sub(" ", name).strip().casefold()
 
 
-def highlight_spans(
-    analyzer: Analyzer, text: str, terms: frozenset[str]
-) -> Iterator[tuple[int, int]]:
-    """Yield ``(start, end)`` of every word in ``text`` whose index term is in ``terms``."""
+_PARTS = re.compile(WORD_PARTS)
+_stem_word = Stemmer.Stemmer("english").stemWord
+_TERMS: dict[str, str | None] = {}
+_TERMS_MAX = 200_000
+_MISSING = object()
+
+
+def index_term(part: str) -> str | None:
+    """The index term :func:`text_analyzer` makes of one word part; ``None`` for a stop word.
+
+    Cached, so highlighting many hits costs a dictionary look-up per word.
+    """
+    cached = _TERMS.get(part, _MISSING)
+    if cached is not _MISSING:
+        return cached  # type: ignore[return-value]
+    low = part.lower()
+    term = None if low in ENGLISH_STOP_WORDS else _stem_word(low)
+    if len(_TERMS) >= _TERMS_MAX:
+        _TERMS.clear()
+    _TERMS[part] = term
+    return term
+
+
+def highlight_spans(text: str, terms: frozenset[str]) -> Iterator[tuple[int, int]]:
+    """Yield ``(start, end)`` of every word part in ``text`` whose index term is in ``terms``.
+
+    Gives the same terms as :func:`text_analyzer`, a word part at a time, without building
+    Whoosh tokens.
+    """
     if not terms or not text:
         return
-    for token in analyzer(text, chars=True, mode="index"):
-        if token.text in terms:
-            yield token.startchar, token.endchar
+    cache = _TERMS
+    for m in _PARTS.finditer(text):
+        part = m.group()
+        term = cache.get(part, _MISSING)
+        if term is _MISSING:
+            term = index_term(part)
+        if term in terms:
+            yield m.span()

@@ -3,7 +3,9 @@
 A paragraph is one chunk.  A paragraph longer than ``max_chars`` (a 200 KB single line, a
 whole book without blank lines) is split at sentence boundaries into parts of at most
 ``max_chars`` characters that share the paragraph number.  Parts are contiguous: each ends
-where the next begins, so the paragraph is exactly the concatenation of its parts.
+where the next begins, so the paragraph is exactly the concatenation of its parts.  A part's
+offsets are its own slice of the file, except for paragraphs whose text is not a slice at
+all (HTML, where the text is taken from markup): every part then spans the whole element.
 """
 
 from __future__ import annotations
@@ -75,6 +77,9 @@ def chunk_document(doc: Document, max_chars: int = DEFAULT_MAX_CHARS) -> Iterato
 def _chunk(
     doc: Document, para: Paragraph, part: int, parts: int, seq: int, s: int, e: int
 ) -> Chunk:
+    # A paragraph whose text is not the literal slice it spans (HTML: plain text taken
+    # from markup) cannot map a part to a sub-span, so every part keeps the whole span.
+    literal = para.end - para.start == len(para.text)
     return Chunk(
         id=chunk_id(doc.id, para.number, part, parts),
         doc_id=doc.id,
@@ -82,12 +87,13 @@ def _chunk(
         part=part,
         seq=seq,
         text=para.text[s:e],
-        start=para.start + s,
-        end=para.start + e,
+        start=para.start + s if literal else para.start,
+        end=para.start + e if literal else para.end,
         title=doc.title,
         path=doc.path,
         author=doc.author,
         published=doc.published,
         source_url=doc.source_url,
         source_domain=doc.source_domain,
+        record_line=doc.record_line,
     )

@@ -11,6 +11,7 @@
     │   ├── EmptyQueryError          nothing to search for
     │   └── QuerySyntaxError         the query cannot be parsed (quotes it, says where)
     ├── FilterError              a bad filter value (a date that is not a date, a bad sort)
+    ├── CollectionError          a test collection cannot be read (names the file or folder)
     └── NotFoundError            chunk or document id not in the index
 
 Catch ``SearchkitError`` to handle anything a user can cause; catch a leaf to
@@ -20,6 +21,7 @@ handle one case.  Each exception's message is one line meant for a person.
 from __future__ import annotations
 
 __all__ = [
+    "CollectionError",
     "DocumentError",
     "EmptyQueryError",
     "FilterError",
@@ -122,6 +124,15 @@ class QuerySyntaxError(QueryError):
 
 class FilterError(SearchkitError):
     """A search option has a value searchkit cannot use."""
+
+
+class CollectionError(SearchkitError):
+    """A test collection (BEIR or SMART) is missing a file or holds one it cannot read."""
+
+    def __init__(self, path: object, reason: str) -> None:
+        self.path = str(path)
+        self.reason = reason
+        super().__init__(f"{self.path}: {reason}")
 
 
 class NotFoundError(SearchkitError, LookupError):

@@ -43,7 +43,7 @@ from .errors import (
     SearchkitError,
     SearchkitIndexError,
 )
-from .loaders import display_path, iter_files, load_documents
+from .loaders import display_path, iter_files, load_file
 from .models import (
     CheckReport,
     Chunk,
@@ -64,6 +64,7 @@ from .schema import (
     chunk_to_fields,
     manifest_fields,
 )
+from .scoring import default_weighting
 from .search import Sort, check_whole, neighbours, run_search
 
 __all__ = ["DEFAULT_BATCH_SIZE", "Index", "Progress", "check_index", "rebuild_index"]
@@ -236,10 +237,10 @@ class Index:
             self._settings_mtime = mtime
             self._ix = self._open_whoosh()
         if self._searcher is None:
-            self._searcher = self._ix.searcher()
+            self._searcher = self._ix.searcher(weighting=default_weighting())
         elif not self._searcher.up_to_date():
             self._searcher.close()
-            self._searcher = self._ix.searcher()
+            self._searcher = self._ix.searcher(weighting=default_weighting())
         return self._searcher
 
     def search(
@@ -324,6 +325,7 @@ class Index:
             content_hash=head.get("content_hash", ""),
             format=head.get("format", "article"),
             encoding=head.get("encoding", "utf-8"),
+            record_line=first.record_line,
         )
 
     def documents(self) -> list[DocumentInfo]:
@@ -586,10 +588,11 @@ class _Sync:
             self.counts["unchanged"] += len(old)
             return
         try:
-            docs = load_documents(resolved)
+            docs, skipped_records = load_file(resolved)
         except DocumentError as exc:
             self.skipped.append(Skipped(display_path(path), exc.reason))
             return
+        self.skipped.extend(Skipped(display_path(path), s.reason) for s in skipped_records)
         if old and {o.content_hash for o in old} == {d.content_hash for d in docs}:
             self.counts["unchanged"] += len(old)
             return

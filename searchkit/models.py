@@ -61,7 +61,12 @@ def _iso(value: dt.datetime | None) -> str | None:
 
 @attrs.frozen
 class Paragraph:
-    """One body paragraph: ``decoded_text[start:end] == text``; ``number`` is 1-based."""
+    """One body paragraph; ``number`` is 1-based.
+
+    ``start``/``end`` locate it in the document's source.  For text formats (articles,
+    Markdown) ``decoded_text[start:end] == text``; for JSONL they index into the record's
+    text value; for HTML they span the element's markup and ``text`` is its plain text.
+    """
 
     number: int
     text: str
@@ -79,7 +84,8 @@ class Document:
 
     ``id`` is stable for a given path (or the record id a format carries);
     ``content_hash`` is the SHA-256 of the raw bytes, so a change of content is seen
-    whatever the file's timestamps say.
+    whatever the file's timestamps say.  ``record_line`` is the 1-based line of the
+    document's record in a file that holds many (JSONL), ``None`` for one-document files.
     """
 
     id: str
@@ -94,6 +100,7 @@ class Document:
     content_hash: str = ""
     format: str = "article"
     encoding: str = "utf-8"
+    record_line: int | None = None
 
     def as_dict(self) -> dict[str, Any]:
         """A JSON-ready view: ``doc_id`` for ``id``, ISO 8601 ``published``, and
@@ -118,10 +125,13 @@ class Document:
 class Chunk:
     """A searchable unit: one paragraph (or one part of an over-long paragraph).
 
-    ``start``/``end`` are character offsets into the document's decoded text, so
-    ``load_document(path)`` text ``[start:end] == text``.  ``part`` counts from 1 within a
-    split paragraph and is 1 for a whole one.  ``seq`` is the chunk's 1-based position in
-    its document.  The document's metadata rides along so that filters need no join.
+    ``start``/``end`` are character offsets into the document's decoded text, so for
+    articles and Markdown ``decoded_text[start:end] == text``; for JSONL they index into
+    the text value of the record on line ``record_line``, and for HTML they span the
+    paragraph's element (every part of a split HTML paragraph spans the whole element).
+    ``part`` counts from 1 within a split paragraph and is 1 for a whole one.  ``seq`` is
+    the chunk's 1-based position in its document.  The document's metadata rides along
+    so that filters need no join.
     """
 
     id: str
@@ -138,6 +148,7 @@ class Chunk:
     published: dt.datetime | None = None
     source_url: str | None = None
     source_domain: str | None = None
+    record_line: int | None = None
 
     @property
     def chunk_id(self) -> str:
@@ -298,7 +309,11 @@ class Passage:
 
 @attrs.frozen
 class Skipped:
-    """A file that was not indexed, and why."""
+    """A file, or a record within one, that was not indexed, and why.
+
+    For a record (a JSONL line) ``path`` is its file and ``reason`` starts with where it
+    is (``line 3: invalid JSON ...``); the file's other records are indexed.
+    """
 
     path: str
     reason: str

@@ -1,10 +1,15 @@
 """Query text and filter arguments -> a Whoosh query.
 
-Bare words search the paragraph text and the (boosted) title.  The default grouping is
-OR: a chunk scores the sum of its matched words' BM25 scores, so a sentence-long question
-still finds paragraphs, and those sharing more of its words rank higher (as in Lucene,
-Elasticsearch and FTS5).  Whoosh's own ``OrGroup.factory`` coordination is not used: its
-formula scores every one-word query 0.  ``AND`` grouping is one argument away.
+Bare words search ``body``, the paragraph's title and text weighed together (BM25F, see
+``schema.py``).  The default grouping is OR: a chunk scores the sum of its matched words'
+BM25 scores, so a sentence-long question still finds paragraphs, and those sharing more
+of its words rank higher (as in Lucene, Elasticsearch and FTS5).  Whoosh's own
+``OrGroup.factory`` coordination is not used: its formula scores every one-word query 0.
+``AND`` grouping is one argument away.  A word said twice counts twice (its term gets
+boost 2), where Whoosh would drop the repeat.
+
+:func:`plain_query` turns any text (a test collection's question, a pasted sentence)
+into a query that searches its words and nothing else, with no syntax to trip on.
 
 Syntax errors are caught here and raised as :class:`QuerySyntaxError`, quoting the query
 and where it went wrong.
@@ -14,10 +19,11 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import re
 from collections.abc import Iterable, Sequence
-from typing import Literal
+from typing import Any, Literal
 
-from whoosh import qparser, query
+from whoosh import fields, qparser, query
 from whoosh.fields import Schema
 
 from ._dates import date_bounds
@@ -26,7 +32,7 @@ from .errors import EmptyQueryError, FilterError, QuerySyntaxError
 from .loaders._base import domain_of
 from .schema import TEXT_FIELDS
 
-__all__ = ["FIELD_ALIASES", "Operator", "build_filter", "parse_query"]
+__all__ = ["FIELD_ALIASES", "Operator", "build_filter", "parse_query", "plain_query"]
 
 Operator = Literal["or", "and"]
 # Friendlier names users may type before a colon.
@@ -34,16 +40,59 @@ FIELD_ALIASES: dict[str, list[str]] = {
     "domain": ["source", "site"],
     "published": ["date"],
     "paragraph": ["para"],
+    "body": ["text", "content"],
 }
+# Words Whoosh's parser reads as operators when written in capitals.
+_OPERATOR_WORDS = frozenset({"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE", "TO"})
+_WORD = re.compile(r"\w+")
 MAX_EDITS = 2
 _PREFIX = r"(?:(?<=[\s(])|^){}(?=[\w\"(])"
 
 
+class _WordPartParser(qparser.QueryParser):  # type: ignore[misc]
+    """Whoosh's parser, except for a word the analyzer cuts into several terms.
+
+    Parts written together (``Tet1``, ``token1x1``, ``covid19``) must appear together: they
+    become a phrase, so a code or a name with digits finds itself rather than every text
+    with a ``1`` in it, yet ``Tet1`` still meets ``TET-1``.  Parts split by punctuation
+    (``well-known``, ``IL-6``) stay separate words, joined by the query's grouping.
+    """
+
+    def term_query(
+        self,
+        fieldname: str,
+        text: str,
+        termclass: Any,
+        boost: float = 1.0,
+        tokenize: bool = True,
+        removestops: bool = True,
+    ) -> query.Query | None:
+        field = self.schema[fieldname] if self.schema and fieldname in self.schema else None
+        if not tokenize or not isinstance(field, fields.TEXT) or field.self_parsing():
+            return super().term_query(fieldname, text, termclass, boost, tokenize, removestops)
+        runs: list[list[str]] = []
+        end = -1
+        for t in field.tokenize(text, mode="query", chars=True, removestops=removestops):
+            if runs and t.startchar == end:
+                runs[-1].append(t.text)
+            else:
+                runs.append([t.text])
+            end = t.endchar
+        parts = [
+            termclass(fieldname, r[0], boost=boost)
+            if len(r) == 1
+            else self.phraseclass(fieldname, r, boost=boost)
+            for r in runs
+        ]
+        if len(parts) <= 1:
+            return parts[0] if parts else None
+        return self.group.qclass(parts)
+
+
 def _parser(schema: Schema, operator: Operator) -> qparser.QueryParser:
     group = qparser.AndGroup if operator == "and" else qparser.OrGroup
-    parser = qparser.MultifieldParser(
-        list(TEXT_FIELDS), schema, fieldboosts=TEXT_FIELDS, group=group
-    )
+    parser = _WordPartParser(None, schema, group=group)
+    parser.add_plugin(qparser.MultifieldPlugin(list(TEXT_FIELDS), fieldboosts=TEXT_FIELDS))
     parser.add_plugin(qparser.FuzzyTermPlugin())
     parser.add_plugin(qparser.GtLtPlugin())
     parser.add_plugin(qparser.FieldAliasPlugin(FIELD_ALIASES))
@@ -71,12 +120,53 @@ def parse_query(text: str, schema: Schema, operator: Operator = "or") -> query.Q
         if isinstance(node, query.FuzzyTerm):
             # Edit distances past 2 match most of the vocabulary and take very long.
             node.maxdist = min(node.maxdist, MAX_EDITS)
-    normalized = _lift_nots(parsed).normalize()
+    normalized = _lift_nots(_sum_repeats(parsed)).normalize()
     if normalized is query.NullQuery or isinstance(normalized, type(query.NullQuery)):
         raise QuerySyntaxError(
             text, "nothing searchable is left (only stop words, operators or punctuation)"
         )
     return normalized
+
+
+def plain_query(text: str) -> str:
+    """``text`` as a query for its words only: punctuation, quotes, field names and
+    operators lose their meaning (``NOT`` becomes the word ``not``)."""
+    return " ".join(w.lower() if w in _OPERATOR_WORDS else w for w in _WORD.findall(text))
+
+
+def _sum_repeats(q: query.Query) -> query.Query:
+    """Merge repeated terms of an OR/AND group into one term whose boost is their sum.
+
+    Groups of one are unwrapped and nested groups of the same kind flattened first (as
+    ``normalize`` would), so the two ``il`` of ``IL-6 ... IL6`` meet.  ``normalize`` would
+    keep only one of them.
+    """
+    if type(q) not in (query.Or, query.And):
+        return q
+    flat: list[query.Query] = []
+    for child in q.subqueries:
+        child = _sum_repeats(child)
+        while type(child) in (query.Or, query.And) and len(child.subqueries) == 1:
+            inner = child.subqueries[0]
+            child = inner.with_boost(inner.boost * child.boost)
+        if type(child) is type(q) and child.boost == 1.0:
+            flat.extend(child.subqueries)
+        else:
+            flat.append(child)
+    merged: dict[tuple[str, str], query.Term] = {}
+    out: list[query.Query] = []
+    for child in flat:
+        if type(child) is query.Term:
+            key = (child.fieldname, child.text)
+            if key in merged:
+                merged[key].boost += child.boost
+                continue
+            child = query.Term(child.fieldname, child.text, boost=child.boost)
+            merged[key] = child
+        out.append(child)
+    merged_q = copy.copy(q)
+    merged_q.subqueries = out
+    return merged_q
 
 
 def _lift_nots(q: query.Query) -> query.Query:

@@ -1,7 +1,13 @@
 """The Whoosh schema, and the mapping between :class:`Chunk` values and stored fields.
 
 One Whoosh document per chunk.  The document's metadata is stored on every chunk, so a
-filter on author or date needs no join.  The first chunk of each document (``first`` =
+filter on author or date needs no join.
+
+Bare query words search one field, ``body``: the chunk's title and text indexed together
+as BM25F would weigh them (see :class:`BodyField`), so a word counts once per document
+with one length normalisation, rather than as two BM25 scores added up.  ``title`` is
+indexed on its own as well, for ``title:`` queries; ``text`` is stored only (``text:``
+is an alias of ``body``).  The first chunk of each document (``first`` =
 ``"1"``) also carries the file's bookkeeping (content hash, size, modification time,
 disclaimer); those records are the index's manifest, written in the same commit as the
 chunks, so the manifest can never disagree with what is searchable.
@@ -10,6 +16,8 @@ chunks, so the manifest can never disagree with what is searchable.
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter, defaultdict
+from collections.abc import Iterator
 from typing import Any
 
 from whoosh import fields
@@ -20,8 +28,11 @@ from .analysis import name_analyzer, normalize_name, text_analyzer
 from .models import Chunk, Document
 
 __all__ = [
+    "HIGHLIGHT_FIELDS",
     "SCHEMA_VERSION",
     "TEXT_FIELDS",
+    "TITLE_WEIGHT",
+    "BodyField",
     "build_schema",
     "chunk_from_stored",
     "chunk_to_fields",
@@ -29,9 +40,48 @@ __all__ = [
 ]
 
 # Bump on any change to fields or their analysis: older indexes then ask to be rebuilt.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 3
 # Fields a bare query word searches, with their boosts.
-TEXT_FIELDS: dict[str, float] = {"text": 1.0, "title": 2.0}
+TEXT_FIELDS: dict[str, float] = {"body": 1.0}
+# Fields whose matched terms are highlighted in a hit's text.
+HIGHLIGHT_FIELDS: frozenset[str] = frozenset({"body", "title"})
+# How many times a title word counts in ``body`` for one occurrence in the text (BM25F).
+TITLE_WEIGHT = 2
+# Positions skipped between title and text, so no phrase spans the two.
+_TITLE_GAP = 100
+
+
+class BodyField(fields.TEXT):  # type: ignore[misc]
+    """A chunk's title and text as one BM25F field, fed a ``(title, text)`` pair.
+
+    A term's weight (the ``tf`` BM25 saturates) is ``title_weight * tf_title + tf_text``
+    and the field length is weighted the same way, which is BM25F with one ``b`` shared by
+    both fields (Robertson, Zaragoza and Taylor, 2004).  Positions run on from the title
+    into the text after a gap, so phrases work in either part but never across them.
+    """
+
+    def __init__(self, analyzer: Any, title_weight: int = TITLE_WEIGHT) -> None:
+        super().__init__(analyzer=analyzer, phrase=True, stored=False)
+        self.title_weight = title_weight
+
+    def index(self, value: Any, **kwargs: Any) -> Iterator[tuple[bytes, int, float, bytes]]:
+        title, text = value if isinstance(value, tuple) else ("", value)
+        positions: defaultdict[str, list[int]] = defaultdict(list)
+        counts: Counter[str] = Counter()
+        pos = 0
+        for part, weight in ((title, self.title_weight), (text, 1)):
+            if not part:
+                continue
+            for t in self.analyzer(part, positions=True, mode="index", start_pos=pos):
+                if t.stopped:
+                    continue
+                positions[t.text].append(t.pos)
+                counts[t.text] += weight
+                pos = t.pos + 1
+            pos += _TITLE_GAP
+        for term, where in positions.items():
+            n = counts[term]
+            yield term.encode("utf-8"), n, float(n), self.format.encode(where)
 
 
 class SearchkitDatetime(fields.DATETIME):  # type: ignore[misc]
@@ -69,13 +119,15 @@ def build_schema() -> fields.Schema:
         seq=fields.STORED(),
         start=fields.STORED(),
         end=fields.STORED(),
+        body=BodyField(text),
         title=fields.TEXT(analyzer=text, stored=True, phrase=True),
-        text=fields.TEXT(analyzer=text, stored=True, phrase=True),
+        text=fields.STORED(),
         author=fields.TEXT(analyzer=name_analyzer(), stored=True, phrase=True),
         author_key=fields.ID(),
         published=SearchkitDatetime(stored=True, sortable=True),
         source_url=fields.ID(stored=True),
         domain=fields.ID(stored=True),
+        record_line=fields.STORED(),
         # Document bookkeeping, stored on the first chunk only.
         content_hash=fields.STORED(),
         size=fields.STORED(),
@@ -99,6 +151,7 @@ def chunk_to_fields(chunk: Chunk) -> dict[str, Any]:
         "seq": chunk.seq,
         "start": chunk.start,
         "end": chunk.end,
+        "body": (chunk.title, chunk.text),
         "title": chunk.title,
         "text": chunk.text,
         "author": chunk.author,
@@ -106,6 +159,7 @@ def chunk_to_fields(chunk: Chunk) -> dict[str, Any]:
         "published": chunk.published,
         "source_url": chunk.source_url,
         "domain": chunk.source_domain.lower() if chunk.source_domain else None,
+        "record_line": chunk.record_line,
     }
     return {k: v for k, v in values.items() if v is not None}
 
@@ -148,4 +202,5 @@ def chunk_kwargs(stored: dict[str, Any]) -> dict[str, Any]:
         "published": stored.get("published"),
         "source_url": stored.get("source_url"),
         "source_domain": stored.get("domain"),
+        "record_line": stored.get("record_line"),
     }

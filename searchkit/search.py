@@ -20,7 +20,7 @@ from .analysis import highlight_spans
 from .errors import FilterError
 from .models import Chunk, Hit, Results
 from .query import Operator, parse_query
-from .schema import TEXT_FIELDS, chunk_from_stored, chunk_kwargs
+from .schema import HIGHLIGHT_FIELDS, chunk_from_stored, chunk_kwargs
 
 __all__ = ["SORTS", "Sort", "check_whole", "neighbours", "run_search"]
 
@@ -134,7 +134,7 @@ def _highlight_terms(q: wq.Query, searcher: Searcher) -> frozenset[str]:
     return frozenset(
         t.decode("utf-8") if isinstance(t, bytes) else str(t)
         for field, t in terms
-        if field in TEXT_FIELDS
+        if field in HIGHLIGHT_FIELDS
     )
 
 
@@ -147,7 +147,7 @@ def _hit(
     context: int,
 ) -> Hit:
     text: str = stored["text"]
-    spans = tuple(highlight_spans(searcher.schema["text"].analyzer, text, terms))
+    spans = tuple(highlight_spans(text, terms))
     words: dict[str, None] = {}
     for s, e in spans:
         words.setdefault(text[s:e], None)

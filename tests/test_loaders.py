@@ -164,3 +164,11 @@ def test_folder_walk_skips_hidden_and_unknown(tmp_path: Path) -> None:
     files = [p.relative_to(tmp_path).as_posix() for p in found if isinstance(p, Path)]
     assert files == ["a.txt", "sub/d.TXT"]
     assert found[-1] == Skipped(str(tmp_path / "missing"), "no such file or folder")
+
+
+def test_impossible_iso_date_is_not_a_date_line(tmp_path: Path) -> None:
+    f = tmp_path / "odd.txt"
+    f.write_text("A title\n2024-02-30\n\nBody text here.\n", encoding="utf-8")
+    doc = searchkit.load_document(f)
+    assert (doc.title, doc.published) == ("A title", None)
+    assert [p.text for p in doc.paragraphs] == ["2024-02-30", "Body text here."]

@@ -1,7 +1,9 @@
 """Files in, documents out: pick a loader for each file and walk folders.
 
-A loader is chosen by the file's suffix (see :data:`LOADERS`); a file named explicitly with
-an unknown suffix is read as a plain-text article.  Folder walks take only known suffixes,
+A loader is chosen by the file's suffix (see :data:`LOADERS`): articles (``.txt``,
+``.text``), Markdown (``.md``, ``.markdown``), JSON Lines (``.jsonl``, ``.ndjson``) and HTML
+(``.html``, ``.htm``), one module each; a file named explicitly with an unknown suffix is
+read as a plain-text article.  Folder walks take only known suffixes,
 skip hidden files and folders, and do not follow symbolic links to folders (so a link
 loop cannot trap a walk).
 """
@@ -16,8 +18,11 @@ from pathlib import Path
 
 from ..errors import DocumentError
 from ..models import Document, Skipped
-from ._base import Loader, decode
+from ._base import DeclaresEncoding, Loader, decode
 from .article import ArticleLoader
+from .html import HtmlLoader
+from .jsonl import JsonlLoader
+from .markdown import MarkdownLoader
 
 __all__ = [
     "LOADERS",
@@ -27,6 +32,7 @@ __all__ = [
     "iter_files",
     "load_document",
     "load_documents",
+    "load_file",
     "read_file",
     "register_loader",
 ]
@@ -42,6 +48,9 @@ def register_loader(loader: Loader) -> None:
 
 
 register_loader(ArticleLoader())
+register_loader(MarkdownLoader())
+register_loader(JsonlLoader())
+register_loader(HtmlLoader())
 _FALLBACK: Loader = LOADERS[".txt"]
 
 
@@ -84,19 +93,43 @@ def read_file(path: str | os.PathLike[str]) -> tuple[Path, bytes]:
     return p, data
 
 
+def load_file(path: str | os.PathLike[str]) -> tuple[list[Document], list[Skipped]]:
+    """Parse one file into its documents, and the records in it that could not be used.
+
+    Records are skipped only in formats that hold many documents a file (a JSONL line
+    that is not JSON, or has no text); each :class:`Skipped` names the file and, in its
+    reason, the record.  Raises :class:`DocumentError` (naming the file) when the file
+    cannot be read, is empty or binary, or holds no text at all.
+    """
+    p, data = read_file(path)
+    loader = loader_for(p)
+    declared = loader.declared_encoding(data) if isinstance(loader, DeclaresEncoding) else None
+    text, encoding = decode(data, p, declared)
+    digest = hashlib.sha256(data).hexdigest()
+    docs: list[Document] = []
+    skipped: list[Skipped] = []
+    for item in loader.load(p, text, digest, encoding):
+        if isinstance(item, Skipped):
+            skipped.append(item)
+        elif item.paragraphs:
+            docs.append(item)
+    if not docs:
+        if skipped:
+            raise DocumentError(
+                p, f"no usable records ({len(skipped)} skipped; first: {skipped[0].reason})"
+            )
+        raise DocumentError(p, "no text to index")
+    return docs, skipped
+
+
 def load_documents(path: str | os.PathLike[str]) -> list[Document]:
     """Parse one file into its documents without indexing it.
 
     Raises :class:`DocumentError` (naming the file) when the file cannot be read, is
-    empty or binary, or holds no text.
+    empty or binary, or holds no text.  Records that cannot be used are left out; use
+    :func:`load_file` to learn which and why.
     """
-    p, data = read_file(path)
-    text, encoding = decode(data, p)
-    digest = hashlib.sha256(data).hexdigest()
-    docs = list(loader_for(p).load(p, text, digest, encoding))
-    if not any(d.paragraphs for d in docs):
-        raise DocumentError(p, "no text to index")
-    return docs
+    return load_file(path)[0]
 
 
 def load_document(path: str | os.PathLike[str]) -> Document:

@@ -8,19 +8,22 @@ import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 from urllib.parse import urlsplit
 
 from ..errors import DocumentError
-from ..models import Document, Paragraph
+from ..models import Document, Paragraph, Skipped
 
 __all__ = [
+    "DeclaresEncoding",
     "Loader",
+    "author_names",
     "decode",
     "document_id",
     "domain_of",
     "paragraphs_from_blocks",
     "split_lines",
+    "stripped",
 ]
 
 _SNIFF = 8192
@@ -38,17 +41,36 @@ class Loader(Protocol):
     name: str
     suffixes: tuple[str, ...]
 
-    def load(self, path: Path, text: str, content_hash: str, encoding: str) -> Iterator[Document]:
-        """Yield the documents in ``text`` (most formats hold exactly one)."""
+    def load(
+        self, path: Path, text: str, content_hash: str, encoding: str
+    ) -> Iterator[Document | Skipped]:
+        """Yield the documents in ``text`` (most formats hold exactly one).
+
+        A format that holds many records in one file yields a :class:`Skipped` for each
+        record it cannot use (``reason`` names the record, e.g. ``line 3: ...``) and goes
+        on with the rest; the index report lists them.  Raise :class:`DocumentError` only
+        when the whole file is unusable.
+        """
         ...
 
 
-def decode(data: bytes, path: object) -> tuple[str, str]:
+@runtime_checkable
+class DeclaresEncoding(Protocol):
+    """A loader whose format can name its own encoding (an HTML ``<meta charset>``)."""
+
+    def declared_encoding(self, data: bytes) -> str | None:
+        """The encoding ``data`` says it is in, or ``None``."""
+        ...
+
+
+def decode(data: bytes, path: object, declared: str | None = None) -> tuple[str, str]:
     """Decode a file's bytes to text and name the encoding used.
 
-    UTF-8 (with or without BOM) and UTF-16 with a BOM are read exactly; anything else is
-    handed to charset-normalizer.  Empty and binary files raise :class:`DocumentError`
-    with the reason, so the caller can report and skip them.
+    UTF-8 (with or without BOM) and UTF-16 with a BOM are read exactly.  Bytes that are
+    not UTF-8 are decoded with ``declared``, the encoding the file names for itself, when
+    it is a known codec that fits them; anything else is handed to charset-normalizer.
+    Empty and binary files raise :class:`DocumentError` with the reason, so the caller
+    can report and skip them.
     """
     if not data.strip():
         raise DocumentError(path, "empty file")
@@ -68,12 +90,36 @@ def decode(data: bytes, path: object) -> tuple[str, str]:
         return _checked(data.decode("utf-8"), path), "utf-8"
     except UnicodeDecodeError:
         pass
+    if declared is not None:
+        for codec in _codecs_for(declared):
+            try:
+                return _checked(data.decode(codec), path), codec
+            except UnicodeDecodeError:
+                continue
     from charset_normalizer import from_bytes  # imported late: most files are UTF-8
 
     best = from_bytes(data).best()
     if best is None:
         raise DocumentError(path, "binary file (no text encoding fits its bytes), not text")
     return _checked(str(best), path), best.encoding
+
+
+def _codecs_for(label: str) -> list[str]:
+    """Python codecs to try for an encoding label, in order (none for unknown labels).
+
+    As in browsers (WHATWG Encoding), ``iso-8859-1``, ``latin1`` and ``ascii`` mean
+    windows-1252, whose bytes 0x80-0x9F are printable characters rather than controls;
+    latin-1 itself stays as the fallback for the few bytes windows-1252 leaves undefined.
+    """
+    try:
+        name = codecs.lookup(label.strip()).name
+    except LookupError:
+        return []
+    if name in ("iso8859-1", "ascii"):
+        return ["cp1252", "latin-1"]
+    if name.startswith("utf-16") or name.startswith("utf-32"):
+        return []  # a declaration cannot be read in these without a BOM; it is wrong
+    return [name]
 
 
 def _checked(text: str, path: object) -> str:
@@ -157,3 +203,24 @@ def domain_of(url: str | None) -> str | None:
     if not host:
         return None
     return host[4:] if host.startswith("www.") else host
+
+
+def author_names(value: object) -> str | None:
+    """An author value as one display string, names joined with ``", "``.
+
+    Takes what JSON records and front matter hold: a name, a list of names, or objects
+    with a ``name`` (``{"name": "Jo Doe", "email": ...}``).  White space is collapsed;
+    anything else gives ``None``.
+    """
+    if isinstance(value, list):
+        names = [n for n in map(_name, value) if n]
+        return ", ".join(names) or None
+    return _name(value)
+
+
+def _name(value: object) -> str | None:
+    if isinstance(value, dict):
+        value = value.get("name")
+    if isinstance(value, str):
+        return " ".join(value.split()) or None
+    return None

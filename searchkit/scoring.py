@@ -1,0 +1,67 @@
+"""Scoring: BM25 as Lucene and Elasticsearch compute it, for Whoosh's searcher.
+
+Whoosh's own ``BM25F`` uses ``log(N / (df + 1)) + 1`` for idf, which goes negative-free
+but flat for common words and differs from every BM25 reference.  This module keeps
+Whoosh's matching machinery (including block-max pruning) and scores each matched term
+
+    idf * tf * (k1 + 1) / (tf + k1 * (1 - b + b * dl / avgdl))
+    idf = ln(1 + (N - df + 0.5) / (df + 0.5))
+
+with Robertson's textbook ``k1 = 1.2``, ``b = 0.75`` (Lucene's defaults too).  ``tf`` is
+the posting's weight, so the ``body`` field's title-weighted counts (see ``schema.py``)
+make this BM25F.  A word repeated in the query is one term with its count as boost
+(``query.py``), so query term frequency counts linearly.
+"""
+
+from __future__ import annotations
+
+from math import log
+from typing import Any
+
+from whoosh.scoring import WeightingModel, WeightLengthScorer, WeightScorer
+
+__all__ = ["BM25", "DEFAULT_B", "DEFAULT_K1", "default_weighting"]
+
+DEFAULT_K1 = 1.2
+DEFAULT_B = 0.75
+
+
+class BM25(WeightingModel):  # type: ignore[misc]
+    """Okapi BM25 with the Lucene/Robertson idf and per-field length normalisation."""
+
+    def __init__(self, k1: float = DEFAULT_K1, b: float = DEFAULT_B) -> None:
+        self.k1 = k1
+        self.b = b
+
+    def supports_block_quality(self) -> bool:
+        return True
+
+    def idf(self, searcher: Any, fieldname: str, text: bytes) -> float:
+        parent = searcher.get_parent()
+        df = parent.doc_frequency(fieldname, text)
+        n = parent.doc_count_all()
+        return log(1.0 + (n - df + 0.5) / (df + 0.5))
+
+    def scorer(self, searcher: Any, fieldname: str, text: bytes, qf: int = 1) -> Any:
+        if not searcher.schema[fieldname].scorable:
+            return WeightScorer.for_(searcher, fieldname, text)
+        return _BM25Scorer(searcher, fieldname, text, self.k1, self.b)
+
+
+class _BM25Scorer(WeightLengthScorer):  # type: ignore[misc]
+    def __init__(self, searcher: Any, fieldname: str, text: bytes, k1: float, b: float) -> None:
+        parent = searcher.get_parent()
+        self.idf = parent.idf(fieldname, text)
+        self.avgfl = parent.avg_field_length(fieldname) or 1.0
+        self.k1 = k1
+        self.b = b
+        self.setup(searcher, fieldname, text)
+
+    def _score(self, weight: float, length: float) -> float:
+        norm = self.k1 * (1.0 - self.b + self.b * length / self.avgfl)
+        return float(self.idf * weight * (self.k1 + 1.0) / (weight + norm))
+
+
+def default_weighting() -> BM25:
+    """The weighting every searchkit searcher uses."""
+    return BM25()

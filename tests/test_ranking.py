@@ -1,0 +1,149 @@
+"""Ranking defaults: the analyzer, BM25F scoring, query-term handling, and the seed
+article's expected results."""
+
+from __future__ import annotations
+
+import math
+import pickle
+from pathlib import Path
+
+import pytest
+
+import searchkit
+from searchkit.analysis import ENGLISH_STOP_WORDS, highlight_spans, text_analyzer
+from searchkit.query import parse_query, plain_query
+from searchkit.schema import TITLE_WEIGHT, build_schema
+
+SEEDS = Path(__file__).resolve().parents[1] / "seeds"
+
+
+def _terms(text: str) -> list[str]:
+    return [t.text for t in text_analyzer()(text)]
+
+
+def test_analyzer_splits_word_parts_drops_stop_words_and_stems() -> None:
+    assert _terms("Tet1 and IL-6 were NOT increasing in the cells") == [
+        "tet",
+        "1",
+        "il",
+        "6",
+        "increas",
+        "cell",
+    ]
+    assert _terms("B12 deficiency; e.g. 1.8 microm2/ms") == [
+        "b",
+        "12",
+        "defici",
+        "e",
+        "g",
+        "1",
+        "8",
+        "microm",
+        "2",
+        "ms",
+    ]
+    assert {"the", "not", "because", "very"} <= ENGLISH_STOP_WORDS
+
+
+def test_analyzer_survives_pickling_as_whoosh_stores_it() -> None:
+    restored = pickle.loads(pickle.dumps(text_analyzer()))
+    assert restored == text_analyzer()
+    assert [t.text for t in restored("running studies")] == ["run", "studi"]
+
+
+def test_highlight_spans_agree_with_the_analyzer() -> None:
+    text = "Studies of Tet1: the studied TET enzymes, 5-hmC and 5hmC."
+    terms = frozenset({"studi", "tet", "5"})
+    expected = [(t.startchar, t.endchar) for t in text_analyzer()(text, chars=True)]
+    expected = [
+        (s, e) for (s, e), t in zip(expected, text_analyzer()(text), strict=True) if t.text in terms
+    ]
+    spans = list(highlight_spans(text, terms))
+    assert spans == expected
+    assert [text[s:e] for s, e in spans] == ["Studies", "Tet", "studied", "TET", "5", "5"]
+
+
+def test_plain_query_keeps_words_only() -> None:
+    assert plain_query('NOT (IL-6) AND title:"x" y* ~z^2') == "not IL 6 and title x y z 2"
+    assert plain_query("?!") == ""
+
+
+def test_repeated_query_words_count_twice() -> None:
+    q = parse_query("cell growth of cells", build_schema())
+    assert str(q) == "(body:cell^2.0 OR body:growth)"
+    q = parse_query("IL-6 and IL 6", build_schema(), operator="and")
+    assert str(q) == "(body:il^2.0 AND body:6^2.0)"
+
+
+def test_parts_written_together_are_a_phrase_parts_split_by_punctuation_are_words() -> None:
+    schema = build_schema()
+    assert str(parse_query("Tet1", schema)) == 'body:"tet 1"'
+    assert str(parse_query("token1x1 cells", schema)) == '(body:"token 1 x 1" OR body:cell)'
+    assert str(parse_query("well-known", schema)) == str(parse_query("well known", schema))
+    assert str(parse_query("IL-6", schema, operator="and")) == "(body:il AND body:6)"
+
+
+def test_bm25f_score_by_hand(tmp_path: Path) -> None:
+    ix = searchkit.Index.create(tmp_path / "ix")
+    docs = [
+        searchkit.Document(
+            id="a",
+            path="a",
+            title="Kidney",
+            paragraphs=(searchkit.Paragraph(1, "kidney stones hurt", 0, 18),),
+        ),
+        searchkit.Document(
+            id="b",
+            path="b",
+            title="Liver",
+            paragraphs=(searchkit.Paragraph(1, "liver cells grow fast today", 0, 27),),
+        ),
+    ]
+    ix.add_documents(docs)
+    # body lengths: a = 2*1 + 3 = 5, b = 2*1 + 5 = 7, average 6.  "kidney" is in a's
+    # title and text: tf = 2*1 + 1 = 3.  df = 1 of N = 2.
+    idf = math.log(1 + (2 - 1 + 0.5) / (1 + 0.5))
+    k1, b = 1.2, 0.75
+    expected = idf * 3 * (k1 + 1) / (3 + k1 * (1 - b + b * 5 / 6))
+    hits = ix.search("kidney")
+    assert TITLE_WEIGHT == 2
+    assert [h.doc_id for h in hits] == ["a"]
+    assert hits[0].score == pytest.approx(expected, rel=1e-9)
+    assert hits[0].highlights == ("kidney",)
+    ix.close()
+
+
+@pytest.fixture(scope="module")
+def seeds(tmp_path_factory: pytest.TempPathFactory) -> searchkit.Index:
+    ix = searchkit.Index.create(tmp_path_factory.mktemp("seeds") / "ix")
+    ix.add(SEEDS)
+    return ix
+
+
+def test_seed_name_ranks_its_paragraph_first(seeds: searchkit.Index) -> None:
+    hits = seeds.search("Machulischi")
+    assert hits[0].paragraph == 7
+    assert "Machulischi" in hits[0].highlights
+
+
+def test_seed_phrase_with_a_stop_word(seeds: searchkit.Index) -> None:
+    hits = seeds.search('"1000 for 1000"')
+    assert [h.paragraph for h in hits] == [9]
+    assert hits[0].highlights == ("1000",)
+
+
+def test_seed_highlights_show_words_as_written(seeds: searchkit.Index) -> None:
+    hit = seeds.search("prisoner exchanges")[0]
+    assert {w.lower() for w in hit.highlights} <= {
+        "prisoner",
+        "prisoners",
+        "exchange",
+        "exchanges",
+        "exchanged",
+    }
+    assert all(hit.text[s:e] in hit.highlights for s, e in hit.spans)
+
+
+def test_text_and_title_fields_still_answer(seeds: searchkit.Index) -> None:
+    assert seeds.search("text:Machulischi")[0].paragraph == 7
+    assert seeds.search("title:Belarus").total == len(seeds)
