@@ -1,18 +1,19 @@
-"""Term-at-a-time top-k for the queries most searches are: plain words joined by OR/AND.
+"""Term-at-a-time top-k for the queries most searches are: words and phrases, OR/AND/NOT.
 
 Whoosh scores a disjunction document-at-a-time through a tree of union matchers (several
 Python calls per posting per tree level), then walks every match a second time to count
-the total.  For a query made only of ``Term``, ``Or``, ``And`` and ``AndNot`` nodes this
-module reads each term's postings a block at a time instead, adds each posting's score
-into a dict keyed by document number, and takes the top k with a heap; the dict's size is
-the exact total, so counting is free.
+the total.  For a query made only of ``Term``, ``Phrase`` (slop 1), ``Or``, ``And``, ``AndNot``
+and ``AndMaybe`` nodes this module reads each term's postings a block at a time instead, adds
+each posting's score into a dict keyed by document number, and takes the top k with a
+heap; the dict's size is the exact total, so counting is free.  A phrase matches where
+its words sit at consecutive positions and scores the sum of its words, as in Whoosh.
 
 Scores come from the searcher's own weighting model (its scorer objects, with BM25F's
 formula inlined when the scorer is Whoosh's own), so hits, scores and order match
 Whoosh's collector up to the order in which floating-point scores are added.  Anything
-else (phrases, wildcards, ranges, a scorer that needs more than weight and length, a
-``final()`` hook) makes :func:`top_docs` return ``None``, and the caller runs Whoosh's
-collector as before.
+else (phrases with a slop, wildcards, ranges, a scorer that needs more than weight and
+length, a ``final()`` hook) makes :func:`top_docs` return ``None``, and the caller runs
+Whoosh's collector as before.
 """
 
 from __future__ import annotations
@@ -30,8 +31,6 @@ from whoosh.searching import Searcher
 __all__ = ["top_docs"]
 
 Scores = dict[int, float]
-# (field name, term bytes, boost) for a term; (kind, children) for a boolean node.
-_Term = tuple[str, bytes, float]
 _Node = Any
 
 
@@ -74,20 +73,27 @@ def _best(scores: Scores, limit: int) -> list[tuple[float, int]]:
 
 
 # -- compiling a Whoosh query into a plan --------------------------------------------
+#
+# A plan is a tree of tuples: ("term", field, text, boost), ("phrase", field, [text, ...],
+# boost), ("or", [node, ...]), ("and", [node, ...]), ("andnot", [positive, negative]) and
+# ("andmaybe", [required, optional]).
+
+_NOTHING: _Node = ("or", [])
 
 
 def _compile(q: wq.Query, searcher: Searcher, boost: float) -> _Node:
     kind = type(q)
+    schema = searcher.schema
     if kind is wq.Term:
-        field = q.fieldname
-        schema = searcher.schema
-        if field not in schema:
-            return ("or", [])
+        if q.fieldname not in schema:
+            return _NOTHING
         try:
-            text = schema[field].to_bytes(q.text)
+            text = schema[q.fieldname].to_bytes(q.text)
         except ValueError:
-            return ("or", [])
-        return (field, text, boost * q.boost)
+            return _NOTHING
+        return ("term", q.fieldname, text, boost * q.boost)
+    if kind is wq.Phrase:
+        return _compile_phrase(q, searcher, boost)
     if kind is wq.Or:
         if q.scale or q.minmatch:
             raise _UnsupportedError
@@ -103,7 +109,29 @@ def _compile(q: wq.Query, searcher: Searcher, boost: float) -> _Node:
         return ("and", [_compile(sub, searcher, boost * q.boost) for sub in q.subqueries])
     if kind is wq.AndNot:
         return ("andnot", [_compile(q.a, searcher, boost), _compile(q.b, searcher, 1.0)])
+    if kind is wq.AndMaybe:
+        return ("andmaybe", [_compile(q.a, searcher, boost), _compile(q.b, searcher, boost)])
     raise _UnsupportedError
+
+
+def _compile_phrase(q: wq.Phrase, searcher: Searcher, boost: float) -> _Node:
+    """Whoosh matches a phrase as words at consecutive positions (slop 1) and scores it
+    as the sum of its words' scores; other slops take Whoosh's path."""
+    schema = searcher.schema
+    if q.fieldname not in schema or q.slop != 1:
+        raise _UnsupportedError
+    field = schema[q.fieldname]
+    if not field.format or not field.format.supports("positions"):
+        raise _UnsupportedError  # Whoosh raises a QueryError for this; let it
+    try:
+        words = [field.to_bytes(w) for w in q.words]
+    except ValueError:
+        return _NOTHING
+    if not words:
+        return _NOTHING
+    if len(words) == 1:
+        return ("term", q.fieldname, words[0], boost * q.boost)
+    return ("phrase", q.fieldname, words, boost * q.boost)
 
 
 # -- evaluating a plan -------------------------------------------------------------------
@@ -120,11 +148,11 @@ class _Evaluator:
         if kind == "or":
             acc: Scores = {}
             for child in node[1]:
-                if child[0] in ("or", "and", "andnot"):
+                if child[0] == "term":
+                    self._add_term(acc, child)
+                else:
                     for d, s in self.run(child).items():
                         acc[d] = acc.get(d, 0.0) + s
-                else:
-                    self._add_term(acc, child)
             return acc
         if kind == "and":
             parts = sorted((self.run(child) for child in node[1]), key=len)
@@ -142,57 +170,141 @@ class _Evaluator:
                 for d in self.run(node[1][1]):
                     positive.pop(d, None)
             return positive
+        if kind == "andmaybe":  # a's matches, plus b's score where b matches too
+            required = self.run(node[1][0])
+            if required:
+                for d, s in self.run(node[1][1]).items():
+                    if d in required:
+                        required[d] += s
+            return required
+        if kind == "phrase":
+            return self._phrase(node)
         acc = {}
         self._add_term(acc, node)
         return acc
 
-    def _add_term(self, acc: Scores, term: _Term) -> None:
-        field, text, boost = term
+    def _scorer(self, field: str, text: bytes) -> Any:
+        # Scorers take idf and average length from the top-level searcher, so one
+        # serves every segment (Whoosh makes one per segment).
+        return self.weighting.scorer(self.searcher, field, text)
+
+    def _add_term(self, acc: Scores, term: _Node) -> None:
+        _kind, field, text, boost = term
         scorer = None
         for sub, offset in self.leaves:
             reader = sub.reader()
             if (field, text) not in reader:
                 continue
             if scorer is None:
-                # Scorers take idf and average length from the top-level searcher, so
-                # one serves every segment (Whoosh makes one per segment).
-                scorer = self.weighting.scorer(self.searcher, field, text)
+                scorer = self._scorer(field, text)
             get = acc.get
             if type(scorer) is BM25FScorer:
                 # Whoosh's bm25() with the length part precomputed per document:
                 # idf * ((tf * (K1 + 1)) / (tf + K1 * ((1 - B) + B * fl / avgfl)))
                 norms = _norms(reader, field, scorer.B, scorer.K1, scorer.avgfl)
                 idf, k1p1 = scorer.idf, scorer.K1 + 1
-                for ids, weights in _blocks(reader, field, text):
+                for ids, weights, _v in _blocks(reader, field, text):
                     for d, w in zip(ids, weights, strict=True):
                         g = d + offset
                         acc[g] = get(g, 0.0) + idf * ((w * k1p1) / (w + norms[d])) * boost
-            elif isinstance(scorer, WeightLengthScorer) and (
-                type(scorer).score is WeightLengthScorer.score
-            ):
+            elif _is_length_scorer(scorer):
+                # Lengths are quantised to 256 values and most weights are small counts,
+                # so a term sees few distinct (weight, length) pairs: score each once.
                 lengths = _lengths(reader, field)
                 score = scorer._score
-                for ids, weights in _blocks(reader, field, text):
+                seen: dict[tuple[float, int], float] = {}
+                for ids, weights, _v in _blocks(reader, field, text):
                     for d, w in zip(ids, weights, strict=True):
+                        key = (w, lengths[d])
+                        s = seen.get(key)
+                        if s is None:
+                            s = seen[key] = score(*key) * boost
                         g = d + offset
-                        acc[g] = get(g, 0.0) + score(w, lengths[d]) * boost
+                        acc[g] = get(g, 0.0) + s
             elif type(scorer) is WeightScorer:
-                for ids, weights in _blocks(reader, field, text):
+                for ids, weights, _v in _blocks(reader, field, text):
                     for d, w in zip(ids, weights, strict=True):
                         g = d + offset
                         acc[g] = get(g, 0.0) + w * boost
             else:
                 raise _UnsupportedError
-            if reader.has_deletions():
-                for d in reader.deleted_docs_set:
-                    acc.pop(d + offset, None)
+            _drop_deleted(acc, reader, offset)
+
+    def _phrase(self, node: _Node) -> Scores:
+        _kind, field, words, boost = node
+        decode = self.searcher.schema[field].format.decode_positions
+        scorers = {
+            w: self._scorer(field, w) for w in set(words) if (field, w) in self.searcher.reader()
+        }
+        if len(scorers) < len(set(words)):
+            return {}
+        acc: Scores = {}
+        for sub, offset in self.leaves:
+            reader = sub.reader()
+            if any((field, w) not in reader for w in scorers):
+                continue
+            # Each distinct word's postings: docnum -> (score, encoded positions).
+            postings = {w: _scored_postings(reader, field, w, scorers[w]) for w in scorers}
+            smallest = min(postings.values(), key=len)
+            per_word = [postings[w] for w in words]
+            for d in smallest:
+                if not all(d in p for p in per_word):
+                    continue
+                positions = [decode(p[d][1]) for p in per_word]
+                if _consecutive(positions):
+                    acc[d + offset] = sum(p[d][0] for p in per_word) * boost
+            _drop_deleted(acc, reader, offset)
+        return acc
+
+
+def _is_length_scorer(scorer: Any) -> bool:
+    """A scorer whose score is ``_score(weight, length)``, as WeightLengthScorer defines."""
+    return isinstance(scorer, WeightLengthScorer) and (
+        type(scorer).score is WeightLengthScorer.score
+    )
+
+
+def _scored_postings(reader: Any, field: str, text: bytes, scorer: Any) -> dict[int, Any]:
+    """docnum -> (score, encoded value) for one term in one segment."""
+    out: dict[int, Any] = {}
+    if type(scorer) is BM25FScorer:
+        norms = _norms(reader, field, scorer.B, scorer.K1, scorer.avgfl)
+        idf, k1p1 = scorer.idf, scorer.K1 + 1
+        for ids, weights, values in _blocks(reader, field, text, values=True):
+            for d, w, v in zip(ids, weights, values, strict=True):
+                out[d] = (idf * ((w * k1p1) / (w + norms[d])), v)
+    elif _is_length_scorer(scorer):
+        lengths = _lengths(reader, field)
+        score = scorer._score
+        for ids, weights, values in _blocks(reader, field, text, values=True):
+            for d, w, v in zip(ids, weights, values, strict=True):
+                out[d] = (score(w, lengths[d]), v)
+    else:
+        raise _UnsupportedError
+    return out
+
+
+def _consecutive(positions: list[list[int]]) -> bool:
+    """Whether some position p of the first word has p+1 for the second word, p+2 ..."""
+    rest = [set(p) for p in positions[1:]]
+    return any(all(p + i in s for i, s in enumerate(rest, 1)) for p in positions[0])
+
+
+def _drop_deleted(acc: Scores, reader: Any, offset: int) -> None:
+    if reader.has_deletions():
+        for d in reader.deleted_docs_set:
+            acc.pop(d + offset, None)
 
 
 # -- postings and field lengths ----------------------------------------------------------
 
 
-def _blocks(reader: Any, field: str, text: bytes) -> Iterator[tuple[Any, Any]]:
-    """Yield ``(ids, weights)`` sequences of one term's postings, deletions included.
+def _blocks(
+    reader: Any, field: str, text: bytes, values: bool = False
+) -> Iterator[tuple[Any, Any, Any]]:
+    """Yield ``(ids, weights, values)`` of one term's postings, deletions included.
+
+    ``values`` (the encoded positions) only when asked for, else ``None``.
 
     Whoosh's W3 codec keeps postings in blocks of up to 128; reading a block's arrays
     directly skips three method calls per posting.  Another codec's matcher is walked
@@ -206,7 +318,8 @@ def _blocks(reader: Any, field: str, text: bytes) -> Iterator[tuple[Any, Any]]:
         except Exception:  # any codec surprise: take the public road below
             m = None
     if m is not None and all(
-        hasattr(m, a) for a in ("_read_data", "_read_weights", "_next_block", "_byteids")
+        hasattr(m, a)
+        for a in ("_read_data", "_read_weights", "_read_values", "_next_block", "_byteids")
     ):
         while m.is_active():
             if m._data is None:
@@ -216,17 +329,22 @@ def _blocks(reader: Any, field: str, text: bytes) -> Iterator[tuple[Any, Any]]:
             ids = raw if m._byteids else accumulate(raw)
             if m._weights is None:
                 m._read_weights()
-            yield ids, m._weights
+            if values and m._values is None:
+                m._read_values()
+            yield ids, m._weights, m._values if values else None
             m._next_block()
         return
     m = reader.postings(field, text)
     each_id: list[int] = []
     each_weight: list[float] = []
+    each_value: list[Any] = []
     while m.is_active():
         each_id.append(m.id())
         each_weight.append(m.weight())
+        if values:
+            each_value.append(m.value())
         m.next()
-    yield each_id, each_weight
+    yield each_id, each_weight, each_value if values else None
 
 
 _BYTE_TO_LENGTH: list[int] | None = None

@@ -69,6 +69,13 @@ QUERIES = [
     "nosuchword",
     "nosuchword river",
     "council vote budget city bridge water flood loan interest rate",
+    '"river bank"',
+    '"bank river" money',
+    '"water flood" OR "flood water" OR drought',
+    '"school teacher pupil" -exam',
+    '"price price"',
+    'title:"river bank"',
+    "river ANDMAYBE (bank OR money)",
 ]
 
 
@@ -124,7 +131,7 @@ def test_fast_path_with_another_length_scorer(segmented: searchkit.Index) -> Non
             _compare(other, text, 10)
 
 
-@pytest.mark.parametrize("text", ['"river bank"', "riv*", "rivr~", "paragraph:[1 TO 2]"])
+@pytest.mark.parametrize("text", ['"river bank"~3', "riv*", "rivr~", "paragraph:[1 TO 2]"])
 def test_other_queries_take_whooshs_path(segmented: searchkit.Index, text: str) -> None:
     searcher = segmented._reader()
     assert top_docs(searcher, parse_query(text, searcher.schema), 10) is None
