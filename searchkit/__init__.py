@@ -11,38 +11,106 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-from .chunking import chunk_document
-from .errors import (
-    CollectionError,
-    DocumentError,
-    EmptyQueryError,
-    FilterError,
-    IndexExistsError,
-    IndexIncompatibleError,
-    IndexLockedError,
-    IndexNotFoundError,
-    NotFoundError,
-    QueryError,
-    QuerySyntaxError,
-    SearchkitError,
-    SearchkitIndexError,
-)
-from .evaluation import EvaluationReport, evaluate
-from .index import Index, check_index, rebuild_index
-from .loaders import load_document, load_documents, register_loader
-from .models import (
-    CheckReport,
-    Chunk,
-    Document,
-    DocumentInfo,
-    Hit,
-    IndexReport,
-    IndexStats,
-    Paragraph,
-    Passage,
-    Results,
-    Skipped,
-)
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .chunking import chunk_document
+    from .errors import (
+        CollectionError,
+        DocumentError,
+        EmptyQueryError,
+        FilterError,
+        IndexExistsError,
+        IndexIncompatibleError,
+        IndexLockedError,
+        IndexNotFoundError,
+        NotFoundError,
+        QueryError,
+        QuerySyntaxError,
+        SearchkitError,
+        SearchkitIndexError,
+    )
+    from .evaluation import EvaluationReport, evaluate
+    from .index import Index, check_index, rebuild_index
+    from .loaders import load_document, load_documents, register_loader
+    from .models import (
+        CheckReport,
+        Chunk,
+        Document,
+        DocumentInfo,
+        Hit,
+        IndexReport,
+        IndexStats,
+        Paragraph,
+        Passage,
+        Results,
+        Skipped,
+    )
+
+# Each public name and the module that defines it.  The modules load on first use (PEP
+# 562), so ``import searchkit`` stays cheap and a command that only searches never loads
+# the evaluation, the loaders' parsers or the writer's process pool.
+_HOME: dict[str, str] = {
+    "chunk_document": "chunking",
+    **dict.fromkeys(
+        (
+            "CollectionError",
+            "DocumentError",
+            "EmptyQueryError",
+            "FilterError",
+            "IndexExistsError",
+            "IndexIncompatibleError",
+            "IndexLockedError",
+            "IndexNotFoundError",
+            "NotFoundError",
+            "QueryError",
+            "QuerySyntaxError",
+            "SearchkitError",
+            "SearchkitIndexError",
+        ),
+        "errors",
+    ),
+    "EvaluationReport": "evaluation",
+    "evaluate": "evaluation",
+    "Index": "index",
+    "check_index": "index",
+    "rebuild_index": "index",
+    "load_document": "loaders",
+    "load_documents": "loaders",
+    "register_loader": "loaders",
+    **dict.fromkeys(
+        (
+            "CheckReport",
+            "Chunk",
+            "Document",
+            "DocumentInfo",
+            "Hit",
+            "IndexReport",
+            "IndexStats",
+            "Paragraph",
+            "Passage",
+            "Results",
+            "Skipped",
+        ),
+        "models",
+    ),
+}
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOME.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from importlib import import_module
+
+    value = getattr(import_module(f".{home}", __name__), name)
+    globals()[name] = value  # later look-ups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
+
 
 __all__ = [
     "CheckReport",

@@ -1,0 +1,111 @@
+"""Whoosh's multi-process writer, made safe to kill and to cancel (Linux, fork).
+
+Child processes analyse documents and write their own segments while the parent feeds
+them.  Whoosh's version leaves its children blocked for ever if the parent dies or
+cancels, holding the inherited write locks; here they die with the parent
+(``PR_SET_PDEATHSIG``), are killed on cancel, are daemons (so an exiting parent never
+waits for them), and close the lock files they inherited.  Imported only when a batch
+is big enough to use it, since ``multiprocessing`` and ``ctypes`` cost import time.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import os
+import signal
+from typing import Any
+
+from whoosh import multiproc
+from whoosh import writing as wwriting
+
+from ._writer import SegmentWriter
+
+__all__ = ["MpWriter"]
+
+_PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent(parent: int) -> None:
+    """Ask Linux to kill this process when its parent exits, however it exits."""
+    with contextlib.suppress(OSError, AttributeError):
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent:  # the parent died before prctl took effect
+        os._exit(1)
+
+
+def _close_inherited(paths: list[str]) -> None:
+    """Close this process's copies of descriptors open on ``paths`` (the write locks).
+
+    A lock taken with ``flock`` lasts while any copy of its descriptor is open, and a
+    forked child holds copies; closing them here keeps the locks the parent's alone.
+    """
+    targets = {os.path.realpath(p) for p in paths}
+    with contextlib.suppress(OSError):
+        for name in os.listdir("/proc/self/fd"):
+            with contextlib.suppress(OSError):
+                if os.path.realpath(f"/proc/self/fd/{name}") in targets:
+                    os.close(int(name))
+
+
+class _Task(multiproc.SubWriterTask):  # type: ignore[misc]
+    """Whoosh's sub-writer process, tied to its parent and started by fork."""
+
+    @staticmethod
+    def _Popen(process_obj: Any) -> Any:  # noqa: N802 (multiprocessing's name)
+        from multiprocessing.popen_fork import Popen
+
+        return Popen(process_obj)
+
+    def __init__(self, *args: Any, parent: int, locks: list[str]) -> None:
+        super().__init__(*args)
+        self._parent = parent
+        self._locks = locks
+        self.daemon = True
+
+    def run(self) -> None:
+        _die_with_parent(self._parent)
+        _close_inherited(self._locks)
+        # SubWriterTask builds a whoosh.writing.SegmentWriter by name; in this child
+        # process only, make that name ours.
+        multiproc.SegmentWriter = SegmentWriter
+        super().run()
+
+
+class MpWriter(multiproc.MpWriter):  # type: ignore[misc]
+    def __init__(self, ix: Any, *, lock_path: str | None, **kwargs: Any) -> None:
+        super().__init__(ix, **kwargs)
+        # Whoosh's own lock on the index, and searchkit's around it.
+        folder = getattr(ix.storage, "folder", None)
+        self._locks = [os.path.join(folder, f"{ix.indexname}_WRITELOCK")] if folder else []
+        if lock_path:
+            self._locks.append(lock_path)
+
+    def _new_task(self) -> _Task:
+        task = _Task(
+            self.storage,
+            self.indexname,
+            self.jobqueue,
+            self.resultqueue,
+            self.subargs,
+            self.multisegment,
+            parent=os.getpid(),
+            locks=self._locks,
+        )
+        self.tasks.append(task)
+        task.start()
+        return task
+
+    def _flush_segment(self) -> None:
+        SegmentWriter._flush_segment(self)
+
+    def cancel(self) -> None:
+        # Whoosh's cancel only flips a flag in this process's copy of each task.
+        try:
+            for task in self.tasks:
+                if task.is_alive():
+                    task.kill()
+                task.join()
+        finally:
+            wwriting.SegmentWriter.cancel(self)
