@@ -106,7 +106,9 @@ def merge_policy(writer: Any, segments: list[Any]) -> list[Any]:
 
     classes: dict[int, list[Any]] = {}
     for seg in segments:
-        classes.setdefault(_size_class(seg.doc_count_all()), []).append(seg)
+        # Live documents: a segment whose documents were replaced shrinks into a
+        # smaller class, and merging it drops its deleted documents for good.
+        classes.setdefault(_size_class(seg.doc_count()), []).append(seg)
     for size_class in sorted(classes):
         group = classes[size_class]
         if len(group) >= (_MIN_MERGE if size_class == 0 else _FANOUT):

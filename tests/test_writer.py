@@ -145,8 +145,16 @@ def test_big_segments_merge_only_many_at_a_time() -> None:
         def __init__(self, docs: int) -> None:
             self.docs = docs
 
-        def doc_count_all(self) -> int:
+        def doc_count(self) -> int:
             return self.docs
 
     segments = [Seg(10_000) for _ in range(_writer._FANOUT - 1)] + [Seg(50), Seg(60)]
     assert _writer.merge_policy(None, segments) == segments
+
+
+def test_segments_of_replaced_documents_merge_away(tmp_path: Path) -> None:
+    ix = searchkit.Index.create(tmp_path / "ix")
+    for _ in range(6):  # the same documents again and again, as a resumed run does
+        ix.add_documents(_documents(30), batch_size=30)
+    assert len(ix) == 60
+    assert len(ix._ix._segments()) <= _writer._MIN_MERGE
