@@ -62,7 +62,9 @@ def _numeric(s: str) -> tuple[int, str]:
 # -- systems: each returns (index seconds, searcher, extra facts) ----------------------
 
 
-def build_searchkit(records: list[Record], work: Path) -> tuple[float, Searcher, dict[str, Any]]:
+def build_searchkit(
+    records: list[Record], work: Path
+) -> tuple[c.Stopwatch, Searcher, dict[str, Any]]:
     import searchkit
     from searchkit import Document, Paragraph
 
@@ -89,10 +91,10 @@ def build_searchkit(records: list[Record], work: Path) -> tuple[float, Searcher,
             errors.append(str(exc))
             return []
 
-    return t.seconds, search, {"chunks": report.chunks, "query_errors": errors}
+    return t, search, {"chunks": report.chunks, "query_errors": errors}
 
 
-def build_whoosh(records: list[Record], work: Path) -> tuple[float, Searcher, dict[str, Any]]:
+def build_whoosh(records: list[Record], work: Path) -> tuple[c.Stopwatch, Searcher, dict[str, Any]]:
     from whoosh import index as windex
     from whoosh import qparser
     from whoosh.fields import ID, TEXT, Schema
@@ -112,10 +114,10 @@ def build_whoosh(records: list[Record], work: Path) -> tuple[float, Searcher, di
     def search(text: str) -> list[str]:
         return [hit["id"] for hit in searcher.search(parser.parse(text), limit=10)]
 
-    return t.seconds, search, {}
+    return t, search, {}
 
 
-def build_fts5(records: list[Record], work: Path) -> tuple[float, Searcher, dict[str, Any]]:
+def build_fts5(records: list[Record], work: Path) -> tuple[c.Stopwatch, Searcher, dict[str, Any]]:
     with c.Stopwatch() as t:
         db = sqlite3.connect(work / "fts5.db")
         db.execute(
@@ -132,10 +134,10 @@ def build_fts5(records: list[Record], work: Path) -> tuple[float, Searcher, dict
         match = " OR ".join(f'"{w}"' for w in c.words(text))
         return [row[0] for row in db.execute(sql, (match,))] if match else []
 
-    return t.seconds, search, {}
+    return t, search, {}
 
 
-def build_bm25s(records: list[Record], work: Path) -> tuple[float, Searcher, dict[str, Any]]:
+def build_bm25s(records: list[Record], work: Path) -> tuple[c.Stopwatch, Searcher, dict[str, Any]]:
     import bm25s
     import Stemmer
 
@@ -160,10 +162,11 @@ def build_bm25s(records: list[Record], work: Path) -> tuple[float, Searcher, dic
         found, _scores = retriever.retrieve(q, k=10, show_progress=False, n_threads=1)
         return [ids[i] for i in found[0]]
 
-    return t.seconds, search, {}
+    return t, search, {}
 
 
-BUILDERS: dict[str, Callable[[list[Record], Path], tuple[float, Searcher, dict[str, Any]]]] = {
+Builder = Callable[[list[Record], Path], tuple[c.Stopwatch, Searcher, dict[str, Any]]]
+BUILDERS: dict[str, Builder] = {
     "searchkit": build_searchkit,
     "whoosh": build_whoosh,
     "fts5": build_fts5,
@@ -219,11 +222,13 @@ def main(argv: list[str] | None = None) -> int:
                 continue
             folder = work / name
             folder.mkdir()
-            seconds, search, extra = BUILDERS[name](records, folder)
+            watch, search, extra = BUILDERS[name](records, folder)
+            seconds = watch.seconds
             ranked, latencies = c.run_queries(search, queries, args.rounds)
             row: dict[str, Any] = {
                 "system": name,
                 "index_s": seconds,
+                "index_cpu_s": watch.cpu_seconds,
                 "docs_per_s": len(records) / seconds,
                 "paragraphs_per_s": paragraphs / seconds,
                 "index_mb": c.dir_size(folder) / 2**20,
@@ -250,6 +255,7 @@ def main(argv: list[str] | None = None) -> int:
             [
                 ("system", "system"),
                 ("index_s", "index s"),
+                ("index_cpu_s", "CPU s"),
                 ("docs_per_s", "docs/s"),
                 ("paragraphs_per_s", "paras/s"),
                 ("index_mb", "MiB"),
