@@ -1,0 +1,54 @@
+"""Paragraph-number and date ranges match exactly the chunks they name."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+import searchkit
+from searchkit import Document, Paragraph
+
+
+@pytest.fixture(scope="module")
+def ranged(tmp_path_factory: pytest.TempPathFactory) -> searchkit.Index:
+    ix = searchkit.Index.create(tmp_path_factory.mktemp("ranges") / "ix")
+    docs = []
+    for i in range(60):
+        paras = tuple(Paragraph(p, f"river item{i}", 0, 10) for p in range(1, 1 + i % 9))
+        when = dt.datetime(2018 + i % 8, 1 + i % 12, 1 + i % 28, i % 24, i % 60)
+        docs.append(Document(id=f"d{i}", path=f"p{i}", title="t", paragraphs=paras, published=when))
+    ix.add_documents(docs)
+    return ix
+
+
+def _expected(ix: searchkit.Index, keep: object) -> set[str]:
+    return {h.chunk_id for h in ix.search("river", limit=10_000) if keep(h)}  # type: ignore[operator]
+
+
+@pytest.mark.parametrize(
+    ("query", "keep"),
+    [
+        ("river AND paragraph:[2 TO 3]", lambda h: 2 <= h.paragraph <= 3),
+        ("river AND paragraph:[TO 2]", lambda h: h.paragraph <= 2),
+        ("river AND paragraph:[4 TO]", lambda h: h.paragraph >= 4),
+        ("river AND para:4", lambda h: h.paragraph == 4),
+        ("river AND date:2022", lambda h: h.published.year == 2022),
+        (
+            "river AND published:[2021-03 TO 2022-06]",
+            lambda h: dt.datetime(2021, 3, 1) <= h.published < dt.datetime(2022, 7, 1),
+        ),
+    ],
+)
+def test_range_matches_exactly(ranged: searchkit.Index, query: str, keep: object) -> None:
+    found = {h.chunk_id for h in ranged.search(query, limit=10_000)}
+    assert found == _expected(ranged, keep)
+    assert found
+
+
+def test_date_filters_match_exactly(ranged: searchkit.Index, tmp_path: Path) -> None:
+    results = ranged.search("river", since="2021-03", until="2022-06", limit=10_000)
+    assert {h.chunk_id for h in results} == _expected(
+        ranged, lambda h: dt.datetime(2021, 3, 1) <= h.published < dt.datetime(2022, 7, 1)
+    )
