@@ -236,8 +236,8 @@ class Index:
         limit: int = 10,
         page: int = 1,
         author: str | Sequence[str] | None = None,
-        since: str | dt.date | None = None,
-        until: str | dt.date | None = None,
+        since: str | int | dt.date | None = None,
+        until: str | int | dt.date | None = None,
         source: str | Sequence[str] | None = None,
         doc_id: str | Sequence[str] | None = None,
         sort: Sort = "relevance",
@@ -281,7 +281,7 @@ class Index:
         """The chunk ``chunk_id`` with ``context`` chunks on each side, from its document."""
         check_whole("context", context, 0)
         c = self.chunk(chunk_id)
-        before, after = neighbours(self._reader(), c.doc_id, c.seq, context)
+        before, after = neighbours(self._reader(), c.doc_id, c.paragraph, c.seq, context)
         return Passage(c, tuple(before), tuple(after))
 
     def document(self, doc_id: str) -> Document:

@@ -101,6 +101,34 @@ class SearchkitDatetime(fields.DATETIME):  # type: ignore[misc]
             parts[i] = a
         return fix(adatetime(*parts))
 
+    def parse_range(
+        self,
+        fieldname: str,
+        start: str | None,
+        end: str | None,
+        startexcl: bool,
+        endexcl: bool,
+        boost: float = 1.0,
+    ) -> Any:
+        """A range over whole periods: ``{2022 TO 2024}`` is 2023, ``[2022 TO 2024]`` 2022-24.
+
+        Whoosh's own ignores the exclusive brackets (and ``>``/``<``), so that
+        ``date:>2025-06-14`` would include that day.
+        """
+        from whoosh import query
+
+        if start is None and end is None:
+            return query.Every(fieldname, boost=boost)
+        tick = dt.timedelta(microseconds=1)
+        lo = hi = None
+        if start is not None:
+            first, last = date_bounds(start)
+            lo = last + tick if startexcl else first
+        if end is not None:
+            first, last = date_bounds(end)
+            hi = first - tick if endexcl else last
+        return query.DateRange(fieldname, lo, hi, boost=boost)
+
 
 def _parts(d: dt.datetime) -> tuple[int, ...]:
     return (d.year, d.month, d.day, d.hour, d.minute, d.second, d.microsecond)

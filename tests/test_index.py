@@ -325,10 +325,15 @@ def test_locked_index_names_the_holder(tmp_path: Path) -> None:
 
 def test_second_writer_waits_for_the_first(tmp_path: Path) -> None:
     searchkit.Index.create(tmp_path / "ix").close()
-    holder = _python("-c", HOLD.replace("time.sleep(60)", "time.sleep(0.5)"), str(tmp_path / "ix"))
+    marker = tmp_path / "released"
+    # The holder leaves a marker just before it lets go of the lock.
+    release = f"time.sleep(0.5)\n    open({str(marker)!r}, 'w').close()"
+    holder = _python("-c", HOLD.replace("time.sleep(60)", release), str(tmp_path / "ix"))
     assert holder.stdout is not None and holder.stdout.readline() == "held\n"
     with searchkit.Index.open(tmp_path / "ix", lock_timeout=10) as ix:
+        assert not marker.exists()
         assert ix.add(SEEDS).added == 1
+        assert marker.exists(), "the add ran only after the first writer let go"
     holder.wait()
 
 
