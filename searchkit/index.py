@@ -23,7 +23,6 @@ import shutil
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
 
 import attrs
 import whoosh.index as windex
@@ -51,7 +50,6 @@ from .models import (
     DocumentInfo,
     IndexReport,
     IndexStats,
-    Paragraph,
     Passage,
     Results,
     Skipped,
@@ -62,6 +60,8 @@ from .schema import (
     build_schema,
     chunk_from_stored,
     chunk_to_fields,
+    document_from_stored,
+    info_from_stored,
     manifest_fields,
 )
 from .scoring import default_weighting
@@ -289,34 +289,11 @@ class Index:
         stored = sorted(self._reader().documents(doc_id=doc_id), key=lambda s: s.get("seq", 1))
         if not stored:
             raise NotFoundError(f"no document {doc_id!r} in index {self.path}")
-        head = next((s for s in stored if "content_hash" in s), stored[0])
-        paragraphs: list[Paragraph] = []
-        for s in stored:
-            if paragraphs and paragraphs[-1].number == s["paragraph"]:
-                prev = paragraphs[-1]
-                paragraphs[-1] = Paragraph(prev.number, prev.text + s["text"], prev.start, s["end"])
-            else:
-                paragraphs.append(Paragraph(s["paragraph"], s["text"], s["start"], s["end"]))
-        first = chunk_from_stored(head)
-        return Document(
-            id=doc_id,
-            path=first.path,
-            title=first.title,
-            paragraphs=tuple(paragraphs),
-            author=first.author,
-            published=first.published,
-            source_url=first.source_url,
-            source_domain=first.source_domain,
-            disclaimer=head.get("disclaimer"),
-            content_hash=head.get("content_hash", ""),
-            format=head.get("format", "article"),
-            encoding=head.get("encoding", "utf-8"),
-            record_line=first.record_line,
-        )
+        return document_from_stored(stored)
 
     def documents(self) -> list[DocumentInfo]:
         """Every indexed document's metadata, ordered by path."""
-        infos = [_info(s) for s in self._reader().documents(first="1")]
+        infos = [info_from_stored(s) for s in self._reader().documents(first="1")]
         return sorted(infos, key=lambda d: (d.path, d.id))
 
     def __len__(self) -> int:
@@ -797,25 +774,6 @@ def _under(path: str, root: Path) -> bool:
     p = Path(path)
     resolved = root.resolve() if root.exists() else root
     return p in (root, resolved) or root in p.parents or resolved in p.parents
-
-
-def _info(stored: dict[str, Any]) -> DocumentInfo:
-    c = chunk_from_stored(stored)
-    return DocumentInfo(
-        id=c.doc_id,
-        path=c.path,
-        title=c.title,
-        paragraphs=stored.get("paragraphs", 0),
-        chunks=stored.get("chunks", 0),
-        content_hash=stored.get("content_hash", ""),
-        size=stored.get("size", 0),
-        mtime_ns=stored.get("mtime_ns", 0),
-        author=c.author,
-        published=c.published,
-        source_url=c.source_url,
-        source_domain=c.source_domain,
-        format=stored.get("format", "article"),
-    )
 
 
 def _read_settings(root: Path) -> _Settings:
