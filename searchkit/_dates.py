@@ -19,18 +19,22 @@ _YEAR = re.compile(r"\b(1[6-9]|2[0-9])\d{2}\b")
 _MAX_DATE_LINE = 60
 
 
-def date_bounds(value: str | dt.date) -> tuple[dt.datetime, dt.datetime]:
+def date_bounds(value: str | int | dt.date) -> tuple[dt.datetime, dt.datetime]:
     """The first and last instant a partial date covers.
 
     ``"2025"`` covers the whole year, ``"2025-06"`` the month, ``"2025-06-14"`` the day,
     and a full date-time covers itself (to the minute or second it names).  Raises
     ``ValueError`` with a readable message for anything else.
     """
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = f"{value:04d}"  # since=2025 means the year
     if isinstance(value, dt.datetime):
         return value, value
     if isinstance(value, dt.date):
         day = dt.datetime(value.year, value.month, value.day)
         return day, day.replace(hour=23, minute=59, second=59, microsecond=999999)
+    if not isinstance(value, str):
+        raise ValueError(f"{value!r} is not a date; use a string such as '2025-06'")
     m = _ISO.match(value)
     if not m:
         raise ValueError(

@@ -100,11 +100,6 @@ class _Interrupted(_Failure):
     exit_code = EXIT_INTERRUPTED
 
 
-def exit_code_for(exc: SearchkitError) -> int:
-    """The exit code for a library error (see the module docstring)."""
-    return _failure_class(exc).exit_code
-
-
 def _failure_class(exc: SearchkitError) -> type[_Failure]:
     if isinstance(exc, IndexLockedError):
         return _LockedFailure

@@ -2,7 +2,7 @@
 
     SearchkitError
     ├── DocumentError            a file could not be read as a document (names the file)
-    ├── IndexError_              base for problems with the index directory
+    ├── SearchkitIndexError      base for problems with the index directory
     │   ├── IndexNotFoundError       no index at the path (says how to build one)
     │   ├── IndexExistsError         create() over an existing index
     │   ├── IndexIncompatibleError   written by another schema or analyzer version

@@ -23,7 +23,6 @@ import shutil
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
 
 import attrs
 import whoosh.index as windex
@@ -51,7 +50,6 @@ from .models import (
     DocumentInfo,
     IndexReport,
     IndexStats,
-    Paragraph,
     Passage,
     Results,
     Skipped,
@@ -62,6 +60,8 @@ from .schema import (
     build_schema,
     chunk_from_stored,
     chunk_to_fields,
+    document_from_stored,
+    info_from_stored,
     manifest_fields,
 )
 from .scoring import default_weighting
@@ -138,26 +138,19 @@ class Index:
         ``max_chars`` bounds a chunk's length; longer paragraphs are split.
         """
         root = Path(path)
-        settings_file = root / SETTINGS_NAME
-        if settings_file.exists():
-            if not overwrite:
-                raise IndexExistsError(root)
-        elif root.exists() and not _is_empty_or_ours(root):
-            raise SearchkitIndexError(root, _FOREIGN.format(root=root))
         if max_chars < 200:
             raise SearchkitIndexError(root, f"max_chars must be at least 200, not {max_chars}")
+        _check_can_create(root, overwrite)
         try:
             root.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise SearchkitIndexError(root, f"cannot create index folder {root}: {exc}") from None
         with WriteLock(root, lock_timeout):
+            # Again under the lock: another process may have created it while we waited.
+            _check_can_create(root, overwrite)
             data = _new_data_dir(root)
             windex.create_in(str(root / data), build_schema())
-            settings = _Settings(
-                data=data,
-                max_chars=max_chars,
-                created=_now(),
-            )
+            settings = _Settings(data=data, max_chars=max_chars, created=_now())
             _swap_settings(root, settings)
             _drop_unused_data_dirs(root, data)
         return cls(root, settings, lock_timeout)
@@ -236,10 +229,9 @@ class Index:
             self._settings = _read_settings(self.path)
             self._settings_mtime = mtime
             self._ix = self._open_whoosh()
+        if self._searcher is not None and not self._searcher.up_to_date():
+            self.close()
         if self._searcher is None:
-            self._searcher = self._ix.searcher(weighting=default_weighting())
-        elif not self._searcher.up_to_date():
-            self._searcher.close()
             self._searcher = self._ix.searcher(weighting=default_weighting())
         return self._searcher
 
@@ -250,8 +242,8 @@ class Index:
         limit: int = 10,
         page: int = 1,
         author: str | Sequence[str] | None = None,
-        since: str | dt.date | None = None,
-        until: str | dt.date | None = None,
+        since: str | int | dt.date | None = None,
+        until: str | int | dt.date | None = None,
         source: str | Sequence[str] | None = None,
         doc_id: str | Sequence[str] | None = None,
         sort: Sort = "relevance",
@@ -295,7 +287,7 @@ class Index:
         """The chunk ``chunk_id`` with ``context`` chunks on each side, from its document."""
         check_whole("context", context, 0)
         c = self.chunk(chunk_id)
-        before, after = neighbours(self._reader(), c.doc_id, c.seq, context)
+        before, after = neighbours(self._reader(), c.doc_id, c.paragraph, c.seq, context)
         return Passage(c, tuple(before), tuple(after))
 
     def document(self, doc_id: str) -> Document:
@@ -303,34 +295,11 @@ class Index:
         stored = sorted(self._reader().documents(doc_id=doc_id), key=lambda s: s.get("seq", 1))
         if not stored:
             raise NotFoundError(f"no document {doc_id!r} in index {self.path}")
-        head = next((s for s in stored if "content_hash" in s), stored[0])
-        paragraphs: list[Paragraph] = []
-        for s in stored:
-            if paragraphs and paragraphs[-1].number == s["paragraph"]:
-                prev = paragraphs[-1]
-                paragraphs[-1] = Paragraph(prev.number, prev.text + s["text"], prev.start, s["end"])
-            else:
-                paragraphs.append(Paragraph(s["paragraph"], s["text"], s["start"], s["end"]))
-        first = chunk_from_stored(head)
-        return Document(
-            id=doc_id,
-            path=first.path,
-            title=first.title,
-            paragraphs=tuple(paragraphs),
-            author=first.author,
-            published=first.published,
-            source_url=first.source_url,
-            source_domain=first.source_domain,
-            disclaimer=head.get("disclaimer"),
-            content_hash=head.get("content_hash", ""),
-            format=head.get("format", "article"),
-            encoding=head.get("encoding", "utf-8"),
-            record_line=first.record_line,
-        )
+        return document_from_stored(stored)
 
     def documents(self) -> list[DocumentInfo]:
         """Every indexed document's metadata, ordered by path."""
-        infos = [_info(s) for s in self._reader().documents(first="1")]
+        infos = [info_from_stored(s) for s in self._reader().documents(first="1")]
         return sorted(infos, key=lambda d: (d.path, d.id))
 
     def __len__(self) -> int:
@@ -475,6 +444,7 @@ class _Batch:
         self._writer: IndexWriter | None = None
         self._pending = 0
         self._chunks = 0
+        self._written: set[str] = set()  # document ids added since the last commit
 
     def _w(self) -> IndexWriter:
         if self._writer is None:
@@ -485,8 +455,8 @@ class _Batch:
             )
         return self._writer
 
-    def delete(self, doc_id: str) -> None:
-        self.write((), replaces=(doc_id,))
+    def delete(self, *doc_ids: str) -> None:
+        self.write((), replaces=doc_ids)
 
     def write(
         self,
@@ -505,6 +475,11 @@ class _Batch:
         total = sum(len(chunks) for _, chunks in chunked)
         if self.dry_run:
             return total
+        touched = set(replaces) | {doc.id for doc in docs}
+        if touched & self._written:
+            # Whoosh's delete_by_term does not see documents added since the last commit.
+            self.commit()
+        self._written |= {doc.id for doc in docs}
         w = self._w()
         for doc_id in replaces:
             w.delete_by_term("doc_id", doc_id)
@@ -530,11 +505,13 @@ class _Batch:
             self._writer = None
         self._pending = 0
         self._chunks = 0
+        self._written.clear()
 
     def cancel(self) -> None:
         if self._writer is not None:
             self._writer.cancel()
             self._writer = None
+        self._written.clear()
 
 
 class _Sync:
@@ -543,8 +520,10 @@ class _Sync:
     def __init__(self, batch: _Batch, manifest: Iterable[DocumentInfo]) -> None:
         self.batch = batch
         self.by_path: dict[str, list[DocumentInfo]] = {}
+        self.by_hash: dict[str, list[DocumentInfo]] = {}
         for info in manifest:
             self.by_path.setdefault(info.path, []).append(info)
+            self.by_hash.setdefault(info.content_hash, []).append(info)
         self.counts = {
             "added": 0,
             "updated": 0,
@@ -582,42 +561,51 @@ class _Sync:
             self.skipped.append(Skipped(display_path(path), f"cannot read: {reason}"))
             return
         key = str(resolved)
+        if key in self.seen:  # named twice, or reached through two paths
+            return
         self.seen.add(key)
         old = self.by_path.get(key, [])
         if old and all(o.size == st.st_size and o.mtime_ns == st.st_mtime_ns for o in old):
             self.counts["unchanged"] += len(old)
             return
+        old_ids = [o.id for o in old]
         try:
             docs, skipped_records = load_file(resolved)
         except DocumentError as exc:
             self.skipped.append(Skipped(display_path(path), exc.reason))
+            if old:  # it was text and is not any more: its old text must not linger
+                self.batch.delete(*old_ids)
+                self.counts["removed"] += len(old)
             return
         self.skipped.extend(Skipped(display_path(path), s.reason) for s in skipped_records)
         if old and {o.content_hash for o in old} == {d.content_hash for d in docs}:
+            # Same content, new timestamps (a touch, a checkout): rewrite the bookkeeping
+            # so that the next run sees it unchanged without reading the file again.
             self.counts["unchanged"] += len(old)
+            self.batch.write(docs, st.st_size, st.st_mtime_ns, old_ids)
             return
-        replaces: list[str] = [o.id for o in old]
         if old:
             kind = "updated"
         elif len(docs) == 1 and (moved := self._moved_from(docs[0].content_hash)):
-            replaces = [moved.id]
+            # The new path gives the document a new id (ids follow paths, so a new file at
+            # the old path can never collide with it); it is counted as a rename.
+            old_ids = [moved.id]
             self.by_path.pop(moved.path, None)
-            docs = [attrs.evolve(docs[0], id=moved.id)]
             kind = "renamed"
         else:
             kind = "added"
         self.counts[kind] += len(docs)
-        self.counts["chunks"] += self.batch.write(docs, st.st_size, st.st_mtime_ns, replaces)
+        self.counts["chunks"] += self.batch.write(docs, st.st_size, st.st_mtime_ns, old_ids)
 
     def _moved_from(self, content_hash: str) -> DocumentInfo | None:
-        for path, infos in self.by_path.items():
+        for info in self.by_hash.get(content_hash, []):
+            path = info.path
             if (
-                len(infos) == 1
-                and infos[0].content_hash == content_hash
+                len(self.by_path.get(path, [])) == 1
                 and path not in self.seen
                 and not os.path.exists(path)
             ):
-                return infos[0]
+                return info
         return None
 
     def _remove_missing(self, roots: list[Path]) -> None:
@@ -687,8 +675,12 @@ def rebuild_index(
     leaves it as it was.
     """
     root = Path(path)
-    settings = _settings_for_rebuild(root)
+    if not Index.exists(root):
+        _check_can_create(root, overwrite=False)
+        root.mkdir(parents=True, exist_ok=True)
     with WriteLock(root, lock_timeout):
+        # Read under the lock: a rebuild that finished while we waited changed them.
+        settings = _settings_for_rebuild(root)
         _, _, report = _rebuild(root, settings, paths, batch_size, progress)
     return report
 
@@ -698,9 +690,6 @@ def _settings_for_rebuild(root: Path) -> _Settings:
     try:
         return _read_settings(root)
     except IndexNotFoundError:
-        if root.exists() and not _is_empty_or_ours(root):
-            raise SearchkitIndexError(root, _FOREIGN.format(root=root)) from None
-        root.mkdir(parents=True, exist_ok=True)
         return _Settings(data="", created=_now())
     except IndexIncompatibleError:
         try:
@@ -732,10 +721,8 @@ def check_index(
     try:
         settings = _read_settings(root)  # a missing index raises: nothing to check
     except IndexIncompatibleError as exc:
-        if not repair:
-            return CheckReport(str(root), 0, 0, 0, problems=(str(exc),))
-        rebuild_index(root, lock_timeout=lock_timeout)
-        return attrs.evolve(check_index(root, lock_timeout=lock_timeout), repaired=True)
+        report = CheckReport(str(root), 0, 0, 0, problems=(str(exc),))
+        return _repaired(root, lock_timeout) if repair else report
     problems: list[str] = []
     stale: list[str] = []
     documents = chunks = segments = 0
@@ -779,10 +766,13 @@ def check_index(
         problems=tuple(problems),
         stale=tuple(stale),
     )
-    if repair and problems:
-        rebuild_index(root, lock_timeout=lock_timeout)
-        report = attrs.evolve(check_index(root, lock_timeout=lock_timeout), repaired=True)
-    return report
+    return _repaired(root, lock_timeout) if repair and problems else report
+
+
+def _repaired(root: Path, lock_timeout: float) -> CheckReport:
+    """Rebuild ``root`` from its recorded sources, and check the result."""
+    rebuild_index(root, lock_timeout=lock_timeout)
+    return attrs.evolve(check_index(root, lock_timeout=lock_timeout), repaired=True)
 
 
 def _changed(info: DocumentInfo) -> bool:
@@ -797,25 +787,6 @@ def _under(path: str, root: Path) -> bool:
     p = Path(path)
     resolved = root.resolve() if root.exists() else root
     return p in (root, resolved) or root in p.parents or resolved in p.parents
-
-
-def _info(stored: dict[str, Any]) -> DocumentInfo:
-    c = chunk_from_stored(stored)
-    return DocumentInfo(
-        id=c.doc_id,
-        path=c.path,
-        title=c.title,
-        paragraphs=stored.get("paragraphs", 0),
-        chunks=stored.get("chunks", 0),
-        content_hash=stored.get("content_hash", ""),
-        size=stored.get("size", 0),
-        mtime_ns=stored.get("mtime_ns", 0),
-        author=c.author,
-        published=c.published,
-        source_url=c.source_url,
-        source_domain=c.source_domain,
-        format=stored.get("format", "article"),
-    )
 
 
 def _read_settings(root: Path) -> _Settings:
@@ -841,6 +812,14 @@ def _read_settings(root: Path) -> _Settings:
         )
     fields = {f.name for f in attrs.fields(_Settings)}
     return _Settings(**{k: v for k, v in raw.items() if k in fields})
+
+
+def _check_can_create(root: Path, overwrite: bool) -> None:
+    if (root / SETTINGS_NAME).exists():
+        if not overwrite:
+            raise IndexExistsError(root)
+    elif root.exists() and not _is_empty_or_ours(root):
+        raise SearchkitIndexError(root, _FOREIGN.format(root=root))
 
 
 _FOREIGN = (

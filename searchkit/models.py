@@ -197,7 +197,7 @@ class Hit(Chunk):
         """A window of ``text`` around the first match, matched words wrapped in ``mark``."""
         text = self.text
         first = self.spans[0][0] if self.spans else 0
-        lo = max(0, first - width // 3)
+        lo = max(0, first - width // 3) if len(text) > width else 0
         if lo > 0:
             space = text.find(" ", lo)
             lo = space + 1 if 0 <= space < first else lo

@@ -120,6 +120,8 @@ def parse_query(text: str, schema: Schema, operator: Operator = "or") -> query.Q
         if isinstance(node, query.FuzzyTerm):
             # Edit distances past 2 match most of the vocabulary and take very long.
             node.maxdist = min(node.maxdist, MAX_EDITS)
+        if getattr(node, "boost", 1.0) <= 0:
+            raise QuerySyntaxError(text, f"a boost must be above 0, not {node.boost:g}")
     normalized = _lift_nots(_sum_repeats(parsed)).normalize()
     if normalized is query.NullQuery or isinstance(normalized, type(query.NullQuery)):
         raise QuerySyntaxError(
@@ -228,8 +230,8 @@ def _check_balanced(text: str) -> None:
 def build_filter(
     *,
     author: str | Sequence[str] | None = None,
-    since: str | dt.date | None = None,
-    until: str | dt.date | None = None,
+    since: str | int | dt.date | None = None,
+    until: str | int | dt.date | None = None,
     source: str | Sequence[str] | None = None,
     doc_id: str | Sequence[str] | None = None,
 ) -> query.Query | None:
@@ -273,7 +275,7 @@ def _domain(value: str) -> str:
     return value[4:] if value.startswith("www.") else value
 
 
-def _bound(name: str, value: str | dt.date, end: int) -> dt.datetime:
+def _bound(name: str, value: str | int | dt.date, end: int) -> dt.datetime:
     try:
         return date_bounds(value)[end]
     except ValueError as exc:

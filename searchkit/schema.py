@@ -25,7 +25,7 @@ from whoosh.util.times import adatetime, fix
 
 from ._dates import date_bounds
 from .analysis import name_analyzer, normalize_name, text_analyzer
-from .models import Chunk, Document
+from .models import Chunk, Document, DocumentInfo, Paragraph
 
 __all__ = [
     "HIGHLIGHT_FIELDS",
@@ -36,6 +36,8 @@ __all__ = [
     "build_schema",
     "chunk_from_stored",
     "chunk_to_fields",
+    "document_from_stored",
+    "info_from_stored",
     "manifest_fields",
 ]
 
@@ -104,6 +106,34 @@ class SearchkitDatetime(fields.DATETIME):  # type: ignore[misc]
                 break
             parts[i] = a
         return fix(adatetime(*parts))
+
+    def parse_range(
+        self,
+        fieldname: str,
+        start: str | None,
+        end: str | None,
+        startexcl: bool,
+        endexcl: bool,
+        boost: float = 1.0,
+    ) -> Any:
+        """A range over whole periods: ``{2022 TO 2024}`` is 2023, ``[2022 TO 2024]`` 2022-24.
+
+        Whoosh's own ignores the exclusive brackets (and ``>``/``<``), so that
+        ``date:>2025-06-14`` would include that day.
+        """
+        from whoosh import query
+
+        if start is None and end is None:
+            return query.Every(fieldname, boost=boost)
+        tick = dt.timedelta(microseconds=1)
+        lo = hi = None
+        if start is not None:
+            first, last = date_bounds(start)
+            lo = last + tick if startexcl else first
+        if end is not None:
+            first, last = date_bounds(end)
+            hi = first - tick if endexcl else last
+        return query.DateRange(fieldname, lo, hi, boost=boost)
 
 
 def _parts(d: dt.datetime) -> tuple[int, ...]:
@@ -211,3 +241,54 @@ def chunk_kwargs(stored: dict[str, Any]) -> dict[str, Any]:
         "source_domain": stored.get("domain"),
         "record_line": stored.get("record_line"),
     }
+
+
+def info_from_stored(stored: dict[str, Any]) -> DocumentInfo:
+    """A document's manifest entry, from the stored fields of its first chunk."""
+    c = chunk_from_stored(stored)
+    return DocumentInfo(
+        id=c.doc_id,
+        path=c.path,
+        title=c.title,
+        paragraphs=stored.get("paragraphs", 0),
+        chunks=stored.get("chunks", 0),
+        content_hash=stored.get("content_hash", ""),
+        size=stored.get("size", 0),
+        mtime_ns=stored.get("mtime_ns", 0),
+        author=c.author,
+        published=c.published,
+        source_url=c.source_url,
+        source_domain=c.source_domain,
+        format=stored.get("format", "article"),
+    )
+
+
+def document_from_stored(stored: list[dict[str, Any]]) -> Document:
+    """Rebuild a :class:`Document` from the stored fields of all its chunks, in ``seq`` order.
+
+    The parts of a split paragraph join back into one paragraph.
+    """
+    head = next((s for s in stored if "content_hash" in s), stored[0])
+    paragraphs: list[Paragraph] = []
+    for s in stored:
+        if paragraphs and paragraphs[-1].number == s["paragraph"]:
+            prev = paragraphs[-1]
+            paragraphs[-1] = Paragraph(prev.number, prev.text + s["text"], prev.start, s["end"])
+        else:
+            paragraphs.append(Paragraph(s["paragraph"], s["text"], s["start"], s["end"]))
+    first = chunk_from_stored(head)
+    return Document(
+        id=first.doc_id,
+        path=first.path,
+        title=first.title,
+        paragraphs=tuple(paragraphs),
+        author=first.author,
+        published=first.published,
+        source_url=first.source_url,
+        source_domain=first.source_domain,
+        disclaimer=head.get("disclaimer"),
+        content_hash=head.get("content_hash", ""),
+        format=head.get("format", "article"),
+        encoding=head.get("encoding", "utf-8"),
+        record_line=first.record_line,
+    )

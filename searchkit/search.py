@@ -123,8 +123,10 @@ def _sort_facet(sort: Sort) -> sorting.FacetType | None:
     if sort == "relevance":
         return None
     newest_first = sort == "date"
+    # Whoosh sorts a missing date as the latest of all; undated chunks go last either way.
+    undated_last = sorting.QueryFacet({0: wq.DateRange("published", None, None)}, other=1)
     return sorting.MultiFacet(
-        [sorting.FieldFacet("published", reverse=newest_first), sorting.ScoreFacet()]
+        [undated_last, sorting.FieldFacet("published", reverse=newest_first), sorting.ScoreFacet()]
     )
 
 
@@ -154,7 +156,9 @@ def _hit(
     before: Sequence[Chunk] = ()
     after: Sequence[Chunk] = ()
     if context:
-        before, after = neighbours(searcher, stored["doc_id"], stored.get("seq", 1), context)
+        before, after = neighbours(
+            searcher, stored["doc_id"], stored["paragraph"], stored.get("seq", 1), context
+        )
     return Hit(
         **chunk_kwargs(stored),
         score=_score(raw_score),
@@ -180,11 +184,22 @@ def _score(raw: Any) -> float:
 
 
 def neighbours(
-    searcher: Searcher, doc_id: str, seq: int, n: int
+    searcher: Searcher, doc_id: str, paragraph: int, seq: int, n: int
 ) -> tuple[list[Chunk], list[Chunk]]:
-    """The ``n`` chunks before and after chunk number ``seq`` of a document, in order."""
+    """The ``n`` chunks before and after chunk ``seq`` (in ``paragraph``) of a document.
+
+    Reads only paragraphs ``paragraph - n`` to ``paragraph + n``: every paragraph has at
+    least one chunk, so the ``n`` chunks on each side lie within them.
+    """
+    near = wq.And(
+        [
+            wq.Term("doc_id", doc_id),
+            wq.NumericRange("paragraph", max(0, paragraph - n), paragraph + n),
+        ]
+    )
     chunks = sorted(
-        (chunk_from_stored(s) for s in searcher.documents(doc_id=doc_id)), key=lambda c: c.seq
+        (chunk_from_stored(searcher.stored_fields(d)) for d in searcher.docs_for_query(near)),
+        key=lambda c: c.seq,
     )
     before = [c for c in chunks if seq - n <= c.seq < seq]
     after = [c for c in chunks if seq < c.seq <= seq + n]

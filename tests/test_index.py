@@ -136,14 +136,49 @@ def test_sync_counts_each_kind(index: searchkit.Index, tmp_path: Path) -> None:
         "moved.txt",
         "new.txt",
     ]
-    assert docs["moved.txt"].id == old_id
+    assert docs["moved.txt"].id != old_id  # ids follow paths
+    assert index.search(f"doc_id:{old_id}").total == 0
+    # A new file at the old path is a new document, not a clash with the moved one.
+    paths[2].write_text(_article(2, "c"), encoding="utf-8")
+    again = index.add(src)
+    assert (again.added, again.unchanged) == (1, 6)
+    assert searchkit.check_index(index.path).ok
+    assert index.search("token2x1").total == 2  # moved.txt (version a) and doc002 (c)
     assert index.search("bword").total == 3
     assert index.search("token1x1").total == 0
-    assert len(index) == 18
+    assert len(index) == 21
+
+
+def test_touched_file_settles_and_emptied_file_leaves(
+    index: searchkit.Index, tmp_path: Path
+) -> None:
+    src = tmp_path / "src"
+    paths = _corpus(src, 3)
+    index.add(src)
+    os.utime(paths[0], ns=(5, 5))
+    assert index.add(src).unchanged == 3
+    assert next(d for d in index.documents() if d.path == str(paths[0])).mtime_ns == 5
+    assert searchkit.check_index(index.path).stale == ()
+    paths[1].write_bytes(b"")
+    report = index.add(src)
+    assert (report.removed, report.unchanged) == (1, 2)
+    assert [(Path(s.path).name, s.reason) for s in report.skipped] == [("doc001.txt", "empty file")]
+    assert index.search("token1x1").total == 0
+
+
+def test_same_file_twice_in_one_run(index: searchkit.Index, tmp_path: Path) -> None:
+    (tmp_path / "link.txt").symlink_to(SEED)
+    report = index.add(SEEDS, SEED, SEEDS / ".." / "seeds", tmp_path / "link.txt")
+    assert (report.added, report.chunks) == (1, 17)
+    assert len(index) == 17
+    assert searchkit.check_index(index.path).ok
 
 
 def test_add_documents_upserts(index: searchkit.Index) -> None:
     doc = searchkit.load_document(SEED)
+    assert index.add_documents([doc, doc]).added == 1
+    assert len(index) == 17
+    index.remove(doc.id)
     assert index.add_documents([doc]).added == 1
     again = index.add_documents([doc])
     assert (again.added, again.updated) == (0, 1)
@@ -290,10 +325,15 @@ def test_locked_index_names_the_holder(tmp_path: Path) -> None:
 
 def test_second_writer_waits_for_the_first(tmp_path: Path) -> None:
     searchkit.Index.create(tmp_path / "ix").close()
-    holder = _python("-c", HOLD.replace("time.sleep(60)", "time.sleep(0.5)"), str(tmp_path / "ix"))
+    marker = tmp_path / "released"
+    # The holder leaves a marker just before it lets go of the lock.
+    release = f"time.sleep(0.5)\n    open({str(marker)!r}, 'w').close()"
+    holder = _python("-c", HOLD.replace("time.sleep(60)", release), str(tmp_path / "ix"))
     assert holder.stdout is not None and holder.stdout.readline() == "held\n"
     with searchkit.Index.open(tmp_path / "ix", lock_timeout=10) as ix:
+        assert not marker.exists()
         assert ix.add(SEEDS).added == 1
+        assert marker.exists(), "the add ran only after the first writer let go"
     holder.wait()
 
 

@@ -172,3 +172,22 @@ def test_impossible_iso_date_is_not_a_date_line(tmp_path: Path) -> None:
     doc = searchkit.load_document(f)
     assert (doc.title, doc.published) == ("A title", None)
     assert [p.text for p in doc.paragraphs] == ["2024-02-30", "Body text here."]
+
+
+@pytest.mark.parametrize(
+    ("text", "encoding"),
+    [
+        ("Les élèves étaient très contents à la bibliothèque, où ils lisaient.", "latin-1"),
+        ("très bien", "latin-1"),
+        ("Müller straße über", "cp1252"),
+        ("The café in São Paulo costs £5 — nice", "cp1252"),
+        ("Привет, как дела? Это тестовый текст на русском языке.", "cp1251"),
+        ("这是一个中文测试文本，用于检测编码。我们希望它能正确解码。", "gbk"),  # noqa: RUF001
+        ("日本語のテキストです。エンコーディングの検出をテストします。", "shift_jis"),
+        ("Žluťoučký kůň úpěl ďábelské ódy. Příliš žluťoučký kůň.", "cp1250"),
+    ],
+)
+def test_legacy_encodings_are_detected(tmp_path: Path, text: str, encoding: str) -> None:
+    f = tmp_path / "legacy.txt"
+    f.write_bytes(f"Title\n\n{text}\n".encode(encoding))
+    assert searchkit.load_document(f).paragraphs[0].text == text

@@ -163,10 +163,7 @@ def iter_files(paths: Iterable[str | os.PathLike[str]]) -> Iterator[Path | Skipp
 def _walk(root: Path) -> Iterator[Path | Skipped]:
     errors: list[OSError] = []
     for folder, dirs, files in os.walk(root, onerror=errors.append):
-        while errors:
-            err = errors.pop()
-            where = display_path(err.filename or folder)
-            yield Skipped(where, f"cannot read folder: {err.strerror}")
+        yield from _folder_errors(errors, folder)
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
         for name in sorted(files):
             if name.startswith("."):
@@ -174,6 +171,10 @@ def _walk(root: Path) -> Iterator[Path | Skipped]:
             p = Path(folder, name)
             if p.suffix.lower() in LOADERS:
                 yield p
+    yield from _folder_errors(errors, root)
+
+
+def _folder_errors(errors: list[OSError], where: str | Path) -> Iterator[Skipped]:
     while errors:
         err = errors.pop()
-        yield Skipped(display_path(err.filename or root), f"cannot read folder: {err.strerror}")
+        yield Skipped(display_path(err.filename or where), f"cannot read folder: {err.strerror}")

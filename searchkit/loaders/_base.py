@@ -96,12 +96,47 @@ def decode(data: bytes, path: object, declared: str | None = None) -> tuple[str,
                 return _checked(data.decode(codec), path), codec
             except UnicodeDecodeError:
                 continue
+    text, encoding = _guess(data, path)
+    return _checked(text, path), encoding
+
+
+_HIGH_RUN = re.compile(rb"[\x80-\xff]+")
+_MULTIBYTE = ("big5", "cp932", "cp949", "euc", "gb", "hz", "iso2022", "johab", "shift_jis", "utf")
+
+
+def _looks_cjk(data: bytes, encoding: str) -> bool:
+    """A multi-byte guess backed by long runs of non-ASCII bytes, as CJK text has.
+
+    Western text in a legacy code page has its accented letters one byte at a time.
+    """
+    if not encoding.startswith(_MULTIBYTE):
+        return False
+    return max((len(r) for r in _HIGH_RUN.findall(data)), default=0) > 2
+
+
+def _guess(data: bytes, path: object) -> tuple[str, str]:
+    """Decode bytes that are not UTF-8: charset-normalizer's guess, Western when unsure.
+
+    On short or plain Western text charset-normalizer often has several equally good
+    answers (cp1250, cp1252, cp1257 ...) or only unlikely ones (a CJK code page with no
+    language evidence).  Then windows-1252 wins, as in browsers, if it decodes the bytes.
+    """
     from charset_normalizer import from_bytes  # imported late: most files are UTF-8
 
-    best = from_bytes(data).best()
+    matches = from_bytes(data)
+    best = matches.best()
     if best is None:
         raise DocumentError(path, "binary file (no text encoding fits its bytes), not text")
-    return _checked(str(best), path), best.encoding
+    western = next((m for m in matches if m.encoding == "cp1252"), None)
+    if best.encoding != "cp1252":
+        if western is not None and western.chaos <= best.chaos:
+            best = western
+        elif western is None and best.coherence == 0 and not _looks_cjk(data, best.encoding):
+            try:
+                return data.decode("cp1252"), "cp1252"
+            except UnicodeDecodeError:
+                pass
+    return str(best), best.encoding
 
 
 def _codecs_for(label: str) -> list[str]:
