@@ -1,12 +1,16 @@
 """SciFact: searchkit against raw Whoosh, SQLite FTS5 and bm25s, in one run on the same data.
 
     python benchmarks/scifact.py [--rounds 3] [--systems searchkit,whoosh,fts5,bm25s]
-                                 [--json benchmarks/results/scifact.json]
+                                 [--variants] [--json benchmarks/results/scifact.json]
 
 For each system: index the 5,183 abstracts (documents/s and paragraphs/s, timed from the
 parsed JSON records to a committed index), then run the 300 test queries once to warm up
 and ``--rounds`` more times timed, one query at a time (queries/s, p50/p95/p99 latency),
 and score the last round's top 10 by nDCG@10.  Ratios compare searchkit with each baseline.
+
+``--variants`` adds two rows that show what searchkit's own speed-ups bring, measured in
+the same run: ``searchkit-1proc`` (one writer process) and ``searchkit-whoosh-collector``
+(queries through Whoosh's collector and match count instead of ``_topk``).
 
 The baselines are used the way their documentation shows:
 
@@ -63,9 +67,12 @@ def _numeric(s: str) -> tuple[int, str]:
 
 
 def build_searchkit(
-    records: list[Record], work: Path
+    records: list[Record], work: Path, *, procs: int | None = None, fast_path: bool = True
 ) -> tuple[c.Stopwatch, Searcher, dict[str, Any]]:
+    """searchkit as a user gets it; ``procs`` and ``fast_path`` change it for --variants."""
     import searchkit
+    import searchkit.index
+    import searchkit.search
     from searchkit import Document, Paragraph
 
     def documents() -> Iterator[Document]:
@@ -79,19 +86,31 @@ def build_searchkit(
                 format="beir",
             )
 
-    with c.Stopwatch() as t:
-        index = searchkit.Index.create(work / "searchkit")
-        report = index.add_documents(documents())
+    default_procs = searchkit.index._WRITER_PROCS
+    if procs is not None:
+        searchkit.index._WRITER_PROCS = procs
+    try:
+        with c.Stopwatch() as t:
+            index = searchkit.Index.create(work / "searchkit")
+            report = index.add_documents(documents())
+    finally:
+        searchkit.index._WRITER_PROCS = default_procs
     errors: list[str] = []
+    top_docs = searchkit.search.top_docs
 
     def search(text: str) -> list[str]:
+        if not fast_path:  # Whoosh's collector and match count, as before _topk
+            searchkit.search.top_docs = lambda *a, **k: None
         try:
             return c.dedupe(h.doc_id for h in index.search(text, limit=10))
         except searchkit.QueryError as exc:
             errors.append(str(exc))
             return []
+        finally:
+            searchkit.search.top_docs = top_docs
 
-    return t, search, {"chunks": report.chunks, "query_errors": errors}
+    segments = len(index._ix._segments())
+    return t, search, {"chunks": report.chunks, "segments": segments, "query_errors": errors}
 
 
 def build_whoosh(records: list[Record], work: Path) -> tuple[c.Stopwatch, Searcher, dict[str, Any]]:
@@ -168,6 +187,9 @@ def build_bm25s(records: list[Record], work: Path) -> tuple[c.Stopwatch, Searche
 Builder = Callable[[list[Record], Path], tuple[c.Stopwatch, Searcher, dict[str, Any]]]
 BUILDERS: dict[str, Builder] = {
     "searchkit": build_searchkit,
+    # --variants: what one writer process, and Whoosh's own collector, would give.
+    "searchkit-1proc": lambda r, w: build_searchkit(r, w, procs=1),
+    "searchkit-whoosh-collector": lambda r, w: build_searchkit(r, w, fast_path=False),
     "whoosh": build_whoosh,
     "fts5": build_fts5,
     "bm25s": build_bm25s,
@@ -197,7 +219,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--rounds", type=int, default=3, help="timed passes over the queries")
     ap.add_argument("--json", metavar="FILE", help="write the results as JSON (- for stdout)")
     ap.add_argument("--workdir", help="where to build the indexes (default: a temp folder)")
+    ap.add_argument(
+        "--variants",
+        action="store_true",
+        help="also run searchkit with one writer process and with Whoosh's collector",
+    )
     args = ap.parse_args(argv)
+    if args.variants:
+        args.systems += ",searchkit-1proc,searchkit-whoosh-collector"
 
     root = c.data_root(args.data) / "scifact"
     c.require(root / "corpus.jsonl", "SciFact")
@@ -215,7 +244,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         for name in [s.strip() for s in args.systems.split(",") if s.strip()]:
             if name not in BUILDERS:
-                ap.error(f"unknown system {name!r}; choose from {', '.join(SYSTEMS)}")
+                ap.error(f"unknown system {name!r}; choose from {', '.join(BUILDERS)}")
             why = available(name)
             if why:
                 print(f"{name}: skipped, {why}")
