@@ -74,6 +74,8 @@ class _Task(multiproc.SubWriterTask):  # type: ignore[misc]
 
 
 class MpWriter(multiproc.MpWriter):  # type: ignore[misc]
+    docbuffer: list[tuple[int, dict[str, Any]]]  # Whoosh's: (0, fields) per document
+
     def __init__(self, ix: Any, *, lock_path: str | None, **kwargs: Any) -> None:
         super().__init__(ix, **kwargs)
         # Whoosh's own lock on the index, and searchkit's around it.
@@ -99,6 +101,17 @@ class MpWriter(multiproc.MpWriter):  # type: ignore[misc]
 
     def _flush_segment(self) -> None:
         SegmentWriter._flush_segment(self)
+
+    def commit(self, mergetype: Any = None, optimize: Any = None, merge: Any = None) -> None:
+        buffered = self.docbuffer
+        if not self.tasks and buffered:
+            # Fewer documents than one job (``batchsize``): a child process would cost
+            # more than it saves, so index them here, as a one-process writer would.
+            self.docbuffer = []
+            for _code, fields in buffered:
+                wwriting.SegmentWriter.add_document(self, **fields)
+            self._added_sub = False
+        super().commit(mergetype=mergetype, optimize=optimize, merge=merge)
 
     def cancel(self) -> None:
         # Whoosh's cancel only flips a flag in this process's copy of each task.

@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 import searchkit
+import searchkit._mpwriter
 from searchkit import Document, Paragraph, _writer
 from searchkit._lock import WriteLock
 
@@ -158,3 +159,19 @@ def test_segments_of_replaced_documents_merge_away(tmp_path: Path) -> None:
         ix.add_documents(_documents(30), batch_size=30)
     assert len(ix) == 60
     assert len(ix._ix._segments()) <= _writer._MIN_MERGE
+
+
+@needs_fork
+def test_a_small_parallel_batch_is_written_without_child_processes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(searchkit.index, "_WRITER_PROCS", 2)
+    started: list[object] = []
+    monkeypatch.setattr(
+        searchkit._mpwriter.MpWriter, "_new_task", lambda self: started.append(self)
+    )
+    ix = searchkit.Index.create(tmp_path / "ix")
+    ix.add_documents(_documents(20), batch_size=1000)  # 40 chunks: less than one job
+    assert started == []
+    assert len(ix) == 40
+    assert _answers(ix, "alpha")
