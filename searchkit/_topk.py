@@ -25,6 +25,7 @@ from itertools import accumulate
 from typing import Any
 
 from whoosh import query as wq
+from whoosh.reading import TermNotFound
 from whoosh.scoring import BM25FScorer, WeightLengthScorer, WeightScorer
 from whoosh.searching import Searcher
 
@@ -193,7 +194,8 @@ class _Evaluator:
         scorer = None
         for sub, offset in self.leaves:
             reader = sub.reader()
-            if (field, text) not in reader:
+            blocks = _postings(reader, field, text)
+            if blocks is None:
                 continue
             if scorer is None:
                 scorer = self._scorer(field, text)
@@ -203,7 +205,7 @@ class _Evaluator:
                 # idf * ((tf * (K1 + 1)) / (tf + K1 * ((1 - B) + B * fl / avgfl)))
                 norms = _norms(reader, field, scorer.B, scorer.K1, scorer.avgfl)
                 idf, k1p1 = scorer.idf, scorer.K1 + 1
-                for ids, weights, _v in _blocks(reader, field, text):
+                for ids, weights, _v in blocks:
                     for d, w in zip(ids, weights, strict=True):
                         g = d + offset
                         acc[g] = get(g, 0.0) + idf * ((w * k1p1) / (w + norms[d])) * boost
@@ -213,7 +215,7 @@ class _Evaluator:
                 lengths = _lengths(reader, field)
                 score = scorer._score
                 seen: dict[tuple[float, int], float] = {}
-                for ids, weights, _v in _blocks(reader, field, text):
+                for ids, weights, _v in blocks:
                     for d, w in zip(ids, weights, strict=True):
                         key = (w, lengths[d])
                         s = seen.get(key)
@@ -222,7 +224,7 @@ class _Evaluator:
                         g = d + offset
                         acc[g] = get(g, 0.0) + s
             elif type(scorer) is WeightScorer:
-                for ids, weights, _v in _blocks(reader, field, text):
+                for ids, weights, _v in blocks:
                     for d, w in zip(ids, weights, strict=True):
                         g = d + offset
                         acc[g] = get(g, 0.0) + w * boost
@@ -270,13 +272,13 @@ def _scored_postings(reader: Any, field: str, text: bytes, scorer: Any) -> dict[
     if type(scorer) is BM25FScorer:
         norms = _norms(reader, field, scorer.B, scorer.K1, scorer.avgfl)
         idf, k1p1 = scorer.idf, scorer.K1 + 1
-        for ids, weights, values in _blocks(reader, field, text, values=True):
+        for ids, weights, values in _postings(reader, field, text, values=True) or ():
             for d, w, v in zip(ids, weights, values, strict=True):
                 out[d] = (idf * ((w * k1p1) / (w + norms[d])), v)
     elif _is_length_scorer(scorer):
         lengths = _lengths(reader, field)
         score = scorer._score
-        for ids, weights, values in _blocks(reader, field, text, values=True):
+        for ids, weights, values in _postings(reader, field, text, values=True) or ():
             for d, w, v in zip(ids, weights, values, strict=True):
                 out[d] = (score(w, lengths[d]), v)
     else:
@@ -299,42 +301,51 @@ def _drop_deleted(acc: Scores, reader: Any, offset: int) -> None:
 # -- postings and field lengths ----------------------------------------------------------
 
 
-def _blocks(
+def _postings(
     reader: Any, field: str, text: bytes, values: bool = False
-) -> Iterator[tuple[Any, Any, Any]]:
-    """Yield ``(ids, weights, values)`` of one term's postings, deletions included.
+) -> Iterator[tuple[Any, Any, Any]] | None:
+    """``(ids, weights, values)`` blocks of one term's postings in one segment, deletions
+    included; ``None`` when the segment does not hold the term.
 
-    ``values`` (the encoded positions) only when asked for, else ``None``.
-
-    Whoosh's W3 codec keeps postings in blocks of up to 128; reading a block's arrays
-    directly skips three method calls per posting.  Another codec's matcher is walked
-    one posting at a time.
+    ``values`` (the encoded positions) only when asked for, else ``None``.  Whoosh's W3
+    codec keeps postings in blocks of up to 128; reading a block's arrays directly skips
+    three method calls per posting, and opening the matcher is the one term look-up.
+    Another codec's matcher is walked one posting at a time.
     """
     terms = getattr(reader, "_terms", None)
-    m = None
     if terms is not None:
         try:
             m = terms.matcher(field, text, reader.schema[field].format)
+        except TermNotFound:
+            return None
         except Exception:  # any codec surprise: take the public road below
             m = None
-    if m is not None and all(
-        hasattr(m, a)
-        for a in ("_read_data", "_read_weights", "_read_values", "_next_block", "_byteids")
-    ):
-        while m.is_active():
-            if m._data is None:
-                m._read_data()
-            raw = m._data[0]
-            # Whoosh decodes the id deltas in a Python generator; accumulate() is C.
-            ids = raw if m._byteids else accumulate(raw)
-            if m._weights is None:
-                m._read_weights()
-            if values and m._values is None:
-                m._read_values()
-            yield ids, m._weights, m._values if values else None
-            m._next_block()
-        return
-    m = reader.postings(field, text)
+        if m is not None and all(
+            hasattr(m, a)
+            for a in ("_read_data", "_read_weights", "_read_values", "_next_block", "_byteids")
+        ):
+            return _w3_blocks(m, values)
+    if (field, text) not in reader:
+        return None
+    return _each_posting(reader.postings(field, text), values)
+
+
+def _w3_blocks(m: Any, values: bool) -> Iterator[tuple[Any, Any, Any]]:
+    while m.is_active():
+        if m._data is None:
+            m._read_data()
+        raw = m._data[0]
+        # Whoosh decodes the id deltas in a Python generator; accumulate() is C.
+        ids = raw if m._byteids else accumulate(raw)
+        if m._weights is None:
+            m._read_weights()
+        if values and m._values is None:
+            m._read_values()
+        yield ids, m._weights, m._values if values else None
+        m._next_block()
+
+
+def _each_posting(m: Any, values: bool) -> Iterator[tuple[Any, Any, Any]]:
     each_id: list[int] = []
     each_weight: list[float] = []
     each_value: list[Any] = []

@@ -129,6 +129,10 @@ def parallel_supported() -> bool:
     return "fork" in multiprocessing.get_all_start_methods()
 
 
+# Chunks per job handed to a child writer; a batch smaller than one job stays in-process.
+_JOB_DOCS = 500
+
+
 def writer(ix: Any, *, procs: int = 1, limitmb: int = 128, lock_path: str | None = None) -> Any:
     """A writer for ``ix``: one process, or ``procs`` child processes on Linux.
 
@@ -139,5 +143,12 @@ def writer(ix: Any, *, procs: int = 1, limitmb: int = 128, lock_path: str | None
     if procs > 1 and parallel_supported():
         from ._mpwriter import MpWriter  # multiprocessing loads only when used
 
-        return MpWriter(ix, procs=procs, multisegment=True, lock_path=lock_path, **kwargs)
+        return MpWriter(
+            ix,
+            procs=procs,
+            multisegment=True,
+            batchsize=_JOB_DOCS,
+            lock_path=lock_path,
+            **kwargs,
+        )
     return SegmentWriter(ix, **kwargs)
