@@ -55,4 +55,4 @@ def test_a_search_does_not_load_evaluation_or_writer_processes(seed_index_path: 
     )
     for module in ("searchkit.evaluation", "searchkit._mpwriter", "multiprocessing", "ctypes"):
         assert module not in loaded
-    assert not {m for m in loaded if m.split(".")[0] in ("charset_normalizer", "dateutil")}
+    assert not {m for m in loaded if m.split(".")[0] in ("charset_normalizer", "dateutil", "yaml")}

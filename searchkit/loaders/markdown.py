@@ -30,14 +30,13 @@ out, and reported; the body still loads.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
-import tomllib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Literal
 
 import attrs
-import yaml
 
 from .._dates import parse_article_date
 from ..models import Document, Paragraph, Skipped
@@ -60,19 +59,25 @@ _DATE_KEYS = ("date", "published")
 _SOURCE_KEYS = ("source", "url", "source_url")
 
 
-class _YamlLoader(yaml.SafeLoader):
+@functools.cache
+def _yaml_loader() -> Any:
     """PyYAML's safe loader, leaving dates as text for searchkit's own date parsing.
 
     YAML would turn ``2024-02-30`` into an error that sinks the whole front matter, and
     ``2024-03-01 10:00 +02:00`` into an aware date-time; as text both go through the
-    same parser as article dates.
+    same parser as article dates.  Built on first use: PyYAML takes ~18 ms to import,
+    which a search should not pay.
     """
+    import yaml
 
+    class _YamlLoader(yaml.SafeLoader):
+        pass
 
-_YamlLoader.yaml_implicit_resolvers = {
-    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
+    _YamlLoader.yaml_implicit_resolvers = {
+        first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+        for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+    }
+    return _YamlLoader
 
 
 @attrs.frozen
@@ -146,11 +151,15 @@ def _front_matter(
     if close is None:
         return {}, 0, None
     raw = text[lines[1][0] : lines[close][0]] if close > 1 else ""
+    import tomllib
+
+    import yaml
+
     try:
         if opener == "+++":
             data: object = tomllib.loads(raw)
         else:
-            data = yaml.load(raw, Loader=_YamlLoader)
+            data = yaml.load(raw, Loader=_yaml_loader())
     except tomllib.TOMLDecodeError as exc:
         return {}, close + 1, f"front matter left out: not valid TOML ({exc})"
     except yaml.YAMLError as exc:
