@@ -449,9 +449,10 @@ class _Batch:
     def _w(self) -> IndexWriter:
         if self._writer is None:
             procs = _WRITER_PROCS if self.size >= _PARALLEL_BATCH else 1
-            lock = Path(self.ix.storage.folder).parent / LOCK_NAME
+            folder = getattr(self.ix.storage, "folder", None)
+            lock = str(Path(folder).parent / LOCK_NAME) if folder else None
             self._writer = _writer.writer(
-                self.ix, procs=procs, limitmb=_WRITER_LIMIT_MB, lock_path=str(lock)
+                self.ix, procs=procs, limitmb=_WRITER_LIMIT_MB, lock_path=lock
             )
         return self._writer
 
