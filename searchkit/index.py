@@ -434,7 +434,7 @@ class Index:
 
 
 class _Batch:
-    """A Whoosh writer that commits every ``size`` documents (none at all in a dry run)."""
+    """A Whoosh writer that commits every ``size`` documents or _BATCH_CHUNKS chunks."""
 
     def __init__(self, ix: windex.Index, max_chars: int, size: int, dry_run: bool) -> None:
         self.ix = ix
