@@ -106,13 +106,7 @@ class Document:
         """A JSON-ready view: ``doc_id`` for ``id``, ISO 8601 ``published``, and
         ``paragraphs`` as a list of :meth:`Paragraph.as_dict`."""
         return {
-            "doc_id": self.id,
-            "title": self.title,
-            "author": self.author,
-            "published": _iso(self.published),
-            "source_url": self.source_url,
-            "source_domain": self.source_domain,
-            "path": self.path,
+            **_document_head(self),
             "disclaimer": self.disclaimer,
             "content_hash": self.content_hash,
             "format": self.format,
@@ -375,13 +369,7 @@ class DocumentInfo:
         """A JSON-ready view: ``doc_id`` for ``id``, ISO 8601 ``published``, and
         ``paragraphs``/``chunks`` as counts."""
         return {
-            "doc_id": self.id,
-            "title": self.title,
-            "author": self.author,
-            "published": _iso(self.published),
-            "source_url": self.source_url,
-            "source_domain": self.source_domain,
-            "path": self.path,
+            **_document_head(self),
             "paragraphs": self.paragraphs,
             "chunks": self.chunks,
             "format": self.format,
@@ -441,3 +429,16 @@ class CheckReport:
         out["stale"] = list(self.stale)
         out["ok"] = self.ok
         return out
+
+
+def _document_head(doc: Document | DocumentInfo) -> dict[str, Any]:
+    """The JSON keys a document and its manifest entry share, in output order."""
+    return {
+        "doc_id": doc.id,
+        "title": doc.title,
+        "author": doc.author,
+        "published": _iso(doc.published),
+        "source_url": doc.source_url,
+        "source_domain": doc.source_domain,
+        "path": doc.path,
+    }
