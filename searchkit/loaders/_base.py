@@ -6,7 +6,7 @@ import codecs
 import hashlib
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 from urllib.parse import urlsplit
@@ -18,9 +18,11 @@ __all__ = [
     "DeclaresEncoding",
     "Loader",
     "author_names",
+    "collapse",
     "decode",
     "document_id",
     "domain_of",
+    "first_text",
     "paragraphs_from_blocks",
     "split_lines",
     "stripped",
@@ -257,5 +259,27 @@ def _name(value: object) -> str | None:
     if isinstance(value, dict):
         value = value.get("name")
     if isinstance(value, str):
-        return " ".join(value.split()) or None
+        return collapse(value) or None
+    return None
+
+
+def collapse(value: str) -> str:
+    """``value`` with every run of white space made one space, and none at the ends."""
+    return " ".join(value.split())
+
+
+def first_text(
+    mapping: Mapping[str, object], keys: tuple[str, ...], *, numbers: bool = False
+) -> str | None:
+    """The first value under ``keys`` that is non-blank text, white space collapsed.
+
+    With ``numbers``, an int or float counts as text too (front matter's ``title: 1984``).
+    """
+    kinds: tuple[type, ...] = (str, int, float) if numbers else (str,)
+    for key in keys:
+        value = mapping.get(key)
+        if isinstance(value, kinds) and not isinstance(value, bool):
+            text = collapse(str(value))
+            if text:
+                return text
     return None

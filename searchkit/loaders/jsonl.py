@@ -26,7 +26,14 @@ from typing import Any
 
 from .._dates import parse_article_date
 from ..models import Document, Skipped
-from ._base import author_names, document_id, domain_of, paragraphs_from_blocks, split_lines
+from ._base import (
+    author_names,
+    document_id,
+    domain_of,
+    first_text,
+    paragraphs_from_blocks,
+    split_lines,
+)
 
 __all__ = ["JsonlLoader"]
 
@@ -78,18 +85,18 @@ class JsonlLoader:
                     continue
                 seen[record_id] = number
             key = f"id:{record_id}" if record_id is not None else f"line:{number}"
-            source = _first_str(record, _URL_KEYS)
-            date = _first_str(record, _DATE_KEYS)
+            source = first_text(record, _URL_KEYS)
+            date = first_text(record, _DATE_KEYS)
             yield Document(
                 id=document_id(path, key),
                 path=str(path),
-                title=_first_str(record, ("title",)) or record_id or f"{path.stem} line {number}",
+                title=first_text(record, ("title",)) or record_id or f"{path.stem} line {number}",
                 paragraphs=paragraphs_from_blocks(body, list(split_lines(body))),
                 author=author_names(record.get("author")),
                 published=parse_article_date(date) if date else None,
                 source_url=source,
                 source_domain=domain_of(source),
-                disclaimer=_first_str(record, ("disclaimer",)),
+                disclaimer=first_text(record, ("disclaimer",)),
                 content_hash=content_hash,
                 format=self.name,
                 encoding=encoding,
@@ -112,12 +119,4 @@ def _first_id(record: dict[str, Any]) -> str | None:
             continue
         if isinstance(value, int | str) and str(value).strip():
             return str(value).strip()
-    return None
-
-
-def _first_str(record: dict[str, Any], keys: tuple[str, ...]) -> str | None:
-    for key in keys:
-        value = record.get(key)
-        if isinstance(value, str) and value.strip():
-            return " ".join(value.split())
     return None

@@ -40,7 +40,15 @@ import attrs
 
 from .._dates import parse_article_date
 from ..models import Document, Paragraph, Skipped
-from ._base import author_names, document_id, domain_of, split_lines, stripped
+from ._base import (
+    author_names,
+    collapse,
+    document_id,
+    domain_of,
+    first_text,
+    split_lines,
+    stripped,
+)
 
 __all__ = ["MarkdownLoader"]
 
@@ -103,14 +111,14 @@ class MarkdownLoader:
             yield Skipped(str(path), problem)
         blocks = list(_blocks(text, lines[body_from:]))
 
-        title = _text_value(meta, _TITLE_KEYS)
+        title = first_text(meta, _TITLE_KEYS, numbers=True)
         h1 = next((b for b in blocks if b.kind == "heading" and b.level == 1), None)
         if title is None and h1 is not None:
-            title = _collapse(text[h1.start : h1.end])
+            title = collapse(text[h1.start : h1.end])
         if h1 is not None and len(blocks) > 1 and _same(title, text[h1.start : h1.end]):
             blocks.remove(h1)  # the title, already indexed as the title
 
-        source = _text_value(meta, _SOURCE_KEYS)
+        source = first_text(meta, _SOURCE_KEYS, numbers=True)
         yield Document(
             id=document_id(path),
             path=str(path),
@@ -122,7 +130,7 @@ class MarkdownLoader:
             published=_date_value(meta, _DATE_KEYS),
             source_url=source,
             source_domain=domain_of(source),
-            disclaimer=_text_value(meta, ("disclaimer",)),
+            disclaimer=first_text(meta, ("disclaimer",), numbers=True),
             content_hash=content_hash,
             format=self.name,
             encoding=encoding,
@@ -233,24 +241,8 @@ def _closes_fence(line: str, fence: str) -> bool:
     )
 
 
-def _collapse(value: str) -> str:
-    return " ".join(value.split())
-
-
 def _same(title: str | None, heading: str) -> bool:
-    return title is not None and _collapse(title).casefold() == _collapse(heading).casefold()
-
-
-def _text_value(meta: dict[str, Any], keys: tuple[str, ...]) -> str | None:
-    for key in keys:
-        value = meta.get(key)
-        if (
-            isinstance(value, str | int | float)
-            and not isinstance(value, bool)
-            and (text := _collapse(str(value)))
-        ):
-            return text
-    return None
+    return title is not None and collapse(title).casefold() == collapse(heading).casefold()
 
 
 def _date_value(meta: dict[str, Any], keys: tuple[str, ...]) -> dt.datetime | None:
