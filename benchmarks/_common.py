@@ -151,19 +151,17 @@ def read_qrels(path: Path) -> dict[str, dict[str, int]]:
     return qrels
 
 
-def ndcg_at_k(ranked: Sequence[str], relevant: Mapping[str, int], k: int = 10) -> float:
-    """nDCG@k as trec_eval's ``ndcg_cut`` computes it: linear gains, log2(rank + 1)."""
-    dcg = sum(relevant.get(doc, 0) / math.log2(i + 2) for i, doc in enumerate(ranked[:k]))
-    ideal = sorted((g for g in relevant.values() if g > 0), reverse=True)[:k]
-    idcg = sum(g / math.log2(i + 2) for i, g in enumerate(ideal))
-    return dcg / idcg if idcg else 0.0
-
-
 def mean_ndcg(
     ranked: Mapping[str, Sequence[str]], qrels: Mapping[str, Mapping[str, int]], k: int = 10
 ) -> float:
-    """Mean nDCG@k over the judged queries (a query with no results scores 0)."""
-    scores = [ndcg_at_k(ranked.get(q, []), rel, k) for q, rel in qrels.items()]
+    """Mean nDCG@k over the judged queries (a query with no results scores 0).
+
+    The metric is searchkit's own (trec_eval's ``ndcg_cut``), so every system in a
+    benchmark is scored by the code ``searchkit eval`` uses.
+    """
+    from searchkit.evaluation.metrics import ndcg
+
+    scores = [ndcg(ranked.get(q, []), rel, k) for q, rel in qrels.items()]
     return sum(scores) / len(scores) if scores else math.nan
 
 
