@@ -73,11 +73,15 @@ class _Task(multiproc.SubWriterTask):  # type: ignore[misc]
         super().run()
 
 
-class MpWriter(multiproc.MpWriter):  # type: ignore[misc]
+class MpWriter(multiproc.MpWriter, SegmentWriter):  # type: ignore[misc]
+    """Whoosh's multi-process writer, with searchkit's writer in the parent and children."""
+
     docbuffer: list[tuple[int, dict[str, Any]]]  # Whoosh's: (0, fields) per document
 
     def __init__(self, ix: Any, *, lock_path: str | None, **kwargs: Any) -> None:
-        super().__init__(ix, **kwargs)
+        # Whoosh's MpWriter initialises Whoosh's SegmentWriter by name, not ours.
+        multiproc.MpWriter.__init__(self, ix, **kwargs)
+        self._init_inverted(kwargs.get("limitmb", 128))
         # Whoosh's own lock on the index, and searchkit's around it.
         folder = getattr(ix.storage, "folder", None)
         self._locks = [os.path.join(folder, f"{ix.indexname}_WRITELOCK")] if folder else []
@@ -99,9 +103,6 @@ class MpWriter(multiproc.MpWriter):  # type: ignore[misc]
         task.start()
         return task
 
-    def _flush_segment(self) -> None:
-        SegmentWriter._flush_segment(self)
-
     def commit(self, mergetype: Any = None, optimize: Any = None, merge: Any = None) -> None:
         buffered = self.docbuffer
         if not self.tasks and buffered:
@@ -109,7 +110,7 @@ class MpWriter(multiproc.MpWriter):  # type: ignore[misc]
             # more than it saves, so index them here, as a one-process writer would.
             self.docbuffer = []
             for _code, fields in buffered:
-                wwriting.SegmentWriter.add_document(self, **fields)
+                SegmentWriter.add_document(self, **fields)
             self._added_sub = False
         super().commit(mergetype=mergetype, optimize=optimize, merge=merge)
 

@@ -70,16 +70,135 @@ class _Lengths:
         self._reader.close()
 
 
+# Estimated bytes a posting and a new term cost in memory, for the ``limitmb`` bound.
+_POSTING_BYTES = 96
+_TERM_BYTES = 120
+
+
 class SegmentWriter(wwriting.SegmentWriter):  # type: ignore[misc]
-    """Whoosh's segment writer, with field lengths read once per column at flush time."""
+    """Whoosh's segment writer, inverting documents in memory instead of in a sorting pool.
+
+    Whoosh puts every posting in a pool as a ``(field, term, docnum, weight, value)``
+    tuple, sorts the whole pool when the segment closes, and looks up each posting's
+    field length again to write it.  This writer keeps one list of postings per term,
+    appended in document order, and the field lengths it has just computed; closing the
+    segment sorts only the terms.  Past ``limitmb`` of postings (or when merged segments
+    arrive through ``add_reader``), what it holds moves to Whoosh's pool, which spills
+    sorted runs to disk, and the segment closes the way Whoosh's does: memory stays
+    bounded however many documents one writer takes.
+
+    Field values go through each field's ``index()``; the one difference from Whoosh's
+    ``add_document`` is that field names starting with ``_`` (Whoosh's per-document
+    boosts and stored overrides) are refused rather than honoured.
+    """
+
+    def __init__(self, ix: Any, limitmb: int = 128, **kwargs: Any) -> None:
+        super().__init__(ix, limitmb=limitmb, **kwargs)
+        self._init_inverted(limitmb)
+
+    def _init_inverted(self, limitmb: int) -> None:
+        # field -> term -> [docnum, weight, value, docnum, weight, value, ...]
+        self._inverted: dict[str, dict[bytes, list[Any]]] = {}
+        # field -> docnum -> length, for scorable fields
+        self._lengths: dict[str, dict[int, int]] = {}
+        self._memory = 0
+        self._memory_limit = limitmb * 1024 * 1024
+
+    def add_document(self, **fields: Any) -> None:
+        self._check_state()
+        schema = self.schema
+        perdoc = self.perdocwriter
+        inverted = self._inverted
+        docnum = self.docnum
+        names = sorted(fields)
+        self._check_fields(schema, names)
+        memory = 0
+        perdoc.start_doc(docnum)
+        try:
+            for name in names:
+                value = fields[name]
+                if value is None:
+                    continue
+                if name.startswith("_"):
+                    raise ValueError(f"searchkit's writer takes no {name!r} argument")
+                field = schema[name]
+                length = 0
+                if field.indexed:
+                    terms = inverted.get(name)
+                    if terms is None:
+                        terms = inverted[name] = {}
+                    scorable = field.scorable
+                    for text, freq, weight, vbytes in field.index(value):
+                        if scorable:
+                            length += freq
+                        postings = terms.get(text)
+                        if postings is None:
+                            terms[text] = [docnum, weight, vbytes]
+                            memory += _TERM_BYTES + len(text) + len(vbytes)
+                        else:
+                            postings += (docnum, weight, vbytes)
+                            memory += _POSTING_BYTES + len(vbytes)
+                    if length:
+                        self._lengths.setdefault(name, {})[docnum] = length
+                perdoc.add_field(name, field, value if field.stored else None, length)
+                column = field.column_type
+                if column:
+                    perdoc.add_column_value(name, column, field.to_column_value(value))
+        except Exception:
+            perdoc.cancel_doc()
+            raise
+        perdoc.finish_doc()
+        self._added = True
+        self.docnum += 1
+        self._memory += memory
+        if self._memory > self._memory_limit:
+            self._spill()
+
+    def _spill(self) -> None:
+        """Move the postings held in memory into Whoosh's pool (which spills to disk)."""
+        add = self.pool.add
+        for name in sorted(self._inverted):
+            terms = self._inverted[name]
+            for text in sorted(terms):
+                postings = terms[text]
+                for i in range(0, len(postings), 3):
+                    add((name, text, postings[i], postings[i + 1], postings[i + 2] or None))
+        self._inverted.clear()
+        self._lengths.clear()
+        self._memory = 0
 
     def _flush_segment(self) -> None:
         self.perdocwriter.close()
-        lengths = _Lengths(self.per_document_reader()) if self.codec.length_stats else None
-        self.fieldwriter.add_postings(self.schema, lengths, self.pool.iter_postings())
+        pool = self.pool
+        if pool.runs or pool.current:
+            # Postings also came through the pool (merged segments, or a spill): let the
+            # pool merge everything in order, and read the lengths back from the columns.
+            self._spill()
+            lengths = _Lengths(self.per_document_reader()) if self.codec.length_stats else None
+            self.fieldwriter.add_postings(self.schema, lengths, pool.iter_postings())
+            if lengths is not None:
+                lengths.close()
+        else:
+            self._write_inverted()
         self.fieldwriter.close()
-        if lengths is not None:
-            lengths.close()
+
+    def _write_inverted(self) -> None:
+        fw = self.fieldwriter
+        schema = self.schema
+        for name in sorted(self._inverted):
+            terms = self._inverted[name]
+            lengths = self._lengths.get(name, {})
+            fw.start_field(name, schema[name])
+            for text in sorted(terms):
+                postings = terms[text]
+                fw.start_term(text)
+                for i in range(0, len(postings), 3):
+                    docnum = postings[i]
+                    fw.add(docnum, postings[i + 1], postings[i + 2], lengths.get(docnum, 0))
+                fw.finish_term()
+            fw.finish_field()
+        self._inverted.clear()
+        self._lengths.clear()
 
 
 # Segments fall into size classes: "small" below _SMALL_DOCS documents, then one class per

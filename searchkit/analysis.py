@@ -24,6 +24,7 @@ __all__ = [
     "ENGLISH_STOP_WORDS",
     "WORD_PARTS",
     "SnowballStemFilter",
+    "add_positions",
     "highlight_spans",
     "index_term",
     "name_analyzer",
@@ -128,6 +129,32 @@ def index_term(part: str) -> str | None:
         _TERMS.clear()
     _TERMS[part] = term
     return term
+
+
+def add_positions(text: str, pos: int, positions: dict[str, list[int]]) -> int:
+    """Add the index terms of ``text`` to ``positions`` (term -> its positions); return
+    the position after the last one.
+
+    The terms and positions :func:`text_analyzer` gives with ``start_pos=pos``, without
+    building a Whoosh token per word: the first term keeps its place counting the stop
+    words before it, and each later term takes the next position (Whoosh's StopFilter
+    renumbers so).  Returns ``pos`` itself when ``text`` holds no term.
+    """
+    cache = _TERMS
+    p = -1
+    for i, part in enumerate(_PARTS.findall(text)):
+        term = cache.get(part, _MISSING)
+        if term is _MISSING:
+            term = index_term(part)
+        if term is None:
+            continue
+        p = pos + i if p < 0 else p + 1
+        where = positions.get(term)  # type: ignore[arg-type]
+        if where is None:
+            positions[term] = [p]  # type: ignore[index]
+        else:
+            where.append(p)
+    return pos if p < 0 else p + 1
 
 
 def highlight_spans(text: str, terms: frozenset[str]) -> Iterator[tuple[int, int]]:

@@ -16,15 +16,17 @@ chunks, so the manifest can never disagree with what is searchable.
 from __future__ import annotations
 
 import datetime as dt
-from collections import Counter, defaultdict
-from collections.abc import Iterator
+import pickle
+import struct
+from collections import Counter
+from collections.abc import Iterable
 from typing import Any
 
 from whoosh import fields
 from whoosh.util.times import adatetime, fix
 
 from ._dates import date_bounds
-from .analysis import name_analyzer, normalize_name, text_analyzer
+from .analysis import add_positions, name_analyzer, normalize_name, text_analyzer
 from .models import Chunk, Document, DocumentInfo, Paragraph
 
 __all__ = [
@@ -66,24 +68,60 @@ class BodyField(fields.TEXT):  # type: ignore[misc]
         super().__init__(analyzer=analyzer, phrase=True, stored=False)
         self.title_weight = title_weight
 
-    def index(self, value: Any, **kwargs: Any) -> Iterator[tuple[bytes, int, float, bytes]]:
+    def index(self, value: Any, **kwargs: Any) -> list[Posting]:
         title, text = value if isinstance(value, tuple) else ("", value)
-        positions: defaultdict[str, list[int]] = defaultdict(list)
-        counts: Counter[str] = Counter()
-        pos = 0
-        for part, weight in ((title, self.title_weight), (text, 1)):
-            if not part:
-                continue
-            for t in self.analyzer(part, positions=True, mode="index", start_pos=pos):
-                if t.stopped:
-                    continue
-                positions[t.text].append(t.pos)
-                counts[t.text] += weight
-                pos = t.pos + 1
-            pos += _TITLE_GAP
-        for term, where in positions.items():
-            n = counts[term]
-            yield term.encode("utf-8"), n, float(n), self.format.encode(where)
+        return text_postings(((title, self.title_weight), (text, 1)))
+
+
+# What a field's ``index()`` gives Whoosh for one term of one document:
+# (term bytes, frequency, weight, encoded positions).
+Posting = tuple[bytes, int, float, bytes]
+
+
+def text_postings(parts: Iterable[tuple[str, int]]) -> list[Posting]:
+    """The postings :func:`text_analyzer` text makes, for ``(text, weight)`` parts.
+
+    Each part's words count ``weight`` times toward a term's weight and frequency; the
+    parts follow one another with :data:`_TITLE_GAP` positions between them.  One part
+    of weight 1 gives exactly what a Whoosh ``TEXT`` field with that analyzer gives.
+    """
+    positions: dict[str, list[int]] = {}
+    counts: Counter[str] = Counter()
+    pos = 0
+    for part, weight in parts:
+        if not part:
+            continue
+        if weight == 1:
+            pos = add_positions(part, pos, positions)
+        else:
+            mine: dict[str, list[int]] = {}
+            pos = add_positions(part, pos, mine)
+            for term, where in mine.items():
+                counts[term] += (weight - 1) * len(where)
+                positions.setdefault(term, []).extend(where)
+        pos += _TITLE_GAP
+    postings = []
+    for term, where in positions.items():
+        n = len(where) + counts[term] if counts else len(where)
+        postings.append((term.encode("utf-8"), n, float(n), encode_positions(where)))
+    return postings
+
+
+_ONE_POSITION: list[bytes] = []
+_PACK_COUNT = struct.Struct(">I").pack
+
+
+def encode_positions(where: list[int]) -> bytes:
+    """``where`` as Whoosh's ``Positions`` format encodes it, cached for single positions."""
+    if len(where) == 1:
+        p = where[0]
+        if p < len(_ONE_POSITION):
+            return _ONE_POSITION[p]
+    deltas = [where[0], *(b - a for a, b in zip(where, where[1:]))]  # noqa: RUF005
+    return _PACK_COUNT(len(deltas)) + pickle.dumps(deltas, 2)
+
+
+_ONE_POSITION.extend(encode_positions([p]) for p in range(4096))
 
 
 class SearchkitDatetime(fields.DATETIME):  # type: ignore[misc]
