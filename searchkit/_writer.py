@@ -18,12 +18,25 @@ segments (each one a cost to every query) low without rewriting big ones.
 from __future__ import annotations
 
 import math
+import pickle
 import sys
+import zlib
+from array import array
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from whoosh import writing as wwriting
-from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3Codec, _lenfield
-from whoosh.util.numeric import byte_to_length
+from whoosh.codec.whoosh3 import (
+    LENGTHS_COLUMN,
+    WHOOSH3_HEADER_MAGIC,
+    W3Codec,
+    W3TermInfo,
+    _lenfield,
+)
+from whoosh.system import pack_ushort
+from whoosh.util.numeric import byte_to_length, length_to_byte
+
+from .schema import Posting, indexer
 
 __all__ = ["SegmentWriter", "codec", "merge_policy", "parallel_supported", "writer"]
 
@@ -103,6 +116,8 @@ class SegmentWriter(wwriting.SegmentWriter):  # type: ignore[misc]
         self._lengths: dict[str, dict[int, int]] = {}
         self._memory = 0
         self._memory_limit = limitmb * 1024 * 1024
+        # field -> its indexer (schema.indexer), made on first use
+        self._indexers: dict[str, Callable[[Any], Iterable[Posting]]] = {}
 
     def add_document(self, **fields: Any) -> None:
         self._check_state()
@@ -127,8 +142,11 @@ class SegmentWriter(wwriting.SegmentWriter):  # type: ignore[misc]
                     terms = inverted.get(name)
                     if terms is None:
                         terms = inverted[name] = {}
+                    index = self._indexers.get(name)
+                    if index is None:
+                        index = self._indexers[name] = indexer(field)
                     scorable = field.scorable
-                    for text, freq, weight, vbytes in field.index(value):
+                    for text, freq, weight, vbytes in index(value):
                         if scorable:
                             length += freq
                         postings = terms.get(text)
@@ -187,18 +205,90 @@ class SegmentWriter(wwriting.SegmentWriter):  # type: ignore[misc]
         schema = self.schema
         for name in sorted(self._inverted):
             terms = self._inverted[name]
-            lengths = self._lengths.get(name, {})
+            lengths = self._lengths.get(name)
             fw.start_field(name, schema[name])
             for text in sorted(terms):
-                postings = terms[text]
-                fw.start_term(text)
-                for i in range(0, len(postings), 3):
-                    docnum = postings[i]
-                    fw.add(docnum, postings[i + 1], postings[i + 2], lengths.get(docnum, 0))
-                fw.finish_term()
+                _write_term(fw, text, terms[text], lengths)
             fw.finish_field()
         self._inverted.clear()
         self._lengths.clear()
+
+
+def _write_term(fw: Any, text: bytes, postings: list[Any], lengths: dict[int, int] | None) -> None:
+    """Write one term's whole posting list as Whoosh's W3 field writer would.
+
+    The same bytes as ``start_term``, one ``add`` per posting and ``finish_term`` give
+    (the W3 postings writer's blocks, block headers and term info), built a block at a
+    time from slices instead of a method call and type checks per posting.
+    ``postings`` is flat: ``docnum, weight, value`` repeated, in document order.
+    """
+    pw = fw._postwriter
+    postfile = pw._postfile
+    limit = pw._blocklimit
+    compression = pw._compression
+    fixed = fw._format.fixed_value_size()
+    info = W3TermInfo()
+    start = postfile.tell()
+    postfile.write(WHOOSH3_HEADER_MAGIC)
+    step = 3 * limit
+    end = len(postings)
+    for b in range(0, end, step):
+        ids = postings[b : b + step : 3]
+        raw_weights = postings[b + 1 : b + step : 3]
+        weights = array("f", raw_weights)
+        if fixed is None or fixed < 0:
+            values: Any = tuple(v for v in postings[b + 2 : b + step : 3] if v)
+        elif fixed == 0:
+            values = None
+        else:
+            values = b"".join(postings[b + 2 : b + step : 3])
+        if all(w == 1.0 for w in weights):
+            mini_weights: Any = None
+        elif all(w == weights[0] for w in weights):
+            mini_weights = weights[0]
+        else:
+            mini_weights = tuple(weights)
+        deltas = tuple(d - p for d, p in zip(ids, [0, *ids]))
+        data = pickle.dumps((deltas, mini_weights, values), 2)
+        if compression:
+            data = zlib.compress(data, compression)
+        maxweight = max(0, *raw_weights)
+        if lengths:
+            lens = [lengths.get(d, 0) for d in ids]
+            nonzero = [n for n in lens if n]
+            minlength = min(nonzero) if nonzero else None
+            maxlength = max(lens)
+        else:
+            minlength, maxlength = None, 0
+        header = pickle.dumps(
+            (
+                len(ids),
+                ids[-1],
+                maxweight,
+                compression,
+                length_to_byte(minlength),
+                length_to_byte(maxlength),
+            ),
+            2,
+        )
+        size = len(header) + len(data)
+        postfile.write_int(-size if b + step >= end else size)
+        postfile.write(header)
+        postfile.write(data)
+        # What W3TermInfo.add_block records of each block.
+        info._weight += sum(weights)
+        info._df += len(ids)
+        if info._minlength is None:
+            info._minlength = minlength
+        elif minlength is not None:
+            info._minlength = min(info._minlength, minlength)
+        info._maxlength = max(info._maxlength, maxlength)
+        info._maxweight = max(info._maxweight, maxweight)
+        if info._minid is None:
+            info._minid = ids[0]
+        info._maxid = ids[-1]
+    info.set_extent(start, postfile.tell() - start)
+    fw._tindex.add(pack_ushort(fw._fieldid) + text, info.to_bytes())
 
 
 # Segments fall into size classes: "small" below _SMALL_DOCS documents, then one class per

@@ -19,10 +19,11 @@ import datetime as dt
 import pickle
 import struct
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
-from whoosh import fields
+from whoosh import fields, formats
+from whoosh.analysis import IDTokenizer
 from whoosh.util.times import adatetime, fix
 
 from ._dates import date_bounds
@@ -31,14 +32,17 @@ from .models import Chunk, Document, DocumentInfo, Paragraph
 
 __all__ = [
     "HIGHLIGHT_FIELDS",
+    "Posting",
     "SCHEMA_VERSION",
     "TEXT_FIELDS",
     "TITLE_WEIGHT",
     "BodyField",
+    "text_postings",
     "build_schema",
     "chunk_from_stored",
     "chunk_to_fields",
     "document_from_stored",
+    "indexer",
     "info_from_stored",
     "manifest_fields",
 ]
@@ -107,6 +111,29 @@ def text_postings(parts: Iterable[tuple[str, int]]) -> list[Posting]:
     return postings
 
 
+def indexer(field: fields.FieldType) -> Callable[[Any], Iterable[Posting]]:
+    """A function giving what ``field.index(value)`` gives, cheaper for the common fields.
+
+    ``TEXT`` fields with searchkit's text analyzer go through :func:`text_postings`, and
+    plain ``ID`` fields make their one term directly; anything else is ``field.index``.
+    """
+    if type(field) is fields.TEXT and field.analyzer == _TEXT_ANALYZER:
+        if type(field.format) is formats.Positions and field.format.field_boost == 1.0:
+            return lambda value: text_postings(((value, 1),))
+    if type(field) is fields.ID and type(field.analyzer) is IDTokenizer:
+        if type(field.format) is formats.Existence:
+            boost = field.format.field_boost
+
+            def id_term(value: Any) -> Iterable[Posting]:
+                if isinstance(value, str):
+                    return ((value.encode("utf-8"), 1, boost, b""),)
+                return field.index(value)  # type: ignore[no-any-return]
+
+            return id_term
+    return field.index  # type: ignore[no-any-return]
+
+
+_TEXT_ANALYZER = text_analyzer()
 _ONE_POSITION: list[bytes] = []
 _PACK_COUNT = struct.Struct(">I").pack
 

@@ -175,3 +175,99 @@ def test_a_small_parallel_batch_is_written_without_child_processes(
     assert started == []
     assert len(ix) == 40
     assert _answers(ix, "alpha")
+
+
+# -- the in-memory inversion writes what Whoosh's own writer writes --------------------
+
+
+def _chunk_fields(n: int) -> list[dict[str, object]]:
+    """Field values of ``n`` generated documents and the seed, as the index writes them."""
+    from searchkit import chunk_document, load_document
+    from searchkit.schema import chunk_to_fields, manifest_fields
+
+    from .conftest import SEED
+
+    docs = [load_document(SEED), *_documents(n)]
+    rows: list[dict[str, object]] = []
+    for doc in docs:
+        chunks = list(chunk_document(doc, 4000))
+        for c in chunks:
+            fields = chunk_to_fields(c)
+            if c.seq == 1:
+                fields.update(manifest_fields(doc, len(chunks), 1, 2))
+            rows.append(fields)
+    return rows
+
+
+def _segment_contents(folder: Path) -> dict[str, object]:
+    """Each term's statistics, postings and blocks; stored fields; field lengths."""
+    from whoosh import index as windex
+
+    ix = windex.open_dir(str(folder))
+    with ix.reader() as r:
+        terms = {}
+        for field, text in r.all_terms():
+            info = r.term_info(field, text)
+            stats = (info.weight(), info.doc_frequency(), info.min_length(), info.max_length())
+            stats += (info.max_weight(), info.min_id(), info.max_id())
+            postings = []
+            m = r.postings(field, text)
+            while m.is_active():
+                postings.append((m.id(), m.weight(), m.value()))
+                m.next()
+            blocks = []
+            m = r.postings(field, text)
+            while m.is_active():
+                if m._data is None:
+                    m._read_data()
+                blocks.append(
+                    (m.block_max_weight(), m.block_min_length(), m.block_max_length(), m._data)
+                )
+                m._next_block()
+            terms[(field, text)] = (stats, postings, blocks)
+        contents = {
+            "terms": terms,
+            "stored": list(r.all_stored_fields()),
+            "lengths": {
+                f: [r.doc_field_length(d, f) for d in range(r.doc_count_all())]
+                for f in ("body", "title", "author")
+            },
+        }
+    ix.close()
+    return contents
+
+
+def _write_with(folder: Path, make_writer: object, rows: list[dict[str, object]]) -> None:
+    from whoosh import index as windex
+
+    from searchkit.schema import build_schema
+
+    folder.mkdir()
+    ix = windex.create_in(str(folder), build_schema())
+    w = make_writer(ix)  # type: ignore[operator]
+    for fields in rows:
+        w.add_document(**fields)
+    w.commit()
+    ix.close()
+
+
+def test_inverted_writer_writes_what_whoosh_writes(tmp_path: Path) -> None:
+    from whoosh import writing as wwriting
+
+    rows = _chunk_fields(300)  # 617 chunks: common words take three posting blocks
+
+    def spilling(ix: object) -> _writer.SegmentWriter:
+        w = _writer.SegmentWriter(ix, codec=_writer.codec())
+        w._memory_limit = 0  # hand every document to Whoosh's pool
+        return w
+
+    _write_with(tmp_path / "whoosh", lambda ix: wwriting.SegmentWriter(ix, codec=_writer.codec()), rows)
+    _write_with(tmp_path / "direct", lambda ix: _writer.SegmentWriter(ix, codec=_writer.codec()), rows)
+    _write_with(tmp_path / "spilled", spilling, rows)
+    expected = _segment_contents(tmp_path / "whoosh")
+    terms = expected["terms"]
+    assert isinstance(terms, dict)
+    assert max(len(blocks) for _, _, blocks in terms.values()) >= 3
+    assert {field for field, _ in terms} >= {"body", "title", "author", "published", "first"}
+    assert _segment_contents(tmp_path / "direct") == expected
+    assert _segment_contents(tmp_path / "spilled") == expected
