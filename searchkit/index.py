@@ -278,10 +278,12 @@ class Index:
 
     def chunk(self, chunk_id: str) -> Chunk:
         """The chunk with this id; :class:`NotFoundError` if there is none."""
-        stored = self._reader().document(chunk_id=chunk_id)
-        if stored is None:
-            raise NotFoundError(f"no chunk {chunk_id!r} in index {self.path}")
-        return chunk_from_stored(stored)
+        doc_id, colon, _ = chunk_id.rpartition(":")  # "doc:paragraph" or "doc:paragraph.part"
+        if colon:
+            for stored in self._reader().documents(doc_id=doc_id):
+                if stored["chunk_id"] == chunk_id:
+                    return chunk_from_stored(stored)
+        raise NotFoundError(f"no chunk {chunk_id!r} in index {self.path}")
 
     def passage(self, chunk_id: str, context: int = 1) -> Passage:
         """The chunk ``chunk_id`` with ``context`` chunks on each side, from its document."""

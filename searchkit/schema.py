@@ -44,11 +44,12 @@ __all__ = [
     "document_from_stored",
     "indexer",
     "info_from_stored",
+    "memoized",
     "manifest_fields",
 ]
 
 # Bump on any change to fields or their analysis: older indexes then ask to be rebuilt.
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 # Fields a bare query word searches, with their boosts.
 TEXT_FIELDS: dict[str, float] = {"body": 1.0}
 # Fields whose matched terms are highlighted in a hit's text.
@@ -98,8 +99,7 @@ def text_postings(parts: Iterable[tuple[str, int]]) -> list[Posting]:
         if weight == 1:
             pos = add_positions(part, pos, positions)
         else:
-            mine: dict[str, list[int]] = {}
-            pos = add_positions(part, pos, mine)
+            mine, pos = _weighted_part(part, pos)
             for term, where in mine.items():
                 counts[term] += (weight - 1) * len(where)
                 positions.setdefault(term, []).extend(where)
@@ -112,14 +112,15 @@ def text_postings(parts: Iterable[tuple[str, int]]) -> list[Posting]:
 
 
 def indexer(field: fields.FieldType) -> Callable[[Any], Iterable[Posting]]:
-    """A function giving what ``field.index(value)`` gives, cheaper for the common fields.
+    """A function giving what ``field.index(value)`` gives, cheaper for searchkit's fields.
 
     ``TEXT`` fields with searchkit's text analyzer go through :func:`text_postings`, and
-    plain ``ID`` fields make their one term directly; anything else is ``field.index``.
+    plain ``ID`` fields make their one term directly.  Except for ``body`` and ``ID``
+    fields, whose values rarely repeat, the function remembers its recent results: a
+    document's chunks share its title, author and date.
     """
-    if type(field) is fields.TEXT and field.analyzer == _TEXT_ANALYZER:
-        if type(field.format) is formats.Positions and field.format.field_boost == 1.0:
-            return lambda value: text_postings(((value, 1),))
+    if isinstance(field, BodyField):
+        return field.index  # type: ignore[no-any-return]
     if type(field) is fields.ID and type(field.analyzer) is IDTokenizer:
         if type(field.format) is formats.Existence:
             boost = field.format.field_boost
@@ -130,10 +131,51 @@ def indexer(field: fields.FieldType) -> Callable[[Any], Iterable[Posting]]:
                 return field.index(value)  # type: ignore[no-any-return]
 
             return id_term
-    return field.index  # type: ignore[no-any-return]
+    index = field.index
+    if type(field) is fields.TEXT and field.analyzer == _TEXT_ANALYZER:
+        if type(field.format) is formats.Positions and field.format.field_boost == 1.0:
+
+            def index(value: Any) -> list[Posting]:
+                return text_postings(((value, 1),))
+
+    return memoized(lambda value: tuple(index(value)))
+
+
+def memoized(fn: Callable[[Any], Any], size: int = 4096) -> Callable[[Any], Any]:
+    """``fn`` remembering its last ``size`` distinct results (the table starts over when
+    full); an unhashable argument is passed through."""
+    cache: dict[Any, Any] = {}
+
+    def memo(value: Any) -> Any:
+        try:
+            return cache[value]
+        except KeyError:
+            pass
+        except TypeError:  # unhashable
+            return fn(value)
+        if len(cache) >= size:
+            cache.clear()
+        result = cache[value] = fn(value)
+        return result
+
+    return memo
 
 
 _TEXT_ANALYZER = text_analyzer()
+# The last weighted part analysed: ((text, start), positions, end).  A document's chunks
+# share its title, so each title is analysed once, not once per chunk.
+_LAST_PART: list[Any] = [None, {}, 0]
+
+
+def _weighted_part(part: str, pos: int) -> tuple[dict[str, list[int]], int]:
+    """:func:`add_positions` of ``part`` into a new table (callers copy, never change it)."""
+    key = (part, pos)
+    if _LAST_PART[0] != key:
+        mine: dict[str, list[int]] = {}
+        _LAST_PART[:] = [key, mine, add_positions(part, pos, mine)]
+    return _LAST_PART[1], _LAST_PART[2]
+
+
 _ONE_POSITION: list[bytes] = []
 _PACK_COUNT = struct.Struct(">I").pack
 
@@ -209,10 +251,12 @@ def build_schema() -> fields.Schema:
     """The schema of a searchkit index, version :data:`SCHEMA_VERSION`."""
     text = text_analyzer()
     return fields.Schema(
-        chunk_id=fields.ID(stored=True, unique=True),
+        # Stored only: a chunk is found through its document's id (``Index.chunk``), and
+        # a term per chunk would be a tenth of all the terms an index writes.
+        chunk_id=fields.STORED(),
         doc_id=fields.ID(stored=True),
         first=fields.ID(),
-        path=fields.ID(stored=True),
+        path=fields.STORED(),
         # One term per value (shift_step=bits): paragraph numbers are few, so a range
         # needs no coarser tiers, and each tier is a posting on every chunk.
         paragraph=fields.NUMERIC(int, stored=True, signed=False, bits=32, shift_step=32),

@@ -165,6 +165,20 @@ def test_unknown_ids_raise_not_found(seed_index: searchkit.Index) -> None:
         seed_index.chunk("nope:1")
     with pytest.raises(searchkit.NotFoundError, match="no document 'nope'"):
         seed_index.document("nope")
+    doc_id = seed_index.search("Machulischi")[0].doc_id
+    for missing in (doc_id, f"{doc_id}:99", f"{doc_id}:7.2", f"{doc_id}:"):
+        with pytest.raises(searchkit.NotFoundError, match="no chunk"):
+            seed_index.chunk(missing)
+
+
+def test_chunk_of_a_document_whose_id_has_colons(index: searchkit.Index) -> None:
+    text = "first words"
+    para = (searchkit.Paragraph(1, text, 0, len(text)), searchkit.Paragraph(2, "more", 12, 16))
+    index.add_documents([searchkit.Document(id="a:b", path="x", title="t", paragraphs=para)])
+    assert index.chunk("a:b:2").text == "more"
+    assert index.chunk("a:b:1").id == "a:b:1"
+    with pytest.raises(searchkit.NotFoundError):
+        index.chunk("a:b")
 
 
 @pytest.mark.parametrize("query", ["", "   ", "\n"])
