@@ -19,10 +19,12 @@ from __future__ import annotations
 
 import math
 import pickle
+import struct
 import sys
 import zlib
 from array import array
 from collections.abc import Callable, Iterable
+from itertools import pairwise
 from typing import Any, NamedTuple
 
 from whoosh import writing as wwriting
@@ -92,7 +94,7 @@ class _FieldPlan(NamedTuple):
     """What adding a value of one field takes, worked out once per writer."""
 
     field: Any
-    index: Callable[[Any], Iterable[Posting]] | None  # None: not indexed
+    to_postings: Callable[[Any], Iterable[Posting]] | None  # None: not indexed
     scorable: bool
     stored: bool
     column: Any
@@ -117,7 +119,7 @@ def _cheaper_stored_compression(perdoc: Any) -> None:
     """Make the W3 per-document writer's stored-fields column compress with :func:`_deflate`."""
     stored = getattr(perdoc, "_colwriters", {}).get("_stored")
     child = getattr(stored, "_child", None)
-    if getattr(child, "_compress", None) is zlib.compress:
+    if child is not None and getattr(child, "_compress", None) is zlib.compress:
         child._compress = _deflate
 
 
@@ -179,15 +181,14 @@ class SegmentWriter(wwriting.SegmentWriter):  # type: ignore[misc]
                 value = fields[name]
                 if value is None:
                     continue
-                field, index, scorable, stored, column, to_column = plans.get(
-                    name
-                ) or self._plan(name)
+                plan = plans.get(name) or self._plan(name)
+                field, to_postings, scorable, stored, column, to_column = plan
                 length = 0
-                if index is not None:
+                if to_postings is not None:
                     terms = inverted.get(name)
                     if terms is None:
                         terms = inverted[name] = {}
-                    for text, freq, weight, vbytes in index(value):
+                    for text, freq, weight, vbytes in to_postings(value):
                         length += freq
                         postings = terms.get(text)
                         if postings is None:
@@ -202,7 +203,7 @@ class SegmentWriter(wwriting.SegmentWriter):  # type: ignore[misc]
                         length = 0
                 if stored or length:
                     perdoc.add_field(name, field, value if stored else None, length)
-                if column is not None:
+                if to_column is not None:
                     perdoc.add_column_value(name, column, to_column(value))
         except Exception:
             perdoc.cancel_doc()
@@ -245,33 +246,43 @@ class SegmentWriter(wwriting.SegmentWriter):  # type: ignore[misc]
     def _write_inverted(self) -> None:
         fw = self.fieldwriter
         schema = self.schema
+        offset = fw._postfile.tell()
         for name in sorted(self._inverted):
             terms = self._inverted[name]
             lengths = self._lengths.get(name)
             fw.start_field(name, schema[name])
             for text in sorted(terms):
-                _write_term(fw, text, terms[text], lengths)
+                offset = _write_term(fw, offset, text, terms[text], lengths)
             fw.finish_field()
         self._inverted.clear()
         self._lengths.clear()
 
 
-def _write_term(fw: Any, text: bytes, postings: list[Any], lengths: dict[int, int] | None) -> None:
+_INT = struct.Struct("!i").pack
+_EXTENT = struct.Struct("!qi").pack  # a term's postings: offset, length
+_TERMINFO = W3TermInfo._struct.pack
+
+
+def _write_term(
+    fw: Any, offset: int, text: bytes, postings: list[Any], lengths: dict[int, int] | None
+) -> int:
     """Write one term's whole posting list as Whoosh's W3 field writer would.
 
     The same bytes as ``start_term``, one ``add`` per posting and ``finish_term`` give
     (the W3 postings writer's blocks, block headers and term info), built a block at a
-    time from slices instead of a method call and type checks per posting.
-    ``postings`` is flat: ``docnum, weight, value`` repeated, in document order.
+    time from slices instead of a method call and type checks per posting, and written
+    at once.  ``postings`` is flat: ``docnum, weight, value`` repeated, in document
+    order; ``offset`` is where the postings file stands.  Returns where it stands after.
     """
     pw = fw._postwriter
-    postfile = pw._postfile
     limit = pw._blocklimit
     compression = pw._compression
     fixed = fw._format.fixed_value_size()
-    info = W3TermInfo()
-    start = postfile.tell()
-    postfile.write(WHOOSH3_HEADER_MAGIC)
+    out = [WHOOSH3_HEADER_MAGIC]
+    weight_sum = 0.0
+    term_minlength: int | None = None
+    term_maxlength = 0
+    term_maxweight: Any = 0
     step = 3 * limit
     end = len(postings)
     for b in range(0, end, step):
@@ -284,21 +295,26 @@ def _write_term(fw: Any, text: bytes, postings: list[Any], lengths: dict[int, in
             values = None
         else:
             values = b"".join(postings[b + 2 : b + step : 3])
-        if all(w == 1.0 for w in weights):
-            mini_weights: Any = None
-        elif all(w == weights[0] for w in weights):
-            mini_weights = weights[0]
+        first = weights[0]
+        if weights.count(first) == len(weights):
+            mini_weights: Any = None if first == 1.0 else first
         else:
             mini_weights = tuple(weights)
-        deltas = tuple(d - p for d, p in zip(ids, [0, *ids]))
+        if len(ids) == 1:
+            deltas: tuple[int, ...] = (ids[0],)
+        else:
+            deltas = (ids[0], *(d - p for p, d in pairwise(ids)))
         data = pickle.dumps((deltas, mini_weights, values), 2)
         if compression:
             data = zlib.compress(data, compression)
         maxweight = max(0, *raw_weights)
+        minlength: int | None
         if lengths:
             lens = [lengths.get(d, 0) for d in ids]
-            nonzero = [n for n in lens if n]
-            minlength = min(nonzero) if nonzero else None
+            minlength = min(lens)
+            if not minlength:  # Whoosh's blocks skip lengths of 0
+                nonzero = [n for n in lens if n]
+                minlength = min(nonzero) if nonzero else None
             maxlength = max(lens)
         else:
             minlength, maxlength = None, 0
@@ -314,23 +330,30 @@ def _write_term(fw: Any, text: bytes, postings: list[Any], lengths: dict[int, in
             2,
         )
         size = len(header) + len(data)
-        postfile.write_int(-size if b + step >= end else size)
-        postfile.write(header)
-        postfile.write(data)
+        out += (_INT(-size if b + step >= end else size), header, data)
         # What W3TermInfo.add_block records of each block.
-        info._weight += sum(weights)
-        info._df += len(ids)
-        if info._minlength is None:
-            info._minlength = minlength
+        weight_sum += sum(weights)
+        if term_minlength is None:
+            term_minlength = minlength
         elif minlength is not None:
-            info._minlength = min(info._minlength, minlength)
-        info._maxlength = max(info._maxlength, maxlength)
-        info._maxweight = max(info._maxweight, maxweight)
-        if info._minid is None:
-            info._minid = ids[0]
-        info._maxid = ids[-1]
-    info.set_extent(start, postfile.tell() - start)
-    fw._tindex.add(pack_ushort(fw._fieldid) + text, info.to_bytes())
+            term_minlength = min(term_minlength, minlength)
+        term_maxlength = max(term_maxlength, maxlength)
+        term_maxweight = max(term_maxweight, maxweight)
+    raw = b"".join(out)
+    fw._postfile.write(raw)
+    # W3TermInfo.to_bytes of a term whose postings are not inlined.
+    info = _TERMINFO(
+        0,
+        weight_sum,
+        end // 3,
+        0 if term_minlength is None else length_to_byte(term_minlength),
+        length_to_byte(term_maxlength),
+        term_maxweight,
+        postings[0],
+        postings[-3],
+    )
+    fw._tindex.add(pack_ushort(fw._fieldid) + text, info + _EXTENT(offset, len(raw)))
+    return offset + len(raw)
 
 
 # Segments fall into size classes: "small" below _SMALL_DOCS documents, then one class per

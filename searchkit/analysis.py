@@ -142,6 +142,7 @@ def add_positions(text: str, pos: int, positions: dict[str, list[int]]) -> int:
     """
     cache = _TERMS
     p = -1
+    term: Any
     for i, part in enumerate(_PARTS.findall(text)):
         term = cache.get(part, _MISSING)
         if term is _MISSING:
@@ -149,9 +150,9 @@ def add_positions(text: str, pos: int, positions: dict[str, list[int]]) -> int:
         if term is None:
             continue
         p = pos + i if p < 0 else p + 1
-        where = positions.get(term)  # type: ignore[arg-type]
+        where = positions.get(term)
         if where is None:
-            positions[term] = [p]  # type: ignore[index]
+            positions[term] = [p]
         else:
             where.append(p)
     return pos if p < 0 else p + 1

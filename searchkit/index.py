@@ -76,7 +76,7 @@ DEFAULT_LOCK_TIMEOUT = 30.0
 # Per writer process: the in-memory posting pool spills to disk beyond this.
 _WRITER_LIMIT_MB = 128
 # A batch also commits after this many chunks, so long documents keep batches bounded.
-_BATCH_CHUNKS = 20_000
+_BATCH_CHUNKS = 50_000
 # Writer processes for batches of at least _PARALLEL_BATCH documents (Linux only).
 _WRITER_PROCS = min(2, os.cpu_count() or 1)
 _PARALLEL_BATCH = 1000

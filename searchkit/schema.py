@@ -20,6 +20,7 @@ import pickle
 import struct
 from collections import Counter
 from collections.abc import Callable, Iterable
+from itertools import pairwise
 from typing import Any
 
 from whoosh import fields, formats
@@ -120,23 +121,27 @@ def indexer(field: fields.FieldType) -> Callable[[Any], Iterable[Posting]]:
     document's chunks share its title, author and date.
     """
     if isinstance(field, BodyField):
-        return field.index  # type: ignore[no-any-return]
-    if type(field) is fields.ID and type(field.analyzer) is IDTokenizer:
-        if type(field.format) is formats.Existence:
-            boost = field.format.field_boost
+        return field.index
+    kind, analyzer, fmt = type(field), field.analyzer, field.format
+    if kind is fields.ID and type(analyzer) is IDTokenizer and type(fmt) is formats.Existence:
+        boost = fmt.field_boost
 
-            def id_term(value: Any) -> Iterable[Posting]:
-                if isinstance(value, str):
-                    return ((value.encode("utf-8"), 1, boost, b""),)
-                return field.index(value)  # type: ignore[no-any-return]
+        def id_term(value: Any) -> Iterable[Posting]:
+            if isinstance(value, str):
+                return ((value.encode("utf-8"), 1, boost, b""),)
+            return field.index(value)  # type: ignore[no-any-return]
 
-            return id_term
+        return id_term
     index = field.index
-    if type(field) is fields.TEXT and field.analyzer == _TEXT_ANALYZER:
-        if type(field.format) is formats.Positions and field.format.field_boost == 1.0:
+    if (
+        kind is fields.TEXT
+        and analyzer == _TEXT_ANALYZER
+        and type(fmt) is formats.Positions
+        and fmt.field_boost == 1.0
+    ):
 
-            def index(value: Any) -> list[Posting]:
-                return text_postings(((value, 1),))
+        def index(value: Any) -> list[Posting]:
+            return text_postings(((value, 1),))
 
     return memoized(lambda value: tuple(index(value)))
 
@@ -186,7 +191,7 @@ def encode_positions(where: list[int]) -> bytes:
         p = where[0]
         if p < len(_ONE_POSITION):
             return _ONE_POSITION[p]
-    deltas = [where[0], *(b - a for a, b in zip(where, where[1:]))]  # noqa: RUF005
+    deltas = [where[0], *(b - a for a, b in pairwise(where))]
     return _PACK_COUNT(len(deltas)) + pickle.dumps(deltas, 2)
 
 

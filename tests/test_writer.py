@@ -261,8 +261,12 @@ def test_inverted_writer_writes_what_whoosh_writes(tmp_path: Path) -> None:
         w._memory_limit = 0  # hand every document to Whoosh's pool
         return w
 
-    _write_with(tmp_path / "whoosh", lambda ix: wwriting.SegmentWriter(ix, codec=_writer.codec()), rows)
-    _write_with(tmp_path / "direct", lambda ix: _writer.SegmentWriter(ix, codec=_writer.codec()), rows)
+    _write_with(
+        tmp_path / "whoosh", lambda ix: wwriting.SegmentWriter(ix, codec=_writer.codec()), rows
+    )
+    _write_with(
+        tmp_path / "direct", lambda ix: _writer.SegmentWriter(ix, codec=_writer.codec()), rows
+    )
     _write_with(tmp_path / "spilled", spilling, rows)
     expected = _segment_contents(tmp_path / "whoosh")
     terms = expected["terms"]
