@@ -23,7 +23,7 @@ import struct
 import sys
 import zlib
 from array import array
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Sequence
 from itertools import pairwise
 from typing import Any, NamedTuple
 
@@ -35,6 +35,7 @@ from whoosh.codec.whoosh3 import (
     W3TermInfo,
     _lenfield,
 )
+from whoosh.fields import UnknownFieldError
 from whoosh.system import pack_ushort
 from whoosh.util.numeric import byte_to_length, length_to_byte
 
@@ -85,16 +86,17 @@ class _Lengths:
         self._reader.close()
 
 
-# Estimated bytes a posting and a new term cost in memory, for the ``limitmb`` bound.
-_POSTING_BYTES = 96
-_TERM_BYTES = 120
+# Estimated bytes a posting (with its encoded positions) and a new term cost in memory,
+# for the ``limitmb`` bound.
+_POSTING_BYTES = 112
+_TERM_BYTES = 160
 
 
 class _FieldPlan(NamedTuple):
     """What adding a value of one field takes, worked out once per writer."""
 
     field: Any
-    to_postings: Callable[[Any], Iterable[Posting]] | None  # None: not indexed
+    to_postings: Callable[[Any], Sequence[Posting]] | None  # None: not indexed
     scorable: bool
     stored: bool
     column: Any
@@ -157,6 +159,8 @@ class SegmentWriter(wwriting.SegmentWriter):  # type: ignore[misc]
     def _plan(self, name: str) -> _FieldPlan:
         if name.startswith("_"):
             raise ValueError(f"searchkit's writer takes no {name!r} argument")
+        if name not in self.schema:
+            raise UnknownFieldError(f"No field named {name!r} in {self.schema}")
         field = self.schema[name]
         index = indexer(field) if field.indexed else None
         column = field.column_type
@@ -166,48 +170,53 @@ class SegmentWriter(wwriting.SegmentWriter):  # type: ignore[misc]
         return plan
 
     def add_document(self, **fields: Any) -> None:
+        """Add one document: ``fields`` maps field names to values (``None`` is skipped).
+
+        Every value is analysed before anything is written, so a value its field cannot
+        take (an unknown field, a bad date) raises with the writer unchanged.  A failure
+        while writing (a stored value that cannot be pickled, a full disk) leaves it to be
+        cancelled, as with Whoosh's writer.
+        """
         self._check_state()
+        plans = self._plans
+        # Analyse: (name, plan, value, postings, column value) per field given.
+        todo = []
+        for name, value in fields.items():
+            if value is None:
+                continue
+            plan = plans.get(name) or self._plan(name)
+            items = plan.to_postings(value) if plan.to_postings is not None else ()
+            column = plan.to_column(value) if plan.to_column is not None else None
+            todo.append((name, plan, value, items, column))
+
+        docnum = self.docnum
         perdoc = self.perdocwriter
         inverted = self._inverted
-        lengths = self._lengths
-        plans = self._plans
-        docnum = self.docnum
-        names = sorted(fields)
-        self._check_fields(self.schema, names)
         memory = 0
         perdoc.start_doc(docnum)
-        try:
-            for name in names:
-                value = fields[name]
-                if value is None:
-                    continue
-                plan = plans.get(name) or self._plan(name)
-                field, to_postings, scorable, stored, column, to_column = plan
-                length = 0
-                if to_postings is not None:
-                    terms = inverted.get(name)
-                    if terms is None:
-                        terms = inverted[name] = {}
-                    for text, freq, weight, vbytes in to_postings(value):
-                        length += freq
-                        postings = terms.get(text)
-                        if postings is None:
-                            terms[text] = [docnum, weight, vbytes]
-                            memory += _TERM_BYTES + len(text) + len(vbytes)
-                        else:
-                            postings += (docnum, weight, vbytes)
-                            memory += _POSTING_BYTES + len(vbytes)
-                    if scorable and length:
-                        lengths.setdefault(name, {})[docnum] = length
+        for name, plan, value, items, column in todo:
+            length = 0
+            if items:
+                terms = inverted.get(name)
+                if terms is None:
+                    terms = inverted[name] = {}
+                for text, freq, weight, vbytes in items:
+                    length += freq
+                    postings = terms.get(text)
+                    if postings is None:
+                        terms[text] = [docnum, weight, vbytes]
+                        memory += _TERM_BYTES
                     else:
-                        length = 0
-                if stored or length:
-                    perdoc.add_field(name, field, value if stored else None, length)
-                if to_column is not None:
-                    perdoc.add_column_value(name, column, to_column(value))
-        except Exception:
-            perdoc.cancel_doc()
-            raise
+                        postings += (docnum, weight, vbytes)
+                memory += _POSTING_BYTES * len(items)
+                if plan.scorable:
+                    self._lengths.setdefault(name, {})[docnum] = length
+                else:
+                    length = 0
+            if plan.stored or length:
+                perdoc.add_field(name, plan.field, value if plan.stored else None, length)
+            if plan.to_column is not None:
+                perdoc.add_column_value(name, plan.column, column)
         perdoc.finish_doc()
         self._added = True
         self.docnum += 1

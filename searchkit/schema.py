@@ -19,7 +19,7 @@ import datetime as dt
 import pickle
 import struct
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from itertools import pairwise
 from typing import Any
 
@@ -106,14 +106,19 @@ def text_postings(parts: Iterable[tuple[str, int]]) -> list[Posting]:
                 positions.setdefault(term, []).extend(where)
         pos += _TITLE_GAP
     postings = []
+    one, cached = _ONE_POSITION, len(_ONE_POSITION)
     for term, where in positions.items():
-        n = len(where) + counts[term] if counts else len(where)
-        postings.append((term.encode("utf-8"), n, float(n), encode_positions(where)))
+        n = len(where)
+        encoded = one[where[0]] if n == 1 and where[0] < cached else encode_positions(where)
+        if counts:
+            n += counts[term]
+        postings.append((term.encode("utf-8"), n, float(n), encoded))
     return postings
 
 
-def indexer(field: fields.FieldType) -> Callable[[Any], Iterable[Posting]]:
-    """A function giving what ``field.index(value)`` gives, cheaper for searchkit's fields.
+def indexer(field: fields.FieldType) -> Callable[[Any], Sequence[Posting]]:
+    """A function giving what ``field.index(value)`` gives (as a sequence), cheaper for
+    searchkit's fields.
 
     ``TEXT`` fields with searchkit's text analyzer go through :func:`text_postings`, and
     plain ``ID`` fields make their one term directly.  Except for ``body`` and ``ID``
@@ -126,10 +131,10 @@ def indexer(field: fields.FieldType) -> Callable[[Any], Iterable[Posting]]:
     if kind is fields.ID and type(analyzer) is IDTokenizer and type(fmt) is formats.Existence:
         boost = fmt.field_boost
 
-        def id_term(value: Any) -> Iterable[Posting]:
+        def id_term(value: Any) -> Sequence[Posting]:
             if isinstance(value, str):
                 return ((value.encode("utf-8"), 1, boost, b""),)
-            return field.index(value)  # type: ignore[no-any-return]
+            return tuple(field.index(value))
 
         return id_term
     index = field.index

@@ -275,3 +275,34 @@ def test_inverted_writer_writes_what_whoosh_writes(tmp_path: Path) -> None:
     assert {field for field, _ in terms} >= {"body", "title", "author", "published", "first"}
     assert _segment_contents(tmp_path / "direct") == expected
     assert _segment_contents(tmp_path / "spilled") == expected
+
+
+def test_a_value_its_field_cannot_take_leaves_the_writer_unchanged(tmp_path: Path) -> None:
+    from whoosh import index as windex
+    from whoosh.fields import UnknownFieldError
+
+    from searchkit.schema import build_schema
+
+    rows = _chunk_fields(3)
+    (tmp_path / "ix").mkdir()
+    ix = windex.create_in(str(tmp_path / "ix"), build_schema())
+    w = _writer.SegmentWriter(ix, codec=_writer.codec())
+    w.add_document(**rows[0])
+    with pytest.raises(UnknownFieldError, match="colour"):
+        w.add_document(**rows[1], colour="red")
+    with pytest.raises(Exception, match="is not a date"):
+        w.add_document(**{**rows[1], "published": "last Tuesday"})
+    with pytest.raises(ValueError, match="_boost"):
+        w.add_document(**rows[1], _boost=2.0)
+    for fields in rows[1:]:
+        w.add_document(**fields)
+    w.commit()
+    ix.close()
+    (tmp_path / "clean").mkdir()
+    clean = windex.create_in(str(tmp_path / "clean"), build_schema())
+    w = _writer.SegmentWriter(clean, codec=_writer.codec())
+    for fields in rows:
+        w.add_document(**fields)
+    w.commit()
+    clean.close()
+    assert _segment_contents(tmp_path / "ix") == _segment_contents(tmp_path / "clean")
