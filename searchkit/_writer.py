@@ -255,13 +255,13 @@ class SegmentWriter(wwriting.SegmentWriter):  # type: ignore[misc]
     def _write_inverted(self) -> None:
         fw = self.fieldwriter
         schema = self.schema
-        offset = fw._postfile.tell()
+        out = _TermWriter(fw)
         for name in sorted(self._inverted):
             terms = self._inverted[name]
             lengths = self._lengths.get(name)
             fw.start_field(name, schema[name])
             for text in sorted(terms):
-                offset = _write_term(fw, offset, text, terms[text], lengths)
+                out.write(text, terms[text], lengths)
             fw.finish_field()
         self._inverted.clear()
         self._lengths.clear()
@@ -270,99 +270,122 @@ class SegmentWriter(wwriting.SegmentWriter):  # type: ignore[misc]
 _INT = struct.Struct("!i").pack
 _EXTENT = struct.Struct("!qi").pack  # a term's postings: offset, length
 _TERMINFO = W3TermInfo._struct.pack
+_KEY_VALUE_LENGTHS = struct.Struct("!ii").pack  # a term index entry's head
+_KEY_VALUE_LENGTHS_SIZE = 8
 
 
-def _write_term(
-    fw: Any, offset: int, text: bytes, postings: list[Any], lengths: dict[int, int] | None
-) -> int:
-    """Write one term's whole posting list as Whoosh's W3 field writer would.
+class _TermWriter:
+    """Writes whole posting lists through a W3 field writer, as Whoosh's writer would.
 
-    The same bytes as ``start_term``, one ``add`` per posting and ``finish_term`` give
-    (the W3 postings writer's blocks, block headers and term info), built a block at a
-    time from slices instead of a method call and type checks per posting, and written
-    at once.  ``postings`` is flat: ``docnum, weight, value`` repeated, in document
-    order; ``offset`` is where the postings file stands.  Returns where it stands after.
+    Each term's postings file blocks, block headers, term info and term index entry are
+    the bytes ``start_term``, one ``add`` per posting and ``finish_term`` write, built a
+    block at a time from slices instead of a method call and type checks per posting.
+    Both files' positions are counted here rather than asked of the files.
     """
-    pw = fw._postwriter
-    limit = pw._blocklimit
-    compression = pw._compression
-    fixed = fw._format.fixed_value_size()
-    out = [WHOOSH3_HEADER_MAGIC]
-    weight_sum = 0.0
-    term_minlength: int | None = None
-    term_maxlength = 0
-    term_maxweight: Any = 0
-    step = 3 * limit
-    end = len(postings)
-    for b in range(0, end, step):
-        ids = postings[b : b + step : 3]
-        raw_weights = postings[b + 1 : b + step : 3]
-        weights = array("f", raw_weights)
-        if fixed is None or fixed < 0:
-            values: Any = tuple(v for v in postings[b + 2 : b + step : 3] if v)
-        elif fixed == 0:
-            values = None
-        else:
-            values = b"".join(postings[b + 2 : b + step : 3])
-        first = weights[0]
-        if weights.count(first) == len(weights):
-            mini_weights: Any = None if first == 1.0 else first
-        else:
-            mini_weights = tuple(weights)
-        if len(ids) == 1:
-            deltas: tuple[int, ...] = (ids[0],)
-        else:
-            deltas = (ids[0], *(d - p for p, d in pairwise(ids)))
-        data = pickle.dumps((deltas, mini_weights, values), 2)
-        if compression:
-            data = zlib.compress(data, compression)
-        maxweight = max(0, *raw_weights)
-        minlength: int | None
-        if lengths:
-            lens = [lengths.get(d, 0) for d in ids]
-            minlength = min(lens)
-            if not minlength:  # Whoosh's blocks skip lengths of 0
-                nonzero = [n for n in lens if n]
-                minlength = min(nonzero) if nonzero else None
-            maxlength = max(lens)
-        else:
-            minlength, maxlength = None, 0
-        header = pickle.dumps(
-            (
-                len(ids),
-                ids[-1],
-                maxweight,
-                compression,
-                length_to_byte(minlength),
-                length_to_byte(maxlength),
-            ),
-            2,
+
+    def __init__(self, fw: Any) -> None:
+        self.fw = fw
+        self.postfile = fw._postfile
+        self.post_at = self.postfile.tell()
+        self.tindex = fw._tindex
+        self.termfile = self.tindex.dbfile
+        self.term_at = self.termfile.tell()
+
+    def write(self, text: bytes, postings: list[Any], lengths: dict[int, int] | None) -> None:
+        """Write the term ``text`` of the current field: ``postings`` is flat (``docnum,
+        weight, value`` repeated, in document order); ``lengths`` the field's lengths."""
+        fw = self.fw
+        pw = fw._postwriter
+        limit = pw._blocklimit
+        compression = pw._compression
+        fixed = fw._format.fixed_value_size()
+        out = [WHOOSH3_HEADER_MAGIC]
+        weight_sum = 0.0
+        term_minlength: int | None = None
+        term_maxlength = 0
+        term_maxweight: Any = 0
+        step = 3 * limit
+        end = len(postings)
+        for b in range(0, end, step):
+            ids = postings[b : b + step : 3]
+            raw_weights = postings[b + 1 : b + step : 3]
+            weights = array("f", raw_weights)
+            if fixed is None or fixed < 0:
+                values: Any = tuple(v for v in postings[b + 2 : b + step : 3] if v)
+            elif fixed == 0:
+                values = None
+            else:
+                values = b"".join(postings[b + 2 : b + step : 3])
+            first = weights[0]
+            if weights.count(first) == len(weights):
+                mini_weights: Any = None if first == 1.0 else first
+            else:
+                mini_weights = tuple(weights)
+            if len(ids) == 1:
+                deltas: tuple[int, ...] = (ids[0],)
+            else:
+                deltas = (ids[0], *(d - p for p, d in pairwise(ids)))
+            data = pickle.dumps((deltas, mini_weights, values), 2)
+            if compression:
+                data = zlib.compress(data, compression)
+            maxweight = max(0, *raw_weights)
+            minlength: int | None
+            if lengths:
+                lens = [lengths.get(d, 0) for d in ids]
+                minlength = min(lens)
+                if not minlength:  # Whoosh's blocks skip lengths of 0
+                    nonzero = [n for n in lens if n]
+                    minlength = min(nonzero) if nonzero else None
+                maxlength = max(lens)
+            else:
+                minlength, maxlength = None, 0
+            header = pickle.dumps(
+                (
+                    len(ids),
+                    ids[-1],
+                    maxweight,
+                    compression,
+                    length_to_byte(minlength),
+                    length_to_byte(maxlength),
+                ),
+                2,
+            )
+            size = len(header) + len(data)
+            out += (_INT(-size if b + step >= end else size), header, data)
+            # What W3TermInfo.add_block records of each block.
+            weight_sum += sum(weights)
+            if term_minlength is None:
+                term_minlength = minlength
+            elif minlength is not None:
+                term_minlength = min(term_minlength, minlength)
+            term_maxlength = max(term_maxlength, maxlength)
+            term_maxweight = max(term_maxweight, maxweight)
+        raw = b"".join(out)
+        self.postfile.write(raw)
+        # W3TermInfo.to_bytes of a term whose postings are not inlined.
+        info = _TERMINFO(
+            0,
+            weight_sum,
+            end // 3,
+            0 if term_minlength is None else length_to_byte(term_minlength),
+            length_to_byte(term_maxlength),
+            term_maxweight,
+            postings[0],
+            postings[-3],
         )
-        size = len(header) + len(data)
-        out += (_INT(-size if b + step >= end else size), header, data)
-        # What W3TermInfo.add_block records of each block.
-        weight_sum += sum(weights)
-        if term_minlength is None:
-            term_minlength = minlength
-        elif minlength is not None:
-            term_minlength = min(term_minlength, minlength)
-        term_maxlength = max(term_maxlength, maxlength)
-        term_maxweight = max(term_maxweight, maxweight)
-    raw = b"".join(out)
-    fw._postfile.write(raw)
-    # W3TermInfo.to_bytes of a term whose postings are not inlined.
-    info = _TERMINFO(
-        0,
-        weight_sum,
-        end // 3,
-        0 if term_minlength is None else length_to_byte(term_minlength),
-        length_to_byte(term_maxlength),
-        term_maxweight,
-        postings[0],
-        postings[-3],
-    )
-    fw._tindex.add(pack_ushort(fw._fieldid) + text, info + _EXTENT(offset, len(raw)))
-    return offset + len(raw)
+        # The term index entry, as OrderedHashWriter.add writes it.
+        key = pack_ushort(fw._fieldid) + text
+        value = info + _EXTENT(self.post_at, len(raw))
+        tindex = self.tindex
+        if key <= tindex.lastkey:
+            raise ValueError(f"terms out of order: {tindex.lastkey!r} .. {key!r}")
+        tindex.index.append(self.term_at)
+        self.termfile.write(_KEY_VALUE_LENGTHS(len(key), len(value)) + key + value)
+        h = tindex.hashfn(key)
+        tindex.buckets[h & 255].append((h, self.term_at))
+        tindex.lastkey = key
+        self.term_at += _KEY_VALUE_LENGTHS_SIZE + len(key) + len(value)
+        self.post_at += len(raw)
 
 
 # Segments fall into size classes: "small" below _SMALL_DOCS documents, then one class per
