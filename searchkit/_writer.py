@@ -267,6 +267,16 @@ class SegmentWriter(wwriting.SegmentWriter):  # type: ignore[misc]
         self._lengths.clear()
 
 
+_LENGTH_BYTES = [length_to_byte(n) for n in range(4096)]
+
+
+def _length_byte(length: int | None) -> int:
+    """Whoosh's ``length_to_byte`` (0 for ``None``), from a table for common lengths."""
+    if length is None:
+        return 0
+    return _LENGTH_BYTES[length] if length < 4096 else length_to_byte(length)  # type: ignore[no-any-return]
+
+
 _INT = struct.Struct("!i").pack
 _EXTENT = struct.Struct("!qi").pack  # a term's postings: offset, length
 _TERMINFO = W3TermInfo._struct.pack
@@ -311,7 +321,7 @@ class _TermWriter:
             raw_weights = postings[b + 1 : b + step : 3]
             weights = array("f", raw_weights)
             if fixed is None or fixed < 0:
-                values: Any = tuple(v for v in postings[b + 2 : b + step : 3] if v)
+                values: Any = tuple(filter(None, postings[b + 2 : b + step : 3]))
             elif fixed == 0:
                 values = None
             else:
@@ -328,7 +338,9 @@ class _TermWriter:
             data = pickle.dumps((deltas, mini_weights, values), 2)
             if compression:
                 data = zlib.compress(data, compression)
-            maxweight = max(0, *raw_weights)
+            maxweight = max(raw_weights)
+            if maxweight <= 0:  # Whoosh's starts from 0
+                maxweight = 0
             minlength: int | None
             if lengths:
                 lens = [lengths.get(d, 0) for d in ids]
@@ -345,8 +357,8 @@ class _TermWriter:
                     ids[-1],
                     maxweight,
                     compression,
-                    length_to_byte(minlength),
-                    length_to_byte(maxlength),
+                    _length_byte(minlength),
+                    _length_byte(maxlength),
                 ),
                 2,
             )
@@ -367,8 +379,8 @@ class _TermWriter:
             0,
             weight_sum,
             end // 3,
-            0 if term_minlength is None else length_to_byte(term_minlength),
-            length_to_byte(term_maxlength),
+            _length_byte(term_minlength),
+            _length_byte(term_maxlength),
             term_maxweight,
             postings[0],
             postings[-3],
