@@ -259,7 +259,7 @@ class SegmentWriter(wwriting.SegmentWriter):  # type: ignore[misc]
         for name in sorted(self._inverted):
             terms = self._inverted[name]
             lengths = self._lengths.get(name)
-            fw.start_field(name, schema[name])
+            out.start_field(name, schema[name])
             for text in sorted(terms):
                 out.write(text, terms[text], lengths)
             fw.finish_field()
@@ -301,20 +301,29 @@ class _TermWriter:
         self.termfile = self.tindex.dbfile
         self.term_at = self.termfile.tell()
 
+    def start_field(self, name: str, field: Any) -> None:
+        fw = self.fw
+        fw.start_field(name, field)
+        pw = fw._postwriter
+        self.limit = pw._blocklimit
+        self.compression = pw._compression
+        self.fixed = fw._format.fixed_value_size()
+        self.field_key = pack_ushort(fw._fieldid)
+
     def write(self, text: bytes, postings: list[Any], lengths: dict[int, int] | None) -> None:
         """Write the term ``text`` of the current field: ``postings`` is flat (``docnum,
         weight, value`` repeated, in document order); ``lengths`` the field's lengths."""
-        fw = self.fw
-        pw = fw._postwriter
-        limit = pw._blocklimit
-        compression = pw._compression
-        fixed = fw._format.fixed_value_size()
+        if len(postings) == 3:
+            self._write_one(text, postings, lengths)
+            return
+        compression = self.compression
+        fixed = self.fixed
         out = [WHOOSH3_HEADER_MAGIC]
         weight_sum = 0.0
         term_minlength: int | None = None
         term_maxlength = 0
         term_maxweight: Any = 0
-        step = 3 * limit
+        step = 3 * self.limit
         end = len(postings)
         for b in range(0, end, step):
             ids = postings[b : b + step : 3]
@@ -373,7 +382,6 @@ class _TermWriter:
             term_maxlength = max(term_maxlength, maxlength)
             term_maxweight = max(term_maxweight, maxweight)
         raw = b"".join(out)
-        self.postfile.write(raw)
         # W3TermInfo.to_bytes of a term whose postings are not inlined.
         info = _TERMINFO(
             0,
@@ -385,8 +393,32 @@ class _TermWriter:
             postings[0],
             postings[-3],
         )
-        # The term index entry, as OrderedHashWriter.add writes it.
-        key = pack_ushort(fw._fieldid) + text
+        self._add(text, info, raw)
+
+    def _write_one(self, text: bytes, posting: list[Any], lengths: dict[int, int] | None) -> None:
+        """:meth:`write` for a term in one document, most terms: one block of one posting."""
+        docnum, weight, value = posting
+        fixed = self.fixed
+        if fixed is None or fixed < 0:
+            values: Any = (value,) if value else ()
+        else:
+            values = None if fixed == 0 else value
+        stored_weight = weight if weight == 1.0 else array("f", (weight,))[0]  # float32
+        maxweight = weight if weight > 0 else 0
+        length = lengths.get(docnum, 0) if lengths else 0
+        length_byte = _length_byte(length or None)
+        data = pickle.dumps(((docnum,), None if stored_weight == 1.0 else stored_weight, values), 2)
+        header = pickle.dumps((1, docnum, maxweight, self.compression, length_byte, length_byte), 2)
+        if self.compression:
+            data = zlib.compress(data, self.compression)
+        raw = WHOOSH3_HEADER_MAGIC + _INT(-len(header) - len(data)) + header + data
+        info = _TERMINFO(0, stored_weight, 1, length_byte, length_byte, maxweight, docnum, docnum)
+        self._add(text, info, raw)
+
+    def _add(self, text: bytes, info: bytes, raw: bytes) -> None:
+        """Write a term's postings and its term index entry (as OrderedHashWriter.add)."""
+        self.postfile.write(raw)
+        key = self.field_key + text
         value = info + _EXTENT(self.post_at, len(raw))
         tindex = self.tindex
         if key <= tindex.lastkey:
