@@ -39,7 +39,7 @@ from whoosh.fields import UnknownFieldError
 from whoosh.system import pack_ushort
 from whoosh.util.numeric import byte_to_length, length_to_byte
 
-from .schema import Posting, indexer, memoized
+from .schema import Posting, TextTerms, indexer, memoized
 
 __all__ = ["SegmentWriter", "codec", "merge_policy", "parallel_supported", "writer"]
 
@@ -96,7 +96,7 @@ class _FieldPlan(NamedTuple):
     """What adding a value of one field takes, worked out once per writer."""
 
     field: Any
-    to_postings: Callable[[Any], Sequence[Posting]] | None  # None: not indexed
+    to_postings: Callable[[Any], Sequence[Posting] | TextTerms] | None  # None: not indexed
     scorable: bool
     stored: bool
     column: Any
@@ -117,12 +117,21 @@ def _deflate(data: bytes, level: int) -> bytes:
     return zlib.compress(data, level if len(data) >= _SMALL_STORED else 0)
 
 
-def _cheaper_stored_compression(perdoc: Any) -> None:
-    """Make the W3 per-document writer's stored-fields column compress with :func:`_deflate`."""
-    stored = getattr(perdoc, "_colwriters", {}).get("_stored")
-    child = getattr(stored, "_child", None)
-    if child is not None and getattr(child, "_compress", None) is zlib.compress:
-        child._compress = _deflate
+def _cheaper_stored_fields(perdoc: Any) -> None:
+    """Make the W3 per-document writer's stored-fields column pickle with the newest
+    protocol (Whoosh's protocol 2 spells out every date and byte string through a
+    function call) and compress with :func:`_deflate`.  Readers take either."""
+    stored: Any = getattr(perdoc, "_colwriters", {}).get("_stored")
+    child: Any = getattr(stored, "_child", None)
+    if stored is None or getattr(child, "_compress", None) is not zlib.compress:
+        return
+    child._compress = _deflate
+    add = child.add
+
+    def add_pickled(docnum: int, value: Any) -> None:
+        add(docnum, b"" if value is None else pickle.dumps(value, pickle.HIGHEST_PROTOCOL))
+
+    stored.add = add_pickled
 
 
 class SegmentWriter(wwriting.SegmentWriter):  # type: ignore[misc]
@@ -154,7 +163,7 @@ class SegmentWriter(wwriting.SegmentWriter):  # type: ignore[misc]
         self._memory = 0
         self._memory_limit = limitmb * 1024 * 1024
         self._plans: dict[str, _FieldPlan] = {}
-        _cheaper_stored_compression(self.perdocwriter)
+        _cheaper_stored_fields(self.perdocwriter)
 
     def _plan(self, name: str) -> _FieldPlan:
         if name.startswith("_"):
@@ -200,14 +209,18 @@ class SegmentWriter(wwriting.SegmentWriter):  # type: ignore[misc]
                 terms = inverted.get(name)
                 if terms is None:
                     terms = inverted[name] = {}
-                for text, freq, weight, vbytes in items:
-                    length += freq
-                    postings = terms.get(text)
-                    if postings is None:
-                        terms[text] = [docnum, weight, vbytes]
-                        memory += _TERM_BYTES
-                    else:
-                        postings += (docnum, weight, vbytes)
+                if type(items) is TextTerms:
+                    length, new = items.add_to(terms, docnum)
+                    memory += _TERM_BYTES * new
+                else:
+                    for text, freq, weight, vbytes in items:
+                        length += freq
+                        postings = terms.get(text)
+                        if postings is None:
+                            terms[text] = [docnum, weight, vbytes]
+                            memory += _TERM_BYTES
+                        else:
+                            postings += (docnum, weight, vbytes)
                 memory += _POSTING_BYTES * len(items)
                 if plan.scorable:
                     self._lengths.setdefault(name, {})[docnum] = length
@@ -277,6 +290,10 @@ def _length_byte(length: int | None) -> int:
     return _LENGTH_BYTES[length] if length < 4096 else length_to_byte(length)  # type: ignore[no-any-return]
 
 
+# Whoosh pickles posting blocks with protocol 2, which has no bytes type: each posting's
+# encoded positions becomes a call to _codecs.encode, five to ten times slower to write
+# and read and twice the size.  Protocol 3 has bytes and no framing; readers take any.
+_BLOCK_PROTOCOL = 3
 _INT = struct.Struct("!i").pack
 _EXTENT = struct.Struct("!qi").pack  # a term's postings: offset, length
 _TERMINFO = W3TermInfo._struct.pack
@@ -344,7 +361,7 @@ class _TermWriter:
                 deltas: tuple[int, ...] = (ids[0],)
             else:
                 deltas = (ids[0], *(d - p for p, d in pairwise(ids)))
-            data = pickle.dumps((deltas, mini_weights, values), 2)
+            data = pickle.dumps((deltas, mini_weights, values), _BLOCK_PROTOCOL)
             if compression:
                 data = zlib.compress(data, compression)
             maxweight = max(raw_weights)
@@ -407,7 +424,9 @@ class _TermWriter:
         maxweight = weight if weight > 0 else 0
         length = lengths.get(docnum, 0) if lengths else 0
         length_byte = _length_byte(length or None)
-        data = pickle.dumps(((docnum,), None if stored_weight == 1.0 else stored_weight, values), 2)
+        data = pickle.dumps(
+            ((docnum,), None if stored_weight == 1.0 else stored_weight, values), _BLOCK_PROTOCOL
+        )
         header = pickle.dumps((1, docnum, maxweight, self.compression, length_byte, length_byte), 2)
         if self.compression:
             data = zlib.compress(data, self.compression)

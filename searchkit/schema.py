@@ -19,7 +19,7 @@ import datetime as dt
 import pickle
 import struct
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from itertools import pairwise
 from typing import Any
 
@@ -38,6 +38,7 @@ __all__ = [
     "TEXT_FIELDS",
     "TITLE_WEIGHT",
     "BodyField",
+    "TextTerms",
     "text_postings",
     "build_schema",
     "chunk_from_stored",
@@ -75,8 +76,12 @@ class BodyField(fields.TEXT):  # type: ignore[misc]
         self.title_weight = title_weight
 
     def index(self, value: Any, **kwargs: Any) -> list[Posting]:
+        return list(self.terms(value))
+
+    def terms(self, value: Any) -> TextTerms:
+        """``value`` (a ``(title, text)`` pair, or text alone) analysed."""
         title, text = value if isinstance(value, tuple) else ("", value)
-        return text_postings(((title, self.title_weight), (text, 1)))
+        return TextTerms.of(((title, self.title_weight), (text, 1)))
 
 
 # What a field's ``index()`` gives Whoosh for one term of one document:
@@ -91,32 +96,74 @@ def text_postings(parts: Iterable[tuple[str, int]]) -> list[Posting]:
     parts follow one another with :data:`_TITLE_GAP` positions between them.  One part
     of weight 1 gives exactly what a Whoosh ``TEXT`` field with that analyzer gives.
     """
-    positions: dict[str, list[int]] = {}
-    counts: Counter[str] = Counter()
-    pos = 0
-    for part, weight in parts:
-        if not part:
-            continue
-        if weight == 1:
-            pos = add_positions(part, pos, positions)
-        else:
-            mine, pos = _weighted_part(part, pos)
-            for term, where in mine.items():
-                counts[term] += (weight - 1) * len(where)
-                positions.setdefault(term, []).extend(where)
-        pos += _TITLE_GAP
-    postings = []
-    one, cached = _ONE_POSITION, len(_ONE_POSITION)
-    for term, where in positions.items():
-        n = len(where)
-        encoded = one[where[0]] if n == 1 and where[0] < cached else encode_positions(where)
-        if counts:
-            n += counts[term]
-        postings.append((term.encode("utf-8"), n, float(n), encoded))
-    return postings
+    return list(TextTerms.of(parts))
 
 
-def indexer(field: fields.FieldType) -> Callable[[Any], Sequence[Posting]]:
+class TextTerms:
+    """Analysed text, before it becomes postings: each term's positions, and its extra
+    frequency from weighted parts.  Iterating gives the postings (see :func:`text_postings`);
+    :meth:`add_to` puts them straight into a writer's table of posting lists."""
+
+    __slots__ = ("extra", "positions")
+
+    def __init__(self, positions: dict[str, list[int]], extra: Counter[str]) -> None:
+        self.positions = positions
+        self.extra = extra
+
+    @classmethod
+    def of(cls, parts: Iterable[tuple[str, int]]) -> TextTerms:
+        positions: dict[str, list[int]] = {}
+        extra: Counter[str] = Counter()
+        pos = 0
+        for part, weight in parts:
+            if not part:
+                continue
+            if weight == 1:
+                pos = add_positions(part, pos, positions)
+            else:
+                mine, pos = _weighted_part(part, pos)
+                for term, where in mine.items():
+                    extra[term] += (weight - 1) * len(where)
+                    positions.setdefault(term, []).extend(where)
+            pos += _TITLE_GAP
+        return cls(positions, extra)
+
+    def __len__(self) -> int:
+        return len(self.positions)
+
+    def __iter__(self) -> Iterator[Posting]:
+        one, cached = _ONE_POSITION, len(_ONE_POSITION)
+        extra = self.extra
+        for term, where in self.positions.items():
+            n = len(where)
+            encoded = one[where[0]] if n == 1 and where[0] < cached else encode_positions(where)
+            if extra:
+                n += extra[term]
+            yield term.encode("utf-8"), n, float(n), encoded
+
+    def add_to(self, terms: dict[bytes, list[Any]], docnum: int) -> tuple[int, int]:
+        """Append this document's postings to ``terms`` (term -> flat ``docnum, weight,
+        value`` list); return the field length and the number of new terms."""
+        one, cached = _ONE_POSITION, len(_ONE_POSITION)
+        extra = self.extra
+        length = new = 0
+        for term, where in self.positions.items():
+            n = len(where)
+            encoded = one[where[0]] if n == 1 and where[0] < cached else encode_positions(where)
+            if extra:
+                n += extra[term]
+            length += n
+            key = term.encode("utf-8")
+            postings = terms.get(key)
+            if postings is None:
+                terms[key] = [docnum, float(n), encoded]
+                new += 1
+            else:
+                postings += (docnum, float(n), encoded)
+        return length, new
+
+
+def indexer(field: fields.FieldType) -> Callable[[Any], Sequence[Posting] | TextTerms]:
     """A function giving what ``field.index(value)`` gives (as a sequence), cheaper for
     searchkit's fields.
 
@@ -126,7 +173,7 @@ def indexer(field: fields.FieldType) -> Callable[[Any], Sequence[Posting]]:
     document's chunks share its title, author and date.
     """
     if isinstance(field, BodyField):
-        return field.index
+        return field.terms
     kind, analyzer, fmt = type(field), field.analyzer, field.format
     if kind is fields.ID and type(analyzer) is IDTokenizer and type(fmt) is formats.Existence:
         boost = fmt.field_boost
