@@ -24,7 +24,8 @@ import sys
 import zlib
 from array import array
 from collections.abc import Callable, Sequence
-from itertools import pairwise
+from itertools import repeat
+from operator import sub
 from typing import Any, NamedTuple
 
 from whoosh import writing as wwriting
@@ -203,6 +204,7 @@ class SegmentWriter(wwriting.SegmentWriter):  # type: ignore[misc]
         inverted = self._inverted
         memory = 0
         perdoc.start_doc(docnum)
+        stored = perdoc._storedfields
         for name, plan, value, items, column in todo:
             length = 0
             if items:
@@ -226,8 +228,10 @@ class SegmentWriter(wwriting.SegmentWriter):  # type: ignore[misc]
                     self._lengths.setdefault(name, {})[docnum] = length
                 else:
                     length = 0
-            if plan.stored or length:
-                perdoc.add_field(name, plan.field, value if plan.stored else None, length)
+            if plan.stored:
+                stored[name] = value  # what W3PerDocWriter.add_field does with it
+            if length:
+                perdoc.add_field(name, plan.field, None, length)
             if plan.to_column is not None:
                 perdoc.add_column_value(name, plan.column, column)
         perdoc.finish_doc()
@@ -357,10 +361,7 @@ class _TermWriter:
                 mini_weights: Any = None if first == 1.0 else first
             else:
                 mini_weights = tuple(weights)
-            if len(ids) == 1:
-                deltas: tuple[int, ...] = (ids[0],)
-            else:
-                deltas = (ids[0], *(d - p for p, d in pairwise(ids)))
+            deltas = (ids[0], *map(sub, ids[1:], ids))
             data = pickle.dumps((deltas, mini_weights, values), _BLOCK_PROTOCOL)
             if compression:
                 data = zlib.compress(data, compression)
@@ -369,7 +370,7 @@ class _TermWriter:
                 maxweight = 0
             minlength: int | None
             if lengths:
-                lens = [lengths.get(d, 0) for d in ids]
+                lens = list(map(lengths.get, ids, repeat(0)))
                 minlength = min(lens)
                 if not minlength:  # Whoosh's blocks skip lengths of 0
                     nonzero = [n for n in lens if n]

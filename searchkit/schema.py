@@ -20,7 +20,7 @@ import pickle
 import struct
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from itertools import pairwise
+from operator import sub
 from typing import Any
 
 from whoosh import fields, formats
@@ -243,7 +243,7 @@ def encode_positions(where: list[int]) -> bytes:
         p = where[0]
         if p < len(_ONE_POSITION):
             return _ONE_POSITION[p]
-    deltas = [where[0], *(b - a for a, b in pairwise(where))]
+    deltas = [where[0], *map(sub, where[1:], where)]
     return _PACK_COUNT(len(deltas)) + pickle.dumps(deltas, 2)
 
 
