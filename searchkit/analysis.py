@@ -131,22 +131,35 @@ def index_term(part: str) -> str | None:
     return term
 
 
-def add_positions(text: str, pos: int, positions: dict[str, list[int]]) -> int:
-    """Add the index terms of ``text`` to ``positions`` (term -> its positions); return
-    the position after the last one.
+# Word part -> its index term as UTF-8 bytes (None for a stop word), for the writer.
+_KEYS: dict[str, bytes | None] = {}
+
+
+def _index_key(part: str) -> bytes | None:
+    term = index_term(part)
+    key = None if term is None else term.encode("utf-8")
+    if len(_KEYS) >= _TERMS_MAX:
+        _KEYS.clear()
+    _KEYS[part] = key
+    return key
+
+
+def add_positions(text: str, pos: int, positions: dict[bytes, list[int]]) -> int:
+    """Add the index terms of ``text`` to ``positions`` (term as UTF-8 bytes -> its
+    positions); return the position after the last one.
 
     The terms and positions :func:`text_analyzer` gives with ``start_pos=pos``, without
     building a Whoosh token per word: the first term keeps its place counting the stop
     words before it, and each later term takes the next position (Whoosh's StopFilter
     renumbers so).  Returns ``pos`` itself when ``text`` holds no term.
     """
-    cache = _TERMS
+    cache = _KEYS
     p = -1
     term: Any
     for i, part in enumerate(_PARTS.findall(text)):
         term = cache.get(part, _MISSING)
         if term is _MISSING:
-            term = index_term(part)
+            term = _index_key(part)
         if term is None:
             continue
         p = pos + i if p < 0 else p + 1

@@ -106,14 +106,14 @@ class TextTerms:
 
     __slots__ = ("extra", "positions")
 
-    def __init__(self, positions: dict[str, list[int]], extra: Counter[str]) -> None:
+    def __init__(self, positions: dict[bytes, list[int]], extra: Counter[bytes]) -> None:
         self.positions = positions
         self.extra = extra
 
     @classmethod
     def of(cls, parts: Iterable[tuple[str, int]]) -> TextTerms:
-        positions: dict[str, list[int]] = {}
-        extra: Counter[str] = Counter()
+        positions: dict[bytes, list[int]] = {}
+        extra: Counter[bytes] = Counter()
         pos = 0
         for part, weight in parts:
             if not part:
@@ -139,7 +139,7 @@ class TextTerms:
             encoded = one[where[0]] if n == 1 and where[0] < cached else encode_positions(where)
             if extra:
                 n += extra[term]
-            yield term.encode("utf-8"), n, float(n), encoded
+            yield term, n, float(n), encoded
 
     def add_to(self, terms: dict[bytes, list[Any]], docnum: int) -> tuple[int, int]:
         """Append this document's postings to ``terms`` (term -> flat ``docnum, weight,
@@ -153,10 +153,9 @@ class TextTerms:
             if extra:
                 n += extra[term]
             length += n
-            key = term.encode("utf-8")
-            postings = terms.get(key)
+            postings = terms.get(term)
             if postings is None:
-                terms[key] = [docnum, float(n), encoded]
+                terms[term] = [docnum, float(n), encoded]
                 new += 1
             else:
                 postings += (docnum, float(n), encoded)
@@ -224,11 +223,11 @@ _TEXT_ANALYZER = text_analyzer()
 _LAST_PART: list[Any] = [None, {}, 0]
 
 
-def _weighted_part(part: str, pos: int) -> tuple[dict[str, list[int]], int]:
+def _weighted_part(part: str, pos: int) -> tuple[dict[bytes, list[int]], int]:
     """:func:`add_positions` of ``part`` into a new table (callers copy, never change it)."""
     key = (part, pos)
     if _LAST_PART[0] != key:
-        mine: dict[str, list[int]] = {}
+        mine: dict[bytes, list[int]] = {}
         _LAST_PART[:] = [key, mine, add_positions(part, pos, mine)]
     return _LAST_PART[1], _LAST_PART[2]
 

@@ -122,3 +122,55 @@ def _seed_index() -> searchkit.Index:
         index.add(SEEDS)
         _INDEX.append(index)
     return _INDEX[0]
+
+
+# -- the writer's own analysis gives the Whoosh analyzer chain's terms and positions --------
+
+_FULL_WIDTH = "\uff41\uff42"
+_WORDS = st.sampled_from(
+    ["the", "The", "of", "Tet1", "IL-6", "exchanges", "İstanbul", "Straße", "x", "42", _FULL_WIDTH]
+)
+_TEXTS = st.one_of(
+    st.text(max_size=300),
+    st.lists(st.one_of(_WORDS, st.sampled_from([" ", ", ", "\n", "-", "'s "])), max_size=60).map(
+        "".join
+    ),
+)
+
+
+def _whoosh_postings(parts: list[tuple[str, int]]) -> list[tuple[bytes, int, float, bytes]]:
+    """What the analyzer chain gives for weighted parts, the way BodyField once built it."""
+    from collections import Counter, defaultdict
+
+    from searchkit.analysis import text_analyzer
+    from searchkit.schema import build_schema
+
+    analyzer, fmt = text_analyzer(), build_schema()["body"].format
+    positions: defaultdict[str, list[int]] = defaultdict(list)
+    counts: Counter[str] = Counter()
+    pos = 0
+    for part, weight in parts:
+        if not part:
+            continue
+        for t in analyzer(part, positions=True, mode="index", start_pos=pos):
+            positions[t.text].append(t.pos)
+            counts[t.text] += weight
+            pos = t.pos + 1
+        pos += 100
+    return sorted((t.encode(), n, float(n), fmt.encode(positions[t])) for t, n in counts.items())
+
+
+@_SETTINGS
+@given(_TEXTS, _TEXTS)
+def test_body_and_title_postings_match_the_analyzer_chain(title: str, text: str) -> None:
+    from whoosh import fields
+
+    from searchkit.analysis import text_analyzer
+    from searchkit.schema import TITLE_WEIGHT, build_schema, indexer
+
+    body = build_schema()["body"]
+    expected = _whoosh_postings([(title, TITLE_WEIGHT), (text, 1)])
+    assert sorted(body.index((title, text))) == expected
+    assert sorted(indexer(body)((title, text))) == expected
+    title_field = fields.TEXT(analyzer=text_analyzer(), phrase=True)
+    assert sorted(indexer(title_field)(text)) == sorted(title_field.index(text))
