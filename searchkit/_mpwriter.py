@@ -91,6 +91,10 @@ class MpWriter(multiproc.MpWriter, SegmentWriter):  # type: ignore[misc]
     docbuffer: list[tuple[int, dict[str, Any]]]  # Whoosh's: (0, fields) per document
 
     def __init__(self, ix: Any, *, lock_path: str | None, **kwargs: Any) -> None:
+        if not kwargs.get("multisegment"):
+            # Whoosh merges its children's pools into one segment; ours keep postings in
+            # memory, not in their pools, so only multisegment writing works.
+            raise ValueError("searchkit's MpWriter writes one segment per process")
         # Whoosh's MpWriter initialises Whoosh's SegmentWriter by name, not ours.
         multiproc.MpWriter.__init__(self, ix, **kwargs)
         self._init_inverted(kwargs.get("limitmb", 128))

@@ -39,6 +39,7 @@ from whoosh.codec.whoosh3 import (
 from whoosh.fields import UnknownFieldError
 from whoosh.system import pack_ushort
 from whoosh.util.numeric import byte_to_length, length_to_byte
+from whoosh.writing import IndexingError
 
 from .schema import Posting, TextTerms, indexer, memoized
 
@@ -87,10 +88,13 @@ class _Lengths:
         self._reader.close()
 
 
-# Estimated bytes a posting (with its encoded positions) and a new term cost in memory,
-# for the ``limitmb`` bound.
+# Estimated bytes held in memory, for the ``limitmb`` bound: a posting (its list slots,
+# weight and encoded positions' object), each position in the encoding, a new term, a
+# document's length in a scorable field.
 _POSTING_BYTES = 112
+_POSITION_BYTES = 3
 _TERM_BYTES = 160
+_DOC_LENGTH_BYTES = 72
 
 
 class _FieldPlan(NamedTuple):
@@ -163,6 +167,7 @@ class SegmentWriter(wwriting.SegmentWriter):  # type: ignore[misc]
         self._lengths: dict[str, dict[int, int]] = {}
         self._memory = 0
         self._memory_limit = limitmb * 1024 * 1024
+        self._failed = False
         self._plans: dict[str, _FieldPlan] = {}
         _cheaper_stored_fields(self.perdocwriter)
 
@@ -172,6 +177,8 @@ class SegmentWriter(wwriting.SegmentWriter):  # type: ignore[misc]
         if name not in self.schema:
             raise UnknownFieldError(f"No field named {name!r} in {self.schema}")
         field = self.schema[name]
+        if field.vector or field.separate_spelling():
+            raise ValueError(f"searchkit's writer writes no term vectors or spelling ({name!r})")
         index = indexer(field) if field.indexed else None
         column = field.column_type
         to_column = memoized(field.to_column_value) if column else None
@@ -188,6 +195,7 @@ class SegmentWriter(wwriting.SegmentWriter):  # type: ignore[misc]
         cancelled, as with Whoosh's writer.
         """
         self._check_state()
+        self._refuse_if_failed()
         plans = self._plans
         # Analyse: (name, plan, value, postings, column value) per field given.
         todo = []
@@ -205,62 +213,83 @@ class SegmentWriter(wwriting.SegmentWriter):  # type: ignore[misc]
         memory = 0
         perdoc.start_doc(docnum)
         stored = perdoc._storedfields
-        for name, plan, value, items, column in todo:
-            length = 0
-            if items:
-                terms = inverted.get(name)
-                if terms is None:
-                    terms = inverted[name] = {}
-                if type(items) is TextTerms:
-                    length, new = items.add_to(terms, docnum)
-                    memory += _TERM_BYTES * new
-                else:
-                    for text, freq, weight, vbytes in items:
-                        length += freq
-                        postings = terms.get(text)
-                        if postings is None:
-                            terms[text] = [docnum, weight, vbytes]
-                            memory += _TERM_BYTES
-                        else:
-                            postings += (docnum, weight, vbytes)
-                memory += _POSTING_BYTES * len(items)
-                if plan.scorable:
-                    self._lengths.setdefault(name, {})[docnum] = length
-                else:
-                    length = 0
-            if plan.stored:
-                stored[name] = value  # what W3PerDocWriter.add_field does with it
-            if length:
-                perdoc.add_field(name, plan.field, None, length)
-            if plan.to_column is not None:
-                perdoc.add_column_value(name, plan.column, column)
-        perdoc.finish_doc()
+        self._failed = True  # until this document is wholly written
+        try:
+            for name, plan, value, items, column in todo:
+                length = 0
+                if items:
+                    terms = inverted.get(name)
+                    if terms is None:
+                        terms = inverted[name] = {}
+                    if type(items) is TextTerms:
+                        length, new = items.add_to(terms, docnum)
+                        memory += _TERM_BYTES * new
+                    else:
+                        for text, freq, weight, vbytes in items:
+                            length += freq
+                            postings = terms.get(text)
+                            if postings is None:
+                                terms[text] = [docnum, weight, vbytes]
+                                memory += _TERM_BYTES
+                            else:
+                                postings += (docnum, weight, vbytes)
+                    # A posting's list slots, weight and positions; a position's encoding.
+                    memory += _POSTING_BYTES * len(items) + _POSITION_BYTES * length
+                    if plan.scorable:
+                        self._lengths.setdefault(name, {})[docnum] = length
+                        memory += _DOC_LENGTH_BYTES
+                    else:
+                        length = 0
+                if plan.stored:
+                    stored[name] = value  # what W3PerDocWriter.add_field does with it
+                if length:
+                    perdoc.add_field(name, plan.field, None, length)
+                if plan.to_column is not None:
+                    perdoc.add_column_value(name, plan.column, column)
+            perdoc.finish_doc()
+        except BaseException:
+            # Leave nothing for closing or cancelling to trip on; the writer refuses all
+            # but cancel from now on (this document's postings may be half added).
+            stored.clear()
+            perdoc.cancel_doc()
+            raise
+        self._failed = False
         self._added = True
         self.docnum += 1
         self._memory += memory
         if self._memory > self._memory_limit:
             self._spill()
 
-    def _spill(self) -> None:
-        """Move the postings held in memory into Whoosh's pool (which spills to disk)."""
+    def _refuse_if_failed(self) -> None:
+        if self._failed:
+            raise IndexingError(
+                "a document failed half-written (out of memory or disk?); cancel this writer"
+            )
+
+    def _spill(self, to_disk: bool = True) -> None:
+        """Move the postings held in memory into Whoosh's pool, which then writes them to
+        disk as a sorted run (``to_disk``), so at most one table's worth is ever held."""
         add = self.pool.add
-        for name in sorted(self._inverted):
-            terms = self._inverted[name]
+        inverted = self._inverted
+        for name in sorted(inverted):
+            terms = inverted.pop(name)
             for text in sorted(terms):
-                postings = terms[text]
+                postings = terms.pop(text)
                 for i in range(0, len(postings), 3):
                     add((name, text, postings[i], postings[i + 1], postings[i + 2] or None))
-        self._inverted.clear()
         self._lengths.clear()
         self._memory = 0
+        if to_disk and self.pool.current:
+            self.pool.save()
 
     def _flush_segment(self) -> None:
+        self._refuse_if_failed()
         self.perdocwriter.close()
         pool = self.pool
         if pool.runs or pool.current:
             # Postings also came through the pool (merged segments, or a spill): let the
             # pool merge everything in order, and read the lengths back from the columns.
-            self._spill()
+            self._spill(to_disk=False)
             lengths = _Lengths(self.per_document_reader()) if self.codec.length_stats else None
             self.fieldwriter.add_postings(self.schema, lengths, pool.iter_postings())
             if lengths is not None:

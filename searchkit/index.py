@@ -278,9 +278,11 @@ class Index:
 
     def chunk(self, chunk_id: str) -> Chunk:
         """The chunk with this id; :class:`NotFoundError` if there is none."""
-        doc_id, colon, _ = chunk_id.rpartition(":")  # "doc:paragraph" or "doc:paragraph.part"
-        if colon:
-            for stored in self._reader().documents(doc_id=doc_id):
+        doc_id, colon, place = chunk_id.rpartition(":")  # "doc:paragraph" or "...:paragraph.part"
+        number = place.partition(".")[0]
+        if colon and number.isdigit() and number.isascii() and int(number) < 2**32:
+            found = self._reader().documents(doc_id=doc_id, paragraph=int(number))
+            for stored in found:
                 if stored["chunk_id"] == chunk_id:
                     return chunk_from_stored(stored)
         raise NotFoundError(f"no chunk {chunk_id!r} in index {self.path}")

@@ -112,7 +112,9 @@ def parse_query(text: str, schema: Schema, operator: Operator = "or") -> query.Q
     try:
         parsed = _parser(schema, operator).parse(text, normalize=False)
     except Exception as exc:  # Whoosh raises assorted errors on odd input
-        raise QuerySyntaxError(text, str(exc) or type(exc).__name__) from None
+        raise QuerySyntaxError(
+            text, _stored_only(text, schema) or str(exc) or type(exc).__name__
+        ) from None
     for node in _walk(parsed):
         error = getattr(node, "error", None)
         if error is not None:
@@ -189,6 +191,22 @@ def _lift_nots(q: query.Query) -> query.Query:
     q = copy.copy(q)
     q.subqueries = subs
     return q
+
+
+# What a user may put before a colon, as the README lists it.
+SEARCHABLE_FIELDS = ("title", "text", "author", "source", "doc_id", "paragraph", "date")
+_FIELD_PREFIX = re.compile(r"(\w+):")
+
+
+def _stored_only(text: str, schema: Schema) -> str | None:
+    """Why ``text`` failed if it names a field that is stored but not searchable."""
+    for name in _FIELD_PREFIX.findall(text):
+        if name in schema and not schema[name].indexed:
+            return (
+                f"field {name!r} is stored, not searchable; "
+                f"search one of {', '.join(SEARCHABLE_FIELDS)}"
+            )
+    return None
 
 
 def _reason(error: object) -> str:

@@ -199,19 +199,24 @@ def indexer(field: fields.FieldType) -> Callable[[Any], Sequence[Posting] | Text
 
 def memoized(fn: Callable[[Any], Any], size: int = 4096) -> Callable[[Any], Any]:
     """``fn`` remembering its last ``size`` distinct results (the table starts over when
-    full); an unhashable argument is passed through."""
+    full); an unhashable argument is passed through.
+
+    A datetime is remembered with its time zone: two that name the same instant from
+    different zones are equal, yet Whoosh indexes their wall-clock times.
+    """
     cache: dict[Any, Any] = {}
 
     def memo(value: Any) -> Any:
+        key = (value, value.tzinfo) if type(value) is dt.datetime else value
         try:
-            return cache[value]
+            return cache[key]
         except KeyError:
             pass
         except TypeError:  # unhashable
             return fn(value)
         if len(cache) >= size:
             cache.clear()
-        result = cache[value] = fn(value)
+        result = cache[key] = fn(value)
         return result
 
     return memo
@@ -219,17 +224,19 @@ def memoized(fn: Callable[[Any], Any], size: int = 4096) -> Callable[[Any], Any]
 
 _TEXT_ANALYZER = text_analyzer()
 # The last weighted part analysed: ((text, start), positions, end).  A document's chunks
-# share its title, so each title is analysed once, not once per chunk.
-_LAST_PART: list[Any] = [None, {}, 0]
+# share its title, so each title is analysed once, not once per chunk.  One tuple, read
+# and replaced whole, so threads writing at once never pair one title with another's.
+_last_part: tuple[tuple[str, int], dict[bytes, list[int]], int] = (("", -1), {}, 0)
 
 
 def _weighted_part(part: str, pos: int) -> tuple[dict[bytes, list[int]], int]:
     """:func:`add_positions` of ``part`` into a new table (callers copy, never change it)."""
-    key = (part, pos)
-    if _LAST_PART[0] != key:
+    global _last_part
+    last = _last_part
+    if last[0] != (part, pos):
         mine: dict[bytes, list[int]] = {}
-        _LAST_PART[:] = [key, mine, add_positions(part, pos, mine)]
-    return _LAST_PART[1], _LAST_PART[2]
+        last = _last_part = ((part, pos), mine, add_positions(part, pos, mine))
+    return last[1], last[2]
 
 
 _ONE_POSITION: list[bytes] = []

@@ -171,6 +171,15 @@ def test_body_and_title_postings_match_the_analyzer_chain(title: str, text: str)
     body = build_schema()["body"]
     expected = _whoosh_postings([(title, TITLE_WEIGHT), (text, 1)])
     assert sorted(body.index((title, text))) == expected
-    assert sorted(indexer(body)((title, text))) == expected
+    analysed = indexer(body)((title, text))
+    assert sorted(analysed) == expected
+    # What the writer appends to its posting lists, for document 7.
+    table: dict[bytes, list[object]] = {b"old": [3, 1.0, b""]}
+    length, new = analysed.add_to(table, 7)  # type: ignore[union-attr]
+    assert length == sum(n for _, n, _, _ in expected)
+    assert new == len(expected) - (b"old" in {t for t, *_ in expected})
+    assert {t: p for t, p in table.items() if t != b"old"} == {
+        t: [7, w, v] for t, _, w, v in expected
+    }
     title_field = fields.TEXT(analyzer=text_analyzer(), phrase=True)
     assert sorted(indexer(title_field)(text)) == sorted(title_field.index(text))

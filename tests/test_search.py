@@ -166,9 +166,23 @@ def test_unknown_ids_raise_not_found(seed_index: searchkit.Index) -> None:
     with pytest.raises(searchkit.NotFoundError, match="no document 'nope'"):
         seed_index.document("nope")
     doc_id = seed_index.search("Machulischi")[0].doc_id
-    for missing in (doc_id, f"{doc_id}:99", f"{doc_id}:7.2", f"{doc_id}:"):
+    for missing in (doc_id, f"{doc_id}:99", f"{doc_id}:7.2", f"{doc_id}:", f"{doc_id}:7.x"):
         with pytest.raises(searchkit.NotFoundError, match="no chunk"):
             seed_index.chunk(missing)
+    for missing in (f"{doc_id}:99999999999", f"{doc_id}:-1", f"{doc_id}:\uff17"):
+        with pytest.raises(searchkit.NotFoundError, match="no chunk"):
+            seed_index.chunk(missing)
+
+
+@pytest.mark.parametrize("field", ["path", "chunk_id", "start"])
+def test_a_stored_only_field_in_a_query_says_what_can_be_searched(
+    seed_index: searchkit.Index, field: str
+) -> None:
+    with pytest.raises(
+        searchkit.QuerySyntaxError,
+        match=f"field '{field}' is stored, not searchable; search one of title, text, author",
+    ):
+        seed_index.search(f"belarus {field}:x")
 
 
 def test_chunk_of_a_document_whose_id_has_colons(index: searchkit.Index) -> None:

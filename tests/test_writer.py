@@ -237,44 +237,83 @@ def _segment_contents(folder: Path) -> dict[str, object]:
     return contents
 
 
-def _write_with(folder: Path, make_writer: object, rows: list[dict[str, object]]) -> None:
+def _write_with(
+    folder: Path,
+    make_writer: object,
+    rows: list[dict[str, object]],
+    committed: list[dict[str, object]] = (),  # type: ignore[assignment]
+) -> None:
+    """Write ``rows`` with a writer from ``make_writer``; with ``committed``, those first
+    go into a segment of their own (by Whoosh's writer), which the second writer merges."""
     from whoosh import index as windex
+    from whoosh import writing as wwriting
 
     from searchkit.schema import build_schema
 
     folder.mkdir()
     ix = windex.create_in(str(folder), build_schema())
+    if committed:
+        w = wwriting.SegmentWriter(ix, codec=_writer.codec())
+        for fields in committed:
+            w.add_document(**fields)
+        w.commit()
     w = make_writer(ix)  # type: ignore[operator]
     for fields in rows:
         w.add_document(**fields)
-    w.commit()
+    w.commit(optimize=bool(committed))
     ix.close()
 
 
-def test_inverted_writer_writes_what_whoosh_writes(tmp_path: Path) -> None:
+def test_inverted_writer_writes_what_whoosh_writes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from whoosh import writing as wwriting
 
     rows = _chunk_fields(300)  # 617 chunks: common words take three posting blocks
+    long = "word " * 2500 + " ".join(f"w{i}" for i in range(2500))
+    rows.insert(0, {**rows[-1], "chunk_id": "long:1", "doc_id": "long", "body": ("", long)})
+
+    def whoosh(ix: object) -> object:
+        return wwriting.SegmentWriter(ix, codec=_writer.codec())
+
+    def direct(ix: object) -> _writer.SegmentWriter:
+        return _writer.SegmentWriter(ix, codec=_writer.codec())
 
     def spilling(ix: object) -> _writer.SegmentWriter:
         w = _writer.SegmentWriter(ix, codec=_writer.codec())
-        w._memory_limit = 0  # hand every document to Whoosh's pool
+        # Spill to Whoosh's pool (and its runs on disk) every few hundred chunks, so the
+        # flush merges runs with what is still in memory.
+        w._memory_limit = 1_000_000
         return w
 
-    _write_with(
-        tmp_path / "whoosh", lambda ix: wwriting.SegmentWriter(ix, codec=_writer.codec()), rows
-    )
-    _write_with(
-        tmp_path / "direct", lambda ix: _writer.SegmentWriter(ix, codec=_writer.codec()), rows
-    )
-    _write_with(tmp_path / "spilled", spilling, rows)
+    _write_with(tmp_path / "whoosh", whoosh, rows)
     expected = _segment_contents(tmp_path / "whoosh")
     terms = expected["terms"]
     assert isinstance(terms, dict)
     assert max(len(blocks) for _, _, blocks in terms.values()) >= 3
     assert {field for field, _ in terms} >= {"body", "title", "author", "published", "first"}
+    lengths = expected["lengths"]
+    assert isinstance(lengths, dict) and max(lengths["body"]) >= 4096
+    _write_with(tmp_path / "direct", direct, rows)
     assert _segment_contents(tmp_path / "direct") == expected
+    spills: list[tuple[bool, int]] = []  # (to disk, terms still in memory)
+    spill = _writer.SegmentWriter._spill
+
+    def counted(self: _writer.SegmentWriter, to_disk: bool = True) -> None:
+        spills.append((to_disk, sum(len(t) for t in self._inverted.values())))
+        spill(self, to_disk)
+
+    monkeypatch.setattr(_writer.SegmentWriter, "_spill", counted)
+    _write_with(tmp_path / "spilled", spilling, rows)
+    assert spills[0][0] and not spills[-1][0] and spills[-1][1] > 0
     assert _segment_contents(tmp_path / "spilled") == expected
+
+    # Merging: an existing segment comes in through add_reader (Whoosh's pool) while this
+    # writer's own documents are in memory; the merged segment is the same either way.
+    _write_with(tmp_path / "merged-whoosh", whoosh, rows[:300], committed=rows[300:])
+    _write_with(tmp_path / "merged-direct", direct, rows[:300], committed=rows[300:])
+    merged = _segment_contents(tmp_path / "merged-whoosh")
+    assert _segment_contents(tmp_path / "merged-direct") == merged
 
 
 def test_a_value_its_field_cannot_take_leaves_the_writer_unchanged(tmp_path: Path) -> None:
@@ -306,3 +345,39 @@ def test_a_value_its_field_cannot_take_leaves_the_writer_unchanged(tmp_path: Pat
     w.commit()
     clean.close()
     assert _segment_contents(tmp_path / "ix") == _segment_contents(tmp_path / "clean")
+
+
+def test_a_document_failing_half_written_stops_the_writer(tmp_path: Path) -> None:
+    from whoosh import index as windex
+    from whoosh.writing import IndexingError
+
+    from searchkit.schema import build_schema
+
+    rows = _chunk_fields(2)
+    (tmp_path / "ix").mkdir()
+    ix = windex.create_in(str(tmp_path / "ix"), build_schema())
+    w = _writer.SegmentWriter(ix, codec=_writer.codec())
+    w.add_document(**rows[0])
+    with pytest.raises(Exception, match="pickle"):  # a stored value that cannot be pickled
+        w.add_document(**{**rows[1], "record_line": lambda: None})
+    with pytest.raises(IndexingError, match="cancel this writer"):
+        w.add_document(**rows[1])
+    with pytest.raises(IndexingError, match="cancel this writer"):
+        w.commit()
+    w.cancel()
+    assert ix.doc_count() == 0
+    ix.close()
+
+
+@needs_fork
+def test_the_parallel_writer_writes_one_segment_per_process_only(tmp_path: Path) -> None:
+    from whoosh import index as windex
+
+    from searchkit._mpwriter import MpWriter
+    from searchkit.schema import build_schema
+
+    (tmp_path / "ix").mkdir()
+    ix = windex.create_in(str(tmp_path / "ix"), build_schema())
+    with pytest.raises(ValueError, match="one segment per process"):
+        MpWriter(ix, procs=1, multisegment=False, lock_path=None)
+    ix.close()
