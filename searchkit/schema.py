@@ -314,8 +314,8 @@ def build_schema() -> fields.Schema:
     """The schema of a searchkit index, version :data:`SCHEMA_VERSION`."""
     text = text_analyzer()
     return fields.Schema(
-        # Stored only: a chunk is found through its document's id (``Index.chunk``), and
-        # a term per chunk would be a tenth of all the terms an index writes.
+        # Stored only: a chunk is found through its document's id and paragraph number
+        # (``Index.chunk``); a term per chunk was a third of the terms short paragraphs make.
         chunk_id=fields.STORED(),
         doc_id=fields.ID(stored=True),
         first=fields.ID(),
