@@ -12,6 +12,7 @@ import textwrap
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -237,6 +238,20 @@ def _segment_contents(folder: Path) -> dict[str, object]:
     return contents
 
 
+def _raw_index(folder: Path) -> Any:
+    """A bare Whoosh index with searchkit's schema, in a new ``folder``."""
+    from whoosh import index as windex
+
+    from searchkit.schema import build_schema
+
+    folder.mkdir()
+    return windex.create_in(str(folder), build_schema())
+
+
+def _direct(ix: object) -> _writer.SegmentWriter:
+    return _writer.SegmentWriter(ix, codec=_writer.codec())
+
+
 def _write_with(
     folder: Path,
     make_writer: object,
@@ -245,13 +260,9 @@ def _write_with(
 ) -> None:
     """Write ``rows`` with a writer from ``make_writer``; with ``committed``, those first
     go into a segment of their own (by Whoosh's writer), which the second writer merges."""
-    from whoosh import index as windex
     from whoosh import writing as wwriting
 
-    from searchkit.schema import build_schema
-
-    folder.mkdir()
-    ix = windex.create_in(str(folder), build_schema())
+    ix = _raw_index(folder)
     if committed:
         w = wwriting.SegmentWriter(ix, codec=_writer.codec())
         for fields in committed:
@@ -276,11 +287,8 @@ def test_inverted_writer_writes_what_whoosh_writes(
     def whoosh(ix: object) -> object:
         return wwriting.SegmentWriter(ix, codec=_writer.codec())
 
-    def direct(ix: object) -> _writer.SegmentWriter:
-        return _writer.SegmentWriter(ix, codec=_writer.codec())
-
     def spilling(ix: object) -> _writer.SegmentWriter:
-        w = _writer.SegmentWriter(ix, codec=_writer.codec())
+        w = _direct(ix)
         # Spill to Whoosh's pool (and its runs on disk) every few hundred chunks, so the
         # flush merges runs with what is still in memory.
         w._memory_limit = 1_000_000
@@ -294,7 +302,7 @@ def test_inverted_writer_writes_what_whoosh_writes(
     assert {field for field, _ in terms} >= {"body", "title", "author", "published", "first"}
     lengths = expected["lengths"]
     assert isinstance(lengths, dict) and max(lengths["body"]) >= 4096
-    _write_with(tmp_path / "direct", direct, rows)
+    _write_with(tmp_path / "direct", _direct, rows)
     assert _segment_contents(tmp_path / "direct") == expected
     spills: list[tuple[bool, int]] = []  # (to disk, terms still in memory)
     spill = _writer.SegmentWriter._spill
@@ -311,21 +319,17 @@ def test_inverted_writer_writes_what_whoosh_writes(
     # Merging: an existing segment comes in through add_reader (Whoosh's pool) while this
     # writer's own documents are in memory; the merged segment is the same either way.
     _write_with(tmp_path / "merged-whoosh", whoosh, rows[:300], committed=rows[300:])
-    _write_with(tmp_path / "merged-direct", direct, rows[:300], committed=rows[300:])
+    _write_with(tmp_path / "merged-direct", _direct, rows[:300], committed=rows[300:])
     merged = _segment_contents(tmp_path / "merged-whoosh")
     assert _segment_contents(tmp_path / "merged-direct") == merged
 
 
 def test_a_value_its_field_cannot_take_leaves_the_writer_unchanged(tmp_path: Path) -> None:
-    from whoosh import index as windex
     from whoosh.fields import UnknownFieldError
 
-    from searchkit.schema import build_schema
-
     rows = _chunk_fields(3)
-    (tmp_path / "ix").mkdir()
-    ix = windex.create_in(str(tmp_path / "ix"), build_schema())
-    w = _writer.SegmentWriter(ix, codec=_writer.codec())
+    ix = _raw_index(tmp_path / "ix")
+    w = _direct(ix)
     w.add_document(**rows[0])
     with pytest.raises(UnknownFieldError, match="colour"):
         w.add_document(**rows[1], colour="red")
@@ -337,26 +341,16 @@ def test_a_value_its_field_cannot_take_leaves_the_writer_unchanged(tmp_path: Pat
         w.add_document(**fields)
     w.commit()
     ix.close()
-    (tmp_path / "clean").mkdir()
-    clean = windex.create_in(str(tmp_path / "clean"), build_schema())
-    w = _writer.SegmentWriter(clean, codec=_writer.codec())
-    for fields in rows:
-        w.add_document(**fields)
-    w.commit()
-    clean.close()
+    _write_with(tmp_path / "clean", _direct, rows)
     assert _segment_contents(tmp_path / "ix") == _segment_contents(tmp_path / "clean")
 
 
 def test_a_document_failing_half_written_stops_the_writer(tmp_path: Path) -> None:
-    from whoosh import index as windex
     from whoosh.writing import IndexingError
 
-    from searchkit.schema import build_schema
-
     rows = _chunk_fields(2)
-    (tmp_path / "ix").mkdir()
-    ix = windex.create_in(str(tmp_path / "ix"), build_schema())
-    w = _writer.SegmentWriter(ix, codec=_writer.codec())
+    ix = _raw_index(tmp_path / "ix")
+    w = _direct(ix)
     w.add_document(**rows[0])
     with pytest.raises(Exception, match="pickle"):  # a stored value that cannot be pickled
         w.add_document(**{**rows[1], "record_line": lambda: None})
@@ -371,13 +365,9 @@ def test_a_document_failing_half_written_stops_the_writer(tmp_path: Path) -> Non
 
 @needs_fork
 def test_the_parallel_writer_writes_one_segment_per_process_only(tmp_path: Path) -> None:
-    from whoosh import index as windex
-
     from searchkit._mpwriter import MpWriter
-    from searchkit.schema import build_schema
 
-    (tmp_path / "ix").mkdir()
-    ix = windex.create_in(str(tmp_path / "ix"), build_schema())
+    ix = _raw_index(tmp_path / "ix")
     with pytest.raises(ValueError, match="one segment per process"):
         MpWriter(ix, procs=1, multisegment=False, lock_path=None)
     ix.close()
