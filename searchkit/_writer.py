@@ -1,14 +1,16 @@
-"""How searchkit writes Whoosh segments: cheaper flushes, and optionally several processes.
+"""How searchkit writes Whoosh segments: the same index Whoosh's writer makes, faster.
 
-Two costs of Whoosh's writer that searchkit's many small fields make large:
-
-- Flushing a segment looks up the field length of every posting's document, and for a
-  field without lengths (IDs, numbers, dates) each look-up asks the file system whether
-  the length column exists: one ``stat`` per posting.  :class:`SegmentWriter` reads each
-  length column once instead.
-- Posting blocks are zlib-compressed, which costs time when writing and when reading and
-  saves little on short paragraphs; :func:`codec` turns it off.  Readers need no setting:
-  each block records whether it is compressed.
+- :class:`SegmentWriter` inverts documents in memory (one posting list per term) instead
+  of sorting a pool of posting tuples, analyses text without Whoosh token objects
+  (``schema.indexer``), and writes each term's posting blocks, term information and
+  term-index entry in one piece (:class:`_TermWriter`).  Past ``limitmb`` it hands its
+  postings to Whoosh's pool, which spills sorted runs to disk.
+- Posting blocks are pickled with protocol 3 and stored fields with the newest protocol
+  (Whoosh's protocol 2 has no bytes type); short stored records are not deflated, and
+  :func:`codec` leaves posting blocks uncompressed.  Readers need no setting: pickles say
+  their protocol and each block whether it is compressed.
+- Flushing through the pool reads each length column once (:class:`_Lengths`), where
+  Whoosh's asks the file system about a column once per posting.
 
 :func:`writer` also offers Whoosh's multi-process writer (``procs`` > 1, Linux only), made
 safe to kill and cancel in ``_mpwriter.py``, and :func:`merge_policy` keeps the number of
@@ -151,9 +153,9 @@ class SegmentWriter(wwriting.SegmentWriter):  # type: ignore[misc]
     sorted runs to disk, and the segment closes the way Whoosh's does: memory stays
     bounded however many documents one writer takes.
 
-    Field values go through each field's ``index()``; the one difference from Whoosh's
-    ``add_document`` is that field names starting with ``_`` (Whoosh's per-document
-    boosts and stored overrides) are refused rather than honoured.
+    Field values go through ``schema.indexer`` (what each field's ``index()`` gives, more
+    cheaply).  Unlike Whoosh's writer, field names starting with ``_`` (per-document boosts
+    and stored overrides) and fields with term vectors or spelling words are refused.
     """
 
     def __init__(self, ix: Any, limitmb: int = 128, **kwargs: Any) -> None:
@@ -190,9 +192,9 @@ class SegmentWriter(wwriting.SegmentWriter):  # type: ignore[misc]
         """Add one document: ``fields`` maps field names to values (``None`` is skipped).
 
         Every value is analysed before anything is written, so a value its field cannot
-        take (an unknown field, a bad date) raises with the writer unchanged.  A failure
-        while writing (a stored value that cannot be pickled, a full disk) leaves it to be
-        cancelled, as with Whoosh's writer.
+        take (an unknown field, a bad date) raises with the writer unchanged.  After a
+        failure while writing (a stored value that cannot be pickled, a full disk) the
+        writer refuses everything but ``cancel``.
         """
         self._check_state()
         self._refuse_if_failed()
@@ -337,10 +339,11 @@ _KEY_VALUE_LENGTHS_SIZE = 8
 class _TermWriter:
     """Writes whole posting lists through a W3 field writer, as Whoosh's writer would.
 
-    Each term's postings file blocks, block headers, term info and term index entry are
-    the bytes ``start_term``, one ``add`` per posting and ``finish_term`` write, built a
-    block at a time from slices instead of a method call and type checks per posting.
-    Both files' positions are counted here rather than asked of the files.
+    Each term's blocks, block headers, term information and term-index entry hold what
+    ``start_term``, one ``add`` per posting and ``finish_term`` write (the blocks pickled
+    with protocol 3, not 2), built a block at a time from slices instead of a method call
+    and type checks per posting.  Both files' positions are counted here rather than asked
+    of the files.
     """
 
     def __init__(self, fw: Any) -> None:
