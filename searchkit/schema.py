@@ -16,6 +16,7 @@ chunks, so the manifest can never disagree with what is searchable.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import pickle
 import struct
 from collections import Counter
@@ -132,7 +133,8 @@ class TextTerms:
         return len(self.positions)
 
     def __iter__(self) -> Iterator[Posting]:
-        one, cached = _ONE_POSITION, len(_ONE_POSITION)
+        one = _one_positions()
+        cached = len(one)
         extra = self.extra
         for term, where in self.positions.items():
             n = len(where)
@@ -144,7 +146,8 @@ class TextTerms:
     def add_to(self, terms: dict[bytes, list[Any]], docnum: int) -> tuple[int, int]:
         """Append this document's postings to ``terms`` (term -> flat ``docnum, weight,
         value`` list); return the field length and the number of new terms."""
-        one, cached = _ONE_POSITION, len(_ONE_POSITION)
+        one = _one_positions()
+        cached = len(one)
         extra = self.extra
         length = new = 0
         for term, where in self.positions.items():
@@ -239,21 +242,24 @@ def _weighted_part(part: str, pos: int) -> tuple[dict[bytes, list[int]], int]:
     return last[1], last[2]
 
 
-_ONE_POSITION: list[bytes] = []
 _PACK_COUNT = struct.Struct(">I").pack
 
 
 def encode_positions(where: list[int]) -> bytes:
     """``where`` as Whoosh's ``Positions`` format encodes it, cached for single positions."""
     if len(where) == 1:
-        p = where[0]
-        if p < len(_ONE_POSITION):
-            return _ONE_POSITION[p]
+        one = _one_positions()
+        if where[0] < len(one):
+            return one[where[0]]
     deltas = [where[0], *map(sub, where[1:], where)]
     return _PACK_COUNT(len(deltas)) + pickle.dumps(deltas, 2)
 
 
-_ONE_POSITION.extend(encode_positions([p]) for p in range(4096))
+@functools.cache
+def _one_positions() -> list[bytes]:
+    """The encodings of single positions 0-4095, made on first use: only writing needs
+    them, and a search should not pay for the table at start-up."""
+    return [_PACK_COUNT(1) + pickle.dumps([p], 2) for p in range(4096)]
 
 
 class SearchkitDatetime(fields.DATETIME):  # type: ignore[misc]
