@@ -191,7 +191,7 @@ class Index:
 
     def _open_whoosh(self) -> windex.Index:
         try:
-            return windex.open_dir(str(self.path / self._settings.data))
+            return windex.open_dir(str(self.path / self._settings.data), schema=build_schema())
         except (windex.EmptyIndexError, OSError) as exc:
             raise IndexIncompatibleError(
                 self.path,

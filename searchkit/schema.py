@@ -28,9 +28,13 @@ from whoosh import fields, formats
 from whoosh.analysis import IDTokenizer
 from whoosh.util.times import adatetime, fix
 
+from . import _unpickle
 from ._dates import date_bounds
 from .analysis import add_positions, name_analyzer, normalize_name, text_analyzer
 from .models import Chunk, Document, DocumentInfo, Paragraph
+
+# Every pickle Whoosh reads goes through the allow-list unpickler from here on.
+_unpickle.install()
 
 __all__ = [
     "HIGHLIGHT_FIELDS",
