@@ -11,8 +11,8 @@ is big enough to use it, since ``multiprocessing`` and ``ctypes`` cost import ti
 from __future__ import annotations
 
 import contextlib
-import functools
 import ctypes
+import functools
 import os
 import pickle
 import signal
@@ -27,6 +27,8 @@ from ._writer import SegmentWriter
 from .schema import build_schema
 
 __all__ = ["MpWriter"]
+
+_unpickle.install()  # now that whoosh.multiproc is loaded too
 
 _PR_SET_PDEATHSIG = 1
 
@@ -77,7 +79,8 @@ class _Task(multiproc.SubWriterTask):  # type: ignore[misc]
         multiproc.SegmentWriter = SegmentWriter
         # And open the index with searchkit's schema, never the one pickled in it.
         storage = self.storage
-        storage.open_index = functools.partial(type(storage).open_index, storage, schema=build_schema())
+        opener = functools.partial(type(storage).open_index, storage, schema=build_schema())
+        storage.open_index = opener
         super().run()
 
     def _process_file(self, filename: str, doc_count: int) -> None:

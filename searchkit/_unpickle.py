@@ -12,8 +12,8 @@ Whoosh also pickles the schema into the table of contents; searchkit never reads
 (it opens indexes with its own schema), so schema classes are not admitted.  Whoosh's
 loaders of table-of-contents formats older than its current one use an unrestricted
 unpickler and are switched off.  (Whoosh's ``whoosh2`` and ``plaintext`` codecs and
-``filedb.misc`` also unpickle, but they cannot be imported in the Whoosh searchkit uses, so no index reaches
-them.)
+``filedb.misc`` also unpickle, but they cannot be imported in the Whoosh searchkit uses,
+so no index reaches them.)
 
 Posting blocks are read on every query, so :func:`loads` feeds the C unpickler from
 memory (:class:`_Source` gives it the whole pickle in one ``peek``); that costs about
@@ -97,10 +97,12 @@ def load(file: IO[bytes]) -> Any:
 
 
 class _PickleModule(types.ModuleType):
-    """Stands in for the ``pickle`` module inside ``whoosh.index``: ``loads`` is ours."""
+    """Stands in for the ``pickle`` module inside Whoosh's modules: its ``loads``,
+    ``load`` and ``Unpickler`` are ours, the rest (``dumps``, errors) the real module's."""
 
     loads = staticmethod(loads)
     load = staticmethod(load)
+    Unpickler = _Unpickler
 
     def __getattr__(self, name: str) -> Any:
         return getattr(pickle, name)
@@ -113,26 +115,35 @@ _SITES: dict[str, tuple[str, ...]] = {
     "whoosh.codec.whoosh3": ("loads",),
     "whoosh.columns": ("loads",),
     "whoosh.formats": ("loads",),
+    "whoosh.externalsort": ("load",),  # the writer's own sorted runs
 }
-_installed = False
+# Modules that hold the pickle module itself.  whoosh.multiproc costs multiprocessing's
+# import, so it is patched only once loaded (``_mpwriter`` calls :func:`install` again).
+_HOLDERS = ("whoosh.compat", "whoosh.index", "whoosh.util.loading")
+_LAZY_HOLDERS = ("whoosh.multiproc",)
 
 
 def install() -> None:
-    """Route every unpickling in Whoosh through :func:`loads` and :func:`load`."""
-    global _installed
-    if _installed:
-        return
-    import importlib
+    """Route every unpickling in Whoosh through :func:`loads` and :func:`load`.
 
-    import whoosh.index
+    Idempotent, and cheap to call again once more of Whoosh is imported.
+    """
+    import importlib
+    import sys
+
     import whoosh.legacy
 
     for module_name, names in _SITES.items():
         module = importlib.import_module(module_name)
         for name in names:
-            current = getattr(module, name)
-            safe = load if current is pickle.load else loads
-            setattr(module, name, safe)
-    whoosh.index.pickle = _PickleModule("pickle")  # type: ignore[attr-defined]
+            if getattr(module, name) is pickle.load:
+                setattr(module, name, load)
+            elif getattr(module, name) is pickle.loads:
+                setattr(module, name, loads)
+    shim = _PickleModule("pickle")
+    for module_name in _HOLDERS:
+        importlib.import_module(module_name).pickle = shim  # type: ignore[attr-defined]
+    for module_name in _LAZY_HOLDERS:
+        if module_name in sys.modules:
+            sys.modules[module_name].pickle = shim  # type: ignore[attr-defined]
     whoosh.legacy.toc_loaders.clear()  # old formats, read with an unrestricted unpickler
-    _installed = True

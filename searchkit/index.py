@@ -17,12 +17,14 @@ as its text, so the manifest and the searchable text cannot disagree.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import os
 import shutil
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Concatenate, ParamSpec, TypeVar
 
 import attrs
 import whoosh.index as windex
@@ -30,6 +32,7 @@ from whoosh.searching import Searcher
 from whoosh.writing import IndexWriter
 
 from . import __version__, _writer
+from ._damage import damage_guard
 from ._lock import LOCK_NAME, WriteLock
 from .analysis import ANALYZER_ID
 from .chunking import DEFAULT_MAX_CHARS, chunk_document
@@ -81,8 +84,22 @@ _BATCH_CHUNKS = 50_000
 _WRITER_PROCS = min(2, os.cpu_count() or 1)
 _PARALLEL_BATCH = 1000
 
+_T = TypeVar("_T")
+_P = ParamSpec("_P")
+
 # progress(done, total, path): called once per file as an add or sync goes.
 Progress = Callable[[int, int, str], None]
+
+
+def _guarded(method: Callable[Concatenate[Index, _P], _T]) -> Callable[Concatenate[Index, _P], _T]:
+    """Make damage an index's files show while ``method`` reads them an IndexDamagedError."""
+
+    @functools.wraps(method)
+    def guarded(self: Index, /, *args: _P.args, **kwargs: _P.kwargs) -> _T:
+        with damage_guard(self.path):
+            return method(self, *args, **kwargs)
+
+    return guarded
 
 
 def _str_tuple(values: Iterable[str]) -> tuple[str, ...]:
@@ -191,7 +208,8 @@ class Index:
 
     def _open_whoosh(self) -> windex.Index:
         try:
-            return windex.open_dir(str(self.path / self._settings.data), schema=build_schema())
+            with damage_guard(self.path):
+                return windex.open_dir(str(self.path / self._settings.data), schema=build_schema())
         except (windex.EmptyIndexError, OSError) as exc:
             raise IndexIncompatibleError(
                 self.path,
@@ -235,6 +253,7 @@ class Index:
             self._searcher = self._ix.searcher(weighting=default_weighting())
         return self._searcher
 
+    @_guarded
     def search(
         self,
         query: str,
@@ -276,6 +295,7 @@ class Index:
             context=context,
         )
 
+    @_guarded
     def chunk(self, chunk_id: str) -> Chunk:
         """The chunk with this id; :class:`NotFoundError` if there is none."""
         doc_id, colon, place = chunk_id.rpartition(":")  # "doc:paragraph" or "...:paragraph.part"
@@ -287,6 +307,7 @@ class Index:
                     return chunk_from_stored(stored)
         raise NotFoundError(f"no chunk {chunk_id!r} in index {self.path}")
 
+    @_guarded
     def passage(self, chunk_id: str, context: int = 1) -> Passage:
         """The chunk ``chunk_id`` with ``context`` chunks on each side, from its document."""
         check_whole("context", context, 0)
@@ -294,6 +315,7 @@ class Index:
         before, after = neighbours(self._reader(), c.doc_id, c.paragraph, c.seq, context)
         return Passage(c, tuple(before), tuple(after))
 
+    @_guarded
     def document(self, doc_id: str) -> Document:
         """The indexed document with this id, paragraphs and metadata, rebuilt from its chunks."""
         stored = sorted(self._reader().documents(doc_id=doc_id), key=lambda s: s.get("seq", 1))
@@ -301,15 +323,18 @@ class Index:
             raise NotFoundError(f"no document {doc_id!r} in index {self.path}")
         return document_from_stored(stored)
 
+    @_guarded
     def documents(self) -> list[DocumentInfo]:
         """Every indexed document's metadata, ordered by path."""
         infos = [info_from_stored(s) for s in self._reader().documents(first="1")]
         return sorted(infos, key=lambda d: (d.path, d.id))
 
+    @_guarded
     def __len__(self) -> int:
         """The number of chunks (searchable paragraphs) in the index."""
         return int(self._reader().doc_count())
 
+    @_guarded
     def stats(self) -> IndexStats:
         """Counts, size on disk, fields and versions of this index."""
         searcher = self._reader()
@@ -331,6 +356,7 @@ class Index:
 
     # -- writing ---------------------------------------------------------------------
 
+    @_guarded
     def add(
         self,
         *paths: str | os.PathLike[str],
@@ -378,6 +404,7 @@ class Index:
         self._reader()  # switch this handle to the new data
         return report
 
+    @_guarded
     def add_documents(
         self, documents: Iterable[Document], *, batch_size: int = DEFAULT_BATCH_SIZE
     ) -> IndexReport:
@@ -397,6 +424,7 @@ class Index:
                 chunks += batch.write([doc], replaces=replaces)
         return IndexReport(added=added, updated=updated, chunks=chunks)
 
+    @_guarded
     def remove(self, *doc_ids: str) -> int:
         """Remove documents by id; returns how many were in the index."""
         with self._writing(DEFAULT_BATCH_SIZE, False) as batch:
