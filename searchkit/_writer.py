@@ -28,6 +28,7 @@ from array import array
 from collections.abc import Callable, Sequence
 from itertools import repeat
 from operator import sub
+from pathlib import Path
 from typing import Any, NamedTuple
 
 from whoosh import writing as wwriting
@@ -43,6 +44,7 @@ from whoosh.system import pack_ushort
 from whoosh.util.numeric import byte_to_length, length_to_byte
 from whoosh.writing import IndexingError
 
+from . import _commits
 from .schema import Posting, TextTerms, indexer, memoized
 
 __all__ = ["SegmentWriter", "codec", "merge_policy", "parallel_supported", "writer"]
@@ -158,9 +160,32 @@ class SegmentWriter(wwriting.SegmentWriter):  # type: ignore[misc]
     and stored overrides) and fields with term vectors or spelling words are refused.
     """
 
+    # What the commit record lists as the index's sources (see _commits.py); ``None``
+    # keeps what the previous commit recorded.
+    sources: tuple[str, ...] | None = None
+
     def __init__(self, ix: Any, limitmb: int = 128, **kwargs: Any) -> None:
         super().__init__(ix, limitmb=limitmb, **kwargs)
         self._init_inverted(limitmb)
+
+    def _commit_toc(self, segments: list[Any]) -> None:
+        """Write the commit record (sources, checksums), then Whoosh's table of contents:
+        the record of a generation exists whenever the generation does."""
+        folder = getattr(self.storage, "folder", None)
+        if folder is None:  # an index in memory: nothing to record
+            super()._commit_toc(segments)
+            return
+        where = Path(folder)
+        try:
+            previous = _commits.read(where, self.generation - 1)
+        except ValueError:  # damaged: checksum every file afresh
+            previous = None
+        sources = self.sources
+        if sources is None:
+            sources = tuple(previous["sources"]) if previous else ()
+        _commits.write(where, self.generation, segments, sources, previous)
+        super()._commit_toc(segments)
+        _commits.clean(where, self.generation)
 
     def _init_inverted(self, limitmb: int) -> None:
         # field -> term -> [docnum, weight, value, docnum, weight, value, ...]
@@ -535,12 +560,26 @@ def parallel_supported() -> bool:
 _JOB_DOCS = 500
 
 
-def writer(ix: Any, *, procs: int = 1, limitmb: int = 128, lock_path: str | None = None) -> Any:
+def writer(
+    ix: Any,
+    *,
+    procs: int = 1,
+    limitmb: int = 128,
+    lock_path: str | None = None,
+    sources: Sequence[str] | None = None,
+) -> Any:
     """A writer for ``ix``: one process, or ``procs`` child processes on Linux.
 
     ``limitmb`` bounds each process's in-memory posting pool (it spills sorted runs to
     disk beyond that), so memory stays flat however many documents a batch holds.
+    ``sources`` is what its commits record as the index's sources (``None``: unchanged).
     """
+    w = _make_writer(ix, procs, limitmb, lock_path)
+    w.sources = None if sources is None else tuple(sources)
+    return w
+
+
+def _make_writer(ix: Any, procs: int, limitmb: int, lock_path: str | None) -> Any:
     kwargs: dict[str, Any] = {"limitmb": limitmb, "codec": codec()}
     if procs > 1 and parallel_supported():
         from ._mpwriter import MpWriter  # multiprocessing loads only when used

@@ -31,13 +31,14 @@ import whoosh.index as windex
 from whoosh.searching import Searcher
 from whoosh.writing import IndexWriter
 
-from . import __version__, _writer
+from . import __version__, _commits, _writer
 from ._damage import damage_guard
 from ._lock import LOCK_NAME, WriteLock
 from .analysis import ANALYZER_ID
 from .chunking import DEFAULT_MAX_CHARS, chunk_document
 from .errors import (
     DocumentError,
+    IndexDamagedError,
     IndexExistsError,
     IndexIncompatibleError,
     IndexNotFoundError,
@@ -116,9 +117,10 @@ class _Settings:
     sources: tuple[str, ...] = attrs.field(default=(), converter=_str_tuple)
 
     def to_json(self) -> str:
-        return json.dumps(
-            {"format": _FORMAT, "searchkit": __version__, **attrs.asdict(self)}, indent=2
-        )
+        fields = attrs.asdict(self)
+        if not self.sources:  # recorded in the commits since; older indexes kept them here
+            del fields["sources"]
+        return json.dumps({"format": _FORMAT, "searchkit": __version__, **fields}, indent=2)
 
 
 class Index:
@@ -374,10 +376,9 @@ class Index:
         """
         if not paths:
             raise SearchkitIndexError(self.path, "add() needs at least one file or folder")
-        with self._writing(batch_size, dry_run) as batch:
+        new_sources = [str(Path(p).absolute()) for p in paths]
+        with self._writing(batch_size, dry_run, new_sources) as batch:
             report = _Sync(batch, self.documents()).run(paths, progress)
-        if not dry_run:
-            self._record_sources(paths)
         return report
 
     def rebuild(
@@ -434,42 +435,46 @@ class Index:
                 batch.delete(d)
         return len(present)
 
-    def _record_sources(self, paths: Sequence[str | os.PathLike[str]]) -> None:
-        """Remember what was added, so that a rebuild or repair can find it again."""
-        new = [str(Path(p).absolute()) for p in paths]
-        known = list(self._settings.sources)
-        if all(p in known for p in new):
-            return
-        with WriteLock(self.path, self.lock_timeout):
-            current = _read_settings(self.path)
-            merged = tuple(dict.fromkeys([*current.sources, *new]))
-            settings = attrs.evolve(current, sources=merged)
-            _swap_settings(self.path, settings)
-            self._settings = settings
-            self._settings_mtime = self._settings_file().stat().st_mtime_ns
+    def sources(self) -> tuple[str, ...]:
+        """The files and folders added so far, as absolute paths: what a rebuild reads."""
+        with damage_guard(self.path):
+            return _recorded_sources(self.path, self._settings, self._ix)
 
     @contextmanager
-    def _writing(self, batch_size: int, dry_run: bool) -> Iterator[_Batch]:
+    def _writing(
+        self, batch_size: int, dry_run: bool, new_sources: Sequence[str] = ()
+    ) -> Iterator[_Batch]:
+        """A batch under the write lock; its commits record ``new_sources`` as well."""
         if batch_size < 1:
             raise SearchkitIndexError(self.path, f"batch_size must be at least 1, not {batch_size}")
         with WriteLock(self.path, self.lock_timeout):
             # Another process may have rebuilt the index while we waited for the lock.
             self._reader()
             _drop_unused_data_dirs(self.path, self._settings.data)
-            batch = _Batch(self._ix, self.max_chars, batch_size, dry_run)
+            current = self.sources()
+            sources = tuple(dict.fromkeys([*current, *new_sources]))
+            batch = _Batch(self._ix, self.max_chars, batch_size, dry_run, sources)
             try:
                 yield batch
             except BaseException:
                 batch.cancel()
                 raise
-            batch.commit()
+            batch.commit(force=sources != current)
 
 
 class _Batch:
     """A Whoosh writer that commits every ``size`` documents or _BATCH_CHUNKS chunks."""
 
-    def __init__(self, ix: windex.Index, max_chars: int, size: int, dry_run: bool) -> None:
+    def __init__(
+        self,
+        ix: windex.Index,
+        max_chars: int,
+        size: int,
+        dry_run: bool,
+        sources: tuple[str, ...],
+    ) -> None:
         self.ix = ix
+        self.sources = sources
         self.max_chars = max_chars
         self.size = size
         self.dry_run = dry_run
@@ -484,7 +489,11 @@ class _Batch:
             folder = getattr(self.ix.storage, "folder", None)
             lock = str(Path(folder).parent / LOCK_NAME) if folder else None
             self._writer = _writer.writer(
-                self.ix, procs=procs, limitmb=_WRITER_LIMIT_MB, lock_path=lock
+                self.ix,
+                procs=procs,
+                limitmb=_WRITER_LIMIT_MB,
+                lock_path=lock,
+                sources=self.sources,
             )
         return self._writer
 
@@ -532,7 +541,11 @@ class _Batch:
         if self._pending >= self.size or self._chunks >= _BATCH_CHUNKS:
             self.commit()
 
-    def commit(self) -> None:
+    def commit(self, force: bool = False) -> None:
+        """Commit what is pending; with ``force``, commit even nothing (to record the
+        sources)."""
+        if force and self._writer is None and not self.dry_run:
+            self._w()
         if self._writer is not None:
             self._writer.commit(mergetype=_writer.merge_policy)
             self._writer = None
@@ -663,7 +676,7 @@ def _rebuild(
     The caller holds the write lock.  On any failure the new folder is deleted and the
     settings still point at the old one.
     """
-    sources = [str(Path(p).absolute()) for p in paths] or list(settings.sources)
+    sources = [str(Path(p).absolute()) for p in paths] or list(_old_sources(root, settings))
     if not sources:
         raise SearchkitIndexError(
             root, f"nothing to rebuild index {root} from: name files or folders"
@@ -672,25 +685,49 @@ def _rebuild(
     data = _new_data_dir(root)
     try:
         new_ix = windex.create_in(str(root / data), build_schema())
-        batch = _Batch(new_ix, settings.max_chars, batch_size, dry_run=False)
+        batch = _Batch(new_ix, settings.max_chars, batch_size, False, tuple(sources))
         try:
             report = _Sync(batch, []).run(sources, progress)
         except BaseException:
             batch.cancel()
             raise
-        batch.commit()
+        batch.commit(force=True)
     except BaseException:
         shutil.rmtree(root / data, ignore_errors=True)
         raise
     new_settings = attrs.evolve(
         settings,
         data=data,
-        sources=tuple(sources),
+        sources=(),  # recorded in the new data's commits
         schema_version=SCHEMA_VERSION,
         analyzer=ANALYZER_ID,
     )
     _swap_settings(root, new_settings)
     return new_settings, new_ix, report
+
+
+def _recorded_sources(root: Path, settings: _Settings, ix: windex.Index) -> tuple[str, ...]:
+    """The sources the current commit recorded (or, for an index written before commit
+    records, the ones its settings list)."""
+    folder = root / settings.data
+    try:
+        record = _commits.read(folder, ix.latest_generation())
+    except ValueError as exc:
+        raise IndexDamagedError(root, str(exc)) from None
+    return settings.sources if record is None else tuple(record["sources"])
+
+
+def _old_sources(root: Path, settings: _Settings) -> tuple[str, ...]:
+    """The sources to rebuild from when none are named: what the current data recorded,
+    read leniently (this is how a damaged index is repaired)."""
+    folder = root / settings.data
+    if not settings.data or not folder.is_dir():
+        return settings.sources
+    try:
+        record = _commits.read(folder, _commits.latest_generation(folder))
+    except ValueError:
+        record = None
+    return settings.sources if record is None else tuple(record["sources"])
 
 
 def rebuild_index(
@@ -761,6 +798,7 @@ def check_index(
     documents = chunks = segments = 0
     try:
         with Index(root, settings, lock_timeout) as index:
+            problems.extend(_verify_files(index))
             searcher = index._reader()
             segments = len(index._ix._segments())
             counted: dict[str, int] = {}
@@ -800,6 +838,22 @@ def check_index(
         stale=tuple(stale),
     )
     return _repaired(root, lock_timeout) if repair and problems else report
+
+
+def _verify_files(index: Index) -> list[str]:
+    """Checksums and segment entries of the current commit against its record.
+
+    A writer committing meanwhile may delete what the table of contents read a moment
+    ago named; then the newer commit is verified instead.
+    """
+    folder = index.path / index._settings.data
+    problems: list[str] = []
+    for _ in range(3):
+        toc = index._ix._read_toc()
+        problems = _commits.verify(folder, toc.generation, toc.segments)
+        if not problems or _commits.latest_generation(folder) == toc.generation:
+            break
+    return problems
 
 
 def _repaired(root: Path, lock_timeout: float) -> CheckReport:
