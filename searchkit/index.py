@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import json
 import os
 import shutil
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -31,9 +30,21 @@ import whoosh.index as windex
 from whoosh.searching import Searcher
 from whoosh.writing import IndexWriter
 
-from . import __version__, _commits, _writer
+from . import _commits, _writer
 from ._damage import damage_guard
 from ._lock import LOCK_NAME, WriteLock
+from ._settings import (
+    SETTINGS_NAME,
+    Settings,
+    check_can_create,
+    clean_root,
+    drop_unused_data_dirs,
+    new_data_dir,
+    now,
+    read_settings,
+    settings_for_rebuild,
+    swap_settings,
+)
 from .analysis import ANALYZER_ID
 from .chunking import DEFAULT_MAX_CHARS, chunk_document
 from .errors import (
@@ -73,8 +84,6 @@ from .search import Sort, check_whole, neighbours, run_search
 
 __all__ = ["DEFAULT_BATCH_SIZE", "Index", "Progress", "check_index", "rebuild_index"]
 
-SETTINGS_NAME = "searchkit.json"
-_FORMAT = "searchkit-index"
 DEFAULT_BATCH_SIZE = 5000
 DEFAULT_LOCK_TIMEOUT = 30.0
 # Per writer process: the in-memory posting pool spills to disk beyond this.
@@ -103,26 +112,6 @@ def _guarded(method: Callable[Concatenate[Index, _P], _T]) -> Callable[Concatena
     return guarded
 
 
-def _str_tuple(values: Iterable[str]) -> tuple[str, ...]:
-    return tuple(str(v) for v in values)
-
-
-@attrs.frozen
-class _Settings:
-    data: str
-    max_chars: int = DEFAULT_MAX_CHARS
-    schema_version: int = SCHEMA_VERSION
-    analyzer: str = ANALYZER_ID
-    created: str = ""
-    sources: tuple[str, ...] = attrs.field(default=(), converter=_str_tuple)
-
-    def to_json(self) -> str:
-        fields = attrs.asdict(self)
-        if not self.sources:  # recorded in the commits since; older indexes kept them here
-            del fields["sources"]
-        return json.dumps({"format": _FORMAT, "searchkit": __version__, **fields}, indent=2)
-
-
 class Index:
     """A searchkit index on disk: add files to it, search it, read chunks back.
 
@@ -131,7 +120,7 @@ class Index:
     is cheap.  Use it as a context manager, or call :meth:`close`, to release files.
     """
 
-    def __init__(self, path: Path, settings: _Settings, lock_timeout: float) -> None:
+    def __init__(self, path: Path, settings: Settings, lock_timeout: float) -> None:
         self.path = path
         self.lock_timeout = lock_timeout
         self._settings = settings
@@ -159,19 +148,24 @@ class Index:
         root = Path(path)
         if max_chars < 200:
             raise SearchkitIndexError(root, f"max_chars must be at least 200, not {max_chars}")
-        _check_can_create(root, overwrite)
+        check_can_create(root, overwrite)
         try:
             root.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise SearchkitIndexError(root, f"cannot create index folder {root}: {exc}") from None
         with WriteLock(root, lock_timeout):
             # Again under the lock: another process may have created it while we waited.
-            _check_can_create(root, overwrite)
-            data = _new_data_dir(root)
+            check_can_create(root, overwrite)
+            clean_root(root)
+            if not Index.exists(root):  # data folders of a create that was interrupted
+                drop_unused_data_dirs(root, None)
+            # Replacing an index keeps its id, so that its data folders go too.
+            index_id = settings_for_rebuild(root).id
+            data = new_data_dir(root, index_id)
             windex.create_in(str(root / data), build_schema())
-            settings = _Settings(data=data, max_chars=max_chars, created=_now())
-            _swap_settings(root, settings)
-            _drop_unused_data_dirs(root, data)
+            settings = Settings(data=data, max_chars=max_chars, created=now(), id=index_id)
+            swap_settings(root, settings)
+            drop_unused_data_dirs(root, settings)
         return cls(root, settings, lock_timeout)
 
     @classmethod
@@ -184,7 +178,7 @@ class Index:
         :class:`IndexIncompatibleError` when it was written with other settings.
         """
         root = Path(path)
-        return cls(root, _read_settings(root), lock_timeout)
+        return cls(root, read_settings(root), lock_timeout)
 
     @classmethod
     def open_or_create(
@@ -246,7 +240,7 @@ class Index:
         mtime = self._settings_file().stat().st_mtime_ns if self._settings_file().exists() else 0
         if mtime != self._settings_mtime:
             self.close()
-            self._settings = _read_settings(self.path)
+            self._settings = read_settings(self.path)
             self._settings_mtime = mtime
             self._ix = self._open_whoosh()
         if self._searcher is not None and not self._searcher.up_to_date():
@@ -450,7 +444,8 @@ class Index:
         with WriteLock(self.path, self.lock_timeout):
             # Another process may have rebuilt the index while we waited for the lock.
             self._reader()
-            _drop_unused_data_dirs(self.path, self._settings.data)
+            drop_unused_data_dirs(self.path, self._settings)
+            clean_root(self.path)
             current = self.sources()
             sources = tuple(dict.fromkeys([*current, *new_sources]))
             batch = _Batch(self._ix, self.max_chars, batch_size, dry_run, sources)
@@ -666,11 +661,11 @@ class _Sync:
 
 def _rebuild(
     root: Path,
-    settings: _Settings,
+    settings: Settings,
     paths: Sequence[str | os.PathLike[str]],
     batch_size: int,
     progress: Progress | None,
-) -> tuple[_Settings, windex.Index, IndexReport]:
+) -> tuple[Settings, windex.Index, IndexReport]:
     """Build a new data folder from ``paths`` (or the recorded sources) and switch to it.
 
     The caller holds the write lock.  On any failure the new folder is deleted and the
@@ -681,8 +676,9 @@ def _rebuild(
         raise SearchkitIndexError(
             root, f"nothing to rebuild index {root} from: name files or folders"
         )
-    _drop_unused_data_dirs(root, settings.data)
-    data = _new_data_dir(root)
+    drop_unused_data_dirs(root, settings)
+    clean_root(root)
+    data = new_data_dir(root, settings.id)
     try:
         new_ix = windex.create_in(str(root / data), build_schema())
         batch = _Batch(new_ix, settings.max_chars, batch_size, False, tuple(sources))
@@ -702,11 +698,11 @@ def _rebuild(
         schema_version=SCHEMA_VERSION,
         analyzer=ANALYZER_ID,
     )
-    _swap_settings(root, new_settings)
+    swap_settings(root, new_settings)
     return new_settings, new_ix, report
 
 
-def _recorded_sources(root: Path, settings: _Settings, ix: windex.Index) -> tuple[str, ...]:
+def _recorded_sources(root: Path, settings: Settings, ix: windex.Index) -> tuple[str, ...]:
     """The sources the current commit recorded (or, for an index written before commit
     records, the ones its settings list)."""
     folder = root / settings.data
@@ -717,7 +713,7 @@ def _recorded_sources(root: Path, settings: _Settings, ix: windex.Index) -> tupl
     return settings.sources if record is None else tuple(record["sources"])
 
 
-def _old_sources(root: Path, settings: _Settings) -> tuple[str, ...]:
+def _old_sources(root: Path, settings: Settings) -> tuple[str, ...]:
     """The sources to rebuild from when none are named: what the current data recorded,
     read leniently (this is how a damaged index is repaired)."""
     folder = root / settings.data
@@ -746,33 +742,13 @@ def rebuild_index(
     """
     root = Path(path)
     if not Index.exists(root):
-        _check_can_create(root, overwrite=False)
+        check_can_create(root, overwrite=False)
         root.mkdir(parents=True, exist_ok=True)
     with WriteLock(root, lock_timeout):
         # Read under the lock: a rebuild that finished while we waited changed them.
-        settings = _settings_for_rebuild(root)
+        settings = settings_for_rebuild(root)
         _, _, report = _rebuild(root, settings, paths, batch_size, progress)
     return report
-
-
-def _settings_for_rebuild(root: Path) -> _Settings:
-    """The settings to keep across a rebuild, read leniently: versions do not matter."""
-    try:
-        return _read_settings(root)
-    except IndexNotFoundError:
-        return _Settings(data="", created=_now())
-    except IndexIncompatibleError:
-        try:
-            raw = json.loads((root / SETTINGS_NAME).read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            raw = {}
-        raw = raw if isinstance(raw, dict) else {}
-        return _Settings(
-            data=str(raw.get("data", "")),
-            max_chars=int(raw.get("max_chars", DEFAULT_MAX_CHARS)),
-            created=str(raw.get("created", _now())),
-            sources=[str(p) for p in raw.get("sources", [])],
-        )
 
 
 def check_index(
@@ -789,8 +765,8 @@ def check_index(
     """
     root = Path(path)
     try:
-        settings = _read_settings(root)  # a missing index raises: nothing to check
-    except IndexIncompatibleError as exc:
+        settings = read_settings(root)  # a missing index raises: nothing to check
+    except (IndexIncompatibleError, IndexDamagedError) as exc:
         report = CheckReport(str(root), 0, 0, 0, problems=(str(exc),))
         return _repaired(root, lock_timeout) if repair else report
     problems: list[str] = []
@@ -874,93 +850,6 @@ def _under(path: str, root: Path) -> bool:
     p = Path(path)
     resolved = root.resolve() if root.exists() else root
     return p in (root, resolved) or root in p.parents or resolved in p.parents
-
-
-def _read_settings(root: Path) -> _Settings:
-    settings_file = root / SETTINGS_NAME
-    try:
-        raw = json.loads(settings_file.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise IndexNotFoundError(root) from None
-    except (OSError, ValueError) as exc:
-        raise IndexIncompatibleError(
-            root, f"cannot read {settings_file} ({exc}); rebuild the index"
-        ) from None
-    if not isinstance(raw, dict) or raw.get("format") != _FORMAT:
-        raise IndexIncompatibleError(root, f"{settings_file} is not a searchkit index file")
-    found = (raw.get("schema_version"), raw.get("analyzer"))
-    wanted = (SCHEMA_VERSION, ANALYZER_ID)
-    if found != wanted:
-        raise IndexIncompatibleError(
-            root,
-            f"index {root} was written with schema {found[0]}, analyzer {found[1]}; this "
-            f"searchkit uses schema {wanted[0]}, analyzer {wanted[1]}. Rebuild it with "
-            f"`searchkit index PATH --index {root} --rebuild`",
-        )
-    fields = {f.name for f in attrs.fields(_Settings)}
-    return _Settings(**{k: v for k, v in raw.items() if k in fields})
-
-
-def _check_can_create(root: Path, overwrite: bool) -> None:
-    if (root / SETTINGS_NAME).exists():
-        if not overwrite:
-            raise IndexExistsError(root)
-    elif root.exists() and not _is_empty_or_ours(root):
-        raise SearchkitIndexError(root, _FOREIGN.format(root=root))
-
-
-_FOREIGN = (
-    "{root} is not a searchkit index: it is a file, or a folder with other files in it; "
-    "choose an empty or new folder"
-)
-
-
-def _is_empty_or_ours(root: Path) -> bool:
-    """Whether ``root`` is a folder holding nothing but searchkit's own files."""
-    if not root.is_dir():
-        return False
-    return all(
-        p.name in (LOCK_NAME, SETTINGS_NAME) or p.name.startswith(("whoosh-", f".{SETTINGS_NAME}"))
-        for p in root.iterdir()
-    )
-
-
-def _now() -> str:
-    return dt.datetime.now().astimezone().isoformat(timespec="seconds")
-
-
-def _new_data_dir(root: Path) -> str:
-    n = 1 + max(
-        (
-            int(p.name.split("-", 1)[1])
-            for p in root.glob("whoosh-*")
-            if p.name.split("-", 1)[1].isdigit()
-        ),
-        default=0,
-    )
-    (root / f"whoosh-{n}").mkdir()
-    return f"whoosh-{n}"
-
-
-def _swap_settings(root: Path, settings: _Settings) -> None:
-    """Write ``searchkit.json`` atomically: a reader sees the old file or the new one."""
-    tmp = root / f".{SETTINGS_NAME}.{os.getpid()}.tmp"
-    with open(tmp, "w", encoding="utf-8") as f:
-        f.write(settings.to_json())
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, root / SETTINGS_NAME)
-
-
-def _drop_unused_data_dirs(root: Path, current: str) -> None:
-    """Delete data folders left by earlier rebuilds or by a crash while building one.
-
-    Runs under the write lock at the start of a write, not at the swap, so that searches
-    that opened the old folder just before a swap can finish.
-    """
-    for old in root.glob("whoosh-*"):
-        if old.name != current and old.is_dir():
-            shutil.rmtree(old, ignore_errors=True)
 
 
 def _whoosh_distribution() -> str:

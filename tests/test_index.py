@@ -75,7 +75,7 @@ def test_incompatible_index_asks_for_rebuild(tmp_path: Path) -> None:
     with pytest.raises(searchkit.IndexIncompatibleError, match="--rebuild"):
         searchkit.Index.open(tmp_path / "ix")
     settings.write_text("{not json", encoding="utf-8")
-    with pytest.raises(searchkit.IndexIncompatibleError, match="cannot read"):
+    with pytest.raises(searchkit.IndexDamagedError, match="cannot read"):
         searchkit.Index.open(tmp_path / "ix")
 
 
