@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,7 @@ from click.testing import CliRunner
 import searchkit
 from searchkit.cli import cli
 
+from .conftest import SEEDS
 from .test_index import _corpus
 
 
@@ -126,3 +128,121 @@ def test_a_search_that_meets_damage_exits_3_in_one_line(small_index: Path) -> No
         [line] = result.output.splitlines()
         assert line.startswith(f"Error: index damaged at {small_index}: ")
         assert line.endswith(f"run `searchkit check --repair --index {small_index}`")
+
+
+# -- searchkit deletes only what it wrote ---------------------------------------------
+
+
+def _look_alikes(folder: Path) -> None:
+    for name in ("whoosh-notes", "whoosh-1", "whoosh-archive"):
+        (folder / name).mkdir(parents=True)
+        (folder / name / "important.txt").write_text("x\n", encoding="utf-8")
+
+
+def test_folders_that_look_like_data_folders_are_never_deleted(tmp_path: Path) -> None:
+    u = tmp_path / "u"
+    _look_alikes(u)
+    result = CliRunner().invoke(cli, ["index", str(SEEDS), "--index", str(u)])
+    assert result.exit_code == 3
+    assert "is not a searchkit index" in result.output
+    with pytest.raises(searchkit.SearchkitIndexError, match="not a searchkit index"):
+        searchkit.Index.create(u, overwrite=True)
+    with pytest.raises(searchkit.SearchkitIndexError, match="not a searchkit index"):
+        searchkit.rebuild_index(u, SEEDS)
+    assert sorted(p.name for p in u.iterdir()) == ["whoosh-1", "whoosh-archive", "whoosh-notes"]
+    assert all((u / n / "important.txt").exists() for n in ("whoosh-1", "whoosh-notes"))
+
+
+def test_a_users_own_searchkit_json_is_never_overwritten(tmp_path: Path) -> None:
+    u = tmp_path / "u"
+    _look_alikes(u)
+    mine = '{"my": "own settings"}\n'
+    (u / "searchkit.json").write_text(mine, encoding="utf-8")
+    for args in (["index", "--rebuild", str(SEEDS)], ["check", "--repair"], ["search", "x"]):
+        result = CliRunner().invoke(cli, [*args, "--index", str(u)])
+        assert result.exit_code == 3, (args, result.output)
+        assert "is not a searchkit index file; searchkit leaves it alone" in result.output
+    with pytest.raises(searchkit.IndexIncompatibleError):
+        searchkit.Index.create(u, overwrite=True)
+    assert (u / "searchkit.json").read_text(encoding="utf-8") == mine
+    assert all((u / n / "important.txt").exists() for n in ("whoosh-1", "whoosh-archive"))
+
+
+def test_an_index_deletes_its_own_old_data_but_nothing_beside_it(tmp_path: Path) -> None:
+    index_path = tmp_path / "ix"
+    with searchkit.Index.create(index_path) as ix:
+        ix.add(SEEDS)
+    _look_alikes(index_path / "user")  # a user's folder inside the index folder
+    for name in ("whoosh-77", "whoosh-notes"):  # and look-alikes beside the data
+        (index_path / name).mkdir()
+        (index_path / name / "important.txt").write_text("x\n", encoding="utf-8")
+    searchkit.rebuild_index(index_path)
+    searchkit.Index.create(index_path, overwrite=True).close()
+    with searchkit.Index.open(index_path) as ix:
+        ix.add(SEEDS)  # a write clears unused data folders
+    names = sorted(p.name for p in index_path.iterdir())
+    assert names == [
+        "searchkit.json",
+        "user",
+        "whoosh-77",
+        "whoosh-79",  # numbered past the look-alike: rebuilt to 78, replaced by 79
+        "whoosh-notes",
+        "write.lock",
+    ]
+
+
+# -- searchkit.json is checked, not trusted --------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "reason"),
+    [
+        ("data", "/etc", "data must name a whoosh-<n> folder inside the index folder"),
+        ("data", "../other/whoosh-1", "data must name a whoosh-<n> folder"),
+        ("data", ["whoosh-1"], "data must name a whoosh-<n> folder"),
+        ("sources", "/some/path", "sources must be a list of paths"),
+        ("sources", [1, 2], "sources must be a list of paths"),
+        ("max_chars", "4000", "max_chars must be a whole number from 200"),
+        ("max_chars", True, "max_chars must be a whole number from 200"),
+        ("schema_version", None, "schema_version must be a whole number"),
+        ("id", "../x", "id must be 32 hexadecimal digits"),
+    ],
+)
+def test_a_settings_field_of_the_wrong_kind_is_damage(
+    seed_index_path: Path, tmp_path: Path, field: str, value: object, reason: str
+) -> None:
+    index_path = tmp_path / "ix"
+    shutil.copytree(seed_index_path, index_path)
+    settings = index_path / "searchkit.json"
+    raw = json.loads(settings.read_text(encoding="utf-8"))
+    raw[field] = value
+    settings.write_text(json.dumps(raw), encoding="utf-8")
+    for command in (["search", "prisoner"], ["stats"], ["docs"], ["index", str(SEEDS)]):
+        result = CliRunner().invoke(cli, [*command, "--index", str(index_path)])
+        assert result.exit_code == 3, result.output
+        [line] = result.output.splitlines()
+        assert line.startswith(f"Error: index damaged at {index_path}: {settings}: ")
+        assert reason in line
+
+
+def test_deeply_nested_settings_are_damage_not_a_traceback(tmp_path: Path) -> None:
+    index_path = tmp_path / "ix"
+    searchkit.Index.create(index_path).close()
+    (index_path / "searchkit.json").write_text("[" * 100_000 + "]" * 100_000, encoding="utf-8")
+    result = CliRunner().invoke(cli, ["stats", "--index", str(index_path)])
+    assert result.exit_code == 3
+    assert result.output == (
+        f"Error: index damaged at {index_path}: cannot read {index_path}/searchkit.json "
+        f"(RecursionError); run `searchkit check --repair --index {index_path}`\n"
+    )
+
+
+def test_a_rebuild_never_walks_a_string_source_as_characters(tmp_path: Path) -> None:
+    index_path = tmp_path / "ix"
+    searchkit.Index.create(index_path).close()
+    settings = index_path / "searchkit.json"
+    raw = json.loads(settings.read_text(encoding="utf-8"))
+    raw["sources"] = "/"
+    settings.write_text(json.dumps(raw), encoding="utf-8")
+    with pytest.raises(searchkit.SearchkitIndexError, match="nothing to rebuild"):
+        searchkit.rebuild_index(index_path)
