@@ -218,6 +218,13 @@ def cli() -> None:
     help="Report what would change and write nothing (needs an existing index).",
 )
 @click.option(
+    "-L",
+    "--follow-links",
+    is_flag=True,
+    help="Follow every symbolic link in the folders, also out of them (default: only links "
+    "that stay inside PATHS; the others are reported as skipped).",
+)
+@click.option(
     "--rebuild",
     is_flag=True,
     help="Build a fresh index from PATHS (default: every path indexed before) beside the "
@@ -244,6 +251,7 @@ def cli() -> None:
 def index_command(
     paths: tuple[Path, ...],
     dry_run: bool,
+    follow_links: bool,
     rebuild: bool,
     quiet: bool,
     lock_timeout: float,
@@ -267,7 +275,7 @@ def index_command(
     atomically; searches see the old one until then, and a failed rebuild
     leaves it as it was.
 
-    Python: Index.open_or_create(DIR).add(*PATHS, dry_run=..., progress=...)
+    Python: Index.open_or_create(DIR).add(*PATHS, dry_run=..., follow_links=...)
     or searchkit.rebuild_index(DIR, *PATHS) for --rebuild
     """
     from .index import Index, rebuild_index
@@ -279,13 +287,19 @@ def index_command(
     bar = _Progress() if not quiet and _isatty(sys.stderr) else None
     try:
         if rebuild:
-            report = rebuild_index(index_dir, *paths, progress=bar, lock_timeout=lock_timeout)
+            report = rebuild_index(
+                index_dir,
+                *paths,
+                progress=bar,
+                lock_timeout=lock_timeout,
+                follow_links=follow_links,
+            )
         elif dry_run:
             with Index.open(index_dir, lock_timeout=lock_timeout) as ix:
-                report = ix.add(*paths, dry_run=True, progress=bar)
+                report = ix.add(*paths, dry_run=True, progress=bar, follow_links=follow_links)
         else:
             with Index.open_or_create(index_dir, lock_timeout=lock_timeout) as ix:
-                report = ix.add(*paths, progress=bar)
+                report = ix.add(*paths, progress=bar, follow_links=follow_links)
     finally:
         if bar is not None:
             bar.close()

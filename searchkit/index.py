@@ -359,6 +359,7 @@ class Index:
         batch_size: int = DEFAULT_BATCH_SIZE,
         dry_run: bool = False,
         progress: Progress | None = None,
+        follow_links: bool = False,
     ) -> IndexReport:
         """Index files and folders, touching only what changed since the last time.
 
@@ -367,12 +368,22 @@ class Index:
         to a new path with the same content keeps its document id (a rename).  Work is
         committed every ``batch_size`` documents, so an interrupted run keeps what it
         finished and the next run resumes.  ``dry_run`` counts without writing.
+
+        A path that does not exist raises :class:`DocumentError` before anything changes
+        (a mistyped or unmounted folder must not empty the index).  Symbolic links in
+        folders are followed only when they stay inside ``paths``; ``follow_links``
+        follows them all.  The paths are recorded as the index's sources in the same
+        commits as their documents.
         """
         if not paths:
             raise SearchkitIndexError(self.path, "add() needs at least one file or folder")
+        _require_existing(paths)
         new_sources = [str(Path(p).absolute()) for p in paths]
         with self._writing(batch_size, dry_run, new_sources) as batch:
-            report = _Sync(batch, self.documents()).run(paths, progress)
+            stored = list(self._reader().documents(first="1"))
+            held = {s["path"]: s.get("file_documents") for s in stored if "path" in s}
+            manifest = [info_from_stored(s) for s in stored]
+            report = _Sync(batch, manifest, held).run(paths, progress, follow_links)
         return report
 
     def rebuild(
@@ -380,13 +391,14 @@ class Index:
         *paths: str | os.PathLike[str],
         batch_size: int = DEFAULT_BATCH_SIZE,
         progress: Progress | None = None,
+        follow_links: bool = False,
     ) -> IndexReport:
         """Index ``paths`` (default: every path ever added) into a new index, then swap it in.
 
         The new index is built in a folder of its own beside the current one; only when it
         is complete does ``searchkit.json`` switch to it, in one atomic rename.  Searches
         meanwhile see the old index, and a rebuild that fails or is interrupted leaves the
-        old index as it was.
+        old index as it was.  ``follow_links`` as for :meth:`add`.
         """
         self.close()
         report = rebuild_index(
@@ -395,6 +407,7 @@ class Index:
             batch_size=batch_size,
             progress=progress,
             lock_timeout=self.lock_timeout,
+            follow_links=follow_links,
         )
         self._reader()  # switch this handle to the new data
         return report
@@ -521,7 +534,7 @@ class _Batch:
         for doc_id in replaces:
             w.delete_by_term("doc_id", doc_id)
         for doc, chunks in chunked:
-            head = manifest_fields(doc, len(chunks), size, mtime_ns)
+            head = manifest_fields(doc, len(chunks), size, mtime_ns, len(docs) if size else None)
             for c in chunks:
                 fields = chunk_to_fields(c)
                 if c.seq == 1:
@@ -558,8 +571,15 @@ class _Batch:
 class _Sync:
     """One run of an add: compare files with the manifest and write the difference."""
 
-    def __init__(self, batch: _Batch, manifest: Iterable[DocumentInfo]) -> None:
+    def __init__(
+        self,
+        batch: _Batch,
+        manifest: Iterable[DocumentInfo],
+        held: dict[str, int | None] | None = None,
+    ) -> None:
         self.batch = batch
+        # Path -> how many documents the file held when it was read (None: not recorded).
+        self.held = held or {}
         self.by_path: dict[str, list[DocumentInfo]] = {}
         self.by_hash: dict[str, list[DocumentInfo]] = {}
         for info in manifest:
@@ -577,10 +597,13 @@ class _Sync:
         self.seen: set[str] = set()
 
     def run(
-        self, paths: Sequence[str | os.PathLike[str]], progress: Progress | None
+        self,
+        paths: Sequence[str | os.PathLike[str]],
+        progress: Progress | None,
+        follow_links: bool = False,
     ) -> IndexReport:
         roots = [Path(p).absolute() for p in paths]
-        items = list(iter_files(paths))
+        items = list(iter_files(paths, follow_links=follow_links))
         files = [i for i in items if isinstance(i, Path)]
         self.skipped.extend(i for i in items if isinstance(i, Skipped))
         for done, path in enumerate(files, 1):
@@ -606,7 +629,11 @@ class _Sync:
             return
         self.seen.add(key)
         old = self.by_path.get(key, [])
-        if old and all(o.size == st.st_size and o.mtime_ns == st.st_mtime_ns for o in old):
+        held = self.held.get(key)
+        whole = held is None or held == len(old)  # none of its documents was removed
+        if old and whole and all(
+            o.size == st.st_size and o.mtime_ns == st.st_mtime_ns for o in old
+        ):
             self.counts["unchanged"] += len(old)
             return
         old_ids = [o.id for o in old]
@@ -620,10 +647,14 @@ class _Sync:
             return
         self.skipped.extend(Skipped(display_path(path), s.reason) for s in skipped_records)
         if old and {o.content_hash for o in old} == {d.content_hash for d in docs}:
-            # Same content, new timestamps (a touch, a checkout): rewrite the bookkeeping
-            # so that the next run sees it unchanged without reading the file again.
-            self.counts["unchanged"] += len(old)
-            self.batch.write(docs, st.st_size, st.st_mtime_ns, old_ids)
+            # Same content, new timestamps (a touch, a checkout), or documents of it that
+            # were removed from the index: rewrite it, so that the removed come back and
+            # the next run sees it unchanged without reading the file again.
+            back = max(0, len(docs) - len(old))
+            self.counts["unchanged"] += len(docs) - back
+            self.counts["added"] += back
+            chunks = self.batch.write(docs, st.st_size, st.st_mtime_ns, old_ids)
+            self.counts["chunks"] += chunks if back else 0
             return
         if old:
             kind = "updated"
@@ -665,6 +696,7 @@ def _rebuild(
     paths: Sequence[str | os.PathLike[str]],
     batch_size: int,
     progress: Progress | None,
+    follow_links: bool = False,
 ) -> tuple[Settings, windex.Index, IndexReport]:
     """Build a new data folder from ``paths`` (or the recorded sources) and switch to it.
 
@@ -683,7 +715,7 @@ def _rebuild(
         new_ix = windex.create_in(str(root / data), build_schema())
         batch = _Batch(new_ix, settings.max_chars, batch_size, False, tuple(sources))
         try:
-            report = _Sync(batch, []).run(sources, progress)
+            report = _Sync(batch, []).run(sources, progress, follow_links)
         except BaseException:
             batch.cancel()
             raise
@@ -732,6 +764,7 @@ def rebuild_index(
     batch_size: int = DEFAULT_BATCH_SIZE,
     progress: Progress | None = None,
     lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
+    follow_links: bool = False,
 ) -> IndexReport:
     """Build the index at ``path`` afresh from ``paths`` (default: its recorded sources).
 
@@ -741,13 +774,14 @@ def rebuild_index(
     leaves it as it was.
     """
     root = Path(path)
+    _require_existing(paths)
     if not Index.exists(root):
         check_can_create(root, overwrite=False)
         root.mkdir(parents=True, exist_ok=True)
     with WriteLock(root, lock_timeout):
         # Read under the lock: a rebuild that finished while we waited changed them.
         settings = settings_for_rebuild(root)
-        _, _, report = _rebuild(root, settings, paths, batch_size, progress)
+        _, _, report = _rebuild(root, settings, paths, batch_size, progress, follow_links)
     return report
 
 
@@ -836,6 +870,13 @@ def _repaired(root: Path, lock_timeout: float) -> CheckReport:
     """Rebuild ``root`` from its recorded sources, and check the result."""
     rebuild_index(root, lock_timeout=lock_timeout)
     return attrs.evolve(check_index(root, lock_timeout=lock_timeout), repaired=True)
+
+
+def _require_existing(paths: Iterable[str | os.PathLike[str]]) -> None:
+    """Refuse paths that do not exist: a sync would take their documents for deleted."""
+    for p in paths:
+        if not os.path.exists(p):
+            raise DocumentError(display_path(p), "no such file or folder; nothing was changed")
 
 
 def _changed(info: DocumentInfo) -> bool:

@@ -246,3 +246,95 @@ def test_a_rebuild_never_walks_a_string_source_as_characters(tmp_path: Path) -> 
     settings.write_text(json.dumps(raw), encoding="utf-8")
     with pytest.raises(searchkit.SearchkitIndexError, match="nothing to rebuild"):
         searchkit.rebuild_index(index_path)
+
+
+# -- what a sync compares --------------------------------------------------------------
+
+
+def test_a_removed_jsonl_record_comes_back_on_the_next_add(tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    records = [
+        {"id": f"r{i}", "title": f"Record {i}", "text": f"Text of record {i}."} for i in range(3)
+    ]
+    (corpus / "records.jsonl").write_text(
+        "".join(json.dumps(r) + "\n" for r in records), encoding="utf-8"
+    )
+    with searchkit.Index.create(tmp_path / "ix") as ix:
+        assert ix.add(corpus).added == 3
+        removed = ix.documents()[1]
+        assert ix.remove(removed.id) == 1
+        report = ix.add(corpus)
+        assert (report.added, report.unchanged, report.removed) == (1, 2, 0)
+        assert removed.id in {d.id for d in ix.documents()}
+        assert ix.add(corpus).unchanged == 3
+
+
+# -- paths named that are not there ----------------------------------------------------
+
+
+def test_a_missing_path_is_an_error_and_changes_nothing(tmp_path: Path) -> None:
+    corpus = tmp_path / "m2"
+    _corpus(corpus, 5)
+    index_path = tmp_path / "ix"
+    with searchkit.Index.create(index_path) as ix:
+        ix.add(corpus)
+    corpus.rename(tmp_path / "moved")
+    result = CliRunner().invoke(cli, ["index", str(corpus), "--index", str(index_path)])
+    assert result.exit_code == 2
+    assert result.output == f"Error: {corpus}: no such file or folder; nothing was changed\n"
+    with searchkit.Index.open(index_path) as ix:
+        assert len(ix.documents()) == 5
+        with pytest.raises(searchkit.DocumentError, match="no such file or folder"):
+            ix.add(tmp_path / "moved", tmp_path / "typo")
+        assert ix.sources() == (str(corpus),)
+        assert len(ix.documents()) == 5
+    with pytest.raises(searchkit.DocumentError, match="no such file or folder"):
+        searchkit.rebuild_index(index_path, tmp_path / "typo")
+    # A file gone from inside an indexed folder is still removed.
+    (tmp_path / "moved").rename(corpus)
+    (corpus / "doc000.txt").unlink()
+    with searchkit.Index.open(index_path) as ix:
+        assert ix.add(corpus).removed == 1
+        assert len(ix.documents()) == 4
+
+
+# -- symbolic links --------------------------------------------------------------------
+
+
+def test_links_out_of_the_folders_given_are_skipped(tmp_path: Path) -> None:
+    outside = tmp_path / "outside"
+    _corpus(outside, 2)
+    corpus = tmp_path / "corpus"
+    _corpus(corpus, 1)
+    (corpus / "shadow.txt").symlink_to(outside / "doc000.txt")
+    (corpus / "inside.txt").symlink_to(corpus / "doc000.txt")
+    (corpus / "linked").symlink_to(outside, target_is_directory=True)
+    index_path = tmp_path / "ix"
+    result = CliRunner().invoke(cli, ["index", str(corpus), "--index", str(index_path)])
+    assert result.exit_code == 0, result.output
+    assert (
+        f"Skipped {corpus}/shadow.txt: symbolic link to outside the folders given "
+        "(--follow-links follows it)\n"
+    ) in result.output
+    with searchkit.Index.open(index_path) as ix:
+        assert [Path(d.path).name for d in ix.documents()] == ["doc000.txt"]
+    # Asked to, every link is followed, into linked folders too.
+    result = CliRunner().invoke(
+        cli, ["index", "--follow-links", str(corpus), "--index", str(index_path)]
+    )
+    assert result.exit_code == 0, result.output
+    with searchkit.Index.open(index_path) as ix:
+        assert sorted(d.path for d in ix.documents()) == [
+            str(corpus / "doc000.txt"),
+            str(outside / "doc000.txt"),
+            str(outside / "doc001.txt"),
+        ]
+
+
+def test_follow_links_never_loops(tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    _corpus(corpus, 1)
+    (corpus / "loop").symlink_to(corpus, target_is_directory=True)
+    with searchkit.Index.create(tmp_path / "ix") as ix:
+        assert ix.add(corpus, follow_links=True).added == 1
