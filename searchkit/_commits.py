@@ -24,6 +24,7 @@ import contextlib
 import json
 import os
 import re
+import shutil
 import struct
 import zlib
 from collections.abc import Iterable, Sequence
@@ -33,6 +34,8 @@ from typing import Any
 __all__ = [
     "CommitRecord",
     "clean",
+    "leftovers",
+    "remove_leftovers",
     "latest_generation",
     "read",
     "record_name",
@@ -51,6 +54,8 @@ CommitRecord = dict[str, Any]
 
 
 _TOC = re.compile(r"^_MAIN_([0-9]+)\.toc$")
+_TOC_TMP = re.compile(r"^_MAIN_[0-9]+\.toc\..+$")  # Whoosh writes a TOC here, then renames
+_SEGMENT_FILE = re.compile(r"^(MAIN_[0-9a-z]+)\.[A-Za-z0-9_.]+$")
 
 
 def record_name(generation: int) -> str:
@@ -227,3 +232,34 @@ def verify(folder: Path, generation: int, segments: Sequence[Any]) -> list[str]:
         elif path.stat().st_size != rec["size"] or _crc32(path) != rec["crc32"]:
             problems.append(f"{name} is damaged: its checksum differs from the one recorded")
     return problems
+
+
+def leftovers(folder: Path, segments: Iterable[Any]) -> list[str]:
+    """Files and folders in ``folder`` that no commit uses: what writers that died left.
+
+    Whoosh's temporary folders (``MAIN.tmp``, with job files and sorted runs), tables of
+    contents not yet renamed into place, segment files the current commit does not name
+    (a segment written but never committed), temporary commit records.  Only call this
+    under the write lock, when no writer is at work.
+    """
+    live = {seg.segment_id() for seg in segments}
+
+    def left(name: str) -> bool:
+        path = folder / name
+        if name.endswith(".tmp"):  # Whoosh's temporary folders, our temporary records
+            return (path.is_dir() and not path.is_symlink()) or name.startswith(f".{_PREFIX}")
+        m = _SEGMENT_FILE.match(name)
+        return bool(_TOC_TMP.match(name) or (m and m.group(1) not in live))
+
+    found = [name for name in os.listdir(folder) if left(name)]
+    return sorted(found)
+
+
+def remove_leftovers(folder: Path, names: Iterable[str]) -> None:
+    for name in names:
+        path = folder / name
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            with contextlib.suppress(FileNotFoundError):
+                path.unlink()

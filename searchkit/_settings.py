@@ -49,6 +49,7 @@ __all__ = [
     "new_id",
     "now",
     "read_settings",
+    "root_leftovers",
     "settings_for_rebuild",
     "swap_settings",
 ]
@@ -274,9 +275,13 @@ def drop_unused_data_dirs(root: Path, settings: Settings | None) -> None:
             shutil.rmtree(folder, ignore_errors=True)
 
 
+def root_leftovers(root: Path) -> list[str]:
+    """Settings temporaries in ``root`` left by writers that died (ask under the write
+    lock: then no live writer has one)."""
+    return sorted(p.name for p in root.iterdir() if _TMP.match(p.name) and p.is_file())
+
+
 def clean_root(root: Path) -> None:
-    """Delete settings temporaries left by writers that died (call under the write lock:
-    then no live writer has one)."""
-    for p in root.iterdir():
-        if _TMP.match(p.name) and p.is_file():
-            p.unlink(missing_ok=True)
+    """Delete :func:`root_leftovers` (under the write lock)."""
+    for name in root_leftovers(root):
+        (root / name).unlink(missing_ok=True)

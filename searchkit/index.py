@@ -31,7 +31,7 @@ from whoosh.searching import Searcher
 from whoosh.writing import IndexWriter
 
 from . import _commits, _writer
-from ._damage import damage_guard
+from ._damage import DAMAGE, damage_guard
 from ._lock import LOCK_NAME, WriteLock
 from ._settings import (
     SETTINGS_NAME,
@@ -42,6 +42,7 @@ from ._settings import (
     new_data_dir,
     now,
     read_settings,
+    root_leftovers,
     settings_for_rebuild,
     swap_settings,
 )
@@ -52,6 +53,7 @@ from .errors import (
     IndexDamagedError,
     IndexExistsError,
     IndexIncompatibleError,
+    IndexLockedError,
     IndexNotFoundError,
     NotFoundError,
     SearchkitError,
@@ -459,6 +461,9 @@ class Index:
             self._reader()
             drop_unused_data_dirs(self.path, self._settings)
             clean_root(self.path)
+            folder = self.path / self._settings.data
+            segments = self._ix._read_toc().segments
+            _commits.remove_leftovers(folder, _commits.leftovers(folder, segments))
             current = self.sources()
             sources = tuple(dict.fromkeys([*current, *new_sources]))
             batch = _Batch(self._ix, self.max_chars, batch_size, dry_run, sources)
@@ -839,6 +844,10 @@ def check_index(
         problems.append(str(exc))
     except Exception as exc:  # damage shows up as assorted Whoosh and OS errors
         problems.append(f"cannot read index {root}: {type(exc).__name__}: {exc}")
+    left = _leftovers(root, repair)
+    if left:
+        shown = ", ".join(left[:3]) + (", ..." if len(left) > 3 else "")
+        problems.append(f"{len(left)} files left by interrupted writes: {shown}")
     report = CheckReport(
         path=str(root),
         documents=documents,
@@ -847,7 +856,33 @@ def check_index(
         problems=tuple(problems),
         stale=tuple(stale),
     )
+    if repair and problems == problems[-1:] and left:  # leftovers only, removed already
+        return attrs.evolve(check_index(root, lock_timeout=lock_timeout), repaired=True)
     return _repaired(root, lock_timeout) if repair and problems else report
+
+
+def _leftovers(root: Path, remove: bool) -> list[str]:
+    """What writers that died left in ``root`` (removed when ``remove``).  Only when no
+    writer is at work: a live writer's temporary files look the same."""
+    lock = WriteLock(root, 0)
+    try:
+        lock.acquire()
+    except IndexLockedError:
+        return []
+    try:
+        found = root_leftovers(root)
+        settings = read_settings(root)
+        folder = root / settings.data
+        ix = windex.open_dir(str(folder), schema=build_schema())
+        in_data = _commits.leftovers(folder, ix._read_toc().segments)
+        if remove:
+            clean_root(root)
+            _commits.remove_leftovers(folder, in_data)
+        return found + [f"{settings.data}/{name}" for name in in_data]
+    except (SearchkitError, OSError, *DAMAGE, windex.EmptyIndexError):
+        return []  # the index itself is damaged: that is reported, and repaired, already
+    finally:
+        lock.release()
 
 
 def _verify_files(index: Index) -> list[str]:

@@ -338,3 +338,52 @@ def test_follow_links_never_loops(tmp_path: Path) -> None:
     (corpus / "loop").symlink_to(corpus, target_is_directory=True)
     with searchkit.Index.create(tmp_path / "ix") as ix:
         assert ix.add(corpus, follow_links=True).added == 1
+
+
+# -- leftovers of writers that died ----------------------------------------------------
+
+
+def _plant_leftovers(index_path: Path) -> list[str]:
+    data = _data(index_path)
+    (data / "MAIN.tmp").mkdir()
+    (data / "MAIN.tmp" / "k2j3h4.doclist").write_bytes(b"x" * 1000)
+    (data / "MAIN.tmp" / "run1.ctmp").write_bytes(b"x" * 1000)
+    (data / "MAIN_0123456789abcdef.seg").write_bytes(b"partial segment")
+    (data / "_MAIN_9.toc.1764551234.5").write_bytes(b"half a toc")
+    (index_path / ".searchkit.json.4242.tmp").write_text("{", encoding="utf-8")
+    return [
+        ".searchkit.json.4242.tmp",
+        f"{data.name}/MAIN.tmp",
+        f"{data.name}/MAIN_0123456789abcdef.seg",
+        f"{data.name}/_MAIN_9.toc.1764551234.5",
+    ]
+
+
+def test_check_reports_and_repair_removes_what_dead_writers_left(small_index: Path) -> None:
+    before = sorted(p.name for p in _data(small_index).iterdir())
+    planted = _plant_leftovers(small_index)
+    code, out = _check(small_index)
+    assert code == 3
+    assert f"problem: 4 files left by interrupted writes: {', '.join(planted[:3])}, ...\n" in out
+    code, out = _check(small_index, "--repair")
+    assert code == 0
+    assert out == "repaired: 11 documents, 33 paragraphs, 1 segment\n"
+    assert sorted(p.name for p in _data(small_index).iterdir()) == before
+    assert not (small_index / ".searchkit.json.4242.tmp").exists()
+
+
+def test_the_next_writer_removes_what_dead_writers_left(small_index: Path) -> None:
+    _plant_leftovers(small_index)
+    with searchkit.Index.open(small_index) as ix:
+        ix.remove("no-such-document")
+    assert _check(small_index) == (0, "ok: 11 documents, 33 paragraphs, 1 segment\n")
+
+
+def test_check_leaves_a_live_writers_files_alone(small_index: Path) -> None:
+    from searchkit._lock import WriteLock
+
+    _plant_leftovers(small_index)
+    with WriteLock(small_index):  # a writer at work: its files look the same
+        code, out = _check(small_index, "--repair")
+        assert (code, out) == (0, "ok: 11 documents, 33 paragraphs, 1 segment\n")
+    assert (_data(small_index) / "MAIN.tmp").exists()
