@@ -573,8 +573,10 @@ def check(repair: bool, as_json: bool, index_dir: Path) -> None:
 
     Open every segment, read every stored paragraph and term, and compare the
     counts with the index's manifest.  Files changed since they were indexed are
-    listed as stale (run `searchkit index` to refresh them).  Exits 0 when the
-    index is sound (or was repaired), 3 when it has problems.
+    listed as stale (run `searchkit index` to refresh them), and every file's
+    checksum is compared with the one recorded when it was written.  Files left by
+    writers that died are listed (--repair removes them).  Exits 0 when the index is
+    sound (or was repaired), 3 when it has problems.
 
     Python: searchkit.check_index(DIR, repair=...)
     """
@@ -588,6 +590,9 @@ def check(repair: bool, as_json: bool, index_dir: Path) -> None:
             click.echo(f"problem: {_clean(problem)}")
         for path in report.stale:
             click.echo(f"stale: {_clean(path)}")
+        removed = "removed" if report.repaired else "check --repair removes it"
+        for name in report.leftovers:
+            click.echo(f"leftover of an interrupted write ({removed}): {_clean(name)}")
         state = "repaired" if report.repaired else "ok" if report.ok else "damaged"
         click.echo(
             f"{state}: {_plural(report.documents, 'document')}, "

@@ -845,9 +845,6 @@ def check_index(
     except Exception as exc:  # damage shows up as assorted Whoosh and OS errors
         problems.append(f"cannot read index {root}: {type(exc).__name__}: {exc}")
     left = _leftovers(root, repair)
-    if left:
-        shown = ", ".join(left[:3]) + (", ..." if len(left) > 3 else "")
-        problems.append(f"{len(left)} files left by interrupted writes: {shown}")
     report = CheckReport(
         path=str(root),
         documents=documents,
@@ -855,9 +852,9 @@ def check_index(
         segments=segments,
         problems=tuple(problems),
         stale=tuple(stale),
+        repaired=repair and bool(left),
+        leftovers=tuple(left),
     )
-    if repair and problems == problems[-1:] and left:  # leftovers only, removed already
-        return attrs.evolve(check_index(root, lock_timeout=lock_timeout), repaired=True)
     return _repaired(root, lock_timeout) if repair and problems else report
 
 

@@ -363,13 +363,20 @@ def test_check_reports_and_repair_removes_what_dead_writers_left(small_index: Pa
     before = sorted(p.name for p in _data(small_index).iterdir())
     planted = _plant_leftovers(small_index)
     code, out = _check(small_index)
-    assert code == 3
-    assert f"problem: 4 files left by interrupted writes: {', '.join(planted[:3])}, ...\n" in out
+    assert code == 0  # not damage: the index reads as before
+    assert out == "".join(
+        f"leftover of an interrupted write (check --repair removes it): {name}\n"
+        for name in planted
+    ) + "ok: 11 documents, 33 paragraphs, 1 segment\n"
     code, out = _check(small_index, "--repair")
     assert code == 0
-    assert out == "repaired: 11 documents, 33 paragraphs, 1 segment\n"
+    assert out.endswith(
+        f"leftover of an interrupted write (removed): {planted[-1]}\n"
+        "repaired: 11 documents, 33 paragraphs, 1 segment\n"
+    )
     assert sorted(p.name for p in _data(small_index).iterdir()) == before
     assert not (small_index / ".searchkit.json.4242.tmp").exists()
+    assert searchkit.check_index(small_index).leftovers == ()
 
 
 def test_the_next_writer_removes_what_dead_writers_left(small_index: Path) -> None:
@@ -386,4 +393,5 @@ def test_check_leaves_a_live_writers_files_alone(small_index: Path) -> None:
     with WriteLock(small_index):  # a writer at work: its files look the same
         code, out = _check(small_index, "--repair")
         assert (code, out) == (0, "ok: 11 documents, 33 paragraphs, 1 segment\n")
+    assert len(searchkit.check_index(small_index).leftovers) == 4
     assert (_data(small_index) / "MAIN.tmp").exists()
