@@ -30,7 +30,7 @@ import whoosh.index as windex
 from whoosh.searching import Searcher
 from whoosh.writing import IndexWriter
 
-from . import _commits, _writer
+from . import _commits, _writer, _writers
 from ._damage import DAMAGE, damage_guard
 from ._lock import LOCK_NAME, WriteLock
 from ._settings import (
@@ -501,7 +501,7 @@ class _Batch:
             procs = _WRITER_PROCS if self.size >= _PARALLEL_BATCH else 1
             folder = getattr(self.ix.storage, "folder", None)
             lock = str(Path(folder).parent / LOCK_NAME) if folder else None
-            self._writer = _writer.writer(
+            self._writer = _writers.writer(
                 self.ix,
                 procs=procs,
                 limitmb=_WRITER_LIMIT_MB,

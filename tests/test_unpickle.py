@@ -96,13 +96,13 @@ def test_a_planted_table_of_contents_runs_nothing(tmp_path: Path, command: str) 
 
 def test_a_planted_stored_field_runs_nothing(tmp_path: Path) -> None:
     """A stored value that pickles as a call: searching and reading fail, nothing runs."""
-    from searchkit import _writer
+    from searchkit import _writers
 
     index_path = tmp_path / "ix"
     searchkit.Index.create(index_path).close()
     planted = tmp_path / "ran"
     with searchkit.Index.open(index_path) as ix:
-        w = _writer.writer(ix._ix)
+        w = _writers.writer(ix._ix)
         w.add_document(doc_id="d", chunk_id="d:1", body=("T", "prisoner"), text=_Planted(planted))
         w.commit()
     result = CliRunner().invoke(cli, ["search", "prisoner", "--index", str(index_path)])
