@@ -197,7 +197,9 @@ def clean(folder: Path, generation: int) -> None:
                 os.remove(folder / name)
 
 
-def verify(folder: Path, generation: int, segments: Sequence[Any]) -> list[str]:
+def verify(
+    folder: Path, generation: int, segments: Sequence[Any], required: bool = True
+) -> list[str]:
     """Problems found comparing the commit of ``generation`` with its record.
 
     Every file of every segment must have the size and CRC-32 recorded when it was
@@ -208,7 +210,7 @@ def verify(folder: Path, generation: int, segments: Sequence[Any]) -> list[str]:
     except ValueError as exc:
         return [str(exc)]
     if record is None:
-        if not segments:
+        if not segments or not required:
             return []  # a new, empty index: nothing was written yet
         return [f"no commit record for generation {generation}: checksums cannot be verified"]
     problems: list[str] = []

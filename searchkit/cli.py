@@ -70,7 +70,7 @@ SORT_CHOICES = ("relevance", "date", "oldest")
 
 EXIT_CODES_HELP = """\b
 Exit codes: 0 success / hits found, 1 no hits, 2 usage or query error,
-3 index missing or incompatible, 4 index locked, 130 interrupted,
+3 index missing, damaged or incompatible, 4 index locked, 130 interrupted,
 141 output pipe closed early."""
 
 _F = TypeVar("_F", bound=Callable[..., Any])

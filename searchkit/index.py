@@ -384,7 +384,7 @@ class Index:
         with self._writing(batch_size, dry_run, new_sources) as batch:
             stored = list(self._reader().documents(first="1"))
             held = {s["path"]: s.get("file_documents") for s in stored if "path" in s}
-            manifest = [info_from_stored(s) for s in stored]
+            manifest = sorted(map(info_from_stored, stored), key=lambda d: (d.path, d.id))
             report = _Sync(batch, manifest, held).run(paths, progress, follow_links)
         return report
 
@@ -892,7 +892,9 @@ def _verify_files(index: Index) -> list[str]:
     problems: list[str] = []
     for _ in range(3):
         toc = index._ix._read_toc()
-        problems = _commits.verify(folder, toc.generation, toc.segments)
+        # An index written before commit records has none to verify against.
+        legacy = not index._settings.id
+        problems = _commits.verify(folder, toc.generation, toc.segments, required=not legacy)
         if not problems or _commits.latest_generation(folder) == toc.generation:
             break
     return problems

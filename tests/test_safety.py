@@ -395,3 +395,40 @@ def test_check_leaves_a_live_writers_files_alone(small_index: Path) -> None:
         assert (code, out) == (0, "ok: 11 documents, 33 paragraphs, 1 segment\n")
     assert len(searchkit.check_index(small_index).leftovers) == 4
     assert (_data(small_index) / "MAIN.tmp").exists()
+
+
+def test_only_errors_raised_while_decoding_the_files_are_damage() -> None:
+    from whoosh.util.numeric import length_to_byte
+
+    from searchkit._damage import damage_guard
+
+    with pytest.raises(searchkit.IndexDamagedError, match="TypeError"), damage_guard("ix"):
+        length_to_byte("x")  # Whoosh handed garbage read from a file
+    with pytest.raises(IndexError), damage_guard("ix"):
+        [][0]  # searchkit's own bug: not the index's fault
+
+
+def test_random_damage_never_escapes_as_a_traceback(small_index: Path) -> None:
+    """Bit flips and truncations met by every command: one line and exit 3, or a result;
+    and check finds every one."""
+    import random
+
+    rng = random.Random(20261201)
+    [seg] = _data(small_index).glob("*.seg")
+    original = seg.read_bytes()
+    for _ in range(12):
+        damaged = bytearray(original)
+        for _ in range(rng.choice([1, 3, 20])):
+            damaged[rng.randrange(len(damaged))] ^= 1 << rng.randrange(8)
+        if rng.random() < 0.25:
+            damaged = damaged[: rng.randrange(len(damaged))]
+        seg.write_bytes(bytes(damaged))
+        for command in (["search", "harbour tariff"], ['"shared words"'], ["docs"], ["stats"]):
+            if command[0].startswith('"'):
+                command = ["search", *command]
+            result = CliRunner().invoke(cli, [*command, "--index", str(small_index)])
+            assert isinstance(result.exception, (SystemExit, type(None))), result.exception
+            assert result.exit_code in (0, 1, 3)
+            if result.exit_code == 3:
+                assert result.output.startswith(f"Error: index damaged at {small_index}: ")
+        assert _check(small_index)[0] == 3
