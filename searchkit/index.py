@@ -30,6 +30,7 @@ from whoosh.searching import Searcher
 from whoosh.writing import IndexWriter
 
 from . import __version__, _writer
+from ._limits import QueryLimits
 from ._lock import LOCK_NAME, WriteLock
 from .analysis import ANALYZER_ID
 from .chunking import DEFAULT_MAX_CHARS, chunk_document
@@ -251,6 +252,8 @@ class Index:
         group_size: int = 3,
         context: int = 0,
         operator: Operator = "or",
+        limits: QueryLimits | None = None,
+        timeout: float | None = None,
     ) -> Results:
         """Search the paragraphs.  See the README's "Query syntax" for ``query``.
 
@@ -260,7 +263,10 @@ class Index:
         first) or ``oldest``.  ``group`` returns each document once, at the rank of its
         best paragraph, with up to ``group_size - 1`` further paragraphs in ``hit.more``.
         ``context`` adds that many neighbouring chunks on each side of every hit.
-        ``operator="and"`` requires every word.
+        ``operator="and"`` requires every word.  ``limits`` bound what one query may
+        cost (default :meth:`QueryLimits.from_env`; a query over a limit raises
+        :class:`QueryLimitError`); ``timeout`` (seconds) returns what was found when the
+        time runs out, with ``results.timed_out`` set.
         """
         flt = build_filter(author=author, since=since, until=until, source=source, doc_id=doc_id)
         return run_search(
@@ -274,6 +280,8 @@ class Index:
             group=group,
             group_size=group_size,
             context=context,
+            limits=limits,
+            timeout=timeout,
         )
 
     def chunk(self, chunk_id: str) -> Chunk:
