@@ -14,6 +14,7 @@ __version__ = "0.1.0"
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from ._limits import QueryLimits
     from .chunking import chunk_document
     from .errors import (
         CollectionError,
@@ -32,7 +33,6 @@ if TYPE_CHECKING:
         SearchkitError,
         SearchkitIndexError,
     )
-    from ._limits import QueryLimits
     from .evaluation import EvaluationReport, evaluate
     from .index import Index, check_index, rebuild_index
     from .loaders import load_document, load_documents, register_loader

@@ -53,9 +53,7 @@ def _env(name: str, default: int) -> int:
     try:
         return int(raw.replace("_", "").replace(",", ""))
     except ValueError:
-        raise FilterError(
-            f"SEARCHKIT_{name.upper()} must be a whole number, not {raw!r}"
-        ) from None
+        raise FilterError(f"SEARCHKIT_{name.upper()} must be a whole number, not {raw!r}") from None
 
 
 @attrs.frozen

@@ -96,7 +96,9 @@ def run_search(
         if fast is not None:
             top, total = fast
         else:
-            found = collect(searcher, q, deadline, limit=offset + limit, filter=filter, sortedby=sortedby)
+            found = collect(
+                searcher, q, deadline, limit=offset + limit, filter=filter, sortedby=sortedby
+            )
             top = found.top_n
             total = len(top) if deadline.expired else _count(searcher, q, filter, found)
         terms = _highlight_terms(q, searcher)
