@@ -10,6 +10,7 @@ maps transport errors, so a new case is one row.
 from __future__ import annotations
 
 import errno
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -75,10 +76,12 @@ def access_error(path: object, exc: OSError) -> IndexAccessError:
 def _short(filename: object, root: object) -> str:
     """``filename`` relative to the index folder when inside it, else as given."""
     name = str(filename)
-    try:
-        return str(Path(name).relative_to(Path(str(root))))
-    except ValueError:
-        return name
+    for base in (Path(str(root)), Path(os.path.abspath(str(root)))):
+        try:
+            return str(Path(name).relative_to(base))
+        except ValueError:
+            continue
+    return name
 
 
 @contextmanager

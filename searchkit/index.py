@@ -214,11 +214,13 @@ class Index:
         return self.path / SETTINGS_NAME
 
     def _open_whoosh(self) -> windex.Index:
+        data = self.path / self._settings.data
         try:
-            return windex.open_dir(str(self.path / self._settings.data))
+            return windex.open_dir(str(data))
         except PermissionError as exc:
             raise access_error(self.path, exc) from None
         except (windex.EmptyIndexError, OSError) as exc:
+            _raise_if_unreadable(self.path, data)
             raise IndexIncompatibleError(
                 self.path,
                 f"index {self.path} is damaged ({exc}); rebuild it with "
@@ -841,6 +843,23 @@ def _under(path: str, root: Path) -> bool:
     p = Path(path)
     resolved = root.resolve() if root.exists() else root
     return p in (root, resolved) or root in p.parents or resolved in p.parents
+
+
+def _raise_if_unreadable(root: Path, data: Path) -> None:
+    """Raise an IndexAccessError when ``data`` cannot be listed or its files read.
+
+    Whoosh reports a folder it may not list as an index that does not exist; that is a
+    matter of permissions, not damage, and the user should hear so.
+    """
+    try:
+        for entry in os.scandir(data):
+            if entry.is_file():
+                with open(entry.path, "rb"):
+                    pass
+    except FileNotFoundError:
+        return
+    except OSError as exc:
+        raise access_error(root, exc) from None
 
 
 def _read_settings(root: Path) -> _Settings:
