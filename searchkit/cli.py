@@ -677,6 +677,14 @@ def eval_command(
         rebuild=rebuild,
         progress=_StageProgress() if _isatty(sys.stderr) else None,
     )
+    if report.duplicates:
+        shown = ", ".join(repr(d) for d in report.duplicates[:5])
+        more = ", ..." if len(report.duplicates) > 5 else ""
+        click.echo(
+            f"Warning: {_plural(len(report.duplicates), 'document id')} repeated in the "
+            f"collection (the first document of each was indexed): {_clean_line(shown)}{more}",
+            err=True,
+        )
     if as_json:
         _echo_json(report.as_dict(per_query=per_query))
         return
