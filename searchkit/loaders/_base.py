@@ -119,7 +119,7 @@ def _mostly_utf8(data: bytes) -> str | None:
     bad = text.count(_REPLACEMENT) - data.count(_REPLACEMENT.encode("utf-8"))
     non_ascii = len(text) - len(text.encode("ascii", "ignore"))
     good = non_ascii - text.count(_REPLACEMENT)
-    return text if 0 < bad and good >= _GOOD_PER_BAD * bad else None
+    return text if bad > 0 and good >= _GOOD_PER_BAD * bad else None
 
 
 def invalid_utf8(data: bytes) -> str | None:
