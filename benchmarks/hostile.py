@@ -7,12 +7,14 @@ index of SciFact (5,183 abstracts); loader cases write their hostile file to a t
 folder and index it.
 
     python benchmarks/hostile.py                     # every case, this checkout
-    python benchmarks/hostile.py --src /tmp/old --json before.json
+    python benchmarks/hostile.py --src /tmp/old --src . --json hostile.json
     python benchmarks/hostile.py --cases html_deep_10k,q_star
 
-For every case: wall seconds, peak RSS of its process (MiB), and the outcome: how many
-hits, ``refused`` with the error's first words, ``timed out`` (a partial result), or
-``killed`` when it ran past the cap.
+For every case: the seconds of the search call (or of ``Index.add`` for a file; the
+process's whole run when it was killed or crashed), the peak RSS of its process (MiB,
+opening the SciFact index included), and the outcome: how many hits, ``refused`` with
+the error's first words, ``timed out`` (a partial result), or ``killed`` when it ran
+past the cap.
 """
 
 from __future__ import annotations
@@ -35,20 +37,22 @@ from typing import Any
 import _common
 
 _QUERY = """
-import json, searchkit, sys
+import json, searchkit, sys, time
 ix = searchkit.Index.open({index!r})
 ix.search("warm")
+start = time.perf_counter()
 try:
     r = ix.search({query}, **{kwargs!r})
     out = f"{{r.total}} hits" + (", timed out" if getattr(r, "timed_out", False) else "")
 except searchkit.SearchkitError as exc:
     out = "refused: " + str(exc)
-print(json.dumps(out))
+print(json.dumps({{"outcome": out, "seconds": time.perf_counter() - start}}))
 """
 
 _LOAD = """
-import json, os, searchkit
+import json, os, searchkit, time
 from pathlib import Path
+start = time.perf_counter()
 try:
     with searchkit.Index.create({index!r}) as ix:
         report = ix.add({path!r})
@@ -57,7 +61,7 @@ try:
     out = f"{{report.chunks}} chunks{{skipped}}, index {{size / 2**20:.1f}} MiB"
 except searchkit.SearchkitError as exc:
     out = "refused: " + str(exc)
-print(json.dumps(out))
+print(json.dumps({{"outcome": out, "seconds": time.perf_counter() - start}}))
 """
 
 
@@ -145,7 +149,8 @@ def _run(script: str, src: Path, cap: float) -> dict[str, Any]:
         last = err.decode("utf-8", "replace").strip().splitlines()[-1:] or ["?"]
         outcome = f"crashed: {last[0][:100]}"
     else:
-        outcome = json.loads(out.decode().strip().splitlines()[-1])
+        printed = json.loads(out.decode().strip().splitlines()[-1])
+        outcome, seconds = printed["outcome"], printed["seconds"]
     return {"seconds": round(seconds, 2), "peak_mib": round(peak, 1), "outcome": outcome}
 
 
@@ -169,54 +174,67 @@ def _run_isolated(code: str, src: Path, cap: float, work: Path) -> dict[str, Any
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--src", default=str(_common.REPO), help="folder holding searchkit/")
+    parser.add_argument(
+        "--src",
+        action="append",
+        help="folder holding searchkit/ (default: this checkout); repeat to compare "
+        "several, case by case, taking turns",
+    )
     parser.add_argument("--data", help="the shared data folder (default ../shared/data)")
     parser.add_argument("--cap", type=float, default=60.0, help="seconds before a case is killed")
     parser.add_argument("--cases", help="comma-separated case names (default: all)")
     parser.add_argument("--json", dest="json_out", help="also write the results here")
     args = parser.parse_args()
-    src = Path(args.src).resolve()
+    sources = [Path(s).resolve() for s in (args.src or [str(_common.REPO)])]
     names = args.cases.split(",") if args.cases else list(CASES)
     work = Path(tempfile.mkdtemp(prefix="searchkit-hostile-"))
-    results: dict[str, Any] = {}
+    results: dict[str, dict[str, Any]] = {str(src): {} for src in sources}
     try:
-        index = work / "scifact-index"
         if any(CASES[n][1] == "query" for n in names):
             scifact = _common.data_root(args.data) / "scifact"
             _common.require(scifact, "SciFact")
-            build = (
-                "import searchkit\n"
-                "from searchkit.evaluation.readers import read_collection\n"
-                "from searchkit.evaluation.runner import to_document\n"
-                f"c = read_collection({str(scifact)!r})\n"
-                f"with searchkit.Index.create({str(index)!r}) as ix:\n"
-                "    ix.add_documents(to_document(d) for d in c.documents)\n"
-            )
-            env = {**os.environ, "PYTHONPATH": str(src)}
-            subprocess.run([sys.executable, "-c", build], env=env, check=True)
+            for n, src in enumerate(sources):
+                _build_index(scifact, work / f"scifact-{n}", src)
+        print("| input | source | seconds | peak MiB | outcome |")
+        print("| --- | --- | ---: | ---: | --- |")
         for name in names:
             what, kind, arg = CASES[name]
-            if kind == "query":
-                text, kwargs = arg
-                code = _QUERY.format(index=str(index), query=repr(text), kwargs=kwargs)
-            else:
-                file_name, content = arg
-                folder = work / name
-                folder.mkdir()
-                (folder / file_name).write_text(content, encoding="utf-8")
-                code = _LOAD.format(index=str(work / f"{name}-index"), path=str(folder / file_name))
-            result = _run_isolated(code, src, args.cap, work)
-            results[name] = {"input": what, **result}
-            print(
-                f"| {what} | {result['seconds']:.2f} | {result['peak_mib']:.0f} | "
-                f"{result['outcome'][:110]} |",
-                flush=True,
-            )
+            for n, src in enumerate(sources):
+                if kind == "query":
+                    text, kwargs = arg
+                    index = work / f"scifact-{n}"
+                    code = _QUERY.format(index=str(index), query=repr(text), kwargs=kwargs)
+                else:
+                    file_name, content = arg
+                    folder = work / f"{name}-{n}"
+                    folder.mkdir()
+                    (folder / file_name).write_text(content, encoding="utf-8")
+                    index = work / f"{name}-{n}-index"
+                    code = _LOAD.format(index=str(index), path=str(folder / file_name))
+                result = _run_isolated(code, src, args.cap, work)
+                results[str(src)][name] = {"input": what, **result}
+                print(
+                    f"| {what} | {src.name} | {result['seconds']:.2f} | "
+                    f"{result['peak_mib']:.0f} | {result['outcome'][:110]} |",
+                    flush=True,
+                )
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    if args.json_out:
-        payload = {"machine": _common.machine(), "src": str(src), "results": results}
-        _common.write_json(args.json_out, payload)
+    _common.write_json(args.json_out, {"machine": _common.machine(), "results": results})
+
+
+def _build_index(scifact: Path, index: Path, src: Path) -> None:
+    """An index of SciFact at ``index``, written by the searchkit in ``src``."""
+    build = (
+        "import searchkit\n"
+        "from searchkit.evaluation.readers import read_collection\n"
+        "from searchkit.evaluation.runner import to_document\n"
+        f"c = read_collection({str(scifact)!r})\n"
+        f"with searchkit.Index.create({str(index)!r}) as ix:\n"
+        "    ix.add_documents(to_document(d) for d in c.documents)\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(src)}
+    subprocess.run([sys.executable, "-c", build], env=env, check=True)
 
 
 if __name__ == "__main__":

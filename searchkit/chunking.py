@@ -73,9 +73,10 @@ def _last_break(pattern: re.Pattern[str], text: str, start: int, limit: int) -> 
     return cut
 
 
-def cap_text(value: str | None, limit: int = MAX_META_CHARS) -> str | None:
-    """``value`` cut to at most ``limit`` characters, at a space when one is near, with
-    ``…`` at the end when cut."""
+def cap_text(value: str | None, limit: int | None = None) -> str | None:
+    """``value`` cut to at most ``limit`` (default :data:`MAX_META_CHARS`, read at each
+    call) characters, at a space when one is near, with ``…`` at the end when cut."""
+    limit = MAX_META_CHARS if limit is None else limit
     if value is None or len(value) <= limit:
         return value
     cut = value.rfind(" ", limit // 2, limit)
