@@ -140,9 +140,13 @@ def _walk(q: wq.Query) -> Iterator[wq.Query]:
         yield from _walk(child)
 
 
+# Fields every chunk has a term in: ``*`` on them is every chunk.
+_EVERY_CHUNK = frozenset({"body", "title"})
+
+
 def _every_doc(q: wq.Query) -> wq.Query:
     """``*`` alone: every chunk, read from the document count, not from every posting."""
-    if isinstance(q, wq.Every) and q.fieldname not in (None, "*"):
+    if isinstance(q, wq.Every) and q.fieldname in _EVERY_CHUNK:
         return wq.Every(boost=q.boost)
     if isinstance(q, wq.CompoundQuery):
         q = copy.copy(q)
