@@ -103,6 +103,17 @@ CASES: dict[str, tuple[str, str, Any]] = {
     ),
     "q_1mb": ("a 1 MB query of words", "query", (_words(120_000), {})),
     "q_star": ("`*` alone", "query", ("*", {})),
+    "q_fuzzy3": (
+        "3 fuzzy terms, the most allowed: `prote1n~2 cell~2 protein~2`",
+        "query",
+        ("prote1n~2 cell~2 protein~2", {}),
+    ),
+    "q_all_10000": ("`*`, limit 10,000: every chunk a hit", "query", ("*", {"limit": 10_000})),
+    "q_timeout": (
+        "`*`, limit 10,000, timeout 0.5 s",
+        "query",
+        ("*", {"limit": 10_000, "timeout": 0.5}),
+    ),
     "q_3star": ("`***`", "query", ("***", {})),
     "html_deep_10k": ("HTML, 10,000 nested `<ul><li>`", "load", ("deep.html", _deep_html(10_000))),
     "html_deep_20k": ("HTML, 20,000 nested `<ul><li>`", "load", ("deep.html", _deep_html(20_000))),
