@@ -208,8 +208,7 @@ def test_a_full_disk_and_a_read_only_index(tmp_path: Path) -> None:
         "rc=3",
         "rc=1",
         "rc=0",
-        "Dry run, nothing written: would index 0 documents (0 paragraphs) in mnt/ix: "
-        "1 unchanged.",
+        "Dry run, nothing written: would index 0 documents (0 paragraphs) in mnt/ix: 1 unchanged.",
         "rc=0",
         "rc=3",
         "rc=0",

@@ -132,15 +132,14 @@ def test_a_spent_time_budget_returns_what_was_found(
     assert cut.timed_out is True
     assert cut.total <= whole.total
     assert {h.chunk_id for h in cut} <= {h.chunk_id for h in whole} | {
-        h.chunk_id for h in seed_index.search(text, limit=100, **kwargs)  # type: ignore[arg-type]
+        h.chunk_id
+        for h in seed_index.search(text, limit=100, **kwargs)  # type: ignore[arg-type]
     }
     assert cut.as_dict()["timed_out"] is True
 
 
 @pytest.mark.parametrize("timeout", [0, -1, "1", True])
-def test_a_timeout_must_be_a_positive_number(
-    seed_index: searchkit.Index, timeout: object
-) -> None:
+def test_a_timeout_must_be_a_positive_number(seed_index: searchkit.Index, timeout: object) -> None:
     with pytest.raises(searchkit.FilterError, match="timeout must be a number of seconds"):
         seed_index.search("belarus", timeout=timeout)  # type: ignore[arg-type]
 
