@@ -747,7 +747,7 @@ class _Progress:
                 label="Indexing",
                 file=sys.stderr,
                 show_pos=True,
-                item_show_func=lambda p: None if p is None else _clean(Path(p).name)[:40],
+                item_show_func=lambda p: None if p is None else _clean_line(Path(p).name)[:40],
             )
         self._bar.update(done - self._done, path)
         self._done = done
