@@ -14,12 +14,14 @@ __version__ = "0.1.0"
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from ._limits import QueryLimits
     from .chunking import chunk_document
     from .errors import (
         CollectionError,
         DocumentError,
         EmptyQueryError,
         FilterError,
+        IndexAccessError,
         IndexDamagedError,
         IndexExistsError,
         IndexIncompatibleError,
@@ -27,6 +29,7 @@ if TYPE_CHECKING:
         IndexNotFoundError,
         NotFoundError,
         QueryError,
+        QueryLimitError,
         QuerySyntaxError,
         SearchkitError,
         SearchkitIndexError,
@@ -59,6 +62,7 @@ _HOME: dict[str, str] = {
             "DocumentError",
             "EmptyQueryError",
             "FilterError",
+            "IndexAccessError",
             "IndexDamagedError",
             "IndexExistsError",
             "IndexIncompatibleError",
@@ -66,6 +70,7 @@ _HOME: dict[str, str] = {
             "IndexNotFoundError",
             "NotFoundError",
             "QueryError",
+            "QueryLimitError",
             "QuerySyntaxError",
             "SearchkitError",
             "SearchkitIndexError",
@@ -75,6 +80,7 @@ _HOME: dict[str, str] = {
     "EvaluationReport": "evaluation",
     "evaluate": "evaluation",
     "Index": "index",
+    "QueryLimits": "_limits",
     "check_index": "index",
     "rebuild_index": "index",
     "load_document": "loaders",
@@ -126,6 +132,7 @@ __all__ = [
     "FilterError",
     "Hit",
     "Index",
+    "IndexAccessError",
     "IndexDamagedError",
     "IndexExistsError",
     "IndexIncompatibleError",
@@ -137,6 +144,8 @@ __all__ = [
     "Paragraph",
     "Passage",
     "QueryError",
+    "QueryLimitError",
+    "QueryLimits",
     "QuerySyntaxError",
     "Results",
     "SearchkitError",

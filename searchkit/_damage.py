@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import whoosh
+from whoosh.index import EmptyIndexError
 
 from .errors import IndexDamagedError, SearchkitError
 
@@ -35,7 +36,9 @@ DAMAGE: tuple[type[BaseException], ...] = (
 # Whoosh meeting garbage raises almost anything (an id past the end, a record of the wrong
 # shape, a bare ``Exception("Block tag error")``): any other exception is damage when raised
 # inside code that decodes the files (Whoosh, or searchkit's own postings reader), so a bug
-# elsewhere still shows as a bug.  OS errors are not damage: they say what the OS said.
+# elsewhere still shows as a bug.
+# Said better elsewhere: OS errors by errno (IndexAccessError), no index at all.
+_NOT_DAMAGE = (SearchkitError, OSError, EmptyIndexError)
 _WHOOSH = os.path.dirname(whoosh.__file__)
 # Whoosh's modules that decode what is on disk (not its query parser or analysers).
 _READERS = (
@@ -74,7 +77,7 @@ def damage_guard(path: object) -> Iterator[None]:
     try:
         yield
     except Exception as exc:
-        decoding = not isinstance(exc, (SearchkitError, OSError)) and _raised_reading(exc)
+        decoding = not isinstance(exc, _NOT_DAMAGE) and _raised_reading(exc)
         if not isinstance(exc, DAMAGE) and not decoding:
             raise
         reason = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__

@@ -27,6 +27,7 @@ from typing import Any
 import attrs
 
 from . import __version__
+from ._access import access_error
 from ._lock import LOCK_NAME
 from .analysis import ANALYZER_ID
 from .chunking import DEFAULT_MAX_CHARS
@@ -102,6 +103,8 @@ def _read_raw(root: Path) -> dict[str, Any]:
         raw = json.loads(settings_file.read_bytes())
     except FileNotFoundError:
         raise IndexNotFoundError(root) from None
+    except PermissionError as exc:
+        raise access_error(root, exc) from None
     except (OSError, ValueError, RecursionError) as exc:
         reason = type(exc).__name__ if isinstance(exc, RecursionError) else str(exc)
         raise IndexDamagedError(root, f"cannot read {settings_file} ({reason})") from None

@@ -31,7 +31,9 @@ from whoosh.searching import Searcher
 from whoosh.writing import IndexWriter
 
 from . import _commits, _writer, _writers
+from ._access import access_error, translated
 from ._damage import DAMAGE, damage_guard
+from ._limits import QueryLimits
 from ._lock import LOCK_NAME, WriteLock
 from ._settings import (
     SETTINGS_NAME,
@@ -104,11 +106,12 @@ Progress = Callable[[int, int, str], None]
 
 
 def _guarded(method: Callable[Concatenate[Index, _P], _T]) -> Callable[Concatenate[Index, _P], _T]:
-    """Make damage an index's files show while ``method`` reads them an IndexDamagedError."""
+    """``method``, with an ``OSError`` from the index folder raised as an IndexAccessError,
+    and damage it meets in the index's files as an IndexDamagedError."""
 
     @functools.wraps(method)
     def guarded(self: Index, /, *args: _P.args, **kwargs: _P.kwargs) -> _T:
-        with damage_guard(self.path):
+        with translated(self.path), damage_guard(self.path):
             return method(self, *args, **kwargs)
 
     return guarded
@@ -150,11 +153,13 @@ class Index:
         root = Path(path)
         if max_chars < 200:
             raise SearchkitIndexError(root, f"max_chars must be at least 200, not {max_chars}")
+        with translated(root):
+            return cls._create(root, overwrite, max_chars, lock_timeout)
+
+    @classmethod
+    def _create(cls, root: Path, overwrite: bool, max_chars: int, lock_timeout: float) -> Index:
         check_can_create(root, overwrite)
-        try:
-            root.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise SearchkitIndexError(root, f"cannot create index folder {root}: {exc}") from None
+        root.mkdir(parents=True, exist_ok=True)
         with WriteLock(root, lock_timeout):
             # Again under the lock: another process may have created it while we waited.
             check_can_create(root, overwrite)
@@ -180,7 +185,8 @@ class Index:
         :class:`IndexIncompatibleError` when it was written with other settings.
         """
         root = Path(path)
-        return cls(root, read_settings(root), lock_timeout)
+        with translated(root):
+            return cls(root, read_settings(root), lock_timeout)
 
     @classmethod
     def open_or_create(
@@ -205,10 +211,14 @@ class Index:
         return self.path / SETTINGS_NAME
 
     def _open_whoosh(self) -> windex.Index:
+        data = self.path / self._settings.data
         try:
             with damage_guard(self.path):
-                return windex.open_dir(str(self.path / self._settings.data), schema=build_schema())
+                return windex.open_dir(str(data), schema=build_schema())
+        except PermissionError as exc:
+            raise access_error(self.path, exc) from None
         except (windex.EmptyIndexError, OSError) as exc:
+            _raise_if_unreadable(self.path, data)
             raise IndexIncompatibleError(
                 self.path,
                 f"index {self.path} is damaged ({exc}); rebuild it with "
@@ -268,6 +278,8 @@ class Index:
         group_size: int = 3,
         context: int = 0,
         operator: Operator = "or",
+        limits: QueryLimits | None = None,
+        timeout: float | None = None,
     ) -> Results:
         """Search the paragraphs.  See the README's "Query syntax" for ``query``.
 
@@ -277,7 +289,10 @@ class Index:
         first) or ``oldest``.  ``group`` returns each document once, at the rank of its
         best paragraph, with up to ``group_size - 1`` further paragraphs in ``hit.more``.
         ``context`` adds that many neighbouring chunks on each side of every hit.
-        ``operator="and"`` requires every word.
+        ``operator="and"`` requires every word.  ``limits`` bound what one query may
+        cost (default :meth:`QueryLimits.from_env`; a query over a limit raises
+        :class:`QueryLimitError`); ``timeout`` (seconds) returns what was found when the
+        time runs out, with ``results.timed_out`` set.
         """
         flt = build_filter(author=author, since=since, until=until, source=source, doc_id=doc_id)
         return run_search(
@@ -291,6 +306,8 @@ class Index:
             group=group,
             group_size=group_size,
             context=context,
+            limits=limits,
+            timeout=timeout,
         )
 
     @_guarded
@@ -388,6 +405,7 @@ class Index:
             report = _Sync(batch, manifest, held).run(paths, progress, follow_links)
         return report
 
+    @_guarded
     def rebuild(
         self,
         *paths: str | os.PathLike[str],
@@ -456,6 +474,10 @@ class Index:
         """A batch under the write lock; its commits record ``new_sources`` as well."""
         if batch_size < 1:
             raise SearchkitIndexError(self.path, f"batch_size must be at least 1, not {batch_size}")
+        if dry_run:  # reads only: works on a read-only folder, and beside a writer
+            self._reader()
+            yield _Batch(self._ix, self.max_chars, batch_size, dry_run, ())
+            return
         with WriteLock(self.path, self.lock_timeout):
             # Another process may have rebuilt the index while we waited for the lock.
             self._reader()
@@ -780,13 +802,14 @@ def rebuild_index(
     """
     root = Path(path)
     _require_existing(paths)
-    if not Index.exists(root):
-        check_can_create(root, overwrite=False)
-        root.mkdir(parents=True, exist_ok=True)
-    with WriteLock(root, lock_timeout):
-        # Read under the lock: a rebuild that finished while we waited changed them.
-        settings = settings_for_rebuild(root)
-        _, _, report = _rebuild(root, settings, paths, batch_size, progress, follow_links)
+    with translated(root):
+        if not Index.exists(root):
+            check_can_create(root, overwrite=False)
+            root.mkdir(parents=True, exist_ok=True)
+        with WriteLock(root, lock_timeout):
+            # Read under the lock: a rebuild that finished while we waited changed them.
+            settings = settings_for_rebuild(root)
+            _, _, report = _rebuild(root, settings, paths, batch_size, progress, follow_links)
     return report
 
 
@@ -925,6 +948,23 @@ def _under(path: str, root: Path) -> bool:
     p = Path(path)
     resolved = root.resolve() if root.exists() else root
     return p in (root, resolved) or root in p.parents or resolved in p.parents
+
+
+def _raise_if_unreadable(root: Path, data: Path) -> None:
+    """Raise an IndexAccessError when ``data`` cannot be listed or its files read.
+
+    Whoosh reports a folder it may not list as an index that does not exist; that is a
+    matter of permissions, not damage, and the user should hear so.
+    """
+    try:
+        for entry in os.scandir(data):
+            if entry.is_file():
+                with open(entry.path, "rb"):
+                    pass
+    except FileNotFoundError:
+        return
+    except OSError as exc:
+        raise access_error(root, exc) from None
 
 
 def _whoosh_distribution() -> str:
