@@ -189,6 +189,45 @@ def _complete_doc_id(
 # -- the commands ------------------------------------------------------------------------
 
 
+class _QueryCommand(click.Command):
+    """A command whose words starting with ``-`` are query text unless they are its options.
+
+    ``searchkit search oil -prices`` and ``searchkit search rm -rf`` search those words
+    (``-prices`` excludes "prices"), where Click would stop at an unknown option.  A word
+    after ``--`` is always query text.  A long option the command does not have
+    (``--limt``) stays an error, so a mistyped option is reported rather than searched for.
+    """
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        values: dict[str, int] = {}  # option name -> how many values it takes
+        for param in self.get_params(ctx):
+            if isinstance(param, click.Option):
+                taken = 0 if param.is_flag or param.count else param.nargs
+                values.update(dict.fromkeys((*param.opts, *param.secondary_opts), taken))
+        options: list[str] = []
+        words: list[str] = []
+        i = 0
+        while i < len(args):
+            arg = args[i]
+            i += 1
+            if arg == "--":
+                words += args[i:]
+                break
+            name = arg.partition("=")[0] if arg.startswith("--") else arg
+            if name in values or arg.startswith("--"):
+                options.append(arg)
+                if name == arg:  # the option's values follow it
+                    options += args[i : i + values.get(name, 0)]
+                    i += values.get(name, 0)
+            elif values.get(arg[:2]) and arg[2:].isdigit():  # -n5
+                options.append(arg)
+            else:
+                words.append(arg)
+        return super().parse_args(ctx, [*options, "--", *words])
+
+
+
+
 @click.group(
     cls=_Group,
     epilog=EXIT_CODES_HELP,
@@ -297,7 +336,9 @@ def index_command(
         click.echo(_report_line(report, index_dir))
 
 
-@cli.command(short_help="Search the indexed paragraphs.", epilog=EXIT_CODES_HELP)
+@cli.command(
+    cls=_QueryCommand, short_help="Search the indexed paragraphs.", epilog=EXIT_CODES_HELP
+)
 @click.argument("query", nargs=-1, required=True)
 @click.option("-n", "--limit", type=int, default=10, show_default=True, help="Hits per page.")
 @click.option("--page", type=int, default=1, show_default=True, help="Which page of hits.")
@@ -391,6 +432,8 @@ def search(
     Search the paragraphs for QUERY (several words are joined with spaces).
     Quote a phrase: '"1000 for 1000"'.  Fields: title:belarus, author:"natalia".
     Wildcards and fuzzy words: exchang*, Lukashenka~.  Operators: AND, OR, AND NOT.
+    A word starting with - that is not an option below is query text (oil -prices:
+    oil but not prices); every word after -- is query text.
 
     Prints rank, score, title, date, author, paragraph number, chunk id and a
     snippet with the matched words emphasised.  'searchkit show CHUNK_ID' prints

@@ -1,0 +1,85 @@
+"""The ``searchkit search`` command line: words starting with ``-``, suggestions, titles."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+import searchkit
+from searchkit.cli import cli
+
+TYPOS = Path(__file__).resolve().parent / "fixtures" / "typos"
+
+
+@pytest.fixture(scope="module")
+def typos_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("cli-query") / "ix"
+    with searchkit.Index.create(path) as ix:
+        ix.add(TYPOS)
+    return path
+
+
+@pytest.fixture(autouse=True)
+def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("NO_COLOR", "SEARCHKIT_INDEX", "TERM"):
+        monkeypatch.delenv(name, raising=False)
+
+
+def run(index: Path, *args: str) -> Result:
+    return CliRunner().invoke(
+        cli, ["search", "--index", str(index), *args], prog_name="searchkit"
+    )
+
+
+def chunk_ids(result: Result) -> list[str]:
+    assert result.exit_code == 0, result.stderr
+    return [h["chunk_id"] for h in json.loads(result.stdout)["hits"]]
+
+
+def library_ids(index: Path, query: str) -> list[str]:
+    with searchkit.Index.open(index) as ix:
+        return [h.chunk_id for h in ix.search(query)]
+
+
+def test_a_dash_word_is_query_text(typos_index: Path) -> None:
+    result = run(typos_index, "containers", "-compose", "--json")
+    ids = chunk_ids(result)
+    assert ids == library_ids(typos_index, "containers -compose")
+    assert len(ids) == 2  # the compose paragraph is left out of the three with containers
+    assert len(library_ids(typos_index, "containers")) == 3
+
+
+def test_words_like_command_options_are_searched(typos_index: Path) -> None:
+    result = run(typos_index, "rm", "-rf")
+    assert (result.exit_code, result.stdout, result.stderr) == (1, "", "No hits\n")
+
+
+def test_options_still_work_among_dash_words(typos_index: Path) -> None:
+    result = run(typos_index, "-n", "1", "containers", "-compose", "--json")
+    assert chunk_ids(result) == library_ids(typos_index, "containers -compose")[:1]
+    attached = run(typos_index, "containers", "-n1", "--json")
+    assert chunk_ids(attached) == library_ids(typos_index, "containers")[:1]
+
+
+def test_everything_after_double_dash_is_query_text(typos_index: Path) -> None:
+    result = run(typos_index, "--json", "--", "-compose", "containers", "--limit")
+    # "--limit" after -- is a word (an excluded "limit"), not the option
+    assert chunk_ids(result) == library_ids(typos_index, "-compose containers --limit")
+    assert len(chunk_ids(result)) == 2
+
+
+def test_a_mistyped_long_option_is_an_error(typos_index: Path) -> None:
+    result = run(typos_index, "containers", "--limt", "2")
+    assert result.exit_code == 2
+    assert result.stderr.startswith("Error: No such option '--limt'")
+
+
+def test_help_says_how_dash_words_are_read(typos_index: Path) -> None:
+    result = run(typos_index, "--help")
+    assert result.exit_code == 0
+    text = " ".join(result.stdout.split())
+    assert "A word starting with - that is not an option below is query text" in text
+    assert "every word after -- is query text" in text
