@@ -806,6 +806,18 @@ def _snippet(hit: Hit, style: _Style, width: int = 240) -> str:
     return attrs.evolve(hit, text=_clean(hit.text)).snippet(width, mark=style.mark)
 
 
+def _title(hit: Hit, style: _Style) -> str:
+    """The hit's title in bold, its matched words marked as in the snippet."""
+    title = _clean(hit.title)
+    pieces: list[str] = []
+    at = 0
+    for s, e in hit.title_spans:
+        pieces += [style(title[at:s], bold=True) if s > at else "", *style.mark[:1]]
+        pieces += [title[s:e], style.mark[1]]
+        at = e
+    return "".join([*pieces, style(title[at:], bold=True) if at < len(title) else ""])
+
+
 def _echo_json(value: Any) -> None:
     click.echo(json.dumps(value, ensure_ascii=False, indent=2))
 
@@ -891,7 +903,7 @@ def _print_results(results: Results, style: _Style) -> None:
 
 
 def _print_hit(hit: Hit, style: _Style) -> None:
-    style.echo(f"{hit.rank}. {style(_clean(hit.title), bold=True)}  (score {hit.score:.2f})")
+    style.echo(f"{hit.rank}. {_title(hit, style)}  (score {hit.score:.2f})")
     meta = _joined([_when(hit.published), hit.author, _label(hit), hit.id])
     style.echo("   " + style(meta, dim=True))
     if hit.before or hit.after:

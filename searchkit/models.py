@@ -49,6 +49,7 @@ HIT_FIELDS: tuple[str, ...] = (
     "text",
     "highlights",
     "spans",
+    "title_spans",
     "before",
     "after",
     "more",
@@ -173,8 +174,9 @@ class Chunk:
 class Hit(Chunk):
     """A chunk that matched a query.
 
-    ``highlights`` are the matched words as written in ``text`` (not stems), in order of
-    first appearance; ``spans`` are their ``(start, end)`` offsets within ``text``.
+    ``highlights`` are the matched words as written in ``title`` and ``text`` (not stems),
+    in order of first appearance, the title first; ``spans`` are the ``(start, end)``
+    offsets of the matches within ``text``, ``title_spans`` within ``title``.
     ``before``/``after`` hold neighbouring chunks when ``context`` was asked for;
     ``more`` holds the same document's next-best hits in grouped mode.
     """
@@ -183,6 +185,7 @@ class Hit(Chunk):
     rank: int = 0
     highlights: tuple[str, ...] = ()
     spans: tuple[tuple[int, int], ...] = ()
+    title_spans: tuple[tuple[int, int], ...] = ()
     before: tuple[Chunk, ...] = ()
     after: tuple[Chunk, ...] = ()
     more: tuple[Hit, ...] = ()
@@ -209,6 +212,15 @@ class Hit(Chunk):
         pieces += [text[at:hi], "…" if hi < len(text) else ""]
         return "".join(pieces).replace("\r", " ").replace("\n", " ")
 
+    def marked_title(self, mark: tuple[str, str] = ("[", "]")) -> str:
+        """``title`` with its matched words wrapped in ``mark``, as :meth:`snippet` marks text."""
+        pieces: list[str] = []
+        at = 0
+        for s, e in self.title_spans:
+            pieces += [self.title[at:s], mark[0], self.title[s:e], mark[1]]
+            at = e
+        return "".join([*pieces, self.title[at:]])
+
     def as_dict(self, fields: Sequence[str] | None = None) -> dict[str, Any]:
         """A JSON-ready view with the keys of :data:`HIT_FIELDS`, or only ``fields``.
 
@@ -223,6 +235,7 @@ class Hit(Chunk):
             **super().as_dict(),
             "highlights": list(self.highlights),
             "spans": [list(span) for span in self.spans],
+            "title_spans": [list(span) for span in self.title_spans],
             "before": [c.as_dict() for c in self.before],
             "after": [c.as_dict() for c in self.after],
             "more": [h.as_dict(keys) for h in self.more],

@@ -149,8 +149,12 @@ def _hit(
     context: int,
 ) -> Hit:
     text: str = stored["text"]
+    title: str = stored["title"]
     spans = tuple(highlight_spans(text, terms))
+    title_spans = tuple(highlight_spans(title, terms))
     words: dict[str, None] = {}
+    for s, e in title_spans:
+        words.setdefault(title[s:e], None)
     for s, e in spans:
         words.setdefault(text[s:e], None)
     before: Sequence[Chunk] = ()
@@ -165,6 +169,7 @@ def _hit(
         rank=rank,
         highlights=tuple(words),
         spans=spans,
+        title_spans=title_spans,
         before=tuple(before),
         after=tuple(after),
     )

@@ -83,3 +83,20 @@ def test_help_says_how_dash_words_are_read(typos_index: Path) -> None:
     text = " ".join(result.stdout.split())
     assert "A word starting with - that is not an option below is query text" in text
     assert "every word after -- is query text" in text
+
+
+def test_title_matches_are_marked(typos_index: Path) -> None:
+    result = run(typos_index, "docker", "images", "-n", "1")
+    assert result.exit_code == 0
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("1. Running containers with [Docker]  (score ")
+    assert lines[2] == (
+        "   [Docker] builds [images] from a Dockerfile and runs them as containers on any host."
+    )
+
+
+def test_title_marks_in_colour_keep_the_title_bold(typos_index: Path) -> None:
+    result = run(typos_index, "docker", "-n", "1", "--color", "always")
+    first = result.stdout.splitlines()[0]
+    bold, mark, reset = "\x1b[1m", "\x1b[33m\x1b[1m", "\x1b[0m"
+    assert first.startswith(f"1. {bold}Running containers with {reset}{mark}Docker{reset}  (")
