@@ -350,9 +350,10 @@ def index_command(
 @click.option(
     "--since",
     metavar="DATE",
-    help="Only published in or after DATE: 2025, 2025-06, 2025-06-14 or 2025-06-14T10:55.",
+    help="Only published in or after DATE: 2025, 2025-06, 2025-06-14, 2025-06-14T10:55, "
+    "or relative to today: today, 7d, '30 days ago', 'last month'.",
 )
-@click.option("--until", metavar="DATE", help="Only published in or before DATE.")
+@click.option("--until", metavar="DATE", help="Only published in or before DATE (as --since).")
 @click.option(
     "--source",
     multiple=True,

@@ -255,8 +255,9 @@ class Index:
         """Search the paragraphs.  See the README's "Query syntax" for ``query``.
 
         ``author``/``source``/``doc_id`` keep only exact matches (any of a sequence);
-        ``since``/``until`` take ``2025``, ``2025-06``, ``2025-06-14`` or a date-time and
-        include the whole period named.  ``sort`` is ``relevance``, ``date`` (newest
+        ``since``/``until`` take ``2025``, ``2025-06``, ``2025-06-14``, a date-time, or a
+        date relative to the local date (``today``, ``7d``, ``30 days ago``, ``last month``)
+        and include the whole period named.  ``sort`` is ``relevance``, ``date`` (newest
         first) or ``oldest``.  ``group`` returns each document once, at the rank of its
         best paragraph, with up to ``group_size - 1`` further paragraphs in ``hit.more``.
         ``context`` adds that many neighbouring chunks on each side of every hit.

@@ -26,7 +26,7 @@ from typing import Any, Literal
 from whoosh import fields, qparser, query
 from whoosh.fields import Schema
 
-from ._dates import date_bounds
+from ._dates import filter_bounds
 from .analysis import normalize_name
 from .errors import EmptyQueryError, FilterError, QuerySyntaxError
 from .loaders._base import domain_of
@@ -252,12 +252,15 @@ def build_filter(
     until: str | int | dt.date | None = None,
     source: str | Sequence[str] | None = None,
     doc_id: str | Sequence[str] | None = None,
+    now: dt.datetime | None = None,
 ) -> query.Query | None:
     """A query that keeps only chunks matching every given filter (``None`` when none).
 
     ``author`` matches the whole name, ignoring case; ``source`` is a domain (a URL is
-    reduced to its domain, ``www.`` dropped); ``since``/``until`` take partial dates and
-    are inclusive of the whole period they name.  A sequence means any of its values.
+    reduced to its domain, ``www.`` dropped); ``since``/``until`` take partial dates or
+    dates relative to ``now`` (``7d``, ``last month``; default: the local time, see
+    :func:`~searchkit._dates.filter_bounds`) and are inclusive of the whole period they
+    name.  A sequence means any of its values.
     """
     parts: list[query.Query] = []
     if author:
@@ -267,8 +270,8 @@ def build_filter(
     if doc_id:
         parts.append(_any("doc_id", list(_values(doc_id))))
     if since or until:
-        lo = _bound("since", since, 0) if since else None
-        hi = _bound("until", until, 1) if until else None
+        lo = _bound("since", since, 0, now) if since else None
+        hi = _bound("until", until, 1, now) if until else None
         if lo and hi and lo > hi:
             raise FilterError(f"since ({since}) is after until ({until}): no date can match")
         parts.append(query.DateRange("published", lo, hi))
@@ -293,8 +296,10 @@ def _domain(value: str) -> str:
     return value[4:] if value.startswith("www.") else value
 
 
-def _bound(name: str, value: str | int | dt.date, end: int) -> dt.datetime:
+def _bound(
+    name: str, value: str | int | dt.date, end: int, now: dt.datetime | None
+) -> dt.datetime:
     try:
-        return date_bounds(value)[end]
+        return filter_bounds(value, now)[end]
     except ValueError as exc:
         raise FilterError(f"{name}: {exc}") from None

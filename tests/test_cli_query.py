@@ -100,3 +100,17 @@ def test_title_marks_in_colour_keep_the_title_bold(typos_index: Path) -> None:
     first = result.stdout.splitlines()[0]
     bold, mark, reset = "\x1b[1m", "\x1b[33m\x1b[1m", "\x1b[0m"
     assert first.startswith(f"1. {bold}Running containers with {reset}{mark}Docker{reset}  (")
+
+
+def test_relative_dates_on_the_command_line(typos_index: Path) -> None:
+    # The fixture's articles are from 2025, before the wall clock's today.
+    assert run(typos_index, "docker", "--since", "today").exit_code == 1
+    until = run(typos_index, "docker", "--until", "30 days ago", "--json")
+    assert len(chunk_ids(until)) == 3
+    bad = run(typos_index, "docker", "--since", "7 fortnights")
+    assert (bad.exit_code, bad.stderr) == (
+        2,
+        "Error: since: '7 fortnights' is not a date; use YYYY, YYYY-MM, YYYY-MM-DD, "
+        "YYYY-MM-DDTHH:MM or a relative date: today, yesterday, 7d, 30 days ago, last month, "
+        "this year\n",
+    )
