@@ -397,7 +397,9 @@ def index_command(
     metavar="N",
     help="Also show N paragraphs before and after each hit.",
 )
-@_json_option("Print one JSON object: total, page, pages, limit, query, grouped, hits.")
+@_json_option(
+    "Print one JSON object: total, page, pages, limit, query, grouped, hits, suggestions."
+)
 @click.option("--jsonl", "as_jsonl", is_flag=True, help="Print one JSON hit a line.")
 @click.option(
     "--fields",
@@ -901,6 +903,8 @@ def _print_results(results: Results, style: _Style) -> None:
     else:
         line = "No hits"
     click.echo(line, err=True)
+    for suggestion in results.suggestions:
+        click.echo(f"Did you mean: {_clean(suggestion)}", err=True)
 
 
 def _print_hit(hit: Hit, style: _Style) -> None:

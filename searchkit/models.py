@@ -260,6 +260,8 @@ class Results:
 
     ``total`` counts every matching chunk (documents in grouped mode); ``pages`` is the
     page count at this page size; ``query`` is the parsed query as searchkit ran it.
+    ``suggestions`` are corrected whole queries, made when a query word is absent from
+    the index or rare in it (see ``searchkit.typos.suggest``).
     """
 
     hits: tuple[Hit, ...]
@@ -269,6 +271,7 @@ class Results:
     limit: int
     query: str
     grouped: bool = False
+    suggestions: tuple[str, ...] = ()
 
     def __iter__(self) -> Iterator[Hit]:
         return iter(self.hits)
@@ -284,7 +287,8 @@ class Results:
 
     def as_dict(self, fields: Sequence[str] | None = None) -> dict[str, Any]:
         """A JSON-ready view: ``total``, ``page``, ``pages``, ``limit``, ``query``,
-        ``grouped`` and ``hits`` (each :meth:`Hit.as_dict`, cut to ``fields`` if given)."""
+        ``grouped``, ``hits`` (each :meth:`Hit.as_dict`, cut to ``fields`` if given) and
+        ``suggestions``."""
         keys = _hit_fields(fields)
         return {
             "total": self.total,
@@ -294,6 +298,7 @@ class Results:
             "query": self.query,
             "grouped": self.grouped,
             "hits": [h.as_dict(keys) for h in self.hits],
+            "suggestions": list(self.suggestions),
         }
 
 

@@ -21,6 +21,7 @@ from .errors import FilterError
 from .models import Chunk, Hit, Results
 from .query import Operator, parse_query
 from .schema import HIGHLIGHT_FIELDS, chunk_from_stored, chunk_kwargs
+from .typos import expand_fuzzy, suggest
 
 __all__ = ["SORTS", "Sort", "check_whole", "neighbours", "run_search"]
 
@@ -49,7 +50,8 @@ def run_search(
     check_whole("group_size", group_size, 1, None)
     if sort not in SORTS:
         raise FilterError(f"sort must be one of {', '.join(SORTS)}, not {sort!r}")
-    q = parse_query(text, searcher.schema, operator)
+    parsed = parse_query(text, searcher.schema, operator)
+    q = expand_fuzzy(parsed, searcher)
     sortedby = _sort_facet(sort)
     offset = (page - 1) * limit
 
@@ -95,8 +97,9 @@ def run_search(
         page=page,
         pages=max(1, math.ceil(total / limit)),
         limit=limit,
-        query=str(q),
+        query=str(parsed),
         grouped=group,
+        suggestions=suggest(searcher, text),
     )
 
 

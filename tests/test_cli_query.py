@@ -48,8 +48,8 @@ def test_a_dash_word_is_query_text(typos_index: Path) -> None:
     result = run(typos_index, "containers", "-compose", "--json")
     ids = chunk_ids(result)
     assert ids == library_ids(typos_index, "containers -compose")
-    assert len(ids) == 2  # the compose paragraph is left out of the three with containers
-    assert len(library_ids(typos_index, "containers")) == 3
+    assert len(ids) == 4  # the compose paragraph is left out of the five with containers
+    assert len(library_ids(typos_index, "containers")) == 5
 
 
 def test_words_like_command_options_are_searched(typos_index: Path) -> None:
@@ -68,7 +68,7 @@ def test_everything_after_double_dash_is_query_text(typos_index: Path) -> None:
     result = run(typos_index, "--json", "--", "-compose", "containers", "--limit")
     # "--limit" after -- is a word (an excluded "limit"), not the option
     assert chunk_ids(result) == library_ids(typos_index, "-compose containers --limit")
-    assert len(chunk_ids(result)) == 2
+    assert len(chunk_ids(result)) == 4
 
 
 def test_a_mistyped_long_option_is_an_error(typos_index: Path) -> None:
@@ -106,7 +106,7 @@ def test_relative_dates_on_the_command_line(typos_index: Path) -> None:
     # The fixture's articles are from 2025, before the wall clock's today.
     assert run(typos_index, "docker", "--since", "today").exit_code == 1
     until = run(typos_index, "docker", "--until", "30 days ago", "--json")
-    assert len(chunk_ids(until)) == 3
+    assert len(chunk_ids(until)) == 4
     bad = run(typos_index, "docker", "--since", "7 fortnights")
     assert (bad.exit_code, bad.stderr) == (
         2,
@@ -114,3 +114,19 @@ def test_relative_dates_on_the_command_line(typos_index: Path) -> None:
         "YYYY-MM-DDTHH:MM or a relative date: today, yesterday, 7d, 30 days ago, last month, "
         "this year\n",
     )
+
+
+def test_did_you_mean_goes_to_stderr(typos_index: Path) -> None:
+    result = run(typos_index, "Dokcer", "compse")
+    assert (result.exit_code, result.stdout) == (1, "")
+    assert result.stderr == "No hits\nDid you mean: Docker compose\n"
+    as_json = run(typos_index, "Dokcer", "compse", "--json")
+    assert as_json.exit_code == 1
+    assert json.loads(as_json.stdout)["suggestions"] == ["Docker compose"]
+    assert as_json.stderr == ""
+
+
+def test_did_you_mean_beside_hits(typos_index: Path) -> None:
+    result = run(typos_index, "conatiners")
+    assert result.exit_code == 0
+    assert result.stderr == "1 hit\nDid you mean: containers\n"

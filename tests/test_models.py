@@ -111,6 +111,7 @@ def test_results_as_dict() -> None:
         "query": "q",
         "grouped": False,
         "hits": [{"chunk_id": "d1:1"}, {"chunk_id": "d1:2"}],
+        "suggestions": [],
     }
     empty = Results(hits=(), total=0, page=1, pages=1, limit=10, query="q")
     with pytest.raises(FilterError):

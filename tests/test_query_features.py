@@ -15,6 +15,7 @@ import searchkit
 from searchkit._dates import filter_bounds
 from searchkit.query import build_filter
 from searchkit.search import run_search
+from searchkit.typos import suggest, terms_within
 
 TYPOS = Path(__file__).resolve().parent / "fixtures" / "typos"
 DOCKER_TITLE = "Running containers with Docker"
@@ -145,4 +146,81 @@ def test_relative_filters_keep_whole_periods(ix: searchkit.Index) -> None:
 def test_relative_dates_through_index_search(ix: searchkit.Index) -> None:
     # By the wall clock, which is past every fixture article's date.
     assert ix.search("docker", since="today").total == 0
-    assert ix.search("docker", until="today").total == 3
+    assert ix.search("docker", until="today").total == 4
+
+
+# -- fuzzy terms ---------------------------------------------------------------------------
+
+
+def test_a_transposition_is_one_edit(ix: searchkit.Index) -> None:
+    found = ix.search("dokcer~")
+    assert sorted(paragraphs(found)) == [(DOCKER_TITLE, n) for n in (1, 2, 3, 4)]
+    assert found[0].highlights[0] == "Docker"
+    assert found.query == "body:dokcer~"
+    # two swaps are two edits
+    assert ix.search("dokcre~").total == 0
+    assert ix.search("dokcre~2").total == 4
+
+
+def test_terms_within_counts_transpositions(ix: searchkit.Index) -> None:
+    searcher = ix._reader()
+    assert terms_within(searcher, "body", "dokcer", 1) == {"docker": 1}
+    assert terms_within(searcher, "body", "kubectl", 1) == {"kubectl": 0, "kubectx": 1}
+    assert terms_within(searcher, "body", "odcker", 1, prefix=1) == {}  # the first letter moved
+    assert terms_within(searcher, "body", "odcker", 1) == {"docker": 1}
+
+
+def test_an_exact_match_ranks_above_fuzzy_variants(ix: searchkit.Index) -> None:
+    # "kubectx" (one edit away) is rarer and repeated in a short paragraph, so by its own
+    # BM25 score it would come first; the exact word wins.
+    found = ix.search("kubectl~")
+    assert paragraphs(found) == [
+        ("Working with a Kubernetes cluster", 2),
+        ("Working with a Kubernetes cluster", 1),
+    ]
+    assert found[0].highlights == ("kubectl",)
+    assert found[1].highlights == ("kubectx",)
+    assert ix.search("kubectx")[0].score > ix.search("kubectl")[0].score
+
+
+def test_fuzzy_variants_still_add_to_other_words(ix: searchkit.Index) -> None:
+    found = ix.search("kubectl~ contexts")
+    assert paragraphs(found)[0] == ("Working with a Kubernetes cluster", 1)
+
+
+# -- did you mean --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("query", "suggestions"),
+    [
+        ("dokcer", ("docker",)),  # a transposition
+        ("Dokcer compse", ("Docker compose",)),  # case kept, two words corrected
+        ("contaners", ("containers",)),  # a letter left out; the word as the index has it
+        ("cluser", ("cluster",)),
+        ("mage dokcer", ("make docker",)),
+        ("conatiners", ("containers",)),  # present once (a typo in the text), rare
+        ("docker", ()),  # common
+        ("kubectx", ()),  # rare, but nothing near it is more common
+        ("the who", ()),  # stop words
+        ("title:dokcer", ()),  # a field's value
+        ("dokcer~", ()),  # a fuzzy term already forgives it
+        ("DOKCER", ()),  # acronyms are not corrected
+        ("qwertyuiop", ()),  # nothing near it
+    ],
+)
+def test_suggestions(ix: searchkit.Index, query: str, suggestions: tuple[str, ...]) -> None:
+    assert ix.search(query).suggestions == suggestions
+
+
+def test_suggestions_rank_by_how_common_the_correction_is(ix: searchkit.Index) -> None:
+    # "mage" is one edit from "make" (2 paragraphs) and from "image", which the index
+    # holds only as "images" (two edits): only corrections written in the index count.
+    searcher = ix._reader()
+    assert suggest(searcher, "mage") == ("make",)
+    assert suggest(searcher, "shre") == ("share",)
+    assert suggest(searcher, "shre dokcer", limit=1) == ("share docker",)
+    found = ix.search("conatiners")
+    assert (found.total, found.suggestions) == (1, ("containers",))
+    assert found.as_dict()["suggestions"] == ["containers"]
+    assert ix.search("docker").as_dict()["suggestions"] == []
