@@ -30,7 +30,7 @@ from ._dates import filter_bounds
 from .analysis import normalize_name
 from .errors import EmptyQueryError, FilterError, QuerySyntaxError
 from .loaders._base import domain_of
-from .schema import TEXT_FIELDS
+from .schema import STOP_FIELD, TEXT_FIELDS
 
 __all__ = ["FIELD_ALIASES", "Operator", "build_filter", "parse_query", "plain_query"]
 
@@ -89,10 +89,13 @@ class _WordPartParser(qparser.QueryParser):  # type: ignore[misc]
         return self.group.qclass(parts)
 
 
-def _parser(schema: Schema, operator: Operator) -> qparser.QueryParser:
+def _parser(
+    schema: Schema, operator: Operator, words: dict[str, float] = TEXT_FIELDS
+) -> qparser.QueryParser:
+    """The parser of searchkit's syntax; bare words search the fields ``words``."""
     group = qparser.AndGroup if operator == "and" else qparser.OrGroup
     parser = _WordPartParser(None, schema, group=group)
-    parser.add_plugin(qparser.MultifieldPlugin(list(TEXT_FIELDS), fieldboosts=TEXT_FIELDS))
+    parser.add_plugin(qparser.MultifieldPlugin(list(words), fieldboosts=words))
     parser.add_plugin(qparser.FuzzyTermPlugin())
     parser.add_plugin(qparser.GtLtPlugin())
     parser.add_plugin(qparser.FieldAliasPlugin(FIELD_ALIASES))
@@ -109,8 +112,23 @@ def parse_query(text: str, schema: Schema, operator: Operator = "or") -> query.Q
     if not isinstance(text, str) or not text.strip():
         raise EmptyQueryError(text if isinstance(text, str) else repr(text))
     _check_balanced(text)
+    normalized = _parse(text, schema, operator, TEXT_FIELDS)
+    if _is_null(normalized) and STOP_FIELD in schema:
+        # Only stop words (``the who``, "to be or not to be"): search them in their field.
+        normalized = _parse(text, schema, operator, {STOP_FIELD: 1.0})
+    if _is_null(normalized):
+        why = "only operators, punctuation or stop words in a field"
+        raise QuerySyntaxError(text, f"nothing searchable is left ({why})")
+    return normalized
+
+
+def _is_null(q: query.Query) -> bool:
+    return q is query.NullQuery or isinstance(q, type(query.NullQuery))
+
+
+def _parse(text: str, schema: Schema, operator: Operator, words: dict[str, float]) -> query.Query:
     try:
-        parsed = _parser(schema, operator).parse(text, normalize=False)
+        parsed = _parser(schema, operator, words).parse(text, normalize=False)
     except Exception as exc:  # Whoosh raises assorted errors on odd input
         raise QuerySyntaxError(
             text, _stored_only(text, schema) or str(exc) or type(exc).__name__
@@ -124,12 +142,7 @@ def parse_query(text: str, schema: Schema, operator: Operator = "or") -> query.Q
             node.maxdist = min(node.maxdist, MAX_EDITS)
         if getattr(node, "boost", 1.0) <= 0:
             raise QuerySyntaxError(text, f"a boost must be above 0, not {node.boost:g}")
-    normalized = _lift_nots(_sum_repeats(parsed)).normalize()
-    if normalized is query.NullQuery or isinstance(normalized, type(query.NullQuery)):
-        raise QuerySyntaxError(
-            text, "nothing searchable is left (only stop words, operators or punctuation)"
-        )
-    return normalized
+    return _lift_nots(_sum_repeats(parsed)).normalize()
 
 
 def plain_query(text: str) -> str:

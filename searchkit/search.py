@@ -20,7 +20,7 @@ from .analysis import highlight_spans
 from .errors import FilterError
 from .models import Chunk, Hit, Results
 from .query import Operator, parse_query
-from .schema import HIGHLIGHT_FIELDS, chunk_from_stored, chunk_kwargs
+from .schema import HIGHLIGHT_FIELDS, STOP_FIELD, chunk_from_stored, chunk_kwargs
 from .typos import expand_fuzzy, suggest
 
 __all__ = ["SORTS", "Sort", "check_whole", "neighbours", "run_search"]
@@ -28,6 +28,8 @@ __all__ = ["SORTS", "Sort", "check_whole", "neighbours", "run_search"]
 Sort = Literal["relevance", "date", "oldest"]
 SORTS: tuple[str, ...] = ("relevance", "date", "oldest")
 MAX_LIMIT = 10_000
+# Index terms to highlight, and stop words to highlight.
+_Highlight = tuple[frozenset[str], frozenset[str]]
 
 
 def run_search(
@@ -133,13 +135,15 @@ def _sort_facet(sort: Sort) -> sorting.FacetType | None:
     )
 
 
-def _highlight_terms(q: wq.Query, searcher: Searcher) -> frozenset[str]:
+def _highlight_terms(q: wq.Query, searcher: Searcher) -> _Highlight:
+    """The index terms a hit's words are matched against, and the stop words (a query
+    made only of stop words searches them in their own field)."""
     # expand=True turns wildcards and fuzzy terms into the index words they matched.
-    terms = q.existing_terms(searcher.reader(), phrases=True, expand=True)
-    return frozenset(
-        t.decode("utf-8") if isinstance(t, bytes) else str(t)
-        for field, t in terms
-        if field in HIGHLIGHT_FIELDS
+    found = q.existing_terms(searcher.reader(), phrases=True, expand=True)
+    words = [(f, t.decode("utf-8") if isinstance(t, bytes) else str(t)) for f, t in found]
+    return (
+        frozenset(t for f, t in words if f in HIGHLIGHT_FIELDS),
+        frozenset(t for f, t in words if f == STOP_FIELD),
     )
 
 
@@ -148,13 +152,13 @@ def _hit(
     stored: dict[str, Any],
     raw_score: Any,
     rank: int,
-    terms: frozenset[str],
+    terms: _Highlight,
     context: int,
 ) -> Hit:
     text: str = stored["text"]
     title: str = stored["title"]
-    spans = tuple(highlight_spans(text, terms))
-    title_spans = tuple(highlight_spans(title, terms))
+    spans = tuple(highlight_spans(text, *terms))
+    title_spans = tuple(highlight_spans(title, *terms))
     words: dict[str, None] = {}
     for s, e in title_spans:
         words.setdefault(title[s:e], None)

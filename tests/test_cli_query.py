@@ -130,3 +130,11 @@ def test_did_you_mean_beside_hits(typos_index: Path) -> None:
     result = run(typos_index, "conatiners")
     assert result.exit_code == 0
     assert result.stderr == "1 hit\nDid you mean: containers\n"
+
+
+def test_a_query_of_stop_words(typos_index: Path) -> None:
+    result = run(typos_index, "the", "who", "-n", "1")
+    assert result.exit_code == 0
+    assert result.stdout.splitlines()[2] == "   [The] [Who] played at Woodstock in 1969."
+    quoted = run(typos_index, '"to be or not to be"', "--json")
+    assert [h["paragraph"] for h in json.loads(quoted.stdout)["hits"]] == [1]

@@ -224,3 +224,49 @@ def test_suggestions_rank_by_how_common_the_correction_is(ix: searchkit.Index) -
     assert (found.total, found.suggestions) == (1, ("containers",))
     assert found.as_dict()["suggestions"] == ["containers"]
     assert ix.search("docker").as_dict()["suggestions"] == []
+
+
+# -- queries of stop words -----------------------------------------------------------------
+
+LINES = "Famous lines and famous bands"
+
+
+def test_a_query_of_stop_words_finds_them(ix: searchkit.Index) -> None:
+    found = ix.search("the who")
+    assert found.query == "(stops:the OR stops:who)"
+    # "who" is in one paragraph, "the" in four more: the rarer word ranks its paragraph first
+    assert paragraphs(found) == [
+        (LINES, 2),
+        ("Working with a Kubernetes cluster", 2),
+        (DOCKER_TITLE, 2),
+        (DOCKER_TITLE, 3),
+        (LINES, 1),
+    ]
+    assert found[0].highlights == ("The", "Who")
+    assert found[0].spans == ((0, 3), (4, 7))
+
+
+def test_a_phrase_of_stop_words(ix: searchkit.Index) -> None:
+    found = ix.search('"to be or not to be"')
+    assert paragraphs(found) == [(LINES, 1)]
+    assert found[0].text[slice(*found[0].spans[0])] == "To"
+    words = [found[0].text[s:e] for s, e in found[0].spans]
+    assert words[:6] == ["To", "be", "or", "not", "to", "be"]
+    assert ix.search('"be to"').total == 0  # the words' order counts
+    assert ix.search('"or not to"').total == 1
+
+
+def test_stop_words_in_an_ordinary_query_are_still_left_out(ix: searchkit.Index) -> None:
+    assert ix.search("the docker").query == "body:docker"
+    assert ix.search('"the who" docker').query == "body:docker"
+    assert ix.search("the docker").total == ix.search("docker").total
+
+
+def test_stop_words_in_titles_are_highlighted(ix: searchkit.Index) -> None:
+    titles = {h.title: h.title_spans for h in ix.search("with")}
+    assert titles == {DOCKER_TITLE: ((19, 23),), "Working with a Kubernetes cluster": ((8, 12),)}
+
+
+def test_a_field_of_stop_words_is_still_an_error(ix: searchkit.Index) -> None:
+    with pytest.raises(searchkit.QuerySyntaxError, match="nothing searchable is left"):
+        ix.search("title:the")
