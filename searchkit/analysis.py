@@ -188,7 +188,7 @@ def add_positions(text: str, pos: int, positions: dict[bytes, list[int]]) -> int
     cache = _KEYS
     p = -1
     term: Any
-    for i, part in enumerate(_PARTS.findall(text)):
+    for i, part in enumerate(_word_parts(text)):
         term = cache.get(part, _MISSING)
         if term is _MISSING:
             term = _index_key(part)
@@ -203,16 +203,47 @@ def add_positions(text: str, pos: int, positions: dict[bytes, list[int]]) -> int
     return pos if p < 0 else p + 1
 
 
+# Word part -> its stop word as UTF-8 bytes, None for any other word.
+_STOP_KEYS: dict[str, bytes | None] = {}
+# The last two texts cut into word parts, with their parts: the body and stop-word
+# fields of a chunk analyse the same title and text one after the other.  Read and
+# replaced as one tuple, so threads never pair one text with another's parts.
+_last_parts: tuple[tuple[str, list[str]], tuple[str, list[str]]] = (("", []), ("", []))
+
+
+def _word_parts(text: str) -> list[str]:
+    global _last_parts
+    newer, older = _last_parts
+    if newer[0] is text:
+        return newer[1]
+    if older[0] is not text:
+        older = (text, _PARTS.findall(text))
+    _last_parts = (older, newer)
+    return older[1]
+
+
+def _stop_key(part: str) -> bytes | None:
+    low = part.lower()
+    key = low.encode("utf-8") if low in ENGLISH_STOP_WORDS else None
+    if len(_STOP_KEYS) >= _TERMS_MAX:
+        _STOP_KEYS.clear()
+    _STOP_KEYS[part] = key
+    return key
+
+
 def add_stop_positions(text: str, pos: int, positions: dict[bytes, list[int]]) -> int:
     """:func:`add_positions` for :func:`stop_analyzer`: the stop words of ``text``, each at
     ``pos`` plus its place among all the word parts; return the position after the last
     one (``pos`` itself when there is none)."""
+    cache = _STOP_KEYS
     p = -1
-    for i, part in enumerate(_PARTS.findall(text)):
-        low = part.lower()
-        if low in ENGLISH_STOP_WORDS:
+    key: Any
+    for i, part in enumerate(_word_parts(text)):
+        key = cache.get(part, _MISSING)
+        if key is _MISSING:
+            key = _stop_key(part)
+        if key is not None:
             p = pos + i
-            key = low.encode("utf-8")
             where = positions.get(key)
             if where is None:
                 positions[key] = [p]

@@ -76,7 +76,7 @@ def terms_within(
     of ``text`` with one edit fewer.  Each segment is searched on its own (Whoosh's
     multi-segment reader would compare every word of the field in Python).
     """
-    swapped = _transpositions(text, prefix)
+    swapped = _transpositions(text, prefix) if maxdist >= 1 else []
     found: set[str] = set()
     for sub, _offset in searcher.leaf_searchers():
         reader = sub.reader()
@@ -116,9 +116,13 @@ def expand_fuzzy(q: wq.Query, searcher: Searcher) -> wq.Query:
     """
     if isinstance(q, wq.FuzzyTerm):
         return _expand(q, searcher)
-    if not any(True for _ in q.children()):
+    if not _has_fuzzy(q):
         return q
     return q.apply(lambda child: expand_fuzzy(child, searcher))
+
+
+def _has_fuzzy(q: wq.Query) -> bool:
+    return isinstance(q, wq.FuzzyTerm) or any(_has_fuzzy(c) for c in q.children())
 
 
 def _expand(q: wq.FuzzyTerm, searcher: Searcher) -> wq.Query:
@@ -132,8 +136,11 @@ def _expand(q: wq.FuzzyTerm, searcher: Searcher) -> wq.Query:
     share = 1.0
     if exact is not None and variants:
         field = q.fieldname
-        exact_scores = match_scores(searcher, wq.Term(field, exact))
-        variant_scores = match_scores(searcher, wq.Or([wq.Term(field, w) for w in variants]))
+        try:
+            exact_scores = match_scores(searcher, wq.Term(field, exact))
+            variant_scores = match_scores(searcher, wq.Or([wq.Term(field, w) for w in variants]))
+        except ValueError:  # a field or weighting scored only by Whoosh's collector
+            exact_scores = variant_scores = []
         if exact_scores and variant_scores:
             share = min(1.0, _VARIANT_SHARE * min(exact_scores) / max(variant_scores))
     terms = [wq.Term(q.fieldname, w, boost=q.boost * share) for w in variants]
@@ -276,8 +283,8 @@ def _surface(searcher: Searcher, field: str, term: str, typed: str) -> str | Non
                 if index_term(part) == term:
                     form = part.lower()
                     forms[form] = forms.get(form, 0) + 1
-        if any(damerau_levenshtein(typed, f, limit=2) <= 2 for f in forms):
-            break
+        if any(damerau_levenshtein(typed, f, limit=1) <= 1 for f in forms):
+            break  # no other form can be closer
     close = [f for f in forms if damerau_levenshtein(typed, f, limit=2) <= 2]
     return min(close, key=lambda f: (damerau_levenshtein(typed, f), -forms[f], f), default=None)
 
