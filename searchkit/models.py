@@ -262,6 +262,8 @@ class Results:
     page count at this page size; ``query`` is the parsed query as searchkit ran it.
     ``suggestions`` are corrected whole queries, made when a query word is absent from
     the index or rare in it (see ``searchkit.typos.suggest``).
+    ``timed_out`` is true when the search's time budget ran out: ``hits`` and ``total``
+    then hold what was found until then.
     """
 
     hits: tuple[Hit, ...]
@@ -272,6 +274,7 @@ class Results:
     query: str
     grouped: bool = False
     suggestions: tuple[str, ...] = ()
+    timed_out: bool = False
 
     def __iter__(self) -> Iterator[Hit]:
         return iter(self.hits)
@@ -287,8 +290,8 @@ class Results:
 
     def as_dict(self, fields: Sequence[str] | None = None) -> dict[str, Any]:
         """A JSON-ready view: ``total``, ``page``, ``pages``, ``limit``, ``query``,
-        ``grouped``, ``hits`` (each :meth:`Hit.as_dict`, cut to ``fields`` if given) and
-        ``suggestions``."""
+        ``grouped``, ``timed_out``, ``hits`` (each :meth:`Hit.as_dict`, cut to ``fields``
+        if given) and ``suggestions``."""
         keys = _hit_fields(fields)
         return {
             "total": self.total,
@@ -297,6 +300,7 @@ class Results:
             "limit": self.limit,
             "query": self.query,
             "grouped": self.grouped,
+            "timed_out": self.timed_out,
             "hits": [h.as_dict(keys) for h in self.hits],
             "suggestions": list(self.suggestions),
         }

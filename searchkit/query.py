@@ -31,6 +31,7 @@ from .analysis import normalize_name
 from .errors import EmptyQueryError, FilterError, QuerySyntaxError
 from .loaders._base import domain_of
 from .schema import STOP_FIELD, TEXT_FIELDS
+from .typos import DamerauFuzzyTerm
 
 __all__ = ["FIELD_ALIASES", "Operator", "build_filter", "parse_query", "plain_query"]
 
@@ -89,6 +90,13 @@ class _WordPartParser(qparser.QueryParser):  # type: ignore[misc]
         return self.group.qclass(parts)
 
 
+class _FuzzyTermPlugin(qparser.FuzzyTermPlugin):  # type: ignore[misc]
+    """``word~``, ``word~2``: fuzzy terms that count a swap of two letters as one edit."""
+
+    class FuzzyTermNode(qparser.FuzzyTermPlugin.FuzzyTermNode):  # type: ignore[misc]
+        qclass = DamerauFuzzyTerm
+
+
 def _parser(
     schema: Schema, operator: Operator, words: dict[str, float] = TEXT_FIELDS
 ) -> qparser.QueryParser:
@@ -96,7 +104,7 @@ def _parser(
     group = qparser.AndGroup if operator == "and" else qparser.OrGroup
     parser = _WordPartParser(None, schema, group=group)
     parser.add_plugin(qparser.MultifieldPlugin(list(words), fieldboosts=words))
-    parser.add_plugin(qparser.FuzzyTermPlugin())
+    parser.add_plugin(_FuzzyTermPlugin())
     parser.add_plugin(qparser.GtLtPlugin())
     parser.add_plugin(qparser.FieldAliasPlugin(FIELD_ALIASES))
     # +word requires a word and -word excludes it, but only at the start of a word, so

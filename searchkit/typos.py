@@ -5,8 +5,9 @@ transposition of two neighbouring letters as one edit (optimal string alignment,
 Damerau-Levenshtein distance Whoosh's ``damerau_levenshtein`` computes).  Whoosh's
 fuzzy terms use a Levenshtein automaton, where ``dokcer`` is two edits from ``docker``.
 
-:func:`expand_fuzzy` turns each ``term~`` of a parsed query into the words it stands
-for, before the query runs.  The word itself keeps its full score; the variants are
+``word~`` parses to a :class:`DamerauFuzzyTerm`, whose words the query limits count
+(``_limits.py``); :func:`expand_fuzzy` then turns it into those words, before the query
+runs.  The word itself keeps its full score; the variants are
 scaled down together so that a paragraph holding only variants never outscores one
 holding the word (``kubectl~`` puts ``kubectl`` first, however rare a variant is).
 
@@ -20,7 +21,8 @@ import itertools
 import math
 import re
 import weakref
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from typing import Any
 
 from whoosh import query as wq
 from whoosh.searching import Searcher
@@ -31,7 +33,7 @@ from .analysis import WORD_PARTS, index_term
 from .schema import TEXT_FIELDS
 
 __all__ = [
-    "MAX_EXPANSIONS",
+    "DamerauFuzzyTerm",
     "MAX_SUGGESTIONS",
     "RARE_DF",
     "RARE_FACTOR",
@@ -40,9 +42,6 @@ __all__ = [
     "terms_within",
 ]
 
-# The most vocabulary words one ``term~`` stands for (closest, then most common, first),
-# as Lucene's FuzzyQuery caps its expansions at 50.
-MAX_EXPANSIONS = 50
 # A word in at most this many paragraphs is rare: suggestions are looked for.
 RARE_DF = 2
 # A rare word's correction must be in this many times as many paragraphs.
@@ -65,36 +64,52 @@ _VOCABULARIES: weakref.WeakKeyDictionary[Searcher, dict[str, _Vocabulary]] = (
 _OPERATORS = frozenset({"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE", "TO"})
 
 
+class DamerauFuzzyTerm(wq.FuzzyTerm):  # type: ignore[misc]
+    """Whoosh's fuzzy term, with a transposition of neighbouring letters counted as one
+    edit (``dokcer~`` finds docker).  What ``word~`` parses to."""
+
+    def _btexts(self, ixreader: Any) -> Iterator[bytes]:
+        words: set[str] = set()
+        for reader in _segments(ixreader):
+            words.update(
+                _segment_terms(reader, self.fieldname, self.text, self.maxdist, self.prefixlength)
+            )
+        field = ixreader.schema[self.fieldname]
+        return iter(sorted(field.to_bytes(w) for w in words))
+
+
 def terms_within(
     searcher: Searcher, field: str, text: str, maxdist: int, prefix: int = 0
 ) -> dict[str, int]:
     """Words of ``field`` within ``maxdist`` edits of ``text`` (a transposition is one
-    edit), sharing its first ``prefix`` characters: word -> distance.
-
-    Whoosh's automaton finds the words within ``maxdist`` insertions, deletions and
-    substitutions; a transposition is tried as one edit by looking up each swapped form
-    of ``text`` with one edit fewer.  Each segment is searched on its own (Whoosh's
-    multi-segment reader would compare every word of the field in Python).
-    """
-    swapped = _transpositions(text, prefix) if maxdist >= 1 else []
+    edit), sharing its first ``prefix`` characters: word -> distance."""
     found: set[str] = set()
-    for sub, _offset in searcher.leaf_searchers():
-        reader = sub.reader()
-        if field not in reader.schema:
-            continue
-        found.update(reader.terms_within(field, text, maxdist, prefix=prefix))
-        for form in swapped:
-            if maxdist == 1:
-                if (field, form) in reader:
-                    found.add(form)
-            else:
-                found.update(reader.terms_within(field, form, maxdist - 1, prefix=prefix))
-    out: dict[str, int] = {}
-    for word in found:
-        distance = damerau_levenshtein(text, word)
-        if distance <= maxdist:
-            out[word] = distance
-    return out
+    for reader in _segments(searcher.reader()):
+        found.update(_segment_terms(reader, field, text, maxdist, prefix))
+    return {w: damerau_levenshtein(text, w) for w in found}
+
+
+def _segments(reader: Any) -> list[Any]:
+    """Each segment's reader: Whoosh's multi-segment reader would compare every word of
+    a field in Python, a segment's walks its term index with an automaton."""
+    return [reader] if reader.is_atomic() else [r for r, _ in reader.leaf_readers()]
+
+
+def _segment_terms(reader: Any, field: str, text: str, maxdist: int, prefix: int) -> set[str]:
+    """Whoosh's automaton finds the words within ``maxdist`` insertions, deletions and
+    substitutions; a transposition is tried as one edit by looking up each swapped form
+    of ``text`` with one edit fewer.  Only words within ``maxdist`` of ``text`` by
+    :func:`damerau_levenshtein` are kept."""
+    if field not in reader.schema or reader.doc_count_all() == 0:
+        return set()
+    found = set(reader.terms_within(field, text, maxdist, prefix=prefix))
+    for form in _transpositions(text, prefix) if maxdist >= 1 else ():
+        if maxdist == 1:
+            if (field, form) in reader:
+                found.add(form)
+        else:
+            found.update(reader.terms_within(field, form, maxdist - 1, prefix=prefix))
+    return {w for w in found if damerau_levenshtein(text, w, limit=maxdist) <= maxdist}
 
 
 def _transpositions(text: str, prefix: int) -> list[str]:
@@ -126,19 +141,20 @@ def _has_fuzzy(q: wq.Query) -> bool:
 
 
 def _expand(q: wq.FuzzyTerm, searcher: Searcher) -> wq.Query:
-    words = terms_within(searcher, q.fieldname, q.text, int(q.maxdist), q.prefixlength)
+    # The term's own expansion: the words the query limits counted, read once.
+    field = searcher.schema[q.fieldname]
+    found = (field.from_bytes(b) for b in q._btexts(searcher.reader()))
+    words = {w: damerau_levenshtein(q.text, w) for w in found}
     if not words:
         return q  # matches nothing, as Whoosh's would
-    df = {w: searcher.doc_frequency(q.fieldname, w) for w in words}
     exact = q.text if words.get(q.text) == 0 else None
-    variants = sorted((w for w in words if w != exact), key=lambda w: (words[w], -df[w], w))
-    variants = variants[:MAX_EXPANSIONS]
+    variants = sorted((w for w in words if w != exact), key=lambda w: (words[w], w))
     share = 1.0
     if exact is not None and variants:
-        field = q.fieldname
+        name = q.fieldname
         try:
-            exact_scores = match_scores(searcher, wq.Term(field, exact))
-            variant_scores = match_scores(searcher, wq.Or([wq.Term(field, w) for w in variants]))
+            exact_scores = match_scores(searcher, wq.Term(name, exact))
+            variant_scores = match_scores(searcher, wq.Or([wq.Term(name, w) for w in variants]))
         except ValueError:  # a field or weighting scored only by Whoosh's collector
             exact_scores = variant_scores = []
         if exact_scores and variant_scores:
