@@ -92,6 +92,7 @@ def _chunk(
         title=doc.title,
         path=doc.path,
         author=doc.author,
+        authors=doc.authors,
         published=doc.published,
         source_url=doc.source_url,
         source_domain=doc.source_domain,
