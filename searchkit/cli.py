@@ -67,6 +67,8 @@ DEFAULT_INDEX = ".searchkit"
 # The same names as searchkit.search.SORTS (a test keeps them equal); listed here so that
 # building the command line does not import Whoosh.
 SORT_CHOICES = ("relevance", "date", "oldest")
+# The same as searchkit.explore.INTERVALS (a test keeps them equal).
+HISTOGRAM_CHOICES = ("day", "week", "month", "year")
 
 EXIT_CODES_HELP = """\b
 Exit codes: 0 success / hits found, 1 no hits, 2 usage or query error,
@@ -167,6 +169,43 @@ def _color_option(f: _F) -> _F:
         show_default=True,
         help="Colour the output; auto: only on a terminal, and not when NO_COLOR is set.",
     )(f)
+
+
+def _explore_options(f: _F) -> _F:
+    """``--facets``, ``--facet-limit``, ``--histogram`` and ``--explain`` (search, similar)."""
+    for option in reversed(
+        [
+            click.option(
+                "--facets",
+                metavar="a,b",
+                help="Count articles per value over all matches: author, source, year, month.",
+            ),
+            click.option(
+                "--facet-limit",
+                type=int,
+                default=10,
+                show_default=True,
+                metavar="N",
+                help="With --facets: values shown per facet.",
+            ),
+            click.option(
+                "--histogram",
+                type=click.Choice(HISTOGRAM_CHOICES),
+                help="Matches per day, week, month or year, drawn as bars.",
+            ),
+            click.option(
+                "--explain",
+                is_flag=True,
+                help="Show each matched term's share of every hit's score.",
+            ),
+        ]
+    ):
+        f = option(f)
+    return f
+
+
+def _facet_names(facets: str | None) -> tuple[str, ...]:
+    return () if facets is None else tuple(n.strip() for n in facets.split(",") if n.strip())
 
 
 def _complete_doc_id(
@@ -355,7 +394,10 @@ def index_command(
     metavar="N",
     help="Also show N paragraphs before and after each hit.",
 )
-@_json_option("Print one JSON object: total, page, pages, limit, query, grouped, hits.")
+@_explore_options
+@_json_option(
+    "Print one JSON object: total, page, pages, limit, query, grouped, hits, facets, histogram."
+)
 @click.option("--jsonl", "as_jsonl", is_flag=True, help="Print one JSON hit a line.")
 @click.option(
     "--fields",
@@ -378,6 +420,10 @@ def search(
     group: bool,
     group_size: int,
     context: int,
+    facets: str | None,
+    facet_limit: int,
+    histogram: str | None,
+    explain: bool,
     as_json: bool,
     as_jsonl: bool,
     fields: str | None,
@@ -397,6 +443,9 @@ def search(
     the whole paragraph.  JSON hits carry: rank, score, chunk_id, doc_id,
     paragraph, part, seq, title, author, published, source_url, source_domain,
     path, start, end, text, highlights, spans, before, after, more.
+
+    --facets and --histogram count over all matches, not just the page, and
+    print after the hits; --explain shows why each hit scored what it did.
 
     Python: Index.open(DIR).search(QUERY, limit=..., since=..., ...)
     """
@@ -420,7 +469,18 @@ def search(
             group_size=group_size,
             context=context,
             operator="and" if require_all else "or",
+            facets=_facet_names(facets),
+            facet_limit=facet_limit,
+            histogram=histogram,  # type: ignore[arg-type]  # click.Choice checked it
+            explain=explain,
         )
+    _emit_results(results, as_json, as_jsonl, selected, color)
+
+
+def _emit_results(
+    results: Results, as_json: bool, as_jsonl: bool, selected: list[str] | None, color: str
+) -> None:
+    """Print ``results`` as asked (search, similar); exit 1 when the page has no hits."""
     if as_json:
         _echo_json(results.as_dict(selected))
     elif as_jsonl:
@@ -826,8 +886,12 @@ def _report_line(report: IndexReport, index_dir: Path) -> str:
 
 
 def _print_results(results: Results, style: _Style) -> None:
+    from ._cli_explore import print_facets, print_histogram
+
     for hit in results:
         _print_hit(hit, style)
+    print_facets(results.facets, style)
+    print_histogram(results.histogram, style)
     noun = "document" if results.grouped else "hit"
     if results.hits:
         line = _plural(results.total, noun)
@@ -860,8 +924,18 @@ def _print_hit(hit: Hit, style: _Style) -> None:
             style.echo(style(_indented(_clean(c.text), f"   {_label(c)}  ", "      "), dim=True))
     else:
         style.echo("   " + _snippet(hit, style))
+    if hit.explanation:
+        from ._cli_explore import explanation_lines
+
+        for line in explanation_lines(hit):
+            style.echo("   " + style(line, dim=True))
     for more in hit.more:
         style.echo(f"   also {_label(more)} ({more.score:.2f}): " + _snippet(more, style))
+        if more.explanation:
+            from ._cli_explore import explanation_lines
+
+            for line in explanation_lines(more):
+                style.echo("     " + style(line, dim=True))
     style.echo()
 
 
@@ -926,3 +1000,8 @@ def _print_stats(info: IndexStats) -> None:
     width = max(len(k) for k, _ in rows) + 1
     for key, value in rows:
         click.echo(f"{key + ':':<{width}} {_clean(value)}")
+
+
+# The explore commands (similar, complete) live in their own module and register
+# themselves on ``cli`` when it is imported.
+from . import _cli_explore  # noqa: E402, F401

@@ -31,7 +31,7 @@ MAX_LIMIT = 10_000
 
 def run_search(
     searcher: Searcher,
-    text: str,
+    text: str | wq.Query,
     *,
     limit: int = 10,
     page: int = 1,
@@ -42,14 +42,15 @@ def run_search(
     group_size: int = 3,
     context: int = 0,
 ) -> Results:
-    """Run ``text`` against ``searcher`` and build one page of :class:`Results`."""
+    """Run ``text`` (query text, or a query already parsed) against ``searcher`` and
+    build one page of :class:`Results`."""
     check_whole("limit", limit, 1, MAX_LIMIT)
     check_whole("page", page, 1, None)
     check_whole("context", context, 0, None)
     check_whole("group_size", group_size, 1, None)
     if sort not in SORTS:
         raise FilterError(f"sort must be one of {', '.join(SORTS)}, not {sort!r}")
-    q = parse_query(text, searcher.schema, operator)
+    q = text if isinstance(text, wq.Query) else parse_query(text, searcher.schema, operator)
     sortedby = _sort_facet(sort)
     offset = (page - 1) * limit
 

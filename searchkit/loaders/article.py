@@ -11,8 +11,8 @@
     Disclaimer: ...
 
 The ``Author:`` line may name several authors (``A and B``, ``A, B``): ``authors`` lists
-them, ``author`` keeps the line as written.  Every header line may be missing, so any plain text file loads: the title is then the
-first line (when short) or the file name.
+them, ``author`` keeps the line as written.  Every header line may be missing, so any
+plain text file loads: the title is then the first line (when short) or the file name.
 """
 
 from __future__ import annotations
