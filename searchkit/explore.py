@@ -346,9 +346,15 @@ def complete(searcher: Searcher, text: str, limit: int = 10) -> list[Completion]
 
 def _written_forms(searcher: Searcher, term: bytes, typed: str) -> list[str]:
     """How ``term`` is written, among words starting with ``typed`` (ignoring case), in a
-    few of the paragraphs holding it: commonest first."""
+    few of the paragraphs holding it.
+
+    Forms differing only in case are one word: shown in lower case if it is ever written
+    so (a capital at a sentence's or title's start means nothing), else as written
+    (``Minsk``).  The typed word itself comes first, then the commonest.
+    """
     wanted = term.decode("utf-8")
-    forms: Counter[str] = Counter()
+    counts: Counter[str] = Counter()
+    written: dict[str, Counter[str]] = {}
     parts = re.compile(WORD_PARTS)
     for n, d in enumerate(searcher.docs_for_query(wq.Term("body", term))):
         if n >= _SAMPLES:
@@ -356,9 +362,15 @@ def _written_forms(searcher: Searcher, term: bytes, typed: str) -> list[str]:
         stored = searcher.stored_fields(d)
         for source in (stored.get("title", ""), stored.get("text", "")):
             for word in parts.findall(source):
-                if word.lower().startswith(typed) and index_term(word) == wanted:
-                    forms[word] += 1
-    return sorted(forms, key=lambda w: (-forms[w], w))
+                low = word.lower()
+                if low.startswith(typed) and index_term(word) == wanted:
+                    counts[low] += 1
+                    written.setdefault(low, Counter())[word] += 1
+    ranked = sorted(counts, key=lambda w: (w != typed, -counts[w], w))
+    return [
+        low if low in written[low] else min(written[low], key=lambda w: (-written[low][w], w))
+        for low in ranked
+    ]
 
 
 # -- more like this ----------------------------------------------------------------------
