@@ -114,6 +114,16 @@ class _SegmentTable:
             self._dates = [None if v == missing else convert(v) for v in raw]
         return self._dates
 
+    def values(self, facet: str, d: int) -> list[str]:
+        """The values of ``facet`` chunk ``d`` has (author keys, a domain, a year or a
+        month; none when it has no author, source or date)."""
+        if facet in ("author", "source"):
+            return self.terms("author_key" if facet == "author" else "domain").get(d, [])
+        when = self.dates()[d]
+        if when is None:
+            return []
+        return [f"{when.year:04d}" if facet == "year" else f"{when.year:04d}-{when.month:02d}"]
+
     def terms(self, field: str) -> dict[int, list[str]]:
         """Chunk number -> the terms of ``field`` it holds (only chunks holding any)."""
         found = self._by_term.get(field)
@@ -162,36 +172,32 @@ def count_facets(
 
     Each value counts the distinct documents among the chunks that have it; the
     ``limit`` values with most documents are kept, ties by name.  Chunks without a
-    value (no author, no date) count under no value.
+    value (no author, no date) count under no value.  A document's metadata is the same
+    on all its chunks, so one chunk of each document is read.
     """
+    documents = _one_chunk_each(searcher, docnums)
     out: dict[str, dict[str, int]] = {}
     for name in facets:
-        docs: dict[str, set[str]] = {}
-        for table, local in _tables(searcher, docnums):
-            doc_ids = table.doc_ids()
-            for value, d in _values(table, name, local):
-                docs.setdefault(value, set()).add(doc_ids[d])
-        counts = sorted(((len(v), k) for k, v in docs.items()), key=lambda c: (-c[0], c[1]))
+        counts: Counter[str] = Counter()
+        for table, d in documents:
+            counts.update(table.values(name, d))
+        ranked = sorted(counts.items(), key=lambda c: (-c[1], c[0]))[:limit]
         if name == "author":
-            named = [(n, _author_name(searcher, key)) for n, key in counts[:limit]]
-            counts = sorted(named, key=lambda c: (-c[0], c[1]))
-        out[name] = {value: n for n, value in counts[:limit]}
+            named = [(_author_name(searcher, key), n) for key, n in ranked]
+            ranked = sorted(named, key=lambda c: (-c[1], c[0]))
+        out[name] = dict(ranked)
     return out
 
 
-def _values(table: _SegmentTable, facet: str, local: list[int]) -> Iterable[tuple[str, int]]:
-    """``(value, chunk)`` for each value of ``facet`` each chunk in ``local`` has."""
-    if facet in ("author", "source"):
-        held = table.terms("author_key" if facet == "author" else "domain")
+def _one_chunk_each(searcher: Searcher, docnums: Sequence[int]) -> list[tuple[_SegmentTable, int]]:
+    """One ``(segment table, local chunk number)`` per document among ``docnums``."""
+    first: dict[str, tuple[_SegmentTable, int]] = {}
+    for table, local in _tables(searcher, docnums):
+        doc_ids = table.doc_ids()
         for d in local:
-            for value in held.get(d, ()):
-                yield value, d
-        return
-    dates = table.dates()
-    for d in local:
-        when = dates[d]
-        if when is not None:
-            yield (f"{when.year:04d}" if facet == "year" else f"{when:%Y-%m}"), d
+            if doc_ids[d] not in first:
+                first[doc_ids[d]] = (table, d)
+    return list(first.values())
 
 
 def _author_name(searcher: Searcher, key: str) -> str:
