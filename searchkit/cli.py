@@ -35,6 +35,7 @@ import click
 from click.core import ParameterSource
 
 from . import __version__
+from ._cli_explore import explanation_lines, facet_lines, histogram_lines
 from .errors import IndexLockedError, SearchkitError, SearchkitIndexError
 
 if TYPE_CHECKING:
@@ -723,6 +724,147 @@ def eval_command(
     )
 
 
+@cli.command(short_help="Find the paragraphs most like one.", epilog=EXIT_CODES_HELP)
+@click.argument("source_id", metavar="ID")
+@click.option(
+    "--doc",
+    "whole_document",
+    is_flag=True,
+    help="Use ID's whole document as the source (ID may be a chunk id or a document id).",
+)
+@click.option("-n", "--limit", type=int, default=10, show_default=True, help="Hits per page.")
+@click.option("--page", type=int, default=1, show_default=True, help="Which page of hits.")
+@click.option(
+    "--author", multiple=True, help="Only this author (the whole name, any case). Repeatable."
+)
+@click.option("--since", metavar="DATE", help="Only published in or after DATE.")
+@click.option("--until", metavar="DATE", help="Only published in or before DATE.")
+@click.option("--source", multiple=True, metavar="DOMAIN", help="Only from this site. Repeatable.")
+@click.option(
+    "--sort",
+    type=click.Choice(SORT_CHOICES),
+    default="relevance",
+    show_default=True,
+    help="Order by likeness, by date (newest first) or oldest first.",
+)
+@click.option("--group", is_flag=True, help="Articles instead of paragraphs: one hit each.")
+@click.option(
+    "--group-size",
+    type=int,
+    default=3,
+    show_default=True,
+    help="With --group: paragraphs shown per document.",
+)
+@click.option(
+    "--context",
+    type=int,
+    default=0,
+    show_default=True,
+    metavar="N",
+    help="Also show N paragraphs before and after each hit.",
+)
+@_explore_options
+@_json_option("Print one JSON object, as search --json does.")
+@click.option("--jsonl", "as_jsonl", is_flag=True, help="Print one JSON hit a line.")
+@click.option(
+    "--fields",
+    metavar="a,b,c",
+    help="Only these hit fields: in the JSON, or tab-separated a hit a line without it.",
+)
+@_color_option
+@_index_option
+def similar(
+    source_id: str,
+    whole_document: bool,
+    limit: int,
+    page: int,
+    author: tuple[str, ...],
+    since: str | None,
+    until: str | None,
+    source: tuple[str, ...],
+    sort: str,
+    group: bool,
+    group_size: int,
+    context: int,
+    facets: str | None,
+    facet_limit: int,
+    histogram: str | None,
+    explain: bool,
+    as_json: bool,
+    as_jsonl: bool,
+    fields: str | None,
+    color: str,
+    index_dir: Path,
+) -> None:
+    """\b
+    Example:
+      searchkit similar 4ad86e3e89702ede:7 -n 5
+
+    Print the paragraphs most like the paragraph ID (a chunk id, as search
+    prints it), or like a whole document (a document id, or --doc), never the
+    source itself.  With --group, the articles most like it.  The output and its
+    options are search's; the query shown is the one built from the source's
+    most telling words.
+
+    Python: Index.open(DIR).similar(ID, limit=..., group=..., document=...)
+    """
+    from .index import Index
+
+    if as_json and as_jsonl:
+        raise click.UsageError("give --json or --jsonl, not both")
+    selected = None if fields is None else [f.strip() for f in fields.split(",") if f.strip()]
+    with Index.open(index_dir) as ix:
+        results = ix.similar(
+            source_id,
+            limit=limit,
+            page=page,
+            author=author or None,
+            since=since,
+            until=until,
+            source=source or None,
+            sort=sort,  # type: ignore[arg-type]  # click.Choice checked it
+            group=group,
+            group_size=group_size,
+            context=context,
+            facets=_facet_names(facets),
+            facet_limit=facet_limit,
+            histogram=histogram,  # type: ignore[arg-type]
+            explain=explain,
+            document=whole_document,
+        )
+    _emit_results(results, as_json, as_jsonl, selected, color)
+
+
+@cli.command(short_help="Complete the last word of a query.", epilog=EXIT_CODES_HELP)
+@click.argument("text", nargs=-1, required=True)
+@click.option("-n", "--limit", type=int, default=10, show_default=True, help="Completions at most.")
+@_json_option("Print a JSON list of {text, word, count}.")
+@_index_option
+def complete(text: tuple[str, ...], limit: int, as_json: bool, index_dir: Path) -> None:
+    """\b
+    Example:
+      searchkit complete "prisoner exch"
+
+    Print ways to finish the last word of TEXT (several words are joined with
+    spaces) with words from the index, most common first: one completed query a
+    line.  Exits 1 when there is none.
+
+    Python: Index.open(DIR).complete(TEXT, limit=N)
+    """
+    from .index import Index
+
+    with Index.open(index_dir) as ix:
+        completions = ix.complete(" ".join(text), limit=limit)
+    if as_json:
+        _echo_json([c.as_dict() for c in completions])
+    else:
+        for c in completions:
+            click.echo(_clean(c.text))
+        click.echo(_plural(len(completions), "completion"), err=True)
+    if not completions:
+        raise click.exceptions.Exit(EXIT_NO_HITS)
+
+
 def main() -> None:
     """The ``searchkit`` console script."""
     cli(prog_name="searchkit")
@@ -886,12 +1028,18 @@ def _report_line(report: IndexReport, index_dir: Path) -> str:
 
 
 def _print_results(results: Results, style: _Style) -> None:
-    from ._cli_explore import print_facets, print_histogram
-
     for hit in results:
         _print_hit(hit, style)
-    print_facets(results.facets, style)
-    print_histogram(results.histogram, style)
+    if results.facets:
+        style.echo(style("Facets (articles):", bold=True))
+        for line in facet_lines(results.facets):
+            style.echo(_clean(line))
+        style.echo()
+    if results.histogram:
+        style.echo(style("Matches by date (articles, paragraphs):", bold=True))
+        for line in histogram_lines(results.histogram):
+            style.echo(line)
+        style.echo()
     noun = "document" if results.grouped else "hit"
     if results.hits:
         line = _plural(results.total, noun)
@@ -924,18 +1072,12 @@ def _print_hit(hit: Hit, style: _Style) -> None:
             style.echo(style(_indented(_clean(c.text), f"   {_label(c)}  ", "      "), dim=True))
     else:
         style.echo("   " + _snippet(hit, style))
-    if hit.explanation:
-        from ._cli_explore import explanation_lines
-
-        for line in explanation_lines(hit):
-            style.echo("   " + style(line, dim=True))
+    for line in explanation_lines(hit) if hit.explanation else ():
+        style.echo("   " + style(_clean(line), dim=True))
     for more in hit.more:
         style.echo(f"   also {_label(more)} ({more.score:.2f}): " + _snippet(more, style))
-        if more.explanation:
-            from ._cli_explore import explanation_lines
-
-            for line in explanation_lines(more):
-                style.echo("     " + style(line, dim=True))
+        for line in explanation_lines(more) if more.explanation else ():
+            style.echo("     " + style(_clean(line), dim=True))
     style.echo()
 
 
@@ -1001,7 +1143,3 @@ def _print_stats(info: IndexStats) -> None:
     for key, value in rows:
         click.echo(f"{key + ':':<{width}} {_clean(value)}")
 
-
-# The explore commands (similar, complete) live in their own module and register
-# themselves on ``cli`` when it is imported.
-from . import _cli_explore  # noqa: E402, F401
