@@ -95,10 +95,19 @@ class _SegmentTable:
     """
 
     def __init__(self, reader: Any) -> None:
-        self.reader = reader
+        # Weakly: the tables are kept in a WeakKeyDictionary keyed by the reader, and a
+        # strong reference from a value to its key would keep both for ever.
+        self._reader = weakref.ref(reader)
         self._doc_ids: list[str] | None = None
         self._dates: list[dt.datetime | None] | None = None
         self._by_term: dict[str, dict[int, list[str]]] = {}
+
+    @property
+    def reader(self) -> Any:
+        reader = self._reader()
+        if reader is None:  # pragma: no cover - a table is only used with its reader
+            raise RuntimeError("the segment reader of this table is gone")
+        return reader
 
     def doc_ids(self) -> list[str]:
         if self._doc_ids is None:

@@ -272,18 +272,17 @@ class Index:
         Looking closer (see ``explore.py``; each costs a pass over the matches, so only
         when asked for):
 
-        Args:
-            facets: names from ``author``, ``source``, ``year``, ``month``; fills
-                ``results.facets`` with ``{value: articles}`` counted over all matches
-                after filters, not just this page.  A document counts once per value,
-                once under each of its authors.
-            facet_limit: the most values kept per facet (most articles first, then
-                by name).
-            histogram: ``day``, ``week``, ``month`` or ``year``; fills
-                ``results.histogram`` with the matches per period, from the first
-                dated match to the last.
-            explain: give every hit its ``explanation``: each matched term's share of
-                its score, adding up to it.
+        :param facets: names from ``author``, ``source``, ``year``, ``month``; fills
+            ``results.facets`` with ``{value: articles}`` counted over all matches after
+            filters, not just this page.  A document counts once per value, and once
+            under each of its authors.
+        :param facet_limit: the most values kept per facet (most articles first, then
+            by name).
+        :param histogram: ``day``, ``week``, ``month`` or ``year``; fills
+            ``results.histogram`` with the matches per period, from the first dated match
+            to the last.
+        :param explain: give every hit its ``explanation``: each matched term's share of
+            its score, adding up to it.
         """
         flt = build_filter(author=author, since=since, until=until, source=source, doc_id=doc_id)
         searcher = self._reader()

@@ -546,3 +546,30 @@ def test_facets_equal_a_count_by_hand(
     assert {b.start: (b.articles, b.paragraphs) for b in results.histogram if b.paragraphs} == {
         m: (len(seen_docs[m]), n[0]) for m, n in months.items()
     }
+
+
+def test_facets_after_an_update_count_the_new_version_only(tmp_path: Path) -> None:
+    import gc
+    import shutil
+
+    import weakref
+
+    folder = tmp_path / "articles"
+    shutil.copytree(FIXTURES, folder)
+    before = weakref.WeakSet(explore._TABLES.keys())
+    with searchkit.Index.create(tmp_path / "ix") as index:
+        index.add(folder)
+        assert index.search("exchange", facets=["author"]).facets["author"]["Jo Doe"] == 1
+        path = folder / "03_exchange.txt"
+        path.write_text(
+            path.read_text(encoding="utf-8").replace("Jo Doe and Ann Lee", "Cy Park"),
+            encoding="utf-8",
+        )
+        assert index.add(folder).updated == 1
+        assert index.search("exchange", facets=["author"]).facets == {
+            "author": {"Bo Chan": 1, "Cy Park": 1}
+        }
+        mine = [weakref.ref(r) for r in list(explore._TABLES.keys()) if r not in before]
+        assert mine
+    gc.collect()
+    assert all(r() is None for r in mine)  # the tables went with the closed segments
