@@ -442,8 +442,9 @@ def search(
     Prints rank, score, title, date, author, paragraph number, chunk id and a
     snippet with the matched words emphasised.  'searchkit show CHUNK_ID' prints
     the whole paragraph.  JSON hits carry: rank, score, chunk_id, doc_id,
-    paragraph, part, seq, title, author, published, source_url, source_domain,
-    path, start, end, text, highlights, spans, before, after, more.
+    paragraph, part, seq, title, author, authors, published, source_url,
+    source_domain, path, start, end, text, highlights, spans, before, after, more,
+    explanation.
 
     --facets and --histogram count over all matches, not just the page, and
     print after the hits; --explain shows why each hit scored what it did.
