@@ -16,8 +16,12 @@ on a fixture collection of six articles with known authors and dates:
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import json
 import math
+import re
+import shutil
+import weakref
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -27,6 +31,9 @@ from hypothesis import strategies as st
 
 import searchkit
 from searchkit import explore
+from searchkit._dates import date_bounds
+from searchkit.analysis import WORD_PARTS, index_term, normalize_name
+from searchkit.chunking import chunk_document
 from searchkit.models import Bucket, Completion
 
 from .conftest import ROOT
@@ -442,11 +449,6 @@ _SOURCES = [None, "example.org", "news.example.com"]
 
 def _chunks_by_hand() -> list[tuple[searchkit.Document, set[str]]]:
     """Every chunk of the fixture with the index terms of its title and text."""
-    import re
-
-    from searchkit.analysis import WORD_PARTS, index_term
-    from searchkit.chunking import chunk_document
-
     out = []
     for path in sorted(FIXTURES.iterdir()):
         doc = searchkit.load_document(path)
@@ -479,9 +481,6 @@ def test_facets_equal_a_count_by_hand(
     until: str | None,
     source: str | None,
 ) -> None:
-    from searchkit._dates import date_bounds
-    from searchkit.analysis import index_term, normalize_name
-
     if how == "not" and len(words) < 2:
         how = "or"
     query = {
@@ -549,11 +548,6 @@ def test_facets_equal_a_count_by_hand(
 
 
 def test_facets_after_an_update_count_the_new_version_only(tmp_path: Path) -> None:
-    import gc
-    import shutil
-
-    import weakref
-
     folder = tmp_path / "articles"
     shutil.copytree(FIXTURES, folder)
     before = weakref.WeakSet(explore._TABLES.keys())
