@@ -68,7 +68,7 @@ class _Explainer:
             return parts
         if kind is wq.AndNot:
             positive = self.node(q.a, boost)
-            if positive is None or self._matches(q.b):
+            if positive is None or self.node(q.b, 1.0) is not None:
                 return None
             return positive
         if kind is wq.AndMaybe:

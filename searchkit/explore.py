@@ -74,13 +74,33 @@ def check_facets(facets: Iterable[str]) -> tuple[str, ...]:
 def matching_docnums(searcher: Searcher, q: wq.Query, filter: wq.Query | None) -> list[int]:
     """Every chunk (document number, ascending) that ``q`` matches and ``filter`` keeps.
 
-    Read from the query's matchers, not from a collector, so no match is left out
-    whatever the page size.
+    The boolean structure is worked out here, as sets, and only the leaves (terms,
+    phrases, wildcards, ranges) are read through Whoosh: Whoosh's own matchers for
+    ``AND NOT`` and ``ANDMAYBE`` can report the wrong documents, and its collectors can
+    leave matches out.  The sets are those the ranked search scores.
     """
-    found = set(searcher.docs_for_query(q))
+    found = _matches(searcher, q)
     if filter is not None and found:
-        found.intersection_update(searcher.docs_for_query(filter))
+        found &= _matches(searcher, filter)
     return sorted(found)
+
+
+def _matches(searcher: Searcher, q: wq.Query) -> set[int]:
+    kind = type(q)
+    if kind in (wq.Or, wq.DisjunctionMax) and not getattr(q, "minmatch", 0):
+        return set().union(*(_matches(searcher, sub) for sub in q.subqueries))
+    if kind in (wq.And, wq.Require):
+        subs = q.subqueries if kind is wq.And else [q.a, q.b]
+        sets = sorted((_matches(searcher, sub) for sub in subs), key=len)
+        return sets[0].intersection(*sets[1:]) if sets else set()
+    if kind is wq.AndNot:
+        positive = _matches(searcher, q.a)
+        return positive - _matches(searcher, q.b) if positive else positive
+    if kind is wq.AndMaybe:
+        return _matches(searcher, q.a)
+    if kind is wq.Not:
+        return set(searcher.reader().all_doc_ids()) - _matches(searcher, q.query)
+    return set(searcher.docs_for_query(q))
 
 
 # -- per-segment tables ------------------------------------------------------------------
@@ -467,7 +487,8 @@ def annotate(
     explain: bool = False,
 ) -> Results:
     """``results`` (of ``q`` under ``filter``) with facets, a histogram and explanations
-    added as asked for."""
+    added as asked for.  A search that ran out of time (``results.timed_out``) gets no
+    facets or histogram: counting every match is what the time budget stopped."""
     names = check_facets(facets)
     check_whole("facet_limit", facet_limit, 1, None)
     if histogram is not None and histogram not in INTERVALS:
@@ -475,7 +496,7 @@ def annotate(
             f"histogram interval must be one of {', '.join(INTERVALS)}, not {histogram!r}"
         )
     changes: dict[str, Any] = {}
-    if names or histogram:
+    if (names or histogram) and not results.timed_out:
         docnums = matching_docnums(searcher, q, filter)
         if names:
             changes["facets"] = count_facets(searcher, docnums, names, facet_limit)

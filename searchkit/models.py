@@ -368,6 +368,8 @@ class Results:
     ``facets`` maps each facet asked for to ``{value: articles}`` over all matches
     (most first, then by name); ``histogram`` holds the date buckets asked for.  Both
     are empty unless asked for.
+    ``timed_out`` is true when the search's time budget ran out: ``hits`` and ``total``
+    then hold what was found until then.
     """
 
     hits: tuple[Hit, ...]
@@ -377,6 +379,7 @@ class Results:
     limit: int
     query: str
     grouped: bool = False
+    timed_out: bool = False
     facets: Mapping[str, Mapping[str, int]] = attrs.field(factory=dict)
     histogram: tuple[Bucket, ...] = ()
 
@@ -394,8 +397,8 @@ class Results:
 
     def as_dict(self, fields: Sequence[str] | None = None) -> dict[str, Any]:
         """A JSON-ready view: ``total``, ``page``, ``pages``, ``limit``, ``query``,
-        ``grouped``, ``hits`` (each :meth:`Hit.as_dict`, cut to ``fields`` if given),
-        ``facets`` (``{field: {value: count}}``) and ``histogram`` (a list of
+        ``grouped``, ``timed_out``, ``hits`` (each :meth:`Hit.as_dict`, cut to ``fields``
+        if given), ``facets`` (``{field: {value: count}}``) and ``histogram`` (a list of
         :meth:`Bucket.as_dict`)."""
         keys = _hit_fields(fields)
         return {
@@ -405,6 +408,7 @@ class Results:
             "limit": self.limit,
             "query": self.query,
             "grouped": self.grouped,
+            "timed_out": self.timed_out,
             "hits": [h.as_dict(keys) for h in self.hits],
             "facets": {name: dict(counts) for name, counts in self.facets.items()},
             "histogram": [b.as_dict() for b in self.histogram],

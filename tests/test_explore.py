@@ -176,6 +176,22 @@ def test_facets_follow_filters(ix: searchkit.Index) -> None:
     }
 
 
+@pytest.mark.parametrize(
+    ("query", "total", "months"),
+    [
+        ("road -rain", 2, {"2025-03": 1}),
+        ("road AND NOT rain", 2, {"2025-03": 1}),
+        ("road ANDMAYBE rain", 3, {"2025-03": 1}),
+        ("rain -river -umbrellas", 1, {"2024-09": 1}),
+    ],
+)
+def test_facets_of_and_not_queries(
+    ix: searchkit.Index, query: str, total: int, months: dict[str, int]
+) -> None:
+    results = ix.search(query, facets=["month"])
+    assert (results.total, results.facets) == (total, {"month": months})
+
+
 def test_facet_limit_and_no_matches(ix: searchkit.Index) -> None:
     results = ix.search("rain", facets=["author", "month"], facet_limit=1)
     assert results.facets == {"author": {"Jo Doe": 2}, "month": {"2025-03": 2}}
@@ -567,3 +583,15 @@ def test_facets_after_an_update_count_the_new_version_only(tmp_path: Path) -> No
         assert mine
     gc.collect()
     assert all(r() is None for r in mine)  # the tables went with the closed segments
+
+
+def test_a_huge_author_line_is_capped_on_every_chunk(tmp_path: Path) -> None:
+    path = tmp_path / "many.txt"
+    names = ", ".join(f"Writer Number{i}" for i in range(5000))
+    path.write_text(f"Title\nAuthor: {names}\n\nOne paragraph.\n\nTwo.\n", encoding="utf-8")
+    doc = searchkit.load_document(path)
+    assert len(doc.authors) == 5000
+    chunks = list(chunk_document(doc))
+    kept = chunks[0].authors
+    assert kept == doc.authors[: len(kept)] and sum(map(len, kept)) <= 1000 < len(kept) * 20
+    assert all(c.authors == kept for c in chunks)
