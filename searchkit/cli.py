@@ -35,6 +35,7 @@ import click
 from click.core import ParameterSource
 
 from . import __version__
+from ._cli_explore import explanation_lines, facet_lines, histogram_lines
 from .errors import IndexLockedError, SearchkitError, SearchkitIndexError
 
 if TYPE_CHECKING:
@@ -67,6 +68,8 @@ DEFAULT_INDEX = ".searchkit"
 # The same names as searchkit.search.SORTS (a test keeps them equal); listed here so that
 # building the command line does not import Whoosh.
 SORT_CHOICES = ("relevance", "date", "oldest")
+# The same as searchkit.explore.INTERVALS (a test keeps them equal).
+HISTOGRAM_CHOICES = ("day", "week", "month", "year")
 
 EXIT_CODES_HELP = """\b
 Exit codes: 0 success / hits found, 1 no hits, 2 usage or query error,
@@ -191,6 +194,43 @@ def _color_option(f: _F) -> _F:
         show_default=True,
         help="Colour the output; auto: only on a terminal, and not when NO_COLOR is set.",
     )(f)
+
+
+def _explore_options(f: _F) -> _F:
+    """``--facets``, ``--facet-limit``, ``--histogram`` and ``--explain`` (search, similar)."""
+    for option in reversed(
+        [
+            click.option(
+                "--facets",
+                metavar="a,b",
+                help="Count articles per value over all matches: author, source, year, month.",
+            ),
+            click.option(
+                "--facet-limit",
+                type=int,
+                default=10,
+                show_default=True,
+                metavar="N",
+                help="With --facets: values shown per facet.",
+            ),
+            click.option(
+                "--histogram",
+                type=click.Choice(HISTOGRAM_CHOICES),
+                help="Matches per day, week, month or year, drawn as bars.",
+            ),
+            click.option(
+                "--explain",
+                is_flag=True,
+                help="Show each matched term's share of every hit's score.",
+            ),
+        ]
+    ):
+        f = option(f)
+    return f
+
+
+def _facet_names(facets: str | None) -> tuple[str, ...]:
+    return () if facets is None else tuple(n.strip() for n in facets.split(",") if n.strip())
 
 
 def _complete_doc_id(
@@ -421,8 +461,10 @@ def index_command(
     metavar="N",
     help="Also show N paragraphs before and after each hit.",
 )
+@_explore_options
 @_json_option(
-    "Print one JSON object: total, page, pages, limit, query, grouped, hits, suggestions."
+    "Print one JSON object: total, page, pages, limit, query, grouped, hits, facets, histogram, "
+    "suggestions."
 )
 @click.option("--jsonl", "as_jsonl", is_flag=True, help="Print one JSON hit a line.")
 @click.option(
@@ -455,6 +497,10 @@ def search(
     group: bool,
     group_size: int,
     context: int,
+    facets: str | None,
+    facet_limit: int,
+    histogram: str | None,
+    explain: bool,
     as_json: bool,
     as_jsonl: bool,
     timeout: float | None,
@@ -475,8 +521,12 @@ def search(
     Prints rank, score, title, date, author, paragraph number, chunk id and a
     snippet with the matched words emphasised.  'searchkit show CHUNK_ID' prints
     the whole paragraph.  JSON hits carry: rank, score, chunk_id, doc_id,
-    paragraph, part, seq, title, author, published, source_url, source_domain,
-    path, start, end, text, highlights, spans, before, after, more.
+    paragraph, part, seq, title, author, authors, published, source_url,
+    source_domain, path, start, end, text, highlights, spans, before, after, more,
+    explanation.
+
+    --facets and --histogram count over all matches, not just the page, and
+    print after the hits; --explain shows why each hit scored what it did.
 
     Python: Index.open(DIR).search(QUERY, limit=..., since=..., ...)
     """
@@ -500,10 +550,21 @@ def search(
             group_size=group_size,
             context=context,
             operator="and" if require_all else "or",
+            facets=_facet_names(facets),
+            facet_limit=facet_limit,
+            histogram=histogram,  # type: ignore[arg-type]  # click.Choice checked it
+            explain=explain,
             timeout=timeout,
         )
     if results.timed_out:
         click.echo(f"Stopped after {timeout:g} s (--timeout): the hits may be incomplete", err=True)
+    _emit_results(results, as_json, as_jsonl, selected, color)
+
+
+def _emit_results(
+    results: Results, as_json: bool, as_jsonl: bool, selected: list[str] | None, color: str
+) -> None:
+    """Print ``results`` as asked (search, similar); exit 1 when the page has no hits."""
     if as_json:
         _echo_json(results.as_dict(selected))
     elif as_jsonl:
@@ -754,6 +815,147 @@ def eval_command(
     )
 
 
+@cli.command(short_help="Find the paragraphs most like one.", epilog=EXIT_CODES_HELP)
+@click.argument("source_id", metavar="ID")
+@click.option(
+    "--doc",
+    "whole_document",
+    is_flag=True,
+    help="Use ID's whole document as the source (ID may be a chunk id or a document id).",
+)
+@click.option("-n", "--limit", type=int, default=10, show_default=True, help="Hits per page.")
+@click.option("--page", type=int, default=1, show_default=True, help="Which page of hits.")
+@click.option(
+    "--author", multiple=True, help="Only this author (the whole name, any case). Repeatable."
+)
+@click.option("--since", metavar="DATE", help="Only published in or after DATE.")
+@click.option("--until", metavar="DATE", help="Only published in or before DATE.")
+@click.option("--source", multiple=True, metavar="DOMAIN", help="Only from this site. Repeatable.")
+@click.option(
+    "--sort",
+    type=click.Choice(SORT_CHOICES),
+    default="relevance",
+    show_default=True,
+    help="Order by likeness, by date (newest first) or oldest first.",
+)
+@click.option("--group", is_flag=True, help="Articles instead of paragraphs: one hit each.")
+@click.option(
+    "--group-size",
+    type=int,
+    default=3,
+    show_default=True,
+    help="With --group: paragraphs shown per document.",
+)
+@click.option(
+    "--context",
+    type=int,
+    default=0,
+    show_default=True,
+    metavar="N",
+    help="Also show N paragraphs before and after each hit.",
+)
+@_explore_options
+@_json_option("Print one JSON object, as search --json does.")
+@click.option("--jsonl", "as_jsonl", is_flag=True, help="Print one JSON hit a line.")
+@click.option(
+    "--fields",
+    metavar="a,b,c",
+    help="Only these hit fields: in the JSON, or tab-separated a hit a line without it.",
+)
+@_color_option
+@_index_option
+def similar(
+    source_id: str,
+    whole_document: bool,
+    limit: int,
+    page: int,
+    author: tuple[str, ...],
+    since: str | None,
+    until: str | None,
+    source: tuple[str, ...],
+    sort: str,
+    group: bool,
+    group_size: int,
+    context: int,
+    facets: str | None,
+    facet_limit: int,
+    histogram: str | None,
+    explain: bool,
+    as_json: bool,
+    as_jsonl: bool,
+    fields: str | None,
+    color: str,
+    index_dir: Path,
+) -> None:
+    """\b
+    Example:
+      searchkit similar 4ad86e3e89702ede:7 -n 5
+
+    Print the paragraphs most like the paragraph ID (a chunk id, as search
+    prints it), or like a whole document (a document id, or --doc), never the
+    source itself.  With --group, the articles most like it.  The output and its
+    options are search's; the query shown is the one built from the source's
+    most telling words.
+
+    Python: Index.open(DIR).similar(ID, limit=..., group=..., document=...)
+    """
+    from .index import Index
+
+    if as_json and as_jsonl:
+        raise click.UsageError("give --json or --jsonl, not both")
+    selected = None if fields is None else [f.strip() for f in fields.split(",") if f.strip()]
+    with Index.open(index_dir) as ix:
+        results = ix.similar(
+            source_id,
+            limit=limit,
+            page=page,
+            author=author or None,
+            since=since,
+            until=until,
+            source=source or None,
+            sort=sort,  # type: ignore[arg-type]  # click.Choice checked it
+            group=group,
+            group_size=group_size,
+            context=context,
+            facets=_facet_names(facets),
+            facet_limit=facet_limit,
+            histogram=histogram,  # type: ignore[arg-type]
+            explain=explain,
+            document=whole_document,
+        )
+    _emit_results(results, as_json, as_jsonl, selected, color)
+
+
+@cli.command(short_help="Complete the last word of a query.", epilog=EXIT_CODES_HELP)
+@click.argument("text", nargs=-1, required=True)
+@click.option("-n", "--limit", type=int, default=10, show_default=True, help="Completions at most.")
+@_json_option("Print a JSON list of {text, word, count}.")
+@_index_option
+def complete(text: tuple[str, ...], limit: int, as_json: bool, index_dir: Path) -> None:
+    """\b
+    Example:
+      searchkit complete "prisoner exch"
+
+    Print ways to finish the last word of TEXT (several words are joined with
+    spaces) with words from the index, most common first: one completed query a
+    line.  Exits 1 when there is none.
+
+    Python: Index.open(DIR).complete(TEXT, limit=N)
+    """
+    from .index import Index
+
+    with Index.open(index_dir) as ix:
+        completions = ix.complete(" ".join(text), limit=limit)
+    if as_json:
+        _echo_json([c.as_dict() for c in completions])
+    else:
+        for c in completions:
+            click.echo(_clean(c.text))
+        click.echo(_plural(len(completions), "completion"), err=True)
+    if not completions:
+        raise click.exceptions.Exit(EXIT_NO_HITS)
+
+
 def main() -> None:
     """The ``searchkit`` console script."""
     cli(prog_name="searchkit")
@@ -947,6 +1149,16 @@ def _report_line(report: IndexReport, index_dir: Path) -> str:
 def _print_results(results: Results, style: _Style) -> None:
     for hit in results:
         _print_hit(hit, style)
+    if results.facets:
+        style.echo(style("Facets (articles):", bold=True))
+        for line in facet_lines(results.facets):
+            style.echo(_clean(line))
+        style.echo()
+    if results.histogram:
+        style.echo(style("Matches by date (articles, paragraphs):", bold=True))
+        for line in histogram_lines(results.histogram):
+            style.echo(line)
+        style.echo()
     noun = "document" if results.grouped else "hit"
     if results.hits:
         line = _plural(results.total, noun)
@@ -981,8 +1193,12 @@ def _print_hit(hit: Hit, style: _Style) -> None:
             style.echo(style(_indented(_clean(c.text), f"   {_label(c)}  ", "      "), dim=True))
     else:
         style.echo("   " + _snippet(hit, style))
+    for line in explanation_lines(hit) if hit.explanation else ():
+        style.echo("   " + style(_clean(line), dim=True))
     for more in hit.more:
         style.echo(f"   also {_label(more)} ({more.score:.2f}): " + _snippet(more, style))
+        for line in explanation_lines(more) if more.explanation else ():
+            style.echo("     " + style(_clean(line), dim=True))
     style.echo()
 
 

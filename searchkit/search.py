@@ -35,7 +35,7 @@ _Highlight = tuple[frozenset[str], frozenset[str]]
 
 def run_search(
     searcher: Searcher,
-    text: str,
+    text: str | wq.Query,
     *,
     limit: int = 10,
     page: int = 1,
@@ -48,7 +48,8 @@ def run_search(
     limits: QueryLimits | None = None,
     timeout: float | None = None,
 ) -> Results:
-    """Run ``text`` against ``searcher`` and build one page of :class:`Results`.
+    """Run ``text`` (query text, or a query already parsed) against ``searcher`` and
+    build one page of :class:`Results`.
 
     ``limits`` bound what the query may cost (default: :meth:`QueryLimits.from_env`);
     ``timeout`` is a time budget in seconds, after which what was found is returned.
@@ -61,11 +62,13 @@ def run_search(
     check_whole("group_size", group_size, 1, None)
     if sort not in SORTS:
         raise FilterError(f"sort must be one of {', '.join(SORTS)}, not {sort!r}")
-    check_text(text, limits)
-    check_page(limit, context, limits, text)
-    parsed = parse_query(text, searcher.schema, operator)
-    shown = bound_query(parsed, searcher, limits, deadline, text)
-    q = expand_fuzzy(shown, searcher)  # after the limits: it reuses their expansion
+    shown = str(text)
+    if isinstance(text, str):
+        check_text(text, limits)
+    check_page(limit, context, limits, shown)
+    parsed = text if isinstance(text, wq.Query) else parse_query(text, searcher.schema, operator)
+    bounded = bound_query(parsed, searcher, limits, deadline, shown)
+    q = expand_fuzzy(bounded, searcher)  # after the limits: it reuses their expansion
     sortedby = _sort_facet(sort)
     offset = (page - 1) * limit
 
@@ -116,9 +119,9 @@ def run_search(
         page=page,
         pages=max(1, math.ceil(total / limit)),
         limit=limit,
-        query=str(shown),
+        query=str(bounded),
         grouped=group,
-        suggestions=suggest(searcher, text),
+        suggestions=suggest(searcher, text) if isinstance(text, str) else (),
         timed_out=deadline.expired,
     )
 

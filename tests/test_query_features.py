@@ -270,3 +270,15 @@ def test_stop_words_in_titles_are_highlighted(ix: searchkit.Index) -> None:
 def test_a_field_of_stop_words_is_still_an_error(ix: searchkit.Index) -> None:
     with pytest.raises(searchkit.QuerySyntaxError, match="nothing searchable is left"):
         ix.search("title:the")
+
+
+def test_explained_fuzzy_scores_add_up_and_suggestions_stay(ix: searchkit.Index) -> None:
+    found = ix.search("kubectl~", explain=True, facets=("author",))
+    assert found.query == "body:kubectl~"
+    assert [(h.paragraph, [t.term for t in h.explanation]) for h in found] == [
+        (2, ["kubectl"]),
+        (1, ["kubectx"]),
+    ]
+    for hit in found:
+        assert sum(t.score for t in hit.explanation) == pytest.approx(hit.score)
+    assert ix.search("Dokcer", facets=("author",)).suggestions == ("Docker",)
