@@ -97,7 +97,7 @@ def test_search_text_prints_facets_and_bars_after_the_hits(index_dir: Path) -> N
     assert result.exit_code == 0
     lines = result.stdout.splitlines()
     at = lines.index("Facets (articles):")
-    assert lines[0].startswith("1. Prisoner exchange agreed in Istanbul")
+    assert lines[0].startswith("1. Prisoner [exchange] agreed in Istanbul")
     assert lines[at : at + 3] == [
         "Facets (articles):",
         "  author: Ann Lee (1), Bo Chan (1)",
