@@ -1,0 +1,297 @@
+"""The browser view and the JSON API of one index: routes that call the library, no more.
+
+Every page is rendered on the server from the same library calls the command line makes,
+and each ``/api/...`` route returns exactly the JSON the matching ``searchkit ... --json``
+prints.  Nothing here writes: the app opens the index read-only and reads no file outside
+it (a document page shows the text stored in the index, not the file on disk).
+
+Whoosh searchers are not meant to be shared between threads, and FastAPI runs plain
+``def`` routes on a thread pool, so each thread keeps its own :class:`~searchkit.Index`.
+An ``Index`` notices new commits by itself, so documents another process indexes appear
+without a restart.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import threading
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+
+from .. import __version__
+from ..errors import FilterError, NotFoundError, SearchkitError, SearchkitIndexError
+from ..index import Index
+from ..models import Results
+
+__all__ = ["create_app"]
+
+_HERE = Path(__file__).parent
+_SORTS = ("relevance", "date", "oldest")
+_MAX_LIMIT = 100  # hits a page in the browser; the API takes what the library takes
+
+
+class _Indexes:
+    """One open :class:`Index` per thread, opened on first use."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._local = threading.local()
+
+    def get(self) -> Index:
+        ix: Index | None = getattr(self._local, "index", None)
+        if ix is None:
+            ix = Index.open(self.path)
+            self._local.index = ix
+        return ix
+
+    def forget(self) -> None:
+        ix: Index | None = getattr(self._local, "index", None)
+        self._local.index = None
+        if ix is not None:
+            ix.close()
+
+
+def create_app(index_path: str | os.PathLike[str]) -> FastAPI:
+    """A FastAPI app serving the index at ``index_path``: pages, ``/api/...``, OpenAPI.
+
+    Run it with any ASGI server (``uvicorn.run(create_app("my-index"))``), or with
+    ``searchkit serve``.  A missing or damaged index is not an error here: every page
+    and API call answers 503 with the reason until the index is there.
+    """
+    indexes = _Indexes(Path(index_path))
+    app = FastAPI(
+        title="searchkit",
+        version=__version__,
+        summary="Paragraph-level search over one searchkit index; read-only.",
+        docs_url=None,  # Swagger UI loads scripts from a CDN; /openapi.json is the description
+        redoc_url=None,
+    )
+    app.mount("/static", StaticFiles(directory=_HERE / "static"), name="static")
+    templates = Jinja2Templates(directory=_HERE / "templates")
+    templates.env.globals.update(version=__version__, pages_around=pages_around)
+
+    @contextmanager
+    def library() -> Iterator[Index]:
+        """The thread's index; a damaged or vanished one is reopened on the next request."""
+        try:
+            yield indexes.get()
+        except SearchkitIndexError:
+            indexes.forget()
+            raise
+
+    def page(request: Request, name: str, status: int = 200, **context: Any) -> HTMLResponse:
+        return templates.TemplateResponse(
+            request, name, {"index_path": str(indexes.path), **context}, status_code=status
+        )
+
+    def failure(request: Request, exc: Exception) -> Response:
+        status = _status(exc)
+        message = " ".join(str(exc).split())
+        if request.url.path.startswith("/api/"):
+            return JSONResponse({"error": message}, status_code=status)
+        return page(request, "error.html", status, message=message, code=status)
+
+    app.add_exception_handler(SearchkitError, failure)
+
+    async def invalid(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, RequestValidationError)
+        first = exc.errors()[0] if exc.errors() else {}
+        where = ".".join(str(p) for p in first.get("loc", ())[1:]) or "request"
+        return failure(request, FilterError(f"{where}: {first.get('msg', 'invalid')}"))
+
+    app.add_exception_handler(RequestValidationError, invalid)
+
+    # -- pages ---------------------------------------------------------------------
+
+    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
+    def search_page(request: Request) -> Response:
+        params = request.query_params
+        form = _form(params)
+        results: Results | None = None
+        if form["q"]:
+            with library() as ix:
+                results = ix.search(form["q"], **_search_args(params, max_limit=_MAX_LIMIT))
+        return page(
+            request,
+            "search.html",
+            form=form,
+            results=results,
+            link=_linker(params),
+            sorts=_SORTS,
+        )
+
+    @app.get("/chunk/{chunk_id}", response_class=HTMLResponse, include_in_schema=False)
+    def chunk_page(request: Request, chunk_id: str, context: int = 2) -> Response:
+        with library() as ix:
+            passage = ix.passage(chunk_id, context=_whole("context", context, 0, 20))
+        return page(request, "chunk.html", passage=passage, q=request.query_params.get("q", ""))
+
+    @app.get("/document/{doc_id}", response_class=HTMLResponse, include_in_schema=False)
+    def document_page(request: Request, doc_id: str) -> Response:
+        with library() as ix:
+            doc = ix.document(doc_id)
+        return page(request, "document.html", doc=doc)
+
+    @app.get("/stats", response_class=HTMLResponse, include_in_schema=False)
+    def stats_page(request: Request) -> Response:
+        with library() as ix:
+            stats = ix.stats()
+        return page(request, "stats.html", stats=stats)
+
+    # -- the JSON API: the CLI's --json, key for key -------------------------------
+
+    @app.get("/api/search", summary="searchkit search QUERY --json")
+    def api_search(
+        request: Request,
+        q: str,
+        limit: int = 10,
+        page: int = 1,
+        author: list[str] | None = None,
+        source: list[str] | None = None,
+        doc: list[str] | None = None,
+        since: str | None = None,
+        until: str | None = None,
+        sort: str = "relevance",
+        group: bool = False,
+        group_size: int = 3,
+        context: int = 0,
+        operator: str = "or",
+        fields: str | None = None,
+    ) -> dict[str, Any]:
+        """Search the paragraphs. Parameters as `Index.search`; `doc` is `doc_id`;
+        `fields` (comma-separated) keeps only those hit keys, as `--fields`."""
+        with library() as ix:
+            results = ix.search(q, **_search_args(request.query_params))
+        return results.as_dict(_fields(fields))
+
+    @app.get("/api/chunk/{chunk_id}", summary="searchkit show CHUNK_ID --json")
+    def api_chunk(chunk_id: str, context: int = 1) -> dict[str, Any]:
+        """A paragraph with `context` paragraphs on each side."""
+        with library() as ix:
+            return ix.passage(chunk_id, context=_whole("context", context, 0, None)).as_dict()
+
+    @app.get("/api/document/{doc_id}", summary="searchkit show --doc DOC_ID --json")
+    def api_document(doc_id: str) -> dict[str, Any]:
+        """A whole document: metadata and every paragraph."""
+        with library() as ix:
+            return ix.document(doc_id).as_dict()
+
+    @app.get("/api/stats", summary="searchkit stats --json")
+    def api_stats() -> dict[str, Any]:
+        """Counts, size on disk, fields and versions of the index."""
+        with library() as ix:
+            return ix.stats().as_dict()
+
+    return app
+
+
+def _status(exc: Exception) -> int:
+    if isinstance(exc, NotFoundError):
+        return 404
+    if isinstance(exc, SearchkitIndexError):
+        return 503
+    return 400
+
+
+def _whole(name: str, value: int, lo: int, hi: int | None) -> int:
+    if value < lo or (hi is not None and value > hi):
+        top = f" and at most {hi}" if hi is not None else ""
+        raise FilterError(f"{name} must be a whole number of at least {lo}{top}, not {value}")
+    return value
+
+
+def _number(params: Mapping[str, str], name: str, default: int) -> int:
+    raw = params.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise FilterError(f"{name} must be a whole number, not {raw!r}") from None
+
+
+def _many(params: Any, name: str) -> list[str] | None:
+    values = [v.strip() for v in params.getlist(name) if v.strip()]
+    return values or None
+
+
+def _flag(params: Mapping[str, str], name: str) -> bool:
+    return params.get(name, "").lower() in ("1", "true", "on", "yes")
+
+
+def _search_args(params: Any, max_limit: int | None = None) -> dict[str, Any]:
+    """``Index.search`` keyword arguments from query parameters (URL names as the CLI's)."""
+    limit = _number(params, "limit", 10)
+    if max_limit is not None:
+        limit = _whole("limit", limit, 1, max_limit)
+    operator = params.get("operator", "or")
+    if operator not in ("or", "and"):
+        raise FilterError(f"operator must be 'or' or 'and', not {operator!r}")
+    return {
+        "limit": limit,
+        "page": _number(params, "page", 1),
+        "author": _many(params, "author"),
+        "source": _many(params, "source"),
+        "doc_id": _many(params, "doc"),
+        "since": params.get("since") or None,
+        "until": params.get("until") or None,
+        "sort": params.get("sort") or "relevance",
+        "group": _flag(params, "group"),
+        "group_size": _number(params, "group_size", 3),
+        "context": _number(params, "context", 0),
+        "operator": operator,
+    }
+
+
+def _fields(fields: str | None) -> list[str] | None:
+    return None if fields is None else [f.strip() for f in fields.split(",") if f.strip()]
+
+
+def _form(params: Mapping[str, str]) -> dict[str, Any]:
+    """What the search form shows: the request's own values, so a URL is the whole state."""
+    return {
+        "q": params.get("q", "").strip(),
+        "author": params.get("author", ""),
+        "source": params.get("source", ""),
+        "since": params.get("since", ""),
+        "until": params.get("until", ""),
+        "sort": params.get("sort", "relevance"),
+        "group": _flag(params, "group"),
+    }
+
+
+def _linker(params: Any) -> Callable[..., str]:
+    """``link(page=2)``: this search's URL with some parameters changed (``None`` drops)."""
+    base = [(k, v) for k, v in params.multi_items() if v != ""]
+
+    def link(**changes: Any) -> str:
+        keep = [(k, v) for k, v in base if k not in changes]
+        keep += [(k, str(v)) for k, v in changes.items() if v is not None]
+        return "/?" + urlencode(keep)
+
+    return link
+
+
+def pages_around(page: int, pages: int, width: int = 2) -> list[int]:
+    """The page numbers a pager shows: the first, the last and ``width`` around ``page``."""
+    shown = {1, pages, *range(max(1, page - width), min(pages, page + width) + 1)}
+    return sorted(shown)
+
+
+def bar_width(count: int, most: int, full: float = 100.0) -> float:
+    """A bar's length for ``count`` when the longest bar (``most``) is ``full`` long."""
+    return 0.0 if most <= 0 else round(full * count / most, 1)
+
+
+def ceil_div(a: int, b: int) -> int:
+    return math.ceil(a / b)
