@@ -189,6 +189,7 @@ def test_new_documents_appear_without_a_restart(tmp_path: Path) -> None:
 
 def test_snippet_html_escapes_and_marks() -> None:
     hit = searchkit.Hit(
+        id="d:1",
         doc_id="d",
         paragraph=1,
         title="t",
