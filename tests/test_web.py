@@ -199,7 +199,7 @@ def test_snippet_html_escapes_and_marks() -> None:
         text="a <b>x</b> & Kyiv's talks\n!",
         score=1.0,
         rank=1,
-        spans=((14, 18),),
+        spans=((13, 17),),
     )
     assert hit.snippet_html() == "a &lt;b&gt;x&lt;/b&gt; &amp; <mark>Kyiv</mark>&#x27;s talks !"
     assert hit.snippet() == "a <b>x</b> & [Kyiv]'s talks !"
