@@ -10,3 +10,13 @@ document.addEventListener("keydown", (event) => {
     box.select();
   }
 });
+
+// Leave empty filters out of the URL, so a bookmarked search reads well.
+for (const form of document.querySelectorAll("form.search")) {
+  form.addEventListener("submit", () => {
+    for (const field of form.querySelectorAll("input, select")) {
+      if (field.name && field.value === "" ) field.disabled = true;
+      if (field.name === "sort" && field.value === "relevance") field.disabled = true;
+    }
+  });
+}
