@@ -5,10 +5,10 @@ and each ``/api/...`` route returns exactly the JSON the matching ``searchkit ..
 prints.  Nothing here writes: the app opens the index read-only and reads no file outside
 it (a document page shows the text stored in the index, not the file on disk).
 
-Whoosh searchers are not meant to be shared between threads, and FastAPI runs plain
-``def`` routes on a thread pool, so each thread keeps its own :class:`~searchkit.Index`.
-An ``Index`` notices new commits by itself, so documents another process indexes appear
-without a restart.
+FastAPI runs plain ``def`` routes on a thread pool; the routes share one
+:class:`~searchkit.Index` and take turns with it (see :class:`_Shared`).  An ``Index``
+notices new commits by itself, so documents another process indexes appear without a
+restart.
 """
 
 from __future__ import annotations
@@ -40,25 +40,32 @@ _SORTS = ("relevance", "date", "oldest")
 _MAX_LIMIT = 100  # hits a page in the browser; the API takes what the library takes
 
 
-class _Indexes:
-    """One open :class:`Index` per thread, opened on first use."""
+class _Shared:
+    """One open :class:`Index` for every request, used by one request at a time.
+
+    A Whoosh searcher keeps file positions and caches that threads must not share, and
+    opening one costs far more than a query (it reads every segment's tables), so all
+    requests share one ``Index`` under a lock.  Searching is CPU-bound Python: requests
+    taking turns lose little to running side by side under the GIL.
+    """
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self._local = threading.local()
+        self.lock = threading.Lock()
+        self._index: Index | None = None
 
-    def get(self) -> Index:
-        ix: Index | None = getattr(self._local, "index", None)
-        if ix is None:
-            ix = Index.open(self.path)
-            self._local.index = ix
-        return ix
-
-    def forget(self) -> None:
-        ix: Index | None = getattr(self._local, "index", None)
-        self._local.index = None
-        if ix is not None:
-            ix.close()
+    @contextmanager
+    def use(self) -> Iterator[Index]:
+        """The index, opened on first use; a damaged or vanished one is reopened next time."""
+        with self.lock:
+            if self._index is None:
+                self._index = Index.open(self.path)
+            try:
+                yield self._index
+            except SearchkitIndexError:
+                self._index.close()
+                self._index = None
+                raise
 
 
 def create_app(index_path: str | os.PathLike[str]) -> FastAPI:
@@ -68,7 +75,7 @@ def create_app(index_path: str | os.PathLike[str]) -> FastAPI:
     ``searchkit serve``.  A missing or damaged index is not an error here: every page
     and API call answers 503 with the reason until the index is there.
     """
-    indexes = _Indexes(Path(index_path))
+    shared = _Shared(Path(index_path))
     app = FastAPI(
         title="searchkit",
         version=__version__,
@@ -80,18 +87,11 @@ def create_app(index_path: str | os.PathLike[str]) -> FastAPI:
     templates = Jinja2Templates(directory=_HERE / "templates")
     templates.env.globals.update(version=__version__, pages_around=pages_around)
 
-    @contextmanager
-    def library() -> Iterator[Index]:
-        """The thread's index; a damaged or vanished one is reopened on the next request."""
-        try:
-            yield indexes.get()
-        except SearchkitIndexError:
-            indexes.forget()
-            raise
+    library = shared.use
 
     def page(request: Request, name: str, status: int = 200, **context: Any) -> HTMLResponse:
         return templates.TemplateResponse(
-            request, name, {"index_path": str(indexes.path), **context}, status_code=status
+            request, name, {"index_path": str(shared.path), **context}, status_code=status
         )
 
     def failure(request: Request, exc: Exception) -> Response:
