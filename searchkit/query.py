@@ -255,9 +255,10 @@ def build_filter(
 ) -> query.Query | None:
     """A query that keeps only chunks matching every given filter (``None`` when none).
 
-    ``author`` matches the whole name, ignoring case; ``source`` is a domain (a URL is
-    reduced to its domain, ``www.`` dropped); ``since``/``until`` take partial dates and
-    are inclusive of the whole period they name.  A sequence means any of its values.
+    ``author`` matches the whole name, ignoring case (any one of a document's authors);
+    ``source`` is a domain (a URL is reduced to its domain, ``www.`` dropped);
+    ``since``/``until`` take partial dates and are inclusive of the whole period they
+    name.  A sequence means any of its values.
     """
     parts: list[query.Query] = []
     if author:

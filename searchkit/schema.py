@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import pickle
+import re
 import struct
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -52,7 +53,7 @@ __all__ = [
 ]
 
 # Bump on any change to fields or their analysis: older indexes then ask to be rebuilt.
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 # Fields a bare query word searches, with their boosts.
 TEXT_FIELDS: dict[str, float] = {"body": 1.0}
 # Fields whose matched terms are highlighted in a hit's text.
@@ -323,7 +324,8 @@ def build_schema() -> fields.Schema:
         # Stored only: a chunk is found through its document's id and paragraph number
         # (``Index.chunk``); a term per chunk was a third of the terms short paragraphs make.
         chunk_id=fields.STORED(),
-        doc_id=fields.ID(stored=True),
+        # A column too: facets and histograms map matching chunks to their documents.
+        doc_id=fields.ID(stored=True, sortable=True),
         first=fields.ID(),
         path=fields.STORED(),
         # One term per value (shift_step=bits): paragraph numbers are few, so a range
@@ -337,7 +339,9 @@ def build_schema() -> fields.Schema:
         title=fields.TEXT(analyzer=text, stored=True, phrase=True),
         text=fields.STORED(),
         author=fields.TEXT(analyzer=name_analyzer(), stored=True, phrase=True),
-        author_key=fields.ID(),
+        authors=fields.STORED(),
+        # One exact-match term per author (normalize_name), fed one name a line.
+        author_key=fields.IDLIST(expression=re.compile(r"[^\n]+")),
         # Four tiers (Whoosh's default eight) keep date ranges fast at half the postings.
         published=SearchkitDatetime(stored=True, sortable=True, shift_step=16),
         source_url=fields.ID(stored=True),
@@ -370,7 +374,8 @@ def chunk_to_fields(chunk: Chunk) -> dict[str, Any]:
         "title": chunk.title,
         "text": chunk.text,
         "author": chunk.author,
-        "author_key": normalize_name(chunk.author) if chunk.author else None,
+        "authors": list(chunk.authors) if chunk.authors else None,
+        "author_key": "\n".join(normalize_name(a) for a in chunk.authors) or None,
         "published": chunk.published,
         "source_url": chunk.source_url,
         "domain": chunk.source_domain.lower() if chunk.source_domain else None,
@@ -414,6 +419,7 @@ def chunk_kwargs(stored: dict[str, Any]) -> dict[str, Any]:
         "title": stored["title"],
         "path": stored["path"],
         "author": stored.get("author"),
+        "authors": tuple(stored.get("authors", ())),
         "published": stored.get("published"),
         "source_url": stored.get("source_url"),
         "source_domain": stored.get("domain"),
@@ -434,6 +440,7 @@ def info_from_stored(stored: dict[str, Any]) -> DocumentInfo:
         size=stored.get("size", 0),
         mtime_ns=stored.get("mtime_ns", 0),
         author=c.author,
+        authors=c.authors,
         published=c.published,
         source_url=c.source_url,
         source_domain=c.source_domain,
@@ -461,6 +468,7 @@ def document_from_stored(stored: list[dict[str, Any]]) -> Document:
         title=first.title,
         paragraphs=tuple(paragraphs),
         author=first.author,
+        authors=first.authors,
         published=first.published,
         source_url=first.source_url,
         source_domain=first.source_domain,
