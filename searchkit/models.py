@@ -85,9 +85,7 @@ def _join_authors(self: Any) -> None:
 
 
 def _authors_field() -> Any:
-    return attrs.field(
-        default=attrs.Factory(_default_authors, takes_self=True), converter=_names
-    )
+    return attrs.field(default=attrs.Factory(_default_authors, takes_self=True), converter=_names)
 
 
 @attrs.frozen

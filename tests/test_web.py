@@ -81,6 +81,54 @@ def test_api_search_takes_every_filter(client: TestClient) -> None:
     assert client.get("/api/search", params={**params, "author": "Nobody"}).json()["total"] == 0
 
 
+def test_api_search_explores_as_the_cli(client: TestClient, index_dir: Path) -> None:
+    from click.testing import CliRunner
+
+    from searchkit.cli import cli
+
+    params = {"q": "Kyiv OR belarus", "facets": "author,year", "histogram": "year"}
+    got = client.get("/api/search", params={**params, "explain": "true"}).json()
+    argv = ["search", "Kyiv OR belarus", "--facets", "author,year", "--histogram", "year"]
+    out = CliRunner().invoke(cli, [*argv, "--explain", "--json", "--index", str(index_dir)])
+    assert got == json.loads(out.output)
+    assert got["facets"] == {
+        "author": {"<b>Mallory</b>": 1, "Natalia Grigoryeva": 1},
+        "year": {"2025": 2},
+    }
+    assert got["histogram"] == [
+        {
+            "start": "2025",
+            "articles": 2,
+            "paragraphs": got["total"],
+            "since": "2025-01-01",
+            "until": "2025-12-31",
+        }
+    ]
+    assert got["hits"][0]["explanation"]
+
+
+def test_api_similar_and_complete(client: TestClient, index_dir: Path, seed_doc: str) -> None:
+    from click.testing import CliRunner
+
+    from searchkit.cli import cli
+
+    got = client.get(f"/api/similar/{seed_doc}:8", params={"limit": 3}).json()
+    out = CliRunner().invoke(
+        cli, ["similar", f"{seed_doc}:8", "-n", "3", "--json", "--index", str(index_dir)]
+    )
+    assert got == json.loads(out.output)
+    assert f"{seed_doc}:8" not in [h["chunk_id"] for h in got["hits"]]
+    assert len(got["hits"]) == 3
+    whole = client.get(f"/api/similar/{seed_doc}", params={"doc": "true"}).json()
+    assert seed_doc not in {h["doc_id"] for h in whole["hits"]}
+    done = client.get("/api/complete", params={"q": "prisoner exch"}).json()
+    assert done[0]["text"].startswith("prisoner exchange")
+    out = CliRunner().invoke(
+        cli, ["complete", "prisoner exch", "--json", "--index", str(index_dir)]
+    )
+    assert done == json.loads(out.output)
+
+
 def test_api_chunk_document_and_stats(client: TestClient, seed_doc: str) -> None:
     chunk = client.get(f"/api/chunk/{seed_doc}:7", params={"context": 1}).json()
     assert chunk["paragraph"] == 7
@@ -106,6 +154,11 @@ def test_api_chunk_document_and_stats(client: TestClient, seed_doc: str) -> None
         ("/api/chunk/nope:1", 404, "no chunk 'nope:1'"),
         ("/api/chunk/x:1?context=-1", 400, "context must be a whole number of at least 0"),
         ("/api/document/nope", 404, "no document 'nope'"),
+        ("/api/search?q=x&facets=colour", 400, "unknown facet 'colour'"),
+        ("/api/search?q=x&histogram=hourly", 400, "hourly"),
+        ("/api/similar/nope:1", 404, "nope:1"),
+        ("/api/complete?q=pri&limit=0", 400, "limit must be a whole number of at least 1"),
+        ("/api/complete", 400, "q: Field required"),
     ],
 )
 def test_api_errors_are_one_line_json(
@@ -135,6 +188,53 @@ def test_search_page_marks_hits_and_keeps_state_in_the_url(client: TestClient) -
     assert '<option value="date" selected>' in html
     # the pager keeps every other parameter
     assert 'href="/?q=prisoner+exchange&amp;limit=5&amp;sort=date&amp;page=2"' in html
+
+
+def test_search_page_shows_facets_and_a_histogram(client: TestClient) -> None:
+    html = client.get("/", params={"q": "Kyiv OR belarus"}).text
+    assert '<section class="facet" id="facet-author">' in html
+    # a facet value links to the same search filtered by it, from page 1
+    assert 'href="/?q=Kyiv+OR+belarus&amp;author=Natalia+Grigoryeva"' in html
+    assert 'href="/?q=Kyiv+OR+belarus&amp;since=2025&amp;until=2025"' in html
+    assert '<svg class="histogram"' in html
+    assert 'aria-label="Matching articles per month, 2025-06 to 2025-06"' in html
+    assert 'href="/?q=Kyiv+OR+belarus&amp;since=2025-06-01&amp;until=2025-06-30"' in html
+
+
+def test_similar_pages(client: TestClient, seed_doc: str) -> None:
+    html = client.get(f"/similar/{seed_doc}:8").text
+    assert "Paragraphs like ¶8 of “What important role" in html
+    assert f'href="/chunk/{seed_doc}%3A8' not in html
+    html = client.get(f"/similar/{seed_doc}", params={"doc": "1"}).text
+    assert "Articles like “What important role" in html
+
+
+def test_histogram_chart_sums_months_into_years() -> None:
+    import datetime as dt
+
+    from searchkit.models import Bucket
+    from searchkit.web.app import histogram_chart
+
+    months = [
+        Bucket(
+            f"{2020 + i // 12}-{i % 12 + 1:02d}",
+            i % 3,
+            i % 3 + 1,
+            dt.date(2020 + i // 12, i % 12 + 1, 1),
+            dt.date(2020 + i // 12, i % 12 + 1, 28),
+        )
+        for i in range(60)
+    ]
+    chart = histogram_chart(months)
+    assert chart is not None and chart.unit == "year"
+    assert [(b.label, b.articles, b.paragraphs) for b in chart.bars] == [
+        (str(y), 12, 24) for y in range(2020, 2025)
+    ]
+    assert (chart.bars[0].since, chart.bars[0].until) == ("2020-01-01", "2020-12-28")
+    short = histogram_chart(months[:3])
+    assert short is not None and short.unit == "month"
+    assert [b.height for b in short.bars] == [0.0, 30.0, 60.0]
+    assert histogram_chart([]) is None
 
 
 def test_pages_escape_everything_a_document_holds(client: TestClient) -> None:

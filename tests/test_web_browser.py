@@ -112,6 +112,7 @@ def test_search_page_in_a_browser(page: object, base_url: str) -> None:
     assert p.locator("#count").inner_text() == "25 paragraphs · page 1 of 3"
     marks = p.locator(".hit mark").all_inner_texts()
     assert {"prisoner", "exchange"} <= {m.lower() for m in marks}
+    assert p.locator("svg.histogram rect").count() == 4  # March to June 2025
     SHOTS.mkdir(parents=True, exist_ok=True)
     p.screenshot(path=str(SHOTS / "web-search.png"), full_page=True)
 
@@ -129,13 +130,32 @@ def test_search_page_in_a_browser(page: object, base_url: str) -> None:
     p.wait_for_url("**author=Ann+Lee*")
     assert p.locator("#count").inner_text() == "7 paragraphs"
 
-    # a paragraph in its context, then the whole document
+    # a facet value filters by it: the other author's seven articles
+    p.goto(base_url + "/?q=prisoner+exchange")
+    assert p.locator("#facet-author li").all_inner_texts() == [
+        "Ann Lee\n7",
+        "Jo Doe\n7",
+        "Natalia Grigoryeva\n1",
+    ]
+    p.locator("#facet-author").get_by_role("link", name="Jo Doe").click()
+    p.wait_for_url("**author=Jo+Doe*")
+    assert p.locator("#count").inner_text() == "7 paragraphs"
+    assert p.locator("svg.histogram rect").count() == 1
+
+    # a paragraph in its context, the whole document, then similar paragraphs
     p.locator(".hit h2 a").first.click()
     p.wait_for_url("**/chunk/**")
     assert p.locator("#hit").inner_text().startswith("¶1 Talks on a prisoner exchange")
+    p.get_by_role("link", name="Similar paragraphs").click()
+    p.wait_for_url("**/similar/**")
+    assert p.locator("h1").inner_text().startswith("Paragraphs like ¶1 of “Talks, day")
+    assert p.locator(".hit").count() == 10
+    p.locator(".hit h2 a").first.click()
+    p.wait_for_url("**/chunk/**")
+    title = p.locator("h1").inner_text()
     p.get_by_role("link", name="Whole document").click()
     p.wait_for_url("**/document/**")
-    assert p.locator("h1").inner_text().startswith("Talks, day")
+    assert p.locator("h1").inner_text() == title
 
 
 def test_keyboard_only(page: object, base_url: str) -> None:

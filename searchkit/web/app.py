@@ -13,15 +13,15 @@ restart.
 
 from __future__ import annotations
 
-import math
 import os
 import threading
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
+import attrs
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
@@ -31,13 +31,14 @@ from fastapi.templating import Jinja2Templates
 from .. import __version__
 from ..errors import FilterError, NotFoundError, SearchkitError, SearchkitIndexError
 from ..index import Index
-from ..models import Results
+from ..models import Bucket, Results
 
 __all__ = ["create_app"]
 
 _HERE = Path(__file__).parent
 _SORTS = ("relevance", "date", "oldest")
 _MAX_LIMIT = 100  # hits a page in the browser; the API takes what the library takes
+_PAGE_FACETS = ("author", "source", "year")
 
 
 class _Shared:
@@ -120,7 +121,12 @@ def create_app(index_path: str | os.PathLike[str]) -> FastAPI:
         results: Results | None = None
         if form["q"]:
             with library() as ix:
-                results = ix.search(form["q"], **_search_args(params, max_limit=_MAX_LIMIT))
+                results = ix.search(
+                    form["q"],
+                    **_search_args(params, max_limit=_MAX_LIMIT),
+                    facets=_PAGE_FACETS,
+                    histogram="month",
+                )
         return page(
             request,
             "search.html",
@@ -128,6 +134,32 @@ def create_app(index_path: str | os.PathLike[str]) -> FastAPI:
             results=results,
             link=_linker(params),
             sorts=_SORTS,
+            chart=histogram_chart(results.histogram) if results else None,
+            title="",
+        )
+
+    @app.get("/similar/{source_id}", response_class=HTMLResponse, include_in_schema=False)
+    def similar_page(request: Request, source_id: str) -> Response:
+        params = request.query_params
+        document = _flag(params, "doc")
+        with library() as ix:
+            args = _search_args(params, max_limit=_MAX_LIMIT)
+            del args["operator"]
+            results = ix.similar(source_id, document=document, **args)
+            if document:
+                heading = f"Articles like “{ix.document(source_id).title}”"
+            else:
+                like = ix.chunk(source_id)
+                heading = f"Paragraphs like ¶{like.paragraph} of “{like.title}”"
+        return page(
+            request,
+            "search.html",
+            form=_form(params),
+            results=results,
+            link=_linker(params, path=f"/similar/{source_id}"),
+            sorts=_SORTS,
+            chart=None,
+            title=heading,
         )
 
     @app.get("/chunk/{chunk_id}", response_class=HTMLResponse, include_in_schema=False)
@@ -167,12 +199,62 @@ def create_app(index_path: str | os.PathLike[str]) -> FastAPI:
         context: int = 0,
         operator: str = "or",
         fields: str | None = None,
+        facets: str | None = None,
+        facet_limit: int = 10,
+        histogram: str | None = None,
+        explain: bool = False,
     ) -> dict[str, Any]:
         """Search the paragraphs. Parameters as `Index.search`; `doc` is `doc_id`;
-        `fields` (comma-separated) keeps only those hit keys, as `--fields`."""
+        `fields` (comma-separated) keeps only those hit keys, as `--fields`; `facets` is
+        comma-separated (author, source, year, month); `histogram` is day, week, month
+        or year."""
         with library() as ix:
-            results = ix.search(q, **_search_args(request.query_params))
+            results = ix.search(
+                q,
+                **_search_args(request.query_params),
+                **_explore_args(facets, facet_limit, histogram, explain),
+            )
         return results.as_dict(_fields(fields))
+
+    @app.get("/api/similar/{source_id}", summary="searchkit similar ID --json")
+    def api_similar(
+        request: Request,
+        source_id: str,
+        doc: bool = False,
+        limit: int = 10,
+        page: int = 1,
+        author: list[str] | None = None,
+        source: list[str] | None = None,
+        since: str | None = None,
+        until: str | None = None,
+        sort: str = "relevance",
+        group: bool = False,
+        group_size: int = 3,
+        context: int = 0,
+        fields: str | None = None,
+        facets: str | None = None,
+        facet_limit: int = 10,
+        histogram: str | None = None,
+        explain: bool = False,
+    ) -> dict[str, Any]:
+        """The paragraphs most like paragraph `source_id` (with `doc=true`: like the
+        whole document `source_id`), never the source itself. Filters as `/api/search`."""
+        args = _search_args(request.query_params)
+        del args["operator"], args["doc_id"]
+        with library() as ix:
+            results = ix.similar(
+                source_id,
+                document=doc,
+                **args,
+                **_explore_args(facets, facet_limit, histogram, explain),
+            )
+        return results.as_dict(_fields(fields))
+
+    @app.get("/api/complete", summary="searchkit complete TEXT --json")
+    def api_complete(q: str, limit: int = 10) -> list[dict[str, Any]]:
+        """Ways to finish the last word of `q`, most common first, for a search box."""
+        with library() as ix:
+            return [c.as_dict() for c in ix.complete(q, limit=_whole("limit", limit, 1, 100))]
 
     @app.get("/api/chunk/{chunk_id}", summary="searchkit show CHUNK_ID --json")
     def api_chunk(chunk_id: str, context: int = 1) -> dict[str, Any]:
@@ -253,6 +335,18 @@ def _search_args(params: Any, max_limit: int | None = None) -> dict[str, Any]:
     }
 
 
+def _explore_args(
+    facets: str | None, facet_limit: int, histogram: str | None, explain: bool
+) -> dict[str, Any]:
+    names = () if facets is None else tuple(n.strip() for n in facets.split(",") if n.strip())
+    return {
+        "facets": names,
+        "facet_limit": facet_limit,
+        "histogram": histogram or None,
+        "explain": explain,
+    }
+
+
 def _fields(fields: str | None) -> list[str] | None:
     return None if fields is None else [f.strip() for f in fields.split(",") if f.strip()]
 
@@ -270,28 +364,89 @@ def _form(params: Mapping[str, str]) -> dict[str, Any]:
     }
 
 
-def _linker(params: Any) -> Callable[..., str]:
-    """``link(page=2)``: this search's URL with some parameters changed (``None`` drops)."""
+def _linker(params: Any, path: str = "/") -> Callable[..., str]:
+    """``link(page=2)``: this search's URL with some parameters changed (``None`` drops).
+
+    Changing a filter starts again at page 1.
+    """
     base = [(k, v) for k, v in params.multi_items() if v != ""]
 
     def link(**changes: Any) -> str:
+        if "page" not in changes:
+            changes["page"] = None
         keep = [(k, v) for k, v in base if k not in changes]
         keep += [(k, str(v)) for k, v in changes.items() if v is not None]
-        return "/?" + urlencode(keep)
+        return path + "?" + urlencode(keep)
 
     return link
+
+
+@attrs.frozen
+class Bar:
+    """One bar of the histogram chart, in the SVG's own units."""
+
+    x: float
+    y: float
+    width: float
+    height: float
+    label: str
+    articles: int
+    paragraphs: int
+    since: str
+    until: str
+
+
+@attrs.frozen
+class Chart:
+    """A histogram as bars to draw: months, or years when the range is long."""
+
+    bars: tuple[Bar, ...]
+    width: int
+    height: int
+    first: str
+    last: str
+    unit: str
+
+
+def histogram_chart(buckets: Sequence[Bucket], width: int = 240, height: int = 60) -> Chart | None:
+    """Month buckets as an SVG bar chart; summed into years past four years of months.
+
+    Each document has one date, so its articles add up across months without counting
+    one twice.
+    """
+    if not buckets:
+        return None
+    rows = [(b.start, b.articles, b.paragraphs, b.since, b.until) for b in buckets]
+    unit = "month"
+    if len(rows) > 48:
+        unit = "year"
+        years: dict[str, list[Any]] = {}
+        for start, articles, paragraphs, since, until in rows:
+            year = years.setdefault(start[:4], [start[:4], 0, 0, since, until])
+            year[1] += articles
+            year[2] += paragraphs
+            year[4] = until
+        rows = [tuple(v) for v in years.values()]
+    most = max(r[1] for r in rows) or 1
+    step = width / len(rows)
+    bars = tuple(
+        Bar(
+            x=round(i * step, 2),
+            y=round(height - height * articles / most, 2),
+            width=round(max(step - 1, 1), 2),
+            height=round(height * articles / most, 2),
+            label=start,
+            articles=articles,
+            paragraphs=paragraphs,
+            since=since.isoformat(),
+            until=until.isoformat(),
+        )
+        for i, (start, articles, paragraphs, since, until) in enumerate(rows)
+    )
+    return Chart(bars, width, height, rows[0][0], rows[-1][0], unit)
 
 
 def pages_around(page: int, pages: int, width: int = 2) -> list[int]:
     """The page numbers a pager shows: the first, the last and ``width`` around ``page``."""
     shown = {1, pages, *range(max(1, page - width), min(pages, page + width) + 1)}
     return sorted(shown)
-
-
-def bar_width(count: int, most: int, full: float = 100.0) -> float:
-    """A bar's length for ``count`` when the longest bar (``most``) is ``full`` long."""
-    return 0.0 if most <= 0 else round(full * count / most, 1)
-
-
-def ceil_div(a: int, b: int) -> int:
-    return math.ceil(a / b)

@@ -20,3 +20,29 @@ for (const form of document.querySelectorAll("form.search")) {
     }
   });
 }
+
+// Completions of the last word, from /api/complete, offered under the search box.
+const box = document.getElementById("q");
+const list = document.getElementById("completions");
+if (box && list) {
+  let pending = null;
+  box.addEventListener("input", () => {
+    clearTimeout(pending);
+    const text = box.value;
+    if (!text.trim() || /\s$/.test(text)) return;
+    pending = setTimeout(async () => {
+      try {
+        const answer = await fetch("/api/complete?" + new URLSearchParams({ q: text, limit: "8" }));
+        if (!answer.ok) return;
+        const options = (await answer.json()).map((c) => {
+          const option = document.createElement("option");
+          option.value = c.text;
+          return option;
+        });
+        list.replaceChildren(...options);
+      } catch (error) {
+        // completions are a help, not a need: a failed request changes nothing
+      }
+    }, 150);
+  });
+}
