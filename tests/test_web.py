@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 
 pytest.importorskip("fastapi")
-from fastapi.testclient import TestClient  # noqa: E402
+from fastapi.testclient import TestClient
 
-import searchkit  # noqa: E402
-from searchkit.web import create_app  # noqa: E402
+import searchkit
+from searchkit.web import create_app
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 
@@ -248,7 +248,7 @@ def test_chunk_document_and_stats_pages(client: TestClient, seed_doc: str) -> No
     chunk = client.get(f"/chunk/{seed_doc}:7").text
     assert 'class="this" id="hit"><span class="num">¶7</span> It was precisely' in chunk
     assert f'href="/document/{seed_doc}#p7"' in chunk
-    assert "characters 3752–4519" in chunk
+    assert "characters 3752\u20134519" in chunk
     doc = client.get(f"/document/{seed_doc}").text
     assert doc.count('<p id="p') == 17
     stats = client.get("/stats").text
