@@ -686,6 +686,48 @@ def stats(as_json: bool, index_dir: Path) -> None:
         _print_stats(info)
 
 
+@cli.command(short_help="Search the index in a browser, and serve a JSON API.")
+@click.option("--host", default="127.0.0.1", show_default=True, help="The address to listen on.")
+@click.option("--port", type=click.IntRange(0, 65535), default=8765, show_default=True)
+@click.option("--open", "open_browser", is_flag=True, help="Open the search page in a browser.")
+@_index_option
+def serve(host: str, port: int, open_browser: bool, index_dir: Path) -> None:
+    """\b
+    Example:
+      searchkit serve --index my-index --open
+
+    Serve the search page, paragraph and document pages, and the JSON API
+    (/api/search, /api/chunk/ID, /api/document/ID, /api/stats; described at
+    /openapi.json) until Ctrl-C.  Read-only; listens on 127.0.0.1 unless --host
+    says otherwise.  Needs the web extra: pip install 'searchkit[web]'.
+
+    Python: searchkit.web.create_app(DIR), run with any ASGI server.
+    """
+    from . import web
+    from .index import Index
+
+    try:
+        import uvicorn
+
+        create_app = web.create_app
+    except ImportError:
+        raise _Failure(f"searchkit serve needs the web extra: {web.INSTALL_HINT}") from None
+    Index.open(index_dir).close()  # a missing or incompatible index fails here, exit 3
+    if host not in ("127.0.0.1", "localhost", "::1"):
+        click.echo(
+            f"Warning: listening on {host}: anyone who can reach this address can read the index.",
+            err=True,
+        )
+    url = f"http://{'[' + host + ']' if ':' in host else host}:{port}/"
+    click.echo(f"Serving {index_dir} at {url} (Ctrl-C stops)", err=True)
+    if open_browser:
+        import threading
+        import webbrowser
+
+        threading.Timer(1.0, webbrowser.open, (url,)).start()
+    uvicorn.run(create_app(index_dir), host=host, port=port, log_level="warning")
+
+
 @cli.command(
     short_help="Verify the index; --repair rebuilds a damaged one.", epilog=EXIT_CODES_HELP
 )

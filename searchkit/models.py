@@ -7,6 +7,7 @@ query -> :class:`Results` of :class:`Hit` s (a hit is a chunk plus its score and
 from __future__ import annotations
 
 import datetime as dt
+import html
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
@@ -85,9 +86,7 @@ def _join_authors(self: Any) -> None:
 
 
 def _authors_field() -> Any:
-    return attrs.field(
-        default=attrs.Factory(_default_authors, takes_self=True), converter=_names
-    )
+    return attrs.field(default=attrs.Factory(_default_authors, takes_self=True), converter=_names)
 
 
 @attrs.frozen
@@ -264,6 +263,27 @@ class Hit(Chunk):
 
     def snippet(self, width: int = 240, mark: tuple[str, str] = ("[", "]")) -> str:
         """A window of ``text`` around the first match, matched words wrapped in ``mark``."""
+        return "".join(
+            f"{mark[0]}{piece}{mark[1]}" if matched else piece
+            for piece, matched in self.snippet_pieces(width)
+        )
+
+    def snippet_html(self, width: int = 240) -> str:
+        """:meth:`snippet` as HTML: the text escaped, matched words in ``<mark>`` elements.
+
+        Safe to put into a page as it is: a ``<script>`` in a document comes out as text.
+        """
+        return "".join(
+            f"<mark>{html.escape(piece)}</mark>" if matched else html.escape(piece)
+            for piece, matched in self.snippet_pieces(width)
+        )
+
+    def snippet_pieces(self, width: int = 240) -> list[tuple[str, bool]]:
+        """The snippet as ``(text, matched)`` pieces, for any kind of mark-up.
+
+        A window of about ``width`` characters around the first match, cut at spaces, with
+        ``…`` where text was left out; line breaks become spaces.
+        """
         text = self.text
         first = self.spans[0][0] if self.spans else 0
         lo = max(0, first - width // 3) if len(text) > width else 0
@@ -274,15 +294,21 @@ class Hit(Chunk):
         if hi < len(text):
             space = text.rfind(" ", lo, hi)
             hi = space if space > first else hi
-        pieces: list[str] = ["…" if lo > 0 else ""]
+        pieces: list[tuple[str, bool]] = [("…", False)] if lo > 0 else []
         at = lo
         for s, e in self.spans:
             if s < lo or e > hi:
                 continue
-            pieces += [text[at:s], mark[0], text[s:e], mark[1]]
+            pieces += [(text[at:s], False), (text[s:e], True)]
             at = e
-        pieces += [text[at:hi], "…" if hi < len(text) else ""]
-        return "".join(pieces).replace("\r", " ").replace("\n", " ")
+        pieces.append((text[at:hi], False))
+        if hi < len(text):
+            pieces.append(("…", False))
+        return [
+            (piece.replace("\r", " ").replace("\n", " "), matched)
+            for piece, matched in pieces
+            if piece
+        ]
 
     def marked_title(self, mark: tuple[str, str] = ("[", "]")) -> str:
         """``title`` with its matched words wrapped in ``mark``, as :meth:`snippet` marks text."""

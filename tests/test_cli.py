@@ -590,6 +590,7 @@ def test_shell_completion(seed_index: Path, doc_id: str) -> None:
     commands = run(env=complete)
     assert commands.stdout.split() == [
         "plain,search",
+        "plain,serve",
         "plain,show",
         "plain,similar",
         "plain,stats",
