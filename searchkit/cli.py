@@ -290,8 +290,6 @@ class _QueryCommand(click.Command):
         return super().parse_args(ctx, [*options, "--", *words])
 
 
-
-
 @click.group(
     cls=_Group,
     epilog=EXIT_CODES_HELP,
@@ -400,9 +398,7 @@ def index_command(
         click.echo(_report_line(report, index_dir))
 
 
-@cli.command(
-    cls=_QueryCommand, short_help="Search the indexed paragraphs.", epilog=EXIT_CODES_HELP
-)
+@cli.command(cls=_QueryCommand, short_help="Search the indexed paragraphs.", epilog=EXIT_CODES_HELP)
 @click.argument("query", nargs=-1, required=True)
 @click.option("-n", "--limit", type=int, default=10, show_default=True, help="Hits per page.")
 @click.option("--page", type=int, default=1, show_default=True, help="Which page of hits.")

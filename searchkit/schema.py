@@ -139,9 +139,7 @@ class TextTerms:
         self.extra = extra
 
     @classmethod
-    def of(
-        cls, parts: Iterable[tuple[str, int]], add: _AddPositions = add_positions
-    ) -> TextTerms:
+    def of(cls, parts: Iterable[tuple[str, int]], add: _AddPositions = add_positions) -> TextTerms:
         """``parts`` analysed by ``add`` (:func:`add_positions` or
         :func:`add_stop_positions`)."""
         positions: dict[bytes, list[int]] = {}
@@ -264,9 +262,7 @@ _TEXT_ANALYZER = text_analyzer()
 _last_part: dict[_AddPositions, tuple[tuple[str, int], dict[bytes, list[int]], int]] = {}
 
 
-def _weighted_part(
-    part: str, pos: int, add: _AddPositions
-) -> tuple[dict[bytes, list[int]], int]:
+def _weighted_part(part: str, pos: int, add: _AddPositions) -> tuple[dict[bytes, list[int]], int]:
     """``add`` of ``part`` into a new table (callers copy, never change it)."""
     last = _last_part.get(add)
     if last is None or last[0] != (part, pos):
