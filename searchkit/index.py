@@ -119,6 +119,9 @@ class Index:
         self._settings_mtime = self._settings_file().stat().st_mtime_ns
         self._ix = self._open_whoosh()
         self._searcher: Searcher | None = None
+        # Set by shards.py on a shard: the files that belong to it, and one writer process.
+        self._owns: Callable[[Path], bool] | None = None
+        self._writer_procs = _WRITER_PROCS
 
     # -- opening ---------------------------------------------------------------------
 
@@ -130,14 +133,22 @@ class Index:
         overwrite: bool = False,
         max_chars: int = DEFAULT_MAX_CHARS,
         lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
+        shards: int = 1,
     ) -> Index:
         """Create an empty index at ``path`` (a new or empty folder) and open it.
 
         An existing index there raises :class:`IndexExistsError` unless ``overwrite``, which
         replaces it atomically.  A folder holding other files is never touched.
-        ``max_chars`` bounds a chunk's length; longer paragraphs are split.
+        ``max_chars`` bounds a chunk's length; longer paragraphs are split.  ``shards``
+        above 1 makes a sharded index (see ``shards.py``): one folder, that many indexes.
         """
         root = Path(path)
+        if shards != 1:
+            from .shards import ShardedIndex
+
+            return ShardedIndex.create_sharded(
+                root, shards, overwrite=overwrite, max_chars=max_chars, lock_timeout=lock_timeout
+            )
         if max_chars < 200:
             raise SearchkitIndexError(root, f"max_chars must be at least 200, not {max_chars}")
         _check_can_create(root, overwrite)
@@ -165,6 +176,10 @@ class Index:
         :class:`IndexIncompatibleError` when it was written with other settings.
         """
         root = Path(path)
+        from .shards import ShardedIndex, is_sharded
+
+        if is_sharded(root):
+            return ShardedIndex.open_sharded(root, lock_timeout=lock_timeout)
         return cls(root, _read_settings(root), lock_timeout)
 
     @classmethod
@@ -349,7 +364,7 @@ class Index:
         if not paths:
             raise SearchkitIndexError(self.path, "add() needs at least one file or folder")
         with self._writing(batch_size, dry_run) as batch:
-            report = _Sync(batch, self.documents()).run(paths, progress)
+            report = _Sync(batch, self.documents(), self._owns).run(paths, progress)
         if not dry_run:
             self._record_sources(paths)
         return report
@@ -428,7 +443,7 @@ class Index:
             # Another process may have rebuilt the index while we waited for the lock.
             self._reader()
             _drop_unused_data_dirs(self.path, self._settings.data)
-            batch = _Batch(self._ix, self.max_chars, batch_size, dry_run)
+            batch = _Batch(self._ix, self.max_chars, batch_size, dry_run, self._writer_procs)
             try:
                 yield batch
             except BaseException:
@@ -440,8 +455,11 @@ class Index:
 class _Batch:
     """A Whoosh writer that commits every ``size`` documents or _BATCH_CHUNKS chunks."""
 
-    def __init__(self, ix: windex.Index, max_chars: int, size: int, dry_run: bool) -> None:
+    def __init__(
+        self, ix: windex.Index, max_chars: int, size: int, dry_run: bool, procs: int = _WRITER_PROCS
+    ) -> None:
         self.ix = ix
+        self.procs = procs
         self.max_chars = max_chars
         self.size = size
         self.dry_run = dry_run
@@ -452,7 +470,7 @@ class _Batch:
 
     def _w(self) -> IndexWriter:
         if self._writer is None:
-            procs = _WRITER_PROCS if self.size >= _PARALLEL_BATCH else 1
+            procs = self.procs if self.size >= _PARALLEL_BATCH else 1
             folder = getattr(self.ix.storage, "folder", None)
             lock = str(Path(folder).parent / LOCK_NAME) if folder else None
             self._writer = _writer.writer(
@@ -522,8 +540,14 @@ class _Batch:
 class _Sync:
     """One run of an add: compare files with the manifest and write the difference."""
 
-    def __init__(self, batch: _Batch, manifest: Iterable[DocumentInfo]) -> None:
+    def __init__(
+        self,
+        batch: _Batch,
+        manifest: Iterable[DocumentInfo],
+        owns: Callable[[Path], bool] | None = None,
+    ) -> None:
         self.batch = batch
+        self.owns = owns  # a shard's: the files that belong to it (the rest are skipped)
         self.by_path: dict[str, list[DocumentInfo]] = {}
         self.by_hash: dict[str, list[DocumentInfo]] = {}
         for info in manifest:
@@ -545,7 +569,7 @@ class _Sync:
     ) -> IndexReport:
         roots = [Path(p).absolute() for p in paths]
         items = list(iter_files(paths))
-        files = [i for i in items if isinstance(i, Path)]
+        files = [i for i in items if isinstance(i, Path) and (not self.owns or self.owns(i))]
         self.skipped.extend(i for i in items if isinstance(i, Skipped))
         for done, path in enumerate(files, 1):
             self._file(path)
@@ -680,6 +704,10 @@ def rebuild_index(
     leaves it as it was.
     """
     root = Path(path)
+    from .shards import is_sharded, rebuild_sharded
+
+    if is_sharded(root):
+        return rebuild_sharded(root, *paths, batch_size=batch_size, lock_timeout=lock_timeout)
     if not Index.exists(root):
         _check_can_create(root, overwrite=False)
         root.mkdir(parents=True, exist_ok=True)
@@ -723,6 +751,10 @@ def check_index(
     raises :class:`IndexNotFoundError`; any other damage is reported, not raised.
     """
     root = Path(path)
+    from .shards import check_sharded, is_sharded
+
+    if is_sharded(root):
+        return check_sharded(root, repair=repair, lock_timeout=lock_timeout)
     try:
         settings = _read_settings(root)  # a missing index raises: nothing to check
     except IndexIncompatibleError as exc:

@@ -52,6 +52,7 @@ HIT_FIELDS: tuple[str, ...] = (
     "before",
     "after",
     "more",
+    "index",
 )
 
 
@@ -176,7 +177,9 @@ class Hit(Chunk):
     ``highlights`` are the matched words as written in ``text`` (not stems), in order of
     first appearance; ``spans`` are their ``(start, end)`` offsets within ``text``.
     ``before``/``after`` hold neighbouring chunks when ``context`` was asked for;
-    ``more`` holds the same document's next-best hits in grouped mode.
+    ``more`` holds the same document's next-best hits in grouped mode.  ``index`` is
+    the folder of the index the hit came from when several are searched as one
+    (``searchkit.open_many``), else ``None``.
     """
 
     score: float = 0.0
@@ -186,6 +189,7 @@ class Hit(Chunk):
     before: tuple[Chunk, ...] = ()
     after: tuple[Chunk, ...] = ()
     more: tuple[Hit, ...] = ()
+    index: str | None = None
 
     def snippet(self, width: int = 240, mark: tuple[str, str] = ("[", "]")) -> str:
         """A window of ``text`` around the first match, matched words wrapped in ``mark``."""
@@ -226,6 +230,7 @@ class Hit(Chunk):
             "before": [c.as_dict() for c in self.before],
             "after": [c.as_dict() for c in self.after],
             "more": [h.as_dict(keys) for h in self.more],
+            "index": self.index,
         }
         return {k: out[k] for k in keys}
 
