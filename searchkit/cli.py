@@ -27,6 +27,7 @@ import os
 import re
 import sys
 from collections.abc import Callable, Iterable, Sequence
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO, TypeVar
 
@@ -146,13 +147,26 @@ def _index_option(f: _F) -> _F:
         "--index",
         "index_dir",
         type=click.Path(path_type=Path),
-        default=DEFAULT_INDEX,
+        multiple=True,
+        default=(DEFAULT_INDEX,),
         envvar="SEARCHKIT_INDEX",
         show_default=True,
         show_envvar=True,
         metavar="DIR",
-        help="The index folder.",
+        help=f"The index folder. Repeat it (or list folders in SEARCHKIT_INDEX, separated "
+        f"by '{os.pathsep}') to search several indexes as one.",
     )(f)
+
+
+def _one_index(index_dirs: tuple[Path, ...], command: str) -> Path:
+    """The one index a writing command works on."""
+    if len(index_dirs) != 1:
+        raise click.UsageError(f"{command} works on one index: give --index once")
+    return index_dirs[0]
+
+
+def _dask_option(help: str) -> Callable[[_F], _F]:
+    return click.option("--dask", "dask_address", metavar="ADDRESS", help=help)
 
 
 def _json_option(help: str) -> Callable[[_F], _F]:
@@ -175,11 +189,13 @@ def _complete_doc_id(
     """Shell completion of document ids, from the index named so far on the line."""
     from click.shell_completion import CompletionItem
 
-    from .index import Index
+    from .shards import open_indexes
 
-    where = ctx.params.get("index_dir") or os.environ.get("SEARCHKIT_INDEX") or DEFAULT_INDEX
+    named = ctx.params.get("index_dir") or ()
+    env = [p for p in os.environ.get("SEARCHKIT_INDEX", "").split(os.pathsep) if p]
+    where = list(named) or env or [DEFAULT_INDEX]
     try:
-        with Index.open(where) as ix:
+        with open_indexes(where) as ix:
             docs = ix.documents()
     except (SearchkitError, OSError):
         return []
@@ -239,6 +255,17 @@ def cli() -> None:
     metavar="SECONDS",
     help="How long to wait for another writer to finish before giving up (exit 4).",
 )
+@click.option(
+    "--shards",
+    type=click.IntRange(1, 256),
+    default=None,
+    metavar="N",
+    help="Create the index with N shards, written in parallel (only when creating it).",
+)
+@_dask_option(
+    "Build on the Dask scheduler at ADDRESS (host:port), or 'local' for a cluster of two "
+    "workers on this machine: one task a shard. Needs a sharded index and searchkit[dask]."
+)
 @_json_option("Print the report as one JSON object.")
 @_index_option
 def index_command(
@@ -247,8 +274,10 @@ def index_command(
     rebuild: bool,
     quiet: bool,
     lock_timeout: float,
+    shards: int | None,
+    dask_address: str | None,
     as_json: bool,
-    index_dir: Path,
+    index_dir: tuple[Path, ...],
 ) -> None:
     """\b
     Example:
@@ -268,24 +297,35 @@ def index_command(
     leaves it as it was.
 
     Python: Index.open_or_create(DIR).add(*PATHS, dry_run=..., progress=...)
-    or searchkit.rebuild_index(DIR, *PATHS) for --rebuild
+    or searchkit.rebuild_index(DIR, *PATHS) for --rebuild;
+    Index.create(DIR, shards=N) for --shards; add(..., client=CLIENT) for --dask
     """
     from .index import Index, rebuild_index
 
+    where = _one_index(index_dir, "index")
     if not paths and not rebuild:
         raise click.UsageError("give at least one file or folder to index")
     if rebuild and dry_run:
         raise click.UsageError("--rebuild and --dry-run do not go together")
+    if dask_address and (rebuild or dry_run):
+        raise click.UsageError("--dask goes with neither --rebuild nor --dry-run")
     bar = _Progress() if not quiet and _isatty(sys.stderr) else None
     try:
         if rebuild:
-            report = rebuild_index(index_dir, *paths, progress=bar, lock_timeout=lock_timeout)
+            report = rebuild_index(where, *paths, progress=bar, lock_timeout=lock_timeout)
         elif dry_run:
-            with Index.open(index_dir, lock_timeout=lock_timeout) as ix:
+            with Index.open(where, lock_timeout=lock_timeout) as ix:
                 report = ix.add(*paths, dry_run=True, progress=bar)
         else:
-            with Index.open_or_create(index_dir, lock_timeout=lock_timeout) as ix:
-                report = ix.add(*paths, progress=bar)
+            from .shards import open_or_create_sharded
+
+            with open_or_create_sharded(where, shards, lock_timeout=lock_timeout) as ix:
+                if dask_address:
+                    from .distributed import add_with_dask
+
+                    report = add_with_dask(ix, paths, dask_address)
+                else:
+                    report = ix.add(*paths, progress=bar)
     finally:
         if bar is not None:
             bar.close()
@@ -294,7 +334,7 @@ def index_command(
     if as_json:
         _echo_json(report.as_dict())
     elif not quiet:
-        click.echo(_report_line(report, index_dir))
+        click.echo(_report_line(report, where))
 
 
 @cli.command(short_help="Search the indexed paragraphs.", epilog=EXIT_CODES_HELP)
@@ -357,6 +397,10 @@ def index_command(
 )
 @_json_option("Print one JSON object: total, page, pages, limit, query, grouped, hits.")
 @click.option("--jsonl", "as_jsonl", is_flag=True, help="Print one JSON hit a line.")
+@_dask_option(
+    "Search each shard on the Dask scheduler at ADDRESS (host:port, or 'local'); needs a "
+    "sharded index or several --index, and searchkit[dask]."
+)
 @click.option(
     "--fields",
     metavar="a,b,c",
@@ -381,8 +425,9 @@ def search(
     as_json: bool,
     as_jsonl: bool,
     fields: str | None,
+    dask_address: str | None,
     color: str,
-    index_dir: Path,
+    index_dir: tuple[Path, ...],
 ) -> None:
     """\b
     Example:
@@ -398,15 +443,23 @@ def search(
     paragraph, part, seq, title, author, published, source_url, source_domain,
     path, start, end, text, highlights, spans, before, after, more.
 
-    Python: Index.open(DIR).search(QUERY, limit=..., since=..., ...)
+    Python: Index.open(DIR).search(QUERY, limit=..., since=..., ...);
+    searchkit.open_many([DIR, ...]) for several --index; search(..., client=CLIENT)
+    for --dask
     """
-    from .index import Index
+    from .shards import open_indexes
 
     if as_json and as_jsonl:
         raise click.UsageError("give --json or --jsonl, not both")
     selected = None if fields is None else [f.strip() for f in fields.split(",") if f.strip()]
-    with Index.open(index_dir) as ix:
-        results = ix.search(
+    with open_indexes(index_dir) as ix:
+        if dask_address:
+            from .distributed import search_with_dask
+
+            search_on: Any = partial(search_with_dask, ix, dask_address)
+        else:
+            search_on = ix.search
+        results = search_on(
             " ".join(query),
             limit=limit,
             page=page,
@@ -415,7 +468,7 @@ def search(
             until=until,
             source=source or None,
             doc_id=doc_ids or None,
-            sort=sort,  # type: ignore[arg-type]  # click.Choice checked it
+            sort=sort,  # click.Choice checked it
             group=group,
             group_size=group_size,
             context=context,
@@ -461,7 +514,7 @@ def show(
     context: int,
     as_json: bool,
     color: str,
-    index_dir: Path,
+    index_dir: tuple[Path, ...],
 ) -> None:
     """\b
     Example:
@@ -472,7 +525,7 @@ def show(
 
     Python: Index.open(DIR).passage(CHUNK_ID, context=N) or .document(DOC_ID)
     """
-    from .index import Index
+    from .shards import open_indexes
 
     ctx = click.get_current_context()
     if (chunk_id is None) == (doc_id is None):
@@ -480,7 +533,7 @@ def show(
     if doc_id is not None and ctx.get_parameter_source("context") != ParameterSource.DEFAULT:
         raise click.UsageError("--context goes with a CHUNK_ID, not with --doc")
     style = _Style(_use_color(color))
-    with Index.open(index_dir) as ix:
+    with open_indexes(index_dir) as ix:
         if doc_id is not None:
             document = ix.document(doc_id)
             if as_json:
@@ -499,7 +552,7 @@ def show(
 @cli.command(short_help="List the indexed documents.", epilog=EXIT_CODES_HELP)
 @_json_option("Print a JSON list of documents with their metadata.")
 @_index_option
-def docs(as_json: bool, index_dir: Path) -> None:
+def docs(as_json: bool, index_dir: tuple[Path, ...]) -> None:
     """\b
     Example:
       searchkit docs --json | jq -r '.[].title'
@@ -508,21 +561,22 @@ def docs(as_json: bool, index_dir: Path) -> None:
 
     Python: Index.open(DIR).documents()
     """
-    from .index import Index
+    from .shards import open_indexes
 
-    with Index.open(index_dir) as ix:
+    with open_indexes(index_dir) as ix:
         infos = ix.documents()
     if as_json:
         _echo_json([d.as_dict() for d in infos])
         return
     _print_documents(infos)
-    click.echo(f"{_plural(len(infos), 'document')} in {index_dir}", err=True)
+    where = ", ".join(str(p) for p in index_dir)
+    click.echo(f"{_plural(len(infos), 'document')} in {where}", err=True)
 
 
 @cli.command(short_help="Show counts, size and versions of the index.", epilog=EXIT_CODES_HELP)
 @_json_option("Print one JSON object.")
 @_index_option
-def stats(as_json: bool, index_dir: Path) -> None:
+def stats(as_json: bool, index_dir: tuple[Path, ...]) -> None:
     """\b
     Example:
       searchkit stats --index my-index
@@ -532,9 +586,9 @@ def stats(as_json: bool, index_dir: Path) -> None:
 
     Python: Index.open(DIR).stats()
     """
-    from .index import Index
+    from .shards import open_indexes
 
-    with Index.open(index_dir) as ix:
+    with open_indexes(index_dir) as ix:
         info = ix.stats()
     if as_json:
         _echo_json(info.as_dict())
@@ -552,7 +606,7 @@ def stats(as_json: bool, index_dir: Path) -> None:
 )
 @_json_option("Print one JSON object: ok, problems, stale, documents, chunks, ...")
 @_index_option
-def check(repair: bool, as_json: bool, index_dir: Path) -> None:
+def check(repair: bool, as_json: bool, index_dir: tuple[Path, ...]) -> None:
     """\b
     Example:
       searchkit check --index my-index --repair
@@ -566,7 +620,7 @@ def check(repair: bool, as_json: bool, index_dir: Path) -> None:
     """
     from .index import check_index
 
-    report = check_index(index_dir, repair=repair)
+    report = check_index(_one_index(index_dir, "check"), repair=repair)
     if as_json:
         _echo_json(report.as_dict())
     else:
@@ -849,7 +903,7 @@ def _print_results(results: Results, style: _Style) -> None:
 
 def _print_hit(hit: Hit, style: _Style) -> None:
     style.echo(f"{hit.rank}. {style(_clean(hit.title), bold=True)}  (score {hit.score:.2f})")
-    meta = _joined([_when(hit.published), hit.author, _label(hit), hit.id])
+    meta = _joined([_when(hit.published), hit.author, _label(hit), hit.id, hit.index])
     style.echo("   " + style(meta, dim=True))
     if hit.before or hit.after:
         for c in hit.before:

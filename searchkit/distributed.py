@@ -21,19 +21,30 @@ from every worker (one machine, or a shared file system).  Imported only when a
 from __future__ import annotations
 
 import contextlib
+import os
 from collections.abc import Iterator, Sequence
 from typing import Any
 
 from ._fanout import CorpusStats, SearchOptions, part_statistics, search_part, total
-from .errors import SearchkitError
+from ._shardset import add_to_shard
+from .errors import FilterError, SearchkitError
+from .index import Index
 from .models import IndexReport, Results
 from .query import Operator
-from .shards import add_to_shard
+from .shards import MultiIndex, ShardedIndex
 
 # A ``distributed.Client``; typed loosely so that checking searchkit needs no Dask.
 Client = Any
 
-__all__ = ["Client", "DaskUnavailableError", "add_on_cluster", "connect", "search_on_cluster"]
+__all__ = [
+    "Client",
+    "DaskUnavailableError",
+    "add_on_cluster",
+    "add_with_dask",
+    "connect",
+    "search_on_cluster",
+    "search_with_dask",
+]
 
 # A task whose worker died is run again this many times beyond Dask's own allowance.
 RETRIES = 2
@@ -47,9 +58,7 @@ def _distributed() -> Any:
     try:
         import distributed
     except ImportError:
-        raise DaskUnavailableError(
-            "Dask is not installed: pip install 'searchkit[dask]'"
-        ) from None
+        raise DaskUnavailableError("Dask is not installed: pip install 'searchkit[dask]'") from None
     return distributed
 
 
@@ -62,23 +71,52 @@ def connect(address: str, *, workers: int = 2) -> Iterator[Client]:
     """
     dd = _distributed()
     if address == "local":
-        with dd.LocalCluster(
-            n_workers=workers,
-            threads_per_worker=1,
-            processes=True,
-            host="127.0.0.1",
-            dashboard_address=None,
-        ) as cluster, dd.Client(cluster) as client:
+        with (
+            dd.LocalCluster(
+                n_workers=workers,
+                threads_per_worker=1,
+                processes=True,
+                host="127.0.0.1",
+                dashboard_address=None,
+            ) as cluster,
+            dd.Client(cluster) as client,
+        ):
             yield client
         return
     try:
         client = dd.Client(address, timeout=10)
     except (OSError, TimeoutError) as exc:
-        raise DaskUnavailableError(
-            f"cannot reach the Dask scheduler at {address}: {exc}"
-        ) from None
+        raise DaskUnavailableError(f"cannot reach the Dask scheduler at {address}: {exc}") from None
     with client:
         yield client
+
+
+def add_with_dask(
+    index: Index, paths: Sequence[str | os.PathLike[str]], address: str
+) -> IndexReport:
+    """``index.add(*paths)`` on the Dask cluster at ``address`` (``local``: a new one here)."""
+    sharded = _sharded(index, "build")
+    with connect(address) as client:
+        return sharded.add(*paths, client=client)
+
+
+def search_with_dask(
+    index: Index | MultiIndex, address: str, query: str, **options: Any
+) -> Results:
+    """``index.search(query, **options)`` with each part searched on the cluster at ``address``."""
+    parts = index if isinstance(index, MultiIndex) else _sharded(index, "search")
+    with connect(address) as client:
+        return parts.search(query, client=client, **options)
+
+
+def _sharded(index: Index, what: str) -> ShardedIndex:
+    if not isinstance(index, ShardedIndex):
+        raise FilterError(
+            f"index {index.path} has one shard: Dask can {what} a sharded index (create it "
+            "with Index.create(path, shards=N), or `searchkit index --shards N`) or several "
+            "indexes searched as one"
+        )
+    return index
 
 
 def add_on_cluster(

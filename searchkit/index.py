@@ -121,7 +121,7 @@ class Index:
         self._searcher: Searcher | None = None
         # Set by shards.py on a shard: the files that belong to it, and one writer process.
         self._owns: Callable[[Path], bool] | None = None
-        self._writer_procs = _WRITER_PROCS
+        self._writer_procs: int | None = None  # None: _WRITER_PROCS
 
     # -- opening ---------------------------------------------------------------------
 
@@ -456,7 +456,7 @@ class _Batch:
     """A Whoosh writer that commits every ``size`` documents or _BATCH_CHUNKS chunks."""
 
     def __init__(
-        self, ix: windex.Index, max_chars: int, size: int, dry_run: bool, procs: int = _WRITER_PROCS
+        self, ix: windex.Index, max_chars: int, size: int, dry_run: bool, procs: int | None = None
     ) -> None:
         self.ix = ix
         self.procs = procs
@@ -470,7 +470,7 @@ class _Batch:
 
     def _w(self) -> IndexWriter:
         if self._writer is None:
-            procs = self.procs if self.size >= _PARALLEL_BATCH else 1
+            procs = (self.procs or _WRITER_PROCS) if self.size >= _PARALLEL_BATCH else 1
             folder = getattr(self.ix.storage, "folder", None)
             lock = str(Path(folder).parent / LOCK_NAME) if folder else None
             self._writer = _writer.writer(
@@ -704,7 +704,7 @@ def rebuild_index(
     leaves it as it was.
     """
     root = Path(path)
-    from .shards import is_sharded, rebuild_sharded
+    from ._shardset import is_sharded, rebuild_sharded
 
     if is_sharded(root):
         return rebuild_sharded(root, *paths, batch_size=batch_size, lock_timeout=lock_timeout)
@@ -751,7 +751,7 @@ def check_index(
     raises :class:`IndexNotFoundError`; any other damage is reported, not raised.
     """
     root = Path(path)
-    from .shards import check_sharded, is_sharded
+    from ._shardset import check_sharded, is_sharded
 
     if is_sharded(root):
         return check_sharded(root, repair=repair, lock_timeout=lock_timeout)
