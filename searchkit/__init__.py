@@ -46,6 +46,7 @@ if TYPE_CHECKING:
         Results,
         Skipped,
     )
+    from .shards import MultiIndex, ShardedIndex, open_many
 
 # Each public name and the module that defines it.  The modules load on first use (PEP
 # 562), so ``import searchkit`` stays cheap and a command that only searches never loads
@@ -75,6 +76,9 @@ _HOME: dict[str, str] = {
     "Index": "index",
     "check_index": "index",
     "rebuild_index": "index",
+    "MultiIndex": "shards",
+    "ShardedIndex": "shards",
+    "open_many": "shards",
     "load_document": "loaders",
     "load_documents": "loaders",
     "register_loader": "loaders",
@@ -130,6 +134,7 @@ __all__ = [
     "IndexNotFoundError",
     "IndexReport",
     "IndexStats",
+    "MultiIndex",
     "NotFoundError",
     "Paragraph",
     "Passage",
@@ -138,6 +143,7 @@ __all__ = [
     "Results",
     "SearchkitError",
     "SearchkitIndexError",
+    "ShardedIndex",
     "Skipped",
     "__version__",
     "check_index",
@@ -145,6 +151,7 @@ __all__ = [
     "evaluate",
     "load_document",
     "load_documents",
+    "open_many",
     "rebuild_index",
     "register_loader",
 ]

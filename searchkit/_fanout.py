@@ -5,8 +5,9 @@ query term's document frequency, and each field's average length.  Searched one 
 one, indexes would score with their own, so the same paragraph would score differently
 in a small index and a large one.  Here a search runs in three steps:
 
-1. :func:`part_statistics` on every part: its document count, field lengths, and the
-   document frequency of every term the query reaches in it (wildcards expanded);
+1. :func:`parse` once, then :func:`part_statistics` on every part: its document count,
+   field lengths, and the document frequency of every term the query reaches in it
+   (wildcards expanded);
 2. :class:`CorpusStats` added up over the parts;
 3. :func:`search_part` on every part, scoring with the added-up statistics through
    :class:`GlobalBM25`, then :func:`merge_results`.
@@ -26,6 +27,7 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import attrs
+from whoosh import query as wq
 from whoosh.searching import Searcher
 
 from .errors import FilterError
@@ -42,6 +44,7 @@ __all__ = [
     "GlobalBM25",
     "SearchOptions",
     "merge_results",
+    "parse",
     "part_statistics",
     "search_part",
 ]
@@ -137,11 +140,15 @@ def _as_bytes(searcher: Any, field: str, text: str | bytes) -> bytes:
     return bytes(searcher.schema[field].to_bytes(text))
 
 
-def part_statistics(index: Index, query: str, operator: Operator = "or") -> CorpusStats:
-    """One part's statistics for ``query``: what :class:`GlobalBM25` needs of it."""
+def parse(index: Index, query: str, operator: Operator = "or") -> wq.Query:
+    """``query`` parsed once for every part (each index has searchkit's one schema)."""
+    return parse_query(query, index._reader().schema, operator)
+
+
+def part_statistics(index: Index, q: wq.Query) -> CorpusStats:
+    """One part's statistics for the parsed query ``q``: what :class:`GlobalBM25` needs."""
     searcher = index._reader()
     reader = searcher.reader()
-    q = parse_query(query, searcher.schema, operator)
     freqs: dict[Term, int] = {}
     for field, text in q.existing_terms(reader, phrases=True, expand=True):
         term = (field, _as_bytes(searcher, field, text))
@@ -150,7 +157,9 @@ def part_statistics(index: Index, query: str, operator: Operator = "or") -> Corp
     return CorpusStats(int(reader.doc_count_all()), lengths, freqs)
 
 
-def search_part(index: Index, stats: CorpusStats, query: str, options: SearchOptions) -> Results:
+def search_part(
+    index: Index, stats: CorpusStats, query: str, q: wq.Query, options: SearchOptions
+) -> Results:
     """The best ``page * limit`` hits of one part, scored with ``stats``."""
     base = index._reader()
     flt = build_filter(
@@ -174,6 +183,7 @@ def search_part(index: Index, stats: CorpusStats, query: str, options: SearchOpt
         group=options.group,
         group_size=options.group_size,
         context=options.context,
+        parsed=q,
     )
 
 

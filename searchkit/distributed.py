@@ -30,7 +30,6 @@ from ._shardset import add_to_shard
 from .errors import FilterError, SearchkitError
 from .index import Index
 from .models import IndexReport, Results
-from .query import Operator
 from .shards import MultiIndex, ShardedIndex
 
 # A ``distributed.Client``; typed loosely so that checking searchkit needs no Dask.
@@ -141,20 +140,18 @@ def add_on_cluster(
 
 
 def search_on_cluster(
-    client: Client, folders: Sequence[str], query: str, options: SearchOptions
+    client: Client, folders: Sequence[str], query: str, q: Any, options: SearchOptions
 ) -> list[Results]:
-    """Each shard's statistics, then each shard's search, on the workers."""
-    stats = client.gather(
-        [
-            client.submit(_statistics, folder, query, options.operator, pure=False)
-            for folder in folders
-        ]
-    )
+    """Each shard's statistics, then each shard's search, on the workers.
+
+    ``q`` is ``query`` parsed (a Whoosh query, which pickles).
+    """
+    stats = client.gather([client.submit(_statistics, folder, q, pure=False) for folder in folders])
     everything = total(stats)
     return list(
         client.gather(
             [
-                client.submit(_search, folder, everything, query, options, pure=False)
+                client.submit(_search, folder, everything, query, q, options, pure=False)
                 for folder in folders
             ]
         )
@@ -176,9 +173,9 @@ def _shard(folder: str) -> Any:
     return ix
 
 
-def _statistics(folder: str, query: str, operator: Operator) -> CorpusStats:
-    return part_statistics(_shard(folder), query, operator)
+def _statistics(folder: str, q: Any) -> CorpusStats:
+    return part_statistics(_shard(folder), q)
 
 
-def _search(folder: str, stats: CorpusStats, query: str, options: SearchOptions) -> Results:
-    return search_part(_shard(folder), stats, query, options)
+def _search(folder: str, stats: CorpusStats, query: str, q: Any, options: SearchOptions) -> Results:
+    return search_part(_shard(folder), stats, query, q, options)

@@ -41,15 +41,19 @@ def run_search(
     group: bool = False,
     group_size: int = 3,
     context: int = 0,
+    parsed: wq.Query | None = None,
 ) -> Results:
-    """Run ``text`` against ``searcher`` and build one page of :class:`Results`."""
+    """Run ``text`` against ``searcher`` and build one page of :class:`Results`.
+
+    ``parsed`` is ``text`` already parsed (a search over several indexes parses once).
+    """
     check_whole("limit", limit, 1, MAX_LIMIT)
     check_whole("page", page, 1, None)
     check_whole("context", context, 0, None)
     check_whole("group_size", group_size, 1, None)
     if sort not in SORTS:
         raise FilterError(f"sort must be one of {', '.join(SORTS)}, not {sort!r}")
-    q = parse_query(text, searcher.schema, operator)
+    q = parsed if parsed is not None else parse_query(text, searcher.schema, operator)
     sortedby = _sort_facet(sort)
     offset = (page - 1) * limit
 

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 import attrs
 
-from ._fanout import SearchOptions, merge_results, part_statistics, search_part, total
+from ._fanout import SearchOptions, merge_results, parse, part_statistics, search_part, total
 from ._lock import WriteLock
 from ._shardset import (
     MAX_SHARDS,
@@ -125,13 +125,15 @@ class _Parts:
         options.check()
         parts = self._parts()
         labels = [label for _, label in parts]
+        q = parse(parts[0][0], query, operator)
         if client is not None:
             from .distributed import search_on_cluster
 
-            found = search_on_cluster(client, [str(ix.path) for ix, _ in parts], query, options)
+            folders = [str(ix.path) for ix, _ in parts]
+            found = search_on_cluster(client, folders, query, q, options)
         else:
-            stats = total([part_statistics(ix, query, operator) for ix, _ in parts])
-            found = [search_part(ix, stats, query, options) for ix, _ in parts]
+            stats = total([part_statistics(ix, q) for ix, _ in parts])
+            found = [search_part(ix, stats, query, q, options) for ix, _ in parts]
         return merge_results(found, labels, options)
 
     def chunk(self, chunk_id: str) -> Chunk:
