@@ -29,7 +29,7 @@ from whoosh.reading import TermNotFound
 from whoosh.scoring import BM25FScorer, WeightLengthScorer, WeightScorer
 from whoosh.searching import Searcher
 
-__all__ = ["top_docs"]
+__all__ = ["best", "tie_key", "top_docs"]
 
 Scores = dict[int, float]
 _Node = Any
@@ -61,7 +61,7 @@ def top_docs(
         allowed = set(searcher.docs_for_query(filter))
         scores = {d: s for d, s in scores.items() if d in allowed}
     stored = searcher.stored_fields
-    return _best(scores, limit, lambda d: tie_key(stored(d))), len(scores)
+    return best(scores, limit, lambda d: tie_key(stored(d))), len(scores)
 
 
 def tie_key(stored: dict[str, Any]) -> tuple[str, int]:
@@ -69,7 +69,7 @@ def tie_key(stored: dict[str, Any]) -> tuple[str, int]:
     return (str(stored.get("doc_id", "")), int(stored.get("seq", 1)))
 
 
-def _best(
+def best(
     scores: Scores, limit: int, key: Callable[[int], tuple[str, int]]
 ) -> list[tuple[float, int]]:
     """The ``limit`` best ``(score, docnum)``: score descending, ties by ``key(docnum)``.

@@ -143,7 +143,7 @@ class Index:
         above 1 makes a sharded index (see ``shards.py``): one folder, that many indexes.
         """
         root = Path(path)
-        if shards != 1:
+        if type(shards) is not int or shards != 1:  # checked there
             from .shards import ShardedIndex
 
             return ShardedIndex.create_sharded(

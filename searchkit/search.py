@@ -15,7 +15,7 @@ from whoosh import query as wq
 from whoosh import sorting
 from whoosh.searching import Searcher
 
-from ._topk import top_docs
+from ._topk import best, tie_key, top_docs
 from .analysis import highlight_spans
 from .errors import FilterError
 from .models import Chunk, Hit, Results
@@ -70,7 +70,10 @@ def run_search(
         for h in found:
             groups.setdefault(h["doc_id"], []).append(h)
         total = len(groups)
-        chosen = list(groups.values())[offset : offset + limit]
+        ordered = list(groups.values())
+        if sortedby is None:  # equal scores in a stable order, as the fast path orders them
+            ordered.sort(key=lambda g: (-g[0].score, tie_key(g[0].fields())))
+        chosen = ordered[offset : offset + limit]
         terms = _highlight_terms(q, searcher)
         hits = tuple(
             attrs.evolve(
@@ -85,6 +88,8 @@ def run_search(
         fast = top_docs(searcher, q, offset + limit, filter) if sortedby is None else None
         if fast is not None:
             top, total = fast
+        elif sortedby is None:
+            top, total = _every_match(searcher, q, filter, offset + limit)
         else:
             found = searcher.search(q, limit=offset + limit, filter=filter, sortedby=sortedby)
             top, total = found.top_n, _count(searcher, q, filter, found)
@@ -102,6 +107,25 @@ def run_search(
         query=str(q),
         grouped=group,
     )
+
+
+def _every_match(
+    searcher: Searcher, q: wq.Query, filter: wq.Query | None, limit: int
+) -> tuple[list[tuple[float, int]], int]:
+    """The best ``limit`` by Whoosh's collector, and the total, ordered as the fast path orders.
+
+    Every match is scored (Whoosh's top-N collector keeps the lowest document numbers of
+    a tie that straddles the cut), so equal scores can be ordered by document id and
+    place: the order that does not depend on segments, which shards and several indexes
+    searched as one share.
+    """
+    found = searcher.search(q, limit=None, filter=filter)
+    scores = {d: s for s, d in found.top_n}
+    if filter is not None:  # Whoosh ignores a filter that matches nothing
+        allowed = set(searcher.docs_for_query(filter))
+        scores = {d: s for d, s in scores.items() if d in allowed}
+    stored = searcher.stored_fields
+    return best(scores, limit, lambda d: tie_key(stored(d))), len(scores)
 
 
 def _count(searcher: Searcher, q: wq.Query, filter: wq.Query | None, found: Any) -> int:
