@@ -73,9 +73,10 @@ _HOME: dict[str, str] = {
     ),
     "EvaluationReport": "evaluation",
     "evaluate": "evaluation",
-    "Index": "index",
-    "check_index": "index",
-    "rebuild_index": "index",
+    # Through shards.py, which registers the sharded index with them.
+    "Index": "shards",
+    "check_index": "shards",
+    "rebuild_index": "shards",
     "MultiIndex": "shards",
     "ShardedIndex": "shards",
     "open_many": "shards",

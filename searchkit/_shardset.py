@@ -41,6 +41,7 @@ from .index import (
     DEFAULT_BATCH_SIZE,
     DEFAULT_LOCK_TIMEOUT,
     SETTINGS_NAME,
+    SHARDED_FORMAT,
     Index,
     Progress,
     check_index,
@@ -52,14 +53,12 @@ if TYPE_CHECKING:
     from .distributed import Client
 
 __all__ = [
-    "FORMAT",
     "MAX_SHARDS",
     "ShardSettings",
     "add_shards",
     "add_to_shard",
     "check_sharded",
     "drop_unused",
-    "is_sharded",
     "merge_reports",
     "new_shard_set",
     "now",
@@ -70,7 +69,6 @@ __all__ = [
     "write_settings",
 ]
 
-FORMAT = "searchkit-sharded-index"
 MAX_SHARDS = 256
 
 
@@ -82,15 +80,6 @@ def shard_of(key: str, shards: int) -> int:
 
 def _owns(shard: int, shards: int, path: Path) -> bool:
     return shard_of(str(path.resolve()), shards) == shard
-
-
-def is_sharded(root: Path) -> bool:
-    """Whether ``root`` holds a sharded index (its ``searchkit.json`` says so)."""
-    try:
-        raw = json.loads((root / SETTINGS_NAME).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return False
-    return isinstance(raw, dict) and raw.get("format") == FORMAT
 
 
 def _str_tuple(values: Iterable[str]) -> tuple[str, ...]:
@@ -109,7 +98,7 @@ class ShardSettings:
 
     def to_json(self) -> str:
         return json.dumps(
-            {"format": FORMAT, "searchkit": __version__, **attrs.asdict(self)}, indent=2
+            {"format": SHARDED_FORMAT, "searchkit": __version__, **attrs.asdict(self)}, indent=2
         )
 
 
@@ -123,7 +112,7 @@ def read_shard_settings(root: Path) -> ShardSettings:
         raise IndexIncompatibleError(
             root, f"cannot read {path} ({exc}); rebuild the index"
         ) from None
-    if not isinstance(raw, dict) or raw.get("format") != FORMAT:
+    if not isinstance(raw, dict) or raw.get("format") != SHARDED_FORMAT:
         raise IndexIncompatibleError(root, f"{path} is not a sharded searchkit index file")
     found = (raw.get("schema_version"), raw.get("analyzer"))
     if found != (SCHEMA_VERSION, ANALYZER_ID):
@@ -203,7 +192,7 @@ def add_shards(
     if client is not None:
         from .distributed import add_on_cluster
 
-        return add_on_cluster(client, folders, paths, batch_size, dry_run)
+        return add_on_cluster(client, add_to_shard, folders, paths, batch_size, dry_run)
     jobs = [(folder, k, shards, paths, batch_size, dry_run) for k, folder in enumerate(folders)]
     reports: list[IndexReport] = []
     if dry_run or (os.cpu_count() or 1) < 2:

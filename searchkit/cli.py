@@ -300,7 +300,7 @@ def index_command(
     or searchkit.rebuild_index(DIR, *PATHS) for --rebuild;
     Index.create(DIR, shards=N) for --shards; add(..., client=CLIENT) for --dask
     """
-    from .index import Index, rebuild_index
+    from .shards import Index, rebuild_index
 
     where = _one_index(index_dir, "index")
     if not paths and not rebuild:
@@ -321,7 +321,7 @@ def index_command(
 
             with open_or_create_sharded(where, shards, lock_timeout=lock_timeout) as ix:
                 if dask_address:
-                    from .distributed import add_with_dask
+                    from .shards import add_with_dask
 
                     report = add_with_dask(ix, paths, dask_address)
                 else:
@@ -454,7 +454,7 @@ def search(
     selected = None if fields is None else [f.strip() for f in fields.split(",") if f.strip()]
     with open_indexes(index_dir) as ix:
         if dask_address:
-            from .distributed import search_with_dask
+            from .shards import search_with_dask
 
             search_on: Any = partial(search_with_dask, ix, dask_address)
         else:
@@ -618,7 +618,7 @@ def check(repair: bool, as_json: bool, index_dir: tuple[Path, ...]) -> None:
 
     Python: searchkit.check_index(DIR, repair=...)
     """
-    from .index import check_index
+    from .shards import check_index
 
     report = check_index(_one_index(index_dir, "check"), repair=repair)
     if as_json:

@@ -4,7 +4,7 @@ Dask's scheduler hands tasks to workers over TCP and runs a task again when the 
 running it dies.  searchkit sends it two kinds of task, both plain functions of
 ``shards.py`` and ``_fanout.py`` that take and return plain values:
 
-- building: one task a shard, :func:`searchkit.shards.add_to_shard`.  The worker walks the
+- building: one task a shard, ``_shardset.add_to_shard``.  The worker walks the
   paths, reads, parses and chunks the files its shard owns, and writes them with the
   shard's one writer.  Every commit is atomic and a sync skips what is already in the
   index, so a task run again after its worker died finishes the shard as it would have,
@@ -21,16 +21,12 @@ from every worker (one machine, or a shared file system).  Imported only when a
 from __future__ import annotations
 
 import contextlib
-import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from ._fanout import CorpusStats, SearchOptions, part_statistics, search_part, total
-from ._shardset import add_to_shard
-from .errors import FilterError, SearchkitError
-from .index import Index
+from .errors import SearchkitError
 from .models import IndexReport, Results
-from .shards import MultiIndex, ShardedIndex
 
 # A ``distributed.Client``; typed loosely so that checking searchkit needs no Dask.
 Client = Any
@@ -39,10 +35,8 @@ __all__ = [
     "Client",
     "DaskUnavailableError",
     "add_on_cluster",
-    "add_with_dask",
     "connect",
     "search_on_cluster",
-    "search_with_dask",
 ]
 
 # A task whose worker died is run again this many times beyond Dask's own allowance.
@@ -90,41 +84,19 @@ def connect(address: str, *, workers: int = 2) -> Iterator[Client]:
         yield client
 
 
-def add_with_dask(
-    index: Index, paths: Sequence[str | os.PathLike[str]], address: str
-) -> IndexReport:
-    """``index.add(*paths)`` on the Dask cluster at ``address`` (``local``: a new one here)."""
-    sharded = _sharded(index, "build")
-    with connect(address) as client:
-        return sharded.add(*paths, client=client)
-
-
-def search_with_dask(
-    index: Index | MultiIndex, address: str, query: str, **options: Any
-) -> Results:
-    """``index.search(query, **options)`` with each part searched on the cluster at ``address``."""
-    parts = index if isinstance(index, MultiIndex) else _sharded(index, "search")
-    with connect(address) as client:
-        return parts.search(query, client=client, **options)
-
-
-def _sharded(index: Index, what: str) -> ShardedIndex:
-    if not isinstance(index, ShardedIndex):
-        raise FilterError(
-            f"index {index.path} has one shard: Dask can {what} a sharded index (create it "
-            "with Index.create(path, shards=N), or `searchkit index --shards N`) or several "
-            "indexes searched as one"
-        )
-    return index
-
-
 def add_on_cluster(
-    client: Client, folders: Sequence[str], paths: Sequence[str], batch_size: int, dry_run: bool
+    client: Client,
+    task: Callable[..., IndexReport],
+    folders: Sequence[str],
+    paths: Sequence[str],
+    batch_size: int,
+    dry_run: bool,
 ) -> list[IndexReport]:
-    """Each shard's sync as one task on the cluster; their reports, in shard order."""
+    """Each shard's sync, ``task(folder, shard, shards, paths, batch_size, dry_run)``, as
+    one task on the cluster; their reports, in shard order."""
     futures = [
         client.submit(
-            add_to_shard,
+            task,
             folder,
             k,
             len(folders),

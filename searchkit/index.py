@@ -23,6 +23,7 @@ import shutil
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import attrs
 import whoosh.index as windex
@@ -67,7 +68,15 @@ from .schema import (
 from .scoring import default_weighting
 from .search import Sort, check_whole, neighbours, run_search
 
-__all__ = ["DEFAULT_BATCH_SIZE", "Index", "Progress", "check_index", "rebuild_index"]
+__all__ = [
+    "DEFAULT_BATCH_SIZE",
+    "Index",
+    "Progress",
+    "check_index",
+    "is_sharded",
+    "rebuild_index",
+    "register_sharded",
+]
 
 SETTINGS_NAME = "searchkit.json"
 _FORMAT = "searchkit-index"
@@ -144,11 +153,10 @@ class Index:
         """
         root = Path(path)
         if type(shards) is not int or shards != 1:  # checked there
-            from .shards import ShardedIndex
-
-            return ShardedIndex.create_sharded(
+            made: Index = _sharded_hook(root, "create")(
                 root, shards, overwrite=overwrite, max_chars=max_chars, lock_timeout=lock_timeout
             )
+            return made
         if max_chars < 200:
             raise SearchkitIndexError(root, f"max_chars must be at least 200, not {max_chars}")
         _check_can_create(root, overwrite)
@@ -176,10 +184,9 @@ class Index:
         :class:`IndexIncompatibleError` when it was written with other settings.
         """
         root = Path(path)
-        from .shards import ShardedIndex, is_sharded
-
         if is_sharded(root):
-            return ShardedIndex.open_sharded(root, lock_timeout=lock_timeout)
+            opened: Index = _sharded_hook(root, "open")(root, lock_timeout=lock_timeout)
+            return opened
         return cls(root, _read_settings(root), lock_timeout)
 
     @classmethod
@@ -704,10 +711,11 @@ def rebuild_index(
     leaves it as it was.
     """
     root = Path(path)
-    from ._shardset import is_sharded, rebuild_sharded
-
     if is_sharded(root):
-        return rebuild_sharded(root, *paths, batch_size=batch_size, lock_timeout=lock_timeout)
+        rebuilt: IndexReport = _sharded_hook(root, "rebuild")(
+            root, *paths, batch_size=batch_size, progress=progress, lock_timeout=lock_timeout
+        )
+        return rebuilt
     if not Index.exists(root):
         _check_can_create(root, overwrite=False)
         root.mkdir(parents=True, exist_ok=True)
@@ -751,10 +759,11 @@ def check_index(
     raises :class:`IndexNotFoundError`; any other damage is reported, not raised.
     """
     root = Path(path)
-    from ._shardset import check_sharded, is_sharded
-
     if is_sharded(root):
-        return check_sharded(root, repair=repair, lock_timeout=lock_timeout)
+        checked: CheckReport = _sharded_hook(root, "check")(
+            root, repair=repair, lock_timeout=lock_timeout
+        )
+        return checked
     try:
         settings = _read_settings(root)  # a missing index raises: nothing to check
     except IndexIncompatibleError as exc:
@@ -824,6 +833,40 @@ def _under(path: str, root: Path) -> bool:
     p = Path(path)
     resolved = root.resolve() if root.exists() else root
     return p in (root, resolved) or root in p.parents or resolved in p.parents
+
+
+# -- the sharded index's way in ---------------------------------------------------------
+#
+# A folder whose searchkit.json has this format holds a sharded index.  shards.py (which
+# builds on Index) creates, opens, rebuilds and checks it, and registers how when it is
+# imported; ``searchkit.Index`` is loaded through it, so the hooks are there whenever a
+# user reaches this class through the package.
+
+SHARDED_FORMAT = "searchkit-sharded-index"
+_SHARDED_HOOKS: dict[str, Callable[..., Any]] = {}
+
+
+def register_sharded(**hooks: Callable[..., Any]) -> None:
+    """Called by shards.py: ``create``, ``open``, ``rebuild`` and ``check`` for sharded folders."""
+    _SHARDED_HOOKS.update(hooks)
+
+
+def is_sharded(root: Path) -> bool:
+    """Whether ``root`` holds a sharded index (its ``searchkit.json`` says so)."""
+    try:
+        raw = json.loads((root / SETTINGS_NAME).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(raw, dict) and raw.get("format") == SHARDED_FORMAT
+
+
+def _sharded_hook(root: Path, name: str) -> Callable[..., Any]:
+    hook = _SHARDED_HOOKS.get(name)
+    if hook is None:
+        raise IndexIncompatibleError(
+            root, f"{root} is a sharded index: open it with searchkit.Index (searchkit.shards)"
+        )
+    return hook
 
 
 def _read_settings(root: Path) -> _Settings:

@@ -3,7 +3,9 @@
 Both are a set of parts, each an ordinary searchkit index, read through ``Index``'s API:
 a search goes to every part with the statistics of all of them, and the hits merge into
 one list (``_fanout.py``), so the ranking is that of one index holding every document.
-The sharded index's layout and writing are in ``_shardset.py``.
+The sharded index's layout and writing are in ``_shardset.py``.  Importing this module
+registers the sharded index with ``Index.create``/``open``, ``rebuild_index`` and
+``check_index`` (which sit below it); ``searchkit.Index`` and the command line load it.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ import datetime as dt
 import os
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
@@ -24,7 +26,6 @@ from ._shardset import (
     add_shards,
     check_sharded,
     drop_unused,
-    is_sharded,
     merge_reports,
     new_shard_set,
     now,
@@ -50,6 +51,10 @@ from .index import (
     Index,
     Progress,
     _check_can_create,
+    check_index,
+    is_sharded,
+    rebuild_index,
+    register_sharded,
 )
 from .models import Chunk, Document, DocumentInfo, IndexReport, IndexStats, Passage, Results
 from .query import Operator
@@ -60,14 +65,19 @@ if TYPE_CHECKING:
     from .distributed import Client
 
 __all__ = [
+    "Index",
     "MultiIndex",
     "ShardedIndex",
+    "add_with_dask",
+    "check_index",
     "check_sharded",
     "is_sharded",
     "open_indexes",
     "open_many",
     "open_or_create_sharded",
+    "rebuild_index",
     "rebuild_sharded",
+    "search_with_dask",
     "shard_of",
 ]
 
@@ -478,3 +488,43 @@ def open_or_create_sharded(
             "chosen when an index is created (rebuild into a new folder to change it)"
         )
     return ix
+
+
+def add_with_dask(
+    index: Index, paths: Sequence[str | os.PathLike[str]], address: str
+) -> IndexReport:
+    """``index.add(*paths)`` on the Dask cluster at ``address`` (``local``: a new one here)."""
+    from .distributed import connect
+
+    sharded = _sharded(index, "build")
+    with connect(address) as client:
+        return sharded.add(*paths, client=client)
+
+
+def search_with_dask(
+    index: Index | MultiIndex, address: str, query: str, **options: Any
+) -> Results:
+    """``index.search(query, **options)``, each part searched on the cluster at ``address``."""
+    from .distributed import connect
+
+    parts = index if isinstance(index, MultiIndex) else _sharded(index, "search")
+    with connect(address) as client:
+        return parts.search(query, client=client, **options)
+
+
+def _sharded(index: Index, what: str) -> ShardedIndex:
+    if not isinstance(index, ShardedIndex):
+        raise FilterError(
+            f"index {index.path} has one shard: Dask can {what} a sharded index (create it "
+            "with Index.create(path, shards=N), or `searchkit index --shards N`) or several "
+            "indexes searched as one"
+        )
+    return index
+
+
+register_sharded(
+    create=ShardedIndex.create_sharded,
+    open=ShardedIndex.open_sharded,
+    rebuild=rebuild_sharded,
+    check=check_sharded,
+)
