@@ -11,6 +11,7 @@ within 1e-9, the same totals.  ``-m slow`` runs the same over all 19,043 article
 from __future__ import annotations
 
 import importlib.util
+import json
 import os
 import signal
 import threading
@@ -157,6 +158,30 @@ def test_four_shards_built_on_a_cluster_rank_as_one(
         for q in corpus.queries[:10]:
             assert sharded.search(q, client=client) == sharded.search(q)
     assert searchkit.check_index(tmp_path / "dask").ok
+
+
+def test_the_command_line_builds_and_searches_on_a_cluster(
+    corpus: Corpus, client: Any, tmp_path: Path
+) -> None:
+    address = client.scheduler.address
+    folder = corpus.folders()[0]
+    where = tmp_path / "cli"
+    built = _cli("index", folder, "--index", where, "--shards", "2", "--dask", address)
+    assert built.exit_code == 0, built.output
+    assert built.stdout.startswith(f"Indexed {len(list(folder.glob('*.jsonl'))) * 20} documents")
+    for q in corpus.queries[:5]:
+        remote = _cli("search", q, "--index", where, "--json", "--dask", address)
+        local = _cli("search", q, "--index", where, "--json")
+        assert remote.exit_code == local.exit_code == 0
+        assert json.loads(remote.stdout) == json.loads(local.stdout)
+
+
+def _cli(*args: object) -> Any:
+    from click.testing import CliRunner
+
+    from searchkit.cli import cli
+
+    return CliRunner().invoke(cli, [str(a) for a in args], prog_name="searchkit")
 
 
 def test_a_worker_killed_mid_build_is_retried(corpus: Corpus, client: Any, tmp_path: Path) -> None:
