@@ -272,14 +272,19 @@ def rebuild_sharded(
 
 def _lenient_settings(root: Path) -> ShardSettings:
     """The settings a rebuild keeps, whatever versions wrote them."""
-    raw = json.loads((root / SETTINGS_NAME).read_text(encoding="utf-8"))
-    return ShardSettings(
-        shards=int(raw["shards"]),
-        data=str(raw.get("data", "")),
-        max_chars=int(raw.get("max_chars", DEFAULT_MAX_CHARS)),
-        created=str(raw.get("created", now())),
-        sources=[str(p) for p in raw.get("sources", [])],
-    )
+    try:
+        raw = json.loads((root / SETTINGS_NAME).read_text(encoding="utf-8"))
+        return ShardSettings(
+            shards=int(raw["shards"]),
+            data=str(raw.get("data", "")),
+            max_chars=int(raw.get("max_chars", DEFAULT_MAX_CHARS)),
+            created=str(raw.get("created", now())),
+            sources=[str(p) for p in raw.get("sources", [])],
+        )
+    except (OSError, ValueError, TypeError, KeyError, AttributeError) as exc:
+        raise IndexIncompatibleError(
+            root, f"cannot read the shard count of {root} ({exc!r}); build a new index"
+        ) from None
 
 
 def check_sharded(
