@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+from abc import ABC, abstractmethod
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -85,15 +86,16 @@ __all__ = [
 # -- reading several parts as one --------------------------------------------------------
 
 
-class _Parts:
+class _Parts(ABC):
     """The read API of :class:`~searchkit.Index` over parts, each an ordinary index."""
 
+    @abstractmethod
     def _parts(self) -> list[tuple[Index, str | None]]:
         """Each part and the label its hits carry (``None``: the hit's index is this one)."""
-        raise NotImplementedError  # pragma: no cover (each subclass defines it)
 
+    @abstractmethod
     def _where(self) -> str:
-        raise NotImplementedError  # pragma: no cover
+        """The indexes, as an error message names them."""
 
     def search(
         self,
