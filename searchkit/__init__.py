@@ -14,18 +14,21 @@ __version__ = "0.1.0"
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from ._limits import QueryLimits
     from .chunking import chunk_document
     from .errors import (
         CollectionError,
         DocumentError,
         EmptyQueryError,
         FilterError,
+        IndexAccessError,
         IndexExistsError,
         IndexIncompatibleError,
         IndexLockedError,
         IndexNotFoundError,
         NotFoundError,
         QueryError,
+        QueryLimitError,
         QuerySyntaxError,
         SearchkitError,
         SearchkitIndexError,
@@ -59,12 +62,14 @@ _HOME: dict[str, str] = {
             "DocumentError",
             "EmptyQueryError",
             "FilterError",
+            "IndexAccessError",
             "IndexExistsError",
             "IndexIncompatibleError",
             "IndexLockedError",
             "IndexNotFoundError",
             "NotFoundError",
             "QueryError",
+            "QueryLimitError",
             "QuerySyntaxError",
             "SearchkitError",
             "SearchkitIndexError",
@@ -75,6 +80,7 @@ _HOME: dict[str, str] = {
     "evaluate": "evaluation",
     # Through shards.py, which registers the sharded index with them.
     "Index": "shards",
+    "QueryLimits": "_limits",
     "check_index": "shards",
     "rebuild_index": "shards",
     "MultiIndex": "shards",
@@ -129,6 +135,7 @@ __all__ = [
     "FilterError",
     "Hit",
     "Index",
+    "IndexAccessError",
     "IndexExistsError",
     "IndexIncompatibleError",
     "IndexLockedError",
@@ -140,6 +147,8 @@ __all__ = [
     "Paragraph",
     "Passage",
     "QueryError",
+    "QueryLimitError",
+    "QueryLimits",
     "QuerySyntaxError",
     "Results",
     "SearchkitError",

@@ -30,6 +30,7 @@ import attrs
 from whoosh import query as wq
 from whoosh.searching import Searcher
 
+from ._limits import QueryLimits
 from .errors import FilterError
 from .models import Hit, Results
 from .query import Operator, build_filter, parse_query
@@ -98,6 +99,8 @@ class SearchOptions:
     group_size: int = 3
     context: int = 0
     operator: Operator = "or"
+    limits: QueryLimits | None = None
+    timeout: float | None = None
 
     def check(self) -> None:
         """Reject bad paging before any part runs, and pages past what a part may return."""
@@ -183,6 +186,8 @@ def search_part(
         group=options.group,
         group_size=options.group_size,
         context=options.context,
+        limits=options.limits,
+        timeout=options.timeout,
         parsed=q,
     )
 
@@ -229,4 +234,5 @@ def merge_results(
         limit=options.limit,
         query=parts[0].query if parts else "",
         grouped=options.group,
+        timed_out=any(r.timed_out for r in parts),
     )

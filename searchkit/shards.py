@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import time
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -20,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from ._fanout import SearchOptions, merge_results, parse, part_statistics, search_part, total
+from ._limits import QueryLimits
 from ._lock import WriteLock
 from ._shardset import (
     MAX_SHARDS,
@@ -113,12 +115,15 @@ class _Parts(ABC):
         group_size: int = 3,
         context: int = 0,
         operator: Operator = "or",
+        limits: QueryLimits | None = None,
+        timeout: float | None = None,
         client: Client | None = None,
     ) -> Results:
         """``Index.search`` over every part, ranked as one index holding them all would.
 
         With a Dask ``client``, each part is searched on a worker (see ``distributed.py``);
-        the results are the same.
+        the results are the same.  ``timeout`` is the budget of the whole search: here
+        the parts share it, one after the other; on a cluster each part has all of it.
         """
         options = SearchOptions(
             limit=limit,
@@ -133,6 +138,8 @@ class _Parts(ABC):
             group_size=group_size,
             context=context,
             operator=operator,
+            limits=limits,
+            timeout=timeout,
         )
         options.check()
         parts = self._parts()
@@ -144,8 +151,14 @@ class _Parts(ABC):
             folders = [str(ix.path) for ix, _ in parts]
             found = search_on_cluster(client, folders, query, q, options)
         else:
+            clock = time.monotonic()
             stats = total([part_statistics(ix, q) for ix, _ in parts])
-            found = [search_part(ix, stats, query, q, options) for ix, _ in parts]
+            found = []
+            for ix, _ in parts:
+                if timeout is not None:  # what is left of the budget
+                    left = max(1e-3, timeout - (time.monotonic() - clock))
+                    options = attrs.evolve(options, timeout=left)
+                found.append(search_part(ix, stats, query, q, options))
         return merge_results(found, labels, options)
 
     def chunk(self, chunk_id: str) -> Chunk:
