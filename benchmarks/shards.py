@@ -53,7 +53,7 @@ def worker(mode: str, shards: int, files: Path, folder: Path, queries_file: Path
             threads_per_worker=1,
             processes=True,
             host="127.0.0.1",
-            dashboard_address=None,
+            dashboard_address="127.0.0.1:0",
         )
         client = distributed.Client(cluster)
     try:

@@ -70,7 +70,7 @@ def connect(address: str, *, workers: int = 2) -> Iterator[Client]:
                 threads_per_worker=1,
                 processes=True,
                 host="127.0.0.1",
-                dashboard_address=None,
+                dashboard_address="127.0.0.1:0",
             ) as cluster,
             dd.Client(cluster) as client,
         ):
