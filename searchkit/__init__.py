@@ -22,6 +22,7 @@ if TYPE_CHECKING:
         EmptyQueryError,
         FilterError,
         IndexAccessError,
+        IndexDamagedError,
         IndexExistsError,
         IndexIncompatibleError,
         IndexLockedError,
@@ -37,8 +38,10 @@ if TYPE_CHECKING:
     from .index import Index, check_index, rebuild_index
     from .loaders import load_document, load_documents, register_loader
     from .models import (
+        Bucket,
         CheckReport,
         Chunk,
+        Completion,
         Document,
         DocumentInfo,
         Hit,
@@ -48,6 +51,7 @@ if TYPE_CHECKING:
         Passage,
         Results,
         Skipped,
+        TermScore,
     )
     from .shards import MultiIndex, ShardedIndex, open_many
 
@@ -63,6 +67,7 @@ _HOME: dict[str, str] = {
             "EmptyQueryError",
             "FilterError",
             "IndexAccessError",
+            "IndexDamagedError",
             "IndexExistsError",
             "IndexIncompatibleError",
             "IndexLockedError",
@@ -91,8 +96,10 @@ _HOME: dict[str, str] = {
     "register_loader": "loaders",
     **dict.fromkeys(
         (
+            "Bucket",
             "CheckReport",
             "Chunk",
+            "Completion",
             "Document",
             "DocumentInfo",
             "Hit",
@@ -102,6 +109,7 @@ _HOME: dict[str, str] = {
             "Passage",
             "Results",
             "Skipped",
+            "TermScore",
         ),
         "models",
     ),
@@ -124,9 +132,11 @@ def __dir__() -> list[str]:
 
 
 __all__ = [
+    "Bucket",
     "CheckReport",
     "Chunk",
     "CollectionError",
+    "Completion",
     "Document",
     "DocumentError",
     "DocumentInfo",
@@ -136,6 +146,7 @@ __all__ = [
     "Hit",
     "Index",
     "IndexAccessError",
+    "IndexDamagedError",
     "IndexExistsError",
     "IndexIncompatibleError",
     "IndexLockedError",
@@ -155,6 +166,7 @@ __all__ = [
     "SearchkitIndexError",
     "ShardedIndex",
     "Skipped",
+    "TermScore",
     "__version__",
     "check_index",
     "chunk_document",

@@ -34,13 +34,13 @@ import attrs
 
 from . import __version__
 from ._lock import LOCK_NAME, WriteLock
+from ._settings import SETTINGS_NAME
 from .analysis import ANALYZER_ID
 from .chunking import DEFAULT_MAX_CHARS
 from .errors import IndexIncompatibleError, IndexNotFoundError, SearchkitIndexError
 from .index import (
     DEFAULT_BATCH_SIZE,
     DEFAULT_LOCK_TIMEOUT,
-    SETTINGS_NAME,
     SHARDED_FORMAT,
     Index,
     Progress,
@@ -164,11 +164,17 @@ def open_shard(path: Path, shard: int, shards: int) -> Index:
 
 
 def add_to_shard(
-    path: str, shard: int, shards: int, paths: Sequence[str], batch_size: int, dry_run: bool
+    path: str,
+    shard: int,
+    shards: int,
+    paths: Sequence[str],
+    batch_size: int,
+    dry_run: bool,
+    follow_links: bool = False,
 ) -> IndexReport:
     """Sync shard ``shard`` with the files of ``paths`` it owns (a task: local or Dask)."""
     with open_shard(Path(path), shard, shards) as ix:
-        return ix.add(*paths, batch_size=batch_size, dry_run=dry_run)
+        return ix.add(*paths, batch_size=batch_size, dry_run=dry_run, follow_links=follow_links)
 
 
 def _child_init(parent: int, lock: str) -> None:
@@ -187,13 +193,19 @@ def add_shards(
     dry_run: bool,
     progress: Progress | None,
     client: Client | None,
+    follow_links: bool = False,
 ) -> list[IndexReport]:
     folders = [str(root / data / str(k)) for k in range(shards)]
     if client is not None:
         from .distributed import add_on_cluster
 
-        return add_on_cluster(client, add_to_shard, folders, paths, batch_size, dry_run)
-    jobs = [(folder, k, shards, paths, batch_size, dry_run) for k, folder in enumerate(folders)]
+        return add_on_cluster(
+            client, add_to_shard, folders, paths, batch_size, dry_run, follow_links
+        )
+    jobs = [
+        (folder, k, shards, paths, batch_size, dry_run, follow_links)
+        for k, folder in enumerate(folders)
+    ]
     reports: list[IndexReport] = []
     if dry_run or (os.cpu_count() or 1) < 2:
         for done, job in enumerate(jobs, 1):
@@ -239,6 +251,7 @@ def rebuild_sharded(
     progress: Progress | None = None,
     lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
     client: Client | None = None,
+    follow_links: bool = False,
 ) -> IndexReport:
     """Build a sharded index afresh from ``paths`` (default: its sources) and switch to it."""
     with WriteLock(root, lock_timeout):
@@ -252,7 +265,15 @@ def rebuild_sharded(
         data = new_shard_set(root, settings.shards, settings.max_chars)
         try:
             reports = add_shards(
-                root, data, settings.shards, sources, batch_size, False, progress, client
+                root,
+                data,
+                settings.shards,
+                sources,
+                batch_size,
+                False,
+                progress,
+                client,
+                follow_links,
             )
         except BaseException:
             shutil.rmtree(root / data, ignore_errors=True)

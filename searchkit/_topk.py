@@ -31,7 +31,7 @@ from whoosh.searching import Searcher
 
 from ._limits import Deadline
 
-__all__ = ["best", "tie_key", "top_docs"]
+__all__ = ["best", "match_scores", "tie_key", "top_docs"]
 
 Scores = dict[int, float]
 _Node = Any
@@ -69,6 +69,15 @@ def top_docs(
         scores = {d: s for d, s in scores.items() if d in allowed}
     stored = searcher.stored_fields
     return best(scores, limit, lambda d: tie_key(stored(d))), len(scores)
+
+
+def match_scores(searcher: Searcher, q: wq.Query) -> list[float]:
+    """The score of every document ``q`` matches, in no order; ``q`` must be made of
+    the nodes this module handles (Whoosh's collector is not a fallback here)."""
+    try:
+        return list(_Evaluator(searcher).run(_compile(q, searcher, 1.0)).values())
+    except _UnsupportedError:
+        raise ValueError(f"cannot score {q!r} term at a time") from None
 
 
 def tie_key(stored: dict[str, Any]) -> tuple[str, int]:

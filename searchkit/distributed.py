@@ -91,9 +91,10 @@ def add_on_cluster(
     paths: Sequence[str],
     batch_size: int,
     dry_run: bool,
+    follow_links: bool = False,
 ) -> list[IndexReport]:
-    """Each shard's sync, ``task(folder, shard, shards, paths, batch_size, dry_run)``, as
-    one task on the cluster; their reports, in shard order."""
+    """Each shard's sync, ``task(folder, shard, shards, paths, batch_size, dry_run,
+    follow_links)``, as one task on the cluster; their reports, in shard order."""
     futures = [
         client.submit(
             task,
@@ -103,6 +104,7 @@ def add_on_cluster(
             list(paths),
             batch_size,
             dry_run,
+            follow_links,
             pure=False,
             retries=RETRIES,
         )

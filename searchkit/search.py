@@ -21,18 +21,21 @@ from .analysis import highlight_spans
 from .errors import FilterError
 from .models import Chunk, Hit, Results
 from .query import Operator, parse_query
-from .schema import HIGHLIGHT_FIELDS, chunk_from_stored, chunk_kwargs
+from .schema import HIGHLIGHT_FIELDS, STOP_FIELD, chunk_from_stored, chunk_kwargs
+from .typos import expand_fuzzy, suggest
 
 __all__ = ["SORTS", "Sort", "check_whole", "neighbours", "run_search"]
 
 Sort = Literal["relevance", "date", "oldest"]
 SORTS: tuple[str, ...] = ("relevance", "date", "oldest")
 MAX_LIMIT = 10_000
+# Index terms to highlight, and stop words to highlight.
+_Highlight = tuple[frozenset[str], frozenset[str]]
 
 
 def run_search(
     searcher: Searcher,
-    text: str,
+    text: str | wq.Query,
     *,
     limit: int = 10,
     page: int = 1,
@@ -46,7 +49,8 @@ def run_search(
     timeout: float | None = None,
     parsed: wq.Query | None = None,
 ) -> Results:
-    """Run ``text`` against ``searcher`` and build one page of :class:`Results`.
+    """Run ``text`` (query text, or a query already parsed) against ``searcher`` and
+    build one page of :class:`Results`.
 
     ``limits`` bound what the query may cost (default: :meth:`QueryLimits.from_env`);
     ``timeout`` is a time budget in seconds, after which what was found is returned.
@@ -60,10 +64,16 @@ def run_search(
     check_whole("group_size", group_size, 1, None)
     if sort not in SORTS:
         raise FilterError(f"sort must be one of {', '.join(SORTS)}, not {sort!r}")
-    check_text(text, limits)
-    check_page(limit, context, limits, text)
-    q = parsed if parsed is not None else parse_query(text, searcher.schema, operator)
-    q = bound_query(q, searcher, limits, deadline, text)
+    shown = str(text)
+    if isinstance(text, str):
+        check_text(text, limits)
+    check_page(limit, context, limits, shown)
+    if parsed is None and isinstance(text, wq.Query):
+        parsed = text
+    elif parsed is None:
+        parsed = parse_query(text, searcher.schema, operator)
+    bounded = bound_query(parsed, searcher, limits, deadline, shown)
+    q = expand_fuzzy(bounded, searcher)  # after the limits: it reuses their expansion
     sortedby = _sort_facet(sort)
     offset = (page - 1) * limit
 
@@ -119,8 +129,9 @@ def run_search(
         page=page,
         pages=max(1, math.ceil(total / limit)),
         limit=limit,
-        query=str(q),
+        query=str(bounded),
         grouped=group,
+        suggestions=suggest(searcher, text) if isinstance(text, str) else (),
         timed_out=deadline.expired,
     )
 
@@ -182,13 +193,15 @@ def _sort_facet(sort: Sort) -> sorting.FacetType | None:
     )
 
 
-def _highlight_terms(q: wq.Query, searcher: Searcher) -> frozenset[str]:
+def _highlight_terms(q: wq.Query, searcher: Searcher) -> _Highlight:
+    """The index terms a hit's words are matched against, and the stop words (a query
+    made only of stop words searches them in their own field)."""
     # expand=True turns wildcards and fuzzy terms into the index words they matched.
-    terms = q.existing_terms(searcher.reader(), phrases=True, expand=True)
-    return frozenset(
-        t.decode("utf-8") if isinstance(t, bytes) else str(t)
-        for field, t in terms
-        if field in HIGHLIGHT_FIELDS
+    found = q.existing_terms(searcher.reader(), phrases=True, expand=True)
+    words = [(f, t.decode("utf-8") if isinstance(t, bytes) else str(t)) for f, t in found]
+    return (
+        frozenset(t for f, t in words if f in HIGHLIGHT_FIELDS),
+        frozenset(t for f, t in words if f == STOP_FIELD),
     )
 
 
@@ -197,12 +210,16 @@ def _hit(
     stored: dict[str, Any],
     raw_score: Any,
     rank: int,
-    terms: frozenset[str],
+    terms: _Highlight,
     context: int,
 ) -> Hit:
     text: str = stored["text"]
-    spans = tuple(highlight_spans(text, terms))
+    title: str = stored["title"]
+    spans = tuple(highlight_spans(text, *terms))
+    title_spans = tuple(highlight_spans(title, *terms))
     words: dict[str, None] = {}
+    for s, e in title_spans:
+        words.setdefault(title[s:e], None)
     for s, e in spans:
         words.setdefault(text[s:e], None)
     before: Sequence[Chunk] = ()
@@ -217,6 +234,7 @@ def _hit(
         rank=rank,
         highlights=tuple(words),
         spans=spans,
+        title_spans=title_spans,
         before=tuple(before),
         after=tuple(after),
     )

@@ -23,6 +23,7 @@ import attrs
 from ._fanout import SearchOptions, merge_results, parse, part_statistics, search_part, total
 from ._limits import QueryLimits
 from ._lock import WriteLock
+from ._settings import SETTINGS_NAME, check_can_create
 from ._shardset import (
     MAX_SHARDS,
     ShardSettings,
@@ -47,13 +48,12 @@ from .errors import (
     NotFoundError,
     SearchkitIndexError,
 )
+from .explore import DEFAULT_FACET_LIMIT, Interval
 from .index import (
     DEFAULT_BATCH_SIZE,
     DEFAULT_LOCK_TIMEOUT,
-    SETTINGS_NAME,
     Index,
     Progress,
-    _check_can_create,
     check_index,
     is_sharded,
     rebuild_index,
@@ -117,6 +117,10 @@ class _Parts(ABC):
         operator: Operator = "or",
         limits: QueryLimits | None = None,
         timeout: float | None = None,
+        facets: Sequence[str] = (),
+        facet_limit: int = DEFAULT_FACET_LIMIT,
+        histogram: Interval | None = None,
+        explain: bool = False,
         client: Client | None = None,
     ) -> Results:
         """``Index.search`` over every part, ranked as one index holding them all would.
@@ -124,7 +128,14 @@ class _Parts(ABC):
         With a Dask ``client``, each part is searched on a worker (see ``distributed.py``);
         the results are the same.  ``timeout`` is the budget of the whole search: here
         the parts share it, one after the other; on a cluster each part has all of it.
+        Facets, histograms and explanations are not merged across parts: asking for them
+        raises :class:`FilterError`.
         """
+        if facets or histogram is not None or explain:
+            raise FilterError(
+                "facets, date histograms and score explanations work on one index, not "
+                f"yet over several indexes or shards ({self._where()})"
+            )
         options = SearchOptions(
             limit=limit,
             page=page,
@@ -349,13 +360,13 @@ class ShardedIndex(_Parts, Index):
             )
         if max_chars < 200:
             raise SearchkitIndexError(root, f"max_chars must be at least 200, not {max_chars}")
-        _check_can_create(root, overwrite)
+        check_can_create(root, overwrite)
         try:
             root.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise SearchkitIndexError(root, f"cannot create index folder {root}: {exc}") from None
         with WriteLock(root, lock_timeout):
-            _check_can_create(root, overwrite)
+            check_can_create(root, overwrite)
             data = new_shard_set(root, shards, max_chars)
             settings = ShardSettings(shards=shards, data=data, max_chars=max_chars, created=now())
             write_settings(root, settings)
@@ -407,12 +418,26 @@ class ShardedIndex(_Parts, Index):
         """The shards' counts and sizes added up."""
         return self._stats(str(self.path))
 
+    def sources(self) -> tuple[str, ...]:
+        """The files and folders ever added (a rebuild reads them again)."""
+        self.shards()
+        return self._shard_settings.sources
+
+    def similar(self, *args: Any, **kwargs: Any) -> Results:
+        """Not across shards yet: :class:`FilterError` says so."""
+        raise FilterError(f"similar works on one index, not yet on a sharded one ({self.path})")
+
+    def complete(self, *args: Any, **kwargs: Any) -> list[Any]:
+        """Not across shards yet: :class:`FilterError` says so."""
+        raise FilterError(f"complete works on one index, not yet on a sharded one ({self.path})")
+
     def add(
         self,
         *paths: str | os.PathLike[str],
         batch_size: int = DEFAULT_BATCH_SIZE,
         dry_run: bool = False,
         progress: Progress | None = None,
+        follow_links: bool = False,
         client: Client | None = None,
     ) -> IndexReport:
         """``Index.add``, each shard syncing the files it owns, all shards at once.
@@ -430,7 +455,15 @@ class ShardedIndex(_Parts, Index):
             self.shards()
             s = self._shard_settings
             reports = add_shards(
-                self.path, s.data, s.shards, sources, batch_size, dry_run, progress, client
+                self.path,
+                s.data,
+                s.shards,
+                sources,
+                batch_size,
+                dry_run,
+                progress,
+                client,
+                follow_links,
             )
             if not dry_run and not all(p in s.sources for p in sources):
                 new = attrs.evolve(s, sources=tuple(dict.fromkeys([*s.sources, *sources])))
@@ -465,6 +498,7 @@ class ShardedIndex(_Parts, Index):
         *paths: str | os.PathLike[str],
         batch_size: int = DEFAULT_BATCH_SIZE,
         progress: Progress | None = None,
+        follow_links: bool = False,
     ) -> IndexReport:
         """``Index.rebuild``: a new set of shards built beside the old, then switched in."""
         self.close()
@@ -474,6 +508,7 @@ class ShardedIndex(_Parts, Index):
             batch_size=batch_size,
             progress=progress,
             lock_timeout=self.lock_timeout,
+            follow_links=follow_links,
         )
         self._mtime = 0  # reopen on next use
         self.shards()
@@ -506,14 +541,18 @@ def open_or_create_sharded(
 
 
 def add_with_dask(
-    index: Index, paths: Sequence[str | os.PathLike[str]], address: str
+    index: Index,
+    paths: Sequence[str | os.PathLike[str]],
+    address: str,
+    *,
+    follow_links: bool = False,
 ) -> IndexReport:
     """``index.add(*paths)`` on the Dask cluster at ``address`` (``local``: a new one here)."""
     from .distributed import connect
 
     sharded = _sharded(index, "build")
     with connect(address) as client:
-        return sharded.add(*paths, client=client)
+        return sharded.add(*paths, client=client, follow_links=follow_links)
 
 
 def search_with_dask(
