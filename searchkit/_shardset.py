@@ -108,7 +108,7 @@ def read_shard_settings(root: Path) -> ShardSettings:
         raw = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise IndexNotFoundError(root) from None
-    except (OSError, ValueError) as exc:
+    except (OSError, ValueError, RecursionError) as exc:
         raise IndexIncompatibleError(
             root, f"cannot read {path} ({exc}); rebuild the index"
         ) from None
@@ -302,7 +302,7 @@ def _lenient_settings(root: Path) -> ShardSettings:
             created=str(raw.get("created", now())),
             sources=[str(p) for p in raw.get("sources", [])],
         )
-    except (OSError, ValueError, TypeError, KeyError, AttributeError) as exc:
+    except (OSError, ValueError, TypeError, KeyError, AttributeError, RecursionError) as exc:
         raise IndexIncompatibleError(
             root, f"cannot read the shard count of {root} ({exc!r}); build a new index"
         ) from None

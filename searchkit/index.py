@@ -37,6 +37,7 @@ from ._damage import DAMAGE, damage_guard
 from ._limits import Deadline, QueryLimits, bound_query, check_text
 from ._lock import LOCK_NAME, WriteLock
 from ._settings import (
+    _MAX_SETTINGS_BYTES,
     SETTINGS_NAME,
     Settings,
     check_can_create,
@@ -806,8 +807,10 @@ class _Sync:
         old = self.by_path.get(key, [])
         held = self.held.get(key)
         whole = held is None or held == len(old)  # none of its documents was removed
-        if old and whole and all(
-            o.size == st.st_size and o.mtime_ns == st.st_mtime_ns for o in old
+        if (
+            old
+            and whole
+            and all(o.size == st.st_size and o.mtime_ns == st.st_mtime_ns for o in old)
         ):
             self.counts["unchanged"] += len(old)
             return
@@ -1126,9 +1129,12 @@ def register_sharded(**hooks: Callable[..., Any]) -> None:
 
 def is_sharded(root: Path) -> bool:
     """Whether ``root`` holds a sharded index (its ``searchkit.json`` says so)."""
+    path = root / SETTINGS_NAME
     try:
-        raw = json.loads((root / SETTINGS_NAME).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        if path.stat().st_size > _MAX_SETTINGS_BYTES:
+            return False  # not searchkit's: read_settings says so
+        raw = json.loads(path.read_bytes())
+    except (OSError, ValueError, RecursionError):
         return False
     return isinstance(raw, dict) and raw.get("format") == SHARDED_FORMAT
 
@@ -1140,6 +1146,8 @@ def _sharded_hook(root: Path, name: str) -> Callable[..., Any]:
             root, f"{root} is a sharded index: open it with searchkit.Index (searchkit.shards)"
         )
     return hook
+
+
 def _raise_if_unreadable(root: Path, data: Path) -> None:
     """Raise an IndexAccessError when ``data`` cannot be listed or its files read.
 
