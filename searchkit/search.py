@@ -15,7 +15,7 @@ from whoosh import query as wq
 from whoosh import sorting
 from whoosh.searching import Searcher
 
-from ._topk import top_docs
+from ._columns import top_docs
 from .analysis import highlight_spans
 from .errors import FilterError
 from .models import Chunk, Hit, Results
