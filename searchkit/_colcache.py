@@ -95,6 +95,7 @@ class Columns:
         self._checked: set[bytes] | None = None if trusted else set()
         self._lengths: Floats | None = None
         self._norms: dict[tuple[float, float, float], Floats] = {}
+        self.damaged = False
 
     def table(self) -> dict[bytes, int]:
         if self._table is None:
@@ -108,6 +109,13 @@ class Columns:
 
     def postings(self, reader: Any, text: bytes) -> tuple[Any, Any] | None:
         """``(document numbers, weights)`` of ``text`` in this segment, or ``None``."""
+        try:
+            return self._postings(reader, text)
+        except DamagedError:
+            self.damaged = True  # columns() builds them afresh next time
+            raise
+
+    def _postings(self, reader: Any, text: bytes) -> tuple[Any, Any] | None:
         i = self.table().get(text)
         if i is None:
             if self._checked is not None and text not in self._checked:
@@ -144,10 +152,11 @@ def _check_term(reader: Any, field: str, text: bytes, ids: Any, weights: Any, do
 
 
 def columns(searcher: Searcher, reader: Any, field: str) -> Columns:
-    """The columns of ``field`` in the segment ``reader`` reads: opened, or built."""
+    """The columns of ``field`` in the segment ``reader`` reads: opened, or built (and
+    written) when there is no file, or the file or the columns opened from it are damaged."""
     per_reader = _OPEN.setdefault(reader, {})
     cols = per_reader.get(field)
-    if cols is None:
+    if cols is None or cols.damaged:
         import numpy as np
 
         segment = reader.segment() if reader.is_atomic() else None
@@ -155,14 +164,14 @@ def columns(searcher: Searcher, reader: Any, field: str) -> Columns:
             raise UnavailableError
         expect = _identity(searcher, reader, segment, field)
         path = _cache_path(searcher, segment, field)
-        cols = _open(path, expect, field) if path is not None else None
-        if cols is None:
-            cols = _build(reader, field, expect)
+        found = _open(path, expect, field) if path is not None and cols is None else None
+        if found is None:
+            found = _build(reader, field, expect)
             if path is not None:
-                _write(path, cols, expect)
+                _write(path, found, expect)
         if searcher.schema[field].scorable:
-            cols._lengths = np.asarray(_topk._lengths(reader, field), dtype=np.float64)
-        per_reader[field] = cols
+            found._lengths = np.asarray(_topk._lengths(reader, field), dtype=np.float64)
+        cols = per_reader[field] = found
     return cols
 
 

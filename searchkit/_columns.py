@@ -38,6 +38,8 @@ if TYPE_CHECKING:
 
 __all__ = ["column_top_docs", "top_docs"]
 
+_MAX_REBUILDS = 100
+
 
 def top_docs(
     searcher: Searcher, q: wq.Query, limit: int, filter: wq.Query | None = None
@@ -70,16 +72,18 @@ def column_top_docs(
     state = _STATES.get(searcher)
     if state is None:
         state = _STATES[searcher] = _SearcherState()
-    for attempt in (1, 2):
+    # A damaged cache found mid-query is rebuilt and the query run again; each run
+    # rebuilds one more (segment, field), and rebuilt columns are never damaged.
+    for _attempt in range(_MAX_REBUILDS):
         try:
-            run = _Run(searcher, state, weighting)
-            scores, matched = run.node(plan)
+            scores, matched = _Run(searcher, state, weighting).node(plan)
             break
         except DamagedError:
-            if attempt == 2:
-                return None
+            continue
         except UnavailableError:
             return None
+    else:
+        return None
     if filter is not None:
         import numpy as np
 
@@ -260,6 +264,8 @@ class _Run:
             docs = found[distinct[0]][0]
             for w in distinct[1:]:
                 docs = np.intersect1d(docs, found[w][0], assume_unique=True)
+            if self.live is not None:  # deleted documents never match: read none of them
+                docs = docs[self.live[offset + docs.astype(np.int64)]]
             if not docs.size:
                 continue
             positions = {w: _positions(reader, field, w, docs.tolist(), decode) for w in distinct}
@@ -296,7 +302,12 @@ def _positions(
     Whoosh's W3 matcher is read a block at a time: blocks holding none of ``docs`` are
     skipped unread, and a document's place in a block is found by bisection.
     """
-    m = reader.postings(field, text)
+    terms = getattr(reader, "_terms", None)
+    m = (
+        terms.matcher(field, text, reader.schema[field].format)
+        if terms is not None
+        else reader.postings(field, text)
+    )
     out: list[list[int]] = []
     if all(hasattr(m, a) for a in ("_maxid", "_read_ids", "_read_values", "_next_block")):
         i, n = 0, len(docs)
