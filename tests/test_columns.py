@@ -318,10 +318,10 @@ def test_reuters_titles_agree(tmp_path: Path) -> None:
         sys.path.pop(0)
     root = SHARED_DATA / "reuters21578"
     with searchkit.Index.create(tmp_path / "ix") as ix:
-        ix.add_documents(_reuters.documents(root, 3000), batch_size=1000)
+        ix.add_documents(_reuters.documents(root, 1500), batch_size=500)
         searcher = ix._reader()
-        titles = [d.title for i, d in enumerate(_reuters.documents(root, 3000)) if i % 15 == 0]
-        assert len(titles) == 200
+        titles = [d.title for i, d in enumerate(_reuters.documents(root, 1500)) if i % 15 == 0]
+        assert len(titles) == 100
         flt = build_filter(since="1987-03-05")
         for title in titles:
             for operator in ("or", "and"):
