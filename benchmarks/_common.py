@@ -119,6 +119,32 @@ def run_queries(
     return ranked, latencies
 
 
+def run_interleaved(
+    searches: Mapping[str, Callable[[str], list[str]]],
+    queries: Sequence[tuple[str, str]],
+    rounds: int,
+) -> dict[str, tuple[dict[str, list[str]], list[float], list[float]]]:
+    """Each search answers every query once untimed, then ``rounds`` timed passes, the
+    searches taking turns a pass at a time so that they share the machine's noise.
+
+    Returns, per search: the ranked ids of its last pass, the latencies of its fastest
+    pass, and every pass's queries/s.
+    """
+    for search in searches.values():
+        run_queries(search, queries, 0)
+    best: dict[str, list[float]] = {}
+    ranked: dict[str, dict[str, list[str]]] = {}
+    per_pass: dict[str, list[float]] = {name: [] for name in searches}
+    for _ in range(max(1, rounds)):
+        for name, search in searches.items():
+            ranked[name], latencies = run_queries(search, queries, 1, warmup=0)
+            total = sum(latencies)
+            per_pass[name].append(len(latencies) / total if total else math.nan)
+            if name not in best or total < sum(best[name]):
+                best[name] = latencies
+    return {name: (ranked[name], best[name], per_pass[name]) for name in searches}
+
+
 def peak_rss_mb() -> dict[str, float]:
     """Peak resident set size of this process and of its largest waited-for child, MiB."""
     to_mb = 1 / 1024 if sys.platform != "darwin" else 1 / (1024 * 1024)
