@@ -31,6 +31,7 @@ import json
 import mmap
 import os
 import re
+import threading
 import time
 import weakref
 import zlib
@@ -253,7 +254,7 @@ def _write(path: Path, cols: Columns, expect: dict[str, Any]) -> None:
     for entry in layout.values():
         entry[0] += start
     header = json.dumps({**expect, "arrays": layout}, sort_keys=True).encode("ascii")
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
     try:
         with open(tmp, "wb") as f:
             f.write(_MAGIC + len(header).to_bytes(4, "little"))
