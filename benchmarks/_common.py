@@ -154,6 +154,22 @@ def peak_rss_mb() -> dict[str, float]:
     }
 
 
+def own_peak_rss_mb() -> float:
+    """Peak resident set size of this process since it started its program, MiB.
+
+    Linux carries ``ru_maxrss`` across ``fork`` and ``exec``, so a process started by a big
+    parent reports the parent's peak; ``VmHWM`` counts this program's memory only.
+    """
+    try:
+        with open("/proc/self/status", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return peak_rss_mb()["self_mb"]
+
+
 def dir_size(path: Path) -> int:
     """Bytes of every file under ``path``."""
     if path.is_file():

@@ -255,7 +255,7 @@ def searcher_worker(system: str, folder: Path, queries_file: Path) -> None:
     _ranked, latencies, passes = c.run_interleaved({system: search}, numbered, 2)[system]
     summary = c.latency_summary(latencies)
     summary["qps_passes"] = passes
-    summary["search_rss_mb"] = c.peak_rss_mb()["self_mb"]
+    summary["search_rss_mb"] = c.own_peak_rss_mb()
     print(json.dumps(summary))
 
 
