@@ -14,18 +14,21 @@ __version__ = "0.1.0"
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from ._limits import QueryLimits
     from .chunking import chunk_document
     from .errors import (
         CollectionError,
         DocumentError,
         EmptyQueryError,
         FilterError,
+        IndexAccessError,
         IndexExistsError,
         IndexIncompatibleError,
         IndexLockedError,
         IndexNotFoundError,
         NotFoundError,
         QueryError,
+        QueryLimitError,
         QuerySyntaxError,
         SearchkitError,
         SearchkitIndexError,
@@ -34,8 +37,10 @@ if TYPE_CHECKING:
     from .index import Index, check_index, rebuild_index
     from .loaders import load_document, load_documents, register_loader
     from .models import (
+        Bucket,
         CheckReport,
         Chunk,
+        Completion,
         Document,
         DocumentInfo,
         Hit,
@@ -45,6 +50,7 @@ if TYPE_CHECKING:
         Passage,
         Results,
         Skipped,
+        TermScore,
     )
 
 # Each public name and the module that defines it.  The modules load on first use (PEP
@@ -58,12 +64,14 @@ _HOME: dict[str, str] = {
             "DocumentError",
             "EmptyQueryError",
             "FilterError",
+            "IndexAccessError",
             "IndexExistsError",
             "IndexIncompatibleError",
             "IndexLockedError",
             "IndexNotFoundError",
             "NotFoundError",
             "QueryError",
+            "QueryLimitError",
             "QuerySyntaxError",
             "SearchkitError",
             "SearchkitIndexError",
@@ -73,6 +81,7 @@ _HOME: dict[str, str] = {
     "EvaluationReport": "evaluation",
     "evaluate": "evaluation",
     "Index": "index",
+    "QueryLimits": "_limits",
     "check_index": "index",
     "rebuild_index": "index",
     "load_document": "loaders",
@@ -80,8 +89,10 @@ _HOME: dict[str, str] = {
     "register_loader": "loaders",
     **dict.fromkeys(
         (
+            "Bucket",
             "CheckReport",
             "Chunk",
+            "Completion",
             "Document",
             "DocumentInfo",
             "Hit",
@@ -91,6 +102,7 @@ _HOME: dict[str, str] = {
             "Passage",
             "Results",
             "Skipped",
+            "TermScore",
         ),
         "models",
     ),
@@ -113,9 +125,11 @@ def __dir__() -> list[str]:
 
 
 __all__ = [
+    "Bucket",
     "CheckReport",
     "Chunk",
     "CollectionError",
+    "Completion",
     "Document",
     "DocumentError",
     "DocumentInfo",
@@ -124,6 +138,7 @@ __all__ = [
     "FilterError",
     "Hit",
     "Index",
+    "IndexAccessError",
     "IndexExistsError",
     "IndexIncompatibleError",
     "IndexLockedError",
@@ -134,11 +149,14 @@ __all__ = [
     "Paragraph",
     "Passage",
     "QueryError",
+    "QueryLimitError",
+    "QueryLimits",
     "QuerySyntaxError",
     "Results",
     "SearchkitError",
     "SearchkitIndexError",
     "Skipped",
+    "TermScore",
     "__version__",
     "check_index",
     "chunk_document",

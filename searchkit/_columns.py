@@ -33,6 +33,8 @@ if TYPE_CHECKING:
     import numpy as np
     import numpy.typing as npt
 
+    from ._limits import Deadline
+
     Floats = npt.NDArray[np.float64]
     Flags = npt.NDArray[np.bool_]
 
@@ -42,7 +44,11 @@ _MAX_REBUILDS = 100
 
 
 def top_docs(
-    searcher: Searcher, q: wq.Query, limit: int, filter: wq.Query | None = None
+    searcher: Searcher,
+    q: wq.Query,
+    limit: int,
+    filter: wq.Query | None = None,
+    deadline: Deadline | None = None,
 ) -> tuple[list[tuple[float, int]], int] | None:
     """:func:`._topk.top_docs`'s answer, from the columns once ``searcher`` has answered a
     query before (the first query of a searcher takes ``_topk``'s path)."""
@@ -50,18 +56,23 @@ def top_docs(
     if state is None:
         _STATES[searcher] = _SearcherState()
     else:
-        found = column_top_docs(searcher, q, limit, filter)
+        found = column_top_docs(searcher, q, limit, filter, deadline)
         if found is not None:
             return found
-    return _topk.top_docs(searcher, q, limit, filter)
+    return _topk.top_docs(searcher, q, limit, filter, deadline)
 
 
 def column_top_docs(
-    searcher: Searcher, q: wq.Query, limit: int, filter: wq.Query | None = None
+    searcher: Searcher,
+    q: wq.Query,
+    limit: int,
+    filter: wq.Query | None = None,
+    deadline: Deadline | None = None,
 ) -> tuple[list[tuple[float, int]], int] | None:
     """The best ``limit`` ``(score, docnum)`` pairs for ``q`` and the number of matches,
     scored over the columns; ``None`` when ``q`` or the weighting is not one handled here
-    (then ``_topk`` or Whoosh's collector answers)."""
+    (then ``_topk`` or Whoosh's collector answers).  When ``deadline`` passes, the terms
+    not yet scored are left out, as ``_topk`` leaves them out."""
     weighting = searcher.weighting
     if type(weighting) is not BM25 or getattr(weighting, "use_final", False):
         return None
@@ -76,7 +87,7 @@ def column_top_docs(
     # rebuilds one more (segment, field), and rebuilt columns are never damaged.
     for _attempt in range(_MAX_REBUILDS):
         try:
-            scores, matched = _Run(searcher, state, weighting).node(plan)
+            scores, matched = _Run(searcher, state, weighting, deadline).node(plan)
             break
         except DamagedError:
             continue
@@ -124,11 +135,18 @@ _STATES: weakref.WeakKeyDictionary[Searcher, _SearcherState] = weakref.WeakKeyDi
 class _Run:
     """One query: every node gives dense ``(scores, matched)`` arrays over all documents."""
 
-    def __init__(self, searcher: Searcher, state: _SearcherState, weighting: BM25) -> None:
+    def __init__(
+        self,
+        searcher: Searcher,
+        state: _SearcherState,
+        weighting: BM25,
+        deadline: Deadline | None = None,
+    ) -> None:
         import numpy as np
 
         self.np = np
         self.searcher = searcher
+        self.deadline = deadline
         self.state = state
         self.k1 = weighting.k1
         self.b = weighting.b
@@ -201,6 +219,8 @@ class _Run:
 
     def add_term(self, acc: Floats, matched: Flags, term: Any) -> None:
         """Add one term's scores into ``acc``, as ``_topk`` does: segment by segment."""
+        if self.deadline is not None and self.deadline.passed():
+            return
         _kind, field, text, boost = term
         if not self.searcher.schema[field].indexed:
             return
@@ -236,6 +256,8 @@ class _Run:
         """Score a phrase as ``_topk`` does: the sum of its words' scores where they sit at
         consecutive positions.  The columns give the documents holding every word; only
         those documents' positions are read from the segment."""
+        if self.deadline is not None and self.deadline.passed():
+            return
         _kind, field, words, boost = phrase
         np = self.np
         if not self.searcher.schema[field].scorable:

@@ -29,7 +29,9 @@ from whoosh.reading import TermNotFound
 from whoosh.scoring import BM25FScorer, WeightLengthScorer, WeightScorer
 from whoosh.searching import Searcher
 
-__all__ = ["top_docs"]
+from ._limits import Deadline
+
+__all__ = ["match_scores", "top_docs"]
 
 Scores = dict[int, float]
 _Node = Any
@@ -40,25 +42,39 @@ class _UnsupportedError(Exception):
 
 
 def top_docs(
-    searcher: Searcher, q: wq.Query, limit: int, filter: wq.Query | None = None
+    searcher: Searcher,
+    q: wq.Query,
+    limit: int,
+    filter: wq.Query | None = None,
+    deadline: Deadline | None = None,
 ) -> tuple[list[tuple[float, int]], int] | None:
     """The best ``limit`` ``(score, docnum)`` pairs for ``q`` and the number of matches.
 
     Ordered as Whoosh's ``TopCollector`` orders them: score descending, then document
     number ascending.  Returns ``None`` when ``q`` or the weighting is not one this
-    module handles.
+    module handles.  When ``deadline`` passes, the terms not yet read are left out
+    (the scores are then those of the terms read so far).
     """
     if getattr(searcher.weighting, "use_final", False):
         return None
     try:
         plan = _compile(q, searcher, 1.0)
-        scores = _Evaluator(searcher).run(plan)
+        scores = _Evaluator(searcher, deadline).run(plan)
     except _UnsupportedError:
         return None
     if filter is not None and scores:
         allowed = set(searcher.docs_for_query(filter))
         scores = {d: s for d, s in scores.items() if d in allowed}
     return _best(scores, limit), len(scores)
+
+
+def match_scores(searcher: Searcher, q: wq.Query) -> list[float]:
+    """The score of every document ``q`` matches, in no order; ``q`` must be made of
+    the nodes this module handles (Whoosh's collector is not a fallback here)."""
+    try:
+        return list(_Evaluator(searcher).run(_compile(q, searcher, 1.0)).values())
+    except _UnsupportedError:
+        raise ValueError(f"cannot score {q!r} term at a time") from None
 
 
 def _best(scores: Scores, limit: int) -> list[tuple[float, int]]:
@@ -139,8 +155,9 @@ def _compile_phrase(q: wq.Phrase, searcher: Searcher, boost: float) -> _Node:
 
 
 class _Evaluator:
-    def __init__(self, searcher: Searcher) -> None:
+    def __init__(self, searcher: Searcher, deadline: Deadline | None = None) -> None:
         self.searcher = searcher
+        self.deadline = deadline
         self.weighting = searcher.weighting
         self.leaves = searcher.leaf_searchers()
 
@@ -190,6 +207,8 @@ class _Evaluator:
         return self.weighting.scorer(self.searcher, field, text)
 
     def _add_term(self, acc: Scores, term: _Node) -> None:
+        if self.deadline is not None and self.deadline.passed():
+            return
         _kind, field, text, boost = term
         scorer = None
         for sub, offset in self.leaves:
@@ -233,6 +252,8 @@ class _Evaluator:
             _drop_deleted(acc, reader, offset)
 
     def _phrase(self, node: _Node) -> Scores:
+        if self.deadline is not None and self.deadline.passed():
+            return {}
         _kind, field, words, boost = node
         decode = self.searcher.schema[field].format.decode_positions
         scorers = {

@@ -7,7 +7,7 @@ module.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any, Literal
 
 import attrs
@@ -16,22 +16,26 @@ from whoosh import sorting
 from whoosh.searching import Searcher
 
 from ._columns import top_docs
+from ._limits import Deadline, QueryLimits, bound_query, check_page, check_text, collect
 from .analysis import highlight_spans
 from .errors import FilterError
 from .models import Chunk, Hit, Results
 from .query import Operator, parse_query
-from .schema import HIGHLIGHT_FIELDS, chunk_from_stored, chunk_kwargs
+from .schema import HIGHLIGHT_FIELDS, STOP_FIELD, chunk_from_stored, chunk_kwargs
+from .typos import expand_fuzzy, suggest
 
 __all__ = ["SORTS", "Sort", "check_whole", "neighbours", "run_search"]
 
 Sort = Literal["relevance", "date", "oldest"]
 SORTS: tuple[str, ...] = ("relevance", "date", "oldest")
 MAX_LIMIT = 10_000
+# Index terms to highlight, and stop words to highlight.
+_Highlight = tuple[frozenset[str], frozenset[str]]
 
 
 def run_search(
     searcher: Searcher,
-    text: str,
+    text: str | wq.Query,
     *,
     limit: int = 10,
     page: int = 1,
@@ -41,21 +45,38 @@ def run_search(
     group: bool = False,
     group_size: int = 3,
     context: int = 0,
+    limits: QueryLimits | None = None,
+    timeout: float | None = None,
 ) -> Results:
-    """Run ``text`` against ``searcher`` and build one page of :class:`Results`."""
+    """Run ``text`` (query text, or a query already parsed) against ``searcher`` and
+    build one page of :class:`Results`.
+
+    ``limits`` bound what the query may cost (default: :meth:`QueryLimits.from_env`);
+    ``timeout`` is a time budget in seconds, after which what was found is returned.
+    """
+    deadline = Deadline(timeout)
+    limits = QueryLimits.from_env() if limits is None else limits
     check_whole("limit", limit, 1, MAX_LIMIT)
     check_whole("page", page, 1, None)
     check_whole("context", context, 0, None)
     check_whole("group_size", group_size, 1, None)
     if sort not in SORTS:
         raise FilterError(f"sort must be one of {', '.join(SORTS)}, not {sort!r}")
-    q = parse_query(text, searcher.schema, operator)
+    shown = str(text)
+    if isinstance(text, str):
+        check_text(text, limits)
+    check_page(limit, context, limits, shown)
+    parsed = text if isinstance(text, wq.Query) else parse_query(text, searcher.schema, operator)
+    bounded = bound_query(parsed, searcher, limits, deadline, shown)
+    q = expand_fuzzy(bounded, searcher)  # after the limits: it reuses their expansion
     sortedby = _sort_facet(sort)
     offset = (page - 1) * limit
 
     if group:
-        found = searcher.search(
+        found = collect(
+            searcher,
             q,
+            deadline,
             limit=None,
             filter=filter,
             sortedby=sortedby,
@@ -75,19 +96,22 @@ def run_search(
                     _hit(searcher, h.fields(), h.score, offset + i + 1, terms, 0) for h in g[1:]
                 ),
             )
-            for i, g in enumerate(chosen)
+            for i, g in _until(deadline, chosen)
         )
     else:
-        fast = top_docs(searcher, q, offset + limit, filter) if sortedby is None else None
+        fast = top_docs(searcher, q, offset + limit, filter, deadline) if sortedby is None else None
         if fast is not None:
             top, total = fast
         else:
-            found = searcher.search(q, limit=offset + limit, filter=filter, sortedby=sortedby)
-            top, total = found.top_n, _count(searcher, q, filter, found)
+            found = collect(
+                searcher, q, deadline, limit=offset + limit, filter=filter, sortedby=sortedby
+            )
+            top = found.top_n
+            total = len(top) if deadline.expired else _count(searcher, q, filter, found)
         terms = _highlight_terms(q, searcher)
         hits = tuple(
             _hit(searcher, searcher.stored_fields(docnum), raw, offset + i + 1, terms, context)
-            for i, (raw, docnum) in enumerate(top[offset : offset + limit])
+            for i, (raw, docnum) in _until(deadline, top[offset : offset + limit])
         )
     return Results(
         hits=hits,
@@ -95,9 +119,19 @@ def run_search(
         page=page,
         pages=max(1, math.ceil(total / limit)),
         limit=limit,
-        query=str(q),
+        query=str(bounded),
         grouped=group,
+        suggestions=suggest(searcher, text) if isinstance(text, str) else (),
+        timed_out=deadline.expired,
     )
+
+
+def _until(deadline: Deadline, items: Sequence[Any]) -> Iterator[tuple[int, Any]]:
+    """``enumerate(items)``, stopping early when ``deadline`` passes."""
+    for i, item in enumerate(items):
+        if i and deadline.passed():
+            return
+        yield i, item
 
 
 def _count(searcher: Searcher, q: wq.Query, filter: wq.Query | None, found: Any) -> int:
@@ -130,13 +164,15 @@ def _sort_facet(sort: Sort) -> sorting.FacetType | None:
     )
 
 
-def _highlight_terms(q: wq.Query, searcher: Searcher) -> frozenset[str]:
+def _highlight_terms(q: wq.Query, searcher: Searcher) -> _Highlight:
+    """The index terms a hit's words are matched against, and the stop words (a query
+    made only of stop words searches them in their own field)."""
     # expand=True turns wildcards and fuzzy terms into the index words they matched.
-    terms = q.existing_terms(searcher.reader(), phrases=True, expand=True)
-    return frozenset(
-        t.decode("utf-8") if isinstance(t, bytes) else str(t)
-        for field, t in terms
-        if field in HIGHLIGHT_FIELDS
+    found = q.existing_terms(searcher.reader(), phrases=True, expand=True)
+    words = [(f, t.decode("utf-8") if isinstance(t, bytes) else str(t)) for f, t in found]
+    return (
+        frozenset(t for f, t in words if f in HIGHLIGHT_FIELDS),
+        frozenset(t for f, t in words if f == STOP_FIELD),
     )
 
 
@@ -145,12 +181,16 @@ def _hit(
     stored: dict[str, Any],
     raw_score: Any,
     rank: int,
-    terms: frozenset[str],
+    terms: _Highlight,
     context: int,
 ) -> Hit:
     text: str = stored["text"]
-    spans = tuple(highlight_spans(text, terms))
+    title: str = stored["title"]
+    spans = tuple(highlight_spans(text, *terms))
+    title_spans = tuple(highlight_spans(title, *terms))
     words: dict[str, None] = {}
+    for s, e in title_spans:
+        words.setdefault(title[s:e], None)
     for s, e in spans:
         words.setdefault(text[s:e], None)
     before: Sequence[Chunk] = ()
@@ -165,6 +205,7 @@ def _hit(
         rank=rank,
         highlights=tuple(words),
         spans=spans,
+        title_spans=title_spans,
         before=tuple(before),
         after=tuple(after),
     )

@@ -17,12 +17,15 @@ from ..models import Document, Paragraph, Skipped
 __all__ = [
     "DeclaresEncoding",
     "Loader",
+    "author_list",
     "author_names",
+    "split_authors",
     "collapse",
     "decode",
     "document_id",
     "domain_of",
     "first_text",
+    "invalid_utf8",
     "paragraphs_from_blocks",
     "split_lines",
     "stripped",
@@ -92,6 +95,9 @@ def decode(data: bytes, path: object, declared: str | None = None) -> tuple[str,
         return _checked(data.decode("utf-8"), path), "utf-8"
     except UnicodeDecodeError:
         pass
+    mostly = _mostly_utf8(data)
+    if mostly is not None:
+        return _checked(mostly, path), "utf-8"
     if declared is not None:
         for codec in _codecs_for(declared):
             try:
@@ -100,6 +106,39 @@ def decode(data: bytes, path: object, declared: str | None = None) -> tuple[str,
                 continue
     text, encoding = _guess(data, path)
     return _checked(text, path), encoding
+
+
+# UTF-8 with a few bad bytes (a truncated copy, one pasted Latin-1 word) is still UTF-8:
+# at least this many of its non-ASCII characters must decode for every byte replaced.
+_GOOD_PER_BAD = 4
+_REPLACEMENT = "\ufffd"
+
+
+def _mostly_utf8(data: bytes) -> str | None:
+    """``data`` decoded as UTF-8 with bad bytes replaced by U+FFFD, when most of its
+    non-ASCII text is valid UTF-8; else ``None`` (a legacy encoding, for detection)."""
+    text = data.decode("utf-8", "replace")
+    bad = text.count(_REPLACEMENT) - data.count(_REPLACEMENT.encode("utf-8"))
+    non_ascii = len(text) - len(text.encode("ascii", "ignore"))
+    good = non_ascii - text.count(_REPLACEMENT)
+    return text if bad > 0 and good >= _GOOD_PER_BAD * bad else None
+
+
+def invalid_utf8(data: bytes) -> str | None:
+    """Where ``data`` stops being UTF-8 and how many bytes are bad, for a report line;
+    ``None`` when it is valid UTF-8."""
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        text = data.decode("utf-8", "replace")
+        bad = text.count(_REPLACEMENT) - data.count(_REPLACEMENT.encode("utf-8"))
+        line = data.count(b"\n", 0, exc.start) + 1
+        what = "byte" if bad == 1 else "bytes"
+        return (
+            f"{bad} {what} not valid UTF-8 (the first on line {line}) replaced with U+FFFD; "
+            "the rest of the file is UTF-8"
+        )
+    return None
 
 
 _HIGH_RUN = re.compile(rb"[\x80-\xff]+")
@@ -240,6 +279,27 @@ def domain_of(url: str | None) -> str | None:
     if not host:
         return None
     return host[4:] if host.startswith("www.") else host
+
+
+def author_list(value: object) -> tuple[str, ...]:
+    """Every author name in a value of a JSON record or front matter: a name, a list of
+    names, or objects with a ``name``; white space collapsed, blanks dropped."""
+    items = value if isinstance(value, list) else [value]
+    return tuple(n for n in map(_name, items) if n)
+
+
+# Between two names on one line: a comma, semicolon or ampersand, or the word "and"
+# (", and" too, the serial comma).
+_NAME_BREAK = re.compile(r"\s*(?:,\s*and\s+|[,;&]|\s+and\s+)\s*", re.IGNORECASE)
+
+
+def split_authors(line: str) -> tuple[str, ...]:
+    """The names on one ``Author:`` line: ``A and B``, ``A, B``, ``A, B, and C``, ``A & B``.
+
+    A name that itself holds a comma (``Doe, Jo``) cannot be told from two names here;
+    formats with lists (front matter, JSON) keep such names whole.
+    """
+    return tuple(n for n in (collapse(p) for p in _NAME_BREAK.split(line)) if n)
 
 
 def author_names(value: object) -> str | None:
