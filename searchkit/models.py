@@ -598,7 +598,9 @@ class CheckReport:
     """What ``check_index`` found: ``ok`` when ``problems`` is empty.
 
     ``stale`` lists indexed files that changed or vanished since they were indexed (not
-    damage: a sync fixes them).  ``repaired`` says a rebuild ran.
+    damage: a sync fixes them).  ``leftovers`` lists files that writers which died left
+    in the index folder (not damage either: the next write, or a repair, removes them;
+    after a repair, what it removed).  ``repaired`` says a rebuild or clean-up ran.
     """
 
     path: str
@@ -608,6 +610,7 @@ class CheckReport:
     problems: tuple[str, ...] = ()
     stale: tuple[str, ...] = ()
     repaired: bool = False
+    leftovers: tuple[str, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -618,6 +621,7 @@ class CheckReport:
         out = attrs.asdict(self)
         out["problems"] = list(self.problems)
         out["stale"] = list(self.stale)
+        out["leftovers"] = list(self.leftovers)
         out["ok"] = self.ok
         return out
 
