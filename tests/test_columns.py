@@ -253,6 +253,12 @@ def test_a_damaged_cache_is_rebuilt_never_trusted(segmented: searchkit.Index, da
     assert {p: p.read_bytes() for p in _caches(segmented)} == good  # rebuilt as they were
 
 
+def test_commit_records_leave_the_caches_out() -> None:
+    from searchkit import _commits
+
+    assert _commits.DERIVED_SUFFIX == _colcache.SUFFIX
+
+
 def test_check_ignores_the_caches(segmented: searchkit.Index) -> None:
     segmented.search("river")
     segmented.search("river")
