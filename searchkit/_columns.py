@@ -5,10 +5,11 @@ slop-1 phrases under OR, AND, NOT and ANDMAYBE) with array operations: each term
 scores are computed for all its postings in a segment at once and added into a dense
 array over every document, with the same BM25 formula, collection statistics and order
 of floating-point additions as ``_topk``.  So it gives exactly what ``_topk`` gives: the
-same documents, the same total, the same order (score descending, then document number
-ascending) and the same scores.  Deleted documents and filters are masks; the top k is a
-partial sort.  A phrase's candidates are the documents holding all its words, found in
-the columns; only their positions are read from the segment.
+same documents, the same total, the same order (score descending, then ``_topk.tie_key``:
+document id, then the chunk's place in it) and the same scores.  Deleted documents and
+filters are masks; the top k is a partial sort.  A phrase's candidates are the documents
+holding all its words, found in the columns; only their positions are read from the
+segment.
 
 numpy is imported only here, only when columns are used, and :func:`top_docs` uses them
 from a searcher's second query on: a one-off search (the command line) pays neither
@@ -101,11 +102,17 @@ def column_top_docs(
         allowed = np.zeros(len(matched), dtype=bool)
         allowed[np.fromiter(searcher.docs_for_query(filter), dtype=np.int64)] = True
         matched &= allowed
-    return _best(scores, matched, limit)
+    return _best(searcher, scores, matched, limit)
 
 
-def _best(scores: Floats, matched: Flags, limit: int) -> tuple[list[tuple[float, int]], int]:
-    """``_topk._best`` over arrays: score descending, ties by document number ascending."""
+def _best(
+    searcher: Searcher, scores: Floats, matched: Flags, limit: int
+) -> tuple[list[tuple[float, int]], int]:
+    """``_topk``'s order over arrays: score descending, ties by ``_topk.tie_key``.
+
+    A partial sort keeps the documents scoring at least the ``limit``-th best score
+    (ties at the cut included); ``_topk.best`` orders those few as it orders all.
+    """
     import numpy as np
 
     docs = np.flatnonzero(matched)
@@ -115,8 +122,9 @@ def _best(scores: Floats, matched: Flags, limit: int) -> tuple[list[tuple[float,
         floor = np.partition(values, total - limit)[total - limit]
         keep = values >= floor
         docs, values = docs[keep], values[keep]
-    order = np.lexsort((docs, -values))[:limit]
-    return [(float(s), int(d)) for s, d in zip(values[order], docs[order], strict=True)], total
+    stored = searcher.stored_fields
+    candidates = dict(zip(docs.tolist(), values.tolist(), strict=True))
+    return _topk.best(candidates, limit, lambda d: _topk.tie_key(stored(d))), total
 
 
 class _SearcherState:
