@@ -8,14 +8,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import Any, Literal
 
 import attrs
 from whoosh import query as wq
-from whoosh import sorting
 from whoosh.searching import Searcher
 
-from ._topk import top_docs
+from ._order import SORTS, Ranked, Sort, by_document, ordered
+from ._topk import all_matches, top_docs
 from .analysis import highlight_spans
 from .errors import FilterError
 from .models import Chunk, Hit, Results
@@ -24,8 +23,6 @@ from .schema import HIGHLIGHT_FIELDS, chunk_from_stored, chunk_kwargs
 
 __all__ = ["SORTS", "Sort", "check_whole", "neighbours", "run_search"]
 
-Sort = Literal["relevance", "date", "oldest"]
-SORTS: tuple[str, ...] = ("relevance", "date", "oldest")
 MAX_LIMIT = 10_000
 
 
@@ -42,7 +39,12 @@ def run_search(
     group_size: int = 3,
     context: int = 0,
 ) -> Results:
-    """Run ``text`` against ``searcher`` and build one page of :class:`Results`."""
+    """Run ``text`` against ``searcher`` and build one page of :class:`Results`.
+
+    Every path starts from the same full set of matches (:func:`~searchkit._topk.all_matches`):
+    ``sort``, ``group``, ``limit``, ``page`` and ``context`` only order, group and cut
+    it, so the total and the set are the same whatever they are (docs/query-paths.md).
+    """
     check_whole("limit", limit, 1, MAX_LIMIT)
     check_whole("page", page, 1, None)
     check_whole("context", context, 0, None)
@@ -50,45 +52,32 @@ def run_search(
     if sort not in SORTS:
         raise FilterError(f"sort must be one of {', '.join(SORTS)}, not {sort!r}")
     q = parse_query(text, searcher.schema, operator)
-    sortedby = _sort_facet(sort)
     offset = (page - 1) * limit
-
-    if group:
-        found = searcher.search(
-            q,
-            limit=None,
-            filter=filter,
-            sortedby=sortedby,
-            collapse="doc_id",
-            collapse_limit=group_size,
-        )
-        groups: dict[str, list[Any]] = {}
-        for h in found:
-            groups.setdefault(h["doc_id"], []).append(h)
-        total = len(groups)
-        chosen = list(groups.values())[offset : offset + limit]
-        terms = _highlight_terms(q, searcher)
-        hits = tuple(
-            attrs.evolve(
-                _hit(searcher, g[0].fields(), g[0].score, offset + i + 1, terms, context),
-                more=tuple(
-                    _hit(searcher, h.fields(), h.score, offset + i + 1, terms, 0) for h in g[1:]
-                ),
-            )
-            for i, g in enumerate(chosen)
-        )
+    groups: list[Ranked] = []
+    if sort == "relevance" and not group:
+        # Only the best offset + limit are put in order.
+        found = top_docs(searcher, q, offset + limit, filter)
+        if found is None:
+            found = _top(searcher, q, offset + limit, filter)
+        top, total = found
+        groups = [[hit] for hit in top[offset : offset + limit]]
     else:
-        fast = top_docs(searcher, q, offset + limit, filter) if sortedby is None else None
-        if fast is not None:
-            top, total = fast
+        ranked = ordered(searcher, all_matches(searcher, q, filter), sort)
+        if group:
+            everyone = by_document(searcher, ranked, group_size)
+            total = len(everyone)
+            groups = everyone[offset : offset + limit]
         else:
-            found = searcher.search(q, limit=offset + limit, filter=filter, sortedby=sortedby)
-            top, total = found.top_n, _count(searcher, q, filter, found)
-        terms = _highlight_terms(q, searcher)
-        hits = tuple(
-            _hit(searcher, searcher.stored_fields(docnum), raw, offset + i + 1, terms, context)
-            for i, (raw, docnum) in enumerate(top[offset : offset + limit])
+            total = len(ranked)
+            groups = [[hit] for hit in ranked[offset : offset + limit]]
+    terms = _highlight_terms(q, searcher)
+    hits = tuple(
+        attrs.evolve(
+            _hit(searcher, g[0], offset + i + 1, terms, context),
+            more=tuple(_hit(searcher, h, offset + i + 1, terms, 0) for h in g[1:]),
         )
+        for i, g in enumerate(groups)
+    )
     return Results(
         hits=hits,
         total=total,
@@ -100,16 +89,13 @@ def run_search(
     )
 
 
-def _count(searcher: Searcher, q: wq.Query, filter: wq.Query | None, found: Any) -> int:
-    """Every match that passes ``filter``.
-
-    Whoosh's ``len(results)`` counts matches the filter dropped, and its filtered id list
-    ignores a filter that matches nothing, so a filtered total is counted here.
-    """
-    if filter is None:
-        return len(found)
-    allowed = set(searcher.docs_for_query(filter))
-    return sum(1 for d in searcher.docs_for_query(q) if d in allowed)
+def _top(
+    searcher: Searcher, q: wq.Query, limit: int, filter: wq.Query | None
+) -> tuple[Ranked, int]:
+    """The best ``limit`` of every match and their number, for a scorer in ``top_docs``'s
+    place that passes on a query."""
+    ranked = ordered(searcher, all_matches(searcher, q, filter), "relevance")
+    return ranked[:limit], len(ranked)
 
 
 def check_whole(name: str, value: int, lo: int, hi: int | None = None) -> None:
@@ -117,17 +103,6 @@ def check_whole(name: str, value: int, lo: int, hi: int | None = None) -> None:
     if isinstance(value, bool) or not isinstance(value, int) or value < lo or (hi and value > hi):
         bound = f" and at most {hi}" if hi else ""
         raise FilterError(f"{name} must be a whole number of at least {lo}{bound}, not {value!r}")
-
-
-def _sort_facet(sort: Sort) -> sorting.FacetType | None:
-    if sort == "relevance":
-        return None
-    newest_first = sort == "date"
-    # Whoosh sorts a missing date as the latest of all; undated chunks go last either way.
-    undated_last = sorting.QueryFacet({0: wq.DateRange("published", None, None)}, other=1)
-    return sorting.MultiFacet(
-        [undated_last, sorting.FieldFacet("published", reverse=newest_first), sorting.ScoreFacet()]
-    )
 
 
 def _highlight_terms(q: wq.Query, searcher: Searcher) -> frozenset[str]:
@@ -142,12 +117,13 @@ def _highlight_terms(q: wq.Query, searcher: Searcher) -> frozenset[str]:
 
 def _hit(
     searcher: Searcher,
-    stored: dict[str, Any],
-    raw_score: Any,
+    match: tuple[float, int],
     rank: int,
     terms: frozenset[str],
     context: int,
 ) -> Hit:
+    score, docnum = match
+    stored = searcher.stored_fields(docnum)
     text: str = stored["text"]
     spans = tuple(highlight_spans(text, terms))
     words: dict[str, None] = {}
@@ -161,26 +137,13 @@ def _hit(
         )
     return Hit(
         **chunk_kwargs(stored),
-        score=_score(raw_score),
+        score=float(score),
         rank=rank,
         highlights=tuple(words),
         spans=spans,
         before=tuple(before),
         after=tuple(after),
     )
-
-
-def _score(raw: Any) -> float:
-    """The relevance score of a Whoosh hit.
-
-    A sorted search reports its sort key instead: a tuple whose last item is the score,
-    negated (the :class:`~whoosh.sorting.ScoreFacet` that :func:`_sort_facet` ends with).
-    """
-    if raw is None:
-        return 0.0
-    if isinstance(raw, tuple):
-        return -float(raw[-1])
-    return float(raw)
 
 
 def neighbours(

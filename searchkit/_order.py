@@ -1,0 +1,100 @@
+"""Putting the full set of matches in order: by relevance, by date, grouped by document.
+
+Every ordering here takes the ``{docnum: score}`` of :func:`searchkit._topk.all_matches`
+and orders all of it, so the sort, the grouping and the page a caller asks for change
+the order of one set, never the set.  Each order is total (ties go to the lower document
+number), so pages of one order, put end to end, are the unpaged list.
+
+Dates come from the ``published`` column and documents from the ``doc_id`` postings,
+read once per index reader and kept while the reader lives.
+"""
+
+from __future__ import annotations
+
+import weakref
+from typing import Any, Literal
+
+from whoosh.searching import Searcher
+
+__all__ = ["SORTS", "Ranked", "Sort", "by_document", "ordered"]
+
+Sort = Literal["relevance", "date", "oldest"]
+SORTS: tuple[str, ...] = ("relevance", "date", "oldest")
+# (score, docnum) pairs in the order a search returns them.
+Ranked = list[tuple[float, int]]
+
+# Per top-level reader: {"published" or "doc_id": per-document list}.  Weak keys, so an
+# entry goes when Whoosh closes and drops the reader.
+_CACHE: weakref.WeakKeyDictionary[Any, dict[str, list[Any]]] = weakref.WeakKeyDictionary()
+
+
+def ordered(searcher: Searcher, scores: dict[int, float], sort: Sort) -> Ranked:
+    """Every match of ``scores`` in ``sort`` order, as ``(score, docnum)`` pairs.
+
+    ``relevance``: score descending.  ``date``: newest first; ``oldest``: oldest first;
+    chunks without a date come last either way, and chunks of the same date by score.
+    Ties left after that go to the lower document number, as in Whoosh's collector.
+    """
+    if sort == "relevance":
+        items = sorted((-s, d) for d, s in scores.items())
+        return [(-s, d) for s, d in items]
+    dates = _dates(searcher)
+    missing = _MISSING
+    keyed: list[tuple[Any, ...]]
+    if sort == "date":
+        keyed = sorted((dates[d] == missing, -dates[d], -s, d) for d, s in scores.items())
+    else:  # the missing value is the largest, so undated chunks already sort last
+        keyed = sorted((dates[d], -s, d) for d, s in scores.items())
+    return [(-k[-2], k[-1]) for k in keyed]
+
+
+def by_document(searcher: Searcher, ranked: Ranked, size: int) -> list[Ranked]:
+    """``ranked`` grouped by document, in the order of each document's first chunk there,
+    keeping each document's first ``size`` chunks; one group for every document."""
+    doc_ids = _doc_ids(searcher)
+    groups: dict[str, Ranked] = {}
+    for score, d in ranked:
+        group = groups.setdefault(doc_ids[d], [])
+        if len(group) < size:
+            group.append((score, d))
+    return list(groups.values())
+
+
+# A sortable DATETIME column's value for a chunk without a date (the largest 64-bit one).
+_MISSING = 2**64 - 1
+
+
+def _dates(searcher: Searcher) -> list[int]:
+    """Every chunk's ``published`` column value (an integer), :data:`_MISSING` if none."""
+    cache = _CACHE.setdefault(searcher.reader(), {})
+    found = cache.get("published")
+    if found is None:
+        found = []
+        for sub, _offset in searcher.leaf_searchers():
+            reader = sub.reader()
+            # Per segment: Whoosh's multi-segment column reader fails when a segment has
+            # no column (no chunk of it is dated).
+            column = reader.column_reader("published", translate=False)
+            values = list(column)
+            values.extend([_MISSING] * (reader.doc_count_all() - len(values)))
+            found.extend(values)
+        cache["published"] = found
+    return found
+
+
+def _doc_ids(searcher: Searcher) -> list[str]:
+    """Every chunk's ``doc_id`` (``""`` for a deleted chunk), from the field's postings."""
+    cache = _CACHE.setdefault(searcher.reader(), {})
+    found = cache.get("doc_id")
+    if found is None:
+        found = []
+        for sub, _offset in searcher.leaf_searchers():
+            reader = sub.reader()
+            ids = [""] * reader.doc_count_all()
+            for term in reader.lexicon("doc_id"):
+                doc_id = term.decode("utf-8")
+                for d in reader.postings("doc_id", term).all_ids():
+                    ids[d] = doc_id
+            found.extend(ids)
+        cache["doc_id"] = found
+    return found
