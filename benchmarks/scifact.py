@@ -99,18 +99,28 @@ def build_searchkit(
     finally:
         searchkit.index._WRITER_PROCS = default_procs
     errors: list[str] = []
-    top_docs = searchkit.search.top_docs
+
+    def whoosh_collector(text: str) -> list[str]:
+        """Whoosh's top-10 collector and its match count, hits built as searchkit builds them."""
+        searcher = index._reader()
+        q = searchkit.search.parse_query(text, searcher.schema)
+        found = searcher.search(q, limit=10)
+        assert len(found) >= 0  # the total: Whoosh walks every match a second time
+        terms = searchkit.search._highlight_terms(q, searcher)
+        hits = [
+            searchkit.search._hit(searcher, (score, docnum), rank, terms, 0)
+            for rank, (score, docnum) in enumerate(found.top_n, 1)
+        ]
+        return c.dedupe(h.doc_id for h in hits)
 
     def search(text: str) -> list[str]:
-        if not fast_path:  # Whoosh's collector and match count, as before _topk
-            searchkit.search.top_docs = lambda *a, **k: None
         try:
+            if not fast_path:  # as before _topk
+                return whoosh_collector(text)
             return c.dedupe(h.doc_id for h in index.search(text, limit=10))
         except searchkit.QueryError as exc:
             errors.append(str(exc))
             return []
-        finally:
-            searchkit.search.top_docs = top_docs
 
     segments = len(index._ix._segments())
     return t, search, {"chunks": report.chunks, "segments": segments, "query_errors": errors}
