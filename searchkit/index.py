@@ -29,7 +29,7 @@ import whoosh.index as windex
 from whoosh.searching import Searcher
 from whoosh.writing import IndexWriter
 
-from . import __version__, _writer
+from . import __version__, _writer, _writers
 from ._lock import LOCK_NAME, WriteLock
 from .analysis import ANALYZER_ID
 from .chunking import DEFAULT_MAX_CHARS, chunk_document
@@ -455,7 +455,7 @@ class _Batch:
             procs = _WRITER_PROCS if self.size >= _PARALLEL_BATCH else 1
             folder = getattr(self.ix.storage, "folder", None)
             lock = str(Path(folder).parent / LOCK_NAME) if folder else None
-            self._writer = _writer.writer(
+            self._writer = _writers.writer(
                 self.ix, procs=procs, limitmb=_WRITER_LIMIT_MB, lock_path=lock
             )
         return self._writer
