@@ -16,6 +16,8 @@ from typing import Any, Literal
 
 from whoosh.searching import Searcher
 
+from ._topk import column
+
 __all__ = ["SORTS", "Ranked", "Sort", "by_document", "ordered"]
 
 Sort = Literal["relevance", "date", "oldest"]
@@ -39,7 +41,7 @@ def ordered(searcher: Searcher, scores: dict[int, float], sort: Sort) -> Ranked:
         items = sorted((-s, d) for d, s in scores.items())
         return [(-s, d) for s, d in items]
     dates = _dates(searcher)
-    missing = _MISSING
+    missing = searcher.schema["published"].column_type.default_value(False)
     keyed: list[tuple[Any, ...]]
     if sort == "date":
         keyed = sorted((dates[d] == missing, -dates[d], -s, d) for d, s in scores.items())
@@ -60,24 +62,15 @@ def by_document(searcher: Searcher, ranked: Ranked, size: int) -> list[Ranked]:
     return list(groups.values())
 
 
-# A sortable DATETIME column's value for a chunk without a date (the largest 64-bit one).
-_MISSING = 2**64 - 1
-
-
 def _dates(searcher: Searcher) -> list[int]:
-    """Every chunk's ``published`` column value (an integer), :data:`_MISSING` if none."""
+    """Every chunk's ``published`` column value (an integer); the largest integer the
+    column holds for a chunk without a date."""
     cache = _CACHE.setdefault(searcher.reader(), {})
     found = cache.get("published")
     if found is None:
         found = []
         for sub, _offset in searcher.leaf_searchers():
-            reader = sub.reader()
-            # Per segment: Whoosh's multi-segment column reader fails when a segment has
-            # no column (no chunk of it is dated).
-            column = reader.column_reader("published", translate=False)
-            values = list(column)
-            values.extend([_MISSING] * (reader.doc_count_all() - len(values)))
-            found.extend(values)
+            found.extend(column(sub.reader(), "published"))
         cache["published"] = found
     return found
 

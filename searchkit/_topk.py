@@ -33,12 +33,13 @@ from collections.abc import Iterator
 from itertools import accumulate
 from typing import Any
 
+from whoosh import fields
 from whoosh import query as wq
 from whoosh.reading import TermNotFound
 from whoosh.scoring import BM25FScorer, WeightLengthScorer, WeightScorer
 from whoosh.searching import Searcher
 
-__all__ = ["all_matches", "top_docs"]
+__all__ = ["all_matches", "column", "top_docs"]
 
 Scores = dict[int, float]
 _Node = Any
@@ -97,8 +98,9 @@ def _best(scores: Scores, limit: int) -> list[tuple[float, int]]:
 #
 # A plan is a tree of tuples: ("term", field, text, boost), ("phrase", field, [text, ...],
 # boost), ("or", [node, ...]), ("and", [node, ...]), ("andnot", [positive, negative]),
-# ("andmaybe", [required, optional]), ("not", node) and ("leaf", query, boost): any other
-# query, read through its own Whoosh matcher.
+# ("andmaybe", [required, optional]), ("not", node), ("range", field, start, end,
+# start excluded, end excluded, boost): a date range read from the field's column, and
+# ("leaf", query, boost): any other query, read through its own Whoosh matcher.
 
 _NOTHING: _Node = ("or", [])
 
@@ -133,6 +135,10 @@ def _compile(q: wq.Query, searcher: Searcher, boost: float) -> _Node:
         return ("andmaybe", [_compile(q.a, searcher, boost), _compile(q.b, searcher, boost)])
     if kind is wq.Not:
         return ("not", _compile(q.query, searcher, 1.0))
+    if kind is wq.DateRange and q.constantscore and _has_column(schema, q.fieldname):
+        # Whoosh expands a range into thousands of terms; the column holds each chunk's
+        # value in one array.  Whoosh scores every match the range's boost.
+        return ("range", q.fieldname, q.start, q.end, q.startexcl, q.endexcl, boost * q.boost)
     if q is wq.NullQuery:
         return _NOTHING
     return ("leaf", q, boost)
@@ -206,6 +212,8 @@ class _Evaluator:
             return {d: 1.0 for d in self._every() if d not in excluded}
         if kind == "leaf":
             return self._walk(node[1], node[2])
+        if kind == "range":
+            return self._range(node)
         if kind == "phrase":
             try:
                 return self._phrase(node)
@@ -231,6 +239,24 @@ class _Evaluator:
                 if d not in deleted:
                     acc[d + offset] = m.score() * boost
                 m.next()
+        return acc
+
+    def _range(self, node: _Node) -> Scores:
+        _kind, field, start, end, start_excluded, end_excluded, boost = node
+        missing = _missing(self.searcher.schema, field)
+        acc: Scores = {}
+        for sub, offset in self.leaves:
+            reader = sub.reader()
+            deleted = reader.deleted_docs_set if reader.has_deletions() else ()
+            for d, v in enumerate(column(reader, field)):
+                if (
+                    v == missing
+                    or (start is not None and (v < start or (start_excluded and v == start)))
+                    or (end is not None and (v > end or (end_excluded and v == end)))
+                    or d in deleted
+                ):
+                    continue
+                acc[d + offset] = boost
         return acc
 
     def _every(self) -> Iterator[int]:
@@ -451,6 +477,33 @@ def _lengths(reader: Any, field: str) -> list[int]:
         lengths = [reader.doc_field_length(d, field, 1) or 1 for d in range(n)]
     cache[field] = lengths
     return lengths
+
+
+def _has_column(schema: Any, field: str) -> bool:
+    return (
+        field in schema
+        and isinstance(schema[field], fields.DATETIME)
+        and schema[field].column_type is not None
+    )
+
+
+def _missing(schema: Any, field: str) -> int:
+    """The column value of a chunk without a value in ``field``."""
+    return int(schema[field].column_type.default_value(False))
+
+
+def column(reader: Any, field: str) -> list[int]:
+    """Every document's value in the sortable column of ``field`` (one segment), as the
+    column stores it (a date as Whoosh's long); :func:`_missing` where a document has
+    none, and on every document of a segment with no column for the field."""
+    cache = _CACHE.setdefault(reader, {})
+    key = ("column", field)
+    found = cache.get(key)
+    if found is None:
+        values = list(reader.column_reader(field, translate=False))
+        values.extend([_missing(reader.schema, field)] * (reader.doc_count_all() - len(values)))
+        found = cache[key] = values
+    return found
 
 
 def _norms(reader: Any, field: str, b: float, k1: float, avgfl: float) -> list[float]:

@@ -175,7 +175,7 @@ leaves = st.one_of(
     st.tuples(st.just("fuzzy"), st.sampled_from(FUZZY), st.integers(1, 2)),
     st.tuples(
         st.just("date"),
-        st.sampled_from(["in", "range", "after", "before"]),
+        st.sampled_from(["in", "range", "between", "after", "before"]),
         st.sampled_from(DATES),
         st.sampled_from(DATES),
     ),
@@ -209,6 +209,7 @@ def render(node: Node) -> str:
         return {
             "in": f"date:{a}",
             "range": f"date:[{lo} TO {hi}]",
+            "between": f"date:{{{lo} TO {hi}}}",
             "after": f"date:>{a}",
             "before": f"date:<{a}",
         }[how]
@@ -266,6 +267,8 @@ def matches(node: Node, c: Chunk, operator: str) -> bool:
             return date_bounds(a)[0] <= c.published <= date_bounds(a)[1]
         if how == "range":
             return date_bounds(lo)[0] <= c.published <= date_bounds(hi)[1]
+        if how == "between":
+            return date_bounds(lo)[1] < c.published < date_bounds(hi)[0]
         if how == "after":
             return c.published > date_bounds(a)[1]
         return c.published < date_bounds(a)[0]
