@@ -1,6 +1,7 @@
 """Queries/s on every search path: relevance, date, oldest, grouped and deep pages.
 
-    python benchmarks/paths.py [--docs 5000] [--rounds 3] [--index DIR] [--json FILE]
+    python benchmarks/paths.py [--docs 5000] [--rounds 3] [--every 100] [--index DIR]
+                               [--json FILE]
 
 Indexes the first ``--docs`` Reuters-21578 articles (or opens ``--index`` if it holds an
 index already, so two versions of searchkit can be timed on one index, taking turns),
@@ -8,9 +9,9 @@ then runs one query set through each path, ``--rounds`` timed passes after one w
 one query at a time, and prints queries/s per path with the total matches seen (equal
 totals on every path are a quick check that they answer the same set).
 
-The query set: every 100th title (as ``_reuters.titles`` picks them), each title's first
-two words as ``a ANDNOT b`` and ``a ANDMAYBE b``, and its first word's first four
-letters as a wildcard.
+The query set: every 100th title (``--every``, as ``_reuters.titles`` picks them), each
+title's first two words as ``a ANDNOT b`` and ``a ANDMAYBE b``, and its first word's first
+four letters as a wildcard.
 
 Skips cleanly, with a message, when the data is not on this machine.
 """
@@ -35,12 +36,13 @@ PATHS: dict[str, dict[str, Any]] = {
     "grouped by date": {"group": True, "sort": "date"},
     "page 5": {"page": 5},
     "date, page 5": {"sort": "date", "page": 5},
+    "since a date": {"since": "1987-03-10"},
 }
 
 
-def queries(root: Path) -> list[str]:
+def queries(root: Path, every: int) -> list[str]:
     out: list[str] = []
-    for title in _reuters.titles(root):
+    for title in _reuters.titles(root, every):
         words = [w for w in c.words(title) if len(w) > 3]
         out.append(" ".join(c.words(title)))
         if len(words) >= 2:
@@ -56,6 +58,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--data", help="shared data folder (default ../shared/data)")
     ap.add_argument("--docs", type=int, default=5000, help="Reuters articles to index")
     ap.add_argument("--rounds", type=int, default=3, help="timed passes over the queries")
+    ap.add_argument("--every", type=int, default=100, help="take every Nth title as a query")
     ap.add_argument("--index", help="index folder: reused if it exists, else built there")
     ap.add_argument("--json", metavar="FILE", help="write the results as JSON (- for stdout)")
     args = ap.parse_args(argv)
@@ -68,7 +71,7 @@ def main(argv: list[str] | None = None) -> int:
     if not work.exists():
         with searchkit.Index.create(work) as ix:
             ix.add_documents(_reuters.documents(root, args.docs))
-    texts = queries(root)
+    texts = queries(root, args.every)
     rows: list[dict[str, Any]] = []
     with searchkit.Index.open(work) as ix:
         for name, options in PATHS.items():
