@@ -39,6 +39,8 @@ from whoosh.reading import TermNotFound
 from whoosh.scoring import BM25FScorer, WeightLengthScorer, WeightScorer
 from whoosh.searching import Searcher
 
+from ._limits import Deadline
+
 __all__ = ["all_matches", "column", "top_docs"]
 
 Scores = dict[int, float]
@@ -49,7 +51,12 @@ class _UnsupportedError(Exception):
     """The weighting needs more than a posting's weight and the field length."""
 
 
-def all_matches(searcher: Searcher, q: wq.Query, filter: wq.Query | None = None) -> Scores:
+def all_matches(
+    searcher: Searcher,
+    q: wq.Query,
+    filter: wq.Query | None = None,
+    deadline: Deadline | None = None,
+) -> Scores:
     """Every chunk that matches ``q`` and ``filter``: ``{docnum: score}``.
 
     This is the definition of a query's matches.  Ranking, sorting, grouping, paging,
@@ -57,8 +64,13 @@ def all_matches(searcher: Searcher, q: wq.Query, filter: wq.Query | None = None)
     Whoosh's collector again, so no two of them can see different sets.  ``filter``
     matches are computed the same way, and only decide membership (its scores are
     dropped).  A weighting with a ``final()`` hook has it applied to each score here.
+
+    When ``deadline`` passes, the terms and postings not yet read are left out: the
+    matches and scores are then those of what was read (the caller reports the search
+    as timed out).  The filter is read in full, so a partial answer never holds a chunk
+    the filter excludes.
     """
-    scores = _Evaluator(searcher).run(_compile(q, searcher, 1.0))
+    scores = _Evaluator(searcher, deadline).run(_compile(q, searcher, 1.0))
     if filter is not None and scores:
         allowed = _Evaluator(searcher).run(_compile(filter, searcher, 1.0))
         scores = {d: s for d, s in scores.items() if d in allowed}
@@ -70,15 +82,20 @@ def all_matches(searcher: Searcher, q: wq.Query, filter: wq.Query | None = None)
 
 
 def top_docs(
-    searcher: Searcher, q: wq.Query, limit: int, filter: wq.Query | None = None
+    searcher: Searcher,
+    q: wq.Query,
+    limit: int,
+    filter: wq.Query | None = None,
+    deadline: Deadline | None = None,
 ) -> tuple[list[tuple[float, int]], int] | None:
     """The best ``limit`` ``(score, docnum)`` pairs of :func:`all_matches`, and their number.
 
     Ordered as Whoosh's ``TopCollector`` orders them: score descending, then document
     number ascending.  A scorer offered in this one's place keeps this contract and may
-    return ``None`` for a query it does not handle; this one handles every query.
+    return ``None`` for a query it does not handle; this one handles every query.  When
+    ``deadline`` passes, what is not yet read is left out (see :func:`all_matches`).
     """
-    scores = all_matches(searcher, q, filter)
+    scores = all_matches(searcher, q, filter, deadline)
     return _best(scores, limit), len(scores)
 
 
@@ -168,8 +185,9 @@ def _compile_phrase(q: wq.Phrase, searcher: Searcher, boost: float) -> _Node:
 
 
 class _Evaluator:
-    def __init__(self, searcher: Searcher) -> None:
+    def __init__(self, searcher: Searcher, deadline: Deadline | None = None) -> None:
         self.searcher = searcher
+        self.deadline = deadline
         self.weighting = searcher.weighting
         self.leaves = searcher.leaf_searchers()
 
@@ -197,7 +215,7 @@ class _Evaluator:
         if kind == "andnot":
             positive = self.run(node[1][0])
             if positive:
-                for d in self.run(node[1][1]):
+                for d in self._in_full(node[1][1]):
                     positive.pop(d, None)
             return positive
         if kind == "andmaybe":  # a's matches, plus b's score where b matches too
@@ -208,7 +226,7 @@ class _Evaluator:
                         required[d] += s
             return required
         if kind == "not":  # every live chunk the child does not match, scoring 1 as in Whoosh
-            excluded = self.run(node[1])
+            excluded = self._in_full(node[1])
             return {d: 1.0 for d in self._every() if d not in excluded}
         if kind == "leaf":
             return self._walk(node[1], node[2])
@@ -223,6 +241,15 @@ class _Evaluator:
         self._add_term(acc, node)
         return acc
 
+    def _in_full(self, node: _Node) -> Scores:
+        """``run(node)`` past the deadline: what a query excludes is always read whole,
+        so an answer cut short holds fewer matches, never a chunk it should not."""
+        deadline, self.deadline = self.deadline, None
+        try:
+            return self.run(node)
+        finally:
+            self.deadline = deadline
+
     def _walk(self, q: wq.Query, boost: float) -> Scores:
         """Every posting of ``q``'s own Whoosh matcher in every segment, scored by it.
 
@@ -234,11 +261,15 @@ class _Evaluator:
             m = q.matcher(sub, sub.context())
             reader = sub.reader()
             deleted = reader.deleted_docs_set if reader.has_deletions() else ()
+            n = 0
             while m.is_active():
                 d = m.id()
                 if d not in deleted:
                     acc[d + offset] = m.score() * boost
                 m.next()
+                n += 1
+                if n % 1024 == 0 and self.deadline is not None and self.deadline.passed():
+                    return acc
         return acc
 
     def _range(self, node: _Node) -> Scores:
@@ -273,6 +304,8 @@ class _Evaluator:
         return self.weighting.scorer(self.searcher, field, text)
 
     def _add_term(self, acc: Scores, term: _Node) -> None:
+        if self.deadline is not None and self.deadline.passed():
+            return
         _kind, field, text, boost = term
         scorer = None
         for sub, offset in self.leaves:
@@ -318,6 +351,8 @@ class _Evaluator:
             _drop_deleted(acc, reader, offset)
 
     def _phrase(self, node: _Node) -> Scores:
+        if self.deadline is not None and self.deadline.passed():
+            return {}
         _kind, field, words, boost = node
         decode = self.searcher.schema[field].format.decode_positions
         scorers = {

@@ -7,12 +7,14 @@ module.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from typing import Any
 
 import attrs
 from whoosh import query as wq
 from whoosh.searching import Searcher
 
+from ._limits import Deadline, QueryLimits, bound_query, check_page, check_text
 from ._order import SORTS, Ranked, Sort, by_document, ordered
 from ._topk import all_matches, top_docs
 from .analysis import highlight_spans
@@ -38,31 +40,41 @@ def run_search(
     group: bool = False,
     group_size: int = 3,
     context: int = 0,
+    limits: QueryLimits | None = None,
+    timeout: float | None = None,
 ) -> Results:
     """Run ``text`` against ``searcher`` and build one page of :class:`Results`.
 
     Every path starts from the same full set of matches (:func:`~searchkit._topk.all_matches`):
     ``sort``, ``group``, ``limit``, ``page`` and ``context`` only order, group and cut
     it, so the total and the set are the same whatever they are (docs/query-paths.md).
+
+    ``limits`` bound what the query may cost (default: :meth:`QueryLimits.from_env`);
+    ``timeout`` is a time budget in seconds, after which what was found is returned.
     """
+    deadline = Deadline(timeout)
+    limits = QueryLimits.from_env() if limits is None else limits
     check_whole("limit", limit, 1, MAX_LIMIT)
     check_whole("page", page, 1, None)
     check_whole("context", context, 0, None)
     check_whole("group_size", group_size, 1, None)
     if sort not in SORTS:
         raise FilterError(f"sort must be one of {', '.join(SORTS)}, not {sort!r}")
+    check_text(text, limits)
+    check_page(limit, context, limits, text)
     q = parse_query(text, searcher.schema, operator)
+    q = bound_query(q, searcher, limits, deadline, text)
     offset = (page - 1) * limit
     groups: list[Ranked] = []
     if sort == "relevance" and not group:
         # Only the best offset + limit are put in order.
-        found = top_docs(searcher, q, offset + limit, filter)
+        found = top_docs(searcher, q, offset + limit, filter, deadline)
         if found is None:
-            found = _top(searcher, q, offset + limit, filter)
+            found = _top(searcher, q, offset + limit, filter, deadline)
         top, total = found
         groups = [[hit] for hit in top[offset : offset + limit]]
     else:
-        ranked = ordered(searcher, all_matches(searcher, q, filter), sort)
+        ranked = ordered(searcher, all_matches(searcher, q, filter, deadline), sort)
         if group:
             everyone = by_document(searcher, ranked, group_size)
             total = len(everyone)
@@ -76,7 +88,7 @@ def run_search(
             _hit(searcher, g[0], offset + i + 1, terms, context),
             more=tuple(_hit(searcher, h, offset + i + 1, terms, 0) for h in g[1:]),
         )
-        for i, g in enumerate(groups)
+        for i, g in _until(deadline, groups)
     )
     return Results(
         hits=hits,
@@ -86,16 +98,25 @@ def run_search(
         limit=limit,
         query=str(q),
         grouped=group,
+        timed_out=deadline.expired,
     )
 
 
 def _top(
-    searcher: Searcher, q: wq.Query, limit: int, filter: wq.Query | None
+    searcher: Searcher, q: wq.Query, limit: int, filter: wq.Query | None, deadline: Deadline
 ) -> tuple[Ranked, int]:
     """The best ``limit`` of every match and their number, for a scorer in ``top_docs``'s
     place that passes on a query."""
-    ranked = ordered(searcher, all_matches(searcher, q, filter), "relevance")
+    ranked = ordered(searcher, all_matches(searcher, q, filter, deadline), "relevance")
     return ranked[:limit], len(ranked)
+
+
+def _until(deadline: Deadline, items: Sequence[Any]) -> Iterator[tuple[int, Any]]:
+    """``enumerate(items)``, stopping early when ``deadline`` passes."""
+    for i, item in enumerate(items):
+        if i and deadline.passed():
+            return
+        yield i, item
 
 
 def check_whole(name: str, value: int, lo: int, hi: int | None = None) -> None:

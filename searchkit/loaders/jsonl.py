@@ -65,6 +65,10 @@ class JsonlLoader:
             except RecursionError:
                 yield Skipped(str(path), f"line {number}: invalid JSON (nested too deeply)")
                 continue
+            except ValueError as exc:  # a number too long to convert (over 4,300 digits)
+                reason = str(exc).split(";")[0].split(":")[0]
+                yield Skipped(str(path), f"line {number}: invalid JSON: {reason}")
+                continue
             if not isinstance(record, dict):
                 kind = type(record).__name__
                 yield Skipped(str(path), f"line {number}: not a JSON object (a {kind})")
