@@ -30,7 +30,10 @@ from hypothesis import strategies as st
 
 import searchkit
 from searchkit._dates import date_bounds
+from searchkit._limits import Deadline
+from searchkit._topk import all_matches
 from searchkit.analysis import normalize_name, text_analyzer
+from searchkit.query import parse_query
 from searchkit.schema import chunk_from_stored
 from searchkit.search import MAX_LIMIT
 
@@ -132,6 +135,28 @@ def test_a_title_word_excluded_with_andnot_stays_excluded(
     assert results.total == 9
     grouped = paths_index.search("election ANDNOT labour", sort=sort, group=True)  # type: ignore[arg-type]
     assert grouped.total == 6
+
+
+def test_a_search_cut_short_never_holds_an_excluded_chunk(paths_index: searchkit.Index) -> None:
+    """The time budget may cut what a query includes, never what it excludes."""
+
+    class AfterOneLook(Deadline):
+        def __init__(self) -> None:
+            super().__init__(None)
+            self.looks = 0
+
+        def passed(self) -> bool:
+            self.looks += 1
+            self.expired = self.looks > 1
+            return self.expired
+
+    searcher = paths_index._reader()
+    q = parse_query("election ANDNOT labour", searcher.schema)
+    deadline = AfterOneLook()
+    cut = all_matches(searcher, q, deadline=deadline)
+    assert deadline.looks == 1  # the excluded side was read without looking
+    assert set(cut) == set(all_matches(searcher, q))
+    assert len(cut) == 9
 
 
 # -- random queries ---------------------------------------------------------------------
