@@ -65,30 +65,31 @@ def run_search(
     q = parse_query(text, searcher.schema, operator)
     q = bound_query(q, searcher, limits, deadline, text)
     offset = (page - 1) * limit
-    groups: list[Ranked] = []
+    # The page: each entry a hit and, grouped, its document's further chunks.
+    shown: list[Ranked]
     if sort == "relevance" and not group:
         # Only the best offset + limit are put in order.
         found = top_docs(searcher, q, offset + limit, filter, deadline)
         if found is None:
             found = _top(searcher, q, offset + limit, filter, deadline)
         top, total = found
-        groups = [[hit] for hit in top[offset : offset + limit]]
+        shown = [[hit] for hit in top[offset : offset + limit]]
     else:
         ranked = ordered(searcher, all_matches(searcher, q, filter, deadline), sort)
         if group:
             everyone = by_document(searcher, ranked, group_size)
             total = len(everyone)
-            groups = everyone[offset : offset + limit]
+            shown = everyone[offset : offset + limit]
         else:
             total = len(ranked)
-            groups = [[hit] for hit in ranked[offset : offset + limit]]
+            shown = [[hit] for hit in ranked[offset : offset + limit]]
     terms = _highlight_terms(q, searcher)
     hits = tuple(
         attrs.evolve(
             _hit(searcher, g[0], offset + i + 1, terms, context),
             more=tuple(_hit(searcher, h, offset + i + 1, terms, 0) for h in g[1:]),
         )
-        for i, g in _until(deadline, groups)
+        for i, g in _until(deadline, shown)
     )
     return Results(
         hits=hits,
