@@ -11,9 +11,10 @@ the total.  Here ``Term`` and ``Phrase`` (slop 1) leaves under ``Or``, ``And``, 
 ``AndMaybe`` and ``Not`` nodes are read a block of postings at a time: each posting's
 score is added into a dict keyed by document number, so the dict is the full set of
 matches and its size the exact total.  A phrase matches where its words sit at
-consecutive positions and scores the sum of its words, as in Whoosh.  Any other leaf
-(wildcards, fuzzy terms, ranges, phrases with a slop) is walked through Whoosh's own
-matcher for that leaf alone, every posting of it.
+consecutive positions and scores the sum of its words, as in Whoosh.  A date range reads
+the date column (Whoosh would expand it into thousands of terms).  Any other leaf
+(wildcards, fuzzy terms, numeric ranges, phrases with a slop) is walked through Whoosh's
+own matcher for that leaf alone, every posting of it.
 
 The boolean nodes are never left to Whoosh's matchers: its ``AndNotMatcher`` lets a
 segment's first match through when the excluded side's first posting comes before it,
