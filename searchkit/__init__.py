@@ -37,8 +37,10 @@ if TYPE_CHECKING:
     from .index import Index, check_index, rebuild_index
     from .loaders import load_document, load_documents, register_loader
     from .models import (
+        Bucket,
         CheckReport,
         Chunk,
+        Completion,
         Document,
         DocumentInfo,
         Hit,
@@ -48,6 +50,7 @@ if TYPE_CHECKING:
         Passage,
         Results,
         Skipped,
+        TermScore,
     )
 
 # Each public name and the module that defines it.  The modules load on first use (PEP
@@ -86,8 +89,10 @@ _HOME: dict[str, str] = {
     "register_loader": "loaders",
     **dict.fromkeys(
         (
+            "Bucket",
             "CheckReport",
             "Chunk",
+            "Completion",
             "Document",
             "DocumentInfo",
             "Hit",
@@ -97,6 +102,7 @@ _HOME: dict[str, str] = {
             "Passage",
             "Results",
             "Skipped",
+            "TermScore",
         ),
         "models",
     ),
@@ -119,9 +125,11 @@ def __dir__() -> list[str]:
 
 
 __all__ = [
+    "Bucket",
     "CheckReport",
     "Chunk",
     "CollectionError",
+    "Completion",
     "Document",
     "DocumentError",
     "DocumentInfo",
@@ -148,6 +156,7 @@ __all__ = [
     "SearchkitError",
     "SearchkitIndexError",
     "Skipped",
+    "TermScore",
     "__version__",
     "check_index",
     "chunk_document",

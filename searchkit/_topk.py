@@ -42,7 +42,7 @@ from whoosh.searching import Searcher
 
 from ._limits import Deadline
 
-__all__ = ["all_matches", "column", "top_docs"]
+__all__ = ["all_matches", "column", "match_scores", "top_docs"]
 
 Scores = dict[int, float]
 _Node = Any
@@ -98,6 +98,11 @@ def top_docs(
     """
     scores = all_matches(searcher, q, filter, deadline)
     return _best(scores, limit), len(scores)
+
+
+def match_scores(searcher: Searcher, q: wq.Query) -> list[float]:
+    """The score of every document ``q`` matches, in no order (of :func:`all_matches`)."""
+    return list(all_matches(searcher, q).values())
 
 
 def _best(scores: Scores, limit: int) -> list[tuple[float, int]]:

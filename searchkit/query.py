@@ -27,11 +27,12 @@ from whoosh import fields, qparser, query
 from whoosh.fields import Schema
 from whoosh.qparser import syntax
 
-from ._dates import date_bounds
+from ._dates import filter_bounds
 from .analysis import normalize_name
 from .errors import EmptyQueryError, FilterError, QuerySyntaxError
 from .loaders._base import domain_of
-from .schema import TEXT_FIELDS
+from .schema import STOP_FIELD, TEXT_FIELDS
+from .typos import DamerauFuzzyTerm
 
 __all__ = ["FIELD_ALIASES", "Operator", "build_filter", "parse_query", "plain_query"]
 
@@ -126,11 +127,21 @@ class _PlusMinusPlugin(qparser.PlusMinusPlugin):  # type: ignore[misc]
         return super().do_plusminus(parser, group)
 
 
-def _parser(schema: Schema, operator: Operator) -> qparser.QueryParser:
+class _FuzzyTermPlugin(qparser.FuzzyTermPlugin):  # type: ignore[misc]
+    """``word~``, ``word~2``: fuzzy terms that count a swap of two letters as one edit."""
+
+    class FuzzyTermNode(qparser.FuzzyTermPlugin.FuzzyTermNode):  # type: ignore[misc]
+        qclass = DamerauFuzzyTerm
+
+
+def _parser(
+    schema: Schema, operator: Operator, words: dict[str, float] = TEXT_FIELDS
+) -> qparser.QueryParser:
+    """The parser of searchkit's syntax; bare words search the fields ``words``."""
     group = qparser.AndGroup if operator == "and" else qparser.OrGroup
     parser = _WordPartParser(None, schema, group=group)
-    parser.add_plugin(qparser.MultifieldPlugin(list(TEXT_FIELDS), fieldboosts=TEXT_FIELDS))
-    parser.add_plugin(qparser.FuzzyTermPlugin())
+    parser.add_plugin(qparser.MultifieldPlugin(list(words), fieldboosts=words))
+    parser.add_plugin(_FuzzyTermPlugin())
     parser.add_plugin(qparser.GtLtPlugin())
     parser.add_plugin(qparser.FieldAliasPlugin(FIELD_ALIASES))
     # +word requires a word and -word excludes it, but only at the start of a word, so
@@ -146,8 +157,23 @@ def parse_query(text: str, schema: Schema, operator: Operator = "or") -> query.Q
     if not isinstance(text, str) or not text.strip():
         raise EmptyQueryError(text if isinstance(text, str) else repr(text))
     _check_balanced(text)
+    normalized = _parse(text, schema, operator, TEXT_FIELDS)
+    if _is_null(normalized) and STOP_FIELD in schema:
+        # Only stop words (``the who``, "to be or not to be"): search them in their field.
+        normalized = _parse(text, schema, operator, {STOP_FIELD: 1.0})
+    if _is_null(normalized):
+        why = "only operators, punctuation or stop words in a field"
+        raise QuerySyntaxError(text, f"nothing searchable is left ({why})")
+    return normalized
+
+
+def _is_null(q: query.Query) -> bool:
+    return q is query.NullQuery or isinstance(q, type(query.NullQuery))
+
+
+def _parse(text: str, schema: Schema, operator: Operator, words: dict[str, float]) -> query.Query:
     try:
-        parsed = _parser(schema, operator).parse(text, normalize=False)
+        parsed = _parser(schema, operator, words).parse(text, normalize=False)
     except Exception as exc:  # Whoosh raises assorted errors on odd input
         raise QuerySyntaxError(
             text, _stored_only(text, schema) or str(exc) or type(exc).__name__
@@ -161,12 +187,7 @@ def parse_query(text: str, schema: Schema, operator: Operator = "or") -> query.Q
             node.maxdist = min(node.maxdist, MAX_EDITS)
         if getattr(node, "boost", 1.0) <= 0:
             raise QuerySyntaxError(text, f"a boost must be above 0, not {node.boost:g}")
-    normalized = _lift_nots(_sum_repeats(parsed)).normalize()
-    if normalized is query.NullQuery or isinstance(normalized, type(query.NullQuery)):
-        raise QuerySyntaxError(
-            text, "nothing searchable is left (only stop words, operators or punctuation)"
-        )
-    return normalized
+    return _lift_nots(_sum_repeats(parsed)).normalize()
 
 
 def plain_query(text: str) -> str:
@@ -292,11 +313,14 @@ def build_filter(
     until: str | int | dt.date | None = None,
     source: str | Sequence[str] | None = None,
     doc_id: str | Sequence[str] | None = None,
+    now: dt.datetime | None = None,
 ) -> query.Query | None:
     """A query that keeps only chunks matching every given filter (``None`` when none).
 
-    ``author`` matches the whole name, ignoring case; ``source`` is a domain (a URL is
-    reduced to its domain, ``www.`` dropped); ``since``/``until`` take partial dates and
+    ``author`` matches the whole name, ignoring case (any one of a document's authors);
+    ``source`` is a domain (a URL is reduced to its domain, ``www.`` dropped);
+    ``since``/``until`` take partial dates or dates relative to ``now`` (``7d``, ``last
+    month``; default: the local time, see :func:`~searchkit._dates.filter_bounds`) and
     are inclusive of the whole period they name.  A sequence means any of its values.
     """
     parts: list[query.Query] = []
@@ -307,8 +331,8 @@ def build_filter(
     if doc_id:
         parts.append(_any("doc_id", list(_values(doc_id))))
     if since or until:
-        lo = _bound("since", since, 0) if since else None
-        hi = _bound("until", until, 1) if until else None
+        lo = _bound("since", since, 0, now) if since else None
+        hi = _bound("until", until, 1, now) if until else None
         if lo and hi and lo > hi:
             raise FilterError(f"since ({since}) is after until ({until}): no date can match")
         parts.append(query.DateRange("published", lo, hi))
@@ -333,8 +357,10 @@ def _domain(value: str) -> str:
     return value[4:] if value.startswith("www.") else value
 
 
-def _bound(name: str, value: str | int | dt.date, end: int) -> dt.datetime:
+def _bound(
+    name: str, value: str | int | dt.date, end: int, now: dt.datetime | None
+) -> dt.datetime:
     try:
-        return date_bounds(value)[end]
+        return filter_bounds(value, now)[end]
     except ValueError as exc:
         raise FilterError(f"{name}: {exc}") from None

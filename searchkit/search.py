@@ -21,16 +21,19 @@ from .analysis import highlight_spans
 from .errors import FilterError
 from .models import Chunk, Hit, Results
 from .query import Operator, parse_query
-from .schema import HIGHLIGHT_FIELDS, chunk_from_stored, chunk_kwargs
+from .schema import HIGHLIGHT_FIELDS, STOP_FIELD, chunk_from_stored, chunk_kwargs
+from .typos import expand_fuzzy, suggest
 
 __all__ = ["SORTS", "Sort", "check_whole", "neighbours", "run_search"]
 
 MAX_LIMIT = 10_000
+# Index terms to highlight, and stop words to highlight.
+_Highlight = tuple[frozenset[str], frozenset[str]]
 
 
 def run_search(
     searcher: Searcher,
-    text: str,
+    text: str | wq.Query,
     *,
     limit: int = 10,
     page: int = 1,
@@ -43,7 +46,8 @@ def run_search(
     limits: QueryLimits | None = None,
     timeout: float | None = None,
 ) -> Results:
-    """Run ``text`` against ``searcher`` and build one page of :class:`Results`.
+    """Run ``text`` (query text, or a query already parsed) against ``searcher`` and
+    build one page of :class:`Results`.
 
     Every path starts from the same full set of matches (:func:`~searchkit._topk.all_matches`):
     ``sort``, ``group``, ``limit``, ``page`` and ``context`` only order, group and cut
@@ -60,36 +64,39 @@ def run_search(
     check_whole("group_size", group_size, 1, None)
     if sort not in SORTS:
         raise FilterError(f"sort must be one of {', '.join(SORTS)}, not {sort!r}")
-    check_text(text, limits)
-    check_page(limit, context, limits, text)
-    q = parse_query(text, searcher.schema, operator)
-    q = bound_query(q, searcher, limits, deadline, text)
+    shown = str(text)
+    if isinstance(text, str):
+        check_text(text, limits)
+    check_page(limit, context, limits, shown)
+    parsed = text if isinstance(text, wq.Query) else parse_query(text, searcher.schema, operator)
+    bounded = bound_query(parsed, searcher, limits, deadline, shown)
+    q = expand_fuzzy(bounded, searcher)  # after the limits: it reuses their expansion
     offset = (page - 1) * limit
     # The page: each entry a hit and, grouped, its document's further chunks.
-    shown: list[Ranked]
+    entries: list[Ranked]
     if sort == "relevance" and not group:
         # Only the best offset + limit are put in order.
         found = top_docs(searcher, q, offset + limit, filter, deadline)
         if found is None:
             found = _top(searcher, q, offset + limit, filter, deadline)
         top, total = found
-        shown = [[hit] for hit in top[offset : offset + limit]]
+        entries = [[hit] for hit in top[offset : offset + limit]]
     else:
         ranked = ordered(searcher, all_matches(searcher, q, filter, deadline), sort)
         if group:
             everyone = by_document(searcher, ranked, group_size)
             total = len(everyone)
-            shown = everyone[offset : offset + limit]
+            entries = everyone[offset : offset + limit]
         else:
             total = len(ranked)
-            shown = [[hit] for hit in ranked[offset : offset + limit]]
+            entries = [[hit] for hit in ranked[offset : offset + limit]]
     terms = _highlight_terms(q, searcher)
     hits = tuple(
         attrs.evolve(
             _hit(searcher, g[0], offset + i + 1, terms, context),
             more=tuple(_hit(searcher, h, offset + i + 1, terms, 0) for h in g[1:]),
         )
-        for i, g in _until(deadline, shown)
+        for i, g in _until(deadline, entries)
     )
     return Results(
         hits=hits,
@@ -97,8 +104,9 @@ def run_search(
         page=page,
         pages=max(1, math.ceil(total / limit)),
         limit=limit,
-        query=str(q),
+        query=str(bounded),
         grouped=group,
+        suggestions=suggest(searcher, text) if isinstance(text, str) else (),
         timed_out=deadline.expired,
     )
 
@@ -127,13 +135,15 @@ def check_whole(name: str, value: int, lo: int, hi: int | None = None) -> None:
         raise FilterError(f"{name} must be a whole number of at least {lo}{bound}, not {value!r}")
 
 
-def _highlight_terms(q: wq.Query, searcher: Searcher) -> frozenset[str]:
+def _highlight_terms(q: wq.Query, searcher: Searcher) -> _Highlight:
+    """The index terms a hit's words are matched against, and the stop words (a query
+    made only of stop words searches them in their own field)."""
     # expand=True turns wildcards and fuzzy terms into the index words they matched.
-    terms = q.existing_terms(searcher.reader(), phrases=True, expand=True)
-    return frozenset(
-        t.decode("utf-8") if isinstance(t, bytes) else str(t)
-        for field, t in terms
-        if field in HIGHLIGHT_FIELDS
+    found = q.existing_terms(searcher.reader(), phrases=True, expand=True)
+    words = [(f, t.decode("utf-8") if isinstance(t, bytes) else str(t)) for f, t in found]
+    return (
+        frozenset(t for f, t in words if f in HIGHLIGHT_FIELDS),
+        frozenset(t for f, t in words if f == STOP_FIELD),
     )
 
 
@@ -141,14 +151,18 @@ def _hit(
     searcher: Searcher,
     match: tuple[float, int],
     rank: int,
-    terms: frozenset[str],
+    terms: _Highlight,
     context: int,
 ) -> Hit:
     score, docnum = match
     stored = searcher.stored_fields(docnum)
     text: str = stored["text"]
-    spans = tuple(highlight_spans(text, terms))
+    title: str = stored["title"]
+    spans = tuple(highlight_spans(text, *terms))
+    title_spans = tuple(highlight_spans(title, *terms))
     words: dict[str, None] = {}
+    for s, e in title_spans:
+        words.setdefault(title[s:e], None)
     for s, e in spans:
         words.setdefault(text[s:e], None)
     before: Sequence[Chunk] = ()
@@ -163,6 +177,7 @@ def _hit(
         rank=rank,
         highlights=tuple(words),
         spans=spans,
+        title_spans=title_spans,
         before=tuple(before),
         after=tuple(after),
     )

@@ -138,14 +138,16 @@ _TEXTS = st.one_of(
 )
 
 
-def _whoosh_postings(parts: list[tuple[str, int]]) -> list[tuple[bytes, int, float, bytes]]:
+def _whoosh_postings(
+    parts: list[tuple[str, int]], field: str = "body"
+) -> list[tuple[bytes, int, float, bytes]]:
     """What the analyzer chain gives for weighted parts, the way BodyField once built it."""
     from collections import Counter, defaultdict
 
-    from searchkit.analysis import text_analyzer
     from searchkit.schema import build_schema
 
-    analyzer, fmt = text_analyzer(), build_schema()["body"].format
+    schema_field = build_schema()[field]
+    analyzer, fmt = schema_field.analyzer, schema_field.format
     positions: defaultdict[str, list[int]] = defaultdict(list)
     counts: Counter[str] = Counter()
     pos = 0
@@ -183,3 +185,21 @@ def test_body_and_title_postings_match_the_analyzer_chain(title: str, text: str)
     }
     title_field = fields.TEXT(analyzer=text_analyzer(), phrase=True)
     assert sorted(indexer(title_field)(text)) == sorted(title_field.index(text))
+
+
+@_SETTINGS
+@given(_TEXTS, _TEXTS)
+def test_stop_word_postings_match_the_analyzer_chain(title: str, text: str) -> None:
+    from searchkit.analysis import ENGLISH_STOP_WORDS, stop_analyzer
+    from searchkit.schema import STOP_FIELD, TITLE_WEIGHT, build_schema, indexer
+
+    stops = build_schema()[STOP_FIELD]
+    assert stops.analyzer == stop_analyzer()
+    expected = _whoosh_postings([(title, TITLE_WEIGHT), (text, 1)], STOP_FIELD)
+    assert {t.decode() for t, *_ in expected} <= ENGLISH_STOP_WORDS
+    assert sorted(stops.index((title, text))) == expected
+    assert sorted(indexer(stops)((title, text))) == expected
+    # and the body field of the same chunk is as it was, whichever field was analysed first
+    body = build_schema()["body"]
+    parts = [(title, TITLE_WEIGHT), (text, 1)]
+    assert sorted(indexer(body)((title, text))) == _whoosh_postings(parts)

@@ -186,7 +186,7 @@ PHRASES = [
     "vote delayed",
 ]
 PREFIXES = ["elect", "vot", "tax", "camp", "sch", "pol", "re", "lab", "m", "tor"]
-FUZZY = ["labor", "electon", "vots", "pole", "budgt", "scool", "helth", "tax", "minster"]
+FUZZY = ["labor", "electon", "vots", "pole", "budgt", "scool", "helth", "tax", "minster", "lobaur"]
 DATES = ["2005", "2005-02", "2005-03", "2005-04", "2005-05", "2005-02-27", "2005-04-02"]
 AUTHORS = ["Nick Assinder", "ann lee", "Bo Chen", "CY DIAZ", "Nobody"]
 SOURCES = ["news.bbc.co.uk", "guardian.co.uk", "www.reuters.com", "independent.co.uk"]
@@ -259,12 +259,15 @@ def _consecutive(words: tuple[str, ...], where: tuple[str, ...]) -> bool:
 
 
 def _edits(a: str, b: str) -> int:
-    row = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        prev, row[0] = row[0], i
-        for j, cb in enumerate(b, 1):
-            prev, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, prev + (ca != cb))
-    return row[-1]
+    """Edits from ``a`` to ``b``, a swap of neighbouring letters counting as one."""
+    d = [[i + j if i * j == 0 else 0 for j in range(len(b) + 1)] for i in range(len(a) + 1)]
+    for i in range(1, len(a) + 1):
+        for j in range(1, len(b) + 1):
+            changed = a[i - 1] != b[j - 1]
+            d[i][j] = min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + changed)
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                d[i][j] = min(d[i][j], d[i - 2][j - 2] + 1)
+    return d[-1][-1]
 
 
 def matches(node: Node, c: Chunk, operator: str) -> bool:

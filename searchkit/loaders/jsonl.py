@@ -27,6 +27,7 @@ from typing import Any
 from .._dates import parse_article_date
 from ..models import Document, Skipped
 from ._base import (
+    author_list,
     author_names,
     document_id,
     domain_of,
@@ -97,6 +98,7 @@ class JsonlLoader:
                 title=first_text(record, ("title",)) or record_id or f"{path.stem} line {number}",
                 paragraphs=paragraphs_from_blocks(body, list(split_lines(body))),
                 author=author_names(record.get("author")),
+                authors=author_list(record.get("author")),
                 published=parse_article_date(date) if date else None,
                 source_url=source,
                 source_domain=domain_of(source),

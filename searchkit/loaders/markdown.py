@@ -41,6 +41,7 @@ import attrs
 from .._dates import parse_article_date
 from ..models import Document, Paragraph, Skipped
 from ._base import (
+    author_list,
     author_names,
     collapse,
     document_id,
@@ -127,6 +128,7 @@ class MarkdownLoader:
                 Paragraph(n, text[b.start : b.end], b.start, b.end) for n, b in enumerate(blocks, 1)
             ),
             author=next(filter(None, (author_names(meta.get(k)) for k in _AUTHOR_KEYS)), None),
+            authors=next(filter(None, (author_list(meta.get(k)) for k in _AUTHOR_KEYS)), ()),
             published=_date_value(meta, _DATE_KEYS),
             source_url=source,
             source_domain=domain_of(source),
