@@ -30,7 +30,7 @@ from hypothesis import strategies as st
 
 import searchkit
 from searchkit._dates import date_bounds
-from searchkit._limits import Deadline
+from searchkit._limits import Deadline, QueryLimits
 from searchkit._topk import all_matches
 from searchkit.analysis import normalize_name, text_analyzer
 from searchkit.query import parse_query
@@ -383,7 +383,8 @@ def check(
         return
     expected = {c.id for c in chunks if passes(flt, c) and matches(node, c, operator)}
     docs = {c.id: c for c in chunks}
-    common = {"operator": operator, **flt}
+    # Up to five fuzzy terms: more than the default limit of three.
+    common = {"operator": operator, "limits": QueryLimits(max_fuzzy_terms=5), **flt}
 
     full: dict[str, searchkit.Results] = {}
     for each in ("relevance", "date", "oldest"):
