@@ -73,7 +73,7 @@ HISTOGRAM_CHOICES = ("day", "week", "month", "year")
 
 EXIT_CODES_HELP = """\b
 Exit codes: 0 success / hits found, 1 no hits, 2 usage or query error,
-3 index missing or incompatible, 4 index locked, 130 interrupted,
+3 index missing, damaged or incompatible, 4 index locked, 130 interrupted,
 141 output pipe closed early."""
 
 _F = TypeVar("_F", bound=Callable[..., Any])
@@ -290,8 +290,6 @@ class _QueryCommand(click.Command):
         return super().parse_args(ctx, [*options, "--", *words])
 
 
-
-
 @click.group(
     cls=_Group,
     epilog=EXIT_CODES_HELP,
@@ -321,6 +319,13 @@ def cli() -> None:
     help="Report what would change and write nothing (needs an existing index).",
 )
 @click.option(
+    "-L",
+    "--follow-links",
+    is_flag=True,
+    help="Follow every symbolic link in the folders, also out of them (default: only links "
+    "that stay inside PATHS; the others are reported as skipped).",
+)
+@click.option(
     "--rebuild",
     is_flag=True,
     help="Build a fresh index from PATHS (default: every path indexed before) beside the "
@@ -347,6 +352,7 @@ def cli() -> None:
 def index_command(
     paths: tuple[Path, ...],
     dry_run: bool,
+    follow_links: bool,
     rebuild: bool,
     quiet: bool,
     lock_timeout: float,
@@ -370,7 +376,7 @@ def index_command(
     atomically; searches see the old one until then, and a failed rebuild
     leaves it as it was.
 
-    Python: Index.open_or_create(DIR).add(*PATHS, dry_run=..., progress=...)
+    Python: Index.open_or_create(DIR).add(*PATHS, dry_run=..., follow_links=...)
     or searchkit.rebuild_index(DIR, *PATHS) for --rebuild
     """
     from .index import Index, rebuild_index
@@ -382,13 +388,19 @@ def index_command(
     bar = _Progress() if not quiet and _isatty(sys.stderr) else None
     try:
         if rebuild:
-            report = rebuild_index(index_dir, *paths, progress=bar, lock_timeout=lock_timeout)
+            report = rebuild_index(
+                index_dir,
+                *paths,
+                progress=bar,
+                lock_timeout=lock_timeout,
+                follow_links=follow_links,
+            )
         elif dry_run:
             with Index.open(index_dir, lock_timeout=lock_timeout) as ix:
-                report = ix.add(*paths, dry_run=True, progress=bar)
+                report = ix.add(*paths, dry_run=True, progress=bar, follow_links=follow_links)
         else:
             with Index.open_or_create(index_dir, lock_timeout=lock_timeout) as ix:
-                report = ix.add(*paths, progress=bar)
+                report = ix.add(*paths, progress=bar, follow_links=follow_links)
     finally:
         if bar is not None:
             bar.close()
@@ -400,9 +412,7 @@ def index_command(
         click.echo(_report_line(report, index_dir))
 
 
-@cli.command(
-    cls=_QueryCommand, short_help="Search the indexed paragraphs.", epilog=EXIT_CODES_HELP
-)
+@cli.command(cls=_QueryCommand, short_help="Search the indexed paragraphs.", epilog=EXIT_CODES_HELP)
 @click.argument("query", nargs=-1, required=True)
 @click.option("-n", "--limit", type=int, default=10, show_default=True, help="Hits per page.")
 @click.option("--page", type=int, default=1, show_default=True, help="Which page of hits.")
@@ -745,8 +755,10 @@ def check(repair: bool, as_json: bool, index_dir: Path) -> None:
 
     Open every segment, read every stored paragraph and term, and compare the
     counts with the index's manifest.  Files changed since they were indexed are
-    listed as stale (run `searchkit index` to refresh them).  Exits 0 when the
-    index is sound (or was repaired), 3 when it has problems.
+    listed as stale (run `searchkit index` to refresh them), and every file's
+    checksum is compared with the one recorded when it was written.  Files left by
+    writers that died are listed (--repair removes them).  Exits 0 when the index is
+    sound (or was repaired), 3 when it has problems.
 
     Python: searchkit.check_index(DIR, repair=...)
     """
@@ -760,6 +772,9 @@ def check(repair: bool, as_json: bool, index_dir: Path) -> None:
             click.echo(f"problem: {_clean_line(problem)}")
         for path in report.stale:
             click.echo(f"stale: {_clean_line(path)}")
+        removed = "removed" if report.repaired else "check --repair removes it"
+        for name in report.leftovers:
+            click.echo(f"leftover of an interrupted write ({removed}): {_clean_line(name)}")
         state = "repaired" if report.repaired else "ok" if report.ok else "damaged"
         click.echo(
             f"{state}: {_plural(report.documents, 'document')}, "

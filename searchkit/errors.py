@@ -6,6 +6,7 @@
     │   ├── IndexNotFoundError       no index at the path (says how to build one)
     │   ├── IndexExistsError         create() over an existing index
     │   ├── IndexIncompatibleError   written by another schema or analyzer version
+    │   ├── IndexDamagedError        files damaged or not written by searchkit
     │   ├── IndexLockedError         another process holds the write lock
     │   └── IndexAccessError         the folder cannot be read or written (permission,
     │                                read-only, disk full, removed while in use)
@@ -29,6 +30,7 @@ __all__ = [
     "EmptyQueryError",
     "FilterError",
     "IndexAccessError",
+    "IndexDamagedError",
     "IndexExistsError",
     "IndexIncompatibleError",
     "IndexLockedError",
@@ -87,6 +89,16 @@ class IndexExistsError(SearchkitIndexError):
 
 class IndexIncompatibleError(SearchkitIndexError):
     """The index was written with a different schema or analyzer settings."""
+
+
+class IndexDamagedError(SearchkitIndexError):
+    """The index's files are damaged or were not written by searchkit."""
+
+    def __init__(self, path: object, reason: str) -> None:
+        super().__init__(
+            path,
+            f"index damaged at {path}: {reason}; run `searchkit check --repair --index {path}`",
+        )
 
 
 class IndexLockedError(SearchkitIndexError):

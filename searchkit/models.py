@@ -312,12 +312,26 @@ class Hit(Chunk):
 
     def marked_title(self, mark: tuple[str, str] = ("[", "]")) -> str:
         """``title`` with its matched words wrapped in ``mark``, as :meth:`snippet` marks text."""
-        pieces: list[str] = []
+        return "".join(
+            f"{mark[0]}{piece}{mark[1]}" if matched else piece
+            for piece, matched in self._title_pieces()
+        )
+
+    def title_html(self) -> str:
+        """:meth:`marked_title` as HTML: escaped, matched words in ``<mark>`` elements."""
+        return "".join(
+            f"<mark>{html.escape(piece)}</mark>" if matched else html.escape(piece)
+            for piece, matched in self._title_pieces()
+        )
+
+    def _title_pieces(self) -> list[tuple[str, bool]]:
+        pieces: list[tuple[str, bool]] = []
         at = 0
         for s, e in self.title_spans:
-            pieces += [self.title[at:s], mark[0], self.title[s:e], mark[1]]
+            pieces += [(self.title[at:s], False), (self.title[s:e], True)]
             at = e
-        return "".join([*pieces, self.title[at:]])
+        pieces.append((self.title[at:], False))
+        return [(piece, matched) for piece, matched in pieces if piece]
 
     def as_dict(self, fields: Sequence[str] | None = None) -> dict[str, Any]:
         """A JSON-ready view with the keys of :data:`HIT_FIELDS`, or only ``fields``.
@@ -584,7 +598,9 @@ class CheckReport:
     """What ``check_index`` found: ``ok`` when ``problems`` is empty.
 
     ``stale`` lists indexed files that changed or vanished since they were indexed (not
-    damage: a sync fixes them).  ``repaired`` says a rebuild ran.
+    damage: a sync fixes them).  ``leftovers`` lists files that writers which died left
+    in the index folder (not damage either: the next write, or a repair, removes them;
+    after a repair, what it removed).  ``repaired`` says a rebuild or clean-up ran.
     """
 
     path: str
@@ -594,6 +610,7 @@ class CheckReport:
     problems: tuple[str, ...] = ()
     stale: tuple[str, ...] = ()
     repaired: bool = False
+    leftovers: tuple[str, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -604,6 +621,7 @@ class CheckReport:
         out = attrs.asdict(self)
         out["problems"] = list(self.problems)
         out["stale"] = list(self.stale)
+        out["leftovers"] = list(self.leftovers)
         out["ok"] = self.ok
         return out
 

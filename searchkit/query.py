@@ -357,9 +357,7 @@ def _domain(value: str) -> str:
     return value[4:] if value.startswith("www.") else value
 
 
-def _bound(
-    name: str, value: str | int | dt.date, end: int, now: dt.datetime | None
-) -> dt.datetime:
+def _bound(name: str, value: str | int | dt.date, end: int, now: dt.datetime | None) -> dt.datetime:
     try:
         return filter_bounds(value, now)[end]
     except ValueError as exc:

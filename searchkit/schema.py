@@ -29,6 +29,7 @@ from whoosh import fields, formats
 from whoosh.analysis import IDTokenizer
 from whoosh.util.times import adatetime, fix
 
+from . import _unpickle
 from ._dates import date_bounds
 from .analysis import (
     add_positions,
@@ -39,6 +40,9 @@ from .analysis import (
     text_analyzer,
 )
 from .models import Chunk, Document, DocumentInfo, Paragraph
+
+# Every pickle Whoosh reads goes through the allow-list unpickler from here on.
+_unpickle.install()
 
 __all__ = [
     "HIGHLIGHT_FIELDS",
@@ -139,9 +143,7 @@ class TextTerms:
         self.extra = extra
 
     @classmethod
-    def of(
-        cls, parts: Iterable[tuple[str, int]], add: _AddPositions = add_positions
-    ) -> TextTerms:
+    def of(cls, parts: Iterable[tuple[str, int]], add: _AddPositions = add_positions) -> TextTerms:
         """``parts`` analysed by ``add`` (:func:`add_positions` or
         :func:`add_stop_positions`)."""
         positions: dict[bytes, list[int]] = {}
@@ -264,9 +266,7 @@ _TEXT_ANALYZER = text_analyzer()
 _last_part: dict[_AddPositions, tuple[tuple[str, int], dict[bytes, list[int]], int]] = {}
 
 
-def _weighted_part(
-    part: str, pos: int, add: _AddPositions
-) -> tuple[dict[bytes, list[int]], int]:
+def _weighted_part(part: str, pos: int, add: _AddPositions) -> tuple[dict[bytes, list[int]], int]:
     """``add`` of ``part`` into a new table (callers copy, never change it)."""
     last = _last_part.get(add)
     if last is None or last[0] != (part, pos):
@@ -384,6 +384,7 @@ def build_schema() -> fields.Schema:
         content_hash=fields.STORED(),
         size=fields.STORED(),
         mtime_ns=fields.STORED(),
+        file_documents=fields.STORED(),  # documents its file held (a JSONL file has many)
         disclaimer=fields.STORED(),
         format=fields.STORED(),
         encoding=fields.STORED(),
@@ -418,8 +419,14 @@ def chunk_to_fields(chunk: Chunk) -> dict[str, Any]:
     return {k: v for k, v in values.items() if v is not None}
 
 
-def manifest_fields(doc: Document, chunks: int, size: int, mtime_ns: int) -> dict[str, Any]:
-    """The bookkeeping stored on a document's first chunk."""
+def manifest_fields(
+    doc: Document, chunks: int, size: int, mtime_ns: int, file_documents: int | None = None
+) -> dict[str, Any]:
+    """The bookkeeping stored on a document's first chunk.
+
+    ``file_documents`` is how many documents the file held when read, so that a sync
+    sees a file with one of its documents removed from the index as not up to date.
+    """
     values: dict[str, Any] = {
         "first": "1",
         "paragraphs": len(doc.paragraphs),
@@ -427,6 +434,7 @@ def manifest_fields(doc: Document, chunks: int, size: int, mtime_ns: int) -> dic
         "content_hash": doc.content_hash,
         "size": size,
         "mtime_ns": mtime_ns,
+        "file_documents": file_documents,
         "disclaimer": doc.disclaimer,
         "format": doc.format,
         "encoding": doc.encoding,

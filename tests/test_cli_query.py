@@ -29,9 +29,7 @@ def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def run(index: Path, *args: str) -> Result:
-    return CliRunner().invoke(
-        cli, ["search", "--index", str(index), *args], prog_name="searchkit"
-    )
+    return CliRunner().invoke(cli, ["search", "--index", str(index), *args], prog_name="searchkit")
 
 
 def chunk_ids(result: Result) -> list[str]:

@@ -201,6 +201,13 @@ def test_search_page_shows_facets_and_a_histogram(client: TestClient) -> None:
     assert 'href="/?q=Kyiv+OR+belarus&amp;since=2025-06-01&amp;until=2025-06-30"' in html
 
 
+def test_search_page_suggests_and_marks_titles(client: TestClient) -> None:
+    html = client.get("/", params={"q": "prisonr exchange"}).text
+    assert 'Did you mean\n  <a href="/?q=prisoner+exchange">prisoner exchange</a>?' in html
+    html = client.get("/", params={"q": "Kyiv talks"}).text
+    assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt; and the <mark>Kyiv</mark>" in html
+
+
 def test_similar_pages(client: TestClient, seed_doc: str) -> None:
     html = client.get(f"/similar/{seed_doc}:8").text
     assert "Paragraphs like ¶8 of “What important role" in html
@@ -239,7 +246,8 @@ def test_histogram_chart_sums_months_into_years() -> None:
 
 def test_pages_escape_everything_a_document_holds(client: TestClient) -> None:
     html = client.get("/", params={"q": "Kyiv talks"}).text
-    assert "<script>alert" not in html and "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;" in html
+    assert "<script>alert" not in html
+    assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;" in html
     assert "<img src=x" not in html and "&lt;img src=x onerror=alert(1)&gt;" in html
     assert "<b>Mallory</b>" not in html
 
