@@ -5,8 +5,8 @@ and orders all of it, so the sort, the grouping and the page a caller asks for c
 the order of one set, never the set.  Each order is total (ties go to the lower document
 number), so pages of one order, put end to end, are the unpaged list.
 
-Dates come from the ``published`` column and documents from the ``doc_id`` postings,
-read once per index reader and kept while the reader lives.
+Dates and documents come from the ``published`` and ``doc_id`` columns, read once per
+index reader and kept while the reader lives.
 """
 
 from __future__ import annotations
@@ -76,18 +76,12 @@ def _dates(searcher: Searcher) -> list[int]:
 
 
 def _doc_ids(searcher: Searcher) -> list[str]:
-    """Every chunk's ``doc_id`` (``""`` for a deleted chunk), from the field's postings."""
+    """Every chunk's ``doc_id``, from the field's column."""
     cache = _CACHE.setdefault(searcher.reader(), {})
     found = cache.get("doc_id")
     if found is None:
         found = []
         for sub, _offset in searcher.leaf_searchers():
-            reader = sub.reader()
-            ids = [""] * reader.doc_count_all()
-            for term in reader.lexicon("doc_id"):
-                doc_id = term.decode("utf-8")
-                for d in reader.postings("doc_id", term).all_ids():
-                    ids[d] = doc_id
-            found.extend(ids)
+            found.extend(sub.reader().column_reader("doc_id"))
         cache["doc_id"] = found
     return found
