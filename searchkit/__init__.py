@@ -53,6 +53,7 @@ if TYPE_CHECKING:
         Skipped,
         TermScore,
     )
+    from .shards import MultiIndex, ShardedIndex, open_many
 
 # Each public name and the module that defines it.  The modules load on first use (PEP
 # 562), so ``import searchkit`` stays cheap and a command that only searches never loads
@@ -82,10 +83,14 @@ _HOME: dict[str, str] = {
     ),
     "EvaluationReport": "evaluation",
     "evaluate": "evaluation",
-    "Index": "index",
+    # Through shards.py, which registers the sharded index with them.
+    "Index": "shards",
     "QueryLimits": "_limits",
-    "check_index": "index",
-    "rebuild_index": "index",
+    "check_index": "shards",
+    "rebuild_index": "shards",
+    "MultiIndex": "shards",
+    "ShardedIndex": "shards",
+    "open_many": "shards",
     "load_document": "loaders",
     "load_documents": "loaders",
     "register_loader": "loaders",
@@ -148,6 +153,7 @@ __all__ = [
     "IndexNotFoundError",
     "IndexReport",
     "IndexStats",
+    "MultiIndex",
     "NotFoundError",
     "Paragraph",
     "Passage",
@@ -158,6 +164,7 @@ __all__ = [
     "Results",
     "SearchkitError",
     "SearchkitIndexError",
+    "ShardedIndex",
     "Skipped",
     "TermScore",
     "__version__",
@@ -166,6 +173,7 @@ __all__ = [
     "evaluate",
     "load_document",
     "load_documents",
+    "open_many",
     "rebuild_index",
     "register_loader",
 ]

@@ -35,19 +35,24 @@ def ordered(searcher: Searcher, scores: dict[int, float], sort: Sort) -> Ranked:
 
     ``relevance``: score descending.  ``date``: newest first; ``oldest``: oldest first;
     chunks without a date come last either way, and chunks of the same date by score.
-    Ties left after that go to the lower document number, as in Whoosh's collector.
+    Ties left after that go by document id, then by the chunk's place in its document
+    (a document's chunks are stored one after another, in order): the order of
+    :func:`searchkit._topk.top_docs` and of a search over several indexes.
     """
+    doc_ids = _doc_ids(searcher)
+    keyed: list[tuple[Any, ...]]
     if sort == "relevance":
-        items = sorted((-s, d) for d, s in scores.items())
-        return [(-s, d) for s, d in items]
+        keyed = sorted((-s, doc_ids[d], d) for d, s in scores.items())
+        return [(-k[0], k[-1]) for k in keyed]
     dates = _dates(searcher)
     missing = searcher.schema["published"].column_type.default_value(False)
-    keyed: list[tuple[Any, ...]]
     if sort == "date":
-        keyed = sorted((dates[d] == missing, -dates[d], -s, d) for d, s in scores.items())
+        keyed = sorted(
+            (dates[d] == missing, -dates[d], -s, doc_ids[d], d) for d, s in scores.items()
+        )
     else:  # the missing value is the largest, so undated chunks already sort last
-        keyed = sorted((dates[d], -s, d) for d, s in scores.items())
-    return [(-k[-2], k[-1]) for k in keyed]
+        keyed = sorted((dates[d], -s, doc_ids[d], d) for d, s in scores.items())
+    return [(-k[-3], k[-1]) for k in keyed]
 
 
 def by_document(searcher: Searcher, ranked: Ranked, size: int) -> list[Ranked]:

@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import heapq
 import weakref
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from itertools import accumulate
 from typing import Any
 
@@ -42,7 +42,7 @@ from whoosh.searching import Searcher
 
 from ._limits import Deadline
 
-__all__ = ["all_matches", "column", "match_scores", "top_docs"]
+__all__ = ["all_matches", "best", "column", "match_scores", "tie_key", "top_docs"]
 
 Scores = dict[int, float]
 _Node = Any
@@ -91,13 +91,17 @@ def top_docs(
 ) -> tuple[list[tuple[float, int]], int] | None:
     """The best ``limit`` ``(score, docnum)`` pairs of :func:`all_matches`, and their number.
 
-    Ordered as Whoosh's ``TopCollector`` orders them: score descending, then document
-    number ascending.  A scorer offered in this one's place keeps this contract and may
-    return ``None`` for a query it does not handle; this one handles every query.  When
-    ``deadline`` passes, what is not yet read is left out (see :func:`all_matches`).
+    Ordered by score descending, then by :func:`tie_key` (document id, then the chunk's
+    place in it): an order that does not depend on how documents fall into segments,
+    so one index and the same documents spread over several indexes or shards agree
+    (``shards.py`` merges by the same key).  A scorer offered in this one's place keeps
+    this contract and may return ``None`` for a query it does not handle; this one
+    handles every query.  When ``deadline`` passes, what is not yet read is left out
+    (see :func:`all_matches`).
     """
     scores = all_matches(searcher, q, filter, deadline)
-    return _best(scores, limit), len(scores)
+    stored = searcher.stored_fields
+    return best(scores, limit, lambda d: tie_key(stored(d))), len(scores)
 
 
 def match_scores(searcher: Searcher, q: wq.Query) -> list[float]:
@@ -105,8 +109,19 @@ def match_scores(searcher: Searcher, q: wq.Query) -> list[float]:
     return list(all_matches(searcher, q).values())
 
 
-def _best(scores: Scores, limit: int) -> list[tuple[float, int]]:
-    """The ``limit`` best ``(score, docnum)``: score descending, ties by docnum ascending."""
+def tie_key(stored: dict[str, Any]) -> tuple[str, int]:
+    """Equal scores are ordered by document id, then by the chunk's place in its document."""
+    return (str(stored.get("doc_id", "")), int(stored.get("seq", 1)))
+
+
+def best(
+    scores: Scores, limit: int, key: Callable[[int], tuple[str, int]]
+) -> list[tuple[float, int]]:
+    """The ``limit`` best ``(score, docnum)``: score descending, ties by ``key(docnum)``.
+
+    ``key`` reads stored fields, so it is asked only for documents that tie with another
+    within the best ``limit`` (every one of a tie that straddles the cut).
+    """
     if len(scores) > limit:
         # The limit-th best score, found in C; only documents at or above it are sorted.
         floor = heapq.nlargest(limit, scores.values())[-1]
@@ -114,7 +129,18 @@ def _best(scores: Scores, limit: int) -> list[tuple[float, int]]:
     else:
         items = [(-s, d) for d, s in scores.items()]
     items.sort()
-    return [(-s, d) for s, d in items[:limit]]
+    out: list[tuple[float, int]] = []
+    i = 0
+    while i < len(items) and len(out) < limit:
+        j = i + 1
+        while j < len(items) and items[j][0] == items[i][0]:
+            j += 1
+        tied = [d for _s, d in items[i:j]]
+        if len(tied) > 1:
+            tied.sort(key=key)
+        out.extend((-items[i][0], d) for d in tied)
+        i = j
+    return out[:limit]
 
 
 # -- compiling a Whoosh query into a plan --------------------------------------------

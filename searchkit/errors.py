@@ -24,6 +24,8 @@ handle one case.  Each exception's message is one line meant for a person.
 
 from __future__ import annotations
 
+from typing import Any
+
 __all__ = [
     "CollectionError",
     "DocumentError",
@@ -46,6 +48,18 @@ __all__ = [
 
 class SearchkitError(Exception):
     """Base class of every error searchkit raises for a user's mistake or environment."""
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Subclasses take other arguments than the message, so the default pickling (which
+        # calls ``cls(*args)``) fails; errors raised in a worker process must cross back.
+        return (_restore, (type(self), str(self), dict(self.__dict__)))
+
+
+def _restore(cls: type[SearchkitError], message: str, state: dict[str, Any]) -> SearchkitError:
+    exc = cls.__new__(cls)
+    Exception.__init__(exc, message)
+    exc.__dict__.update(state)
+    return exc
 
 
 class DocumentError(SearchkitError):

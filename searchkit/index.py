@@ -18,12 +18,13 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import json
 import os
 import shutil
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Concatenate, ParamSpec, TypeVar
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
 import attrs
 import whoosh.index as windex
@@ -36,6 +37,7 @@ from ._damage import DAMAGE, damage_guard
 from ._limits import Deadline, QueryLimits, bound_query, check_text
 from ._lock import LOCK_NAME, WriteLock
 from ._settings import (
+    _MAX_SETTINGS_BYTES,
     SETTINGS_NAME,
     Settings,
     check_can_create,
@@ -89,7 +91,15 @@ from .scoring import default_weighting
 from .search import MAX_LIMIT, Sort, check_whole, neighbours, run_search
 from .typos import expand_fuzzy, suggest
 
-__all__ = ["DEFAULT_BATCH_SIZE", "Index", "Progress", "check_index", "rebuild_index"]
+__all__ = [
+    "DEFAULT_BATCH_SIZE",
+    "Index",
+    "Progress",
+    "check_index",
+    "is_sharded",
+    "rebuild_index",
+    "register_sharded",
+]
 
 DEFAULT_BATCH_SIZE = 5000
 DEFAULT_LOCK_TIMEOUT = 30.0
@@ -135,6 +145,9 @@ class Index:
         self._settings_mtime = self._settings_file().stat().st_mtime_ns
         self._ix = self._open_whoosh()
         self._searcher: Searcher | None = None
+        # Set by shards.py on a shard: the files that belong to it, and one writer process.
+        self._owns: Callable[[Path], bool] | None = None
+        self._writer_procs: int | None = None  # None: _WRITER_PROCS
 
     # -- opening ---------------------------------------------------------------------
 
@@ -146,14 +159,21 @@ class Index:
         overwrite: bool = False,
         max_chars: int = DEFAULT_MAX_CHARS,
         lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
+        shards: int = 1,
     ) -> Index:
         """Create an empty index at ``path`` (a new or empty folder) and open it.
 
         An existing index there raises :class:`IndexExistsError` unless ``overwrite``, which
         replaces it atomically.  A folder holding other files is never touched.
-        ``max_chars`` bounds a chunk's length; longer paragraphs are split.
+        ``max_chars`` bounds a chunk's length; longer paragraphs are split.  ``shards``
+        above 1 makes a sharded index (see ``shards.py``): one folder, that many indexes.
         """
         root = Path(path)
+        if type(shards) is not int or shards != 1:  # checked there
+            made: Index = _sharded_hook(root, "create")(
+                root, shards, overwrite=overwrite, max_chars=max_chars, lock_timeout=lock_timeout
+            )
+            return made
         if max_chars < 200:
             raise SearchkitIndexError(root, f"max_chars must be at least 200, not {max_chars}")
         with translated(root):
@@ -188,6 +208,9 @@ class Index:
         :class:`IndexIncompatibleError` when it was written with other settings.
         """
         root = Path(path)
+        if is_sharded(root):
+            opened: Index = _sharded_hook(root, "open")(root, lock_timeout=lock_timeout)
+            return opened
         with translated(root):
             return cls(root, read_settings(root), lock_timeout)
 
@@ -522,7 +545,7 @@ class Index:
             stored = list(self._reader().documents(first="1"))
             held = {s["path"]: s.get("file_documents") for s in stored if "path" in s}
             manifest = sorted(map(info_from_stored, stored), key=lambda d: (d.path, d.id))
-            report = _Sync(batch, manifest, held).run(paths, progress, follow_links)
+            report = _Sync(batch, manifest, held, self._owns).run(paths, progress, follow_links)
         return report
 
     @_guarded
@@ -608,7 +631,9 @@ class Index:
             _commits.remove_leftovers(folder, _commits.leftovers(folder, segments))
             current = self.sources()
             sources = tuple(dict.fromkeys([*current, *new_sources]))
-            batch = _Batch(self._ix, self.max_chars, batch_size, dry_run, sources)
+            batch = _Batch(
+                self._ix, self.max_chars, batch_size, dry_run, sources, self._writer_procs
+            )
             try:
                 yield batch
             except BaseException:
@@ -627,9 +652,11 @@ class _Batch:
         size: int,
         dry_run: bool,
         sources: tuple[str, ...],
+        procs: int | None = None,
     ) -> None:
         self.ix = ix
         self.sources = sources
+        self.procs = procs
         self.max_chars = max_chars
         self.size = size
         self.dry_run = dry_run
@@ -640,7 +667,7 @@ class _Batch:
 
     def _w(self) -> IndexWriter:
         if self._writer is None:
-            procs = _WRITER_PROCS if self.size >= _PARALLEL_BATCH else 1
+            procs = (self.procs or _WRITER_PROCS) if self.size >= _PARALLEL_BATCH else 1
             folder = getattr(self.ix.storage, "folder", None)
             lock = str(Path(folder).parent / LOCK_NAME) if folder else None
             self._writer = _writers.writer(
@@ -723,10 +750,12 @@ class _Sync:
         batch: _Batch,
         manifest: Iterable[DocumentInfo],
         held: dict[str, int | None] | None = None,
+        owns: Callable[[Path], bool] | None = None,
     ) -> None:
         self.batch = batch
         # Path -> how many documents the file held when it was read (None: not recorded).
         self.held = held or {}
+        self.owns = owns  # a shard's: the files that belong to it (the rest are skipped)
         self.by_path: dict[str, list[DocumentInfo]] = {}
         self.by_hash: dict[str, list[DocumentInfo]] = {}
         for info in manifest:
@@ -751,7 +780,7 @@ class _Sync:
     ) -> IndexReport:
         roots = [Path(p).absolute() for p in paths]
         items = list(iter_files(paths, follow_links=follow_links))
-        files = [i for i in items if isinstance(i, Path)]
+        files = [i for i in items if isinstance(i, Path) and (not self.owns or self.owns(i))]
         self.skipped.extend(i for i in items if isinstance(i, Skipped))
         for done, path in enumerate(files, 1):
             self._file(path)
@@ -778,8 +807,10 @@ class _Sync:
         old = self.by_path.get(key, [])
         held = self.held.get(key)
         whole = held is None or held == len(old)  # none of its documents was removed
-        if old and whole and all(
-            o.size == st.st_size and o.mtime_ns == st.st_mtime_ns for o in old
+        if (
+            old
+            and whole
+            and all(o.size == st.st_size and o.mtime_ns == st.st_mtime_ns for o in old)
         ):
             self.counts["unchanged"] += len(old)
             return
@@ -921,6 +952,11 @@ def rebuild_index(
     leaves it as it was.
     """
     root = Path(path)
+    if is_sharded(root):
+        rebuilt: IndexReport = _sharded_hook(root, "rebuild")(
+            root, *paths, batch_size=batch_size, progress=progress, lock_timeout=lock_timeout
+        )
+        return rebuilt
     _require_existing(paths)
     with translated(root):
         if not Index.exists(root):
@@ -946,6 +982,11 @@ def check_index(
     raises :class:`IndexNotFoundError`; any other damage is reported, not raised.
     """
     root = Path(path)
+    if is_sharded(root):
+        checked: CheckReport = _sharded_hook(root, "check")(
+            root, repair=repair, lock_timeout=lock_timeout
+        )
+        return checked
     try:
         settings = read_settings(root)  # a missing index raises: nothing to check
     except (IndexIncompatibleError, IndexDamagedError) as exc:
@@ -1068,6 +1109,43 @@ def _under(path: str, root: Path) -> bool:
     p = Path(path)
     resolved = root.resolve() if root.exists() else root
     return p in (root, resolved) or root in p.parents or resolved in p.parents
+
+
+# -- the sharded index's way in ---------------------------------------------------------
+#
+# A folder whose searchkit.json has this format holds a sharded index.  shards.py (which
+# builds on Index) creates, opens, rebuilds and checks it, and registers how when it is
+# imported; ``searchkit.Index`` is loaded through it, so the hooks are there whenever a
+# user reaches this class through the package.
+
+SHARDED_FORMAT = "searchkit-sharded-index"
+_SHARDED_HOOKS: dict[str, Callable[..., Any]] = {}
+
+
+def register_sharded(**hooks: Callable[..., Any]) -> None:
+    """Called by shards.py: ``create``, ``open``, ``rebuild`` and ``check`` for sharded folders."""
+    _SHARDED_HOOKS.update(hooks)
+
+
+def is_sharded(root: Path) -> bool:
+    """Whether ``root`` holds a sharded index (its ``searchkit.json`` says so)."""
+    path = root / SETTINGS_NAME
+    try:
+        if path.stat().st_size > _MAX_SETTINGS_BYTES:
+            return False  # not searchkit's: read_settings says so
+        raw = json.loads(path.read_bytes())
+    except (OSError, ValueError, RecursionError):
+        return False
+    return isinstance(raw, dict) and raw.get("format") == SHARDED_FORMAT
+
+
+def _sharded_hook(root: Path, name: str) -> Callable[..., Any]:
+    hook = _SHARDED_HOOKS.get(name)
+    if hook is None:
+        raise IndexIncompatibleError(
+            root, f"{root} is a sharded index: open it with searchkit.Index (searchkit.shards)"
+        )
+    return hook
 
 
 def _raise_if_unreadable(root: Path, data: Path) -> None:

@@ -59,6 +59,7 @@ HIT_FIELDS: tuple[str, ...] = (
     "after",
     "more",
     "explanation",
+    "index",
 )
 
 
@@ -248,7 +249,8 @@ class Hit(Chunk):
     ``before``/``after`` hold neighbouring chunks when ``context`` was asked for;
     ``more`` holds the same document's next-best hits in grouped mode.  ``explanation``
     (with ``explain=True``) holds each matched term's share of ``score``; the shares add
-    up to it.
+    up to it.  ``index`` is the folder of the index the hit came from when several are
+    searched as one (``searchkit.open_many``), else ``None``.
     """
 
     score: float = 0.0
@@ -260,6 +262,7 @@ class Hit(Chunk):
     after: tuple[Chunk, ...] = ()
     more: tuple[Hit, ...] = ()
     explanation: tuple[TermScore, ...] = ()
+    index: str | None = None
 
     def snippet(self, width: int = 240, mark: tuple[str, str] = ("[", "]")) -> str:
         """A window of ``text`` around the first match, matched words wrapped in ``mark``."""
@@ -352,6 +355,7 @@ class Hit(Chunk):
             "after": [c.as_dict() for c in self.after],
             "more": [h.as_dict(keys) for h in self.more],
             "explanation": [t.as_dict() for t in self.explanation],
+            "index": self.index,
         }
         return {k: out[k] for k in keys}
 

@@ -45,6 +45,7 @@ def run_search(
     context: int = 0,
     limits: QueryLimits | None = None,
     timeout: float | None = None,
+    parsed: wq.Query | None = None,
 ) -> Results:
     """Run ``text`` (query text, or a query already parsed) against ``searcher`` and
     build one page of :class:`Results`.
@@ -55,6 +56,7 @@ def run_search(
 
     ``limits`` bound what the query may cost (default: :meth:`QueryLimits.from_env`);
     ``timeout`` is a time budget in seconds, after which what was found is returned.
+    ``parsed`` is ``text`` already parsed (a search over several indexes parses once).
     """
     deadline = Deadline(timeout)
     limits = QueryLimits.from_env() if limits is None else limits
@@ -68,7 +70,10 @@ def run_search(
     if isinstance(text, str):
         check_text(text, limits)
     check_page(limit, context, limits, shown)
-    parsed = text if isinstance(text, wq.Query) else parse_query(text, searcher.schema, operator)
+    if parsed is None and isinstance(text, wq.Query):
+        parsed = text
+    elif parsed is None:
+        parsed = parse_query(text, searcher.schema, operator)
     bounded = bound_query(parsed, searcher, limits, deadline, shown)
     q = expand_fuzzy(bounded, searcher)  # after the limits: it reuses their expansion
     offset = (page - 1) * limit

@@ -364,10 +364,14 @@ def test_check_reports_and_repair_removes_what_dead_writers_left(small_index: Pa
     planted = _plant_leftovers(small_index)
     code, out = _check(small_index)
     assert code == 0  # not damage: the index reads as before
-    assert out == "".join(
-        f"leftover of an interrupted write (check --repair removes it): {name}\n"
-        for name in planted
-    ) + "ok: 11 documents, 33 paragraphs, 1 segment\n"
+    assert (
+        out
+        == "".join(
+            f"leftover of an interrupted write (check --repair removes it): {name}\n"
+            for name in planted
+        )
+        + "ok: 11 documents, 33 paragraphs, 1 segment\n"
+    )
     code, out = _check(small_index, "--repair")
     assert code == 0
     assert out.endswith(
