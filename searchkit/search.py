@@ -14,9 +14,10 @@ import attrs
 from whoosh import query as wq
 from whoosh.searching import Searcher
 
+from ._columns import top_docs
 from ._limits import Deadline, QueryLimits, bound_query, check_page, check_text
 from ._order import SORTS, Ranked, Sort, by_document, ordered
-from ._topk import all_matches, top_docs
+from ._topk import all_matches
 from .analysis import highlight_spans
 from .errors import FilterError
 from .models import Chunk, Hit, Results
