@@ -194,19 +194,17 @@ def neighbours(
 ) -> tuple[list[Chunk], list[Chunk]]:
     """The ``n`` chunks before and after chunk ``seq`` (in ``paragraph``) of a document.
 
-    Reads only paragraphs ``paragraph - n`` to ``paragraph + n``: every paragraph has at
-    least one chunk, so the ``n`` chunks on each side lie within them.
+    A document's chunks are written together, in order, so their document numbers sort
+    as their places do: the neighbours are read by position among the document's own
+    postings, ``2n + 1`` stored records at most.  Should the order ever differ, every
+    chunk of the document is read and sorted instead.
     """
-    near = wq.And(
-        [
-            wq.Term("doc_id", doc_id),
-            wq.NumericRange("paragraph", max(0, paragraph - n), paragraph + n),
-        ]
-    )
-    chunks = sorted(
-        (chunk_from_stored(searcher.stored_fields(d)) for d in searcher.docs_for_query(near)),
-        key=lambda c: c.seq,
-    )
+    docnums = sorted(searcher.docs_for_query(wq.Term("doc_id", doc_id)))
+    lo, hi = max(0, seq - 1 - n), min(len(docnums), seq + n)
+    chunks = [chunk_from_stored(searcher.stored_fields(d)) for d in docnums[lo:hi]]
+    if [c.seq for c in chunks] != list(range(lo + 1, hi + 1)):
+        every = (chunk_from_stored(searcher.stored_fields(d)) for d in docnums)
+        chunks = sorted((c for c in every if abs(c.seq - seq) <= n), key=lambda c: c.seq)
     before = [c for c in chunks if seq - n <= c.seq < seq]
     after = [c for c in chunks if seq < c.seq <= seq + n]
     return before, after
