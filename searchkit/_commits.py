@@ -146,9 +146,7 @@ def _check_shape(raw: object, name: str) -> None:
         raise bad("sources is not a list of paths")
     files = raw.get("files")
     if not isinstance(files, dict) or not all(
-        isinstance(v, dict)
-        and type(v.get("size")) is int
-        and type(v.get("crc32")) is int
+        isinstance(v, dict) and type(v.get("size")) is int and type(v.get("crc32")) is int
         for v in files.values()
     ):
         raise bad("files is not a map of sizes and checksums")
@@ -201,8 +199,10 @@ def clean(folder: Path, generation: int) -> None:
     """Delete records older than ``generation - 1``, and temporary records left by kills."""
     for name in os.listdir(folder):
         m = _NAME.match(name)
-        stale = int(m.group(1)) < generation - 1 if m else (
-            name.startswith(f".{_PREFIX}") and name.endswith(".tmp")
+        stale = (
+            int(m.group(1)) < generation - 1
+            if m
+            else (name.startswith(f".{_PREFIX}") and name.endswith(".tmp"))
         )
         if stale:
             with contextlib.suppress(FileNotFoundError):

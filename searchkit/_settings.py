@@ -177,9 +177,7 @@ def settings_for_rebuild(root: Path) -> Settings:
     names = {f.name for f in attrs.fields(Settings)}
     # Each field on its own: a damaged one starts afresh, the others are kept.
     kept = {
-        k: v
-        for k, v in raw.items()
-        if k in names and not _field_errors({"data": "whoosh-1", k: v})
+        k: v for k, v in raw.items() if k in names and not _field_errors({"data": "whoosh-1", k: v})
     }
     kept.setdefault("data", "")
     kept.setdefault("created", now())
@@ -204,8 +202,7 @@ def _is_ours(root: Path) -> bool:
     if not root.is_dir():
         return False
     return all(
-        p.name == LOCK_NAME or _TMP.match(p.name) or _marker(p) is not None
-        for p in root.iterdir()
+        p.name == LOCK_NAME or _TMP.match(p.name) or _marker(p) is not None for p in root.iterdir()
     )
 
 

@@ -5,12 +5,14 @@ index), and formats what comes back.  Nothing here decides what to search or ind
 that lives in the library, so a script can do anything the command line can.
 
 Data goes to stdout; progress, warnings, summaries of what was shown and errors go to
-stderr, as one ``Error: ...`` line.  Exit codes (also in ``--help`` and the README)::
+stderr, as one ``Error: ...`` line.  Exit codes (also in ``--help`` and docs/errors.md)::
 
     0    success; a search found hits
     1    a search found no hits (on the page asked for)
-    2    usage error, query syntax error, bad option value, or an id not in the index
-    3    index missing, damaged or written by an incompatible version
+    2    usage error, query syntax error, a query over a limit, bad option value, an id
+         not in the index, or output that could not be written
+    3    index missing, damaged, written by an incompatible version, or not readable or
+         writable (permission denied, read-only, disk full, removed while in use)
     4    index locked by another writer (see --lock-timeout)
     130  interrupted (Ctrl-C)
     141  the reader of stdout went away (``| head``), as for a process killed by SIGPIPE
@@ -73,9 +75,9 @@ SORT_CHOICES = ("relevance", "date", "oldest")
 HISTOGRAM_CHOICES = ("day", "week", "month", "year")
 
 EXIT_CODES_HELP = """\b
-Exit codes: 0 success / hits found, 1 no hits, 2 usage or query error,
-3 index missing, damaged or incompatible, 4 index locked, 130 interrupted,
-141 output pipe closed early."""
+Exit codes: 0 success / hits found, 1 no hits, 2 usage, query or query-limit
+error or output not written, 3 index missing, damaged, incompatible or not
+readable or writable, 4 index locked, 130 interrupted, 141 output pipe closed."""
 
 _F = TypeVar("_F", bound=Callable[..., Any])
 # C0/C1 control characters but newline (escape sequences, carriage returns): a document's
@@ -577,8 +579,9 @@ def search(
     snippet with the matched words emphasised.  'searchkit show CHUNK_ID' prints
     the whole paragraph.  JSON hits carry: rank, score, chunk_id, doc_id,
     paragraph, part, seq, title, author, authors, published, source_url,
-    source_domain, path, start, end, text, highlights, spans, before, after, more,
-    explanation.
+    source_domain, path, start, end, text, highlights, spans, title_spans, before,
+    after, more, explanation, index.  The --json object also carries total, page,
+    pages, limit, query, grouped, timed_out, facets, histogram and suggestions.
 
     --facets and --histogram count over all matches, not just the page, and
     print after the hits; --explain shows why each hit scored what it did.
@@ -750,7 +753,9 @@ def stats(as_json: bool, index_dir: tuple[Path, ...]) -> None:
         _print_stats(info)
 
 
-@cli.command(short_help="Search the index in a browser, and serve a JSON API.")
+@cli.command(
+    short_help="Search the index in a browser, and serve a JSON API.", epilog=EXIT_CODES_HELP
+)
 @click.option("--host", default="127.0.0.1", show_default=True, help="The address to listen on.")
 @click.option("--port", type=click.IntRange(0, 65535), default=8765, show_default=True)
 @click.option("--open", "open_browser", is_flag=True, help="Open the search page in a browser.")
@@ -761,9 +766,10 @@ def serve(host: str, port: int, open_browser: bool, index_dir: tuple[Path, ...])
       searchkit serve --index my-index --open
 
     Serve the search page, paragraph and document pages, and the JSON API
-    (/api/search, /api/chunk/ID, /api/document/ID, /api/stats; described at
-    /openapi.json) until Ctrl-C.  Read-only; listens on 127.0.0.1 unless --host
-    says otherwise.  Needs the web extra: pip install 'searchkit[web]'.
+    (/api/search, /api/similar/ID, /api/complete, /api/chunk/ID,
+    /api/document/ID, /api/stats; described at /openapi.json) until Ctrl-C.
+    Read-only; listens on 127.0.0.1 unless --host says otherwise.  Needs the
+    web extra: pip install 'searchkit[web]'.
 
     Python: searchkit.web.create_app(DIR), run with any ASGI server.
     """
@@ -1044,9 +1050,7 @@ def similar(
 @click.option("-n", "--limit", type=int, default=10, show_default=True, help="Completions at most.")
 @_json_option("Print a JSON list of {text, word, count}.")
 @_index_option
-def complete(
-    text: tuple[str, ...], limit: int, as_json: bool, index_dir: tuple[Path, ...]
-) -> None:
+def complete(text: tuple[str, ...], limit: int, as_json: bool, index_dir: tuple[Path, ...]) -> None:
     """\b
     Example:
       searchkit complete "prisoner exch"

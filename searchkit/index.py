@@ -311,7 +311,7 @@ class Index:
         histogram: Interval | None = None,
         explain: bool = False,
     ) -> Results:
-        """Search the paragraphs.  See the README's "Query syntax" for ``query``.
+        """Search the paragraphs; ``query`` is in searchkit's syntax (docs/query-syntax.md).
 
         ``author``/``source``/``doc_id`` keep only exact matches (any of a sequence; a
         document with several authors matches any one of them);

@@ -254,7 +254,7 @@ def _lift_nots(q: query.Query) -> query.Query:
     return q
 
 
-# What a user may put before a colon, as the README lists it.
+# What a user may put before a colon, as docs/query-syntax.md lists it.
 SEARCHABLE_FIELDS = ("title", "text", "author", "source", "doc_id", "paragraph", "date")
 _FIELD_PREFIX = re.compile(r"(\w+):")
 

@@ -76,7 +76,8 @@ def test_version() -> None:
 
 
 @pytest.mark.parametrize(
-    "command", [[], ["index"], ["search"], ["show"], ["docs"], ["stats"], ["check"]]
+    "command",
+    [[], ["index"], ["search"], ["show"], ["docs"], ["stats"], ["check"], ["serve"], ["similar"]],
 )
 def test_help_starts_with_an_example_and_lists_exit_codes(command: list[str]) -> None:
     result = run(*command, "--help")
@@ -85,7 +86,7 @@ def test_help_starts_with_an_example_and_lists_exit_codes(command: list[str]) ->
     assert lines[0].startswith("Usage: searchkit")
     assert lines[1] == "Example:"
     assert lines[2].startswith("searchkit ")
-    assert "Exit codes: 0 success / hits found, 1 no hits, 2 usage or query error," in lines
+    assert "Exit codes: 0 success / hits found, 1 no hits, 2 usage, query or query-limit" in lines
     if command:
         assert any(ln.startswith("Python: ") for ln in lines)
 

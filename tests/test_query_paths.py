@@ -118,7 +118,7 @@ def chunks(paths_index: searchkit.Index) -> list[Chunk]:
 def test_a_title_word_excluded_with_andnot_stays_excluded(
     paths_index: searchkit.Index, sort: str
 ) -> None:
-    """"Labour plans maternity pay rise" has ``election`` in a paragraph and ``labour``
+    """ "Labour plans maternity pay rise" has ``election`` in a paragraph and ``labour``
     only in its title: ``election ANDNOT labour`` must never return that paragraph."""
     results = paths_index.search("election ANDNOT labour", sort=sort, limit=100)  # type: ignore[arg-type]
     assert sorted((h.title, h.paragraph) for h in results) == [
@@ -162,11 +162,45 @@ def test_a_search_cut_short_never_holds_an_excluded_chunk(paths_index: searchkit
 # -- random queries ---------------------------------------------------------------------
 
 WORDS = [
-    "election", "elections", "labour", "tory", "tories", "vote", "voters", "campaign", "budget",
-    "tax", "minister", "school", "schools", "health", "reform", "party", "poll", "maternity",
-    "pay", "council", "recount", "turnout", "seats", "hospitals", "treasury", "secretary", "plan",
-    "unions", "teachers", "lead", "general", "marginal", "counted", "rise", "cuts", "funding",
-    "education", "night", "economy",
+    "election",
+    "elections",
+    "labour",
+    "tory",
+    "tories",
+    "vote",
+    "voters",
+    "campaign",
+    "budget",
+    "tax",
+    "minister",
+    "school",
+    "schools",
+    "health",
+    "reform",
+    "party",
+    "poll",
+    "maternity",
+    "pay",
+    "council",
+    "recount",
+    "turnout",
+    "seats",
+    "hospitals",
+    "treasury",
+    "secretary",
+    "plan",
+    "unions",
+    "teachers",
+    "lead",
+    "general",
+    "marginal",
+    "counted",
+    "rise",
+    "cuts",
+    "funding",
+    "education",
+    "night",
+    "economy",
 ]
 PHRASES = [
     "maternity pay",

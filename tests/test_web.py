@@ -129,6 +129,11 @@ def test_api_similar_and_complete(client: TestClient, index_dir: Path, seed_doc:
     assert done == json.loads(out.output)
 
 
+def test_api_search_takes_a_time_budget(client: TestClient) -> None:
+    got = client.get("/api/search", params={"q": "prisoner exchange", "timeout": 30}).json()
+    assert (got["total"], got["timed_out"]) == (11, False)
+
+
 def test_api_chunk_document_and_stats(client: TestClient, seed_doc: str) -> None:
     chunk = client.get(f"/api/chunk/{seed_doc}:7", params={"context": 1}).json()
     assert chunk["paragraph"] == 7
@@ -156,6 +161,7 @@ def test_api_chunk_document_and_stats(client: TestClient, seed_doc: str) -> None
         ("/api/document/nope", 404, "no document 'nope'"),
         ("/api/search?q=x&facets=colour", 400, "unknown facet 'colour'"),
         ("/api/search?q=x&histogram=hourly", 400, "hourly"),
+        ("/api/search?q=x&timeout=-1", 400, "timeout"),
         ("/api/similar/nope:1", 404, "nope:1"),
         ("/api/complete?q=pri&limit=0", 400, "limit must be a whole number of at least 1"),
         ("/api/complete", 400, "q: Field required"),

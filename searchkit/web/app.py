@@ -203,6 +203,7 @@ def create_app(index_path: str | os.PathLike[str]) -> FastAPI:
         facet_limit: int = 10,
         histogram: str | None = None,
         explain: bool = False,
+        timeout: float | None = None,
     ) -> dict[str, Any]:
         """Search the paragraphs. Parameters as `Index.search`; `doc` is `doc_id`;
         `fields` (comma-separated) keeps only those hit keys, as `--fields`; `facets` is
@@ -213,6 +214,7 @@ def create_app(index_path: str | os.PathLike[str]) -> FastAPI:
                 q,
                 **_search_args(request.query_params),
                 **_explore_args(facets, facet_limit, histogram, explain),
+                timeout=timeout,
             )
         return results.as_dict(_fields(fields))
 
