@@ -96,4 +96,5 @@ def _chunk(
         source_url=doc.source_url,
         source_domain=doc.source_domain,
         record_line=doc.record_line,
+        language=doc.language,
     )

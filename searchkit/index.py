@@ -26,12 +26,14 @@ from pathlib import Path
 
 import attrs
 import whoosh.index as windex
+from whoosh import query as wquery
 from whoosh.searching import Searcher
 from whoosh.writing import IndexWriter
 
 from . import __version__, _writer
 from ._lock import LOCK_NAME, WriteLock
 from .analysis import ANALYZER_ID
+from .analysis.detect import AUTO, normalize_language, with_language
 from .chunking import DEFAULT_MAX_CHARS, chunk_document
 from .errors import (
     DocumentError,
@@ -97,6 +99,7 @@ class _Settings:
     analyzer: str = ANALYZER_ID
     created: str = ""
     sources: tuple[str, ...] = attrs.field(default=(), converter=_str_tuple)
+    language: str = AUTO
 
     def to_json(self) -> str:
         return json.dumps(
@@ -130,16 +133,24 @@ class Index:
         overwrite: bool = False,
         max_chars: int = DEFAULT_MAX_CHARS,
         lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
+        language: str = AUTO,
     ) -> Index:
         """Create an empty index at ``path`` (a new or empty folder) and open it.
 
         An existing index there raises :class:`IndexExistsError` unless ``overwrite``, which
         replaces it atomically.  A folder holding other files is never touched.
-        ``max_chars`` bounds a chunk's length; longer paragraphs are split.
+        ``max_chars`` bounds a chunk's length; longer paragraphs are split.  ``language``
+        is the language of documents whose metadata names none: an ISO 639 code, or
+        ``"auto"`` to detect each one's.
         """
         root = Path(path)
         if max_chars < 200:
             raise SearchkitIndexError(root, f"max_chars must be at least 200, not {max_chars}")
+        code = language if language == AUTO else normalize_language(language)
+        if code is None:
+            raise SearchkitIndexError(
+                root, f"language must be 'auto' or an ISO 639 code such as 'de', not {language!r}"
+            )
         _check_can_create(root, overwrite)
         try:
             root.mkdir(parents=True, exist_ok=True)
@@ -150,7 +161,7 @@ class Index:
             _check_can_create(root, overwrite)
             data = _new_data_dir(root)
             windex.create_in(str(root / data), build_schema())
-            settings = _Settings(data=data, max_chars=max_chars, created=_now())
+            settings = _Settings(data=data, max_chars=max_chars, created=_now(), language=code)
             _swap_settings(root, settings)
             _drop_unused_data_dirs(root, data)
         return cls(root, settings, lock_timeout)
@@ -327,6 +338,7 @@ class Index:
             schema_version=self._settings.schema_version,
             analyzer=self._settings.analyzer,
             whoosh=_whoosh_distribution(),
+            languages=_languages(searcher),
         )
 
     # -- writing ---------------------------------------------------------------------
@@ -428,7 +440,7 @@ class Index:
             # Another process may have rebuilt the index while we waited for the lock.
             self._reader()
             _drop_unused_data_dirs(self.path, self._settings.data)
-            batch = _Batch(self._ix, self.max_chars, batch_size, dry_run)
+            batch = _Batch(self._ix, self.max_chars, batch_size, dry_run, self._settings.language)
             try:
                 yield batch
             except BaseException:
@@ -438,10 +450,16 @@ class Index:
 
 
 class _Batch:
-    """A Whoosh writer that commits every ``size`` documents or _BATCH_CHUNKS chunks."""
+    """A Whoosh writer that commits every ``size`` documents or _BATCH_CHUNKS chunks.
 
-    def __init__(self, ix: windex.Index, max_chars: int, size: int, dry_run: bool) -> None:
+    Each document gets its language (its own, else ``language``, else detected) here.
+    """
+
+    def __init__(
+        self, ix: windex.Index, max_chars: int, size: int, dry_run: bool, language: str = AUTO
+    ) -> None:
         self.ix = ix
+        self.language = language
         self.max_chars = max_chars
         self.size = size
         self.dry_run = dry_run
@@ -476,6 +494,7 @@ class _Batch:
         arriving, so a crash can never leave a document half-replaced or missing.
         Returns the number of chunks written.
         """
+        docs = [with_language(doc, self.language) for doc in docs]
         chunked = [(doc, list(chunk_document(doc, self.max_chars))) for doc in docs]
         total = sum(len(chunks) for _, chunks in chunked)
         if self.dry_run:
@@ -644,7 +663,9 @@ def _rebuild(
     data = _new_data_dir(root)
     try:
         new_ix = windex.create_in(str(root / data), build_schema())
-        batch = _Batch(new_ix, settings.max_chars, batch_size, dry_run=False)
+        batch = _Batch(
+            new_ix, settings.max_chars, batch_size, dry_run=False, language=settings.language
+        )
         try:
             report = _Sync(batch, []).run(sources, progress)
         except BaseException:
@@ -879,6 +900,18 @@ def _drop_unused_data_dirs(root: Path, current: str) -> None:
     for old in root.glob("whoosh-*"):
         if old.name != current and old.is_dir():
             shutil.rmtree(old, ignore_errors=True)
+
+
+def _languages(searcher: Searcher) -> tuple[tuple[str, int], ...]:
+    """Documents per language code, most first."""
+    counts: dict[str, int] = {}
+    for term in searcher.lexicon("language"):
+        code = term.decode("utf-8")
+        q = wquery.And([wquery.Term("first", "1"), wquery.Term("language", code)])
+        n = sum(1 for _ in searcher.docs_for_query(q))
+        if n:
+            counts[code] = n
+    return tuple(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
 
 
 def _whoosh_distribution() -> str:

@@ -86,6 +86,8 @@ class Document:
     ``content_hash`` is the SHA-256 of the raw bytes, so a change of content is seen
     whatever the file's timestamps say.  ``record_line`` is the 1-based line of the
     document's record in a file that holds many (JSONL), ``None`` for one-document files.
+    ``language`` is an ISO 639 code: what the file's metadata says, or (once indexed) what
+    the index chose (its default, or the detector's answer); ``None`` when not yet known.
     """
 
     id: str
@@ -101,6 +103,7 @@ class Document:
     format: str = "article"
     encoding: str = "utf-8"
     record_line: int | None = None
+    language: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
         """A JSON-ready view: ``doc_id`` for ``id``, ISO 8601 ``published``, and
@@ -125,7 +128,7 @@ class Chunk:
     paragraph's element (every part of a split HTML paragraph spans the whole element).
     ``part`` counts from 1 within a split paragraph and is 1 for a whole one.  ``seq`` is
     the chunk's 1-based position in its document.  The document's metadata rides along
-    so that filters need no join.
+    so that filters need no join, and ``language`` says how the text was analysed.
     """
 
     id: str
@@ -143,6 +146,7 @@ class Chunk:
     source_url: str | None = None
     source_domain: str | None = None
     record_line: int | None = None
+    language: str | None = None
 
     @property
     def chunk_id(self) -> str:
@@ -163,6 +167,7 @@ class Chunk:
             "source_url": self.source_url,
             "source_domain": self.source_domain,
             "path": self.path,
+            "language": self.language,
             "start": self.start,
             "end": self.end,
             "text": self.text,
@@ -364,6 +369,7 @@ class DocumentInfo:
     source_url: str | None = None
     source_domain: str | None = None
     format: str = "article"
+    language: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
         """A JSON-ready view: ``doc_id`` for ``id``, ISO 8601 ``published``, and
@@ -381,7 +387,8 @@ class DocumentInfo:
 
 @attrs.frozen
 class IndexStats:
-    """What ``Index.stats()`` reports about an index."""
+    """What ``Index.stats()`` reports about an index; ``languages`` counts documents per
+    language code, most first."""
 
     path: str
     documents: int
@@ -393,11 +400,14 @@ class IndexStats:
     schema_version: int
     analyzer: str
     whoosh: str
+    languages: tuple[tuple[str, int], ...] = ()
 
     def as_dict(self) -> dict[str, Any]:
-        """A JSON-ready view of every field; ``last_updated`` in ISO 8601."""
+        """A JSON-ready view of every field; ``last_updated`` in ISO 8601, ``languages``
+        as ``{code: documents}``."""
         out = attrs.asdict(self)
         out["fields"] = list(self.fields)
+        out["languages"] = dict(self.languages)
         out["last_updated"] = _iso(self.last_updated)
         return out
 
@@ -441,4 +451,5 @@ def _document_head(doc: Document | DocumentInfo) -> dict[str, Any]:
         "source_url": doc.source_url,
         "source_domain": doc.source_domain,
         "path": doc.path,
+        "language": doc.language,
     }

@@ -20,6 +20,7 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import re
+import weakref
 from collections.abc import Iterable, Sequence
 from typing import Any, Literal
 
@@ -28,11 +29,19 @@ from whoosh.fields import Schema
 
 from ._dates import date_bounds
 from .analysis import normalize_name
+from .analysis.languages import body_field
 from .errors import EmptyQueryError, FilterError, QuerySyntaxError
 from .loaders._base import domain_of
 from .schema import TEXT_FIELDS
 
-__all__ = ["FIELD_ALIASES", "Operator", "build_filter", "parse_query", "plain_query"]
+__all__ = [
+    "FIELD_ALIASES",
+    "Operator",
+    "build_filter",
+    "language_fields",
+    "parse_query",
+    "plain_query",
+]
 
 Operator = Literal["or", "and"]
 # Friendlier names users may type before a colon.
@@ -89,10 +98,12 @@ class _WordPartParser(qparser.QueryParser):  # type: ignore[misc]
         return self.group.qclass(parts)
 
 
-def _parser(schema: Schema, operator: Operator) -> qparser.QueryParser:
+def _parser(
+    schema: Schema, operator: Operator, text_fields: dict[str, float]
+) -> qparser.QueryParser:
     group = qparser.AndGroup if operator == "and" else qparser.OrGroup
     parser = _WordPartParser(None, schema, group=group)
-    parser.add_plugin(qparser.MultifieldPlugin(list(TEXT_FIELDS), fieldboosts=TEXT_FIELDS))
+    parser.add_plugin(qparser.MultifieldPlugin(list(text_fields), fieldboosts=text_fields))
     parser.add_plugin(qparser.FuzzyTermPlugin())
     parser.add_plugin(qparser.GtLtPlugin())
     parser.add_plugin(qparser.FieldAliasPlugin(FIELD_ALIASES))
@@ -102,15 +113,24 @@ def _parser(schema: Schema, operator: Operator) -> qparser.QueryParser:
     return parser
 
 
-def parse_query(text: str, schema: Schema, operator: Operator = "or") -> query.Query:
-    """Parse ``text`` with searchkit's syntax; raise a :class:`QueryError` if it cannot run."""
+def parse_query(
+    text: str,
+    schema: Schema,
+    operator: Operator = "or",
+    text_fields: dict[str, float] | None = None,
+) -> query.Query:
+    """Parse ``text`` with searchkit's syntax; raise a :class:`QueryError` if it cannot run.
+
+    Bare words search ``text_fields`` (default :data:`TEXT_FIELDS`, English only); pass
+    :func:`language_fields` of a searcher to search every language its index holds.
+    """
     if operator not in ("or", "and"):
         raise FilterError(f"operator must be 'or' or 'and', not {operator!r}")
     if not isinstance(text, str) or not text.strip():
         raise EmptyQueryError(text if isinstance(text, str) else repr(text))
     _check_balanced(text)
     try:
-        parsed = _parser(schema, operator).parse(text, normalize=False)
+        parsed = _parser(schema, operator, text_fields or TEXT_FIELDS).parse(text, normalize=False)
     except Exception as exc:  # Whoosh raises assorted errors on odd input
         raise QuerySyntaxError(
             text, _stored_only(text, schema) or str(exc) or type(exc).__name__
@@ -130,6 +150,27 @@ def parse_query(text: str, schema: Schema, operator: Operator = "or") -> query.Q
             text, "nothing searchable is left (only stop words, operators or punctuation)"
         )
     return normalized
+
+
+_FIELDS_OF: weakref.WeakKeyDictionary[Any, dict[str, float]] = weakref.WeakKeyDictionary()
+
+
+def language_fields(reader: Any) -> dict[str, float]:
+    """The body fields (with their boosts) of the languages ``reader``'s index holds.
+
+    Only ``body`` for an English-only index, so English queries are what they always
+    were.  Remembered per reader: a reader never changes.
+    """
+    found = _FIELDS_OF.get(reader)
+    if found is None:
+        found = dict(TEXT_FIELDS)
+        if "language" in reader.schema:
+            for term in reader.lexicon("language"):
+                name = body_field(term.decode("utf-8"))
+                if name in reader.schema:
+                    found.setdefault(name, 1.0)
+        _FIELDS_OF[reader] = found
+    return found
 
 
 def plain_query(text: str) -> str:
@@ -194,7 +235,16 @@ def _lift_nots(q: query.Query) -> query.Query:
 
 
 # What a user may put before a colon, as the README lists it.
-SEARCHABLE_FIELDS = ("title", "text", "author", "source", "doc_id", "paragraph", "date")
+SEARCHABLE_FIELDS = (
+    "title",
+    "text",
+    "author",
+    "source",
+    "doc_id",
+    "paragraph",
+    "date",
+    "language",
+)
 _FIELD_PREFIX = re.compile(r"(\w+):")
 
 

@@ -7,7 +7,9 @@ Bare query words search one field, ``body``: the chunk's title and text indexed 
 as BM25F would weigh them (see :class:`BodyField`), so a word counts once per document
 with one length normalisation, rather than as two BM25 scores added up.  ``title`` is
 indexed on its own as well, for ``title:`` queries; ``text`` is stored only (``text:``
-is an alias of ``body``).  The first chunk of each document (``first`` =
+is an alias of ``body``).  Text in another language goes to that language's own body
+field instead (``body_de``, ``body_cjk``, ...: see ``analysis/languages.py``), and
+``language`` holds the document's language code.  The first chunk of each document (``first`` =
 ``"1"``) also carries the file's bookkeeping (content hash, size, modification time,
 disclaimer); those records are the index's manifest, written in the same commit as the
 chunks, so the manifest can never disagree with what is searchable.
@@ -30,6 +32,13 @@ from whoosh.util.times import adatetime, fix
 
 from ._dates import date_bounds
 from .analysis import add_positions, name_analyzer, normalize_name, text_analyzer
+from .analysis.languages import (
+    PositionAdder,
+    body_field,
+    body_fields,
+    language_analyzer,
+    position_adder,
+)
 from .models import Chunk, Document, DocumentInfo, Paragraph
 
 __all__ = [
@@ -52,7 +61,7 @@ __all__ = [
 ]
 
 # Bump on any change to fields or their analysis: older indexes then ask to be rebuilt.
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 # Fields a bare query word searches, with their boosts.
 TEXT_FIELDS: dict[str, float] = {"body": 1.0}
 # Fields whose matched terms are highlighted in a hit's text.
@@ -72,9 +81,12 @@ class BodyField(fields.TEXT):  # type: ignore[misc]
     into the text after a gap, so phrases work in either part but never across them.
     """
 
-    def __init__(self, analyzer: Any, title_weight: int = TITLE_WEIGHT) -> None:
+    def __init__(
+        self, analyzer: Any, title_weight: int = TITLE_WEIGHT, language: str = "en"
+    ) -> None:
         super().__init__(analyzer=analyzer, phrase=True, stored=False)
         self.title_weight = title_weight
+        self.language = language
 
     def index(self, value: Any, **kwargs: Any) -> list[Posting]:
         return list(self.terms(value))
@@ -82,7 +94,8 @@ class BodyField(fields.TEXT):  # type: ignore[misc]
     def terms(self, value: Any) -> TextTerms:
         """``value`` (a ``(title, text)`` pair, or text alone) analysed."""
         title, text = value if isinstance(value, tuple) else ("", value)
-        return TextTerms.of(((title, self.title_weight), (text, 1)))
+        add = position_adder(self.language)
+        return TextTerms.of(((title, self.title_weight), (text, 1)), add)
 
 
 # What a field's ``index()`` gives Whoosh for one term of one document:
@@ -112,7 +125,7 @@ class TextTerms:
         self.extra = extra
 
     @classmethod
-    def of(cls, parts: Iterable[tuple[str, int]]) -> TextTerms:
+    def of(cls, parts: Iterable[tuple[str, int]], add: PositionAdder = add_positions) -> TextTerms:
         positions: dict[bytes, list[int]] = {}
         extra: Counter[bytes] = Counter()
         pos = 0
@@ -120,9 +133,9 @@ class TextTerms:
             if not part:
                 continue
             if weight == 1:
-                pos = add_positions(part, pos, positions)
+                pos = add(part, pos, positions)
             else:
-                mine, pos = _weighted_part(part, pos)
+                mine, pos = _weighted_part(part, pos, add)
                 for term, where in mine.items():
                     extra[term] += (weight - 1) * len(where)
                     positions.setdefault(term, []).extend(where)
@@ -226,19 +239,21 @@ def memoized(fn: Callable[[Any], Any], size: int = 4096) -> Callable[[Any], Any]
 
 
 _TEXT_ANALYZER = text_analyzer()
-# The last weighted part analysed: ((text, start), positions, end).  A document's chunks
-# share its title, so each title is analysed once, not once per chunk.  One tuple, read
-# and replaced whole, so threads writing at once never pair one title with another's.
-_last_part: tuple[tuple[str, int], dict[bytes, list[int]], int] = (("", -1), {}, 0)
+# The last weighted part analysed: ((text, start, analysis), positions, end).  A
+# document's chunks share its title, so each title is analysed once, not once per chunk.
+# One tuple, read and replaced whole, so threads writing at once never pair one title
+# with another's.
+_last_part: tuple[tuple[str, int, Any], dict[bytes, list[int]], int] = (("", -1, None), {}, 0)
 
 
-def _weighted_part(part: str, pos: int) -> tuple[dict[bytes, list[int]], int]:
-    """:func:`add_positions` of ``part`` into a new table (callers copy, never change it)."""
+def _weighted_part(part: str, pos: int, add: PositionAdder) -> tuple[dict[bytes, list[int]], int]:
+    """``add`` (:func:`add_positions` or another language's) of ``part`` into a new table
+    (callers copy, never change it)."""
     global _last_part
     last = _last_part
-    if last[0] != (part, pos):
+    if last[0] != (part, pos, add):
         mine: dict[bytes, list[int]] = {}
-        last = _last_part = ((part, pos), mine, add_positions(part, pos, mine))
+        last = _last_part = ((part, pos, add), mine, add(part, pos, mine))
     return last[1], last[2]
 
 
@@ -319,6 +334,11 @@ def _parts(d: dt.datetime) -> tuple[int, ...]:
 def build_schema() -> fields.Schema:
     """The schema of a searchkit index, version :data:`SCHEMA_VERSION`."""
     text = text_analyzer()
+    languages = {
+        name: BodyField(language_analyzer(key), language=key)
+        for name, key in body_fields().items()
+        if name != "body"
+    }
     return fields.Schema(
         # Stored only: a chunk is found through its document's id and paragraph number
         # (``Index.chunk``); a term per chunk was a third of the terms short paragraphs make.
@@ -334,6 +354,8 @@ def build_schema() -> fields.Schema:
         start=fields.STORED(),
         end=fields.STORED(),
         body=BodyField(text),
+        **languages,
+        language=fields.ID(stored=True),
         title=fields.TEXT(analyzer=text, stored=True, phrase=True),
         text=fields.STORED(),
         author=fields.TEXT(analyzer=name_analyzer(), stored=True, phrase=True),
@@ -366,7 +388,8 @@ def chunk_to_fields(chunk: Chunk) -> dict[str, Any]:
         "seq": chunk.seq,
         "start": chunk.start,
         "end": chunk.end,
-        "body": (chunk.title, chunk.text),
+        body_field(chunk.language): (chunk.title, chunk.text),
+        "language": chunk.language,
         "title": chunk.title,
         "text": chunk.text,
         "author": chunk.author,
@@ -418,6 +441,7 @@ def chunk_kwargs(stored: dict[str, Any]) -> dict[str, Any]:
         "source_url": stored.get("source_url"),
         "source_domain": stored.get("domain"),
         "record_line": stored.get("record_line"),
+        "language": stored.get("language"),
     }
 
 
@@ -438,6 +462,7 @@ def info_from_stored(stored: dict[str, Any]) -> DocumentInfo:
         source_url=c.source_url,
         source_domain=c.source_domain,
         format=stored.get("format", "article"),
+        language=c.language,
     )
 
 
@@ -469,4 +494,5 @@ def document_from_stored(stored: list[dict[str, Any]]) -> Document:
         format=head.get("format", "article"),
         encoding=head.get("encoding", "utf-8"),
         record_line=first.record_line,
+        language=first.language,
     )

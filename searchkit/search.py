@@ -16,10 +16,10 @@ from whoosh import sorting
 from whoosh.searching import Searcher
 
 from ._topk import top_docs
-from .analysis import highlight_spans
+from .analysis.languages import body_field, span_finder
 from .errors import FilterError
 from .models import Chunk, Hit, Results
-from .query import Operator, parse_query
+from .query import Operator, language_fields, parse_query
 from .schema import HIGHLIGHT_FIELDS, chunk_from_stored, chunk_kwargs
 
 __all__ = ["SORTS", "Sort", "check_whole", "neighbours", "run_search"]
@@ -49,7 +49,7 @@ def run_search(
     check_whole("group_size", group_size, 1, None)
     if sort not in SORTS:
         raise FilterError(f"sort must be one of {', '.join(SORTS)}, not {sort!r}")
-    q = parse_query(text, searcher.schema, operator)
+    q = parse_query(text, searcher.schema, operator, language_fields(searcher.reader()))
     sortedby = _sort_facet(sort)
     offset = (page - 1) * limit
 
@@ -130,14 +130,19 @@ def _sort_facet(sort: Sort) -> sorting.FacetType | None:
     )
 
 
-def _highlight_terms(q: wq.Query, searcher: Searcher) -> frozenset[str]:
-    # expand=True turns wildcards and fuzzy terms into the index words they matched.
-    terms = q.existing_terms(searcher.reader(), phrases=True, expand=True)
-    return frozenset(
-        t.decode("utf-8") if isinstance(t, bytes) else str(t)
-        for field, t in terms
-        if field in HIGHLIGHT_FIELDS
-    )
+def _highlight_terms(q: wq.Query, searcher: Searcher) -> dict[str, frozenset[str]]:
+    """The query's terms found in the index, by body field (English ``title`` terms
+    count as ``body``'s)."""
+    # expand=True turns wildcards and fuzzy terms into the index words they matched.  Leaf
+    # by leaf: Whoosh's loop over a whole tree skips every field after the first it meets.
+    reader = searcher.reader()
+    terms = {t for leaf in q.leaves() for t in leaf.existing_terms(reader, True, True)}
+    found: dict[str, set[str]] = {}
+    for field, t in terms:
+        if field in HIGHLIGHT_FIELDS or field.startswith("body_"):
+            name = "body" if field in HIGHLIGHT_FIELDS else field
+            found.setdefault(name, set()).add(t.decode("utf-8") if isinstance(t, bytes) else t)
+    return {name: frozenset(words) for name, words in found.items()}
 
 
 def _hit(
@@ -145,11 +150,12 @@ def _hit(
     stored: dict[str, Any],
     raw_score: Any,
     rank: int,
-    terms: frozenset[str],
+    terms: dict[str, frozenset[str]],
     context: int,
 ) -> Hit:
     text: str = stored["text"]
-    spans = tuple(highlight_spans(text, terms))
+    language = stored.get("language")
+    spans = tuple(span_finder(language)(text, terms.get(body_field(language), frozenset())))
     words: dict[str, None] = {}
     for s, e in spans:
         words.setdefault(text[s:e], None)
