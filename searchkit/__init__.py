@@ -14,6 +14,7 @@ __version__ = "0.1.0"
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from .analysis.detect import detect_language
     from .chunking import chunk_document
     from .errors import (
         CollectionError,
@@ -29,6 +30,7 @@ if TYPE_CHECKING:
         QuerySyntaxError,
         SearchkitError,
         SearchkitIndexError,
+        SettingsError,
     )
     from .evaluation import EvaluationReport, evaluate
     from .index import Index, check_index, rebuild_index
@@ -67,9 +69,11 @@ _HOME: dict[str, str] = {
             "QuerySyntaxError",
             "SearchkitError",
             "SearchkitIndexError",
+            "SettingsError",
         ),
         "errors",
     ),
+    "detect_language": "analysis.detect",
     "EvaluationReport": "evaluation",
     "evaluate": "evaluation",
     "Index": "index",
@@ -138,10 +142,12 @@ __all__ = [
     "Results",
     "SearchkitError",
     "SearchkitIndexError",
+    "SettingsError",
     "Skipped",
     "__version__",
     "check_index",
     "chunk_document",
+    "detect_language",
     "evaluate",
     "load_document",
     "load_documents",

@@ -239,6 +239,14 @@ def cli() -> None:
     metavar="SECONDS",
     help="How long to wait for another writer to finish before giving up (exit 4).",
 )
+@click.option(
+    "--language",
+    default="auto",
+    show_default=True,
+    metavar="CODE",
+    help="For a new index: the language of documents whose metadata names none, an ISO "
+    "639 code (en, de, ru, zh, ...), or auto to detect each one's.",
+)
 @_json_option("Print the report as one JSON object.")
 @_index_option
 def index_command(
@@ -247,6 +255,7 @@ def index_command(
     rebuild: bool,
     quiet: bool,
     lock_timeout: float,
+    language: str,
     as_json: bool,
     index_dir: Path,
 ) -> None:
@@ -284,7 +293,9 @@ def index_command(
             with Index.open(index_dir, lock_timeout=lock_timeout) as ix:
                 report = ix.add(*paths, dry_run=True, progress=bar)
         else:
-            with Index.open_or_create(index_dir, lock_timeout=lock_timeout) as ix:
+            with Index.open_or_create(
+                index_dir, lock_timeout=lock_timeout, language=language
+            ) as ix:
                 report = ix.add(*paths, progress=bar)
     finally:
         if bar is not None:
@@ -921,6 +932,7 @@ def _print_stats(info: IndexStats) -> None:
         ("Schema version", str(info.schema_version)),
         ("Analyzer", info.analyzer),
         ("Whoosh", info.whoosh),
+        ("Languages", ", ".join(f"{code} {n}" for code, n in info.languages) or "none"),
         ("Fields", ", ".join(info.fields)),
     ]
     width = max(len(k) for k, _ in rows) + 1

@@ -11,6 +11,7 @@
     │   ├── EmptyQueryError          nothing to search for
     │   └── QuerySyntaxError         the query cannot be parsed (quotes it, says where)
     ├── FilterError              a bad filter value (a date that is not a date, a bad sort)
+    ├── SettingsError            a bad index setting: a language code, a synonyms file
     ├── CollectionError          a test collection cannot be read (names the file or folder)
     └── NotFoundError            chunk or document id not in the index
 
@@ -21,6 +22,7 @@ handle one case.  Each exception's message is one line meant for a person.
 from __future__ import annotations
 
 __all__ = [
+    "SettingsError",
     "CollectionError",
     "DocumentError",
     "EmptyQueryError",
@@ -124,6 +126,11 @@ class QuerySyntaxError(QueryError):
 
 class FilterError(SearchkitError):
     """A search option has a value searchkit cannot use."""
+
+
+class SettingsError(SearchkitError):
+    """An index setting searchkit cannot use: a language that is not an ISO 639 code, a
+    synonyms file that cannot be read or parsed (names the file and line)."""
 
 
 class CollectionError(SearchkitError):

@@ -43,6 +43,7 @@ from .errors import (
     NotFoundError,
     SearchkitError,
     SearchkitIndexError,
+    SettingsError,
 )
 from .loaders import display_path, iter_files, load_file
 from .models import (
@@ -148,8 +149,8 @@ class Index:
             raise SearchkitIndexError(root, f"max_chars must be at least 200, not {max_chars}")
         code = language if language == AUTO else normalize_language(language)
         if code is None:
-            raise SearchkitIndexError(
-                root, f"language must be 'auto' or an ISO 639 code such as 'de', not {language!r}"
+            raise SettingsError(
+                f"language must be 'auto' or an ISO 639 code such as 'de', not {language!r}"
             )
         _check_can_create(root, overwrite)
         try:
@@ -180,15 +181,20 @@ class Index:
 
     @classmethod
     def open_or_create(
-        cls, path: str | os.PathLike[str], *, lock_timeout: float = DEFAULT_LOCK_TIMEOUT
+        cls,
+        path: str | os.PathLike[str],
+        *,
+        lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
+        language: str = AUTO,
     ) -> Index:
-        """Open the index at ``path``, first creating an empty one if there is none."""
+        """Open the index at ``path``, first creating an empty one if there is none
+        (``language`` as in :meth:`create`)."""
         try:
             return cls.open(path, lock_timeout=lock_timeout)
         except IndexNotFoundError:
             pass
         try:
-            return cls.create(path, lock_timeout=lock_timeout)
+            return cls.create(path, lock_timeout=lock_timeout, language=language)
         except IndexExistsError:  # another process created it in the meantime
             return cls.open(path, lock_timeout=lock_timeout)
 

@@ -4,9 +4,9 @@ Metadata wins (Markdown front matter ``lang``, ``<html lang>``, a mapped JSONL f
 then the index's default language, unless that is ``"auto"``, when the text's start is
 given to py3langid (langid.py's maintained fork: a naive Bayes model over byte n-grams
 for 97 languages, shipped inside the package, nothing downloaded).  Text that is plainly
-English (a quarter or more of its first words are English stop words) is taken as
-English without running the model: the model costs a few hundred microseconds a
-document, more than indexing the document itself.
+English (a quarter or more of its first words are English stop words, which no other
+language's text comes near) is taken as English without running the model: the model
+costs a few hundred microseconds a document, more than indexing the document itself.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from typing import Any
 
 import attrs
 
+from ..loaders._base import LANGUAGE_ALIASES, normalize_language
 from ..models import Document
 from . import ENGLISH_STOP_WORDS
 
@@ -24,20 +25,8 @@ __all__ = ["AUTO", "detect_language", "normalize_language", "with_language"]
 
 AUTO = "auto"
 # Characters of a document's text the detector reads.
-_SAMPLE = 600
+_SAMPLE = 300
 _WORD = re.compile(r"[^\W\d_]+")
-_TAG = re.compile(r"[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{1,8})*")
-# Codes the detector or metadata may use for a language we know under another code.
-_ALIASES = {"nb": "no", "nn": "no", "iw": "he", "in": "id", "ji": "yi", "zh-yue": "zh"}
-
-
-def normalize_language(tag: object) -> str | None:
-    """An ISO 639 code from a language tag (``de-DE``, ``pt_BR``, ``EN``), or ``None``
-    when ``tag`` is not one."""
-    if not isinstance(tag, str) or not _TAG.fullmatch(tag.strip()):
-        return None
-    code = re.split(r"[-_]", tag.strip().lower())[0]
-    return _ALIASES.get(code, code)
 
 
 def detect_language(text: str, fallback: str = "en") -> str:
@@ -49,12 +38,12 @@ def detect_language(text: str, fallback: str = "en") -> str:
     words = _WORD.findall(sample)
     if sum(map(len, words)) < 3:
         return fallback
-    if len(words) >= 12 and sample.isascii():
+    if len(words) >= 12:
         stops = sum(1 for w in words if w.lower() in ENGLISH_STOP_WORDS)
         if stops * 4 >= len(words):
             return "en"
     code, _ = _identifier().classify(sample)
-    return _ALIASES.get(str(code), str(code))
+    return LANGUAGE_ALIASES.get(str(code), str(code))
 
 
 @functools.cache

@@ -5,10 +5,11 @@
     {"id": "a1", "title": "Rain", "author": "Jo Doe", "date": "2024-03-01",
      "url": "https://example.org/rain", "text": "First paragraph.\\n\\nSecond one."}
 
-Fields, first found wins: id ``id``/``_id``; text ``text``/``body``/``content`` (the first
-that is a string with something in it); ``title``; ``author`` (a name, a list of names, or
-``{"name": ...}``); date ``date``/``published``; source ``url``/``source_url``;
-``disclaimer``.  The text value is split into paragraphs as article bodies are.
+Fields, first found wins: id ``id``/``_id``; text ``text``/``body``/``content`` (the
+first that is a string with something in it); ``title``; ``author`` (a name, a list of
+names, or ``{"name": ...}``); date ``date``/``published``; source
+``url``/``source_url``; ``disclaimer``; language ``lang``/``language`` (an ISO 639 code
+or tag). The text value is split into paragraphs as article bodies are.
 
 Offsets index into the record's text value (the decoded JSON string), not into the file:
 ``json.loads(line)["text"][start:end] == text``, where the line is the document's
@@ -31,6 +32,7 @@ from ._base import (
     document_id,
     domain_of,
     first_text,
+    normalize_language,
     paragraphs_from_blocks,
     split_lines,
 )
@@ -41,6 +43,7 @@ _ID_KEYS = ("id", "_id")
 _TEXT_KEYS = ("text", "body", "content")
 _DATE_KEYS = ("date", "published")
 _URL_KEYS = ("url", "source_url")
+_LANGUAGE_KEYS = ("lang", "language")
 
 
 class JsonlLoader:
@@ -101,6 +104,7 @@ class JsonlLoader:
                 format=self.name,
                 encoding=encoding,
                 record_line=number,
+                language=normalize_language(first_text(record, _LANGUAGE_KEYS)),
             )
 
 

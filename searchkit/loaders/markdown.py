@@ -7,6 +7,7 @@
     author: Jo Doe                        <- or authors: [Jo Doe, Ann Lee]
     date: 2024-03-01                      <- or published:
     source: https://example.org/rain      <- or url: / source_url:
+    lang: de                              <- or language: (an ISO 639 code or tag)
     ---
     # Rain in Minsk                       <- the title when front matter has none
 
@@ -46,6 +47,7 @@ from ._base import (
     document_id,
     domain_of,
     first_text,
+    normalize_language,
     split_lines,
     stripped,
 )
@@ -63,6 +65,7 @@ _LINK_DEF = re.compile(r"^ {0,3}\[[^\]]+\]:[ \t]*\S+")
 
 _TITLE_KEYS = ("title",)
 _AUTHOR_KEYS = ("author", "authors")
+_LANGUAGE_KEYS = ("lang", "language")
 _DATE_KEYS = ("date", "published")
 _SOURCE_KEYS = ("source", "url", "source_url")
 
@@ -134,6 +137,7 @@ class MarkdownLoader:
             content_hash=content_hash,
             format=self.name,
             encoding=encoding,
+            language=normalize_language(first_text(meta, _LANGUAGE_KEYS)),
         )
 
 
