@@ -52,6 +52,7 @@ HIT_FIELDS: tuple[str, ...] = (
     "before",
     "after",
     "more",
+    "language",
 )
 
 
