@@ -247,6 +247,13 @@ def cli() -> None:
     help="For a new index: the language of documents whose metadata names none, an ISO "
     "639 code (en, de, ru, zh, ...), or auto to detect each one's.",
 )
+@click.option(
+    "--synonyms",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    metavar="FILE",
+    help="Apply the synonyms in FILE (Solr synonyms.txt format) to this index's queries "
+    "from now on; a copy is kept with the index.",
+)
 @_json_option("Print the report as one JSON object.")
 @_index_option
 def index_command(
@@ -256,6 +263,7 @@ def index_command(
     quiet: bool,
     lock_timeout: float,
     language: str,
+    synonyms: Path | None,
     as_json: bool,
     index_dir: Path,
 ) -> None:
@@ -276,7 +284,8 @@ def index_command(
     atomically; searches see the old one until then, and a failed rebuild
     leaves it as it was.
 
-    Python: Index.open_or_create(DIR).add(*PATHS, dry_run=..., progress=...)
+    Python: Index.open_or_create(DIR).add(*PATHS, dry_run=..., progress=...),
+    Index.set_synonyms(FILE) for --synonyms,
     or searchkit.rebuild_index(DIR, *PATHS) for --rebuild
     """
     from .index import Index, rebuild_index
@@ -285,10 +294,15 @@ def index_command(
         raise click.UsageError("give at least one file or folder to index")
     if rebuild and dry_run:
         raise click.UsageError("--rebuild and --dry-run do not go together")
+    if synonyms and dry_run:
+        raise click.UsageError("--synonyms and --dry-run do not go together")
     bar = _Progress() if not quiet and _isatty(sys.stderr) else None
     try:
         if rebuild:
             report = rebuild_index(index_dir, *paths, progress=bar, lock_timeout=lock_timeout)
+            if synonyms:
+                with Index.open(index_dir, lock_timeout=lock_timeout) as ix:
+                    ix.set_synonyms(synonyms)
         elif dry_run:
             with Index.open(index_dir, lock_timeout=lock_timeout) as ix:
                 report = ix.add(*paths, dry_run=True, progress=bar)
@@ -296,6 +310,8 @@ def index_command(
             with Index.open_or_create(
                 index_dir, lock_timeout=lock_timeout, language=language
             ) as ix:
+                if synonyms:
+                    ix.set_synonyms(synonyms)
                 report = ix.add(*paths, progress=bar)
     finally:
         if bar is not None:

@@ -4,6 +4,7 @@ Layout of an index directory::
 
     my-index/
       searchkit.json     settings: schema version, analyzer, chunk size, current data folder
+      synonyms.txt       the synonyms applied to queries, if any (see analysis/synonyms.py)
       write.lock         the writers' lock (see _lock.py); empty when no one writes
       whoosh-<n>/        the Whoosh index itself (segments and _MAIN_<gen>.toc files)
 
@@ -34,6 +35,7 @@ from . import __version__, _writer
 from ._lock import LOCK_NAME, WriteLock
 from .analysis import ANALYZER_ID
 from .analysis.detect import AUTO, normalize_language, with_language
+from .analysis.synonyms import Synonyms, load_synonyms
 from .chunking import DEFAULT_MAX_CHARS, chunk_document
 from .errors import (
     DocumentError,
@@ -73,6 +75,7 @@ from .search import Sort, check_whole, neighbours, run_search
 __all__ = ["DEFAULT_BATCH_SIZE", "Index", "Progress", "check_index", "rebuild_index"]
 
 SETTINGS_NAME = "searchkit.json"
+SYNONYMS_NAME = "synonyms.txt"
 _FORMAT = "searchkit-index"
 DEFAULT_BATCH_SIZE = 5000
 DEFAULT_LOCK_TIMEOUT = 30.0
@@ -123,6 +126,7 @@ class Index:
         self._settings_mtime = self._settings_file().stat().st_mtime_ns
         self._ix = self._open_whoosh()
         self._searcher: Searcher | None = None
+        self._synonyms: tuple[int, Synonyms] | None = None
 
     # -- opening ---------------------------------------------------------------------
 
@@ -135,6 +139,7 @@ class Index:
         max_chars: int = DEFAULT_MAX_CHARS,
         lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
         language: str = AUTO,
+        synonyms: str | os.PathLike[str] | None = None,
     ) -> Index:
         """Create an empty index at ``path`` (a new or empty folder) and open it.
 
@@ -142,7 +147,8 @@ class Index:
         replaces it atomically.  A folder holding other files is never touched.
         ``max_chars`` bounds a chunk's length; longer paragraphs are split.  ``language``
         is the language of documents whose metadata names none: an ISO 639 code, or
-        ``"auto"`` to detect each one's.
+        ``"auto"`` to detect each one's.  ``synonyms`` names a synonyms file to apply to
+        queries (see :meth:`set_synonyms`).
         """
         root = Path(path)
         if max_chars < 200:
@@ -152,6 +158,7 @@ class Index:
             raise SettingsError(
                 f"language must be 'auto' or an ISO 639 code such as 'de', not {language!r}"
             )
+        rules = load_synonyms(synonyms) if synonyms is not None else None
         _check_can_create(root, overwrite)
         try:
             root.mkdir(parents=True, exist_ok=True)
@@ -163,6 +170,7 @@ class Index:
             data = _new_data_dir(root)
             windex.create_in(str(root / data), build_schema())
             settings = _Settings(data=data, max_chars=max_chars, created=_now(), language=code)
+            _store_synonyms(root, rules)
             _swap_settings(root, settings)
             _drop_unused_data_dirs(root, data)
         return cls(root, settings, lock_timeout)
@@ -232,6 +240,30 @@ class Index:
         return f"Index({str(self.path)!r})"
 
     @property
+    def synonyms(self) -> Synonyms | None:
+        """The synonyms applied to this index's queries, or ``None``."""
+        found = self.path / SYNONYMS_NAME
+        try:
+            mtime = found.stat().st_mtime_ns
+        except FileNotFoundError:
+            return None
+        if self._synonyms is None or self._synonyms[0] != mtime:
+            self._synonyms = (mtime, load_synonyms(found))
+        return self._synonyms[1]
+
+    def set_synonyms(self, path: str | os.PathLike[str] | None) -> Synonyms | None:
+        """Apply the synonyms file at ``path`` (Solr ``synonyms.txt`` format) to this index's
+        queries from now on, replacing any before; ``None`` removes them.
+
+        The file is checked, then copied into the index folder, so the index keeps working
+        if the original moves.  Synonyms act on queries only: nothing is re-indexed.
+        """
+        rules = load_synonyms(path) if path is not None else None
+        with WriteLock(self.path, self.lock_timeout):
+            _store_synonyms(self.path, rules)
+        return rules
+
+    @property
     def max_chars(self) -> int:
         """The longest a chunk may be, in characters."""
         return self._settings.max_chars
@@ -291,6 +323,7 @@ class Index:
             group=group,
             group_size=group_size,
             context=context,
+            synonyms=self.synonyms,
         )
 
     def chunk(self, chunk_id: str) -> Chunk:
@@ -865,7 +898,8 @@ def _is_empty_or_ours(root: Path) -> bool:
     if not root.is_dir():
         return False
     return all(
-        p.name in (LOCK_NAME, SETTINGS_NAME) or p.name.startswith(("whoosh-", f".{SETTINGS_NAME}"))
+        p.name in (LOCK_NAME, SETTINGS_NAME, SYNONYMS_NAME)
+        or p.name.startswith(("whoosh-", f".{SETTINGS_NAME}", f".{SYNONYMS_NAME}"))
         for p in root.iterdir()
     )
 
@@ -895,6 +929,17 @@ def _swap_settings(root: Path, settings: _Settings) -> None:
         f.flush()
         os.fsync(f.fileno())
     os.replace(tmp, root / SETTINGS_NAME)
+
+
+def _store_synonyms(root: Path, synonyms: Synonyms | None) -> None:
+    """Write (atomically) or remove the index's copy of its synonyms file."""
+    target = root / SYNONYMS_NAME
+    if synonyms is None:
+        target.unlink(missing_ok=True)
+        return
+    tmp = root / f".{SYNONYMS_NAME}.tmp"
+    tmp.write_text(synonyms.text, encoding="utf-8")
+    os.replace(tmp, target)
 
 
 def _drop_unused_data_dirs(root: Path, current: str) -> None:

@@ -26,10 +26,12 @@ from typing import Any, Literal
 
 from whoosh import fields, qparser, query
 from whoosh.fields import Schema
+from whoosh.qparser import syntax
 
 from ._dates import date_bounds
 from .analysis import normalize_name
 from .analysis.languages import body_field
+from .analysis.synonyms import Synonyms
 from .errors import EmptyQueryError, FilterError, QuerySyntaxError
 from .loaders._base import domain_of
 from .schema import TEXT_FIELDS
@@ -98,11 +100,76 @@ class _WordPartParser(qparser.QueryParser):  # type: ignore[misc]
         return self.group.qclass(parts)
 
 
+class _SynonymsPlugin(qparser.Plugin):  # type: ignore[misc]
+    """Replaces bare query words that a synonyms rule names with an OR of what the rule
+    says they search: ``Kyiv`` -> ``(Kiev OR Kyiv)``, ``special operation`` -> ``SVO``.
+
+    Runs on the parser's syntax tree after field names are read (so ``title:Kyiv`` is left
+    alone) and before the words are spread over the text fields, so each alternative is
+    analysed per language like any word.  Quoted phrases are left as written.
+    """
+
+    def __init__(self, synonyms: Synonyms) -> None:
+        self.synonyms = synonyms
+
+    def filters(self, parser: Any) -> list[tuple[Any, int]]:
+        return [(self.expand, 105)]
+
+    def expand(self, parser: Any, group: Any) -> Any:
+        nodes = list(group)
+        out: list[Any] = []
+        i = 0
+        while i < len(nodes):
+            node = nodes[i]
+            if isinstance(node, syntax.GroupNode):
+                out.append(self.expand(parser, node))
+                i += 1
+                continue
+            run = _bare_words(nodes, i)
+            found = self.synonyms.match([nodes[j].text for j in run]) if run else None
+            if found is None:
+                out.append(node)
+                i += 1
+                continue
+            n, alternatives = found
+            span = (node.startchar, nodes[run[n - 1]].endchar)
+            out.append(syntax.OrGroup([_alternative(words, span) for words in alternatives]))
+            i = run[n - 1] + 1
+        group.nodes = out
+        return group
+
+
+def _bare_words(nodes: list[Any], i: int) -> list[int]:
+    """Indexes of the unfielded words from ``nodes[i]`` on, with only spaces between."""
+    run: list[int] = []
+    for j in range(i, len(nodes)):
+        node = nodes[j]
+        if type(node) is syntax.WordNode and node.fieldname is None:
+            run.append(j)
+        elif not isinstance(node, syntax.Whitespace) or not run:
+            break
+    return run
+
+
+def _alternative(words: tuple[str, ...], span: tuple[int, int]) -> Any:
+    """A word, or a phrase of several, standing where the matched words stood."""
+    text = " ".join(words)
+    phrase = qparser.PhrasePlugin.PhraseNode
+    node = syntax.WordNode(text) if len(words) == 1 else phrase(text, 0)
+    node.startchar, node.endchar = span
+    return node
+
+
 def _parser(
-    schema: Schema, operator: Operator, text_fields: dict[str, float]
+    schema: Schema,
+    operator: Operator,
+    text_fields: dict[str, float],
+    synonyms: Synonyms | None = None,
 ) -> qparser.QueryParser:
     group = qparser.AndGroup if operator == "and" else qparser.OrGroup
     parser = _WordPartParser(None, schema, group=group)
+    if synonyms:
+        parser.add_plugin(_SynonymsPlugin(synonyms))
     parser.add_plugin(qparser.MultifieldPlugin(list(text_fields), fieldboosts=text_fields))
     parser.add_plugin(qparser.FuzzyTermPlugin())
     parser.add_plugin(qparser.GtLtPlugin())
@@ -118,11 +185,13 @@ def parse_query(
     schema: Schema,
     operator: Operator = "or",
     text_fields: dict[str, float] | None = None,
+    synonyms: Synonyms | None = None,
 ) -> query.Query:
     """Parse ``text`` with searchkit's syntax; raise a :class:`QueryError` if it cannot run.
 
     Bare words search ``text_fields`` (default :data:`TEXT_FIELDS`, English only); pass
     :func:`language_fields` of a searcher to search every language its index holds.
+    Bare words that ``synonyms`` has a rule for search what the rule says.
     """
     if operator not in ("or", "and"):
         raise FilterError(f"operator must be 'or' or 'and', not {operator!r}")
@@ -130,7 +199,8 @@ def parse_query(
         raise EmptyQueryError(text if isinstance(text, str) else repr(text))
     _check_balanced(text)
     try:
-        parsed = _parser(schema, operator, text_fields or TEXT_FIELDS).parse(text, normalize=False)
+        parser = _parser(schema, operator, text_fields or TEXT_FIELDS, synonyms)
+        parsed = parser.parse(text, normalize=False)
     except Exception as exc:  # Whoosh raises assorted errors on odd input
         raise QuerySyntaxError(
             text, _stored_only(text, schema) or str(exc) or type(exc).__name__

@@ -17,6 +17,7 @@ from whoosh.searching import Searcher
 
 from ._topk import top_docs
 from .analysis.languages import body_field, span_finder
+from .analysis.synonyms import Synonyms
 from .errors import FilterError
 from .models import Chunk, Hit, Results
 from .query import Operator, language_fields, parse_query
@@ -41,6 +42,7 @@ def run_search(
     group: bool = False,
     group_size: int = 3,
     context: int = 0,
+    synonyms: Synonyms | None = None,
 ) -> Results:
     """Run ``text`` against ``searcher`` and build one page of :class:`Results`."""
     check_whole("limit", limit, 1, MAX_LIMIT)
@@ -49,7 +51,8 @@ def run_search(
     check_whole("group_size", group_size, 1, None)
     if sort not in SORTS:
         raise FilterError(f"sort must be one of {', '.join(SORTS)}, not {sort!r}")
-    q = parse_query(text, searcher.schema, operator, language_fields(searcher.reader()))
+    fields = language_fields(searcher.reader())
+    q = parse_query(text, searcher.schema, operator, fields, synonyms)
     sortedby = _sort_facet(sort)
     offset = (page - 1) * limit
 
