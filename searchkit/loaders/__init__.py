@@ -5,7 +5,8 @@ A loader is chosen by the file's suffix (see :data:`LOADERS`): articles (``.txt`
 (``.html``, ``.htm``), one module each; a file named explicitly with an unknown suffix is
 read as a plain-text article.  Folder walks take only known suffixes,
 skip hidden files and folders, and do not follow symbolic links to folders (so a link
-loop cannot trap a walk).
+loop cannot trap a walk); each file or folder left out so is reported as skipped, with
+the reason, never dropped without a word.
 """
 
 from __future__ import annotations
@@ -164,13 +165,26 @@ def _walk(root: Path) -> Iterator[Path | Skipped]:
     errors: list[OSError] = []
     for folder, dirs, files in os.walk(root, onerror=errors.append):
         yield from _folder_errors(errors, folder)
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-        for name in sorted(files):
-            if name.startswith("."):
-                continue
+        walked = []
+        for name in sorted(dirs):
             p = Path(folder, name)
-            if p.suffix.lower() in LOADERS:
+            if name.startswith("."):
+                yield Skipped(display_path(p), "hidden folder, not walked")
+            elif p.is_symlink():
+                yield Skipped(display_path(p), "symbolic link to a folder, not followed")
+            else:
+                walked.append(name)
+        dirs[:] = walked
+        for name in sorted(files):
+            p = Path(folder, name)
+            suffix = p.suffix.lower()
+            if name.startswith("."):
+                yield Skipped(display_path(p), "hidden file")
+            elif suffix in LOADERS:
                 yield p
+            else:
+                kind = f"{suffix} files" if suffix else "files without a suffix"
+                yield Skipped(display_path(p), f"no loader for {kind}")
     yield from _folder_errors(errors, root)
 
 
