@@ -7,6 +7,13 @@ read as a plain-text article.  Folder walks take only known suffixes,
 skip hidden files and folders, and do not follow symbolic links to folders (so a link
 loop cannot trap a walk); each file or folder left out so is reported as skipped, with
 the reason, never dropped without a word.
+
+Other packages add formats without editing searchkit: a package that declares an entry
+point in the ``searchkit.loaders`` group, naming a :class:`Loader` class (or instance),
+has it registered the first time a loader is looked up::
+
+    [project.entry-points."searchkit.loaders"]
+    org = "searchkit_org:OrgLoader"
 """
 
 from __future__ import annotations
@@ -15,9 +22,10 @@ import hashlib
 import os
 import stat
 from collections.abc import Iterable, Iterator
+from importlib.metadata import entry_points
 from pathlib import Path
 
-from ..errors import DocumentError
+from ..errors import DocumentError, SettingsError
 from ..models import Document, Skipped
 from ._base import DeclaresEncoding, Loader, decode
 from .article import ArticleLoader
@@ -34,6 +42,7 @@ __all__ = [
     "load_document",
     "load_documents",
     "load_file",
+    "load_plugins",
     "read_file",
     "register_loader",
 ]
@@ -53,10 +62,44 @@ register_loader(MarkdownLoader())
 register_loader(JsonlLoader())
 register_loader(HtmlLoader())
 _FALLBACK: Loader = LOADERS[".txt"]
+PLUGIN_GROUP = "searchkit.loaders"
+_plugins: list[str] | None = None  # the entry points registered, once looked for
+
+
+def load_plugins() -> list[str]:
+    """Register the loaders other packages declare under the ``searchkit.loaders`` entry
+    point group (once; later calls return the same names).
+
+    Looked for on first use, not at import, so a search never pays for the scan.  A
+    plug-in that cannot be imported, or is not a loader, raises :class:`SettingsError`
+    naming it: a format silently missing would leave files unindexed.
+    """
+    global _plugins
+    if _plugins is not None:
+        return _plugins
+    names: list[str] = []
+    for ep in sorted(entry_points(group=PLUGIN_GROUP), key=lambda e: e.name):
+        try:
+            found = ep.load()
+            loader = found() if isinstance(found, type) else found
+        except Exception as exc:
+            raise SettingsError(
+                f"loader plug-in {ep.name!r} ({ep.value}) cannot be loaded: {exc}"
+            ) from None
+        if not isinstance(loader, Loader):
+            raise SettingsError(
+                f"loader plug-in {ep.name!r} ({ep.value}) is not a loader "
+                "(it needs name, suffixes and load())"
+            )
+        register_loader(loader)
+        names.append(ep.name)
+    _plugins = names
+    return names
 
 
 def loader_for(path: Path) -> Loader:
     """The loader for ``path``'s suffix, or the plain-text article loader."""
+    load_plugins()
     return LOADERS.get(path.suffix.lower(), _FALLBACK)
 
 
@@ -162,6 +205,7 @@ def iter_files(paths: Iterable[str | os.PathLike[str]]) -> Iterator[Path | Skipp
 
 
 def _walk(root: Path) -> Iterator[Path | Skipped]:
+    load_plugins()
     errors: list[OSError] = []
     for folder, dirs, files in os.walk(root, onerror=errors.append):
         yield from _folder_errors(errors, folder)

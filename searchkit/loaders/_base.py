@@ -34,6 +34,7 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
 _NEWLINE = re.compile(r"\r\n|\r|\n")
 
 
+@runtime_checkable
 class Loader(Protocol):
     """Turns one file's decoded text into documents.
 
