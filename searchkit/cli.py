@@ -254,6 +254,14 @@ def cli() -> None:
     help="Apply the synonyms in FILE (Solr synonyms.txt format) to this index's queries "
     "from now on; a copy is kept with the index.",
 )
+@click.option(
+    "--map",
+    "field_map",
+    metavar="FIELD=KEY,...",
+    help="Read JSON/JSONL records' fields from these keys, e.g. "
+    "title=headline,author=byline,published=date,source_url=url,text=body "
+    "(kept with the index for these paths).",
+)
 @_json_option("Print the report as one JSON object.")
 @_index_option
 def index_command(
@@ -264,6 +272,7 @@ def index_command(
     lock_timeout: float,
     language: str,
     synonyms: Path | None,
+    field_map: str | None,
     as_json: bool,
     index_dir: Path,
 ) -> None:
@@ -296,6 +305,9 @@ def index_command(
         raise click.UsageError("--rebuild and --dry-run do not go together")
     if synonyms and dry_run:
         raise click.UsageError("--synonyms and --dry-run do not go together")
+    if field_map and rebuild:
+        raise click.UsageError("--rebuild reuses the maps given before; add with --map first")
+    mapping = _field_map(field_map) if field_map else None
     bar = _Progress() if not quiet and _isatty(sys.stderr) else None
     try:
         if rebuild:
@@ -305,14 +317,14 @@ def index_command(
                     ix.set_synonyms(synonyms)
         elif dry_run:
             with Index.open(index_dir, lock_timeout=lock_timeout) as ix:
-                report = ix.add(*paths, dry_run=True, progress=bar)
+                report = ix.add(*paths, dry_run=True, progress=bar, field_map=mapping)
         else:
             with Index.open_or_create(
                 index_dir, lock_timeout=lock_timeout, language=language
             ) as ix:
                 if synonyms:
                     ix.set_synonyms(synonyms)
-                report = ix.add(*paths, progress=bar)
+                report = ix.add(*paths, progress=bar, field_map=mapping)
     finally:
         if bar is not None:
             bar.close()
@@ -932,6 +944,18 @@ def _print_documents(infos: Sequence[DocumentInfo]) -> None:
         click.echo(f"{d.id}  {_clean(d.title)}")
         meta = _joined([_when(d.published), d.author, _plural(d.paragraphs, "paragraph"), d.path])
         click.echo(" " * (len(d.id) + 2) + meta)
+
+
+def _field_map(text: str) -> dict[str, str]:
+    """``title=headline,text=body`` as a dict; the library checks the field names."""
+    pairs = [p.strip() for p in text.split(",") if p.strip()]
+    bad = [p for p in pairs if p.count("=") != 1 or not all(s.strip() for s in p.split("="))]
+    if bad or not pairs:
+        raise click.BadParameter(
+            f"expected FIELD=KEY pairs joined by commas, not {bad[0] if bad else text!r}",
+            param_hint="--map",
+        )
+    return {f.strip(): k.strip() for f, k in (p.split("=") for p in pairs)}
 
 
 def _print_stats(info: IndexStats) -> None:

@@ -21,7 +21,7 @@ import datetime as dt
 import json
 import os
 import shutil
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -47,7 +47,7 @@ from .errors import (
     SearchkitIndexError,
     SettingsError,
 )
-from .loaders import display_path, iter_files, load_file
+from .loaders import check_field_map, display_path, iter_files, load_file
 from .models import (
     CheckReport,
     Chunk,
@@ -104,6 +104,8 @@ class _Settings:
     created: str = ""
     sources: tuple[str, ...] = attrs.field(default=(), converter=_str_tuple)
     language: str = AUTO
+    # Source path -> the field map its JSON/JSONL records are read with.
+    field_maps: dict[str, dict[str, str]] = attrs.field(factory=dict)
 
     def to_json(self) -> str:
         return json.dumps(
@@ -388,6 +390,7 @@ class Index:
         batch_size: int = DEFAULT_BATCH_SIZE,
         dry_run: bool = False,
         progress: Progress | None = None,
+        field_map: Mapping[str, str] | None = None,
     ) -> IndexReport:
         """Index files and folders, touching only what changed since the last time.
 
@@ -396,13 +399,20 @@ class Index:
         to a new path with the same content keeps its document id (a rename).  Work is
         committed every ``batch_size`` documents, so an interrupted run keeps what it
         finished and the next run resumes.  ``dry_run`` counts without writing.
+        ``field_map`` (``{"title": "headline", "text": "body"}``) names the keys the JSON
+        and JSONL records under ``paths`` hold each field in; it is kept with the index
+        and used again for those paths by later adds and rebuilds.
         """
         if not paths:
             raise SearchkitIndexError(self.path, "add() needs at least one file or folder")
+        maps = dict(self._settings.field_maps)
+        if field_map is not None:
+            checked = check_field_map(field_map)
+            maps.update((str(Path(p).absolute()), checked) for p in paths)
         with self._writing(batch_size, dry_run) as batch:
-            report = _Sync(batch, self.documents()).run(paths, progress)
+            report = _Sync(batch, self.documents(), maps).run(paths, progress)
         if not dry_run:
-            self._record_sources(paths)
+            self._record_sources(paths, maps)
         return report
 
     def rebuild(
@@ -457,16 +467,20 @@ class Index:
                 batch.delete(d)
         return len(present)
 
-    def _record_sources(self, paths: Sequence[str | os.PathLike[str]]) -> None:
+    def _record_sources(
+        self, paths: Sequence[str | os.PathLike[str]], maps: dict[str, dict[str, str]]
+    ) -> None:
         """Remember what was added, so that a rebuild or repair can find it again."""
         new = [str(Path(p).absolute()) for p in paths]
         known = list(self._settings.sources)
-        if all(p in known for p in new):
+        if all(p in known for p in new) and maps == self._settings.field_maps:
             return
         with WriteLock(self.path, self.lock_timeout):
             current = _read_settings(self.path)
             merged = tuple(dict.fromkeys([*current.sources, *new]))
-            settings = attrs.evolve(current, sources=merged)
+            fresh = {p: m for p, m in maps.items() if p in new}
+            field_maps = {**current.field_maps, **fresh}
+            settings = attrs.evolve(current, sources=merged, field_maps=field_maps)
             _swap_settings(self.path, settings)
             self._settings = settings
             self._settings_mtime = self._settings_file().stat().st_mtime_ns
@@ -580,8 +594,15 @@ class _Batch:
 class _Sync:
     """One run of an add: compare files with the manifest and write the difference."""
 
-    def __init__(self, batch: _Batch, manifest: Iterable[DocumentInfo]) -> None:
+    def __init__(
+        self,
+        batch: _Batch,
+        manifest: Iterable[DocumentInfo],
+        field_maps: dict[str, dict[str, str]] | None = None,
+    ) -> None:
         self.batch = batch
+        # Longest source path first, so a file takes the map of its nearest source.
+        self.field_maps = sorted((field_maps or {}).items(), key=lambda kv: -len(kv[0]))
         self.by_path: dict[str, list[DocumentInfo]] = {}
         self.by_hash: dict[str, list[DocumentInfo]] = {}
         for info in manifest:
@@ -633,7 +654,7 @@ class _Sync:
             return
         old_ids = [o.id for o in old]
         try:
-            docs, skipped_records = load_file(resolved)
+            docs, skipped_records = load_file(resolved, self._field_map(path))
         except DocumentError as exc:
             self.skipped.append(Skipped(display_path(path), exc.reason))
             if old:  # it was text and is not any more: its old text must not linger
@@ -659,6 +680,13 @@ class _Sync:
             kind = "added"
         self.counts[kind] += len(docs)
         self.counts["chunks"] += self.batch.write(docs, st.st_size, st.st_mtime_ns, old_ids)
+
+    def _field_map(self, path: Path) -> dict[str, str] | None:
+        where = str(path.absolute())
+        for source, field_map in self.field_maps:
+            if where == source or where.startswith(source.rstrip(os.sep) + os.sep):
+                return field_map
+        return None
 
     def _moved_from(self, content_hash: str) -> DocumentInfo | None:
         for info in self.by_hash.get(content_hash, []):
@@ -706,7 +734,7 @@ def _rebuild(
             new_ix, settings.max_chars, batch_size, dry_run=False, language=settings.language
         )
         try:
-            report = _Sync(batch, []).run(sources, progress)
+            report = _Sync(batch, [], settings.field_maps).run(sources, progress)
         except BaseException:
             batch.cancel()
             raise

@@ -502,14 +502,15 @@ def test_folder_walk_picks_the_new_suffixes(tmp_path: Path) -> None:
     for name in names:
         (tmp_path / name).write_text("x", encoding="utf-8")
     found = [p.name for p in iter_files([tmp_path]) if isinstance(p, Path)]
-    assert found == names[:6]
-    assert {n: LOADERS[Path(n).suffix.lower()].name for n in names[:6]} == {
+    assert found == names[:7]
+    assert {n: LOADERS[Path(n).suffix.lower()].name for n in names[:7]} == {
         "a.md": "markdown",
         "b.MARKDOWN": "markdown",
         "c.jsonl": "jsonl",
         "d.ndjson": "jsonl",
         "e.html": "html",
         "f.HTM": "html",
+        "g.json": "json",
     }
 
 

@@ -1,12 +1,12 @@
 """Files in, documents out: pick a loader for each file and walk folders.
 
 A loader is chosen by the file's suffix (see :data:`LOADERS`): articles (``.txt``,
-``.text``), Markdown (``.md``, ``.markdown``), JSON Lines (``.jsonl``, ``.ndjson``) and HTML
-(``.html``, ``.htm``), one module each; a file named explicitly with an unknown suffix is
-read as a plain-text article.  Folder walks take only known suffixes,
-skip hidden files and folders, and do not follow symbolic links to folders (so a link
-loop cannot trap a walk); each file or folder left out so is reported as skipped, with
-the reason, never dropped without a word.
+``.text``), Markdown (``.md``, ``.markdown``), JSON Lines (``.jsonl``, ``.ndjson``),
+JSON (``.json``, in the JSON Lines module) and HTML (``.html``, ``.htm``); a file named
+explicitly with an unknown suffix is read as a plain-text article. Folder walks take
+only known suffixes, skip hidden files and folders, and do not follow symbolic links to
+folders (so a link loop cannot trap a walk); each file or folder left out so is reported
+as skipped, with the reason, never dropped without a word.
 
 Other packages add formats without editing searchkit: a package that declares an entry
 point in the ``searchkit.loaders`` group, naming a :class:`Loader` class (or instance),
@@ -21,7 +21,7 @@ from __future__ import annotations
 import hashlib
 import os
 import stat
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from importlib.metadata import entry_points
 from pathlib import Path
 
@@ -30,12 +30,13 @@ from ..models import Document, Skipped
 from ._base import DeclaresEncoding, Loader, decode
 from .article import ArticleLoader
 from .html import HtmlLoader
-from .jsonl import JsonlLoader
+from .jsonl import JsonlLoader, JsonLoader, check_field_map
 from .markdown import MarkdownLoader
 
 __all__ = [
     "LOADERS",
     "MAX_FILE_BYTES",
+    "check_field_map",
     "Loader",
     "display_path",
     "iter_files",
@@ -60,6 +61,7 @@ def register_loader(loader: Loader) -> None:
 register_loader(ArticleLoader())
 register_loader(MarkdownLoader())
 register_loader(JsonlLoader())
+register_loader(JsonLoader())
 register_loader(HtmlLoader())
 _FALLBACK: Loader = LOADERS[".txt"]
 PLUGIN_GROUP = "searchkit.loaders"
@@ -137,8 +139,13 @@ def read_file(path: str | os.PathLike[str]) -> tuple[Path, bytes]:
     return p, data
 
 
-def load_file(path: str | os.PathLike[str]) -> tuple[list[Document], list[Skipped]]:
+def load_file(
+    path: str | os.PathLike[str], field_map: Mapping[str, str] | None = None
+) -> tuple[list[Document], list[Skipped]]:
     """Parse one file into its documents, and the records in it that could not be used.
+
+    ``field_map`` names the record keys JSON and JSONL records hold each field under
+    (see :mod:`.jsonl`); other formats ignore it.
 
     Records are skipped only in formats that hold many documents a file (a JSONL line
     that is not JSON, or has no text); each :class:`Skipped` names the file and, in its
@@ -147,6 +154,8 @@ def load_file(path: str | os.PathLike[str]) -> tuple[list[Document], list[Skippe
     """
     p, data = read_file(path)
     loader = loader_for(p)
+    if field_map and isinstance(loader, JsonlLoader):
+        loader = loader.mapped(field_map)
     declared = loader.declared_encoding(data) if isinstance(loader, DeclaresEncoding) else None
     text, encoding = decode(data, p, declared)
     digest = hashlib.sha256(data).hexdigest()
