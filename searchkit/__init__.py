@@ -14,6 +14,7 @@ __version__ = "0.1.0"
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from ._limits import QueryLimits
     from .analysis.detect import detect_language
     from .chunking import chunk_document
     from .errors import (
@@ -21,12 +22,14 @@ if TYPE_CHECKING:
         DocumentError,
         EmptyQueryError,
         FilterError,
+        IndexAccessError,
         IndexExistsError,
         IndexIncompatibleError,
         IndexLockedError,
         IndexNotFoundError,
         NotFoundError,
         QueryError,
+        QueryLimitError,
         QuerySyntaxError,
         SearchkitError,
         SearchkitIndexError,
@@ -60,12 +63,14 @@ _HOME: dict[str, str] = {
             "DocumentError",
             "EmptyQueryError",
             "FilterError",
+            "IndexAccessError",
             "IndexExistsError",
             "IndexIncompatibleError",
             "IndexLockedError",
             "IndexNotFoundError",
             "NotFoundError",
             "QueryError",
+            "QueryLimitError",
             "QuerySyntaxError",
             "SearchkitError",
             "SearchkitIndexError",
@@ -77,6 +82,7 @@ _HOME: dict[str, str] = {
     "EvaluationReport": "evaluation",
     "evaluate": "evaluation",
     "Index": "index",
+    "QueryLimits": "_limits",
     "check_index": "index",
     "rebuild_index": "index",
     "load_document": "loaders",
@@ -128,6 +134,7 @@ __all__ = [
     "FilterError",
     "Hit",
     "Index",
+    "IndexAccessError",
     "IndexExistsError",
     "IndexIncompatibleError",
     "IndexLockedError",
@@ -138,6 +145,8 @@ __all__ = [
     "Paragraph",
     "Passage",
     "QueryError",
+    "QueryLimitError",
+    "QueryLimits",
     "QuerySyntaxError",
     "Results",
     "SearchkitError",

@@ -29,6 +29,8 @@ from whoosh.reading import TermNotFound
 from whoosh.scoring import BM25FScorer, WeightLengthScorer, WeightScorer
 from whoosh.searching import Searcher
 
+from ._limits import Deadline
+
 __all__ = ["top_docs"]
 
 Scores = dict[int, float]
@@ -40,19 +42,24 @@ class _UnsupportedError(Exception):
 
 
 def top_docs(
-    searcher: Searcher, q: wq.Query, limit: int, filter: wq.Query | None = None
+    searcher: Searcher,
+    q: wq.Query,
+    limit: int,
+    filter: wq.Query | None = None,
+    deadline: Deadline | None = None,
 ) -> tuple[list[tuple[float, int]], int] | None:
     """The best ``limit`` ``(score, docnum)`` pairs for ``q`` and the number of matches.
 
     Ordered as Whoosh's ``TopCollector`` orders them: score descending, then document
     number ascending.  Returns ``None`` when ``q`` or the weighting is not one this
-    module handles.
+    module handles.  When ``deadline`` passes, the terms not yet read are left out
+    (the scores are then those of the terms read so far).
     """
     if getattr(searcher.weighting, "use_final", False):
         return None
     try:
         plan = _compile(q, searcher, 1.0)
-        scores = _Evaluator(searcher).run(plan)
+        scores = _Evaluator(searcher, deadline).run(plan)
     except _UnsupportedError:
         return None
     if filter is not None and scores:
@@ -139,8 +146,9 @@ def _compile_phrase(q: wq.Phrase, searcher: Searcher, boost: float) -> _Node:
 
 
 class _Evaluator:
-    def __init__(self, searcher: Searcher) -> None:
+    def __init__(self, searcher: Searcher, deadline: Deadline | None = None) -> None:
         self.searcher = searcher
+        self.deadline = deadline
         self.weighting = searcher.weighting
         self.leaves = searcher.leaf_searchers()
 
@@ -190,6 +198,8 @@ class _Evaluator:
         return self.weighting.scorer(self.searcher, field, text)
 
     def _add_term(self, acc: Scores, term: _Node) -> None:
+        if self.deadline is not None and self.deadline.passed():
+            return
         _kind, field, text, boost = term
         scorer = None
         for sub, offset in self.leaves:
@@ -233,6 +243,8 @@ class _Evaluator:
             _drop_deleted(acc, reader, offset)
 
     def _phrase(self, node: _Node) -> Scores:
+        if self.deadline is not None and self.deadline.passed():
+            return {}
         _kind, field, words, boost = node
         decode = self.searcher.schema[field].format.decode_positions
         scorers = {

@@ -22,7 +22,6 @@ from __future__ import annotations
 import math
 import pickle
 import struct
-import sys
 import zlib
 from array import array
 from collections.abc import Callable, Sequence
@@ -45,7 +44,7 @@ from whoosh.writing import IndexingError
 
 from .schema import Posting, TextTerms, indexer, memoized
 
-__all__ = ["SegmentWriter", "codec", "merge_policy", "parallel_supported", "writer"]
+__all__ = ["SegmentWriter", "codec", "merge_policy"]
 
 _BYTE_TO_LENGTH = [byte_to_length(b) for b in range(256)]
 
@@ -520,37 +519,3 @@ def merge_policy(writer: Any, segments: list[Any]) -> list[Any]:
                 reader.close()
             return [s for s in segments if s not in group]
     return segments
-
-
-def parallel_supported() -> bool:
-    """Whether child writer processes can be tied to this one's life (Linux, fork)."""
-    if not sys.platform.startswith("linux"):
-        return False
-    import multiprocessing
-
-    return "fork" in multiprocessing.get_all_start_methods()
-
-
-# Chunks per job handed to a child writer; a batch smaller than one job stays in-process.
-_JOB_DOCS = 500
-
-
-def writer(ix: Any, *, procs: int = 1, limitmb: int = 128, lock_path: str | None = None) -> Any:
-    """A writer for ``ix``: one process, or ``procs`` child processes on Linux.
-
-    ``limitmb`` bounds each process's in-memory posting pool (it spills sorted runs to
-    disk beyond that), so memory stays flat however many documents a batch holds.
-    """
-    kwargs: dict[str, Any] = {"limitmb": limitmb, "codec": codec()}
-    if procs > 1 and parallel_supported():
-        from ._mpwriter import MpWriter  # multiprocessing loads only when used
-
-        return MpWriter(
-            ix,
-            procs=procs,
-            multisegment=True,
-            batchsize=_JOB_DOCS,
-            lock_path=lock_path,
-            **kwargs,
-        )
-    return SegmentWriter(ix, **kwargs)

@@ -13,11 +13,24 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+import attrs
+
 from .models import Chunk, Document, Paragraph
 
-__all__ = ["DEFAULT_MAX_CHARS", "chunk_document", "chunk_id", "split_paragraph"]
+__all__ = [
+    "DEFAULT_MAX_CHARS",
+    "MAX_META_CHARS",
+    "cap_text",
+    "chunk_document",
+    "chunk_id",
+    "split_paragraph",
+]
 
 DEFAULT_MAX_CHARS = 4000
+# The document's title, author and source URL go with every one of its chunks (stored,
+# and the title indexed in each chunk's body), so their length multiplies by the number
+# of chunks.  Capped, a document's index size stays linear in its text.
+MAX_META_CHARS = 1000
 # A sentence ends at . ! ? or their CJK forms, perhaps followed by closing quotes or
 # brackets; the next one begins after the white space that follows.
 _SENTENCE_END = re.compile(r"""[.!?\u3002\uff01\uff1f]+["'\u201d\u2019)\]]*\s+""")
@@ -60,8 +73,29 @@ def _last_break(pattern: re.Pattern[str], text: str, start: int, limit: int) -> 
     return cut
 
 
+def cap_text(value: str | None, limit: int | None = None) -> str | None:
+    """``value`` cut to at most ``limit`` (default :data:`MAX_META_CHARS`, read at each
+    call) characters, at a space when one is near, with ``…`` at the end when cut."""
+    limit = MAX_META_CHARS if limit is None else limit
+    if value is None or len(value) <= limit:
+        return value
+    cut = value.rfind(" ", limit // 2, limit)
+    return value[: cut if cut > 0 else limit - 1].rstrip() + "…"
+
+
 def chunk_document(doc: Document, max_chars: int = DEFAULT_MAX_CHARS) -> Iterator[Chunk]:
-    """Yield ``doc``'s chunks in reading order, numbered by ``seq`` from 1."""
+    """Yield ``doc``'s chunks in reading order, numbered by ``seq`` from 1.
+
+    The title, author and source URL each chunk carries are capped at
+    :data:`MAX_META_CHARS` characters (see :func:`cap_text`).
+    """
+    title, author, source_url = (
+        cap_text(doc.title) or "",
+        cap_text(doc.author),
+        cap_text(doc.source_url),
+    )
+    if (title, author, source_url) != (doc.title, doc.author, doc.source_url):
+        doc = attrs.evolve(doc, title=title, author=author, source_url=source_url)
     seq = 0
     for para in doc.paragraphs:
         spans = (

@@ -77,6 +77,9 @@ _F = TypeVar("_F", bound=Callable[..., Any])
 # C0/C1 control characters but newline (escape sequences, carriage returns): a document's
 # text never reaches a terminal with them.
 _CONTROL = re.compile(r"[\x00-\x09\x0b-\x1f\x7f-\x9f]")
+# The same and line breaks, for what must stay on one line (a title, a path, a field).
+_CONTROL_LINE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+_C1 = re.compile(r"[\x7f-\x9f\u2028\u2029]")
 
 
 class _Failure(click.ClickException):
@@ -85,7 +88,7 @@ class _Failure(click.ClickException):
     exit_code = EXIT_USAGE
 
     def __init__(self, message: str) -> None:
-        super().__init__(" ".join(message.split()))
+        super().__init__(" ".join(_clean_line(message).split()))
 
 
 class _IndexFailure(_Failure):
@@ -126,6 +129,26 @@ class _Group(click.Group):
         except BrokenPipeError:
             _silence_stdout()
             raise click.exceptions.Exit(EXIT_BROKEN_PIPE) from None
+        except OSError as exc:
+            # The library turns its own OS errors into SearchkitErrors; what is left is
+            # a write to stdout that failed (a full disk, /dev/full), or something rare.
+            what = exc.strerror or type(exc).__name__
+            if _failed_writing(exc):
+                _silence_stdout()
+                raise _Failure(f"cannot write the output: {what}") from None
+            where = f": {exc.filename}" if exc.filename is not None else ""
+            raise _Failure(f"{what}{where}") from None
+
+
+def _failed_writing(exc: BaseException) -> bool:
+    """Whether ``exc`` was raised by ``click.echo`` writing or flushing its stream."""
+    tb = exc.__traceback__
+    while tb is not None:
+        code = tb.tb_frame.f_code
+        if code.co_name == "echo" and code.co_filename.endswith(os.path.join("click", "utils.py")):
+            return True
+        tb = tb.tb_next
+    return False
 
 
 def _silence_stdout() -> None:
@@ -145,7 +168,8 @@ def _index_option(f: _F) -> _F:
     return click.option(
         "--index",
         "index_dir",
-        type=click.Path(path_type=Path),
+        # Not readable=True: an unreadable index is the library's to report (exit 3).
+        type=click.Path(path_type=Path, readable=False),
         default=DEFAULT_INDEX,
         envvar="SEARCHKIT_INDEX",
         show_default=True,
@@ -329,7 +353,7 @@ def index_command(
         if bar is not None:
             bar.close()
     for skipped in report.skipped:
-        click.echo(f"Skipped {_clean(skipped.path)}: {skipped.reason}", err=True)
+        click.echo(f"Skipped {_clean_line(skipped.path)}: {_clean_line(skipped.reason)}", err=True)
     if as_json:
         _echo_json(report.as_dict())
     elif not quiet:
@@ -397,6 +421,15 @@ def index_command(
 @_json_option("Print one JSON object: total, page, pages, limit, query, grouped, hits.")
 @click.option("--jsonl", "as_jsonl", is_flag=True, help="Print one JSON hit a line.")
 @click.option(
+    "--timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    default=None,
+    envvar="SEARCHKIT_TIMEOUT",
+    show_envvar=True,
+    metavar="SECONDS",
+    help="Stop searching after this long and print what was found (a note on stderr says so).",
+)
+@click.option(
     "--fields",
     metavar="a,b,c",
     help="Only these hit fields: in the JSON, or tab-separated a hit a line without it.",
@@ -419,6 +452,7 @@ def search(
     context: int,
     as_json: bool,
     as_jsonl: bool,
+    timeout: float | None,
     fields: str | None,
     color: str,
     index_dir: Path,
@@ -459,12 +493,15 @@ def search(
             group_size=group_size,
             context=context,
             operator="and" if require_all else "or",
+            timeout=timeout,
         )
+    if results.timed_out:
+        click.echo(f"Stopped after {timeout:g} s (--timeout): the hits may be incomplete", err=True)
     if as_json:
         _echo_json(results.as_dict(selected))
     elif as_jsonl:
         for hit in results.as_dict(selected)["hits"]:
-            click.echo(json.dumps(hit, ensure_ascii=False))
+            click.echo(_json_text(hit))
     elif selected is not None:
         for hit in results.as_dict(selected)["hits"]:
             click.echo("\t".join(_tsv_value(hit[f]) for f in hit))
@@ -555,7 +592,7 @@ def docs(as_json: bool, index_dir: Path) -> None:
         _echo_json([d.as_dict() for d in infos])
         return
     _print_documents(infos)
-    click.echo(f"{_plural(len(infos), 'document')} in {index_dir}", err=True)
+    click.echo(f"{_plural(len(infos), 'document')} in {_clean_line(str(index_dir))}", err=True)
 
 
 @cli.command(short_help="Show counts, size and versions of the index.", epilog=EXIT_CODES_HELP)
@@ -610,9 +647,9 @@ def check(repair: bool, as_json: bool, index_dir: Path) -> None:
         _echo_json(report.as_dict())
     else:
         for problem in report.problems:
-            click.echo(f"problem: {_clean(problem)}")
+            click.echo(f"problem: {_clean_line(problem)}")
         for path in report.stale:
-            click.echo(f"stale: {_clean(path)}")
+            click.echo(f"stale: {_clean_line(path)}")
         state = "repaired" if report.repaired else "ok" if report.ok else "damaged"
         click.echo(
             f"{state}: {_plural(report.documents, 'document')}, "
@@ -679,6 +716,14 @@ def eval_command(
         rebuild=rebuild,
         progress=_StageProgress() if _isatty(sys.stderr) else None,
     )
+    if report.duplicates:
+        shown = ", ".join(repr(d) for d in report.duplicates[:5])
+        more = ", ..." if len(report.duplicates) > 5 else ""
+        click.echo(
+            f"Warning: {_plural(len(report.duplicates), 'document id')} repeated in the "
+            f"collection (the first document of each was indexed): {_clean_line(shown)}{more}",
+            err=True,
+        )
     if as_json:
         _echo_json(report.as_dict(per_query=per_query))
         return
@@ -691,7 +736,7 @@ def eval_command(
     took = f"; indexing took {report.index_seconds:.1f} s" if report.index_seconds else ""
     queries = f"{report.queries} {'query' if report.queries == 1 else 'queries'}"
     click.echo(
-        f"{report.collection} ({report.format}, {report.split}): "
+        f"{_clean_line(report.collection)} ({report.format}, {report.split}): "
         f"{queries} over {_plural(report.documents, 'document')} "
         f"({_plural(report.chunks, 'paragraph')})\n"
         f"nDCG@10     {report.ndcg_10:.4f}\n"
@@ -741,7 +786,7 @@ class _Progress:
                 label="Indexing",
                 file=sys.stderr,
                 show_pos=True,
-                item_show_func=lambda p: None if p is None else _clean(Path(p).name)[:40],
+                item_show_func=lambda p: None if p is None else _clean_line(Path(p).name)[:40],
             )
         self._bar.update(done - self._done, path)
         self._done = done
@@ -797,13 +842,29 @@ def _clean(text: str) -> str:
     return _CONTROL.sub(" ", text)
 
 
+def _clean_line(text: str) -> str:
+    """``text`` safe for a terminal and on one line: line breaks become spaces too."""
+    return _CONTROL_LINE.sub(" ", text)
+
+
 def _snippet(hit: Hit, style: _Style, width: int = 240) -> str:
     """The hit's snippet, cleaned before the (possibly colour) marks go in."""
     return attrs.evolve(hit, text=_clean(hit.text)).snippet(width, mark=style.mark)
 
 
+def _json_text(value: Any, indent: int | None = None) -> str:
+    """``value`` as JSON.  JSON escapes C0 controls itself; C1 controls and line
+    separators are escaped here too: the same text to a JSON reader, and nothing a
+    terminal acts on."""
+    text = json.dumps(value, ensure_ascii=False, indent=indent)
+    return _C1.sub(lambda m: f"\\u{ord(m[0]):04x}", text)
+
+
 def _echo_json(value: Any) -> None:
-    click.echo(json.dumps(value, ensure_ascii=False, indent=2))
+    # A line at a time, as the text output goes, so a reader that stops early (| head)
+    # and a failing write meet every output mode alike.
+    for line in _json_text(value, indent=2).split("\n"):
+        click.echo(line)
 
 
 def _tsv_value(value: Any) -> str:
@@ -811,7 +872,7 @@ def _tsv_value(value: Any) -> str:
         return ""
     if isinstance(value, list | dict):
         value = json.dumps(value, ensure_ascii=False)
-    return " ".join(str(value).split())
+    return " ".join(_clean_line(str(value)).split())
 
 
 def _plural(n: int, word: str) -> str:
@@ -827,7 +888,7 @@ def _when(value: dt.datetime | None) -> str | None:
 
 
 def _joined(parts: Iterable[str | None]) -> str:
-    return " · ".join(_clean(p) for p in parts if p)
+    return " · ".join(_clean_line(p) for p in parts if p)
 
 
 def _label(chunk: Chunk) -> str:
@@ -855,7 +916,7 @@ def _report_line(report: IndexReport, index_dir: Path) -> str:
     verb = "Dry run, nothing written: would index" if report.dry_run else "Indexed"
     line = (
         f"{verb} {_plural(report.indexed, 'document')} "
-        f"({_plural(report.chunks, 'paragraph')}) in {index_dir}"
+        f"({_plural(report.chunks, 'paragraph')}) in {_clean_line(str(index_dir))}"
     )
     if counts:
         line += ": " + ", ".join(counts)
@@ -887,7 +948,7 @@ def _print_results(results: Results, style: _Style) -> None:
 
 
 def _print_hit(hit: Hit, style: _Style) -> None:
-    style.echo(f"{hit.rank}. {style(_clean(hit.title), bold=True)}  (score {hit.score:.2f})")
+    style.echo(f"{hit.rank}. {style(_clean_line(hit.title), bold=True)}  (score {hit.score:.2f})")
     meta = _joined([_when(hit.published), hit.author, _label(hit), hit.id])
     style.echo("   " + style(meta, dim=True))
     if hit.before or hit.after:
@@ -907,7 +968,7 @@ def _print_hit(hit: Hit, style: _Style) -> None:
 def _print_passage(
     chunk: Chunk, before: Sequence[Chunk], after: Sequence[Chunk], style: _Style
 ) -> None:
-    style.echo(style(_clean(chunk.title), bold=True))
+    style.echo(style(_clean_line(chunk.title), bold=True))
     meta = _joined([_when(chunk.published), chunk.author, chunk.source_url])
     if meta:
         style.echo(style(meta, dim=True))
@@ -924,7 +985,7 @@ def _print_passage(
 
 
 def _print_document(doc: Document, style: _Style) -> None:
-    style.echo(style(_clean(doc.title), bold=True))
+    style.echo(style(_clean_line(doc.title), bold=True))
     meta = _joined([_when(doc.published), doc.author, doc.source_url])
     if meta:
         style.echo(style(meta, dim=True))
@@ -941,7 +1002,7 @@ def _print_document(doc: Document, style: _Style) -> None:
 
 def _print_documents(infos: Sequence[DocumentInfo]) -> None:
     for d in infos:
-        click.echo(f"{d.id}  {_clean(d.title)}")
+        click.echo(f"{d.id}  {_clean_line(d.title)}")
         meta = _joined([_when(d.published), d.author, _plural(d.paragraphs, "paragraph"), d.path])
         click.echo(" " * (len(d.id) + 2) + meta)
 
@@ -977,4 +1038,4 @@ def _print_stats(info: IndexStats) -> None:
     ]
     width = max(len(k) for k, _ in rows) + 1
     for key, value in rows:
-        click.echo(f"{key + ':':<{width}} {_clean(value)}")
+        click.echo(f"{key + ':':<{width}} {_clean_line(value)}")

@@ -6,12 +6,16 @@
     │   ├── IndexNotFoundError       no index at the path (says how to build one)
     │   ├── IndexExistsError         create() over an existing index
     │   ├── IndexIncompatibleError   written by another schema or analyzer version
-    │   └── IndexLockedError         another process holds the write lock
+    │   ├── IndexLockedError         another process holds the write lock
+    │   └── IndexAccessError         the folder cannot be read or written (permission,
+    │                                read-only, disk full, removed while in use)
     ├── QueryError               base for problems with a query
     │   ├── EmptyQueryError          nothing to search for
-    │   └── QuerySyntaxError         the query cannot be parsed (quotes it, says where)
+    │   ├── QuerySyntaxError         the query cannot be parsed (quotes it, says where)
+    │   └── QueryLimitError          the query would cost more than a limit allows (names it)
     ├── FilterError              a bad filter value (a date that is not a date, a bad sort)
-    ├── SettingsError            a bad index setting: a language code, a synonyms file
+    ├── SettingsError            a bad setting: a language code, a synonyms file, a field
+    │                            map, a loader plug-in that cannot be used
     ├── CollectionError          a test collection cannot be read (names the file or folder)
     └── NotFoundError            chunk or document id not in the index
 
@@ -27,12 +31,14 @@ __all__ = [
     "DocumentError",
     "EmptyQueryError",
     "FilterError",
+    "IndexAccessError",
     "IndexExistsError",
     "IndexIncompatibleError",
     "IndexLockedError",
     "IndexNotFoundError",
     "NotFoundError",
     "QueryError",
+    "QueryLimitError",
     "QuerySyntaxError",
     "SearchkitError",
     "SearchkitIndexError",
@@ -99,6 +105,20 @@ class IndexLockedError(SearchkitIndexError):
         )
 
 
+class IndexAccessError(SearchkitIndexError):
+    """The operating system refused to read or write the index folder.
+
+    Not damage: the files may be fine, but this process cannot use them now (no
+    permission, a read-only file system, a full disk, the folder removed while in use).
+    ``reason`` says which, in words; ``errno`` is the OS error number.
+    """
+
+    def __init__(self, path: object, reason: str, errno: int | None, advice: str) -> None:
+        self.reason = reason
+        self.errno = errno
+        super().__init__(path, f"{reason}: {advice}")
+
+
 class QueryError(SearchkitError):
     """Base class for a query that cannot be run."""
 
@@ -122,6 +142,19 @@ class QuerySyntaxError(QueryError):
         self.position = position
         where = f" at character {position + 1}" if position is not None else ""
         super().__init__(query, f"cannot parse query {query!r}{where}: {reason}")
+
+
+class QueryLimitError(QueryError):
+    """The query would cost more than one of the query limits allows.
+
+    ``limit`` names the limit (a :class:`searchkit.QueryLimits` field), ``value`` is its
+    setting; the message says what went over it and how to raise it.
+    """
+
+    def __init__(self, query: str, limit: str, value: int, message: str) -> None:
+        self.limit = limit
+        self.value = value
+        super().__init__(query, message)
 
 
 class FilterError(SearchkitError):

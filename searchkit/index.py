@@ -18,12 +18,14 @@ as its text, so the manifest and the searchable text cannot disagree.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import os
 import shutil
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Concatenate, ParamSpec, TypeVar
 
 import attrs
 import whoosh.index as windex
@@ -31,7 +33,9 @@ from whoosh import query as wquery
 from whoosh.searching import Searcher
 from whoosh.writing import IndexWriter
 
-from . import __version__, _writer
+from . import __version__, _writer, _writers
+from ._access import access_error, translated
+from ._limits import QueryLimits
 from ._lock import LOCK_NAME, WriteLock
 from .analysis import ANALYZER_ID
 from .analysis.detect import AUTO, normalize_language, with_language
@@ -89,6 +93,23 @@ _PARALLEL_BATCH = 1000
 
 # progress(done, total, path): called once per file as an add or sync goes.
 Progress = Callable[[int, int, str], None]
+
+
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
+
+def _os_errors(
+    method: Callable[Concatenate[Index, _P], _R],
+) -> Callable[Concatenate[Index, _P], _R]:
+    """``method``, with an ``OSError`` from the index folder raised as an IndexAccessError."""
+
+    def guarded(self: Index, /, *args: _P.args, **kwargs: _P.kwargs) -> _R:
+        with translated(self.path):
+            return method(self, *args, **kwargs)
+
+    functools.update_wrapper(guarded, method)
+    return guarded
 
 
 def _str_tuple(values: Iterable[str]) -> tuple[str, ...]:
@@ -161,11 +182,21 @@ class Index:
                 f"language must be 'auto' or an ISO 639 code such as 'de', not {language!r}"
             )
         rules = load_synonyms(synonyms) if synonyms is not None else None
+        with translated(root):
+            return cls._create(root, overwrite, max_chars, lock_timeout, code, rules)
+
+    @classmethod
+    def _create(
+        cls,
+        root: Path,
+        overwrite: bool,
+        max_chars: int,
+        lock_timeout: float,
+        code: str,
+        rules: Synonyms | None,
+    ) -> Index:
         _check_can_create(root, overwrite)
-        try:
-            root.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise SearchkitIndexError(root, f"cannot create index folder {root}: {exc}") from None
+        root.mkdir(parents=True, exist_ok=True)
         with WriteLock(root, lock_timeout):
             # Again under the lock: another process may have created it while we waited.
             _check_can_create(root, overwrite)
@@ -187,7 +218,8 @@ class Index:
         :class:`IndexIncompatibleError` when it was written with other settings.
         """
         root = Path(path)
-        return cls(root, _read_settings(root), lock_timeout)
+        with translated(root):
+            return cls(root, _read_settings(root), lock_timeout)
 
     @classmethod
     def open_or_create(
@@ -217,9 +249,13 @@ class Index:
         return self.path / SETTINGS_NAME
 
     def _open_whoosh(self) -> windex.Index:
+        data = self.path / self._settings.data
         try:
-            return windex.open_dir(str(self.path / self._settings.data))
+            return windex.open_dir(str(data))
+        except PermissionError as exc:
+            raise access_error(self.path, exc) from None
         except (windex.EmptyIndexError, OSError) as exc:
+            _raise_if_unreadable(self.path, data)
             raise IndexIncompatibleError(
                 self.path,
                 f"index {self.path} is damaged ({exc}); rebuild it with "
@@ -286,6 +322,7 @@ class Index:
             self._searcher = self._ix.searcher(weighting=default_weighting())
         return self._searcher
 
+    @_os_errors
     def search(
         self,
         query: str,
@@ -302,6 +339,8 @@ class Index:
         group_size: int = 3,
         context: int = 0,
         operator: Operator = "or",
+        limits: QueryLimits | None = None,
+        timeout: float | None = None,
     ) -> Results:
         """Search the paragraphs.  See the README's "Query syntax" for ``query``.
 
@@ -311,7 +350,10 @@ class Index:
         first) or ``oldest``.  ``group`` returns each document once, at the rank of its
         best paragraph, with up to ``group_size - 1`` further paragraphs in ``hit.more``.
         ``context`` adds that many neighbouring chunks on each side of every hit.
-        ``operator="and"`` requires every word.
+        ``operator="and"`` requires every word.  ``limits`` bound what one query may
+        cost (default :meth:`QueryLimits.from_env`; a query over a limit raises
+        :class:`QueryLimitError`); ``timeout`` (seconds) returns what was found when the
+        time runs out, with ``results.timed_out`` set.
         """
         flt = build_filter(author=author, since=since, until=until, source=source, doc_id=doc_id)
         return run_search(
@@ -326,8 +368,11 @@ class Index:
             group_size=group_size,
             context=context,
             synonyms=self.synonyms,
+            limits=limits,
+            timeout=timeout,
         )
 
+    @_os_errors
     def chunk(self, chunk_id: str) -> Chunk:
         """The chunk with this id; :class:`NotFoundError` if there is none."""
         doc_id, colon, place = chunk_id.rpartition(":")  # "doc:paragraph" or "...:paragraph.part"
@@ -339,6 +384,7 @@ class Index:
                     return chunk_from_stored(stored)
         raise NotFoundError(f"no chunk {chunk_id!r} in index {self.path}")
 
+    @_os_errors
     def passage(self, chunk_id: str, context: int = 1) -> Passage:
         """The chunk ``chunk_id`` with ``context`` chunks on each side, from its document."""
         check_whole("context", context, 0)
@@ -346,6 +392,7 @@ class Index:
         before, after = neighbours(self._reader(), c.doc_id, c.paragraph, c.seq, context)
         return Passage(c, tuple(before), tuple(after))
 
+    @_os_errors
     def document(self, doc_id: str) -> Document:
         """The indexed document with this id, paragraphs and metadata, rebuilt from its chunks."""
         stored = sorted(self._reader().documents(doc_id=doc_id), key=lambda s: s.get("seq", 1))
@@ -353,15 +400,18 @@ class Index:
             raise NotFoundError(f"no document {doc_id!r} in index {self.path}")
         return document_from_stored(stored)
 
+    @_os_errors
     def documents(self) -> list[DocumentInfo]:
         """Every indexed document's metadata, ordered by path."""
         infos = [info_from_stored(s) for s in self._reader().documents(first="1")]
         return sorted(infos, key=lambda d: (d.path, d.id))
 
+    @_os_errors
     def __len__(self) -> int:
         """The number of chunks (searchable paragraphs) in the index."""
         return int(self._reader().doc_count())
 
+    @_os_errors
     def stats(self) -> IndexStats:
         """Counts, size on disk, fields and versions of this index."""
         searcher = self._reader()
@@ -384,6 +434,7 @@ class Index:
 
     # -- writing ---------------------------------------------------------------------
 
+    @_os_errors
     def add(
         self,
         *paths: str | os.PathLike[str],
@@ -415,6 +466,7 @@ class Index:
             self._record_sources(paths, maps)
         return report
 
+    @_os_errors
     def rebuild(
         self,
         *paths: str | os.PathLike[str],
@@ -439,6 +491,7 @@ class Index:
         self._reader()  # switch this handle to the new data
         return report
 
+    @_os_errors
     def add_documents(
         self, documents: Iterable[Document], *, batch_size: int = DEFAULT_BATCH_SIZE
     ) -> IndexReport:
@@ -458,6 +511,7 @@ class Index:
                 chunks += batch.write([doc], replaces=replaces)
         return IndexReport(added=added, updated=updated, chunks=chunks)
 
+    @_os_errors
     def remove(self, *doc_ids: str) -> int:
         """Remove documents by id; returns how many were in the index."""
         with self._writing(DEFAULT_BATCH_SIZE, False) as batch:
@@ -489,6 +543,10 @@ class Index:
     def _writing(self, batch_size: int, dry_run: bool) -> Iterator[_Batch]:
         if batch_size < 1:
             raise SearchkitIndexError(self.path, f"batch_size must be at least 1, not {batch_size}")
+        if dry_run:  # reads only: works on a read-only folder, and beside a writer
+            self._reader()
+            yield _Batch(self._ix, self.max_chars, batch_size, dry_run)
+            return
         with WriteLock(self.path, self.lock_timeout):
             # Another process may have rebuilt the index while we waited for the lock.
             self._reader()
@@ -526,7 +584,7 @@ class _Batch:
             procs = _WRITER_PROCS if self.size >= _PARALLEL_BATCH else 1
             folder = getattr(self.ix.storage, "folder", None)
             lock = str(Path(folder).parent / LOCK_NAME) if folder else None
-            self._writer = _writer.writer(
+            self._writer = _writers.writer(
                 self.ix, procs=procs, limitmb=_WRITER_LIMIT_MB, lock_path=lock
             )
         return self._writer
@@ -768,13 +826,14 @@ def rebuild_index(
     leaves it as it was.
     """
     root = Path(path)
-    if not Index.exists(root):
-        _check_can_create(root, overwrite=False)
-        root.mkdir(parents=True, exist_ok=True)
-    with WriteLock(root, lock_timeout):
-        # Read under the lock: a rebuild that finished while we waited changed them.
-        settings = _settings_for_rebuild(root)
-        _, _, report = _rebuild(root, settings, paths, batch_size, progress)
+    with translated(root):
+        if not Index.exists(root):
+            _check_can_create(root, overwrite=False)
+            root.mkdir(parents=True, exist_ok=True)
+        with WriteLock(root, lock_timeout):
+            # Read under the lock: a rebuild that finished while we waited changed them.
+            settings = _settings_for_rebuild(root)
+            _, _, report = _rebuild(root, settings, paths, batch_size, progress)
     return report
 
 
@@ -882,12 +941,31 @@ def _under(path: str, root: Path) -> bool:
     return p in (root, resolved) or root in p.parents or resolved in p.parents
 
 
+def _raise_if_unreadable(root: Path, data: Path) -> None:
+    """Raise an IndexAccessError when ``data`` cannot be listed or its files read.
+
+    Whoosh reports a folder it may not list as an index that does not exist; that is a
+    matter of permissions, not damage, and the user should hear so.
+    """
+    try:
+        for entry in os.scandir(data):
+            if entry.is_file():
+                with open(entry.path, "rb"):
+                    pass
+    except FileNotFoundError:
+        return
+    except OSError as exc:
+        raise access_error(root, exc) from None
+
+
 def _read_settings(root: Path) -> _Settings:
     settings_file = root / SETTINGS_NAME
     try:
         raw = json.loads(settings_file.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise IndexNotFoundError(root) from None
+    except PermissionError as exc:
+        raise access_error(root, exc) from None
     except (OSError, ValueError) as exc:
         raise IndexIncompatibleError(
             root, f"cannot read {settings_file} ({exc}); rebuild the index"

@@ -253,6 +253,8 @@ class Results:
 
     ``total`` counts every matching chunk (documents in grouped mode); ``pages`` is the
     page count at this page size; ``query`` is the parsed query as searchkit ran it.
+    ``timed_out`` is true when the search's time budget ran out: ``hits`` and ``total``
+    then hold what was found until then.
     """
 
     hits: tuple[Hit, ...]
@@ -262,6 +264,7 @@ class Results:
     limit: int
     query: str
     grouped: bool = False
+    timed_out: bool = False
 
     def __iter__(self) -> Iterator[Hit]:
         return iter(self.hits)
@@ -277,7 +280,8 @@ class Results:
 
     def as_dict(self, fields: Sequence[str] | None = None) -> dict[str, Any]:
         """A JSON-ready view: ``total``, ``page``, ``pages``, ``limit``, ``query``,
-        ``grouped`` and ``hits`` (each :meth:`Hit.as_dict`, cut to ``fields`` if given)."""
+        ``grouped``, ``timed_out`` and ``hits`` (each :meth:`Hit.as_dict`, cut to
+        ``fields`` if given)."""
         keys = _hit_fields(fields)
         return {
             "total": self.total,
@@ -286,6 +290,7 @@ class Results:
             "limit": self.limit,
             "query": self.query,
             "grouped": self.grouped,
+            "timed_out": self.timed_out,
             "hits": [h.as_dict(keys) for h in self.hits],
         }
 

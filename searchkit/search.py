@@ -7,7 +7,7 @@ module.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any, Literal
 
 import attrs
@@ -15,6 +15,7 @@ from whoosh import query as wq
 from whoosh import sorting
 from whoosh.searching import Searcher
 
+from ._limits import Deadline, QueryLimits, bound_query, check_page, check_text, collect
 from ._topk import top_docs
 from .analysis.languages import body_field, span_finder
 from .analysis.synonyms import Synonyms
@@ -43,22 +44,35 @@ def run_search(
     group_size: int = 3,
     context: int = 0,
     synonyms: Synonyms | None = None,
+    limits: QueryLimits | None = None,
+    timeout: float | None = None,
 ) -> Results:
-    """Run ``text`` against ``searcher`` and build one page of :class:`Results`."""
+    """Run ``text`` against ``searcher`` and build one page of :class:`Results`.
+
+    ``limits`` bound what the query may cost (default: :meth:`QueryLimits.from_env`);
+    ``timeout`` is a time budget in seconds, after which what was found is returned.
+    """
+    deadline = Deadline(timeout)
+    limits = QueryLimits.from_env() if limits is None else limits
     check_whole("limit", limit, 1, MAX_LIMIT)
     check_whole("page", page, 1, None)
     check_whole("context", context, 0, None)
     check_whole("group_size", group_size, 1, None)
     if sort not in SORTS:
         raise FilterError(f"sort must be one of {', '.join(SORTS)}, not {sort!r}")
+    check_text(text, limits)
+    check_page(limit, context, limits, text)
     fields = language_fields(searcher.reader())
     q = parse_query(text, searcher.schema, operator, fields, synonyms)
+    q = bound_query(q, searcher, limits, deadline, text)
     sortedby = _sort_facet(sort)
     offset = (page - 1) * limit
 
     if group:
-        found = searcher.search(
+        found = collect(
+            searcher,
             q,
+            deadline,
             limit=None,
             filter=filter,
             sortedby=sortedby,
@@ -78,19 +92,22 @@ def run_search(
                     _hit(searcher, h.fields(), h.score, offset + i + 1, terms, 0) for h in g[1:]
                 ),
             )
-            for i, g in enumerate(chosen)
+            for i, g in _until(deadline, chosen)
         )
     else:
-        fast = top_docs(searcher, q, offset + limit, filter) if sortedby is None else None
+        fast = top_docs(searcher, q, offset + limit, filter, deadline) if sortedby is None else None
         if fast is not None:
             top, total = fast
         else:
-            found = searcher.search(q, limit=offset + limit, filter=filter, sortedby=sortedby)
-            top, total = found.top_n, _count(searcher, q, filter, found)
+            found = collect(
+                searcher, q, deadline, limit=offset + limit, filter=filter, sortedby=sortedby
+            )
+            top = found.top_n
+            total = len(top) if deadline.expired else _count(searcher, q, filter, found)
         terms = _highlight_terms(q, searcher)
         hits = tuple(
             _hit(searcher, searcher.stored_fields(docnum), raw, offset + i + 1, terms, context)
-            for i, (raw, docnum) in enumerate(top[offset : offset + limit])
+            for i, (raw, docnum) in _until(deadline, top[offset : offset + limit])
         )
     return Results(
         hits=hits,
@@ -100,7 +117,16 @@ def run_search(
         limit=limit,
         query=str(q),
         grouped=group,
+        timed_out=deadline.expired,
     )
+
+
+def _until(deadline: Deadline, items: Sequence[Any]) -> Iterator[tuple[int, Any]]:
+    """``enumerate(items)``, stopping early when ``deadline`` passes."""
+    for i, item in enumerate(items):
+        if i and deadline.passed():
+            return
+        yield i, item
 
 
 def _count(searcher: Searcher, q: wq.Query, filter: wq.Query | None, found: Any) -> int:

@@ -56,3 +56,49 @@ def test_a_search_does_not_load_evaluation_or_writer_processes(seed_index_path: 
     for module in ("searchkit.evaluation", "searchkit._mpwriter", "multiprocessing", "ctypes"):
         assert module not in loaded
     assert not {m for m in loaded if m.split(".")[0] in ("charset_normalizer", "dateutil", "yaml")}
+
+
+def _imports_of(path: Path, package: str) -> set[str]:
+    """The searchkit modules ``path`` imports, at the top or inside functions."""
+    import ast
+
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom) and node.level:
+            base = package.split(".")[: len(package.split(".")) - (node.level - 1)]
+            stem = ".".join(base + ([node.module] if node.module else []))
+            if node.module is None:
+                found.update(f"{stem}.{alias.name}" for alias in node.names)
+            else:
+                found.add(stem)
+        elif isinstance(node, ast.ImportFrom | ast.Import):
+            names = [node.module] if isinstance(node, ast.ImportFrom) else []
+            names += [a.name for a in node.names] if isinstance(node, ast.Import) else []
+            found.update(n for n in names if n and n.startswith("searchkit"))
+    return found
+
+
+def test_no_import_cycles_between_searchkit_modules() -> None:
+    root = Path(searchkit.__file__).parent
+    graph: dict[str, set[str]] = {}
+    for path in root.rglob("*.py"):
+        parts = path.relative_to(root.parent).with_suffix("").parts
+        name = ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+        package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+        graph[name] = _imports_of(path, package)
+    # The package itself only re-exports (lazily); a cycle through it is not a real one.
+    edges = {a: {b for b in deps if b in graph and b != "searchkit"} for a, deps in graph.items()}
+
+    def cycle_from(start: str) -> list[str] | None:
+        stack = [(start, [start])]
+        while stack:
+            node, trail = stack.pop()
+            for nxt in edges.get(node, ()):
+                if nxt == start:
+                    return [*trail, start]
+                if nxt not in trail:
+                    stack.append((nxt, [*trail, nxt]))
+        return None
+
+    cycles = [c for c in map(cycle_from, sorted(edges)) if c]
+    assert not cycles, f"import cycles: {cycles}"

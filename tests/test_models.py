@@ -111,6 +111,7 @@ def test_results_as_dict() -> None:
         "limit": 2,
         "query": "q",
         "grouped": False,
+        "timed_out": False,
         "hits": [{"chunk_id": "d1:1"}, {"chunk_id": "d1:2"}],
     }
     empty = Results(hits=(), total=0, page=1, pages=1, limit=10, query="q")

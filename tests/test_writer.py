@@ -18,13 +18,13 @@ import pytest
 
 import searchkit
 import searchkit._mpwriter
-from searchkit import Document, Paragraph, _writer
+from searchkit import Document, Paragraph, _writer, _writers
 from searchkit._lock import WriteLock
 
 from .conftest import ROOT
 
 needs_fork = pytest.mark.skipif(
-    not _writer.parallel_supported(), reason="the multi-process writer needs Linux and fork"
+    not _writers.parallel_supported(), reason="the multi-process writer needs Linux and fork"
 )
 
 WORDS = ("alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta", "iota", "kappa")

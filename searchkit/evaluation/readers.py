@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Literal
 
@@ -80,6 +80,8 @@ class Collection:
     queries: Mapping[str, str]
     qrels: Qrels
     split: str = "test"
+    # Ids the documents file repeats; the first document of each id is kept.
+    duplicates: tuple[str, ...] = ()
 
     def judged_queries(self) -> list[str]:
         """Ids of the queries to evaluate: those with text and at least one relevant
@@ -128,7 +130,7 @@ def read_beir(path: str | Path, *, split: str = "test") -> Collection:
     for f in (corpus, queries_file, qrels_file):
         if not f.is_file():
             raise CollectionError(root, f"missing {f.relative_to(root)} (a BEIR folder needs it)")
-    documents = tuple(
+    documents, duplicates = _first_of_each(
         CollectionDocument(
             id=str(rec["_id"]), title=str(rec.get("title") or ""), text=str(rec.get("text") or "")
         )
@@ -145,7 +147,7 @@ def read_beir(path: str | Path, *, split: str = "test") -> Collection:
         if len(cols) < 3 or not _is_int(cols[-1]):
             raise CollectionError(qrels_file, f"line {n}: expected query-id, corpus-id, score")
         qrels.setdefault(cols[0], {})[cols[1]] = max(0, int(cols[-1]))
-    return Collection(root.name, "beir", documents, queries, qrels, split)
+    return Collection(root.name, "beir", documents, queries, qrels, split, duplicates)
 
 
 def _jsonl(path: Path) -> Iterator[dict[str, object]]:
@@ -189,7 +191,7 @@ def read_smart(path: str | Path) -> Collection:
             "no SMART collection: expected cran.all.1400/cran.qry/cranqrel or X.ALL/X.QRY/X.REL",
         )
     docs_file, queries_file, rel_file = files
-    documents = tuple(
+    documents, duplicates = _first_of_each(
         CollectionDocument(
             id=rid,
             title=_one_line(rec.get("T", "")),
@@ -207,7 +209,24 @@ def read_smart(path: str | Path) -> Collection:
     queries = (
         by_position if len(judged & by_position.keys()) > len(judged & by_id.keys()) else by_id
     )
-    return Collection(root.name, "smart", documents, queries, qrels, "test")
+    return Collection(root.name, "smart", documents, queries, qrels, "test", duplicates)
+
+
+def _first_of_each(
+    documents: Iterable[CollectionDocument],
+) -> tuple[tuple[CollectionDocument, ...], tuple[str, ...]]:
+    """The first document of each id, and the ids seen again (once each, in order).
+
+    Indexed under one id, a later document would silently replace an earlier one.
+    """
+    kept: dict[str, CollectionDocument] = {}
+    repeated: dict[str, None] = {}
+    for doc in documents:
+        if doc.id in kept:
+            repeated[doc.id] = None
+        else:
+            kept[doc.id] = doc
+    return tuple(kept.values()), tuple(repeated)
 
 
 def _records(path: Path) -> Iterator[tuple[str, dict[str, str]]]:

@@ -103,6 +103,8 @@ class EvaluationReport:
     index_seconds: float
     analyzer: str
     per_query: tuple[QueryResult, ...] = ()
+    # Document ids the collection repeats (the first document of each was indexed).
+    duplicates: tuple[str, ...] = ()
 
     def as_dict(self, *, per_query: bool = False) -> dict[str, Any]:
         """The JSON form: exactly ``ndcg@10``, ``recall@100``, ``mrr@10``, ``map@100``,
@@ -168,6 +170,7 @@ def evaluate(
         index_seconds=index_seconds,
         analyzer=ANALYZER_ID,
         per_query=tuple(results),
+        duplicates=collection.duplicates,
     )
 
 

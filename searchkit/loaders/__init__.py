@@ -27,7 +27,7 @@ from pathlib import Path
 
 from ..errors import DocumentError, SettingsError
 from ..models import Document, Skipped
-from ._base import DeclaresEncoding, Loader, decode
+from ._base import DeclaresEncoding, Loader, decode, invalid_utf8
 from .article import ArticleLoader
 from .html import HtmlLoader
 from .jsonl import JsonlLoader, JsonLoader, check_field_map
@@ -172,6 +172,8 @@ def load_file(
                 p, f"no usable records ({len(skipped)} skipped; first: {skipped[0].reason})"
             )
         raise DocumentError(p, "no text to index")
+    if encoding == "utf-8" and (note := invalid_utf8(data)) is not None:
+        skipped.insert(0, Skipped(str(p), note))  # reported; the file still loads
     return docs, skipped
 
 

@@ -23,6 +23,7 @@ __all__ = [
     "document_id",
     "domain_of",
     "first_text",
+    "invalid_utf8",
     "normalize_language",
     "paragraphs_from_blocks",
     "split_lines",
@@ -94,6 +95,9 @@ def decode(data: bytes, path: object, declared: str | None = None) -> tuple[str,
         return _checked(data.decode("utf-8"), path), "utf-8"
     except UnicodeDecodeError:
         pass
+    mostly = _mostly_utf8(data)
+    if mostly is not None:
+        return _checked(mostly, path), "utf-8"
     if declared is not None:
         for codec in _codecs_for(declared):
             try:
@@ -102,6 +106,39 @@ def decode(data: bytes, path: object, declared: str | None = None) -> tuple[str,
                 continue
     text, encoding = _guess(data, path)
     return _checked(text, path), encoding
+
+
+# UTF-8 with a few bad bytes (a truncated copy, one pasted Latin-1 word) is still UTF-8:
+# at least this many of its non-ASCII characters must decode for every byte replaced.
+_GOOD_PER_BAD = 4
+_REPLACEMENT = "\ufffd"
+
+
+def _mostly_utf8(data: bytes) -> str | None:
+    """``data`` decoded as UTF-8 with bad bytes replaced by U+FFFD, when most of its
+    non-ASCII text is valid UTF-8; else ``None`` (a legacy encoding, for detection)."""
+    text = data.decode("utf-8", "replace")
+    bad = text.count(_REPLACEMENT) - data.count(_REPLACEMENT.encode("utf-8"))
+    non_ascii = len(text) - len(text.encode("ascii", "ignore"))
+    good = non_ascii - text.count(_REPLACEMENT)
+    return text if bad > 0 and good >= _GOOD_PER_BAD * bad else None
+
+
+def invalid_utf8(data: bytes) -> str | None:
+    """Where ``data`` stops being UTF-8 and how many bytes are bad, for a report line;
+    ``None`` when it is valid UTF-8."""
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        text = data.decode("utf-8", "replace")
+        bad = text.count(_REPLACEMENT) - data.count(_REPLACEMENT.encode("utf-8"))
+        line = data.count(b"\n", 0, exc.start) + 1
+        what = "byte" if bad == 1 else "bytes"
+        return (
+            f"{bad} {what} not valid UTF-8 (the first on line {line}) replaced with U+FFFD; "
+            "the rest of the file is UTF-8"
+        )
+    return None
 
 
 _HIGH_RUN = re.compile(rb"[\x80-\xff]+")

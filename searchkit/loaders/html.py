@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections import Counter
 from collections.abc import Iterator
 from html.parser import HTMLParser
 from pathlib import Path
@@ -184,6 +185,9 @@ class _Extractor(HTMLParser):
         self.paragraphs: list[_Para] = []
         self._line_starts = [0] + [m.end() for m in re.finditer("\n", text)]
         self._stack: list[_Frame] = []
+        # How many of each element are open, so that "is a <p> open?" costs one look-up,
+        # not a walk down the stack: a page nested 20,000 deep stays linear.
+        self._open: Counter[str] = Counter()
         self._run = _Run()
         self._data_at = -1  # start of a text event whose end is not settled yet
         self._skip: str | None = None  # the element whose content is being skipped
@@ -273,6 +277,7 @@ class _Extractor(HTMLParser):
         elif tag in _BLOCKS:
             if tag not in _VOID:
                 self._stack.append(_Frame(tag, at))
+                self._open[tag] += 1
         elif tag in _SPACERS:
             self._run.parts.append(" ")
         elif not self._run.has_text and self._run.inline_at < 0:
@@ -295,7 +300,7 @@ class _Extractor(HTMLParser):
                 self._skip_open[tag] -= 1
                 return
             # The skipped element's own end, or an enclosing element's end that closes it.
-            if tag != self._skip and not any(f.tag == tag for f in self._stack):
+            if tag != self._skip and not self._open[tag]:
                 return
             self._skip = None
             if tag not in _BLOCKS:
@@ -303,7 +308,7 @@ class _Extractor(HTMLParser):
         close = self.text.find(">", at)
         end = len(self.text) if close < 0 else close + 1
         if tag in _BLOCKS:
-            if any(f.tag == tag for f in self._stack):
+            if self._open[tag]:
                 while self._stack[-1].tag != tag:
                     self._close_top(None)
                 self._close_top(end)
@@ -378,6 +383,8 @@ class _Extractor(HTMLParser):
             self._close_top(None)
 
     def _close_open(self, *tags: str, stop: set[str] | frozenset[str] = frozenset()) -> None:
+        if not any(self._open[t] for t in tags):
+            return
         for i in range(len(self._stack) - 1, -1, -1):
             name = self._stack[i].tag
             if name in tags:
@@ -405,6 +412,7 @@ class _Extractor(HTMLParser):
         """Close the innermost block; ``end`` is where its end tag ends (``None``: implied)."""
         self._flush()
         frame = self._stack.pop()
+        self._open[frame.tag] -= 1
         if frame.paragraphs == 1 and frame.children == 0 and frame.last is not None:
             # All its text is one paragraph: span the element itself.
             frame.last.start = frame.start

@@ -103,6 +103,10 @@ class JsonlLoader:
             except RecursionError:
                 yield Skipped(str(path), f"line {number}: invalid JSON (nested too deeply)")
                 continue
+            except ValueError as exc:  # a number too long to convert (over 4,300 digits)
+                reason = str(exc).split(";")[0].split(":")[0]
+                yield Skipped(str(path), f"line {number}: invalid JSON: {reason}")
+                continue
             yield records.document(record, number)
 
 
@@ -124,6 +128,10 @@ class JsonLoader(JsonlLoader):
             return
         except RecursionError:
             yield Skipped(str(path), "invalid JSON (nested too deeply)")
+            return
+        except ValueError as exc:  # a number too long to convert (over 4,300 digits)
+            reason = str(exc).split(";")[0].split(":")[0]
+            yield Skipped(str(path), f"invalid JSON: {reason}")
             return
         for at, record in found:
             yield records.document(record, _line_of(starts, at))

@@ -1,0 +1,252 @@
+"""Hostile inputs: how long each takes and how much memory, or how it is refused.
+
+Each case runs in a fresh Python process that imports searchkit from ``--src`` (default:
+this checkout), so the same script measures an older commit too (``git archive`` it into a
+folder and pass that folder).  A case is killed after ``--cap`` seconds.  Queries run on an
+index of SciFact (5,183 abstracts); loader cases write their hostile file to a temporary
+folder and index it.
+
+    python benchmarks/hostile.py                     # every case, this checkout
+    python benchmarks/hostile.py --src /tmp/old --src . --json hostile.json
+    python benchmarks/hostile.py --cases html_deep_10k,q_star
+
+For every case: the seconds of the search call (or of ``Index.add`` for a file; the
+process's whole run when it was killed or crashed), the peak RSS of its process (MiB,
+opening the SciFact index included), and the outcome: how many hits, ``refused`` with
+the error's first words, ``timed out`` (a partial result), or ``killed`` when it ran
+past the cap.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import textwrap
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import _common
+
+_QUERY = """
+import json, searchkit, sys, time
+ix = searchkit.Index.open({index!r})
+ix.search("warm")
+start = time.perf_counter()
+try:
+    r = ix.search({query}, **{kwargs!r})
+    out = f"{{r.total}} hits" + (", timed out" if getattr(r, "timed_out", False) else "")
+except searchkit.SearchkitError as exc:
+    out = "refused: " + str(exc)
+print(json.dumps({{"outcome": out, "seconds": time.perf_counter() - start}}))
+"""
+
+_LOAD = """
+import json, os, searchkit, time
+from pathlib import Path
+start = time.perf_counter()
+try:
+    with searchkit.Index.create({index!r}) as ix:
+        report = ix.add({path!r})
+    size = sum(p.stat().st_size for p in Path({index!r}).rglob("*") if p.is_file())
+    skipped = f", {{len(report.skipped)}} skipped" if report.skipped else ""
+    out = f"{{report.chunks}} chunks{{skipped}}, index {{size / 2**20:.1f}} MiB"
+except searchkit.SearchkitError as exc:
+    out = "refused: " + str(exc)
+print(json.dumps({{"outcome": out, "seconds": time.perf_counter() - start}}))
+"""
+
+
+def _words(n: int, seed: str = "word") -> str:
+    return " ".join(f"{seed}{i % 997}" for i in range(n))
+
+
+def _deep_html(depth: int) -> str:
+    return "<html><body>" + "<ul><li>x" * depth + "</li></ul>" * depth + "</body></html>"
+
+
+def _big_title_record() -> str:
+    title = _words(100_000, "title")  # about 0.8 MB
+    text = "\n".join(_words(30, f"p{i}x") + "." for i in range(300))
+    return json.dumps({"id": "big", "title": title, "text": text}) + "\n"
+
+
+def _bigint_records() -> str:
+    lines = [
+        json.dumps({"id": 1, "text": "first record"}),
+        '{"id": ' + "9" * 5000 + ', "text": "the hostile record"}',
+        json.dumps({"id": 3, "text": "third record"}),
+    ]
+    return "\n".join(lines) + "\n"
+
+
+# name -> (what it is, kind, argument)
+CASES: dict[str, tuple[str, str, Any]] = {
+    "q_wildcards": ("`*e* OR *a* OR *o* OR *i*`", "query", ("*e* OR *a* OR *o* OR *i*", {})),
+    "q_fuzzy50": (
+        "50 fuzzy terms `wordN~2`",
+        "query",
+        (" ".join(f"prote{i}n~2" for i in range(50)), {}),
+    ),
+    "q_context": (
+        "`cell`, limit 10,000, context 50",
+        "query",
+        ("cell", {"limit": 10_000, "context": 50}),
+    ),
+    "q_1mb": ("a 1 MB query of words", "query", (_words(120_000), {})),
+    "q_star": ("`*` alone", "query", ("*", {})),
+    "q_fuzzy3": (
+        "3 fuzzy terms, the most allowed: `prote1n~2 cell~2 protein~2`",
+        "query",
+        ("prote1n~2 cell~2 protein~2", {}),
+    ),
+    "q_all_10000": ("`*`, limit 10,000: every chunk a hit", "query", ("*", {"limit": 10_000})),
+    "q_timeout": (
+        "`*`, limit 10,000, timeout 0.5 s",
+        "query",
+        ("*", {"limit": 10_000, "timeout": 0.5}),
+    ),
+    "q_3star": ("`***`", "query", ("***", {})),
+    "html_deep_10k": ("HTML, 10,000 nested `<ul><li>`", "load", ("deep.html", _deep_html(10_000))),
+    "html_deep_20k": ("HTML, 20,000 nested `<ul><li>`", "load", ("deep.html", _deep_html(20_000))),
+    "jsonl_title": (
+        "JSONL, one 1 MB record: 0.8 MB title, 300 paragraphs",
+        "load",
+        ("big.jsonl", _big_title_record()),
+    ),
+    "jsonl_bigint": (
+        "JSONL, a 5,000-digit id between two good records",
+        "load",
+        ("ids.jsonl", _bigint_records()),
+    ),
+    "long_line": (
+        "article, one 8 MB line without a sentence end",
+        "load",
+        ("line.txt", "Title\n\n" + "x" * 8_000_000 + "\n"),
+    ),
+}
+
+
+def _run(script: str, src: Path, cap: float) -> dict[str, Any]:
+    """Run the file ``script`` in a fresh process; its wall time, peak RSS and outcome."""
+    env = {**os.environ, "PYTHONPATH": str(src)}
+    start = time.perf_counter()
+    proc = subprocess.Popen(
+        [sys.executable, script],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+        start_new_session=True,
+    )
+    timer = threading.Timer(cap, lambda: os.killpg(proc.pid, signal.SIGKILL))
+    timer.start()
+    out, err = proc.communicate()
+    timer.cancel()
+    seconds = time.perf_counter() - start
+    # communicate() has reaped the child; its rusage is gone, so read the maximum the
+    # child printed, else the children's maximum (this script runs one child at a time).
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    if proc.returncode == -signal.SIGKILL:
+        outcome = f"killed after {cap:g} s"
+    elif proc.returncode != 0:
+        last = err.decode("utf-8", "replace").strip().splitlines()[-1:] or ["?"]
+        outcome = f"crashed: {last[0][:100]}"
+    else:
+        printed = json.loads(out.decode().strip().splitlines()[-1])
+        outcome, seconds = printed["outcome"], printed["seconds"]
+    return {"seconds": round(seconds, 2), "peak_mib": round(peak, 1), "outcome": outcome}
+
+
+def _run_isolated(code: str, src: Path, cap: float, work: Path) -> dict[str, Any]:
+    """:func:`_run` in a process of its own, so the peak RSS is this case's alone."""
+    script = work / "case.py"  # a file: a 1 MB query is too long for a command line
+    script.write_text(code, encoding="utf-8")
+    helper = textwrap.dedent(
+        f"""
+        import json, sys
+        sys.path.insert(0, {str(Path(__file__).parent)!r})
+        from hostile import _run
+        from pathlib import Path
+        print(json.dumps(_run({str(script)!r}, Path({str(src)!r}), {cap!r})))
+        """
+    )
+    done = subprocess.run([sys.executable, "-c", helper], capture_output=True, check=True)
+    result: dict[str, Any] = json.loads(done.stdout.decode().strip().splitlines()[-1])
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--src",
+        action="append",
+        help="folder holding searchkit/ (default: this checkout); repeat to compare "
+        "several, case by case, taking turns",
+    )
+    parser.add_argument("--data", help="the shared data folder (default ../shared/data)")
+    parser.add_argument("--cap", type=float, default=60.0, help="seconds before a case is killed")
+    parser.add_argument("--cases", help="comma-separated case names (default: all)")
+    parser.add_argument("--json", dest="json_out", help="also write the results here")
+    args = parser.parse_args()
+    sources = [Path(s).resolve() for s in (args.src or [str(_common.REPO)])]
+    names = args.cases.split(",") if args.cases else list(CASES)
+    work = Path(tempfile.mkdtemp(prefix="searchkit-hostile-"))
+    results: dict[str, dict[str, Any]] = {str(src): {} for src in sources}
+    try:
+        if any(CASES[n][1] == "query" for n in names):
+            scifact = _common.data_root(args.data) / "scifact"
+            _common.require(scifact, "SciFact")
+            for n, src in enumerate(sources):
+                _build_index(scifact, work / f"scifact-{n}", src)
+        print("| input | source | seconds | peak MiB | outcome |")
+        print("| --- | --- | ---: | ---: | --- |")
+        for name in names:
+            what, kind, arg = CASES[name]
+            for n, src in enumerate(sources):
+                if kind == "query":
+                    text, kwargs = arg
+                    index = work / f"scifact-{n}"
+                    code = _QUERY.format(index=str(index), query=repr(text), kwargs=kwargs)
+                else:
+                    file_name, content = arg
+                    folder = work / f"{name}-{n}"
+                    folder.mkdir()
+                    (folder / file_name).write_text(content, encoding="utf-8")
+                    index = work / f"{name}-{n}-index"
+                    code = _LOAD.format(index=str(index), path=str(folder / file_name))
+                result = _run_isolated(code, src, args.cap, work)
+                results[str(src)][name] = {"input": what, **result}
+                print(
+                    f"| {what} | {src.name} | {result['seconds']:.2f} | "
+                    f"{result['peak_mib']:.0f} | {result['outcome'][:110]} |",
+                    flush=True,
+                )
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    _common.write_json(args.json_out, {"machine": _common.machine(), "results": results})
+
+
+def _build_index(scifact: Path, index: Path, src: Path) -> None:
+    """An index of SciFact at ``index``, written by the searchkit in ``src``."""
+    build = (
+        "import searchkit\n"
+        "from searchkit.evaluation.readers import read_collection\n"
+        "from searchkit.evaluation.runner import to_document\n"
+        f"c = read_collection({str(scifact)!r})\n"
+        f"with searchkit.Index.create({str(index)!r}) as ix:\n"
+        "    ix.add_documents(to_document(d) for d in c.documents)\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(src)}
+    subprocess.run([sys.executable, "-c", build], env=env, check=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,279 @@
+"""Bounds on what one query may cost, and the optional time budget.
+
+Documents and queries come from people searchkit does not control, so a single search
+must not run for minutes or fill memory.  As in Lucene and Elasticsearch, a query is
+checked against limits before it runs and refused with a :class:`QueryLimitError` that
+names the limit and how to raise it:
+
+- ``max_query_chars``: the query text's length;
+- ``max_expansions``: the index words one wildcard, prefix, fuzzy term or term range
+  may stand for (``*e*`` stands for most of the vocabulary);
+- ``max_fuzzy_terms``: fuzzy terms in a query (each walks the whole vocabulary of every
+  segment, about a tenth of a second per segment for two edits on a SciFact index);
+- ``max_clauses``: the words a query searches in all, after expansion (Lucene's
+  ``maxClauseCount``);
+- ``max_context_chunks``: paragraphs a page may read, ``limit * (2 * context + 1)``.
+
+Each default can be changed by an environment variable (``SEARCHKIT_MAX_EXPANSIONS``, ...)
+or per search with ``Index.search(..., limits=QueryLimits(...))``.
+
+The time budget (``timeout=``) is checked while a query's words are expanded, between
+the documents Whoosh's collector visits, between the terms the term-at-a-time path
+scores, and between hits while their context is read.  When it runs out the search
+returns what it found so far, with ``Results.timed_out`` set.
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import attrs
+from whoosh import collectors
+from whoosh import query as wq
+from whoosh.searching import Searcher
+
+from .errors import FilterError, QueryLimitError
+
+__all__ = ["Deadline", "QueryLimits", "bound_query", "check_page", "check_text", "collect"]
+
+
+def _positive(instance: object, attribute: attrs.Attribute[int], value: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise FilterError(f"{attribute.name} must be a whole number of at least 1, not {value!r}")
+
+
+def _env(name: str, default: int) -> int:
+    raw = os.environ.get(f"SEARCHKIT_{name.upper()}", "").strip()
+    if not raw:
+        return default
+    try:
+        return int(raw.replace("_", "").replace(",", ""))
+    except ValueError:
+        raise FilterError(f"SEARCHKIT_{name.upper()} must be a whole number, not {raw!r}") from None
+
+
+@attrs.frozen
+class QueryLimits:
+    """How much one search may cost.  Every field is a whole number of at least 1.
+
+    :meth:`from_env` gives the defaults below, each overridden by the environment
+    variable ``SEARCHKIT_<FIELD NAME IN CAPITALS>`` when it is set.
+    """
+
+    max_query_chars: int = attrs.field(default=10_000, validator=_positive)
+    max_expansions: int = attrs.field(default=1_000, validator=_positive)
+    max_fuzzy_terms: int = attrs.field(default=3, validator=_positive)
+    max_clauses: int = attrs.field(default=1_024, validator=_positive)
+    max_context_chunks: int = attrs.field(default=1_000, validator=_positive)
+
+    @classmethod
+    def from_env(cls) -> QueryLimits:
+        """The defaults, with any ``SEARCHKIT_MAX_...`` environment variable applied."""
+        return cls(**{f.name: _env(f.name, f.default) for f in attrs.fields(cls)})
+
+
+def _raise_hint(limit: str) -> str:
+    return (
+        f"or raise the limit: QueryLimits({limit}=...) in Python, "
+        f"SEARCHKIT_{limit.upper()} in the environment"
+    )
+
+
+class Deadline:
+    """A point in time a search should finish by; ``None`` seconds means never."""
+
+    def __init__(self, seconds: float | None) -> None:
+        if seconds is not None and (
+            isinstance(seconds, bool) or not isinstance(seconds, int | float) or not seconds > 0
+        ):
+            raise FilterError(f"timeout must be a number of seconds above 0, not {seconds!r}")
+        self.seconds = seconds
+        self._end = None if seconds is None else time.monotonic() + seconds
+        self.expired = False
+
+    def passed(self) -> bool:
+        """Whether the time is up (and remember that it was)."""
+        if self._end is not None and not self.expired and time.monotonic() >= self._end:
+            self.expired = True
+        return self.expired
+
+    def remaining(self) -> float | None:
+        return None if self._end is None else max(0.0, self._end - time.monotonic())
+
+
+def check_text(text: str, limits: QueryLimits) -> None:
+    """Refuse a query text longer than ``max_query_chars`` before anything parses it."""
+    if isinstance(text, str) and len(text) > limits.max_query_chars:
+        raise QueryLimitError(
+            text[:60] + "...",
+            "max_query_chars",
+            limits.max_query_chars,
+            f"the query is {len(text):,} characters long, more than max_query_chars "
+            f"({limits.max_query_chars:,}); shorten it, {_raise_hint('max_query_chars')}",
+        )
+
+
+def check_page(limit: int, context: int, limits: QueryLimits, query: str) -> None:
+    """Refuse a page whose hits and context would read more than ``max_context_chunks``."""
+    if not isinstance(limit, int) or not isinstance(context, int) or context < 1:
+        return
+    reads = limit * (2 * context + 1)
+    if reads > limits.max_context_chunks:
+        raise QueryLimitError(
+            query,
+            "max_context_chunks",
+            limits.max_context_chunks,
+            f"{limit:,} hits with {context} paragraphs of context on each side read "
+            f"{reads:,} paragraphs, more than max_context_chunks "
+            f"({limits.max_context_chunks:,}); lower the limit or the context, "
+            f"{_raise_hint('max_context_chunks')}",
+        )
+
+
+def _walk(q: wq.Query) -> Iterator[wq.Query]:
+    yield q
+    for child in q.children():
+        yield from _walk(child)
+
+
+# Fields every chunk has a term in: ``*`` on them is every chunk.
+_EVERY_CHUNK = frozenset({"body", "title"})
+
+
+def _every_doc(q: wq.Query) -> wq.Query:
+    """``*`` alone: every chunk, read from the document count, not from every posting."""
+    if isinstance(q, wq.Every) and q.fieldname in _EVERY_CHUNK:
+        return wq.Every(boost=q.boost)
+    if isinstance(q, wq.CompoundQuery):
+        q = copy.copy(q)
+        q.subqueries = [_every_doc(s) for s in q.subqueries]
+    return q
+
+
+class _Expansions:
+    """A multi-term node's words, read once per index reader.
+
+    Whoosh expands a wildcard or fuzzy term again each time it asks (for the matcher of
+    each segment, for size estimates, for highlights); the words counted against the
+    limits are kept and handed back instead, so the costly walk happens once.
+    """
+
+    def __init__(self, original: Any) -> None:
+        self.original = original
+        self.known: list[tuple[Any, list[bytes]]] = []
+
+    def words(self, reader: Any) -> list[bytes]:
+        for known, words in self.known:
+            if known is reader:
+                return words
+        words = list(self.original(reader))
+        self.known.append((reader, words))
+        return words
+
+    def __call__(self, reader: Any) -> Iterator[bytes]:
+        return iter(self.words(reader))
+
+
+def bound_query(
+    q: wq.Query, searcher: Searcher, limits: QueryLimits, deadline: Deadline, text: str
+) -> wq.Query:
+    """``q``, checked against ``limits`` (raising :class:`QueryLimitError`).
+
+    Counts the index words every wildcard, prefix, fuzzy term and term range stands for,
+    segment by segment, stopping one past ``max_expansions``; the expansion is the costly
+    part of such terms, so a term over the limit costs at most that much before it is
+    refused, and one within it is not expanded again when the query runs.  Expansion
+    stops early when ``deadline`` passes (the search then returns what it found).
+    """
+    q = _every_doc(q)
+    fuzzy = [n for n in _walk(q) if isinstance(n, wq.FuzzyTerm)]
+    if len(fuzzy) > limits.max_fuzzy_terms:
+        raise QueryLimitError(
+            text,
+            "max_fuzzy_terms",
+            limits.max_fuzzy_terms,
+            f"the query has {len(fuzzy)} fuzzy terms (word~), more than max_fuzzy_terms "
+            f"({limits.max_fuzzy_terms}); each one reads the whole vocabulary. Use fewer, "
+            f"{_raise_hint('max_fuzzy_terms')}",
+        )
+    top = searcher.reader()
+    leaves = [r for r, _ in top.leaf_readers()] if not top.is_atomic() else [top]
+    clauses = 0
+    for node in _walk(q):
+        if deadline.passed():
+            break
+        if isinstance(node, wq.MultiTerm) and not isinstance(node, wq.Every):
+            clauses += _expand(node, top, leaves, limits, deadline, text)
+        elif isinstance(node, wq.Term):
+            clauses += 1
+        elif isinstance(node, wq.Phrase):
+            clauses += len(node.words)
+    if clauses > limits.max_clauses:
+        raise QueryLimitError(
+            text,
+            "max_clauses",
+            limits.max_clauses,
+            f"the query searches {clauses:,} words (after wildcards and fuzzy terms "
+            f"expand), more than max_clauses ({limits.max_clauses:,}); shorten it, "
+            f"{_raise_hint('max_clauses')}",
+        )
+    return q
+
+
+def _expand(
+    node: wq.MultiTerm,
+    top: Any,
+    leaves: list[Any],
+    limits: QueryLimits,
+    deadline: Deadline,
+    text: str,
+) -> int:
+    """Expand ``node`` in every segment, refuse it past ``max_expansions``, cache the words."""
+    cache = _Expansions(node._btexts)
+    words: set[bytes] = set()
+    for leaf in leaves:
+        mine: list[bytes] = []
+        for word in cache.original(leaf):
+            mine.append(word)
+            words.add(word)
+            if len(words) > limits.max_expansions:
+                raise QueryLimitError(
+                    text,
+                    "max_expansions",
+                    limits.max_expansions,
+                    f"{node} matches more than max_expansions "
+                    f"({limits.max_expansions:,}) words in the index; make it more "
+                    f"specific (more letters before the * or ?), "
+                    f"{_raise_hint('max_expansions')}",
+                )
+            if len(mine) % 256 == 0 and deadline.passed():
+                break
+        cache.known.append((leaf, mine))
+    if top is not leaves[0] or len(leaves) > 1:
+        cache.known.append((top, sorted(words)))
+    node._btexts = cache
+    return len(words)
+
+
+def collect(searcher: Searcher, q: wq.Query, deadline: Deadline, **kwargs: Any) -> Any:
+    """``searcher.search(q, **kwargs)``, stopped when ``deadline`` passes.
+
+    Returns Whoosh's results: all of them, or those collected before the time ran out
+    (then ``deadline.expired`` is true).
+    """
+    remaining = deadline.remaining()
+    if remaining is None:
+        return searcher.search(q, **kwargs)
+    collector = searcher.collector(**kwargs)
+    # No SIGALRM: a library must not take over the process's signals.  The time is
+    # checked between the documents the collector visits.
+    timed = collectors.TimeLimitCollector(collector, max(remaining, 1e-3), use_alarm=False)
+    try:
+        searcher.search_with_collector(q, timed)
+    except collectors.TimeLimit:
+        deadline.expired = True
+    return timed.results()

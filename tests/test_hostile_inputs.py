@@ -1,0 +1,149 @@
+"""Hostile documents and collections: each is read, reported or refused, never a crash."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from click.testing import CliRunner
+
+import searchkit
+from searchkit.chunking import MAX_META_CHARS, cap_text
+from searchkit.cli import cli
+from searchkit.evaluation.readers import read_beir, read_smart
+from searchkit.loaders import load_file
+
+
+def test_a_jsonl_number_too_long_skips_only_its_record(tmp_path: Path) -> None:
+    path = tmp_path / "ids.jsonl"
+    path.write_text(
+        json.dumps({"id": 1, "text": "first record"})
+        + "\n"
+        + '{"id": '
+        + "9" * 5000
+        + ', "text": "the hostile record"}\n'
+        + json.dumps({"id": 3, "text": "third record"})
+        + "\n",
+        encoding="utf-8",
+    )
+    docs, skipped = load_file(path)
+    assert [d.title for d in docs] == ["1", "3"]
+    assert [s.reason for s in skipped] == [
+        "line 2: invalid JSON: Exceeds the limit (4300 digits) for integer string conversion"
+    ]
+    with searchkit.Index.create(tmp_path / "ix") as ix:
+        report = ix.add(path)
+    assert (report.added, len(report.skipped)) == (2, 1)
+
+
+def test_mostly_utf8_with_a_bad_byte_stays_utf8(tmp_path: Path) -> None:
+    path = tmp_path / "mixed.txt"
+    path.write_bytes(
+        "Café au lait\n\nThe café serves crème brûlée and a naïve résumé.\n".encode()
+        + b"\nOne stray \xff byte here.\n"
+    )
+    docs, skipped = load_file(path)
+    assert docs[0].encoding == "utf-8"
+    assert docs[0].title == "Café au lait"
+    assert [p.text for p in docs[0].paragraphs][-1] == "One stray \ufffd byte here."
+    assert [s.reason for s in skipped] == [
+        "1 byte not valid UTF-8 (the first on line 5) replaced with U+FFFD; "
+        "the rest of the file is UTF-8"
+    ]
+    with searchkit.Index.create(tmp_path / "ix") as ix:
+        report = ix.add(path)
+        assert report.added == 1
+        assert ix.search("crème").total == 1
+    assert report.skipped[0].reason.startswith("1 byte not valid UTF-8")
+
+
+def test_a_latin1_file_is_still_detected_as_such(tmp_path: Path) -> None:
+    path = tmp_path / "latin.txt"
+    path.write_bytes("Café au lait\n\nThe café is open, the crème is fresh.\n".encode("cp1252"))
+    docs, skipped = load_file(path)
+    assert (docs[0].encoding, docs[0].title, skipped) == ("cp1252", "Café au lait", [])
+
+
+def test_deeply_nested_html_loads_every_item(tmp_path: Path) -> None:
+    depth = 5000
+    path = tmp_path / "deep.html"
+    path.write_text(
+        "<html><body>" + "<ul><li>x" * depth + "</li></ul>" * depth + "</body></html>",
+        encoding="utf-8",
+    )
+    docs, _ = load_file(path)
+    assert len(docs[0].paragraphs) == depth
+    assert {p.text for p in docs[0].paragraphs} == {"x"}
+
+
+def test_a_long_title_is_stored_once_capped_per_chunk(tmp_path: Path) -> None:
+    title = " ".join(f"word{i}" for i in range(2000))  # about 15,000 characters
+    text = "\n\n".join(f"Paragraph {i} about herons." for i in range(50))
+    path = tmp_path / "big.jsonl"
+    path.write_text(json.dumps({"id": "big", "title": title, "text": text}) + "\n", "utf-8")
+    assert load_file(path)[0][0].title == title  # the loaded document keeps it whole
+    with searchkit.Index.create(tmp_path / "ix") as ix:
+        ix.add(path)
+        hits = ix.search("herons", limit=50)
+        stored = ix.document(hits[0].doc_id).title
+    assert hits.total == 50
+    assert {h.title for h in hits} == {stored}
+    assert len(stored) <= MAX_META_CHARS
+    assert stored.endswith("…")
+    assert stored == cap_text(title)
+    assert title.startswith(stored[:-1])
+
+
+def test_cap_text_cuts_at_a_space_or_at_the_limit() -> None:
+    assert cap_text("short") == "short"
+    assert cap_text(None) is None
+    assert cap_text("a" * 20, 10) == "a" * 9 + "…"
+    assert cap_text("abc defgh ijklmnop", 10) == "abc defgh…"
+
+
+def _beir(root: Path, corpus: list[dict[str, str]]) -> Path:
+    (root / "qrels").mkdir(parents=True)
+    (root / "corpus.jsonl").write_text(
+        "".join(json.dumps(r) + "\n" for r in corpus), encoding="utf-8"
+    )
+    (root / "queries.jsonl").write_text(
+        json.dumps({"_id": "q1", "text": "herons"}) + "\n", encoding="utf-8"
+    )
+    (root / "qrels" / "test.tsv").write_text("query-id\tcorpus-id\tscore\nq1\td1\t1\n", "utf-8")
+    return root
+
+
+def test_repeated_collection_ids_are_kept_once_and_warned(tmp_path: Path) -> None:
+    root = _beir(
+        tmp_path / "beir",
+        [
+            {"_id": "d1", "title": "Herons", "text": "Herons wade."},
+            {"_id": "d2", "title": "Gulls", "text": "Gulls fly."},
+            {"_id": "d1", "title": "Again", "text": "A second d1."},
+        ],
+    )
+    collection = read_beir(root)
+    assert [d.title for d in collection.documents] == ["Herons", "Gulls"]
+    assert collection.duplicates == ("d1",)
+    report = searchkit.evaluate(root)
+    assert (report.documents, report.duplicates) == (2, ("d1",))
+    result = CliRunner().invoke(cli, ["eval", str(root), "--json"])
+    assert result.exit_code == 0
+    assert result.stderr == (
+        "Warning: 1 document id repeated in the collection "
+        "(the first document of each was indexed): 'd1'\n"
+    )
+
+
+def test_repeated_smart_ids_are_kept_once(tmp_path: Path) -> None:
+    root = tmp_path / "smart"
+    root.mkdir()
+    (root / "X.ALL").write_text(
+        ".I 1\n.T\nFirst\n.W\nOne.\n.I 1\n.T\nAgain\n.W\nTwo.\n.I 2\n.T\nSecond\n.W\nThree.\n",
+        encoding="utf-8",
+    )
+    (root / "X.QRY").write_text(".I 1\n.W\nfirst\n", encoding="utf-8")
+    (root / "X.REL").write_text("1 1 0 0.0\n", encoding="utf-8")
+    collection = read_smart(root)
+    assert [d.title for d in collection.documents] == ["First", "Second"]
+    assert collection.duplicates == ("1",)
