@@ -46,6 +46,7 @@ import attrs
 from .._dates import parse_article_date
 from ..models import Document, Paragraph, Skipped
 from ._base import document_id, domain_of, normalize_language
+from ._plain import without_urls
 
 __all__ = ["HtmlLoader"]
 
@@ -397,7 +398,7 @@ class _Extractor(HTMLParser):
     def _flush(self) -> None:
         """Make the inline run a paragraph of the innermost open block."""
         run, self._run = self._run, _Run()
-        text = " ".join("".join(run.parts).split())
+        text = without_urls("".join(run.parts))
         if not run.has_text or not text:
             return
         frame = self._stack[-1] if self._stack else None

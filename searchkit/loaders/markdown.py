@@ -12,7 +12,7 @@
     # Rain in Minsk                       <- the title when front matter has none
 
     It rained *all day*.                  <- a paragraph: a block of lines between blank
-    Nobody minded.                           lines, taken as written (markup and all)
+    Nobody minded.                           lines, its words without the markup
 
     ## Later                              <- a heading: a short paragraph of its own text
 
@@ -20,8 +20,11 @@
     umbrella --open                          inner lines; blank lines inside do not split
     ```                                      it, and ``#`` lines inside are not headings
 
-Offsets are exact: ``decoded_text[start:end] == text`` for every paragraph, since a
-paragraph is the raw slice of its block (a heading's slice leaves out its ``#`` marks).
+A paragraph's ``text`` is what a reader sees of its block: emphasis marks, link targets,
+inline HTML, list and quote markers and URLs left out (``_plain.py``; code blocks stay as
+written).  Its offsets span the raw block: ``decoded_text[start:end]`` is the block as
+written (a heading's slice leaves out its ``#`` marks).  A block with no words left (an
+``<a id=...></a>`` anchor) is not a paragraph.
 The title heading is not repeated as a paragraph; other headings are paragraphs, so their
 words are found and a hit on one leads to its section.  Thematic breaks, HTML comments
 and link reference definitions are not text.  Front matter that does not parse is left
@@ -51,6 +54,7 @@ from ._base import (
     split_lines,
     stripped,
 )
+from ._plain import markdown_text
 
 __all__ = ["MarkdownLoader"]
 
@@ -117,9 +121,15 @@ class MarkdownLoader:
         title = first_text(meta, _TITLE_KEYS, numbers=True)
         h1 = next((b for b in blocks if b.kind == "heading" and b.level == 1), None)
         if title is None and h1 is not None:
-            title = collapse(text[h1.start : h1.end])
-        if h1 is not None and len(blocks) > 1 and _same(title, text[h1.start : h1.end]):
+            title = collapse(markdown_text(text[h1.start : h1.end]))
+        if (
+            h1 is not None
+            and len(blocks) > 1
+            and _same(title, markdown_text(text[h1.start : h1.end]))
+        ):
             blocks.remove(h1)  # the title, already indexed as the title
+        shown = [(b, markdown_text(text[b.start : b.end], code=b.kind == "code")) for b in blocks]
+        shown = [(b, words) for b, words in shown if words.strip()]
 
         source = first_text(meta, _SOURCE_KEYS, numbers=True)
         yield Document(
@@ -127,7 +137,7 @@ class MarkdownLoader:
             path=str(path),
             title=title or path.stem,
             paragraphs=tuple(
-                Paragraph(n, text[b.start : b.end], b.start, b.end) for n, b in enumerate(blocks, 1)
+                Paragraph(n, words, b.start, b.end) for n, (b, words) in enumerate(shown, 1)
             ),
             author=next(filter(None, (author_names(meta.get(k)) for k in _AUTHOR_KEYS)), None),
             published=_date_value(meta, _DATE_KEYS),
