@@ -60,7 +60,7 @@ def test_the_cli_indexes_a_format_a_plug_in_brings(tmp_path: Path) -> None:
             check=False,
         )
 
-    done = run("index", str(docs), "--json")
+    done = run("index", str(docs), "--json", "--language", "en")
     assert done.returncode == 0, done.stderr
     report = json.loads(done.stdout)
     assert (report["added"], report["skipped"]) == (2, [])
@@ -77,8 +77,9 @@ def test_the_cli_indexes_a_format_a_plug_in_brings(tmp_path: Path) -> None:
     ]
     # Without the plug-in, the same folder has no loader for .org files.
     env["PYTHONPATH"] = str(ROOT)
+    command = [sys.executable, "-m", "searchkit", "index", str(docs), "--language", "en"]
     bare = subprocess.run(
-        [sys.executable, "-m", "searchkit", "index", str(docs), "--index", str(tmp_path / "b")],
+        [*command, "--index", str(tmp_path / "b")],
         capture_output=True,
         text=True,
         env=env,
