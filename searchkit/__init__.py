@@ -39,8 +39,10 @@ if TYPE_CHECKING:
     from .index import Index, check_index, rebuild_index
     from .loaders import load_document, load_documents, register_loader
     from .models import (
+        Bucket,
         CheckReport,
         Chunk,
+        Completion,
         Document,
         DocumentInfo,
         Hit,
@@ -50,6 +52,7 @@ if TYPE_CHECKING:
         Passage,
         Results,
         Skipped,
+        TermScore,
     )
 
 # Each public name and the module that defines it.  The modules load on first use (PEP
@@ -90,8 +93,10 @@ _HOME: dict[str, str] = {
     "register_loader": "loaders",
     **dict.fromkeys(
         (
+            "Bucket",
             "CheckReport",
             "Chunk",
+            "Completion",
             "Document",
             "DocumentInfo",
             "Hit",
@@ -101,6 +106,7 @@ _HOME: dict[str, str] = {
             "Passage",
             "Results",
             "Skipped",
+            "TermScore",
         ),
         "models",
     ),
@@ -123,9 +129,11 @@ def __dir__() -> list[str]:
 
 
 __all__ = [
+    "Bucket",
     "CheckReport",
     "Chunk",
     "CollectionError",
+    "Completion",
     "Document",
     "DocumentError",
     "DocumentInfo",
@@ -153,6 +161,7 @@ __all__ = [
     "SearchkitIndexError",
     "SettingsError",
     "Skipped",
+    "TermScore",
     "__version__",
     "check_index",
     "chunk_document",

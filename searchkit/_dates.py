@@ -6,7 +6,7 @@ import calendar
 import datetime as dt
 import re
 
-__all__ = ["date_bounds", "parse_article_date"]
+__all__ = ["date_bounds", "filter_bounds", "parse_article_date"]
 
 # 2025 | 2025-06 | 2025-06-14 | 2025-06-14T10:55[:30[.123]] (space, T or nothing between)
 _ISO = re.compile(
@@ -15,6 +15,14 @@ _ISO = re.compile(
         \s*(?:Z|[+-]\d{2}:?\d{2})?\s*$""",
     re.VERBOSE,
 )
+# 7d | 2w | 3m | 1y | 30 days | 30 days ago (m is months: dates are filtered by the day)
+_AGO = re.compile(
+    r"^\s*(?P<n>\d{1,6})\s*(?P<unit>d|days?|w|weeks?|m|months?|y|years?)(?:\s+ago)?\s*$",
+    re.IGNORECASE,
+)
+_PERIOD = re.compile(r"^\s*(?P<which>this|last)\s+(?P<unit>week|month|year)\s*$", re.IGNORECASE)
+_DAY_NAMES = {"today": 0, "yesterday": 1}
+_END_OF_DAY = dt.time(23, 59, 59, 999999)
 _YEAR = re.compile(r"\b(1[6-9]|2[0-9])\d{2}\b")
 _MAX_DATE_LINE = 60
 
@@ -70,6 +78,65 @@ def date_bounds(value: str | int | dt.date) -> tuple[dt.datetime, dt.datetime]:
     if "S" not in parts:
         return lo, lo.replace(second=59, microsecond=999999)
     return lo, lo if "f" in parts else lo.replace(microsecond=999999)
+
+
+def filter_bounds(
+    value: str | int | dt.date, now: dt.datetime | None = None
+) -> tuple[dt.datetime, dt.datetime]:
+    """The first and last instant of a ``since``/``until`` value: a partial date (see
+    :func:`date_bounds`) or a date relative to ``now``.
+
+    Relative dates name whole days, weeks, months or years, as absolute ones do:
+    ``today``, ``yesterday``; ``7d`` or ``7 days ago`` (the day seven days before today;
+    also ``w`` weeks, ``m`` months, ``y`` years back, the same day of the month);
+    ``this week|month|year`` and ``last week|month|year`` (calendar periods, weeks from
+    Monday).  ``now`` defaults to the local wall-clock time: published dates are kept as
+    the wall-clock times the documents give, without a time zone, so "today" is today
+    where the search runs.
+    """
+    if isinstance(value, str) and not _ISO.match(value):
+        found = _relative_bounds(value, now or dt.datetime.now())
+        if found is None:
+            raise ValueError(
+                f"{value!r} is not a date; use YYYY, YYYY-MM, YYYY-MM-DD, YYYY-MM-DDTHH:MM "
+                "or a relative date: today, yesterday, 7d, 30 days ago, last month, this year"
+            )
+        return found
+    return date_bounds(value)
+
+
+def _relative_bounds(value: str, now: dt.datetime) -> tuple[dt.datetime, dt.datetime] | None:
+    today = now.date()
+    text = value.strip().lower()
+    if text in _DAY_NAMES:
+        return _whole_day(today - dt.timedelta(days=_DAY_NAMES[text]))
+    ago = _AGO.match(text)
+    if ago:
+        n, unit = int(ago["n"]), ago["unit"][0]
+        try:
+            if unit in "dw":
+                return _whole_day(today - dt.timedelta(days=n * (7 if unit == "w" else 1)))
+            months = n * (12 if unit == "y" else 1)
+            year, month = divmod(today.year * 12 + today.month - 1 - months, 12)
+            day = min(today.day, calendar.monthrange(year, month + 1)[1])
+            return _whole_day(dt.date(year, month + 1, day))
+        except (OverflowError, ValueError):
+            raise ValueError(f"{value!r} reaches back before the year 1") from None
+    period = _PERIOD.match(text)
+    if period is None:
+        return None
+    back = 1 if period["which"] == "last" else 0
+    if period["unit"] == "week":
+        monday = today - dt.timedelta(days=today.weekday() + 7 * back)
+        return _whole_day(monday)[0], _whole_day(monday + dt.timedelta(days=6))[1]
+    if period["unit"] == "month":
+        year, month = divmod(today.year * 12 + today.month - 1 - back, 12)
+        return date_bounds(f"{year:04d}-{month + 1:02d}")
+    return date_bounds(f"{today.year - back:04d}")
+
+
+def _whole_day(day: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    return dt.datetime.combine(day, dt.time()), dt.datetime.combine(day, _END_OF_DAY)
 
 
 def parse_article_date(line: str) -> dt.datetime | None:

@@ -31,7 +31,7 @@ from whoosh.searching import Searcher
 
 from ._limits import Deadline
 
-__all__ = ["top_docs"]
+__all__ = ["match_scores", "top_docs"]
 
 Scores = dict[int, float]
 _Node = Any
@@ -66,6 +66,15 @@ def top_docs(
         allowed = set(searcher.docs_for_query(filter))
         scores = {d: s for d, s in scores.items() if d in allowed}
     return _best(scores, limit), len(scores)
+
+
+def match_scores(searcher: Searcher, q: wq.Query) -> list[float]:
+    """The score of every document ``q`` matches, in no order; ``q`` must be made of
+    the nodes this module handles (Whoosh's collector is not a fallback here)."""
+    try:
+        return list(_Evaluator(searcher).run(_compile(q, searcher, 1.0)).values())
+    except _UnsupportedError:
+        raise ValueError(f"cannot score {q!r} term at a time") from None
 
 
 def _best(scores: Scores, limit: int) -> list[tuple[float, int]]:

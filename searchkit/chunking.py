@@ -83,19 +83,40 @@ def cap_text(value: str | None, limit: int | None = None) -> str | None:
     return value[: cut if cut > 0 else limit - 1].rstrip() + "…"
 
 
+def _capped_names(names: tuple[str, ...]) -> tuple[str, ...]:
+    """The first ``names`` whose lengths add up to at most :data:`MAX_META_CHARS` (the
+    first one always, itself capped)."""
+    kept: list[str] = []
+    used = 0
+    for name in names:
+        name = cap_text(name) or ""
+        if kept and used + len(name) > MAX_META_CHARS:
+            break
+        kept.append(name)
+        used += len(name)
+    return tuple(kept)
+
+
 def chunk_document(doc: Document, max_chars: int = DEFAULT_MAX_CHARS) -> Iterator[Chunk]:
     """Yield ``doc``'s chunks in reading order, numbered by ``seq`` from 1.
 
     The title, author and source URL each chunk carries are capped at
-    :data:`MAX_META_CHARS` characters (see :func:`cap_text`).
+    :data:`MAX_META_CHARS` characters (see :func:`cap_text`), and so are its authors'
+    names together (the first names, as many as fit, and at least one).
     """
     title, author, source_url = (
         cap_text(doc.title) or "",
         cap_text(doc.author),
         cap_text(doc.source_url),
     )
-    if (title, author, source_url) != (doc.title, doc.author, doc.source_url):
-        doc = attrs.evolve(doc, title=title, author=author, source_url=source_url)
+    authors = _capped_names(doc.authors)
+    if (title, author, source_url, authors) != (
+        doc.title,
+        doc.author,
+        doc.source_url,
+        doc.authors,
+    ):
+        doc = attrs.evolve(doc, title=title, author=author, source_url=source_url, authors=authors)
     seq = 0
     for para in doc.paragraphs:
         spans = (
@@ -126,6 +147,7 @@ def _chunk(
         title=doc.title,
         path=doc.path,
         author=doc.author,
+        authors=doc.authors,
         published=doc.published,
         source_url=doc.source_url,
         source_domain=doc.source_domain,

@@ -35,6 +35,7 @@ import click
 from click.core import ParameterSource
 
 from . import __version__
+from ._cli_explore import explanation_lines, facet_lines, histogram_lines
 from .errors import IndexLockedError, SearchkitError, SearchkitIndexError
 
 if TYPE_CHECKING:
@@ -67,6 +68,8 @@ DEFAULT_INDEX = ".searchkit"
 # The same names as searchkit.search.SORTS (a test keeps them equal); listed here so that
 # building the command line does not import Whoosh.
 SORT_CHOICES = ("relevance", "date", "oldest")
+# The same as searchkit.explore.INTERVALS (a test keeps them equal).
+HISTOGRAM_CHOICES = ("day", "week", "month", "year")
 
 EXIT_CODES_HELP = """\b
 Exit codes: 0 success / hits found, 1 no hits, 2 usage or query error,
@@ -193,6 +196,43 @@ def _color_option(f: _F) -> _F:
     )(f)
 
 
+def _explore_options(f: _F) -> _F:
+    """``--facets``, ``--facet-limit``, ``--histogram`` and ``--explain`` (search, similar)."""
+    for option in reversed(
+        [
+            click.option(
+                "--facets",
+                metavar="a,b",
+                help="Count articles per value over all matches: author, source, year, month.",
+            ),
+            click.option(
+                "--facet-limit",
+                type=int,
+                default=10,
+                show_default=True,
+                metavar="N",
+                help="With --facets: values shown per facet.",
+            ),
+            click.option(
+                "--histogram",
+                type=click.Choice(HISTOGRAM_CHOICES),
+                help="Matches per day, week, month or year, drawn as bars.",
+            ),
+            click.option(
+                "--explain",
+                is_flag=True,
+                help="Show each matched term's share of every hit's score.",
+            ),
+        ]
+    ):
+        f = option(f)
+    return f
+
+
+def _facet_names(facets: str | None) -> tuple[str, ...]:
+    return () if facets is None else tuple(n.strip() for n in facets.split(",") if n.strip())
+
+
 def _complete_doc_id(
     ctx: click.Context, param: click.Parameter, incomplete: str
 ) -> list[CompletionItem]:
@@ -211,6 +251,43 @@ def _complete_doc_id(
 
 
 # -- the commands ------------------------------------------------------------------------
+
+
+class _QueryCommand(click.Command):
+    """A command whose words starting with ``-`` are query text unless they are its options.
+
+    ``searchkit search oil -prices`` and ``searchkit search rm -rf`` search those words
+    (``-prices`` excludes "prices"), where Click would stop at an unknown option.  A word
+    after ``--`` is always query text.  A long option the command does not have
+    (``--limt``) stays an error, so a mistyped option is reported rather than searched for.
+    """
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        values: dict[str, int] = {}  # option name -> how many values it takes
+        for param in self.get_params(ctx):
+            if isinstance(param, click.Option):
+                taken = 0 if param.is_flag or param.count else param.nargs
+                values.update(dict.fromkeys((*param.opts, *param.secondary_opts), taken))
+        options: list[str] = []
+        words: list[str] = []
+        i = 0
+        while i < len(args):
+            arg = args[i]
+            i += 1
+            if arg == "--":
+                words += args[i:]
+                break
+            name = arg.partition("=")[0] if arg.startswith("--") else arg
+            if name in values or arg.startswith("--"):
+                options.append(arg)
+                if name == arg:  # the option's values follow it
+                    options += args[i : i + values.get(name, 0)]
+                    i += values.get(name, 0)
+            elif values.get(arg[:2]) and arg[2:].isdigit():  # -n5
+                options.append(arg)
+            else:
+                words.append(arg)
+        return super().parse_args(ctx, [*options, "--", *words])
 
 
 @click.group(
@@ -360,7 +437,7 @@ def index_command(
         click.echo(_report_line(report, index_dir))
 
 
-@cli.command(short_help="Search the indexed paragraphs.", epilog=EXIT_CODES_HELP)
+@cli.command(cls=_QueryCommand, short_help="Search the indexed paragraphs.", epilog=EXIT_CODES_HELP)
 @click.argument("query", nargs=-1, required=True)
 @click.option("-n", "--limit", type=int, default=10, show_default=True, help="Hits per page.")
 @click.option("--page", type=int, default=1, show_default=True, help="Which page of hits.")
@@ -372,9 +449,10 @@ def index_command(
 @click.option(
     "--since",
     metavar="DATE",
-    help="Only published in or after DATE: 2025, 2025-06, 2025-06-14 or 2025-06-14T10:55.",
+    help="Only published in or after DATE: 2025, 2025-06, 2025-06-14, 2025-06-14T10:55, "
+    "or relative to today: today, 7d, '30 days ago', 'last month'.",
 )
-@click.option("--until", metavar="DATE", help="Only published in or before DATE.")
+@click.option("--until", metavar="DATE", help="Only published in or before DATE (as --since).")
 @click.option(
     "--source",
     multiple=True,
@@ -418,7 +496,11 @@ def index_command(
     metavar="N",
     help="Also show N paragraphs before and after each hit.",
 )
-@_json_option("Print one JSON object: total, page, pages, limit, query, grouped, hits.")
+@_explore_options
+@_json_option(
+    "Print one JSON object: total, page, pages, limit, query, grouped, hits, facets, histogram, "
+    "suggestions."
+)
 @click.option("--jsonl", "as_jsonl", is_flag=True, help="Print one JSON hit a line.")
 @click.option(
     "--timeout",
@@ -450,6 +532,10 @@ def search(
     group: bool,
     group_size: int,
     context: int,
+    facets: str | None,
+    facet_limit: int,
+    histogram: str | None,
+    explain: bool,
     as_json: bool,
     as_jsonl: bool,
     timeout: float | None,
@@ -464,12 +550,18 @@ def search(
     Search the paragraphs for QUERY (several words are joined with spaces).
     Quote a phrase: '"1000 for 1000"'.  Fields: title:belarus, author:"natalia".
     Wildcards and fuzzy words: exchang*, Lukashenka~.  Operators: AND, OR, AND NOT.
+    A word starting with - that is not an option below is query text (oil -prices:
+    oil but not prices); every word after -- is query text.
 
     Prints rank, score, title, date, author, paragraph number, chunk id and a
     snippet with the matched words emphasised.  'searchkit show CHUNK_ID' prints
     the whole paragraph.  JSON hits carry: rank, score, chunk_id, doc_id,
-    paragraph, part, seq, title, author, published, source_url, source_domain,
-    path, start, end, text, highlights, spans, before, after, more.
+    paragraph, part, seq, title, author, authors, published, source_url,
+    source_domain, path, start, end, text, highlights, spans, before, after, more,
+    explanation.
+
+    --facets and --histogram count over all matches, not just the page, and
+    print after the hits; --explain shows why each hit scored what it did.
 
     Python: Index.open(DIR).search(QUERY, limit=..., since=..., ...)
     """
@@ -493,10 +585,21 @@ def search(
             group_size=group_size,
             context=context,
             operator="and" if require_all else "or",
+            facets=_facet_names(facets),
+            facet_limit=facet_limit,
+            histogram=histogram,  # type: ignore[arg-type]  # click.Choice checked it
+            explain=explain,
             timeout=timeout,
         )
     if results.timed_out:
         click.echo(f"Stopped after {timeout:g} s (--timeout): the hits may be incomplete", err=True)
+    _emit_results(results, as_json, as_jsonl, selected, color)
+
+
+def _emit_results(
+    results: Results, as_json: bool, as_jsonl: bool, selected: list[str] | None, color: str
+) -> None:
+    """Print ``results`` as asked (search, similar); exit 1 when the page has no hits."""
     if as_json:
         _echo_json(results.as_dict(selected))
     elif as_jsonl:
@@ -616,6 +719,48 @@ def stats(as_json: bool, index_dir: Path) -> None:
         _echo_json(info.as_dict())
     else:
         _print_stats(info)
+
+
+@cli.command(short_help="Search the index in a browser, and serve a JSON API.")
+@click.option("--host", default="127.0.0.1", show_default=True, help="The address to listen on.")
+@click.option("--port", type=click.IntRange(0, 65535), default=8765, show_default=True)
+@click.option("--open", "open_browser", is_flag=True, help="Open the search page in a browser.")
+@_index_option
+def serve(host: str, port: int, open_browser: bool, index_dir: Path) -> None:
+    """\b
+    Example:
+      searchkit serve --index my-index --open
+
+    Serve the search page, paragraph and document pages, and the JSON API
+    (/api/search, /api/chunk/ID, /api/document/ID, /api/stats; described at
+    /openapi.json) until Ctrl-C.  Read-only; listens on 127.0.0.1 unless --host
+    says otherwise.  Needs the web extra: pip install 'searchkit[web]'.
+
+    Python: searchkit.web.create_app(DIR), run with any ASGI server.
+    """
+    from . import web
+    from .index import Index
+
+    try:
+        import uvicorn
+
+        create_app = web.create_app
+    except ImportError:
+        raise _Failure(f"searchkit serve needs the web extra: {web.INSTALL_HINT}") from None
+    Index.open(index_dir).close()  # a missing or incompatible index fails here, exit 3
+    if host not in ("127.0.0.1", "localhost", "::1"):
+        click.echo(
+            f"Warning: listening on {host}: anyone who can reach this address can read the index.",
+            err=True,
+        )
+    url = f"http://{'[' + host + ']' if ':' in host else host}:{port}/"
+    click.echo(f"Serving {index_dir} at {url} (Ctrl-C stops)", err=True)
+    if open_browser:
+        import threading
+        import webbrowser
+
+        threading.Timer(1.0, webbrowser.open, (url,)).start()
+    uvicorn.run(create_app(index_dir), host=host, port=port, log_level="warning")
 
 
 @cli.command(
@@ -747,6 +892,147 @@ def eval_command(
     )
 
 
+@cli.command(short_help="Find the paragraphs most like one.", epilog=EXIT_CODES_HELP)
+@click.argument("source_id", metavar="ID")
+@click.option(
+    "--doc",
+    "whole_document",
+    is_flag=True,
+    help="Use ID's whole document as the source (ID may be a chunk id or a document id).",
+)
+@click.option("-n", "--limit", type=int, default=10, show_default=True, help="Hits per page.")
+@click.option("--page", type=int, default=1, show_default=True, help="Which page of hits.")
+@click.option(
+    "--author", multiple=True, help="Only this author (the whole name, any case). Repeatable."
+)
+@click.option("--since", metavar="DATE", help="Only published in or after DATE.")
+@click.option("--until", metavar="DATE", help="Only published in or before DATE.")
+@click.option("--source", multiple=True, metavar="DOMAIN", help="Only from this site. Repeatable.")
+@click.option(
+    "--sort",
+    type=click.Choice(SORT_CHOICES),
+    default="relevance",
+    show_default=True,
+    help="Order by likeness, by date (newest first) or oldest first.",
+)
+@click.option("--group", is_flag=True, help="Articles instead of paragraphs: one hit each.")
+@click.option(
+    "--group-size",
+    type=int,
+    default=3,
+    show_default=True,
+    help="With --group: paragraphs shown per document.",
+)
+@click.option(
+    "--context",
+    type=int,
+    default=0,
+    show_default=True,
+    metavar="N",
+    help="Also show N paragraphs before and after each hit.",
+)
+@_explore_options
+@_json_option("Print one JSON object, as search --json does.")
+@click.option("--jsonl", "as_jsonl", is_flag=True, help="Print one JSON hit a line.")
+@click.option(
+    "--fields",
+    metavar="a,b,c",
+    help="Only these hit fields: in the JSON, or tab-separated a hit a line without it.",
+)
+@_color_option
+@_index_option
+def similar(
+    source_id: str,
+    whole_document: bool,
+    limit: int,
+    page: int,
+    author: tuple[str, ...],
+    since: str | None,
+    until: str | None,
+    source: tuple[str, ...],
+    sort: str,
+    group: bool,
+    group_size: int,
+    context: int,
+    facets: str | None,
+    facet_limit: int,
+    histogram: str | None,
+    explain: bool,
+    as_json: bool,
+    as_jsonl: bool,
+    fields: str | None,
+    color: str,
+    index_dir: Path,
+) -> None:
+    """\b
+    Example:
+      searchkit similar 4ad86e3e89702ede:7 -n 5
+
+    Print the paragraphs most like the paragraph ID (a chunk id, as search
+    prints it), or like a whole document (a document id, or --doc), never the
+    source itself.  With --group, the articles most like it.  The output and its
+    options are search's; the query shown is the one built from the source's
+    most telling words.
+
+    Python: Index.open(DIR).similar(ID, limit=..., group=..., document=...)
+    """
+    from .index import Index
+
+    if as_json and as_jsonl:
+        raise click.UsageError("give --json or --jsonl, not both")
+    selected = None if fields is None else [f.strip() for f in fields.split(",") if f.strip()]
+    with Index.open(index_dir) as ix:
+        results = ix.similar(
+            source_id,
+            limit=limit,
+            page=page,
+            author=author or None,
+            since=since,
+            until=until,
+            source=source or None,
+            sort=sort,  # type: ignore[arg-type]  # click.Choice checked it
+            group=group,
+            group_size=group_size,
+            context=context,
+            facets=_facet_names(facets),
+            facet_limit=facet_limit,
+            histogram=histogram,  # type: ignore[arg-type]
+            explain=explain,
+            document=whole_document,
+        )
+    _emit_results(results, as_json, as_jsonl, selected, color)
+
+
+@cli.command(short_help="Complete the last word of a query.", epilog=EXIT_CODES_HELP)
+@click.argument("text", nargs=-1, required=True)
+@click.option("-n", "--limit", type=int, default=10, show_default=True, help="Completions at most.")
+@_json_option("Print a JSON list of {text, word, count}.")
+@_index_option
+def complete(text: tuple[str, ...], limit: int, as_json: bool, index_dir: Path) -> None:
+    """\b
+    Example:
+      searchkit complete "prisoner exch"
+
+    Print ways to finish the last word of TEXT (several words are joined with
+    spaces) with words from the index, most common first: one completed query a
+    line.  Exits 1 when there is none.
+
+    Python: Index.open(DIR).complete(TEXT, limit=N)
+    """
+    from .index import Index
+
+    with Index.open(index_dir) as ix:
+        completions = ix.complete(" ".join(text), limit=limit)
+    if as_json:
+        _echo_json([c.as_dict() for c in completions])
+    else:
+        for c in completions:
+            click.echo(_clean(c.text))
+        click.echo(_plural(len(completions), "completion"), err=True)
+    if not completions:
+        raise click.exceptions.Exit(EXIT_NO_HITS)
+
+
 def main() -> None:
     """The ``searchkit`` console script."""
     cli(prog_name="searchkit")
@@ -852,6 +1138,18 @@ def _snippet(hit: Hit, style: _Style, width: int = 240) -> str:
     return attrs.evolve(hit, text=_clean(hit.text)).snippet(width, mark=style.mark)
 
 
+def _title(hit: Hit, style: _Style) -> str:
+    """The hit's title in bold, its matched words marked as in the snippet."""
+    title = _clean_line(hit.title)  # one character for one: the spans stay true
+    pieces: list[str] = []
+    at = 0
+    for s, e in hit.title_spans:
+        pieces += [style(title[at:s], bold=True) if s > at else "", *style.mark[:1]]
+        pieces += [title[s:e], style.mark[1]]
+        at = e
+    return "".join([*pieces, style(title[at:], bold=True) if at < len(title) else ""])
+
+
 def _json_text(value: Any, indent: int | None = None) -> str:
     """``value`` as JSON.  JSON escapes C0 controls itself; C1 controls and line
     separators are escaped here too: the same text to a JSON reader, and nothing a
@@ -928,6 +1226,16 @@ def _report_line(report: IndexReport, index_dir: Path) -> str:
 def _print_results(results: Results, style: _Style) -> None:
     for hit in results:
         _print_hit(hit, style)
+    if results.facets:
+        style.echo(style("Facets (articles):", bold=True))
+        for line in facet_lines(results.facets):
+            style.echo(_clean(line))
+        style.echo()
+    if results.histogram:
+        style.echo(style("Matches by date (articles, paragraphs):", bold=True))
+        for line in histogram_lines(results.histogram):
+            style.echo(line)
+        style.echo()
     noun = "document" if results.grouped else "hit"
     if results.hits:
         line = _plural(results.total, noun)
@@ -945,10 +1253,12 @@ def _print_results(results: Results, style: _Style) -> None:
     else:
         line = "No hits"
     click.echo(line, err=True)
+    for suggestion in results.suggestions:
+        click.echo(f"Did you mean: {_clean(suggestion)}", err=True)
 
 
 def _print_hit(hit: Hit, style: _Style) -> None:
-    style.echo(f"{hit.rank}. {style(_clean_line(hit.title), bold=True)}  (score {hit.score:.2f})")
+    style.echo(f"{hit.rank}. {_title(hit, style)}  (score {hit.score:.2f})")
     meta = _joined([_when(hit.published), hit.author, _label(hit), hit.id])
     style.echo("   " + style(meta, dim=True))
     if hit.before or hit.after:
@@ -960,8 +1270,12 @@ def _print_hit(hit: Hit, style: _Style) -> None:
             style.echo(style(_indented(_clean(c.text), f"   {_label(c)}  ", "      "), dim=True))
     else:
         style.echo("   " + _snippet(hit, style))
+    for line in explanation_lines(hit) if hit.explanation else ():
+        style.echo("   " + style(_clean(line), dim=True))
     for more in hit.more:
         style.echo(f"   also {_label(more)} ({more.score:.2f}): " + _snippet(more, style))
+        for line in explanation_lines(more) if more.explanation else ():
+            style.echo("     " + style(_clean(line), dim=True))
     style.echo()
 
 

@@ -35,7 +35,7 @@ from whoosh.writing import IndexWriter
 
 from . import __version__, _writer, _writers
 from ._access import access_error, translated
-from ._limits import QueryLimits
+from ._limits import Deadline, QueryLimits, bound_query, check_text
 from ._lock import LOCK_NAME, WriteLock
 from .analysis import ANALYZER_ID
 from .analysis.detect import AUTO, normalize_language, with_language
@@ -51,10 +51,12 @@ from .errors import (
     SearchkitIndexError,
     SettingsError,
 )
+from .explore import DEFAULT_FACET_LIMIT, Interval, annotate, complete, similar_query
 from .loaders import check_field_map, display_path, iter_files, load_file
 from .models import (
     CheckReport,
     Chunk,
+    Completion,
     Document,
     DocumentInfo,
     IndexReport,
@@ -63,7 +65,7 @@ from .models import (
     Results,
     Skipped,
 )
-from .query import Operator, build_filter
+from .query import Operator, build_filter, language_fields, parse_query
 from .schema import (
     SCHEMA_VERSION,
     build_schema,
@@ -74,7 +76,8 @@ from .schema import (
     manifest_fields,
 )
 from .scoring import default_weighting
-from .search import Sort, check_whole, neighbours, run_search
+from .search import MAX_LIMIT, Sort, check_whole, neighbours, run_search
+from .typos import expand_fuzzy, suggest
 
 __all__ = ["DEFAULT_BATCH_SIZE", "Index", "Progress", "check_index", "rebuild_index"]
 
@@ -341,24 +344,56 @@ class Index:
         operator: Operator = "or",
         limits: QueryLimits | None = None,
         timeout: float | None = None,
+        facets: Sequence[str] = (),
+        facet_limit: int = DEFAULT_FACET_LIMIT,
+        histogram: Interval | None = None,
+        explain: bool = False,
     ) -> Results:
         """Search the paragraphs.  See the README's "Query syntax" for ``query``.
 
-        ``author``/``source``/``doc_id`` keep only exact matches (any of a sequence);
-        ``since``/``until`` take ``2025``, ``2025-06``, ``2025-06-14`` or a date-time and
-        include the whole period named.  ``sort`` is ``relevance``, ``date`` (newest
+        ``author``/``source``/``doc_id`` keep only exact matches (any of a sequence; a
+        document with several authors matches any one of them);
+        ``since``/``until`` take ``2025``, ``2025-06``, ``2025-06-14``, a date-time, or a
+        date relative to the local date (``today``, ``7d``, ``30 days ago``, ``last month``)
+        and include the whole period named.  ``sort`` is ``relevance``, ``date`` (newest
         first) or ``oldest``.  ``group`` returns each document once, at the rank of its
         best paragraph, with up to ``group_size - 1`` further paragraphs in ``hit.more``.
         ``context`` adds that many neighbouring chunks on each side of every hit.
         ``operator="and"`` requires every word.  ``limits`` bound what one query may
         cost (default :meth:`QueryLimits.from_env`; a query over a limit raises
         :class:`QueryLimitError`); ``timeout`` (seconds) returns what was found when the
-        time runs out, with ``results.timed_out`` set.
+        time runs out, with ``results.timed_out`` set (and then no facets or histogram).
+
+        Looking closer (see ``explore.py``; each costs a pass over the matches, so only
+        when asked for):
+
+        :param facets: names from ``author``, ``source``, ``year``, ``month``; fills
+            ``results.facets`` with ``{value: articles}`` counted over all matches after
+            filters, not just this page.  A document counts once per value, and once
+            under each of its authors.
+        :param facet_limit: the most values kept per facet (most articles first, then
+            by name).
+        :param histogram: ``day``, ``week``, ``month`` or ``year``; fills
+            ``results.histogram`` with the matches per period, from the first dated match
+            to the last.
+        :param explain: give every hit its ``explanation``: each matched term's share of
+            its score, adding up to it.
         """
         flt = build_filter(author=author, since=since, until=until, source=source, doc_id=doc_id)
-        return run_search(
-            self._reader(),
-            query,
+        searcher = self._reader()
+        looking = bool(facets) or histogram is not None or explain
+        q = None
+        if looking:  # parsed here, so that the facets count what the search ran
+            bounds = QueryLimits.from_env() if limits is None else limits
+            check_text(query, bounds)
+            fields = language_fields(searcher.reader())
+            parsed = parse_query(query, searcher.schema, operator, fields, self.synonyms)
+            bounded = bound_query(parsed, searcher, bounds, Deadline(None), query)
+            # Fuzzy terms become the words they stand for, so that explanations add up.
+            q = expand_fuzzy(bounded, searcher)
+        results = run_search(
+            searcher,
+            query if q is None else q,
             limit=limit,
             page=page,
             operator=operator,
@@ -371,6 +406,90 @@ class Index:
             limits=limits,
             timeout=timeout,
         )
+        if q is None:
+            return results
+        shown = attrs.evolve(results, query=str(bounded), suggestions=suggest(searcher, query))
+        return annotate(
+            searcher,
+            shown,
+            q,
+            flt,
+            facets=facets,
+            facet_limit=facet_limit,
+            histogram=histogram,
+            explain=explain,
+        )
+
+    def similar(
+        self,
+        chunk_or_doc_id: str,
+        *,
+        limit: int = 10,
+        page: int = 1,
+        author: str | Sequence[str] | None = None,
+        since: str | int | dt.date | None = None,
+        until: str | int | dt.date | None = None,
+        source: str | Sequence[str] | None = None,
+        doc_id: str | Sequence[str] | None = None,
+        sort: Sort = "relevance",
+        group: bool = False,
+        group_size: int = 3,
+        context: int = 0,
+        facets: Sequence[str] = (),
+        facet_limit: int = DEFAULT_FACET_LIMIT,
+        histogram: Interval | None = None,
+        explain: bool = False,
+        document: bool = False,
+    ) -> Results:
+        """The paragraphs most like ``chunk_or_doc_id`` (a chunk id, or a document id for
+        a whole article), never the source itself; with ``group``, the articles most
+        like it.  ``document`` takes the whole document of a chunk id as the source.
+
+        A document id leaves out that whole document; a chunk id leaves out its
+        paragraph, but the document's other paragraphs may be found.  The "more like
+        this" query is built from the source's most telling words (see
+        :func:`searchkit.explore.similar_query`) and shown in ``results.query``.  The
+        other arguments, and the :class:`Results`, are those of :meth:`search`.
+        :class:`NotFoundError` when no chunk or document has the id.
+        """
+        flt = build_filter(author=author, since=since, until=until, source=source, doc_id=doc_id)
+        searcher = self._reader()
+        try:
+            q = similar_query(searcher, chunk_or_doc_id, document)
+        except NotFoundError:
+            raise NotFoundError(
+                f"no chunk or document {chunk_or_doc_id!r} in index {self.path}"
+            ) from None
+        results = run_search(
+            searcher,
+            q,
+            limit=limit,
+            page=page,
+            filter=flt,
+            sort=sort,
+            group=group,
+            group_size=group_size,
+            context=context,
+        )
+        return annotate(
+            searcher,
+            results,
+            q,
+            flt,
+            facets=facets,
+            facet_limit=facet_limit,
+            histogram=histogram,
+            explain=explain,
+        )
+
+    def complete(self, text: str, limit: int = 10) -> list[Completion]:
+        """Completions of the last word of ``text`` from the index's own words, most
+        common first: for a search box (``"prisoner exch"`` -> ``"prisoner exchange"``).
+
+        See :func:`searchkit.explore.complete` for how words are found.
+        """
+        check_whole("limit", limit, 1, MAX_LIMIT)
+        return complete(self._reader(), text, limit)
 
     @_os_errors
     def chunk(self, chunk_id: str) -> Chunk:

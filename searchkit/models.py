@@ -7,7 +7,8 @@ query -> :class:`Results` of :class:`Hit` s (a hit is a chunk plus its score and
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator, Sequence
+import html
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 import attrs
@@ -22,11 +23,14 @@ __all__ = [
     "Hit",
     "IndexReport",
     "IndexStats",
+    "Bucket",
     "CheckReport",
+    "Completion",
     "Paragraph",
     "Passage",
     "Results",
     "Skipped",
+    "TermScore",
 ]
 
 # The keys of a hit's JSON form (Hit.as_dict), in order.  Later versions only add keys.
@@ -40,6 +44,7 @@ HIT_FIELDS: tuple[str, ...] = (
     "seq",
     "title",
     "author",
+    "authors",
     "published",
     "source_url",
     "source_domain",
@@ -49,15 +54,40 @@ HIT_FIELDS: tuple[str, ...] = (
     "text",
     "highlights",
     "spans",
+    "title_spans",
     "before",
     "after",
     "more",
+    "explanation",
     "language",
 )
 
 
 def _iso(value: dt.datetime | None) -> str | None:
     return value.isoformat() if value is not None else None
+
+
+def _names(value: Iterable[str] | str | None) -> tuple[str, ...]:
+    """Author names as a tuple: white space collapsed, blank names and repeats dropped."""
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        value = (value,)
+    return tuple(dict.fromkeys(n for n in (" ".join(v.split()) for v in value) if n))
+
+
+def _default_authors(self: Any) -> tuple[str, ...]:
+    return _names(self.author)
+
+
+def _join_authors(self: Any) -> None:
+    """Keep ``author`` and ``authors`` telling the same story (see :class:`Document`)."""
+    if self.author is None and self.authors:
+        object.__setattr__(self, "author", ", ".join(self.authors))
+
+
+def _authors_field() -> Any:
+    return attrs.field(default=attrs.Factory(_default_authors, takes_self=True), converter=_names)
 
 
 @attrs.frozen
@@ -89,6 +119,10 @@ class Document:
     document's record in a file that holds many (JSONL), ``None`` for one-document files.
     ``language`` is an ISO 639 code: what the file's metadata says, or (once indexed) what
     the index chose (its default, or the detector's answer); ``None`` when not yet known.
+
+    ``authors`` lists every author's name; ``author`` is the display string (the
+    ``Author:`` line as written, or the names joined with ``", "``).  Give either: a
+    lone ``author`` is one author, lone ``authors`` are joined into ``author``.
     """
 
     id: str
@@ -104,7 +138,10 @@ class Document:
     format: str = "article"
     encoding: str = "utf-8"
     record_line: int | None = None
+    authors: tuple[str, ...] = _authors_field()
     language: str | None = None
+
+    __attrs_post_init__ = _join_authors
 
     def as_dict(self) -> dict[str, Any]:
         """A JSON-ready view: ``doc_id`` for ``id``, ISO 8601 ``published``, and
@@ -129,7 +166,8 @@ class Chunk:
     paragraph's element (every part of a split HTML paragraph spans the whole element).
     ``part`` counts from 1 within a split paragraph and is 1 for a whole one.  ``seq`` is
     the chunk's 1-based position in its document.  The document's metadata rides along
-    so that filters need no join, and ``language`` says how the text was analysed.
+    so that filters need no join; ``author``/``authors`` are as on :class:`Document`, and
+    ``language`` says how the text was analysed.
     """
 
     id: str
@@ -147,7 +185,10 @@ class Chunk:
     source_url: str | None = None
     source_domain: str | None = None
     record_line: int | None = None
+    authors: tuple[str, ...] = _authors_field()
     language: str | None = None
+
+    __attrs_post_init__ = _join_authors
 
     @property
     def chunk_id(self) -> str:
@@ -164,6 +205,7 @@ class Chunk:
             "seq": self.seq,
             "title": self.title,
             "author": self.author,
+            "authors": list(self.authors),
             "published": _iso(self.published),
             "source_url": self.source_url,
             "source_domain": self.source_domain,
@@ -176,25 +218,79 @@ class Chunk:
 
 
 @attrs.frozen
+class TermScore:
+    """One matched term's part of a hit's score (``search(..., explain=True)``).
+
+    For a BM25 term, ``score = boost * idf * tf * (k1 + 1) / (tf + k1 * norm)`` with
+    ``norm = 1 - b + b * length / avg_length``: ``tf`` is the term's weight in the chunk
+    (a title occurrence counts twice in ``body``), ``length`` the chunk's field length
+    and ``avg_length`` the index's average.  A term matched by a wildcard, fuzzy term or
+    range scores a constant (its ``boost``); its BM25 parts are then ``None``.  ``term``
+    is the index term (a stem), ``query`` the part of the query it came from.
+    """
+
+    field: str
+    term: str
+    score: float
+    query: str
+    boost: float = 1.0
+    tf: float | None = None
+    idf: float | None = None
+    length: float | None = None
+    avg_length: float | None = None
+    norm: float | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        """A JSON-ready view of every field."""
+        return attrs.asdict(self)
+
+
+@attrs.frozen
 class Hit(Chunk):
     """A chunk that matched a query.
 
-    ``highlights`` are the matched words as written in ``text`` (not stems), in order of
-    first appearance; ``spans`` are their ``(start, end)`` offsets within ``text``.
+    ``highlights`` are the matched words as written in ``title`` and ``text`` (not stems),
+    in order of first appearance, the title first; ``spans`` are the ``(start, end)``
+    offsets of the matches within ``text``, ``title_spans`` within ``title``.
     ``before``/``after`` hold neighbouring chunks when ``context`` was asked for;
-    ``more`` holds the same document's next-best hits in grouped mode.
+    ``more`` holds the same document's next-best hits in grouped mode.  ``explanation``
+    (with ``explain=True``) holds each matched term's share of ``score``; the shares add
+    up to it.
     """
 
     score: float = 0.0
     rank: int = 0
     highlights: tuple[str, ...] = ()
     spans: tuple[tuple[int, int], ...] = ()
+    title_spans: tuple[tuple[int, int], ...] = ()
     before: tuple[Chunk, ...] = ()
     after: tuple[Chunk, ...] = ()
     more: tuple[Hit, ...] = ()
+    explanation: tuple[TermScore, ...] = ()
 
     def snippet(self, width: int = 240, mark: tuple[str, str] = ("[", "]")) -> str:
         """A window of ``text`` around the first match, matched words wrapped in ``mark``."""
+        return "".join(
+            f"{mark[0]}{piece}{mark[1]}" if matched else piece
+            for piece, matched in self.snippet_pieces(width)
+        )
+
+    def snippet_html(self, width: int = 240) -> str:
+        """:meth:`snippet` as HTML: the text escaped, matched words in ``<mark>`` elements.
+
+        Safe to put into a page as it is: a ``<script>`` in a document comes out as text.
+        """
+        return "".join(
+            f"<mark>{html.escape(piece)}</mark>" if matched else html.escape(piece)
+            for piece, matched in self.snippet_pieces(width)
+        )
+
+    def snippet_pieces(self, width: int = 240) -> list[tuple[str, bool]]:
+        """The snippet as ``(text, matched)`` pieces, for any kind of mark-up.
+
+        A window of about ``width`` characters around the first match, cut at spaces, with
+        ``…`` where text was left out; line breaks become spaces.
+        """
         text = self.text
         first = self.spans[0][0] if self.spans else 0
         lo = max(0, first - width // 3) if len(text) > width else 0
@@ -205,15 +301,44 @@ class Hit(Chunk):
         if hi < len(text):
             space = text.rfind(" ", lo, hi)
             hi = space if space > first else hi
-        pieces: list[str] = ["…" if lo > 0 else ""]
+        pieces: list[tuple[str, bool]] = [("…", False)] if lo > 0 else []
         at = lo
         for s, e in self.spans:
             if s < lo or e > hi:
                 continue
-            pieces += [text[at:s], mark[0], text[s:e], mark[1]]
+            pieces += [(text[at:s], False), (text[s:e], True)]
             at = e
-        pieces += [text[at:hi], "…" if hi < len(text) else ""]
-        return "".join(pieces).replace("\r", " ").replace("\n", " ")
+        pieces.append((text[at:hi], False))
+        if hi < len(text):
+            pieces.append(("…", False))
+        return [
+            (piece.replace("\r", " ").replace("\n", " "), matched)
+            for piece, matched in pieces
+            if piece
+        ]
+
+    def marked_title(self, mark: tuple[str, str] = ("[", "]")) -> str:
+        """``title`` with its matched words wrapped in ``mark``, as :meth:`snippet` marks text."""
+        return "".join(
+            f"{mark[0]}{piece}{mark[1]}" if matched else piece
+            for piece, matched in self._title_pieces()
+        )
+
+    def title_html(self) -> str:
+        """:meth:`marked_title` as HTML: escaped, matched words in ``<mark>`` elements."""
+        return "".join(
+            f"<mark>{html.escape(piece)}</mark>" if matched else html.escape(piece)
+            for piece, matched in self._title_pieces()
+        )
+
+    def _title_pieces(self) -> list[tuple[str, bool]]:
+        pieces: list[tuple[str, bool]] = []
+        at = 0
+        for s, e in self.title_spans:
+            pieces += [(self.title[at:s], False), (self.title[s:e], True)]
+            at = e
+        pieces.append((self.title[at:], False))
+        return [(piece, matched) for piece, matched in pieces if piece]
 
     def as_dict(self, fields: Sequence[str] | None = None) -> dict[str, Any]:
         """A JSON-ready view with the keys of :data:`HIT_FIELDS`, or only ``fields``.
@@ -229,9 +354,11 @@ class Hit(Chunk):
             **super().as_dict(),
             "highlights": list(self.highlights),
             "spans": [list(span) for span in self.spans],
+            "title_spans": [list(span) for span in self.title_spans],
             "before": [c.as_dict() for c in self.before],
             "after": [c.as_dict() for c in self.after],
             "more": [h.as_dict(keys) for h in self.more],
+            "explanation": [t.as_dict() for t in self.explanation],
         }
         return {k: out[k] for k in keys}
 
@@ -248,11 +375,61 @@ def _hit_fields(fields: Sequence[str] | None) -> tuple[str, ...]:
 
 
 @attrs.frozen
+class Bucket:
+    """One period of a date histogram (``Results.histogram``).
+
+    ``start`` names the period: ``2025`` (year), ``2025-03`` (month), or the first day
+    ``2025-03-10`` (a day, or a week, which starts on Monday).  ``since``/``until`` are
+    its first and last days, ready to pass to ``search`` to see its hits.  ``articles``
+    counts documents, ``paragraphs`` chunks, among the matches in the period.
+    """
+
+    start: str
+    articles: int
+    paragraphs: int
+    since: dt.date
+    until: dt.date
+
+    def as_dict(self) -> dict[str, Any]:
+        """A JSON-ready view: ``start``, ``articles``, ``paragraphs``, and ISO dates."""
+        return {
+            "start": self.start,
+            "articles": self.articles,
+            "paragraphs": self.paragraphs,
+            "since": self.since.isoformat(),
+            "until": self.until.isoformat(),
+        }
+
+
+@attrs.frozen
+class Completion:
+    """A way to finish what a user is typing (``Index.complete``).
+
+    ``text`` is the whole input with its last word completed to ``word``, a word as it
+    is written in the indexed text; ``count`` is how many paragraphs hold that word's
+    index term (what "most common" means).
+    """
+
+    text: str
+    word: str
+    count: int
+
+    def as_dict(self) -> dict[str, Any]:
+        """A JSON-ready view: ``text``, ``word``, ``count``."""
+        return attrs.asdict(self)
+
+
+@attrs.frozen
 class Results:
     """One page of hits for a query.
 
     ``total`` counts every matching chunk (documents in grouped mode); ``pages`` is the
     page count at this page size; ``query`` is the parsed query as searchkit ran it.
+    ``suggestions`` are corrected whole queries, made when a query word is absent from
+    the index or rare in it (see ``searchkit.typos.suggest``).
+    ``facets`` maps each facet asked for to ``{value: articles}`` over all matches
+    (most first, then by name); ``histogram`` holds the date buckets asked for.  Both
+    are empty unless asked for.
     ``timed_out`` is true when the search's time budget ran out: ``hits`` and ``total``
     then hold what was found until then.
     """
@@ -264,7 +441,10 @@ class Results:
     limit: int
     query: str
     grouped: bool = False
+    suggestions: tuple[str, ...] = ()
     timed_out: bool = False
+    facets: Mapping[str, Mapping[str, int]] = attrs.field(factory=dict)
+    histogram: tuple[Bucket, ...] = ()
 
     def __iter__(self) -> Iterator[Hit]:
         return iter(self.hits)
@@ -280,8 +460,9 @@ class Results:
 
     def as_dict(self, fields: Sequence[str] | None = None) -> dict[str, Any]:
         """A JSON-ready view: ``total``, ``page``, ``pages``, ``limit``, ``query``,
-        ``grouped``, ``timed_out`` and ``hits`` (each :meth:`Hit.as_dict`, cut to
-        ``fields`` if given)."""
+        ``grouped``, ``timed_out``, ``hits`` (each :meth:`Hit.as_dict`, cut to ``fields``
+        if given), ``facets`` (``{field: {value: count}}``), ``histogram`` (a list of
+        :meth:`Bucket.as_dict`) and ``suggestions``."""
         keys = _hit_fields(fields)
         return {
             "total": self.total,
@@ -292,6 +473,9 @@ class Results:
             "grouped": self.grouped,
             "timed_out": self.timed_out,
             "hits": [h.as_dict(keys) for h in self.hits],
+            "facets": {name: dict(counts) for name, counts in self.facets.items()},
+            "histogram": [b.as_dict() for b in self.histogram],
+            "suggestions": list(self.suggestions),
         }
 
 
@@ -375,7 +559,10 @@ class DocumentInfo:
     source_url: str | None = None
     source_domain: str | None = None
     format: str = "article"
+    authors: tuple[str, ...] = _authors_field()
     language: str | None = None
+
+    __attrs_post_init__ = _join_authors
 
     def as_dict(self) -> dict[str, Any]:
         """A JSON-ready view: ``doc_id`` for ``id``, ISO 8601 ``published``, and
@@ -453,6 +640,7 @@ def _document_head(doc: Document | DocumentInfo) -> dict[str, Any]:
         "doc_id": doc.id,
         "title": doc.title,
         "author": doc.author,
+        "authors": list(doc.authors),
         "published": _iso(doc.published),
         "source_url": doc.source_url,
         "source_domain": doc.source_domain,

@@ -28,13 +28,14 @@ from whoosh import fields, qparser, query
 from whoosh.fields import Schema
 from whoosh.qparser import syntax
 
-from ._dates import date_bounds
+from ._dates import filter_bounds
 from .analysis import normalize_name
 from .analysis.languages import body_field
 from .analysis.synonyms import Synonyms
 from .errors import EmptyQueryError, FilterError, QuerySyntaxError
 from .loaders._base import domain_of
-from .schema import TEXT_FIELDS
+from .schema import STOP_FIELD, TEXT_FIELDS
+from .typos import DamerauFuzzyTerm
 
 __all__ = [
     "FIELD_ALIASES",
@@ -160,18 +161,27 @@ def _alternative(words: tuple[str, ...], span: tuple[int, int]) -> Any:
     return node
 
 
+class _FuzzyTermPlugin(qparser.FuzzyTermPlugin):  # type: ignore[misc]
+    """``word~``, ``word~2``: fuzzy terms that count a swap of two letters as one edit."""
+
+    class FuzzyTermNode(qparser.FuzzyTermPlugin.FuzzyTermNode):  # type: ignore[misc]
+        qclass = DamerauFuzzyTerm
+
+
 def _parser(
     schema: Schema,
     operator: Operator,
-    text_fields: dict[str, float],
+    words: dict[str, float] = TEXT_FIELDS,
     synonyms: Synonyms | None = None,
 ) -> qparser.QueryParser:
+    """The parser of searchkit's syntax; bare words search the fields ``words``, and those
+    ``synonyms`` has a rule for search what it says."""
     group = qparser.AndGroup if operator == "and" else qparser.OrGroup
     parser = _WordPartParser(None, schema, group=group)
     if synonyms:
         parser.add_plugin(_SynonymsPlugin(synonyms))
-    parser.add_plugin(qparser.MultifieldPlugin(list(text_fields), fieldboosts=text_fields))
-    parser.add_plugin(qparser.FuzzyTermPlugin())
+    parser.add_plugin(qparser.MultifieldPlugin(list(words), fieldboosts=words))
+    parser.add_plugin(_FuzzyTermPlugin())
     parser.add_plugin(qparser.GtLtPlugin())
     parser.add_plugin(qparser.FieldAliasPlugin(FIELD_ALIASES))
     # +word requires a word and -word excludes it, but only at the start of a word, so
@@ -198,9 +208,29 @@ def parse_query(
     if not isinstance(text, str) or not text.strip():
         raise EmptyQueryError(text if isinstance(text, str) else repr(text))
     _check_balanced(text)
+    normalized = _parse(text, schema, operator, text_fields or TEXT_FIELDS, synonyms)
+    if _is_null(normalized) and STOP_FIELD in schema:
+        # Only stop words (``the who``, "to be or not to be"): search them in their field.
+        normalized = _parse(text, schema, operator, {STOP_FIELD: 1.0}, synonyms)
+    if _is_null(normalized):
+        why = "only operators, punctuation or stop words in a field"
+        raise QuerySyntaxError(text, f"nothing searchable is left ({why})")
+    return normalized
+
+
+def _is_null(q: query.Query) -> bool:
+    return q is query.NullQuery or isinstance(q, type(query.NullQuery))
+
+
+def _parse(
+    text: str,
+    schema: Schema,
+    operator: Operator,
+    words: dict[str, float],
+    synonyms: Synonyms | None = None,
+) -> query.Query:
     try:
-        parser = _parser(schema, operator, text_fields or TEXT_FIELDS, synonyms)
-        parsed = parser.parse(text, normalize=False)
+        parsed = _parser(schema, operator, words, synonyms).parse(text, normalize=False)
     except Exception as exc:  # Whoosh raises assorted errors on odd input
         raise QuerySyntaxError(
             text, _stored_only(text, schema) or str(exc) or type(exc).__name__
@@ -214,12 +244,7 @@ def parse_query(
             node.maxdist = min(node.maxdist, MAX_EDITS)
         if getattr(node, "boost", 1.0) <= 0:
             raise QuerySyntaxError(text, f"a boost must be above 0, not {node.boost:g}")
-    normalized = _lift_nots(_sum_repeats(parsed)).normalize()
-    if normalized is query.NullQuery or isinstance(normalized, type(query.NullQuery)):
-        raise QuerySyntaxError(
-            text, "nothing searchable is left (only stop words, operators or punctuation)"
-        )
-    return normalized
+    return _lift_nots(_sum_repeats(parsed)).normalize()
 
 
 _FIELDS_OF: weakref.WeakKeyDictionary[Any, dict[str, float]] = weakref.WeakKeyDictionary()
@@ -372,11 +397,14 @@ def build_filter(
     until: str | int | dt.date | None = None,
     source: str | Sequence[str] | None = None,
     doc_id: str | Sequence[str] | None = None,
+    now: dt.datetime | None = None,
 ) -> query.Query | None:
     """A query that keeps only chunks matching every given filter (``None`` when none).
 
-    ``author`` matches the whole name, ignoring case; ``source`` is a domain (a URL is
-    reduced to its domain, ``www.`` dropped); ``since``/``until`` take partial dates and
+    ``author`` matches the whole name, ignoring case (any one of a document's authors);
+    ``source`` is a domain (a URL is reduced to its domain, ``www.`` dropped);
+    ``since``/``until`` take partial dates or dates relative to ``now`` (``7d``, ``last
+    month``; default: the local time, see :func:`~searchkit._dates.filter_bounds`) and
     are inclusive of the whole period they name.  A sequence means any of its values.
     """
     parts: list[query.Query] = []
@@ -387,8 +415,8 @@ def build_filter(
     if doc_id:
         parts.append(_any("doc_id", list(_values(doc_id))))
     if since or until:
-        lo = _bound("since", since, 0) if since else None
-        hi = _bound("until", until, 1) if until else None
+        lo = _bound("since", since, 0, now) if since else None
+        hi = _bound("until", until, 1, now) if until else None
         if lo and hi and lo > hi:
             raise FilterError(f"since ({since}) is after until ({until}): no date can match")
         parts.append(query.DateRange("published", lo, hi))
@@ -413,8 +441,8 @@ def _domain(value: str) -> str:
     return value[4:] if value.startswith("www.") else value
 
 
-def _bound(name: str, value: str | int | dt.date, end: int) -> dt.datetime:
+def _bound(name: str, value: str | int | dt.date, end: int, now: dt.datetime | None) -> dt.datetime:
     try:
-        return date_bounds(value)[end]
+        return filter_bounds(value, now)[end]
     except ValueError as exc:
         raise FilterError(f"{name}: {exc}") from None

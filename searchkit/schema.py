@@ -20,6 +20,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import pickle
+import re
 import struct
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -31,7 +32,14 @@ from whoosh.analysis import IDTokenizer
 from whoosh.util.times import adatetime, fix
 
 from ._dates import date_bounds
-from .analysis import add_positions, name_analyzer, normalize_name, text_analyzer
+from .analysis import (
+    add_positions,
+    add_stop_positions,
+    name_analyzer,
+    normalize_name,
+    stop_analyzer,
+    text_analyzer,
+)
 from .analysis.languages import (
     PositionAdder,
     body_field,
@@ -45,9 +53,11 @@ __all__ = [
     "HIGHLIGHT_FIELDS",
     "Posting",
     "SCHEMA_VERSION",
+    "STOP_FIELD",
     "TEXT_FIELDS",
     "TITLE_WEIGHT",
     "BodyField",
+    "StopsField",
     "TextTerms",
     "text_postings",
     "build_schema",
@@ -61,9 +71,11 @@ __all__ = [
 ]
 
 # Bump on any change to fields or their analysis: older indexes then ask to be rebuilt.
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 7
 # Fields a bare query word searches, with their boosts.
 TEXT_FIELDS: dict[str, float] = {"body": 1.0}
+# The field of the stop words ``body`` leaves out, searched when a query holds nothing else.
+STOP_FIELD = "stops"
 # Fields whose matched terms are highlighted in a hit's text.
 HIGHLIGHT_FIELDS: frozenset[str] = frozenset({"body", "title"})
 # How many times a title word counts in ``body`` for one occurrence in the text (BM25F).
@@ -98,9 +110,24 @@ class BodyField(fields.TEXT):  # type: ignore[misc]
         return TextTerms.of(((title, self.title_weight), (text, 1)), add)
 
 
+class StopsField(BodyField):
+    """The stop words of a chunk's title and text, weighed as :class:`BodyField` weighs
+    its words, at their places among all word parts (so phrases of them work).
+
+    Ordinary queries never read it, so their ranking and speed are those of ``body``
+    alone; a query made only of stop words searches here instead of failing.
+    """
+
+    def terms(self, value: Any) -> TextTerms:
+        title, text = value if isinstance(value, tuple) else ("", value)
+        return TextTerms.of(((title, self.title_weight), (text, 1)), add_stop_positions)
+
+
 # What a field's ``index()`` gives Whoosh for one term of one document:
 # (term bytes, frequency, weight, encoded positions).
 Posting = tuple[bytes, int, float, bytes]
+# add_positions or add_stop_positions.
+_AddPositions = Callable[[str, int, dict[bytes, list[int]]], int]
 
 
 def text_postings(parts: Iterable[tuple[str, int]]) -> list[Posting]:
@@ -126,6 +153,8 @@ class TextTerms:
 
     @classmethod
     def of(cls, parts: Iterable[tuple[str, int]], add: PositionAdder = add_positions) -> TextTerms:
+        """``parts`` analysed by ``add`` (:func:`add_positions`, :func:`add_stop_positions`
+        or another language's)."""
         positions: dict[bytes, list[int]] = {}
         extra: Counter[bytes] = Counter()
         pos = 0
@@ -239,21 +268,19 @@ def memoized(fn: Callable[[Any], Any], size: int = 4096) -> Callable[[Any], Any]
 
 
 _TEXT_ANALYZER = text_analyzer()
-# The last weighted part analysed: ((text, start, analysis), positions, end).  A
-# document's chunks share its title, so each title is analysed once, not once per chunk.
-# One tuple, read and replaced whole, so threads writing at once never pair one title
-# with another's.
-_last_part: tuple[tuple[str, int, Any], dict[bytes, list[int]], int] = (("", -1, None), {}, 0)
+# Per analysis function, the last weighted part analysed: ((text, start), positions,
+# end).  A document's chunks share its title, so each title is analysed once, not once
+# per chunk.  Each entry is one tuple, read and replaced whole, so threads writing at
+# once never pair one title with another's.
+_last_part: dict[_AddPositions, tuple[tuple[str, int], dict[bytes, list[int]], int]] = {}
 
 
-def _weighted_part(part: str, pos: int, add: PositionAdder) -> tuple[dict[bytes, list[int]], int]:
-    """``add`` (:func:`add_positions` or another language's) of ``part`` into a new table
-    (callers copy, never change it)."""
-    global _last_part
-    last = _last_part
-    if last[0] != (part, pos, add):
+def _weighted_part(part: str, pos: int, add: _AddPositions) -> tuple[dict[bytes, list[int]], int]:
+    """``add`` of ``part`` into a new table (callers copy, never change it)."""
+    last = _last_part.get(add)
+    if last is None or last[0] != (part, pos):
         mine: dict[bytes, list[int]] = {}
-        last = _last_part = ((part, pos, add), mine, add(part, pos, mine))
+        last = _last_part[add] = ((part, pos), mine, add(part, pos, mine))
     return last[1], last[2]
 
 
@@ -343,7 +370,8 @@ def build_schema() -> fields.Schema:
         # Stored only: a chunk is found through its document's id and paragraph number
         # (``Index.chunk``); a term per chunk was a third of the terms short paragraphs make.
         chunk_id=fields.STORED(),
-        doc_id=fields.ID(stored=True),
+        # A column too: facets and histograms map matching chunks to their documents.
+        doc_id=fields.ID(stored=True, sortable=True),
         first=fields.ID(),
         path=fields.STORED(),
         # One term per value (shift_step=bits): paragraph numbers are few, so a range
@@ -356,10 +384,13 @@ def build_schema() -> fields.Schema:
         body=BodyField(text),
         **languages,
         language=fields.ID(stored=True),
+        stops=StopsField(stop_analyzer()),
         title=fields.TEXT(analyzer=text, stored=True, phrase=True),
         text=fields.STORED(),
         author=fields.TEXT(analyzer=name_analyzer(), stored=True, phrase=True),
-        author_key=fields.ID(),
+        authors=fields.STORED(),
+        # One exact-match term per author (normalize_name), fed one name a line.
+        author_key=fields.IDLIST(expression=re.compile(r"[^\n]+")),
         # Four tiers (Whoosh's default eight) keep date ranges fast at half the postings.
         published=SearchkitDatetime(stored=True, sortable=True, shift_step=16),
         source_url=fields.ID(stored=True),
@@ -389,11 +420,13 @@ def chunk_to_fields(chunk: Chunk) -> dict[str, Any]:
         "start": chunk.start,
         "end": chunk.end,
         body_field(chunk.language): (chunk.title, chunk.text),
+        STOP_FIELD: (chunk.title, chunk.text),
         "language": chunk.language,
         "title": chunk.title,
         "text": chunk.text,
         "author": chunk.author,
-        "author_key": normalize_name(chunk.author) if chunk.author else None,
+        "authors": list(chunk.authors) if chunk.authors else None,
+        "author_key": "\n".join(normalize_name(a) for a in chunk.authors) or None,
         "published": chunk.published,
         "source_url": chunk.source_url,
         "domain": chunk.source_domain.lower() if chunk.source_domain else None,
@@ -437,6 +470,7 @@ def chunk_kwargs(stored: dict[str, Any]) -> dict[str, Any]:
         "title": stored["title"],
         "path": stored["path"],
         "author": stored.get("author"),
+        "authors": tuple(stored.get("authors", ())),
         "published": stored.get("published"),
         "source_url": stored.get("source_url"),
         "source_domain": stored.get("domain"),
@@ -458,6 +492,7 @@ def info_from_stored(stored: dict[str, Any]) -> DocumentInfo:
         size=stored.get("size", 0),
         mtime_ns=stored.get("mtime_ns", 0),
         author=c.author,
+        authors=c.authors,
         published=c.published,
         source_url=c.source_url,
         source_domain=c.source_domain,
@@ -486,6 +521,7 @@ def document_from_stored(stored: list[dict[str, Any]]) -> Document:
         title=first.title,
         paragraphs=tuple(paragraphs),
         author=first.author,
+        authors=first.authors,
         published=first.published,
         source_url=first.source_url,
         source_domain=first.source_domain,

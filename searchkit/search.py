@@ -17,23 +17,27 @@ from whoosh.searching import Searcher
 
 from ._limits import Deadline, QueryLimits, bound_query, check_page, check_text, collect
 from ._topk import top_docs
+from .analysis import highlight_spans
 from .analysis.languages import body_field, span_finder
 from .analysis.synonyms import Synonyms
 from .errors import FilterError
 from .models import Chunk, Hit, Results
 from .query import Operator, language_fields, parse_query
-from .schema import HIGHLIGHT_FIELDS, chunk_from_stored, chunk_kwargs
+from .schema import HIGHLIGHT_FIELDS, STOP_FIELD, chunk_from_stored, chunk_kwargs
+from .typos import expand_fuzzy, suggest
 
 __all__ = ["SORTS", "Sort", "check_whole", "neighbours", "run_search"]
 
 Sort = Literal["relevance", "date", "oldest"]
 SORTS: tuple[str, ...] = ("relevance", "date", "oldest")
 MAX_LIMIT = 10_000
+# Index terms to highlight, and stop words to highlight.
+_Highlight = tuple[frozenset[str], frozenset[str], dict[str, frozenset[str]]]
 
 
 def run_search(
     searcher: Searcher,
-    text: str,
+    text: str | wq.Query,
     *,
     limit: int = 10,
     page: int = 1,
@@ -47,7 +51,8 @@ def run_search(
     limits: QueryLimits | None = None,
     timeout: float | None = None,
 ) -> Results:
-    """Run ``text`` against ``searcher`` and build one page of :class:`Results`.
+    """Run ``text`` (query text, or a query already parsed) against ``searcher`` and
+    build one page of :class:`Results`.
 
     ``limits`` bound what the query may cost (default: :meth:`QueryLimits.from_env`);
     ``timeout`` is a time budget in seconds, after which what was found is returned.
@@ -60,11 +65,18 @@ def run_search(
     check_whole("group_size", group_size, 1, None)
     if sort not in SORTS:
         raise FilterError(f"sort must be one of {', '.join(SORTS)}, not {sort!r}")
-    check_text(text, limits)
-    check_page(limit, context, limits, text)
+    shown = str(text)
+    if isinstance(text, str):
+        check_text(text, limits)
+    check_page(limit, context, limits, shown)
     fields = language_fields(searcher.reader())
-    q = parse_query(text, searcher.schema, operator, fields, synonyms)
-    q = bound_query(q, searcher, limits, deadline, text)
+    parsed = (
+        text
+        if isinstance(text, wq.Query)
+        else parse_query(text, searcher.schema, operator, fields, synonyms)
+    )
+    bounded = bound_query(parsed, searcher, limits, deadline, shown)
+    q = expand_fuzzy(bounded, searcher)  # after the limits: it reuses their expansion
     sortedby = _sort_facet(sort)
     offset = (page - 1) * limit
 
@@ -115,8 +127,9 @@ def run_search(
         page=page,
         pages=max(1, math.ceil(total / limit)),
         limit=limit,
-        query=str(q),
+        query=str(bounded),
         grouped=group,
+        suggestions=suggest(searcher, text) if isinstance(text, str) else (),
         timed_out=deadline.expired,
     )
 
@@ -159,19 +172,24 @@ def _sort_facet(sort: Sort) -> sorting.FacetType | None:
     )
 
 
-def _highlight_terms(q: wq.Query, searcher: Searcher) -> dict[str, frozenset[str]]:
-    """The query's terms found in the index, by body field (English ``title`` terms
-    count as ``body``'s)."""
+def _highlight_terms(q: wq.Query, searcher: Searcher) -> _Highlight:
+    """The index terms a hit's words are matched against, the stop words (a query made
+    only of stop words searches them in their own field), and the terms of each other
+    language's body field."""
     # expand=True turns wildcards and fuzzy terms into the index words they matched.  Leaf
     # by leaf: Whoosh's loop over a whole tree skips every field after the first it meets.
     reader = searcher.reader()
-    terms = {t for leaf in q.leaves() for t in leaf.existing_terms(reader, True, True)}
-    found: dict[str, set[str]] = {}
-    for field, t in terms:
-        if field in HIGHLIGHT_FIELDS or field.startswith("body_"):
-            name = "body" if field in HIGHLIGHT_FIELDS else field
-            found.setdefault(name, set()).add(t.decode("utf-8") if isinstance(t, bytes) else t)
-    return {name: frozenset(words) for name, words in found.items()}
+    found = {t for leaf in q.leaves() for t in leaf.existing_terms(reader, True, True)}
+    words = [(f, t.decode("utf-8") if isinstance(t, bytes) else str(t)) for f, t in found]
+    languages: dict[str, set[str]] = {}
+    for f, t in words:
+        if f.startswith("body_"):
+            languages.setdefault(f, set()).add(t)
+    return (
+        frozenset(t for f, t in words if f in HIGHLIGHT_FIELDS),
+        frozenset(t for f, t in words if f == STOP_FIELD),
+        {f: frozenset(ts) for f, ts in languages.items()},
+    )
 
 
 def _hit(
@@ -179,13 +197,22 @@ def _hit(
     stored: dict[str, Any],
     raw_score: Any,
     rank: int,
-    terms: dict[str, frozenset[str]],
+    terms: _Highlight,
     context: int,
 ) -> Hit:
     text: str = stored["text"]
+    title: str = stored["title"]
     language = stored.get("language")
-    spans = tuple(span_finder(language)(text, terms.get(body_field(language), frozenset())))
+    field = body_field(language)
+    if field == "body":
+        spans = tuple(highlight_spans(text, terms[0], terms[1]))
+        title_spans = tuple(highlight_spans(title, terms[0], terms[1]))
+    else:  # the title and text of a hit in another language, in that language's analysis
+        find, mine = span_finder(language), terms[2].get(field, frozenset())
+        spans, title_spans = tuple(find(text, mine)), tuple(find(title, mine))
     words: dict[str, None] = {}
+    for s, e in title_spans:
+        words.setdefault(title[s:e], None)
     for s, e in spans:
         words.setdefault(text[s:e], None)
     before: Sequence[Chunk] = ()
@@ -200,6 +227,7 @@ def _hit(
         rank=rank,
         highlights=tuple(words),
         spans=spans,
+        title_spans=title_spans,
         before=tuple(before),
         after=tuple(after),
     )

@@ -591,7 +591,13 @@ def test_shell_completion(seed_index: Path, doc_id: str) -> None:
         "COMP_CWORD": "1",
     }
     commands = run(env=complete)
-    assert commands.stdout.split() == ["plain,search", "plain,show", "plain,stats"]
+    assert commands.stdout.split() == [
+        "plain,search",
+        "plain,serve",
+        "plain,show",
+        "plain,similar",
+        "plain,stats",
+    ]
     env = {
         "_SEARCHKIT_COMPLETE": "bash_complete",
         "COMP_WORDS": f"searchkit show --index {seed_index} --doc ",

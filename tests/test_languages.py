@@ -84,9 +84,9 @@ def test_chinese_words_are_found_inside_longer_runs(multi: searchkit.Index) -> N
     hit = multi.search("压缩").hits[0]
     assert hit.highlights == ("压缩",)
     # A query of several characters searches its bigrams; overlapping bigrams highlight
-    # as one word.
+    # as one word (in the title "如何压缩文件" too).
     hits = {h.paragraph: h.highlights for h in multi.search("压缩文件").hits}
-    assert hits == {1: ("压缩文件",), 2: ("文件",), 3: ("文件",)}
+    assert hits == {1: ("压缩文件",), 2: ("压缩文件", "文件"), 3: ("压缩文件", "文件")}
 
 
 def test_accents_fold_for_matching_and_highlights_keep_them(multi: searchkit.Index) -> None:
@@ -197,3 +197,10 @@ def test_cli_reports_languages(tmp_path: Path) -> None:
     )
     assert bad.exit_code == 2
     assert bad.output.splitlines()[-1].startswith("Error: language must be 'auto' or an ISO")
+
+
+def test_facets_and_explanations_search_every_language(multi: searchkit.Index) -> None:
+    found = multi.search("Datei", facets=["author"], explain=True)
+    assert found.total == 4
+    assert found.facets["author"] == {"Jana Becker": 1}
+    assert all(h.explanation for h in found.hits)

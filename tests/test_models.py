@@ -61,6 +61,7 @@ def test_chunk_as_dict_is_json_ready() -> None:
         "seq": 2,
         "title": "T",
         "author": "A",
+        "authors": ["A"],
         "published": "2025-06-14T10:55:00",
         "source_url": "https://www.example.org/x",
         "source_domain": "example.org",
@@ -113,6 +114,9 @@ def test_results_as_dict() -> None:
         "grouped": False,
         "timed_out": False,
         "hits": [{"chunk_id": "d1:1"}, {"chunk_id": "d1:2"}],
+        "facets": {},
+        "histogram": [],
+        "suggestions": [],
     }
     empty = Results(hits=(), total=0, page=1, pages=1, limit=10, query="q")
     with pytest.raises(FilterError):

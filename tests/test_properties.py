@@ -151,8 +151,8 @@ def _whoosh_postings(
 
     from searchkit.schema import build_schema
 
-    body = build_schema()[field]
-    analyzer, fmt = body.analyzer, body.format
+    schema_field = build_schema()[field]
+    analyzer, fmt = schema_field.analyzer, schema_field.format
     positions: defaultdict[str, list[int]] = defaultdict(list)
     counts: Counter[str] = Counter()
     pos = 0
@@ -225,3 +225,21 @@ def test_language_highlights_mark_the_words_the_chain_indexes(field: str, text: 
     marked = [(s, e) for t, s, e in tokens if t == term]
     assert all(s in covered for s, _ in marked)
     assert all(any(ms <= s < me for ms, me in marked) for s, _ in spans)
+
+
+@_SETTINGS
+@given(_TEXTS, _TEXTS)
+def test_stop_word_postings_match_the_analyzer_chain(title: str, text: str) -> None:
+    from searchkit.analysis import ENGLISH_STOP_WORDS, stop_analyzer
+    from searchkit.schema import STOP_FIELD, TITLE_WEIGHT, build_schema, indexer
+
+    stops = build_schema()[STOP_FIELD]
+    assert stops.analyzer == stop_analyzer()
+    expected = _whoosh_postings([(title, TITLE_WEIGHT), (text, 1)], STOP_FIELD)
+    assert {t.decode() for t, *_ in expected} <= ENGLISH_STOP_WORDS
+    assert sorted(stops.index((title, text))) == expected
+    assert sorted(indexer(stops)((title, text))) == expected
+    # and the body field of the same chunk is as it was, whichever field was analysed first
+    body = build_schema()["body"]
+    parts = [(title, TITLE_WEIGHT), (text, 1)]
+    assert sorted(indexer(body)((title, text))) == _whoosh_postings(parts)

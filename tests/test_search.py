@@ -208,7 +208,7 @@ def test_empty_query(seed_index: searchkit.Index, query: str) -> None:
         ("(Belarus OR Russia", "at character 1: '(' is never closed"),
         ("Belarus)", "at character 8: ')' without a matching '('"),
         ("published:notadate", "is not a date"),
-        ("the AND of", "nothing searchable is left"),
+        ("title:the AND title:of", "nothing searchable is left"),
     ],
 )
 def test_unparsable_query(seed_index: searchkit.Index, query: str, message: str) -> None:

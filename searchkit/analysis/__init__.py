@@ -31,12 +31,15 @@ __all__ = [
     "FoldFilter",
     "WORD_PARTS",
     "SnowballStemFilter",
+    "StopWordsOnlyFilter",
     "add_positions",
+    "add_stop_positions",
     "fold",
     "highlight_spans",
     "index_term",
     "name_analyzer",
     "normalize_name",
+    "stop_analyzer",
     "text_analyzer",
 ]
 
@@ -105,6 +108,35 @@ def text_analyzer() -> Analyzer:
     )
 
 
+class StopWordsOnlyFilter(Filter):  # type: ignore[misc]
+    """Keeps only the stop words, at the positions they had among all word parts.
+
+    The stop words :func:`text_analyzer` drops are indexed in a field of their own (see
+    ``schema.py``), so a query made only of them (``the who``, ``"to be or not to be"``)
+    can still find the paragraphs that hold them, phrases included.
+    """
+
+    def __init__(self, stoplist: frozenset[str] = ENGLISH_STOP_WORDS) -> None:
+        self.stops = stoplist
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, StopWordsOnlyFilter) and other.stops == self.stops
+
+    def __hash__(self) -> int:
+        return hash((type(self), self.stops))
+
+    def __call__(self, tokens: Iterator[Any]) -> Iterator[Any]:
+        stops = self.stops
+        for t in tokens:
+            if t.text in stops:
+                yield t
+
+
+def stop_analyzer() -> Analyzer:
+    """Only the stop words of English text: word parts, lower case, nothing stemmed."""
+    return RegexTokenizer(WORD_PARTS) | LowercaseFilter() | StopWordsOnlyFilter()
+
+
 def name_analyzer() -> Analyzer:
     """Person and place names: words in lower case, nothing dropped or stemmed."""
     return RegexTokenizer() | LowercaseFilter()
@@ -166,7 +198,7 @@ def add_positions(text: str, pos: int, positions: dict[bytes, list[int]]) -> int
     cache = _KEYS
     p = -1
     term: Any
-    for i, part in enumerate(_PARTS.findall(text)):
+    for i, part in enumerate(_word_parts(text)):
         term = cache.get(part, _MISSING)
         if term is _MISSING:
             term = _index_key(part)
@@ -181,13 +213,65 @@ def add_positions(text: str, pos: int, positions: dict[bytes, list[int]]) -> int
     return pos if p < 0 else p + 1
 
 
-def highlight_spans(text: str, terms: frozenset[str]) -> Iterator[tuple[int, int]]:
-    """Yield ``(start, end)`` of every word part in ``text`` whose index term is in ``terms``.
+# Word part -> its stop word as UTF-8 bytes, None for any other word.
+_STOP_KEYS: dict[str, bytes | None] = {}
+# The last two texts cut into word parts, with their parts: the body and stop-word
+# fields of a chunk analyse the same title and text one after the other.  Read and
+# replaced as one tuple, so threads never pair one text with another's parts.
+_last_parts: tuple[tuple[str, list[str]], tuple[str, list[str]]] = (("", []), ("", []))
+
+
+def _word_parts(text: str) -> list[str]:
+    global _last_parts
+    newer, older = _last_parts
+    if newer[0] is text:
+        return newer[1]
+    if older[0] is not text:
+        older = (text, _PARTS.findall(text))
+    _last_parts = (older, newer)
+    return older[1]
+
+
+def _stop_key(part: str) -> bytes | None:
+    low = part.lower()
+    key = low.encode("utf-8") if low in ENGLISH_STOP_WORDS else None
+    if len(_STOP_KEYS) >= _TERMS_MAX:
+        _STOP_KEYS.clear()
+    _STOP_KEYS[part] = key
+    return key
+
+
+def add_stop_positions(text: str, pos: int, positions: dict[bytes, list[int]]) -> int:
+    """:func:`add_positions` for :func:`stop_analyzer`: the stop words of ``text``, each at
+    ``pos`` plus its place among all the word parts; return the position after the last
+    one (``pos`` itself when there is none)."""
+    cache = _STOP_KEYS
+    p = -1
+    key: Any
+    for i, part in enumerate(_word_parts(text)):
+        key = cache.get(part, _MISSING)
+        if key is _MISSING:
+            key = _stop_key(part)
+        if key is not None:
+            p = pos + i
+            where = positions.get(key)
+            if where is None:
+                positions[key] = [p]
+            else:
+                where.append(p)
+    return pos if p < 0 else p + 1
+
+
+def highlight_spans(
+    text: str, terms: frozenset[str], stops: frozenset[str] = frozenset()
+) -> Iterator[tuple[int, int]]:
+    """Yield ``(start, end)`` of every word part in ``text`` whose index term is in ``terms``
+    or which is one of the stop words ``stops`` (matched through :func:`stop_analyzer`).
 
     Gives the same terms as :func:`text_analyzer`, a word part at a time, without building
     Whoosh tokens.
     """
-    if not terms or not text:
+    if not (terms or stops) or not text:
         return
     cache = _TERMS
     for m in _PARTS.finditer(text):
@@ -195,5 +279,5 @@ def highlight_spans(text: str, terms: frozenset[str]) -> Iterator[tuple[int, int
         term = cache.get(part, _MISSING)
         if term is _MISSING:
             term = index_term(part)
-        if term in terms:
+        if term in terms or (term is None and stops and part.lower() in stops):
             yield m.span()

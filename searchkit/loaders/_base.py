@@ -17,7 +17,9 @@ from ..models import Document, Paragraph, Skipped
 __all__ = [
     "DeclaresEncoding",
     "Loader",
+    "author_list",
     "author_names",
+    "split_authors",
     "collapse",
     "decode",
     "document_id",
@@ -279,6 +281,27 @@ def domain_of(url: str | None) -> str | None:
     if not host:
         return None
     return host[4:] if host.startswith("www.") else host
+
+
+def author_list(value: object) -> tuple[str, ...]:
+    """Every author name in a value of a JSON record or front matter: a name, a list of
+    names, or objects with a ``name``; white space collapsed, blanks dropped."""
+    items = value if isinstance(value, list) else [value]
+    return tuple(n for n in map(_name, items) if n)
+
+
+# Between two names on one line: a comma, semicolon or ampersand, or the word "and"
+# (", and" too, the serial comma).
+_NAME_BREAK = re.compile(r"\s*(?:,\s*and\s+|[,;&]|\s+and\s+)\s*", re.IGNORECASE)
+
+
+def split_authors(line: str) -> tuple[str, ...]:
+    """The names on one ``Author:`` line: ``A and B``, ``A, B``, ``A, B, and C``, ``A & B``.
+
+    A name that itself holds a comma (``Doe, Jo``) cannot be told from two names here;
+    formats with lists (front matter, JSON) keep such names whole.
+    """
+    return tuple(n for n in (collapse(p) for p in _NAME_BREAK.split(line)) if n)
 
 
 def author_names(value: object) -> str | None:

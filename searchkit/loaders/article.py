@@ -10,8 +10,9 @@
     Original Source: https://www.toutiao.com/article/7515969173709767187/
     Disclaimer: ...
 
-Every header line may be missing, so any plain text file loads: the title is then the
-first line (when short) or the file name.
+The ``Author:`` line may name several authors (``A and B``, ``A, B``): ``authors`` lists
+them, ``author`` keeps the line as written.  Every header line may be missing, so any
+plain text file loads: the title is then the first line (when short) or the file name.
 """
 
 from __future__ import annotations
@@ -22,7 +23,14 @@ from pathlib import Path
 
 from .._dates import parse_article_date
 from ..models import Document, Paragraph
-from ._base import document_id, domain_of, paragraphs_from_blocks, split_lines, stripped
+from ._base import (
+    document_id,
+    domain_of,
+    paragraphs_from_blocks,
+    split_authors,
+    split_lines,
+    stripped,
+)
 
 __all__ = ["ArticleLoader"]
 
@@ -94,6 +102,7 @@ class ArticleLoader:
             title=title or path.stem,
             paragraphs=paragraphs,
             author=author,
+            authors=split_authors(author) if author else (),
             published=published,
             source_url=source,
             source_domain=domain_of(source),

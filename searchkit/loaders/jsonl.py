@@ -33,6 +33,7 @@ from .._dates import parse_article_date
 from ..errors import SettingsError
 from ..models import Document, Skipped
 from ._base import (
+    author_list,
     author_names,
     collapse,
     document_id,
@@ -222,15 +223,14 @@ class _Records:
         key = f"id:{record_id}" if record_id is not None else f"line:{number}"
         source = self._first(record, "source_url")
         date = self._first(record, "published")
-        authors = next(
-            filter(None, (author_names(_get(record, k)) for k in self._keys("author"))), None
-        )
+        value = next((v for k in self._keys("author") if (v := _get(record, k))), None)
         return Document(
             id=document_id(path, key),
             path=str(path),
             title=self._first(record, "title") or record_id or f"{path.stem} line {number}",
             paragraphs=paragraphs_from_blocks(body, list(split_lines(body))),
-            author=authors,
+            author=author_names(value),
+            authors=author_list(value),
             published=parse_article_date(date) if date else None,
             source_url=source,
             source_domain=domain_of(source),

@@ -45,6 +45,7 @@ import attrs
 from .._dates import parse_article_date
 from ..models import Document, Paragraph, Skipped
 from ._base import (
+    author_list,
     author_names,
     collapse,
     document_id,
@@ -140,6 +141,7 @@ class MarkdownLoader:
                 Paragraph(n, words, b.start, b.end) for n, (b, words) in enumerate(shown, 1)
             ),
             author=next(filter(None, (author_names(meta.get(k)) for k in _AUTHOR_KEYS)), None),
+            authors=next(filter(None, (author_list(meta.get(k)) for k in _AUTHOR_KEYS)), ()),
             published=_date_value(meta, _DATE_KEYS),
             source_url=source,
             source_domain=domain_of(source),

@@ -1,0 +1,452 @@
+"""The browser view and the JSON API of one index: routes that call the library, no more.
+
+Every page is rendered on the server from the same library calls the command line makes,
+and each ``/api/...`` route returns exactly the JSON the matching ``searchkit ... --json``
+prints.  Nothing here writes: the app opens the index read-only and reads no file outside
+it (a document page shows the text stored in the index, not the file on disk).
+
+FastAPI runs plain ``def`` routes on a thread pool; the routes share one
+:class:`~searchkit.Index` and take turns with it (see :class:`_Shared`).  An ``Index``
+notices new commits by itself, so documents another process indexes appear without a
+restart.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+import attrs
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+
+from .. import __version__
+from ..errors import FilterError, NotFoundError, SearchkitError, SearchkitIndexError
+from ..index import Index
+from ..models import Bucket, Results
+
+__all__ = ["create_app"]
+
+_HERE = Path(__file__).parent
+_SORTS = ("relevance", "date", "oldest")
+_MAX_LIMIT = 100  # hits a page in the browser; the API takes what the library takes
+_PAGE_FACETS = ("author", "source", "year")
+
+
+class _Shared:
+    """One open :class:`Index` for every request, used by one request at a time.
+
+    A Whoosh searcher keeps file positions and caches that threads must not share, and
+    opening one costs far more than a query (it reads every segment's tables), so all
+    requests share one ``Index`` under a lock.  Searching is CPU-bound Python: requests
+    taking turns lose little to running side by side under the GIL.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.lock = threading.Lock()
+        self._index: Index | None = None
+
+    @contextmanager
+    def use(self) -> Iterator[Index]:
+        """The index, opened on first use; a damaged or vanished one is reopened next time."""
+        with self.lock:
+            if self._index is None:
+                self._index = Index.open(self.path)
+            try:
+                yield self._index
+            except SearchkitIndexError:
+                self._index.close()
+                self._index = None
+                raise
+
+
+def create_app(index_path: str | os.PathLike[str]) -> FastAPI:
+    """A FastAPI app serving the index at ``index_path``: pages, ``/api/...``, OpenAPI.
+
+    Run it with any ASGI server (``uvicorn.run(create_app("my-index"))``), or with
+    ``searchkit serve``.  A missing or damaged index is not an error here: every page
+    and API call answers 503 with the reason until the index is there.
+    """
+    shared = _Shared(Path(index_path))
+    app = FastAPI(
+        title="searchkit",
+        version=__version__,
+        summary="Paragraph-level search over one searchkit index; read-only.",
+        docs_url=None,  # Swagger UI loads scripts from a CDN; /openapi.json is the description
+        redoc_url=None,
+    )
+    app.mount("/static", StaticFiles(directory=_HERE / "static"), name="static")
+    templates = Jinja2Templates(directory=_HERE / "templates")
+    templates.env.globals.update(version=__version__, pages_around=pages_around)
+
+    library = shared.use
+
+    def page(request: Request, name: str, status: int = 200, **context: Any) -> HTMLResponse:
+        return templates.TemplateResponse(
+            request, name, {"index_path": str(shared.path), **context}, status_code=status
+        )
+
+    def failure(request: Request, exc: Exception) -> Response:
+        status = _status(exc)
+        message = " ".join(str(exc).split())
+        if request.url.path.startswith("/api/"):
+            return JSONResponse({"error": message}, status_code=status)
+        return page(request, "error.html", status, message=message, code=status)
+
+    app.add_exception_handler(SearchkitError, failure)
+
+    async def invalid(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, RequestValidationError)
+        first = exc.errors()[0] if exc.errors() else {}
+        where = ".".join(str(p) for p in first.get("loc", ())[1:]) or "request"
+        return failure(request, FilterError(f"{where}: {first.get('msg', 'invalid')}"))
+
+    app.add_exception_handler(RequestValidationError, invalid)
+
+    # -- pages ---------------------------------------------------------------------
+
+    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
+    def search_page(request: Request) -> Response:
+        params = request.query_params
+        form = _form(params)
+        results: Results | None = None
+        if form["q"]:
+            with library() as ix:
+                results = ix.search(
+                    form["q"],
+                    **_search_args(params, max_limit=_MAX_LIMIT),
+                    facets=_PAGE_FACETS,
+                    histogram="month",
+                )
+        return page(
+            request,
+            "search.html",
+            form=form,
+            results=results,
+            link=_linker(params),
+            sorts=_SORTS,
+            chart=histogram_chart(results.histogram) if results else None,
+            title="",
+        )
+
+    @app.get("/similar/{source_id}", response_class=HTMLResponse, include_in_schema=False)
+    def similar_page(request: Request, source_id: str) -> Response:
+        params = request.query_params
+        document = _flag(params, "doc")
+        with library() as ix:
+            args = _search_args(params, max_limit=_MAX_LIMIT)
+            del args["operator"]
+            results = ix.similar(source_id, document=document, **args)
+            if document:
+                heading = f"Articles like “{ix.document(source_id).title}”"
+            else:
+                like = ix.chunk(source_id)
+                heading = f"Paragraphs like ¶{like.paragraph} of “{like.title}”"
+        return page(
+            request,
+            "search.html",
+            form=_form(params),
+            results=results,
+            link=_linker(params, path=f"/similar/{source_id}"),
+            sorts=_SORTS,
+            chart=None,
+            title=heading,
+        )
+
+    @app.get("/chunk/{chunk_id}", response_class=HTMLResponse, include_in_schema=False)
+    def chunk_page(request: Request, chunk_id: str, context: int = 2) -> Response:
+        with library() as ix:
+            passage = ix.passage(chunk_id, context=_whole("context", context, 0, 20))
+        return page(request, "chunk.html", passage=passage, q=request.query_params.get("q", ""))
+
+    @app.get("/document/{doc_id}", response_class=HTMLResponse, include_in_schema=False)
+    def document_page(request: Request, doc_id: str) -> Response:
+        with library() as ix:
+            doc = ix.document(doc_id)
+        return page(request, "document.html", doc=doc)
+
+    @app.get("/stats", response_class=HTMLResponse, include_in_schema=False)
+    def stats_page(request: Request) -> Response:
+        with library() as ix:
+            stats = ix.stats()
+        return page(request, "stats.html", stats=stats)
+
+    # -- the JSON API: the CLI's --json, key for key -------------------------------
+
+    @app.get("/api/search", summary="searchkit search QUERY --json")
+    def api_search(
+        request: Request,
+        q: str,
+        limit: int = 10,
+        page: int = 1,
+        author: list[str] | None = None,
+        source: list[str] | None = None,
+        doc: list[str] | None = None,
+        since: str | None = None,
+        until: str | None = None,
+        sort: str = "relevance",
+        group: bool = False,
+        group_size: int = 3,
+        context: int = 0,
+        operator: str = "or",
+        fields: str | None = None,
+        facets: str | None = None,
+        facet_limit: int = 10,
+        histogram: str | None = None,
+        explain: bool = False,
+    ) -> dict[str, Any]:
+        """Search the paragraphs. Parameters as `Index.search`; `doc` is `doc_id`;
+        `fields` (comma-separated) keeps only those hit keys, as `--fields`; `facets` is
+        comma-separated (author, source, year, month); `histogram` is day, week, month
+        or year."""
+        with library() as ix:
+            results = ix.search(
+                q,
+                **_search_args(request.query_params),
+                **_explore_args(facets, facet_limit, histogram, explain),
+            )
+        return results.as_dict(_fields(fields))
+
+    @app.get("/api/similar/{source_id}", summary="searchkit similar ID --json")
+    def api_similar(
+        request: Request,
+        source_id: str,
+        doc: bool = False,
+        limit: int = 10,
+        page: int = 1,
+        author: list[str] | None = None,
+        source: list[str] | None = None,
+        since: str | None = None,
+        until: str | None = None,
+        sort: str = "relevance",
+        group: bool = False,
+        group_size: int = 3,
+        context: int = 0,
+        fields: str | None = None,
+        facets: str | None = None,
+        facet_limit: int = 10,
+        histogram: str | None = None,
+        explain: bool = False,
+    ) -> dict[str, Any]:
+        """The paragraphs most like paragraph `source_id` (with `doc=true`: like the
+        whole document `source_id`), never the source itself. Filters as `/api/search`."""
+        args = _search_args(request.query_params)
+        del args["operator"], args["doc_id"]
+        with library() as ix:
+            results = ix.similar(
+                source_id,
+                document=doc,
+                **args,
+                **_explore_args(facets, facet_limit, histogram, explain),
+            )
+        return results.as_dict(_fields(fields))
+
+    @app.get("/api/complete", summary="searchkit complete TEXT --json")
+    def api_complete(q: str, limit: int = 10) -> list[dict[str, Any]]:
+        """Ways to finish the last word of `q`, most common first, for a search box."""
+        with library() as ix:
+            return [c.as_dict() for c in ix.complete(q, limit=_whole("limit", limit, 1, 100))]
+
+    @app.get("/api/chunk/{chunk_id}", summary="searchkit show CHUNK_ID --json")
+    def api_chunk(chunk_id: str, context: int = 1) -> dict[str, Any]:
+        """A paragraph with `context` paragraphs on each side."""
+        with library() as ix:
+            return ix.passage(chunk_id, context=_whole("context", context, 0, None)).as_dict()
+
+    @app.get("/api/document/{doc_id}", summary="searchkit show --doc DOC_ID --json")
+    def api_document(doc_id: str) -> dict[str, Any]:
+        """A whole document: metadata and every paragraph."""
+        with library() as ix:
+            return ix.document(doc_id).as_dict()
+
+    @app.get("/api/stats", summary="searchkit stats --json")
+    def api_stats() -> dict[str, Any]:
+        """Counts, size on disk, fields and versions of the index."""
+        with library() as ix:
+            return ix.stats().as_dict()
+
+    return app
+
+
+def _status(exc: Exception) -> int:
+    if isinstance(exc, NotFoundError):
+        return 404
+    if isinstance(exc, SearchkitIndexError):
+        return 503
+    return 400
+
+
+def _whole(name: str, value: int, lo: int, hi: int | None) -> int:
+    if value < lo or (hi is not None and value > hi):
+        top = f" and at most {hi}" if hi is not None else ""
+        raise FilterError(f"{name} must be a whole number of at least {lo}{top}, not {value}")
+    return value
+
+
+def _number(params: Mapping[str, str], name: str, default: int) -> int:
+    raw = params.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise FilterError(f"{name} must be a whole number, not {raw!r}") from None
+
+
+def _many(params: Any, name: str) -> list[str] | None:
+    values = [v.strip() for v in params.getlist(name) if v.strip()]
+    return values or None
+
+
+def _flag(params: Mapping[str, str], name: str) -> bool:
+    return params.get(name, "").lower() in ("1", "true", "on", "yes")
+
+
+def _search_args(params: Any, max_limit: int | None = None) -> dict[str, Any]:
+    """``Index.search`` keyword arguments from query parameters (URL names as the CLI's)."""
+    limit = _number(params, "limit", 10)
+    if max_limit is not None:
+        limit = _whole("limit", limit, 1, max_limit)
+    operator = params.get("operator", "or")
+    if operator not in ("or", "and"):
+        raise FilterError(f"operator must be 'or' or 'and', not {operator!r}")
+    return {
+        "limit": limit,
+        "page": _number(params, "page", 1),
+        "author": _many(params, "author"),
+        "source": _many(params, "source"),
+        "doc_id": _many(params, "doc"),
+        "since": params.get("since") or None,
+        "until": params.get("until") or None,
+        "sort": params.get("sort") or "relevance",
+        "group": _flag(params, "group"),
+        "group_size": _number(params, "group_size", 3),
+        "context": _number(params, "context", 0),
+        "operator": operator,
+    }
+
+
+def _explore_args(
+    facets: str | None, facet_limit: int, histogram: str | None, explain: bool
+) -> dict[str, Any]:
+    names = () if facets is None else tuple(n.strip() for n in facets.split(",") if n.strip())
+    return {
+        "facets": names,
+        "facet_limit": facet_limit,
+        "histogram": histogram or None,
+        "explain": explain,
+    }
+
+
+def _fields(fields: str | None) -> list[str] | None:
+    return None if fields is None else [f.strip() for f in fields.split(",") if f.strip()]
+
+
+def _form(params: Mapping[str, str]) -> dict[str, Any]:
+    """What the search form shows: the request's own values, so a URL is the whole state."""
+    return {
+        "q": params.get("q", "").strip(),
+        "author": params.get("author", ""),
+        "source": params.get("source", ""),
+        "since": params.get("since", ""),
+        "until": params.get("until", ""),
+        "sort": params.get("sort", "relevance"),
+        "group": _flag(params, "group"),
+    }
+
+
+def _linker(params: Any, path: str = "/") -> Callable[..., str]:
+    """``link(page=2)``: this search's URL with some parameters changed (``None`` drops).
+
+    Changing a filter starts again at page 1.
+    """
+    base = [(k, v) for k, v in params.multi_items() if v != ""]
+
+    def link(**changes: Any) -> str:
+        if "page" not in changes:
+            changes["page"] = None
+        keep = [(k, v) for k, v in base if k not in changes]
+        keep += [(k, str(v)) for k, v in changes.items() if v is not None]
+        return path + "?" + urlencode(keep)
+
+    return link
+
+
+@attrs.frozen
+class Bar:
+    """One bar of the histogram chart, in the SVG's own units."""
+
+    x: float
+    y: float
+    width: float
+    height: float
+    label: str
+    articles: int
+    paragraphs: int
+    since: str
+    until: str
+
+
+@attrs.frozen
+class Chart:
+    """A histogram as bars to draw: months, or years when the range is long."""
+
+    bars: tuple[Bar, ...]
+    width: int
+    height: int
+    first: str
+    last: str
+    unit: str
+
+
+def histogram_chart(buckets: Sequence[Bucket], width: int = 240, height: int = 60) -> Chart | None:
+    """Month buckets as an SVG bar chart; summed into years past four years of months.
+
+    Each document has one date, so its articles add up across months without counting
+    one twice.
+    """
+    if not buckets:
+        return None
+    rows = [(b.start, b.articles, b.paragraphs, b.since, b.until) for b in buckets]
+    unit = "month"
+    if len(rows) > 48:
+        unit = "year"
+        years: dict[str, list[Any]] = {}
+        for start, articles, paragraphs, since, until in rows:
+            year = years.setdefault(start[:4], [start[:4], 0, 0, since, until])
+            year[1] += articles
+            year[2] += paragraphs
+            year[4] = until
+        rows = [tuple(v) for v in years.values()]
+    most = max(r[1] for r in rows) or 1
+    step = width / len(rows)
+    bars = tuple(
+        Bar(
+            x=round(i * step, 2),
+            y=round(height - height * articles / most, 2),
+            width=round(max(step - 1, 1), 2),
+            height=round(height * articles / most, 2),
+            label=start,
+            articles=articles,
+            paragraphs=paragraphs,
+            since=since.isoformat(),
+            until=until.isoformat(),
+        )
+        for i, (start, articles, paragraphs, since, until) in enumerate(rows)
+    )
+    return Chart(bars, width, height, rows[0][0], rows[-1][0], unit)
+
+
+def pages_around(page: int, pages: int, width: int = 2) -> list[int]:
+    """The page numbers a pager shows: the first, the last and ``width`` around ``page``."""
+    shown = {1, pages, *range(max(1, page - width), min(pages, page + width) + 1)}
+    return sorted(shown)
