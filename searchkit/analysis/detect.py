@@ -4,9 +4,11 @@ Metadata wins (Markdown front matter ``lang``, ``<html lang>``, a mapped JSONL f
 then the index's default language, unless that is ``"auto"``, when the text's start is
 given to py3langid (langid.py's maintained fork: a naive Bayes model over byte n-grams
 for 97 languages, shipped inside the package, nothing downloaded).  Text that is plainly
-English (a quarter or more of its first words are English stop words, which no other
-language's text comes near) is taken as English without running the model: the model
-costs a few hundred microseconds a document, more than indexing the document itself.
+English is taken as English without running the model: a quarter or more of its first
+words are English stop words, or one in twelve is a word such as ``the``, ``of``,
+``which`` that other languages do not use, or (all in ASCII letters) two such words.  The
+model costs a few hundred microseconds a document, more than indexing the document, and
+about a second to load on first use.
 """
 
 from __future__ import annotations
@@ -27,6 +29,12 @@ AUTO = "auto"
 # Characters of a document's text the detector reads.
 _SAMPLE = 300
 _WORD = re.compile(r"[^\W\d_]+")
+# English words that other languages written in Latin letters hardly use (``in``, ``is``,
+# ``was`` and ``a`` are Dutch, Spanish or Italian words too).
+_ENGLISH_MARKS = frozenset(
+    {"the", "and", "of", "with", "that", "which", "from", "were", "been", "this", "these"}
+    | {"for", "by", "be", "an", "are", "has", "have", "its", "their"}
+)
 
 
 def detect_language(text: str, fallback: str = "en") -> str:
@@ -39,8 +47,11 @@ def detect_language(text: str, fallback: str = "en") -> str:
     if sum(map(len, words)) < 3:
         return fallback
     if len(words) >= 12:
-        stops = sum(1 for w in words if w.lower() in ENGLISH_STOP_WORDS)
-        if stops * 4 >= len(words):
+        low = [w.lower() for w in words]
+        stops = sum(1 for w in low if w in ENGLISH_STOP_WORDS)
+        marks = sum(1 for w in low if w in _ENGLISH_MARKS)
+        plain = all(w.isascii() for w in words)
+        if stops * 4 >= len(words) or marks * 12 >= len(words) or (plain and marks >= 2):
             return "en"
     code, _ = _identifier().classify(sample)
     return LANGUAGE_ALIASES.get(str(code), str(code))
