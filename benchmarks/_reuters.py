@@ -145,3 +145,53 @@ def _date(text: str) -> dt.datetime | None:
         return dt.datetime.strptime(text.split(".")[0].strip(), "%d-%b-%Y %H:%M:%S")
     except ValueError:
         return None
+
+
+def write_jsonl(
+    root: Path,
+    out: Path,
+    *,
+    limit: int | None = None,
+    per_file: int = 100,
+    copies: int = 1,
+    folders: int = 1,
+) -> int:
+    """Write the articles as JSON Lines files that searchkit's loader reads; return the count.
+
+    ``per_file`` records a file, the files dealt round robin into ``folders`` sub-folders
+    (``part-0``, ``part-1``, ...), the corpus written ``copies`` times with new record ids
+    (``<newid>`` for the first copy, ``<newid>-<copy>`` after).  A paragraph's white space
+    is collapsed to single spaces and paragraphs are separated by blank lines, so each
+    Reuters paragraph is one searchkit paragraph.
+    """
+    import json
+
+    written = 0
+    files = 0
+    batch: list[str] = []
+
+    def flush() -> None:
+        nonlocal files, batch
+        if batch:
+            folder = out / f"part-{files % folders}"
+            folder.mkdir(parents=True, exist_ok=True)
+            (folder / f"reuters-{files:05d}.jsonl").write_text("".join(batch), encoding="utf-8")
+            files += 1
+            batch = []
+
+    for copy in range(copies):
+        for doc in documents(root, limit):
+            newid = doc.id.removeprefix("reuters-")
+            record = {
+                "id": newid if copy == 0 else f"{newid}-{copy}",
+                "title": doc.title,
+                "author": doc.author,
+                "date": doc.published.isoformat() if doc.published else None,
+                "text": "\n\n".join(" ".join(p.text.split()) for p in doc.paragraphs),
+            }
+            batch.append(json.dumps(record, ensure_ascii=False) + "\n")
+            written += 1
+            if len(batch) >= per_file:
+                flush()
+    flush()
+    return written

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
         EmptyQueryError,
         FilterError,
         IndexAccessError,
+        IndexDamagedError,
         IndexExistsError,
         IndexIncompatibleError,
         IndexLockedError,
@@ -54,6 +55,7 @@ if TYPE_CHECKING:
         Skipped,
         TermScore,
     )
+    from .shards import MultiIndex, ShardedIndex, open_many
 
 # Each public name and the module that defines it.  The modules load on first use (PEP
 # 562), so ``import searchkit`` stays cheap and a command that only searches never loads
@@ -67,6 +69,7 @@ _HOME: dict[str, str] = {
             "EmptyQueryError",
             "FilterError",
             "IndexAccessError",
+            "IndexDamagedError",
             "IndexExistsError",
             "IndexIncompatibleError",
             "IndexLockedError",
@@ -84,10 +87,14 @@ _HOME: dict[str, str] = {
     "detect_language": "analysis.detect",
     "EvaluationReport": "evaluation",
     "evaluate": "evaluation",
-    "Index": "index",
+    # Through shards.py, which registers the sharded index with them.
+    "Index": "shards",
     "QueryLimits": "_limits",
-    "check_index": "index",
-    "rebuild_index": "index",
+    "check_index": "shards",
+    "rebuild_index": "shards",
+    "MultiIndex": "shards",
+    "ShardedIndex": "shards",
+    "open_many": "shards",
     "load_document": "loaders",
     "load_documents": "loaders",
     "register_loader": "loaders",
@@ -143,12 +150,14 @@ __all__ = [
     "Hit",
     "Index",
     "IndexAccessError",
+    "IndexDamagedError",
     "IndexExistsError",
     "IndexIncompatibleError",
     "IndexLockedError",
     "IndexNotFoundError",
     "IndexReport",
     "IndexStats",
+    "MultiIndex",
     "NotFoundError",
     "Paragraph",
     "Passage",
@@ -160,6 +169,7 @@ __all__ = [
     "SearchkitError",
     "SearchkitIndexError",
     "SettingsError",
+    "ShardedIndex",
     "Skipped",
     "TermScore",
     "__version__",
@@ -169,6 +179,7 @@ __all__ = [
     "evaluate",
     "load_document",
     "load_documents",
+    "open_many",
     "rebuild_index",
     "register_loader",
 ]

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import functools
 import os
 import pickle
 import signal
@@ -21,9 +22,13 @@ from whoosh import multiproc
 from whoosh import writing as wwriting
 from whoosh.util import random_name
 
+from . import _unpickle
 from ._writer import SegmentWriter
+from .schema import build_schema
 
 __all__ = ["MpWriter"]
+
+_unpickle.install()  # now that whoosh.multiproc is loaded too
 
 _PR_SET_PDEATHSIG = 1
 
@@ -72,6 +77,10 @@ class _Task(multiproc.SubWriterTask):  # type: ignore[misc]
         # SubWriterTask builds a whoosh.writing.SegmentWriter by name; in this child
         # process only, make that name ours.
         multiproc.SegmentWriter = SegmentWriter
+        # And open the index with searchkit's schema, never the one pickled in it.
+        storage = self.storage
+        opener = functools.partial(type(storage).open_index, storage, schema=build_schema())
+        storage.open_index = opener
         super().run()
 
     def _process_file(self, filename: str, doc_count: int) -> None:
@@ -79,7 +88,7 @@ class _Task(multiproc.SubWriterTask):  # type: ignore[misc]
         writer = self.writer
         storage = writer.temp_storage()
         with storage.open_file(filename).raw_file() as f:
-            docs = pickle.load(f)
+            docs = _unpickle.load(f)
         for fields in docs:
             writer.add_document(**fields)
         storage.delete_file(filename)

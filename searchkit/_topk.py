@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import heapq
 import weakref
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from itertools import accumulate
 from typing import Any
 
@@ -31,7 +31,7 @@ from whoosh.searching import Searcher
 
 from ._limits import Deadline
 
-__all__ = ["match_scores", "top_docs"]
+__all__ = ["best", "match_scores", "tie_key", "top_docs"]
 
 Scores = dict[int, float]
 _Node = Any
@@ -50,10 +50,12 @@ def top_docs(
 ) -> tuple[list[tuple[float, int]], int] | None:
     """The best ``limit`` ``(score, docnum)`` pairs for ``q`` and the number of matches.
 
-    Ordered as Whoosh's ``TopCollector`` orders them: score descending, then document
-    number ascending.  Returns ``None`` when ``q`` or the weighting is not one this
-    module handles.  When ``deadline`` passes, the terms not yet read are left out
-    (the scores are then those of the terms read so far).
+    Ordered by score descending, then by :func:`tie_key` (document id, then the chunk's
+    place in it): an order that does not depend on how documents fall into segments,
+    so one index and the same documents spread over several indexes or shards agree
+    (``shards.py`` merges by the same key).  Returns ``None`` when ``q`` or the
+    weighting is not one this module handles.  When ``deadline`` passes, the terms not
+    yet read are left out (the scores are then those of the terms read so far).
     """
     if getattr(searcher.weighting, "use_final", False):
         return None
@@ -65,7 +67,8 @@ def top_docs(
     if filter is not None and scores:
         allowed = set(searcher.docs_for_query(filter))
         scores = {d: s for d, s in scores.items() if d in allowed}
-    return _best(scores, limit), len(scores)
+    stored = searcher.stored_fields
+    return best(scores, limit, lambda d: tie_key(stored(d))), len(scores)
 
 
 def match_scores(searcher: Searcher, q: wq.Query) -> list[float]:
@@ -77,8 +80,19 @@ def match_scores(searcher: Searcher, q: wq.Query) -> list[float]:
         raise ValueError(f"cannot score {q!r} term at a time") from None
 
 
-def _best(scores: Scores, limit: int) -> list[tuple[float, int]]:
-    """The ``limit`` best ``(score, docnum)``: score descending, ties by docnum ascending."""
+def tie_key(stored: dict[str, Any]) -> tuple[str, int]:
+    """Equal scores are ordered by document id, then by the chunk's place in its document."""
+    return (str(stored.get("doc_id", "")), int(stored.get("seq", 1)))
+
+
+def best(
+    scores: Scores, limit: int, key: Callable[[int], tuple[str, int]]
+) -> list[tuple[float, int]]:
+    """The ``limit`` best ``(score, docnum)``: score descending, ties by ``key(docnum)``.
+
+    ``key`` reads stored fields, so it is asked only for documents that tie with another
+    within the best ``limit`` (every one of a tie that straddles the cut).
+    """
     if len(scores) > limit:
         # The limit-th best score, found in C; only documents at or above it are sorted.
         floor = heapq.nlargest(limit, scores.values())[-1]
@@ -86,7 +100,18 @@ def _best(scores: Scores, limit: int) -> list[tuple[float, int]]:
     else:
         items = [(-s, d) for d, s in scores.items()]
     items.sort()
-    return [(-s, d) for s, d in items[:limit]]
+    out: list[tuple[float, int]] = []
+    i = 0
+    while i < len(items) and len(out) < limit:
+        j = i + 1
+        while j < len(items) and items[j][0] == items[i][0]:
+            j += 1
+        tied = [d for _s, d in items[i:j]]
+        if len(tied) > 1:
+            tied.sort(key=key)
+        out.extend((-items[i][0], d) for d in tied)
+        i = j
+    return out[:limit]
 
 
 # -- compiling a Whoosh query into a plan --------------------------------------------

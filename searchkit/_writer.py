@@ -27,6 +27,7 @@ from array import array
 from collections.abc import Callable, Sequence
 from itertools import repeat
 from operator import sub
+from pathlib import Path
 from typing import Any, NamedTuple
 
 from whoosh import writing as wwriting
@@ -42,6 +43,7 @@ from whoosh.system import pack_ushort
 from whoosh.util.numeric import byte_to_length, length_to_byte
 from whoosh.writing import IndexingError
 
+from . import _commits
 from .schema import Posting, TextTerms, indexer, memoized
 
 __all__ = ["SegmentWriter", "codec", "merge_policy"]
@@ -157,9 +159,32 @@ class SegmentWriter(wwriting.SegmentWriter):  # type: ignore[misc]
     and stored overrides) and fields with term vectors or spelling words are refused.
     """
 
+    # What the commit record lists as the index's sources (see _commits.py); ``None``
+    # keeps what the previous commit recorded.
+    sources: tuple[str, ...] | None = None
+
     def __init__(self, ix: Any, limitmb: int = 128, **kwargs: Any) -> None:
         super().__init__(ix, limitmb=limitmb, **kwargs)
         self._init_inverted(limitmb)
+
+    def _commit_toc(self, segments: list[Any]) -> None:
+        """Write the commit record (sources, checksums), then Whoosh's table of contents:
+        the record of a generation exists whenever the generation does."""
+        folder = getattr(self.storage, "folder", None)
+        if folder is None:  # an index in memory: nothing to record
+            super()._commit_toc(segments)
+            return
+        where = Path(folder)
+        try:
+            previous = _commits.read(where, self.generation - 1)
+        except ValueError:  # damaged: checksum every file afresh
+            previous = None
+        sources = self.sources
+        if sources is None:
+            sources = tuple(previous["sources"]) if previous else ()
+        _commits.write(where, self.generation, segments, sources, previous)
+        super()._commit_toc(segments)
+        _commits.clean(where, self.generation)
 
     def _init_inverted(self, limitmb: int) -> None:
         # field -> term -> [docnum, weight, value, docnum, weight, value, ...]

@@ -27,6 +27,7 @@ import os
 import re
 import sys
 from collections.abc import Callable, Iterable, Sequence
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO, TypeVar
 
@@ -73,7 +74,7 @@ HISTOGRAM_CHOICES = ("day", "week", "month", "year")
 
 EXIT_CODES_HELP = """\b
 Exit codes: 0 success / hits found, 1 no hits, 2 usage or query error,
-3 index missing or incompatible, 4 index locked, 130 interrupted,
+3 index missing, damaged or incompatible, 4 index locked, 130 interrupted,
 141 output pipe closed early."""
 
 _F = TypeVar("_F", bound=Callable[..., Any])
@@ -173,13 +174,26 @@ def _index_option(f: _F) -> _F:
         "index_dir",
         # Not readable=True: an unreadable index is the library's to report (exit 3).
         type=click.Path(path_type=Path, readable=False),
-        default=DEFAULT_INDEX,
+        multiple=True,
+        default=(DEFAULT_INDEX,),
         envvar="SEARCHKIT_INDEX",
         show_default=True,
         show_envvar=True,
         metavar="DIR",
-        help="The index folder.",
+        help=f"The index folder. Repeat it (or list folders in SEARCHKIT_INDEX, separated "
+        f"by '{os.pathsep}') to search several indexes as one.",
     )(f)
+
+
+def _one_index(index_dirs: tuple[Path, ...], command: str) -> Path:
+    """The one index a writing command works on."""
+    if len(index_dirs) != 1:
+        raise click.UsageError(f"{command} works on one index: give --index once")
+    return index_dirs[0]
+
+
+def _dask_option(help: str) -> Callable[[_F], _F]:
+    return click.option("--dask", "dask_address", metavar="ADDRESS", help=help)
 
 
 def _json_option(help: str) -> Callable[[_F], _F]:
@@ -239,11 +253,13 @@ def _complete_doc_id(
     """Shell completion of document ids, from the index named so far on the line."""
     from click.shell_completion import CompletionItem
 
-    from .index import Index
+    from .shards import open_indexes
 
-    where = ctx.params.get("index_dir") or os.environ.get("SEARCHKIT_INDEX") or DEFAULT_INDEX
+    named = ctx.params.get("index_dir") or ()
+    env = [p for p in os.environ.get("SEARCHKIT_INDEX", "").split(os.pathsep) if p]
+    where = list(named) or env or [DEFAULT_INDEX]
     try:
-        with Index.open(where) as ix:
+        with open_indexes(where) as ix:
             docs = ix.documents()
     except (SearchkitError, OSError):
         return []
@@ -319,6 +335,13 @@ def cli() -> None:
     help="Report what would change and write nothing (needs an existing index).",
 )
 @click.option(
+    "-L",
+    "--follow-links",
+    is_flag=True,
+    help="Follow every symbolic link in the folders, also out of them (default: only links "
+    "that stay inside PATHS; the others are reported as skipped).",
+)
+@click.option(
     "--rebuild",
     is_flag=True,
     help="Build a fresh index from PATHS (default: every path indexed before) beside the "
@@ -339,6 +362,17 @@ def cli() -> None:
     show_envvar=True,
     metavar="SECONDS",
     help="How long to wait for another writer to finish before giving up (exit 4).",
+)
+@click.option(
+    "--shards",
+    type=click.IntRange(1, 256),
+    default=None,
+    metavar="N",
+    help="Create the index with N shards, written in parallel (only when creating it).",
+)
+@_dask_option(
+    "Build on the Dask scheduler at ADDRESS (host:port), or 'local' for a cluster of two "
+    "workers on this machine: one task a shard. Needs a sharded index and searchkit[dask]."
 )
 @click.option(
     "--language",
@@ -368,14 +402,17 @@ def cli() -> None:
 def index_command(
     paths: tuple[Path, ...],
     dry_run: bool,
+    follow_links: bool,
     rebuild: bool,
     quiet: bool,
     lock_timeout: float,
+    shards: int | None,
+    dask_address: str | None,
     language: str,
     synonyms: Path | None,
     field_map: str | None,
     as_json: bool,
-    index_dir: Path,
+    index_dir: tuple[Path, ...],
 ) -> None:
     """\b
     Example:
@@ -394,38 +431,60 @@ def index_command(
     atomically; searches see the old one until then, and a failed rebuild
     leaves it as it was.
 
-    Python: Index.open_or_create(DIR).add(*PATHS, dry_run=..., progress=...),
-    Index.set_synonyms(FILE) for --synonyms,
-    or searchkit.rebuild_index(DIR, *PATHS) for --rebuild
+    Python: Index.open_or_create(DIR).add(*PATHS, dry_run=..., follow_links=...)
+    or searchkit.rebuild_index(DIR, *PATHS) for --rebuild;
+    Index.create(DIR, shards=N) for --shards; add(..., client=CLIENT) for --dask;
+    Index.create(DIR, language=CODE) for --language, Index.set_synonyms(FILE) for
+    --synonyms, add(..., field_map={...}) for --map
     """
-    from .index import Index, rebuild_index
+    from .shards import Index, rebuild_index
 
+    where = _one_index(index_dir, "index")
     if not paths and not rebuild:
         raise click.UsageError("give at least one file or folder to index")
     if rebuild and dry_run:
         raise click.UsageError("--rebuild and --dry-run do not go together")
+    if dask_address and (rebuild or dry_run):
+        raise click.UsageError("--dask goes with neither --rebuild nor --dry-run")
     if synonyms and dry_run:
         raise click.UsageError("--synonyms and --dry-run do not go together")
-    if field_map and rebuild:
-        raise click.UsageError("--rebuild reuses the maps given before; add with --map first")
+    if field_map and (rebuild or dask_address):
+        raise click.UsageError("--map goes with neither --rebuild (it reuses them) nor --dask")
     mapping = _field_map(field_map) if field_map else None
     bar = _Progress() if not quiet and _isatty(sys.stderr) else None
     try:
         if rebuild:
-            report = rebuild_index(index_dir, *paths, progress=bar, lock_timeout=lock_timeout)
+            report = rebuild_index(
+                where,
+                *paths,
+                progress=bar,
+                lock_timeout=lock_timeout,
+                follow_links=follow_links,
+            )
             if synonyms:
-                with Index.open(index_dir, lock_timeout=lock_timeout) as ix:
+                with Index.open(where, lock_timeout=lock_timeout) as ix:
                     ix.set_synonyms(synonyms)
         elif dry_run:
-            with Index.open(index_dir, lock_timeout=lock_timeout) as ix:
-                report = ix.add(*paths, dry_run=True, progress=bar, field_map=mapping)
+            with Index.open(where, lock_timeout=lock_timeout) as ix:
+                report = ix.add(
+                    *paths, dry_run=True, progress=bar, follow_links=follow_links, field_map=mapping
+                )
         else:
-            with Index.open_or_create(
-                index_dir, lock_timeout=lock_timeout, language=language
+            from .shards import open_or_create_sharded
+
+            with open_or_create_sharded(
+                where, shards, lock_timeout=lock_timeout, language=language
             ) as ix:
                 if synonyms:
                     ix.set_synonyms(synonyms)
-                report = ix.add(*paths, progress=bar, field_map=mapping)
+                if dask_address:
+                    from .shards import add_with_dask
+
+                    report = add_with_dask(ix, paths, dask_address, follow_links=follow_links)
+                else:
+                    report = ix.add(
+                        *paths, progress=bar, follow_links=follow_links, field_map=mapping
+                    )
     finally:
         if bar is not None:
             bar.close()
@@ -434,7 +493,7 @@ def index_command(
     if as_json:
         _echo_json(report.as_dict())
     elif not quiet:
-        click.echo(_report_line(report, index_dir))
+        click.echo(_report_line(report, where))
 
 
 @cli.command(cls=_QueryCommand, short_help="Search the indexed paragraphs.", epilog=EXIT_CODES_HELP)
@@ -502,6 +561,10 @@ def index_command(
     "suggestions."
 )
 @click.option("--jsonl", "as_jsonl", is_flag=True, help="Print one JSON hit a line.")
+@_dask_option(
+    "Search each shard on the Dask scheduler at ADDRESS (host:port, or 'local'); needs a "
+    "sharded index or several --index, and searchkit[dask]."
+)
 @click.option(
     "--timeout",
     type=click.FloatRange(min=0, min_open=True),
@@ -540,8 +603,9 @@ def search(
     as_jsonl: bool,
     timeout: float | None,
     fields: str | None,
+    dask_address: str | None,
     color: str,
-    index_dir: Path,
+    index_dir: tuple[Path, ...],
 ) -> None:
     """\b
     Example:
@@ -563,15 +627,23 @@ def search(
     --facets and --histogram count over all matches, not just the page, and
     print after the hits; --explain shows why each hit scored what it did.
 
-    Python: Index.open(DIR).search(QUERY, limit=..., since=..., ...)
+    Python: Index.open(DIR).search(QUERY, limit=..., since=..., ...);
+    searchkit.open_many([DIR, ...]) for several --index; search(..., client=CLIENT)
+    for --dask
     """
-    from .index import Index
+    from .shards import open_indexes
 
     if as_json and as_jsonl:
         raise click.UsageError("give --json or --jsonl, not both")
     selected = None if fields is None else [f.strip() for f in fields.split(",") if f.strip()]
-    with Index.open(index_dir) as ix:
-        results = ix.search(
+    with open_indexes(index_dir) as ix:
+        if dask_address:
+            from .shards import search_with_dask
+
+            search_on: Any = partial(search_with_dask, ix, dask_address)
+        else:
+            search_on = ix.search
+        results = search_on(
             " ".join(query),
             limit=limit,
             page=page,
@@ -580,14 +652,14 @@ def search(
             until=until,
             source=source or None,
             doc_id=doc_ids or None,
-            sort=sort,  # type: ignore[arg-type]  # click.Choice checked it
+            sort=sort,  # click.Choice checked it
             group=group,
             group_size=group_size,
             context=context,
             operator="and" if require_all else "or",
             facets=_facet_names(facets),
             facet_limit=facet_limit,
-            histogram=histogram,  # type: ignore[arg-type]  # click.Choice checked it
+            histogram=histogram,  # click.Choice checked it
             explain=explain,
             timeout=timeout,
         )
@@ -640,7 +712,7 @@ def show(
     context: int,
     as_json: bool,
     color: str,
-    index_dir: Path,
+    index_dir: tuple[Path, ...],
 ) -> None:
     """\b
     Example:
@@ -651,7 +723,7 @@ def show(
 
     Python: Index.open(DIR).passage(CHUNK_ID, context=N) or .document(DOC_ID)
     """
-    from .index import Index
+    from .shards import open_indexes
 
     ctx = click.get_current_context()
     if (chunk_id is None) == (doc_id is None):
@@ -659,7 +731,7 @@ def show(
     if doc_id is not None and ctx.get_parameter_source("context") != ParameterSource.DEFAULT:
         raise click.UsageError("--context goes with a CHUNK_ID, not with --doc")
     style = _Style(_use_color(color))
-    with Index.open(index_dir) as ix:
+    with open_indexes(index_dir) as ix:
         if doc_id is not None:
             document = ix.document(doc_id)
             if as_json:
@@ -678,7 +750,7 @@ def show(
 @cli.command(short_help="List the indexed documents.", epilog=EXIT_CODES_HELP)
 @_json_option("Print a JSON list of documents with their metadata.")
 @_index_option
-def docs(as_json: bool, index_dir: Path) -> None:
+def docs(as_json: bool, index_dir: tuple[Path, ...]) -> None:
     """\b
     Example:
       searchkit docs --json | jq -r '.[].title'
@@ -687,21 +759,22 @@ def docs(as_json: bool, index_dir: Path) -> None:
 
     Python: Index.open(DIR).documents()
     """
-    from .index import Index
+    from .shards import open_indexes
 
-    with Index.open(index_dir) as ix:
+    with open_indexes(index_dir) as ix:
         infos = ix.documents()
     if as_json:
         _echo_json([d.as_dict() for d in infos])
         return
     _print_documents(infos)
-    click.echo(f"{_plural(len(infos), 'document')} in {_clean_line(str(index_dir))}", err=True)
+    where = ", ".join(_clean_line(str(p)) for p in index_dir)
+    click.echo(f"{_plural(len(infos), 'document')} in {where}", err=True)
 
 
 @cli.command(short_help="Show counts, size and versions of the index.", epilog=EXIT_CODES_HELP)
 @_json_option("Print one JSON object.")
 @_index_option
-def stats(as_json: bool, index_dir: Path) -> None:
+def stats(as_json: bool, index_dir: tuple[Path, ...]) -> None:
     """\b
     Example:
       searchkit stats --index my-index
@@ -711,9 +784,9 @@ def stats(as_json: bool, index_dir: Path) -> None:
 
     Python: Index.open(DIR).stats()
     """
-    from .index import Index
+    from .shards import open_indexes
 
-    with Index.open(index_dir) as ix:
+    with open_indexes(index_dir) as ix:
         info = ix.stats()
     if as_json:
         _echo_json(info.as_dict())
@@ -726,7 +799,7 @@ def stats(as_json: bool, index_dir: Path) -> None:
 @click.option("--port", type=click.IntRange(0, 65535), default=8765, show_default=True)
 @click.option("--open", "open_browser", is_flag=True, help="Open the search page in a browser.")
 @_index_option
-def serve(host: str, port: int, open_browser: bool, index_dir: Path) -> None:
+def serve(host: str, port: int, open_browser: bool, index_dir: tuple[Path, ...]) -> None:
     """\b
     Example:
       searchkit serve --index my-index --open
@@ -739,7 +812,9 @@ def serve(host: str, port: int, open_browser: bool, index_dir: Path) -> None:
     Python: searchkit.web.create_app(DIR), run with any ASGI server.
     """
     from . import web
-    from .index import Index
+    from .shards import Index
+
+    where = _one_index(index_dir, "serve")
 
     try:
         import uvicorn
@@ -747,20 +822,20 @@ def serve(host: str, port: int, open_browser: bool, index_dir: Path) -> None:
         create_app = web.create_app
     except ImportError:
         raise _Failure(f"searchkit serve needs the web extra: {web.INSTALL_HINT}") from None
-    Index.open(index_dir).close()  # a missing or incompatible index fails here, exit 3
+    Index.open(where).close()  # a missing or incompatible index fails here, exit 3
     if host not in ("127.0.0.1", "localhost", "::1"):
         click.echo(
             f"Warning: listening on {host}: anyone who can reach this address can read the index.",
             err=True,
         )
     url = f"http://{'[' + host + ']' if ':' in host else host}:{port}/"
-    click.echo(f"Serving {index_dir} at {url} (Ctrl-C stops)", err=True)
+    click.echo(f"Serving {where} at {url} (Ctrl-C stops)", err=True)
     if open_browser:
         import threading
         import webbrowser
 
         threading.Timer(1.0, webbrowser.open, (url,)).start()
-    uvicorn.run(create_app(index_dir), host=host, port=port, log_level="warning")
+    uvicorn.run(create_app(where), host=host, port=port, log_level="warning")
 
 
 @cli.command(
@@ -773,21 +848,23 @@ def serve(host: str, port: int, open_browser: bool, index_dir: Path) -> None:
 )
 @_json_option("Print one JSON object: ok, problems, stale, documents, chunks, ...")
 @_index_option
-def check(repair: bool, as_json: bool, index_dir: Path) -> None:
+def check(repair: bool, as_json: bool, index_dir: tuple[Path, ...]) -> None:
     """\b
     Example:
       searchkit check --index my-index --repair
 
     Open every segment, read every stored paragraph and term, and compare the
     counts with the index's manifest.  Files changed since they were indexed are
-    listed as stale (run `searchkit index` to refresh them).  Exits 0 when the
-    index is sound (or was repaired), 3 when it has problems.
+    listed as stale (run `searchkit index` to refresh them), and every file's
+    checksum is compared with the one recorded when it was written.  Files left by
+    writers that died are listed (--repair removes them).  Exits 0 when the index is
+    sound (or was repaired), 3 when it has problems.
 
     Python: searchkit.check_index(DIR, repair=...)
     """
-    from .index import check_index
+    from .shards import check_index
 
-    report = check_index(index_dir, repair=repair)
+    report = check_index(_one_index(index_dir, "check"), repair=repair)
     if as_json:
         _echo_json(report.as_dict())
     else:
@@ -795,6 +872,9 @@ def check(repair: bool, as_json: bool, index_dir: Path) -> None:
             click.echo(f"problem: {_clean_line(problem)}")
         for path in report.stale:
             click.echo(f"stale: {_clean_line(path)}")
+        removed = "removed" if report.repaired else "check --repair removes it"
+        for name in report.leftovers:
+            click.echo(f"leftover of an interrupted write ({removed}): {_clean_line(name)}")
         state = "repaired" if report.repaired else "ok" if report.ok else "damaged"
         click.echo(
             f"{state}: {_plural(report.documents, 'document')}, "
@@ -962,7 +1042,7 @@ def similar(
     as_jsonl: bool,
     fields: str | None,
     color: str,
-    index_dir: Path,
+    index_dir: tuple[Path, ...],
 ) -> None:
     """\b
     Example:
@@ -976,12 +1056,12 @@ def similar(
 
     Python: Index.open(DIR).similar(ID, limit=..., group=..., document=...)
     """
-    from .index import Index
+    from .shards import Index
 
     if as_json and as_jsonl:
         raise click.UsageError("give --json or --jsonl, not both")
     selected = None if fields is None else [f.strip() for f in fields.split(",") if f.strip()]
-    with Index.open(index_dir) as ix:
+    with Index.open(_one_index(index_dir, "similar")) as ix:
         results = ix.similar(
             source_id,
             limit=limit,
@@ -1008,7 +1088,9 @@ def similar(
 @click.option("-n", "--limit", type=int, default=10, show_default=True, help="Completions at most.")
 @_json_option("Print a JSON list of {text, word, count}.")
 @_index_option
-def complete(text: tuple[str, ...], limit: int, as_json: bool, index_dir: Path) -> None:
+def complete(
+    text: tuple[str, ...], limit: int, as_json: bool, index_dir: tuple[Path, ...]
+) -> None:
     """\b
     Example:
       searchkit complete "prisoner exch"
@@ -1019,9 +1101,9 @@ def complete(text: tuple[str, ...], limit: int, as_json: bool, index_dir: Path) 
 
     Python: Index.open(DIR).complete(TEXT, limit=N)
     """
-    from .index import Index
+    from .shards import Index
 
-    with Index.open(index_dir) as ix:
+    with Index.open(_one_index(index_dir, "complete")) as ix:
         completions = ix.complete(" ".join(text), limit=limit)
     if as_json:
         _echo_json([c.as_dict() for c in completions])
@@ -1259,7 +1341,7 @@ def _print_results(results: Results, style: _Style) -> None:
 
 def _print_hit(hit: Hit, style: _Style) -> None:
     style.echo(f"{hit.rank}. {_title(hit, style)}  (score {hit.score:.2f})")
-    meta = _joined([_when(hit.published), hit.author, _label(hit), hit.id])
+    meta = _joined([_when(hit.published), hit.author, _label(hit), hit.id, hit.index])
     style.echo("   " + style(meta, dim=True))
     if hit.before or hit.after:
         for c in hit.before:

@@ -6,6 +6,7 @@
     │   ├── IndexNotFoundError       no index at the path (says how to build one)
     │   ├── IndexExistsError         create() over an existing index
     │   ├── IndexIncompatibleError   written by another schema or analyzer version
+    │   ├── IndexDamagedError        files damaged or not written by searchkit
     │   ├── IndexLockedError         another process holds the write lock
     │   └── IndexAccessError         the folder cannot be read or written (permission,
     │                                read-only, disk full, removed while in use)
@@ -25,6 +26,8 @@ handle one case.  Each exception's message is one line meant for a person.
 
 from __future__ import annotations
 
+from typing import Any
+
 __all__ = [
     "SettingsError",
     "CollectionError",
@@ -32,6 +35,7 @@ __all__ = [
     "EmptyQueryError",
     "FilterError",
     "IndexAccessError",
+    "IndexDamagedError",
     "IndexExistsError",
     "IndexIncompatibleError",
     "IndexLockedError",
@@ -47,6 +51,18 @@ __all__ = [
 
 class SearchkitError(Exception):
     """Base class of every error searchkit raises for a user's mistake or environment."""
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Subclasses take other arguments than the message, so the default pickling (which
+        # calls ``cls(*args)``) fails; errors raised in a worker process must cross back.
+        return (_restore, (type(self), str(self), dict(self.__dict__)))
+
+
+def _restore(cls: type[SearchkitError], message: str, state: dict[str, Any]) -> SearchkitError:
+    exc = cls.__new__(cls)
+    Exception.__init__(exc, message)
+    exc.__dict__.update(state)
+    return exc
 
 
 class DocumentError(SearchkitError):
@@ -90,6 +106,16 @@ class IndexExistsError(SearchkitIndexError):
 
 class IndexIncompatibleError(SearchkitIndexError):
     """The index was written with a different schema or analyzer settings."""
+
+
+class IndexDamagedError(SearchkitIndexError):
+    """The index's files are damaged or were not written by searchkit."""
+
+    def __init__(self, path: object, reason: str) -> None:
+        super().__init__(
+            path,
+            f"index damaged at {path}: {reason}; run `searchkit check --repair --index {path}`",
+        )
 
 
 class IndexLockedError(SearchkitIndexError):

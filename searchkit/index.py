@@ -4,7 +4,6 @@ Layout of an index directory::
 
     my-index/
       searchkit.json     settings: schema version, analyzer, chunk size, current data folder
-      synonyms.txt       the synonyms applied to queries, if any (see analysis/synonyms.py)
       write.lock         the writers' lock (see _lock.py); empty when no one writes
       whoosh-<n>/        the Whoosh index itself (segments and _MAIN_<gen>.toc files)
 
@@ -25,7 +24,7 @@ import shutil
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Concatenate, ParamSpec, TypeVar
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
 import attrs
 import whoosh.index as windex
@@ -33,18 +32,36 @@ from whoosh import query as wquery
 from whoosh.searching import Searcher
 from whoosh.writing import IndexWriter
 
-from . import __version__, _writer, _writers
+from . import _commits, _writer, _writers
 from ._access import access_error, translated
+from ._damage import DAMAGE, damage_guard
 from ._limits import Deadline, QueryLimits, bound_query, check_text
 from ._lock import LOCK_NAME, WriteLock
+from ._settings import (
+    _MAX_SETTINGS_BYTES,
+    SETTINGS_NAME,
+    SYNONYMS_NAME,
+    Settings,
+    check_can_create,
+    clean_root,
+    drop_unused_data_dirs,
+    new_data_dir,
+    now,
+    read_settings,
+    root_leftovers,
+    settings_for_rebuild,
+    swap_settings,
+)
 from .analysis import ANALYZER_ID
 from .analysis.detect import AUTO, normalize_language, with_language
 from .analysis.synonyms import Synonyms, load_synonyms
 from .chunking import DEFAULT_MAX_CHARS, chunk_document
 from .errors import (
     DocumentError,
+    IndexDamagedError,
     IndexExistsError,
     IndexIncompatibleError,
+    IndexLockedError,
     IndexNotFoundError,
     NotFoundError,
     SearchkitError,
@@ -79,11 +96,16 @@ from .scoring import default_weighting
 from .search import MAX_LIMIT, Sort, check_whole, neighbours, run_search
 from .typos import expand_fuzzy, suggest
 
-__all__ = ["DEFAULT_BATCH_SIZE", "Index", "Progress", "check_index", "rebuild_index"]
+__all__ = [
+    "DEFAULT_BATCH_SIZE",
+    "Index",
+    "Progress",
+    "check_index",
+    "is_sharded",
+    "rebuild_index",
+    "register_sharded",
+]
 
-SETTINGS_NAME = "searchkit.json"
-SYNONYMS_NAME = "synonyms.txt"
-_FORMAT = "searchkit-index"
 DEFAULT_BATCH_SIZE = 5000
 DEFAULT_LOCK_TIMEOUT = 30.0
 # Per writer process: the in-memory posting pool spills to disk beyond this.
@@ -94,47 +116,23 @@ _BATCH_CHUNKS = 50_000
 _WRITER_PROCS = min(2, os.cpu_count() or 1)
 _PARALLEL_BATCH = 1000
 
+_T = TypeVar("_T")
+_P = ParamSpec("_P")
+
 # progress(done, total, path): called once per file as an add or sync goes.
 Progress = Callable[[int, int, str], None]
 
 
-_P = ParamSpec("_P")
-_R = TypeVar("_R")
+def _guarded(method: Callable[Concatenate[Index, _P], _T]) -> Callable[Concatenate[Index, _P], _T]:
+    """``method``, with an ``OSError`` from the index folder raised as an IndexAccessError,
+    and damage it meets in the index's files as an IndexDamagedError."""
 
-
-def _os_errors(
-    method: Callable[Concatenate[Index, _P], _R],
-) -> Callable[Concatenate[Index, _P], _R]:
-    """``method``, with an ``OSError`` from the index folder raised as an IndexAccessError."""
-
-    def guarded(self: Index, /, *args: _P.args, **kwargs: _P.kwargs) -> _R:
-        with translated(self.path):
+    @functools.wraps(method)
+    def guarded(self: Index, /, *args: _P.args, **kwargs: _P.kwargs) -> _T:
+        with translated(self.path), damage_guard(self.path):
             return method(self, *args, **kwargs)
 
-    functools.update_wrapper(guarded, method)
     return guarded
-
-
-def _str_tuple(values: Iterable[str]) -> tuple[str, ...]:
-    return tuple(str(v) for v in values)
-
-
-@attrs.frozen
-class _Settings:
-    data: str
-    max_chars: int = DEFAULT_MAX_CHARS
-    schema_version: int = SCHEMA_VERSION
-    analyzer: str = ANALYZER_ID
-    created: str = ""
-    sources: tuple[str, ...] = attrs.field(default=(), converter=_str_tuple)
-    language: str = AUTO
-    # Source path -> the field map its JSON/JSONL records are read with.
-    field_maps: dict[str, dict[str, str]] = attrs.field(factory=dict)
-
-    def to_json(self) -> str:
-        return json.dumps(
-            {"format": _FORMAT, "searchkit": __version__, **attrs.asdict(self)}, indent=2
-        )
 
 
 class Index:
@@ -145,13 +143,16 @@ class Index:
     is cheap.  Use it as a context manager, or call :meth:`close`, to release files.
     """
 
-    def __init__(self, path: Path, settings: _Settings, lock_timeout: float) -> None:
+    def __init__(self, path: Path, settings: Settings, lock_timeout: float) -> None:
         self.path = path
         self.lock_timeout = lock_timeout
         self._settings = settings
         self._settings_mtime = self._settings_file().stat().st_mtime_ns
         self._ix = self._open_whoosh()
         self._searcher: Searcher | None = None
+        # Set by shards.py on a shard: the files that belong to it, and one writer process.
+        self._owns: Callable[[Path], bool] | None = None
+        self._writer_procs: int | None = None  # None: _WRITER_PROCS
         self._synonyms: tuple[int, Synonyms] | None = None
 
     # -- opening ---------------------------------------------------------------------
@@ -164,6 +165,7 @@ class Index:
         overwrite: bool = False,
         max_chars: int = DEFAULT_MAX_CHARS,
         lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
+        shards: int = 1,
         language: str = AUTO,
         synonyms: str | os.PathLike[str] | None = None,
     ) -> Index:
@@ -171,20 +173,28 @@ class Index:
 
         An existing index there raises :class:`IndexExistsError` unless ``overwrite``, which
         replaces it atomically.  A folder holding other files is never touched.
-        ``max_chars`` bounds a chunk's length; longer paragraphs are split.  ``language``
-        is the language of documents whose metadata names none: an ISO 639 code, or
-        ``"auto"`` to detect each one's.  ``synonyms`` names a synonyms file to apply to
-        queries (see :meth:`set_synonyms`).
+        ``max_chars`` bounds a chunk's length; longer paragraphs are split.  ``shards``
+        above 1 makes a sharded index (see ``shards.py``): one folder, that many indexes.
+        ``language`` is the language of documents whose metadata names none: an ISO 639
+        code, or ``"auto"`` to detect each one's.  ``synonyms`` names a synonyms file to
+        apply to queries (see :meth:`set_synonyms`).
         """
         root = Path(path)
-        if max_chars < 200:
-            raise SearchkitIndexError(root, f"max_chars must be at least 200, not {max_chars}")
         code = language if language == AUTO else normalize_language(language)
         if code is None:
             raise SettingsError(
                 f"language must be 'auto' or an ISO 639 code such as 'de', not {language!r}"
             )
+        if (code != AUTO or synonyms is not None) and shards != 1:
+            raise SettingsError("language= and synonyms= are for single indexes, not yet shards")
         rules = load_synonyms(synonyms) if synonyms is not None else None
+        if type(shards) is not int or shards != 1:  # checked there
+            made: Index = _sharded_hook(root, "create")(
+                root, shards, overwrite=overwrite, max_chars=max_chars, lock_timeout=lock_timeout
+            )
+            return made
+        if max_chars < 200:
+            raise SearchkitIndexError(root, f"max_chars must be at least 200, not {max_chars}")
         with translated(root):
             return cls._create(root, overwrite, max_chars, lock_timeout, code, rules)
 
@@ -195,20 +205,27 @@ class Index:
         overwrite: bool,
         max_chars: int,
         lock_timeout: float,
-        code: str,
-        rules: Synonyms | None,
+        code: str = AUTO,
+        rules: Synonyms | None = None,
     ) -> Index:
-        _check_can_create(root, overwrite)
+        check_can_create(root, overwrite)
         root.mkdir(parents=True, exist_ok=True)
         with WriteLock(root, lock_timeout):
             # Again under the lock: another process may have created it while we waited.
-            _check_can_create(root, overwrite)
-            data = _new_data_dir(root)
+            check_can_create(root, overwrite)
+            clean_root(root)
+            if not Index.exists(root):  # data folders of a create that was interrupted
+                drop_unused_data_dirs(root, None)
+            # Replacing an index keeps its id, so that its data folders go too.
+            index_id = settings_for_rebuild(root).id
+            data = new_data_dir(root, index_id)
             windex.create_in(str(root / data), build_schema())
-            settings = _Settings(data=data, max_chars=max_chars, created=_now(), language=code)
+            settings = Settings(
+                data=data, max_chars=max_chars, created=now(), id=index_id, language=code
+            )
             _store_synonyms(root, rules)
-            _swap_settings(root, settings)
-            _drop_unused_data_dirs(root, data)
+            swap_settings(root, settings)
+            drop_unused_data_dirs(root, settings)
         return cls(root, settings, lock_timeout)
 
     @classmethod
@@ -221,8 +238,11 @@ class Index:
         :class:`IndexIncompatibleError` when it was written with other settings.
         """
         root = Path(path)
+        if is_sharded(root):
+            opened: Index = _sharded_hook(root, "open")(root, lock_timeout=lock_timeout)
+            return opened
         with translated(root):
-            return cls(root, _read_settings(root), lock_timeout)
+            return cls(root, read_settings(root), lock_timeout)
 
     @classmethod
     def open_or_create(
@@ -254,7 +274,8 @@ class Index:
     def _open_whoosh(self) -> windex.Index:
         data = self.path / self._settings.data
         try:
-            return windex.open_dir(str(data))
+            with damage_guard(self.path):
+                return windex.open_dir(str(data), schema=build_schema())
         except PermissionError as exc:
             raise access_error(self.path, exc) from None
         except (windex.EmptyIndexError, OSError) as exc:
@@ -281,30 +302,6 @@ class Index:
         return f"Index({str(self.path)!r})"
 
     @property
-    def synonyms(self) -> Synonyms | None:
-        """The synonyms applied to this index's queries, or ``None``."""
-        found = self.path / SYNONYMS_NAME
-        try:
-            mtime = found.stat().st_mtime_ns
-        except FileNotFoundError:
-            return None
-        if self._synonyms is None or self._synonyms[0] != mtime:
-            self._synonyms = (mtime, load_synonyms(found))
-        return self._synonyms[1]
-
-    def set_synonyms(self, path: str | os.PathLike[str] | None) -> Synonyms | None:
-        """Apply the synonyms file at ``path`` (Solr ``synonyms.txt`` format) to this index's
-        queries from now on, replacing any before; ``None`` removes them.
-
-        The file is checked, then copied into the index folder, so the index keeps working
-        if the original moves.  Synonyms act on queries only: nothing is re-indexed.
-        """
-        rules = load_synonyms(path) if path is not None else None
-        with WriteLock(self.path, self.lock_timeout):
-            _store_synonyms(self.path, rules)
-        return rules
-
-    @property
     def max_chars(self) -> int:
         """The longest a chunk may be, in characters."""
         return self._settings.max_chars
@@ -316,7 +313,7 @@ class Index:
         mtime = self._settings_file().stat().st_mtime_ns if self._settings_file().exists() else 0
         if mtime != self._settings_mtime:
             self.close()
-            self._settings = _read_settings(self.path)
+            self._settings = read_settings(self.path)
             self._settings_mtime = mtime
             self._ix = self._open_whoosh()
         if self._searcher is not None and not self._searcher.up_to_date():
@@ -325,7 +322,7 @@ class Index:
             self._searcher = self._ix.searcher(weighting=default_weighting())
         return self._searcher
 
-    @_os_errors
+    @_guarded
     def search(
         self,
         query: str,
@@ -420,6 +417,7 @@ class Index:
             explain=explain,
         )
 
+    @_guarded
     def similar(
         self,
         chunk_or_doc_id: str,
@@ -482,6 +480,7 @@ class Index:
             explain=explain,
         )
 
+    @_guarded
     def complete(self, text: str, limit: int = 10) -> list[Completion]:
         """Completions of the last word of ``text`` from the index's own words, most
         common first: for a search box (``"prisoner exch"`` -> ``"prisoner exchange"``).
@@ -491,7 +490,7 @@ class Index:
         check_whole("limit", limit, 1, MAX_LIMIT)
         return complete(self._reader(), text, limit)
 
-    @_os_errors
+    @_guarded
     def chunk(self, chunk_id: str) -> Chunk:
         """The chunk with this id; :class:`NotFoundError` if there is none."""
         doc_id, colon, place = chunk_id.rpartition(":")  # "doc:paragraph" or "...:paragraph.part"
@@ -503,7 +502,7 @@ class Index:
                     return chunk_from_stored(stored)
         raise NotFoundError(f"no chunk {chunk_id!r} in index {self.path}")
 
-    @_os_errors
+    @_guarded
     def passage(self, chunk_id: str, context: int = 1) -> Passage:
         """The chunk ``chunk_id`` with ``context`` chunks on each side, from its document."""
         check_whole("context", context, 0)
@@ -511,7 +510,7 @@ class Index:
         before, after = neighbours(self._reader(), c.doc_id, c.paragraph, c.seq, context)
         return Passage(c, tuple(before), tuple(after))
 
-    @_os_errors
+    @_guarded
     def document(self, doc_id: str) -> Document:
         """The indexed document with this id, paragraphs and metadata, rebuilt from its chunks."""
         stored = sorted(self._reader().documents(doc_id=doc_id), key=lambda s: s.get("seq", 1))
@@ -519,18 +518,18 @@ class Index:
             raise NotFoundError(f"no document {doc_id!r} in index {self.path}")
         return document_from_stored(stored)
 
-    @_os_errors
+    @_guarded
     def documents(self) -> list[DocumentInfo]:
         """Every indexed document's metadata, ordered by path."""
         infos = [info_from_stored(s) for s in self._reader().documents(first="1")]
         return sorted(infos, key=lambda d: (d.path, d.id))
 
-    @_os_errors
+    @_guarded
     def __len__(self) -> int:
         """The number of chunks (searchable paragraphs) in the index."""
         return int(self._reader().doc_count())
 
-    @_os_errors
+    @_guarded
     def stats(self) -> IndexStats:
         """Counts, size on disk, fields and versions of this index."""
         searcher = self._reader()
@@ -553,13 +552,14 @@ class Index:
 
     # -- writing ---------------------------------------------------------------------
 
-    @_os_errors
+    @_guarded
     def add(
         self,
         *paths: str | os.PathLike[str],
         batch_size: int = DEFAULT_BATCH_SIZE,
         dry_run: bool = False,
         progress: Progress | None = None,
+        follow_links: bool = False,
         field_map: Mapping[str, str] | None = None,
     ) -> IndexReport:
         """Index files and folders, touching only what changed since the last time.
@@ -569,35 +569,49 @@ class Index:
         to a new path with the same content keeps its document id (a rename).  Work is
         committed every ``batch_size`` documents, so an interrupted run keeps what it
         finished and the next run resumes.  ``dry_run`` counts without writing.
-        ``field_map`` (``{"title": "headline", "text": "body"}``) names the keys the JSON
-        and JSONL records under ``paths`` hold each field in; it is kept with the index
-        and used again for those paths by later adds and rebuilds.
+
+        A path that does not exist raises :class:`DocumentError` before anything changes
+        (a mistyped or unmounted folder must not empty the index).  Symbolic links in
+        folders are followed only when they stay inside ``paths``; ``follow_links``
+        follows them all.  The paths are recorded as the index's sources in the same
+        commits as their documents.  ``field_map`` (``{"title": "headline", "text":
+        "body"}``) names the keys the JSON and JSONL records under ``paths`` hold each field
+        in; it is kept with the index and used again for those paths by later adds and
+        rebuilds.
         """
         if not paths:
             raise SearchkitIndexError(self.path, "add() needs at least one file or folder")
+        _require_existing(paths)
         maps = dict(self._settings.field_maps)
         if field_map is not None:
             checked = check_field_map(field_map)
             maps.update((str(Path(p).absolute()), checked) for p in paths)
-        with self._writing(batch_size, dry_run) as batch:
-            report = _Sync(batch, self.documents(), maps).run(paths, progress)
-        if not dry_run:
-            self._record_sources(paths, maps)
+            if not dry_run and maps != self._settings.field_maps:
+                self._keep_field_maps(maps)
+        new_sources = [str(Path(p).absolute()) for p in paths]
+        with self._writing(batch_size, dry_run, new_sources) as batch:
+            stored = list(self._reader().documents(first="1"))
+            held = {s["path"]: s.get("file_documents") for s in stored if "path" in s}
+            manifest = sorted(map(info_from_stored, stored), key=lambda d: (d.path, d.id))
+            report = _Sync(batch, manifest, held, self._owns, maps).run(
+                paths, progress, follow_links
+            )
         return report
 
-    @_os_errors
+    @_guarded
     def rebuild(
         self,
         *paths: str | os.PathLike[str],
         batch_size: int = DEFAULT_BATCH_SIZE,
         progress: Progress | None = None,
+        follow_links: bool = False,
     ) -> IndexReport:
         """Index ``paths`` (default: every path ever added) into a new index, then swap it in.
 
         The new index is built in a folder of its own beside the current one; only when it
         is complete does ``searchkit.json`` switch to it, in one atomic rename.  Searches
         meanwhile see the old index, and a rebuild that fails or is interrupted leaves the
-        old index as it was.
+        old index as it was.  ``follow_links`` as for :meth:`add`.
         """
         self.close()
         report = rebuild_index(
@@ -606,11 +620,12 @@ class Index:
             batch_size=batch_size,
             progress=progress,
             lock_timeout=self.lock_timeout,
+            follow_links=follow_links,
         )
         self._reader()  # switch this handle to the new data
         return report
 
-    @_os_errors
+    @_guarded
     def add_documents(
         self, documents: Iterable[Document], *, batch_size: int = DEFAULT_BATCH_SIZE
     ) -> IndexReport:
@@ -630,7 +645,7 @@ class Index:
                 chunks += batch.write([doc], replaces=replaces)
         return IndexReport(added=added, updated=updated, chunks=chunks)
 
-    @_os_errors
+    @_guarded
     def remove(self, *doc_ids: str) -> int:
         """Remove documents by id; returns how many were in the index."""
         with self._writing(DEFAULT_BATCH_SIZE, False) as batch:
@@ -640,43 +655,82 @@ class Index:
                 batch.delete(d)
         return len(present)
 
-    def _record_sources(
-        self, paths: Sequence[str | os.PathLike[str]], maps: dict[str, dict[str, str]]
-    ) -> None:
-        """Remember what was added, so that a rebuild or repair can find it again."""
-        new = [str(Path(p).absolute()) for p in paths]
-        known = list(self._settings.sources)
-        if all(p in known for p in new) and maps == self._settings.field_maps:
-            return
+    def _keep_field_maps(self, maps: dict[str, dict[str, str]]) -> None:
+        """Record the field maps in the settings (under the write lock)."""
         with WriteLock(self.path, self.lock_timeout):
-            current = _read_settings(self.path)
-            merged = tuple(dict.fromkeys([*current.sources, *new]))
-            fresh = {p: m for p, m in maps.items() if p in new}
-            field_maps = {**current.field_maps, **fresh}
-            settings = attrs.evolve(current, sources=merged, field_maps=field_maps)
-            _swap_settings(self.path, settings)
+            current = read_settings(self.path)
+            settings = attrs.evolve(current, field_maps={**current.field_maps, **maps})
+            swap_settings(self.path, settings)
             self._settings = settings
             self._settings_mtime = self._settings_file().stat().st_mtime_ns
 
+    @property
+    def synonyms(self) -> Synonyms | None:
+        """The synonyms applied to this index's queries, or ``None``."""
+        found = self.path / SYNONYMS_NAME
+        try:
+            mtime = found.stat().st_mtime_ns
+        except FileNotFoundError:
+            return None
+        if self._synonyms is None or self._synonyms[0] != mtime:
+            self._synonyms = (mtime, load_synonyms(found))
+        return self._synonyms[1]
+
+    def set_synonyms(self, path: str | os.PathLike[str] | None) -> Synonyms | None:
+        """Apply the synonyms file at ``path`` (Solr ``synonyms.txt`` format) to this index's
+        queries from now on, replacing any before; ``None`` removes them.
+
+        The file is checked, then copied into the index folder, so the index keeps working
+        if the original moves.  Synonyms act on queries only: nothing is re-indexed.
+        """
+        rules = load_synonyms(path) if path is not None else None
+        with WriteLock(self.path, self.lock_timeout):
+            _store_synonyms(self.path, rules)
+        return rules
+
+    def sources(self) -> tuple[str, ...]:
+        """The files and folders added so far, as absolute paths: what a rebuild reads."""
+        with damage_guard(self.path):
+            return _recorded_sources(self.path, self._settings, self._ix)
+
     @contextmanager
-    def _writing(self, batch_size: int, dry_run: bool) -> Iterator[_Batch]:
+    def _writing(
+        self, batch_size: int, dry_run: bool, new_sources: Sequence[str] = ()
+    ) -> Iterator[_Batch]:
+        """A batch under the write lock; its commits record ``new_sources`` as well."""
         if batch_size < 1:
             raise SearchkitIndexError(self.path, f"batch_size must be at least 1, not {batch_size}")
         if dry_run:  # reads only: works on a read-only folder, and beside a writer
             self._reader()
-            yield _Batch(self._ix, self.max_chars, batch_size, dry_run)
+            yield _Batch(
+                self._ix, self.max_chars, batch_size, dry_run, (), None, self._settings.language
+            )
             return
         with WriteLock(self.path, self.lock_timeout):
             # Another process may have rebuilt the index while we waited for the lock.
             self._reader()
-            _drop_unused_data_dirs(self.path, self._settings.data)
-            batch = _Batch(self._ix, self.max_chars, batch_size, dry_run, self._settings.language)
+            drop_unused_data_dirs(self.path, self._settings)
+            clean_root(self.path)
+            folder = self.path / self._settings.data
+            segments = self._ix._read_toc().segments
+            _commits.remove_leftovers(folder, _commits.leftovers(folder, segments))
+            current = self.sources()
+            sources = tuple(dict.fromkeys([*current, *new_sources]))
+            batch = _Batch(
+                self._ix,
+                self.max_chars,
+                batch_size,
+                dry_run,
+                sources,
+                self._writer_procs,
+                self._settings.language,
+            )
             try:
                 yield batch
             except BaseException:
                 batch.cancel()
                 raise
-            batch.commit()
+            batch.commit(force=sources != current)
 
 
 class _Batch:
@@ -686,10 +740,19 @@ class _Batch:
     """
 
     def __init__(
-        self, ix: windex.Index, max_chars: int, size: int, dry_run: bool, language: str = AUTO
+        self,
+        ix: windex.Index,
+        max_chars: int,
+        size: int,
+        dry_run: bool,
+        sources: tuple[str, ...],
+        procs: int | None = None,
+        language: str = AUTO,
     ) -> None:
         self.ix = ix
         self.language = language
+        self.sources = sources
+        self.procs = procs
         self.max_chars = max_chars
         self.size = size
         self.dry_run = dry_run
@@ -700,11 +763,15 @@ class _Batch:
 
     def _w(self) -> IndexWriter:
         if self._writer is None:
-            procs = _WRITER_PROCS if self.size >= _PARALLEL_BATCH else 1
+            procs = (self.procs or _WRITER_PROCS) if self.size >= _PARALLEL_BATCH else 1
             folder = getattr(self.ix.storage, "folder", None)
             lock = str(Path(folder).parent / LOCK_NAME) if folder else None
             self._writer = _writers.writer(
-                self.ix, procs=procs, limitmb=_WRITER_LIMIT_MB, lock_path=lock
+                self.ix,
+                procs=procs,
+                limitmb=_WRITER_LIMIT_MB,
+                lock_path=lock,
+                sources=self.sources,
             )
         return self._writer
 
@@ -738,7 +805,7 @@ class _Batch:
         for doc_id in replaces:
             w.delete_by_term("doc_id", doc_id)
         for doc, chunks in chunked:
-            head = manifest_fields(doc, len(chunks), size, mtime_ns)
+            head = manifest_fields(doc, len(chunks), size, mtime_ns, len(docs) if size else None)
             for c in chunks:
                 fields = chunk_to_fields(c)
                 if c.seq == 1:
@@ -753,7 +820,11 @@ class _Batch:
         if self._pending >= self.size or self._chunks >= _BATCH_CHUNKS:
             self.commit()
 
-    def commit(self) -> None:
+    def commit(self, force: bool = False) -> None:
+        """Commit what is pending; with ``force``, commit even nothing (to record the
+        sources)."""
+        if force and self._writer is None and not self.dry_run:
+            self._w()
         if self._writer is not None:
             self._writer.commit(mergetype=_writer.merge_policy)
             self._writer = None
@@ -775,11 +846,16 @@ class _Sync:
         self,
         batch: _Batch,
         manifest: Iterable[DocumentInfo],
+        held: dict[str, int | None] | None = None,
+        owns: Callable[[Path], bool] | None = None,
         field_maps: dict[str, dict[str, str]] | None = None,
     ) -> None:
         self.batch = batch
         # Longest source path first, so a file takes the map of its nearest source.
         self.field_maps = sorted((field_maps or {}).items(), key=lambda kv: -len(kv[0]))
+        # Path -> how many documents the file held when it was read (None: not recorded).
+        self.held = held or {}
+        self.owns = owns  # a shard's: the files that belong to it (the rest are skipped)
         self.by_path: dict[str, list[DocumentInfo]] = {}
         self.by_hash: dict[str, list[DocumentInfo]] = {}
         for info in manifest:
@@ -797,11 +873,14 @@ class _Sync:
         self.seen: set[str] = set()
 
     def run(
-        self, paths: Sequence[str | os.PathLike[str]], progress: Progress | None
+        self,
+        paths: Sequence[str | os.PathLike[str]],
+        progress: Progress | None,
+        follow_links: bool = False,
     ) -> IndexReport:
         roots = [Path(p).absolute() for p in paths]
-        items = list(iter_files(paths))
-        files = [i for i in items if isinstance(i, Path)]
+        items = list(iter_files(paths, follow_links=follow_links))
+        files = [i for i in items if isinstance(i, Path) and (not self.owns or self.owns(i))]
         self.skipped.extend(i for i in items if isinstance(i, Skipped))
         for done, path in enumerate(files, 1):
             self._file(path)
@@ -826,7 +905,13 @@ class _Sync:
             return
         self.seen.add(key)
         old = self.by_path.get(key, [])
-        if old and all(o.size == st.st_size and o.mtime_ns == st.st_mtime_ns for o in old):
+        held = self.held.get(key)
+        whole = held is None or held == len(old)  # none of its documents was removed
+        if (
+            old
+            and whole
+            and all(o.size == st.st_size and o.mtime_ns == st.st_mtime_ns for o in old)
+        ):
             self.counts["unchanged"] += len(old)
             return
         old_ids = [o.id for o in old]
@@ -840,10 +925,14 @@ class _Sync:
             return
         self.skipped.extend(Skipped(display_path(path), s.reason) for s in skipped_records)
         if old and {o.content_hash for o in old} == {d.content_hash for d in docs}:
-            # Same content, new timestamps (a touch, a checkout): rewrite the bookkeeping
-            # so that the next run sees it unchanged without reading the file again.
-            self.counts["unchanged"] += len(old)
-            self.batch.write(docs, st.st_size, st.st_mtime_ns, old_ids)
+            # Same content, new timestamps (a touch, a checkout), or documents of it that
+            # were removed from the index: rewrite it, so that the removed come back and
+            # the next run sees it unchanged without reading the file again.
+            back = max(0, len(docs) - len(old))
+            self.counts["unchanged"] += len(docs) - back
+            self.counts["added"] += back
+            chunks = self.batch.write(docs, st.st_size, st.st_mtime_ns, old_ids)
+            self.counts["chunks"] += chunks if back else 0
             return
         if old:
             kind = "updated"
@@ -888,46 +977,79 @@ class _Sync:
 
 def _rebuild(
     root: Path,
-    settings: _Settings,
+    settings: Settings,
     paths: Sequence[str | os.PathLike[str]],
     batch_size: int,
     progress: Progress | None,
-) -> tuple[_Settings, windex.Index, IndexReport]:
+    follow_links: bool = False,
+) -> tuple[Settings, windex.Index, IndexReport]:
     """Build a new data folder from ``paths`` (or the recorded sources) and switch to it.
 
     The caller holds the write lock.  On any failure the new folder is deleted and the
     settings still point at the old one.
     """
-    sources = [str(Path(p).absolute()) for p in paths] or list(settings.sources)
+    sources = [str(Path(p).absolute()) for p in paths] or list(_old_sources(root, settings))
     if not sources:
         raise SearchkitIndexError(
             root, f"nothing to rebuild index {root} from: name files or folders"
         )
-    _drop_unused_data_dirs(root, settings.data)
-    data = _new_data_dir(root)
+    drop_unused_data_dirs(root, settings)
+    clean_root(root)
+    data = new_data_dir(root, settings.id)
     try:
         new_ix = windex.create_in(str(root / data), build_schema())
         batch = _Batch(
-            new_ix, settings.max_chars, batch_size, dry_run=False, language=settings.language
+            new_ix,
+            settings.max_chars,
+            batch_size,
+            False,
+            tuple(sources),
+            language=settings.language,
         )
         try:
-            report = _Sync(batch, [], settings.field_maps).run(sources, progress)
+            report = _Sync(batch, [], field_maps=settings.field_maps).run(
+                sources, progress, follow_links
+            )
         except BaseException:
             batch.cancel()
             raise
-        batch.commit()
+        batch.commit(force=True)
     except BaseException:
         shutil.rmtree(root / data, ignore_errors=True)
         raise
     new_settings = attrs.evolve(
         settings,
         data=data,
-        sources=tuple(sources),
+        sources=(),  # recorded in the new data's commits
         schema_version=SCHEMA_VERSION,
         analyzer=ANALYZER_ID,
     )
-    _swap_settings(root, new_settings)
+    swap_settings(root, new_settings)
     return new_settings, new_ix, report
+
+
+def _recorded_sources(root: Path, settings: Settings, ix: windex.Index) -> tuple[str, ...]:
+    """The sources the current commit recorded (or, for an index written before commit
+    records, the ones its settings list)."""
+    folder = root / settings.data
+    try:
+        record = _commits.read(folder, ix.latest_generation())
+    except ValueError as exc:
+        raise IndexDamagedError(root, str(exc)) from None
+    return settings.sources if record is None else tuple(record["sources"])
+
+
+def _old_sources(root: Path, settings: Settings) -> tuple[str, ...]:
+    """The sources to rebuild from when none are named: what the current data recorded,
+    read leniently (this is how a damaged index is repaired)."""
+    folder = root / settings.data
+    if not settings.data or not folder.is_dir():
+        return settings.sources
+    try:
+        record = _commits.read(folder, _commits.latest_generation(folder))
+    except ValueError:
+        record = None
+    return settings.sources if record is None else tuple(record["sources"])
 
 
 def rebuild_index(
@@ -936,6 +1058,7 @@ def rebuild_index(
     batch_size: int = DEFAULT_BATCH_SIZE,
     progress: Progress | None = None,
     lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
+    follow_links: bool = False,
 ) -> IndexReport:
     """Build the index at ``path`` afresh from ``paths`` (default: its recorded sources).
 
@@ -945,35 +1068,21 @@ def rebuild_index(
     leaves it as it was.
     """
     root = Path(path)
+    if is_sharded(root):
+        rebuilt: IndexReport = _sharded_hook(root, "rebuild")(
+            root, *paths, batch_size=batch_size, progress=progress, lock_timeout=lock_timeout
+        )
+        return rebuilt
+    _require_existing(paths)
     with translated(root):
         if not Index.exists(root):
-            _check_can_create(root, overwrite=False)
+            check_can_create(root, overwrite=False)
             root.mkdir(parents=True, exist_ok=True)
         with WriteLock(root, lock_timeout):
             # Read under the lock: a rebuild that finished while we waited changed them.
-            settings = _settings_for_rebuild(root)
-            _, _, report = _rebuild(root, settings, paths, batch_size, progress)
+            settings = settings_for_rebuild(root)
+            _, _, report = _rebuild(root, settings, paths, batch_size, progress, follow_links)
     return report
-
-
-def _settings_for_rebuild(root: Path) -> _Settings:
-    """The settings to keep across a rebuild, read leniently: versions do not matter."""
-    try:
-        return _read_settings(root)
-    except IndexNotFoundError:
-        return _Settings(data="", created=_now())
-    except IndexIncompatibleError:
-        try:
-            raw = json.loads((root / SETTINGS_NAME).read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            raw = {}
-        raw = raw if isinstance(raw, dict) else {}
-        return _Settings(
-            data=str(raw.get("data", "")),
-            max_chars=int(raw.get("max_chars", DEFAULT_MAX_CHARS)),
-            created=str(raw.get("created", _now())),
-            sources=[str(p) for p in raw.get("sources", [])],
-        )
 
 
 def check_index(
@@ -989,9 +1098,14 @@ def check_index(
     raises :class:`IndexNotFoundError`; any other damage is reported, not raised.
     """
     root = Path(path)
+    if is_sharded(root):
+        checked: CheckReport = _sharded_hook(root, "check")(
+            root, repair=repair, lock_timeout=lock_timeout
+        )
+        return checked
     try:
-        settings = _read_settings(root)  # a missing index raises: nothing to check
-    except IndexIncompatibleError as exc:
+        settings = read_settings(root)  # a missing index raises: nothing to check
+    except (IndexIncompatibleError, IndexDamagedError) as exc:
         report = CheckReport(str(root), 0, 0, 0, problems=(str(exc),))
         return _repaired(root, lock_timeout) if repair else report
     problems: list[str] = []
@@ -999,6 +1113,7 @@ def check_index(
     documents = chunks = segments = 0
     try:
         with Index(root, settings, lock_timeout) as index:
+            problems.extend(_verify_files(index))
             searcher = index._reader()
             segments = len(index._ix._segments())
             counted: dict[str, int] = {}
@@ -1029,6 +1144,7 @@ def check_index(
         problems.append(str(exc))
     except Exception as exc:  # damage shows up as assorted Whoosh and OS errors
         problems.append(f"cannot read index {root}: {type(exc).__name__}: {exc}")
+    left = _leftovers(root, repair)
     report = CheckReport(
         path=str(root),
         documents=documents,
@@ -1036,14 +1152,65 @@ def check_index(
         segments=segments,
         problems=tuple(problems),
         stale=tuple(stale),
+        repaired=repair and bool(left),
+        leftovers=tuple(left),
     )
     return _repaired(root, lock_timeout) if repair and problems else report
+
+
+def _leftovers(root: Path, remove: bool) -> list[str]:
+    """What writers that died left in ``root`` (removed when ``remove``).  Only when no
+    writer is at work: a live writer's temporary files look the same."""
+    lock = WriteLock(root, 0)
+    try:
+        lock.acquire()
+    except IndexLockedError:
+        return []
+    try:
+        found = root_leftovers(root)
+        settings = read_settings(root)
+        folder = root / settings.data
+        ix = windex.open_dir(str(folder), schema=build_schema())
+        in_data = _commits.leftovers(folder, ix._read_toc().segments)
+        if remove:
+            clean_root(root)
+            _commits.remove_leftovers(folder, in_data)
+        return found + [f"{settings.data}/{name}" for name in in_data]
+    except (SearchkitError, OSError, *DAMAGE, windex.EmptyIndexError):
+        return []  # the index itself is damaged: that is reported, and repaired, already
+    finally:
+        lock.release()
+
+
+def _verify_files(index: Index) -> list[str]:
+    """Checksums and segment entries of the current commit against its record.
+
+    A writer committing meanwhile may delete what the table of contents read a moment
+    ago named; then the newer commit is verified instead.
+    """
+    folder = index.path / index._settings.data
+    problems: list[str] = []
+    for _ in range(3):
+        toc = index._ix._read_toc()
+        # An index written before commit records has none to verify against.
+        legacy = not index._settings.id
+        problems = _commits.verify(folder, toc.generation, toc.segments, required=not legacy)
+        if not problems or _commits.latest_generation(folder) == toc.generation:
+            break
+    return problems
 
 
 def _repaired(root: Path, lock_timeout: float) -> CheckReport:
     """Rebuild ``root`` from its recorded sources, and check the result."""
     rebuild_index(root, lock_timeout=lock_timeout)
     return attrs.evolve(check_index(root, lock_timeout=lock_timeout), repaired=True)
+
+
+def _require_existing(paths: Iterable[str | os.PathLike[str]]) -> None:
+    """Refuse paths that do not exist: a sync would take their documents for deleted."""
+    for p in paths:
+        if not os.path.exists(p):
+            raise DocumentError(display_path(p), "no such file or folder; nothing was changed")
 
 
 def _changed(info: DocumentInfo) -> bool:
@@ -1058,6 +1225,43 @@ def _under(path: str, root: Path) -> bool:
     p = Path(path)
     resolved = root.resolve() if root.exists() else root
     return p in (root, resolved) or root in p.parents or resolved in p.parents
+
+
+# -- the sharded index's way in ---------------------------------------------------------
+#
+# A folder whose searchkit.json has this format holds a sharded index.  shards.py (which
+# builds on Index) creates, opens, rebuilds and checks it, and registers how when it is
+# imported; ``searchkit.Index`` is loaded through it, so the hooks are there whenever a
+# user reaches this class through the package.
+
+SHARDED_FORMAT = "searchkit-sharded-index"
+_SHARDED_HOOKS: dict[str, Callable[..., Any]] = {}
+
+
+def register_sharded(**hooks: Callable[..., Any]) -> None:
+    """Called by shards.py: ``create``, ``open``, ``rebuild`` and ``check`` for sharded folders."""
+    _SHARDED_HOOKS.update(hooks)
+
+
+def is_sharded(root: Path) -> bool:
+    """Whether ``root`` holds a sharded index (its ``searchkit.json`` says so)."""
+    path = root / SETTINGS_NAME
+    try:
+        if path.stat().st_size > _MAX_SETTINGS_BYTES:
+            return False  # not searchkit's: read_settings says so
+        raw = json.loads(path.read_bytes())
+    except (OSError, ValueError, RecursionError):
+        return False
+    return isinstance(raw, dict) and raw.get("format") == SHARDED_FORMAT
+
+
+def _sharded_hook(root: Path, name: str) -> Callable[..., Any]:
+    hook = _SHARDED_HOOKS.get(name)
+    if hook is None:
+        raise IndexIncompatibleError(
+            root, f"{root} is a sharded index: open it with searchkit.Index (searchkit.shards)"
+        )
+    return hook
 
 
 def _raise_if_unreadable(root: Path, data: Path) -> None:
@@ -1077,85 +1281,6 @@ def _raise_if_unreadable(root: Path, data: Path) -> None:
         raise access_error(root, exc) from None
 
 
-def _read_settings(root: Path) -> _Settings:
-    settings_file = root / SETTINGS_NAME
-    try:
-        raw = json.loads(settings_file.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise IndexNotFoundError(root) from None
-    except PermissionError as exc:
-        raise access_error(root, exc) from None
-    except (OSError, ValueError) as exc:
-        raise IndexIncompatibleError(
-            root, f"cannot read {settings_file} ({exc}); rebuild the index"
-        ) from None
-    if not isinstance(raw, dict) or raw.get("format") != _FORMAT:
-        raise IndexIncompatibleError(root, f"{settings_file} is not a searchkit index file")
-    found = (raw.get("schema_version"), raw.get("analyzer"))
-    wanted = (SCHEMA_VERSION, ANALYZER_ID)
-    if found != wanted:
-        raise IndexIncompatibleError(
-            root,
-            f"index {root} was written with schema {found[0]}, analyzer {found[1]}; this "
-            f"searchkit uses schema {wanted[0]}, analyzer {wanted[1]}. Rebuild it with "
-            f"`searchkit index PATH --index {root} --rebuild`",
-        )
-    fields = {f.name for f in attrs.fields(_Settings)}
-    return _Settings(**{k: v for k, v in raw.items() if k in fields})
-
-
-def _check_can_create(root: Path, overwrite: bool) -> None:
-    if (root / SETTINGS_NAME).exists():
-        if not overwrite:
-            raise IndexExistsError(root)
-    elif root.exists() and not _is_empty_or_ours(root):
-        raise SearchkitIndexError(root, _FOREIGN.format(root=root))
-
-
-_FOREIGN = (
-    "{root} is not a searchkit index: it is a file, or a folder with other files in it; "
-    "choose an empty or new folder"
-)
-
-
-def _is_empty_or_ours(root: Path) -> bool:
-    """Whether ``root`` is a folder holding nothing but searchkit's own files."""
-    if not root.is_dir():
-        return False
-    return all(
-        p.name in (LOCK_NAME, SETTINGS_NAME, SYNONYMS_NAME)
-        or p.name.startswith(("whoosh-", f".{SETTINGS_NAME}", f".{SYNONYMS_NAME}"))
-        for p in root.iterdir()
-    )
-
-
-def _now() -> str:
-    return dt.datetime.now().astimezone().isoformat(timespec="seconds")
-
-
-def _new_data_dir(root: Path) -> str:
-    n = 1 + max(
-        (
-            int(p.name.split("-", 1)[1])
-            for p in root.glob("whoosh-*")
-            if p.name.split("-", 1)[1].isdigit()
-        ),
-        default=0,
-    )
-    (root / f"whoosh-{n}").mkdir()
-    return f"whoosh-{n}"
-
-
-def _swap_settings(root: Path, settings: _Settings) -> None:
-    """Write ``searchkit.json`` atomically: a reader sees the old file or the new one."""
-    tmp = root / f".{SETTINGS_NAME}.{os.getpid()}.tmp"
-    with open(tmp, "w", encoding="utf-8") as f:
-        f.write(settings.to_json())
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, root / SETTINGS_NAME)
-
-
 def _store_synonyms(root: Path, synonyms: Synonyms | None) -> None:
     """Write (atomically) or remove the index's copy of its synonyms file."""
     target = root / SYNONYMS_NAME
@@ -1165,17 +1290,6 @@ def _store_synonyms(root: Path, synonyms: Synonyms | None) -> None:
     tmp = root / f".{SYNONYMS_NAME}.tmp"
     tmp.write_text(synonyms.text, encoding="utf-8")
     os.replace(tmp, target)
-
-
-def _drop_unused_data_dirs(root: Path, current: str) -> None:
-    """Delete data folders left by earlier rebuilds or by a crash while building one.
-
-    Runs under the write lock at the start of a write, not at the swap, so that searches
-    that opened the old folder just before a swap can finish.
-    """
-    for old in root.glob("whoosh-*"):
-        if old.name != current and old.is_dir():
-            shutil.rmtree(old, ignore_errors=True)
 
 
 def _languages(searcher: Searcher) -> tuple[tuple[str, int], ...]:

@@ -59,6 +59,7 @@ HIT_FIELDS: tuple[str, ...] = (
     "after",
     "more",
     "explanation",
+    "index",
     "language",
 )
 
@@ -255,7 +256,8 @@ class Hit(Chunk):
     ``before``/``after`` hold neighbouring chunks when ``context`` was asked for;
     ``more`` holds the same document's next-best hits in grouped mode.  ``explanation``
     (with ``explain=True``) holds each matched term's share of ``score``; the shares add
-    up to it.
+    up to it.  ``index`` is the folder of the index the hit came from when several are
+    searched as one (``searchkit.open_many``), else ``None``.
     """
 
     score: float = 0.0
@@ -267,6 +269,7 @@ class Hit(Chunk):
     after: tuple[Chunk, ...] = ()
     more: tuple[Hit, ...] = ()
     explanation: tuple[TermScore, ...] = ()
+    index: str | None = None
 
     def snippet(self, width: int = 240, mark: tuple[str, str] = ("[", "]")) -> str:
         """A window of ``text`` around the first match, matched words wrapped in ``mark``."""
@@ -359,6 +362,7 @@ class Hit(Chunk):
             "after": [c.as_dict() for c in self.after],
             "more": [h.as_dict(keys) for h in self.more],
             "explanation": [t.as_dict() for t in self.explanation],
+            "index": self.index,
         }
         return {k: out[k] for k in keys}
 
@@ -610,7 +614,9 @@ class CheckReport:
     """What ``check_index`` found: ``ok`` when ``problems`` is empty.
 
     ``stale`` lists indexed files that changed or vanished since they were indexed (not
-    damage: a sync fixes them).  ``repaired`` says a rebuild ran.
+    damage: a sync fixes them).  ``leftovers`` lists files that writers which died left
+    in the index folder (not damage either: the next write, or a repair, removes them;
+    after a repair, what it removed).  ``repaired`` says a rebuild or clean-up ran.
     """
 
     path: str
@@ -620,6 +626,7 @@ class CheckReport:
     problems: tuple[str, ...] = ()
     stale: tuple[str, ...] = ()
     repaired: bool = False
+    leftovers: tuple[str, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -630,6 +637,7 @@ class CheckReport:
         out = attrs.asdict(self)
         out["problems"] = list(self.problems)
         out["stale"] = list(self.stale)
+        out["leftovers"] = list(self.leftovers)
         out["ok"] = self.ok
         return out
 

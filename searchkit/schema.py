@@ -31,6 +31,7 @@ from whoosh import fields, formats
 from whoosh.analysis import IDTokenizer
 from whoosh.util.times import adatetime, fix
 
+from . import _unpickle
 from ._dates import date_bounds
 from .analysis import (
     add_positions,
@@ -48,6 +49,9 @@ from .analysis.languages import (
     position_adder,
 )
 from .models import Chunk, Document, DocumentInfo, Paragraph
+
+# Every pickle Whoosh reads goes through the allow-list unpickler from here on.
+_unpickle.install()
 
 __all__ = [
     "HIGHLIGHT_FIELDS",
@@ -400,6 +404,7 @@ def build_schema() -> fields.Schema:
         content_hash=fields.STORED(),
         size=fields.STORED(),
         mtime_ns=fields.STORED(),
+        file_documents=fields.STORED(),  # documents its file held (a JSONL file has many)
         disclaimer=fields.STORED(),
         format=fields.STORED(),
         encoding=fields.STORED(),
@@ -435,8 +440,14 @@ def chunk_to_fields(chunk: Chunk) -> dict[str, Any]:
     return {k: v for k, v in values.items() if v is not None}
 
 
-def manifest_fields(doc: Document, chunks: int, size: int, mtime_ns: int) -> dict[str, Any]:
-    """The bookkeeping stored on a document's first chunk."""
+def manifest_fields(
+    doc: Document, chunks: int, size: int, mtime_ns: int, file_documents: int | None = None
+) -> dict[str, Any]:
+    """The bookkeeping stored on a document's first chunk.
+
+    ``file_documents`` is how many documents the file held when read, so that a sync
+    sees a file with one of its documents removed from the index as not up to date.
+    """
     values: dict[str, Any] = {
         "first": "1",
         "paragraphs": len(doc.paragraphs),
@@ -444,6 +455,7 @@ def manifest_fields(doc: Document, chunks: int, size: int, mtime_ns: int) -> dic
         "content_hash": doc.content_hash,
         "size": size,
         "mtime_ns": mtime_ns,
+        "file_documents": file_documents,
         "disclaimer": doc.disclaimer,
         "format": doc.format,
         "encoding": doc.encoding,

@@ -20,7 +20,7 @@ from typing import Any
 
 from whoosh.scoring import WeightingModel, WeightLengthScorer, WeightScorer
 
-__all__ = ["BM25", "DEFAULT_B", "DEFAULT_K1", "default_weighting"]
+__all__ = ["BM25", "DEFAULT_B", "DEFAULT_K1", "bm25_idf", "default_weighting"]
 
 DEFAULT_K1 = 1.2
 DEFAULT_B = 0.75
@@ -38,9 +38,7 @@ class BM25(WeightingModel):  # type: ignore[misc]
 
     def idf(self, searcher: Any, fieldname: str, text: bytes) -> float:
         parent = searcher.get_parent()
-        df = parent.doc_frequency(fieldname, text)
-        n = parent.doc_count_all()
-        return log(1.0 + (n - df + 0.5) / (df + 0.5))
+        return bm25_idf(parent.doc_count_all(), parent.doc_frequency(fieldname, text))
 
     def scorer(self, searcher: Any, fieldname: str, text: bytes, qf: int = 1) -> Any:
         if not searcher.schema[fieldname].scorable:
@@ -60,6 +58,11 @@ class _BM25Scorer(WeightLengthScorer):  # type: ignore[misc]
     def _score(self, weight: float, length: float) -> float:
         norm = self.k1 * (1.0 - self.b + self.b * length / self.avgfl)
         return float(self.idf * weight * (self.k1 + 1.0) / (weight + norm))
+
+
+def bm25_idf(n: int, df: int) -> float:
+    """Lucene's BM25 idf of a term in ``df`` of ``n`` documents."""
+    return log(1.0 + (n - df + 0.5) / (df + 0.5))
 
 
 def default_weighting() -> BM25:

@@ -16,7 +16,7 @@ from whoosh import sorting
 from whoosh.searching import Searcher
 
 from ._limits import Deadline, QueryLimits, bound_query, check_page, check_text, collect
-from ._topk import top_docs
+from ._topk import best, tie_key, top_docs
 from .analysis import highlight_spans
 from .analysis.languages import body_field, span_finder
 from .analysis.synonyms import Synonyms
@@ -50,12 +50,14 @@ def run_search(
     synonyms: Synonyms | None = None,
     limits: QueryLimits | None = None,
     timeout: float | None = None,
+    parsed: wq.Query | None = None,
 ) -> Results:
     """Run ``text`` (query text, or a query already parsed) against ``searcher`` and
     build one page of :class:`Results`.
 
     ``limits`` bound what the query may cost (default: :meth:`QueryLimits.from_env`);
     ``timeout`` is a time budget in seconds, after which what was found is returned.
+    ``parsed`` is ``text`` already parsed (a search over several indexes parses once).
     """
     deadline = Deadline(timeout)
     limits = QueryLimits.from_env() if limits is None else limits
@@ -69,12 +71,11 @@ def run_search(
     if isinstance(text, str):
         check_text(text, limits)
     check_page(limit, context, limits, shown)
-    fields = language_fields(searcher.reader())
-    parsed = (
-        text
-        if isinstance(text, wq.Query)
-        else parse_query(text, searcher.schema, operator, fields, synonyms)
-    )
+    if parsed is None and isinstance(text, wq.Query):
+        parsed = text
+    elif parsed is None:
+        fields = language_fields(searcher.reader())
+        parsed = parse_query(text, searcher.schema, operator, fields, synonyms)
     bounded = bound_query(parsed, searcher, limits, deadline, shown)
     q = expand_fuzzy(bounded, searcher)  # after the limits: it reuses their expansion
     sortedby = _sort_facet(sort)
@@ -95,7 +96,10 @@ def run_search(
         for h in found:
             groups.setdefault(h["doc_id"], []).append(h)
         total = len(groups)
-        chosen = list(groups.values())[offset : offset + limit]
+        ordered = list(groups.values())
+        if sortedby is None:  # equal scores in a stable order, as the fast path orders them
+            ordered.sort(key=lambda g: (-g[0].score, tie_key(g[0].fields())))
+        chosen = ordered[offset : offset + limit]
         terms = _highlight_terms(q, searcher)
         hits = tuple(
             attrs.evolve(
@@ -110,6 +114,8 @@ def run_search(
         fast = top_docs(searcher, q, offset + limit, filter, deadline) if sortedby is None else None
         if fast is not None:
             top, total = fast
+        elif sortedby is None:
+            top, total = _every_match(searcher, q, filter, offset + limit, deadline)
         else:
             found = collect(
                 searcher, q, deadline, limit=offset + limit, filter=filter, sortedby=sortedby
@@ -132,6 +138,25 @@ def run_search(
         suggestions=suggest(searcher, text) if isinstance(text, str) else (),
         timed_out=deadline.expired,
     )
+
+
+def _every_match(
+    searcher: Searcher, q: wq.Query, filter: wq.Query | None, limit: int, deadline: Deadline
+) -> tuple[list[tuple[float, int]], int]:
+    """The best ``limit`` by Whoosh's collector, and the total, ordered as the fast path orders.
+
+    Every match is scored (Whoosh's top-N collector keeps the lowest document numbers of
+    a tie that straddles the cut), so equal scores can be ordered by document id and
+    place: the order that does not depend on segments, which shards and several indexes
+    searched as one share.  After ``deadline``, what was scored by then.
+    """
+    found = collect(searcher, q, deadline, limit=None, filter=filter)
+    scores = {d: s for s, d in found.top_n}
+    if filter is not None:  # Whoosh ignores a filter that matches nothing
+        allowed = set(searcher.docs_for_query(filter))
+        scores = {d: s for d, s in scores.items() if d in allowed}
+    stored = searcher.stored_fields
+    return best(scores, limit, lambda d: tie_key(stored(d))), len(scores)
 
 
 def _until(deadline: Deadline, items: Sequence[Any]) -> Iterator[tuple[int, Any]]:

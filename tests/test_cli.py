@@ -112,19 +112,22 @@ def test_index_reports_each_skipped_file_on_stderr(tmp_path: Path) -> None:
     folder.mkdir()
     shutil.copy(SEED_FILE, folder / "a.txt")
     (folder / "b.txt").write_bytes(b"\x00\x01binary")
-    missing = tmp_path / "missing.txt"
-    result = run("index", folder, missing, "--index", tmp_path / "ix")
+    (folder / "c.txt").write_bytes(b"")
+    result = run("index", folder, "--index", tmp_path / "ix")
     assert result.exit_code == 0
     assert result.stdout == (
         f"Indexed 1 document (17 paragraphs) in {tmp_path / 'ix'}: 1 added; skipped 2 files.\n"
     )
     assert result.stderr.splitlines() == [
-        f"Skipped {missing}: no such file or folder",
         f"Skipped {folder / 'b.txt'}: binary file (contains NUL bytes), not text",
+        f"Skipped {folder / 'c.txt'}: empty file",
     ]
-    quiet = run("index", folder, missing, "--index", tmp_path / "ix", "--quiet")
+    quiet = run("index", folder, "--index", tmp_path / "ix", "--quiet")
     assert quiet.stdout == ""
     assert len(quiet.stderr.splitlines()) == 2
+    # A path named that is not there is an error, not a skip (see test_safety.py).
+    missing = run("index", folder, tmp_path / "missing.txt", "--index", tmp_path / "ix")
+    assert missing.exit_code == 2
 
 
 def test_index_json_report(tmp_path: Path) -> None:

@@ -196,3 +196,28 @@ def test_console_steps_split_commands_and_output() -> None:
         ("true", []),
         ("echo c", ["c"]),
     ]
+
+
+def test_ci_runs_exactly_the_readme_test_command() -> None:
+    """``.ci/run`` ends with the README's test command, so the two cannot drift apart."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    commands = [b.text.strip() for b in _all_blocks(ROOT / "README.md") if "pytest" in b.text]
+    assert commands, "the README shows no test command"
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8").strip().splitlines()[-1]
+    assert ci == commands[0]
+    assert readme.index(commands[0]) < 2000  # on the first screen
+
+
+def _all_blocks(page: Path) -> list[Block]:
+    """Every fenced block of ``page``, skipped or not."""
+    found: list[Block] = []
+    lines = page.read_text(encoding="utf-8").splitlines()
+    for i, line in enumerate(lines):
+        m = _FENCE.match(line)
+        if m and m["lang"]:
+            end = next(
+                (j for j in range(i + 1, len(lines)) if lines[j].strip().startswith(m["fence"])),
+                len(lines),
+            )
+            found.append(Block(page, i + 1, m["lang"], "\n".join(lines[i + 1 : end])))
+    return found

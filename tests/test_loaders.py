@@ -168,7 +168,10 @@ def test_folder_walk_skips_hidden_and_unknown(tmp_path: Path) -> None:
     # What was left out on purpose is reported, with the reason.
     assert [s for s in found if isinstance(s, Skipped)] == [
         Skipped(str(tmp_path / ".git"), "hidden folder, not walked"),
-        Skipped(str(tmp_path / "link"), "symbolic link to a folder, not followed"),
+        Skipped(
+            str(tmp_path / "link"),
+            "symbolic link to a folder, not followed (--follow-links follows it)",
+        ),
         Skipped(str(tmp_path / ".hidden.txt"), "hidden file"),
         Skipped(str(tmp_path / "README"), "no loader for files without a suffix"),
         Skipped(str(tmp_path / "b.bin"), "no loader for .bin files"),

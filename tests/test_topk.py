@@ -13,7 +13,7 @@ from whoosh.searching import Searcher
 
 import searchkit
 from searchkit import Document, Paragraph
-from searchkit._topk import top_docs
+from searchkit._topk import tie_key, top_docs
 from searchkit.query import build_filter, parse_query
 
 _VOCABULARY = """
@@ -80,7 +80,7 @@ QUERIES = [
 
 
 def _whoosh(searcher: Searcher, q: Any, limit: int, flt: Any) -> list[tuple[float, int]]:
-    """Every match scored by Whoosh, best first.
+    """Every match scored by Whoosh, best first (equal scores by document id and place).
 
     Whoosh's top-N collector is not the reference: it calls ``matcher.replace()`` with
     its running minimum score, and for ``a ANDNOT b`` that drops matching documents.
@@ -90,7 +90,7 @@ def _whoosh(searcher: Searcher, q: Any, limit: int, flt: Any) -> list[tuple[floa
     allowed = None if flt is None else set(searcher.docs_for_query(flt))
     return sorted(
         ((s, d) for s, d in found.top_n if allowed is None or d in allowed),
-        key=lambda sd: (-sd[0], sd[1]),
+        key=lambda sd: (-sd[0], tie_key(searcher.stored_fields(sd[1]))),
     )
 
 

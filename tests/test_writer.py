@@ -204,7 +204,9 @@ def _segment_contents(folder: Path) -> dict[str, object]:
     """Each term's statistics, postings and blocks; stored fields; field lengths."""
     from whoosh import index as windex
 
-    ix = windex.open_dir(str(folder))
+    from searchkit.schema import build_schema
+
+    ix = windex.open_dir(str(folder), schema=build_schema())
     with ix.reader() as r:
         terms = {}
         for field, text in r.all_terms():

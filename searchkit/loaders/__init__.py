@@ -4,9 +4,9 @@ A loader is chosen by the file's suffix (see :data:`LOADERS`): articles (``.txt`
 ``.text``), Markdown (``.md``, ``.markdown``), JSON Lines (``.jsonl``, ``.ndjson``),
 JSON (``.json``, in the JSON Lines module) and HTML (``.html``, ``.htm``); a file named
 explicitly with an unknown suffix is read as a plain-text article. Folder walks take
-only known suffixes, skip hidden files and folders, and do not follow symbolic links to
-folders (so a link loop cannot trap a walk); each file or folder left out so is reported
-as skipped, with the reason, never dropped without a word.
+only known suffixes, skip hidden files and folders, and follow a symbolic link only when
+it stays inside the paths given, unless asked to follow every link; each file or folder
+left out so is reported as skipped, with the reason, never dropped without a word.
 
 Other packages add formats without editing searchkit: a package that declares an entry
 point in the ``searchkit.loaders`` group, naming a :class:`Loader` class (or instance),
@@ -198,35 +198,59 @@ def load_document(path: str | os.PathLike[str]) -> Document:
     return docs[0]
 
 
-def iter_files(paths: Iterable[str | os.PathLike[str]]) -> Iterator[Path | Skipped]:
+def iter_files(
+    paths: Iterable[str | os.PathLike[str]], *, follow_links: bool = False
+) -> Iterator[Path | Skipped]:
     """Yield each file to index under ``paths``, or a :class:`Skipped` for what cannot be.
 
     Named files are yielded whatever their suffix; folders are walked for known suffixes.
     A path that does not exist, a folder that vanishes or cannot be read mid-walk: each is
     reported as skipped, and the walk goes on.
+
+    A symbolic link met in a walk is followed only when it stays inside the paths given
+    (a link to ``/etc/shadow`` in a corpus is skipped and reported); ``follow_links``
+    follows every link, into linked folders too, as ``rg -L`` does.  Paths named in
+    ``paths`` are followed whatever they are: the user chose them.
     """
+    paths = list(paths)
+    roots = [Path(os.path.realpath(p)) for p in paths]
     for raw in paths:
         p = Path(raw)
         if p.is_dir():
-            yield from _walk(p)
+            yield from _walk(p, roots, follow_links)
         elif p.exists():
             yield p
         else:
             yield Skipped(display_path(p), "no such file or folder")
 
 
-def _walk(root: Path) -> Iterator[Path | Skipped]:
+def _inside(path: Path, roots: list[Path]) -> bool:
+    return any(path == r or r in path.parents for r in roots)
+
+
+_OUTSIDE = "symbolic link to outside the folders given (--follow-links follows it)"
+_FOLDER_LINK = "symbolic link to a folder, not followed (--follow-links follows it)"
+
+
+def _walk(root: Path, roots: list[Path], follow_links: bool) -> Iterator[Path | Skipped]:
     load_plugins()
     errors: list[OSError] = []
-    for folder, dirs, files in os.walk(root, onerror=errors.append):
+    seen: set[str] = set()  # folders walked, by real path: links cannot loop
+    for folder, dirs, files in os.walk(root, onerror=errors.append, followlinks=follow_links):
         yield from _folder_errors(errors, folder)
+        if follow_links:
+            real = os.path.realpath(folder)
+            if real in seen:
+                dirs[:] = []
+                continue
+            seen.add(real)
         walked = []
         for name in sorted(dirs):
             p = Path(folder, name)
             if name.startswith("."):
                 yield Skipped(display_path(p), "hidden folder, not walked")
-            elif p.is_symlink():
-                yield Skipped(display_path(p), "symbolic link to a folder, not followed")
+            elif not follow_links and p.is_symlink():
+                yield Skipped(display_path(p), _FOLDER_LINK)
             else:
                 walked.append(name)
         dirs[:] = walked
@@ -235,11 +259,16 @@ def _walk(root: Path) -> Iterator[Path | Skipped]:
             suffix = p.suffix.lower()
             if name.startswith("."):
                 yield Skipped(display_path(p), "hidden file")
-            elif suffix in LOADERS:
-                yield p
-            else:
+                continue
+            if suffix not in LOADERS:
                 kind = f"{suffix} files" if suffix else "files without a suffix"
                 yield Skipped(display_path(p), f"no loader for {kind}")
+                continue
+            outside = not follow_links and p.is_symlink()
+            if outside and not _inside(Path(os.path.realpath(p)), roots):
+                yield Skipped(display_path(p), _OUTSIDE)
+                continue
+            yield p
     yield from _folder_errors(errors, root)
 
 

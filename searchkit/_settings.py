@@ -1,0 +1,304 @@
+"""The index folder's own files: ``searchkit.json``, data folders, and what may be deleted.
+
+``searchkit.json`` says which data folder (``whoosh-<n>``) is current and with which
+schema, analyzer and chunk size it was written.  It is read as untrusted input: every
+field is checked for its type, and the data folder must be a ``whoosh-<n>`` folder
+directly inside the index folder, so a settings file cannot point a reader (or a
+rebuild's clean-up) anywhere else.
+
+searchkit deletes only what it can prove it wrote.  Each index has an ``id``; each data
+folder it makes holds a marker file (``.searchkit-data``) with that id, and a data
+folder is deleted only when its name is ``whoosh-<n>``, its marker names this index, and
+the settings no longer use it.  A folder with other files in it is never made an index,
+and a ``searchkit.json`` that searchkit did not write is never overwritten.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import re
+import shutil
+import uuid
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from . import __version__
+from ._access import access_error
+from ._lock import LOCK_NAME
+from .analysis import ANALYZER_ID
+from .chunking import DEFAULT_MAX_CHARS
+from .errors import (
+    IndexDamagedError,
+    IndexExistsError,
+    IndexIncompatibleError,
+    IndexNotFoundError,
+    SearchkitIndexError,
+)
+from .schema import SCHEMA_VERSION
+
+__all__ = [
+    "SETTINGS_NAME",
+    "SYNONYMS_NAME",
+    "Settings",
+    "check_can_create",
+    "clean_root",
+    "drop_unused_data_dirs",
+    "new_data_dir",
+    "new_id",
+    "now",
+    "read_settings",
+    "root_leftovers",
+    "settings_for_rebuild",
+    "swap_settings",
+]
+
+SETTINGS_NAME = "searchkit.json"
+SYNONYMS_NAME = "synonyms.txt"  # the synonyms applied to queries (see index.py)
+MARKER_NAME = ".searchkit-data"
+_FORMAT = "searchkit-index"
+_DATA = re.compile(r"^whoosh-[0-9]{1,9}$")
+_ID = re.compile(r"^[0-9a-f]{32}$")
+_MAX_SETTINGS_BYTES = 16 * 1024 * 1024
+_TMP = re.compile(rf"^\.{re.escape(SETTINGS_NAME)}\.[0-9]+\.tmp$")
+
+
+def _str_tuple(values: Any) -> tuple[str, ...]:
+    return tuple(str(v) for v in values)
+
+
+@attrs.frozen
+class Settings:
+    data: str
+    max_chars: int = DEFAULT_MAX_CHARS
+    schema_version: int = SCHEMA_VERSION
+    analyzer: str = ANALYZER_ID
+    created: str = ""
+    id: str = ""  # empty in indexes written before ids; a rebuild gives them one
+    # Sources were kept here before commit records (_commits.py) held them.
+    sources: tuple[str, ...] = attrs.field(default=(), converter=_str_tuple)
+    # The language of documents whose metadata names none ("auto": detect each one's).
+    language: str = "auto"
+    # Source path -> the field map its JSON/JSONL records are read with.
+    field_maps: dict[str, dict[str, str]] = attrs.field(factory=dict)
+
+    def to_json(self) -> str:
+        fields = attrs.asdict(self)
+        if not self.sources:
+            del fields["sources"]
+        return json.dumps({"format": _FORMAT, "searchkit": __version__, **fields}, indent=2)
+
+
+def now() -> str:
+    return dt.datetime.now().astimezone().isoformat(timespec="seconds")
+
+
+def new_id() -> str:
+    return uuid.uuid4().hex
+
+
+def _read_raw(root: Path) -> dict[str, Any]:
+    """``searchkit.json`` as a JSON object with searchkit's format marker."""
+    settings_file = root / SETTINGS_NAME
+    try:
+        if settings_file.stat().st_size > _MAX_SETTINGS_BYTES:
+            raise IndexDamagedError(root, f"{settings_file} is too large to be searchkit's")
+        raw = json.loads(settings_file.read_bytes())
+    except FileNotFoundError:
+        raise IndexNotFoundError(root) from None
+    except PermissionError as exc:
+        raise access_error(root, exc) from None
+    except (OSError, ValueError, RecursionError) as exc:
+        reason = type(exc).__name__ if isinstance(exc, RecursionError) else str(exc)
+        raise IndexDamagedError(root, f"cannot read {settings_file} ({reason})") from None
+    if not isinstance(raw, dict) or raw.get("format") != _FORMAT:
+        raise IndexIncompatibleError(
+            root, f"{settings_file} is not a searchkit index file; searchkit leaves it alone"
+        )
+    return raw
+
+
+def _field_errors(raw: dict[str, Any]) -> list[str]:
+    def whole(v: object) -> bool:
+        return type(v) is int
+
+    errors = []
+    data = raw.get("data")
+    if not isinstance(data, str) or not _DATA.match(data):
+        errors.append("data must name a whoosh-<n> folder inside the index folder")
+    max_chars = raw.get("max_chars", DEFAULT_MAX_CHARS)
+    if not whole(max_chars) or not 200 <= max_chars <= 10**9:
+        errors.append("max_chars must be a whole number from 200")
+    for name in ("schema_version",):
+        if name in raw and not whole(raw[name]):
+            errors.append(f"{name} must be a whole number")
+    for name in ("analyzer", "created"):
+        if name in raw and not isinstance(raw[name], str):
+            errors.append(f"{name} must be text")
+    if "id" in raw and not (isinstance(raw["id"], str) and _ID.match(raw["id"])):
+        errors.append("id must be 32 hexadecimal digits")
+    sources = raw.get("sources", [])
+    if not isinstance(sources, list) or not all(isinstance(s, str) for s in sources):
+        errors.append("sources must be a list of paths")
+    if "language" in raw and not isinstance(raw["language"], str):
+        errors.append("language must be text")
+    maps = raw.get("field_maps", {})
+    if not isinstance(maps, dict) or not all(
+        isinstance(m, dict) and all(isinstance(v, str) for v in [*m, *m.values()])
+        for m in maps.values()
+    ):
+        errors.append("field_maps must map paths to {field: key} objects")
+    return errors
+
+
+def _from_raw(raw: dict[str, Any]) -> Settings:
+    fields = {f.name for f in attrs.fields(Settings)}
+    return Settings(**{k: v for k, v in raw.items() if k in fields})
+
+
+def read_settings(root: Path) -> Settings:
+    """Read and check ``searchkit.json``: a wrong type or a data folder outside the
+    index is :class:`IndexDamagedError`, another version :class:`IndexIncompatibleError`."""
+    raw = _read_raw(root)
+    errors = _field_errors(raw)
+    if errors:
+        raise IndexDamagedError(root, f"{root / SETTINGS_NAME}: {'; '.join(errors)}")
+    found = (raw.get("schema_version"), raw.get("analyzer"))
+    wanted = (SCHEMA_VERSION, ANALYZER_ID)
+    if found != wanted:
+        raise IndexIncompatibleError(
+            root,
+            f"index {root} was written with schema {found[0]}, analyzer {found[1]}; this "
+            f"searchkit uses schema {wanted[0]}, analyzer {wanted[1]}. Rebuild it with "
+            f"`searchkit index PATH --index {root} --rebuild`",
+        )
+    return _from_raw(raw)
+
+
+def settings_for_rebuild(root: Path) -> Settings:
+    """The settings to keep across a rebuild, read leniently: versions and damaged fields
+    do not matter (those fields start afresh), but a ``searchkit.json`` that searchkit did
+    not write is never taken over."""
+    try:
+        raw = _read_raw(root)
+    except IndexNotFoundError:
+        return Settings(data="", created=now(), id=new_id())
+    except IndexDamagedError:
+        raw = {}
+    names = {f.name for f in attrs.fields(Settings)}
+    # Each field on its own: a damaged one starts afresh, the others are kept.
+    kept = {
+        k: v
+        for k, v in raw.items()
+        if k in names and not _field_errors({"data": "whoosh-1", k: v})
+    }
+    kept.setdefault("data", "")
+    kept.setdefault("created", now())
+    settings = _from_raw(kept)
+    if not settings.id:
+        settings = attrs.evolve(settings, id=new_id())
+        adopt_data_dir(root, settings)
+    return settings
+
+
+def adopt_data_dir(root: Path, settings: Settings) -> None:
+    """Mark the data folder the settings name as this index's: it is provably ours (the
+    settings name it), so once unused it may be deleted like one searchkit made."""
+    folder = root / settings.data
+    if settings.data and folder.is_dir() and not folder.is_symlink():
+        _write_marker(folder, settings.id)
+
+
+def _is_ours(root: Path) -> bool:
+    """Whether ``root`` is a folder holding nothing but searchkit's own files: the lock,
+    settings temporaries and data folders marked as searchkit's."""
+    if not root.is_dir():
+        return False
+    return all(
+        p.name in (LOCK_NAME, SYNONYMS_NAME) or _TMP.match(p.name) or _marker(p) is not None
+        for p in root.iterdir()
+    )
+
+
+_FOREIGN = (
+    "{root} is not a searchkit index: it is a file, or a folder with other files in it; "
+    "choose an empty or new folder"
+)
+
+
+def check_can_create(root: Path, overwrite: bool) -> None:
+    """Refuse to create an index over anything searchkit did not write."""
+    if (root / SETTINGS_NAME).exists():
+        _read_raw(root)  # a searchkit.json that is not ours is never replaced
+        if not overwrite:
+            raise IndexExistsError(root)
+    elif root.exists() and not _is_ours(root):
+        raise SearchkitIndexError(root, _FOREIGN.format(root=root))
+
+
+def _marker(folder: Path) -> str | None:
+    """The index id in a data folder's marker, or ``None`` if it is not a data folder."""
+    if not _DATA.match(folder.name) or folder.is_symlink() or not folder.is_dir():
+        return None
+    try:
+        text = (folder / MARKER_NAME).read_text(encoding="ascii").strip()
+    except (OSError, ValueError):
+        return None
+    return text if _ID.match(text) else None
+
+
+def _write_marker(folder: Path, index_id: str) -> None:
+    (folder / MARKER_NAME).write_text(index_id + "\n", encoding="ascii")
+
+
+def new_data_dir(root: Path, index_id: str) -> str:
+    """Make the next ``whoosh-<n>`` folder, marked as ``index_id``'s."""
+    n = 1 + max(
+        (int(p.name.split("-", 1)[1]) for p in root.iterdir() if _DATA.match(p.name)),
+        default=0,
+    )
+    folder = root / f"whoosh-{n}"
+    folder.mkdir()
+    _write_marker(folder, index_id)
+    return folder.name
+
+
+def swap_settings(root: Path, settings: Settings) -> None:
+    """Write ``searchkit.json`` atomically: a reader sees the old file or the new one."""
+    tmp = root / f".{SETTINGS_NAME}.{os.getpid()}.tmp"
+    with open(tmp, "w", encoding="utf-8") as f:
+        f.write(settings.to_json())
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, root / SETTINGS_NAME)
+
+
+def drop_unused_data_dirs(root: Path, settings: Settings | None) -> None:
+    """Delete data folders of this index that its settings no longer use (left by earlier
+    rebuilds or a crash while building one); with no settings (a create that was
+    interrupted before writing them), every marked data folder is unused.
+
+    Runs under the write lock at the start of a write, not at the swap, so that searches
+    that opened the old folder just before a swap can finish.
+    """
+    for folder in root.iterdir():
+        owner = _marker(folder)
+        if owner is None:
+            continue
+        if settings is None or (owner == settings.id and folder.name != settings.data):
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def root_leftovers(root: Path) -> list[str]:
+    """Settings temporaries in ``root`` left by writers that died (ask under the write
+    lock: then no live writer has one)."""
+    return sorted(p.name for p in root.iterdir() if _TMP.match(p.name) and p.is_file())
+
+
+def clean_root(root: Path) -> None:
+    """Delete :func:`root_leftovers` (under the write lock)."""
+    for name in root_leftovers(root):
+        (root / name).unlink(missing_ok=True)

@@ -1,0 +1,357 @@
+"""The sharded index on disk: its layout, settings, and writing, rebuilding, checking it.
+
+One folder::
+
+    my-index/
+      searchkit.json     format searchkit-sharded-index: shard count, sources, data folder
+      write.lock         the lock of the index as a whole
+      shards-<n>/0 .. N-1   one ordinary searchkit index a shard
+
+A file belongs to one shard, chosen from a hash of its absolute path (what its document
+ids are made from), so all of a file's documents, old and new, live in one shard and its
+update is one of that shard's atomic commits.  A document added without a file
+(``add_documents``) goes to the shard chosen from its id.  An add runs one task a shard
+(a local process, or a Dask task), each syncing the files its shard owns with one
+writer, under the whole index's lock; so a kill leaves every document wholly old or
+wholly new, and a task run again finishes what it began.  A rebuild builds a new
+``shards-<n+1>`` folder and switches ``searchkit.json`` to it in one atomic rename, as an
+ordinary index does with its data folder.  The reading side is ``shards.py``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import shutil
+from collections.abc import Iterable, Sequence
+from functools import partial
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import attrs
+
+from . import __version__
+from ._lock import LOCK_NAME, WriteLock
+from ._settings import SETTINGS_NAME
+from .analysis import ANALYZER_ID
+from .chunking import DEFAULT_MAX_CHARS
+from .errors import IndexIncompatibleError, IndexNotFoundError, SearchkitIndexError
+from .index import (
+    DEFAULT_BATCH_SIZE,
+    DEFAULT_LOCK_TIMEOUT,
+    SHARDED_FORMAT,
+    Index,
+    Progress,
+    check_index,
+)
+from .models import CheckReport, IndexReport
+from .schema import SCHEMA_VERSION
+
+if TYPE_CHECKING:
+    from .distributed import Client
+
+__all__ = [
+    "MAX_SHARDS",
+    "ShardSettings",
+    "add_shards",
+    "add_to_shard",
+    "check_sharded",
+    "drop_unused",
+    "merge_reports",
+    "new_shard_set",
+    "now",
+    "open_shard",
+    "read_shard_settings",
+    "rebuild_sharded",
+    "shard_of",
+    "write_settings",
+]
+
+MAX_SHARDS = 256
+
+
+def shard_of(key: str, shards: int) -> int:
+    """The shard of a file's absolute path or a document's id: stable across processes."""
+    digest = hashlib.blake2b(key.encode("utf-8", "surrogatepass"), digest_size=8).digest()
+    return int.from_bytes(digest, "big") % shards
+
+
+def _owns(shard: int, shards: int, path: Path) -> bool:
+    return shard_of(str(path.resolve()), shards) == shard
+
+
+def _str_tuple(values: Iterable[str]) -> tuple[str, ...]:
+    return tuple(str(v) for v in values)
+
+
+@attrs.frozen
+class ShardSettings:
+    shards: int
+    data: str
+    max_chars: int = DEFAULT_MAX_CHARS
+    schema_version: int = SCHEMA_VERSION
+    analyzer: str = ANALYZER_ID
+    created: str = ""
+    sources: tuple[str, ...] = attrs.field(default=(), converter=_str_tuple)
+
+    def to_json(self) -> str:
+        return json.dumps(
+            {"format": SHARDED_FORMAT, "searchkit": __version__, **attrs.asdict(self)}, indent=2
+        )
+
+
+def read_shard_settings(root: Path) -> ShardSettings:
+    path = root / SETTINGS_NAME
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise IndexNotFoundError(root) from None
+    except (OSError, ValueError, RecursionError) as exc:
+        raise IndexIncompatibleError(
+            root, f"cannot read {path} ({exc}); rebuild the index"
+        ) from None
+    if not isinstance(raw, dict) or raw.get("format") != SHARDED_FORMAT:
+        raise IndexIncompatibleError(root, f"{path} is not a sharded searchkit index file")
+    found = (raw.get("schema_version"), raw.get("analyzer"))
+    if found != (SCHEMA_VERSION, ANALYZER_ID):
+        raise IndexIncompatibleError(
+            root,
+            f"index {root} was written with schema {found[0]}, analyzer {found[1]}; this "
+            f"searchkit uses schema {SCHEMA_VERSION}, analyzer {ANALYZER_ID}. Rebuild it "
+            f"with `searchkit index PATH --index {root} --rebuild`",
+        )
+    fields = {f.name for f in attrs.fields(ShardSettings)}
+    return ShardSettings(**{k: v for k, v in raw.items() if k in fields})
+
+
+def write_settings(root: Path, settings: ShardSettings) -> None:
+    tmp = root / f".{SETTINGS_NAME}.{os.getpid()}.tmp"
+    with open(tmp, "w", encoding="utf-8") as f:
+        f.write(settings.to_json())
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, root / SETTINGS_NAME)
+
+
+def new_shard_set(root: Path, shards: int, max_chars: int) -> str:
+    """A new ``shards-<n>`` folder holding ``shards`` empty indexes; returns its name."""
+    n = 1 + max((int(p.name[7:]) for p in root.glob("shards-*") if p.name[7:].isdigit()), default=0)
+    data = f"shards-{n}"
+    for k in range(shards):
+        Index.create(root / data / str(k), max_chars=max_chars).close()
+    return data
+
+
+def drop_unused(root: Path, current: str) -> None:
+    """Shard sets and data folders a finished rebuild (or a crash) left behind."""
+    for old in [*root.glob("shards-*"), *root.glob("whoosh-*")]:
+        if old.name != current and old.is_dir():
+            shutil.rmtree(old, ignore_errors=True)
+
+
+def now() -> str:
+    return dt.datetime.now().astimezone().isoformat(timespec="seconds")
+
+
+def open_shard(path: Path, shard: int, shards: int) -> Index:
+    """Shard ``shard`` of ``shards`` as an Index that writes only the files it owns."""
+    ix = Index.open(path)
+    ix._owns = partial(_owns, shard, shards)
+    ix._writer_procs = 1  # the shards are the parallelism: one writer each
+    return ix
+
+
+def add_to_shard(
+    path: str,
+    shard: int,
+    shards: int,
+    paths: Sequence[str],
+    batch_size: int,
+    dry_run: bool,
+    follow_links: bool = False,
+) -> IndexReport:
+    """Sync shard ``shard`` with the files of ``paths`` it owns (a task: local or Dask)."""
+    with open_shard(Path(path), shard, shards) as ix:
+        return ix.add(*paths, batch_size=batch_size, dry_run=dry_run, follow_links=follow_links)
+
+
+def _child_init(parent: int, lock: str) -> None:
+    from ._mpwriter import _close_inherited, _die_with_parent
+
+    _die_with_parent(parent)
+    _close_inherited([lock])
+
+
+def add_shards(
+    root: Path,
+    data: str,
+    shards: int,
+    paths: Sequence[str],
+    batch_size: int,
+    dry_run: bool,
+    progress: Progress | None,
+    client: Client | None,
+    follow_links: bool = False,
+) -> list[IndexReport]:
+    folders = [str(root / data / str(k)) for k in range(shards)]
+    if client is not None:
+        from .distributed import add_on_cluster
+
+        return add_on_cluster(
+            client, add_to_shard, folders, paths, batch_size, dry_run, follow_links
+        )
+    jobs = [
+        (folder, k, shards, paths, batch_size, dry_run, follow_links)
+        for k, folder in enumerate(folders)
+    ]
+    reports: list[IndexReport] = []
+    if dry_run or (os.cpu_count() or 1) < 2:
+        for done, job in enumerate(jobs, 1):
+            reports.append(add_to_shard(*job))
+            if progress:
+                progress(done, shards, f"shard {done - 1}")
+        return reports
+    import multiprocessing  # loaded only to write: a search never needs it
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(
+        max_workers=min(shards, os.cpu_count() or 1),
+        mp_context=multiprocessing.get_context("fork"),
+        initializer=_child_init,
+        initargs=(os.getpid(), str(root / LOCK_NAME)),
+    ) as pool:
+        futures = [pool.submit(add_to_shard, *job) for job in jobs]
+        for done, future in enumerate(futures, 1):
+            reports.append(future.result())
+            if progress:
+                progress(done, shards, f"shard {done - 1}")
+    return reports
+
+
+def merge_reports(reports: Sequence[IndexReport]) -> IndexReport:
+    skipped = dict.fromkeys(s for r in reports for s in r.skipped)  # every shard walks all
+    return IndexReport(
+        added=sum(r.added for r in reports),
+        updated=sum(r.updated for r in reports),
+        removed=sum(r.removed for r in reports),
+        unchanged=sum(r.unchanged for r in reports),
+        renamed=sum(r.renamed for r in reports),
+        chunks=sum(r.chunks for r in reports),
+        skipped=tuple(skipped),
+        dry_run=any(r.dry_run for r in reports),
+    )
+
+
+def rebuild_sharded(
+    root: Path,
+    *paths: str | os.PathLike[str],
+    batch_size: int = DEFAULT_BATCH_SIZE,
+    progress: Progress | None = None,
+    lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
+    client: Client | None = None,
+    follow_links: bool = False,
+) -> IndexReport:
+    """Build a sharded index afresh from ``paths`` (default: its sources) and switch to it."""
+    with WriteLock(root, lock_timeout):
+        settings = _lenient_settings(root)
+        sources = [str(Path(p).absolute()) for p in paths] or list(settings.sources)
+        if not sources:
+            raise SearchkitIndexError(
+                root, f"nothing to rebuild index {root} from: name files or folders"
+            )
+        drop_unused(root, settings.data)
+        data = new_shard_set(root, settings.shards, settings.max_chars)
+        try:
+            reports = add_shards(
+                root,
+                data,
+                settings.shards,
+                sources,
+                batch_size,
+                False,
+                progress,
+                client,
+                follow_links,
+            )
+        except BaseException:
+            shutil.rmtree(root / data, ignore_errors=True)
+            raise
+        write_settings(
+            root,
+            attrs.evolve(
+                settings,
+                data=data,
+                sources=tuple(sources),
+                schema_version=SCHEMA_VERSION,
+                analyzer=ANALYZER_ID,
+            ),
+        )
+    return merge_reports(reports)
+
+
+def _lenient_settings(root: Path) -> ShardSettings:
+    """The settings a rebuild keeps, whatever versions wrote them."""
+    try:
+        raw = json.loads((root / SETTINGS_NAME).read_text(encoding="utf-8"))
+        return ShardSettings(
+            shards=int(raw["shards"]),
+            data=str(raw.get("data", "")),
+            max_chars=int(raw.get("max_chars", DEFAULT_MAX_CHARS)),
+            created=str(raw.get("created", now())),
+            sources=[str(p) for p in raw.get("sources", [])],
+        )
+    except (OSError, ValueError, TypeError, KeyError, AttributeError, RecursionError) as exc:
+        raise IndexIncompatibleError(
+            root, f"cannot read the shard count of {root} ({exc!r}); build a new index"
+        ) from None
+
+
+def check_sharded(
+    root: Path, *, repair: bool = False, lock_timeout: float = DEFAULT_LOCK_TIMEOUT
+) -> CheckReport:
+    """``check_index`` for a sharded index: every shard, and every document in its shard."""
+    try:
+        settings = read_shard_settings(root)
+    except IndexIncompatibleError as exc:
+        report = CheckReport(str(root), 0, 0, 0, problems=(str(exc),))
+        return _repaired(root, lock_timeout) if repair else report
+    problems: list[str] = []
+    stale: list[str] = []
+    documents = chunks = segments = 0
+    for k in range(settings.shards):
+        folder = root / settings.data / str(k)
+        try:
+            found = check_index(folder, lock_timeout=lock_timeout)
+        except SearchkitIndexError as exc:
+            problems.append(f"shard {k}: {exc}")
+            continue
+        documents += found.documents
+        chunks += found.chunks
+        segments += found.segments
+        problems.extend(f"shard {k}: {p}" for p in found.problems)
+        stale.extend(found.stale)
+        if found.problems:
+            continue
+        with Index.open(folder) as shard:
+            for info in shard.documents():
+                key = str(Path(info.path).resolve()) if info.size else info.id
+                if shard_of(key, settings.shards) != k:
+                    problems.append(
+                        f"shard {k}: document {info.id} ({info.path}) belongs elsewhere"
+                    )
+    report = CheckReport(
+        path=str(root),
+        documents=documents,
+        chunks=chunks,
+        segments=segments,
+        problems=tuple(problems),
+        stale=tuple(stale),
+    )
+    return _repaired(root, lock_timeout) if repair and problems else report
+
+
+def _repaired(root: Path, lock_timeout: float) -> CheckReport:
+    rebuild_sharded(root, lock_timeout=lock_timeout)
+    return attrs.evolve(check_sharded(root, lock_timeout=lock_timeout), repaired=True)

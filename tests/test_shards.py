@@ -1,0 +1,296 @@
+"""Several indexes as one (open_many) and the sharded index, on small hand-made folders."""
+
+from __future__ import annotations
+
+import json
+import os
+import pickle
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+import searchkit
+from searchkit import FilterError, IndexNotFoundError, NotFoundError, SearchkitIndexError
+from searchkit.cli import cli
+from searchkit.shards import ShardedIndex, open_or_create_sharded, shard_of
+
+WORDS = [
+    *("river", "bank", "money", "loan", "flood", "bridge", "council"),
+    *("vote", "budget", "school", "teacher", "snow", "train"),
+]
+
+
+def _article(i: int, version: str = "v1") -> str:
+    words = [WORDS[(i * 7 + k) % len(WORDS)] for k in range(3 + i % 5)]
+    paragraphs = [
+        f"{' '.join(words)} {version} alpha{i}.",
+        f"{WORDS[i % len(WORDS)]} and {WORDS[(i + 3) % len(WORDS)]} again {version}.",
+        "river bank",  # the same in every file: equal scores, ordered by id and place
+    ]
+    month = 1 + i % 12
+    return (
+        f"Article {i} about {words[0]}\n2024-{month:02d}-{1 + i % 27:02d}\n"
+        f"Author: Writer {i % 3}\n\n" + "\n\n".join(paragraphs) + "\n"
+    )
+
+
+def _folder(root: Path, start: int, n: int, version: str = "v1") -> Path:
+    root.mkdir(parents=True, exist_ok=True)
+    for i in range(start, start + n):
+        (root / f"a{i:03d}.txt").write_text(_article(i, version), encoding="utf-8")
+    return root
+
+
+@pytest.fixture
+def two(tmp_path: Path) -> tuple[Path, Path, Path]:
+    """Two indexes of 12 and 9 articles, and one index of all 21."""
+    a = _folder(tmp_path / "files" / "a", 0, 12)
+    b = _folder(tmp_path / "files" / "b", 12, 9)
+    for name, src in (("ia", a), ("ib", b), ("all", tmp_path / "files")):
+        with searchkit.Index.create(tmp_path / name) as ix:
+            ix.add(src)
+    return tmp_path / "ia", tmp_path / "ib", tmp_path / "all"
+
+
+QUERIES = ["river bank", "flood OR snow", "budget AND vote", '"bank money"', "riv*", "v1 -loan"]
+
+
+def _ranked(results: searchkit.Results) -> list[tuple[str, float, int]]:
+    return [(h.chunk_id, round(h.score, 9), h.rank) for h in results]
+
+
+def test_open_many_ranks_as_one_index(two: tuple[Path, Path, Path]) -> None:
+    a, b, everything = two
+    with searchkit.open_many([a, b]) as many, searchkit.Index.open(everything) as one:
+        for q in QUERIES:
+            for kw in ({}, {"limit": 4, "page": 2}, {"author": "Writer 1"}, {"since": "2024-06"}):
+                want, got = one.search(q, **kw), many.search(q, **kw)
+                assert _ranked(got) == _ranked(want), (q, kw)
+                assert (got.total, got.pages, got.query) == (want.total, want.pages, want.query)
+        # Ties (the "river bank" paragraph of every article) in id order, then place.
+        tied = many.search('"river bank"', limit=50)
+        assert tied.total == len(tied) > 21
+        for score in {h.score for h in tied}:
+            same = [(h.doc_id, h.seq) for h in tied if h.score == score]
+            assert same == sorted(same)
+        assert max(len([h for h in tied if h.score == s]) for s in {h.score for h in tied}) > 5
+        for kw in ({"sort": "date"}, {"sort": "oldest"}, {"group": True, "limit": 5}):
+            want, got = one.search("river OR flood", **kw), many.search("river OR flood", **kw)
+            assert [h.chunk_id for h in got] == [h.chunk_id for h in want], kw
+            assert [[m.chunk_id for m in h.more] for h in got] == [
+                [m.chunk_id for m in h.more] for h in want
+            ]
+        hit = many.search("alpha15")[0]
+        assert hit.index == str(b) and hit.as_dict()["index"] == str(b)
+        assert one.search("alpha15")[0].index is None
+        context = many.search("alpha15", context=1)[0]
+        assert [c.paragraph for c in context.before + context.after] == [2]
+
+
+def test_open_many_reads_like_an_index(two: tuple[Path, Path, Path]) -> None:
+    a, b, everything = two
+    with searchkit.open_many([a, b]) as many, searchkit.Index.open(everything) as one:
+        assert len(many) == len(one) == 63
+        assert many.documents() == one.documents()
+        some = one.documents()[15]
+        assert many.document(some.id) == one.document(some.id)
+        assert many.chunk(f"{some.id}:2") == one.chunk(f"{some.id}:2")
+        assert many.passage(f"{some.id}:2") == one.passage(f"{some.id}:2")
+        stats = many.stats()
+        assert (stats.documents, stats.chunks) == (21, 63)
+        assert stats.path == f"{a}{os.pathsep}{b}"
+        with pytest.raises(NotFoundError, match="no chunk 'nope:1' in indexes"):
+            many.chunk("nope:1")
+        with pytest.raises(NotFoundError, match="no document 'nope'"):
+            many.document("nope")
+
+
+def test_open_many_refuses_what_is_not_one_collection(
+    two: tuple[Path, Path, Path], tmp_path: Path
+) -> None:
+    a, b, everything = two
+    with pytest.raises(FilterError, match="at least one index"):
+        searchkit.open_many([])
+    with pytest.raises(SearchkitIndexError, match="named twice"):
+        searchkit.open_many([a, b, a])
+    with pytest.raises(SearchkitIndexError, match=r"document \w+ is in both"):
+        searchkit.open_many([a, everything])
+    with pytest.raises(IndexNotFoundError):
+        searchkit.open_many([a, tmp_path / "nothing"])
+
+
+def test_errors_cross_process_boundaries() -> None:
+    for exc in (
+        searchkit.IndexLockedError("/ix", "pid 7 on host", 2.0),
+        searchkit.QuerySyntaxError("a (", "unclosed", 2),
+        searchkit.DocumentError("/f.txt", "binary"),
+    ):
+        back = pickle.loads(pickle.dumps(exc))
+        assert type(back) is type(exc) and str(back) == str(exc)
+        assert back.__dict__ == exc.__dict__
+
+
+# -- the sharded index -------------------------------------------------------------------
+
+
+def test_a_sharded_index_is_one_index(tmp_path: Path, two: tuple[Path, Path, Path]) -> None:
+    files = tmp_path / "files"
+    with searchkit.Index.create(tmp_path / "sh", shards=3) as sharded:
+        assert isinstance(sharded, ShardedIndex) and sharded.shard_count == 3
+        report = sharded.add(files)
+        assert (report.added, report.chunks) == (21, 63)
+        for k, shard in enumerate(sharded.shards()):
+            for info in shard.documents():
+                assert shard_of(str(Path(info.path).resolve()), 3) == k
+        assert all(len(s) for s in sharded.shards())
+    with searchkit.Index.open(tmp_path / "sh") as sharded, searchkit.Index.open(two[2]) as one:
+        assert isinstance(sharded, ShardedIndex)
+        for q in QUERIES:
+            assert _ranked(sharded.search(q, limit=30)) == _ranked(one.search(q, limit=30))
+        assert sharded.documents() == one.documents()
+        assert sharded.stats().documents == 21
+        assert repr(sharded) == f"Index({str(tmp_path / 'sh')!r}, shards=3)"
+    settings = json.loads((tmp_path / "sh" / "searchkit.json").read_text())
+    assert settings["format"] == "searchkit-sharded-index"
+    assert settings["shards"] == 3 and settings["sources"] == [str(files)]
+
+
+def test_sync_rebuild_and_check_hold_for_the_whole(tmp_path: Path) -> None:
+    files = _folder(tmp_path / "files", 0, 10)
+    sharded = searchkit.Index.create(tmp_path / "sh", shards=2)
+    sharded.add(files)
+    (files / "a003.txt").write_text(_article(3, "v2"), encoding="utf-8")
+    (files / "a004.txt").unlink()
+    report = sharded.add(files)
+    assert (report.updated, report.removed, report.unchanged) == (1, 1, 8)
+    assert sharded.search("alpha3 v2", operator="and").total == 1
+    assert sharded.search("alpha4").total == 0
+    before = sharded.search("river", limit=50)
+    rebuilt = sharded.rebuild()
+    assert rebuilt.added == 9
+    assert sorted(p.name for p in (tmp_path / "sh").iterdir() if p.is_dir()) == [
+        "shards-1",
+        "shards-2",
+    ]
+    after = sharded.search("river", limit=50)  # no deleted chunks any more: scores move
+    assert sorted(h.chunk_id for h in after) == sorted(h.chunk_id for h in before)
+    assert searchkit.check_index(tmp_path / "sh").ok
+    # A document in a shard it does not belong to is damage; repair rebuilds.
+    k = shard_of(str((files / "a005.txt").resolve()), 2)
+    with searchkit.Index.open(tmp_path / "sh" / "shards-2" / str(1 - k)) as wrong:
+        wrong.add(files / "a005.txt")
+    found = searchkit.check_index(tmp_path / "sh")
+    assert any("belongs elsewhere" in p for p in found.problems)
+    repaired = searchkit.check_index(tmp_path / "sh", repair=True)
+    assert repaired.ok and repaired.repaired and repaired.documents == 9
+    sharded.close()
+
+
+def test_shard_counts_are_checked(tmp_path: Path) -> None:
+    for bad in (0, 257, True):
+        with pytest.raises(FilterError, match="shards must be a whole number"):
+            searchkit.Index.create(tmp_path / "x", shards=bad)
+    searchkit.Index.create(tmp_path / "two", shards=2).close()
+    with pytest.raises(FilterError, match="has 2 shards"):
+        open_or_create_sharded(tmp_path / "two", 3)
+    with open_or_create_sharded(tmp_path / "two") as ix:
+        assert isinstance(ix, ShardedIndex)
+
+
+_KILLED_ADD = """
+import sys, searchkit
+ix = searchkit.Index.open(sys.argv[1])
+ix.add(sys.argv[2], batch_size=1)
+"""
+
+
+def test_sigkill_during_a_sharded_add_leaves_each_document_old_or_new(tmp_path: Path) -> None:
+    files = _folder(tmp_path / "files", 0, 150)
+    root = tmp_path / "sh"
+    searchkit.Index.create(root, shards=2).add(files)
+    _folder(files, 0, 150, "v2")
+    proc = subprocess.Popen([sys.executable, "-c", _KILLED_ADD, str(root), str(files)])
+    try:
+        _wait_for_a_commit(root, proc)
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+    versions = {"v1": 0, "v2": 0}
+    with searchkit.Index.open(root) as ix:
+        for info in ix.documents():
+            words = {w.strip(".") for p in ix.document(info.id).paragraphs for w in p.text.split()}
+            [version] = words & {"v1", "v2"}  # one version, never a mix
+            versions[version] += 1
+        assert len(ix.documents()) == 150
+    assert versions["v2"] > 0 and versions["v1"] > 0, versions  # killed half-way
+    assert searchkit.check_index(root).ok
+    with searchkit.Index.open(root) as ix:
+        assert ix.add(files).updated == versions["v1"]
+
+
+def _wait_for_a_commit(root: Path, proc: subprocess.Popen[bytes]) -> None:
+    """Until a shard has committed a file of the second version."""
+    deadline = time.monotonic() + 120
+    with searchkit.Index.open(root) as ix:
+        while time.monotonic() < deadline and proc.poll() is None:
+            if ix.search("v2").total:
+                return
+            time.sleep(0.01)
+    pytest.fail("the add finished or stalled before it could be killed")
+
+
+# -- the command line --------------------------------------------------------------------
+
+
+def _run(*args: object, env: dict[str, str] | None = None) -> tuple[int, str, str]:
+    result = CliRunner().invoke(cli, [str(a) for a in args], env=env, prog_name="searchkit")
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_cli_searches_several_indexes(two: tuple[Path, Path, Path]) -> None:
+    a, b, everything = two
+    code, out, _ = _run("search", "alpha15", "--index", a, "--index", b, "--color", "never")
+    assert code == 0 and str(b) in out
+    code, out, _ = _run(
+        "search",
+        "river",
+        "--jsonl",
+        "--fields",
+        "chunk_id,index",
+        "-n",
+        "50",
+        env={"SEARCHKIT_INDEX": f"{a}{os.pathsep}{b}"},
+    )
+    hits = [json.loads(line) for line in out.splitlines()]
+    assert code == 0 and {h["index"] for h in hits} == {str(a), str(b)}
+    code, one, _ = _run(
+        "search", "river", "--jsonl", "--fields", "chunk_id", "-n", "50", "--index", everything
+    )
+    assert [h["chunk_id"] for h in hits] == [json.loads(x)["chunk_id"] for x in one.splitlines()]
+    code, out, _ = _run("stats", "--index", a, "--index", b, "--json")
+    assert code == 0 and json.loads(out)["documents"] == 21
+    code, _, err = _run("index", "x", "--index", a, "--index", b)
+    assert code == 2 and "index works on one index: give --index once" in err
+    code, _, err = _run("check", "--index", a, "--index", b)
+    assert code == 2 and "check works on one index" in err
+
+
+def test_cli_creates_and_uses_a_sharded_index(tmp_path: Path) -> None:
+    files = _folder(tmp_path / "files", 0, 6)
+    code, out, _ = _run("index", files, "--index", tmp_path / "sh", "--shards", "2")
+    assert code == 0 and out.startswith("Indexed 6 documents (18 paragraphs)")
+    assert isinstance(searchkit.Index.open(tmp_path / "sh"), ShardedIndex)
+    code, _, err = _run("index", files, "--index", tmp_path / "sh", "--shards", "3")
+    assert code == 2 and "has 2 shards" in err
+    code, out, _ = _run("search", "alpha4", "--index", tmp_path / "sh", "--json")
+    assert code == 0 and json.loads(out)["total"] == 1
+    code, _, err = _run("check", "--index", tmp_path / "sh")
+    assert code == 0 and err.startswith("ok: 6 documents, 18 paragraphs")
+    searchkit.Index.create(tmp_path / "plain").close()
+    code, _, err = _run("search", "x", "--index", tmp_path / "plain", "--dask", "127.0.0.1:1")
+    assert code == 2 and "has one shard: Dask can search a sharded index" in err
