@@ -29,6 +29,10 @@ AUTO = "auto"
 # Characters of a document's text the detector reads.
 _SAMPLE = 300
 _WORD = re.compile(r"[^\W\d_]+")
+# The detector's probability below which its answer is not taken (the fallback is).
+_MIN_ODDS = 0.5
+# English-based creoles the model names for terse English text (wire copy, headlines).
+_CREOLES = {"pcm": "en", "sco": "en"}
 # English words that other languages written in Latin letters hardly use (``in``, ``is``,
 # ``was`` and ``a`` are Dutch, Spanish or Italian words too).
 _ENGLISH_MARKS = frozenset(
@@ -40,7 +44,8 @@ _ENGLISH_MARKS = frozenset(
 def detect_language(text: str, fallback: str = "en") -> str:
     """The ISO 639-1 code of the language ``text`` is written in.
 
-    ``fallback`` when ``text`` has too few letters to tell (under 3).
+    ``fallback`` when ``text`` has too few letters to tell (under 3), or the model gives
+    no language even odds.
     """
     sample = text[:_SAMPLE]
     words = _WORD.findall(sample)
@@ -53,8 +58,13 @@ def detect_language(text: str, fallback: str = "en") -> str:
         plain = all(w.isascii() for w in words)
         if stops * 4 >= len(words) or marks * 12 >= len(words) or (plain and marks >= 2):
             return "en"
-    code, _ = _identifier().classify(sample)
-    return LANGUAGE_ALIASES.get(str(code), str(code))
+    # Lower case: the model's n-grams are case-sensitive, and wire copy in capitals reads
+    # as no language at all.  An answer under even odds is no answer.
+    code, odds = _identifier().classify(sample.lower())
+    if odds < _MIN_ODDS:
+        return fallback
+    code = str(code)
+    return _CREOLES.get(code, LANGUAGE_ALIASES.get(code, code))
 
 
 @functools.cache
@@ -62,7 +72,7 @@ def _identifier() -> Any:
     """py3langid's model, loaded on first use (about a second)."""
     from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
-    return LanguageIdentifier.from_model_file(MODEL_FILE)
+    return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
 
 
 def with_language(doc: Document, default: str = AUTO) -> Document:
