@@ -119,6 +119,32 @@ def run_queries(
     return ranked, latencies
 
 
+def run_interleaved(
+    searches: Mapping[str, Callable[[str], list[str]]],
+    queries: Sequence[tuple[str, str]],
+    rounds: int,
+) -> dict[str, tuple[dict[str, list[str]], list[float], list[float]]]:
+    """Each search answers every query once untimed, then ``rounds`` timed passes, the
+    searches taking turns a pass at a time so that they share the machine's noise.
+
+    Returns, per search: the ranked ids of its last pass, the latencies of its fastest
+    pass, and every pass's queries/s.
+    """
+    for search in searches.values():
+        run_queries(search, queries, 0)
+    best: dict[str, list[float]] = {}
+    ranked: dict[str, dict[str, list[str]]] = {}
+    per_pass: dict[str, list[float]] = {name: [] for name in searches}
+    for _ in range(max(1, rounds)):
+        for name, search in searches.items():
+            ranked[name], latencies = run_queries(search, queries, 1, warmup=0)
+            total = sum(latencies)
+            per_pass[name].append(len(latencies) / total if total else math.nan)
+            if name not in best or total < sum(best[name]):
+                best[name] = latencies
+    return {name: (ranked[name], best[name], per_pass[name]) for name in searches}
+
+
 def peak_rss_mb() -> dict[str, float]:
     """Peak resident set size of this process and of its largest waited-for child, MiB."""
     to_mb = 1 / 1024 if sys.platform != "darwin" else 1 / (1024 * 1024)
@@ -126,6 +152,22 @@ def peak_rss_mb() -> dict[str, float]:
         "self_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * to_mb,
         "children_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * to_mb,
     }
+
+
+def own_peak_rss_mb() -> float:
+    """Peak resident set size of this process since it started its program, MiB.
+
+    Linux carries ``ru_maxrss`` across ``fork`` and ``exec``, so a process started by a big
+    parent reports the parent's peak; ``VmHWM`` counts this program's memory only.
+    """
+    try:
+        with open("/proc/self/status", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return peak_rss_mb()["self_mb"]
 
 
 def dir_size(path: Path) -> int:

@@ -1,28 +1,31 @@
 """Reuters-21578 at growing sizes: how indexing and query costs grow, against the baselines.
 
-    python benchmarks/scale.py [--sizes 1000,5000,all] [--systems searchkit,fts5,whoosh]
+    python benchmarks/scale.py [--sizes 1000,5000,all] [--systems searchkit,fts5,whoosh,tantivy]
                                [--repeat 3] [--json benchmarks/results/scale.json]
 
 For each size (the first N articles with a body, in file order; ``all`` is 19,043 articles,
 107,323 paragraphs) and each system, a fresh Python process indexes the articles as a
-stream (never holding the corpus), then answers a fixed set of queries (every 100th
-article title, 191 of them: one warm-up pass, one timed pass).  It reports index time,
+stream (never holding the corpus).  Then a second fresh process opens the index and
+answers a fixed set of queries (every 100th article title, 191 of them, top 10: one
+warm-up pass, then two timed passes, the faster kept).  It reports index time,
 paragraphs/s, peak RSS of the indexing process (and of any writer processes it started),
-index size on disk, queries/s and p50/p95/p99 latency.  "total MiB" is the indexing
-process's peak plus twice the largest writer process's (searchkit runs two at most),
-an upper bound on what the indexing held at once.
+index size on disk, queries/s, p50/p95/p99 latency and the searching process's peak
+RSS.  "total MiB" is the indexing process's peak plus twice the largest writer process's
+(searchkit runs two at most), an upper bound on what the indexing held at once.
 
 The machine is shared and noisy, so each (size, system) runs ``--repeat`` times, the
 systems taking turns, and the table keeps each one's fastest indexing run (its other
-times are in the JSON).  Each system's library is imported before the clock starts, as
-in ``scifact.py``: the figures are indexing throughput, not module loading (which
-``cold.py`` measures).
+times are in the JSON), and its fastest searching run.  Each system's library is
+imported before the clock starts, as in ``scifact.py``: the figures are indexing
+throughput, not module loading (which ``cold.py`` measures).
 
 - ``searchkit``: ``Index.add_documents`` on Documents built by ``_reuters.py``.
 - ``fts5``: SQLite FTS5 (porter tokenizer), one row per paragraph with its title, OR
   queries ranked by bm25, in one transaction.
 - ``whoosh``: the Whoosh tutorial: title and text TEXT fields, default writer, one
   ``add_document`` per paragraph, one commit, ``MultifieldParser`` with ``OrGroup``.
+- ``tantivy``: tantivy-py (bench extra): title and text fields with its ``en_stem``
+  tokenizer, one document per paragraph, one writer, BM25, the query's words OR-ed.
 
 Skips cleanly, with a message, when the data is not on this machine.
 """
@@ -43,7 +46,7 @@ from typing import Any
 import _common as c
 import _reuters
 
-SYSTEMS = ("searchkit", "fts5", "whoosh")
+SYSTEMS = ("searchkit", "fts5", "whoosh", "tantivy")
 WRITERS = 2  # searchkit's writer processes at most (searchkit.index._WRITER_PROCS)
 Searcher = Callable[[str], list[str]]
 
@@ -51,7 +54,7 @@ Searcher = Callable[[str], list[str]]
 # -- the worker: one system, one size, in its own process --------------------------------
 
 
-def index_searchkit(root: Path, limit: int | None, folder: Path) -> tuple[int, int, Searcher]:
+def index_searchkit(root: Path, limit: int | None, folder: Path) -> tuple[int, int]:
     import searchkit
 
     counts = [0, 0]
@@ -62,8 +65,15 @@ def index_searchkit(root: Path, limit: int | None, folder: Path) -> tuple[int, i
             counts[1] += len(doc.paragraphs)
             yield doc
 
-    index = searchkit.Index.create(folder / "searchkit")
-    index.add_documents(stream())
+    with searchkit.Index.create(folder / "searchkit") as index:
+        index.add_documents(stream())
+    return counts[0], counts[1]
+
+
+def open_searchkit(folder: Path) -> Searcher:
+    import searchkit
+
+    index = searchkit.Index.open(folder / "searchkit")
 
     def search(text: str) -> list[str]:
         try:
@@ -71,12 +81,11 @@ def index_searchkit(root: Path, limit: int | None, folder: Path) -> tuple[int, i
         except searchkit.QueryError:
             return []
 
-    return counts[0], counts[1], search
+    return search
 
 
-def index_whoosh(root: Path, limit: int | None, folder: Path) -> tuple[int, int, Searcher]:
+def index_whoosh(root: Path, limit: int | None, folder: Path) -> tuple[int, int]:
     from whoosh import index as windex
-    from whoosh import qparser
     from whoosh.fields import ID, TEXT, Schema
 
     schema = Schema(id=ID(stored=True), title=TEXT(stored=True), text=TEXT)
@@ -90,16 +99,24 @@ def index_whoosh(root: Path, limit: int | None, folder: Path) -> tuple[int, int,
             paragraphs += 1
             writer.add_document(id=f"{doc.id}:{p.number}", title=doc.title, text=p.text)
     writer.commit()
+    return docs, paragraphs
+
+
+def open_whoosh(folder: Path) -> Searcher:
+    from whoosh import index as windex
+    from whoosh import qparser
+
+    ix = windex.open_dir(str(folder / "whoosh"))
     searcher = ix.searcher()
     parser = qparser.MultifieldParser(["title", "text"], ix.schema, group=qparser.OrGroup)
 
     def search(text: str) -> list[str]:
         return [hit["id"] for hit in searcher.search(parser.parse(text), limit=10)]
 
-    return docs, paragraphs, search
+    return search
 
 
-def index_fts5(root: Path, limit: int | None, folder: Path) -> tuple[int, int, Searcher]:
+def index_fts5(root: Path, limit: int | None, folder: Path) -> tuple[int, int]:
     db = sqlite3.connect(folder / "fts5.db")
     db.execute(
         "CREATE VIRTUAL TABLE chunks USING fts5(id UNINDEXED, title, text, tokenize='porter')"
@@ -115,32 +132,97 @@ def index_fts5(root: Path, limit: int | None, folder: Path) -> tuple[int, int, S
 
     with db:
         db.executemany("INSERT INTO chunks (id, title, text) VALUES (?, ?, ?)", rows())
+    db.close()
+    return counts[0], counts[1]
+
+
+def open_fts5(folder: Path) -> Searcher:
+    db = sqlite3.connect(folder / "fts5.db")
     sql = "SELECT id FROM chunks WHERE chunks MATCH ? ORDER BY rank LIMIT 10"
 
     def search(text: str) -> list[str]:
         match = " OR ".join(f'"{w}"' for w in c.words(text))
         return [row[0] for row in db.execute(sql, (match,))] if match else []
 
-    return counts[0], counts[1], search
+    return search
 
 
-INDEXERS = {"searchkit": index_searchkit, "fts5": index_fts5, "whoosh": index_whoosh}
+def index_tantivy(root: Path, limit: int | None, folder: Path) -> tuple[int, int]:
+    import tantivy
+
+    builder = tantivy.SchemaBuilder()
+    builder.add_text_field("id", stored=True, tokenizer_name="raw")
+    builder.add_text_field("title", stored=True, tokenizer_name="en_stem")
+    builder.add_text_field("text", stored=True, tokenizer_name="en_stem")
+    (folder / "tantivy").mkdir()
+    index = tantivy.Index(builder.build(), path=str(folder / "tantivy"))
+    writer = index.writer()
+    docs = paragraphs = 0
+    for doc in _reuters.documents(root, limit):
+        docs += 1
+        for p in doc.paragraphs:
+            paragraphs += 1
+            writer.add_document(
+                tantivy.Document(id=f"{doc.id}:{p.number}", title=doc.title, text=p.text)
+            )
+    writer.commit()
+    writer.wait_merging_threads()
+    return docs, paragraphs
+
+
+def open_tantivy(folder: Path) -> Searcher:
+    import tantivy
+
+    index = tantivy.Index.open(str(folder / "tantivy"))
+    searcher = index.searcher()
+
+    def search(text: str) -> list[str]:
+        match = " OR ".join(f'"{w}"' for w in c.words(text))
+        if not match:
+            return []
+        q = index.parse_query(match, ["title", "text"])
+        return [searcher.doc(addr)["id"][0] for _score, addr in searcher.search(q, 10).hits]
+
+    return search
+
+
+INDEXERS = {
+    "searchkit": index_searchkit,
+    "fts5": index_fts5,
+    "whoosh": index_whoosh,
+    "tantivy": index_tantivy,
+}
+OPENERS = {
+    "searchkit": open_searchkit,
+    "fts5": open_fts5,
+    "whoosh": open_whoosh,
+    "tantivy": open_tantivy,
+}
 
 
 # The module each system's indexer imports, loaded before its clock starts.
-LIBRARIES = {"searchkit": "searchkit.index", "fts5": "sqlite3", "whoosh": "whoosh.writing"}
+LIBRARIES = {
+    "searchkit": "searchkit.index",
+    "fts5": "sqlite3",
+    "whoosh": "whoosh.writing",
+    "tantivy": "tantivy",
+}
 
 
 def worker(system: str, root: Path, size: int, folder: Path, queries_file: Path) -> None:
     import importlib
 
-    queries = json.loads(queries_file.read_text(encoding="utf-8"))
     importlib.import_module(LIBRARIES[system])
     start_rss = c.peak_rss_mb()
     with c.Stopwatch() as t:
-        docs, paragraphs, search = INDEXERS[system](root, size or None, folder)
+        docs, paragraphs = INDEXERS[system](root, size or None, folder)
     index_rss = c.peak_rss_mb()
-    _ranked, latencies = c.run_queries(search, [(str(i), q) for i, q in enumerate(queries)], 1)
+    searching = subprocess.run(
+        [sys.executable, __file__, "--searcher", system, str(folder), str(queries_file)],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
     print(
         json.dumps(
             {
@@ -158,12 +240,23 @@ def worker(system: str, root: Path, size: int, folder: Path, queries_file: Path)
                 # Writer processes run side by side: this process plus WRITERS of the
                 # largest, an upper bound on the memory the indexing held at once.
                 "total_rss_mb": index_rss["self_mb"] + WRITERS * index_rss["children_mb"],
-                "peak_rss_mb": c.peak_rss_mb()["self_mb"],
                 "index_mb": c.dir_size(folder) / 2**20,
-                **c.latency_summary(latencies),
+                **json.loads(searching.stdout.strip().splitlines()[-1]),
             }
         )
     )
+
+
+def searcher_worker(system: str, folder: Path, queries_file: Path) -> None:
+    """A fresh process: open the index, answer the queries, report speed and memory."""
+    queries = json.loads(queries_file.read_text(encoding="utf-8"))
+    numbered = [(str(i), q) for i, q in enumerate(queries)]
+    search = OPENERS[system](folder)
+    _ranked, latencies, passes = c.run_interleaved({system: search}, numbered, 2)[system]
+    summary = c.latency_summary(latencies)
+    summary["qps_passes"] = passes
+    summary["search_rss_mb"] = c.own_peak_rss_mb()
+    print(json.dumps(summary))
 
 
 # -- the driver ----------------------------------------------------------------------------
@@ -180,7 +273,12 @@ def main(argv: list[str] | None = None) -> int:
         "--repeat", type=int, default=3, help="runs per size and system; the fastest is kept"
     )
     ap.add_argument("--worker", nargs=4, help=argparse.SUPPRESS)
+    ap.add_argument("--searcher", nargs=3, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
+    if args.searcher:
+        system, folder, queries = args.searcher
+        searcher_worker(system, Path(folder), Path(queries))
+        return 0
 
     root = c.data_root(args.data) / "reuters21578"
     if args.worker:
@@ -210,12 +308,17 @@ def main(argv: list[str] | None = None) -> int:
             for system in systems:
                 row = min(runs[system], key=lambda r: r["index_s"])
                 row["index_s_runs"] = [r["index_s"] for r in runs[system]]
+                fastest = max(runs[system], key=lambda r: r["qps"])  # its searching figures
+                for key in ("qps", "p50_ms", "p95_ms", "p99_ms", "search_rss_mb", "qps_passes"):
+                    row[key] = fastest[key]
+                row["qps_runs"] = [r["qps"] for r in runs[system]]
                 rows.append(row)
                 print(
                     f"{system} {row['size']}: {row['paragraphs']:,} paragraphs in "
                     f"{row['index_s']:.2f} s (fastest of "
                     f"{', '.join(f'{t:.2f}' for t in row['index_s_runs'])}), "
-                    f"peak RSS {row['index_rss_mb']:.0f} MiB, {row['qps']:.1f} q/s",
+                    f"peak RSS {row['index_rss_mb']:.0f} MiB, {row['qps']:.1f} q/s "
+                    f"(searching process {row['search_rss_mb']:.0f} MiB)",
                     flush=True,
                 )
     finally:
@@ -240,6 +343,7 @@ def main(argv: list[str] | None = None) -> int:
                 ("p50_ms", "p50 ms"),
                 ("p95_ms", "p95 ms"),
                 ("p99_ms", "p99 ms"),
+                ("search_rss_mb", "search MiB"),
             ],
         )
     )
@@ -255,7 +359,9 @@ def main(argv: list[str] | None = None) -> int:
                     ("baseline", "baseline"),
                     ("paragraphs_per_s", "index paras/s"),
                     ("qps", "q/s"),
-                    ("rss", "memory (inv)"),
+                    ("p99_ms", "p99 (inv)"),
+                    ("rss", "index memory (inv)"),
+                    ("search_rss", "search memory (inv)"),
                 ],
             )
         )
@@ -311,7 +417,9 @@ def compare(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
                     "baseline": r["system"],
                     "paragraphs_per_s": c.ratio(sk["paragraphs_per_s"], r["paragraphs_per_s"]),
                     "qps": c.ratio(sk["qps"], r["qps"]),
+                    "p99_ms": c.ratio(r["p99_ms"], sk["p99_ms"]),
                     "rss": c.ratio(r["total_rss_mb"], sk["total_rss_mb"]),
+                    "search_rss": c.ratio(r["search_rss_mb"], sk["search_rss_mb"]),
                 }
             )
     return out

@@ -1,19 +1,24 @@
 """SciFact: searchkit against raw Whoosh, SQLite FTS5 and bm25s, in one run on the same data.
 
     python benchmarks/scifact.py [--rounds 3] [--repeat 3]
-                                 [--systems searchkit,whoosh,fts5,bm25s] [--variants]
+                                 [--systems searchkit,whoosh,fts5,bm25s,tantivy] [--variants]
                                  [--json benchmarks/results/scifact.json]
 
 For each system: index the 5,183 abstracts (documents/s and paragraphs/s, timed from the
 parsed JSON records to a committed index; ``--repeat`` times, the systems taking turns,
 keeping the fastest, since the machine is shared and noisy), then run the 300 test
 queries once to warm up and ``--rounds`` more times timed, one query at a time (queries/s,
-p50/p95/p99 latency), and score the last round's top 10 by nDCG@10.  Ratios compare
-searchkit with each baseline.
+p50/p95/p99 latency), and score the last round's top 10 by nDCG@10.  Then the same
+queries at depth 100, reading each hit's text and a highlighted snippet where the system
+makes one (searchkit's ``Hit.snippet()``, FTS5's ``snippet()``, tantivy's
+``SnippetGenerator``; bm25s has no highlighter and returns the text; raw Whoosh does not
+store the text and is left out).  Ratios compare searchkit with each baseline, the
+searches taking turns a round at a time so that they share the machine's noise.
 
 ``--variants`` adds two rows that show what searchkit's own speed-ups bring, measured in
 the same run: ``searchkit-1proc`` (one writer process) and ``searchkit-whoosh-collector``
-(queries through Whoosh's collector and match count instead of ``_topk``).
+(queries through Whoosh's collector and match count instead of ``_topk``), and
+``searchkit-topk`` (queries through ``_topk``'s term-at-a-time path, without the columns).
 
 The baselines are used the way their documentation shows:
 
@@ -24,6 +29,9 @@ The baselines are used the way their documentation shows:
   query joined with OR, ``ORDER BY rank`` (bm25).
 - ``bm25s``: bm25s with PyStemmer's English stemmer and English stop words (optional:
   ``pip install -e '.[bench]'``), one query per ``retrieve`` call.
+- ``tantivy``: tantivy-py (optional, in the bench extra): ``title`` and ``text`` fields with
+  its ``en_stem`` tokenizer, BM25, the query's words OR-ed through ``parse_query``, one
+  writer (its default threads), one searcher reused for every query.
 
 Skips cleanly, with a message, when the data is not on this machine.
 """
@@ -32,6 +40,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import shutil
 import sqlite3
 import sys
@@ -42,7 +51,8 @@ from typing import Any
 
 import _common as c
 
-SYSTEMS = ("searchkit", "whoosh", "fts5", "bm25s")
+SYSTEMS = ("searchkit", "whoosh", "fts5", "bm25s", "tantivy")
+DEEP = 100  # the depth of the second query phase
 Record = dict[str, str]
 Searcher = Callable[[str], list[str]]
 
@@ -70,9 +80,15 @@ def _numeric(s: str) -> tuple[int, str]:
 
 
 def build_searchkit(
-    records: list[Record], work: Path, *, procs: int | None = None, fast_path: bool = True
+    records: list[Record],
+    work: Path,
+    *,
+    procs: int | None = None,
+    fast_path: bool = True,
+    columns: bool = True,
 ) -> tuple[c.Stopwatch, Searcher, dict[str, Any]]:
-    """searchkit as a user gets it; ``procs`` and ``fast_path`` change it for --variants."""
+    """searchkit as a user gets it; ``procs``, ``fast_path`` and ``columns`` change it for
+    --variants."""
     import searchkit
     import searchkit.index
     import searchkit.search
@@ -100,12 +116,18 @@ def build_searchkit(
         searchkit.index._WRITER_PROCS = default_procs
     errors: list[str] = []
     top_docs = searchkit.search.top_docs
+    from searchkit import _topk
 
-    def search(text: str) -> list[str]:
+    def search(text: str, limit: int = 10, deep: bool = False) -> list[str]:
         if not fast_path:  # Whoosh's collector and match count, as before _topk
             searchkit.search.top_docs = lambda *a, **k: None
+        elif not columns:  # the term-at-a-time path, as before the columns
+            searchkit.search.top_docs = _topk.top_docs
         try:
-            return c.dedupe(h.doc_id for h in index.search(text, limit=10))
+            hits = index.search(text, limit=limit)
+            if deep:  # read what a reader of the hits reads: text and a snippet
+                return [h.doc_id for h in hits if h.text and h.snippet()]
+            return c.dedupe(h.doc_id for h in hits)
         except searchkit.QueryError as exc:
             errors.append(str(exc))
             return []
@@ -113,7 +135,16 @@ def build_searchkit(
             searchkit.search.top_docs = top_docs
 
     segments = len(index._ix._segments())
-    return t, search, {"chunks": report.chunks, "segments": segments, "query_errors": errors}
+    return (
+        t,
+        search,
+        {
+            "chunks": report.chunks,
+            "segments": segments,
+            "query_errors": errors,
+            "deep": lambda text: search(text, DEEP, deep=True),
+        },
+    )
 
 
 def build_whoosh(records: list[Record], work: Path) -> tuple[c.Stopwatch, Searcher, dict[str, Any]]:
@@ -151,12 +182,20 @@ def build_fts5(records: list[Record], work: Path) -> tuple[c.Stopwatch, Searcher
                 ((r["_id"], r["title"], r["text"]) for r in records),
             )
     sql = "SELECT id FROM docs WHERE docs MATCH ? ORDER BY rank LIMIT 10"
+    deep_sql = (
+        "SELECT id, text, snippet(docs, 2, '[', ']', '…', 40) FROM docs WHERE docs MATCH ? "
+        f"ORDER BY rank LIMIT {DEEP}"
+    )
 
     def search(text: str) -> list[str]:
         match = " OR ".join(f'"{w}"' for w in c.words(text))
         return [row[0] for row in db.execute(sql, (match,))] if match else []
 
-    return t, search, {}
+    def deep(text: str) -> list[str]:
+        match = " OR ".join(f'"{w}"' for w in c.words(text))
+        return [row[0] for row in db.execute(deep_sql, (match,)) if row[1]] if match else []
+
+    return t, search, {"deep": deep}
 
 
 def build_bm25s(records: list[Record], work: Path) -> tuple[c.Stopwatch, Searcher, dict[str, Any]]:
@@ -184,7 +223,66 @@ def build_bm25s(records: list[Record], work: Path) -> tuple[c.Stopwatch, Searche
         found, _scores = retriever.retrieve(q, k=10, show_progress=False, n_threads=1)
         return [ids[i] for i in found[0]]
 
-    return t, search, {}
+    texts = [r["text"] for r in records]
+
+    def deep(text: str) -> list[str]:
+        q = bm25s.tokenize(
+            text, stopwords="en", stemmer=stemmer, return_ids=False, show_progress=False
+        )
+        if not q or not q[0]:
+            return []
+        k = min(DEEP, len(ids))
+        found, _scores = retriever.retrieve(q, k=k, show_progress=False, n_threads=1)
+        return [ids[i] for i in found[0] if texts[i]]
+
+    return t, search, {"deep": deep}
+
+
+def build_tantivy(
+    records: list[Record], work: Path
+) -> tuple[c.Stopwatch, Searcher, dict[str, Any]]:
+    import tantivy
+
+    with c.Stopwatch() as t:
+        builder = tantivy.SchemaBuilder()
+        builder.add_text_field("id", stored=True, tokenizer_name="raw")
+        builder.add_text_field("title", stored=True, tokenizer_name="en_stem")
+        builder.add_text_field("text", stored=True, tokenizer_name="en_stem")
+        schema = builder.build()
+        folder = work / "tantivy"
+        folder.mkdir()
+        index = tantivy.Index(schema, path=str(folder))
+        writer = index.writer()
+        for r in records:
+            writer.add_document(tantivy.Document(id=r["_id"], title=r["title"], text=r["text"]))
+        writer.commit()
+        writer.wait_merging_threads()
+    index.reload()
+    searcher = index.searcher()
+
+    def parse(text: str) -> Any:
+        match = " OR ".join(f'"{w}"' for w in c.words(text))
+        return index.parse_query(match, ["title", "text"]) if match else None
+
+    def search(text: str) -> list[str]:
+        q = parse(text)
+        if q is None:
+            return []
+        return [searcher.doc(addr)["id"][0] for _score, addr in searcher.search(q, 10).hits]
+
+    def deep(text: str) -> list[str]:
+        q = parse(text)
+        if q is None:
+            return []
+        snippets = tantivy.SnippetGenerator.create(searcher, q, schema, "text")
+        out = []
+        for _score, addr in searcher.search(q, DEEP).hits:
+            doc = searcher.doc(addr)
+            if doc["text"][0] and snippets.snippet_from_doc(doc).to_html() is not None:
+                out.append(doc["id"][0])
+        return out
+
+    return t, search, {"deep": deep}
 
 
 Builder = Callable[[list[Record], Path], tuple[c.Stopwatch, Searcher, dict[str, Any]]]
@@ -193,9 +291,11 @@ BUILDERS: dict[str, Builder] = {
     # --variants: what one writer process, and Whoosh's own collector, would give.
     "searchkit-1proc": lambda r, w: build_searchkit(r, w, procs=1),
     "searchkit-whoosh-collector": lambda r, w: build_searchkit(r, w, fast_path=False),
+    "searchkit-topk": lambda r, w: build_searchkit(r, w, columns=False),
     "whoosh": build_whoosh,
     "fts5": build_fts5,
     "bm25s": build_bm25s,
+    "tantivy": build_tantivy,
 }
 
 
@@ -207,6 +307,11 @@ def available(name: str) -> str | None:
             import Stemmer  # noqa: F401
         except ImportError:
             return "bm25s or PyStemmer not installed (pip install -e '.[bench]')"
+    if name == "tantivy":
+        try:
+            import tantivy  # noqa: F401
+        except ImportError:
+            return "tantivy not installed (pip install -e '.[bench]')"
     if name == "fts5":
         try:
             sqlite3.connect(":memory:").execute("CREATE VIRTUAL TABLE t USING fts5(x)")
@@ -228,11 +333,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument(
         "--variants",
         action="store_true",
-        help="also run searchkit with one writer process and with Whoosh's collector",
+        help="also run searchkit with one writer process, Whoosh's collector, and _topk",
     )
     args = ap.parse_args(argv)
     if args.variants:
-        args.systems += ",searchkit-1proc,searchkit-whoosh-collector"
+        args.systems += ",searchkit-1proc,searchkit-whoosh-collector,searchkit-topk"
 
     root = c.data_root(args.data) / "scifact"
     c.require(root / "corpus.jsonl", "SciFact")
@@ -242,7 +347,7 @@ def main(argv: list[str] | None = None) -> int:
     paragraphs = sum(1 for r in records if r["text"])
     print(
         f"SciFact: {len(records):,} documents, {paragraphs:,} paragraphs, "
-        f"{len(queries)} test queries, {args.rounds} timed rounds"
+        f"{len(queries)} test queries, {args.rounds} timed rounds (the fastest kept)"
     )
 
     rows: list[dict[str, Any]] = []
@@ -268,10 +373,13 @@ def main(argv: list[str] | None = None) -> int:
                 watch, search, extra = BUILDERS[name](records, folder)
                 times[name].append((watch.seconds, watch.cpu_seconds))
                 built[name] = (search, {**extra, "index_mb": c.dir_size(folder) / 2**20})
+        shallow = c.run_interleaved({n: built[n][0] for n in names}, queries, args.rounds)
+        deep_names = [n for n in names if "deep" in built[n][1]]
+        deep = c.run_interleaved({n: built[n][1]["deep"] for n in deep_names}, queries, args.rounds)
         for name in names:
-            search, extra = built[name]
+            _search, extra = built[name]
             seconds, cpu_seconds = min(times[name])
-            ranked, latencies = c.run_queries(search, queries, args.rounds)
+            ranked, latencies, passes = shallow[name]
             row: dict[str, Any] = {
                 "system": name,
                 "index_s": seconds,
@@ -280,16 +388,24 @@ def main(argv: list[str] | None = None) -> int:
                 "docs_per_s": len(records) / seconds,
                 "paragraphs_per_s": paragraphs / seconds,
                 **c.latency_summary(latencies),
+                "qps_passes": passes,
                 "ndcg@10": c.mean_ndcg(ranked, qrels),
             }
+            if name in deep:
+                _ranked, deep_latencies, deep_passes = deep[name]
+                summary = c.latency_summary(deep_latencies)
+                row.update({f"{k}_deep": v for k, v in summary.items() if k != "queries"})
+                row["qps_deep_passes"] = deep_passes
             errors = extra.pop("query_errors", [])
             if errors:
                 row["query_errors"] = len(set(errors))
+            extra.pop("deep", None)
             row.update(extra)
             rows.append(row)
             print(
                 f"{name}: indexed in {seconds:.2f} s (fastest of "
                 f"{', '.join(f'{t:.2f}' for t, _ in times[name])}), {row['qps']:.1f} q/s, "
+                f"{row.get('qps_deep', math.nan):.1f} q/s at depth {DEEP}, "
                 f"nDCG@10 {row['ndcg@10']:.4f}",
                 flush=True,
             )
@@ -312,6 +428,9 @@ def main(argv: list[str] | None = None) -> int:
                 ("p95_ms", "p95 ms"),
                 ("p99_ms", "p99 ms"),
                 ("ndcg@10", "nDCG@10"),
+                ("qps_deep", f"q/s @{DEEP}"),
+                ("p50_ms_deep", f"p50 @{DEEP}"),
+                ("p99_ms_deep", f"p99 @{DEEP}"),
             ],
         )
     )
@@ -328,6 +447,8 @@ def main(argv: list[str] | None = None) -> int:
                     ("paragraphs_per_s", "index paras/s"),
                     ("qps", "q/s"),
                     ("p50_ms", "p50 (inv)"),
+                    ("p99_ms", "p99 (inv)"),
+                    ("qps_deep", f"q/s @{DEEP}"),
                     ("ndcg_delta", "nDCG@10 diff"),
                 ],
             )
@@ -364,6 +485,8 @@ def compare(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
                 "paragraphs_per_s": c.ratio(sk["paragraphs_per_s"], r["paragraphs_per_s"]),
                 "qps": c.ratio(sk["qps"], r["qps"]),
                 "p50_ms": c.ratio(r["p50_ms"], sk["p50_ms"]),
+                "p99_ms": c.ratio(r["p99_ms"], sk["p99_ms"]),
+                "qps_deep": c.ratio(sk.get("qps_deep"), r.get("qps_deep")),
                 "ndcg_delta": sk["ndcg@10"] - r["ndcg@10"],
             }
         )

@@ -51,6 +51,8 @@ _BLOCK = 1 << 20
 _MAX_RECORD_BYTES = 64 * 1024 * 1024
 
 CommitRecord = dict[str, Any]
+# The suffix of the column caches beside the segments (``_colcache.SUFFIX``).
+DERIVED_SUFFIX = ".skcol"
 
 
 _TOC = re.compile(r"^_MAIN_([0-9]+)\.toc$")
@@ -85,9 +87,19 @@ def _deleted_digest(segment: Any) -> tuple[int, int]:
 
 
 def segment_files(folder: Path, segment: Any) -> list[str]:
-    """The names of ``segment``'s files in ``folder`` (one ``.seg`` file when compound)."""
+    """The names of ``segment``'s files in ``folder`` (one ``.seg`` file when compound).
+
+    Not its column caches (``_colcache.py``): they are derived from the segment, written
+    after its commit, verified whenever they are opened and rebuilt when wrong, so no
+    commit records them and ``check`` leaves them out.  Whoosh deletes them with the
+    segment.
+    """
     prefix = f"{segment.segment_id()}."
-    return sorted(name for name in os.listdir(folder) if name.startswith(prefix))
+    return sorted(
+        name
+        for name in os.listdir(folder)
+        if name.startswith(prefix) and not name.endswith(DERIVED_SUFFIX)
+    )
 
 
 def _segments_entry(segments: Iterable[Any]) -> list[dict[str, Any]]:

@@ -15,8 +15,9 @@ from whoosh import query as wq
 from whoosh import sorting
 from whoosh.searching import Searcher
 
+from ._columns import top_docs
 from ._limits import Deadline, QueryLimits, bound_query, check_page, check_text, collect
-from ._topk import best, tie_key, top_docs
+from ._topk import best, tie_key
 from .analysis import highlight_spans
 from .analysis.languages import body_field, span_finder
 from .analysis.synonyms import Synonyms

@@ -1,0 +1,368 @@
+"""The columns of one field of one segment: built from Whoosh, kept in a verified file.
+
+A Whoosh segment never changes once written (deletions live in the table of contents,
+not in the segment), so each ``(segment, field)`` can keep its postings as flat arrays:
+every term's document numbers and weights side by side, found through a term table.
+``_columns.py`` scores queries over them.
+
+The file ``<segment id>.<field>.skcol`` sits beside the segment in the index's data
+folder, so Whoosh's own clean-up deletes it with the segment (its pattern takes any
+suffix after the segment id); leftovers of an interrupted write or of a reader that
+raced a merge are removed here.  A file is memory-mapped, never unpickled, and trusted
+only after checks:
+
+- the header (magic, length, CRC-32 of the header) names this segment's id, document
+  count, total field length and the byte size of its files, and the arrays' types and
+  bounds fit the file;
+- the first time a term is used, its posting count must equal Whoosh's document
+  frequency for it in that segment, its document numbers must rise strictly and stay
+  below the segment's document count, and its weights must be finite and positive; a
+  word the table lacks must be missing from the segment too.
+
+A file that fails a check is rebuilt from the segment (kept in memory only when the
+folder cannot be written).  Field lengths come from Whoosh's own length column, one
+byte a document, read into an array.  numpy is imported only when columns are used.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import mmap
+import os
+import re
+import threading
+import time
+import weakref
+import zlib
+from array import array
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from whoosh.searching import Searcher
+
+from . import _topk
+
+if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
+
+    Floats = npt.NDArray[np.float64]
+
+__all__ = ["SUFFIX", "Columns", "DamagedError", "UnavailableError", "columns", "drop_orphans"]
+
+SUFFIX = ".skcol"
+_MAGIC = b"SKCOLS1\n"
+_FORMAT = 1
+_ALIGN = 64
+_MAX_HEADER = 1 << 16
+# Array name -> the dtypes a file may give it.
+_DTYPES: dict[str, tuple[str, ...]] = {
+    "blob": ("|u1",),
+    "offsets": ("<i8",),
+    "starts": ("<i8",),
+    "ids": ("<u4",),
+    "weights": ("<f4", "<f8"),
+}
+_FIELD_NAME = re.compile(r"^[A-Za-z0-9_]+$")
+# Temporary files of writes that did not finish are removed once this old (seconds).
+_STALE_TMP_S = 600.0
+
+
+class DamagedError(Exception):
+    """A cache file that does not describe its segment; it is rebuilt."""
+
+
+class UnavailableError(Exception):
+    """This reader's segments cannot be read as columns (another codec, say)."""
+
+
+# Per segment reader: field -> its columns.  Weak keys: they go with the reader.
+_OPEN: weakref.WeakKeyDictionary[Any, dict[str, Columns]] = weakref.WeakKeyDictionary()
+
+
+# -- the columns of one field of one segment -------------------------------------------------
+
+
+class Columns:
+    """One field of one segment: a term table, postings and (in memory) field lengths."""
+
+    def __init__(self, arrays: dict[str, Any], docs: int, field: str, trusted: bool) -> None:
+        self.arrays = arrays
+        self.docs = docs
+        self.field = field
+        self._table: dict[bytes, int] | None = None
+        # Terms already checked against Whoosh (all of them when built from the segment).
+        self._checked: set[bytes] | None = None if trusted else set()
+        self._lengths: Floats | None = None
+        self._norms: dict[tuple[float, float, float], Floats] = {}
+        self.damaged = False
+
+    def table(self) -> dict[bytes, int]:
+        if self._table is None:
+            blob = self.arrays["blob"].tobytes()
+            offsets = self.arrays["offsets"].tolist()
+            table = {blob[offsets[i] : offsets[i + 1]]: i for i in range(len(offsets) - 1)}
+            if len(table) != len(offsets) - 1:
+                raise DamagedError("a term is listed twice")
+            self._table = table
+        return self._table
+
+    def postings(self, reader: Any, text: bytes) -> tuple[Any, Any] | None:
+        """``(document numbers, weights)`` of ``text`` in this segment, or ``None``."""
+        try:
+            return self._postings(reader, text)
+        except DamagedError:
+            self.damaged = True  # columns() builds them afresh next time
+            raise
+
+    def _postings(self, reader: Any, text: bytes) -> tuple[Any, Any] | None:
+        i = self.table().get(text)
+        if i is None:
+            if self._checked is not None and text not in self._checked:
+                if (self.field, text) in reader:
+                    raise DamagedError("a term of the segment is missing")
+                self._checked.add(text)
+            return None
+        a, b = self.arrays["starts"][i : i + 2].tolist()
+        ids, weights = self.arrays["ids"][a:b], self.arrays["weights"][a:b]
+        if self._checked is not None and text not in self._checked:
+            _check_term(reader, self.field, text, ids, weights, self.docs)
+            self._checked.add(text)
+        return ids, weights
+
+    def norms(self, k1: float, b: float, avgfl: float) -> Floats:
+        """``k1 * (1 - b + b * length / avgfl)`` per document, as ``scoring._BM25Scorer``."""
+        key = (k1, b, avgfl)
+        found = self._norms.get(key)
+        if found is None:
+            assert self._lengths is not None
+            found = self._norms[key] = k1 * ((1.0 - b) + (b * self._lengths) / avgfl)
+        return found
+
+
+def _check_term(reader: Any, field: str, text: bytes, ids: Any, weights: Any, docs: int) -> None:
+    import numpy as np
+
+    if len(ids) != reader.doc_frequency(field, text):
+        raise DamagedError("a term's posting count differs from the segment's")
+    if len(ids) and (int(ids[-1]) >= docs or not bool(np.all(ids[1:] > ids[:-1]))):
+        raise DamagedError("document numbers out of order or out of range")
+    if not bool(np.all((weights > 0) & (weights < np.inf))):
+        raise DamagedError("a weight is not a positive number")
+
+
+def columns(searcher: Searcher, reader: Any, field: str) -> Columns:
+    """The columns of ``field`` in the segment ``reader`` reads: opened, or built (and
+    written) when there is no file, or the file or the columns opened from it are damaged."""
+    per_reader = _OPEN.setdefault(reader, {})
+    cols = per_reader.get(field)
+    if cols is None or cols.damaged:
+        import numpy as np
+
+        segment = reader.segment() if reader.is_atomic() else None
+        if segment is None or _FIELD_NAME.match(field) is None:
+            raise UnavailableError
+        expect = _identity(searcher, reader, segment, field)
+        path = _cache_path(searcher, segment, field)
+        found = _open(path, expect, field) if path is not None and cols is None else None
+        if found is None:
+            found = _build(reader, field, expect)
+            if path is not None:
+                _write(path, found, expect)
+        if searcher.schema[field].scorable:
+            found._lengths = np.asarray(_topk._lengths(reader, field), dtype=np.float64)
+        cols = per_reader[field] = found
+    return cols
+
+
+def _identity(searcher: Searcher, reader: Any, segment: Any, field: str) -> dict[str, Any]:
+    """What a cache file must say about the segment it describes."""
+    storage = getattr(getattr(searcher, "_ix", None), "storage", None)
+    folder = getattr(storage, "folder", None)
+    segid = segment.segment_id()
+    size = 0
+    if folder is not None:
+        for name in os.listdir(folder):
+            if name.startswith(segid + ".") and not name.endswith(SUFFIX):
+                with contextlib.suppress(OSError):
+                    size += os.stat(os.path.join(folder, name)).st_size
+    return {
+        "format": _FORMAT,
+        "segment": segid,
+        "field": field,
+        "docs": reader.doc_count_all(),
+        "length": reader.field_length(field) or 0,
+        "bytes": size,
+    }
+
+
+def _cache_path(searcher: Searcher, segment: Any, field: str) -> Path | None:
+    storage = getattr(getattr(searcher, "_ix", None), "storage", None)
+    folder = getattr(storage, "folder", None)
+    if not isinstance(folder, str) or getattr(storage, "readonly", False):
+        return None
+    return Path(folder) / f"{segment.segment_id()}.{field}{SUFFIX}"
+
+
+# -- building, writing and opening cache files -----------------------------------------------
+
+
+def _build(reader: Any, field: str, expect: dict[str, Any]) -> Columns:
+    """Read every term's postings of ``field`` from the segment into arrays."""
+    import numpy as np
+
+    blob = bytearray()
+    offsets = array("q", [0])
+    starts = array("q", [0])
+    ids = array("I")
+    weights = array("d")
+    for text in reader.lexicon(field):
+        blocks = _topk._postings(reader, field, text)
+        if blocks is None:
+            continue
+        for block_ids, block_weights, _v in blocks:
+            ids.extend(block_ids)
+            weights.extend(
+                block_weights if type(block_weights) is not array else list(block_weights)
+            )
+        blob += text
+        offsets.append(len(blob))
+        starts.append(len(ids))
+    w64 = np.frombuffer(weights, dtype=np.float64) if weights else np.zeros(0)
+    w32 = w64.astype(np.float32)
+    arrays = {
+        "blob": np.frombuffer(bytes(blob), dtype=np.uint8),
+        "offsets": np.frombuffer(offsets, dtype=np.int64),
+        "starts": np.frombuffer(starts, dtype=np.int64),
+        "ids": np.frombuffer(ids, dtype=np.uint32) if ids else np.zeros(0, dtype=np.uint32),
+        "weights": w32 if np.array_equal(w32.astype(np.float64), w64) else w64,
+    }
+    return Columns(arrays, expect["docs"], field, trusted=True)
+
+
+def _write(path: Path, cols: Columns, expect: dict[str, Any]) -> None:
+    """Write ``cols`` to ``path`` atomically; a folder that refuses writes is left alone."""
+    layout: dict[str, list[Any]] = {}
+    pos = 0
+    for name, arr in cols.arrays.items():
+        layout[name] = [pos, arr.dtype.str, int(arr.size)]
+        pos += -(-arr.nbytes // _ALIGN) * _ALIGN
+    # Room for the header with absolute offsets (each at most 20 digits longer).
+    draft = json.dumps({**expect, "arrays": layout}, sort_keys=True)
+    start = -(-(16 + len(draft) + 20 * len(layout)) // _ALIGN) * _ALIGN
+    for entry in layout.values():
+        entry[0] += start
+    header = json.dumps({**expect, "arrays": layout}, sort_keys=True).encode("ascii")
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+    try:
+        with open(tmp, "wb") as f:
+            f.write(_MAGIC + len(header).to_bytes(4, "little"))
+            f.write(zlib.crc32(header).to_bytes(4, "little") + header)
+            for name, arr in cols.arrays.items():
+                f.write(b"\0" * (layout[name][0] - f.tell()))
+                f.write(arr.tobytes())
+        os.replace(tmp, path)
+    except OSError:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        return
+    drop_orphans(path.parent)
+
+
+def _open(path: Path, expect: dict[str, Any], field: str) -> Columns | None:
+    """The verified columns in ``path``, or ``None`` when it is missing or not right."""
+    try:
+        with open(path, "rb") as f:
+            size = os.fstat(f.fileno()).st_size
+            if size < 16:
+                return None
+            buf = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
+    except (OSError, ValueError):
+        return None
+    try:
+        arrays = _verify(buf, size, expect)
+    except (ValueError, TypeError, UnicodeDecodeError, OverflowError, RecursionError):
+        arrays = None
+    if arrays is None:
+        # BufferError: an array still views it; the mapping goes with the array.
+        with contextlib.suppress(BufferError):
+            buf.close()
+        return None
+    return Columns(arrays, expect["docs"], field, trusted=False)
+
+
+def _verify(buf: mmap.mmap, size: int, expect: dict[str, Any]) -> dict[str, Any] | None:
+    """The arrays of a cache file whose header and structure fit ``expect``, else ``None``."""
+    import numpy as np
+
+    if buf[:8] != _MAGIC:
+        return None
+    hlen = int.from_bytes(buf[8:12], "little")
+    if hlen > _MAX_HEADER or 16 + hlen > size:
+        return None
+    raw = buf[16 : 16 + hlen]
+    if zlib.crc32(raw) != int.from_bytes(buf[12:16], "little"):
+        return None
+    header = json.loads(raw)
+    if not isinstance(header, dict) or {k: header.get(k) for k in expect} != expect:
+        return None
+    layout = header.get("arrays")
+    if not isinstance(layout, dict) or set(layout) != set(_DTYPES):
+        return None
+    arrays: dict[str, Any] = {}
+    for name, allowed in _DTYPES.items():
+        entry = layout[name]
+        if not (isinstance(entry, list) and len(entry) == 3):
+            return None
+        offset, dtype, count = entry
+        if not (
+            type(offset) is int
+            and type(count) is int
+            and dtype in allowed
+            and offset >= 16 + hlen
+            and count >= 0
+        ):
+            return None
+        dt = np.dtype(dtype)
+        if offset % dt.itemsize or offset + count * dt.itemsize > size:
+            return None
+        arrays[name] = np.frombuffer(buf, dtype=dt, count=count, offset=offset)
+    terms = arrays["offsets"].size - 1
+    postings = arrays["ids"].size
+    if terms < 0 or arrays["starts"].size != terms + 1 or arrays["weights"].size != postings:
+        return None
+    for name, end in (("offsets", arrays["blob"].size), ("starts", postings)):
+        a = arrays[name]
+        if a[0] != 0 or a[-1] != end or not bool(np.all(a[1:] >= a[:-1])):
+            return None
+    return arrays
+
+
+def drop_orphans(folder: Path) -> None:
+    """Remove cache files whose segment is gone, and old unfinished temporary files.
+
+    Whoosh deletes a segment's cache files with it; a cache written by a reader that
+    raced a merge, or a write cut short, is left over and removed here.
+    """
+    try:
+        names = os.listdir(folder)
+    except OSError:
+        return
+    segments = {n.split(".", 1)[0] for n in names if not n.endswith(SUFFIX) and "." in n}
+    now = time.time()
+    for name in names:
+        path = folder / name
+        try:
+            if name.endswith(SUFFIX) and not name.startswith("."):
+                if name.split(".", 1)[0] not in segments:
+                    path.unlink()
+            elif (
+                name.startswith(".")
+                and name.endswith(".tmp")
+                and SUFFIX in name
+                and now - path.stat().st_mtime > _STALE_TMP_S
+            ):
+                path.unlink()
+        except OSError:
+            pass

@@ -1,0 +1,367 @@
+"""Queries scored with numpy over per-segment columns of postings (see ``_colcache.py``).
+
+:func:`column_top_docs` answers the queries :func:`._topk.top_docs` answers (words and
+slop-1 phrases under OR, AND, NOT and ANDMAYBE) with array operations: each term's
+scores are computed for all its postings in a segment at once and added into a dense
+array over every document, with the same BM25 formula, collection statistics and order
+of floating-point additions as ``_topk``.  So it gives exactly what ``_topk`` gives: the
+same documents, the same total, the same order (score descending, then ``_topk.tie_key``:
+document id, then the chunk's place in it) and the same scores.  Deleted documents and
+filters are masks; the top k is a partial sort.  A phrase's candidates are the documents
+holding all its words, found in the columns; only their positions are read from the
+segment.
+
+numpy is imported only here, only when columns are used, and :func:`top_docs` uses them
+from a searcher's second query on: a one-off search (the command line) pays neither
+numpy's import nor a cache build, and answers through ``_topk`` as before.
+"""
+
+from __future__ import annotations
+
+import math
+import weakref
+from bisect import bisect_left
+from typing import TYPE_CHECKING, Any
+
+from whoosh import query as wq
+from whoosh.searching import Searcher
+
+from . import _topk
+from ._colcache import DamagedError, UnavailableError, columns
+from .scoring import BM25
+
+if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
+
+    from ._limits import Deadline
+
+    Floats = npt.NDArray[np.float64]
+    Flags = npt.NDArray[np.bool_]
+
+__all__ = ["column_top_docs", "top_docs"]
+
+_MAX_REBUILDS = 100
+
+
+def top_docs(
+    searcher: Searcher,
+    q: wq.Query,
+    limit: int,
+    filter: wq.Query | None = None,
+    deadline: Deadline | None = None,
+) -> tuple[list[tuple[float, int]], int] | None:
+    """:func:`._topk.top_docs`'s answer, from the columns once ``searcher`` has answered a
+    query before (the first query of a searcher takes ``_topk``'s path)."""
+    state = _STATES.get(searcher)
+    if state is None:
+        _STATES[searcher] = _SearcherState()
+    else:
+        found = column_top_docs(searcher, q, limit, filter, deadline)
+        if found is not None:
+            return found
+    return _topk.top_docs(searcher, q, limit, filter, deadline)
+
+
+def column_top_docs(
+    searcher: Searcher,
+    q: wq.Query,
+    limit: int,
+    filter: wq.Query | None = None,
+    deadline: Deadline | None = None,
+) -> tuple[list[tuple[float, int]], int] | None:
+    """The best ``limit`` ``(score, docnum)`` pairs for ``q`` and the number of matches,
+    scored over the columns; ``None`` when ``q`` or the weighting is not one handled here
+    (then ``_topk`` or Whoosh's collector answers).  When ``deadline`` passes, the terms
+    not yet scored are left out, as ``_topk`` leaves them out."""
+    weighting = searcher.weighting
+    if type(weighting) is not BM25 or getattr(weighting, "use_final", False):
+        return None
+    try:
+        plan = _topk._compile(q, searcher, 1.0)
+    except _topk._UnsupportedError:
+        return None
+    state = _STATES.get(searcher)
+    if state is None:
+        state = _STATES[searcher] = _SearcherState()
+    # A damaged cache found mid-query is rebuilt and the query run again; each run
+    # rebuilds one more (segment, field), and rebuilt columns are never damaged.
+    for _attempt in range(_MAX_REBUILDS):
+        try:
+            scores, matched = _Run(searcher, state, weighting, deadline).node(plan)
+            break
+        except DamagedError:
+            continue
+        except UnavailableError:
+            return None
+    else:
+        return None
+    if filter is not None:
+        import numpy as np
+
+        allowed = np.zeros(len(matched), dtype=bool)
+        allowed[np.fromiter(searcher.docs_for_query(filter), dtype=np.int64)] = True
+        matched &= allowed
+    return _best(searcher, scores, matched, limit)
+
+
+def _best(
+    searcher: Searcher, scores: Floats, matched: Flags, limit: int
+) -> tuple[list[tuple[float, int]], int]:
+    """``_topk``'s order over arrays: score descending, ties by ``_topk.tie_key``.
+
+    A partial sort keeps the documents scoring at least the ``limit``-th best score
+    (ties at the cut included); ``_topk.best`` orders those few as it orders all.
+    """
+    import numpy as np
+
+    docs = np.flatnonzero(matched)
+    total = int(docs.size)
+    values = scores[docs]
+    if total > limit:
+        floor = np.partition(values, total - limit)[total - limit]
+        keep = values >= floor
+        docs, values = docs[keep], values[keep]
+    stored = searcher.stored_fields
+    candidates = dict(zip(docs.tolist(), values.tolist(), strict=True))
+    return _topk.best(candidates, limit, lambda d: _topk.tie_key(stored(d))), total
+
+
+class _SearcherState:
+    """What a searcher's queries share: which documents are live, average lengths."""
+
+    def __init__(self) -> None:
+        self.live: Flags | None = None
+        self.avgfl: dict[str, float] = {}
+
+
+_STATES: weakref.WeakKeyDictionary[Searcher, _SearcherState] = weakref.WeakKeyDictionary()
+
+# -- scoring a plan over the columns ---------------------------------------------------------
+
+
+class _Run:
+    """One query: every node gives dense ``(scores, matched)`` arrays over all documents."""
+
+    def __init__(
+        self,
+        searcher: Searcher,
+        state: _SearcherState,
+        weighting: BM25,
+        deadline: Deadline | None = None,
+    ) -> None:
+        import numpy as np
+
+        self.np = np
+        self.searcher = searcher
+        self.deadline = deadline
+        self.state = state
+        self.k1 = weighting.k1
+        self.b = weighting.b
+        self.leaves = searcher.leaf_searchers()
+        self.n = searcher.doc_count_all()
+        if state.live is None:
+            live = np.ones(self.n, dtype=bool)
+            for sub, offset in self.leaves:
+                reader = sub.reader()
+                if reader.has_deletions():
+                    gone = np.fromiter(reader.deleted_docs_set, dtype=np.int64)
+                    live[offset + gone[gone < reader.doc_count_all()]] = False
+            state.live = live
+        # None when nothing is deleted: no mask to apply.
+        self.live = None if state.live.all() else state.live
+
+    def empty(self) -> tuple[Floats, Flags]:
+        return self.np.zeros(self.n), self.np.zeros(self.n, dtype=bool)
+
+    def node(self, node: Any) -> tuple[Floats, Flags]:
+        kind = node[0]
+        if kind == "or":
+            acc, matched = self.empty()
+            for child in node[1]:
+                if child[0] == "term":
+                    self.add_term(acc, matched, child)
+                else:
+                    s, m = self.node(child)
+                    acc[m] += s[m]
+                    matched |= m
+            return acc, matched
+        if kind == "and":
+            parts = [self.node(child) for child in node[1]]
+            if not parts:
+                return self.empty()
+            counts = [int(m.sum()) for _, m in parts]
+            order = sorted(range(len(parts)), key=counts.__getitem__)
+            first_s, matched = parts[order[0]]
+            matched = matched.copy()
+            for i in order[1:]:
+                matched &= parts[i][1]
+            if len(order) == 1:
+                return first_s, matched
+            rest = parts[order[1]][0].copy()
+            for i in order[2:]:
+                rest += parts[i][0]
+            return self.np.where(matched, first_s + rest, 0.0), matched
+        if kind == "andnot":
+            s, m = self.node(node[1][0])
+            if m.any():
+                m = m & ~self.node(node[1][1])[1]
+            return s, m
+        if kind == "andmaybe":
+            s, m = self.node(node[1][0])
+            if m.any():
+                s2, m2 = self.node(node[1][1])
+                both = m & m2
+                s = s.copy()
+                s[both] += s2[both]
+            return s, m
+        if kind == "term":
+            acc, matched = self.empty()
+            self.add_term(acc, matched, node)
+            return acc, matched
+        if kind == "phrase":
+            acc, matched = self.empty()
+            self.add_phrase(acc, matched, node)
+            return acc, matched
+        raise UnavailableError  # a node kind this module does not know
+
+    def add_term(self, acc: Floats, matched: Flags, term: Any) -> None:
+        """Add one term's scores into ``acc``, as ``_topk`` does: segment by segment."""
+        if self.deadline is not None and self.deadline.passed():
+            return
+        _kind, field, text, boost = term
+        if not self.searcher.schema[field].indexed:
+            return
+        found = []
+        df = 0
+        for sub, offset in self.leaves:
+            reader = sub.reader()
+            cols = columns(self.searcher, reader, field)
+            postings = cols.postings(reader, text)
+            if postings is not None:
+                found.append((cols, offset, *postings))
+                df += len(postings[0])
+        if not found:
+            return
+        np = self.np
+        scorable = self.searcher.schema[field].scorable
+        if scorable:
+            idf = math.log(1.0 + (self.n - df + 0.5) / (df + 0.5))
+            avgfl = self.avgfl(field)
+            k1p1 = self.k1 + 1.0
+        for cols, offset, ids, weights in found:
+            w = weights.astype(np.float64)
+            s = (idf * w) * k1p1 / (w + cols.norms(self.k1, self.b, avgfl)[ids]) if scorable else w
+            if boost != 1.0:  # x * 1.0 is x: skipping it changes no bit
+                s *= boost
+            end = offset + cols.docs
+            acc[offset:end][ids] += s
+            matched[offset:end][ids] = True
+        if self.live is not None:
+            matched &= self.live
+
+    def add_phrase(self, acc: Floats, matched: Flags, phrase: Any) -> None:
+        """Score a phrase as ``_topk`` does: the sum of its words' scores where they sit at
+        consecutive positions.  The columns give the documents holding every word; only
+        those documents' positions are read from the segment."""
+        if self.deadline is not None and self.deadline.passed():
+            return
+        _kind, field, words, boost = phrase
+        np = self.np
+        if not self.searcher.schema[field].scorable:
+            raise UnavailableError  # _topk leaves these to Whoosh's collector
+        distinct = list(dict.fromkeys(words))
+        per_segment = []
+        df = dict.fromkeys(distinct, 0)
+        for sub, offset in self.leaves:
+            reader = sub.reader()
+            cols = columns(self.searcher, reader, field)
+            got = {w: cols.postings(reader, w) for w in distinct}
+            for w, p in got.items():
+                if p is not None:
+                    df[w] += len(p[0])
+            per_segment.append((reader, cols, offset, got))
+        if not all(df.values()):
+            return
+        avgfl = self.avgfl(field)
+        idf = {w: math.log(1.0 + (self.n - n + 0.5) / (n + 0.5)) for w, n in df.items()}
+        k1p1 = self.k1 + 1.0
+        decode = self.searcher.schema[field].format.decode_positions
+        for reader, cols, offset, maybe in per_segment:
+            found = {w: p for w, p in maybe.items() if p is not None}
+            if len(found) < len(distinct):
+                continue
+            docs = found[distinct[0]][0]
+            for w in distinct[1:]:
+                docs = np.intersect1d(docs, found[w][0], assume_unique=True)
+            if self.live is not None:  # deleted documents never match: read none of them
+                docs = docs[self.live[offset + docs.astype(np.int64)]]
+            if not docs.size:
+                continue
+            positions = {w: _positions(reader, field, w, docs.tolist(), decode) for w in distinct}
+            keep = [
+                i for i in range(docs.size) if _topk._consecutive([positions[w][i] for w in words])
+            ]
+            if not keep:
+                continue
+            docs = docs[keep]
+            norms = cols.norms(self.k1, self.b, avgfl)[docs]
+            total = np.zeros(docs.size)
+            for w in words:
+                ids, weights = found[w]
+                wt = weights[np.searchsorted(ids, docs)].astype(np.float64)
+                total += (idf[w] * wt) * k1p1 / (wt + norms)
+            end = offset + cols.docs
+            acc[offset:end][docs] = total * boost
+            matched[offset:end][docs] = True
+        if self.live is not None:
+            matched &= self.live
+
+    def avgfl(self, field: str) -> float:
+        found = self.state.avgfl.get(field)
+        if found is None:
+            found = self.state.avgfl[field] = self.searcher.avg_field_length(field) or 1.0
+        return found
+
+
+def _positions(
+    reader: Any, field: str, text: bytes, docs: list[int], decode: Any
+) -> list[list[int]]:
+    """The positions of ``text`` in each of ``docs`` (ascending; every one holds it).
+
+    Whoosh's W3 matcher is read a block at a time: blocks holding none of ``docs`` are
+    skipped unread, and a document's place in a block is found by bisection.
+    """
+    terms = getattr(reader, "_terms", None)
+    m = (
+        terms.matcher(field, text, reader.schema[field].format)
+        if terms is not None
+        else reader.postings(field, text)
+    )
+    out: list[list[int]] = []
+    if all(hasattr(m, a) for a in ("_maxid", "_read_ids", "_read_values", "_next_block")):
+        i, n = 0, len(docs)
+        while i < n and m.is_active():
+            top = m._maxid
+            if docs[i] <= top:
+                if m._ids is None:
+                    m._read_ids()
+                if m._values is None:
+                    m._read_values()
+                ids, values = m._ids, m._values
+                while i < n and docs[i] <= top:
+                    k = bisect_left(ids, docs[i])
+                    if k == len(ids) or ids[k] != docs[i]:
+                        raise DamagedError("a document the columns list does not hold the term")
+                    out.append(decode(values[k]))
+                    i += 1
+            m._next_block()
+        if i < n:
+            raise DamagedError("a document the columns list does not hold the term")
+        return out
+    for d in docs:
+        m.skip_to(d)
+        if not m.is_active() or m.id() != d:
+            raise DamagedError("a document the columns list does not hold the term")
+        out.append(decode(m.value()))
+    return out

@@ -1,0 +1,336 @@
+"""The columnar path gives exactly what ``_topk`` gives, and its cache files are trusted
+only when they describe their segment."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import subprocess
+import sys
+import zlib
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from whoosh import query as wq
+from whoosh.searching import Searcher
+
+import searchkit
+from searchkit import Document, Paragraph, _colcache, _columns, _topk
+from searchkit.query import build_filter, parse_query, plain_query
+
+from .conftest import SHARED_DATA
+
+_VOCABULARY = """
+    river bank money loan interest rate water flood bridge city council vote budget school
+    teacher pupil exam summer winter snow train station delay strike union wage price market
+    share stock bond yield farmer wheat harvest rain drought
+"""
+WORDS = _VOCABULARY.split()
+
+QUERIES = [
+    "river",
+    "river bank money",
+    "flood OR drought OR rain",
+    "school AND teacher",
+    "school teacher -exam",
+    "market AND (stock OR bond)",
+    "(river AND bank) OR (stock AND bond) OR wheat",
+    "title:river",
+    "author:lee river",
+    "price^3 wage wage",
+    "nosuchword",
+    "nosuchword river",
+    "council vote budget city bridge water flood loan interest rate",
+    '"river bank"',
+    '"bank river" money',
+    '"water flood" OR "flood water" OR drought',
+    '"school teacher pupil" -exam',
+    '"price price"',
+    'title:"river bank"',
+    "river ANDMAYBE (bank OR money)",
+    "river ANDNOT (bank AND money)",
+]
+
+
+def _documents(n: int, seed: int) -> Iterator[Document]:
+    rnd = random.Random(seed)
+    for i in range(n):
+        text = " ".join(rnd.choices(WORDS, k=rnd.randint(3, 60))).capitalize() + "."
+        yield Document(
+            id=f"doc{i}",
+            path=f"synthetic/{i}.txt",
+            title=" ".join(rnd.choices(WORDS, k=rnd.randint(1, 5))),
+            paragraphs=(Paragraph(1, text, 0, len(text)),),
+            author=("Ann Lee", "Bo Chen")[i % 2],
+            format="test",
+        )
+
+
+@pytest.fixture
+def segmented(tmp_path: Path) -> Iterator[searchkit.Index]:
+    """Several segments, and deletions (documents replaced by a later batch)."""
+    ix = searchkit.Index.create(tmp_path / "ix")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(searchkit._writer, "_MIN_MERGE", 1000)  # keep every segment
+        ix.add_documents(_documents(150, seed=1), batch_size=40)
+        ix.add_documents(_documents(30, seed=2), batch_size=15)  # replaces doc0..doc29
+    yield ix
+    ix.close()
+
+
+def _same(searcher: Searcher, q: wq.Query, limit: int, flt: wq.Query | None = None) -> Any:
+    """Assert that both paths agree on ``q``; return the columns' answer."""
+    expected = _topk.top_docs(searcher, q, limit, flt)
+    found = _columns.column_top_docs(searcher, q, limit, flt)
+    assert (found is None) == (expected is None), str(q)
+    if found is None or expected is None:
+        return None
+    assert found[1] == expected[1], str(q)
+    assert [d for _, d in found[0]] == [d for _, d in expected[0]], str(q)
+    for (a, _), (b, _) in zip(found[0], expected[0], strict=True):
+        assert abs(a - b) <= 1e-9, str(q)
+    return found
+
+
+def _data_dir(ix: searchkit.Index) -> Path:
+    return ix.path / ix._settings.data
+
+
+def _caches(ix: searchkit.Index) -> list[Path]:
+    return sorted(p for p in _data_dir(ix).iterdir() if p.name.endswith(_colcache.SUFFIX))
+
+
+def test_every_query_kind_agrees_with_topk(segmented: searchkit.Index) -> None:
+    searcher = segmented._reader()
+    assert len(searcher.leaf_searchers()) > 2 and searcher.reader().has_deletions()
+    answered = 0
+    for text in QUERIES:
+        for operator in ("or", "and"):
+            q = parse_query(text, searcher.schema, operator)  # type: ignore[arg-type]
+            for limit in (1, 7, 1000):
+                answered += _same(searcher, q, limit) is not None
+            flt = build_filter(author="Ann Lee")
+            _same(searcher, q, 5, flt)
+    assert answered == 3 * 2 * len(QUERIES)  # every one of them through the columns
+
+
+def test_search_uses_the_columns_from_the_second_query(segmented: searchkit.Index) -> None:
+    segmented.close()
+    for p in _caches(segmented):
+        p.unlink()
+    first = segmented.search("river bank", limit=20)
+    assert _caches(segmented) == []  # the first query of a searcher takes _topk's path
+    second = segmented.search("river bank", limit=20)
+    assert [c.name.split(".", 1)[1] for c in _caches(segmented)] == ["body.skcol"] * len(
+        segmented._reader().leaf_searchers()
+    )
+    assert second == first
+
+
+def test_a_one_off_search_does_not_import_numpy(tmp_path: Path) -> None:
+    with searchkit.Index.create(tmp_path / "ix") as ix:
+        ix.add_documents(_documents(20, seed=3))
+    code = (
+        "import sys, searchkit\n"
+        f"ix = searchkit.Index.open({str(tmp_path / 'ix')!r})\n"
+        "ix.search('river')\n"
+        "print('numpy' in sys.modules)\n"
+        "ix.search('river')\n"
+        "print('numpy' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False", "True"]
+
+
+def test_caches_go_with_their_segments(segmented: searchkit.Index) -> None:
+    segmented.search("river")
+    segmented.search("river")
+    before = {p.name.split(".")[0] for p in _caches(segmented)}
+    assert len(before) == len(segmented._reader().leaf_searchers())
+    segmented.close()
+    writer = segmented._ix.writer()
+    writer.commit(optimize=True)  # Whoosh merges every segment into one, deleting the rest
+    left = {p.name.split(".")[0] for p in _caches(segmented)}
+    assert left.isdisjoint(before)
+    assert segmented.search("river") == segmented.search("river")
+    assert len(_caches(segmented)) == 1
+
+
+def test_orphans_and_stale_temporary_files_are_removed(segmented: searchkit.Index) -> None:
+    data = _data_dir(segmented)
+    orphan = data / f"MAIN_gone{_colcache.SUFFIX}"
+    orphan.write_bytes(b"x")
+    old_tmp = data / f".MAIN_x.body{_colcache.SUFFIX}.123.tmp"
+    old_tmp.write_bytes(b"x")
+    os.utime(old_tmp, (1, 1))
+    new_tmp = data / f".MAIN_y.body{_colcache.SUFFIX}.456.tmp"
+    new_tmp.write_bytes(b"x")  # another process may be writing it now
+    segmented.search("river")
+    segmented.search("river")  # builds and writes the caches, then tidies up
+    assert not orphan.exists() and not old_tmp.exists()
+    assert new_tmp.exists()
+
+
+def _rewrite_header(path: Path, change: Any) -> None:
+    """Rewrite a cache file's header through ``change`` with a valid checksum."""
+    raw = path.read_bytes()
+    hlen = int.from_bytes(raw[8:12], "little")
+    header = json.loads(raw[16 : 16 + hlen])
+    change(header)
+    new = json.dumps(header, sort_keys=True).encode()  # fits in the padding after the header
+    crc = zlib.crc32(new).to_bytes(4, "little")
+    path.write_bytes(raw[:8] + len(new).to_bytes(4, "little") + crc + new + raw[16 + len(new) :])
+
+
+def _array(path: Path, name: str) -> tuple[int, int, int]:
+    raw = path.read_bytes()
+    hlen = int.from_bytes(raw[8:12], "little")
+    offset, dtype, count = json.loads(raw[16 : 16 + hlen])["arrays"][name]
+    return offset, int(dtype[-1]), count
+
+
+def _longer(header: dict[str, Any]) -> None:
+    header["arrays"]["ids"][2] += 100
+    header["arrays"]["weights"][2] += 100
+
+
+def _swap_ids(path: Path) -> None:
+    """Exchange the first posting of the first two terms: counts stay right."""
+    raw = bytearray(path.read_bytes())
+    offset, size, _count = _array(path, "ids")
+    raw[offset : offset + size] = (10**6).to_bytes(size, "little")
+    path.write_bytes(bytes(raw))
+
+
+def _drop_a_term(path: Path) -> None:
+    """Rename the first term so that the segment's word is missing from the table."""
+    raw = bytearray(path.read_bytes())
+    offset, _size, _count = _array(path, "blob")
+    raw[offset] = ord("~")
+    path.write_bytes(bytes(raw))
+
+
+DAMAGE = {
+    "empty": lambda p: p.write_bytes(b""),
+    "garbage": lambda p: p.write_bytes(os.urandom(5000)),
+    "truncated": lambda p: p.write_bytes(p.read_bytes()[:-100]),
+    "header bit flipped": lambda p: p.write_bytes(
+        p.read_bytes()[:40] + bytes([p.read_bytes()[40] ^ 1]) + p.read_bytes()[41:]
+    ),
+    "other segment": lambda p: _rewrite_header(p, lambda h: h.update(segment="MAIN_other")),
+    "pickle dtype": lambda p: _rewrite_header(p, lambda h: h["arrays"]["ids"].__setitem__(1, "|O")),
+    "array past the end": lambda p: _rewrite_header(p, _longer),
+    "document number out of range": _swap_ids,
+    "term missing": _drop_a_term,
+}
+
+
+@pytest.mark.parametrize("damage", sorted(DAMAGE))
+def test_a_damaged_cache_is_rebuilt_never_trusted(segmented: searchkit.Index, damage: str) -> None:
+    searcher = segmented._reader()
+    queries = [parse_query(text, searcher.schema) for text in QUERIES]
+    expected = [_topk.top_docs(searcher, q, 50) for q in queries]
+    for q in queries:  # every field the queries name gets its columns
+        _columns.column_top_docs(searcher, q, 50)
+    caches = _caches(segmented)
+    assert {p.name.split(".")[1] for p in caches} == {"author", "body", "title"}
+    good = {p: p.read_bytes() for p in caches}
+    for p in caches:
+        DAMAGE[damage](p)
+    segmented.close()  # a new searcher opens the files again
+    searcher = segmented._reader()
+    for q, want in zip(queries, expected, strict=True):
+        assert _columns.column_top_docs(searcher, q, 50) == want
+    every = [  # every term of every field with columns, so every damage is met
+        wq.Term(field, word)
+        for field in ("author", "body", "title")
+        for word in searcher.reader().lexicon(field)
+    ]
+    _same(searcher, wq.Or(every), 5)
+    assert {p: p.read_bytes() for p in _caches(segmented)} == good  # rebuilt as they were
+
+
+def test_commit_records_leave_the_caches_out() -> None:
+    from searchkit import _commits
+
+    assert _commits.DERIVED_SUFFIX == _colcache.SUFFIX
+
+
+def test_check_ignores_the_caches(segmented: searchkit.Index) -> None:
+    segmented.search("river")
+    segmented.search("river")
+    for p in _caches(segmented):
+        p.write_bytes(b"damaged")
+    segmented.close()
+    report = searchkit.check_index(segmented.path)
+    assert report.problems == ()
+
+
+def test_searchkit_does_not_import_numpy() -> None:
+    out = subprocess.run(
+        [sys.executable, "-c", "import searchkit.search, sys; print('numpy' in sys.modules)"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert out.stdout.strip() == "False"
+
+
+# -- the real collections, when this checkout has them ------------------------------------
+
+
+def _scifact_documents(root: Path) -> Iterator[Document]:
+    with (root / "corpus.jsonl").open(encoding="utf-8") as f:
+        for line in f:
+            r = json.loads(line)
+            text = r["text"]
+            yield Document(
+                id=r["_id"],
+                path=f"scifact#{r['_id']}",
+                title=r["title"],
+                paragraphs=(Paragraph(1, text, 0, len(text)),) if text else (),
+                format="beir",
+            )
+
+
+@pytest.mark.skipif(
+    not (SHARED_DATA / "scifact" / "corpus.jsonl").is_file(), reason="no SciFact data"
+)
+def test_scifact_all_claims_top_100_agree(tmp_path: Path) -> None:
+    root = SHARED_DATA / "scifact"
+    with searchkit.Index.create(tmp_path / "ix") as ix:
+        ix.add_documents(_scifact_documents(root))
+        searcher = ix._reader()
+        lines = (root / "queries.jsonl").read_text(encoding="utf-8").splitlines()
+        claims = [json.loads(line)["text"] for line in lines if line.strip()]
+        assert len(claims) == 1109
+        answered = 0
+        for claim in claims:
+            answered += _same(searcher, parse_query(claim, searcher.schema), 100) is not None
+        assert answered == len(claims)
+
+
+@pytest.mark.skipif(
+    not (SHARED_DATA / "reuters21578" / "reut2-000.sgm").is_file(), reason="no Reuters data"
+)
+def test_reuters_titles_agree(tmp_path: Path) -> None:
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
+    try:
+        import _reuters  # type: ignore[import-not-found]
+    finally:
+        sys.path.pop(0)
+    root = SHARED_DATA / "reuters21578"
+    with searchkit.Index.create(tmp_path / "ix") as ix:
+        ix.add_documents(_reuters.documents(root, 1500), batch_size=500)
+        searcher = ix._reader()
+        titles = [d.title for i, d in enumerate(_reuters.documents(root, 1500)) if i % 15 == 0]
+        assert len(titles) == 100
+        flt = build_filter(since="1987-03-05")
+        for title in titles:
+            for operator in ("or", "and"):
+                q = parse_query(plain_query(title), searcher.schema, operator)  # type: ignore[arg-type]
+                _same(searcher, q, 100)
+            _same(searcher, parse_query(plain_query(title), searcher.schema), 10, flt)
