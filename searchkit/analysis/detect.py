@@ -29,6 +29,17 @@ AUTO = "auto"
 # Characters of a document's text the detector reads.
 _SAMPLE = 300
 _WORD = re.compile(r"[^\W\d_]+")
+# A Latin letter with a mark (the Latin-1, Extended-A/B and Extended Additional blocks).
+_ACCENTED = re.compile(r"[\u00c0-\u024f\u1e00-\u1eff]")
+
+
+def _mostly_ascii(words: list[str]) -> bool:
+    """Nine in ten letters ASCII (a Greek letter or two in a scientific text is still
+    English text)."""
+    letters = sum(map(len, words))
+    return sum(1 for w in words for ch in w if ch.isascii()) * 10 >= letters * 9
+
+
 # The detector's probability below which its answer is not taken (the fallback is).
 _MIN_ODDS = 0.5
 # English-based creoles the model names for terse English text (wire copy, headlines).
@@ -58,6 +69,11 @@ def detect_language(text: str, fallback: str = "en") -> str:
         plain = all(w.isascii() for w in words)
         if stops * 4 >= len(words) or marks * 12 >= len(words) or (plain and marks >= 2):
             return "en"
+    if not any(_ACCENTED.match(ch) for w in words for ch in w) and _mostly_ascii(words):
+        # Latin letters without a single accent in 300 characters: every Latin-script
+        # language with a stemmer here but Dutch, Indonesian and Latin writes some within
+        # that many; English is the likely one, and the model is not worth loading for it.
+        return "en" if len(words) >= 12 else fallback
     # Lower case: the model's n-grams are case-sensitive, and wire copy in capitals reads
     # as no language at all.  An answer under even odds is no answer.
     code, odds = _identifier().classify(sample.lower())
