@@ -118,13 +118,26 @@ def build_searchkit(
     top_docs = searchkit.search.top_docs
     from searchkit import _topk
 
+    def whoosh_collector(text: str, limit: int) -> list[searchkit.Hit]:
+        """Whoosh's top-N collector and its match count, hits built as searchkit builds them."""
+        searcher = index._reader()
+        q = searchkit.search.parse_query(text, searcher.schema)
+        found = searcher.search(q, limit=limit)
+        assert len(found) >= 0  # the total: Whoosh walks every match a second time
+        terms = searchkit.search._highlight_terms(q, searcher)
+        return [
+            searchkit.search._hit(searcher, (score, docnum), rank, terms, 0)
+            for rank, (score, docnum) in enumerate(found.top_n, 1)
+        ]
+
     def search(text: str, limit: int = 10, deep: bool = False) -> list[str]:
-        if not fast_path:  # Whoosh's collector and match count, as before _topk
-            searchkit.search.top_docs = lambda *a, **k: None
-        elif not columns:  # the term-at-a-time path, as before the columns
+        if not columns:  # the term-at-a-time path, as before the columns
             searchkit.search.top_docs = _topk.top_docs
         try:
-            hits = index.search(text, limit=limit)
+            if not fast_path:  # Whoosh's collector and match count, as before _topk
+                hits = whoosh_collector(text, limit)
+            else:
+                hits = list(index.search(text, limit=limit))
             if deep:  # read what a reader of the hits reads: text and a snippet
                 return [h.doc_id for h in hits if h.text and h.snippet()]
             return c.dedupe(h.doc_id for h in hits)

@@ -18,9 +18,10 @@ Each default can be changed by an environment variable (``SEARCHKIT_MAX_EXPANSIO
 or per search with ``Index.search(..., limits=QueryLimits(...))``.
 
 The time budget (``timeout=``) is checked while a query's words are expanded, between
-the documents Whoosh's collector visits, between the terms the term-at-a-time path
-scores, and between hits while their context is read.  When it runs out the search
-returns what it found so far, with ``Results.timed_out`` set.
+the terms :func:`searchkit._topk.all_matches` scores and every 1,024 postings of a
+wildcard or fuzzy term it reads, and between hits while their context is read.  When it
+runs out the search returns what it found so far, with ``Results.timed_out`` set (what a
+query excludes is always read whole, so a cut answer holds no chunk it should not).
 """
 
 from __future__ import annotations
@@ -32,13 +33,12 @@ from collections.abc import Iterator
 from typing import Any
 
 import attrs
-from whoosh import collectors
 from whoosh import query as wq
 from whoosh.searching import Searcher
 
 from .errors import FilterError, QueryLimitError
 
-__all__ = ["Deadline", "QueryLimits", "bound_query", "check_page", "check_text", "collect"]
+__all__ = ["Deadline", "QueryLimits", "bound_query", "check_page", "check_text"]
 
 
 def _positive(instance: object, attribute: attrs.Attribute[int], value: int) -> None:
@@ -257,23 +257,3 @@ def _expand(
         cache.known.append((top, sorted(words)))
     node._btexts = cache
     return len(words)
-
-
-def collect(searcher: Searcher, q: wq.Query, deadline: Deadline, **kwargs: Any) -> Any:
-    """``searcher.search(q, **kwargs)``, stopped when ``deadline`` passes.
-
-    Returns Whoosh's results: all of them, or those collected before the time ran out
-    (then ``deadline.expired`` is true).
-    """
-    remaining = deadline.remaining()
-    if remaining is None:
-        return searcher.search(q, **kwargs)
-    collector = searcher.collector(**kwargs)
-    # No SIGALRM: a library must not take over the process's signals.  The time is
-    # checked between the documents the collector visits.
-    timed = collectors.TimeLimitCollector(collector, max(remaining, 1e-3), use_alarm=False)
-    try:
-        searcher.search_with_collector(q, timed)
-    except collectors.TimeLimit:
-        deadline.expired = True
-    return timed.results()

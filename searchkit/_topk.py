@@ -1,19 +1,29 @@
-"""Term-at-a-time top-k for the queries most searches are: words and phrases, OR/AND/NOT.
+"""Every match of a query with its score, term at a time; and the top k of them.
+
+:func:`all_matches` is the one place that decides which chunks a query matches and what
+each scores.  Every way of answering a search (top k by relevance, sorted by date,
+grouped, paged, and anything counted over all matches) starts from its result, so they
+cannot disagree about the set or the total.
 
 Whoosh scores a disjunction document-at-a-time through a tree of union matchers (several
 Python calls per posting per tree level), then walks every match a second time to count
-the total.  For a query made only of ``Term``, ``Phrase`` (slop 1), ``Or``, ``And``, ``AndNot``
-and ``AndMaybe`` nodes this module reads each term's postings a block at a time instead, adds
-each posting's score into a dict keyed by document number, and takes the top k with a
-heap; the dict's size is the exact total, so counting is free.  A phrase matches where
-its words sit at consecutive positions and scores the sum of its words, as in Whoosh.
+the total.  Here ``Term`` and ``Phrase`` (slop 1) leaves under ``Or``, ``And``, ``AndNot``,
+``AndMaybe`` and ``Not`` nodes are read a block of postings at a time: each posting's
+score is added into a dict keyed by document number, so the dict is the full set of
+matches and its size the exact total.  A phrase matches where its words sit at
+consecutive positions and scores the sum of its words, as in Whoosh.  A date range reads
+the date column (Whoosh would expand it into thousands of terms).  Any other leaf
+(wildcards, fuzzy terms, numeric ranges, phrases with a slop) is walked through Whoosh's
+own matcher for that leaf alone, every posting of it.
+
+The boolean nodes are never left to Whoosh's matchers: its ``AndNotMatcher`` lets a
+segment's first match through when the excluded side's first posting comes before it,
+and its top-N collector skips blocks of ``AndNot``/``AndMaybe`` matches by their
+"quality" and loses some.
 
 Scores come from the searcher's own weighting model (its scorer objects, with BM25F's
 formula inlined when the scorer is Whoosh's own), so hits, scores and order match
-Whoosh's collector up to the order in which floating-point scores are added.  Anything
-else (phrases with a slop, wildcards, ranges, a scorer that needs more than weight and
-length, a ``final()`` hook) makes :func:`top_docs` return ``None``, and the caller runs
-Whoosh's collector as before.
+Whoosh's collector up to the order in which floating-point scores are added.
 """
 
 from __future__ import annotations
@@ -24,6 +34,7 @@ from collections.abc import Callable, Iterator
 from itertools import accumulate
 from typing import Any
 
+from whoosh import fields
 from whoosh import query as wq
 from whoosh.reading import TermNotFound
 from whoosh.scoring import BM25FScorer, WeightLengthScorer, WeightScorer
@@ -31,14 +42,44 @@ from whoosh.searching import Searcher
 
 from ._limits import Deadline
 
-__all__ = ["best", "match_scores", "tie_key", "top_docs"]
+__all__ = ["all_matches", "best", "column", "match_scores", "tie_key", "top_docs"]
 
 Scores = dict[int, float]
 _Node = Any
 
 
 class _UnsupportedError(Exception):
-    """The query or the weighting needs Whoosh's general collector."""
+    """The weighting needs more than a posting's weight and the field length."""
+
+
+def all_matches(
+    searcher: Searcher,
+    q: wq.Query,
+    filter: wq.Query | None = None,
+    deadline: Deadline | None = None,
+) -> Scores:
+    """Every chunk that matches ``q`` and ``filter``: ``{docnum: score}``.
+
+    This is the definition of a query's matches.  Ranking, sorting, grouping, paging,
+    totals and counts over all matches (facets, histograms) take this dict and never ask
+    Whoosh's collector again, so no two of them can see different sets.  ``filter``
+    matches are computed the same way, and only decide membership (its scores are
+    dropped).  A weighting with a ``final()`` hook has it applied to each score here.
+
+    When ``deadline`` passes, the terms and postings not yet read are left out: the
+    matches and scores are then those of what was read (the caller reports the search
+    as timed out).  The filter is read in full, so a partial answer never holds a chunk
+    the filter excludes.
+    """
+    scores = _Evaluator(searcher, deadline).run(_compile(q, searcher, 1.0))
+    if filter is not None and scores:
+        allowed = _Evaluator(searcher).run(_compile(filter, searcher, 1.0))
+        scores = {d: s for d, s in scores.items() if d in allowed}
+    weighting = searcher.weighting
+    if getattr(weighting, "use_final", False):
+        final = weighting.final
+        scores = {d: final(searcher, d, s) for d, s in scores.items()}
+    return scores
 
 
 def top_docs(
@@ -48,36 +89,24 @@ def top_docs(
     filter: wq.Query | None = None,
     deadline: Deadline | None = None,
 ) -> tuple[list[tuple[float, int]], int] | None:
-    """The best ``limit`` ``(score, docnum)`` pairs for ``q`` and the number of matches.
+    """The best ``limit`` ``(score, docnum)`` pairs of :func:`all_matches`, and their number.
 
     Ordered by score descending, then by :func:`tie_key` (document id, then the chunk's
     place in it): an order that does not depend on how documents fall into segments,
     so one index and the same documents spread over several indexes or shards agree
-    (``shards.py`` merges by the same key).  Returns ``None`` when ``q`` or the
-    weighting is not one this module handles.  When ``deadline`` passes, the terms not
-    yet read are left out (the scores are then those of the terms read so far).
+    (``shards.py`` merges by the same key).  A scorer offered in this one's place keeps
+    this contract and may return ``None`` for a query it does not handle; this one
+    handles every query.  When ``deadline`` passes, what is not yet read is left out
+    (see :func:`all_matches`).
     """
-    if getattr(searcher.weighting, "use_final", False):
-        return None
-    try:
-        plan = _compile(q, searcher, 1.0)
-        scores = _Evaluator(searcher, deadline).run(plan)
-    except _UnsupportedError:
-        return None
-    if filter is not None and scores:
-        allowed = set(searcher.docs_for_query(filter))
-        scores = {d: s for d, s in scores.items() if d in allowed}
+    scores = all_matches(searcher, q, filter, deadline)
     stored = searcher.stored_fields
     return best(scores, limit, lambda d: tie_key(stored(d))), len(scores)
 
 
 def match_scores(searcher: Searcher, q: wq.Query) -> list[float]:
-    """The score of every document ``q`` matches, in no order; ``q`` must be made of
-    the nodes this module handles (Whoosh's collector is not a fallback here)."""
-    try:
-        return list(_Evaluator(searcher).run(_compile(q, searcher, 1.0)).values())
-    except _UnsupportedError:
-        raise ValueError(f"cannot score {q!r} term at a time") from None
+    """The score of every document ``q`` matches, in no order (of :func:`all_matches`)."""
+    return list(all_matches(searcher, q).values())
 
 
 def tie_key(stored: dict[str, Any]) -> tuple[str, int]:
@@ -117,8 +146,10 @@ def best(
 # -- compiling a Whoosh query into a plan --------------------------------------------
 #
 # A plan is a tree of tuples: ("term", field, text, boost), ("phrase", field, [text, ...],
-# boost), ("or", [node, ...]), ("and", [node, ...]), ("andnot", [positive, negative]) and
-# ("andmaybe", [required, optional]).
+# boost), ("or", [node, ...]), ("and", [node, ...]), ("andnot", [positive, negative]),
+# ("andmaybe", [required, optional]), ("not", node), ("range", field, start, end,
+# start excluded, end excluded, boost): a date range read from the field's column, and
+# ("leaf", query, boost): any other query, read through its own Whoosh matcher.
 
 _NOTHING: _Node = ("or", [])
 
@@ -136,9 +167,7 @@ def _compile(q: wq.Query, searcher: Searcher, boost: float) -> _Node:
         return ("term", q.fieldname, text, boost * q.boost)
     if kind is wq.Phrase:
         return _compile_phrase(q, searcher, boost)
-    if kind is wq.Or:
-        if q.scale or q.minmatch:
-            raise _UnsupportedError
+    if kind is wq.Or and not (q.scale or q.minmatch):
         children: list[_Node] = []
         for sub in q.subqueries:
             node = _compile(sub, searcher, boost * q.boost)
@@ -153,18 +182,26 @@ def _compile(q: wq.Query, searcher: Searcher, boost: float) -> _Node:
         return ("andnot", [_compile(q.a, searcher, boost), _compile(q.b, searcher, 1.0)])
     if kind is wq.AndMaybe:
         return ("andmaybe", [_compile(q.a, searcher, boost), _compile(q.b, searcher, boost)])
-    raise _UnsupportedError
+    if kind is wq.Not:
+        return ("not", _compile(q.query, searcher, 1.0))
+    if kind is wq.DateRange and q.constantscore and _has_column(schema, q.fieldname):
+        # Whoosh expands a range into thousands of terms; the column holds each chunk's
+        # value in one array.  Whoosh scores every match the range's boost.
+        return ("range", q.fieldname, q.start, q.end, q.startexcl, q.endexcl, boost * q.boost)
+    if q is wq.NullQuery:
+        return _NOTHING
+    return ("leaf", q, boost)
 
 
 def _compile_phrase(q: wq.Phrase, searcher: Searcher, boost: float) -> _Node:
     """Whoosh matches a phrase as words at consecutive positions (slop 1) and scores it
-    as the sum of its words' scores; other slops take Whoosh's path."""
+    as the sum of its words' scores; other slops are read through Whoosh's matcher."""
     schema = searcher.schema
     if q.fieldname not in schema or q.slop != 1:
-        raise _UnsupportedError
+        return ("leaf", q, boost)
     field = schema[q.fieldname]
     if not field.format or not field.format.supports("positions"):
-        raise _UnsupportedError  # Whoosh raises a QueryError for this; let it
+        return ("leaf", q, boost)  # Whoosh's matcher raises its QueryError for this
     try:
         words = [field.to_bytes(w) for w in q.words]
     except ValueError:
@@ -210,7 +247,7 @@ class _Evaluator:
         if kind == "andnot":
             positive = self.run(node[1][0])
             if positive:
-                for d in self.run(node[1][1]):
+                for d in self._in_full(node[1][1]):
                     positive.pop(d, None)
             return positive
         if kind == "andmaybe":  # a's matches, plus b's score where b matches too
@@ -220,11 +257,78 @@ class _Evaluator:
                     if d in required:
                         required[d] += s
             return required
+        if kind == "not":  # every live chunk the child does not match, scoring 1 as in Whoosh
+            excluded = self._in_full(node[1])
+            return {d: 1.0 for d in self._every() if d not in excluded}
+        if kind == "leaf":
+            return self._walk(node[1], node[2])
+        if kind == "range":
+            return self._range(node)
         if kind == "phrase":
-            return self._phrase(node)
+            try:
+                return self._phrase(node)
+            except _UnsupportedError:
+                return self._walk(wq.Phrase(node[1], node[2]), node[3])
         acc = {}
         self._add_term(acc, node)
         return acc
+
+    def _in_full(self, node: _Node) -> Scores:
+        """``run(node)`` past the deadline: what a query excludes is always read whole,
+        so an answer cut short holds fewer matches, never a chunk it should not."""
+        deadline, self.deadline = self.deadline, None
+        try:
+            return self.run(node)
+        finally:
+            self.deadline = deadline
+
+    def _walk(self, q: wq.Query, boost: float) -> Scores:
+        """Every posting of ``q``'s own Whoosh matcher in every segment, scored by it.
+
+        Only leaves come here (no boolean node of Whoosh's runs), and the matcher is
+        walked to its end, never skipped by score.
+        """
+        acc: Scores = {}
+        for sub, offset in self.leaves:
+            m = q.matcher(sub, sub.context())
+            reader = sub.reader()
+            deleted = reader.deleted_docs_set if reader.has_deletions() else ()
+            n = 0
+            while m.is_active():
+                d = m.id()
+                if d not in deleted:
+                    acc[d + offset] = m.score() * boost
+                m.next()
+                n += 1
+                if n % 1024 == 0 and self.deadline is not None and self.deadline.passed():
+                    return acc
+        return acc
+
+    def _range(self, node: _Node) -> Scores:
+        _kind, field, start, end, start_excluded, end_excluded, boost = node
+        missing = _missing(self.searcher.schema, field)
+        acc: Scores = {}
+        for sub, offset in self.leaves:
+            reader = sub.reader()
+            deleted = reader.deleted_docs_set if reader.has_deletions() else ()
+            for d, v in enumerate(column(reader, field)):
+                if (
+                    v == missing
+                    or (start is not None and (v < start or (start_excluded and v == start)))
+                    or (end is not None and (v > end or (end_excluded and v == end)))
+                    or d in deleted
+                ):
+                    continue
+                acc[d + offset] = boost
+        return acc
+
+    def _every(self) -> Iterator[int]:
+        for sub, offset in self.leaves:
+            reader = sub.reader()
+            deleted = reader.deleted_docs_set if reader.has_deletions() else ()
+            for d in range(reader.doc_count_all()):
+                if d not in deleted:
+                    yield d + offset
 
     def _scorer(self, field: str, text: bytes) -> Any:
         # Scorers take idf and average length from the top-level searcher, so one
@@ -273,7 +377,9 @@ class _Evaluator:
                         g = d + offset
                         acc[g] = get(g, 0.0) + w * boost
             else:
-                raise _UnsupportedError
+                for g, s in self._walk(wq.Term(field, text), boost).items():
+                    acc[g] = get(g, 0.0) + s
+                return  # the walk read every segment, without deleted chunks
             _drop_deleted(acc, reader, offset)
 
     def _phrase(self, node: _Node) -> Scores:
@@ -438,6 +544,33 @@ def _lengths(reader: Any, field: str) -> list[int]:
         lengths = [reader.doc_field_length(d, field, 1) or 1 for d in range(n)]
     cache[field] = lengths
     return lengths
+
+
+def _has_column(schema: Any, field: str) -> bool:
+    return (
+        field in schema
+        and isinstance(schema[field], fields.DATETIME)
+        and schema[field].column_type is not None
+    )
+
+
+def _missing(schema: Any, field: str) -> int:
+    """The column value of a chunk without a value in ``field``."""
+    return int(schema[field].column_type.default_value(False))
+
+
+def column(reader: Any, field: str) -> list[int]:
+    """Every document's value in the sortable column of ``field`` (one segment), as the
+    column stores it (a date as Whoosh's long); :func:`_missing` where a document has
+    none, and on every document of a segment with no column for the field."""
+    cache = _CACHE.setdefault(reader, {})
+    key = ("column", field)
+    found = cache.get(key)
+    if found is None:
+        values = list(reader.column_reader(field, translate=False))
+        values.extend([_missing(reader.schema, field)] * (reader.doc_count_all() - len(values)))
+        found = cache[key] = values
+    return found
 
 
 def _norms(reader: Any, field: str, b: float, k1: float, avgfl: float) -> list[float]:

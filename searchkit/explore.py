@@ -27,6 +27,7 @@ import attrs
 from whoosh import query as wq
 from whoosh.searching import Searcher
 
+from ._topk import all_matches
 from .analysis import WORD_PARTS, index_term, normalize_name
 from .errors import FilterError, NotFoundError
 from .explain import explain as explain_terms
@@ -74,33 +75,11 @@ def check_facets(facets: Iterable[str]) -> tuple[str, ...]:
 def matching_docnums(searcher: Searcher, q: wq.Query, filter: wq.Query | None) -> list[int]:
     """Every chunk (document number, ascending) that ``q`` matches and ``filter`` keeps.
 
-    The boolean structure is worked out here, as sets, and only the leaves (terms,
-    phrases, wildcards, ranges) are read through Whoosh: Whoosh's own matchers for
-    ``AND NOT`` and ``ANDMAYBE`` can report the wrong documents, and its collectors can
-    leave matches out.  The sets are those the ranked search scores.
+    The matches of :func:`searchkit._topk.all_matches`, the one definition of a query's
+    matches that every search path starts from, so facets and histograms count exactly
+    the chunks the search's ``total`` counts.
     """
-    found = _matches(searcher, q)
-    if filter is not None and found:
-        found &= _matches(searcher, filter)
-    return sorted(found)
-
-
-def _matches(searcher: Searcher, q: wq.Query) -> set[int]:
-    kind = type(q)
-    if kind in (wq.Or, wq.DisjunctionMax) and not getattr(q, "minmatch", 0):
-        return set().union(*(_matches(searcher, sub) for sub in q.subqueries))
-    if kind in (wq.And, wq.Require):
-        subs = q.subqueries if kind is wq.And else [q.a, q.b]
-        sets = sorted((_matches(searcher, sub) for sub in subs), key=len)
-        return sets[0].intersection(*sets[1:]) if sets else set()
-    if kind is wq.AndNot:
-        positive = _matches(searcher, q.a)
-        return positive - _matches(searcher, q.b) if positive else positive
-    if kind is wq.AndMaybe:
-        return _matches(searcher, q.a)
-    if kind is wq.Not:
-        return set(searcher.reader().all_doc_ids()) - _matches(searcher, q.query)
-    return set(searcher.docs_for_query(q))
+    return sorted(all_matches(searcher, q, filter))
 
 
 # -- per-segment tables ------------------------------------------------------------------

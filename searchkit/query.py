@@ -161,6 +161,42 @@ def _alternative(words: tuple[str, ...], span: tuple[int, int]) -> Any:
     return node
 
 
+class _Parenthesized(syntax.GroupNode):  # type: ignore[misc]
+    """A group written in parentheses, kept whole.
+
+    Whoosh's infix operators append to a group of their own kind on their left, so
+    ``(a NOT b) OR c`` became one group ``a, NOT b, c``, and its ``NOT`` then excluded
+    ``b`` from ``c`` too.  An operator never merges into this wrapper.
+    """
+
+    merging = False
+    qclass = query.Or
+
+    def query(self, parser: qparser.QueryParser) -> query.Query | None:
+        if len(self.nodes) != 1:
+            return super().query(parser)
+        q = self.nodes[0].query(parser)
+        if q is not None and self.boost != 1.0:
+            q = q.with_boost(q.boost * self.boost)
+        return q
+
+
+class _PlusMinusPlugin(qparser.PlusMinusPlugin):  # type: ignore[misc]
+    """``+word`` and ``-word`` in every group, not only the outermost; and every group in
+    parentheses kept whole (:class:`_Parenthesized`), before the operators are read.
+
+    Whoosh's own sorts the outermost group's words and leaves the markers of a group in
+    parentheses where they are, so ``x (a -b)`` failed to parse.
+    """
+
+    def do_plusminus(self, parser: qparser.QueryParser, group: Any) -> Any:
+        for i, node in enumerate(group):
+            if isinstance(node, syntax.GroupNode):
+                inner = self.do_plusminus(parser, node)
+                group[i] = _Parenthesized([inner], boost=node.boost * inner.boost)
+        return super().do_plusminus(parser, group)
+
+
 class _FuzzyTermPlugin(qparser.FuzzyTermPlugin):  # type: ignore[misc]
     """``word~``, ``word~2``: fuzzy terms that count a swap of two letters as one edit."""
 
@@ -186,7 +222,7 @@ def _parser(
     parser.add_plugin(qparser.FieldAliasPlugin(FIELD_ALIASES))
     # +word requires a word and -word excludes it, but only at the start of a word, so
     # that hyphenated words (well-known, co-operation) stay words.
-    parser.add_plugin(qparser.PlusMinusPlugin(_PREFIX.format("\\+"), _PREFIX.format("-")))
+    parser.add_plugin(_PlusMinusPlugin(_PREFIX.format("\\+"), _PREFIX.format("-")))
     return parser
 
 
@@ -279,7 +315,9 @@ def _sum_repeats(q: query.Query) -> query.Query:
 
     Groups of one are unwrapped and nested groups of the same kind flattened first (as
     ``normalize`` would), so the two ``il`` of ``IL-6 ... IL6`` meet.  ``normalize`` would
-    keep only one of them.
+    keep only one of them.  A nested group holding a ``NOT`` stays a group: flattened,
+    its ``NOT`` would exclude from the whole outer group (see :func:`_lift_nots`), so
+    ``x OR (a NOT b)`` would lose the chunks with ``x`` and ``b``.
     """
     if type(q) not in (query.Or, query.And):
         return q
@@ -289,7 +327,11 @@ def _sum_repeats(q: query.Query) -> query.Query:
         while type(child) in (query.Or, query.And) and len(child.subqueries) == 1:
             inner = child.subqueries[0]
             child = inner.with_boost(inner.boost * child.boost)
-        if type(child) is type(q) and child.boost == 1.0:
+        if (
+            type(child) is type(q)
+            and child.boost == 1.0
+            and not any(isinstance(s, query.Not) for s in child.subqueries)
+        ):
             flat.extend(child.subqueries)
         else:
             flat.append(child)
@@ -313,19 +355,16 @@ def _lift_nots(q: query.Query) -> query.Query:
     """Make ``a b NOT c`` mean "a or b, but never c", as in Lucene and Elasticsearch.
 
     Under OR grouping Whoosh reads it as ``a OR b OR (NOT c)``, which matches nearly
-    every document.  Each ``Or`` with negated children becomes ``AndNot(Or(rest), Or(negated))``.
+    every document.  Each ``Or`` with negated children becomes ``AndNot(Or(rest), Or(negated))``,
+    at any depth: inside ``NOT (...)``, ``ANDNOT`` and ``ANDMAYBE`` too.
     """
-    if not isinstance(q, query.CompoundQuery):
-        return q
-    subs = [_lift_nots(s) for s in q.subqueries]
+    q = q.apply(_lift_nots)
     if isinstance(q, query.Or):
-        negated = [s.query for s in subs if isinstance(s, query.Not)]
-        kept = [s for s in subs if not isinstance(s, query.Not)]
+        negated = [s.query for s in q.subqueries if isinstance(s, query.Not)]
+        kept = [s for s in q.subqueries if not isinstance(s, query.Not)]
         if negated and kept:
             rest = query.Or(kept, boost=q.boost)
             return query.AndNot(rest, negated[0] if len(negated) == 1 else query.Or(negated))
-    q = copy.copy(q)
-    q.subqueries = subs
     return q
 
 

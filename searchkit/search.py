@@ -8,16 +8,16 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator, Sequence
-from typing import Any, Literal
+from typing import Any
 
 import attrs
 from whoosh import query as wq
-from whoosh import sorting
 from whoosh.searching import Searcher
 
 from ._columns import top_docs
-from ._limits import Deadline, QueryLimits, bound_query, check_page, check_text, collect
-from ._topk import best, tie_key
+from ._limits import Deadline, QueryLimits, bound_query, check_page, check_text
+from ._order import SORTS, Ranked, Sort, by_document, ordered
+from ._topk import all_matches
 from .analysis import highlight_spans
 from .analysis.languages import body_field, span_finder
 from .analysis.synonyms import Synonyms
@@ -29,8 +29,6 @@ from .typos import expand_fuzzy, suggest
 
 __all__ = ["SORTS", "Sort", "check_whole", "neighbours", "run_search"]
 
-Sort = Literal["relevance", "date", "oldest"]
-SORTS: tuple[str, ...] = ("relevance", "date", "oldest")
 MAX_LIMIT = 10_000
 # Index terms to highlight, and stop words to highlight.
 _Highlight = tuple[frozenset[str], frozenset[str], dict[str, frozenset[str]]]
@@ -56,6 +54,10 @@ def run_search(
     """Run ``text`` (query text, or a query already parsed) against ``searcher`` and
     build one page of :class:`Results`.
 
+    Every path starts from the same full set of matches (:func:`~searchkit._topk.all_matches`):
+    ``sort``, ``group``, ``limit``, ``page`` and ``context`` only order, group and cut
+    it, so the total and the set are the same whatever they are (docs/query-paths.md).
+
     ``limits`` bound what the query may cost (default: :meth:`QueryLimits.from_env`);
     ``timeout`` is a time budget in seconds, after which what was found is returned.
     ``parsed`` is ``text`` already parsed (a search over several indexes parses once).
@@ -79,55 +81,33 @@ def run_search(
         parsed = parse_query(text, searcher.schema, operator, fields, synonyms)
     bounded = bound_query(parsed, searcher, limits, deadline, shown)
     q = expand_fuzzy(bounded, searcher)  # after the limits: it reuses their expansion
-    sortedby = _sort_facet(sort)
     offset = (page - 1) * limit
-
-    if group:
-        found = collect(
-            searcher,
-            q,
-            deadline,
-            limit=None,
-            filter=filter,
-            sortedby=sortedby,
-            collapse="doc_id",
-            collapse_limit=group_size,
-        )
-        groups: dict[str, list[Any]] = {}
-        for h in found:
-            groups.setdefault(h["doc_id"], []).append(h)
-        total = len(groups)
-        ordered = list(groups.values())
-        if sortedby is None:  # equal scores in a stable order, as the fast path orders them
-            ordered.sort(key=lambda g: (-g[0].score, tie_key(g[0].fields())))
-        chosen = ordered[offset : offset + limit]
-        terms = _highlight_terms(q, searcher)
-        hits = tuple(
-            attrs.evolve(
-                _hit(searcher, g[0].fields(), g[0].score, offset + i + 1, terms, context),
-                more=tuple(
-                    _hit(searcher, h.fields(), h.score, offset + i + 1, terms, 0) for h in g[1:]
-                ),
-            )
-            for i, g in _until(deadline, chosen)
-        )
+    # The page: each entry a hit and, grouped, its document's further chunks.
+    entries: list[Ranked]
+    if sort == "relevance" and not group:
+        # Only the best offset + limit are put in order.
+        found = top_docs(searcher, q, offset + limit, filter, deadline)
+        if found is None:
+            found = _top(searcher, q, offset + limit, filter, deadline)
+        top, total = found
+        entries = [[hit] for hit in top[offset : offset + limit]]
     else:
-        fast = top_docs(searcher, q, offset + limit, filter, deadline) if sortedby is None else None
-        if fast is not None:
-            top, total = fast
-        elif sortedby is None:
-            top, total = _every_match(searcher, q, filter, offset + limit, deadline)
+        ranked = ordered(searcher, all_matches(searcher, q, filter, deadline), sort)
+        if group:
+            everyone = by_document(searcher, ranked, group_size)
+            total = len(everyone)
+            entries = everyone[offset : offset + limit]
         else:
-            found = collect(
-                searcher, q, deadline, limit=offset + limit, filter=filter, sortedby=sortedby
-            )
-            top = found.top_n
-            total = len(top) if deadline.expired else _count(searcher, q, filter, found)
-        terms = _highlight_terms(q, searcher)
-        hits = tuple(
-            _hit(searcher, searcher.stored_fields(docnum), raw, offset + i + 1, terms, context)
-            for i, (raw, docnum) in _until(deadline, top[offset : offset + limit])
+            total = len(ranked)
+            entries = [[hit] for hit in ranked[offset : offset + limit]]
+    terms = _highlight_terms(q, searcher)
+    hits = tuple(
+        attrs.evolve(
+            _hit(searcher, g[0], offset + i + 1, terms, context),
+            more=tuple(_hit(searcher, h, offset + i + 1, terms, 0) for h in g[1:]),
         )
+        for i, g in _until(deadline, entries)
+    )
     return Results(
         hits=hits,
         total=total,
@@ -141,23 +121,13 @@ def run_search(
     )
 
 
-def _every_match(
-    searcher: Searcher, q: wq.Query, filter: wq.Query | None, limit: int, deadline: Deadline
-) -> tuple[list[tuple[float, int]], int]:
-    """The best ``limit`` by Whoosh's collector, and the total, ordered as the fast path orders.
-
-    Every match is scored (Whoosh's top-N collector keeps the lowest document numbers of
-    a tie that straddles the cut), so equal scores can be ordered by document id and
-    place: the order that does not depend on segments, which shards and several indexes
-    searched as one share.  After ``deadline``, what was scored by then.
-    """
-    found = collect(searcher, q, deadline, limit=None, filter=filter)
-    scores = {d: s for s, d in found.top_n}
-    if filter is not None:  # Whoosh ignores a filter that matches nothing
-        allowed = set(searcher.docs_for_query(filter))
-        scores = {d: s for d, s in scores.items() if d in allowed}
-    stored = searcher.stored_fields
-    return best(scores, limit, lambda d: tie_key(stored(d))), len(scores)
+def _top(
+    searcher: Searcher, q: wq.Query, limit: int, filter: wq.Query | None, deadline: Deadline
+) -> tuple[Ranked, int]:
+    """The best ``limit`` of every match and their number, for a scorer in ``top_docs``'s
+    place that passes on a query."""
+    ranked = ordered(searcher, all_matches(searcher, q, filter, deadline), "relevance")
+    return ranked[:limit], len(ranked)
 
 
 def _until(deadline: Deadline, items: Sequence[Any]) -> Iterator[tuple[int, Any]]:
@@ -168,34 +138,11 @@ def _until(deadline: Deadline, items: Sequence[Any]) -> Iterator[tuple[int, Any]
         yield i, item
 
 
-def _count(searcher: Searcher, q: wq.Query, filter: wq.Query | None, found: Any) -> int:
-    """Every match that passes ``filter``.
-
-    Whoosh's ``len(results)`` counts matches the filter dropped, and its filtered id list
-    ignores a filter that matches nothing, so a filtered total is counted here.
-    """
-    if filter is None:
-        return len(found)
-    allowed = set(searcher.docs_for_query(filter))
-    return sum(1 for d in searcher.docs_for_query(q) if d in allowed)
-
-
 def check_whole(name: str, value: int, lo: int, hi: int | None = None) -> None:
     """Raise :class:`FilterError` unless ``value`` is a whole number in ``[lo, hi]``."""
     if isinstance(value, bool) or not isinstance(value, int) or value < lo or (hi and value > hi):
         bound = f" and at most {hi}" if hi else ""
         raise FilterError(f"{name} must be a whole number of at least {lo}{bound}, not {value!r}")
-
-
-def _sort_facet(sort: Sort) -> sorting.FacetType | None:
-    if sort == "relevance":
-        return None
-    newest_first = sort == "date"
-    # Whoosh sorts a missing date as the latest of all; undated chunks go last either way.
-    undated_last = sorting.QueryFacet({0: wq.DateRange("published", None, None)}, other=1)
-    return sorting.MultiFacet(
-        [undated_last, sorting.FieldFacet("published", reverse=newest_first), sorting.ScoreFacet()]
-    )
 
 
 def _highlight_terms(q: wq.Query, searcher: Searcher) -> _Highlight:
@@ -220,12 +167,13 @@ def _highlight_terms(q: wq.Query, searcher: Searcher) -> _Highlight:
 
 def _hit(
     searcher: Searcher,
-    stored: dict[str, Any],
-    raw_score: Any,
+    match: tuple[float, int],
     rank: int,
     terms: _Highlight,
     context: int,
 ) -> Hit:
+    score, docnum = match
+    stored = searcher.stored_fields(docnum)
     text: str = stored["text"]
     title: str = stored["title"]
     language = stored.get("language")
@@ -249,7 +197,7 @@ def _hit(
         )
     return Hit(
         **chunk_kwargs(stored),
-        score=_score(raw_score),
+        score=float(score),
         rank=rank,
         highlights=tuple(words),
         spans=spans,
@@ -257,19 +205,6 @@ def _hit(
         before=tuple(before),
         after=tuple(after),
     )
-
-
-def _score(raw: Any) -> float:
-    """The relevance score of a Whoosh hit.
-
-    A sorted search reports its sort key instead: a tuple whose last item is the score,
-    negated (the :class:`~whoosh.sorting.ScoreFacet` that :func:`_sort_facet` ends with).
-    """
-    if raw is None:
-        return 0.0
-    if isinstance(raw, tuple):
-        return -float(raw[-1])
-    return float(raw)
 
 
 def neighbours(

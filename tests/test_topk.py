@@ -131,18 +131,26 @@ def test_fast_path_with_another_length_scorer(segmented: searchkit.Index) -> Non
             _compare(other, text, 10)
 
 
-@pytest.mark.parametrize("text", ['"river bank"~3', "riv*", "rivr~", "paragraph:[1 TO 2]"])
-def test_other_queries_take_whooshs_path(segmented: searchkit.Index, text: str) -> None:
-    searcher = segmented._reader()
-    assert top_docs(searcher, parse_query(text, searcher.schema), 10) is None
+@pytest.mark.parametrize(
+    "text", ['"river bank"~3', "riv*", "rivr~", "paragraph:[1 TO 2]", "NOT river"]
+)
+def test_other_leaves_are_read_through_whooshs_matcher(
+    segmented: searchkit.Index, text: str
+) -> None:
+    for limit in (1, 5, 50):
+        _compare(segmented._reader(), text, limit)
 
 
-def test_final_hook_takes_whooshs_path(segmented: searchkit.Index) -> None:
+def test_final_hook_is_applied_to_every_match(segmented: searchkit.Index) -> None:
     class Final(scoring.BM25F):  # type: ignore[misc]
         use_final = True
 
+        def final(self, searcher: Searcher, docnum: int, score: float) -> float:
+            return score / (1 + docnum % 7)  # reorders the matches
+
     with segmented._ix.searcher(weighting=Final()) as other:
-        assert top_docs(other, parse_query("river", other.schema), 10) is None
+        for limit in (1, 5, 50):
+            _compare(other, "river bank", limit)
 
 
 def test_search_results_agree_with_whoosh(segmented: searchkit.Index) -> None:

@@ -1,0 +1,92 @@
+"""Putting the full set of matches in order: by relevance, by date, grouped by document.
+
+Every ordering here takes the ``{docnum: score}`` of :func:`searchkit._topk.all_matches`
+and orders all of it, so the sort, the grouping and the page a caller asks for change
+the order of one set, never the set.  Each order is total (ties go to the lower document
+number), so pages of one order, put end to end, are the unpaged list.
+
+Dates and documents come from the ``published`` and ``doc_id`` columns, read once per
+index reader and kept while the reader lives.
+"""
+
+from __future__ import annotations
+
+import weakref
+from typing import Any, Literal
+
+from whoosh.searching import Searcher
+
+from ._topk import column
+
+__all__ = ["SORTS", "Ranked", "Sort", "by_document", "ordered"]
+
+Sort = Literal["relevance", "date", "oldest"]
+SORTS: tuple[str, ...] = ("relevance", "date", "oldest")
+# (score, docnum) pairs in the order a search returns them.
+Ranked = list[tuple[float, int]]
+
+# Per top-level reader: {"published" or "doc_id": per-document list}.  Weak keys, so an
+# entry goes when Whoosh closes and drops the reader.
+_CACHE: weakref.WeakKeyDictionary[Any, dict[str, list[Any]]] = weakref.WeakKeyDictionary()
+
+
+def ordered(searcher: Searcher, scores: dict[int, float], sort: Sort) -> Ranked:
+    """Every match of ``scores`` in ``sort`` order, as ``(score, docnum)`` pairs.
+
+    ``relevance``: score descending.  ``date``: newest first; ``oldest``: oldest first;
+    chunks without a date come last either way, and chunks of the same date by score.
+    Ties left after that go by document id, then by the chunk's place in its document
+    (a document's chunks are stored one after another, in order): the order of
+    :func:`searchkit._topk.top_docs` and of a search over several indexes.
+    """
+    doc_ids = _doc_ids(searcher)
+    keyed: list[tuple[Any, ...]]
+    if sort == "relevance":
+        keyed = sorted((-s, doc_ids[d], d) for d, s in scores.items())
+        return [(-k[0], k[-1]) for k in keyed]
+    dates = _dates(searcher)
+    missing = searcher.schema["published"].column_type.default_value(False)
+    if sort == "date":
+        keyed = sorted(
+            (dates[d] == missing, -dates[d], -s, doc_ids[d], d) for d, s in scores.items()
+        )
+    else:  # the missing value is the largest, so undated chunks already sort last
+        keyed = sorted((dates[d], -s, doc_ids[d], d) for d, s in scores.items())
+    return [(-k[-3], k[-1]) for k in keyed]
+
+
+def by_document(searcher: Searcher, ranked: Ranked, size: int) -> list[Ranked]:
+    """``ranked`` grouped by document, in the order of each document's first chunk there,
+    keeping each document's first ``size`` chunks; one group for every document."""
+    doc_ids = _doc_ids(searcher)
+    groups: dict[str, Ranked] = {}
+    for score, d in ranked:
+        group = groups.setdefault(doc_ids[d], [])
+        if len(group) < size:
+            group.append((score, d))
+    return list(groups.values())
+
+
+def _dates(searcher: Searcher) -> list[int]:
+    """Every chunk's ``published`` column value (an integer); the largest integer the
+    column holds for a chunk without a date."""
+    cache = _CACHE.setdefault(searcher.reader(), {})
+    found = cache.get("published")
+    if found is None:
+        found = []
+        for sub, _offset in searcher.leaf_searchers():
+            found.extend(column(sub.reader(), "published"))
+        cache["published"] = found
+    return found
+
+
+def _doc_ids(searcher: Searcher) -> list[str]:
+    """Every chunk's ``doc_id``, from the field's column."""
+    cache = _CACHE.setdefault(searcher.reader(), {})
+    found = cache.get("doc_id")
+    if found is None:
+        found = []
+        for sub, _offset in searcher.leaf_searchers():
+            found.extend(sub.reader().column_reader("doc_id"))
+        cache["doc_id"] = found
+    return found
