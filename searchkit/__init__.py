@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from ._limits import QueryLimits
+    from .analysis.detect import detect_language
     from .chunking import chunk_document
     from .errors import (
         CollectionError,
@@ -33,6 +34,7 @@ if TYPE_CHECKING:
         QuerySyntaxError,
         SearchkitError,
         SearchkitIndexError,
+        SettingsError,
     )
     from .evaluation import EvaluationReport, evaluate
     from .index import Index, check_index, rebuild_index
@@ -78,9 +80,11 @@ _HOME: dict[str, str] = {
             "QuerySyntaxError",
             "SearchkitError",
             "SearchkitIndexError",
+            "SettingsError",
         ),
         "errors",
     ),
+    "detect_language": "analysis.detect",
     "EvaluationReport": "evaluation",
     "evaluate": "evaluation",
     # Through shards.py, which registers the sharded index with them.
@@ -164,12 +168,14 @@ __all__ = [
     "Results",
     "SearchkitError",
     "SearchkitIndexError",
+    "SettingsError",
     "ShardedIndex",
     "Skipped",
     "TermScore",
     "__version__",
     "check_index",
     "chunk_document",
+    "detect_language",
     "evaluate",
     "load_document",
     "load_documents",

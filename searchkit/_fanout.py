@@ -33,7 +33,7 @@ from whoosh.searching import Searcher
 from ._limits import QueryLimits
 from .errors import FilterError
 from .models import Hit, Results
-from .query import Operator, build_filter, parse_query
+from .query import Operator, build_filter, language_fields, parse_query
 from .scoring import BM25, bm25_idf
 from .search import MAX_LIMIT, Sort, check_whole, run_search
 
@@ -143,9 +143,15 @@ def _as_bytes(searcher: Any, field: str, text: str | bytes) -> bytes:
     return bytes(searcher.schema[field].to_bytes(text))
 
 
-def parse(index: Index, query: str, operator: Operator = "or") -> wq.Query:
-    """``query`` parsed once for every part (each index has searchkit's one schema)."""
-    return parse_query(query, index._reader().schema, operator)
+def parse(
+    index: Index, query: str, operator: Operator = "or", others: Sequence[Index] = ()
+) -> wq.Query:
+    """``query`` parsed once for every part (each index has searchkit's one schema),
+    searching the languages any of ``index`` and ``others`` holds."""
+    fields: dict[str, float] = {}
+    for part in (index, *others):
+        fields.update(language_fields(part._reader().reader()))
+    return parse_query(query, index._reader().schema, operator, fields)
 
 
 def part_statistics(index: Index, q: wq.Query) -> CorpusStats:
@@ -153,7 +159,9 @@ def part_statistics(index: Index, q: wq.Query) -> CorpusStats:
     searcher = index._reader()
     reader = searcher.reader()
     freqs: dict[Term, int] = {}
-    for field, text in q.existing_terms(reader, phrases=True, expand=True):
+    # Leaf by leaf: Whoosh's loop over a whole tree skips every field after the first.
+    found = {t for leaf in q.leaves() for t in leaf.existing_terms(reader, True, True)}
+    for field, text in found:
         term = (field, _as_bytes(searcher, field, text))
         freqs[term] = int(reader.doc_frequency(field, text))
     lengths = {f: int(reader.field_length(f)) for f in searcher.schema.scorable_names()}

@@ -42,6 +42,7 @@ from .schema import SCHEMA_VERSION
 
 __all__ = [
     "SETTINGS_NAME",
+    "SYNONYMS_NAME",
     "Settings",
     "check_can_create",
     "clean_root",
@@ -56,6 +57,7 @@ __all__ = [
 ]
 
 SETTINGS_NAME = "searchkit.json"
+SYNONYMS_NAME = "synonyms.txt"  # the synonyms applied to queries (see index.py)
 MARKER_NAME = ".searchkit-data"
 _FORMAT = "searchkit-index"
 _DATA = re.compile(r"^whoosh-[0-9]{1,9}$")
@@ -78,6 +80,10 @@ class Settings:
     id: str = ""  # empty in indexes written before ids; a rebuild gives them one
     # Sources were kept here before commit records (_commits.py) held them.
     sources: tuple[str, ...] = attrs.field(default=(), converter=_str_tuple)
+    # The language of documents whose metadata names none ("auto": detect each one's).
+    language: str = "auto"
+    # Source path -> the field map its JSON/JSONL records are read with.
+    field_maps: dict[str, dict[str, str]] = attrs.field(factory=dict)
 
     def to_json(self) -> str:
         fields = attrs.asdict(self)
@@ -137,6 +143,14 @@ def _field_errors(raw: dict[str, Any]) -> list[str]:
     sources = raw.get("sources", [])
     if not isinstance(sources, list) or not all(isinstance(s, str) for s in sources):
         errors.append("sources must be a list of paths")
+    if "language" in raw and not isinstance(raw["language"], str):
+        errors.append("language must be text")
+    maps = raw.get("field_maps", {})
+    if not isinstance(maps, dict) or not all(
+        isinstance(m, dict) and all(isinstance(v, str) for v in [*m, *m.values()])
+        for m in maps.values()
+    ):
+        errors.append("field_maps must map paths to {field: key} objects")
     return errors
 
 
@@ -202,7 +216,8 @@ def _is_ours(root: Path) -> bool:
     if not root.is_dir():
         return False
     return all(
-        p.name == LOCK_NAME or _TMP.match(p.name) or _marker(p) is not None for p in root.iterdir()
+        p.name in (LOCK_NAME, SYNONYMS_NAME) or _TMP.match(p.name) or _marker(p) is not None
+        for p in root.iterdir()
     )
 
 

@@ -152,4 +152,5 @@ def _chunk(
         source_url=doc.source_url,
         source_domain=doc.source_domain,
         record_line=doc.record_line,
+        language=doc.language,
     )

@@ -376,6 +376,29 @@ def cli() -> None:
     "Build on the Dask scheduler at ADDRESS (host:port), or 'local' for a cluster of two "
     "workers on this machine: one task a shard. Needs a sharded index and searchkit[dask]."
 )
+@click.option(
+    "--language",
+    default="auto",
+    show_default=True,
+    metavar="CODE",
+    help="For a new index: the language of documents whose metadata names none, an ISO "
+    "639 code (en, de, ru, zh, ...), or auto to detect each one's.",
+)
+@click.option(
+    "--synonyms",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    metavar="FILE",
+    help="Apply the synonyms in FILE (Solr synonyms.txt format) to this index's queries "
+    "from now on; a copy is kept with the index.",
+)
+@click.option(
+    "--map",
+    "field_map",
+    metavar="FIELD=KEY,...",
+    help="Read JSON/JSONL records' fields from these keys, e.g. "
+    "title=headline,author=byline,published=date,source_url=url,text=body "
+    "(kept with the index for these paths).",
+)
 @_json_option("Print the report as one JSON object.")
 @_index_option
 def index_command(
@@ -387,6 +410,9 @@ def index_command(
     lock_timeout: float,
     shards: int | None,
     dask_address: str | None,
+    language: str,
+    synonyms: Path | None,
+    field_map: str | None,
     as_json: bool,
     index_dir: tuple[Path, ...],
 ) -> None:
@@ -409,7 +435,9 @@ def index_command(
 
     Python: Index.open_or_create(DIR).add(*PATHS, dry_run=..., follow_links=...)
     or searchkit.rebuild_index(DIR, *PATHS) for --rebuild;
-    Index.create(DIR, shards=N) for --shards; add(..., client=CLIENT) for --dask
+    Index.create(DIR, shards=N) for --shards; add(..., client=CLIENT) for --dask;
+    Index.create(DIR, language=CODE) for --language, Index.set_synonyms(FILE) for
+    --synonyms, add(..., field_map={...}) for --map
     """
     from .shards import Index, rebuild_index
 
@@ -420,6 +448,11 @@ def index_command(
         raise click.UsageError("--rebuild and --dry-run do not go together")
     if dask_address and (rebuild or dry_run):
         raise click.UsageError("--dask goes with neither --rebuild nor --dry-run")
+    if synonyms and dry_run:
+        raise click.UsageError("--synonyms and --dry-run do not go together")
+    if field_map and (rebuild or dask_address):
+        raise click.UsageError("--map goes with neither --rebuild (it reuses them) nor --dask")
+    mapping = _field_map(field_map) if field_map else None
     bar = _Progress() if not quiet and _isatty(sys.stderr) else None
     try:
         if rebuild:
@@ -430,19 +463,30 @@ def index_command(
                 lock_timeout=lock_timeout,
                 follow_links=follow_links,
             )
+            if synonyms:
+                with Index.open(where, lock_timeout=lock_timeout) as ix:
+                    ix.set_synonyms(synonyms)
         elif dry_run:
             with Index.open(where, lock_timeout=lock_timeout) as ix:
-                report = ix.add(*paths, dry_run=True, progress=bar, follow_links=follow_links)
+                report = ix.add(
+                    *paths, dry_run=True, progress=bar, follow_links=follow_links, field_map=mapping
+                )
         else:
             from .shards import open_or_create_sharded
 
-            with open_or_create_sharded(where, shards, lock_timeout=lock_timeout) as ix:
+            with open_or_create_sharded(
+                where, shards, lock_timeout=lock_timeout, language=language
+            ) as ix:
+                if synonyms:
+                    ix.set_synonyms(synonyms)
                 if dask_address:
                     from .shards import add_with_dask
 
                     report = add_with_dask(ix, paths, dask_address, follow_links=follow_links)
                 else:
-                    report = ix.add(*paths, progress=bar, follow_links=follow_links)
+                    report = ix.add(
+                        *paths, progress=bar, follow_links=follow_links, field_map=mapping
+                    )
     finally:
         if bar is not None:
             bar.close()
@@ -1363,6 +1407,18 @@ def _print_documents(infos: Sequence[DocumentInfo]) -> None:
         click.echo(" " * (len(d.id) + 2) + meta)
 
 
+def _field_map(text: str) -> dict[str, str]:
+    """``title=headline,text=body`` as a dict; the library checks the field names."""
+    pairs = [p.strip() for p in text.split(",") if p.strip()]
+    bad = [p for p in pairs if p.count("=") != 1 or not all(s.strip() for s in p.split("="))]
+    if bad or not pairs:
+        raise click.BadParameter(
+            f"expected FIELD=KEY pairs joined by commas, not {bad[0] if bad else text!r}",
+            param_hint="--map",
+        )
+    return {f.strip(): k.strip() for f, k in (p.split("=") for p in pairs)}
+
+
 def _print_stats(info: IndexStats) -> None:
     rows = [
         ("Index", info.path),
@@ -1377,6 +1433,7 @@ def _print_stats(info: IndexStats) -> None:
         ("Schema version", str(info.schema_version)),
         ("Analyzer", info.analyzer),
         ("Whoosh", info.whoosh),
+        ("Languages", ", ".join(f"{code} {n}" for code, n in info.languages) or "none"),
         ("Fields", ", ".join(info.fields)),
     ]
     width = max(len(k) for k, _ in rows) + 1

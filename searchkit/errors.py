@@ -15,6 +15,8 @@
     │   ├── QuerySyntaxError         the query cannot be parsed (quotes it, says where)
     │   └── QueryLimitError          the query would cost more than a limit allows (names it)
     ├── FilterError              a bad filter value (a date that is not a date, a bad sort)
+    ├── SettingsError            a bad setting: a language code, a synonyms file, a field
+    │                            map, a loader plug-in that cannot be used
     ├── CollectionError          a test collection cannot be read (names the file or folder)
     └── NotFoundError            chunk or document id not in the index
 
@@ -27,6 +29,7 @@ from __future__ import annotations
 from typing import Any
 
 __all__ = [
+    "SettingsError",
     "CollectionError",
     "DocumentError",
     "EmptyQueryError",
@@ -182,6 +185,11 @@ class QueryLimitError(QueryError):
 
 class FilterError(SearchkitError):
     """A search option has a value searchkit cannot use."""
+
+
+class SettingsError(SearchkitError):
+    """An index setting searchkit cannot use: a language that is not an ISO 639 code, a
+    synonyms file that cannot be read or parsed (names the file and line)."""
 
 
 class CollectionError(SearchkitError):

@@ -21,13 +21,14 @@ import functools
 import json
 import os
 import shutil
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
 import attrs
 import whoosh.index as windex
+from whoosh import query as wquery
 from whoosh.searching import Searcher
 from whoosh.writing import IndexWriter
 
@@ -39,6 +40,7 @@ from ._lock import LOCK_NAME, WriteLock
 from ._settings import (
     _MAX_SETTINGS_BYTES,
     SETTINGS_NAME,
+    SYNONYMS_NAME,
     Settings,
     check_can_create,
     clean_root,
@@ -51,6 +53,8 @@ from ._settings import (
     swap_settings,
 )
 from .analysis import ANALYZER_ID
+from .analysis.detect import AUTO, normalize_language, with_language
+from .analysis.synonyms import Synonyms, load_synonyms
 from .chunking import DEFAULT_MAX_CHARS, chunk_document
 from .errors import (
     DocumentError,
@@ -62,9 +66,10 @@ from .errors import (
     NotFoundError,
     SearchkitError,
     SearchkitIndexError,
+    SettingsError,
 )
 from .explore import DEFAULT_FACET_LIMIT, Interval, annotate, complete, similar_query
-from .loaders import display_path, iter_files, load_file
+from .loaders import check_field_map, display_path, iter_files, load_file
 from .models import (
     CheckReport,
     Chunk,
@@ -77,7 +82,7 @@ from .models import (
     Results,
     Skipped,
 )
-from .query import Operator, build_filter, parse_query
+from .query import Operator, build_filter, language_fields, parse_query
 from .schema import (
     SCHEMA_VERSION,
     build_schema,
@@ -148,6 +153,7 @@ class Index:
         # Set by shards.py on a shard: the files that belong to it, and one writer process.
         self._owns: Callable[[Path], bool] | None = None
         self._writer_procs: int | None = None  # None: _WRITER_PROCS
+        self._synonyms: tuple[int, Synonyms] | None = None
 
     # -- opening ---------------------------------------------------------------------
 
@@ -160,6 +166,8 @@ class Index:
         max_chars: int = DEFAULT_MAX_CHARS,
         lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
         shards: int = 1,
+        language: str = AUTO,
+        synonyms: str | os.PathLike[str] | None = None,
     ) -> Index:
         """Create an empty index at ``path`` (a new or empty folder) and open it.
 
@@ -167,8 +175,19 @@ class Index:
         replaces it atomically.  A folder holding other files is never touched.
         ``max_chars`` bounds a chunk's length; longer paragraphs are split.  ``shards``
         above 1 makes a sharded index (see ``shards.py``): one folder, that many indexes.
+        ``language`` is the language of documents whose metadata names none: an ISO 639
+        code, or ``"auto"`` to detect each one's.  ``synonyms`` names a synonyms file to
+        apply to queries (see :meth:`set_synonyms`).
         """
         root = Path(path)
+        code = language if language == AUTO else normalize_language(language)
+        if code is None:
+            raise SettingsError(
+                f"language must be 'auto' or an ISO 639 code such as 'de', not {language!r}"
+            )
+        if (code != AUTO or synonyms is not None) and shards != 1:
+            raise SettingsError("language= and synonyms= are for single indexes, not yet shards")
+        rules = load_synonyms(synonyms) if synonyms is not None else None
         if type(shards) is not int or shards != 1:  # checked there
             made: Index = _sharded_hook(root, "create")(
                 root, shards, overwrite=overwrite, max_chars=max_chars, lock_timeout=lock_timeout
@@ -177,10 +196,18 @@ class Index:
         if max_chars < 200:
             raise SearchkitIndexError(root, f"max_chars must be at least 200, not {max_chars}")
         with translated(root):
-            return cls._create(root, overwrite, max_chars, lock_timeout)
+            return cls._create(root, overwrite, max_chars, lock_timeout, code, rules)
 
     @classmethod
-    def _create(cls, root: Path, overwrite: bool, max_chars: int, lock_timeout: float) -> Index:
+    def _create(
+        cls,
+        root: Path,
+        overwrite: bool,
+        max_chars: int,
+        lock_timeout: float,
+        code: str = AUTO,
+        rules: Synonyms | None = None,
+    ) -> Index:
         check_can_create(root, overwrite)
         root.mkdir(parents=True, exist_ok=True)
         with WriteLock(root, lock_timeout):
@@ -193,7 +220,10 @@ class Index:
             index_id = settings_for_rebuild(root).id
             data = new_data_dir(root, index_id)
             windex.create_in(str(root / data), build_schema())
-            settings = Settings(data=data, max_chars=max_chars, created=now(), id=index_id)
+            settings = Settings(
+                data=data, max_chars=max_chars, created=now(), id=index_id, language=code
+            )
+            _store_synonyms(root, rules)
             swap_settings(root, settings)
             drop_unused_data_dirs(root, settings)
         return cls(root, settings, lock_timeout)
@@ -216,15 +246,20 @@ class Index:
 
     @classmethod
     def open_or_create(
-        cls, path: str | os.PathLike[str], *, lock_timeout: float = DEFAULT_LOCK_TIMEOUT
+        cls,
+        path: str | os.PathLike[str],
+        *,
+        lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
+        language: str = AUTO,
     ) -> Index:
-        """Open the index at ``path``, first creating an empty one if there is none."""
+        """Open the index at ``path``, first creating an empty one if there is none
+        (``language`` as in :meth:`create`)."""
         try:
             return cls.open(path, lock_timeout=lock_timeout)
         except IndexNotFoundError:
             pass
         try:
-            return cls.create(path, lock_timeout=lock_timeout)
+            return cls.create(path, lock_timeout=lock_timeout, language=language)
         except IndexExistsError:  # another process created it in the meantime
             return cls.open(path, lock_timeout=lock_timeout)
 
@@ -348,7 +383,8 @@ class Index:
         if looking:  # parsed here, so that the facets count what the search ran
             bounds = QueryLimits.from_env() if limits is None else limits
             check_text(query, bounds)
-            parsed = parse_query(query, searcher.schema, operator)
+            fields = language_fields(searcher.reader())
+            parsed = parse_query(query, searcher.schema, operator, fields, self.synonyms)
             bounded = bound_query(parsed, searcher, bounds, Deadline(None), query)
             # Fuzzy terms become the words they stand for, so that explanations add up.
             q = expand_fuzzy(bounded, searcher)
@@ -363,6 +399,7 @@ class Index:
             group=group,
             group_size=group_size,
             context=context,
+            synonyms=self.synonyms,
             limits=limits,
             timeout=timeout,
         )
@@ -510,6 +547,7 @@ class Index:
             schema_version=self._settings.schema_version,
             analyzer=self._settings.analyzer,
             whoosh=_whoosh_distribution(),
+            languages=_languages(searcher),
         )
 
     # -- writing ---------------------------------------------------------------------
@@ -522,6 +560,7 @@ class Index:
         dry_run: bool = False,
         progress: Progress | None = None,
         follow_links: bool = False,
+        field_map: Mapping[str, str] | None = None,
     ) -> IndexReport:
         """Index files and folders, touching only what changed since the last time.
 
@@ -535,17 +574,28 @@ class Index:
         (a mistyped or unmounted folder must not empty the index).  Symbolic links in
         folders are followed only when they stay inside ``paths``; ``follow_links``
         follows them all.  The paths are recorded as the index's sources in the same
-        commits as their documents.
+        commits as their documents.  ``field_map`` (``{"title": "headline", "text":
+        "body"}``) names the keys the JSON and JSONL records under ``paths`` hold each field
+        in; it is kept with the index and used again for those paths by later adds and
+        rebuilds.
         """
         if not paths:
             raise SearchkitIndexError(self.path, "add() needs at least one file or folder")
         _require_existing(paths)
+        maps = dict(self._settings.field_maps)
+        if field_map is not None:
+            checked = check_field_map(field_map)
+            maps.update((str(Path(p).absolute()), checked) for p in paths)
+            if not dry_run and maps != self._settings.field_maps:
+                self._keep_field_maps(maps)
         new_sources = [str(Path(p).absolute()) for p in paths]
         with self._writing(batch_size, dry_run, new_sources) as batch:
             stored = list(self._reader().documents(first="1"))
             held = {s["path"]: s.get("file_documents") for s in stored if "path" in s}
             manifest = sorted(map(info_from_stored, stored), key=lambda d: (d.path, d.id))
-            report = _Sync(batch, manifest, held, self._owns).run(paths, progress, follow_links)
+            report = _Sync(batch, manifest, held, self._owns, maps).run(
+                paths, progress, follow_links
+            )
         return report
 
     @_guarded
@@ -605,6 +655,39 @@ class Index:
                 batch.delete(d)
         return len(present)
 
+    def _keep_field_maps(self, maps: dict[str, dict[str, str]]) -> None:
+        """Record the field maps in the settings (under the write lock)."""
+        with WriteLock(self.path, self.lock_timeout):
+            current = read_settings(self.path)
+            settings = attrs.evolve(current, field_maps={**current.field_maps, **maps})
+            swap_settings(self.path, settings)
+            self._settings = settings
+            self._settings_mtime = self._settings_file().stat().st_mtime_ns
+
+    @property
+    def synonyms(self) -> Synonyms | None:
+        """The synonyms applied to this index's queries, or ``None``."""
+        found = self.path / SYNONYMS_NAME
+        try:
+            mtime = found.stat().st_mtime_ns
+        except FileNotFoundError:
+            return None
+        if self._synonyms is None or self._synonyms[0] != mtime:
+            self._synonyms = (mtime, load_synonyms(found))
+        return self._synonyms[1]
+
+    def set_synonyms(self, path: str | os.PathLike[str] | None) -> Synonyms | None:
+        """Apply the synonyms file at ``path`` (Solr ``synonyms.txt`` format) to this index's
+        queries from now on, replacing any before; ``None`` removes them.
+
+        The file is checked, then copied into the index folder, so the index keeps working
+        if the original moves.  Synonyms act on queries only: nothing is re-indexed.
+        """
+        rules = load_synonyms(path) if path is not None else None
+        with WriteLock(self.path, self.lock_timeout):
+            _store_synonyms(self.path, rules)
+        return rules
+
     def sources(self) -> tuple[str, ...]:
         """The files and folders added so far, as absolute paths: what a rebuild reads."""
         with damage_guard(self.path):
@@ -619,7 +702,9 @@ class Index:
             raise SearchkitIndexError(self.path, f"batch_size must be at least 1, not {batch_size}")
         if dry_run:  # reads only: works on a read-only folder, and beside a writer
             self._reader()
-            yield _Batch(self._ix, self.max_chars, batch_size, dry_run, ())
+            yield _Batch(
+                self._ix, self.max_chars, batch_size, dry_run, (), None, self._settings.language
+            )
             return
         with WriteLock(self.path, self.lock_timeout):
             # Another process may have rebuilt the index while we waited for the lock.
@@ -632,7 +717,13 @@ class Index:
             current = self.sources()
             sources = tuple(dict.fromkeys([*current, *new_sources]))
             batch = _Batch(
-                self._ix, self.max_chars, batch_size, dry_run, sources, self._writer_procs
+                self._ix,
+                self.max_chars,
+                batch_size,
+                dry_run,
+                sources,
+                self._writer_procs,
+                self._settings.language,
             )
             try:
                 yield batch
@@ -643,7 +734,10 @@ class Index:
 
 
 class _Batch:
-    """A Whoosh writer that commits every ``size`` documents or _BATCH_CHUNKS chunks."""
+    """A Whoosh writer that commits every ``size`` documents or _BATCH_CHUNKS chunks.
+
+    Each document gets its language (its own, else ``language``, else detected) here.
+    """
 
     def __init__(
         self,
@@ -653,8 +747,10 @@ class _Batch:
         dry_run: bool,
         sources: tuple[str, ...],
         procs: int | None = None,
+        language: str = AUTO,
     ) -> None:
         self.ix = ix
+        self.language = language
         self.sources = sources
         self.procs = procs
         self.max_chars = max_chars
@@ -695,6 +791,7 @@ class _Batch:
         arriving, so a crash can never leave a document half-replaced or missing.
         Returns the number of chunks written.
         """
+        docs = [with_language(doc, self.language) for doc in docs]
         chunked = [(doc, list(chunk_document(doc, self.max_chars))) for doc in docs]
         total = sum(len(chunks) for _, chunks in chunked)
         if self.dry_run:
@@ -751,8 +848,11 @@ class _Sync:
         manifest: Iterable[DocumentInfo],
         held: dict[str, int | None] | None = None,
         owns: Callable[[Path], bool] | None = None,
+        field_maps: dict[str, dict[str, str]] | None = None,
     ) -> None:
         self.batch = batch
+        # Longest source path first, so a file takes the map of its nearest source.
+        self.field_maps = sorted((field_maps or {}).items(), key=lambda kv: -len(kv[0]))
         # Path -> how many documents the file held when it was read (None: not recorded).
         self.held = held or {}
         self.owns = owns  # a shard's: the files that belong to it (the rest are skipped)
@@ -816,7 +916,7 @@ class _Sync:
             return
         old_ids = [o.id for o in old]
         try:
-            docs, skipped_records = load_file(resolved)
+            docs, skipped_records = load_file(resolved, self._field_map(path))
         except DocumentError as exc:
             self.skipped.append(Skipped(display_path(path), exc.reason))
             if old:  # it was text and is not any more: its old text must not linger
@@ -846,6 +946,13 @@ class _Sync:
             kind = "added"
         self.counts[kind] += len(docs)
         self.counts["chunks"] += self.batch.write(docs, st.st_size, st.st_mtime_ns, old_ids)
+
+    def _field_map(self, path: Path) -> dict[str, str] | None:
+        where = str(path.absolute())
+        for source, field_map in self.field_maps:
+            if where == source or where.startswith(source.rstrip(os.sep) + os.sep):
+                return field_map
+        return None
 
     def _moved_from(self, content_hash: str) -> DocumentInfo | None:
         for info in self.by_hash.get(content_hash, []):
@@ -891,9 +998,18 @@ def _rebuild(
     data = new_data_dir(root, settings.id)
     try:
         new_ix = windex.create_in(str(root / data), build_schema())
-        batch = _Batch(new_ix, settings.max_chars, batch_size, False, tuple(sources))
+        batch = _Batch(
+            new_ix,
+            settings.max_chars,
+            batch_size,
+            False,
+            tuple(sources),
+            language=settings.language,
+        )
         try:
-            report = _Sync(batch, []).run(sources, progress, follow_links)
+            report = _Sync(batch, [], field_maps=settings.field_maps).run(
+                sources, progress, follow_links
+            )
         except BaseException:
             batch.cancel()
             raise
@@ -1163,6 +1279,29 @@ def _raise_if_unreadable(root: Path, data: Path) -> None:
         return
     except OSError as exc:
         raise access_error(root, exc) from None
+
+
+def _store_synonyms(root: Path, synonyms: Synonyms | None) -> None:
+    """Write (atomically) or remove the index's copy of its synonyms file."""
+    target = root / SYNONYMS_NAME
+    if synonyms is None:
+        target.unlink(missing_ok=True)
+        return
+    tmp = root / f".{SYNONYMS_NAME}.tmp"
+    tmp.write_text(synonyms.text, encoding="utf-8")
+    os.replace(tmp, target)
+
+
+def _languages(searcher: Searcher) -> tuple[tuple[str, int], ...]:
+    """Documents per language code, most first."""
+    counts: dict[str, int] = {}
+    for term in searcher.lexicon("language"):
+        code = term.decode("utf-8")
+        q = wquery.And([wquery.Term("first", "1"), wquery.Term("language", code)])
+        n = sum(1 for _ in searcher.docs_for_query(q))
+        if n:
+            counts[code] = n
+    return tuple(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
 
 
 def _whoosh_distribution() -> str:

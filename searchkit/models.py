@@ -60,6 +60,7 @@ HIT_FIELDS: tuple[str, ...] = (
     "more",
     "explanation",
     "index",
+    "language",
 )
 
 
@@ -117,6 +118,8 @@ class Document:
     ``content_hash`` is the SHA-256 of the raw bytes, so a change of content is seen
     whatever the file's timestamps say.  ``record_line`` is the 1-based line of the
     document's record in a file that holds many (JSONL), ``None`` for one-document files.
+    ``language`` is an ISO 639 code: what the file's metadata says, or (once indexed) what
+    the index chose (its default, or the detector's answer); ``None`` when not yet known.
 
     ``authors`` lists every author's name; ``author`` is the display string (the
     ``Author:`` line as written, or the names joined with ``", "``).  Give either: a
@@ -137,6 +140,7 @@ class Document:
     encoding: str = "utf-8"
     record_line: int | None = None
     authors: tuple[str, ...] = _authors_field()
+    language: str | None = None
 
     __attrs_post_init__ = _join_authors
 
@@ -163,7 +167,8 @@ class Chunk:
     paragraph's element (every part of a split HTML paragraph spans the whole element).
     ``part`` counts from 1 within a split paragraph and is 1 for a whole one.  ``seq`` is
     the chunk's 1-based position in its document.  The document's metadata rides along
-    so that filters need no join; ``author``/``authors`` are as on :class:`Document`.
+    so that filters need no join; ``author``/``authors`` are as on :class:`Document`, and
+    ``language`` says how the text was analysed.
     """
 
     id: str
@@ -182,6 +187,7 @@ class Chunk:
     source_domain: str | None = None
     record_line: int | None = None
     authors: tuple[str, ...] = _authors_field()
+    language: str | None = None
 
     __attrs_post_init__ = _join_authors
 
@@ -205,6 +211,7 @@ class Chunk:
             "source_url": self.source_url,
             "source_domain": self.source_domain,
             "path": self.path,
+            "language": self.language,
             "start": self.start,
             "end": self.end,
             "text": self.text,
@@ -557,6 +564,7 @@ class DocumentInfo:
     source_domain: str | None = None
     format: str = "article"
     authors: tuple[str, ...] = _authors_field()
+    language: str | None = None
 
     __attrs_post_init__ = _join_authors
 
@@ -576,7 +584,8 @@ class DocumentInfo:
 
 @attrs.frozen
 class IndexStats:
-    """What ``Index.stats()`` reports about an index."""
+    """What ``Index.stats()`` reports about an index; ``languages`` counts documents per
+    language code, most first."""
 
     path: str
     documents: int
@@ -588,11 +597,14 @@ class IndexStats:
     schema_version: int
     analyzer: str
     whoosh: str
+    languages: tuple[tuple[str, int], ...] = ()
 
     def as_dict(self) -> dict[str, Any]:
-        """A JSON-ready view of every field; ``last_updated`` in ISO 8601."""
+        """A JSON-ready view of every field; ``last_updated`` in ISO 8601, ``languages``
+        as ``{code: documents}``."""
         out = attrs.asdict(self)
         out["fields"] = list(self.fields)
+        out["languages"] = dict(self.languages)
         out["last_updated"] = _iso(self.last_updated)
         return out
 
@@ -641,4 +653,5 @@ def _document_head(doc: Document | DocumentInfo) -> dict[str, Any]:
         "source_url": doc.source_url,
         "source_domain": doc.source_domain,
         "path": doc.path,
+        "language": doc.language,
     }

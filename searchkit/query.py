@@ -20,6 +20,7 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import re
+import weakref
 from collections.abc import Iterable, Sequence
 from typing import Any, Literal
 
@@ -29,12 +30,21 @@ from whoosh.qparser import syntax
 
 from ._dates import filter_bounds
 from .analysis import normalize_name
+from .analysis.languages import body_field
+from .analysis.synonyms import Synonyms
 from .errors import EmptyQueryError, FilterError, QuerySyntaxError
 from .loaders._base import domain_of
 from .schema import STOP_FIELD, TEXT_FIELDS
 from .typos import DamerauFuzzyTerm
 
-__all__ = ["FIELD_ALIASES", "Operator", "build_filter", "parse_query", "plain_query"]
+__all__ = [
+    "FIELD_ALIASES",
+    "Operator",
+    "build_filter",
+    "language_fields",
+    "parse_query",
+    "plain_query",
+]
 
 Operator = Literal["or", "and"]
 # Friendlier names users may type before a colon.
@@ -91,6 +101,66 @@ class _WordPartParser(qparser.QueryParser):  # type: ignore[misc]
         return self.group.qclass(parts)
 
 
+class _SynonymsPlugin(qparser.Plugin):  # type: ignore[misc]
+    """Replaces bare query words that a synonyms rule names with an OR of what the rule
+    says they search: ``Kyiv`` -> ``(Kiev OR Kyiv)``, ``special operation`` -> ``SVO``.
+
+    Runs on the parser's syntax tree after field names are read (so ``title:Kyiv`` is left
+    alone) and before the words are spread over the text fields, so each alternative is
+    analysed per language like any word.  Quoted phrases are left as written.
+    """
+
+    def __init__(self, synonyms: Synonyms) -> None:
+        self.synonyms = synonyms
+
+    def filters(self, parser: Any) -> list[tuple[Any, int]]:
+        return [(self.expand, 105)]
+
+    def expand(self, parser: Any, group: Any) -> Any:
+        nodes = list(group)
+        out: list[Any] = []
+        i = 0
+        while i < len(nodes):
+            node = nodes[i]
+            if isinstance(node, syntax.GroupNode):
+                out.append(self.expand(parser, node))
+                i += 1
+                continue
+            run = _bare_words(nodes, i)
+            found = self.synonyms.match([nodes[j].text for j in run]) if run else None
+            if found is None:
+                out.append(node)
+                i += 1
+                continue
+            n, alternatives = found
+            span = (node.startchar, nodes[run[n - 1]].endchar)
+            out.append(syntax.OrGroup([_alternative(words, span) for words in alternatives]))
+            i = run[n - 1] + 1
+        group.nodes = out
+        return group
+
+
+def _bare_words(nodes: list[Any], i: int) -> list[int]:
+    """Indexes of the unfielded words from ``nodes[i]`` on, with only spaces between."""
+    run: list[int] = []
+    for j in range(i, len(nodes)):
+        node = nodes[j]
+        if type(node) is syntax.WordNode and node.fieldname is None:
+            run.append(j)
+        elif not isinstance(node, syntax.Whitespace) or not run:
+            break
+    return run
+
+
+def _alternative(words: tuple[str, ...], span: tuple[int, int]) -> Any:
+    """A word, or a phrase of several, standing where the matched words stood."""
+    text = " ".join(words)
+    phrase = qparser.PhrasePlugin.PhraseNode
+    node = syntax.WordNode(text) if len(words) == 1 else phrase(text, 0)
+    node.startchar, node.endchar = span
+    return node
+
+
 class _Parenthesized(syntax.GroupNode):  # type: ignore[misc]
     """A group written in parentheses, kept whole.
 
@@ -135,11 +205,17 @@ class _FuzzyTermPlugin(qparser.FuzzyTermPlugin):  # type: ignore[misc]
 
 
 def _parser(
-    schema: Schema, operator: Operator, words: dict[str, float] = TEXT_FIELDS
+    schema: Schema,
+    operator: Operator,
+    words: dict[str, float] = TEXT_FIELDS,
+    synonyms: Synonyms | None = None,
 ) -> qparser.QueryParser:
-    """The parser of searchkit's syntax; bare words search the fields ``words``."""
+    """The parser of searchkit's syntax; bare words search the fields ``words``, and those
+    ``synonyms`` has a rule for search what it says."""
     group = qparser.AndGroup if operator == "and" else qparser.OrGroup
     parser = _WordPartParser(None, schema, group=group)
+    if synonyms:
+        parser.add_plugin(_SynonymsPlugin(synonyms))
     parser.add_plugin(qparser.MultifieldPlugin(list(words), fieldboosts=words))
     parser.add_plugin(_FuzzyTermPlugin())
     parser.add_plugin(qparser.GtLtPlugin())
@@ -150,17 +226,28 @@ def _parser(
     return parser
 
 
-def parse_query(text: str, schema: Schema, operator: Operator = "or") -> query.Query:
-    """Parse ``text`` with searchkit's syntax; raise a :class:`QueryError` if it cannot run."""
+def parse_query(
+    text: str,
+    schema: Schema,
+    operator: Operator = "or",
+    text_fields: dict[str, float] | None = None,
+    synonyms: Synonyms | None = None,
+) -> query.Query:
+    """Parse ``text`` with searchkit's syntax; raise a :class:`QueryError` if it cannot run.
+
+    Bare words search ``text_fields`` (default :data:`TEXT_FIELDS`, English only); pass
+    :func:`language_fields` of a searcher to search every language its index holds.
+    Bare words that ``synonyms`` has a rule for search what the rule says.
+    """
     if operator not in ("or", "and"):
         raise FilterError(f"operator must be 'or' or 'and', not {operator!r}")
     if not isinstance(text, str) or not text.strip():
         raise EmptyQueryError(text if isinstance(text, str) else repr(text))
     _check_balanced(text)
-    normalized = _parse(text, schema, operator, TEXT_FIELDS)
+    normalized = _parse(text, schema, operator, text_fields or TEXT_FIELDS, synonyms)
     if _is_null(normalized) and STOP_FIELD in schema:
         # Only stop words (``the who``, "to be or not to be"): search them in their field.
-        normalized = _parse(text, schema, operator, {STOP_FIELD: 1.0})
+        normalized = _parse(text, schema, operator, {STOP_FIELD: 1.0}, synonyms)
     if _is_null(normalized):
         why = "only operators, punctuation or stop words in a field"
         raise QuerySyntaxError(text, f"nothing searchable is left ({why})")
@@ -171,9 +258,15 @@ def _is_null(q: query.Query) -> bool:
     return q is query.NullQuery or isinstance(q, type(query.NullQuery))
 
 
-def _parse(text: str, schema: Schema, operator: Operator, words: dict[str, float]) -> query.Query:
+def _parse(
+    text: str,
+    schema: Schema,
+    operator: Operator,
+    words: dict[str, float],
+    synonyms: Synonyms | None = None,
+) -> query.Query:
     try:
-        parsed = _parser(schema, operator, words).parse(text, normalize=False)
+        parsed = _parser(schema, operator, words, synonyms).parse(text, normalize=False)
     except Exception as exc:  # Whoosh raises assorted errors on odd input
         raise QuerySyntaxError(
             text, _stored_only(text, schema) or str(exc) or type(exc).__name__
@@ -188,6 +281,27 @@ def _parse(text: str, schema: Schema, operator: Operator, words: dict[str, float
         if getattr(node, "boost", 1.0) <= 0:
             raise QuerySyntaxError(text, f"a boost must be above 0, not {node.boost:g}")
     return _lift_nots(_sum_repeats(parsed)).normalize()
+
+
+_FIELDS_OF: weakref.WeakKeyDictionary[Any, dict[str, float]] = weakref.WeakKeyDictionary()
+
+
+def language_fields(reader: Any) -> dict[str, float]:
+    """The body fields (with their boosts) of the languages ``reader``'s index holds.
+
+    Only ``body`` for an English-only index, so English queries are what they always
+    were.  Remembered per reader: a reader never changes.
+    """
+    found = _FIELDS_OF.get(reader)
+    if found is None:
+        found = dict(TEXT_FIELDS)
+        if "language" in reader.schema:
+            for term in reader.lexicon("language"):
+                name = body_field(term.decode("utf-8"))
+                if name in reader.schema:
+                    found.setdefault(name, 1.0)
+        _FIELDS_OF[reader] = found
+    return found
 
 
 def plain_query(text: str) -> str:
@@ -255,7 +369,16 @@ def _lift_nots(q: query.Query) -> query.Query:
 
 
 # What a user may put before a colon, as docs/query-syntax.md lists it.
-SEARCHABLE_FIELDS = ("title", "text", "author", "source", "doc_id", "paragraph", "date")
+SEARCHABLE_FIELDS = (
+    "title",
+    "text",
+    "author",
+    "source",
+    "doc_id",
+    "paragraph",
+    "date",
+    "language",
+)
 _FIELD_PREFIX = re.compile(r"(\w+):")
 
 

@@ -7,7 +7,9 @@ Bare query words search one field, ``body``: the chunk's title and text indexed 
 as BM25F would weigh them (see :class:`BodyField`), so a word counts once per document
 with one length normalisation, rather than as two BM25 scores added up.  ``title`` is
 indexed on its own as well, for ``title:`` queries; ``text`` is stored only (``text:``
-is an alias of ``body``).  The first chunk of each document (``first`` =
+is an alias of ``body``).  Text in another language goes to that language's own body
+field instead (``body_de``, ``body_cjk``, ...: see ``analysis/languages.py``), and
+``language`` holds the document's language code.  The first chunk of each document (``first`` =
 ``"1"``) also carries the file's bookkeeping (content hash, size, modification time,
 disclaimer); those records are the index's manifest, written in the same commit as the
 chunks, so the manifest can never disagree with what is searchable.
@@ -39,6 +41,13 @@ from .analysis import (
     stop_analyzer,
     text_analyzer,
 )
+from .analysis.languages import (
+    PositionAdder,
+    body_field,
+    body_fields,
+    language_analyzer,
+    position_adder,
+)
 from .models import Chunk, Document, DocumentInfo, Paragraph
 
 # Every pickle Whoosh reads goes through the allow-list unpickler from here on.
@@ -66,7 +75,7 @@ __all__ = [
 ]
 
 # Bump on any change to fields or their analysis: older indexes then ask to be rebuilt.
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 # Fields a bare query word searches, with their boosts.
 TEXT_FIELDS: dict[str, float] = {"body": 1.0}
 # The field of the stop words ``body`` leaves out, searched when a query holds nothing else.
@@ -88,9 +97,12 @@ class BodyField(fields.TEXT):  # type: ignore[misc]
     into the text after a gap, so phrases work in either part but never across them.
     """
 
-    def __init__(self, analyzer: Any, title_weight: int = TITLE_WEIGHT) -> None:
+    def __init__(
+        self, analyzer: Any, title_weight: int = TITLE_WEIGHT, language: str = "en"
+    ) -> None:
         super().__init__(analyzer=analyzer, phrase=True, stored=False)
         self.title_weight = title_weight
+        self.language = language
 
     def index(self, value: Any, **kwargs: Any) -> list[Posting]:
         return list(self.terms(value))
@@ -98,7 +110,8 @@ class BodyField(fields.TEXT):  # type: ignore[misc]
     def terms(self, value: Any) -> TextTerms:
         """``value`` (a ``(title, text)`` pair, or text alone) analysed."""
         title, text = value if isinstance(value, tuple) else ("", value)
-        return TextTerms.of(((title, self.title_weight), (text, 1)))
+        add = position_adder(self.language)
+        return TextTerms.of(((title, self.title_weight), (text, 1)), add)
 
 
 class StopsField(BodyField):
@@ -143,9 +156,9 @@ class TextTerms:
         self.extra = extra
 
     @classmethod
-    def of(cls, parts: Iterable[tuple[str, int]], add: _AddPositions = add_positions) -> TextTerms:
-        """``parts`` analysed by ``add`` (:func:`add_positions` or
-        :func:`add_stop_positions`)."""
+    def of(cls, parts: Iterable[tuple[str, int]], add: PositionAdder = add_positions) -> TextTerms:
+        """``parts`` analysed by ``add`` (:func:`add_positions`, :func:`add_stop_positions`
+        or another language's)."""
         positions: dict[bytes, list[int]] = {}
         extra: Counter[bytes] = Counter()
         pos = 0
@@ -352,6 +365,11 @@ def _parts(d: dt.datetime) -> tuple[int, ...]:
 def build_schema() -> fields.Schema:
     """The schema of a searchkit index, version :data:`SCHEMA_VERSION`."""
     text = text_analyzer()
+    languages = {
+        name: BodyField(language_analyzer(key), language=key)
+        for name, key in body_fields().items()
+        if name != "body"
+    }
     return fields.Schema(
         # Stored only: a chunk is found through its document's id and paragraph number
         # (``Index.chunk``); a term per chunk was a third of the terms short paragraphs make.
@@ -368,6 +386,8 @@ def build_schema() -> fields.Schema:
         start=fields.STORED(),
         end=fields.STORED(),
         body=BodyField(text),
+        **languages,
+        language=fields.ID(stored=True),
         stops=StopsField(stop_analyzer()),
         title=fields.TEXT(analyzer=text, stored=True, phrase=True),
         text=fields.STORED(),
@@ -404,8 +424,9 @@ def chunk_to_fields(chunk: Chunk) -> dict[str, Any]:
         "seq": chunk.seq,
         "start": chunk.start,
         "end": chunk.end,
-        "body": (chunk.title, chunk.text),
+        body_field(chunk.language): (chunk.title, chunk.text),
         STOP_FIELD: (chunk.title, chunk.text),
+        "language": chunk.language,
         "title": chunk.title,
         "text": chunk.text,
         "author": chunk.author,
@@ -466,6 +487,7 @@ def chunk_kwargs(stored: dict[str, Any]) -> dict[str, Any]:
         "source_url": stored.get("source_url"),
         "source_domain": stored.get("domain"),
         "record_line": stored.get("record_line"),
+        "language": stored.get("language"),
     }
 
 
@@ -487,6 +509,7 @@ def info_from_stored(stored: dict[str, Any]) -> DocumentInfo:
         source_url=c.source_url,
         source_domain=c.source_domain,
         format=stored.get("format", "article"),
+        language=c.language,
     )
 
 
@@ -519,4 +542,5 @@ def document_from_stored(stored: list[dict[str, Any]]) -> Document:
         format=head.get("format", "article"),
         encoding=head.get("encoding", "utf-8"),
         record_line=first.record_line,
+        language=first.language,
     )

@@ -19,9 +19,11 @@ from ._limits import Deadline, QueryLimits, bound_query, check_page, check_text
 from ._order import SORTS, Ranked, Sort, by_document, ordered
 from ._topk import all_matches
 from .analysis import highlight_spans
+from .analysis.languages import body_field, span_finder
+from .analysis.synonyms import Synonyms
 from .errors import FilterError
 from .models import Chunk, Hit, Results
-from .query import Operator, parse_query
+from .query import Operator, language_fields, parse_query
 from .schema import HIGHLIGHT_FIELDS, STOP_FIELD, chunk_from_stored, chunk_kwargs
 from .typos import expand_fuzzy, suggest
 
@@ -29,7 +31,7 @@ __all__ = ["SORTS", "Sort", "check_whole", "neighbours", "run_search"]
 
 MAX_LIMIT = 10_000
 # Index terms to highlight, and stop words to highlight.
-_Highlight = tuple[frozenset[str], frozenset[str]]
+_Highlight = tuple[frozenset[str], frozenset[str], dict[str, frozenset[str]]]
 
 
 def run_search(
@@ -44,6 +46,7 @@ def run_search(
     group: bool = False,
     group_size: int = 3,
     context: int = 0,
+    synonyms: Synonyms | None = None,
     limits: QueryLimits | None = None,
     timeout: float | None = None,
     parsed: wq.Query | None = None,
@@ -74,7 +77,8 @@ def run_search(
     if parsed is None and isinstance(text, wq.Query):
         parsed = text
     elif parsed is None:
-        parsed = parse_query(text, searcher.schema, operator)
+        fields = language_fields(searcher.reader())
+        parsed = parse_query(text, searcher.schema, operator, fields, synonyms)
     bounded = bound_query(parsed, searcher, limits, deadline, shown)
     q = expand_fuzzy(bounded, searcher)  # after the limits: it reuses their expansion
     offset = (page - 1) * limit
@@ -142,14 +146,22 @@ def check_whole(name: str, value: int, lo: int, hi: int | None = None) -> None:
 
 
 def _highlight_terms(q: wq.Query, searcher: Searcher) -> _Highlight:
-    """The index terms a hit's words are matched against, and the stop words (a query
-    made only of stop words searches them in their own field)."""
-    # expand=True turns wildcards and fuzzy terms into the index words they matched.
-    found = q.existing_terms(searcher.reader(), phrases=True, expand=True)
+    """The index terms a hit's words are matched against, the stop words (a query made
+    only of stop words searches them in their own field), and the terms of each other
+    language's body field."""
+    # expand=True turns wildcards and fuzzy terms into the index words they matched.  Leaf
+    # by leaf: Whoosh's loop over a whole tree skips every field after the first it meets.
+    reader = searcher.reader()
+    found = {t for leaf in q.leaves() for t in leaf.existing_terms(reader, True, True)}
     words = [(f, t.decode("utf-8") if isinstance(t, bytes) else str(t)) for f, t in found]
+    languages: dict[str, set[str]] = {}
+    for f, t in words:
+        if f.startswith("body_"):
+            languages.setdefault(f, set()).add(t)
     return (
         frozenset(t for f, t in words if f in HIGHLIGHT_FIELDS),
         frozenset(t for f, t in words if f == STOP_FIELD),
+        {f: frozenset(ts) for f, ts in languages.items()},
     )
 
 
@@ -164,8 +176,14 @@ def _hit(
     stored = searcher.stored_fields(docnum)
     text: str = stored["text"]
     title: str = stored["title"]
-    spans = tuple(highlight_spans(text, *terms))
-    title_spans = tuple(highlight_spans(title, *terms))
+    language = stored.get("language")
+    field = body_field(language)
+    if field == "body":
+        spans = tuple(highlight_spans(text, terms[0], terms[1]))
+        title_spans = tuple(highlight_spans(title, terms[0], terms[1]))
+    else:  # the title and text of a hit in another language, in that language's analysis
+        find, mine = span_finder(language), terms[2].get(field, frozenset())
+        spans, title_spans = tuple(find(text, mine)), tuple(find(title, mine))
     words: dict[str, None] = {}
     for s, e in title_spans:
         words.setdefault(title[s:e], None)

@@ -14,7 +14,7 @@ import datetime as dt
 import os
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -47,6 +47,7 @@ from .errors import (
     IndexNotFoundError,
     NotFoundError,
     SearchkitIndexError,
+    SettingsError,
 )
 from .explore import DEFAULT_FACET_LIMIT, Interval
 from .index import (
@@ -155,7 +156,7 @@ class _Parts(ABC):
         options.check()
         parts = self._parts()
         labels = [label for _, label in parts]
-        q = parse(parts[0][0], query, operator)
+        q = parse(parts[0][0], query, operator, [ix for ix, _ in parts[1:]])
         if client is not None:
             from .distributed import search_on_cluster
 
@@ -438,14 +439,18 @@ class ShardedIndex(_Parts, Index):
         dry_run: bool = False,
         progress: Progress | None = None,
         follow_links: bool = False,
+        field_map: Mapping[str, str] | None = None,
         client: Client | None = None,
     ) -> IndexReport:
         """``Index.add``, each shard syncing the files it owns, all shards at once.
 
         Without ``client`` a process a shard runs here; with a Dask ``client`` a task a
         shard runs on the cluster, where the files are read, parsed and chunked.
-        ``progress`` is told of each shard as it finishes.
+        ``progress`` is told of each shard as it finishes.  Field maps are not yet
+        supported on a sharded index (:class:`SettingsError`).
         """
+        if field_map is not None:
+            raise SettingsError("field maps are for single indexes, not yet sharded ones")
         if not paths:
             raise SearchkitIndexError(self.path, "add() needs at least one file or folder")
         if batch_size < 1:
@@ -516,7 +521,11 @@ class ShardedIndex(_Parts, Index):
 
 
 def open_or_create_sharded(
-    root: Path, shards: int | None = None, *, lock_timeout: float = DEFAULT_LOCK_TIMEOUT
+    root: Path,
+    shards: int | None = None,
+    *,
+    lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
+    language: str = "auto",
 ) -> Index:
     """The index at ``root``, first created with ``shards`` shards (default 1) if none is there.
 
@@ -527,7 +536,9 @@ def open_or_create_sharded(
         ix = Index.open(root, lock_timeout=lock_timeout)
     except IndexNotFoundError:
         try:
-            return Index.create(root, shards=shards or 1, lock_timeout=lock_timeout)
+            return Index.create(
+                root, shards=shards or 1, lock_timeout=lock_timeout, language=language
+            )
         except IndexExistsError:  # another process created it in the meantime
             ix = Index.open(root, lock_timeout=lock_timeout)
     count = ix.shard_count if isinstance(ix, ShardedIndex) else 1

@@ -564,12 +564,14 @@ def test_stats(seed_index: Path) -> None:
         "Schema version",
         "Analyzer",
         "Whoosh",
+        "Languages",
         "Fields",
     ]
     assert {k: v.strip() for k, v in rows.items() if k in ("Documents", "Paragraphs")} == {
         "Documents": "1",
         "Paragraphs": "17",
     }
+    assert rows["Languages"].strip() == "en 1"
     assert rows["Size on disk"].strip() == f"{expected.size_bytes:,} bytes"
     assert rows["Whoosh"].strip() == expected.whoosh
     out = json.loads(run("stats", "--index", seed_index, "--json").stdout)
@@ -578,6 +580,7 @@ def test_stats(seed_index: Path) -> None:
     assert out["whoosh"].startswith("whoosh-reloaded ")
     assert "text" in out["fields"]
     assert out["last_updated"] == expected.as_dict()["last_updated"]
+    assert out["languages"] == {"en": 1}
 
 
 # -- shell completion --------------------------------------------------------------------

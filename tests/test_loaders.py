@@ -160,10 +160,23 @@ def test_folder_walk_skips_hidden_and_unknown(tmp_path: Path) -> None:
     (tmp_path / ".git" / "c.txt").write_text("x", encoding="utf-8")
     (tmp_path / "sub").mkdir()
     (tmp_path / "sub" / "d.TXT").write_text("x", encoding="utf-8")
+    (tmp_path / "README").write_text("x", encoding="utf-8")
+    (tmp_path / "link").symlink_to(tmp_path / "sub")
     found = list(iter_files([tmp_path, tmp_path / "missing"]))
     files = [p.relative_to(tmp_path).as_posix() for p in found if isinstance(p, Path)]
     assert files == ["a.txt", "sub/d.TXT"]
-    assert found[-1] == Skipped(str(tmp_path / "missing"), "no such file or folder")
+    # What was left out on purpose is reported, with the reason.
+    assert [s for s in found if isinstance(s, Skipped)] == [
+        Skipped(str(tmp_path / ".git"), "hidden folder, not walked"),
+        Skipped(
+            str(tmp_path / "link"),
+            "symbolic link to a folder, not followed (--follow-links follows it)",
+        ),
+        Skipped(str(tmp_path / ".hidden.txt"), "hidden file"),
+        Skipped(str(tmp_path / "README"), "no loader for files without a suffix"),
+        Skipped(str(tmp_path / "b.bin"), "no loader for .bin files"),
+        Skipped(str(tmp_path / "missing"), "no such file or folder"),
+    ]
 
 
 def test_impossible_iso_date_is_not_a_date_line(tmp_path: Path) -> None:

@@ -66,6 +66,7 @@ def test_chunk_as_dict_is_json_ready() -> None:
         "source_url": "https://www.example.org/x",
         "source_domain": "example.org",
         "path": "/p.txt",
+        "language": None,
         "start": 20,
         "end": 31,
         "text": "paragraph 2",

@@ -127,11 +127,16 @@ def _seed_index() -> searchkit.Index:
 # -- the writer's own analysis gives the Whoosh analyzer chain's terms and positions --------
 
 _FULL_WIDTH = "\uff41\uff42"
-_WORDS = st.sampled_from(
-    ["the", "The", "of", "Tet1", "IL-6", "exchanges", "İstanbul", "Straße", "x", "42", _FULL_WIDTH]
+_ENGLISH_WORDS = ["the", "The", "of", "Tet1", "IL-6", "exchanges", "x", "42", _FULL_WIDTH]
+_OTHER_WORDS = ["İstanbul", "Straße", "Élysée", "die", "Dateien", "военнопленными", "и"]
+_WORDS = st.sampled_from([*_ENGLISH_WORDS, *_OTHER_WORDS, "压缩文件", "の", "한국어", "ΟΔΟΣ"])
+# Latin with accents, Cyrillic, Greek, CJK and marks written apart, beside any text.
+_SCRIPTS = st.characters(
+    codec="utf-8", categories=("L", "M", "N", "P", "Zs"), max_codepoint=0x9FFF
 )
 _TEXTS = st.one_of(
     st.text(max_size=300),
+    st.text(_SCRIPTS, max_size=120),
     st.lists(st.one_of(_WORDS, st.sampled_from([" ", ", ", "\n", "-", "'s "])), max_size=60).map(
         "".join
     ),
@@ -185,6 +190,41 @@ def test_body_and_title_postings_match_the_analyzer_chain(title: str, text: str)
     }
     title_field = fields.TEXT(analyzer=text_analyzer(), phrase=True)
     assert sorted(indexer(title_field)(text)) == sorted(title_field.index(text))
+
+
+# German and French (stop words), Arabic (a stemmer, no stop list), Russian, CJK bigrams,
+# and the fallback for other languages.
+_LANGUAGE_FIELDS = ["body_de", "body_fr", "body_ar", "body_ru", "body_cjk", "body_other"]
+
+
+@_SETTINGS
+@given(st.sampled_from(_LANGUAGE_FIELDS), _TEXTS, _TEXTS)
+def test_language_postings_match_their_analyzer_chain(field: str, title: str, text: str) -> None:
+    from searchkit.schema import TITLE_WEIGHT, build_schema, indexer
+
+    body = build_schema()[field]
+    expected = _whoosh_postings([(title, TITLE_WEIGHT), (text, 1)], field)
+    assert sorted(indexer(body)((title, text))) == expected
+
+
+@_SETTINGS
+@given(st.sampled_from(_LANGUAGE_FIELDS), _TEXTS)
+def test_language_highlights_mark_the_words_the_chain_indexes(field: str, text: str) -> None:
+    from searchkit.analysis.languages import analysis_for
+    from searchkit.schema import build_schema
+
+    body = build_schema()[field]
+    tokens = [(t.text, t.startchar, t.endchar) for t in body.analyzer(text, chars=True)]
+    if not tokens:
+        return
+    term = tokens[0][0]
+    spans = list(analysis_for(body.language).highlight_spans(text, frozenset({term})))
+    covered = {i for s, e in spans for i in range(s, e)}
+    # Every token of that term lies inside a highlighted span, and every span is made of
+    # such tokens.
+    marked = [(s, e) for t, s, e in tokens if t == term]
+    assert all(s in covered for s, _ in marked)
+    assert all(any(ms <= s < me for ms, me in marked) for s, _ in spans)
 
 
 @_SETTINGS

@@ -1,11 +1,19 @@
 """Files in, documents out: pick a loader for each file and walk folders.
 
 A loader is chosen by the file's suffix (see :data:`LOADERS`): articles (``.txt``,
-``.text``), Markdown (``.md``, ``.markdown``), JSON Lines (``.jsonl``, ``.ndjson``) and HTML
-(``.html``, ``.htm``), one module each; a file named explicitly with an unknown suffix is
-read as a plain-text article.  Folder walks take only known suffixes,
-skip hidden files and folders, and follow a symbolic link only when it stays inside
-the paths given, unless asked to follow every link.
+``.text``), Markdown (``.md``, ``.markdown``), JSON Lines (``.jsonl``, ``.ndjson``),
+JSON (``.json``, in the JSON Lines module) and HTML (``.html``, ``.htm``); a file named
+explicitly with an unknown suffix is read as a plain-text article. Folder walks take
+only known suffixes, skip hidden files and folders, and follow a symbolic link only when
+it stays inside the paths given, unless asked to follow every link; each file or folder
+left out so is reported as skipped, with the reason, never dropped without a word.
+
+Other packages add formats without editing searchkit: a package that declares an entry
+point in the ``searchkit.loaders`` group, naming a :class:`Loader` class (or instance),
+has it registered the first time a loader is looked up::
+
+    [project.entry-points."searchkit.loaders"]
+    org = "searchkit_org:OrgLoader"
 """
 
 from __future__ import annotations
@@ -13,26 +21,29 @@ from __future__ import annotations
 import hashlib
 import os
 import stat
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
+from importlib.metadata import entry_points
 from pathlib import Path
 
-from ..errors import DocumentError
+from ..errors import DocumentError, SettingsError
 from ..models import Document, Skipped
 from ._base import DeclaresEncoding, Loader, decode, invalid_utf8
 from .article import ArticleLoader
 from .html import HtmlLoader
-from .jsonl import JsonlLoader
+from .jsonl import JsonlLoader, JsonLoader, check_field_map
 from .markdown import MarkdownLoader
 
 __all__ = [
     "LOADERS",
     "MAX_FILE_BYTES",
+    "check_field_map",
     "Loader",
     "display_path",
     "iter_files",
     "load_document",
     "load_documents",
     "load_file",
+    "load_plugins",
     "read_file",
     "register_loader",
 ]
@@ -50,12 +61,47 @@ def register_loader(loader: Loader) -> None:
 register_loader(ArticleLoader())
 register_loader(MarkdownLoader())
 register_loader(JsonlLoader())
+register_loader(JsonLoader())
 register_loader(HtmlLoader())
 _FALLBACK: Loader = LOADERS[".txt"]
+PLUGIN_GROUP = "searchkit.loaders"
+_plugins: list[str] | None = None  # the entry points registered, once looked for
+
+
+def load_plugins() -> list[str]:
+    """Register the loaders other packages declare under the ``searchkit.loaders`` entry
+    point group (once; later calls return the same names).
+
+    Looked for on first use, not at import, so a search never pays for the scan.  A
+    plug-in that cannot be imported, or is not a loader, raises :class:`SettingsError`
+    naming it: a format silently missing would leave files unindexed.
+    """
+    global _plugins
+    if _plugins is not None:
+        return _plugins
+    names: list[str] = []
+    for ep in sorted(entry_points(group=PLUGIN_GROUP), key=lambda e: e.name):
+        try:
+            found = ep.load()
+            loader = found() if isinstance(found, type) else found
+        except Exception as exc:
+            raise SettingsError(
+                f"loader plug-in {ep.name!r} ({ep.value}) cannot be loaded: {exc}"
+            ) from None
+        if not isinstance(loader, Loader):
+            raise SettingsError(
+                f"loader plug-in {ep.name!r} ({ep.value}) is not a loader "
+                "(it needs name, suffixes and load())"
+            )
+        register_loader(loader)
+        names.append(ep.name)
+    _plugins = names
+    return names
 
 
 def loader_for(path: Path) -> Loader:
     """The loader for ``path``'s suffix, or the plain-text article loader."""
+    load_plugins()
     return LOADERS.get(path.suffix.lower(), _FALLBACK)
 
 
@@ -93,8 +139,13 @@ def read_file(path: str | os.PathLike[str]) -> tuple[Path, bytes]:
     return p, data
 
 
-def load_file(path: str | os.PathLike[str]) -> tuple[list[Document], list[Skipped]]:
+def load_file(
+    path: str | os.PathLike[str], field_map: Mapping[str, str] | None = None
+) -> tuple[list[Document], list[Skipped]]:
     """Parse one file into its documents, and the records in it that could not be used.
+
+    ``field_map`` names the record keys JSON and JSONL records hold each field under
+    (see :mod:`.jsonl`); other formats ignore it.
 
     Records are skipped only in formats that hold many documents a file (a JSONL line
     that is not JSON, or has no text); each :class:`Skipped` names the file and, in its
@@ -103,6 +154,8 @@ def load_file(path: str | os.PathLike[str]) -> tuple[list[Document], list[Skippe
     """
     p, data = read_file(path)
     loader = loader_for(p)
+    if field_map and isinstance(loader, JsonlLoader):
+        loader = loader.mapped(field_map)
     declared = loader.declared_encoding(data) if isinstance(loader, DeclaresEncoding) else None
     text, encoding = decode(data, p, declared)
     digest = hashlib.sha256(data).hexdigest()
@@ -176,9 +229,11 @@ def _inside(path: Path, roots: list[Path]) -> bool:
 
 
 _OUTSIDE = "symbolic link to outside the folders given (--follow-links follows it)"
+_FOLDER_LINK = "symbolic link to a folder, not followed (--follow-links follows it)"
 
 
 def _walk(root: Path, roots: list[Path], follow_links: bool) -> Iterator[Path | Skipped]:
+    load_plugins()
     errors: list[OSError] = []
     seen: set[str] = set()  # folders walked, by real path: links cannot loop
     for folder, dirs, files in os.walk(root, onerror=errors.append, followlinks=follow_links):
@@ -189,12 +244,25 @@ def _walk(root: Path, roots: list[Path], follow_links: bool) -> Iterator[Path | 
                 dirs[:] = []
                 continue
             seen.add(real)
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-        for name in sorted(files):
-            if name.startswith("."):
-                continue
+        walked = []
+        for name in sorted(dirs):
             p = Path(folder, name)
-            if p.suffix.lower() not in LOADERS:
+            if name.startswith("."):
+                yield Skipped(display_path(p), "hidden folder, not walked")
+            elif not follow_links and p.is_symlink():
+                yield Skipped(display_path(p), _FOLDER_LINK)
+            else:
+                walked.append(name)
+        dirs[:] = walked
+        for name in sorted(files):
+            p = Path(folder, name)
+            suffix = p.suffix.lower()
+            if name.startswith("."):
+                yield Skipped(display_path(p), "hidden file")
+                continue
+            if suffix not in LOADERS:
+                kind = f"{suffix} files" if suffix else "files without a suffix"
+                yield Skipped(display_path(p), f"no loader for {kind}")
                 continue
             outside = not follow_links and p.is_symlink()
             if outside and not _inside(Path(os.path.realpath(p)), roots):

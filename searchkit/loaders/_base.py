@@ -26,6 +26,7 @@ __all__ = [
     "domain_of",
     "first_text",
     "invalid_utf8",
+    "normalize_language",
     "paragraphs_from_blocks",
     "split_lines",
     "stripped",
@@ -36,6 +37,7 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
 _NEWLINE = re.compile(r"\r\n|\r|\n")
 
 
+@runtime_checkable
 class Loader(Protocol):
     """Turns one file's decoded text into documents.
 
@@ -343,3 +345,17 @@ def first_text(
             if text:
                 return text
     return None
+
+
+_LANGUAGE_TAG = re.compile(r"[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{1,8})*")
+# Codes metadata or the detector may use for a language known under another code.
+LANGUAGE_ALIASES = {"nb": "no", "nn": "no", "iw": "he", "in": "id", "ji": "yi"}
+
+
+def normalize_language(tag: object) -> str | None:
+    """An ISO 639 code from a language tag (``de-DE``, ``pt_BR``, ``EN``), or ``None``
+    when ``tag`` is not one."""
+    if not isinstance(tag, str) or not _LANGUAGE_TAG.fullmatch(tag.strip()):
+        return None
+    code = re.split(r"[-_]", tag.strip().lower())[0]
+    return LANGUAGE_ALIASES.get(code, code)

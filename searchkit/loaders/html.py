@@ -2,7 +2,7 @@
 
 ::
 
-    <html><head>
+    <html lang="de"><head>                             <- the page's language
       <meta charset="iso-8859-1">                       <- honoured when not UTF-8
       <title>Rain in Minsk | Example News</title>       <- title (after og:title)
       <meta property="og:title" content="Rain in Minsk">
@@ -45,7 +45,8 @@ import attrs
 
 from .._dates import parse_article_date
 from ..models import Document, Paragraph, Skipped
-from ._base import document_id, domain_of
+from ._base import document_id, domain_of, normalize_language
+from ._plain import without_urls
 
 __all__ = ["HtmlLoader"]
 
@@ -137,6 +138,7 @@ class HtmlLoader:
             content_hash=content_hash,
             format=self.name,
             encoding=encoding,
+            language=normalize_language(page.language),
         )
 
 
@@ -196,6 +198,7 @@ class _Extractor(HTMLParser):
         self._meta: dict[str, str] = {}
         self._canonical: str | None = None
         self._time: str | None = None
+        self.language: str | None = None  # <html lang> (or xml:lang)
 
     def run(self) -> None:
         self.feed(self.text)
@@ -262,6 +265,9 @@ class _Extractor(HTMLParser):
             return
         elif tag == "time" and self._time is None:
             self._time = dict(attrs).get("datetime")
+        elif tag == "html" and self.language is None:
+            found = dict(attrs)
+            self.language = found.get("lang") or found.get("xml:lang")
         if tag in _SKIP_BLOCKS or tag in _BLOCKS:
             self._implicit_closes(tag)
             self._flush()
@@ -392,7 +398,7 @@ class _Extractor(HTMLParser):
     def _flush(self) -> None:
         """Make the inline run a paragraph of the innermost open block."""
         run, self._run = self._run, _Run()
-        text = " ".join("".join(run.parts).split())
+        text = without_urls("".join(run.parts))
         if not run.has_text or not text:
             return
         frame = self._stack[-1] if self._stack else None

@@ -7,11 +7,12 @@
     author: Jo Doe                        <- or authors: [Jo Doe, Ann Lee]
     date: 2024-03-01                      <- or published:
     source: https://example.org/rain      <- or url: / source_url:
+    lang: de                              <- or language: (an ISO 639 code or tag)
     ---
     # Rain in Minsk                       <- the title when front matter has none
 
     It rained *all day*.                  <- a paragraph: a block of lines between blank
-    Nobody minded.                           lines, taken as written (markup and all)
+    Nobody minded.                           lines, its words without the markup
 
     ## Later                              <- a heading: a short paragraph of its own text
 
@@ -19,8 +20,11 @@
     umbrella --open                          inner lines; blank lines inside do not split
     ```                                      it, and ``#`` lines inside are not headings
 
-Offsets are exact: ``decoded_text[start:end] == text`` for every paragraph, since a
-paragraph is the raw slice of its block (a heading's slice leaves out its ``#`` marks).
+A paragraph's ``text`` is what a reader sees of its block: emphasis marks, link targets,
+inline HTML, list and quote markers and URLs left out (``_plain.py``; code blocks stay as
+written).  Its offsets span the raw block: ``decoded_text[start:end]`` is the block as
+written (a heading's slice leaves out its ``#`` marks).  A block with no words left (an
+``<a id=...></a>`` anchor) is not a paragraph.
 The title heading is not repeated as a paragraph; other headings are paragraphs, so their
 words are found and a hit on one leads to its section.  Thematic breaks, HTML comments
 and link reference definitions are not text.  Front matter that does not parse is left
@@ -47,9 +51,11 @@ from ._base import (
     document_id,
     domain_of,
     first_text,
+    normalize_language,
     split_lines,
     stripped,
 )
+from ._plain import markdown_text
 
 __all__ = ["MarkdownLoader"]
 
@@ -64,6 +70,7 @@ _LINK_DEF = re.compile(r"^ {0,3}\[[^\]]+\]:[ \t]*\S+")
 
 _TITLE_KEYS = ("title",)
 _AUTHOR_KEYS = ("author", "authors")
+_LANGUAGE_KEYS = ("lang", "language")
 _DATE_KEYS = ("date", "published")
 _SOURCE_KEYS = ("source", "url", "source_url")
 
@@ -115,9 +122,15 @@ class MarkdownLoader:
         title = first_text(meta, _TITLE_KEYS, numbers=True)
         h1 = next((b for b in blocks if b.kind == "heading" and b.level == 1), None)
         if title is None and h1 is not None:
-            title = collapse(text[h1.start : h1.end])
-        if h1 is not None and len(blocks) > 1 and _same(title, text[h1.start : h1.end]):
+            title = collapse(markdown_text(text[h1.start : h1.end]))
+        if (
+            h1 is not None
+            and len(blocks) > 1
+            and _same(title, markdown_text(text[h1.start : h1.end]))
+        ):
             blocks.remove(h1)  # the title, already indexed as the title
+        shown = [(b, markdown_text(text[b.start : b.end], code=b.kind == "code")) for b in blocks]
+        shown = [(b, words) for b, words in shown if words.strip()]
 
         source = first_text(meta, _SOURCE_KEYS, numbers=True)
         yield Document(
@@ -125,7 +138,7 @@ class MarkdownLoader:
             path=str(path),
             title=title or path.stem,
             paragraphs=tuple(
-                Paragraph(n, text[b.start : b.end], b.start, b.end) for n, b in enumerate(blocks, 1)
+                Paragraph(n, words, b.start, b.end) for n, (b, words) in enumerate(shown, 1)
             ),
             author=next(filter(None, (author_names(meta.get(k)) for k in _AUTHOR_KEYS)), None),
             authors=next(filter(None, (author_list(meta.get(k)) for k in _AUTHOR_KEYS)), ()),
@@ -136,6 +149,7 @@ class MarkdownLoader:
             content_hash=content_hash,
             format=self.name,
             encoding=encoding,
+            language=normalize_language(first_text(meta, _LANGUAGE_KEYS)),
         )
 
 

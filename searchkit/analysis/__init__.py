@@ -6,8 +6,12 @@ so a word is matched by what it means to the index, and shown as the user wrote 
 English text is cut into *word parts*: runs of letters and runs of digits, so ``Tet1``,
 ``IL-6`` and ``B12`` index as ``tet 1``, ``il 6`` and ``b 12`` and meet ``TET``, ``IL6``
 or ``B-12`` (the split Lucene's word-delimiter filter makes).  Parts are lower-cased,
-the Snowball English stop words are dropped, and the rest are stemmed with the Snowball
-English (Porter2) stemmer, run by PyStemmer's C code.
+their accents folded (``café`` meets ``cafe``, see :mod:`.folding`), the Snowball English
+stop words are dropped, and the rest are stemmed with the Snowball English (Porter2)
+stemmer, run by PyStemmer's C code.
+
+Other languages have their own analysis (:mod:`.languages`): their Snowball stemmer and
+stop words, or overlapping character bigrams for Chinese, Japanese and Korean.
 """
 
 from __future__ import annotations
@@ -19,14 +23,18 @@ from typing import Any
 import Stemmer
 from whoosh.analysis import Analyzer, Filter, LowercaseFilter, RegexTokenizer, StopFilter
 
+from .folding import FoldFilter, fold
+
 __all__ = [
     "ANALYZER_ID",
     "ENGLISH_STOP_WORDS",
+    "FoldFilter",
     "WORD_PARTS",
     "SnowballStemFilter",
     "StopWordsOnlyFilter",
     "add_positions",
     "add_stop_positions",
+    "fold",
     "highlight_spans",
     "index_term",
     "name_analyzer",
@@ -36,7 +44,7 @@ __all__ = [
 ]
 
 # Recorded in every index; an index built with another analyzer must be rebuilt.
-ANALYZER_ID = "en-wordparts-snowball-stop/2"
+ANALYZER_ID = "wordparts-fold-snowball-stop-cjkbigram/3"
 
 # A run of letters (any script) or a run of digits.
 WORD_PARTS = r"[^\W\d_]+|\d+"
@@ -89,10 +97,12 @@ class SnowballStemFilter(Filter):  # type: ignore[misc]
 
 
 def text_analyzer() -> Analyzer:
-    """English text: word parts, lower case, stop words dropped, Snowball-stemmed."""
+    """English text: word parts, lower case, accents folded, stop words dropped,
+    Snowball-stemmed."""
     return (
         RegexTokenizer(WORD_PARTS)
         | LowercaseFilter()
+        | FoldFilter()
         | StopFilter(stoplist=ENGLISH_STOP_WORDS, minsize=1)
         | SnowballStemFilter("english")
     )
@@ -155,7 +165,7 @@ def index_term(part: str) -> str | None:
     cached = _TERMS.get(part, _MISSING)
     if cached is not _MISSING:
         return cached  # type: ignore[return-value]
-    low = part.lower()
+    low = fold(part.lower())
     term = None if low in ENGLISH_STOP_WORDS else _stem_word(low)
     if len(_TERMS) >= _TERMS_MAX:
         _TERMS.clear()

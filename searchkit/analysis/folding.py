@@ -1,0 +1,64 @@
+"""Accent folding: ``Élysée`` and ``Elysee`` index as the same word.
+
+Only Latin letters are folded (``é`` to ``e``, ``ß`` to ``ss``, ``ø`` to ``o``), by a table
+built once from Unicode's decompositions.  Cyrillic, Greek and other scripts keep their
+marks: ``й`` is a letter of its own in Russian, not an ``и`` with an accent, and the Snowball
+stemmers of those languages need it.  Folding happens before stop words and stemming, so
+a word typed with or without its accents goes through the same stemmer input.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Iterator
+from typing import Any
+
+from whoosh.analysis import Filter
+
+__all__ = ["FoldFilter", "fold"]
+
+# Letters with no decomposition that readers still type without their marks.
+_SPECIAL = {
+    "ß": "ss", "ẞ": "SS", "æ": "ae", "Æ": "AE", "œ": "oe", "Œ": "OE", "ø": "o", "Ø": "O",
+    "đ": "d", "Đ": "D", "ł": "l", "Ł": "L", "þ": "th", "Þ": "TH", "ð": "d", "Ð": "D",
+    "\u0131": "i", "ħ": "h", "Ħ": "H", "ŧ": "t", "Ŧ": "T",
+}  # fmt: skip
+
+
+def _table() -> dict[int, str | None]:
+    table: dict[int, str | None] = {ord(k): v for k, v in _SPECIAL.items()}
+    for lo, hi in ((0xC0, 0x250), (0x1E00, 0x1F00)):
+        for cp in range(lo, hi):
+            parts = unicodedata.normalize("NFD", chr(cp))
+            base, marks = parts[0], parts[1:]
+            combining = all(unicodedata.combining(m) for m in marks)
+            if marks and combining and base.isascii() and base.isalpha():
+                table.setdefault(cp, base)
+    # Combining marks written apart from their letter (``e`` + U+0301), and the dot that
+    # lower-casing ``İ`` leaves after an ``i``.
+    for cp in range(0x300, 0x370):
+        table[cp] = None
+    return table
+
+
+_FOLD = _table()
+
+
+def fold(text: str) -> str:
+    """``text`` with the accents of Latin letters removed (ASCII text comes back as is)."""
+    return text if text.isascii() else text.translate(_FOLD)
+
+
+class FoldFilter(Filter):  # type: ignore[misc]
+    """A Whoosh filter applying :func:`fold` to each token."""
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is FoldFilter
+
+    def __hash__(self) -> int:
+        return hash(FoldFilter)
+
+    def __call__(self, tokens: Iterator[Any]) -> Iterator[Any]:
+        for t in tokens:
+            t.text = fold(t.text)
+            yield t

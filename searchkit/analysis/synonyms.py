@@ -1,0 +1,105 @@
+"""Synonyms and aliases for queries, read from a file in Solr's ``synonyms.txt`` format.
+
+::
+
+    # a comment; blank lines are ignored
+    Kiev, Kyiv                       <- equivalent: any of them finds all of them
+    Lukashenka => Lukashenko         <- one way: the left side is searched as the right
+    special operation => SVO         <- several words match as a phrase, in order
+
+Matching ignores case and accents (``kyiv``, ``KYIV``).  Rules with a shared word or
+phrase add up (``a, b`` and ``a, c`` make ``a`` find ``b`` and ``c``).  Synonyms apply to
+queries only, so a file can change without re-indexing; each alternative is analysed
+per language like any query word.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+import attrs
+
+from ..errors import SettingsError
+from .folding import fold
+
+__all__ = ["MAX_SYNONYMS_BYTES", "Synonyms", "load_synonyms", "parse_synonyms"]
+
+MAX_SYNONYMS_BYTES = 4 * 1024 * 1024
+# Longest phrase (in words) a rule may match: keeps matching a query linear.
+_MAX_WORDS = 8
+
+Phrase = tuple[str, ...]
+
+
+def _phrase(text: str) -> Phrase:
+    return tuple(fold(w.lower()) for w in text.split())
+
+
+@attrs.frozen
+class Synonyms:
+    """Rules mapping a word or phrase (lower case, accents folded) to what a query for it
+    searches.  ``text`` is the file the rules came from, as written."""
+
+    rules: dict[Phrase, tuple[Phrase, ...]] = attrs.field(factory=dict, hash=False)
+    text: str = ""
+
+    def __len__(self) -> int:
+        return len(self.rules)
+
+    def match(self, words: Sequence[str]) -> tuple[int, tuple[Phrase, ...]] | None:
+        """The longest rule matching the start of ``words``: ``(words matched, what they
+        search)``, or ``None``."""
+        keys = [fold(w.lower()) for w in words[:_MAX_WORDS]]
+        for n in range(len(keys), 0, -1):
+            found = self.rules.get(tuple(keys[:n]))
+            if found is not None:
+                return n, found
+        return None
+
+
+def parse_synonyms(text: str, source: str = "synonyms") -> Synonyms:
+    """Read Solr-format rules from ``text``; :class:`SettingsError` names ``source`` and
+    the line of a rule that cannot be used."""
+    rules: dict[Phrase, list[Phrase]] = {}
+    for number, line in enumerate(text.splitlines(), 1):
+        line = line.split("#", 1)[0].strip()
+        if not line:
+            continue
+        left, arrow, right = line.partition("=>")
+        if "=>" in right:
+            raise SettingsError(f"{source}, line {number}: more than one '=>'")
+        sources = _phrases(left, source, number)
+        targets = _phrases(right, source, number) if arrow else sources
+        for key in sources:
+            found = rules.setdefault(key, [])
+            found.extend(t for t in targets if t not in found)
+    return Synonyms({k: tuple(v) for k, v in rules.items()}, text)
+
+
+def _phrases(side: str, source: str, number: int) -> list[Phrase]:
+    found = [_phrase(p) for p in side.split(",")]
+    if not all(found):
+        raise SettingsError(f"{source}, line {number}: an empty word between commas or arrows")
+    if any(len(p) > _MAX_WORDS for p in found):
+        raise SettingsError(f"{source}, line {number}: a phrase longer than {_MAX_WORDS} words")
+    return found
+
+
+def load_synonyms(path: str | os.PathLike[str]) -> Synonyms:
+    """Read and parse a synonyms file (UTF-8); :class:`SettingsError` when it cannot be."""
+    p = Path(path)
+    try:
+        if p.stat().st_size > MAX_SYNONYMS_BYTES:
+            raise SettingsError(
+                f"{p}: synonyms file too large (limit {MAX_SYNONYMS_BYTES:,} bytes)"
+            )
+        text = p.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise SettingsError(f"{p}: no such synonyms file") from None
+    except UnicodeDecodeError:
+        raise SettingsError(f"{p}: a synonyms file must be UTF-8 text") from None
+    except OSError as exc:
+        raise SettingsError(f"{p}: cannot read synonyms file ({exc.strerror or exc})") from None
+    return parse_synonyms(text, str(p))

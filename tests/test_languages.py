@@ -1,0 +1,209 @@
+"""Documents in their own languages: metadata or detection, per-language analysis, queries."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+import searchkit
+from searchkit.analysis.detect import detect_language
+from searchkit.analysis.folding import fold
+from searchkit.analysis.languages import analysis_for, body_field, language_analyzer
+
+FIXTURES = Path(__file__).parent / "fixtures" / "languages"
+
+
+@pytest.fixture(scope="module")
+def multi(tmp_path_factory: pytest.TempPathFactory) -> searchkit.Index:
+    root = tmp_path_factory.mktemp("languages")
+    ix = searchkit.Index.create(root / "ix")
+    report = ix.add(
+        FIXTURES / "ru_cp1251.txt",
+        FIXTURES / "de_page.md",
+        FIXTURES / "zh_page.html",
+        FIXTURES / "fr_record.jsonl",
+        FIXTURES / "mixed",
+    )
+    assert report.added == 10 and not report.skipped
+    return ix
+
+
+def _found(ix: searchkit.Index, query: str) -> list[tuple[str, str | None, str]]:
+    return [(Path(h.path).name, h.language, h.text) for h in ix.search(query, limit=20)]
+
+
+def test_documents_take_their_language_from_metadata_or_detection(multi: searchkit.Index) -> None:
+    by_name = {Path(d.path).name: d.id for d in multi.documents()}
+    languages = {name: multi.document(doc_id).language for name, doc_id in by_name.items()}
+    assert languages == {
+        "ru_cp1251.txt": "ru",  # detected (the file names none), read as cp1251
+        "de_page.md": "de",  # front matter lang: de
+        "zh_page.html": "zh",  # <html lang="zh-CN">
+        "fr_record.jsonl": "fr",  # the record's "lang"
+        "en_1.txt": "en",
+        "en_2.txt": "en",
+        "en_3.txt": "en",
+        "de_1.txt": "de",
+        "ru_1.txt": "ru",
+        "zh_1.txt": "zh",
+    }
+    assert multi.document(by_name["ru_cp1251.txt"]).encoding == "cp1251"
+    assert multi.stats().languages == (("en", 3), ("de", 2), ("ru", 2), ("zh", 2), ("fr", 1))
+
+
+def test_russian_inflections_meet(multi: searchkit.Index) -> None:
+    found = _found(multi, "военнопленный")
+    assert {(name, lang) for name, lang, _ in found} == {
+        ("ru_cp1251.txt", "ru"),
+        ("ru_1.txt", "ru"),
+    }
+    assert multi.document(multi.search("военнопленный").hits[0].doc_id).author == (
+        "Наталья Григорьева"
+    )
+    # Paragraphs holding the word mark it as written; the others match through the title.
+    assert {h.highlights for h in multi.search("военнопленный").hits if "военноплен" in h.text} == {
+        ("военнопленными",)
+    }
+
+
+def test_german_plural_meets_singular(multi: searchkit.Index) -> None:
+    # The title "Dateien komprimieren" counts in every paragraph of the page.
+    found = _found(multi, "Datei")
+    assert {name for name, _, _ in found} == {"de_page.md"}
+    with_word = [h for h in multi.search("Datei").hits if "Dateien" in h.text]
+    assert len(with_word) == 2
+    assert {h.highlights for h in with_word} == {("Dateien",)}
+
+
+def test_chinese_words_are_found_inside_longer_runs(multi: searchkit.Index) -> None:
+    found = _found(multi, "压缩")
+    assert {name for name, _, _ in found} == {"zh_page.html"}  # its title holds the word
+    assert found[0][2] == "压缩文件可以节省磁盘空间\uff0c也便于通过网络发送。"
+    hit = multi.search("压缩").hits[0]
+    assert hit.highlights == ("压缩",)
+    # A query of several characters searches its bigrams; overlapping bigrams highlight
+    # as one word (in the title "如何压缩文件" too).
+    hits = {h.paragraph: h.highlights for h in multi.search("压缩文件").hits}
+    assert hits == {1: ("压缩文件",), 2: ("压缩文件", "文件"), 3: ("压缩文件", "文件")}
+
+
+def test_accents_fold_for_matching_and_highlights_keep_them(multi: searchkit.Index) -> None:
+    hits = multi.search("Elysee").hits
+    assert [(Path(h.path).name, h.paragraph) for h in hits] == [
+        ("fr_record.jsonl", 1),
+        ("fr_record.jsonl", 2),  # through the title, "Réforme annoncée à l'Élysée"
+    ]
+    assert hits[0].highlights == ("Élysée",)
+    assert (
+        hits[0].snippet()
+        == "Le président a reçu les syndicats au palais de l'[Élysée] mardi matin."
+    )
+    assert multi.search("élysée").total == multi.search("ELYSEE").total == 2
+
+
+def test_language_field_filters(multi: searchkit.Index) -> None:
+    found = multi.search("exchange OR обмен OR Austausch language:ru", operator="or")
+    assert found.total
+    only_ru = multi.search("(exchange OR обмен OR Austausch) AND language:ru")
+    assert {h.language for h in only_ru.hits} == {"ru"}
+
+
+def test_an_english_query_ranks_a_mixed_folder_as_an_english_only_one(
+    multi: searchkit.Index, tmp_path: Path
+) -> None:
+    english = tmp_path / "english"
+    english.mkdir()
+    for name in ("en_1.txt", "en_2.txt", "en_3.txt"):
+        shutil.copy(FIXTURES / "mixed" / name, english / name)
+    with searchkit.Index.create(tmp_path / "ix") as alone:
+        alone.add(english)
+        for query in ("prisoner exchange", "harvest", "talks about the exchange"):
+            expected = [(Path(h.path).name, h.paragraph) for h in alone.search(query).hits]
+            mixed = [
+                (Path(h.path).name, h.paragraph)
+                for h in multi.search(query, limit=20).hits
+                if h.language == "en"
+            ]
+            assert mixed == expected
+            assert expected
+
+
+def test_default_language_names_documents_without_metadata(tmp_path: Path) -> None:
+    with searchkit.Index.create(tmp_path / "ix", language="de") as ix:
+        ix.add(FIXTURES / "mixed" / "en_1.txt", FIXTURES / "fr_record.jsonl")
+        languages = sorted((Path(d.path).name, d.id) for d in ix.documents())
+        got = {name: ix.document(i).language for name, i in languages}
+    # The file's own metadata wins over the default; the rest take the default.
+    assert got == {"en_1.txt": "de", "fr_record.jsonl": "fr"}
+
+
+def test_a_language_that_is_not_a_code_is_a_settings_error(tmp_path: Path) -> None:
+    with pytest.raises(searchkit.SettingsError, match="ISO 639 code"):
+        searchkit.Index.create(tmp_path / "ix", language="German!")
+    assert not (tmp_path / "ix").exists()
+
+
+def test_detection() -> None:
+    assert detect_language("Die Dateien wurden gestern geladen und überprüft.") == "de"
+    # Latin letters without one accent are taken as English without the model (a limit:
+    # name such a document's language in its metadata, or the index's default).
+    assert detect_language("Die Dateien wurden gestern auf den Server geladen.") == "en"
+    assert detect_language("Военнопленные были освобождены в субботу.") == "ru"
+    assert detect_language("压缩文件的大小") == "zh"
+    assert detect_language("Le palais de l'Élysée a annoncé une réforme.") == "fr"
+    assert detect_language("The cat sat on the mat while the dog slept in the sun all day.") == "en"
+    assert detect_language("  42 ") == "en"  # nothing to tell from: the fallback
+    assert detect_language("--", fallback="de") == "de"
+
+
+def test_analysis_per_language() -> None:
+    def terms(language: str, text: str) -> list[str]:
+        return [t.text for t in language_analyzer(language)(text)]
+
+    assert terms("de", "Die Dateien") == ["datei"]  # "die" is a stop word
+    assert terms("ru", "военнопленными") == terms("ru", "военнопленный") == ["военноплен"]
+    assert terms("fr", "l'Élysée") == ["elyse"]  # the elided "l" is a stop word
+    assert terms("zh", "压缩文件 zip") == ["压缩", "缩文", "文件", "zip"]
+    assert terms("ja", "東京") == ["東京"]
+    assert terms("ko", "한국어") == ["한국", "국어"]
+    assert terms("uk", "Київ") == ["київ"]  # no stemmer: words as written, lower case
+    assert terms("en", "Café naïve") == ["cafe", "naiv"]
+    assert body_field("en") == "body" and body_field(None) == "body"
+    assert body_field("de") == "body_de" and body_field("ja") == "body_cjk"
+    assert body_field("uk") == "body_other"
+    assert fold("Élysée Straße Øresund") == "Elysee Strasse Oresund"
+    assert fold("йёЙ") == "йёЙ"  # Cyrillic letters are not accented Latin ones
+    assert list(analysis_for("zh").highlight_spans("我压缩文件", frozenset({"压缩", "缩文"}))) == [
+        (1, 4)
+    ]
+
+
+def test_cli_reports_languages(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from searchkit.cli import cli
+
+    ix = str(tmp_path / "ix")
+    runner = CliRunner()
+    done = runner.invoke(cli, ["index", str(FIXTURES / "mixed"), "--index", ix, "-q"])
+    assert done.exit_code == 0, done.output
+    stats = runner.invoke(cli, ["stats", "--index", ix])
+    assert "Languages:      en 3, de 1, ru 1, zh 1\n" in stats.output
+    found = runner.invoke(cli, ["search", "Gefangene", "--index", ix, "--json"])
+    assert found.exit_code == 0
+    assert '"language": "de"' in found.output
+    bad = runner.invoke(
+        cli,
+        ["index", str(FIXTURES / "mixed"), "--index", str(tmp_path / "b"), "--language", "x!"],
+    )
+    assert bad.exit_code == 2
+    assert bad.output.splitlines()[-1].startswith("Error: language must be 'auto' or an ISO")
+
+
+def test_facets_and_explanations_search_every_language(multi: searchkit.Index) -> None:
+    found = multi.search("Datei", facets=["author"], explain=True)
+    assert found.total == 4
+    assert found.facets["author"] == {"Jana Becker": 1}
+    assert all(h.explanation for h in found.hits)
