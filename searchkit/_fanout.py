@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import sys
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -32,7 +33,7 @@ from whoosh.searching import Searcher
 
 from ._limits import QueryLimits
 from .errors import FilterError
-from .models import Hit, Results
+from .models import Bucket, Hit, Results
 from .query import Operator, build_filter, language_fields, parse_query
 from .scoring import BM25, bm25_idf
 from .search import MAX_LIMIT, Sort, check_whole, run_search
@@ -198,6 +199,29 @@ def search_part(
         timeout=options.timeout,
         parsed=q,
     )
+
+
+def explore_part(
+    index: Index, q: wq.Query, options: SearchOptions, facets: Sequence[str], histogram: str | None
+) -> tuple[dict[str, dict[str, int]], tuple[Bucket, ...]]:
+    """One part's whole facet counts and histogram for ``q``: what the merge adds up.
+
+    Which chunks match does not depend on the scores, so the part's own searcher counts.
+    """
+    from .explore import count_facets, date_histogram, matching_docnums
+
+    searcher = index._reader()
+    flt = build_filter(
+        author=options.author,
+        since=options.since,
+        until=options.until,
+        source=options.source,
+        doc_id=options.doc_id,
+    )
+    docnums = matching_docnums(searcher, q, flt)
+    counts = count_facets(searcher, docnums, facets, sys.maxsize) if facets else {}
+    buckets = date_histogram(searcher, docnums, histogram) if histogram else ()  # type: ignore[arg-type]
+    return counts, buckets
 
 
 _ZERO = dt.timedelta(0)

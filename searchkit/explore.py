@@ -20,7 +20,7 @@ import math
 import re
 import weakref
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Literal
 
 import attrs
@@ -47,6 +47,8 @@ __all__ = [
     "complete",
     "count_facets",
     "date_histogram",
+    "merge_facets",
+    "merge_histograms",
     "matching_docnums",
     "similar_query",
 ]
@@ -195,6 +197,52 @@ def count_facets(
             ranked = sorted(named, key=lambda c: (-c[1], c[0]))
         out[name] = dict(ranked)
     return out
+
+
+def merge_facets(
+    parts: Sequence[Mapping[str, Mapping[str, int]]], names: Sequence[str], limit: int
+) -> dict[str, dict[str, int]]:
+    """Facet counts of several parts holding different documents, as one index's would be.
+
+    Each part's counts must be whole (not cut to a limit): a document lives in one part,
+    so the counts add up.  Ranked as :func:`count_facets` ranks, then cut to ``limit``.
+    """
+    out: dict[str, dict[str, int]] = {}
+    for name in names:
+        counts: Counter[str] = Counter()
+        for part in parts:
+            counts.update(part.get(name, {}))
+        out[name] = dict(sorted(counts.items(), key=lambda c: (-c[1], c[0]))[:limit])
+    return out
+
+
+def merge_histograms(parts: Sequence[Sequence[Bucket]], interval: str) -> tuple[Bucket, ...]:
+    """Histograms of several parts holding different documents, as one index's would be:
+    buckets of the same period add up, and the empty periods between parts are filled."""
+    sums: dict[dt.date, list[int]] = {}
+    for buckets in parts:
+        for b in buckets:
+            entry = sums.setdefault(b.since, [0, 0])
+            entry[0] += b.articles
+            entry[1] += b.paragraphs
+    if not sums:
+        return ()
+    first, last = min(sums), max(sums)
+    count = _periods_between(first, last, interval) + 1
+    if count > MAX_BUCKETS:
+        raise FilterError(
+            f"a {interval} histogram from {first} to {last} needs {count} buckets, more than "
+            f"{MAX_BUCKETS}; choose a longer interval or narrow the dates with since/until"
+        )
+    out = []
+    start = first
+    for i in range(count):
+        end = _period_end(start, interval)
+        articles, paragraphs = sums.get(start, (0, 0))
+        out.append(Bucket(_label(start, interval), articles, paragraphs, start, end))
+        if i + 1 < count:
+            start = end + dt.timedelta(days=1)
+    return tuple(out)
 
 
 def _one_chunk_each(searcher: Searcher, docnums: Sequence[int]) -> list[tuple[_SegmentTable, int]]:

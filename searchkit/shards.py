@@ -20,7 +20,15 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from ._fanout import SearchOptions, merge_results, parse, part_statistics, search_part, total
+from ._fanout import (
+    SearchOptions,
+    explore_part,
+    merge_results,
+    parse,
+    part_statistics,
+    search_part,
+    total,
+)
 from ._limits import QueryLimits
 from ._lock import WriteLock
 from ._settings import SETTINGS_NAME, check_can_create
@@ -49,7 +57,14 @@ from .errors import (
     SearchkitIndexError,
     SettingsError,
 )
-from .explore import DEFAULT_FACET_LIMIT, Interval
+from .explore import (
+    DEFAULT_FACET_LIMIT,
+    INTERVALS,
+    Interval,
+    check_facets,
+    merge_facets,
+    merge_histograms,
+)
 from .index import (
     DEFAULT_BATCH_SIZE,
     DEFAULT_LOCK_TIMEOUT,
@@ -63,7 +78,7 @@ from .index import (
 from .models import Chunk, Document, DocumentInfo, IndexReport, IndexStats, Passage, Results
 from .query import Operator
 from .schema import SCHEMA_VERSION
-from .search import Sort
+from .search import Sort, check_whole
 
 if TYPE_CHECKING:
     from .distributed import Client
@@ -129,13 +144,20 @@ class _Parts(ABC):
         With a Dask ``client``, each part is searched on a worker (see ``distributed.py``);
         the results are the same.  ``timeout`` is the budget of the whole search: here
         the parts share it, one after the other; on a cluster each part has all of it.
-        Facets, histograms and explanations are not merged across parts: asking for them
-        raises :class:`FilterError`.
+        Facets and histograms add up the parts' whole counts (a document lives in one
+        part), so they equal one index's.  Score explanations are not merged across
+        parts: asking for them raises :class:`FilterError`.
         """
-        if facets or histogram is not None or explain:
+        if explain:
             raise FilterError(
-                "facets, date histograms and score explanations work on one index, not "
-                f"yet over several indexes or shards ({self._where()})"
+                "score explanations work on one index, not yet over several indexes or "
+                f"shards ({self._where()})"
+            )
+        names = check_facets(facets)
+        check_whole("facet_limit", facet_limit, 1, None)
+        if histogram is not None and histogram not in INTERVALS:
+            raise FilterError(
+                f"histogram interval must be one of {', '.join(INTERVALS)}, not {histogram!r}"
             )
         options = SearchOptions(
             limit=limit,
@@ -171,7 +193,15 @@ class _Parts(ABC):
                     left = max(1e-3, timeout - (time.monotonic() - clock))
                     options = attrs.evolve(options, timeout=left)
                 found.append(search_part(ix, stats, query, q, options))
-        return merge_results(found, labels, options)
+        merged = merge_results(found, labels, options)
+        if (names or histogram) and not merged.timed_out:
+            counted = [explore_part(ix, q, options, names, histogram) for ix, _ in parts]
+            merged = attrs.evolve(
+                merged,
+                facets=merge_facets([c for c, _ in counted], names, facet_limit) if names else {},
+                histogram=merge_histograms([b for _, b in counted], histogram) if histogram else (),
+            )
+        return merged
 
     def chunk(self, chunk_id: str) -> Chunk:
         """The chunk with this id, from whichever part holds it."""

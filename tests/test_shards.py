@@ -92,6 +92,34 @@ def test_open_many_ranks_as_one_index(two: tuple[Path, Path, Path]) -> None:
         assert [c.paragraph for c in context.before + context.after] == [2]
 
 
+def test_open_many_counts_facets_and_histograms_as_one_index(
+    two: tuple[Path, Path, Path], tmp_path: Path
+) -> None:
+    a, b, everything = two
+    explore: dict[str, object] = {"facets": ("author", "year", "month"), "histogram": "week"}
+    with searchkit.open_many([a, b]) as many, searchkit.Index.open(everything) as one:
+        for q in QUERIES:
+            for kw in ({}, {"facet_limit": 2}, {"author": "Writer 1"}, {"since": "2024-06"}):
+                want = one.search(q, **explore, **kw)  # type: ignore[arg-type]
+                got = many.search(q, **explore, **kw)  # type: ignore[arg-type]
+                assert got.facets == want.facets, (q, kw)
+                assert got.histogram == want.histogram, (q, kw)
+        counted = many.search("river bank", facets=("author",)).facets["author"]
+        assert counted == {"Writer 0": 7, "Writer 1": 7, "Writer 2": 7}
+        with pytest.raises(FilterError, match="unknown facet 'colour'"):
+            many.search("river", facets=("colour",))
+        with pytest.raises(FilterError, match="score explanations work on one index"):
+            many.search("river", explain=True)
+    sharded = tmp_path / "sharded"
+    with searchkit.Index.create(sharded, shards=3) as ix:
+        ix.add(tmp_path / "files")
+    with searchkit.Index.open(sharded) as ix, searchkit.Index.open(everything) as one:
+        for q in QUERIES:
+            want = one.search(q, **explore)  # type: ignore[arg-type]
+            got = ix.search(q, **explore)  # type: ignore[arg-type]
+            assert (got.facets, got.histogram) == (want.facets, want.histogram), q
+
+
 def test_open_many_reads_like_an_index(two: tuple[Path, Path, Path]) -> None:
     a, b, everything = two
     with searchkit.open_many([a, b]) as many, searchkit.Index.open(everything) as one:

@@ -111,6 +111,11 @@ def test_three_indexes_rank_as_one(corpus: Corpus, tmp_path: Path) -> None:
         _same_ranking(corpus, many, corpus.queries)
         _same_ranking(corpus, many, corpus.queries[:20], limit=7, page=3)
         _same_ranking(corpus, many, corpus.queries[:20], operator="and")
+        # Facets and histograms count every match: the same over three indexes as over one.
+        explore = {"facets": ("author", "source", "year", "month"), "histogram": "month"}
+        for q in corpus.queries[:40]:
+            want, got = corpus.single.search(q, **explore), many.search(q, **explore)
+            assert (got.facets, got.histogram) == (want.facets, want.histogram), q
         # Each hit names the index holding it: the one built from its file's folder.
         for hit in many.search(corpus.queries[0], limit=50):
             part = Path(hit.path).parent.name
