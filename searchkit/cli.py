@@ -1060,14 +1060,15 @@ def similar(
     options are search's; the query shown is the one built from the source's
     most telling words.
 
-    Python: Index.open(DIR).similar(ID, limit=..., group=..., document=...)
+    Python: Index.open(DIR).similar(ID, limit=..., group=..., document=...);
+    searchkit.open_many([DIR, ...]) for several --index
     """
-    from .shards import Index
+    from .shards import open_indexes
 
     if as_json and as_jsonl:
         raise click.UsageError("give --json or --jsonl, not both")
     selected = None if fields is None else [f.strip() for f in fields.split(",") if f.strip()]
-    with Index.open(_one_index(index_dir, "similar")) as ix:
+    with open_indexes(index_dir) as ix:
         results = ix.similar(
             source_id,
             limit=limit,
@@ -1103,11 +1104,11 @@ def complete(text: tuple[str, ...], limit: int, as_json: bool, index_dir: tuple[
     spaces) with words from the index, most common first: one completed query a
     line.  Exits 1 when there is none.
 
-    Python: Index.open(DIR).complete(TEXT, limit=N)
+    Python: Index.open(DIR).complete(TEXT, limit=N); open_many for several --index
     """
-    from .shards import Index
+    from .shards import open_indexes
 
-    with Index.open(_one_index(index_dir, "complete")) as ix:
+    with open_indexes(index_dir) as ix:
         completions = ix.complete(" ".join(text), limit=limit)
     if as_json:
         _echo_json([c.as_dict() for c in completions])

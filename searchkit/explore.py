@@ -45,12 +45,14 @@ __all__ = [
     "annotate",
     "check_facets",
     "complete",
+    "complete_over",
     "count_facets",
     "date_histogram",
     "merge_facets",
     "merge_histograms",
     "matching_docnums",
     "similar_query",
+    "similar_query_over",
 ]
 
 # The facets a search can count, and the date intervals of a histogram.
@@ -380,33 +382,44 @@ def complete(searcher: Searcher, text: str, limit: int = 10) -> list[Completion]
     paragraphs holding its term.  Nothing to complete (empty or ending in a space or
     punctuation) gives no completions.
     """
+    return complete_over([searcher], text, limit)
+
+
+def complete_over(searchers: Sequence[Searcher], text: str, limit: int = 10) -> list[Completion]:
+    """:func:`complete` over several indexes searched as one: a term's count is its
+    paragraphs in all of them, and its written forms are sampled from each in turn."""
     match = re.search(f"(?:{WORD_PARTS})$", text)
     if match is None or not text.strip():
         return []
     typed = match.group()
     head = text[: match.start()]
     low = typed.lower()
-    reader = searcher.reader()
+    readers = [searcher.reader() for searcher in searchers]
     stem = index_term(typed)
     seen: set[bytes] = set()
-    for prefix in dict.fromkeys(p for p in (low, stem) if p):
-        seen.update(reader.expand_prefix("body", prefix))
-    for k in range(1, len(low)):
-        if ("body", low[:k]) in reader:
-            seen.add(low[:k].encode("utf-8"))
-    ranked = sorted(seen, key=lambda t: (-reader.doc_frequency("body", t), t))
+    for reader in readers:
+        for prefix in dict.fromkeys(p for p in (low, stem) if p):
+            seen.update(reader.expand_prefix("body", prefix))
+        for k in range(1, len(low)):
+            if ("body", low[:k]) in reader:
+                seen.add(low[:k].encode("utf-8"))
+
+    def frequency(term: bytes) -> int:
+        return sum(int(r.doc_frequency("body", term)) for r in readers)
+
+    ranked = sorted(seen, key=lambda t: (-frequency(t), t))
     words: dict[str, int] = {}
     for term in ranked:
         if len(words) >= limit:
             break
-        count = reader.doc_frequency("body", term)
-        for word in _written_forms(searcher, term, low):
+        count = frequency(term)
+        for word in _written_forms(searchers, term, low):
             if word.lower() not in {w.lower() for w in words}:
                 words[word] = count
     return [Completion(text=head + w, word=w, count=n) for w, n in words.items()][:limit]
 
 
-def _written_forms(searcher: Searcher, term: bytes, typed: str) -> list[str]:
+def _written_forms(searchers: Sequence[Searcher], term: bytes, typed: str) -> list[str]:
     """How ``term`` is written, among words starting with ``typed`` (ignoring case), in a
     few of the paragraphs holding it.
 
@@ -418,10 +431,14 @@ def _written_forms(searcher: Searcher, term: bytes, typed: str) -> list[str]:
     counts: Counter[str] = Counter()
     written: dict[str, Counter[str]] = {}
     parts = re.compile(WORD_PARTS)
-    for n, d in enumerate(searcher.docs_for_query(wq.Term("body", term))):
+    sampled = (
+        searcher.stored_fields(d)
+        for searcher in searchers
+        for d in searcher.docs_for_query(wq.Term("body", term))
+    )
+    for n, stored in enumerate(sampled):
         if n >= _SAMPLES:
             break
-        stored = searcher.stored_fields(d)
         for source in (stored.get("title", ""), stored.get("text", "")):
             for word in parts.findall(source):
                 low = word.lower()
@@ -454,7 +471,24 @@ def similar_query(searcher: Searcher, source: str, document: bool = False) -> wq
     parts if it was split; not the title, which its neighbours share).
     :class:`NotFoundError` when no chunk or document has that id.
     """
-    chunks, whole = _source_chunks(searcher, source, document)
+    return similar_query_over([searcher], source, document)
+
+
+def similar_query_over(
+    searchers: Sequence[Searcher], source: str, document: bool = False
+) -> wq.Query:
+    """:func:`similar_query` over several indexes searched as one: the source is found in
+    whichever holds it, and its words are weighed by the statistics of them all, so the
+    query equals the one a single index holding every document would build."""
+    for searcher in searchers:
+        try:
+            chunks, whole = _source_chunks(searcher, source, document)
+        except NotFoundError:
+            continue
+        break
+    else:
+        raise NotFoundError(f"no chunk or document {source!r} in the index")
+    readers = [searcher.reader() for searcher in searchers]
     tf: Counter[str] = Counter()
     inside: Counter[str] = Counter()
     parts = re.compile(WORD_PARTS)
@@ -466,11 +500,10 @@ def similar_query(searcher: Searcher, source: str, document: bool = False) -> wq
         tf.update(terms)
     for c in chunks:
         inside.update({t for t in map(index_term, parts.findall(c.title + " " + c.text)) if t})
-    reader = searcher.reader()
-    n = reader.doc_count()
+    n = sum(r.doc_count() for r in readers)
     weights: dict[str, float] = {}
     for term, count in tf.items():
-        df = reader.doc_frequency("body", term) - inside[term]
+        df = sum(r.doc_frequency("body", term) for r in readers) - inside[term]
         if df > 0:
             weights[term] = count * math.log(1.0 + (n - df + 0.5) / (df + 0.5))
     best = sorted(weights.items(), key=lambda kv: (-kv[1], kv[0]))[:SIMILAR_TERMS]

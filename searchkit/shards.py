@@ -62,8 +62,10 @@ from .explore import (
     INTERVALS,
     Interval,
     check_facets,
+    complete_over,
     merge_facets,
     merge_histograms,
+    similar_query_over,
 )
 from .index import (
     DEFAULT_BATCH_SIZE,
@@ -75,10 +77,19 @@ from .index import (
     rebuild_index,
     register_sharded,
 )
-from .models import Chunk, Document, DocumentInfo, IndexReport, IndexStats, Passage, Results
+from .models import (
+    Chunk,
+    Completion,
+    Document,
+    DocumentInfo,
+    IndexReport,
+    IndexStats,
+    Passage,
+    Results,
+)
 from .query import Operator
 from .schema import SCHEMA_VERSION
-from .search import Sort, check_whole
+from .search import MAX_LIMIT, Sort, check_whole
 
 if TYPE_CHECKING:
     from .distributed import Client
@@ -177,20 +188,98 @@ class _Parts(ABC):
         )
         options.check()
         parts = self._parts()
-        labels = [label for _, label in parts]
         q = parse(parts[0][0], query, operator, [ix for ix, _ in parts[1:]])
+        return self._answer(query, q, options, client, names, facet_limit, histogram)
+
+    def similar(
+        self,
+        chunk_or_doc_id: str,
+        *,
+        limit: int = 10,
+        page: int = 1,
+        author: str | Sequence[str] | None = None,
+        since: str | int | dt.date | None = None,
+        until: str | int | dt.date | None = None,
+        source: str | Sequence[str] | None = None,
+        doc_id: str | Sequence[str] | None = None,
+        sort: Sort = "relevance",
+        group: bool = False,
+        group_size: int = 3,
+        context: int = 0,
+        facets: Sequence[str] = (),
+        facet_limit: int = DEFAULT_FACET_LIMIT,
+        histogram: Interval | None = None,
+        explain: bool = False,
+        document: bool = False,
+    ) -> Results:
+        """``Index.similar`` over every part, as one index holding them all would answer.
+
+        The source is found in whichever part holds it, and its words are weighed with
+        every part's statistics (:func:`~searchkit.explore.similar_query_over`), so the
+        query, its hits and their scores are one index's.  Score explanations are not
+        merged across parts: ``explain`` raises :class:`FilterError`.
+        """
+        if explain:
+            raise FilterError(
+                "score explanations work on one index, not yet over several indexes or "
+                f"shards ({self._where()})"
+            )
+        names = check_facets(facets)
+        check_whole("facet_limit", facet_limit, 1, None)
+        options = SearchOptions(
+            limit=limit,
+            page=page,
+            author=_frozen(author),
+            since=since,
+            until=until,
+            source=_frozen(source),
+            doc_id=_frozen(doc_id),
+            sort=sort,
+            group=group,
+            group_size=group_size,
+            context=context,
+        )
+        options.check()
+        parts = self._parts()
+        try:
+            q = similar_query_over([ix._reader() for ix, _ in parts], chunk_or_doc_id, document)
+        except NotFoundError:
+            raise NotFoundError(
+                f"no chunk or document {chunk_or_doc_id!r} in {self._where()}"
+            ) from None
+        return self._answer(str(q), q, options, None, names, facet_limit, histogram)
+
+    def complete(self, text: str, limit: int = 10) -> list[Completion]:
+        """``Index.complete`` over every part: counts are paragraphs in all of them."""
+        check_whole("limit", limit, 1, MAX_LIMIT)
+        return complete_over([ix._reader() for ix, _ in self._parts()], text, limit)
+
+    def _answer(
+        self,
+        query: str,
+        q: Any,
+        options: SearchOptions,
+        client: Client | None,
+        names: Sequence[str],
+        facet_limit: int,
+        histogram: Interval | None,
+    ) -> Results:
+        """Search every part for the parsed ``q`` with the statistics of them all, merge
+        the hits, and add up facets and histograms."""
+        parts = self._parts()
+        labels = [label for _, label in parts]
         if client is not None:
             from .distributed import search_on_cluster
 
             folders = [str(ix.path) for ix, _ in parts]
             found = search_on_cluster(client, folders, query, q, options)
         else:
-            clock = time.monotonic()
+            clock, budget = time.monotonic(), options.timeout
             stats = total([part_statistics(ix, q) for ix, _ in parts])
             found = []
             for ix, _ in parts:
-                if timeout is not None:  # what is left of the budget
-                    left = max(1e-3, timeout - (time.monotonic() - clock))
+                if budget is not None:  # what is left of the budget
+                    left = max(1e-3, budget - (time.monotonic() - clock))
                     options = attrs.evolve(options, timeout=left)
                 found.append(search_part(ix, stats, query, q, options))
         merged = merge_results(found, labels, options)
@@ -453,14 +542,6 @@ class ShardedIndex(_Parts, Index):
         """The files and folders ever added (a rebuild reads them again)."""
         self.shards()
         return self._shard_settings.sources
-
-    def similar(self, *args: Any, **kwargs: Any) -> Results:
-        """Not across shards yet: :class:`FilterError` says so."""
-        raise FilterError(f"similar works on one index, not yet on a sharded one ({self.path})")
-
-    def complete(self, *args: Any, **kwargs: Any) -> list[Any]:
-        """Not across shards yet: :class:`FilterError` says so."""
-        raise FilterError(f"complete works on one index, not yet on a sharded one ({self.path})")
 
     def add(
         self,

@@ -131,9 +131,7 @@ _ENGLISH_WORDS = ["the", "The", "of", "Tet1", "IL-6", "exchanges", "x", "42", _F
 _OTHER_WORDS = ["İstanbul", "Straße", "Élysée", "die", "Dateien", "военнопленными", "и"]
 _WORDS = st.sampled_from([*_ENGLISH_WORDS, *_OTHER_WORDS, "压缩文件", "の", "한국어", "ΟΔΟΣ"])
 # Latin with accents, Cyrillic, Greek, CJK and marks written apart, beside any text.
-_SCRIPTS = st.characters(
-    codec="utf-8", categories=("L", "M", "N", "P", "Zs"), max_codepoint=0x9FFF
-)
+_SCRIPTS = st.characters(codec="utf-8", categories=("L", "M", "N", "P", "Zs"), max_codepoint=0x9FFF)
 _TEXTS = st.one_of(
     st.text(max_size=300),
     st.text(_SCRIPTS, max_size=120),

@@ -110,6 +110,19 @@ def test_open_many_counts_facets_and_histograms_as_one_index(
             many.search("river", facets=("colour",))
         with pytest.raises(FilterError, match="score explanations work on one index"):
             many.search("river", explain=True)
+        # More like this and completion, as one index answers them.
+        for i, paragraph, kw in ((3, 2, {}), (14, 1, {"group": True}), (5, None, {})):
+            doc = one.search(f"alpha{i}")[0].doc_id
+            sid = doc if paragraph is None else f"{doc}:{paragraph}"
+            want = one.similar(sid, limit=15, **kw)  # type: ignore[arg-type]
+            got = many.similar(sid, limit=15, **kw)  # type: ignore[arg-type]
+            assert _ranked(got) == _ranked(want), sid
+            assert (got.total, got.query) == (want.total, want.query)
+            assert want.total > 5
+        assert many.complete("riv") == one.complete("riv")
+        assert many.complete("budg", limit=3) == one.complete("budg", limit=3)
+        with pytest.raises(NotFoundError, match="no chunk or document 'nope'"):
+            many.similar("nope")
     sharded = tmp_path / "sharded"
     with searchkit.Index.create(sharded, shards=3) as ix:
         ix.add(tmp_path / "files")
@@ -118,6 +131,9 @@ def test_open_many_counts_facets_and_histograms_as_one_index(
             want = one.search(q, **explore)  # type: ignore[arg-type]
             got = ix.search(q, **explore)  # type: ignore[arg-type]
             assert (got.facets, got.histogram) == (want.facets, want.histogram), q
+        doc = one.search("alpha7")[0].doc_id
+        assert _ranked(ix.similar(doc)) == _ranked(one.similar(doc))
+        assert ix.complete("flo") == one.complete("flo")
 
 
 def test_open_many_reads_like_an_index(two: tuple[Path, Path, Path]) -> None:
@@ -302,6 +318,15 @@ def test_cli_searches_several_indexes(two: tuple[Path, Path, Path]) -> None:
     assert [h["chunk_id"] for h in hits] == [json.loads(x)["chunk_id"] for x in one.splitlines()]
     code, out, _ = _run("stats", "--index", a, "--index", b, "--json")
     assert code == 0 and json.loads(out)["documents"] == 21
+    source = hits[0]["chunk_id"]
+    code, many, _ = _run("similar", source, "--json", "--index", a, "--index", b)
+    code_one, single, _ = _run("similar", source, "--json", "--index", everything)
+    assert (code, code_one) == (0, 0)
+    assert [h["chunk_id"] for h in json.loads(many)["hits"]] == [
+        h["chunk_id"] for h in json.loads(single)["hits"]
+    ]
+    code, out, _ = _run("complete", "riv", "--index", a, "--index", b)
+    assert code == 0 and out.splitlines()[0] == "river"
     code, _, err = _run("index", "x", "--index", a, "--index", b)
     assert code == 2 and "index works on one index: give --index once" in err
     code, _, err = _run("check", "--index", a, "--index", b)

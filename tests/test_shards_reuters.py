@@ -116,6 +116,14 @@ def test_three_indexes_rank_as_one(corpus: Corpus, tmp_path: Path) -> None:
         for q in corpus.queries[:40]:
             want, got = corpus.single.search(q, **explore), many.search(q, **explore)
             assert (got.facets, got.histogram) == (want.facets, want.histogram), q
+        # More like this: the source's words weighed by every index's statistics.
+        for q in corpus.queries[:10]:
+            for hit in corpus.single.search(q, limit=2):
+                want, got = corpus.single.similar(hit.chunk_id), many.similar(hit.chunk_id)
+                assert [h.chunk_id for h in got] == [h.chunk_id for h in want], hit.chunk_id
+                for a, b in zip(got, want, strict=True):
+                    assert abs(a.score - b.score) <= 1e-9
+                assert got.total == want.total
         # Each hit names the index holding it: the one built from its file's folder.
         for hit in many.search(corpus.queries[0], limit=50):
             part = Path(hit.path).parent.name
