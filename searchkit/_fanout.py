@@ -102,6 +102,7 @@ class SearchOptions:
     operator: Operator = "or"
     limits: QueryLimits | None = None
     timeout: float | None = None
+    explain: bool = False
 
     def check(self) -> None:
         """Reject bad paging before any part runs, and pages past what a part may return."""
@@ -184,7 +185,7 @@ def search_part(
     searcher = Searcher(
         base.reader(), weighting=GlobalBM25(stats), closereader=False, fromindex=index._ix
     )
-    return run_search(
+    results = run_search(
         searcher,
         query,
         limit=options.page * options.limit,
@@ -199,6 +200,13 @@ def search_part(
         timeout=options.timeout,
         parsed=q,
     )
+    if options.explain:
+        # The searcher scores with every part's statistics, so the explanations add up
+        # to the merged scores.
+        from .explore import annotate
+
+        results = annotate(searcher, results, q, flt, explain=True)
+    return results
 
 
 def explore_part(

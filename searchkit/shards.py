@@ -156,14 +156,8 @@ class _Parts(ABC):
         the results are the same.  ``timeout`` is the budget of the whole search: here
         the parts share it, one after the other; on a cluster each part has all of it.
         Facets and histograms add up the parts' whole counts (a document lives in one
-        part), so they equal one index's.  Score explanations are not merged across
-        parts: asking for them raises :class:`FilterError`.
+        part), so they equal one index's; explanations use every part's statistics.
         """
-        if explain:
-            raise FilterError(
-                "score explanations work on one index, not yet over several indexes or "
-                f"shards ({self._where()})"
-            )
         names = check_facets(facets)
         check_whole("facet_limit", facet_limit, 1, None)
         if histogram is not None and histogram not in INTERVALS:
@@ -185,6 +179,7 @@ class _Parts(ABC):
             operator=operator,
             limits=limits,
             timeout=timeout,
+            explain=explain,
         )
         options.check()
         parts = self._parts()
@@ -216,14 +211,8 @@ class _Parts(ABC):
 
         The source is found in whichever part holds it, and its words are weighed with
         every part's statistics (:func:`~searchkit.explore.similar_query_over`), so the
-        query, its hits and their scores are one index's.  Score explanations are not
-        merged across parts: ``explain`` raises :class:`FilterError`.
+        query, its hits, their scores and explanations are one index's.
         """
-        if explain:
-            raise FilterError(
-                "score explanations work on one index, not yet over several indexes or "
-                f"shards ({self._where()})"
-            )
         names = check_facets(facets)
         check_whole("facet_limit", facet_limit, 1, None)
         options = SearchOptions(
@@ -238,6 +227,7 @@ class _Parts(ABC):
             group=group,
             group_size=group_size,
             context=context,
+            explain=explain,
         )
         options.check()
         parts = self._parts()

@@ -108,8 +108,20 @@ def test_open_many_counts_facets_and_histograms_as_one_index(
         assert counted == {"Writer 0": 7, "Writer 1": 7, "Writer 2": 7}
         with pytest.raises(FilterError, match="unknown facet 'colour'"):
             many.search("river", facets=("colour",))
-        with pytest.raises(FilterError, match="score explanations work on one index"):
-            many.search("river", explain=True)
+        # Explanations use every part's statistics: they add up to the merged scores.
+        for q in QUERIES:
+            want = one.search(q, explain=True, limit=8)
+            got = many.search(q, explain=True, limit=8)
+            assert [h.chunk_id for h in got] == [h.chunk_id for h in want], q
+            for g, w in zip(got, want, strict=True):
+                assert [(t.field, t.term) for t in g.explanation] == [
+                    (t.field, t.term) for t in w.explanation
+                ], q
+                for tg, tw in zip(g.explanation, w.explanation, strict=True):
+                    assert tg.score == pytest.approx(tw.score, abs=1e-9)
+                    assert tg.idf == pytest.approx(tw.idf, abs=1e-9)
+                assert sum(t.score for t in g.explanation) == pytest.approx(g.score, abs=1e-9)
+            assert all(h.explanation for h in got), q
         # More like this and completion, as one index answers them.
         for i, paragraph, kw in ((3, 2, {}), (14, 1, {"group": True}), (5, None, {})):
             doc = one.search(f"alpha{i}")[0].doc_id
