@@ -104,6 +104,16 @@ class SearchOptions:
     timeout: float | None = None
     explain: bool = False
 
+    def filter(self) -> wq.Query | None:
+        """The filter these options name (author, dates, source, document), for a part."""
+        return build_filter(
+            author=self.author,
+            since=self.since,
+            until=self.until,
+            source=self.source,
+            doc_id=self.doc_id,
+        )
+
     def check(self) -> None:
         """Reject bad paging before any part runs, and pages past what a part may return."""
         check_whole("limit", self.limit, 1, MAX_LIMIT)
@@ -175,13 +185,7 @@ def search_part(
 ) -> Results:
     """The best ``page * limit`` hits of one part, scored with ``stats``."""
     base = index._reader()
-    flt = build_filter(
-        author=options.author,
-        since=options.since,
-        until=options.until,
-        source=options.source,
-        doc_id=options.doc_id,
-    )
+    flt = options.filter()
     searcher = Searcher(
         base.reader(), weighting=GlobalBM25(stats), closereader=False, fromindex=index._ix
     )
@@ -219,13 +223,7 @@ def explore_part(
     from .explore import count_facets, date_histogram, matching_docnums
 
     searcher = index._reader()
-    flt = build_filter(
-        author=options.author,
-        since=options.since,
-        until=options.until,
-        source=options.source,
-        doc_id=options.doc_id,
-    )
+    flt = options.filter()
     docnums = matching_docnums(searcher, q, flt)
     counts = count_facets(searcher, docnums, facets, sys.maxsize) if facets else {}
     buckets = date_histogram(searcher, docnums, histogram) if histogram else ()  # type: ignore[arg-type]
