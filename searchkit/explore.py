@@ -227,24 +227,7 @@ def merge_histograms(parts: Sequence[Sequence[Bucket]], interval: str) -> tuple[
             entry = sums.setdefault(b.since, [0, 0])
             entry[0] += b.articles
             entry[1] += b.paragraphs
-    if not sums:
-        return ()
-    first, last = min(sums), max(sums)
-    count = _periods_between(first, last, interval) + 1
-    if count > MAX_BUCKETS:
-        raise FilterError(
-            f"a {interval} histogram from {first} to {last} needs {count} buckets, more than "
-            f"{MAX_BUCKETS}; choose a longer interval or narrow the dates with since/until"
-        )
-    out = []
-    start = first
-    for i in range(count):
-        end = _period_end(start, interval)
-        articles, paragraphs = sums.get(start, (0, 0))
-        out.append(Bucket(_label(start, interval), articles, paragraphs, start, end))
-        if i + 1 < count:
-            start = end + dt.timedelta(days=1)
-    return tuple(out)
+    return _buckets({start: (a, p) for start, (a, p) in sums.items()}, interval)
 
 
 def _one_chunk_each(searcher: Searcher, docnums: Sequence[int]) -> list[tuple[_SegmentTable, int]]:
@@ -293,31 +276,30 @@ def date_histogram(
             start = _period_start(when.date(), interval)
             paragraphs[start] += 1
             docs.setdefault(start, set()).add(doc_ids[d])
-    if not paragraphs:
+    return _buckets({start: (len(docs[start]), n) for start, n in paragraphs.items()}, interval)
+
+
+def _buckets(counts: Mapping[dt.date, tuple[int, int]], interval: str) -> tuple[Bucket, ...]:
+    """``(articles, paragraphs)`` by period start as buckets from the first period to the
+    last, the empty ones between included; :class:`FilterError` past :data:`MAX_BUCKETS`."""
+    if not counts:
         return ()
-    first, last = min(paragraphs), max(paragraphs)
+    first, last = min(counts), max(counts)
     count = _periods_between(first, last, interval) + 1
     if count > MAX_BUCKETS:
         raise FilterError(
             f"a {interval} histogram from {first} to {last} needs {count} buckets, more than "
             f"{MAX_BUCKETS}; choose a longer interval or narrow the dates with since/until"
         )
-    buckets = []
+    out = []
     start = first
     for i in range(count):
         end = _period_end(start, interval)
-        buckets.append(
-            Bucket(
-                start=_label(start, interval),
-                articles=len(docs.get(start, ())),
-                paragraphs=paragraphs[start],
-                since=start,
-                until=end,
-            )
-        )
+        articles, paragraphs = counts.get(start, (0, 0))
+        out.append(Bucket(_label(start, interval), articles, paragraphs, start, end))
         if i + 1 < count:
             start = end + dt.timedelta(days=1)
-    return tuple(buckets)
+    return tuple(out)
 
 
 def _period_start(day: dt.date, interval: str) -> dt.date:
