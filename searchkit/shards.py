@@ -158,13 +158,10 @@ class _Parts(ABC):
         Facets and histograms add up the parts' whole counts (a document lives in one
         part), so they equal one index's; explanations use every part's statistics.
         """
-        names = check_facets(facets)
-        check_whole("facet_limit", facet_limit, 1, None)
-        if histogram is not None and histogram not in INTERVALS:
-            raise FilterError(
-                f"histogram interval must be one of {', '.join(INTERVALS)}, not {histogram!r}"
-            )
-        options = SearchOptions(
+        names, options = _prepared(
+            facets,
+            facet_limit,
+            histogram,
             limit=limit,
             page=page,
             author=_frozen(author),
@@ -181,7 +178,6 @@ class _Parts(ABC):
             timeout=timeout,
             explain=explain,
         )
-        options.check()
         parts = self._parts()
         q = parse(parts[0][0], query, operator, [ix for ix, _ in parts[1:]])
         return self._answer(query, q, options, client, names, facet_limit, histogram)
@@ -213,9 +209,10 @@ class _Parts(ABC):
         every part's statistics (:func:`~searchkit.explore.similar_query_over`), so the
         query, its hits, their scores and explanations are one index's.
         """
-        names = check_facets(facets)
-        check_whole("facet_limit", facet_limit, 1, None)
-        options = SearchOptions(
+        names, options = _prepared(
+            facets,
+            facet_limit,
+            histogram,
             limit=limit,
             page=page,
             author=_frozen(author),
@@ -229,7 +226,6 @@ class _Parts(ABC):
             context=context,
             explain=explain,
         )
-        options.check()
         parts = self._parts()
         try:
             q = similar_query_over([ix._reader() for ix, _ in parts], chunk_or_doc_id, document)
@@ -337,6 +333,22 @@ class _Parts(ABC):
 
 def _frozen(value: str | Sequence[str] | None) -> str | tuple[str, ...] | None:
     return value if value is None or isinstance(value, str) else tuple(value)
+
+
+def _prepared(
+    facets: Sequence[str], facet_limit: int, histogram: str | None, **fields: Any
+) -> tuple[tuple[str, ...], SearchOptions]:
+    """The checked facet names and search options of a search or ``similar`` over parts:
+    every bad argument is refused before any part runs."""
+    names = check_facets(facets)
+    check_whole("facet_limit", facet_limit, 1, None)
+    if histogram is not None and histogram not in INTERVALS:
+        raise FilterError(
+            f"histogram interval must be one of {', '.join(INTERVALS)}, not {histogram!r}"
+        )
+    options = SearchOptions(**fields)
+    options.check()
+    return names, options
 
 
 class MultiIndex(_Parts):
