@@ -57,6 +57,7 @@ __all__ = [
     "ShardSettings",
     "add_shards",
     "add_to_shard",
+    "build_shard_set",
     "check_sharded",
     "drop_unused",
     "merge_reports",
@@ -194,13 +195,21 @@ def add_shards(
     progress: Progress | None,
     client: Client | None,
     follow_links: bool = False,
+    cluster_timeout: float | None = None,
 ) -> list[IndexReport]:
     folders = [str(root / data / str(k)) for k in range(shards)]
     if client is not None:
         from .distributed import add_on_cluster
 
         return add_on_cluster(
-            client, add_to_shard, folders, paths, batch_size, dry_run, follow_links
+            client,
+            add_to_shard,
+            folders,
+            paths,
+            batch_size,
+            dry_run,
+            follow_links,
+            timeout=cluster_timeout,
         )
     jobs = [
         (folder, k, shards, paths, batch_size, dry_run, follow_links)
@@ -252,6 +261,7 @@ def rebuild_sharded(
     lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
     client: Client | None = None,
     follow_links: bool = False,
+    cluster_timeout: float | None = None,
 ) -> IndexReport:
     """Build a sharded index afresh from ``paths`` (default: its sources) and switch to it."""
     with WriteLock(root, lock_timeout):
@@ -262,33 +272,65 @@ def rebuild_sharded(
                 root, f"nothing to rebuild index {root} from: name files or folders"
             )
         drop_unused(root, settings.data)
-        data = new_shard_set(root, settings.shards, settings.max_chars)
-        try:
-            reports = add_shards(
-                root,
-                data,
-                settings.shards,
-                sources,
-                batch_size,
-                False,
-                progress,
-                client,
-                follow_links,
-            )
-        except BaseException:
-            shutil.rmtree(root / data, ignore_errors=True)
-            raise
-        write_settings(
+        reports = build_shard_set(
             root,
-            attrs.evolve(
-                settings,
-                data=data,
-                sources=tuple(sources),
-                schema_version=SCHEMA_VERSION,
-                analyzer=ANALYZER_ID,
-            ),
+            settings,
+            sources,
+            batch_size,
+            progress,
+            client,
+            follow_links,
+            cluster_timeout,
+            keep_sources=False,
         )
     return merge_reports(reports)
+
+
+def build_shard_set(
+    root: Path,
+    settings: ShardSettings,
+    sources: Sequence[str],
+    batch_size: int,
+    progress: Progress | None,
+    client: Client | None,
+    follow_links: bool,
+    cluster_timeout: float | None,
+    *,
+    keep_sources: bool,
+) -> list[IndexReport]:
+    """Build a new set of shards from ``sources`` beside the current one and switch
+    ``searchkit.json`` to it (one atomic rename); on any failure, remove the new set, so
+    the index stays as it was.  The caller holds the index's lock.  ``keep_sources``
+    adds ``sources`` to those recorded; otherwise they replace them."""
+    data = new_shard_set(root, settings.shards, settings.max_chars)
+    try:
+        reports = add_shards(
+            root,
+            data,
+            settings.shards,
+            sources,
+            batch_size,
+            False,
+            progress,
+            client,
+            follow_links,
+            cluster_timeout,
+        )
+    except BaseException:
+        shutil.rmtree(root / data, ignore_errors=True)
+        raise
+    recorded = [*settings.sources, *sources] if keep_sources else sources
+    write_settings(
+        root,
+        attrs.evolve(
+            settings,
+            data=data,
+            sources=tuple(dict.fromkeys(recorded)),
+            schema_version=SCHEMA_VERSION,
+            analyzer=ANALYZER_ID,
+        ),
+    )
+    return reports
 
 
 def _lenient_settings(root: Path) -> ShardSettings:

@@ -353,6 +353,8 @@ def _length_byte(length: int | None) -> int:
 # encoded positions becomes a call to _codecs.encode, five to ten times slower to write
 # and read and twice the size.  Protocol 3 has bytes and no framing; readers take any.
 _BLOCK_PROTOCOL = 3
+# A field's lengths by document number: the documents with one, or every document's.
+_FieldLengths = dict[int, int] | list[int]
 _INT = struct.Struct("!i").pack
 _EXTENT = struct.Struct("!qi").pack  # a term's postings: offset, length
 _TERMINFO = W3TermInfo._struct.pack
@@ -387,9 +389,10 @@ class _TermWriter:
         self.fixed = fw._format.fixed_value_size()
         self.field_key = pack_ushort(fw._fieldid)
 
-    def write(self, text: bytes, postings: list[Any], lengths: dict[int, int] | None) -> None:
+    def write(self, text: bytes, postings: list[Any], lengths: _FieldLengths | None) -> None:
         """Write the term ``text`` of the current field: ``postings`` is flat (``docnum,
-        weight, value`` repeated, in document order); ``lengths`` the field's lengths."""
+        weight, value`` repeated, in document order); ``lengths`` the field's lengths (by
+        document number: a dict of the documents with one, or a list of every one)."""
         if len(postings) == 3:
             self._write_one(text, postings, lengths)
             return
@@ -426,7 +429,10 @@ class _TermWriter:
                 maxweight = 0
             minlength: int | None
             if lengths:
-                lens = list(map(lengths.get, ids, repeat(0)))
+                if isinstance(lengths, list):
+                    lens = list(map(lengths.__getitem__, ids))
+                else:
+                    lens = list(map(lengths.get, ids, repeat(0)))
                 minlength = min(lens)
                 if not minlength:  # Whoosh's blocks skip lengths of 0
                     nonzero = [n for n in lens if n]
@@ -469,7 +475,7 @@ class _TermWriter:
         )
         self._add(text, info, raw)
 
-    def _write_one(self, text: bytes, posting: list[Any], lengths: dict[int, int] | None) -> None:
+    def _write_one(self, text: bytes, posting: list[Any], lengths: _FieldLengths | None) -> None:
         """:meth:`write` for a term in one document, most terms: one block of one posting."""
         docnum, weight, value = posting
         fixed = self.fixed
@@ -479,7 +485,12 @@ class _TermWriter:
             values = None if fixed == 0 else value
         stored_weight = weight if weight == 1.0 else array("f", (weight,))[0]  # float32
         maxweight = weight if weight > 0 else 0
-        length = lengths.get(docnum, 0) if lengths else 0
+        if not lengths:
+            length = 0
+        elif isinstance(lengths, list):
+            length = lengths[docnum]
+        else:
+            length = lengths.get(docnum, 0)
         length_byte = _length_byte(length or None)
         data = pickle.dumps(
             ((docnum,), None if stored_weight == 1.0 else stored_weight, values), _BLOCK_PROTOCOL
@@ -522,14 +533,12 @@ def _size_class(docs: int) -> int:
 def merge_policy(writer: Any, segments: list[Any]) -> list[Any]:
     """A Whoosh merge policy: merge segments of one size class once enough pile up.
 
-    Merging in Whoosh re-adds every posting, costing about as much as indexing the
-    documents again, so merges are rare: small leftovers of small commits merge in threes,
-    bigger segments only sixteen of a size at a time.  The count of segments (each a cost
-    to every query) then grows with the logarithm of the index size, and a bulk load in
-    big batches is never rewritten.
+    Small leftovers of small commits merge in threes, bigger segments sixteen of a size
+    at a time, so the count of segments (each a cost to every query) grows with the
+    logarithm of the index size.  The merged segment is written by copying postings
+    (``_merge.py``), a new segment of this commit; segments it cannot copy go through
+    Whoosh's ``add_reader``, which re-adds every posting into this writer's segment.
     """
-    from whoosh.reading import SegmentReader
-
     classes: dict[int, list[Any]] = {}
     for seg in segments:
         # Live documents: a segment whose documents were replaced shrinks into a
@@ -538,9 +547,28 @@ def merge_policy(writer: Any, segments: list[Any]) -> list[Any]:
     for size_class in sorted(classes):
         group = classes[size_class]
         if len(group) >= (_MIN_MERGE if size_class == 0 else _FANOUT):
-            for seg in group:
-                reader = SegmentReader(writer.storage, writer.schema, seg)
-                writer.add_reader(reader)
-                reader.close()
-            return [s for s in segments if s not in group]
+            rest = [s for s in segments if s not in group]
+            return rest + _merged(writer, group)
     return segments
+
+
+def _merged(writer: Any, group: list[Any]) -> list[Any]:
+    """The segments that replace ``group``: one merged segment, or none when its
+    documents went into ``writer``'s own segment (or none is live)."""
+    from . import _merge  # it imports this module
+
+    if COPY_MERGE and _merge.can_copy(writer, group):
+        merged = _merge.merge_segments(writer, group)
+        return [] if merged is None else [merged]
+    from whoosh.reading import SegmentReader
+
+    for seg in group:
+        reader = SegmentReader(writer.storage, writer.schema, seg)
+        writer.add_reader(reader)
+        reader.close()
+    return []
+
+
+# Merge by copying postings (``_merge.py``); False re-adds them through Whoosh's pool,
+# the way every merge went before (the tests compare the two).
+COPY_MERGE = True

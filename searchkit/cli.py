@@ -68,6 +68,8 @@ EXIT_INTERRUPTED = 130
 EXIT_BROKEN_PIPE = 141
 
 DEFAULT_INDEX = ".searchkit"
+# The same as searchkit.distributed.DEFAULT_TIMEOUT (a test keeps them equal).
+DEFAULT_DASK_TIMEOUT = 300.0
 # The same names as searchkit.search.SORTS (a test keeps them equal); listed here so that
 # building the command line does not import Whoosh.
 SORT_CHOICES = ("relevance", "date", "oldest")
@@ -195,7 +197,20 @@ def _one_index(index_dirs: tuple[Path, ...], command: str) -> Path:
 
 
 def _dask_option(help: str) -> Callable[[_F], _F]:
-    return click.option("--dask", "dask_address", metavar="ADDRESS", help=help)
+    """``--dask ADDRESS`` and ``--dask-timeout SECONDS``."""
+    address = click.option("--dask", "dask_address", metavar="ADDRESS", help=help)
+    timeout = click.option(
+        "--dask-timeout",
+        type=click.FloatRange(min=0, min_open=True),
+        default=DEFAULT_DASK_TIMEOUT,
+        show_default=True,
+        envvar="SEARCHKIT_DASK_TIMEOUT",
+        show_envvar=True,
+        metavar="SECONDS",
+        help="With --dask: give up (exit 2) when the cluster shows no progress for this "
+        "long (no task finishes, no shard commits).",
+    )
+    return lambda f: address(timeout(f))
 
 
 def _json_option(help: str) -> Callable[[_F], _F]:
@@ -410,6 +425,7 @@ def index_command(
     lock_timeout: float,
     shards: int | None,
     dask_address: str | None,
+    dask_timeout: float,
     language: str,
     synonyms: Path | None,
     field_map: str | None,
@@ -482,7 +498,13 @@ def index_command(
                 if dask_address:
                     from .shards import add_with_dask
 
-                    report = add_with_dask(ix, paths, dask_address, follow_links=follow_links)
+                    report = add_with_dask(
+                        ix,
+                        paths,
+                        dask_address,
+                        follow_links=follow_links,
+                        cluster_timeout=dask_timeout,
+                    )
                 else:
                     report = ix.add(
                         *paths, progress=bar, follow_links=follow_links, field_map=mapping
@@ -606,6 +628,7 @@ def search(
     timeout: float | None,
     fields: str | None,
     dask_address: str | None,
+    dask_timeout: float,
     color: str,
     index_dir: tuple[Path, ...],
 ) -> None:
@@ -643,7 +666,9 @@ def search(
         if dask_address:
             from .shards import search_with_dask
 
-            search_on: Any = partial(search_with_dask, ix, dask_address)
+            search_on: Any = partial(
+                search_with_dask, ix, dask_address, cluster_timeout=dask_timeout
+            )
         else:
             search_on = ix.search
         results = search_on(

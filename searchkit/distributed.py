@@ -16,14 +16,25 @@ running it dies.  searchkit sends it two kinds of task, both plain functions of
 The index folder and the files must be reachable at the same paths from the client and
 from every worker (one machine, or a shared file system).  Imported only when a
 ``client`` is given or ``--dask`` is used: ``import searchkit`` never loads Dask.
+
+Every wait on the cluster is bounded.  Dask waits for ever for a worker to run a task
+(workers that vanished, a scheduler gone, a worker stuck in a task), so searchkit waits
+at most ``timeout`` seconds (:data:`DEFAULT_TIMEOUT`) without seeing progress: a task
+finishing or, in a build, a shard committing.  Then it cancels what is left and raises
+:class:`ClusterTimeoutError` naming the shards that did not finish.  A worker that dies
+is not a timeout: Dask runs its task again (``retries``), and the wait goes on while the
+new task commits.
 """
 
 from __future__ import annotations
 
 import contextlib
+import time
 from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
 from typing import Any
 
+from . import _commits
 from ._fanout import CorpusStats, SearchOptions, part_statistics, search_part, total
 from .errors import SearchkitError
 from .models import IndexReport, Results
@@ -32,7 +43,9 @@ from .models import IndexReport, Results
 Client = Any
 
 __all__ = [
+    "DEFAULT_TIMEOUT",
     "Client",
+    "ClusterTimeoutError",
     "DaskUnavailableError",
     "add_on_cluster",
     "connect",
@@ -43,8 +56,29 @@ __all__ = [
 RETRIES = 2
 
 
+# Seconds searchkit waits for the cluster without seeing progress (see the module's doc).
+DEFAULT_TIMEOUT = 300.0
+# How often a wait looks at the shards' folders for new commits.
+_POLL = 0.5
+
+
 class DaskUnavailableError(SearchkitError):
     """Dask is not installed, or the scheduler cannot be reached."""
+
+
+class ClusterTimeoutError(DaskUnavailableError):
+    """The cluster showed no progress for the timeout: its workers vanished or hang.
+
+    ``unfinished`` names the shards whose task did not finish.
+    """
+
+    def __init__(self, what: str, unfinished: Sequence[str], timeout: float) -> None:
+        self.unfinished = tuple(unfinished)
+        self.timeout = timeout
+        super().__init__(
+            f"the Dask cluster made no progress on {what} for {timeout:g} s (workers gone "
+            f"or stuck?): {', '.join(self.unfinished)} did not finish"
+        )
 
 
 def _distributed() -> Any:
@@ -92,9 +126,14 @@ def add_on_cluster(
     batch_size: int,
     dry_run: bool,
     follow_links: bool = False,
+    timeout: float | None = None,
 ) -> list[IndexReport]:
     """Each shard's sync, ``task(folder, shard, shards, paths, batch_size, dry_run,
-    follow_links)``, as one task on the cluster; their reports, in shard order."""
+    follow_links)``, as one task on the cluster; their reports, in shard order.
+
+    Raises :class:`ClusterTimeoutError` when for ``timeout`` seconds (default
+    :data:`DEFAULT_TIMEOUT`) no task finishes and no shard commits.
+    """
     futures = [
         client.submit(
             task,
@@ -110,25 +149,93 @@ def add_on_cluster(
         )
         for k, folder in enumerate(folders)
     ]
-    return list(client.gather(futures))
+    names = [f"shard {k} ({folder})" for k, folder in enumerate(folders)]
+
+    def commits() -> tuple[int, ...]:
+        return tuple(_commits.latest_generation(Path(folder)) for folder in folders)
+
+    return _wait(client, futures, names, "the build", timeout, commits)
+
+
+def _wait(
+    client: Client,
+    futures: Sequence[Any],
+    names: Sequence[str],
+    what: str,
+    timeout: float | None,
+    progress: Callable[[], object] | None = None,
+) -> list[Any]:
+    """The results of ``futures`` (named ``names``), in order, waiting while they make
+    progress: a future finishing, or ``progress()`` returning something new.
+
+    After ``timeout`` seconds without progress, the unfinished futures are cancelled and
+    :class:`ClusterTimeoutError` names them.  A task's own error is raised as it is.
+    """
+    dd = _distributed()
+    limit = DEFAULT_TIMEOUT if timeout is None else timeout
+    if limit <= 0:
+        raise ValueError(f"a cluster timeout must be positive, not {limit}")
+    pending = set(futures)
+    seen = progress() if progress is not None else None
+    since = time.monotonic()
+    while pending:
+        left = since + limit - time.monotonic()
+        if left <= 0:
+            unfinished = [n for f, n in zip(futures, names, strict=True) if f in pending]
+            with contextlib.suppress(Exception):
+                client.cancel(list(pending), force=True)
+            raise ClusterTimeoutError(what, unfinished, limit)
+        step = min(left, _POLL) if progress is not None else left
+        try:
+            done = dd.wait(list(pending), timeout=step, return_when="FIRST_COMPLETED").done
+        except TimeoutError:
+            done = set()
+        except dd.client.FuturesCancelledError:  # the scheduler dropped them
+            done = {f for f in pending if f.status != "pending"}
+        if done:
+            pending -= done
+            since = time.monotonic()
+        if progress is not None:
+            now = progress()
+            if now != seen:
+                seen, since = now, time.monotonic()
+    for f, name in zip(futures, names, strict=True):
+        if f.cancelled():
+            raise DaskUnavailableError(f"the Dask scheduler cancelled {name} of {what}")
+    return list(client.gather(list(futures)))
 
 
 def search_on_cluster(
-    client: Client, folders: Sequence[str], query: str, q: Any, options: SearchOptions
+    client: Client,
+    folders: Sequence[str],
+    query: str,
+    q: Any,
+    options: SearchOptions,
+    timeout: float | None = None,
 ) -> list[Results]:
     """Each shard's statistics, then each shard's search, on the workers.
 
-    ``q`` is ``query`` parsed (a Whoosh query, which pickles).
+    ``q`` is ``query`` parsed (a Whoosh query, which pickles).  Each of the two rounds
+    waits at most ``timeout`` seconds without a task finishing (:func:`wait_for`).
     """
-    stats = client.gather([client.submit(_statistics, folder, q, pure=False) for folder in folders])
+    names = [f"shard {k} ({folder})" for k, folder in enumerate(folders)]
+    stats = _wait(
+        client,
+        [client.submit(_statistics, folder, q, pure=False) for folder in folders],
+        names,
+        "the search's statistics",
+        timeout,
+    )
     everything = total(stats)
-    return list(
-        client.gather(
-            [
-                client.submit(_search, folder, everything, query, q, options, pure=False)
-                for folder in folders
-            ]
-        )
+    return _wait(
+        client,
+        [
+            client.submit(_search, folder, everything, query, q, options, pure=False)
+            for folder in folders
+        ],
+        names,
+        "the search",
+        timeout,
     )
 
 

@@ -36,6 +36,7 @@ from ._shardset import (
     MAX_SHARDS,
     ShardSettings,
     add_shards,
+    build_shard_set,
     check_sharded,
     drop_unused,
     merge_reports,
@@ -149,11 +150,14 @@ class _Parts(ABC):
         histogram: Interval | None = None,
         explain: bool = False,
         client: Client | None = None,
+        cluster_timeout: float | None = None,
     ) -> Results:
         """``Index.search`` over every part, ranked as one index holding them all would.
 
         With a Dask ``client``, each part is searched on a worker (see ``distributed.py``);
-        the results are the same.  ``timeout`` is the budget of the whole search: here
+        the results are the same, or ``ClusterTimeoutError`` when no part's task finishes
+        for ``cluster_timeout`` seconds (default ``distributed.DEFAULT_TIMEOUT``).
+        ``timeout`` is the budget of the whole search: here
         the parts share it, one after the other; on a cluster each part has all of it.
         Facets and histograms add up the parts' whole counts (a document lives in one
         part), so they equal one index's; explanations use every part's statistics.
@@ -180,7 +184,9 @@ class _Parts(ABC):
         )
         parts = self._parts()
         q = parse(parts[0][0], query, operator, [ix for ix, _ in parts[1:]])
-        return self._answer(query, q, options, client, names, facet_limit, histogram)
+        return self._answer(
+            query, q, options, client, names, facet_limit, histogram, cluster_timeout
+        )
 
     def similar(
         self,
@@ -249,6 +255,7 @@ class _Parts(ABC):
         names: Sequence[str],
         facet_limit: int,
         histogram: Interval | None,
+        cluster_timeout: float | None = None,
     ) -> Results:
         """Search every part for the parsed ``q`` with the statistics of them all, merge
         the hits, and add up facets and histograms."""
@@ -258,7 +265,7 @@ class _Parts(ABC):
             from .distributed import search_on_cluster
 
             folders = [str(ix.path) for ix, _ in parts]
-            found = search_on_cluster(client, folders, query, q, options)
+            found = search_on_cluster(client, folders, query, q, options, cluster_timeout)
         else:
             clock, budget = time.monotonic(), options.timeout
             stats = total([part_statistics(ix, q) for ix, _ in parts])
@@ -554,11 +561,15 @@ class ShardedIndex(_Parts, Index):
         follow_links: bool = False,
         field_map: Mapping[str, str] | None = None,
         client: Client | None = None,
+        cluster_timeout: float | None = None,
     ) -> IndexReport:
         """``Index.add``, each shard syncing the files it owns, all shards at once.
 
         Without ``client`` a process a shard runs here; with a Dask ``client`` a task a
-        shard runs on the cluster, where the files are read, parsed and chunked.
+        shard runs on the cluster, where the files are read, parsed and chunked.  When
+        the cluster shows no progress for ``cluster_timeout`` seconds (default
+        ``distributed.DEFAULT_TIMEOUT``), ``ClusterTimeoutError``; a build on the cluster
+        into an empty index is all-or-nothing (written beside it, then switched in).
         ``progress`` is told of each shard as it finishes.  Field maps are not yet
         supported on a sharded index (:class:`SettingsError`).
         """
@@ -572,6 +583,20 @@ class ShardedIndex(_Parts, Index):
         with WriteLock(self.path, self.lock_timeout):
             self.shards()
             s = self._shard_settings
+            if client is not None and not dry_run and not s.sources and not len(self):
+                reports = build_shard_set(
+                    self.path,
+                    s,
+                    sources,
+                    batch_size,
+                    progress,
+                    client,
+                    follow_links,
+                    cluster_timeout,
+                    keep_sources=True,
+                )
+                self._mtime = 0  # reopen the new shards on next use
+                return merge_reports(reports)
             reports = add_shards(
                 self.path,
                 s.data,
@@ -582,6 +607,7 @@ class ShardedIndex(_Parts, Index):
                 progress,
                 client,
                 follow_links,
+                cluster_timeout,
             )
             if not dry_run and not all(p in s.sources for p in sources):
                 new = attrs.evolve(s, sources=tuple(dict.fromkeys([*s.sources, *sources])))
@@ -670,13 +696,16 @@ def add_with_dask(
     address: str,
     *,
     follow_links: bool = False,
+    cluster_timeout: float | None = None,
 ) -> IndexReport:
     """``index.add(*paths)`` on the Dask cluster at ``address`` (``local``: a new one here)."""
     from .distributed import connect
 
     sharded = _sharded(index, "build")
     with connect(address) as client:
-        return sharded.add(*paths, client=client, follow_links=follow_links)
+        return sharded.add(
+            *paths, client=client, follow_links=follow_links, cluster_timeout=cluster_timeout
+        )
 
 
 def search_with_dask(

@@ -1,0 +1,258 @@
+"""Merging segments by copying their postings, not re-adding them one at a time.
+
+Whoosh merges a segment into a writer with ``add_reader``: every posting of every term
+becomes a tuple in the writer's pool, the pool sorts them all (spilling sorted runs to
+disk, several times the index's size for a big merge) and writes them out again, about
+as slow as indexing the documents afresh.  At a million paragraphs merging took most of
+a bulk load's time.  :func:`merge_segments` writes the merged segment directly:
+
+- per document, in order, each live document's stored fields, field-length bytes and
+  column values are copied, its new number being its place among the live documents
+  (what ``add_reader`` gives it too);
+- per field, the segments' term lists are merged (each is sorted), and each term's
+  posting blocks are read whole (a pickle load each), renumbered (an offset, or a map
+  when documents were deleted), and written by the segment writer's ``_TermWriter``.
+
+Nothing is analysed again.  The result holds what ``add_reader`` would give for the same
+segments: the same documents, postings, weights, positions, stored fields, columns and
+length bytes, and the same field-length totals (summed from the stored, rounded length
+bytes, as Whoosh's merge sums them), so scores do not change.  Segments it cannot copy
+(term vectors, another codec) are merged the old way by :func:`merge_policy`'s caller.
+
+The merged segment is one new segment of the commit that merges: until that commit's
+table of contents is written it is invisible, and a kill leaves only files that the
+next writer removes as leftovers.
+"""
+
+from __future__ import annotations
+
+import heapq
+import io
+import pickle
+import zlib
+from collections.abc import Iterator, Sequence
+from itertools import accumulate, chain, repeat
+from typing import Any
+
+from whoosh.codec.whoosh3 import (
+    LENGTHS_COLUMN,
+    STORED_COLUMN,
+    WHOOSH3_HEADER_MAGIC,
+    W3Codec,
+    W3TermInfo,
+    _lenfield,
+)
+from whoosh.columns import VarBytesColumn
+from whoosh.reading import SegmentReader
+from whoosh.system import pack_ushort
+from whoosh.util.numeric import byte_to_length
+
+from ._writer import _cheaper_stored_fields, _TermWriter
+
+__all__ = ["can_copy", "merge_segments"]
+
+_BYTE_TO_LENGTH = [byte_to_length(b) for b in range(256)]
+_BYTE_TO_LENGTH[0] = 0
+_INT_SIZE = 4
+_VarBytesReader = VarBytesColumn.Reader
+_VarBytesWriter = VarBytesColumn.Writer
+
+
+def can_copy(writer: Any, segments: Sequence[Any]) -> bool:
+    """Whether :func:`merge_segments` can merge ``segments`` for ``writer``: all written
+    by the W3 codec, and a schema without term vectors."""
+    if not isinstance(writer.codec, W3Codec):
+        return False
+    if any(writer.schema[name].vector for name in writer.schema.names()):
+        return False
+    return all(isinstance(seg.codec(), W3Codec) for seg in segments)
+
+
+def merge_segments(writer: Any, segments: Sequence[Any]) -> Any | None:
+    """One new segment holding the live documents of ``segments``, in order.
+
+    Returns the segment (its files written, not yet in any table of contents), or None
+    when no document is live.
+    """
+    storage, schema, codec = writer.storage, writer.schema, writer.codec
+    readers = [SegmentReader(storage, schema, seg) for seg in segments]
+    try:
+        live = sum(r.doc_count() for r in readers)
+        if not live:
+            return None
+        segment = codec.new_segment(storage, writer.indexname)
+        perdoc = codec.per_document_writer(storage, segment)
+        _cheaper_stored_fields(perdoc)
+        renumber, lengths = _copy_per_document(schema, readers, perdoc)
+        perdoc.close()
+        segment.set_doc_count(live)
+        fields = codec.field_writer(storage, segment)
+        _copy_postings(schema, readers, renumber, lengths, fields)
+        fields.close()
+        if writer.compound:
+            segment.create_compound_file(storage)
+        return segment
+    finally:
+        for r in readers:
+            r.close()
+
+
+# How a segment's old document numbers become new ones: an offset (no deletions) or a
+# map of the live documents (deleted ones absent).
+_Renumber = int | dict[int, int]
+
+
+def _copy_per_document(
+    schema: Any, readers: Sequence[Any], perdoc: Any
+) -> tuple[list[_Renumber], dict[str, list[int]]]:
+    """Copy each live document's stored fields, length bytes and column values.
+
+    Stored records are copied as they are on disk (a pickle, deflated or not), without
+    reading them.  Returns each reader's renumbering and, per scorable field, every new
+    document's length (as its stored byte reads back), which posting blocks record.
+    """
+    scorable = [n for n in schema.names() if schema[n].scorable]
+    columned = [(n, schema[n].column_type) for n in schema.names() if schema[n].column_type]
+    lengths: dict[str, list[int]] = {n: [] for n in scorable}
+    totals = perdoc._fieldlengths
+    stored_out = perdoc._colwriters["_stored"]._child  # the bytes under the pickles
+    renumbers: list[_Renumber] = []
+    docnum = 0
+    for reader in readers:
+        pdr = reader._perdoc
+        stored_in = pdr._cached_reader("_stored", STORED_COLUMN)._child
+        raw_lengths = []
+        for name in scorable:
+            col = pdr._cached_reader(_lenfield(name), LENGTHS_COLUMN)
+            raw = bytes(col._dbfile.get(col._basepos, col._count)) if col is not None else b""
+            raw_lengths.append((name, _lenfield(name), raw, lengths[name]))
+        columns = [
+            (name, coltype, pdr.column_reader(name, coltype))
+            for name, coltype in columned
+            if reader.has_column(name)
+        ]
+        deleted = reader.has_deletions()
+        docmap: dict[int, int] = {}
+        renumbers.append(docmap if deleted else docnum)
+        for old in reader.all_doc_ids():
+            if deleted:
+                docmap[old] = docnum
+            perdoc.start_doc(docnum)
+            record = _VarBytesReader.__getitem__(stored_in, old)
+            if record:
+                _VarBytesWriter.add(stored_out, docnum, record)
+            for name, lenfield, raw, out in raw_lengths:
+                b = raw[old] if old < len(raw) else 0
+                length = _BYTE_TO_LENGTH[b]
+                out.append(length)
+                if b:
+                    perdoc.add_column_value(lenfield, LENGTHS_COLUMN, b)
+                    totals[name] += length
+            for name, coltype, creader in columns:
+                perdoc.add_column_value(name, coltype, creader[old])
+            perdoc._indoc = False  # finish_doc, with no stored fields left to add
+            docnum += 1
+    return renumbers, lengths
+
+
+def _terms(reader: Any, name: str, k: int) -> Iterator[tuple[bytes, int, bytes]]:
+    """``(text, k, term info bytes)`` for each term of field ``name`` in ``reader``, sorted."""
+    terms = reader._terms
+    fieldnum = terms._fieldmap.get(name)
+    if fieldnum is None:
+        return
+    prefix = pack_ushort(fieldnum)
+    for key, value in terms._tindex.items_from(prefix):
+        if not key.startswith(prefix):
+            return
+        yield key[2:], k, value
+
+
+def _copy_postings(
+    schema: Any,
+    readers: Sequence[Any],
+    renumber: Sequence[_Renumber],
+    lengths: dict[str, list[int]],
+    fields: Any,
+) -> None:
+    out = _TermWriter(fields)
+    for name in sorted(schema.names()):
+        field = schema[name]
+        if not field.indexed:
+            continue
+        streams = [_terms(r, name, k) for k, r in enumerate(readers)]
+        merged = heapq.merge(*streams)
+        first = next(merged, None)
+        if first is None:
+            continue
+        fixed = field.format.fixed_value_size()
+        field_lengths = lengths.get(name)
+        out.start_field(name, field)
+        postfiles = [r._terms._postfile for r in readers]
+        text, k, info = first
+        flat: list[Any] = []
+        for next_text, next_k, next_info in chain(merged, [(None, 0, b"")]):
+            _append(flat, info, postfiles[k], renumber[k], fixed)
+            if next_text != text:
+                if flat:
+                    out.write(text, flat, field_lengths)
+                    flat = []
+                if next_text is None:
+                    break
+            text, k, info = next_text, next_k, next_info
+        fields.finish_field()
+
+
+def _append(flat: list[Any], info: bytes, postfile: Any, renumber: _Renumber, fixed: Any) -> None:
+    """Append one segment's postings of a term to ``flat`` (``docnum, weight, value``
+    repeated), renumbered; postings of deleted documents are left out."""
+    terminfo = W3TermInfo.from_bytes(info)
+    if terminfo.is_inlined():
+        ids, weights, values = terminfo.inlined_postings()
+        _extend(flat, ids, weights, values, renumber)
+        return
+    offset, length = terminfo.extent()
+    if isinstance(length, tuple):  # Whoosh's from_bytes leaves struct.unpack's tuple
+        (length,) = length
+    raw = bytes(postfile.get(offset, length))
+    if raw[:4] != WHOOSH3_HEADER_MAGIC:
+        raise ValueError(f"posting block tag error at {offset}")
+    f = io.BytesIO(raw)
+    at = 4
+    while True:
+        size = int.from_bytes(raw[at : at + _INT_SIZE], "big", signed=True)
+        end = at + _INT_SIZE + abs(size)
+        f.seek(at + _INT_SIZE)
+        count, _maxid, _maxweight, compression, _minlen, _maxlen = pickle.load(f)
+        data = raw[f.tell() : end]
+        if compression:
+            data = zlib.decompress(data)
+        deltas, weights, values = pickle.loads(data)
+        ids = list(accumulate(deltas))
+        if weights is None:
+            weights = repeat(1.0, count)
+        elif isinstance(weights, float):
+            weights = repeat(weights, count)
+        if fixed is None or fixed < 0:
+            if len(values) != count:
+                raise ValueError(f"a posting block of {count} postings has {len(values)} values")
+        elif fixed == 0:
+            values = repeat(None, count)
+        else:
+            values = [values[i : i + fixed] for i in range(0, len(values), fixed)]
+        _extend(flat, ids, weights, values, renumber)
+        if size < 0:
+            return
+        at = end
+
+
+def _extend(flat: list[Any], ids: Any, weights: Any, values: Any, renumber: _Renumber) -> None:
+    if isinstance(renumber, int):
+        new = map(renumber.__add__, ids) if renumber else ids
+        flat.extend(chain.from_iterable(zip(new, weights, values, strict=True)))
+        return
+    get = renumber.get
+    for docnum, weight, value in zip(ids, weights, values, strict=True):
+        n = get(docnum)
+        if n is not None:
+            flat += (n, weight, value)
