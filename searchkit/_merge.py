@@ -30,6 +30,7 @@ import heapq
 import io
 import pickle
 import zlib
+from array import array
 from collections.abc import Iterator, Sequence
 from itertools import accumulate, chain, repeat
 from typing import Any
@@ -104,16 +105,21 @@ _Renumber = int | dict[int, int]
 
 def _copy_per_document(
     schema: Any, readers: Sequence[Any], perdoc: Any
-) -> tuple[list[_Renumber], dict[str, list[int]]]:
+) -> tuple[list[_Renumber], dict[str, array[int]]]:
     """Copy each live document's stored fields, length bytes and column values.
 
     Stored records are copied as they are on disk (a pickle, deflated or not), without
-    reading them.  Returns each reader's renumbering and, per scorable field, every new
-    document's length (as its stored byte reads back), which posting blocks record.
+    reading them.  Returns each reader's renumbering and, per field with lengths, every
+    new document's length (as its stored byte reads back), which posting blocks record.
     """
-    scorable = [n for n in schema.names() if schema[n].scorable]
+    # Only fields some segment has lengths of: most language fields hold nothing.
+    scorable = [
+        n
+        for n in schema.names()
+        if schema[n].scorable and any(r._perdoc.has_column(_lenfield(n)) for r in readers)
+    ]
     columned = [(n, schema[n].column_type) for n in schema.names() if schema[n].column_type]
-    lengths: dict[str, list[int]] = {n: [] for n in scorable}
+    lengths = {n: array("L") for n in scorable}
     totals = perdoc._fieldlengths
     stored_out = perdoc._colwriters["_stored"]._child  # the bytes under the pickles
     renumbers: list[_Renumber] = []
@@ -172,7 +178,7 @@ def _copy_postings(
     schema: Any,
     readers: Sequence[Any],
     renumber: Sequence[_Renumber],
-    lengths: dict[str, list[int]],
+    lengths: dict[str, array[int]],
     fields: Any,
 ) -> None:
     out = _TermWriter(fields)

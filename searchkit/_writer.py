@@ -354,7 +354,7 @@ def _length_byte(length: int | None) -> int:
 # and read and twice the size.  Protocol 3 has bytes and no framing; readers take any.
 _BLOCK_PROTOCOL = 3
 # A field's lengths by document number: the documents with one, or every document's.
-_FieldLengths = dict[int, int] | list[int]
+_FieldLengths = dict[int, int] | Sequence[int]
 _INT = struct.Struct("!i").pack
 _EXTENT = struct.Struct("!qi").pack  # a term's postings: offset, length
 _TERMINFO = W3TermInfo._struct.pack
@@ -429,7 +429,7 @@ class _TermWriter:
                 maxweight = 0
             minlength: int | None
             if lengths:
-                if isinstance(lengths, list):
+                if not isinstance(lengths, dict):
                     lens = list(map(lengths.__getitem__, ids))
                 else:
                     lens = list(map(lengths.get, ids, repeat(0)))
@@ -487,7 +487,7 @@ class _TermWriter:
         maxweight = weight if weight > 0 else 0
         if not lengths:
             length = 0
-        elif isinstance(lengths, list):
+        elif not isinstance(lengths, dict):
             length = lengths[docnum]
         else:
             length = lengths.get(docnum, 0)

@@ -108,8 +108,12 @@ __all__ = [
 
 DEFAULT_BATCH_SIZE = 5000
 DEFAULT_LOCK_TIMEOUT = 30.0
-# Per writer process: the in-memory posting pool spills to disk beyond this.
-_WRITER_LIMIT_MB = 128
+# Per writer process: the in-memory posting table spills to disk beyond this estimate.
+# The estimate runs about twice the real size: a process writing a 28,000-paragraph
+# segment of Reuters peaked at 128 MiB.  A spilled segment is written through Whoosh's
+# pool, four to seven times slower and a third larger on disk, so a batch's share of
+# _BATCH_CHUNKS should fit.
+_WRITER_LIMIT_MB = 256
 # A batch also commits after this many chunks, so long documents keep batches bounded.
 _BATCH_CHUNKS = 50_000
 # Writer processes for batches of at least _PARALLEL_BATCH documents (Linux only).
