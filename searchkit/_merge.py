@@ -13,7 +13,8 @@ a bulk load's time.  :func:`merge_segments` writes the merged segment directly:
   posting blocks are read whole (a pickle load each), renumbered (an offset, or a map
   when documents were deleted), and written by the segment writer's ``_TermWriter``.
 
-Nothing is analysed again.  The result holds what ``add_reader`` would give for the same
+Nothing is analysed again, and every pickle is read through ``_unpickle`` (an index
+folder is untrusted input).  The result holds what ``add_reader`` would give for the same
 segments: the same documents, postings, weights, positions, stored fields, columns and
 length bytes, and the same field-length totals (summed from the stored, rounded length
 bytes, as Whoosh's merge sums them), so scores do not change.  Segments it cannot copy
@@ -26,9 +27,9 @@ next writer removes as leftovers.
 
 from __future__ import annotations
 
+import copy
 import heapq
 import io
-import pickle
 import zlib
 from array import array
 from collections.abc import Iterator, Sequence
@@ -48,6 +49,7 @@ from whoosh.reading import SegmentReader
 from whoosh.system import pack_ushort
 from whoosh.util.numeric import byte_to_length
 
+from . import _unpickle
 from ._writer import _cheaper_stored_fields, _TermWriter
 
 __all__ = ["can_copy", "merge_segments"]
@@ -76,7 +78,7 @@ def merge_segments(writer: Any, segments: Sequence[Any]) -> Any | None:
     when no document is live.
     """
     storage, schema, codec = writer.storage, writer.schema, writer.codec
-    readers = [SegmentReader(storage, schema, seg) for seg in segments]
+    readers = [SegmentReader(_unmapped(storage), schema, seg) for seg in segments]
     try:
         live = sum(r.doc_count() for r in readers)
         if not live:
@@ -96,6 +98,21 @@ def merge_segments(writer: Any, segments: Sequence[Any]) -> Any | None:
     finally:
         for r in readers:
             r.close()
+
+
+def _unmapped(storage: Any) -> Any:
+    """``storage``, reading segments with plain reads, not memory maps.
+
+    Whoosh opens a file inside a memory-mapped segment as a ``BytesIO`` of it, a copy:
+    a merge, which holds every segment open at once, would copy all their postings and
+    stored fields into memory.  Read this way, a file inside a segment is a window on
+    the file, and memory holds what is being copied.
+    """
+    if not getattr(storage, "supports_mmap", False):
+        return storage
+    plain = copy.copy(storage)
+    plain.supports_mmap = False
+    return plain
 
 
 # How a segment's old document numbers become new ones: an offset (no deletions) or a
@@ -229,11 +246,11 @@ def _append(flat: list[Any], info: bytes, postfile: Any, renumber: _Renumber, fi
         size = int.from_bytes(raw[at : at + _INT_SIZE], "big", signed=True)
         end = at + _INT_SIZE + abs(size)
         f.seek(at + _INT_SIZE)
-        count, _maxid, _maxweight, compression, _minlen, _maxlen = pickle.load(f)
+        count, _maxid, _maxweight, compression, _minlen, _maxlen = _unpickle.load(f)
         data = raw[f.tell() : end]
         if compression:
             data = zlib.decompress(data)
-        deltas, weights, values = pickle.loads(data)
+        deltas, weights, values = _unpickle.loads(data)
         ids = list(accumulate(deltas))
         if weights is None:
             weights = repeat(1.0, count)
