@@ -140,3 +140,56 @@ def test_a_merge_of_only_deleted_documents_leaves_no_segment(tmp_path: Path) -> 
     w.commit(mergetype=lambda writer, segments: _writer._merged(writer, segments))
     assert ix._segments() == []
     ix.close()
+
+
+_KILLED_MID_MERGE = """
+import sys, time
+import searchkit
+from searchkit import _merge
+from tests.test_merge import _documents
+
+copy = _merge._copy_postings
+
+def stalled(*args):
+    copy(*args)  # the merged segment's files are written; its commit is not
+    print("merging", flush=True)
+    time.sleep(60)
+
+_merge._copy_postings = stalled
+with searchkit.Index.open(sys.argv[1]) as ix:
+    ix.add_documents(_documents(30, version=1, start=0), batch_size=30)
+"""
+
+
+def test_a_kill_mid_merge_leaves_the_index_as_it_was(tmp_path: Path) -> None:
+    import signal
+    import subprocess
+    import sys
+
+    from .conftest import ROOT
+
+    where = tmp_path / "ix"
+    with searchkit.Index.create(where) as ix:
+        for k in range(3):  # three small segments: the next commit merges them
+            ix.add_documents(_documents(30, start=30 * k), batch_size=30)
+        before = {q: _answers(ix, q) for q in _VOCABULARY[:6]}
+        docs = ix.documents()
+    proc = subprocess.Popen(
+        [sys.executable, "-c", _KILLED_MID_MERGE, str(where)],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stdout is not None and proc.stdout.readline() == "merging\n"
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    report = searchkit.check_index(where)
+    assert report.ok, report.problems
+    assert report.leftovers  # the merged segment's files, left by a dead writer
+    with searchkit.Index.open(where) as ix:
+        assert ix.documents() == docs
+        assert {q: _answers(ix, q) for q in _VOCABULARY[:6]} == before
+        ix.add_documents(_documents(30, version=1, start=0), batch_size=30)  # finishes it
+        assert len(ix.documents()) == 90
+    report = searchkit.check_index(where)
+    assert report.ok and not report.leftovers, report
