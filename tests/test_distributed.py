@@ -67,9 +67,7 @@ def _timed_out(build: Any) -> tuple[ClusterTimeoutError, float]:
     return err.value, time.monotonic() - t0
 
 
-def test_a_stuck_worker_ends_the_build_and_the_search_in_time(
-    client: Any, tmp_path: Path
-) -> None:
+def test_a_stuck_worker_ends_the_build_and_the_search_in_time(client: Any, tmp_path: Path) -> None:
     files = tmp_path / "files"
     _corpus(files, 6)
     with searchkit.Index.create(tmp_path / "ix", shards=2) as ix:
