@@ -450,8 +450,8 @@ def index_command(
         raise click.UsageError("--dask goes with neither --rebuild nor --dry-run")
     if synonyms and dry_run:
         raise click.UsageError("--synonyms and --dry-run do not go together")
-    if field_map and (rebuild or dask_address):
-        raise click.UsageError("--map goes with neither --rebuild (it reuses them) nor --dask")
+    if field_map and rebuild:
+        raise click.UsageError("--map does not go with --rebuild (it reuses the maps kept)")
     mapping = _field_map(field_map) if field_map else None
     bar = _Progress() if not quiet and _isatty(sys.stderr) else None
     try:
@@ -482,7 +482,9 @@ def index_command(
                 if dask_address:
                     from .shards import add_with_dask
 
-                    report = add_with_dask(ix, paths, dask_address, follow_links=follow_links)
+                    report = add_with_dask(
+                        ix, paths, dask_address, follow_links=follow_links, field_map=mapping
+                    )
                 else:
                     report = ix.add(
                         *paths, progress=bar, follow_links=follow_links, field_map=mapping

@@ -30,7 +30,7 @@ from fastapi.templating import Jinja2Templates
 
 from .. import __version__
 from ..errors import FilterError, NotFoundError, SearchkitError, SearchkitIndexError
-from ..index import Index
+from ..shards import Index  # through shards.py: it opens sharded indexes too
 from ..models import Bucket, Results
 
 __all__ = ["create_app"]
