@@ -13,7 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 import searchkit
-from searchkit import DocumentError, IndexDamagedError, SettingsError
+from searchkit import Document, DocumentError, IndexDamagedError, Paragraph, SettingsError
 from searchkit.cli import cli
 from searchkit.shards import ShardedIndex
 
@@ -136,6 +136,13 @@ def test_a_default_language_shards_as_one_index(tmp_path: Path, pair: tuple[Path
         one.rebuild()
         assert sharded.stats().languages == (("de", 15),)
         _compare(sharded, one, QUERIES)
+        # Documents given without files take it too.
+        text = "The houses by the river bank were sold."
+        doc = Document("d1", "given/d1", "Houses", (Paragraph(1, text, 0, len(text)),))
+        for index in (sharded, one):
+            assert index.add_documents([doc]).added == 1
+        assert sharded.document("d1").language == one.document("d1").language == "de"
+        _compare(sharded, one, ["houses"])
     kept = json.loads((sh_path / "searchkit.json").read_text())
     assert kept["language"] == "de"
     assert {s["language"] for s in _shard_settings(sh_path)} == {"auto"}  # kept once
