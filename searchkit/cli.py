@@ -493,7 +493,8 @@ def index_command(
         if bar is not None:
             bar.close()
     for skipped in report.skipped:
-        click.echo(f"Skipped {_clean_line(skipped.path)}: {_clean_line(skipped.reason)}", err=True)
+        label = "Note" if skipped.kind == "note" else "Skipped"
+        click.echo(f"{label} {_clean_line(skipped.path)}: {_clean_line(skipped.reason)}", err=True)
     if as_json:
         _echo_json(report.as_dict())
     elif not quiet:
@@ -1307,8 +1308,12 @@ def _report_line(report: IndexReport, index_dir: Path) -> str:
     )
     if counts:
         line += ": " + ", ".join(counts)
-    if report.skipped:
-        line += f"; skipped {_plural(len(report.skipped), 'file')}"
+    kinds = [s.kind for s in report.skipped]
+    left_out = [_plural(kinds.count(k), k) for k in ("file", "record") if k in kinds]
+    if left_out:
+        line += "; skipped " + ", ".join(left_out)
+    if "note" in kinds:
+        line += f"; {_plural(kinds.count('note'), 'note')}"
     return line + "."
 
 

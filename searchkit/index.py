@@ -938,7 +938,7 @@ class _Sync:
                 self.batch.delete(*old_ids)
                 self.counts["removed"] += len(old)
             return
-        self.skipped.extend(Skipped(display_path(path), s.reason) for s in skipped_records)
+        self.skipped.extend(attrs.evolve(s, path=display_path(path)) for s in skipped_records)
         if old and {o.content_hash for o in old} == {d.content_hash for d in docs}:
             # Same content, new timestamps (a touch, a checkout), or documents of it that
             # were removed from the index: rewrite it, so that the removed come back and
