@@ -155,10 +155,31 @@ def test_without_the_language_the_documents_are_detected(tmp_path: Path) -> None
         assert sharded.stats().languages == (("en", 15),)
 
 
-def test_a_bad_language_is_refused_before_anything_is_made(tmp_path: Path) -> None:
+def test_a_bad_language_or_synonyms_file_is_refused_before_anything_is_made(
+    tmp_path: Path,
+) -> None:
     with pytest.raises(SettingsError, match="language must be 'auto' or an ISO 639 code"):
         searchkit.Index.create(tmp_path / "sh", shards=3, language="not a code")
+    with pytest.raises(SettingsError, match="no such synonyms file"):
+        searchkit.Index.create(tmp_path / "sh", shards=3, synonyms=tmp_path / "missing.txt")
     assert not (tmp_path / "sh").exists()
+
+
+def test_a_shard_s_own_settings_never_decide(tmp_path: Path) -> None:
+    """The whole index's settings are the only ones: a shard's own searchkit.json that
+    names a language or field maps (edited by hand) changes nothing."""
+    root = tmp_path / "sh"
+    searchkit.Index.create(root, shards=2, language="de").close()
+    data = json.loads((root / "searchkit.json").read_text())["data"]
+    for own in (root / data).glob("*/searchkit.json"):
+        raw = json.loads(own.read_text())
+        raw.update(language="fr", field_maps={str(tmp_path / "data"): {"title": "story"}})
+        own.write_text(json.dumps(raw), encoding="utf-8")
+    with searchkit.Index.open(root) as sharded:
+        sharded.add(_articles(tmp_path / "files", 6))
+        sharded.add(_exports(tmp_path / "data", 3), field_map=MAP)
+        assert sharded.stats().languages == (("de", 12),)
+        assert sharded.search("beta1").hits[0].title == _record(1)["headline"]
 
 
 # -- synonyms -----------------------------------------------------------------------------
