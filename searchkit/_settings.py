@@ -50,6 +50,7 @@ __all__ = [
     "check_can_create",
     "clean_root",
     "drop_unused_data_dirs",
+    "is_data_dir",
     "new_data_dir",
     "new_id",
     "now",
@@ -278,6 +279,11 @@ def _marker(folder: Path) -> str | None:
     except (OSError, ValueError):
         return None
     return text if _ID.match(text) else None
+
+
+def is_data_dir(folder: Path) -> bool:
+    """Whether ``folder`` is a data folder searchkit made (for any index)."""
+    return _marker(folder) is not None
 
 
 def _write_marker(folder: Path, index_id: str) -> None:

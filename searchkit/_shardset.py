@@ -44,7 +44,13 @@ import attrs
 from . import __version__
 from ._access import access_error
 from ._lock import LOCK_NAME, WriteLock
-from ._settings import SETTINGS_NAME, ReadingSettings, shared_field_errors
+from ._settings import (
+    MARKER_NAME,
+    SETTINGS_NAME,
+    ReadingSettings,
+    is_data_dir,
+    shared_field_errors,
+)
 from .analysis import ANALYZER_ID
 from .analysis.detect import AUTO
 from .chunking import DEFAULT_MAX_CHARS
@@ -194,15 +200,32 @@ def new_shard_set(root: Path, shards: int, max_chars: int) -> str:
     """A new ``shards-<n>`` folder holding ``shards`` empty indexes; returns its name."""
     n = 1 + max((int(p.name[7:]) for p in root.glob("shards-*") if p.name[7:].isdigit()), default=0)
     data = f"shards-{n}"
+    (root / data).mkdir()
+    (root / data / MARKER_NAME).write_text(_SHARD_SET_MARK + "\n", encoding="ascii")
     for k in range(shards):
         Index.create(root / data / str(k), max_chars=max_chars).close()
     return data
 
 
+# What a shard set's marker file holds: searchkit deletes only folders it marked.
+_SHARD_SET_MARK = "searchkit shard set"
+
+
+def _is_shard_set(folder: Path) -> bool:
+    if not _DATA.match(folder.name) or folder.is_symlink() or not folder.is_dir():
+        return False
+    try:
+        return (folder / MARKER_NAME).read_text(encoding="ascii").strip() == _SHARD_SET_MARK
+    except (OSError, ValueError):
+        return False
+
+
 def drop_unused(root: Path, current: str) -> None:
-    """Shard sets and data folders a finished rebuild (or a crash) left behind."""
-    for old in [*root.glob("shards-*"), *root.glob("whoosh-*")]:
-        if old.name != current and old.is_dir():
+    """Shard sets and data folders a finished rebuild (or a crash, or an ordinary index
+    this one replaced) left behind: only folders with searchkit's marker in them, so
+    anything else a user put in the index folder stays."""
+    for old in root.iterdir():
+        if old.name != current and (_is_shard_set(old) or is_data_dir(old)):
             shutil.rmtree(old, ignore_errors=True)
 
 
