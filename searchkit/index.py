@@ -263,15 +263,16 @@ class Index:
         language: str = AUTO,
     ) -> Index:
         """Open the index at ``path``, first creating an empty one if there is none
-        (``language`` as in :meth:`create`)."""
+        (``language`` as in :meth:`create`).  A ``language`` other than ``"auto"`` that is
+        not the existing index's raises :class:`SettingsError`: it is chosen at creation."""
         try:
-            return cls.open(path, lock_timeout=lock_timeout)
+            ix = cls.open(path, lock_timeout=lock_timeout)
         except IndexNotFoundError:
-            pass
-        try:
-            return cls.create(path, lock_timeout=lock_timeout, language=language)
-        except IndexExistsError:  # another process created it in the meantime
-            return cls.open(path, lock_timeout=lock_timeout)
+            try:
+                return cls.create(path, lock_timeout=lock_timeout, language=language)
+            except IndexExistsError:  # another process created it in the meantime
+                ix = cls.open(path, lock_timeout=lock_timeout)
+        return check_language(ix, language)
 
     @classmethod
     def exists(cls, path: str | os.PathLike[str]) -> bool:
@@ -315,6 +316,12 @@ class Index:
     def max_chars(self) -> int:
         """The longest a chunk may be, in characters."""
         return self._settings.max_chars
+
+    @property
+    def language(self) -> str:
+        """The language of documents whose metadata names none (an ISO 639 code), or
+        ``"auto"``: detect each one's.  Chosen when the index is created."""
+        return self._reading().language
 
     # -- reading ---------------------------------------------------------------------
 
@@ -1294,6 +1301,19 @@ def _raise_if_unreadable(root: Path, data: Path) -> None:
         return
     except OSError as exc:
         raise access_error(root, exc) from None
+
+
+def check_language(ix: Index, language: str) -> Index:
+    """``ix``, or :class:`SettingsError` (``ix`` closed) when ``language`` (not ``"auto"``)
+    differs from its default language: a language is never silently ignored."""
+    if language == AUTO or normalize_language(language) == ix.language:
+        return ix
+    ix.close()
+    raise SettingsError(
+        f"index {ix.path} has default language {ix.language!r}, not {language!r}: the "
+        "default language is chosen when an index is created (index into a new folder to "
+        "change it)"
+    )
 
 
 def _languages(searcher: Searcher) -> tuple[tuple[str, int], ...]:

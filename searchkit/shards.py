@@ -75,6 +75,7 @@ from .index import (
     Progress,
     _require_existing,
     check_index,
+    check_language,
     is_sharded,
     rebuild_index,
     register_sharded,
@@ -550,6 +551,10 @@ class ShardedIndex(_Parts, Index):
         return self._shard_settings.max_chars
 
     @property
+    def language(self) -> str:
+        return self._shard_settings.language
+
+    @property
     def shard_count(self) -> int:
         """How many shards the index has."""
         return self._shard_settings.shards
@@ -699,7 +704,7 @@ def open_or_create_sharded(
             f"index {root} has {count} shard{'s' if count > 1 else ''}; the shard count is "
             "chosen when an index is created (rebuild into a new folder to change it)"
         )
-    return ix
+    return check_language(ix, language)
 
 
 def add_with_dask(

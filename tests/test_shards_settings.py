@@ -400,11 +400,17 @@ def test_cli_settings_on_a_sharded_index(tmp_path: Path) -> None:
         assert got == want and (got["total"] > 0), q
     code, out, _ = _run("stats", "--index", sh)
     assert code == 0 and "Languages:      de 39" in out
-    # --language names a new index's language; an existing one keeps its own, as an
-    # ordinary index does.
+    # --language names a new index's language: another one for an existing index is an
+    # error, never silently ignored; the same one (in any spelling) is fine.
     for where in (sh, one):
-        assert _run("index", files, "--index", where, "--language", "fr", "-q")[0] == 0
+        code, _, err = _run("index", files, "--index", where, "--language", "fr", "-q")
+        assert (code, err) == (
+            2,
+            f"Error: index {where} has default language 'de', not 'fr': the default language "
+            "is chosen when an index is created (index into a new folder to change it)\n",
+        )
         assert json.loads((where / "searchkit.json").read_text())["language"] == "de"
+        assert _run("index", files, "--index", where, "--language", "de-DE", "-q")[0] == 0
     # --synonyms on an existing sharded index replaces them, and with --rebuild too.
     rules.write_text("stream => snow\n", encoding="utf-8")
     assert _run("index", "--index", sh, "--rebuild", "--synonyms", rules, "-q")[0] == 0
