@@ -34,7 +34,12 @@ import _reuters
 def worker(files: Path, folder: Path, queries_file: Path) -> None:
     """One build in this process; prints one JSON row (and the commit log on stderr)."""
     import searchkit
-    from searchkit import _writer
+    import searchkit.index
+
+    # Where the index's batches find their merge policy (older code: in _writer).
+    policies = getattr(searchkit, "_merge", None)
+    if policies is None or not hasattr(policies, "merge_policy"):
+        policies = searchkit._writer
 
     clock = time.perf_counter()
     merges: list[float] = []
@@ -42,7 +47,7 @@ def worker(files: Path, folder: Path, queries_file: Path) -> None:
     def note(message: str) -> None:
         print(f"{time.perf_counter() - clock:7.1f}s {message}", file=sys.stderr, flush=True)
 
-    policy = _writer.merge_policy
+    policy = policies.merge_policy
 
     def timed_policy(writer: Any, segments: list[Any]) -> list[Any]:
         t0 = time.perf_counter()
@@ -52,7 +57,7 @@ def worker(files: Path, folder: Path, queries_file: Path) -> None:
             note(f"merged {len(segments) - len([s for s in kept if s in segments])} segments")
         return kept
 
-    _writer.merge_policy = timed_policy
+    policies.merge_policy = timed_policy
     peak = [0]
     done = threading.Event()
 

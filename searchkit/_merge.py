@@ -1,4 +1,5 @@
-"""Merging segments by copying their postings, not re-adding them one at a time.
+"""Merging segments: when (:func:`merge_policy`), and by copying their postings, not
+re-adding them one at a time (:func:`merge_segments`).
 
 Whoosh merges a segment into a writer with ``add_reader``: every posting of every term
 becomes a tuple in the writer's pool, the pool sorts them all (spilling sorted runs to
@@ -30,6 +31,7 @@ from __future__ import annotations
 import copy
 import heapq
 import io
+import math
 import zlib
 from array import array
 from collections.abc import Iterator, Sequence
@@ -52,7 +54,7 @@ from whoosh.util.numeric import byte_to_length
 from . import _unpickle
 from ._writer import _cheaper_stored_fields, _TermWriter
 
-__all__ = ["can_copy", "merge_segments"]
+__all__ = ["can_copy", "merge_policy", "merge_segments"]
 
 _BYTE_TO_LENGTH = [byte_to_length(b) for b in range(256)]
 _BYTE_TO_LENGTH[0] = 0
@@ -279,3 +281,54 @@ def _extend(flat: list[Any], ids: Any, weights: Any, values: Any, renumber: _Ren
         n = get(docnum)
         if n is not None:
             flat += (n, weight, value)
+
+
+# Segments fall into size classes: "small" below _SMALL_DOCS documents, then one class per
+# factor of _FANOUT.  _MIN_MERGE small segments, or _FANOUT of one larger class, merge.
+_SMALL_DOCS = 2000
+_MIN_MERGE = 3
+_FANOUT = 16
+
+
+def _size_class(docs: int) -> int:
+    return 0 if docs < _SMALL_DOCS else 1 + int(math.log(docs / _SMALL_DOCS, _FANOUT))
+
+
+def merge_policy(writer: Any, segments: list[Any]) -> list[Any]:
+    """A Whoosh merge policy: merge segments of one size class once enough pile up.
+
+    Small leftovers of small commits merge in threes, bigger segments sixteen of a size
+    at a time, so the count of segments (each a cost to every query) grows with the
+    logarithm of the index size.  The merged segment is written by copying postings
+    (:func:`merge_segments`), a new segment of this commit; segments it cannot copy go through
+    Whoosh's ``add_reader``, which re-adds every posting into this writer's segment.
+    """
+    classes: dict[int, list[Any]] = {}
+    for seg in segments:
+        # Live documents: a segment whose documents were replaced shrinks into a
+        # smaller class, and merging it drops its deleted documents for good.
+        classes.setdefault(_size_class(seg.doc_count()), []).append(seg)
+    for size_class in sorted(classes):
+        group = classes[size_class]
+        if len(group) >= (_MIN_MERGE if size_class == 0 else _FANOUT):
+            rest = [s for s in segments if s not in group]
+            return rest + _merged(writer, group)
+    return segments
+
+
+def _merged(writer: Any, group: list[Any]) -> list[Any]:
+    """The segments that replace ``group``: one merged segment, or none when its
+    documents went into ``writer``'s own segment (or none is live)."""
+    if COPY_MERGE and can_copy(writer, group):
+        merged = merge_segments(writer, group)
+        return [] if merged is None else [merged]
+    for seg in group:
+        reader = SegmentReader(writer.storage, writer.schema, seg)
+        writer.add_reader(reader)
+        reader.close()
+    return []
+
+
+# Merge by copying postings (:func:`merge_segments`); False re-adds them through
+# Whoosh's pool, the way every merge went before (the tests compare the two).
+COPY_MERGE = True

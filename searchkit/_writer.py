@@ -13,13 +13,11 @@
   Whoosh's asks the file system about a column once per posting.
 
 :func:`writer` also offers Whoosh's multi-process writer (``procs`` > 1, Linux only), made
-safe to kill and cancel in ``_mpwriter.py``, and :func:`merge_policy` keeps the number of
-segments (each one a cost to every query) low without rewriting big ones.
+safe to kill and cancel in ``_mpwriter.py``.  Merging segments is ``_merge.py``'s.
 """
 
 from __future__ import annotations
 
-import math
 import pickle
 import struct
 import zlib
@@ -46,7 +44,7 @@ from whoosh.writing import IndexingError
 from . import _commits
 from .schema import Posting, TextTerms, indexer, memoized
 
-__all__ = ["SegmentWriter", "codec", "merge_policy"]
+__all__ = ["SegmentWriter", "codec"]
 
 _BYTE_TO_LENGTH = [byte_to_length(b) for b in range(256)]
 
@@ -517,58 +515,3 @@ class _TermWriter:
         tindex.lastkey = key
         self.term_at += _KEY_VALUE_LENGTHS_SIZE + len(key) + len(value)
         self.post_at += len(raw)
-
-
-# Segments fall into size classes: "small" below _SMALL_DOCS documents, then one class per
-# factor of _FANOUT.  _MIN_MERGE small segments, or _FANOUT of one larger class, merge.
-_SMALL_DOCS = 2000
-_MIN_MERGE = 3
-_FANOUT = 16
-
-
-def _size_class(docs: int) -> int:
-    return 0 if docs < _SMALL_DOCS else 1 + int(math.log(docs / _SMALL_DOCS, _FANOUT))
-
-
-def merge_policy(writer: Any, segments: list[Any]) -> list[Any]:
-    """A Whoosh merge policy: merge segments of one size class once enough pile up.
-
-    Small leftovers of small commits merge in threes, bigger segments sixteen of a size
-    at a time, so the count of segments (each a cost to every query) grows with the
-    logarithm of the index size.  The merged segment is written by copying postings
-    (``_merge.py``), a new segment of this commit; segments it cannot copy go through
-    Whoosh's ``add_reader``, which re-adds every posting into this writer's segment.
-    """
-    classes: dict[int, list[Any]] = {}
-    for seg in segments:
-        # Live documents: a segment whose documents were replaced shrinks into a
-        # smaller class, and merging it drops its deleted documents for good.
-        classes.setdefault(_size_class(seg.doc_count()), []).append(seg)
-    for size_class in sorted(classes):
-        group = classes[size_class]
-        if len(group) >= (_MIN_MERGE if size_class == 0 else _FANOUT):
-            rest = [s for s in segments if s not in group]
-            return rest + _merged(writer, group)
-    return segments
-
-
-def _merged(writer: Any, group: list[Any]) -> list[Any]:
-    """The segments that replace ``group``: one merged segment, or none when its
-    documents went into ``writer``'s own segment (or none is live)."""
-    from . import _merge  # it imports this module
-
-    if COPY_MERGE and _merge.can_copy(writer, group):
-        merged = _merge.merge_segments(writer, group)
-        return [] if merged is None else [merged]
-    from whoosh.reading import SegmentReader
-
-    for seg in group:
-        reader = SegmentReader(writer.storage, writer.schema, seg)
-        writer.add_reader(reader)
-        reader.close()
-    return []
-
-
-# Merge by copying postings (``_merge.py``); False re-adds them through Whoosh's pool,
-# the way every merge went before (the tests compare the two).
-COPY_MERGE = True

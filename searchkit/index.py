@@ -32,7 +32,7 @@ from whoosh import query as wquery
 from whoosh.searching import Searcher
 from whoosh.writing import IndexWriter
 
-from . import _commits, _writer, _writers
+from . import _commits, _merge, _writers
 from ._access import access_error, translated
 from ._damage import DAMAGE, damage_guard
 from ._limits import Deadline, QueryLimits, bound_query, check_text
@@ -852,7 +852,7 @@ class _Batch:
         if force and self._writer is None and not self.dry_run:
             self._w()
         if self._writer is not None:
-            self._writer.commit(mergetype=_writer.merge_policy)
+            self._writer.commit(mergetype=_merge.merge_policy)
             self._writer = None
         self._pending = 0
         self._chunks = 0

@@ -50,7 +50,7 @@ def _build(path: Path, copy: bool, monkeypatch: pytest.MonkeyPatch, parallel: bo
     documents (deletions in merged segments), and one batch big enough for child writer
     processes when ``parallel``."""
     with monkeypatch.context() as m:
-        m.setattr(_writer, "COPY_MERGE", copy)
+        m.setattr(_merge, "COPY_MERGE", copy)
         with searchkit.Index.create(path) as ix:
             for k in range(8):
                 ix.add_documents(_documents(40, start=40 * k), batch_size=40)
@@ -118,8 +118,8 @@ def test_a_copied_segment_holds_what_whoosh_merges(tmp_path: Path) -> None:
         assert len(ix._segments()) == 3
         w = _writer.SegmentWriter(ix, codec=_writer.codec())
         with pytest.MonkeyPatch.context() as m:
-            m.setattr(_writer, "COPY_MERGE", copy)
-            w.commit(mergetype=_writer._merged)
+            m.setattr(_merge, "COPY_MERGE", copy)
+            w.commit(mergetype=_merge._merged)
         (segment,) = ix._segments()
         assert segment.doc_count() == len(rows) - 6
         merged[name] = (_segment_contents(tmp_path / name), dict(segment._fieldlengths))
@@ -137,7 +137,7 @@ def test_a_merge_of_only_deleted_documents_leaves_no_segment(tmp_path: Path) -> 
     w = _writer.SegmentWriter(ix, codec=_writer.codec())
     for docnum in range(len(rows)):
         w.delete_document(docnum)
-    w.commit(mergetype=lambda writer, segments: _writer._merged(writer, segments))
+    w.commit(mergetype=lambda writer, segments: _merge._merged(writer, segments))
     assert ix._segments() == []
     ix.close()
 
