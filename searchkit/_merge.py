@@ -29,11 +29,13 @@ next writer removes as leftovers.
 from __future__ import annotations
 
 import copy
+import functools
 import heapq
 import io
 import math
 import zlib
 from array import array
+from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from itertools import accumulate, chain, repeat
 from typing import Any
@@ -73,11 +75,14 @@ def can_copy(writer: Any, segments: Sequence[Any]) -> bool:
     return all(isinstance(seg.codec(), W3Codec) for seg in segments)
 
 
-def merge_segments(writer: Any, segments: Sequence[Any]) -> Any | None:
+def merge_segments(writer: Any, segments: Sequence[Any], exact: Any = None) -> Any | None:
     """One new segment holding the live documents of ``segments``, in order.
 
-    Returns the segment (its files written, not yet in any table of contents), or None
-    when no document is live.
+    Field-length totals are summed from the documents' stored, rounded length bytes, as
+    Whoosh's merge sums them, except for ``exact``: a segment without deletions whose
+    recorded totals are taken as they are (the committing writer's own, whose documents
+    Whoosh's merge would have counted exactly).  Returns the segment (its files written,
+    not yet in any table of contents), or None when no document is live.
     """
     storage, schema, codec = writer.storage, writer.schema, writer.codec
     readers = [SegmentReader(_unmapped(storage), schema, seg) for seg in segments]
@@ -88,7 +93,13 @@ def merge_segments(writer: Any, segments: Sequence[Any]) -> Any | None:
         segment = codec.new_segment(storage, writer.indexname)
         perdoc = codec.per_document_writer(storage, segment)
         _cheaper_stored_fields(perdoc)
-        renumber, lengths = _copy_per_document(schema, readers, perdoc)
+        exact_at = next((k for k, s in enumerate(segments) if s is exact), None)
+        if exact_at is not None and readers[exact_at].has_deletions():
+            exact_at = None
+        renumber, lengths = _copy_per_document(schema, readers, perdoc, exact_at)
+        if exact_at is not None:
+            for name, total in segments[exact_at]._fieldlengths.items():
+                perdoc._fieldlengths[name] += total
         perdoc.close()
         segment.set_doc_count(live)
         fields = codec.field_writer(storage, segment)
@@ -123,13 +134,14 @@ _Renumber = int | dict[int, int]
 
 
 def _copy_per_document(
-    schema: Any, readers: Sequence[Any], perdoc: Any
+    schema: Any, readers: Sequence[Any], perdoc: Any, exact_at: int | None = None
 ) -> tuple[list[_Renumber], dict[str, array[int]]]:
     """Copy each live document's stored fields, length bytes and column values.
 
     Stored records are copied as they are on disk (a pickle, deflated or not), without
     reading them.  Returns each reader's renumbering and, per field with lengths, every
     new document's length (as its stored byte reads back), which posting blocks record.
+    The reader at ``exact_at`` adds nothing to the totals (its own are added instead).
     """
     # Only fields some segment has lengths of: most language fields hold nothing.
     scorable = [
@@ -143,7 +155,8 @@ def _copy_per_document(
     stored_out = perdoc._colwriters["_stored"]._child  # the bytes under the pickles
     renumbers: list[_Renumber] = []
     docnum = 0
-    for reader in readers:
+    for k, reader in enumerate(readers):
+        counted = totals if k != exact_at else defaultdict(int)
         pdr = reader._perdoc
         stored_in = pdr._cached_reader("_stored", STORED_COLUMN)._child
         raw_lengths = []
@@ -172,7 +185,7 @@ def _copy_per_document(
                 out.append(length)
                 if b:
                     perdoc.add_column_value(lenfield, LENGTHS_COLUMN, b)
-                    totals[name] += length
+                    counted[name] += length
             for name, coltype, creader in columns:
                 perdoc.add_column_value(name, coltype, creader[old])
             perdoc._indoc = False  # finish_doc, with no stored fields left to add
@@ -317,16 +330,27 @@ def merge_policy(writer: Any, segments: list[Any]) -> list[Any]:
 
 
 def _merged(writer: Any, group: list[Any]) -> list[Any]:
-    """The segments that replace ``group``: one merged segment, or none when its
-    documents went into ``writer``'s own segment (or none is live)."""
-    if COPY_MERGE and can_copy(writer, group):
-        merged = merge_segments(writer, group)
-        return [] if merged is None else [merged]
+    """The segments that replace ``group`` now: none, its documents going into the
+    segment the commit writes, which Whoosh's merge makes of this writer's own documents
+    followed by the group's.  searchkit's writer copies them there once its own segment
+    is written (:func:`_finish_merge`), so the result is the same segment."""
+    if COPY_MERGE and can_copy(writer, group) and hasattr(writer, "finish_merge"):
+        writer.finish_merge = functools.partial(_finish_merge, group)
+        return []
     for seg in group:
         reader = SegmentReader(writer.storage, writer.schema, seg)
         writer.add_reader(reader)
         reader.close()
     return []
+
+
+def _finish_merge(group: list[Any], writer: Any, segments: list[Any]) -> list[Any]:
+    """The commit's segments with ``writer``'s own (if it wrote one) and ``group`` merged
+    into one, in that order, at the end, where Whoosh's merge leaves it."""
+    own = next((s for s in segments if s is writer.newsegment), None)
+    merged = merge_segments(writer, [own, *group] if own is not None else group, exact=own)
+    rest = [s for s in segments if s is not own]
+    return rest if merged is None else [*rest, merged]
 
 
 # Merge by copying postings (:func:`merge_segments`); False re-adds them through

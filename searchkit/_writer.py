@@ -165,9 +165,15 @@ class SegmentWriter(wwriting.SegmentWriter):  # type: ignore[misc]
         super().__init__(ix, limitmb=limitmb, **kwargs)
         self._init_inverted(limitmb)
 
+    # Set by the merge policy (``_merge.py``) to merge segments once this writer's own
+    # segment is written: ``finish_merge(writer, segments)`` gives the commit's segments.
+    finish_merge: Callable[[Any, list[Any]], list[Any]] | None = None
+
     def _commit_toc(self, segments: list[Any]) -> None:
         """Write the commit record (sources, checksums), then Whoosh's table of contents:
         the record of a generation exists whenever the generation does."""
+        if self.finish_merge is not None:
+            segments = self.finish_merge(self, segments)
         folder = getattr(self.storage, "folder", None)
         if folder is None:  # an index in memory: nothing to record
             super()._commit_toc(segments)

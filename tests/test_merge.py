@@ -57,7 +57,7 @@ def _build(path: Path, copy: bool, monkeypatch: pytest.MonkeyPatch, parallel: bo
             ix.add_documents(_documents(30, version=1, start=100), batch_size=10)
             ix.remove(*(f"doc{i}" for i in range(0, 320, 9)))
             if parallel:
-                ix.add_documents(_documents(1000, start=400), batch_size=1000)
+                ix.add_documents(_documents(400, start=400), batch_size=1000)
             ix.add_documents(_documents(50, version=2, start=200), batch_size=25)
             ix.add_documents(_documents(40, start=1400), batch_size=40)
 
@@ -74,21 +74,22 @@ def test_an_index_merged_by_copying_answers_as_the_old_merge_did(
     merged = 0
     merge = _merge.merge_segments
 
-    def counted(writer: Any, segments: Any) -> Any:
+    def counted(writer: Any, segments: Any, **kw: Any) -> Any:
         nonlocal merged
         merged += 1
-        return merge(writer, segments)
+        return merge(writer, segments, **kw)
 
     monkeypatch.setattr(_merge, "merge_segments", counted)
     _build(tmp_path / "old", False, monkeypatch, parallel)
     assert merged == 0
     _build(tmp_path / "new", True, monkeypatch, parallel)
-    assert merged >= 5
+    assert merged >= 3
     old, new = searchkit.Index.open(tmp_path / "old"), searchkit.Index.open(tmp_path / "new")
     with old, new:
         assert len(new) == len(old) > 0
         assert new.documents() == old.documents()
-        assert len(new._ix._segments()) <= len(old._ix._segments()) + 2
+        sizes = [s.doc_count_all() for s in new._ix._segments()]
+        assert sizes == [s.doc_count_all() for s in old._ix._segments()]
         queries = [*_VOCABULARY, "hara rivu", '"hara hare"', "title:bele", "zetu OR mone"]
         for q in queries:
             assert _answers(new, q) == _answers(old, q), q
