@@ -19,11 +19,14 @@ folder is untrusted input).  The result holds what ``add_reader`` would give for
 segments: the same documents, postings, weights, positions, stored fields, columns and
 length bytes, and the same field-length totals (summed from the stored, rounded length
 bytes, as Whoosh's merge sums them), so scores do not change.  Segments it cannot copy
-(term vectors, another codec) are merged the old way by :func:`merge_policy`'s caller.
+(term vectors, another codec) are merged the old way, through ``add_reader``.
 
-The merged segment is one new segment of the commit that merges: until that commit's
-table of contents is written it is invisible, and a kill leaves only files that the
-next writer removes as leftovers.
+Whoosh's merge puts the merged documents in the segment the commit writes, after the
+writer's own; so does this one, copying the writer's own segment first once it is
+written (keeping its exact length totals), so that later merges see the same segments.
+The merged segment is part of the commit that merges: until that commit's table of
+contents is written it is invisible, and a kill leaves only files that the next writer
+removes as leftovers.
 """
 
 from __future__ import annotations
