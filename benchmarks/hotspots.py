@@ -34,12 +34,12 @@ STEPS: dict[str, tuple[str, ...]] = {
     "the whole search": ("index.py:search",),
     "parsing the query": ("query.py:parse_query",),
     "scoring (top k and total)": ("_columns.py:top_docs", "search.py:_top"),
-    "reading stored fields": ("reading.py:stored_fields",),
-    "highlight spans": ("_hits.py:_page_spans", "analysis/__init__.py:highlight_spans"),
-    "building hits": ("search.py:_hit", "_hits.py:build_hits"),
+    "reading stored fields": ("whoosh3.py:stored_fields",),
+    "highlight spans": ("_hits.py:_spans",),
+    "building hits (spans included)": ("_hits.py:build_hits",),
     "suggestions": ("typos.py:suggest",),
     "query limits and fuzzy terms": ("_limits.py:bound_query", "typos.py:expand_fuzzy"),
-    "highlight terms": ("search.py:_highlight_terms", "_hits.py:highlight_terms"),
+    "highlight terms": ("_hits.py:highlight_terms",),
     "reading snippets": ("models.py:snippet",),
 }
 

@@ -116,7 +116,8 @@ def build_searchkit(
         searchkit.index._WRITER_PROCS = default_procs
     errors: list[str] = []
     top_docs = searchkit.search.top_docs
-    from searchkit import _topk
+    from searchkit import _hits, _topk
+    from searchkit._limits import Deadline
 
     def whoosh_collector(text: str, limit: int) -> list[searchkit.Hit]:
         """Whoosh's top-N collector and its match count, hits built as searchkit builds them."""
@@ -124,11 +125,10 @@ def build_searchkit(
         q = searchkit.search.parse_query(text, searcher.schema)
         found = searcher.search(q, limit=limit)
         assert len(found) >= 0  # the total: Whoosh walks every match a second time
-        terms = searchkit.search._highlight_terms(q, searcher)
-        return [
-            searchkit.search._hit(searcher, (score, docnum), rank, terms, 0)
-            for rank, (score, docnum) in enumerate(found.top_n, 1)
-        ]
+        terms = _hits.highlight_terms(q, searcher)
+        page = [[(score, docnum)] for score, docnum in found.top_n]
+        records = _hits.Records(searcher)
+        return list(_hits.build_hits(searcher, page, 1, terms, 0, records, Deadline(None)))
 
     def search(text: str, limit: int = 10, deep: bool = False) -> list[str]:
         if not columns:  # the term-at-a-time path, as before the columns
