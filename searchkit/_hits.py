@@ -20,10 +20,12 @@ from .analysis.spans import Spans, page_spans
 from .models import Chunk, Hit
 from .schema import HIGHLIGHT_FIELDS, STOP_FIELD, chunk_from_stored, chunk_kwargs
 
-__all__ = ["Highlight", "Records", "build_hits", "highlight_terms", "neighbours"]
+__all__ = ["NO_HIGHLIGHT", "Highlight", "Records", "build_hits", "highlight_terms", "neighbours"]
 
 # Index terms to highlight, stop words to highlight, and each other language's terms.
 Highlight = tuple[frozenset[str], frozenset[str], dict[str, frozenset[str]]]
+# Nothing to highlight (``search(..., highlight=False)``).
+NO_HIGHLIGHT: Highlight = (frozenset(), frozenset(), {})
 
 
 class Records:

@@ -12,7 +12,7 @@ from whoosh import query as wq
 from whoosh.searching import Searcher
 
 from ._columns import top_docs
-from ._hits import Records, build_hits, highlight_terms, neighbours
+from ._hits import NO_HIGHLIGHT, Records, build_hits, highlight_terms, neighbours
 from ._limits import Deadline, QueryLimits, bound_query, check_page, check_text
 from ._order import SORTS, Ranked, Sort, by_document, ordered
 from ._topk import all_matches
@@ -43,6 +43,7 @@ def run_search(
     limits: QueryLimits | None = None,
     timeout: float | None = None,
     parsed: wq.Query | None = None,
+    highlight: bool = True,
 ) -> Results:
     """Run ``text`` (query text, or a query already parsed) against ``searcher`` and
     build one page of :class:`Results`.
@@ -54,6 +55,8 @@ def run_search(
     ``limits`` bound what the query may cost (default: :meth:`QueryLimits.from_env`);
     ``timeout`` is a time budget in seconds, after which what was found is returned.
     ``parsed`` is ``text`` already parsed (a search over several indexes parses once).
+    ``highlight=False`` leaves every hit's highlights and spans empty, for a caller that
+    reads ids, scores or text only.
     """
     deadline = Deadline(timeout)
     limits = QueryLimits.from_env() if limits is None else limits
@@ -94,7 +97,7 @@ def run_search(
         else:
             total = len(ranked)
             entries = [[hit] for hit in ranked[offset : offset + limit]]
-    terms = highlight_terms(q, searcher)
+    terms = highlight_terms(q, searcher) if highlight else NO_HIGHLIGHT
     hits = build_hits(searcher, entries, offset + 1, terms, context, records, deadline)
     return Results(
         hits=hits,

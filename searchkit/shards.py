@@ -149,6 +149,7 @@ class _Parts(ABC):
         histogram: Interval | None = None,
         explain: bool = False,
         client: Client | None = None,
+        highlight: bool = True,
     ) -> Results:
         """``Index.search`` over every part, ranked as one index holding them all would.
 
@@ -177,6 +178,7 @@ class _Parts(ABC):
             limits=limits,
             timeout=timeout,
             explain=explain,
+            highlight=highlight,
         )
         parts = self._parts()
         q = parse(parts[0][0], query, operator, [ix for ix, _ in parts[1:]])

@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import attrs
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -151,3 +152,27 @@ def test_scifact_page_spans() -> None:
         words = [index_term(w) for w in page._PARTS.findall(claim)]
         terms = frozenset(w for w in words if w is not None)
         assert page.page_spans(texts, terms) == _expected(texts, terms, frozenset())
+
+
+def _without_highlights(hit: searchkit.Hit) -> searchkit.Hit:
+    return attrs.evolve(
+        hit,
+        highlights=(),
+        spans=(),
+        title_spans=(),
+        more=tuple(_without_highlights(m) for m in hit.more),
+    )
+
+
+def test_hits_without_highlights(seed_index: searchkit.Index, tmp_path: Path) -> None:
+    for kwargs in ({}, {"group": True}, {"sort": "date", "context": 1}, {"explain": True}):
+        full = seed_index.search("prisoner exchange", limit=5, **kwargs)  # type: ignore[arg-type]
+        bare = seed_index.search("prisoner exchange", limit=5, highlight=False, **kwargs)  # type: ignore[arg-type]
+        assert full.hits and all(h.spans for h in full.hits)
+        assert bare == attrs.evolve(full, hits=tuple(_without_highlights(h) for h in full.hits))
+        assert "[" not in bare.hits[0].snippet() and "<mark>" not in bare.hits[0].snippet_html()
+    with searchkit.open_many([seed_index.path]) as many:
+        bare = many.search("prisoner exchange", limit=3, highlight=False)
+        full = many.search("prisoner exchange", limit=3)
+    assert [(h.chunk_id, h.score) for h in bare] == [(h.chunk_id, h.score) for h in full]
+    assert not any(h.spans or h.highlights for h in bare) and all(h.spans for h in full)
