@@ -154,7 +154,7 @@ def plain_words_query(
             return None
     targets = []
     for name, boost in words.items():
-        if name not in schema:
+        if name not in schema or not boost > 0:  # the parser refuses a boost of 0 or less
             return None
         field = schema[name]
         if not isinstance(field, fields.TEXT) or field.self_parsing():
