@@ -8,6 +8,7 @@ other languages use their language's span finder, one hit at a time.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -32,7 +33,7 @@ class Records:
     """The stored records of one query's documents, each read from the index once."""
 
     def __init__(self, searcher: Searcher) -> None:
-        self.read: Callable[[int], dict[str, Any]] = searcher.stored_fields
+        self.read: Callable[[int], dict[str, Any]] = _record_reader(searcher)
         self.seen: dict[int, dict[str, Any]] = {}
 
     def __call__(self, docnum: int) -> dict[str, Any]:
@@ -40,6 +41,43 @@ class Records:
         if found is None:
             found = self.seen[docnum] = self.read(docnum)
         return found
+
+
+def _record_reader(searcher: Searcher) -> Callable[[int], dict[str, Any]]:
+    """``searcher.stored_fields``, reading each segment's records directly.
+
+    Whoosh's own keeps only the fields its schema has, asking the schema once for every
+    field of every record; here each field name is asked about once.  Falls back to
+    Whoosh's method when its readers are not shaped as expected.
+    """
+    fallback: Callable[[int], dict[str, Any]] = searcher.stored_fields
+    reader = searcher.reader()
+    try:
+        if reader.is_atomic():
+            segments, offsets = [reader._perdoc], [0]
+        else:
+            segments = [r._perdoc for r in reader.readers]
+            offsets = list(reader.doc_offsets)
+    except AttributeError:
+        return fallback
+    if not all(hasattr(s, "stored_fields") for s in segments):
+        return fallback
+    schema = searcher.schema
+    kept: dict[str, bool] = {}
+
+    def read(docnum: int) -> dict[str, Any]:
+        i = bisect_right(offsets, docnum) - 1
+        record = segments[i].stored_fields(docnum - offsets[i])
+        out = {}
+        for name, value in record.items():
+            keep = kept.get(name)
+            if keep is None:
+                keep = kept[name] = name in schema
+            if keep:
+                out[name] = value
+        return out
+
+    return read
 
 
 def highlight_terms(q: wq.Query, searcher: Searcher) -> Highlight:
@@ -98,11 +136,18 @@ def build_hits(
 def _spans(stored: Sequence[dict[str, Any]], terms: Highlight) -> list[tuple[Spans, Spans]]:
     """Each record's ``(text spans, title spans)``: English records in one pass."""
     english = [i for i, record in enumerate(stored) if body_field(record.get("language")) == "body"]
-    texts = [stored[i][key] for i in english for key in ("text", "title")]
-    found = page_spans(texts, terms[0], terms[1])
+    # A record's title and text as one string, a line break between them: no word
+    # part crosses it, so the spans before it are the title's and those after the text's.
+    found = page_spans(
+        [f"{stored[i]['title']}\n{stored[i]['text']}" for i in english], terms[0], terms[1]
+    )
     out: list[tuple[Spans, Spans]] = [((), ())] * len(stored)
-    for n, i in enumerate(english):
-        out[i] = (found[2 * n], found[2 * n + 1])
+    for i, both in zip(english, found, strict=True):
+        cut = len(stored[i]["title"])
+        out[i] = (
+            tuple((s - cut - 1, e - cut - 1) for s, e in both if s > cut),
+            tuple(span for span in both if span[0] < cut),
+        )
     for i, record in enumerate(stored):
         language = record.get("language")
         field = body_field(language)

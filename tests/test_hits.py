@@ -16,6 +16,7 @@ from whoosh.codec.whoosh3 import W3PerDocReader
 import searchkit
 from searchkit.analysis import ENGLISH_STOP_WORDS, highlight_spans, index_term
 from searchkit.analysis import spans as page
+from searchkit.query import parse_query
 
 from .conftest import SHARED_DATA
 
@@ -176,3 +177,48 @@ def test_hits_without_highlights(seed_index: searchkit.Index, tmp_path: Path) ->
         full = many.search("prisoner exchange", limit=3)
     assert [(h.chunk_id, h.score) for h in bare] == [(h.chunk_id, h.score) for h in full]
     assert not any(h.spans or h.highlights for h in bare) and all(h.spans for h in full)
+
+
+def test_records_read_as_whoosh_reads_them(tmp_path: Path) -> None:
+    from searchkit import _hits
+
+    docs = [
+        searchkit.Document(
+            id=f"d{i}",
+            path=f"{i}.txt",
+            title=f"Title {i}",
+            paragraphs=(searchkit.Paragraph(1, f"river {i} bank", 0, 12),),
+            author="Ann Lee",
+        )
+        for i in range(30)
+    ]
+    with searchkit.Index.create(tmp_path / "one") as ix:
+        ix.add_documents(docs[:5])
+        searcher = ix._reader()
+        assert searcher.reader().is_atomic()
+        read = _hits._record_reader(searcher)
+        assert [read(d) for d in range(5)] == [searcher.stored_fields(d) for d in range(5)]
+    with pytest.MonkeyPatch.context() as mp, searchkit.Index.create(tmp_path / "ix") as ix:
+        mp.setattr(searchkit._writer, "_MIN_MERGE", 1000)  # keep every segment
+        ix.add_documents(docs, batch_size=8)
+        ix.add_documents(docs[:6], batch_size=3)  # replaced: deletions in old segments
+        searcher = ix._reader()
+        assert not searcher.reader().is_atomic() and searcher.reader().has_deletions()
+        read = _hits._record_reader(searcher)
+        n = searcher.doc_count_all()
+        assert [read(d) for d in range(n)] == [searcher.stored_fields(d) for d in range(n)]
+
+
+def test_hit_spans_are_each_texts_spans(seed_index: searchkit.Index) -> None:
+    from searchkit import _hits
+
+    searcher = seed_index._reader()
+    for text in ("Belarus role conflict", "prisoner exchange 1000", "the who", "Ukraine"):
+        results = seed_index.search(text, limit=50)
+        assert results.hits
+        q = parse_query(text, searcher.schema)
+        terms, stops, _others = _hits.highlight_terms(q, searcher)
+        for h in results:
+            assert h.spans == tuple(highlight_spans(h.text, terms, stops))
+            assert h.title_spans == tuple(highlight_spans(h.title, terms, stops))
+    assert any(h.title_spans for h in seed_index.search("Belarus role", limit=5))
