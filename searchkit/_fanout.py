@@ -32,6 +32,7 @@ from whoosh import query as wq
 from whoosh.searching import Searcher
 
 from ._limits import QueryLimits
+from .analysis.synonyms import Synonyms
 from .errors import FilterError
 from .models import Bucket, Hit, Results
 from .query import Operator, build_filter, language_fields, parse_query
@@ -157,14 +158,19 @@ def _as_bytes(searcher: Any, field: str, text: str | bytes) -> bytes:
 
 
 def parse(
-    index: Index, query: str, operator: Operator = "or", others: Sequence[Index] = ()
+    index: Index,
+    query: str,
+    operator: Operator = "or",
+    others: Sequence[Index] = (),
+    synonyms: Synonyms | None = None,
 ) -> wq.Query:
     """``query`` parsed once for every part (each index has searchkit's one schema),
-    searching the languages any of ``index`` and ``others`` holds."""
+    searching the languages any of ``index`` and ``others`` holds, its words widened by
+    ``synonyms`` (a sharded index's, kept once for all its shards)."""
     fields: dict[str, float] = {}
     for part in (index, *others):
         fields.update(language_fields(part._reader().reader()))
-    return parse_query(query, index._reader().schema, operator, fields)
+    return parse_query(query, index._reader().schema, operator, fields, synonyms)
 
 
 def part_statistics(index: Index, q: wq.Query) -> CorpusStats:

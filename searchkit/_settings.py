@@ -30,6 +30,8 @@ from . import __version__
 from ._access import access_error
 from ._lock import LOCK_NAME
 from .analysis import ANALYZER_ID
+from .analysis.detect import AUTO, normalize_language
+from .analysis.synonyms import Synonyms
 from .chunking import DEFAULT_MAX_CHARS
 from .errors import (
     IndexDamagedError,
@@ -43,16 +45,20 @@ from .schema import SCHEMA_VERSION
 __all__ = [
     "SETTINGS_NAME",
     "SYNONYMS_NAME",
+    "ReadingSettings",
     "Settings",
     "check_can_create",
     "clean_root",
     "drop_unused_data_dirs",
+    "is_data_dir",
     "new_data_dir",
     "new_id",
     "now",
     "read_settings",
     "root_leftovers",
     "settings_for_rebuild",
+    "shared_field_errors",
+    "store_synonyms",
     "swap_settings",
 ]
 
@@ -68,6 +74,19 @@ _TMP = re.compile(rf"^\.{re.escape(SETTINGS_NAME)}\.[0-9]+\.tmp$")
 
 def _str_tuple(values: Any) -> tuple[str, ...]:
     return tuple(str(v) for v in values)
+
+
+@attrs.frozen
+class ReadingSettings:
+    """How an index reads the documents it adds: the language of those whose metadata
+    names none (``"auto"``: detect each one's), and the field map of each source path.
+
+    An ordinary index keeps them in its ``searchkit.json``; a sharded index keeps them
+    once, in the ``searchkit.json`` of the whole, and hands them to its shards.
+    """
+
+    language: str = AUTO
+    field_maps: dict[str, dict[str, str]] = attrs.field(factory=dict)
 
 
 @attrs.frozen
@@ -90,6 +109,10 @@ class Settings:
         if not self.sources:
             del fields["sources"]
         return json.dumps({"format": _FORMAT, "searchkit": __version__, **fields}, indent=2)
+
+    @property
+    def reading(self) -> ReadingSettings:
+        return ReadingSettings(self.language, self.field_maps)
 
 
 def now() -> str:
@@ -121,30 +144,40 @@ def _read_raw(root: Path) -> dict[str, Any]:
     return raw
 
 
-def _field_errors(raw: dict[str, Any]) -> list[str]:
-    def whole(v: object) -> bool:
-        return type(v) is int
+def _whole(v: object) -> bool:
+    return type(v) is int
 
+
+def _field_errors(raw: dict[str, Any]) -> list[str]:
     errors = []
     data = raw.get("data")
     if not isinstance(data, str) or not _DATA.match(data):
         errors.append("data must name a whoosh-<n> folder inside the index folder")
+    if "id" in raw and not (isinstance(raw["id"], str) and _ID.match(raw["id"])):
+        errors.append("id must be 32 hexadecimal digits")
+    return errors + shared_field_errors(raw)
+
+
+def shared_field_errors(raw: dict[str, Any]) -> list[str]:
+    """What is wrong with the fields an ordinary and a sharded index's settings share."""
+    errors = []
     max_chars = raw.get("max_chars", DEFAULT_MAX_CHARS)
-    if not whole(max_chars) or not 200 <= max_chars <= 10**9:
+    if not _whole(max_chars) or not 200 <= max_chars <= 10**9:
         errors.append("max_chars must be a whole number from 200")
     for name in ("schema_version",):
-        if name in raw and not whole(raw[name]):
+        if name in raw and not _whole(raw[name]):
             errors.append(f"{name} must be a whole number")
     for name in ("analyzer", "created"):
         if name in raw and not isinstance(raw[name], str):
             errors.append(f"{name} must be text")
-    if "id" in raw and not (isinstance(raw["id"], str) and _ID.match(raw["id"])):
-        errors.append("id must be 32 hexadecimal digits")
     sources = raw.get("sources", [])
     if not isinstance(sources, list) or not all(isinstance(s, str) for s in sources):
         errors.append("sources must be a list of paths")
-    if "language" in raw and not isinstance(raw["language"], str):
-        errors.append("language must be text")
+    language = raw.get("language", AUTO)
+    if language != AUTO and (
+        not isinstance(language, str) or normalize_language(language) != language
+    ):
+        errors.append("language must be 'auto' or an ISO 639 code")
     maps = raw.get("field_maps", {})
     if not isinstance(maps, dict) or not all(
         isinstance(m, dict) and all(isinstance(v, str) for v in [*m, *m.values()])
@@ -248,6 +281,11 @@ def _marker(folder: Path) -> str | None:
     return text if _ID.match(text) else None
 
 
+def is_data_dir(folder: Path) -> bool:
+    """Whether ``folder`` is a data folder searchkit made (for any index)."""
+    return _marker(folder) is not None
+
+
 def _write_marker(folder: Path, index_id: str) -> None:
     (folder / MARKER_NAME).write_text(index_id + "\n", encoding="ascii")
 
@@ -272,6 +310,17 @@ def swap_settings(root: Path, settings: Settings) -> None:
         f.flush()
         os.fsync(f.fileno())
     os.replace(tmp, root / SETTINGS_NAME)
+
+
+def store_synonyms(root: Path, synonyms: Synonyms | None) -> None:
+    """Write (atomically) or remove the index's copy of its synonyms file."""
+    target = root / SYNONYMS_NAME
+    if synonyms is None:
+        target.unlink(missing_ok=True)
+        return
+    tmp = root / f".{SYNONYMS_NAME}.tmp"
+    tmp.write_text(synonyms.text, encoding="utf-8")
+    os.replace(tmp, target)
 
 
 def drop_unused_data_dirs(root: Path, settings: Settings | None) -> None:

@@ -3,7 +3,9 @@
 One folder::
 
     my-index/
-      searchkit.json     format searchkit-sharded-index: shard count, sources, data folder
+      searchkit.json     format searchkit-sharded-index: shard count, sources, data folder,
+                         default language and field maps
+      synonyms.txt       the synonyms applied to queries, if any
       write.lock         the lock of the index as a whole
       shards-<n>/0 .. N-1   one ordinary searchkit index a shard
 
@@ -16,6 +18,12 @@ writer, under the whole index's lock; so a kill leaves every document wholly old
 wholly new, and a task run again finishes what it began.  A rebuild builds a new
 ``shards-<n+1>`` folder and switches ``searchkit.json`` to it in one atomic rename, as an
 ordinary index does with its data folder.  The reading side is ``shards.py``.
+
+The settings of the whole (the default language, the field maps, the synonyms) are kept
+once, at the top, and handed to the shards when they write (:class:`ReadingSettings`)
+or applied to the query before it reaches them; a shard's own ``searchkit.json`` holds
+none.  So one atomic rename changes them for every shard at once, and no failure or
+kill can leave shards that disagree.
 """
 
 from __future__ import annotations
@@ -24,20 +32,34 @@ import datetime as dt
 import hashlib
 import json
 import os
+import re
 import shutil
 from collections.abc import Iterable, Sequence
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
 from . import __version__
+from ._access import access_error
 from ._lock import LOCK_NAME, WriteLock
-from ._settings import SETTINGS_NAME
+from ._settings import (
+    MARKER_NAME,
+    SETTINGS_NAME,
+    ReadingSettings,
+    is_data_dir,
+    shared_field_errors,
+)
 from .analysis import ANALYZER_ID
+from .analysis.detect import AUTO
 from .chunking import DEFAULT_MAX_CHARS
-from .errors import IndexIncompatibleError, IndexNotFoundError, SearchkitIndexError
+from .errors import (
+    IndexDamagedError,
+    IndexIncompatibleError,
+    IndexNotFoundError,
+    SearchkitIndexError,
+)
 from .index import (
     DEFAULT_BATCH_SIZE,
     DEFAULT_LOCK_TIMEOUT,
@@ -70,6 +92,8 @@ __all__ = [
 ]
 
 MAX_SHARDS = 256
+_DATA = re.compile(r"^shards-[0-9]{1,9}$")
+_MAX_SETTINGS_BYTES = 16 * 1024 * 1024
 
 
 def shard_of(key: str, shards: int) -> int:
@@ -95,25 +119,62 @@ class ShardSettings:
     analyzer: str = ANALYZER_ID
     created: str = ""
     sources: tuple[str, ...] = attrs.field(default=(), converter=_str_tuple)
+    # As an ordinary index's: the language of documents whose metadata names none, and
+    # source path -> the field map its JSON/JSONL records are read with.
+    language: str = AUTO
+    field_maps: dict[str, dict[str, str]] = attrs.field(factory=dict)
 
     def to_json(self) -> str:
         return json.dumps(
             {"format": SHARDED_FORMAT, "searchkit": __version__, **attrs.asdict(self)}, indent=2
         )
 
+    @property
+    def reading(self) -> ReadingSettings:
+        """What the shards read documents with."""
+        return ReadingSettings(self.language, self.field_maps)
 
-def read_shard_settings(root: Path) -> ShardSettings:
+
+def _field_errors(raw: dict[str, Any]) -> list[str]:
+    errors = []
+    shards = raw.get("shards")
+    if type(shards) is not int or not 1 <= shards <= MAX_SHARDS:
+        errors.append(f"shards must be a whole number from 1 to {MAX_SHARDS}")
+    data = raw.get("data")
+    if not isinstance(data, str) or not _DATA.match(data):
+        errors.append("data must name a shards-<n> folder inside the index folder")
+    return errors + shared_field_errors(raw)
+
+
+def _read_raw(root: Path) -> dict[str, Any]:
+    """``searchkit.json`` as a JSON object with the sharded index's format marker."""
     path = root / SETTINGS_NAME
     try:
-        raw = json.loads(path.read_text(encoding="utf-8"))
+        if path.stat().st_size > _MAX_SETTINGS_BYTES:
+            raise IndexDamagedError(root, f"{path} is too large to be searchkit's")
+        raw = json.loads(path.read_bytes())
     except FileNotFoundError:
         raise IndexNotFoundError(root) from None
+    except PermissionError as exc:
+        raise access_error(root, exc) from None
     except (OSError, ValueError, RecursionError) as exc:
-        raise IndexIncompatibleError(
-            root, f"cannot read {path} ({exc}); rebuild the index"
-        ) from None
+        reason = type(exc).__name__ if isinstance(exc, RecursionError) else str(exc)
+        raise IndexDamagedError(root, f"cannot read {path} ({reason})") from None
     if not isinstance(raw, dict) or raw.get("format") != SHARDED_FORMAT:
         raise IndexIncompatibleError(root, f"{path} is not a sharded searchkit index file")
+    return raw
+
+
+def read_shard_settings(root: Path) -> ShardSettings:
+    """Read and check the sharded index's ``searchkit.json`` as an ordinary index's is
+    read (untrusted): a field of the wrong type, or a data folder outside the index, is
+    :class:`IndexDamagedError` naming the file; another version
+    :class:`IndexIncompatibleError`."""
+    path = root / SETTINGS_NAME
+    raw = _read_raw(root)
+    errors = _field_errors(raw)
+    if errors:
+        raise IndexDamagedError(root, f"{path}: {'; '.join(errors)}")
     found = (raw.get("schema_version"), raw.get("analyzer"))
     if found != (SCHEMA_VERSION, ANALYZER_ID):
         raise IndexIncompatibleError(
@@ -139,15 +200,32 @@ def new_shard_set(root: Path, shards: int, max_chars: int) -> str:
     """A new ``shards-<n>`` folder holding ``shards`` empty indexes; returns its name."""
     n = 1 + max((int(p.name[7:]) for p in root.glob("shards-*") if p.name[7:].isdigit()), default=0)
     data = f"shards-{n}"
+    (root / data).mkdir()
+    (root / data / MARKER_NAME).write_text(_SHARD_SET_MARK + "\n", encoding="ascii")
     for k in range(shards):
         Index.create(root / data / str(k), max_chars=max_chars).close()
     return data
 
 
+# What a shard set's marker file holds: searchkit deletes only folders it marked.
+_SHARD_SET_MARK = "searchkit shard set"
+
+
+def _is_shard_set(folder: Path) -> bool:
+    if not _DATA.match(folder.name) or folder.is_symlink() or not folder.is_dir():
+        return False
+    try:
+        return (folder / MARKER_NAME).read_text(encoding="ascii").strip() == _SHARD_SET_MARK
+    except (OSError, ValueError):
+        return False
+
+
 def drop_unused(root: Path, current: str) -> None:
-    """Shard sets and data folders a finished rebuild (or a crash) left behind."""
-    for old in [*root.glob("shards-*"), *root.glob("whoosh-*")]:
-        if old.name != current and old.is_dir():
+    """Shard sets and data folders a finished rebuild (or a crash, or an ordinary index
+    this one replaced) left behind: only folders with searchkit's marker in them, so
+    anything else a user put in the index folder stays."""
+    for old in root.iterdir():
+        if old.name != current and (_is_shard_set(old) or is_data_dir(old)):
             shutil.rmtree(old, ignore_errors=True)
 
 
@@ -155,11 +233,15 @@ def now() -> str:
     return dt.datetime.now().astimezone().isoformat(timespec="seconds")
 
 
-def open_shard(path: Path, shard: int, shards: int) -> Index:
-    """Shard ``shard`` of ``shards`` as an Index that writes only the files it owns."""
+def open_shard(
+    path: Path, shard: int, shards: int, reading: ReadingSettings | None = None
+) -> Index:
+    """Shard ``shard`` of ``shards`` as an Index that writes only the files it owns, and
+    reads them with the whole index's ``reading`` settings."""
     ix = Index.open(path)
     ix._owns = partial(_owns, shard, shards)
     ix._writer_procs = 1  # the shards are the parallelism: one writer each
+    ix._whole_reading = reading or ReadingSettings()
     return ix
 
 
@@ -171,9 +253,12 @@ def add_to_shard(
     batch_size: int,
     dry_run: bool,
     follow_links: bool = False,
+    *,
+    reading: ReadingSettings | None = None,
 ) -> IndexReport:
-    """Sync shard ``shard`` with the files of ``paths`` it owns (a task: local or Dask)."""
-    with open_shard(Path(path), shard, shards) as ix:
+    """Sync shard ``shard`` with the files of ``paths`` it owns (a task: local or Dask),
+    reading them with the whole index's ``reading`` settings."""
+    with open_shard(Path(path), shard, shards, reading) as ix:
         return ix.add(*paths, batch_size=batch_size, dry_run=dry_run, follow_links=follow_links)
 
 
@@ -194,14 +279,14 @@ def add_shards(
     progress: Progress | None,
     client: Client | None,
     follow_links: bool = False,
+    reading: ReadingSettings | None = None,
 ) -> list[IndexReport]:
     folders = [str(root / data / str(k)) for k in range(shards)]
+    task = partial(add_to_shard, reading=reading or ReadingSettings())
     if client is not None:
         from .distributed import add_on_cluster
 
-        return add_on_cluster(
-            client, add_to_shard, folders, paths, batch_size, dry_run, follow_links
-        )
+        return add_on_cluster(client, task, folders, paths, batch_size, dry_run, follow_links)
     jobs = [
         (folder, k, shards, paths, batch_size, dry_run, follow_links)
         for k, folder in enumerate(folders)
@@ -209,7 +294,7 @@ def add_shards(
     reports: list[IndexReport] = []
     if dry_run or (os.cpu_count() or 1) < 2:
         for done, job in enumerate(jobs, 1):
-            reports.append(add_to_shard(*job))
+            reports.append(task(*job))
             if progress:
                 progress(done, shards, f"shard {done - 1}")
         return reports
@@ -222,7 +307,7 @@ def add_shards(
         initializer=_child_init,
         initargs=(os.getpid(), str(root / LOCK_NAME)),
     ) as pool:
-        futures = [pool.submit(add_to_shard, *job) for job in jobs]
+        futures = [pool.submit(task, *job) for job in jobs]
         for done, future in enumerate(futures, 1):
             reports.append(future.result())
             if progress:
@@ -274,6 +359,7 @@ def rebuild_sharded(
                 progress,
                 client,
                 follow_links,
+                settings.reading,
             )
         except BaseException:
             shutil.rmtree(root / data, ignore_errors=True)
@@ -292,20 +378,30 @@ def rebuild_sharded(
 
 
 def _lenient_settings(root: Path) -> ShardSettings:
-    """The settings a rebuild keeps, whatever versions wrote them."""
+    """The settings a rebuild keeps, whatever versions wrote them: each field on its own,
+    a damaged one starting afresh, as an ordinary index's rebuild does.  Only the shard
+    count cannot start afresh."""
     try:
-        raw = json.loads((root / SETTINGS_NAME).read_text(encoding="utf-8"))
-        return ShardSettings(
-            shards=int(raw["shards"]),
-            data=str(raw.get("data", "")),
-            max_chars=int(raw.get("max_chars", DEFAULT_MAX_CHARS)),
-            created=str(raw.get("created", now())),
-            sources=[str(p) for p in raw.get("sources", [])],
-        )
-    except (OSError, ValueError, TypeError, KeyError, AttributeError, RecursionError) as exc:
+        raw = _read_raw(root)
+    except IndexDamagedError as exc:
         raise IndexIncompatibleError(
-            root, f"cannot read the shard count of {root} ({exc!r}); build a new index"
+            root, f"cannot read the shard count of {root} ({exc}); build a new index"
         ) from None
+    if _field_errors({"data": "shards-1", "shards": raw.get("shards")}):
+        raise IndexIncompatibleError(
+            root,
+            f"cannot read the shard count of {root} (shards: {raw.get('shards')!r}); "
+            "build a new index",
+        )
+    names = {f.name for f in attrs.fields(ShardSettings)}
+    kept = {
+        k: v
+        for k, v in raw.items()
+        if k in names and not _field_errors({"data": "shards-1", "shards": 1, k: v})
+    }
+    kept.setdefault("data", "")
+    kept.setdefault("created", now())
+    return ShardSettings(**kept)
 
 
 def check_sharded(
@@ -314,7 +410,7 @@ def check_sharded(
     """``check_index`` for a sharded index: every shard, and every document in its shard."""
     try:
         settings = read_shard_settings(root)
-    except IndexIncompatibleError as exc:
+    except (IndexIncompatibleError, IndexDamagedError) as exc:
         report = CheckReport(str(root), 0, 0, 0, problems=(str(exc),))
         return _repaired(root, lock_timeout) if repair else report
     problems: list[str] = []

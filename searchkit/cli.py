@@ -450,8 +450,8 @@ def index_command(
         raise click.UsageError("--dask goes with neither --rebuild nor --dry-run")
     if synonyms and dry_run:
         raise click.UsageError("--synonyms and --dry-run do not go together")
-    if field_map and (rebuild or dask_address):
-        raise click.UsageError("--map goes with neither --rebuild (it reuses them) nor --dask")
+    if field_map and rebuild:
+        raise click.UsageError("--map does not go with --rebuild (it reuses the maps kept)")
     mapping = _field_map(field_map) if field_map else None
     bar = _Progress() if not quiet and _isatty(sys.stderr) else None
     try:
@@ -482,7 +482,9 @@ def index_command(
                 if dask_address:
                     from .shards import add_with_dask
 
-                    report = add_with_dask(ix, paths, dask_address, follow_links=follow_links)
+                    report = add_with_dask(
+                        ix, paths, dask_address, follow_links=follow_links, field_map=mapping
+                    )
                 else:
                     report = ix.add(
                         *paths, progress=bar, follow_links=follow_links, field_map=mapping
@@ -491,7 +493,8 @@ def index_command(
         if bar is not None:
             bar.close()
     for skipped in report.skipped:
-        click.echo(f"Skipped {_clean_line(skipped.path)}: {_clean_line(skipped.reason)}", err=True)
+        label = "Note" if skipped.kind == "note" else "Skipped"
+        click.echo(f"{label} {_clean_line(skipped.path)}: {_clean_line(skipped.reason)}", err=True)
     if as_json:
         _echo_json(report.as_dict())
     elif not quiet:
@@ -1305,8 +1308,12 @@ def _report_line(report: IndexReport, index_dir: Path) -> str:
     )
     if counts:
         line += ": " + ", ".join(counts)
-    if report.skipped:
-        line += f"; skipped {_plural(len(report.skipped), 'file')}"
+    kinds = [s.kind for s in report.skipped]
+    left_out = [_plural(kinds.count(k), k) for k in ("file", "record") if k in kinds]
+    if left_out:
+        line += "; skipped " + ", ".join(left_out)
+    if "note" in kinds:
+        line += f"; {_plural(kinds.count('note'), 'note')}"
     return line + "."
 
 

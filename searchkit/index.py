@@ -41,6 +41,7 @@ from ._settings import (
     _MAX_SETTINGS_BYTES,
     SETTINGS_NAME,
     SYNONYMS_NAME,
+    ReadingSettings,
     Settings,
     check_can_create,
     clean_root,
@@ -50,6 +51,7 @@ from ._settings import (
     read_settings,
     root_leftovers,
     settings_for_rebuild,
+    store_synonyms,
     swap_settings,
 )
 from .analysis import ANALYZER_ID
@@ -153,6 +155,9 @@ class Index:
         # Set by shards.py on a shard: the files that belong to it, and one writer process.
         self._owns: Callable[[Path], bool] | None = None
         self._writer_procs: int | None = None  # None: _WRITER_PROCS
+        # Set by shards.py on a shard: the sharded index's language and field maps, which
+        # it keeps once for the whole (the shard's own searchkit.json holds the defaults).
+        self._whole_reading: ReadingSettings | None = None
         self._synonyms: tuple[int, Synonyms] | None = None
 
     # -- opening ---------------------------------------------------------------------
@@ -177,7 +182,8 @@ class Index:
         above 1 makes a sharded index (see ``shards.py``): one folder, that many indexes.
         ``language`` is the language of documents whose metadata names none: an ISO 639
         code, or ``"auto"`` to detect each one's.  ``synonyms`` names a synonyms file to
-        apply to queries (see :meth:`set_synonyms`).
+        apply to queries (see :meth:`set_synonyms`).  A sharded index keeps both once,
+        for all its shards.
         """
         root = Path(path)
         code = language if language == AUTO else normalize_language(language)
@@ -185,12 +191,16 @@ class Index:
             raise SettingsError(
                 f"language must be 'auto' or an ISO 639 code such as 'de', not {language!r}"
             )
-        if (code != AUTO or synonyms is not None) and shards != 1:
-            raise SettingsError("language= and synonyms= are for single indexes, not yet shards")
         rules = load_synonyms(synonyms) if synonyms is not None else None
         if type(shards) is not int or shards != 1:  # checked there
             made: Index = _sharded_hook(root, "create")(
-                root, shards, overwrite=overwrite, max_chars=max_chars, lock_timeout=lock_timeout
+                root,
+                shards,
+                overwrite=overwrite,
+                max_chars=max_chars,
+                lock_timeout=lock_timeout,
+                language=code,
+                synonyms=rules,
             )
             return made
         if max_chars < 200:
@@ -223,7 +233,7 @@ class Index:
             settings = Settings(
                 data=data, max_chars=max_chars, created=now(), id=index_id, language=code
             )
-            _store_synonyms(root, rules)
+            store_synonyms(root, rules)
             swap_settings(root, settings)
             drop_unused_data_dirs(root, settings)
         return cls(root, settings, lock_timeout)
@@ -253,15 +263,16 @@ class Index:
         language: str = AUTO,
     ) -> Index:
         """Open the index at ``path``, first creating an empty one if there is none
-        (``language`` as in :meth:`create`)."""
+        (``language`` as in :meth:`create`).  A ``language`` other than ``"auto"`` that is
+        not the existing index's raises :class:`SettingsError`: it is chosen at creation."""
         try:
-            return cls.open(path, lock_timeout=lock_timeout)
+            ix = cls.open(path, lock_timeout=lock_timeout)
         except IndexNotFoundError:
-            pass
-        try:
-            return cls.create(path, lock_timeout=lock_timeout, language=language)
-        except IndexExistsError:  # another process created it in the meantime
-            return cls.open(path, lock_timeout=lock_timeout)
+            try:
+                return cls.create(path, lock_timeout=lock_timeout, language=language)
+            except IndexExistsError:  # another process created it in the meantime
+                ix = cls.open(path, lock_timeout=lock_timeout)
+        return check_language(ix, language)
 
     @classmethod
     def exists(cls, path: str | os.PathLike[str]) -> bool:
@@ -305,6 +316,12 @@ class Index:
     def max_chars(self) -> int:
         """The longest a chunk may be, in characters."""
         return self._settings.max_chars
+
+    @property
+    def language(self) -> str:
+        """The language of documents whose metadata names none (an ISO 639 code), or
+        ``"auto"``: detect each one's.  Chosen when the index is created."""
+        return self._reading().language
 
     # -- reading ---------------------------------------------------------------------
 
@@ -588,7 +605,7 @@ class Index:
         if not paths:
             raise SearchkitIndexError(self.path, "add() needs at least one file or folder")
         _require_existing(paths)
-        maps = dict(self._settings.field_maps)
+        maps = dict(self._reading().field_maps)
         if field_map is not None:
             checked = check_field_map(field_map)
             maps.update((str(Path(p).absolute()), checked) for p in paths)
@@ -670,6 +687,11 @@ class Index:
             self._settings = settings
             self._settings_mtime = self._settings_file().stat().st_mtime_ns
 
+    def _reading(self) -> ReadingSettings:
+        """The language and field maps documents are read with: a shard's are its
+        sharded index's."""
+        return self._whole_reading or self._settings.reading
+
     @property
     def synonyms(self) -> Synonyms | None:
         """The synonyms applied to this index's queries, or ``None``."""
@@ -691,7 +713,7 @@ class Index:
         """
         rules = load_synonyms(path) if path is not None else None
         with WriteLock(self.path, self.lock_timeout):
-            _store_synonyms(self.path, rules)
+            store_synonyms(self.path, rules)
         return rules
 
     def sources(self) -> tuple[str, ...]:
@@ -709,7 +731,7 @@ class Index:
         if dry_run:  # reads only: works on a read-only folder, and beside a writer
             self._reader()
             yield _Batch(
-                self._ix, self.max_chars, batch_size, dry_run, (), None, self._settings.language
+                self._ix, self.max_chars, batch_size, dry_run, (), None, self._reading().language
             )
             return
         with WriteLock(self.path, self.lock_timeout):
@@ -729,7 +751,7 @@ class Index:
                 dry_run,
                 sources,
                 self._writer_procs,
-                self._settings.language,
+                self._reading().language,
             )
             try:
                 yield batch
@@ -929,7 +951,7 @@ class _Sync:
                 self.batch.delete(*old_ids)
                 self.counts["removed"] += len(old)
             return
-        self.skipped.extend(Skipped(display_path(path), s.reason) for s in skipped_records)
+        self.skipped.extend(attrs.evolve(s, path=display_path(path)) for s in skipped_records)
         if old and {o.content_hash for o in old} == {d.content_hash for d in docs}:
             # Same content, new timestamps (a touch, a checkout), or documents of it that
             # were removed from the index: rewrite it, so that the removed come back and
@@ -1287,15 +1309,17 @@ def _raise_if_unreadable(root: Path, data: Path) -> None:
         raise access_error(root, exc) from None
 
 
-def _store_synonyms(root: Path, synonyms: Synonyms | None) -> None:
-    """Write (atomically) or remove the index's copy of its synonyms file."""
-    target = root / SYNONYMS_NAME
-    if synonyms is None:
-        target.unlink(missing_ok=True)
-        return
-    tmp = root / f".{SYNONYMS_NAME}.tmp"
-    tmp.write_text(synonyms.text, encoding="utf-8")
-    os.replace(tmp, target)
+def check_language(ix: Index, language: str) -> Index:
+    """``ix``, or :class:`SettingsError` (``ix`` closed) when ``language`` (not ``"auto"``)
+    differs from its default language: a language is never silently ignored."""
+    if language == AUTO or normalize_language(language) == ix.language:
+        return ix
+    ix.close()
+    raise SettingsError(
+        f"index {ix.path} has default language {ix.language!r}, not {language!r}: the "
+        "default language is chosen when an index is created (index into a new folder to "
+        "change it)"
+    )
 
 
 def _languages(searcher: Searcher) -> tuple[tuple[str, int], ...]:

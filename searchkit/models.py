@@ -504,12 +504,15 @@ class Passage:
 class Skipped:
     """A file, or a record within one, that was not indexed, and why.
 
-    For a record (a JSONL line) ``path`` is its file and ``reason`` starts with where it
-    is (``line 3: invalid JSON ...``); the file's other records are indexed.
+    ``kind`` says which: ``"file"`` (nothing of it was indexed), ``"record"`` (one record,
+    such as a JSONL line; ``reason`` starts with where it is, ``line 3: invalid JSON ...``,
+    and the file's other records are indexed) or ``"note"`` (the file was indexed, with a
+    remark, such as bytes that were not valid UTF-8).
     """
 
     path: str
     reason: str
+    kind: str = "file"
 
 
 @attrs.frozen

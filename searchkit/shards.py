@@ -31,7 +31,7 @@ from ._fanout import (
 )
 from ._limits import QueryLimits
 from ._lock import WriteLock
-from ._settings import SETTINGS_NAME, check_can_create
+from ._settings import SETTINGS_NAME, check_can_create, store_synonyms
 from ._shardset import (
     MAX_SHARDS,
     ShardSettings,
@@ -48,6 +48,8 @@ from ._shardset import (
     write_settings,
 )
 from .analysis import ANALYZER_ID
+from .analysis.detect import AUTO
+from .analysis.synonyms import Synonyms
 from .chunking import DEFAULT_MAX_CHARS
 from .errors import (
     FilterError,
@@ -55,7 +57,6 @@ from .errors import (
     IndexNotFoundError,
     NotFoundError,
     SearchkitIndexError,
-    SettingsError,
 )
 from .explore import (
     DEFAULT_FACET_LIMIT,
@@ -72,11 +73,14 @@ from .index import (
     DEFAULT_LOCK_TIMEOUT,
     Index,
     Progress,
+    _require_existing,
     check_index,
+    check_language,
     is_sharded,
     rebuild_index,
     register_sharded,
 )
+from .loaders import check_field_map
 from .models import (
     Chunk,
     Completion,
@@ -125,6 +129,10 @@ class _Parts(ABC):
     @abstractmethod
     def _where(self) -> str:
         """The indexes, as an error message names them."""
+
+    def _query_synonyms(self) -> Synonyms | None:
+        """The synonyms applied to a query over the parts, or ``None``."""
+        return None
 
     def search(
         self,
@@ -181,7 +189,8 @@ class _Parts(ABC):
             highlight=highlight,
         )
         parts = self._parts()
-        q = parse(parts[0][0], query, operator, [ix for ix, _ in parts[1:]])
+        synonyms = self._query_synonyms()
+        q = parse(parts[0][0], query, operator, [ix for ix, _ in parts[1:]], synonyms)
         return self._answer(query, q, options, client, names, facet_limit, histogram)
 
     def similar(
@@ -319,6 +328,10 @@ class _Parts(ABC):
     def _stats(self, path: str) -> IndexStats:
         each = [ix.stats() for ix, _ in self._parts()]
         dates = [s.last_updated for s in each if s.last_updated is not None]
+        languages: dict[str, int] = {}
+        for s in each:
+            for code, n in s.languages:
+                languages[code] = languages.get(code, 0) + n
         return IndexStats(
             path=path,
             documents=sum(s.documents for s in each),
@@ -330,6 +343,7 @@ class _Parts(ABC):
             schema_version=SCHEMA_VERSION,
             analyzer=ANALYZER_ID,
             whoosh=each[0].whoosh if each else "",
+            languages=tuple(sorted(languages.items(), key=lambda kv: (-kv[1], kv[0]))),
         )
 
 
@@ -461,11 +475,14 @@ class ShardedIndex(_Parts, Index):
         self.lock_timeout = lock_timeout
         self._shard_settings = settings
         self._mtime = (path / SETTINGS_NAME).stat().st_mtime_ns
+        self._synonyms = None  # read by Index.synonyms, from this folder's synonyms.txt
         self._shards = self._open_shards()
 
     def _open_shards(self) -> list[Index]:
         s = self._shard_settings
-        return [open_shard(self.path / s.data / str(k), k, s.shards) for k in range(s.shards)]
+        return [
+            open_shard(self.path / s.data / str(k), k, s.shards, s.reading) for k in range(s.shards)
+        ]
 
     @classmethod
     def create_sharded(
@@ -476,8 +493,11 @@ class ShardedIndex(_Parts, Index):
         overwrite: bool = False,
         max_chars: int = DEFAULT_MAX_CHARS,
         lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
+        language: str = AUTO,
+        synonyms: Synonyms | None = None,
     ) -> ShardedIndex:
-        """An empty index of ``shards`` shards at ``root`` (see :meth:`Index.create`)."""
+        """An empty index of ``shards`` shards at ``root`` (see :meth:`Index.create`;
+        ``language`` is a checked code, ``synonyms`` parsed rules)."""
         if isinstance(shards, bool) or not isinstance(shards, int) or not 1 <= shards <= MAX_SHARDS:
             raise FilterError(
                 f"shards must be a whole number from 1 to {MAX_SHARDS}, not {shards!r}"
@@ -492,7 +512,10 @@ class ShardedIndex(_Parts, Index):
         with WriteLock(root, lock_timeout):
             check_can_create(root, overwrite)
             data = new_shard_set(root, shards, max_chars)
-            settings = ShardSettings(shards=shards, data=data, max_chars=max_chars, created=now())
+            settings = ShardSettings(
+                shards=shards, data=data, max_chars=max_chars, created=now(), language=language
+            )
+            store_synonyms(root, synonyms)
             write_settings(root, settings)
             drop_unused(root, data)
         return cls(root, settings, lock_timeout)
@@ -522,9 +545,16 @@ class ShardedIndex(_Parts, Index):
     def _where(self) -> str:
         return f"index {self.path}"
 
+    def _query_synonyms(self) -> Synonyms | None:
+        return self.synonyms
+
     @property
     def max_chars(self) -> int:
         return self._shard_settings.max_chars
+
+    @property
+    def language(self) -> str:
+        return self._shard_settings.language
 
     @property
     def shard_count(self) -> int:
@@ -561,19 +591,26 @@ class ShardedIndex(_Parts, Index):
 
         Without ``client`` a process a shard runs here; with a Dask ``client`` a task a
         shard runs on the cluster, where the files are read, parsed and chunked.
-        ``progress`` is told of each shard as it finishes.  Field maps are not yet
-        supported on a sharded index (:class:`SettingsError`).
+        ``progress`` is told of each shard as it finishes.  ``field_map`` is kept in the
+        index's settings for ``paths``, once for all shards, before any shard reads a
+        file (as an ordinary index keeps it); every shard reads with the same maps.
         """
-        if field_map is not None:
-            raise SettingsError("field maps are for single indexes, not yet sharded ones")
         if not paths:
             raise SearchkitIndexError(self.path, "add() needs at least one file or folder")
         if batch_size < 1:
             raise SearchkitIndexError(self.path, f"batch_size must be at least 1, not {batch_size}")
+        checked = check_field_map(field_map) if field_map is not None else None
+        _require_existing(paths)
         sources = [str(Path(p).absolute()) for p in paths]
         with WriteLock(self.path, self.lock_timeout):
             self.shards()
             s = self._shard_settings
+            maps = dict(s.field_maps)
+            if checked is not None:
+                maps.update((p, checked) for p in sources)
+                if not dry_run and maps != s.field_maps:
+                    s = attrs.evolve(s, field_maps=maps)
+                    self._switch(s)
             reports = add_shards(
                 self.path,
                 s.data,
@@ -584,13 +621,19 @@ class ShardedIndex(_Parts, Index):
                 progress,
                 client,
                 follow_links,
+                attrs.evolve(s.reading, field_maps=maps),
             )
             if not dry_run and not all(p in s.sources for p in sources):
-                new = attrs.evolve(s, sources=tuple(dict.fromkeys([*s.sources, *sources])))
-                write_settings(self.path, new)
-                self._shard_settings = new
-                self._mtime = (self.path / SETTINGS_NAME).stat().st_mtime_ns
+                self._switch(attrs.evolve(s, sources=tuple(dict.fromkeys([*s.sources, *sources]))))
         return merge_reports(reports)
+
+    def _switch(self, settings: ShardSettings) -> None:
+        """Write ``settings`` (under the write lock) and use them from now on."""
+        write_settings(self.path, settings)
+        self._shard_settings = settings
+        self._mtime = (self.path / SETTINGS_NAME).stat().st_mtime_ns
+        for shard in self._shards:
+            shard._whole_reading = settings.reading
 
     def add_documents(
         self, documents: Iterable[Document], *, batch_size: int = DEFAULT_BATCH_SIZE
@@ -663,7 +706,7 @@ def open_or_create_sharded(
             f"index {root} has {count} shard{'s' if count > 1 else ''}; the shard count is "
             "chosen when an index is created (rebuild into a new folder to change it)"
         )
-    return ix
+    return check_language(ix, language)
 
 
 def add_with_dask(
@@ -672,13 +715,14 @@ def add_with_dask(
     address: str,
     *,
     follow_links: bool = False,
+    field_map: Mapping[str, str] | None = None,
 ) -> IndexReport:
     """``index.add(*paths)`` on the Dask cluster at ``address`` (``local``: a new one here)."""
     from .distributed import connect
 
     sharded = _sharded(index, "build")
     with connect(address) as client:
-        return sharded.add(*paths, client=client, follow_links=follow_links)
+        return sharded.add(*paths, client=client, follow_links=follow_links, field_map=field_map)
 
 
 def search_with_dask(

@@ -816,3 +816,37 @@ def test_check_sound_damaged_and_repaired(tmp_path: Path) -> None:
     assert repaired.exit_code == 0
     assert repaired.stderr == "repaired: 1 document, 17 paragraphs, 1 segment\n"
     assert run("search", "Machulischi", "--index", tmp_path / "ix").exit_code == 0
+
+
+def test_index_summary_counts_files_records_and_notes_apart(tmp_path: Path) -> None:
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    (folder / "a.jsonl").write_text(
+        '{"id": "1", "title": "One", "text": "The first record."}\n'
+        "not json\n"
+        '{"id": "2", "title": "Two", "text": "The second record."}\n',
+        encoding="utf-8",
+    )
+    (folder / "b.txt").write_bytes(
+        "Café au lait\n\nThe café serves crème brûlée and a naïve résumé.\n".encode()
+        + b"\nOne stray \xff byte here.\n"
+    )
+    (folder / "c.txt").write_bytes(b"")
+    result = run("index", folder, "--index", tmp_path / "ix")
+    assert result.exit_code == 0
+    assert result.stdout == (
+        f"Indexed 3 documents (4 paragraphs) in {tmp_path / 'ix'}: 3 added;"
+        " skipped 1 file, 1 record; 1 note.\n"
+    )
+    assert result.stderr.splitlines() == [
+        f"Skipped {folder / 'a.jsonl'}: line 2: invalid JSON: Expecting value: column 1",
+        f"Note {folder / 'b.txt'}: 1 byte not valid UTF-8 (the first on line 5) replaced"
+        " with U+FFFD; the rest of the file is UTF-8",
+        f"Skipped {folder / 'c.txt'}: empty file",
+    ]
+    as_json = json.loads(run("index", folder, "--index", tmp_path / "ix2", "--json").stdout)
+    assert [(s["kind"], s["reason"][:7]) for s in as_json["skipped"]] == [
+        ("record", "line 2:"),
+        ("note", "1 byte "),
+        ("file", "empty f"),
+    ]

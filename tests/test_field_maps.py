@@ -46,7 +46,7 @@ def test_a_json_array_with_a_field_map(tmp_path: Path) -> None:
         "example.org",
     )
     assert [p.text for p in docs[0].paragraphs] == ["It rained all day.", "Nobody minded."]
-    assert skipped == [searchkit.Skipped(str(f), "line 14: no text (no story string)")]
+    assert skipped == [searchkit.Skipped(str(f), "line 14: no text (no story string)", "record")]
 
 
 def test_without_the_map_nothing_is_text(tmp_path: Path) -> None:
@@ -112,7 +112,7 @@ def test_cli_map(tmp_path: Path) -> None:
     )
     assert done.exit_code == 0, done.output
     assert json.loads(done.stdout)["skipped"] == [
-        {"path": str(f), "reason": "line 14: no text (no story string)"}
+        {"path": str(f), "reason": "line 14: no text (no story string)", "kind": "record"}
     ]
     found = runner.invoke(cli, ["search", "sun", "--index", ix, "--json"])
     assert json.loads(found.stdout)["hits"][0]["title"] == "Sun in Brest"

@@ -207,3 +207,14 @@ def test_facets_and_explanations_search_every_language(multi: searchkit.Index) -
     assert found.total == 4
     assert found.facets["author"] == {"Jana Becker": 1}
     assert all(h.explanation for h in found.hits)
+
+
+def test_a_language_other_than_the_existing_indexs_is_refused(tmp_path: Path) -> None:
+    with searchkit.Index.open_or_create(tmp_path / "ix", language="de") as ix:
+        assert ix.language == "de"
+    with searchkit.Index.open_or_create(tmp_path / "ix", language="de-AT") as again:
+        assert again.language == "de"
+    with pytest.raises(searchkit.SettingsError, match="has default language 'de', not 'en'"):
+        searchkit.Index.open_or_create(tmp_path / "ix", language="en")
+    with searchkit.Index.open_or_create(tmp_path / "ix") as unsaid:  # "auto": not a request
+        assert unsaid.language == "de"

@@ -95,11 +95,13 @@ def test_jsonl_bad_lines_are_skipped_with_reasons(tmp_path: Path) -> None:
     docs, skipped = load_file(f)
     assert [(d.title, d.record_line) for d in docs] == [("ok1", 1), ("ok2", 8)]
     assert skipped == [
-        Skipped(str(f), "line 2: invalid JSON: Unterminated string starting at: column 26"),
-        Skipped(str(f), "line 4: not a JSON object (a list)"),
-        Skipped(str(f), "line 5: no text (no text/body/content string)"),
-        Skipped(str(f), "line 6: no text (no text/body/content string)"),
-        Skipped(str(f), "line 7: duplicate id 'ok1' (first on line 1)"),
+        Skipped(
+            str(f), "line 2: invalid JSON: Unterminated string starting at: column 26", "record"
+        ),
+        Skipped(str(f), "line 4: not a JSON object (a list)", "record"),
+        Skipped(str(f), "line 5: no text (no text/body/content string)", "record"),
+        Skipped(str(f), "line 6: no text (no text/body/content string)", "record"),
+        Skipped(str(f), "line 7: duplicate id 'ok1' (first on line 1)", "record"),
     ]
     assert [d.title for d in searchkit.load_documents(f)] == ["ok1", "ok2"]
 
@@ -547,6 +549,7 @@ def test_index_a_folder_of_every_format(tmp_path: Path) -> None:
                     str(feed),
                     "line 2: invalid JSON: Expecting property name enclosed in "
                     "double quotes: column 2",
+                    "record",
                 ),
             ),
         )

@@ -185,4 +185,4 @@ def test_stats_and_report_as_dict() -> None:
     assert json.loads(json.dumps(stats)) == stats
     report = IndexReport(added=1, chunks=17, skipped=(Skipped("/x.bin", "binary"),)).as_dict()
     assert report["indexed"] == 1
-    assert report["skipped"] == [{"path": "/x.bin", "reason": "binary"}]
+    assert report["skipped"] == [{"path": "/x.bin", "reason": "binary", "kind": "file"}]

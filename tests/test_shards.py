@@ -247,6 +247,35 @@ def test_sync_rebuild_and_check_hold_for_the_whole(tmp_path: Path) -> None:
     sharded.close()
 
 
+def test_a_rebuild_deletes_only_the_folders_searchkit_marked(tmp_path: Path) -> None:
+    files = _folder(tmp_path / "files", 0, 4)
+    root = tmp_path / "sh"
+    with searchkit.Index.create(root) as plain:  # an ordinary index first, then replaced
+        plain.add(files)
+    sharded = searchkit.Index.create(root, shards=2, overwrite=True)
+    sharded.add(files)
+    before = sharded.search("river").total
+    for name in ("shards-9", "whoosh-7", "whoosh-backup", "shards-notes"):
+        (root / name).mkdir()
+        (root / name / "mine.txt").write_text("keep me", encoding="utf-8")
+    sharded.rebuild()
+    sharded.rebuild()  # a write's clean-up drops the sets before the current one
+    assert sorted(p.name for p in root.iterdir() if p.is_dir()) == [
+        "shards-10",  # the set before the current one, kept for searches still reading it
+        "shards-11",
+        "shards-9",
+        "shards-notes",
+        "whoosh-7",
+        "whoosh-backup",
+    ]
+    assert all(
+        (root / n / "mine.txt").read_text(encoding="utf-8") == "keep me"
+        for n in ("shards-9", "whoosh-7", "whoosh-backup", "shards-notes")
+    )
+    assert sharded.search("river").total == before > 0
+    sharded.close()
+
+
 def test_shard_counts_are_checked(tmp_path: Path) -> None:
     for bad in (0, 257, True):
         with pytest.raises(FilterError, match="shards must be a whole number"):

@@ -25,6 +25,8 @@ from collections.abc import Iterable, Iterator, Mapping
 from importlib.metadata import entry_points
 from pathlib import Path
 
+import attrs
+
 from ..errors import DocumentError, SettingsError
 from ..models import Document, Skipped
 from ._base import DeclaresEncoding, Loader, decode, invalid_utf8
@@ -163,7 +165,8 @@ def load_file(
     skipped: list[Skipped] = []
     for item in loader.load(p, text, digest, encoding):
         if isinstance(item, Skipped):
-            skipped.append(item)
+            # A loader's own skips are parts of a file whose other parts load.
+            skipped.append(attrs.evolve(item, kind="record") if item.kind == "file" else item)
         elif item.paragraphs:
             docs.append(item)
     if not docs:
@@ -173,7 +176,7 @@ def load_file(
             )
         raise DocumentError(p, "no text to index")
     if encoding == "utf-8" and (note := invalid_utf8(data)) is not None:
-        skipped.insert(0, Skipped(str(p), note))  # reported; the file still loads
+        skipped.insert(0, Skipped(str(p), note, "note"))  # reported; the file still loads
     return docs, skipped
 
 

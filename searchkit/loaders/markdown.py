@@ -116,7 +116,7 @@ class MarkdownLoader:
         lines = list(split_lines(text))
         meta, body_from, problem = _front_matter(text, lines)
         if problem:
-            yield Skipped(str(path), problem)
+            yield Skipped(str(path), problem, "note")
         blocks = list(_blocks(text, lines[body_from:]))
 
         title = first_text(meta, _TITLE_KEYS, numbers=True)

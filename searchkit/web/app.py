@@ -30,8 +30,8 @@ from fastapi.templating import Jinja2Templates
 
 from .. import __version__
 from ..errors import FilterError, NotFoundError, SearchkitError, SearchkitIndexError
-from ..index import Index
 from ..models import Bucket, Results
+from ..shards import Index  # through shards.py: it opens sharded indexes too
 
 __all__ = ["create_app"]
 
