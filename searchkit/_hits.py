@@ -136,18 +136,11 @@ def build_hits(
 def _spans(stored: Sequence[dict[str, Any]], terms: Highlight) -> list[tuple[Spans, Spans]]:
     """Each record's ``(text spans, title spans)``: English records in one pass."""
     english = [i for i, record in enumerate(stored) if body_field(record.get("language")) == "body"]
-    # A record's title and text as one string, a line break between them: no word
-    # part crosses it, so the spans before it are the title's and those after the text's.
-    found = page_spans(
-        [f"{stored[i]['title']}\n{stored[i]['text']}" for i in english], terms[0], terms[1]
-    )
+    texts = [stored[i][key] for i in english for key in ("text", "title")]
+    found = page_spans(texts, terms[0], terms[1])
     out: list[tuple[Spans, Spans]] = [((), ())] * len(stored)
-    for i, both in zip(english, found, strict=True):
-        cut = len(stored[i]["title"])
-        out[i] = (
-            tuple((s - cut - 1, e - cut - 1) for s, e in both if s > cut),
-            tuple(span for span in both if span[0] < cut),
-        )
+    for n, i in enumerate(english):
+        out[i] = (found[2 * n], found[2 * n + 1])
     for i, record in enumerate(stored):
         language = record.get("language")
         field = body_field(language)
