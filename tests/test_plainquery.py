@@ -129,7 +129,7 @@ def _same_both_ways(text: str, ix: searchkit.Index, limit: int = 10) -> bool:
 
 @pytest.fixture(scope="module")
 def mixed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[searchkit.Index]:
-    """The seed article and documents in five languages, with synonyms."""
+    """The seed article and documents in four languages, with synonyms."""
     root = tmp_path_factory.mktemp("plain")
     with searchkit.Index.create(root / "ix", synonyms=FIXTURES / "synonyms.txt") as ix:
         ix.add(SEEDS, FIXTURES / "mixed")
