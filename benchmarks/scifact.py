@@ -15,10 +15,12 @@ makes one (searchkit's ``Hit.snippet()``, FTS5's ``snippet()``, tantivy's
 store the text and is left out).  Ratios compare searchkit with each baseline, the
 searches taking turns a round at a time so that they share the machine's noise.
 
-``--variants`` adds two rows that show what searchkit's own speed-ups bring, measured in
+``--variants`` adds rows that show what searchkit's own speed-ups bring, measured in
 the same run: ``searchkit-1proc`` (one writer process) and ``searchkit-whoosh-collector``
 (queries through Whoosh's collector and match count instead of ``_topk``), and
-``searchkit-topk`` (queries through ``_topk``'s term-at-a-time path, without the columns).
+``searchkit-topk`` (queries through ``_topk``'s term-at-a-time path, without the columns),
+and ``searchkit-ids`` (``search(..., highlight=False)``, reading ids and scores only, at
+both depths: no text, no snippet).
 
 The baselines are used the way their documentation shows:
 
@@ -86,9 +88,10 @@ def build_searchkit(
     procs: int | None = None,
     fast_path: bool = True,
     columns: bool = True,
+    highlight: bool = True,
 ) -> tuple[c.Stopwatch, Searcher, dict[str, Any]]:
-    """searchkit as a user gets it; ``procs``, ``fast_path`` and ``columns`` change it for
-    --variants."""
+    """searchkit as a user gets it; ``procs``, ``fast_path``, ``columns`` and
+    ``highlight`` change it for --variants (``highlight=False``: ids and scores only)."""
     import searchkit
     import searchkit.index
     import searchkit.search
@@ -116,7 +119,8 @@ def build_searchkit(
         searchkit.index._WRITER_PROCS = default_procs
     errors: list[str] = []
     top_docs = searchkit.search.top_docs
-    from searchkit import _topk
+    from searchkit import _hits, _topk
+    from searchkit._limits import Deadline
 
     def whoosh_collector(text: str, limit: int) -> list[searchkit.Hit]:
         """Whoosh's top-N collector and its match count, hits built as searchkit builds them."""
@@ -124,11 +128,10 @@ def build_searchkit(
         q = searchkit.search.parse_query(text, searcher.schema)
         found = searcher.search(q, limit=limit)
         assert len(found) >= 0  # the total: Whoosh walks every match a second time
-        terms = searchkit.search._highlight_terms(q, searcher)
-        return [
-            searchkit.search._hit(searcher, (score, docnum), rank, terms, 0)
-            for rank, (score, docnum) in enumerate(found.top_n, 1)
-        ]
+        terms = _hits.highlight_terms(q, searcher)
+        page = [[(score, docnum)] for score, docnum in found.top_n]
+        records = _hits.Records(searcher)
+        return list(_hits.build_hits(searcher, page, 1, terms, 0, records, Deadline(None)))
 
     def search(text: str, limit: int = 10, deep: bool = False) -> list[str]:
         if not columns:  # the term-at-a-time path, as before the columns
@@ -137,8 +140,8 @@ def build_searchkit(
             if not fast_path:  # Whoosh's collector and match count, as before _topk
                 hits = whoosh_collector(text, limit)
             else:
-                hits = list(index.search(text, limit=limit))
-            if deep:  # read what a reader of the hits reads: text and a snippet
+                hits = list(index.search(text, limit=limit, highlight=highlight))
+            if deep and highlight:  # read what a reader of the hits reads: text and a snippet
                 return [h.doc_id for h in hits if h.text and h.snippet()]
             return c.dedupe(h.doc_id for h in hits)
         except searchkit.QueryError as exc:
@@ -305,6 +308,7 @@ BUILDERS: dict[str, Builder] = {
     "searchkit-1proc": lambda r, w: build_searchkit(r, w, procs=1),
     "searchkit-whoosh-collector": lambda r, w: build_searchkit(r, w, fast_path=False),
     "searchkit-topk": lambda r, w: build_searchkit(r, w, columns=False),
+    "searchkit-ids": lambda r, w: build_searchkit(r, w, highlight=False),
     "whoosh": build_whoosh,
     "fts5": build_fts5,
     "bm25s": build_bm25s,
@@ -346,11 +350,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument(
         "--variants",
         action="store_true",
-        help="also run searchkit with one writer process, Whoosh's collector, and _topk",
+        help="also run searchkit with one writer process, Whoosh's collector, _topk, and "
+        "ids and scores only (highlight=False)",
     )
     args = ap.parse_args(argv)
     if args.variants:
-        args.systems += ",searchkit-1proc,searchkit-whoosh-collector,searchkit-topk"
+        args.systems += ",searchkit-1proc,searchkit-whoosh-collector,searchkit-topk,searchkit-ids"
 
     root = c.data_root(args.data) / "scifact"
     c.require(root / "corpus.jsonl", "SciFact")

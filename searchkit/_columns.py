@@ -21,6 +21,7 @@ from __future__ import annotations
 import math
 import weakref
 from bisect import bisect_left
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from whoosh import query as wq
@@ -50,6 +51,7 @@ def top_docs(
     limit: int,
     filter: wq.Query | None = None,
     deadline: Deadline | None = None,
+    stored: Callable[[int], dict[str, Any]] | None = None,
 ) -> tuple[list[tuple[float, int]], int] | None:
     """:func:`._topk.top_docs`'s answer, from the columns once ``searcher`` has answered a
     query before (the first query of a searcher takes ``_topk``'s path)."""
@@ -57,10 +59,10 @@ def top_docs(
     if state is None:
         _STATES[searcher] = _SearcherState()
     else:
-        found = column_top_docs(searcher, q, limit, filter, deadline)
+        found = column_top_docs(searcher, q, limit, filter, deadline, stored)
         if found is not None:
             return found
-    return _topk.top_docs(searcher, q, limit, filter, deadline)
+    return _topk.top_docs(searcher, q, limit, filter, deadline, stored)
 
 
 def column_top_docs(
@@ -69,6 +71,7 @@ def column_top_docs(
     limit: int,
     filter: wq.Query | None = None,
     deadline: Deadline | None = None,
+    stored: Callable[[int], dict[str, Any]] | None = None,
 ) -> tuple[list[tuple[float, int]], int] | None:
     """The best ``limit`` ``(score, docnum)`` pairs for ``q`` and the number of matches,
     scored over the columns; ``None`` when ``q`` or the weighting is not one handled here
@@ -102,11 +105,15 @@ def column_top_docs(
         allowed = np.zeros(len(matched), dtype=bool)
         allowed[np.fromiter(searcher.docs_for_query(filter), dtype=np.int64)] = True
         matched &= allowed
-    return _best(searcher, scores, matched, limit)
+    return _best(searcher, scores, matched, limit, stored)
 
 
 def _best(
-    searcher: Searcher, scores: Floats, matched: Flags, limit: int
+    searcher: Searcher,
+    scores: Floats,
+    matched: Flags,
+    limit: int,
+    stored: Callable[[int], dict[str, Any]] | None = None,
 ) -> tuple[list[tuple[float, int]], int]:
     """``_topk``'s order over arrays: score descending, ties by ``_topk.tie_key``.
 
@@ -122,9 +129,9 @@ def _best(
         floor = np.partition(values, total - limit)[total - limit]
         keep = values >= floor
         docs, values = docs[keep], values[keep]
-    stored = searcher.stored_fields
+    read = searcher.stored_fields if stored is None else stored
     candidates = dict(zip(docs.tolist(), values.tolist(), strict=True))
-    return _topk.best(candidates, limit, lambda d: _topk.tie_key(stored(d))), total
+    return _topk.best(candidates, limit, lambda d: _topk.tie_key(read(d))), total
 
 
 class _SearcherState:

@@ -104,6 +104,7 @@ class SearchOptions:
     limits: QueryLimits | None = None
     timeout: float | None = None
     explain: bool = False
+    highlight: bool = True
 
     def filter(self) -> wq.Query | None:
         """The filter these options name (author, dates, source, document), for a part."""
@@ -209,6 +210,7 @@ def search_part(
         limits=options.limits,
         timeout=options.timeout,
         parsed=q,
+        highlight=options.highlight,
     )
     if options.explain:
         # The searcher scores with every part's statistics, so the explanations add up

@@ -88,6 +88,7 @@ def top_docs(
     limit: int,
     filter: wq.Query | None = None,
     deadline: Deadline | None = None,
+    stored: Callable[[int], dict[str, Any]] | None = None,
 ) -> tuple[list[tuple[float, int]], int] | None:
     """The best ``limit`` ``(score, docnum)`` pairs of :func:`all_matches`, and their number.
 
@@ -97,11 +98,12 @@ def top_docs(
     (``shards.py`` merges by the same key).  A scorer offered in this one's place keeps
     this contract and may return ``None`` for a query it does not handle; this one
     handles every query.  When ``deadline`` passes, what is not yet read is left out
-    (see :func:`all_matches`).
+    (see :func:`all_matches`).  ``stored`` reads a document's stored record (default
+    the searcher's): a caller that builds hits passes one that remembers what it read.
     """
     scores = all_matches(searcher, q, filter, deadline)
-    stored = searcher.stored_fields
-    return best(scores, limit, lambda d: tie_key(stored(d))), len(scores)
+    read = searcher.stored_fields if stored is None else stored
+    return best(scores, limit, lambda d: tie_key(read(d))), len(scores)
 
 
 def match_scores(searcher: Searcher, q: wq.Query) -> list[float]:

@@ -366,6 +366,7 @@ class Index:
         facet_limit: int = DEFAULT_FACET_LIMIT,
         histogram: Interval | None = None,
         explain: bool = False,
+        highlight: bool = True,
     ) -> Results:
         """Search the paragraphs; ``query`` is in searchkit's syntax (docs/query-syntax.md).
 
@@ -396,6 +397,10 @@ class Index:
             to the last.
         :param explain: give every hit its ``explanation``: each matched term's share of
             its score, adding up to it.
+        :param highlight: ``False`` leaves every hit's ``highlights``, ``spans`` and
+            ``title_spans`` empty (its snippet then marks nothing): for a caller that reads
+            ids, scores or text only, a page then costs little more than reading its
+            records.
         """
         flt = build_filter(author=author, since=since, until=until, source=source, doc_id=doc_id)
         searcher = self._reader()
@@ -423,6 +428,7 @@ class Index:
             synonyms=self.synonyms,
             limits=limits,
             timeout=timeout,
+            highlight=highlight,
         )
         if q is None:
             return results

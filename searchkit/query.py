@@ -29,6 +29,7 @@ from whoosh.fields import Schema
 from whoosh.qparser import syntax
 
 from ._dates import filter_bounds
+from ._plainquery import plain_words_query, word_query
 from .analysis import normalize_name
 from .analysis.languages import body_field
 from .analysis.synonyms import Synonyms
@@ -82,23 +83,7 @@ class _WordPartParser(qparser.QueryParser):  # type: ignore[misc]
         field = self.schema[fieldname] if self.schema and fieldname in self.schema else None
         if not tokenize or not isinstance(field, fields.TEXT) or field.self_parsing():
             return super().term_query(fieldname, text, termclass, boost, tokenize, removestops)
-        runs: list[list[str]] = []
-        end = -1
-        for t in field.tokenize(text, mode="query", chars=True, removestops=removestops):
-            if runs and t.startchar == end:
-                runs[-1].append(t.text)
-            else:
-                runs.append([t.text])
-            end = t.endchar
-        parts = [
-            termclass(fieldname, r[0], boost=boost)
-            if len(r) == 1
-            else self.phraseclass(fieldname, r, boost=boost)
-            for r in runs
-        ]
-        if len(parts) <= 1:
-            return parts[0] if parts else None
-        return self.group.qclass(parts)
+        return word_query(field, fieldname, text, self.group.qclass, boost, removestops, termclass)
 
 
 class _SynonymsPlugin(qparser.Plugin):  # type: ignore[misc]
@@ -265,6 +250,9 @@ def _parse(
     words: dict[str, float],
     synonyms: Synonyms | None = None,
 ) -> query.Query:
+    plain = plain_words_query(text, schema, operator, words, synonyms)
+    if plain is not None:  # only words: the parser's tree, built without the parser
+        return _lift_nots(_sum_repeats(plain)).normalize()
     try:
         parsed = _parser(schema, operator, words, synonyms).parse(text, normalize=False)
     except Exception as exc:  # Whoosh raises assorted errors on odd input
@@ -326,7 +314,12 @@ def _sum_repeats(q: query.Query) -> query.Query:
         child = _sum_repeats(child)
         while type(child) in (query.Or, query.And) and len(child.subqueries) == 1:
             inner = child.subqueries[0]
-            child = inner.with_boost(inner.boost * child.boost)
+            if child.boost == 1.0 and type(inner).with_boost is query.Query.with_boost:
+                # with_boost would deep-copy and set the same boost (x * 1.0 is x); the
+                # tree is this function's own, so the child is taken as it is.
+                child = inner
+            else:
+                child = inner.with_boost(inner.boost * child.boost)
         if (
             type(child) is type(q)
             and child.boost == 1.0

@@ -159,6 +159,7 @@ class _Parts(ABC):
         explain: bool = False,
         client: Client | None = None,
         cluster_timeout: float | None = None,
+        highlight: bool = True,
     ) -> Results:
         """``Index.search`` over every part, ranked as one index holding them all would.
 
@@ -189,6 +190,7 @@ class _Parts(ABC):
             limits=limits,
             timeout=timeout,
             explain=explain,
+            highlight=highlight,
         )
         parts = self._parts()
         synonyms = self._query_synonyms()

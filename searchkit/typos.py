@@ -12,7 +12,8 @@ scaled down together so that a paragraph holding only variants never outscores o
 holding the word (``kubectl~`` puts ``kubectl`` first, however rare a variant is).
 
 :func:`suggest` proposes corrected whole queries when a query word is absent from the
-index or rare in it.  Ordinary queries pay one document-frequency look-up per word.
+index or rare in it.  Ordinary queries pay one document-frequency look-up per word, and
+each word's corrections are remembered for the searcher (its index does not change).
 """
 
 from __future__ import annotations
@@ -62,6 +63,12 @@ _VOCABULARIES: weakref.WeakKeyDictionary[Searcher, dict[str, _Vocabulary]] = (
     weakref.WeakKeyDictionary()
 )
 _OPERATORS = frozenset({"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE", "TO"})
+# Each query word's corrections, per searcher: a searcher's index never changes, so what
+# a word is corrected to (by edit distance over the vocabulary) is worked out once.
+_CORRECTED: weakref.WeakKeyDictionary[Searcher, dict[str, list[tuple[str, int]]]] = (
+    weakref.WeakKeyDictionary()
+)
+_CORRECTED_MAX = 20_000
 
 
 class DamerauFuzzyTerm(wq.FuzzyTerm):  # type: ignore[misc]
@@ -178,20 +185,18 @@ def suggest(searcher: Searcher, text: str, limit: int = MAX_SUGGESTIONS) -> tupl
     hyphenated words, field names, wildcards, fuzzy terms, numbers and stop words are
     left as they are.
     """
-    field = next(iter(TEXT_FIELDS))
     options: list[tuple[int, int, list[tuple[str, int]]]] = []
+    known = _CORRECTED.get(searcher)
+    if known is None:
+        known = _CORRECTED[searcher] = {}
     for m in _WORD.finditer(text):
         word = m.group()
-        if word in _OPERATORS or word[1:] != word[1:].lower():  # acronyms, mixed case
-            continue
-        term = index_term(word)
-        if term is None:
-            continue
-        df = searcher.doc_frequency(field, term)
-        if df > RARE_DF:
-            continue
-        least = max(1, df * RARE_FACTOR)
-        found = _corrections(searcher, field, word, term, df, least)
+        found = known.get(word)
+        if found is None:
+            found = _word_corrections(searcher, word)
+            if len(known) >= _CORRECTED_MAX:
+                known.clear()
+            known[word] = found
         if found:
             options.append((m.start(), m.end(), found))
     if not options:
@@ -209,6 +214,21 @@ def suggest(searcher: Searcher, text: str, limit: int = MAX_SUGGESTIONS) -> tupl
             at = end
         out.append("".join([*pieces, text[at:]]))
     return tuple(out)
+
+
+def _word_corrections(searcher: Searcher, word: str) -> list[tuple[str, int]]:
+    """The corrections :func:`suggest` offers for one query word (none for a word it
+    leaves as it is)."""
+    if word in _OPERATORS or word[1:] != word[1:].lower():  # acronyms, mixed case
+        return []
+    term = index_term(word)
+    if term is None:
+        return []
+    field = next(iter(TEXT_FIELDS))
+    df = searcher.doc_frequency(field, term)
+    if df > RARE_DF:
+        return []
+    return _corrections(searcher, field, word, term, df, max(1, df * RARE_FACTOR))
 
 
 def _corrections(

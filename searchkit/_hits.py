@@ -1,0 +1,207 @@
+"""A page of ranked documents -> :class:`Hit` values, at a cost in proportion to the page.
+
+Each document's stored record is read once (:class:`Records`: ranking reads a few to
+break ties, and the page reuses them), and the highlight spans of every English hit of
+the page are found in one pass (:func:`~searchkit.analysis.spans.page_spans`); hits in
+other languages use their language's span finder, one hit at a time.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from whoosh import query as wq
+from whoosh.searching import Searcher
+
+from ._limits import Deadline
+from .analysis.languages import body_field, span_finder
+from .analysis.spans import Spans, page_spans
+from .models import Chunk, Hit
+from .schema import HIGHLIGHT_FIELDS, STOP_FIELD, chunk_from_stored, chunk_kwargs
+
+__all__ = ["NO_HIGHLIGHT", "Highlight", "Records", "build_hits", "highlight_terms", "neighbours"]
+
+# Index terms to highlight, stop words to highlight, and each other language's terms.
+Highlight = tuple[frozenset[str], frozenset[str], dict[str, frozenset[str]]]
+# Nothing to highlight (``search(..., highlight=False)``).
+NO_HIGHLIGHT: Highlight = (frozenset(), frozenset(), {})
+
+
+class Records:
+    """The stored records of one query's documents, each read from the index once."""
+
+    def __init__(self, searcher: Searcher) -> None:
+        self.read: Callable[[int], dict[str, Any]] = _record_reader(searcher)
+        self.seen: dict[int, dict[str, Any]] = {}
+
+    def __call__(self, docnum: int) -> dict[str, Any]:
+        found = self.seen.get(docnum)
+        if found is None:
+            found = self.seen[docnum] = self.read(docnum)
+        return found
+
+
+def _record_reader(searcher: Searcher) -> Callable[[int], dict[str, Any]]:
+    """``searcher.stored_fields``, reading each segment's records directly.
+
+    Whoosh's own keeps only the fields its schema has, asking the schema once for every
+    field of every record; here each field name is asked about once.  Falls back to
+    Whoosh's method when its readers are not shaped as expected.
+    """
+    fallback: Callable[[int], dict[str, Any]] = searcher.stored_fields
+    reader = searcher.reader()
+    try:
+        if reader.is_atomic():
+            segments, offsets = [reader._perdoc], [0]
+        else:
+            segments = [r._perdoc for r in reader.readers]
+            offsets = list(reader.doc_offsets)
+    except AttributeError:
+        return fallback
+    if not all(hasattr(s, "stored_fields") for s in segments):
+        return fallback
+    schema = searcher.schema
+    kept: dict[str, bool] = {}
+
+    def read(docnum: int) -> dict[str, Any]:
+        i = bisect_right(offsets, docnum) - 1
+        record = segments[i].stored_fields(docnum - offsets[i])
+        out = {}
+        for name, value in record.items():
+            keep = kept.get(name)
+            if keep is None:
+                keep = kept[name] = name in schema
+            if keep:
+                out[name] = value
+        return out
+
+    return read
+
+
+def highlight_terms(q: wq.Query, searcher: Searcher) -> Highlight:
+    """The index terms a hit's words are matched against, the stop words (a query made
+    only of stop words searches them in their own field), and the terms of each other
+    language's body field."""
+    # expand=True turns wildcards and fuzzy terms into the index words they matched.  Leaf
+    # by leaf: Whoosh's loop over a whole tree skips every field after the first it meets.
+    reader = searcher.reader()
+    found = {t for leaf in q.leaves() for t in leaf.existing_terms(reader, True, True)}
+    words = [(f, t.decode("utf-8") if isinstance(t, bytes) else str(t)) for f, t in found]
+    languages: dict[str, set[str]] = {}
+    for f, t in words:
+        if f.startswith("body_"):
+            languages.setdefault(f, set()).add(t)
+    return (
+        frozenset(t for f, t in words if f in HIGHLIGHT_FIELDS),
+        frozenset(t for f, t in words if f == STOP_FIELD),
+        {f: frozenset(ts) for f, ts in languages.items()},
+    )
+
+
+def build_hits(
+    searcher: Searcher,
+    entries: Sequence[Sequence[tuple[float, int]]],
+    first_rank: int,
+    terms: Highlight,
+    context: int,
+    records: Records,
+    deadline: Deadline,
+) -> tuple[Hit, ...]:
+    """One :class:`Hit` per entry (a ranked document and, grouped, its document's further
+    chunks in ``more``), ranked from ``first_rank``.  When ``deadline`` passes, the
+    entries not yet read are left out."""
+    page: list[list[tuple[float, dict[str, Any]]]] = []
+    for i, entry in enumerate(entries):
+        if i and deadline.passed():
+            break
+        page.append([(score, records(docnum)) for score, docnum in entry])
+    stored = [record for entry in page for _score, record in entry]
+    spans = _spans(stored, terms)
+    out: list[Hit] = []
+    at = 0
+    for i, read in enumerate(page):
+        rank = first_rank + i
+        more = tuple(
+            _hit(searcher, record, score, rank, spans[at + j], 0)
+            for j, (score, record) in enumerate(read[1:], 1)
+        )
+        score, record = read[0]
+        out.append(_hit(searcher, record, score, rank, spans[at], context, more))
+        at += len(read)
+    return tuple(out)
+
+
+def _spans(stored: Sequence[dict[str, Any]], terms: Highlight) -> list[tuple[Spans, Spans]]:
+    """Each record's ``(text spans, title spans)``: English records in one pass."""
+    english = [i for i, record in enumerate(stored) if body_field(record.get("language")) == "body"]
+    texts = [stored[i][key] for i in english for key in ("text", "title")]
+    found = page_spans(texts, terms[0], terms[1])
+    out: list[tuple[Spans, Spans]] = [((), ())] * len(stored)
+    for n, i in enumerate(english):
+        out[i] = (found[2 * n], found[2 * n + 1])
+    for i, record in enumerate(stored):
+        language = record.get("language")
+        field = body_field(language)
+        if field != "body":  # the title and text of a hit in another language, in its analysis
+            find, mine = span_finder(language), terms[2].get(field, frozenset())
+            out[i] = (tuple(find(record["text"], mine)), tuple(find(record["title"], mine)))
+    return out
+
+
+def _hit(
+    searcher: Searcher,
+    stored: dict[str, Any],
+    score: float,
+    rank: int,
+    spans: tuple[Spans, Spans],
+    context: int,
+    more: tuple[Hit, ...] = (),
+) -> Hit:
+    text: str = stored["text"]
+    title: str = stored["title"]
+    text_spans, title_spans = spans
+    words: dict[str, None] = {}
+    for s, e in title_spans:
+        words.setdefault(title[s:e], None)
+    for s, e in text_spans:
+        words.setdefault(text[s:e], None)
+    before: Sequence[Chunk] = ()
+    after: Sequence[Chunk] = ()
+    if context:
+        before, after = neighbours(
+            searcher, stored["doc_id"], stored["paragraph"], stored.get("seq", 1), context
+        )
+    return Hit(
+        **chunk_kwargs(stored),
+        score=float(score),
+        rank=rank,
+        highlights=tuple(words),
+        spans=text_spans,
+        title_spans=title_spans,
+        before=tuple(before),
+        after=tuple(after),
+        more=more,
+    )
+
+
+def neighbours(
+    searcher: Searcher, doc_id: str, paragraph: int, seq: int, n: int
+) -> tuple[list[Chunk], list[Chunk]]:
+    """The ``n`` chunks before and after chunk ``seq`` (in ``paragraph``) of a document.
+
+    A document's chunks are written together, in order, so their document numbers sort
+    as their places do: the neighbours are read by position among the document's own
+    postings, ``2n + 1`` stored records at most.  Should the order ever differ, every
+    chunk of the document is read and sorted instead.
+    """
+    docnums = sorted(searcher.docs_for_query(wq.Term("doc_id", doc_id)))
+    lo, hi = max(0, seq - 1 - n), min(len(docnums), seq + n)
+    chunks = [chunk_from_stored(searcher.stored_fields(d)) for d in docnums[lo:hi]]
+    if [c.seq for c in chunks] != list(range(lo + 1, hi + 1)):
+        every = (chunk_from_stored(searcher.stored_fields(d)) for d in docnums)
+        chunks = sorted((c for c in every if abs(c.seq - seq) <= n), key=lambda c: c.seq)
+    before = [c for c in chunks if seq - n <= c.seq < seq]
+    after = [c for c in chunks if seq < c.seq <= seq + n]
+    return before, after

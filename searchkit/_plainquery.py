@@ -1,0 +1,179 @@
+"""Plain word queries without Whoosh's parser: the same query, built directly.
+
+Most queries are a few words and nothing else: no operators, fields, quotes, wildcards,
+fuzzy terms, ranges, boosts or groups.  For them Whoosh's parser (tagging every
+character against a dozen plugins' patterns, then a dozen filters over the syntax tree)
+cost more than scoring.  :func:`plain_words_query` recognises such a query and builds
+the tree the parser would have built from it, node for node: the query's grouping (OR or
+AND) of, for each word, an OR over the searched fields of what that field's analyzer
+makes of the word.  ``query.py`` then sums repeats, lifts NOTs and normalises it exactly
+as it does the parser's tree, so both roads end in the same query (a test compares them
+on thousands of queries).
+
+:func:`word_query` is the one place that turns a word into a field's terms, for the
+parser (``_WordPartParser.term_query``) and for this shortcut alike; what an analyzer
+makes of a word is remembered (analyzers are pure functions of their text).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from whoosh import fields, query
+from whoosh.fields import Schema
+
+from .analysis.synonyms import Synonyms
+
+__all__ = ["plain_words", "plain_words_query", "word_query", "word_runs"]
+
+# Any character the parser gives a meaning to, parentheses aside: quotes, fields,
+# wildcards (Whoosh's four question marks), ranges, boosts, fuzzy terms, comparisons,
+# escapes; a single quote that could open a quoted term (one not inside a word); + and -
+# starting a word.
+_SYNTAX = re.compile(
+    r"""["*?\u055e\u061f\u1367:\[\]{}^~<>=\\]|(?<!\w)'|(?:^|(?<=[\s(]))[+-](?=[\w"(])"""
+)
+# Words the parser reads as operators (TO only inside a range, REQUIRE in Whoosh's set).
+_OPERATORS = frozenset({"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE", "REQUIRE", "TO"})
+# What ends a word: white space, or a parenthesis (the parser's groups).
+_BREAK = re.compile(r"\s+|[()]")
+# A query's words, in nested lists where the query has parentheses.
+_Words = list["str | _Words"]
+
+# (field object, word, removestops) -> the word's runs of terms.  The field is kept in
+# the value and compared by identity, so a reused ``id`` never returns another's runs.
+_RUNS: dict[tuple[int, str, bool], tuple[Any, tuple[tuple[str, ...], ...]]] = {}
+_RUNS_MAX = 50_000
+
+
+def plain_words(text: str) -> _Words | None:
+    """The words of ``text`` in its groups (a list in the list for each pair of
+    parentheses), as the parser's tagger cuts them; ``None`` unless ``text`` is only
+    words and balanced parentheses."""
+    if _SYNTAX.search(text):
+        return None
+    stack: list[_Words] = [[]]
+    at = 0
+    for m in _BREAK.finditer(text):
+        if m.start() > at:
+            stack[-1].append(text[at : m.start()])
+        at = m.end()
+        if m.group() == "(":
+            stack.append([])
+        elif m.group() == ")":
+            if len(stack) == 1:
+                return None
+            inner = stack.pop()
+            stack[-1].append(inner)
+    if at < len(text):
+        stack[-1].append(text[at:])
+    if len(stack) > 1:
+        return None
+    top = stack[0]
+    if any(w in _OPERATORS for w in _flat(top)):
+        return None
+    # The parser takes a query that is one group, and nothing else, as that group.
+    if len(top) == 1 and isinstance(top[0], list) and text[0] == "(" and text[-1] == ")":
+        top = top[0]
+    return top
+
+
+def _flat(words: _Words) -> list[str]:
+    out: list[str] = []
+    for w in words:
+        out.extend(_flat(w) if isinstance(w, list) else [w])
+    return out
+
+
+def word_runs(field: Any, text: str, removestops: bool = True) -> tuple[tuple[str, ...], ...]:
+    """The terms ``field``'s analyzer makes of the query word ``text``, in runs: terms
+    whose characters touch in ``text`` (``Tet1``: ``tet``, ``1``) form one run, terms
+    split by punctuation (``IL-6``) separate runs."""
+    key = (id(field), text, removestops)
+    found = _RUNS.get(key)
+    if found is not None and found[0] is field:
+        return found[1]
+    runs: list[list[str]] = []
+    end = -1
+    for t in field.tokenize(text, mode="query", chars=True, removestops=removestops):
+        if runs and t.startchar == end:
+            runs[-1].append(t.text)
+        else:
+            runs.append([t.text])
+        end = t.endchar
+    out = tuple(tuple(r) for r in runs)
+    if len(_RUNS) >= _RUNS_MAX:
+        _RUNS.clear()
+    _RUNS[key] = (field, out)
+    return out
+
+
+def word_query(
+    field: Any,
+    fieldname: str,
+    text: str,
+    group: type[query.Query],
+    boost: float = 1.0,
+    removestops: bool = True,
+    termclass: Any = query.Term,
+) -> query.Query | None:
+    """The query for one word in a text field: a term per run of one term, a phrase per
+    run of several, joined by ``group`` (``Or`` or ``And``); ``None`` for a stop word."""
+    parts = [
+        termclass(fieldname, r[0], boost=boost)
+        if len(r) == 1
+        else query.Phrase(fieldname, list(r), boost=boost)
+        for r in word_runs(field, text, removestops)
+    ]
+    if len(parts) <= 1:
+        return parts[0] if parts else None
+    return group(parts)
+
+
+def plain_words_query(
+    text: str,
+    schema: Schema,
+    operator: str,
+    words: Mapping[str, float],
+    synonyms: Synonyms | None = None,
+) -> query.Query | None:
+    """The parser's tree for ``text`` before it is normalised, if ``text`` is plain words
+    (in parentheses or not) searched in text fields; ``None`` when the parser must read
+    it (other syntax, a word a synonyms rule names, or a field that parses its own
+    queries)."""
+    found = plain_words(text)
+    if found is None:
+        return None
+    if synonyms:
+        # Conservative: a rule matching across parentheses also sends the query to the
+        # parser, which matches within a group only.
+        tokens = _flat(found)
+        if any(synonyms.match(tokens[i:]) for i in range(len(tokens))):
+            return None
+    targets = []
+    for name, boost in words.items():
+        if name not in schema or not boost > 0:  # the parser refuses a boost of 0 or less
+            return None
+        field = schema[name]
+        if not isinstance(field, fields.TEXT) or field.self_parsing():
+            return None
+        targets.append((field, name, boost))
+    group: type[query.Query] = query.And if operator == "and" else query.Or
+
+    def tree(items: _Words) -> query.Query:
+        out = []
+        for item in items:
+            if isinstance(item, list):
+                out.append(tree(item))
+                continue
+            per_field = []
+            for field, name, boost in targets:
+                q = word_query(field, name, item, group, boost)
+                if q is not None:
+                    per_field.append(q)
+            out.append(query.Or(per_field))
+        return group(out)
+
+    return tree(found)
