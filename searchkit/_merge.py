@@ -56,7 +56,7 @@ from whoosh.reading import SegmentReader
 from whoosh.system import pack_ushort
 from whoosh.util.numeric import byte_to_length
 
-from . import _unpickle
+from . import _unpickle, _writer
 from ._writer import _cheaper_stored_fields, _TermWriter
 
 __all__ = ["can_copy", "merge_policy", "merge_segments"]
@@ -299,15 +299,9 @@ def _extend(flat: list[Any], ids: Any, weights: Any, values: Any, renumber: _Ren
             flat += (n, weight, value)
 
 
-# Segments fall into size classes: "small" below _SMALL_DOCS documents, then one class per
-# factor of _FANOUT.  _MIN_MERGE small segments, or _FANOUT of one larger class, merge.
-_SMALL_DOCS = 2000
-_MIN_MERGE = 3
-_FANOUT = 16
-
-
 def _size_class(docs: int) -> int:
-    return 0 if docs < _SMALL_DOCS else 1 + int(math.log(docs / _SMALL_DOCS, _FANOUT))
+    small, fanout = _writer._SMALL_DOCS, _writer._FANOUT
+    return 0 if docs < small else 1 + int(math.log(docs / small, fanout))
 
 
 def merge_policy(writer: Any, segments: list[Any]) -> list[Any]:
@@ -326,7 +320,7 @@ def merge_policy(writer: Any, segments: list[Any]) -> list[Any]:
         classes.setdefault(_size_class(seg.doc_count()), []).append(seg)
     for size_class in sorted(classes):
         group = classes[size_class]
-        if len(group) >= (_MIN_MERGE if size_class == 0 else _FANOUT):
+        if len(group) >= (_writer._MIN_MERGE if size_class == 0 else _writer._FANOUT):
             rest = [s for s in segments if s not in group]
             return rest + _merged(writer, group)
     return segments

@@ -521,3 +521,11 @@ class _TermWriter:
         tindex.lastkey = key
         self.term_at += _KEY_VALUE_LENGTHS_SIZE + len(key) + len(value)
         self.post_at += len(raw)
+
+
+# Segments fall into size classes (``_merge.merge_policy``): "small" below _SMALL_DOCS
+# documents, then one class per factor of _FANOUT.  _MIN_MERGE small segments, or _FANOUT
+# of one larger class, merge.
+_SMALL_DOCS = 2000
+_MIN_MERGE = 3
+_FANOUT = 16

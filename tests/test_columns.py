@@ -74,7 +74,7 @@ def segmented(tmp_path: Path) -> Iterator[searchkit.Index]:
     """Several segments, and deletions (documents replaced by a later batch)."""
     ix = searchkit.Index.create(tmp_path / "ix")
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(searchkit._merge, "_MIN_MERGE", 1000)  # keep every segment
+        mp.setattr(searchkit._writer, "_MIN_MERGE", 1000)  # keep every segment
         ix.add_documents(_documents(150, seed=1), batch_size=40)
         ix.add_documents(_documents(30, seed=2), batch_size=15)  # replaces doc0..doc29
     yield ix

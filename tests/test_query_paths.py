@@ -72,7 +72,7 @@ def paths_index(tmp_path_factory: pytest.TempPathFactory) -> Iterator[searchkit.
     shutil.copytree(FIXTURE, files)
     ix = searchkit.Index.create(root / "ix")
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(searchkit._merge, "_MIN_MERGE", 1000)  # keep every segment
+        mp.setattr(searchkit._writer, "_MIN_MERGE", 1000)  # keep every segment
         ix.add(files / "a")
         ix.add(files / "b")
         changed = files / "a" / "03_school_reform.txt"

@@ -49,7 +49,7 @@ def segmented(tmp_path_factory: pytest.TempPathFactory) -> Iterator[searchkit.In
     """Several segments (small batches), and deletions (documents replaced later)."""
     ix = searchkit.Index.create(tmp_path_factory.mktemp("topk") / "ix")
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(searchkit._merge, "_MIN_MERGE", 1000)  # keep every segment
+        mp.setattr(searchkit._writer, "_MIN_MERGE", 1000)  # keep every segment
         ix.add_documents(_documents(120, seed=1), batch_size=25)
         ix.add_documents(_documents(30, seed=2), batch_size=7)  # replaces doc0..doc29
     yield ix

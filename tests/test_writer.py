@@ -137,7 +137,7 @@ def test_killed_parent_takes_its_writer_processes_and_locks_with_it(tmp_path: Pa
 def test_many_small_commits_do_not_pile_up_segments(tmp_path: Path) -> None:
     ix = searchkit.Index.create(tmp_path / "ix")
     ix.add_documents(_documents(40), batch_size=1)  # forty commits of one document
-    assert len(ix._ix._segments()) <= _merge._MIN_MERGE
+    assert len(ix._ix._segments()) <= _writer._MIN_MERGE
     assert len(ix) == 80
     assert ix.search("alpha").total == len(_answers(ix, "alpha")) > 0
 
@@ -150,7 +150,7 @@ def test_big_segments_merge_only_many_at_a_time() -> None:
         def doc_count(self) -> int:
             return self.docs
 
-    segments = [Seg(10_000) for _ in range(_merge._FANOUT - 1)] + [Seg(50), Seg(60)]
+    segments = [Seg(10_000) for _ in range(_writer._FANOUT - 1)] + [Seg(50), Seg(60)]
     assert _merge.merge_policy(None, segments) == segments
 
 
@@ -159,7 +159,7 @@ def test_segments_of_replaced_documents_merge_away(tmp_path: Path) -> None:
     for _ in range(6):  # the same documents again and again, as a resumed run does
         ix.add_documents(_documents(30), batch_size=30)
     assert len(ix) == 60
-    assert len(ix._ix._segments()) <= _merge._MIN_MERGE
+    assert len(ix._ix._segments()) <= _writer._MIN_MERGE
 
 
 @needs_fork
