@@ -55,9 +55,10 @@ def top_docs(
 ) -> tuple[list[tuple[float, int]], int] | None:
     """:func:`._topk.top_docs`'s answer, from the columns once ``searcher`` has answered a
     query before (the first query of a searcher takes ``_topk``'s path)."""
-    state = _STATES.get(searcher)
+    key = searcher.reader()
+    state = _STATES.get(key)
     if state is None:
-        _STATES[searcher] = _SearcherState()
+        _STATES[key] = _SearcherState()
     else:
         found = column_top_docs(searcher, q, limit, filter, deadline, stored)
         if found is not None:
@@ -78,15 +79,15 @@ def column_top_docs(
     (then ``_topk`` or Whoosh's collector answers).  When ``deadline`` passes, the terms
     not yet scored are left out, as ``_topk`` leaves them out."""
     weighting = searcher.weighting
-    if type(weighting) is not BM25 or getattr(weighting, "use_final", False):
+    if not _handled(weighting):
         return None
     try:
         plan = _topk._compile(q, searcher, 1.0)
     except _topk._UnsupportedError:
         return None
-    state = _STATES.get(searcher)
+    state = _STATES.get(searcher.reader())
     if state is None:
-        state = _STATES[searcher] = _SearcherState()
+        state = _STATES[searcher.reader()] = _SearcherState()
     # A damaged cache found mid-query is rebuilt and the query run again; each run
     # rebuilds one more (segment, field), and rebuilt columns are never damaged.
     for _attempt in range(_MAX_REBUILDS):
@@ -134,15 +135,26 @@ def _best(
     return _topk.best(candidates, limit, lambda d: _topk.tie_key(read(d))), total
 
 
+def _handled(weighting: Any) -> bool:
+    """searchkit's BM25, or a part's BM25 with every part's statistics (``stats``, see
+    ``_fanout.GlobalBM25``): the two weightings the columns score exactly."""
+    if not isinstance(weighting, BM25) or getattr(weighting, "use_final", False):
+        return False
+    return type(weighting) is BM25 or getattr(weighting, "stats", None) is not None
+
+
 class _SearcherState:
-    """What a searcher's queries share: which documents are live, average lengths."""
+    """What the queries of one reader (the searchers over it) share: which documents are
+    live, and its own average lengths."""
 
     def __init__(self) -> None:
         self.live: Flags | None = None
         self.avgfl: dict[str, float] = {}
 
 
-_STATES: weakref.WeakKeyDictionary[Searcher, _SearcherState] = weakref.WeakKeyDictionary()
+# Keyed by reader: a part of several indexes gets a new searcher (with that query's
+# statistics) over the same reader for every query.
+_STATES: weakref.WeakKeyDictionary[Any, _SearcherState] = weakref.WeakKeyDictionary()
 
 # -- scoring a plan over the columns ---------------------------------------------------------
 
@@ -165,6 +177,8 @@ class _Run:
         self.state = state
         self.k1 = weighting.k1
         self.b = weighting.b
+        # A part of several indexes scores with the statistics of them all.
+        self.stats: Any = getattr(weighting, "stats", None)
         self.leaves = searcher.leaf_searchers()
         self.n = searcher.doc_count_all()
         if state.live is None:
@@ -253,7 +267,7 @@ class _Run:
         np = self.np
         scorable = self.searcher.schema[field].scorable
         if scorable:
-            idf = math.log(1.0 + (self.n - df + 0.5) / (df + 0.5))
+            idf = self.idf(field, text, df)
             avgfl = self.avgfl(field)
             k1p1 = self.k1 + 1.0
         for cols, offset, ids, weights in found:
@@ -291,7 +305,7 @@ class _Run:
         if not all(df.values()):
             return
         avgfl = self.avgfl(field)
-        idf = {w: math.log(1.0 + (self.n - n + 0.5) / (n + 0.5)) for w, n in df.items()}
+        idf = {w: self.idf(field, w, n) for w, n in df.items()}
         k1p1 = self.k1 + 1.0
         decode = self.searcher.schema[field].format.decode_positions
         for reader, cols, offset, maybe in per_segment:
@@ -324,7 +338,17 @@ class _Run:
         if self.live is not None:
             matched &= self.live
 
+    def idf(self, field: str, text: bytes, df: int) -> float:
+        """BM25's idf of a term in ``df`` of this reader's documents, or in all parts'."""
+        n = self.n
+        if self.stats is not None:
+            n = self.stats.doc_count
+            df = self.stats.doc_frequencies.get((field, text), df)
+        return math.log(1.0 + (n - df + 0.5) / (df + 0.5))
+
     def avgfl(self, field: str) -> float:
+        if self.stats is not None:
+            return float(self.stats.avg_field_length(field) or 1.0)
         found = self.state.avgfl.get(field)
         if found is None:
             found = self.state.avgfl[field] = self.searcher.avg_field_length(field) or 1.0

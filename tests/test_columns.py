@@ -334,3 +334,33 @@ def test_reuters_titles_agree(tmp_path: Path) -> None:
                 q = parse_query(plain_query(title), searcher.schema, operator)  # type: ignore[arg-type]
                 _same(searcher, q, 100)
             _same(searcher, parse_query(plain_query(title), searcher.schema), 10, flt)
+
+
+def test_a_part_of_a_sharded_index_scores_over_the_columns_with_every_parts_statistics(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    docs = list(_documents(150, seed=3))
+    one = searchkit.Index.create(tmp_path / "one")
+    one.add_documents(docs)
+    sharded = searchkit.Index.create(tmp_path / "sh", shards=3)
+    sharded.add_documents(docs)
+    answered: list[bool] = []
+    real = _columns.column_top_docs
+
+    def spy(*args: Any, **kwargs: Any) -> Any:
+        found = real(*args, **kwargs)
+        answered.append(found is not None)
+        return found
+
+    monkeypatch.setattr(_columns, "column_top_docs", spy)
+    queries = [" ".join(random.Random(i).choices(WORDS, k=3)) for i in range(12)]
+    for q in queries * 2:  # each part's reader answers from its second query on
+        got = [(h.chunk_id, h.score) for h in sharded.search(q, limit=20)]
+        want = [(h.chunk_id, h.score) for h in one.search(q, limit=20)]
+        assert [c for c, _ in got] == [c for c, _ in want], q
+        assert all(abs(a - b) < 1e-9 for (_, a), (_, b) in zip(got, want, strict=True)), q
+    # A reader's first query takes _topk's path; every later one the columns': 23 for the
+    # ordinary index, 3 parts x 23 for the sharded one.
+    assert answered == [True] * (23 + 3 * 23)
+    one.close()
+    sharded.close()
