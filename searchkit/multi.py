@@ -1,0 +1,421 @@
+"""Several indexes as one (:func:`open_many`), and what a sharded index shares with them.
+
+A set of parts, each an ordinary searchkit index, read through ``Index``'s API: a search
+goes to every part with the statistics of all of them, and the hits merge into one list
+(``_fanout.py``), so the ranking is that of one index holding every document.
+:class:`_Parts` is that reading; :class:`MultiIndex` (several index folders) and
+``shards.ShardedIndex`` (one folder of shards) are its two kinds.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import time
+from abc import ABC, abstractmethod
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import attrs
+
+from ._fanout import (
+    SearchOptions,
+    explore_part,
+    merge_results,
+    parse,
+    part_statistics,
+    search_part,
+    total,
+)
+from ._limits import QueryLimits
+from .analysis import ANALYZER_ID
+from .analysis.synonyms import Synonyms
+from .errors import (
+    FilterError,
+    NotFoundError,
+    SearchkitIndexError,
+)
+from .explore import (
+    DEFAULT_FACET_LIMIT,
+    INTERVALS,
+    Interval,
+    check_facets,
+    complete_over,
+    merge_facets,
+    merge_histograms,
+    similar_query_over,
+)
+from .index import (
+    DEFAULT_LOCK_TIMEOUT,
+    Index,
+)
+from .models import (
+    Chunk,
+    Completion,
+    Document,
+    DocumentInfo,
+    IndexStats,
+    Passage,
+    Results,
+)
+from .query import Operator
+from .schema import SCHEMA_VERSION
+from .search import MAX_LIMIT, Sort, check_whole
+
+if TYPE_CHECKING:
+    from .distributed import Client
+
+
+__all__ = ["MultiIndex", "open_indexes", "open_many"]
+
+# -- reading several parts as one --------------------------------------------------------
+
+
+class _Parts(ABC):
+    """The read API of :class:`~searchkit.Index` over parts, each an ordinary index."""
+
+    @abstractmethod
+    def _parts(self) -> list[tuple[Index, str | None]]:
+        """Each part and the label its hits carry (``None``: the hit's index is this one)."""
+
+    @abstractmethod
+    def _where(self) -> str:
+        """The indexes, as an error message names them."""
+
+    def _query_synonyms(self) -> Synonyms | None:
+        """The synonyms applied to a query over the parts, or ``None``."""
+        return None
+
+    def search(
+        self,
+        query: str,
+        *,
+        limit: int = 10,
+        page: int = 1,
+        author: str | Sequence[str] | None = None,
+        since: str | int | dt.date | None = None,
+        until: str | int | dt.date | None = None,
+        source: str | Sequence[str] | None = None,
+        doc_id: str | Sequence[str] | None = None,
+        sort: Sort = "relevance",
+        group: bool = False,
+        group_size: int = 3,
+        context: int = 0,
+        operator: Operator = "or",
+        limits: QueryLimits | None = None,
+        timeout: float | None = None,
+        facets: Sequence[str] = (),
+        facet_limit: int = DEFAULT_FACET_LIMIT,
+        histogram: Interval | None = None,
+        explain: bool = False,
+        client: Client | None = None,
+        cluster_timeout: float | None = None,
+        highlight: bool = True,
+    ) -> Results:
+        """``Index.search`` over every part, ranked as one index holding them all would.
+
+        With a Dask ``client``, each part is searched on a worker (see ``distributed.py``);
+        the results are the same, or ``ClusterTimeoutError`` when no part's task finishes
+        for ``cluster_timeout`` seconds (default ``distributed.DEFAULT_TIMEOUT``).
+        ``timeout`` is the budget of the whole search: here
+        the parts share it, one after the other; on a cluster each part has all of it.
+        Facets and histograms add up the parts' whole counts (a document lives in one
+        part), so they equal one index's; explanations use every part's statistics.
+        """
+        names, options = _prepared(
+            facets,
+            facet_limit,
+            histogram,
+            limit=limit,
+            page=page,
+            author=_frozen(author),
+            since=since,
+            until=until,
+            source=_frozen(source),
+            doc_id=_frozen(doc_id),
+            sort=sort,
+            group=group,
+            group_size=group_size,
+            context=context,
+            operator=operator,
+            limits=limits,
+            timeout=timeout,
+            explain=explain,
+            highlight=highlight,
+        )
+        parts = self._parts()
+        synonyms = self._query_synonyms()
+        q = parse(parts[0][0], query, operator, [ix for ix, _ in parts[1:]], synonyms)
+        return self._answer(
+            query, q, options, client, names, facet_limit, histogram, cluster_timeout
+        )
+
+    def similar(
+        self,
+        chunk_or_doc_id: str,
+        *,
+        limit: int = 10,
+        page: int = 1,
+        author: str | Sequence[str] | None = None,
+        since: str | int | dt.date | None = None,
+        until: str | int | dt.date | None = None,
+        source: str | Sequence[str] | None = None,
+        doc_id: str | Sequence[str] | None = None,
+        sort: Sort = "relevance",
+        group: bool = False,
+        group_size: int = 3,
+        context: int = 0,
+        facets: Sequence[str] = (),
+        facet_limit: int = DEFAULT_FACET_LIMIT,
+        histogram: Interval | None = None,
+        explain: bool = False,
+        document: bool = False,
+    ) -> Results:
+        """``Index.similar`` over every part, as one index holding them all would answer.
+
+        The source is found in whichever part holds it, and its words are weighed with
+        every part's statistics (:func:`~searchkit.explore.similar_query_over`), so the
+        query, its hits, their scores and explanations are one index's.
+        """
+        names, options = _prepared(
+            facets,
+            facet_limit,
+            histogram,
+            limit=limit,
+            page=page,
+            author=_frozen(author),
+            since=since,
+            until=until,
+            source=_frozen(source),
+            doc_id=_frozen(doc_id),
+            sort=sort,
+            group=group,
+            group_size=group_size,
+            context=context,
+            explain=explain,
+        )
+        parts = self._parts()
+        try:
+            q = similar_query_over([ix._reader() for ix, _ in parts], chunk_or_doc_id, document)
+        except NotFoundError:
+            raise NotFoundError(
+                f"no chunk or document {chunk_or_doc_id!r} in {self._where()}"
+            ) from None
+        return self._answer(str(q), q, options, None, names, facet_limit, histogram)
+
+    def complete(self, text: str, limit: int = 10) -> list[Completion]:
+        """``Index.complete`` over every part: counts are paragraphs in all of them."""
+        check_whole("limit", limit, 1, MAX_LIMIT)
+        return complete_over([ix._reader() for ix, _ in self._parts()], text, limit)
+
+    def _answer(
+        self,
+        query: str,
+        q: Any,
+        options: SearchOptions,
+        client: Client | None,
+        names: Sequence[str],
+        facet_limit: int,
+        histogram: Interval | None,
+        cluster_timeout: float | None = None,
+    ) -> Results:
+        """Search every part for the parsed ``q`` with the statistics of them all, merge
+        the hits, and add up facets and histograms."""
+        parts = self._parts()
+        labels = [label for _, label in parts]
+        if client is not None:
+            from .distributed import search_on_cluster
+
+            folders = [str(ix.path) for ix, _ in parts]
+            found = search_on_cluster(client, folders, query, q, options, cluster_timeout)
+        else:
+            clock, budget = time.monotonic(), options.timeout
+            stats = total([part_statistics(ix, q) for ix, _ in parts])
+            found = []
+            for ix, _ in parts:
+                if budget is not None:  # what is left of the budget
+                    left = max(1e-3, budget - (time.monotonic() - clock))
+                    options = attrs.evolve(options, timeout=left)
+                found.append(search_part(ix, stats, query, q, options))
+        merged = merge_results(found, labels, options)
+        if (names or histogram) and not merged.timed_out:
+            counted = [explore_part(ix, q, options, names, histogram) for ix, _ in parts]
+            merged = attrs.evolve(
+                merged,
+                facets=merge_facets([c for c, _ in counted], names, facet_limit) if names else {},
+                histogram=merge_histograms([b for _, b in counted], histogram) if histogram else (),
+            )
+        return merged
+
+    def chunk(self, chunk_id: str) -> Chunk:
+        """The chunk with this id, from whichever part holds it."""
+        for ix, _ in self._parts():
+            try:
+                return ix.chunk(chunk_id)
+            except NotFoundError:
+                continue
+        raise NotFoundError(f"no chunk {chunk_id!r} in {self._where()}")
+
+    def passage(self, chunk_id: str, context: int = 1) -> Passage:
+        """The chunk ``chunk_id`` with ``context`` chunks on each side, from its document."""
+        for ix, _ in self._parts():
+            try:
+                return ix.passage(chunk_id, context)
+            except NotFoundError:
+                continue
+        raise NotFoundError(f"no chunk {chunk_id!r} in {self._where()}")
+
+    def document(self, doc_id: str) -> Document:
+        """The document with this id, from whichever part holds it."""
+        for ix, _ in self._parts():
+            try:
+                return ix.document(doc_id)
+            except NotFoundError:
+                continue
+        raise NotFoundError(f"no document {doc_id!r} in {self._where()}")
+
+    def documents(self) -> list[DocumentInfo]:
+        """Every part's documents, ordered by path."""
+        infos = [info for ix, _ in self._parts() for info in ix.documents()]
+        return sorted(infos, key=lambda d: (d.path, d.id))
+
+    def __len__(self) -> int:
+        """The number of chunks in every part together."""
+        return sum(len(ix) for ix, _ in self._parts())
+
+    def _stats(self, path: str) -> IndexStats:
+        each = [ix.stats() for ix, _ in self._parts()]
+        dates = [s.last_updated for s in each if s.last_updated is not None]
+        languages: dict[str, int] = {}
+        for s in each:
+            for code, n in s.languages:
+                languages[code] = languages.get(code, 0) + n
+        return IndexStats(
+            path=path,
+            documents=sum(s.documents for s in each),
+            chunks=sum(s.chunks for s in each),
+            size_bytes=sum(s.size_bytes for s in each),
+            segments=sum(s.segments for s in each),
+            fields=each[0].fields if each else (),
+            last_updated=max(dates) if dates else None,
+            schema_version=SCHEMA_VERSION,
+            analyzer=ANALYZER_ID,
+            whoosh=each[0].whoosh if each else "",
+            languages=tuple(sorted(languages.items(), key=lambda kv: (-kv[1], kv[0]))),
+        )
+
+
+def _frozen(value: str | Sequence[str] | None) -> str | tuple[str, ...] | None:
+    return value if value is None or isinstance(value, str) else tuple(value)
+
+
+def _prepared(
+    facets: Sequence[str], facet_limit: int, histogram: str | None, **fields: Any
+) -> tuple[tuple[str, ...], SearchOptions]:
+    """The checked facet names and search options of a search or ``similar`` over parts:
+    every bad argument is refused before any part runs."""
+    names = check_facets(facets)
+    check_whole("facet_limit", facet_limit, 1, None)
+    if histogram is not None and histogram not in INTERVALS:
+        raise FilterError(
+            f"histogram interval must be one of {', '.join(INTERVALS)}, not {histogram!r}"
+        )
+    options = SearchOptions(**fields)
+    options.check()
+    return names, options
+
+
+class MultiIndex(_Parts):
+    """Several indexes searched as one; made by :func:`open_many`.
+
+    Hits carry the folder of the index they came from in ``hit.index``.  Use it as a
+    context manager, or call :meth:`close`.
+    """
+
+    def __init__(self, members: Sequence[Index]) -> None:
+        self.members = tuple(members)
+        self.paths = tuple(ix.path for ix in self.members)
+
+    def _parts(self) -> list[tuple[Index, str | None]]:
+        out: list[tuple[Index, str | None]] = []
+        for member in self.members:
+            label = str(member.path)
+            if isinstance(member, _Parts):  # a sharded index: each of its shards
+                out.extend((shard, label) for shard, _ in member._parts())
+            else:
+                out.append((member, label))
+        return out
+
+    def _where(self) -> str:
+        return "indexes " + ", ".join(str(p) for p in self.paths)
+
+    def stats(self) -> IndexStats:
+        """The indexes' counts and sizes added up; ``path`` lists them, os.pathsep between."""
+        return self._stats(os.pathsep.join(str(p) for p in self.paths))
+
+    def close(self) -> None:
+        for member in self.members:
+            member.close()
+
+    def __enter__(self) -> MultiIndex:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"open_many({[str(p) for p in self.paths]!r})"
+
+
+def open_many(
+    paths: Iterable[str | os.PathLike[str]], *, lock_timeout: float = DEFAULT_LOCK_TIMEOUT
+) -> MultiIndex:
+    """Open several indexes to search as one, ranked as one index holding all their documents.
+
+    An index named twice, or a document in two of them (the same file indexed into both),
+    raises :class:`SearchkitIndexError`: ids must stay unique across the indexes.
+    """
+    roots = [Path(p) for p in paths]
+    if not roots:
+        raise FilterError("open_many() needs at least one index folder")
+    seen: dict[Path, Path] = {}
+    for root in roots:
+        key = root.resolve()
+        if key in seen:
+            raise SearchkitIndexError(root, f"index {root} is named twice (also as {seen[key]})")
+        seen[key] = root
+    members: list[Index] = []
+    try:
+        for root in roots:
+            members.append(Index.open(root, lock_timeout=lock_timeout))
+        many = MultiIndex(members)
+        _check_unique_ids(many)
+    except BaseException:
+        for member in members:
+            member.close()
+        raise
+    return many
+
+
+def open_indexes(
+    paths: Sequence[str | os.PathLike[str]], *, lock_timeout: float = DEFAULT_LOCK_TIMEOUT
+) -> Index | MultiIndex:
+    """One index folder opened as an :class:`Index`, several as one :func:`open_many`."""
+    if len(paths) == 1:
+        return Index.open(paths[0], lock_timeout=lock_timeout)
+    return open_many(paths, lock_timeout=lock_timeout)
+
+
+def _check_unique_ids(many: MultiIndex) -> None:
+    owner: dict[str, str] = {}
+    for ix, label in many._parts():
+        for raw in ix._reader().reader().lexicon("doc_id"):
+            doc_id = raw.decode("utf-8") if isinstance(raw, bytes) else str(raw)
+            first = owner.setdefault(doc_id, str(label))
+            if first != label:
+                raise SearchkitIndexError(
+                    ix.path,
+                    f"document {doc_id} is in both {first} and {label}; the indexes must "
+                    "not share documents (remove the file from one of them)",
+                )
