@@ -31,6 +31,7 @@ from __future__ import annotations
 import contextlib
 import time
 from collections.abc import Callable, Iterator, Sequence
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -151,10 +152,20 @@ def add_on_cluster(
     ]
     names = [f"shard {k} ({folder})" for k, folder in enumerate(folders)]
 
-    def commits() -> tuple[int, ...]:
-        return tuple(_commits.latest_generation(Path(folder)) for folder in folders)
+    return _wait(client, futures, names, "the build", timeout, partial(shard_commits, folders))
 
-    return _wait(client, futures, names, "the build", timeout, commits)
+
+def shard_commits(folders: Sequence[str]) -> tuple[tuple[str, int], ...]:
+    """Each shard's data folders with their newest commit: a change is a build's progress.
+
+    A shard is an ordinary index, so its commits are in its ``whoosh-<n>`` data folders,
+    not beside its ``searchkit.json``.
+    """
+    return tuple(
+        (str(data), _commits.latest_generation(data))
+        for folder in folders
+        for data in sorted(Path(folder).glob("whoosh-*"))
+    )
 
 
 def _wait(

@@ -29,6 +29,7 @@ distributed = pytest.importorskip("distributed")
 from searchkit.distributed import DEFAULT_TIMEOUT, ClusterTimeoutError  # noqa: E402
 
 TIMEOUT = 1.5
+SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 
 
 @pytest.fixture(scope="module")
@@ -152,3 +153,20 @@ def test_the_default_timeout_is_documented_the_same_everywhere() -> None:
     assert cli_module.DEFAULT_DASK_TIMEOUT == DEFAULT_TIMEOUT
     page = (Path(__file__).parent.parent / "docs" / "scaling.md").read_text(encoding="utf-8")
     assert f"{DEFAULT_TIMEOUT:g} seconds" in page
+
+
+def test_a_shards_commits_count_as_a_builds_progress(tmp_path: Path) -> None:
+    # A build that outlasts the timeout stays alive while its shards commit: the wait
+    # looks for commits in each shard's data folders.
+    from searchkit.distributed import shard_commits
+
+    sharded = searchkit.Index.create(tmp_path / "sh", shards=2)
+    data = next(p for p in (tmp_path / "sh").iterdir() if p.name.startswith("shards-"))
+    folders = [str(data / "0"), str(data / "1")]
+    before = shard_commits(folders)
+    assert [gen for _, gen in before] == [0, 0]  # each shard's empty index
+    sharded.add(SEEDS)
+    after = shard_commits(folders)
+    assert after != before
+    assert [gen for _, gen in after] == [1, 1]  # each shard committed the add (its sources)
+    sharded.close()
