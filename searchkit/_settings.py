@@ -51,6 +51,7 @@ __all__ = [
     "clean_root",
     "drop_unused_data_dirs",
     "is_data_dir",
+    "read_json",
     "new_data_dir",
     "new_id",
     "now",
@@ -123,13 +124,14 @@ def new_id() -> str:
     return uuid.uuid4().hex
 
 
-def _read_raw(root: Path) -> dict[str, Any]:
-    """``searchkit.json`` as a JSON object with searchkit's format marker."""
+def read_json(root: Path) -> Any:
+    """``root``'s ``searchkit.json`` parsed (any JSON value), or the typed error for a
+    file that is missing, unreadable, too large or not JSON."""
     settings_file = root / SETTINGS_NAME
     try:
         if settings_file.stat().st_size > _MAX_SETTINGS_BYTES:
             raise IndexDamagedError(root, f"{settings_file} is too large to be searchkit's")
-        raw = json.loads(settings_file.read_bytes())
+        return json.loads(settings_file.read_bytes())
     except FileNotFoundError:
         raise IndexNotFoundError(root) from None
     except PermissionError as exc:
@@ -137,6 +139,12 @@ def _read_raw(root: Path) -> dict[str, Any]:
     except (OSError, ValueError, RecursionError) as exc:
         reason = type(exc).__name__ if isinstance(exc, RecursionError) else str(exc)
         raise IndexDamagedError(root, f"cannot read {settings_file} ({reason})") from None
+
+
+def _read_raw(root: Path) -> dict[str, Any]:
+    """``searchkit.json`` as a JSON object with searchkit's format marker."""
+    settings_file = root / SETTINGS_NAME
+    raw = read_json(root)
     if not isinstance(raw, dict) or raw.get("format") != _FORMAT:
         raise IndexIncompatibleError(
             root, f"{settings_file} is not a searchkit index file; searchkit leaves it alone"

@@ -42,13 +42,13 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from . import __version__
-from ._access import access_error
 from ._lock import LOCK_NAME, WriteLock
 from ._settings import (
     MARKER_NAME,
     SETTINGS_NAME,
     ReadingSettings,
     is_data_dir,
+    read_json,
     shared_field_errors,
 )
 from .analysis import ANALYZER_ID
@@ -57,7 +57,6 @@ from .chunking import DEFAULT_MAX_CHARS
 from .errors import (
     IndexDamagedError,
     IndexIncompatibleError,
-    IndexNotFoundError,
     SearchkitIndexError,
 )
 from .index import (
@@ -94,7 +93,6 @@ __all__ = [
 
 MAX_SHARDS = 256
 _DATA = re.compile(r"^shards-[0-9]{1,9}$")
-_MAX_SETTINGS_BYTES = 16 * 1024 * 1024
 
 
 def shard_of(key: str, shards: int) -> int:
@@ -150,17 +148,7 @@ def _field_errors(raw: dict[str, Any]) -> list[str]:
 def _read_raw(root: Path) -> dict[str, Any]:
     """``searchkit.json`` as a JSON object with the sharded index's format marker."""
     path = root / SETTINGS_NAME
-    try:
-        if path.stat().st_size > _MAX_SETTINGS_BYTES:
-            raise IndexDamagedError(root, f"{path} is too large to be searchkit's")
-        raw = json.loads(path.read_bytes())
-    except FileNotFoundError:
-        raise IndexNotFoundError(root) from None
-    except PermissionError as exc:
-        raise access_error(root, exc) from None
-    except (OSError, ValueError, RecursionError) as exc:
-        reason = type(exc).__name__ if isinstance(exc, RecursionError) else str(exc)
-        raise IndexDamagedError(root, f"cannot read {path} ({reason})") from None
+    raw = read_json(root)
     if not isinstance(raw, dict) or raw.get("format") != SHARDED_FORMAT:
         raise IndexIncompatibleError(root, f"{path} is not a sharded searchkit index file")
     return raw
