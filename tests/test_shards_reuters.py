@@ -146,17 +146,11 @@ def test_four_shards_rank_as_one(corpus: Corpus, tmp_path: Path) -> None:
 
 @pytest.fixture(scope="module")
 def client() -> Iterator[Any]:
-    distributed = pytest.importorskip("distributed")
-    with (
-        distributed.LocalCluster(
-            n_workers=2,
-            threads_per_worker=1,
-            processes=True,
-            host="127.0.0.1",
-            dashboard_address="127.0.0.1:0",
-        ) as cluster,
-        distributed.Client(cluster) as c,
-    ):
+    pytest.importorskip("distributed")
+    from searchkit.distributed import connect
+
+    # What --dask local starts: two worker processes on 127.0.0.1.
+    with connect("local", workers=2) as c:
         yield c
 
 

@@ -428,21 +428,16 @@ def test_cli_settings_on_a_sharded_index(tmp_path: Path) -> None:
 
 
 def test_settings_hold_on_a_dask_cluster(tmp_path: Path) -> None:
-    distributed = pytest.importorskip("distributed")
+    pytest.importorskip("distributed")
+    from searchkit.distributed import connect
+
     files = _articles(tmp_path / "files")
     data = _exports(tmp_path / "data")
     rules = tmp_path / "rules.txt"
     rules.write_text(SYNONYMS, encoding="utf-8")
     settings: dict[str, Any] = {"language": "de", "synonyms": rules}
     with (
-        distributed.LocalCluster(
-            n_workers=2,
-            threads_per_worker=1,
-            processes=True,
-            host="127.0.0.1",
-            dashboard_address="127.0.0.1:0",
-        ) as cluster,
-        distributed.Client(cluster) as client,
+        connect("local", workers=2) as client,  # two worker processes on 127.0.0.1
         searchkit.Index.create(tmp_path / "sh", shards=3, **settings) as sharded,
         searchkit.Index.create(tmp_path / "one", **settings) as one,
     ):
