@@ -15,9 +15,11 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from ._limits import QueryLimits
+    from ._types import SearchRequest, SimilarRequest
     from .analysis.detect import detect_language
     from .chunking import chunk_document
     from .errors import (
+        ArgumentError,
         CollectionError,
         DocumentError,
         EmptyQueryError,
@@ -64,6 +66,7 @@ _HOME: dict[str, str] = {
     "chunk_document": "chunking",
     **dict.fromkeys(
         (
+            "ArgumentError",
             "CollectionError",
             "DocumentError",
             "EmptyQueryError",
@@ -90,6 +93,8 @@ _HOME: dict[str, str] = {
     # Through shards.py, which registers the sharded index with them.
     "Index": "shards",
     "QueryLimits": "_limits",
+    "SearchRequest": "_types",
+    "SimilarRequest": "_types",
     "check_index": "shards",
     "rebuild_index": "shards",
     "MultiIndex": "shards",
@@ -136,6 +141,7 @@ def __dir__() -> list[str]:
 
 
 __all__ = [
+    "ArgumentError",
     "Bucket",
     "CheckReport",
     "Chunk",
@@ -166,10 +172,12 @@ __all__ = [
     "QueryLimits",
     "QuerySyntaxError",
     "Results",
+    "SearchRequest",
     "SearchkitError",
     "SearchkitIndexError",
     "SettingsError",
     "ShardedIndex",
+    "SimilarRequest",
     "Skipped",
     "TermScore",
     "__version__",

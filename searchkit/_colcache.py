@@ -42,6 +42,7 @@ from typing import TYPE_CHECKING, Any
 from whoosh.searching import Searcher
 
 from . import _topk
+from .scoring import bm25_norm
 
 if TYPE_CHECKING:
     import numpy as np
@@ -132,12 +133,12 @@ class Columns:
         return ids, weights
 
     def norms(self, k1: float, b: float, avgfl: float) -> Floats:
-        """``k1 * (1 - b + b * length / avgfl)`` per document, as ``scoring._BM25Scorer``."""
+        """``scoring.bm25_norm`` of every document: ``k1 * (1 - b + b * length / avgfl)``."""
         key = (k1, b, avgfl)
         found = self._norms.get(key)
         if found is None:
             assert self._lengths is not None
-            found = self._norms[key] = k1 * ((1.0 - b) + (b * self._lengths) / avgfl)
+            found = self._norms[key] = bm25_norm(self._lengths, avgfl, k1, b)
         return found
 
 

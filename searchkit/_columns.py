@@ -18,7 +18,6 @@ numpy's import nor a cache build, and answers through ``_topk`` as before.
 
 from __future__ import annotations
 
-import math
 import weakref
 from bisect import bisect_left
 from collections.abc import Callable
@@ -29,7 +28,7 @@ from whoosh.searching import Searcher
 
 from . import _topk
 from ._colcache import DamagedError, UnavailableError, columns
-from .scoring import BM25
+from .scoring import BM25, bm25_idf, bm25_tf
 
 if TYPE_CHECKING:
     import numpy as np
@@ -52,7 +51,7 @@ def top_docs(
     filter: wq.Query | None = None,
     deadline: Deadline | None = None,
     stored: Callable[[int], dict[str, Any]] | None = None,
-) -> tuple[list[tuple[float, int]], int] | None:
+) -> tuple[list[tuple[float, int]], int]:
     """:func:`._topk.top_docs`'s answer, from the columns once ``searcher`` has answered a
     query before (the first query of a searcher takes ``_topk``'s path)."""
     key = searcher.reader()
@@ -269,10 +268,9 @@ class _Run:
         if scorable:
             idf = self.idf(field, text, df)
             avgfl = self.avgfl(field)
-            k1p1 = self.k1 + 1.0
         for cols, offset, ids, weights in found:
             w = weights.astype(np.float64)
-            s = (idf * w) * k1p1 / (w + cols.norms(self.k1, self.b, avgfl)[ids]) if scorable else w
+            s = bm25_tf(idf, w, cols.norms(self.k1, self.b, avgfl)[ids], self.k1) if scorable else w
             if boost != 1.0:  # x * 1.0 is x: skipping it changes no bit
                 s *= boost
             end = offset + cols.docs
@@ -306,7 +304,6 @@ class _Run:
             return
         avgfl = self.avgfl(field)
         idf = {w: self.idf(field, w, n) for w, n in df.items()}
-        k1p1 = self.k1 + 1.0
         decode = self.searcher.schema[field].format.decode_positions
         for reader, cols, offset, maybe in per_segment:
             found = {w: p for w, p in maybe.items() if p is not None}
@@ -331,7 +328,7 @@ class _Run:
             for w in words:
                 ids, weights = found[w]
                 wt = weights[np.searchsorted(ids, docs)].astype(np.float64)
-                total += (idf[w] * wt) * k1p1 / (wt + norms)
+                total += bm25_tf(idf[w], wt, norms, self.k1)
             end = offset + cols.docs
             acc[offset:end][docs] = total * boost
             matched[offset:end][docs] = True
@@ -344,7 +341,7 @@ class _Run:
         if self.stats is not None:
             n = self.stats.doc_count
             df = self.stats.doc_frequencies.get((field, text), df)
-        return math.log(1.0 + (n - df + 0.5) / (df + 0.5))
+        return bm25_idf(n, df)
 
     def avgfl(self, field: str) -> float:
         if self.stats is not None:

@@ -5,9 +5,9 @@ query term's document frequency, and each field's average length.  Searched one 
 one, indexes would score with their own, so the same paragraph would score differently
 in a small index and a large one.  Here a search runs in three steps:
 
-1. :func:`parse` once, then :func:`part_statistics` on every part: its document count,
-   field lengths, and the document frequency of every term the query reaches in it
-   (wildcards expanded);
+1. :func:`parse` once (the query checked and parsed for all parts), then
+   :func:`part_statistics` on every part: its document count, field lengths, and the
+   document frequency of every term the query reaches in it (wildcards expanded);
 2. :class:`CorpusStats` added up over the parts;
 3. :func:`search_part` on every part, scoring with the added-up statistics through
    :class:`GlobalBM25`, then :func:`merge_results`.
@@ -31,13 +31,14 @@ import attrs
 from whoosh import query as wq
 from whoosh.searching import Searcher
 
-from ._limits import QueryLimits
+from ._limits import QueryLimits, check_text
+from ._types import SearchRequest, SimilarRequest, Sort
 from .analysis.synonyms import Synonyms
-from .errors import FilterError
+from .explore import count_facets, date_histogram, matching_docnums
 from .models import Bucket, Hit, Results
-from .query import Operator, build_filter, language_fields, parse_query
+from .query import language_fields, parse_query
 from .scoring import BM25, bm25_idf
-from .search import MAX_LIMIT, Sort, check_whole, run_search
+from .search import run_search
 
 if TYPE_CHECKING:
     from .index import Index
@@ -45,7 +46,6 @@ if TYPE_CHECKING:
 __all__ = [
     "CorpusStats",
     "GlobalBM25",
-    "SearchOptions",
     "merge_results",
     "parse",
     "part_statistics",
@@ -85,49 +85,6 @@ def total(stats: Sequence[CorpusStats]) -> CorpusStats:
     return out
 
 
-@attrs.frozen
-class SearchOptions:
-    """The arguments of ``Index.search`` besides the query, as one value to send a worker."""
-
-    limit: int = 10
-    page: int = 1
-    author: str | tuple[str, ...] | None = None
-    since: str | int | dt.date | None = None
-    until: str | int | dt.date | None = None
-    source: str | tuple[str, ...] | None = None
-    doc_id: str | tuple[str, ...] | None = None
-    sort: Sort = "relevance"
-    group: bool = False
-    group_size: int = 3
-    context: int = 0
-    operator: Operator = "or"
-    limits: QueryLimits | None = None
-    timeout: float | None = None
-    explain: bool = False
-    highlight: bool = True
-
-    def filter(self) -> wq.Query | None:
-        """The filter these options name (author, dates, source, document), for a part."""
-        return build_filter(
-            author=self.author,
-            since=self.since,
-            until=self.until,
-            source=self.source,
-            doc_id=self.doc_id,
-        )
-
-    def check(self) -> None:
-        """Reject bad paging before any part runs, and pages past what a part may return."""
-        check_whole("limit", self.limit, 1, MAX_LIMIT)
-        check_whole("page", self.page, 1, None)
-        if self.page * self.limit > MAX_LIMIT:
-            raise FilterError(
-                f"over several indexes, hits are ranked up to {MAX_LIMIT:,}: page "
-                f"{self.page} of {self.limit} reaches {self.page * self.limit:,}; narrow "
-                "the query or use a larger page"
-            )
-
-
 class GlobalBM25(BM25):
     """searchkit's BM25 with the document count, frequencies and lengths of all parts.
 
@@ -159,18 +116,19 @@ def _as_bytes(searcher: Any, field: str, text: str | bytes) -> bytes:
 
 def parse(
     index: Index,
-    query: str,
-    operator: Operator = "or",
+    request: SearchRequest,
     others: Sequence[Index] = (),
     synonyms: Synonyms | None = None,
 ) -> wq.Query:
-    """``query`` parsed once for every part (each index has searchkit's one schema),
-    searching the languages any of ``index`` and ``others`` holds, its words widened by
-    ``synonyms`` (a sharded index's, kept once for all its shards)."""
+    """``request.query`` checked and parsed once for every part (each index has
+    searchkit's one schema), searching the languages any of ``index`` and ``others``
+    holds, its words widened by ``synonyms`` (a sharded index's, kept once for all its
+    shards)."""
+    check_text(request.query, QueryLimits.from_env() if request.limits is None else request.limits)
     fields: dict[str, float] = {}
     for part in (index, *others):
         fields.update(language_fields(part._reader().reader()))
-    return parse_query(query, index._reader().schema, operator, fields, synonyms)
+    return parse_query(request.query, index._reader().schema, request.operator, fields, synonyms)
 
 
 def part_statistics(index: Index, q: wq.Query) -> CorpusStats:
@@ -188,51 +146,39 @@ def part_statistics(index: Index, q: wq.Query) -> CorpusStats:
 
 
 def search_part(
-    index: Index, stats: CorpusStats, query: str, q: wq.Query, options: SearchOptions
+    index: Index,
+    stats: CorpusStats,
+    q: wq.Query,
+    request: SearchRequest | SimilarRequest,
+    filter: wq.Query | None,
 ) -> Results:
-    """The best ``page * limit`` hits of one part, scored with ``stats``."""
+    """The best ``page * limit`` hits of one part for ``request`` (its query parsed as
+    ``q``, its filter built as ``filter``), scored with ``stats``; explained when asked,
+    with every part's statistics, so that the explanations add up to the merged scores.
+    Facets and histograms are counted by :func:`explore_part` and added up."""
     base = index._reader()
-    flt = options.filter()
     searcher = Searcher(
         base.reader(), weighting=GlobalBM25(stats), closereader=False, fromindex=index._ix
     )
-    results = run_search(
-        searcher,
-        query,
-        limit=options.page * options.limit,
-        page=1,
-        operator=options.operator,
-        filter=flt,
-        sort=options.sort,
-        group=options.group,
-        group_size=options.group_size,
-        context=options.context,
-        limits=options.limits,
-        timeout=options.timeout,
-        parsed=q,
-        highlight=options.highlight,
+    part = attrs.evolve(
+        request, limit=request.page * request.limit, page=1, facets=(), histogram=None
     )
-    if options.explain:
-        # The searcher scores with every part's statistics, so the explanations add up
-        # to the merged scores.
-        from .explore import annotate
-
-        results = annotate(searcher, results, q, flt, explain=True)
-    return results
+    return run_search(searcher, part, parsed=q, filter=filter)
 
 
 def explore_part(
-    index: Index, q: wq.Query, options: SearchOptions, facets: Sequence[str], histogram: str | None
+    index: Index,
+    q: wq.Query,
+    filter: wq.Query | None,
+    facets: Sequence[str],
+    histogram: str | None,
 ) -> tuple[dict[str, dict[str, int]], tuple[Bucket, ...]]:
     """One part's whole facet counts and histogram for ``q``: what the merge adds up.
 
     Which chunks match does not depend on the scores, so the part's own searcher counts.
     """
-    from .explore import count_facets, date_histogram, matching_docnums
-
     searcher = index._reader()
-    flt = options.filter()
-    docnums = matching_docnums(searcher, q, flt)
+    docnums = matching_docnums(searcher, q, filter)
     counts = count_facets(searcher, docnums, facets, sys.maxsize) if facets else {}
     buckets = date_histogram(searcher, docnums, histogram) if histogram else ()  # type: ignore[arg-type]
     return counts, buckets
@@ -257,7 +203,9 @@ def _merge_key(sort: Sort) -> Any:
 
 
 def merge_results(
-    parts: Sequence[Results], labels: Sequence[str | None], options: SearchOptions
+    parts: Sequence[Results],
+    labels: Sequence[str | None],
+    options: SearchRequest | SimilarRequest,
 ) -> Results:
     """One page of the parts' hits together; ``labels`` name each part's index on its hits."""
     hits = [attrs.evolve(h, index=label) for r, label in zip(parts, labels, strict=True) for h in r]

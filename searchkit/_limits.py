@@ -101,9 +101,6 @@ class Deadline:
             self.expired = True
         return self.expired
 
-    def remaining(self) -> float | None:
-        return None if self._end is None else max(0.0, self._end - time.monotonic())
-
 
 def check_text(text: str, limits: QueryLimits) -> None:
     """Refuse a query text longer than ``max_query_chars`` before anything parses it."""

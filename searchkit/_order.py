@@ -12,18 +12,15 @@ index reader and kept while the reader lives.
 from __future__ import annotations
 
 import weakref
-from typing import Any, Literal
+from typing import Any
 
 from whoosh.searching import Searcher
 
 from ._topk import column
+from ._types import SORTS, Ranked, Sort
 
 __all__ = ["SORTS", "Ranked", "Sort", "by_document", "ordered"]
 
-Sort = Literal["relevance", "date", "oldest"]
-SORTS: tuple[str, ...] = ("relevance", "date", "oldest")
-# (score, docnum) pairs in the order a search returns them.
-Ranked = list[tuple[float, int]]
 
 # Per top-level reader: {"published" or "doc_id": per-document list}.  Weak keys, so an
 # entry goes when Whoosh closes and drops the reader.

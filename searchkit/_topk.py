@@ -21,9 +21,9 @@ segment's first match through when the excluded side's first posting comes befor
 and its top-N collector skips blocks of ``AndNot``/``AndMaybe`` matches by their
 "quality" and loses some.
 
-Scores come from the searcher's own weighting model (its scorer objects, with BM25F's
-formula inlined when the scorer is Whoosh's own), so hits, scores and order match
-Whoosh's collector up to the order in which floating-point scores are added.
+Scores come from the searcher's own weighting model (its scorer objects: searchkit's
+BM25 is the one formula of ``scoring.py``), so hits, scores and order match Whoosh's
+collector up to the order in which floating-point scores are added.
 """
 
 from __future__ import annotations
@@ -37,15 +37,16 @@ from typing import Any
 from whoosh import fields
 from whoosh import query as wq
 from whoosh.reading import TermNotFound
-from whoosh.scoring import BM25FScorer, WeightLengthScorer, WeightScorer
+from whoosh.scoring import WeightLengthScorer, WeightScorer
 from whoosh.searching import Searcher
 
 from ._limits import Deadline
+from ._types import Scores
 
 __all__ = ["all_matches", "best", "column", "match_scores", "tie_key", "top_docs"]
 
-Scores = dict[int, float]
-_Node = Any
+# A compiled query: a tuple whose first item names its kind (see _compile).
+_Node = tuple[Any, ...]
 
 
 class _UnsupportedError(Exception):
@@ -89,17 +90,16 @@ def top_docs(
     filter: wq.Query | None = None,
     deadline: Deadline | None = None,
     stored: Callable[[int], dict[str, Any]] | None = None,
-) -> tuple[list[tuple[float, int]], int] | None:
+) -> tuple[list[tuple[float, int]], int]:
     """The best ``limit`` ``(score, docnum)`` pairs of :func:`all_matches`, and their number.
 
     Ordered by score descending, then by :func:`tie_key` (document id, then the chunk's
     place in it): an order that does not depend on how documents fall into segments,
     so one index and the same documents spread over several indexes or shards agree
-    (``shards.py`` merges by the same key).  A scorer offered in this one's place keeps
-    this contract and may return ``None`` for a query it does not handle; this one
-    handles every query.  When ``deadline`` passes, what is not yet read is left out
-    (see :func:`all_matches`).  ``stored`` reads a document's stored record (default
-    the searcher's): a caller that builds hits passes one that remembers what it read.
+    (``shards.py`` merges by the same key).  When ``deadline`` passes, what is not yet
+    read is left out (see :func:`all_matches`).  ``stored`` reads a document's stored
+    record (default the searcher's): a caller that builds hits passes one that remembers
+    what it read.
     """
     scores = all_matches(searcher, q, filter, deadline)
     read = searcher.stored_fields if stored is None else stored
@@ -350,16 +350,7 @@ class _Evaluator:
             if scorer is None:
                 scorer = self._scorer(field, text)
             get = acc.get
-            if type(scorer) is BM25FScorer:
-                # Whoosh's bm25() with the length part precomputed per document:
-                # idf * ((tf * (K1 + 1)) / (tf + K1 * ((1 - B) + B * fl / avgfl)))
-                norms = _norms(reader, field, scorer.B, scorer.K1, scorer.avgfl)
-                idf, k1p1 = scorer.idf, scorer.K1 + 1
-                for ids, weights, _v in blocks:
-                    for d, w in zip(ids, weights, strict=True):
-                        g = d + offset
-                        acc[g] = get(g, 0.0) + idf * ((w * k1p1) / (w + norms[d])) * boost
-            elif _is_length_scorer(scorer):
+            if _is_length_scorer(scorer):
                 # Lengths are quantised to 256 values and most weights are small counts,
                 # so a term sees few distinct (weight, length) pairs: score each once.
                 lengths = _lengths(reader, field)
@@ -423,13 +414,7 @@ def _is_length_scorer(scorer: Any) -> bool:
 def _scored_postings(reader: Any, field: str, text: bytes, scorer: Any) -> dict[int, Any]:
     """docnum -> (score, encoded value) for one term in one segment."""
     out: dict[int, Any] = {}
-    if type(scorer) is BM25FScorer:
-        norms = _norms(reader, field, scorer.B, scorer.K1, scorer.avgfl)
-        idf, k1p1 = scorer.idf, scorer.K1 + 1
-        for ids, weights, values in _postings(reader, field, text, values=True) or ():
-            for d, w, v in zip(ids, weights, values, strict=True):
-                out[d] = (idf * ((w * k1p1) / (w + norms[d])), v)
-    elif _is_length_scorer(scorer):
+    if _is_length_scorer(scorer):
         lengths = _lengths(reader, field)
         score = scorer._score
         for ids, weights, values in _postings(reader, field, text, values=True) or ():
@@ -513,7 +498,7 @@ def _each_posting(m: Any, values: bool) -> Iterator[tuple[Any, Any, Any]]:
 
 
 _BYTE_TO_LENGTH: list[int] | None = None
-# Per segment reader: {(field, B, K1, avgfl) or field: per-document list}.  Weak keys,
+# Per segment reader: {field or ("column", field): per-document list}.  Weak keys,
 # so an entry goes when Whoosh closes and drops the reader.
 _CACHE: weakref.WeakKeyDictionary[Any, dict[Any, list[Any]]] = weakref.WeakKeyDictionary()
 
@@ -572,14 +557,4 @@ def column(reader: Any, field: str) -> list[int]:
         values = list(reader.column_reader(field, translate=False))
         values.extend([_missing(reader.schema, field)] * (reader.doc_count_all() - len(values)))
         found = cache[key] = values
-    return found
-
-
-def _norms(reader: Any, field: str, b: float, k1: float, avgfl: float) -> list[float]:
-    """``K1 * ((1 - B) + B * length / avgfl)`` for every document, as Whoosh's bm25() has it."""
-    cache = _CACHE.setdefault(reader, {})
-    key = (field, b, k1, avgfl)
-    found = cache.get(key)
-    if found is None:
-        found = cache[key] = [k1 * ((1 - b) + b * fl / avgfl) for fl in _lengths(reader, field)]
     return found

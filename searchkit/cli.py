@@ -29,7 +29,6 @@ import os
 import re
 import sys
 from collections.abc import Callable, Iterable, Sequence
-from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO, TypeVar
 
@@ -258,6 +257,27 @@ def _explore_options(f: _F) -> _F:
     ):
         f = option(f)
     return f
+
+
+def _highlight_option(f: _F) -> _F:
+    return click.option(
+        "--highlight/--no-highlight",
+        default=True,
+        show_default=True,
+        help="Mark the matched words; --no-highlight reads less (for ids, scores or text).",
+    )(f)
+
+
+def _timeout_option(f: _F) -> _F:
+    return click.option(
+        "--timeout",
+        type=click.FloatRange(min=0, min_open=True),
+        default=None,
+        envvar="SEARCHKIT_TIMEOUT",
+        show_envvar=True,
+        metavar="SECONDS",
+        help="Stop searching after this long and print what was found (a note on stderr says so).",
+    )(f)
 
 
 def _facet_names(facets: str | None) -> tuple[str, ...]:
@@ -591,15 +611,8 @@ def index_command(
     "Search each shard on the Dask scheduler at ADDRESS (host:port, or 'local'); needs a "
     "sharded index or several --index, and searchkit[dask]."
 )
-@click.option(
-    "--timeout",
-    type=click.FloatRange(min=0, min_open=True),
-    default=None,
-    envvar="SEARCHKIT_TIMEOUT",
-    show_envvar=True,
-    metavar="SECONDS",
-    help="Stop searching after this long and print what was found (a note on stderr says so).",
-)
+@_timeout_option
+@_highlight_option
 @click.option(
     "--fields",
     metavar="a,b,c",
@@ -628,6 +641,7 @@ def search(
     as_json: bool,
     as_jsonl: bool,
     timeout: float | None,
+    highlight: bool,
     fields: str | None,
     dask_address: str | None,
     dask_timeout: float,
@@ -659,21 +673,14 @@ def search(
     searchkit.open_many([DIR, ...]) for several --index; search(..., client=CLIENT)
     for --dask
     """
+    from ._types import SearchRequest
     from .shards import open_indexes
 
     if as_json and as_jsonl:
         raise click.UsageError("give --json or --jsonl, not both")
     selected = None if fields is None else [f.strip() for f in fields.split(",") if f.strip()]
     with open_indexes(index_dir) as ix:
-        if dask_address:
-            from .shards import search_with_dask
-
-            search_on: Any = partial(
-                search_with_dask, ix, dask_address, cluster_timeout=dask_timeout
-            )
-        else:
-            search_on = ix.search
-        results = search_on(
+        wanted = SearchRequest(
             " ".join(query),
             limit=limit,
             page=page,
@@ -682,20 +689,32 @@ def search(
             until=until,
             source=source or None,
             doc_id=doc_ids or None,
-            sort=sort,  # click.Choice checked it
+            sort=sort,  # type: ignore[arg-type]  # click.Choice checked it
             group=group,
             group_size=group_size,
             context=context,
             operator="and" if require_all else "or",
             facets=_facet_names(facets),
             facet_limit=facet_limit,
-            histogram=histogram,  # click.Choice checked it
+            histogram=histogram,  # type: ignore[arg-type]  # click.Choice checked it
             explain=explain,
             timeout=timeout,
+            highlight=highlight,
         )
+        if dask_address:
+            from .shards import search_with_dask
+
+            results = search_with_dask(ix, dask_address, wanted, cluster_timeout=dask_timeout)
+        else:
+            results = ix.search(wanted)
+    _stopped(results, timeout)
+    _emit_results(results, as_json, as_jsonl, selected, color)
+
+
+def _stopped(results: Results, timeout: float | None) -> None:
+    """Say on stderr that the search ran out of time (``--timeout``)."""
     if results.timed_out:
         click.echo(f"Stopped after {timeout:g} s (--timeout): the hits may be incomplete", err=True)
-    _emit_results(results, as_json, as_jsonl, selected, color)
 
 
 def _emit_results(
@@ -1047,6 +1066,8 @@ def eval_command(
 @_explore_options
 @_json_option("Print one JSON object, as search --json does.")
 @click.option("--jsonl", "as_jsonl", is_flag=True, help="Print one JSON hit a line.")
+@_timeout_option
+@_highlight_option
 @click.option(
     "--fields",
     metavar="a,b,c",
@@ -1073,6 +1094,8 @@ def similar(
     explain: bool,
     as_json: bool,
     as_jsonl: bool,
+    timeout: float | None,
+    highlight: bool,
     fields: str | None,
     color: str,
     index_dir: tuple[Path, ...],
@@ -1090,13 +1113,14 @@ def similar(
     Python: Index.open(DIR).similar(ID, limit=..., group=..., document=...);
     searchkit.open_many([DIR, ...]) for several --index
     """
+    from ._types import SimilarRequest
     from .shards import open_indexes
 
     if as_json and as_jsonl:
         raise click.UsageError("give --json or --jsonl, not both")
     selected = None if fields is None else [f.strip() for f in fields.split(",") if f.strip()]
     with open_indexes(index_dir) as ix:
-        results = ix.similar(
+        wanted = SimilarRequest(
             source_id,
             limit=limit,
             page=page,
@@ -1112,8 +1136,12 @@ def similar(
             facet_limit=facet_limit,
             histogram=histogram,  # type: ignore[arg-type]
             explain=explain,
+            timeout=timeout,
+            highlight=highlight,
             document=whole_document,
         )
+        results = ix.similar(wanted)
+    _stopped(results, timeout)
     _emit_results(results, as_json, as_jsonl, selected, color)
 
 

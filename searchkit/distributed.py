@@ -36,12 +36,10 @@ from pathlib import Path
 from typing import Any
 
 from . import _commits
-from ._fanout import CorpusStats, SearchOptions, part_statistics, search_part, total
+from ._fanout import CorpusStats, part_statistics, search_part, total
+from ._types import Client, SearchRequest, SimilarRequest
 from .errors import SearchkitError
 from .models import IndexReport, Results
-
-# A ``distributed.Client``; typed loosely so that checking searchkit needs no Dask.
-Client = Any
 
 __all__ = [
     "DEFAULT_TIMEOUT",
@@ -219,15 +217,16 @@ def _wait(
 def search_on_cluster(
     client: Client,
     folders: Sequence[str],
-    query: str,
     q: Any,
-    options: SearchOptions,
+    request: SearchRequest | SimilarRequest,
+    filter: Any,
     timeout: float | None = None,
 ) -> list[Results]:
     """Each shard's statistics, then each shard's search, on the workers.
 
-    ``q`` is ``query`` parsed (a Whoosh query, which pickles).  Each of the two rounds
-    waits at most ``timeout`` seconds without a task finishing (:func:`wait_for`).
+    ``q`` is ``request``'s query parsed and ``filter`` its filter (Whoosh queries, which
+    pickle); every worker receives the same request.  Each of the two rounds waits at
+    most ``timeout`` seconds without a task finishing (:func:`_wait`).
     """
     names = [f"shard {k} ({folder})" for k, folder in enumerate(folders)]
     stats = _wait(
@@ -241,7 +240,7 @@ def search_on_cluster(
     return _wait(
         client,
         [
-            client.submit(_search, folder, everything, query, q, options, pure=False)
+            client.submit(_search, folder, everything, q, request, filter, pure=False)
             for folder in folders
         ],
         names,
@@ -269,5 +268,11 @@ def _statistics(folder: str, q: Any) -> CorpusStats:
     return part_statistics(_shard(folder), q)
 
 
-def _search(folder: str, stats: CorpusStats, query: str, q: Any, options: SearchOptions) -> Results:
-    return search_part(_shard(folder), stats, query, q, options)
+def _search(
+    folder: str,
+    stats: CorpusStats,
+    q: Any,
+    request: SearchRequest | SimilarRequest,
+    filter: Any,
+) -> Results:
+    return search_part(_shard(folder), stats, q, request, filter)

@@ -14,7 +14,10 @@
     │   ├── EmptyQueryError          nothing to search for
     │   ├── QuerySyntaxError         the query cannot be parsed (quotes it, says where)
     │   └── QueryLimitError          the query would cost more than a limit allows (names it)
-    ├── FilterError              a bad filter value (a date that is not a date, a bad sort)
+    ├── FilterError              a bad filter value (a date that is not a date, since after
+    │                            until)
+    ├── ArgumentError            a bad argument value: a limit, page, sort, facet, timeout
+    │                            (names the argument; also a ValueError)
     ├── SettingsError            a bad setting: a language code, a synonyms file, a field
     │                            map, a loader plug-in that cannot be used
     ├── CollectionError          a test collection cannot be read (names the file or folder)
@@ -29,6 +32,7 @@ from __future__ import annotations
 from typing import Any
 
 __all__ = [
+    "ArgumentError",
     "SettingsError",
     "CollectionError",
     "DocumentError",
@@ -184,7 +188,11 @@ class QueryLimitError(QueryError):
 
 
 class FilterError(SearchkitError):
-    """A search option has a value searchkit cannot use."""
+    """A filter has a value searchkit cannot use (``since``, ``until``, ...)."""
+
+
+class ArgumentError(SearchkitError, ValueError):
+    """An argument has a value searchkit cannot use; the message names the argument."""
 
 
 class SettingsError(SearchkitError):

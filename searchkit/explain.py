@@ -17,7 +17,7 @@ from whoosh import query as wq
 from whoosh.searching import Searcher
 
 from .models import TermScore
-from .scoring import BM25
+from .scoring import BM25, length_norm
 
 __all__ = ["explain", "find_docnum"]
 
@@ -108,7 +108,7 @@ class _Explainer:
         scorer = weighting.scorer(self.searcher, field, key)
         if isinstance(weighting, BM25) and hasattr(scorer, "_score"):
             length = reader.doc_field_length(self.local, field, 1) or 1
-            norm = 1.0 - scorer.b + scorer.b * length / scorer.avgfl
+            norm = length_norm(length, scorer.avgfl, scorer.b)
             return [
                 TermScore(
                     field=field,

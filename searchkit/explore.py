@@ -21,20 +21,27 @@ import re
 import weakref
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any, Literal
+from typing import Any
 
 import attrs
 from whoosh import query as wq
 from whoosh.searching import Searcher
 
 from ._topk import all_matches
+from ._types import (
+    DEFAULT_FACET_LIMIT,
+    FACETS,
+    INTERVALS,
+    Interval,
+    SearchRequest,
+    SimilarRequest,
+)
 from .analysis import WORD_PARTS, index_term, normalize_name
 from .errors import FilterError, NotFoundError
 from .explain import explain as explain_terms
 from .explain import find_docnum
 from .models import Bucket, Chunk, Completion, Hit, Results
 from .schema import chunk_from_stored
-from .search import check_whole
 
 __all__ = [
     "DEFAULT_FACET_LIMIT",
@@ -43,7 +50,6 @@ __all__ = [
     "MAX_BUCKETS",
     "Interval",
     "annotate",
-    "check_facets",
     "complete",
     "complete_over",
     "count_facets",
@@ -55,25 +61,9 @@ __all__ = [
     "similar_query_over",
 ]
 
-# The facets a search can count, and the date intervals of a histogram.
-FACETS: tuple[str, ...] = ("author", "source", "year", "month")
-Interval = Literal["day", "week", "month", "year"]
-INTERVALS: tuple[str, ...] = ("day", "week", "month", "year")
-DEFAULT_FACET_LIMIT = 10
 # A histogram longer than this is refused: dates come from untrusted files, and a day
 # histogram from year 1 to 9999 would be millions of buckets.
 MAX_BUCKETS = 10_000
-
-
-def check_facets(facets: Iterable[str]) -> tuple[str, ...]:
-    """``facets`` as a tuple without repeats; :class:`FilterError` for an unknown name."""
-    if isinstance(facets, str):
-        facets = (facets,)
-    names = tuple(dict.fromkeys(facets))
-    for name in names:
-        if name not in FACETS:
-            raise FilterError(f"unknown facet {name!r}; choose from {', '.join(FACETS)}")
-    return names
 
 
 def matching_docnums(searcher: Searcher, q: wq.Query, filter: wq.Query | None) -> list[int]:
@@ -349,9 +339,6 @@ def _label(start: dt.date, interval: str) -> str:
 
 # Paragraphs read per candidate term to learn how its words are written.
 _SAMPLES = 8
-# Candidate terms ranked by frequency before sampling: more than asked for, since a
-# term's sampled words may not start with what was typed.
-_CANDIDATES = 4
 
 
 def complete(searcher: Searcher, text: str, limit: int = 10) -> list[Completion]:
@@ -522,29 +509,19 @@ def annotate(
     results: Results,
     q: wq.Query,
     filter: wq.Query | None,
-    *,
-    facets: Sequence[str] = (),
-    facet_limit: int = DEFAULT_FACET_LIMIT,
-    histogram: Interval | None = None,
-    explain: bool = False,
+    request: SearchRequest | SimilarRequest,
 ) -> Results:
-    """``results`` (of ``q`` under ``filter``) with facets, a histogram and explanations
-    added as asked for.  A search that ran out of time (``results.timed_out``) gets no
+    """``results`` (of ``q`` under ``filter``) with the facets, histogram and explanations
+    ``request`` asks for.  A search that ran out of time (``results.timed_out``) gets no
     facets or histogram: counting every match is what the time budget stopped."""
-    names = check_facets(facets)
-    check_whole("facet_limit", facet_limit, 1, None)
-    if histogram is not None and histogram not in INTERVALS:
-        raise FilterError(
-            f"histogram interval must be one of {', '.join(INTERVALS)}, not {histogram!r}"
-        )
     changes: dict[str, Any] = {}
-    if (names or histogram) and not results.timed_out:
+    if request.looks_closer() and not results.timed_out:
         docnums = matching_docnums(searcher, q, filter)
-        if names:
-            changes["facets"] = count_facets(searcher, docnums, names, facet_limit)
-        if histogram:
-            changes["histogram"] = date_histogram(searcher, docnums, histogram)
-    if explain:
+        if request.facets:
+            changes["facets"] = count_facets(searcher, docnums, request.facets, request.facet_limit)
+        if request.histogram:
+            changes["histogram"] = date_histogram(searcher, docnums, request.histogram)
+    if request.explain:
         changes["hits"] = tuple(_explained(searcher, q, h) for h in results.hits)
     return attrs.evolve(results, **changes) if changes else results
 

@@ -35,7 +35,7 @@ from whoosh.writing import IndexWriter
 from . import _commits, _merge, _writers
 from ._access import access_error, translated
 from ._damage import DAMAGE, damage_guard
-from ._limits import Deadline, QueryLimits, bound_query, check_text
+from ._limits import QueryLimits
 from ._lock import LOCK_NAME, WriteLock
 from ._settings import (
     _MAX_SETTINGS_BYTES,
@@ -54,6 +54,18 @@ from ._settings import (
     store_synonyms,
     swap_settings,
 )
+from ._types import (
+    DEFAULT_FACET_LIMIT,
+    MAX_LIMIT,
+    Interval,
+    Operator,
+    Progress,
+    SearchRequest,
+    SimilarRequest,
+    Sort,
+    check_whole,
+    request_of,
+)
 from .analysis import ANALYZER_ID
 from .analysis.detect import AUTO, normalize_language, with_language
 from .analysis.synonyms import Synonyms, load_synonyms
@@ -70,7 +82,7 @@ from .errors import (
     SearchkitIndexError,
     SettingsError,
 )
-from .explore import DEFAULT_FACET_LIMIT, Interval, annotate, complete, similar_query
+from .explore import complete
 from .loaders import check_field_map, display_path, iter_files, load_file
 from .models import (
     CheckReport,
@@ -84,7 +96,6 @@ from .models import (
     Results,
     Skipped,
 )
-from .query import Operator, build_filter, language_fields, parse_query
 from .schema import (
     SCHEMA_VERSION,
     build_schema,
@@ -95,8 +106,7 @@ from .schema import (
     manifest_fields,
 )
 from .scoring import default_weighting
-from .search import MAX_LIMIT, Sort, check_whole, neighbours, run_search
-from .typos import expand_fuzzy, suggest
+from .search import neighbours, run_search
 
 __all__ = [
     "DEFAULT_BATCH_SIZE",
@@ -124,9 +134,6 @@ _PARALLEL_BATCH = 1000
 
 _T = TypeVar("_T")
 _P = ParamSpec("_P")
-
-# progress(done, total, path): called once per file as an add or sync goes.
-Progress = Callable[[int, int, str], None]
 
 
 def _guarded(method: Callable[Concatenate[Index, _P], _T]) -> Callable[Concatenate[Index, _P], _T]:
@@ -346,8 +353,9 @@ class Index:
     @_guarded
     def search(
         self,
-        query: str,
+        query: str | SearchRequest | None = None,
         *,
+        request: SearchRequest | None = None,
         limit: int = 10,
         page: int = 1,
         author: str | Sequence[str] | None = None,
@@ -370,18 +378,29 @@ class Index:
     ) -> Results:
         """Search the paragraphs; ``query`` is in searchkit's syntax (docs/query-syntax.md).
 
-        ``author``/``source``/``doc_id`` keep only exact matches (any of a sequence; a
-        document with several authors matches any one of them);
-        ``since``/``until`` take ``2025``, ``2025-06``, ``2025-06-14``, a date-time, or a
-        date relative to the local date (``today``, ``7d``, ``30 days ago``, ``last month``)
-        and include the whole period named.  ``sort`` is ``relevance``, ``date`` (newest
-        first) or ``oldest``.  ``group`` returns each document once, at the rank of its
-        best paragraph, with up to ``group_size - 1`` further paragraphs in ``hit.more``.
-        ``context`` adds that many neighbouring chunks on each side of every hit.
-        ``operator="and"`` requires every word.  ``limits`` bound what one query may
-        cost (default :meth:`QueryLimits.from_env`; a query over a limit raises
-        :class:`QueryLimitError`); ``timeout`` (seconds) returns what was found when the
-        time runs out, with ``results.timed_out`` set (and then no facets or histogram).
+        The keywords describe one :class:`~searchkit.SearchRequest`; a request made
+        beforehand may be passed whole instead (``search(request)`` or
+        ``search(request=request)``), without keywords.  A bad value raises
+        :class:`ArgumentError` naming the argument (a bad filter :class:`FilterError`).
+
+        :param limit: hits per page, 1 to 10,000; ``page * limit`` at most 10,000.
+        :param page: which page of hits, from 1.
+        :param author: keep only this author (a document with several authors matches
+            any one of them); a sequence keeps any of them.  Likewise ``source`` (a
+            domain or URL) and ``doc_id``.
+        :param since: ``2025``, ``2025-06``, ``2025-06-14``, a date-time, or a date
+            relative to the local date (``today``, ``7d``, ``30 days ago``, ``last
+            month``); ``since`` and ``until`` include the whole period named.
+        :param sort: ``relevance``, ``date`` (newest first) or ``oldest``.
+        :param group: return each document once, at the rank of its best paragraph,
+            with up to ``group_size - 1`` further paragraphs in ``hit.more``.
+        :param context: add that many neighbouring chunks on each side of every hit.
+        :param operator: ``"and"`` requires every word.
+        :param limits: bound what one query may cost (default
+            :meth:`QueryLimits.from_env`; a query over a limit raises
+            :class:`QueryLimitError`).
+        :param timeout: seconds; when the time runs out, what was found is returned
+            with ``results.timed_out`` set (and then no facets or histogram).
 
         Looking closer (see ``explore.py``; each costs a pass over the matches, so only
         when asked for):
@@ -402,53 +421,15 @@ class Index:
             ids, scores or text only, a page then costs little more than reading its
             records.
         """
-        flt = build_filter(author=author, since=since, until=until, source=source, doc_id=doc_id)
-        searcher = self._reader()
-        looking = bool(facets) or histogram is not None or explain
-        q = None
-        if looking:  # parsed here, so that the facets count what the search ran
-            bounds = QueryLimits.from_env() if limits is None else limits
-            check_text(query, bounds)
-            fields = language_fields(searcher.reader())
-            parsed = parse_query(query, searcher.schema, operator, fields, self.synonyms)
-            bounded = bound_query(parsed, searcher, bounds, Deadline(None), query)
-            # Fuzzy terms become the words they stand for, so that explanations add up.
-            q = expand_fuzzy(bounded, searcher)
-        results = run_search(
-            searcher,
-            query if q is None else q,
-            limit=limit,
-            page=page,
-            operator=operator,
-            filter=flt,
-            sort=sort,
-            group=group,
-            group_size=group_size,
-            context=context,
-            synonyms=self.synonyms,
-            limits=limits,
-            timeout=timeout,
-            highlight=highlight,
-        )
-        if q is None:
-            return results
-        shown = attrs.evolve(results, query=str(bounded), suggestions=suggest(searcher, query))
-        return annotate(
-            searcher,
-            shown,
-            q,
-            flt,
-            facets=facets,
-            facet_limit=facet_limit,
-            histogram=histogram,
-            explain=explain,
-        )
+        wanted = request_of(SearchRequest, query, request, locals())
+        return run_search(self._reader(), wanted, synonyms=self.synonyms)
 
     @_guarded
     def similar(
         self,
-        chunk_or_doc_id: str,
+        chunk_or_doc_id: str | SimilarRequest | None = None,
         *,
+        request: SimilarRequest | None = None,
         limit: int = 10,
         page: int = 1,
         author: str | Sequence[str] | None = None,
@@ -460,10 +441,13 @@ class Index:
         group: bool = False,
         group_size: int = 3,
         context: int = 0,
+        limits: QueryLimits | None = None,
+        timeout: float | None = None,
         facets: Sequence[str] = (),
         facet_limit: int = DEFAULT_FACET_LIMIT,
         histogram: Interval | None = None,
         explain: bool = False,
+        highlight: bool = True,
         document: bool = False,
     ) -> Results:
         """The paragraphs most like ``chunk_or_doc_id`` (a chunk id, or a document id for
@@ -474,38 +458,17 @@ class Index:
         paragraph, but the document's other paragraphs may be found.  The "more like
         this" query is built from the source's most telling words (see
         :func:`searchkit.explore.similar_query`) and shown in ``results.query``.  The
-        other arguments, and the :class:`Results`, are those of :meth:`search`.
+        other arguments, and the :class:`Results`, are those of :meth:`search`; a
+        :class:`~searchkit.SimilarRequest` may be passed whole instead of them.
         :class:`NotFoundError` when no chunk or document has the id.
         """
-        flt = build_filter(author=author, since=since, until=until, source=source, doc_id=doc_id)
-        searcher = self._reader()
+        wanted = request_of(SimilarRequest, chunk_or_doc_id, request, locals())
         try:
-            q = similar_query(searcher, chunk_or_doc_id, document)
+            return run_search(self._reader(), wanted)
         except NotFoundError:
             raise NotFoundError(
-                f"no chunk or document {chunk_or_doc_id!r} in index {self.path}"
+                f"no chunk or document {wanted.chunk_or_doc_id!r} in index {self.path}"
             ) from None
-        results = run_search(
-            searcher,
-            q,
-            limit=limit,
-            page=page,
-            filter=flt,
-            sort=sort,
-            group=group,
-            group_size=group_size,
-            context=context,
-        )
-        return annotate(
-            searcher,
-            results,
-            q,
-            flt,
-            facets=facets,
-            facet_limit=facet_limit,
-            histogram=histogram,
-            explain=explain,
-        )
 
     @_guarded
     def complete(self, text: str, limit: int = 10) -> list[Completion]:

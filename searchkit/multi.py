@@ -15,12 +15,11 @@ import time
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
 import attrs
+from whoosh import query as wq
 
 from ._fanout import (
-    SearchOptions,
     explore_part,
     merge_results,
     parse,
@@ -29,6 +28,18 @@ from ._fanout import (
     total,
 )
 from ._limits import QueryLimits
+from ._types import (
+    DEFAULT_FACET_LIMIT,
+    MAX_LIMIT,
+    Client,
+    Interval,
+    Operator,
+    SearchRequest,
+    SimilarRequest,
+    Sort,
+    check_whole,
+    request_of,
+)
 from .analysis import ANALYZER_ID
 from .analysis.synonyms import Synonyms
 from .errors import (
@@ -36,16 +47,7 @@ from .errors import (
     NotFoundError,
     SearchkitIndexError,
 )
-from .explore import (
-    DEFAULT_FACET_LIMIT,
-    INTERVALS,
-    Interval,
-    check_facets,
-    complete_over,
-    merge_facets,
-    merge_histograms,
-    similar_query_over,
-)
+from .explore import complete_over, merge_facets, merge_histograms, similar_query_over
 from .index import (
     DEFAULT_LOCK_TIMEOUT,
     Index,
@@ -59,13 +61,8 @@ from .models import (
     Passage,
     Results,
 )
-from .query import Operator
 from .schema import SCHEMA_VERSION
-from .search import MAX_LIMIT, Sort, check_whole
-
-if TYPE_CHECKING:
-    from .distributed import Client
-
+from .search import request_filter
 
 __all__ = ["MultiIndex", "open_indexes", "open_many"]
 
@@ -89,8 +86,9 @@ class _Parts(ABC):
 
     def search(
         self,
-        query: str,
+        query: str | SearchRequest | None = None,
         *,
+        request: SearchRequest | None = None,
         limit: int = 10,
         page: int = 1,
         author: str | Sequence[str] | None = None,
@@ -109,11 +107,12 @@ class _Parts(ABC):
         facet_limit: int = DEFAULT_FACET_LIMIT,
         histogram: Interval | None = None,
         explain: bool = False,
+        highlight: bool = True,
         client: Client | None = None,
         cluster_timeout: float | None = None,
-        highlight: bool = True,
     ) -> Results:
-        """``Index.search`` over every part, ranked as one index holding them all would.
+        """``Index.search`` over every part, ranked as one index holding them all would
+        (the same arguments, or a :class:`~searchkit.SearchRequest` passed whole).
 
         With a Dask ``client``, each part is searched on a worker (see ``distributed.py``);
         the results are the same, or ``ClusterTimeoutError`` when no part's task finishes
@@ -123,38 +122,17 @@ class _Parts(ABC):
         Facets and histograms add up the parts' whole counts (a document lives in one
         part), so they equal one index's; explanations use every part's statistics.
         """
-        names, options = _prepared(
-            facets,
-            facet_limit,
-            histogram,
-            limit=limit,
-            page=page,
-            author=_frozen(author),
-            since=since,
-            until=until,
-            source=_frozen(source),
-            doc_id=_frozen(doc_id),
-            sort=sort,
-            group=group,
-            group_size=group_size,
-            context=context,
-            operator=operator,
-            limits=limits,
-            timeout=timeout,
-            explain=explain,
-            highlight=highlight,
-        )
+        wanted = request_of(SearchRequest, query, request, locals())
         parts = self._parts()
         synonyms = self._query_synonyms()
-        q = parse(parts[0][0], query, operator, [ix for ix, _ in parts[1:]], synonyms)
-        return self._answer(
-            query, q, options, client, names, facet_limit, histogram, cluster_timeout
-        )
+        q = parse(parts[0][0], wanted, [ix for ix, _ in parts[1:]], synonyms)
+        return self._answer(wanted, q, client, cluster_timeout)
 
     def similar(
         self,
-        chunk_or_doc_id: str,
+        chunk_or_doc_id: str | SimilarRequest | None = None,
         *,
+        request: SimilarRequest | None = None,
         limit: int = 10,
         page: int = 1,
         author: str | Sequence[str] | None = None,
@@ -166,10 +144,13 @@ class _Parts(ABC):
         group: bool = False,
         group_size: int = 3,
         context: int = 0,
+        limits: QueryLimits | None = None,
+        timeout: float | None = None,
         facets: Sequence[str] = (),
         facet_limit: int = DEFAULT_FACET_LIMIT,
         histogram: Interval | None = None,
         explain: bool = False,
+        highlight: bool = True,
         document: bool = False,
     ) -> Results:
         """``Index.similar`` over every part, as one index holding them all would answer.
@@ -178,31 +159,17 @@ class _Parts(ABC):
         every part's statistics (:func:`~searchkit.explore.similar_query_over`), so the
         query, its hits, their scores and explanations are one index's.
         """
-        names, options = _prepared(
-            facets,
-            facet_limit,
-            histogram,
-            limit=limit,
-            page=page,
-            author=_frozen(author),
-            since=since,
-            until=until,
-            source=_frozen(source),
-            doc_id=_frozen(doc_id),
-            sort=sort,
-            group=group,
-            group_size=group_size,
-            context=context,
-            explain=explain,
-        )
+        wanted = request_of(SimilarRequest, chunk_or_doc_id, request, locals())
         parts = self._parts()
         try:
-            q = similar_query_over([ix._reader() for ix, _ in parts], chunk_or_doc_id, document)
+            q = similar_query_over(
+                [ix._reader() for ix, _ in parts], wanted.chunk_or_doc_id, wanted.document
+            )
         except NotFoundError:
             raise NotFoundError(
-                f"no chunk or document {chunk_or_doc_id!r} in {self._where()}"
+                f"no chunk or document {wanted.chunk_or_doc_id!r} in {self._where()}"
             ) from None
-        return self._answer(str(q), q, options, None, names, facet_limit, histogram)
+        return self._answer(wanted, q, None)
 
     def complete(self, text: str, limit: int = 10) -> list[Completion]:
         """``Index.complete`` over every part: counts are paragraphs in all of them."""
@@ -211,39 +178,39 @@ class _Parts(ABC):
 
     def _answer(
         self,
-        query: str,
-        q: Any,
-        options: SearchOptions,
+        request: SearchRequest | SimilarRequest,
+        q: wq.Query,
         client: Client | None,
-        names: Sequence[str],
-        facet_limit: int,
-        histogram: Interval | None,
         cluster_timeout: float | None = None,
     ) -> Results:
         """Search every part for the parsed ``q`` with the statistics of them all, merge
         the hits, and add up facets and histograms."""
         parts = self._parts()
         labels = [label for _, label in parts]
+        flt = request_filter(request)  # once: relative dates mean the same for every part
         if client is not None:
             from .distributed import search_on_cluster
 
             folders = [str(ix.path) for ix, _ in parts]
-            found = search_on_cluster(client, folders, query, q, options, cluster_timeout)
+            found = search_on_cluster(client, folders, q, request, flt, cluster_timeout)
         else:
-            clock, budget = time.monotonic(), options.timeout
+            clock, budget, each = time.monotonic(), request.timeout, request
             stats = total([part_statistics(ix, q) for ix, _ in parts])
             found = []
             for ix, _ in parts:
                 if budget is not None:  # what is left of the budget
                     left = max(1e-3, budget - (time.monotonic() - clock))
-                    options = attrs.evolve(options, timeout=left)
-                found.append(search_part(ix, stats, query, q, options))
-        merged = merge_results(found, labels, options)
-        if (names or histogram) and not merged.timed_out:
-            counted = [explore_part(ix, q, options, names, histogram) for ix, _ in parts]
+                    each = attrs.evolve(request, timeout=left)
+                found.append(search_part(ix, stats, q, each, flt))
+        merged = merge_results(found, labels, request)
+        names, histogram = request.facets, request.histogram
+        if request.looks_closer() and not merged.timed_out:
+            counted = [explore_part(ix, q, flt, names, histogram) for ix, _ in parts]
             merged = attrs.evolve(
                 merged,
-                facets=merge_facets([c for c, _ in counted], names, facet_limit) if names else {},
+                facets=merge_facets([c for c, _ in counted], names, request.facet_limit)
+                if names
+                else {},
                 histogram=merge_histograms([b for _, b in counted], histogram) if histogram else (),
             )
         return merged
@@ -304,26 +271,6 @@ class _Parts(ABC):
             whoosh=each[0].whoosh if each else "",
             languages=tuple(sorted(languages.items(), key=lambda kv: (-kv[1], kv[0]))),
         )
-
-
-def _frozen(value: str | Sequence[str] | None) -> str | tuple[str, ...] | None:
-    return value if value is None or isinstance(value, str) else tuple(value)
-
-
-def _prepared(
-    facets: Sequence[str], facet_limit: int, histogram: str | None, **fields: Any
-) -> tuple[tuple[str, ...], SearchOptions]:
-    """The checked facet names and search options of a search or ``similar`` over parts:
-    every bad argument is refused before any part runs."""
-    names = check_facets(facets)
-    check_whole("facet_limit", facet_limit, 1, None)
-    if histogram is not None and histogram not in INTERVALS:
-        raise FilterError(
-            f"histogram interval must be one of {', '.join(INTERVALS)}, not {histogram!r}"
-        )
-    options = SearchOptions(**fields)
-    options.check()
-    return names, options
 
 
 class MultiIndex(_Parts):

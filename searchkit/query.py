@@ -22,7 +22,7 @@ import datetime as dt
 import re
 import weakref
 from collections.abc import Iterable, Sequence
-from typing import Any, Literal
+from typing import Any
 
 from whoosh import fields, qparser, query
 from whoosh.fields import Schema
@@ -30,6 +30,7 @@ from whoosh.qparser import syntax
 
 from ._dates import filter_bounds
 from ._plainquery import plain_words_query, word_query
+from ._types import Operator
 from .analysis import normalize_name
 from .analysis.languages import body_field
 from .analysis.synonyms import Synonyms
@@ -47,7 +48,6 @@ __all__ = [
     "plain_query",
 ]
 
-Operator = Literal["or", "and"]
 # Friendlier names users may type before a colon.
 FIELD_ALIASES: dict[str, list[str]] = {
     "domain": ["source", "site"],

@@ -11,19 +11,42 @@ with Robertson's textbook ``k1 = 1.2``, ``b = 0.75`` (Lucene's defaults too).  `
 the posting's weight, so the ``body`` field's title-weighted counts (see ``schema.py``)
 make this BM25F.  A word repeated in the query is one term with its count as boost
 (``query.py``), so query term frequency counts linearly.
+
+This module holds the one formula: :func:`bm25_idf`, :func:`length_norm`,
+:func:`bm25_norm` and :func:`bm25_tf` (each written with arithmetic operators only, so
+the same definition scores one float here and Whoosh's matchers, ``_topk.py`` and
+``explain.py``, or a numpy array of postings at once in ``_columns.py``).  Every path
+computes the same operations in the same order, so their scores agree to the last bit.
 """
 
 from __future__ import annotations
 
 from math import log
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from whoosh.scoring import WeightingModel, WeightLengthScorer, WeightScorer
 
-__all__ = ["BM25", "DEFAULT_B", "DEFAULT_K1", "bm25_idf", "default_weighting"]
+__all__ = [
+    "BM25",
+    "DEFAULT_B",
+    "DEFAULT_K1",
+    "bm25",
+    "bm25_idf",
+    "bm25_norm",
+    "bm25_tf",
+    "default_weighting",
+    "length_norm",
+]
 
 DEFAULT_K1 = 1.2
 DEFAULT_B = 0.75
+
+if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
+
+# A float, or a numpy array of them: the formula below is written for both.
+_N = TypeVar("_N", float, "npt.NDArray[np.float64]")
 
 
 class BM25(WeightingModel):  # type: ignore[misc]
@@ -56,13 +79,36 @@ class _BM25Scorer(WeightLengthScorer):  # type: ignore[misc]
         self.setup(searcher, fieldname, text)
 
     def _score(self, weight: float, length: float) -> float:
-        norm = self.k1 * (1.0 - self.b + self.b * length / self.avgfl)
-        return float(self.idf * weight * (self.k1 + 1.0) / (weight + norm))
+        return float(bm25(self.idf, weight, length, self.avgfl, self.k1, self.b))
 
 
 def bm25_idf(n: int, df: int) -> float:
     """Lucene's BM25 idf of a term in ``df`` of ``n`` documents."""
     return log(1.0 + (n - df + 0.5) / (df + 0.5))
+
+
+def length_norm(length: _N, avg_length: float, b: float) -> _N:
+    """``1 - b + b * length / avg_length``: how a field's length scales a term's weight
+    (1 for a field of average length; ``explain`` reports it as ``norm``)."""
+    return 1.0 - b + b * length / avg_length
+
+
+def bm25_norm(length: _N, avg_length: float, k1: float, b: float) -> _N:
+    """``k1 * length_norm``: the length part of BM25's denominator, which depends on the
+    document alone (``_columns`` keeps it per document of a segment)."""
+    return k1 * length_norm(length, avg_length, b)
+
+
+def bm25_tf(idf: float, tf: _N, norm: _N, k1: float) -> _N:
+    """One term's BM25 score in a field: ``idf * tf * (k1 + 1) / (tf + norm)``, with
+    ``norm`` from :func:`bm25_norm`."""
+    return idf * tf * (k1 + 1.0) / (tf + norm)
+
+
+def bm25(idf: float, tf: _N, length: _N, avg_length: float, k1: float, b: float) -> _N:
+    """One term's BM25 score in a field of ``length`` words (:func:`bm25_tf` of
+    :func:`bm25_norm`)."""
+    return bm25_tf(idf, tf, bm25_norm(length, avg_length, k1, b), k1)
 
 
 def default_weighting() -> BM25:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import attrs
 
@@ -35,6 +35,7 @@ from ._shardset import (
     shard_of,
     write_settings,
 )
+from ._types import Client, Progress, SearchRequest
 from .analysis.detect import AUTO
 from .analysis.synonyms import Synonyms
 from .chunking import DEFAULT_MAX_CHARS
@@ -48,7 +49,6 @@ from .index import (
     DEFAULT_BATCH_SIZE,
     DEFAULT_LOCK_TIMEOUT,
     Index,
-    Progress,
     _require_existing,
     check_index,
     check_language,
@@ -64,9 +64,6 @@ from .models import (
     Results,
 )
 from .multi import MultiIndex, _Parts, open_indexes, open_many
-
-if TYPE_CHECKING:
-    from .distributed import Client
 
 __all__ = [
     "Index",
@@ -376,9 +373,10 @@ def add_with_dask(
 
 
 def search_with_dask(
-    index: Index | MultiIndex, address: str, query: str, **options: Any
+    index: Index | MultiIndex, address: str, query: str | SearchRequest, **options: Any
 ) -> Results:
-    """``index.search(query, **options)``, each part searched on the cluster at ``address``."""
+    """``index.search(query, **options)``, each part searched on the cluster at ``address``
+    (``query`` a query, or a :class:`~searchkit.SearchRequest` passed whole)."""
     from .distributed import connect
 
     parts = index if isinstance(index, MultiIndex) else _sharded(index, "search")

@@ -205,12 +205,12 @@ def test_facets_of_grouped_and_sorted_searches(ix: searchkit.Index) -> None:
         assert results.facets == {"month": {"2025-06": 2}}
 
 
-def test_bad_facet_arguments_raise_filter_error(ix: searchkit.Index) -> None:
-    with pytest.raises(searchkit.FilterError, match="unknown facet 'colour'; choose from"):
+def test_bad_facet_arguments_raise_argument_error(ix: searchkit.Index) -> None:
+    with pytest.raises(searchkit.ArgumentError, match="unknown facet 'colour'; choose from"):
         ix.search("rain", facets=["colour"])
-    with pytest.raises(searchkit.FilterError, match="facet_limit must be"):
+    with pytest.raises(searchkit.ArgumentError, match="facet_limit must be"):
         ix.search("rain", facets=["year"], facet_limit=0)
-    with pytest.raises(searchkit.FilterError, match="histogram interval must be one of"):
+    with pytest.raises(searchkit.ArgumentError, match="histogram interval must be one of"):
         ix.search("rain", histogram="decade")  # type: ignore[arg-type]
 
 
@@ -336,7 +336,7 @@ def test_nothing_to_complete(ix: searchkit.Index, typed: str) -> None:
 
 
 def test_completion_limit_is_checked(ix: searchkit.Index) -> None:
-    with pytest.raises(searchkit.FilterError, match="limit must be"):
+    with pytest.raises(searchkit.ArgumentError, match="limit must be"):
         ix.complete("r", limit=0)
 
 

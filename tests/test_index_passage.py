@@ -37,7 +37,7 @@ def test_passage(tmp_path: Path) -> None:
         first = ix.passage(f"{doc_id}:1")
         assert (first.before, [c.paragraph for c in first.after]) == ((), [2])
         assert ix.passage(f"{doc_id}:17", context=0).after == ()
-        with pytest.raises(searchkit.FilterError):
+        with pytest.raises(searchkit.ArgumentError):
             ix.passage(f"{doc_id}:1", context=-1)
         with pytest.raises(searchkit.NotFoundError):
             ix.passage("nope:1")

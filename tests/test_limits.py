@@ -140,7 +140,7 @@ def test_a_spent_time_budget_returns_what_was_found(
 
 @pytest.mark.parametrize("timeout", [0, -1, "1", True])
 def test_a_timeout_must_be_a_positive_number(seed_index: searchkit.Index, timeout: object) -> None:
-    with pytest.raises(searchkit.FilterError, match="timeout must be a number of seconds"):
+    with pytest.raises(searchkit.ArgumentError, match="timeout must be a number of seconds"):
         seed_index.search("belarus", timeout=timeout)  # type: ignore[arg-type]
 
 

@@ -13,6 +13,7 @@ import pytest
 
 import searchkit
 from searchkit._dates import filter_bounds
+from searchkit._types import SearchRequest
 from searchkit.query import build_filter
 from searchkit.search import run_search
 from searchkit.typos import suggest, terms_within
@@ -129,7 +130,8 @@ def test_relative_filters_keep_whole_periods(ix: searchkit.Index) -> None:
     # The fixture's articles: docker 2025-03-01, kubectl 2025-04-10, hamlet 2025-11-20.
     def titles(**dates: str) -> list[str]:
         flt = build_filter(now=NOW, **dates)
-        found = run_search(ix._reader(), "the OR docker OR kubectl", limit=50, filter=flt)
+        wanted = SearchRequest("the OR docker OR kubectl", limit=50)
+        found = run_search(ix._reader(), wanted, filter=flt)
         return sorted({h.title for h in found})
 
     assert titles(since="last month") == [

@@ -219,20 +219,22 @@ def test_unparsable_query(seed_index: searchkit.Index, query: str, message: str)
 
 
 @pytest.mark.parametrize(
-    ("kwargs", "message"),
+    ("kwargs", "message", "error"),
     [
-        ({"since": "June"}, "since: 'June' is not a date"),
-        ({"until": "2025-13"}, "until: '2025-13' is not a valid date"),
-        ({"since": "2025-07", "until": "2025-06"}, "is after until"),
-        ({"limit": 0}, "limit must be a whole number of at least 1"),
-        ({"page": 0}, "page must be"),
-        ({"sort": "size"}, "sort must be one of relevance, date, oldest"),
-        ({"context": -1}, "context must be"),
-        ({"operator": "xor"}, "operator must be"),
+        ({"since": "June"}, "since: 'June' is not a date", searchkit.FilterError),
+        ({"until": "2025-13"}, "until: '2025-13' is not a valid date", searchkit.FilterError),
+        ({"since": "2025-07", "until": "2025-06"}, "is after until", searchkit.FilterError),
+        ({"limit": 0}, "limit must be a whole number of at least 1", searchkit.ArgumentError),
+        ({"page": 0}, "page must be", searchkit.ArgumentError),
+        ({"sort": "size"}, "sort must be one of relevance, date, oldest", searchkit.ArgumentError),
+        ({"context": -1}, "context must be", searchkit.ArgumentError),
+        ({"operator": "xor"}, "operator must be", searchkit.ArgumentError),
     ],
 )
-def test_bad_options(seed_index: searchkit.Index, kwargs: dict[str, object], message: str) -> None:
-    with pytest.raises(searchkit.FilterError) as err:
+def test_bad_options(
+    seed_index: searchkit.Index, kwargs: dict[str, object], message: str, error: type[Exception]
+) -> None:
+    with pytest.raises(error) as err:
         seed_index.search("Belarus", **kwargs)  # type: ignore[arg-type]
     assert message in str(err.value)
 

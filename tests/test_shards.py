@@ -106,7 +106,7 @@ def test_open_many_counts_facets_and_histograms_as_one_index(
                 assert got.histogram == want.histogram, (q, kw)
         counted = many.search("river bank", facets=("author",)).facets["author"]
         assert counted == {"Writer 0": 7, "Writer 1": 7, "Writer 2": 7}
-        with pytest.raises(FilterError, match="unknown facet 'colour'"):
+        with pytest.raises(searchkit.ArgumentError, match="unknown facet 'colour'"):
             many.search("river", facets=("colour",))
         # Explanations use every part's statistics: they add up to the merged scores.
         for q in QUERIES:

@@ -18,18 +18,19 @@ import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import urlencode
 
 import attrs
-from fastapi import FastAPI, Request
+from fastapi import FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
 from .. import __version__
-from ..errors import FilterError, NotFoundError, SearchkitError, SearchkitIndexError
+from .._types import SearchRequest, SimilarRequest
+from ..errors import ArgumentError, NotFoundError, SearchkitError, SearchkitIndexError
 from ..models import Bucket, Results
 from ..shards import Index  # through shards.py: it opens sharded indexes too
 
@@ -39,6 +40,8 @@ _HERE = Path(__file__).parent
 _SORTS = ("relevance", "date", "oldest")
 _MAX_LIMIT = 100  # hits a page in the browser; the API takes what the library takes
 _PAGE_FACETS = ("author", "source", "year")
+# A parameter that may be repeated in the URL (?author=a&author=b).
+_Many = Annotated[list[str] | None, Query()]
 
 
 class _Shared:
@@ -108,7 +111,7 @@ def create_app(index_path: str | os.PathLike[str]) -> FastAPI:
         assert isinstance(exc, RequestValidationError)
         first = exc.errors()[0] if exc.errors() else {}
         where = ".".join(str(p) for p in first.get("loc", ())[1:]) or "request"
-        return failure(request, FilterError(f"{where}: {first.get('msg', 'invalid')}"))
+        return failure(request, ArgumentError(f"{where}: {first.get('msg', 'invalid')}"))
 
     app.add_exception_handler(RequestValidationError, invalid)
 
@@ -121,12 +124,13 @@ def create_app(index_path: str | os.PathLike[str]) -> FastAPI:
         results: Results | None = None
         if form["q"]:
             with library() as ix:
-                results = ix.search(
+                wanted = SearchRequest(
                     form["q"],
                     **_search_args(params, max_limit=_MAX_LIMIT),
                     facets=_PAGE_FACETS,
                     histogram="month",
                 )
+                results = ix.search(wanted)
         return page(
             request,
             "search.html",
@@ -145,7 +149,7 @@ def create_app(index_path: str | os.PathLike[str]) -> FastAPI:
         with library() as ix:
             args = _search_args(params, max_limit=_MAX_LIMIT)
             del args["operator"]
-            results = ix.similar(source_id, document=document, **args)
+            results = ix.similar(SimilarRequest(source_id, document=document, **args))
             if document:
                 heading = f"Articles like “{ix.document(source_id).title}”"
             else:
@@ -188,9 +192,9 @@ def create_app(index_path: str | os.PathLike[str]) -> FastAPI:
         q: str,
         limit: int = 10,
         page: int = 1,
-        author: list[str] | None = None,
-        source: list[str] | None = None,
-        doc: list[str] | None = None,
+        author: _Many = None,
+        source: _Many = None,
+        doc: _Many = None,
         since: str | None = None,
         until: str | None = None,
         sort: str = "relevance",
@@ -204,18 +208,21 @@ def create_app(index_path: str | os.PathLike[str]) -> FastAPI:
         histogram: str | None = None,
         explain: bool = False,
         timeout: float | None = None,
+        highlight: bool = True,
     ) -> dict[str, Any]:
         """Search the paragraphs. Parameters as `Index.search`; `doc` is `doc_id`;
         `fields` (comma-separated) keeps only those hit keys, as `--fields`; `facets` is
         comma-separated (author, source, year, month); `histogram` is day, week, month
-        or year."""
+        or year. The query limits are the server's (its `SEARCHKIT_MAX_...`)."""
         with library() as ix:
-            results = ix.search(
+            wanted = SearchRequest(
                 q,
                 **_search_args(request.query_params),
                 **_explore_args(facets, facet_limit, histogram, explain),
                 timeout=timeout,
+                highlight=highlight,
             )
+            results = ix.search(wanted)
         return results.as_dict(_fields(fields))
 
     @app.get("/api/similar/{source_id}", summary="searchkit similar ID --json")
@@ -225,8 +232,8 @@ def create_app(index_path: str | os.PathLike[str]) -> FastAPI:
         doc: bool = False,
         limit: int = 10,
         page: int = 1,
-        author: list[str] | None = None,
-        source: list[str] | None = None,
+        author: _Many = None,
+        source: _Many = None,
         since: str | None = None,
         until: str | None = None,
         sort: str = "relevance",
@@ -238,18 +245,23 @@ def create_app(index_path: str | os.PathLike[str]) -> FastAPI:
         facet_limit: int = 10,
         histogram: str | None = None,
         explain: bool = False,
+        timeout: float | None = None,
+        highlight: bool = True,
     ) -> dict[str, Any]:
         """The paragraphs most like paragraph `source_id` (with `doc=true`: like the
         whole document `source_id`), never the source itself. Filters as `/api/search`."""
         args = _search_args(request.query_params)
         del args["operator"], args["doc_id"]
         with library() as ix:
-            results = ix.similar(
+            wanted = SimilarRequest(
                 source_id,
                 document=doc,
                 **args,
                 **_explore_args(facets, facet_limit, histogram, explain),
+                timeout=timeout,
+                highlight=highlight,
             )
+            results = ix.similar(wanted)
         return results.as_dict(_fields(fields))
 
     @app.get("/api/complete", summary="searchkit complete TEXT --json")
@@ -290,7 +302,7 @@ def _status(exc: Exception) -> int:
 def _whole(name: str, value: int, lo: int, hi: int | None) -> int:
     if value < lo or (hi is not None and value > hi):
         top = f" and at most {hi}" if hi is not None else ""
-        raise FilterError(f"{name} must be a whole number of at least {lo}{top}, not {value}")
+        raise ArgumentError(f"{name} must be a whole number of at least {lo}{top}, not {value}")
     return value
 
 
@@ -301,7 +313,7 @@ def _number(params: Mapping[str, str], name: str, default: int) -> int:
     try:
         return int(raw)
     except ValueError:
-        raise FilterError(f"{name} must be a whole number, not {raw!r}") from None
+        raise ArgumentError(f"{name} must be a whole number, not {raw!r}") from None
 
 
 def _many(params: Any, name: str) -> list[str] | None:
@@ -320,7 +332,7 @@ def _search_args(params: Any, max_limit: int | None = None) -> dict[str, Any]:
         limit = _whole("limit", limit, 1, max_limit)
     operator = params.get("operator", "or")
     if operator not in ("or", "and"):
-        raise FilterError(f"operator must be 'or' or 'and', not {operator!r}")
+        raise ArgumentError(f"operator must be 'or' or 'and', not {operator!r}")
     return {
         "limit": limit,
         "page": _number(params, "page", 1),
