@@ -33,7 +33,7 @@ import scifact
 STEPS: dict[str, tuple[str, ...]] = {
     "the whole search": ("index.py:search",),
     "parsing the query": ("query.py:parse_query",),
-    "scoring (top k and total)": ("_columns.py:top_docs", "search.py:_top"),
+    "scoring (top k and total)": ("_columns.py:top_docs",),
     "reading stored fields": ("whoosh3.py:stored_fields",),
     "highlight spans": ("_hits.py:_spans",),
     "building hits (spans included)": ("_hits.py:build_hits",),

@@ -364,3 +364,44 @@ def test_a_part_of_a_sharded_index_scores_over_the_columns_with_every_parts_stat
     assert answered == [True] * (23 + 3 * 23)
     one.close()
     sharded.close()
+
+
+def test_one_bm25_formula_scores_a_float_and_an_array_of_them_alike() -> None:
+    """scoring.py's formula is the one every path runs: Whoosh's matchers and ``_topk``
+    through the scorer, ``_columns`` over arrays, ``explain`` for its ``norm``."""
+    import math
+
+    import numpy as np
+
+    from searchkit import scoring
+
+    rnd = random.Random(7)
+    tfs = [float(rnd.randint(1, 9)) for _ in range(500)]
+    lengths = [float(rnd.randint(1, 400)) for _ in range(500)]
+    idf, avg, k1, b = scoring.bm25_idf(5183, 17), 123.4, scoring.DEFAULT_K1, scoring.DEFAULT_B
+    assert idf == math.log(1.0 + (5183 - 17 + 0.5) / (17 + 0.5))
+    norms = scoring.bm25_norm(np.array(lengths), avg, k1, b)
+    at_once = scoring.bm25_tf(idf, np.array(tfs), norms, k1)
+    one_by_one = [scoring.bm25(idf, t, n, avg, k1, b) for t, n in zip(tfs, lengths, strict=True)]
+    assert at_once.tolist() == one_by_one  # to the last bit
+    t, n = 3.0, 250.0
+    assert one_by_one[0] == idf * tfs[0] * (k1 + 1) / (tfs[0] + k1 * (1 - b + b * lengths[0] / avg))
+    assert scoring.bm25(idf, t, n, avg, k1, b) == idf * t * (k1 + 1) / (
+        t + k1 * (1 - b + b * n / avg)
+    )
+    assert scoring.length_norm(n, avg, b) * k1 == scoring.bm25_norm(n, avg, k1, b)
+
+
+def test_no_module_but_scoring_writes_the_bm25_formula() -> None:
+    """The paths that score call ``scoring``: none of them writes ``k1 + 1``, a length
+    normalisation or the idf's logarithm itself."""
+    import re
+
+    from searchkit import _colcache, _fanout, explain
+
+    written = re.compile(r"k1\s*\+\s*1|1(\.0)?\s*-\s*(self\.)?b\b|\blog\(|k1p1|K1|\bB\b")
+    for module in (_topk, _columns, _colcache, explain, _fanout):
+        source = Path(module.__file__ or "").read_text(encoding="utf-8")
+        code = [line for line in source.splitlines() if not line.lstrip().startswith("#")]
+        found = [line for line in code if written.search(line) and '"""' not in line]
+        assert not found, (module.__name__, found)
