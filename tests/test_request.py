@@ -307,3 +307,30 @@ def test_a_search_over_parts_parses_once_and_bounds_once_a_part(
     bounded = _counting(monkeypatch, _limits.bound_query)
     assert sharded.search("belaru*", facets=["year"], explain=True).total > 0
     assert (len(checked), len(parsed), len(bounded)) == (1, 1, 2)
+
+
+def test_the_similar_articles_page_shows_the_articles_similar_finds(tmp_path: Path) -> None:
+    """``doc=1`` on the page names the source's whole document: it is not a ``doc_id``
+    filter (which kept only a document with the id "1", so no hit at all)."""
+    texts = {
+        "a": "River banks flood after the storm. The river rose at the old bridge.",
+        "b": "The storm flooded the river banks near the bridge again this spring.",
+        "c": "Council votes school budget; teachers want higher wages.",
+    }
+    documents = [
+        searchkit.Document(
+            id=key,
+            path=f"{key}.txt",
+            title={"a": "Flood", "b": "Storm", "c": "Budget"}[key],
+            paragraphs=(searchkit.Paragraph(1, text, 0, len(text)),),
+        )
+        for key, text in texts.items()
+    ]
+    with searchkit.Index.create(tmp_path / "ix") as ix:
+        ix.add_documents(documents)
+        want = ix.similar("a", document=True, group=True)
+    assert [h.doc_id for h in want] == ["b"]
+    with TestClient(create_app(tmp_path / "ix")) as client:
+        page = client.get("/similar/a", params={"doc": "1", "group": "1"}).text
+    assert "Articles like “Flood”" in page
+    assert page.count('class="hit"') == 1 and "Storm" in page

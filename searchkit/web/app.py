@@ -148,7 +148,7 @@ def create_app(index_path: str | os.PathLike[str]) -> FastAPI:
         document = _flag(params, "doc")
         with library() as ix:
             args = _search_args(params, max_limit=_MAX_LIMIT)
-            del args["operator"]
+            del args["operator"], args["doc_id"]  # doc here: the source's whole document
             results = ix.similar(SimilarRequest(source_id, document=document, **args))
             if document:
                 heading = f"Articles like “{ix.document(source_id).title}”"
