@@ -120,14 +120,39 @@ def _one_of(choices: tuple[str, ...], what: str = "{name}") -> _Validator:
 _FLAG = _named("{name} must be True or False, not {value}", v.instance_of(bool))
 
 
-def _any_of(value: str | Iterable[str] | None) -> str | tuple[str, ...] | None:
-    """A filter's values as a hashable value: a string alone, or a tuple of them."""
-    return value if value is None or isinstance(value, str) else tuple(value)
+def _names(what: str, value: str | Iterable[str]) -> tuple[str, ...]:
+    """One name or several as a tuple of them, without repeats; :class:`ArgumentError`
+    (naming the argument ``what``) for a value that is neither."""
+    items = (value,) if isinstance(value, str) else value
+    try:
+        found = tuple(dict.fromkeys(items))
+    except TypeError:
+        found = (value,)  # type: ignore[assignment]
+    if not all(isinstance(item, str) for item in found):
+        raise ArgumentError(f"{what} must be a name or a list of names, not {value!r}")
+    return found
 
 
-def _facet_names(value: str | Iterable[str]) -> tuple[str, ...]:
-    """Facet names as a tuple without repeats (one name may be given as a string)."""
-    return tuple(dict.fromkeys((value,) if isinstance(value, str) else value))
+def _values(what: str, value: str | Iterable[str] | None) -> str | tuple[str, ...] | None:
+    """A filter's values as a hashable value: ``None``, a string alone, or a tuple."""
+    return value if value is None or isinstance(value, str) else _names(what, value)
+
+
+# The converters (attrs takes a function of the value alone).
+def _authors(value: str | Iterable[str] | None) -> str | tuple[str, ...] | None:
+    return _values("author", value)
+
+
+def _sources(value: str | Iterable[str] | None) -> str | tuple[str, ...] | None:
+    return _values("source", value)
+
+
+def _doc_ids(value: str | Iterable[str] | None) -> str | tuple[str, ...] | None:
+    return _values("doc_id", value)
+
+
+def _facets(value: str | Iterable[str]) -> tuple[str, ...]:
+    return _names("facets", value)
 
 
 def _known_facets(instance: Any, attribute: attrs.Attribute[Any], value: tuple[str, ...]) -> None:
@@ -158,18 +183,16 @@ class _Options:
 
     limit: int = attrs.field(default=10, validator=_whole(1, MAX_LIMIT))
     page: int = attrs.field(default=1, validator=[_whole(1), _has_page])
-    author: str | tuple[str, ...] | None = attrs.field(default=None, converter=_any_of)
+    author: str | tuple[str, ...] | None = attrs.field(default=None, converter=_authors)
     since: str | int | dt.date | None = None
     until: str | int | dt.date | None = None
-    source: str | tuple[str, ...] | None = attrs.field(default=None, converter=_any_of)
-    doc_id: str | tuple[str, ...] | None = attrs.field(default=None, converter=_any_of)
+    source: str | tuple[str, ...] | None = attrs.field(default=None, converter=_sources)
+    doc_id: str | tuple[str, ...] | None = attrs.field(default=None, converter=_doc_ids)
     sort: Sort = attrs.field(default="relevance", validator=_one_of(SORTS))
     group: bool = attrs.field(default=False, validator=_FLAG)
     group_size: int = attrs.field(default=3, validator=_whole(1))
     context: int = attrs.field(default=0, validator=_whole(0))
-    facets: tuple[str, ...] = attrs.field(
-        default=(), converter=_facet_names, validator=_known_facets
-    )
+    facets: tuple[str, ...] = attrs.field(default=(), converter=_facets, validator=_known_facets)
     facet_limit: int = attrs.field(default=DEFAULT_FACET_LIMIT, validator=_whole(1))
     histogram: Interval | None = attrs.field(
         default=None, validator=v.optional(_one_of(INTERVALS, "histogram interval"))

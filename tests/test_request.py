@@ -247,6 +247,8 @@ def test_a_request_checks_its_values_and_names_the_argument() -> None:
         ({"timeout": 0}, "timeout must be a number of seconds above 0, not 0"),
         ({"limits": 5}, "limits must be searchkit.QueryLimits, not 5"),
         ({"operator": "xor"}, "operator must be 'or' or 'and', not 'xor'"),
+        ({"facets": 5}, "facets must be a name or a list of names, not 5"),
+        ({"author": ["Ann", 3]}, r"author must be a name or a list of names, not \['Ann', 3\]"),
     ]:
         with pytest.raises(searchkit.ArgumentError, match=message) as err:
             SearchRequest("x", **kwargs)
