@@ -197,7 +197,7 @@ class Suggestions:
     cut: str = ""
 
 
-class _Spent(Exception):
+class _SpentError(Exception):
     """The suggestion budget ran out (the limit's name in ``args[0]``)."""
 
 
@@ -211,14 +211,14 @@ class _Budget:
         self._clock_at = 0
 
     def spend(self, n: int = 1) -> None:
-        """Count ``n`` candidates; raise :class:`_Spent` past the limit or the deadline."""
+        """Count ``n`` candidates; raise :class:`_SpentError` past the limit or the deadline."""
         self.used += n
         if self.used > self.limit:
-            raise _Spent("max_suggest_candidates")
+            raise _SpentError("max_suggest_candidates")
         if self.deadline is not None and self.used >= self._clock_at:
             self._clock_at = self.used + _CLOCK_EVERY
             if self.deadline.passed():
-                raise _Spent("timeout")
+                raise _SpentError("timeout")
 
     def each(self, items: Iterable[_T]) -> Iterator[_T]:
         """``items``, one candidate spent on each."""
@@ -275,10 +275,10 @@ def suggestions(
     cut = ""
     try:
         if deadline is not None and deadline.passed():
-            raise _Spent("timeout")
+            raise _SpentError("timeout")
         for n, m in enumerate(_WORD.finditer(text)):
             if n == limits.max_suggest_words:
-                raise _Spent("max_suggest_words")
+                raise _SpentError("max_suggest_words")
             word = m.group()
             if len(word) > MAX_WORD_LETTERS:
                 continue
@@ -294,7 +294,7 @@ def suggestions(
                 budget.spend(cost)
             if found:
                 options.append((m.start(), m.end(), found))
-    except _Spent as spent:
+    except _SpentError as spent:
         cut = str(spent.args[0])
     return Suggestions(_whole_queries(text, options, limit), cut)
 
@@ -313,7 +313,7 @@ def _whole_queries(
     beam: list[tuple[float, tuple[int, ...]]] = [(0.0, ())]
     for _start, _end, found in options:
         grown = [
-            (score - math.log(df), picked + (i,))
+            (score - math.log(df), (*picked, i))
             for score, picked in beam
             for i, (_w, df) in enumerate(found[:limit])
         ]
