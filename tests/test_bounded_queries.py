@@ -20,8 +20,7 @@ from click.testing import CliRunner
 from whoosh.reading import SegmentReader
 
 import searchkit
-from searchkit import QueryLimitError, QueryLimits
-from searchkit import typos
+from searchkit import QueryLimitError, QueryLimits, typos
 from searchkit.analysis.synonyms import (
     MAX_GROUP,
     MAX_LINE_CHARS,
@@ -263,9 +262,11 @@ def test_deep_parentheses_are_refused_before_parsing(seed_index: searchkit.Index
 
 
 def test_deep_parentheses_over_several_indexes(tmp_path: Path) -> None:
-    with searchkit.open_many(_two_indexes(tmp_path)) as both:
-        with pytest.raises(QueryLimitError) as caught:
-            both.search("(" * 1_000 + "a OR b~" + ")" * 1_000)
+    with (
+        searchkit.open_many(_two_indexes(tmp_path)) as both,
+        pytest.raises(QueryLimitError) as caught,
+    ):
+        both.search("(" * 1_000 + "a OR b~" + ")" * 1_000)
     assert caught.value.limit == "max_nesting"
 
 
@@ -298,7 +299,10 @@ def test_cli_and_web_refuse_deep_parentheses(seed_index_path: Path, tmp_path: Pa
             "zebrafish~100",
             "at character 10: a fuzzy term allows at most 2 edits (word~1 or word~2), not ~100",
         ),
-        ("docker~3", "at character 7: a fuzzy term allows at most 2 edits (word~1 or word~2), not ~3"),
+        (
+            "docker~3",
+            "at character 7: a fuzzy term allows at most 2 edits (word~1 or word~2), not ~3",
+        ),
         (
             "x^1e400",
             "at character 2: a boost must be a number above 0 and at most 1,000 "
