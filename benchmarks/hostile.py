@@ -184,7 +184,7 @@ def _letters(n: int, seed: int = 28) -> str:
 
 
 def _random_words(n: int, seed: int = 28) -> str:
-    return " ".join(_letters(5 + i % 18, seed + i) for i in range(n))
+    return " ".join(_letters(4 + i % 9, seed + i) for i in range(n))  # 8,100 characters
 
 
 def _synonyms_line(n: int) -> str:
