@@ -163,7 +163,8 @@ def search_part(
     part = attrs.evolve(
         request, limit=request.page * request.limit, page=1, facets=(), histogram=None
     )
-    return run_search(searcher, part, parsed=q, filter=filter)
+    # No suggestions: the merge keeps none, so each part's would be work thrown away.
+    return run_search(searcher, part, parsed=q, filter=filter, suggest=False)
 
 
 def explore_part(

@@ -44,6 +44,7 @@ from ._settings import (
     ReadingSettings,
     Settings,
     check_can_create,
+    check_synonyms,
     clean_root,
     drop_unused_data_dirs,
     new_data_dir,
@@ -1103,7 +1104,7 @@ def check_index(
     except (IndexIncompatibleError, IndexDamagedError) as exc:
         report = CheckReport(str(root), 0, 0, 0, problems=(str(exc),))
         return _repaired(root, lock_timeout) if repair else report
-    problems: list[str] = []
+    problems: list[str] = check_synonyms(root)
     stale: list[str] = []
     documents = chunks = segments = 0
     try:

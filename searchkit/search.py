@@ -22,7 +22,7 @@ from .analysis.synonyms import Synonyms
 from .explore import annotate, similar_query
 from .models import Results
 from .query import build_filter, language_fields, parse_query
-from .typos import expand_fuzzy, suggest
+from .typos import Suggestions, expand_fuzzy, suggestions
 
 __all__ = [
     "MAX_LIMIT",
@@ -43,6 +43,7 @@ def run_search(
     parsed: wq.Query | None = None,
     filter: wq.Query | None = None,
     synonyms: Synonyms | None = None,
+    suggest: bool = True,
 ) -> Results:
     """One page of :class:`Results` for ``request`` from ``searcher``: its hits, and the
     facets, histogram and explanations it asks for.
@@ -57,6 +58,9 @@ def run_search(
     built (:func:`request_filter`): a search over several indexes does each once for
     all its parts.  ``synonyms`` widen the words of a query this function parses.
     The time budget (``request.timeout``) starts here and covers parsing too.
+    ``suggest`` (for a :class:`SearchRequest`) offers corrected queries ("did you
+    mean"), within the request's limits and what is left of its time budget; a part of
+    several indexes offers none (the merge would drop them).
     """
     deadline = Deadline(request.timeout)
     limits = QueryLimits.from_env() if request.limits is None else request.limits
@@ -92,6 +96,10 @@ def run_search(
             entries = [[hit] for hit in ranked[offset : offset + limit]]
     terms = highlight_terms(q, searcher) if request.highlight else NO_HIGHLIGHT
     hits = build_hits(searcher, entries, offset + 1, terms, request.context, records, deadline)
+    timed_out = deadline.expired  # the hits' budget; suggestions say their own cut
+    offered = Suggestions()
+    if suggest and text is not None:
+        offered = suggestions(searcher, text, limits=limits, deadline=deadline)
     results = Results(
         hits=hits,
         total=total,
@@ -100,8 +108,9 @@ def run_search(
         limit=limit,
         query=str(bounded),
         grouped=request.group,
-        suggestions=suggest(searcher, text) if text is not None else (),
-        timed_out=deadline.expired,
+        suggestions=offered.queries,
+        suggestions_cut=offered.cut,
+        timed_out=timed_out,
     )
     return annotate(searcher, results, q, flt, request)
 
