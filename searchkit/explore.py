@@ -28,7 +28,7 @@ from whoosh import query as wq
 from whoosh.searching import Searcher
 
 from ._topk import all_matches
-from .analysis import WORD_PARTS, index_term, normalize_name
+from .analysis import WORD_PARTS, index_term, normalize_name, unbracketed
 from .errors import FilterError, NotFoundError
 from .explain import explain as explain_terms
 from .explain import find_docnum
@@ -422,7 +422,7 @@ def _written_forms(searchers: Sequence[Searcher], term: bytes, typed: str) -> li
         if n >= _SAMPLES:
             break
         for source in (stored.get("title", ""), stored.get("text", "")):
-            for word in parts.findall(source):
+            for word in map(unbracketed, parts.findall(source)):
                 low = word.lower()
                 if low.startswith(typed) and index_term(word) == wanted:
                     counts[low] += 1

@@ -30,7 +30,7 @@ from whoosh.searching import Searcher
 from whoosh.support.levenshtein import damerau_levenshtein
 
 from ._topk import match_scores
-from .analysis import WORD_PARTS, index_term
+from .analysis import WORD_PARTS, index_term, unbracketed
 from .schema import TEXT_FIELDS
 
 __all__ = [
@@ -317,7 +317,7 @@ def _surface(searcher: Searcher, field: str, term: str, typed: str) -> str | Non
         for source in (stored.get("title", ""), stored.get("text", "")):
             for part in _PARTS.findall(source):
                 if index_term(part) == term:
-                    form = part.lower()
+                    form = unbracketed(part).lower()
                     forms[form] = forms.get(form, 0) + 1
         if any(damerau_levenshtein(typed, f, limit=1) <= 1 for f in forms):
             break  # no other form can be closer

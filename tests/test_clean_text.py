@@ -183,3 +183,70 @@ def test_markdown_hits_show_the_source_without_markup(
     word = md.split()[0]
     hits = index.search(f'"{word}"').hits
     assert [(h.text, source[h.start : h.end]) for h in hits] == [(shown, md)]
+
+
+# -- letters in brackets inside a word (mnemonic markup) -----------------------------------
+
+TAR = """\
+# tar
+
+> Archiving utility.
+
+- E[x]tract an archive into the current directory:
+
+`tar xf {{path/to/source.tar}}`
+
+- [c]reate an archive from [a]ll files:
+
+`tar cf {{path/to/target.tar}} {{path/to/file1}}`
+
+- Lis[t] the contents of an archive:
+
+`tar tf {{path/to/source.tar}}`
+
+- Read [x] and [y] as letters, and a[1] as a word and a number:
+
+`tar --help`
+"""
+
+
+def test_a_bracketed_letter_run_inside_a_word_is_one_word(
+    index: searchkit.Index, tmp_path: Path
+) -> None:
+    page = tmp_path / "tar.md"
+    page.write_text(TAR, encoding="utf-8")
+    index.add(page)
+    for query, paragraph, marked in [
+        ("extract", 2, "E[x]tract"),
+        ("create", 4, "[c]reate"),
+        ("list", 6, "Lis[t]"),
+    ]:
+        hits = index.search(query).hits
+        assert [(h.paragraph, h.highlights) for h in hits] == [(paragraph, (marked,))]
+        assert marked in hits[0].text  # the text keeps the brackets
+    assert index.search("tract").total == 0  # no longer cut into e, x, tract
+    # A bracketed stop word is a stop word; brackets alone join nothing.
+    assert [h.paragraph for h in index.search('"from all"').hits] == [4]
+    assert [(h.paragraph, h.highlights) for h in index.search("x").hits] == [(8, ("x",))]
+
+
+def test_bracketed_letters_are_analysed_as_one_word_part() -> None:
+    from searchkit.analysis import highlight_spans, index_term, text_analyzer
+    from searchkit.analysis.languages import analysis_for, language_analyzer
+
+    text = "E[x]tract, [c]reate and Lis[t] [x] [a][b] arr[0]"
+    assert [t.text for t in text_analyzer()(text)] == [
+        "extract",
+        "creat",
+        "list",
+        "x",
+        "b",
+        "arr",
+        "0",
+    ]
+    assert index_term("E[x]tract") == "extract"
+    spans = list(highlight_spans(text, frozenset({"extract", "list"})))
+    assert [text[s:e] for s, e in spans] == ["E[x]tract", "Lis[t]"]
+    assert [t.text for t in language_analyzer("de")("[E]xtrakt")] == ["extrakt"]
+    german = analysis_for("de")
+    assert [text[s:e] for s, e in german.highlight_spans(text, frozenset({"list"}))] == ["Lis[t]"]
