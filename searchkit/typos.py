@@ -226,9 +226,29 @@ def _word_corrections(searcher: Searcher, word: str) -> list[tuple[str, int]]:
         return []
     field = next(iter(TEXT_FIELDS))
     df = searcher.doc_frequency(field, term)
-    if df > RARE_DF:
+    if df > RARE_DF or _in_another_language(searcher, word):
         return []
     return _corrections(searcher, field, word, term, df, max(1, df * RARE_FACTOR))
+
+
+def _in_another_language(searcher: Searcher, word: str) -> bool:
+    """Whether ``word``, analysed as each other language the index holds analyses it, is
+    in that language's text: a German word found in German paragraphs is no English typo."""
+    from .analysis.languages import analysis_for, body_field
+
+    schema = searcher.schema
+    if "language" not in schema:
+        return False
+    for code in searcher.reader().lexicon("language"):
+        language = code.decode("utf-8") if isinstance(code, bytes) else str(code)
+        field = body_field(language)
+        if field == next(iter(TEXT_FIELDS)) or field not in schema:
+            continue
+        analysis = analysis_for(language)
+        for part in _PARTS.findall(word):
+            if any(searcher.doc_frequency(field, t) for t, _s, _e in analysis.terms(part)):
+                return True
+    return False
 
 
 def _corrections(

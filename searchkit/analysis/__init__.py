@@ -99,6 +99,7 @@ def stemmer(language: str) -> Callable[[str], str]:
 
     return german
 
+
 # The Snowball project's English stop list (snowballstem.org/algorithms/english/stop.txt),
 # less the contractions, which the tokenizer never produces whole.
 ENGLISH_STOP_WORDS: frozenset[str] = frozenset(
