@@ -385,8 +385,9 @@ def complete_over(searchers: Sequence[Searcher], text: str, limit: int = 10) -> 
         return _complete_cjk(searchers, head, typed, limit)
     low = fold(unbracketed(typed).lower())
     readers = [searcher.reader() for searcher in searchers]
+    fields = _word_fields(readers)
     seen: set[tuple[str, bytes]] = set()
-    for field, terms_of in _word_fields(readers).items():
+    for field, terms_of in fields.items():
         stems = [t for t in terms_of(typed) if t]
         for reader in readers:
             for prefix in dict.fromkeys(p for p in (low, *stems) if p):
@@ -398,7 +399,6 @@ def complete_over(searchers: Sequence[Searcher], text: str, limit: int = 10) -> 
     def frequency(key: tuple[str, bytes]) -> int:
         return sum(int(r.doc_frequency(key[0], key[1])) for r in readers)
 
-    fields = _word_fields(readers)
     ranked = sorted(seen, key=lambda k: (-frequency(k), k[1], k[0]))
     words: dict[str, int] = {}
     for field, term in ranked:

@@ -442,7 +442,7 @@ def _language_filters(q: query.Query) -> query.Query:
     scored = rest[0] if len(rest) == 1 else kind(rest, boost=q.boost)
     if len(rest) == 1 and q.boost != 1.0:
         scored = scored.with_boost(scored.boost * q.boost)
-    wanted = [query.Term("language", s.text, boost=0.0) for s in languages]
+    wanted = [s.with_boost(0.0) for s in languages]
     # Several languages under OR keep any of them; under AND each must hold.
     chosen = (
         wanted[0] if len(wanted) == 1 else (query.Or if kind is query.Or else query.And)(wanted)
@@ -451,6 +451,9 @@ def _language_filters(q: query.Query) -> query.Query:
 
 
 def _is_language(q: query.Query) -> bool:
+    """A ``language:`` term, or a group of them (``language:(de OR fr)``)."""
+    if type(q) in (query.Or, query.And):
+        return bool(q.subqueries) and all(_is_language(s) for s in q.subqueries)
     return type(q) is query.Term and q.fieldname == "language"
 
 

@@ -265,7 +265,12 @@ def test_a_word_found_in_another_language_gets_no_english_suggestion(
 
 def test_language_in_a_query_is_a_filter(multi: searchkit.Index) -> None:
     words = "exchange OR обмен OR Austausch"
-    for query in (f"{words} language:ru", f"language:ru {words}", f"({words}) AND language:ru"):
+    for query in (
+        f"{words} language:ru",
+        f"language:ru {words}",
+        f"({words}) AND language:ru",
+        f"{words} language:(ru OR ky)",
+    ):
         found = multi.search(query, operator="or")
         assert {h.language for h in found.hits} == {"ru"}, query
         # Every hit scores what its words score: the language adds nothing.
