@@ -24,7 +24,7 @@ Kinds: ``plain`` questions; ``typo`` questions with a misspelled word (did-you-m
 auto-correction); ``platform`` questions naming macOS or Linux, whose right page is the
 one in that folder (where a hit came from).
 
-    python benchmarks/realfolder.py [--pages 2400] [--seed 23] [--json FILE] [--show N]
+    python benchmarks/realfolder.py [--pages 2400] [--seed 23] [--json FILE] [--show N] [--group]
 
 Run it against another checkout with ``PYTHONPATH=/path/to/checkout``.
 """
@@ -269,10 +269,12 @@ def _page_of(path: str, root: Path) -> str:
     return str(rel.with_suffix(""))
 
 
-def measure(index: searchkit.Index, root: Path, show: int = 0) -> dict[str, object]:
+def measure(
+    index: searchkit.Index, root: Path, show: int = 0, group: bool = False
+) -> dict[str, object]:
     rows = []
     for kind, question, right in QUESTIONS:
-        hits = index.search(question, limit=100).hits
+        hits = index.search(question, limit=100, group=group).hits
         pages = [_page_of(h.path, root) for h in hits]
         hit_rank = next((i for i, p in enumerate(pages[:10], 1) if p in right), None)
         distinct = list(dict.fromkeys(pages))
@@ -309,6 +311,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=23)
     parser.add_argument("--json", type=Path, help="write the figures to this file")
     parser.add_argument("--show", type=int, default=0, help="print the first N questions' ranks")
+    parser.add_argument("--group", action="store_true", help="search with group=True")
     args = parser.parse_args(argv)
     # A fixed place: a document's id is made from its path, and equal scores are ordered
     # by id, so the same path gives the same order every run.
@@ -321,7 +324,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         index = searchkit.Index.create(tmp / "index")
         report = index.add(root)
         built = time.perf_counter() - started
-        figures = measure(index, root, args.show)
+        figures = measure(index, root, args.show, args.group)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     figures["pages"] = pages
