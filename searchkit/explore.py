@@ -365,9 +365,10 @@ def complete(searcher: Searcher, text: str, limit: int = 10) -> list[Completion]
     and accents).  A word's ``count`` is the number of paragraphs holding its term.
 
     Chinese, Japanese and Korean have no spaces between words: the last one or two
-    characters typed are looked up (``人工``), and the one or two characters that follow
-    them in the paragraphs holding them make the completions (``人工智能``), counted by
-    the paragraphs holding the whole completed run.  Nothing to complete (empty or ending
+    characters typed are looked up (``人工``), and the characters that follow them in the
+    paragraphs holding them make the completions: one after one character (``人`` gives
+    ``人工``), two after two (``人工智能``), counted by the paragraphs holding the whole
+    completed run.  Nothing to complete (empty or ending
     in a space or punctuation) gives no completions.
     """
     return complete_over([searcher], text, limit)
@@ -500,6 +501,9 @@ def _complete_cjk(
         looked: list[bytes] = [tail.encode("utf-8")]
     else:
         looked = [t for r in readers if field in r.schema for t in r.expand_prefix(field, tail)]
+    if not looked:
+        return []
+    size = 2 if len(tail) == 2 else 1  # a word of two characters, or of four
     found: Counter[str] = Counter()
     read = 0
     for searcher in searchers:
@@ -516,7 +520,7 @@ def _complete_cjk(
                     chars = m.group()
                     at = chars.find(tail)
                     while at >= 0:
-                        after = chars[at + len(tail) : at + len(tail) + 2]
+                        after = chars[at + len(tail) : at + len(tail) + size]
                         if after:
                             found[after] += 1
                         at = chars.find(tail, at + 1)

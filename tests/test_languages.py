@@ -286,6 +286,7 @@ def test_complete_in_each_language_and_cjk(trial: searchkit.Index) -> None:
     completions = trial.complete("人工")
     assert [c.text for c in completions][:1] == ["人工智能"]
     assert completions[0].count == 1  # its one paragraph (the title counts in it)
+    assert [c.text for c in trial.complete("人")] == ["人工"]
     assert [c.text for c in trial.complete("summ")] == ["summer"]
 
 
