@@ -71,21 +71,15 @@ def _inline_text(text: str) -> str:
         elif kind in ("softbreak", "hardbreak"):
             pieces.append((" ", False))
     out = ""
-    code: list[tuple[int, int]] = []  # where the code spans stand in ``out``
+    after_code = False
     for piece, verbatim in pieces:
-        if verbatim:
-            code.append((len(out), len(out) + len(piece)))
-        else:
+        if not verbatim:
             piece = _SPACE.sub(" ", piece)
-            after_code = bool(code) and code[-1][1] == len(out)
             if piece.startswith(" ") and out.endswith(" ") and not after_code:
                 piece = piece[1:]  # one space between words where two texts meet
         out += piece
-    # No space at either end, unless a code span holds it.
-    first, last = (code[0][0], code[-1][1]) if code else (len(out), 0)
-    lead = min(len(out) - len(out.lstrip()), first)
-    tail = max(len(out.rstrip()), last)
-    return out[lead:tail]
+        after_code = verbatim
+    return out.strip()  # a paragraph has no white space at either end, in code or not
 
 
 @functools.cache
