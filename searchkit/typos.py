@@ -183,7 +183,8 @@ def suggest(searcher: Searcher, text: str, limit: int = MAX_SUGGESTIONS) -> tupl
     hold them, a query by the product over its corrected words.  Only words of four
     letters or more, in lower case or capitalised, are corrected: acronyms, codes,
     hyphenated words, field names, wildcards, fuzzy terms, numbers and stop words are
-    left as they are.
+    left as they are, and so is a word another language of the index holds (``Sommer``
+    found in German paragraphs).
     """
     options: list[tuple[int, int, list[tuple[str, int]]]] = []
     known = _CORRECTED.get(searcher)
