@@ -365,6 +365,12 @@ def cli() -> None:
     "old one and swap it in when complete. Also upgrades an index of another version.",
 )
 @click.option(
+    "-y",
+    "--yes",
+    is_flag=True,
+    help="With --rebuild and no PATHS: read the sources the index recorded without asking.",
+)
+@click.option(
     "-q",
     "--quiet",
     is_flag=True,
@@ -421,6 +427,7 @@ def index_command(
     dry_run: bool,
     follow_links: bool,
     rebuild: bool,
+    yes: bool,
     quiet: bool,
     lock_timeout: float,
     shards: int | None,
@@ -447,7 +454,9 @@ def index_command(
 
     With --rebuild, a new index is built beside the old one and swapped in
     atomically; searches see the old one until then, and a failed rebuild
-    leaves it as it was.
+    leaves it as it was.  Without PATHS it reads the sources the index
+    recorded: it lists them and asks first (or takes --yes), and reads none
+    outside the folders the index was built from.
 
     Python: Index.open_or_create(DIR).add(*PATHS, dry_run=..., follow_links=...)
     or searchkit.rebuild_index(DIR, *PATHS) for --rebuild;
@@ -468,6 +477,8 @@ def index_command(
         raise click.UsageError("--synonyms and --dry-run do not go together")
     if field_map and rebuild:
         raise click.UsageError("--map does not go with --rebuild (it reuses the maps kept)")
+    if yes and not rebuild:
+        raise click.UsageError("--yes goes with --rebuild")
     mapping = _field_map(field_map) if field_map else None
     bar = _Progress() if not quiet and _isatty(sys.stderr) else None
     try:
@@ -478,6 +489,7 @@ def index_command(
                 progress=bar,
                 lock_timeout=lock_timeout,
                 follow_links=follow_links,
+                confirm=_confirm_sources(yes, f"Rebuilding index {where}"),
             )
             if synonyms:
                 with Index.open(where, lock_timeout=lock_timeout) as ix:
@@ -877,11 +889,18 @@ def serve(host: str, port: int, open_browser: bool, index_dir: tuple[Path, ...])
 @click.option(
     "--repair",
     is_flag=True,
-    help="If problems are found, rebuild the index from the files it was built from.",
+    help="If problems are found, rebuild the index from the files it was built from "
+    "(listed, and asked about first).",
+)
+@click.option(
+    "-y",
+    "--yes",
+    is_flag=True,
+    help="With --repair: read the sources the index recorded without asking.",
 )
 @_json_option("Print one JSON object: ok, problems, stale, documents, chunks, ...")
 @_index_option
-def check(repair: bool, as_json: bool, index_dir: tuple[Path, ...]) -> None:
+def check(repair: bool, yes: bool, as_json: bool, index_dir: tuple[Path, ...]) -> None:
     """\b
     Example:
       searchkit check --index my-index --repair
@@ -893,11 +912,20 @@ def check(repair: bool, as_json: bool, index_dir: tuple[Path, ...]) -> None:
     writers that died are listed (--repair removes them).  Exits 0 when the index is
     sound (or was repaired), 3 when it has problems.
 
-    Python: searchkit.check_index(DIR, repair=...)
+    A repair reads the sources the index recorded: it lists them and asks first
+    (--yes answers for you; with no terminal and no --yes it refuses, exit 2),
+    and reads none outside the folders the index was built from, nor /.
+
+    Python: searchkit.check_index(DIR, repair=..., confirm=...)
     """
     from .shards import check_index
 
-    report = check_index(_one_index(index_dir, "check"), repair=repair)
+    if yes and not repair:
+        raise click.UsageError("--yes goes with --repair")
+    where = _one_index(index_dir, "check")
+    report = check_index(
+        where, repair=repair, confirm=_confirm_sources(yes, f"Repairing index {where}")
+    )
     if as_json:
         _echo_json(report.as_dict())
     else:
@@ -1217,6 +1245,29 @@ class _StageProgress:
             self._done = done
             if done >= total:
                 self._bar.render_finish()
+
+
+def _confirm_sources(yes: bool, doing: str) -> bool | Callable[[tuple[str, ...]], bool]:
+    """The ``confirm`` of a rebuild from recorded sources: ``--yes``, else a question on
+    the terminal; with no terminal to ask on, a refusal (exit 2)."""
+    if yes:
+        return True
+
+    def ask(sources: tuple[str, ...]) -> bool:
+        if not (_isatty(sys.stdin) and _isatty(sys.stderr)):
+            shown = ", ".join(sources[:3]) + (
+                f" and {len(sources) - 3} more" if len(sources) > 3 else ""
+            )
+            raise _Failure(
+                f"{doing} reads the sources it recorded ({shown}); no terminal to confirm "
+                "them on: pass --yes to read them, or name the files and folders to read"
+            )
+        click.echo(f"{doing} reads these files and folders, as the index recorded them:", err=True)
+        for source in sources:
+            click.echo(f"  {_clean_line(source)}", err=True)
+        return click.confirm("Read them?", default=False, err=True)
+
+    return ask
 
 
 def _isatty(stream: TextIO) -> bool:
