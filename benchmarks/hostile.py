@@ -135,6 +135,52 @@ CASES: dict[str, tuple[str, str, Any]] = {
 }
 
 
+# -- issue 28, item 10 (i28-repair): a search over an index of one 60 MB paragraph -------
+#
+# The index is built first, in a process of its own (not measured); the case is the
+# search, in a fresh process that opens the index, as every command-line search does.
+# Whoosh used to copy each file inside a memory-mapped segment into memory, so such a
+# search held all the paragraph's postings (about 900 MiB).
+
+
+def _letters(n: int) -> str:
+    """A word of letters only (``wordNNN`` would be analysed as a phrase, ``word NNN``)."""
+    return "w" + "".join("abcdefghijklmnopqrstuvwxyz"[int(d)] for d in str(n))
+
+
+def _one_paragraph(megabytes: int) -> str:
+    vocabulary = [_letters(i) for i in range(997)]
+    words = " ".join(vocabulary[i % 997] for i in range(megabytes * 1_000_000 * 10 // 49))
+    return "One long paragraph\n\n" + words + "\n"
+
+
+PARAGRAPH_CASES: dict[str, tuple[str, str, Any]] = {
+    "paragraph_60mb": (
+        "search `wbh` (word 17) in an index of one 60 MB paragraph",
+        "paragraph",
+        ("paragraph.txt", lambda: _one_paragraph(60), _letters(17)),
+    ),
+}
+CASES.update(PARAGRAPH_CASES)
+
+
+def _paragraph_index(folder: Path, src: Path, arg: tuple[str, Any, str]) -> Path:
+    """The case's file written to ``folder`` and indexed by the searchkit in ``src``."""
+    file_name, make, _ = arg
+    folder.mkdir()
+    (folder / file_name).write_text(make(), encoding="utf-8")
+    index = folder / "index"
+    build = (
+        "import searchkit\n"
+        f"with searchkit.Index.create({str(index)!r}) as ix:\n"
+        f"    ix.add({str(folder / file_name)!r})\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(src)}
+    subprocess.run([sys.executable, "-c", build], env=env, check=True)
+    (folder / file_name).unlink()
+    return index
+
+
 def _run(script: str, src: Path, cap: float) -> dict[str, Any]:
     """Run the file ``script`` in a fresh process; its wall time, peak RSS and outcome."""
     env = {**os.environ, "PYTHONPATH": str(src)}
@@ -215,6 +261,9 @@ def main() -> None:
                     text, kwargs = arg
                     index = work / f"scifact-{n}"
                     code = _QUERY.format(index=str(index), query=repr(text), kwargs=kwargs)
+                elif kind == "paragraph":
+                    index = _paragraph_index(work / f"{name}-{n}", src, arg)
+                    code = _QUERY.format(index=str(index), query=repr(arg[2]), kwargs={})
                 else:
                     file_name, content = arg
                     folder = work / f"{name}-{n}"
