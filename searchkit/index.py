@@ -58,7 +58,7 @@ from ._settings import (
 from .analysis import ANALYZER_ID
 from .analysis.detect import AUTO, normalize_language, with_language
 from .analysis.synonyms import Synonyms, load_synonyms
-from .chunking import DEFAULT_MAX_CHARS, chunk_document
+from .chunking import DEFAULT_MAX_CHARS, MAX_CHUNK_CHARS, chunk_document
 from .errors import (
     DocumentError,
     IndexDamagedError,
@@ -188,7 +188,8 @@ class Index:
 
         An existing index there raises :class:`IndexExistsError` unless ``overwrite``, which
         replaces it atomically.  A folder holding other files is never touched.
-        ``max_chars`` bounds a chunk's length; longer paragraphs are split.  ``shards``
+        ``max_chars`` (200 to 100,000) bounds a chunk's length; longer paragraphs are
+        split.  ``shards``
         above 1 makes a sharded index (see ``shards.py``): one folder, that many indexes.
         ``language`` is the language of documents whose metadata names none: an ISO 639
         code, or ``"auto"`` to detect each one's.  ``synonyms`` names a synonyms file to
@@ -215,6 +216,10 @@ class Index:
             return made
         if max_chars < 200:
             raise SearchkitIndexError(root, f"max_chars must be at least 200, not {max_chars}")
+        if max_chars > MAX_CHUNK_CHARS:
+            raise SearchkitIndexError(
+                root, f"max_chars must be at most {MAX_CHUNK_CHARS}, not {max_chars}"
+            )
         with translated(root):
             return cls._create(root, overwrite, max_chars, lock_timeout, code, rules)
 

@@ -38,7 +38,7 @@ from ._shardset import (
 )
 from .analysis.detect import AUTO
 from .analysis.synonyms import Synonyms
-from .chunking import DEFAULT_MAX_CHARS
+from .chunking import DEFAULT_MAX_CHARS, MAX_CHUNK_CHARS
 from .errors import (
     FilterError,
     IndexExistsError,
@@ -130,6 +130,10 @@ class ShardedIndex(_Parts, Index):
             )
         if max_chars < 200:
             raise SearchkitIndexError(root, f"max_chars must be at least 200, not {max_chars}")
+        if max_chars > MAX_CHUNK_CHARS:
+            raise SearchkitIndexError(
+                root, f"max_chars must be at most {MAX_CHUNK_CHARS}, not {max_chars}"
+            )
         check_can_create(root, overwrite)
         try:
             root.mkdir(parents=True, exist_ok=True)

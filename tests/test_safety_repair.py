@@ -310,3 +310,25 @@ def test_a_search_holds_what_it_reads_not_the_whole_segment(tmp_path: Path) -> N
             tracemalloc.stop()
     assert total == 402
     assert peak < segments / 2, (peak, segments)
+
+
+def test_no_chunk_is_larger_than_the_cap_whatever_the_settings(tmp_path: Path) -> None:
+    from searchkit.chunking import MAX_CHUNK_CHARS, chunk_document
+
+    text = "x" * (MAX_CHUNK_CHARS * 2 + 10)
+    doc = searchkit.load_document(_write(tmp_path / "one.txt", f"Title\n\n{text}\n"))
+    chunks = list(chunk_document(doc, max_chars=10**9))  # as a crafted searchkit.json may say
+    assert [len(c.text) for c in chunks] == [MAX_CHUNK_CHARS, MAX_CHUNK_CHARS, 10]
+    assert "".join(c.text for c in chunks) == text
+    assert [(c.start, c.end) for c in chunks] == [
+        (7, 7 + MAX_CHUNK_CHARS),
+        (7 + MAX_CHUNK_CHARS, 7 + 2 * MAX_CHUNK_CHARS),
+        (7 + 2 * MAX_CHUNK_CHARS, 17 + 2 * MAX_CHUNK_CHARS),
+    ]
+    with pytest.raises(searchkit.SearchkitIndexError, match="max_chars must be at most 100000"):
+        searchkit.Index.create(tmp_path / "ix", max_chars=MAX_CHUNK_CHARS + 1)
+
+
+def _write(path: Path, text: str) -> Path:
+    path.write_text(text, encoding="utf-8")
+    return path
