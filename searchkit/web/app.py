@@ -102,7 +102,7 @@ class _Guard:
         self.hosts = frozenset(_host_name(h) for h in hosts)
 
     async def __call__(self, scope: _Scope, receive: _Receive, send: _Send) -> None:
-        if scope["type"] not in ("http", "websocket"):
+        if scope["type"] != "http":  # lifespan; the app has no websockets
             await self.app(scope, receive, send)
             return
 
