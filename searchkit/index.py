@@ -189,8 +189,8 @@ class Index:
         An existing index there raises :class:`IndexExistsError` unless ``overwrite``, which
         replaces it atomically.  A folder holding other files is never touched.
         ``max_chars`` (200 to 100,000) bounds a chunk's length; longer paragraphs are
-        split.  ``shards``
-        above 1 makes a sharded index (see ``shards.py``): one folder, that many indexes.
+        split.  ``shards`` above 1 makes a sharded index (see ``shards.py``): one folder,
+        that many indexes.
         ``language`` is the language of documents whose metadata names none: an ISO 639
         code, or ``"auto"`` to detect each one's.  ``synonyms`` names a synonyms file to
         apply to queries (see :meth:`set_synonyms`).  A sharded index keeps both once,
