@@ -227,7 +227,7 @@ def test_synonyms_reach_the_web_app(tmp_path: Path) -> None:
     with searchkit.Index.create(tmp_path / "sh", shards=3, synonyms=rules) as sharded:
         sharded.add(_articles(tmp_path / "files"))
         want = sharded.search("stream", limit=20)
-    with TestClient(create_app(tmp_path / "sh")) as client:
+    with TestClient(create_app(tmp_path / "sh"), base_url="http://localhost") as client:
         got = client.get("/api/search", params={"q": "stream", "limit": 20}).json()
     assert got["total"] == want.total > 0 and got["query"] == want.query
     assert [h["chunk_id"] for h in got["hits"]] == [h.chunk_id for h in want]
