@@ -51,6 +51,7 @@ from ._settings import (
     MARKER_NAME,
     SETTINGS_NAME,
     ReadingSettings,
+    check_synonyms,
     data_dir_owner,
     free_folder_name,
     new_id,
@@ -527,7 +528,7 @@ def check_sharded(
     except (IndexIncompatibleError, IndexDamagedError) as exc:
         report = CheckReport(str(root), 0, 0, 0, problems=(str(exc),))
         return _repaired(root, lock_timeout, confirm) if repair else report
-    problems: list[str] = []
+    problems: list[str] = check_synonyms(root)
     stale: list[str] = []
     documents = chunks = segments = 0
     for k in range(settings.shards):
