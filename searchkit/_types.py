@@ -33,6 +33,7 @@ __all__ = [
     "OPERATORS",
     "SORTS",
     "Client",
+    "Confirm",
     "Interval",
     "Operator",
     "Progress",
@@ -63,6 +64,9 @@ Scores = dict[int, float]
 Ranked = list[tuple[float, int]]
 # progress(done, total, path): called once per file as an add or sync goes.
 Progress = Callable[[int, int, str], None]
+# A rebuild from the sources an index recorded reads them only when confirmed: True, or
+# a function given the sources (absolute paths) that answers whether to read them.
+Confirm = bool | Callable[[tuple[str, ...]], bool]
 
 
 class Client(Protocol):

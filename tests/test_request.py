@@ -145,7 +145,7 @@ def test_the_renamed_options_mean_the_same_at_every_edge(
     )  # fmt: skip
     assert got.exit_code == 0, got.output
     assert pickle.dumps(_json(got.output)) == pickle.dumps(want_plain.as_dict())
-    with TestClient(create_app(seed_index_path)) as client:
+    with TestClient(create_app(seed_index_path), base_url="http://localhost") as client:
         answer = client.get(
             "/api/search",
             params={"q": "belarus exchange", "doc": doc, "operator": "and", "highlight": "false"},
@@ -214,7 +214,7 @@ def test_every_edge_refuses_a_page_past_ten_thousand_hits(
     for command in (["search", "belarus"], ["similar", "x"]):
         got = CliRunner().invoke(cli, [*command, "--page", "1001", "--index", str(seed_index_path)])
         assert got.exit_code == 2 and message in got.output
-    with TestClient(create_app(seed_index_path)) as client:
+    with TestClient(create_app(seed_index_path), base_url="http://localhost") as client:
         for url in (
             "/api/search?q=belarus&page=1001",
             "/api/similar/x?page=1001",
@@ -332,7 +332,7 @@ def test_the_similar_articles_page_shows_the_articles_similar_finds(tmp_path: Pa
         ix.add_documents(documents)
         want = ix.similar("a", document=True, group=True)
     assert [h.doc_id for h in want] == ["b"]
-    with TestClient(create_app(tmp_path / "ix")) as client:
+    with TestClient(create_app(tmp_path / "ix"), base_url="http://localhost") as client:
         page = client.get("/similar/a", params={"doc": "1", "group": "1"}).text
     assert "Articles like “Flood”" in page
     assert page.count('class="hit"') == 1 and "Storm" in page
