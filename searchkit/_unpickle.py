@@ -22,11 +22,19 @@ half a microsecond a block over ``pickle.loads``.
 
 from __future__ import annotations
 
+import codecs
+import collections
+import copyreg
+import functools
 import pickle
+import pickletools
 import types
+from collections.abc import Callable
 from typing import IO, Any
 
-__all__ = ["ALLOWED", "install", "load", "loads"]
+from .errors import IndexDamagedError
+
+__all__ = ["ALLOWED", "MAX_ALLOCATION", "DamagedPickleError", "install", "load", "loads"]
 
 # (module, name) pairs a searchkit index's pickles name; "__builtin__" is how protocol 2
 # spells builtins.
@@ -48,11 +56,234 @@ ALLOWED: frozenset[tuple[str, str]] = frozenset(
 )
 
 
+# What one pickle may make the unpickler allocate, estimated from its opcodes before any
+# is run (:func:`_scan`) and from the size of what each admitted callable is given.  A
+# table of contents of 1,000,000 deleted documents costs about 160 MiB by this estimate.
+MAX_ALLOCATION = 256 * 2**20
+# Estimated bytes an opcode allocates besides its data: an object (an empty set is the
+# largest, 216 bytes), its place on the stack, in a container and in the memo.
+_OP_COST = 160
+_MAX_LINE = 4096  # a text opcode's line (a name, a number)
+# How pickle spells the one encoding its byte strings and bytearrays go through.
+_LATIN1 = frozenset({"latin1", "latin-1", "latin_1", "iso-8859-1", "iso8859-1", "l1"})
+
+
+class DamagedPickleError(IndexDamagedError, pickle.UnpicklingError):
+    """A pickle that is not one searchkit or Whoosh wrote; ``damage_guard`` names the
+    index.  Also an ``UnpicklingError``, so code that expects one still catches it."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__("an index file", reason)
+        self.reason = reason
+
+
+# Opcode byte -> how its argument is laid out (pickletools' own description).
+_FIXED, _LINE, _LINES, _LEN1, _LEN4S, _LEN4, _LEN8 = range(7)
+_ARGS: dict[int, tuple[int, int]] = {}
+for _op in pickletools.opcodes:
+    _code = ord(_op.code.encode("latin-1"))
+    _n = 0 if _op.arg is None else _op.arg.n
+    if _op.arg is None or _n >= 0:
+        _ARGS[_code] = (_FIXED, max(_n, 0))
+    elif _n == pickletools.UP_TO_NEWLINE:
+        _ARGS[_code] = (_LINES if _op.arg.name == "stringnl_noescape_pair" else _LINE, 0)
+    else:
+        _ARGS[_code] = (
+            {
+                pickletools.TAKEN_FROM_ARGUMENT1: _LEN1,
+                pickletools.TAKEN_FROM_ARGUMENT4: _LEN4S,
+                pickletools.TAKEN_FROM_ARGUMENT4U: _LEN4,
+                pickletools.TAKEN_FROM_ARGUMENT8U: _LEN8,
+            }[_n],
+            0,
+        )
+_STOP = ord(".")
+_FRAME = 0x95
+_PUTS = {ord("p"): "line", ord("q"): 1, ord("r"): 4}
+_GETS = {ord("g"): "line", ord("h"): 1, ord("j"): 4}
+_MEMOIZE = 0x94
+_TEXT = {ord(c) for c in "XV"} | {0x8C, 0x8D}  # decoded to str: up to 4 bytes a character
+
+
+def _scan(data: bytes) -> int:
+    """Check ``data`` opcode by opcode before the C unpickler runs it; the bytes it will
+    allocate (estimated), at most :data:`MAX_ALLOCATION`.
+
+    The C unpickler sizes its memo by the largest index a ``PUT`` names (a 7-byte pickle
+    can ask for 2 GiB) and allocates a string's declared length before reading it, so:
+    every opcode must be known and end inside ``data``, every length fit what is left,
+    every memo index be the next free one or one already used, and a ``FRAME`` fit.
+    """
+    end = len(data)
+    pos = 0
+    memo = 0
+    cost = 0
+    while True:
+        if pos >= end:
+            raise DamagedPickleError("pickle data was truncated")
+        op = data[pos]
+        pos += 1
+        layout = _ARGS.get(op)
+        if layout is None:
+            raise DamagedPickleError(f"invalid pickle opcode 0x{op:02x}")
+        kind, size = layout
+        cost += _OP_COST
+        if kind == _FIXED:
+            arg = pos
+            pos += size
+            if pos > end:
+                raise DamagedPickleError("pickle data was truncated")
+            if op == _STOP:
+                return cost
+            if op in _PUTS or op in _GETS:
+                index = int.from_bytes(data[arg:pos], "little")
+                if index > memo or (op in _GETS and index == memo):
+                    raise DamagedPickleError(f"pickle memo index {index} out of range")
+                memo = max(memo, index + 1)
+            elif op == _MEMOIZE:
+                memo += 1
+            elif op == _FRAME and int.from_bytes(data[arg:pos], "little") > end - pos:
+                raise DamagedPickleError("pickle frame longer than its data")
+        elif kind == _LINE or kind == _LINES:
+            for _ in range(2 if kind == _LINES else 1):
+                stop = data.find(b"\n", pos, pos + _MAX_LINE)
+                if stop < 0:
+                    raise DamagedPickleError("pickle line too long or truncated")
+                if op in _PUTS or op in _GETS:
+                    text = data[pos:stop]
+                    if not text.isdigit():
+                        raise DamagedPickleError("pickle memo index is not a number")
+                    index = int(text)
+                    if index > memo or (op in _GETS and index == memo):
+                        raise DamagedPickleError(f"pickle memo index {index} out of range")
+                    memo = max(memo, index + 1)
+                cost += 4 * (stop - pos)
+                pos = stop + 1
+        else:
+            width = 1 if kind == _LEN1 else 8 if kind == _LEN8 else 4
+            if pos + width > end:
+                raise DamagedPickleError("pickle data was truncated")
+            length = int.from_bytes(data[pos : pos + width], "little", signed=kind == _LEN4S)
+            pos += width
+            if length < 0 or length > end - pos:
+                raise DamagedPickleError("pickle length longer than its data")
+            cost += length
+            if op in _TEXT and not data[pos : pos + length].isascii():
+                cost += 3 * length
+            pos += length
+        if cost > MAX_ALLOCATION:
+            raise DamagedPickleError(f"pickle would allocate more than {MAX_ALLOCATION} bytes")
+
+
 class _Unpickler(pickle.Unpickler):
+    """The C unpickler, admitting only :data:`ALLOWED`, each callable through a guard
+    that refuses the arguments searchkit's and Whoosh's pickles never hold and counts
+    what it allocates against the pickle's budget."""
+
+    def __init__(self, file: Any, budget: int = MAX_ALLOCATION) -> None:
+        super().__init__(file)
+        self._budget = budget
+
+    def _charge(self, nbytes: int) -> None:
+        self._budget -= nbytes
+        if self._budget < 0:
+            raise DamagedPickleError(f"pickle would allocate more than {MAX_ALLOCATION} bytes")
+
     def find_class(self, module: str, name: str) -> Any:
-        if (module, name) in ALLOWED:
-            return super().find_class(module, name)
-        raise pickle.UnpicklingError(f"refused to load {module}.{name}: not written by searchkit")
+        if (module, name) not in ALLOWED:
+            raise DamagedPickleError(f"refused to load {module}.{name}: not written by searchkit")
+        found = super().find_class(module, name)
+        if module == "whoosh.codec.whoosh3":
+            return _loaded(found)
+        guard = _GUARDS.get(found)
+        if guard is None:
+            return found
+        charge = self._charge
+
+        def guarded(*args: Any) -> Any:
+            return guard(charge, *args)
+
+        return guarded
+
+
+def _sized(charge: Callable[[int], None], value: object, per_item: int) -> None:
+    if not isinstance(value, (str, bytes, bytearray, list, tuple, dict, set, frozenset)):
+        raise DamagedPickleError(f"a pickle passes {type(value).__name__} where a value goes")
+    charge(256 + per_item * len(value))
+
+
+def _encode(charge: Callable[[int], None], text: object, encoding: object = "") -> bytes:
+    # How protocol 2 spells bytes: _codecs.encode('\x00...', 'latin1').
+    if type(text) is not str or encoding not in _LATIN1:
+        raise DamagedPickleError("a pickle encodes something other than latin-1 text")
+    charge(64 + len(text))
+    return text.encode("latin-1")
+
+
+def _bytearray(charge: Callable[[int], None], *args: object) -> bytearray:
+    # bytearray(b'...'), or bytearray('...', 'latin-1') in protocol 2: never a size.
+    if not args:
+        return bytearray()
+    if len(args) == 2 and type(args[0]) is str and args[1] in _LATIN1:
+        return bytearray(_encode(charge, args[0], args[1]))
+    if len(args) == 1 and isinstance(args[0], (bytes, bytearray, list, tuple)):
+        _sized(charge, args[0], 1)
+        return bytearray(args[0])
+    raise DamagedPickleError("a pickle makes a bytearray of something other than bytes")
+
+
+def _collection(kind: type) -> Callable[..., Any]:
+    def make(charge: Callable[[int], None], *args: object) -> Any:
+        if len(args) > 1:
+            raise DamagedPickleError(f"a pickle calls {kind.__name__} with {len(args)} arguments")
+        if args:
+            _sized(charge, args[0], 128)
+        return kind(*args)
+
+    return make
+
+
+def _defaultdict(charge: Callable[[int], None], *args: object) -> Any:
+    if len(args) > 2 or (len(args) == 2 and type(args[1]) is not dict):
+        raise DamagedPickleError("a pickle makes a defaultdict of something other than a dict")
+    if len(args) == 2:
+        _sized(charge, args[1], 128)
+    return collections.defaultdict(*args)  # type: ignore[call-overload]
+
+
+def _reconstructor(charge: Callable[[int], None], cls: Any, base: Any, state: Any) -> Any:
+    # Protocols 0 and 1 spell a plain object as _reconstructor(cls, object, None).
+    if base is not object or state is not None or not isinstance(cls, type):
+        raise DamagedPickleError("a pickle rebuilds something other than a plain object")
+    charge(256)
+    return object.__new__(cls)
+
+
+class _Loaded:
+    """Mixed into the Whoosh classes a table of contents holds: their state arrives as a
+    small dict (``BUILD``), never a large one copied into object after object."""
+
+    def __setstate__(self, state: object) -> None:
+        if type(state) is not dict or len(state) > 16:
+            raise DamagedPickleError("a pickle gives a Whoosh object a state it never has")
+        self.__dict__.update(state)
+
+
+@functools.cache
+def _loaded(cls: type) -> type:
+    """``cls`` (W3Segment, W3Codec) as the table of contents' reader receives it; it
+    turns each into the Whoosh class itself once its values are checked."""
+    return type(cls.__name__, (_Loaded, cls), {"__module__": __name__})
+
+
+_GUARDS: dict[Any, Callable[..., Any]] = {
+    codecs.encode: _encode,
+    bytearray: _bytearray,
+    set: _collection(set),
+    frozenset: _collection(frozenset),
+    collections.defaultdict: _defaultdict,
+    copyreg._reconstructor: _reconstructor,  # type: ignore[attr-defined]
+}
 
 
 class _Source:
@@ -87,13 +318,64 @@ class _Source:
 
 
 def loads(data: bytes | bytearray | memoryview) -> Any:
-    """``pickle.loads`` that refuses every class and function not in :data:`ALLOWED`."""
-    return _Unpickler(_Source(bytes(data))).load()
+    """``pickle.loads`` that refuses every class and function not in :data:`ALLOWED`,
+    and any pickle that would allocate more than :data:`MAX_ALLOCATION` bytes.
+
+    Every failure is :class:`DamagedPickleError` (an ``IndexDamagedError``).
+    """
+    data = bytes(data)
+    budget = MAX_ALLOCATION - _scan(data)
+    try:
+        return _Unpickler(_Source(data), budget).load()
+    except DamagedPickleError:
+        raise
+    except Exception as exc:  # the C unpickler or an admitted constructor refusing
+        raise DamagedPickleError(f"{type(exc).__name__}: {exc}") from None
 
 
 def load(file: IO[bytes]) -> Any:
-    """``pickle.load`` that refuses every class and function not in :data:`ALLOWED`."""
-    return _Unpickler(file).load()
+    """:func:`loads` of the pickle that starts at ``file``'s position; reads exactly it."""
+    return loads(_extent(file))
+
+
+def _extent(file: IO[bytes]) -> bytes:
+    """The bytes of one pickle read from ``file``, opcode by opcode, so that a declared
+    length is read in pieces (a file's ``read(n)`` allocates ``n`` before it reads)."""
+    parts: list[bytes] = []
+
+    def take(n: int) -> bytes:
+        got = file.read(n)
+        if len(got) != n:
+            raise DamagedPickleError("pickle data was truncated")
+        parts.append(got)
+        return got
+
+    total = 0
+    while True:
+        op = take(1)[0]
+        layout = _ARGS.get(op)
+        if layout is None:
+            raise DamagedPickleError(f"invalid pickle opcode 0x{op:02x}")
+        kind, size = layout
+        if kind == _FIXED:
+            take(size)
+            if op == _STOP:
+                return b"".join(parts)
+        elif kind == _LINE or kind == _LINES:
+            for _ in range(2 if kind == _LINES else 1):
+                for _ in range(_MAX_LINE):
+                    if take(1) == b"\n":
+                        break
+                else:
+                    raise DamagedPickleError("pickle line too long")
+        else:
+            width = 1 if kind == _LEN1 else 8 if kind == _LEN8 else 4
+            length = int.from_bytes(take(width), "little", signed=kind == _LEN4S)
+            total += max(length, 0)
+            if length < 0 or total > MAX_ALLOCATION:
+                raise DamagedPickleError(f"pickle longer than {MAX_ALLOCATION} bytes")
+            while length:
+                length -= len(take(min(length, 1 << 20)))
 
 
 class _PickleModule(types.ModuleType):
@@ -147,3 +429,6 @@ def install() -> None:
         if module_name in sys.modules:
             sys.modules[module_name].pickle = shim  # type: ignore[attr-defined]
     whoosh.legacy.toc_loaders.clear()  # old formats, read with an unrestricted unpickler
+    from . import _decoded  # what the pickles decode to: tables of contents, records
+
+    _decoded.install()
