@@ -169,7 +169,7 @@ def install() -> None:
     """Check every table of contents and stored record Whoosh reads.  Idempotent."""
     if getattr(TOC.read, "_searchkit", False):
         return
-    read = TOC.read.__func__  # type: ignore[attr-defined]
+    read = TOC.read.__func__
 
     def checked_read(cls: Any, storage: Any, indexname: str, *args: Any, **kwargs: Any) -> Any:
         toc = read(cls, storage, indexname, *args, **kwargs)
@@ -177,10 +177,10 @@ def install() -> None:
         return toc
 
     checked_read._searchkit = True  # type: ignore[attr-defined]
-    TOC.read = classmethod(checked_read)  # type: ignore[method-assign,assignment]
+    TOC.read = classmethod(checked_read)
     stored = W3PerDocReader.stored_fields
 
     def stored_fields(self: Any, docnum: int) -> dict[str, Any]:
         return check_record(stored(self, docnum))
 
-    W3PerDocReader.stored_fields = stored_fields  # type: ignore[method-assign]
+    W3PerDocReader.stored_fields = stored_fields

@@ -144,7 +144,7 @@ def _scan(data: bytes) -> int:
                 memo += 1
             elif op == _FRAME and int.from_bytes(data[arg:pos], "little") > end - pos:
                 raise DamagedPickleError("pickle frame longer than its data")
-        elif kind == _LINE or kind == _LINES:
+        elif kind in (_LINE, _LINES):
             for _ in range(2 if kind == _LINES else 1):
                 stop = data.find(b"\n", pos, pos + _MAX_LINE)
                 if stop < 0:
@@ -248,7 +248,7 @@ def _defaultdict(charge: Callable[[int], None], *args: object) -> Any:
         raise DamagedPickleError("a pickle makes a defaultdict of something other than a dict")
     if len(args) == 2:
         _sized(charge, args[1], 128)
-    return collections.defaultdict(*args)  # type: ignore[call-overload]
+    return collections.defaultdict(*args)
 
 
 def _reconstructor(charge: Callable[[int], None], cls: Any, base: Any, state: Any) -> Any:
@@ -361,7 +361,7 @@ def _extent(file: IO[bytes]) -> bytes:
             take(size)
             if op == _STOP:
                 return b"".join(parts)
-        elif kind == _LINE or kind == _LINES:
+        elif kind in (_LINE, _LINES):
             for _ in range(2 if kind == _LINES else 1):
                 for _ in range(_MAX_LINE):
                     if take(1) == b"\n":
