@@ -77,7 +77,8 @@ class DamagedPickleError(IndexDamagedError, pickle.UnpicklingError):
         self.reason = reason
 
 
-# Opcode byte -> how its argument is laid out (pickletools' own description).
+# Opcode byte -> how its argument is laid out (pickletools' own description): _FIXED
+# bytes, one or two lines, or a length of 1, 4 (signed or not) or 8 bytes and the data.
 _FIXED, _LINE, _LINES, _LEN1, _LEN4S, _LEN4, _LEN8 = range(7)
 _ARGS: dict[int, tuple[int, int]] = {}
 for _op in pickletools.opcodes:
@@ -99,10 +100,37 @@ for _op in pickletools.opcodes:
         )
 _STOP = ord(".")
 _FRAME = 0x95
-_PUTS = {ord("p"): "line", ord("q"): 1, ord("r"): 4}
-_GETS = {ord("g"): "line", ord("h"): 1, ord("j"): 4}
 _MEMOIZE = 0x94
-_TEXT = {ord(c) for c in "XV"} | {0x8C, 0x8D}  # decoded to str: up to 4 bytes a character
+_PUTS = {ord("p"), ord("q"), ord("r")}
+_GETS = {ord("g"), ord("h"), ord("j")}
+_TEXT = {ord("X"), ord("V"), 0x8C, 0x8D}  # decoded to str: up to 4 bytes a character
+
+# The scanner's per-opcode step, as small numbers in a list (this loop runs for every
+# posting block read).  Text opcodes with a length add 10 to the _LEN* step.
+_STEP_FIXED, _STEP_MEMO, _STEP_STOP, _STEP_BINPUT, _STEP_BINGET, _STEP_FRAME = range(100, 106)
+_STEP: list[int] = [-1] * 256
+_SIZE: list[int] = [0] * 256
+for _code, (_kind, _size) in _ARGS.items():
+    _SIZE[_code] = _size
+    if _kind == _FIXED:
+        _STEP[_code] = {
+            _STOP: _STEP_STOP,
+            _MEMOIZE: _STEP_MEMO,
+            _FRAME: _STEP_FRAME,
+            ord("q"): _STEP_BINPUT,
+            ord("r"): _STEP_BINPUT,
+            ord("h"): _STEP_BINGET,
+            ord("j"): _STEP_BINGET,
+        }.get(_code, _STEP_FIXED)
+    else:
+        _STEP[_code] = _kind + (10 if _code in _TEXT else 0)
+
+
+def _memo_index(index: int, memo: int, get: bool) -> int:
+    """The memo's size after a ``PUT`` or ``GET`` of ``index`` into a memo of ``memo``."""
+    if index > memo or (get and index == memo):
+        raise DamagedPickleError(f"pickle memo index {index} out of range")
+    return memo + (index == memo)
 
 
 def _scan(data: bytes) -> int:
@@ -115,36 +143,42 @@ def _scan(data: bytes) -> int:
     every memo index be the next free one or one already used, and a ``FRAME`` fit.
     """
     end = len(data)
-    pos = 0
-    memo = 0
-    cost = 0
-    while True:
-        if pos >= end:
-            raise DamagedPickleError("pickle data was truncated")
+    pos = ops = memo = payload = 0
+    step, size = _STEP, _SIZE
+    while pos < end:
         op = data[pos]
         pos += 1
-        layout = _ARGS.get(op)
-        if layout is None:
-            raise DamagedPickleError(f"invalid pickle opcode 0x{op:02x}")
-        kind, size = layout
-        cost += _OP_COST
-        if kind == _FIXED:
-            arg = pos
-            pos += size
-            if pos > end:
-                raise DamagedPickleError("pickle data was truncated")
-            if op == _STOP:
-                return cost
-            if op in _PUTS or op in _GETS:
-                index = int.from_bytes(data[arg:pos], "little")
-                if index > memo or (op in _GETS and index == memo):
-                    raise DamagedPickleError(f"pickle memo index {index} out of range")
-                memo = max(memo, index + 1)
-            elif op == _MEMOIZE:
-                memo += 1
-            elif op == _FRAME and int.from_bytes(data[arg:pos], "little") > end - pos:
+        ops += 1
+        kind = step[op]
+        if kind == _STEP_FIXED:
+            pos += size[op]
+        elif kind == _STEP_MEMO:
+            memo += 1
+        elif kind == _LEN1 or kind == _LEN1 + 10:
+            if pos >= end:
+                break
+            length = data[pos]
+            payload += length * 4 if kind > 10 else length
+            pos += 1 + length
+        elif kind == _STEP_BINPUT or kind == _STEP_BINGET:
+            width = size[op]
+            if pos + width > end:
+                break
+            index = data[pos] if width == 1 else int.from_bytes(data[pos : pos + 4], "little")
+            if index >= memo:
+                memo = _memo_index(index, memo, kind == _STEP_BINGET)
+            pos += width
+        elif kind == _STEP_STOP:
+            if ops * _OP_COST + payload > MAX_ALLOCATION:
+                raise DamagedPickleError(f"pickle would allocate more than {MAX_ALLOCATION} bytes")
+            return ops * _OP_COST + payload
+        elif kind == _STEP_FRAME:
+            if int.from_bytes(data[pos : pos + 8], "little") > end - pos - 8:
                 raise DamagedPickleError("pickle frame longer than its data")
-        elif kind in (_LINE, _LINES):
+            pos += 8
+        elif kind < 0:
+            raise DamagedPickleError(f"invalid pickle opcode 0x{op:02x}")
+        elif kind % 10 in (_LINE, _LINES):
             for _ in range(2 if kind == _LINES else 1):
                 stop = data.find(b"\n", pos, pos + _MAX_LINE)
                 if stop < 0:
@@ -153,26 +187,22 @@ def _scan(data: bytes) -> int:
                     text = data[pos:stop]
                     if not text.isdigit():
                         raise DamagedPickleError("pickle memo index is not a number")
-                    index = int(text)
-                    if index > memo or (op in _GETS and index == memo):
-                        raise DamagedPickleError(f"pickle memo index {index} out of range")
-                    memo = max(memo, index + 1)
-                cost += 4 * (stop - pos)
+                    memo = _memo_index(int(text), memo, op in _GETS)
+                payload += 4 * (stop - pos)
                 pos = stop + 1
         else:
-            width = 1 if kind == _LEN1 else 8 if kind == _LEN8 else 4
-            if pos + width > end:
-                raise DamagedPickleError("pickle data was truncated")
+            width = 8 if kind % 10 == _LEN8 else 4
             length = int.from_bytes(data[pos : pos + width], "little", signed=kind == _LEN4S)
             pos += width
             if length < 0 or length > end - pos:
                 raise DamagedPickleError("pickle length longer than its data")
-            cost += length
-            if op in _TEXT and not data[pos : pos + length].isascii():
-                cost += 3 * length
+            payload += length
+            if kind > 10 and not data[pos : pos + length].isascii():
+                payload += 3 * length
             pos += length
-        if cost > MAX_ALLOCATION:
-            raise DamagedPickleError(f"pickle would allocate more than {MAX_ALLOCATION} bytes")
+            if payload > MAX_ALLOCATION:
+                raise DamagedPickleError(f"pickle would allocate more than {MAX_ALLOCATION} bytes")
+    raise DamagedPickleError("pickle data was truncated")
 
 
 class _Unpickler(pickle.Unpickler):
