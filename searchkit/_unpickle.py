@@ -154,13 +154,13 @@ def _scan(data: bytes) -> int:
             pos += size[op]
         elif kind == _STEP_MEMO:
             memo += 1
-        elif kind == _LEN1 or kind == _LEN1 + 10:
+        elif kind in (_LEN1, _LEN1 + 10):
             if pos >= end:
                 break
             length = data[pos]
             payload += length * 4 if kind > 10 else length
             pos += 1 + length
-        elif kind == _STEP_BINPUT or kind == _STEP_BINGET:
+        elif kind in (_STEP_BINPUT, _STEP_BINGET):
             width = size[op]
             if pos + width > end:
                 break
