@@ -459,6 +459,3 @@ def install() -> None:
         if module_name in sys.modules:
             sys.modules[module_name].pickle = shim  # type: ignore[attr-defined]
     whoosh.legacy.toc_loaders.clear()  # old formats, read with an unrestricted unpickler
-    from . import _decoded  # what the pickles decode to: tables of contents, records
-
-    _decoded.install()

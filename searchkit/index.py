@@ -35,6 +35,7 @@ from whoosh.writing import IndexWriter
 from . import _commits, _merge, _writers
 from ._access import access_error, translated
 from ._damage import DAMAGE, damage_guard
+from ._unpickle import DamagedPickleError
 from ._limits import Deadline, QueryLimits, bound_query, check_text
 from ._lock import LOCK_NAME, WriteLock
 from ._settings import (
@@ -1172,6 +1173,8 @@ def check_index(
                     stale.append(info.path)
             for doc_id, n in counted.items():
                 problems.append(f"{n} chunks of document {doc_id} have no manifest record")
+    except DamagedPickleError as exc:  # decoded in a reader, before the index was known
+        problems.append(str(IndexDamagedError(root, exc.reason)))
     except SearchkitError as exc:
         problems.append(str(exc))
     except Exception as exc:  # damage shows up as assorted Whoosh and OS errors

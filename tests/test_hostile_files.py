@@ -82,10 +82,10 @@ CRAFTED_TOCS = {
     "a dict": b"}.",
     "timedelta overflow": b"cdatetime\ntimedelta\nJ\xff\xff\xff\x7f\x85R.",
     "huge FRAME": b"\x80\x05\x95\xff\xff\xff\xff\xff\xff\xff\x7f]\x94.",
-    "bytearray 2 GiB": b"c__builtin__\nbytearray\nJ\x00\x00\x00\x80\x85R.",
+    "bytearray 2 GiB": b"c__builtin__\nbytearray\nJ\xff\xff\xff\x7f\x85R.",
     "bytearray via _reconstructor": (
         b"ccopyreg\n_reconstructor\nc__builtin__\nbytearray\n"
-        b"c__builtin__\nbytearray\nJ\x00\x00\x00\x80\x87R."
+        b"c__builtin__\nbytearray\nJ\xff\xff\xff\x7f\x87R."
     ),
     "BINBYTES8 of 2**40": b"\x8e\x00\x00\x00\x00\x00\x01\x00\x00.",
     "a bare W3Codec": b"cwhoosh.codec.whoosh3\nW3Codec\n)\x81.",
@@ -187,7 +187,7 @@ CRAFTED_RECORDS = {
     "start: -1": (pickle.dumps({**_RECORD, "start": -1}), "a stored record's 'start'"),
     "authors: [1]": (pickle.dumps({**_RECORD, "authors": [1]}), "'authors' are not all text"),
     "a 2 GiB bytearray": (
-        pickle.dumps(_RECORD)[:-2] + b"\x8c\x01zcbuiltins\nbytearray\nJ\x00\x00\x00\x80\x85Rs.",
+        pickle.dumps(_RECORD)[:-2] + b"\x8c\x01zcbuiltins\nbytearray\nJ\xff\xff\xff\x7f\x85Rs.",
         "a bytearray of something other than bytes",
     ),
 }
@@ -200,6 +200,10 @@ def test_a_crafted_stored_record_is_damage(seeded: Path, name: str) -> None:
     code, out = _run(seeded, "search", "prisoner")
     assert code == 3, out
     assert out.startswith(f"Error: index damaged at {seeded}: "), out
+    assert reason in out
+    code, out = _run(seeded, "check")
+    assert code == 3, out
+    assert out.startswith(f"problem: index damaged at {seeded}: "), out
     assert reason in out
 
 
@@ -268,7 +272,7 @@ _streams = st.lists(_ops, max_size=24).map(lambda parts: b"\x80\x05" + b"".join(
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(_streams)
 @example(b"]r\x00\x00\x00\x08.")
-@example(b"c__builtin__\nbytearray\nJ\x00\x00\x00\x80\x85R.")
+@example(b"c__builtin__\nbytearray\nJ\xff\xff\xff\x7f\x85R.")
 @example(b"\x80\x05\x8e\x00\x00\x00\x80\x00\x00\x00\x00.")
 @example(b"\x80\x05\x95\x00\x00\x00\x80\x00\x00\x00\x00N.")
 @example(b"csearchkit_test_sentinel\ncall\n)R.")
