@@ -35,7 +35,6 @@ from whoosh.writing import IndexWriter
 from . import _commits, _merge, _writers
 from ._access import access_error, translated
 from ._damage import DAMAGE, damage_guard
-from ._unpickle import DamagedPickleError
 from ._limits import Deadline, QueryLimits, bound_query, check_text
 from ._lock import LOCK_NAME, WriteLock
 from ._settings import (
@@ -55,6 +54,7 @@ from ._settings import (
     store_synonyms,
     swap_settings,
 )
+from ._unpickle import DamagedPickleError
 from .analysis import ANALYZER_ID
 from .analysis.detect import AUTO, normalize_language, with_language
 from .analysis.synonyms import Synonyms, load_synonyms
