@@ -15,9 +15,18 @@ unpickler and are switched off.  (Whoosh's ``whoosh2`` and ``plaintext`` codecs 
 ``filedb.misc`` also unpickle, but they cannot be imported in the Whoosh searchkit uses,
 so no index reaches them.)
 
+Admitting only known names does not bound memory: the C unpickler sizes its memo by the
+largest index a pickle names and allocates a declared length before reading it, and
+``bytearray(2**31)`` is an admitted call.  So :func:`_scan` walks every pickle's opcodes
+before the C unpickler runs them (known opcodes, lengths and frames inside the data, memo
+indexes in order, an estimate of what it will allocate), the admitted constructors go
+through guards that take only what pickle itself writes, and the total is bounded by
+:data:`MAX_ALLOCATION`.  Every failure is :class:`DamagedPickleError`, an
+``IndexDamagedError`` that ``damage_guard`` completes with the index's path.
+
 Posting blocks are read on every query, so :func:`loads` feeds the C unpickler from
-memory (:class:`_Source` gives it the whole pickle in one ``peek``); that costs about
-half a microsecond a block over ``pickle.loads``.
+memory (:class:`_Source` gives it the whole pickle in one ``peek``); the scan costs about
+0.3 microseconds an opcode.
 """
 
 from __future__ import annotations
