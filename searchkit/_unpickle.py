@@ -86,6 +86,11 @@ class DamagedPickleError(IndexDamagedError, pickle.UnpicklingError):
         self.reason = reason
 
 
+class _RanOutError(DamagedPickleError, EOFError):
+    """No pickle at all where one was to start: ``pickle.load``'s ``EOFError``, which
+    readers of a file of pickles (Whoosh's sorted runs) take for its end."""
+
+
 # Opcode byte -> how its argument is laid out (pickletools' own description): _FIXED
 # bytes, one or two lines, or a length of 1, 4 (signed or not) or 8 bytes and the data.
 _FIXED, _LINE, _LINES, _LEN1, _LEN4S, _LEN4, _LEN8 = range(7)
@@ -389,9 +394,12 @@ def _extent(file: IO[bytes]) -> bytes:
         parts.append(got)
         return got
 
+    if not (first := file.read(1)):
+        raise _RanOutError("ran out of input")
+    parts.append(first)
+    op = first[0]
     total = 0
     while True:
-        op = take(1)[0]
         layout = _ARGS.get(op)
         if layout is None:
             raise DamagedPickleError(f"invalid pickle opcode 0x{op:02x}")
@@ -400,7 +408,9 @@ def _extent(file: IO[bytes]) -> bytes:
             take(size)
             if op == _STOP:
                 return b"".join(parts)
-        elif kind in (_LINE, _LINES):
+            op = take(1)[0]
+            continue
+        if kind in (_LINE, _LINES):
             for _ in range(2 if kind == _LINES else 1):
                 for _ in range(_MAX_LINE):
                     if take(1) == b"\n":
@@ -415,6 +425,7 @@ def _extent(file: IO[bytes]) -> bytes:
                 raise DamagedPickleError(f"pickle longer than {MAX_ALLOCATION} bytes")
             while length:
                 length -= len(take(min(length, 1 << 20)))
+        op = take(1)[0]
 
 
 class _PickleModule(types.ModuleType):

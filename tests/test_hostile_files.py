@@ -302,5 +302,9 @@ def test_load_reads_one_pickle_from_a_file_and_no_more() -> None:
     f = io.BytesIO(pickle.dumps({"a": [1, b"x"]}, 5) + b"after")
     assert _unpickle.load(f) == {"a": [1, b"x"]}
     assert f.read() == b"after"
+    f = io.BytesIO(pickle.dumps("x" * 100, 0) + pickle.dumps([b"y"] * 3, 5))
+    assert (_unpickle.load(f), _unpickle.load(f)) == ("x" * 100, [b"y"] * 3)
+    with pytest.raises(EOFError):  # no pickle at all: the end of a file of pickles
+        _unpickle.load(f)
     with pytest.raises(searchkit.IndexDamagedError, match="pickle longer than"):
         _unpickle.load(io.BytesIO(b"\x8e" + (2**40).to_bytes(8, "little")))
