@@ -59,6 +59,14 @@ FIELD_ALIASES: dict[str, list[str]] = {
 _OPERATOR_WORDS = frozenset({"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE", "TO"})
 _WORD = re.compile(r"\w+")
 MAX_EDITS = 2
+# The largest boost ``word^N`` may give: past it one word's score drowns every other's,
+# and far past it the score is infinite.
+MAX_BOOST = 1_000
+# What follows a ``~`` (the edit distance) and a ``^`` (the boost), as far as the next
+# space or ``)``.
+_FUZZY_DIST = re.compile(r"~([0-9]+)")
+_BOOST_TEXT = re.compile(r"\^([0-9.][^\s)]*)")
+_BOOST_NUMBER = re.compile(r"[0-9]*(?:\.[0-9]+)?")
 _PREFIX = r"(?:(?<=[\s(])|^){}(?=[\w\"(])"
 
 
@@ -229,6 +237,9 @@ def parse_query(
     if not isinstance(text, str) or not text.strip():
         raise EmptyQueryError(text if isinstance(text, str) else repr(text))
     _check_balanced(text)
+    _check_field_values(text, schema)
+    if "~" in text or "^" in text:
+        _check_fuzzy_and_boosts(text)
     normalized = _parse(text, schema, operator, text_fields or TEXT_FIELDS, synonyms)
     if _is_null(normalized) and STOP_FIELD in schema:
         # Only stop words (``the who``, "to be or not to be"): search them in their field.
@@ -236,7 +247,7 @@ def parse_query(
     if _is_null(normalized):
         why = "only operators, punctuation or stop words in a field"
         raise QuerySyntaxError(text, f"nothing searchable is left ({why})")
-    return normalized
+    return _language_filters(normalized)
 
 
 def _is_null(q: query.Query) -> bool:
@@ -264,8 +275,9 @@ def _parse(
         if error is not None:
             raise QuerySyntaxError(text, _reason(error))
         if isinstance(node, query.FuzzyTerm):
-            # Edit distances past 2 match most of the vocabulary and take very long.
-            node.maxdist = min(node.maxdist, MAX_EDITS)
+            # ``a~2/3``: a prefix longer than the word is the whole word (Whoosh's
+            # automaton would index past its end).
+            node.prefixlength = min(node.prefixlength, len(node.text))
         if getattr(node, "boost", 1.0) <= 0:
             raise QuerySyntaxError(text, f"a boost must be above 0, not {node.boost:g}")
     return _lift_nots(_sum_repeats(parsed)).normalize()
@@ -397,6 +409,65 @@ def _walk(q: query.Query) -> Iterable[query.Query]:
         yield from _walk(child)
 
 
+# A field name with nothing after its colon: ``title:``, ``title: rain``, ``(author:)``.
+_EMPTY_FIELD = re.compile(r"(?<![\w\\])(\w+):(?=\s|\)|$)")
+_QUOTED = re.compile(r'"[^"]*"')
+
+
+def _check_field_values(text: str, schema: Schema) -> None:
+    """Refuse a field name written without a value: the parser would search the field's
+    name as a word (``title:`` found paragraphs with the word "title")."""
+    names = set(schema.names()) | {a for aliases in FIELD_ALIASES.values() for a in aliases}
+    unquoted = _QUOTED.sub(lambda m: "x" * len(m.group()), text)
+    for m in _EMPTY_FIELD.finditer(unquoted):
+        if m.group(1) in names:
+            name = m.group(1)
+            raise QuerySyntaxError(
+                text,
+                f"'{name}:' has no value; write {name}:WORD or {name}:\"a phrase\" "
+                "(no space after the colon)",
+                m.start(),
+            )
+
+
+def _language_filters(q: query.Query) -> query.Query:
+    """``language:de`` beside other clauses keeps German paragraphs without adding to
+    their scores: ``Or([language:de, words])`` becomes ``And([Or(words), language:de])``
+    with the language term weighing nothing (and the same inside ``And`` groups).
+
+    A query made only of ``language:`` terms is left as it is (it lists the paragraphs
+    of those languages).
+    """
+    kind = type(q)
+    if kind not in (query.Or, query.And):
+        return q
+    subqueries = [_language_filters(s) for s in q.subqueries]
+    languages = [s for s in subqueries if _is_language(s)]
+    rest = [s for s in subqueries if not _is_language(s)]
+    if not languages or not rest:
+        if subqueries == list(q.subqueries):
+            return q
+        changed = copy.copy(q)
+        changed.subqueries = subqueries
+        return changed
+    scored = rest[0] if len(rest) == 1 else kind(rest, boost=q.boost)
+    if len(rest) == 1 and q.boost != 1.0:
+        scored = scored.with_boost(scored.boost * q.boost)
+    wanted = [s.with_boost(0.0) for s in languages]
+    # Several languages under OR keep any of them; under AND each must hold.
+    chosen = (
+        wanted[0] if len(wanted) == 1 else (query.Or if kind is query.Or else query.And)(wanted)
+    )
+    return query.And([scored, chosen])
+
+
+def _is_language(q: query.Query) -> bool:
+    """A ``language:`` term, or a group of them (``language:(de OR fr)``)."""
+    if type(q) in (query.Or, query.And):
+        return bool(q.subqueries) and all(_is_language(s) for s in q.subqueries)
+    return type(q) is query.Term and q.fieldname == "language"
+
+
 def _check_balanced(text: str) -> None:
     quote_at: int | None = None
     depth: list[int] = []
@@ -420,6 +491,51 @@ def _check_balanced(text: str) -> None:
         raise QuerySyntaxError(text, "unclosed '\"'", quote_at)
     if depth:
         raise QuerySyntaxError(text, "'(' is never closed", depth[-1])
+
+
+def _check_fuzzy_and_boosts(text: str) -> None:
+    """Refuse ``word~N`` past :data:`MAX_EDITS` and a ``^`` boost that is not a number
+    above 0 and at most :data:`MAX_BOOST`, outside quotes.
+
+    Whoosh's parser reads one digit after ``~`` (``zebrafish~100`` searched
+    ``zebrafish~1 OR 00``) and a boost only when a space or ``)`` follows its digits
+    (``x^1e400`` searched ``x`` and the phrase "1 e 400"; ``x^9999...`` an infinite
+    boost).  A ``~`` right after a closing quote is a phrase's slop and is left alone.
+    """
+    quoted = escaped = False
+    for i, ch in enumerate(text):
+        if escaped:
+            escaped = False
+        elif ch == "\\":
+            escaped = True
+        elif ch == '"':
+            quoted = not quoted
+        elif quoted or i == 0 or text[i - 1].isspace():
+            continue
+        elif ch == "~" and text[i - 1] != '"':
+            fuzzy = _FUZZY_DIST.match(text, i)
+            if fuzzy is not None and int(fuzzy.group(1)) > MAX_EDITS:
+                raise QuerySyntaxError(
+                    text,
+                    f"a fuzzy term allows at most {MAX_EDITS} edits (word~1 or word~"
+                    f"{MAX_EDITS}), not ~{fuzzy.group(1)}",
+                    i,
+                )
+        elif ch == "^":
+            boost = _BOOST_TEXT.match(text, i)
+            if boost is not None and not _sane_boost(boost.group(1)):
+                raise QuerySyntaxError(
+                    text,
+                    f"a boost must be a number above 0 and at most {MAX_BOOST:,} "
+                    f"(word^2, word^0.5), not ^{boost.group(1)}",
+                    i,
+                )
+
+
+def _sane_boost(value: str) -> bool:
+    if _BOOST_NUMBER.fullmatch(value) is None or value in ("", "."):
+        return False
+    return 0 < float(value) <= MAX_BOOST
 
 
 def build_filter(

@@ -91,7 +91,9 @@ def test_query_syntax(seed_index: searchkit.Index) -> None:
     assert [h.chunk_id for h in hyphen] == [h.chunk_id for h in seed_index.search("well known")]
     assert seed_index.search("Machul*")[0].paragraph == 7
     assert seed_index.search("Machulisch~")[0].paragraph == 7
-    assert "machulisch~2" in seed_index.search("Machulisch~9").query  # capped at 2 edits
+    assert "machulisch~2" in seed_index.search("Machulisch~2").query
+    with pytest.raises(searchkit.QuerySyntaxError, match="at most 2 edits"):
+        seed_index.search("Machulisch~9")  # refused, no longer run as ~2 (issue 23, item 8)
     assert seed_index.search("published:2025-06 AND Machulischi").total == 1
     assert seed_index.search("date:[2025-07 TO] AND Machulischi").total == 0
     assert seed_index.search("paragraph:7").total == 1
@@ -185,6 +187,13 @@ def test_a_stored_only_field_in_a_query_says_what_can_be_searched(
         seed_index.search(f"belarus {field}:x")
 
 
+def test_a_colon_after_other_words_or_inside_quotes_is_no_field(
+    seed_index: searchkit.Index,
+) -> None:
+    assert seed_index.search("Note: Belarus").total == seed_index.search("note Belarus").total
+    assert seed_index.search('"title:" Belarus').total
+
+
 def test_chunk_of_a_document_whose_id_has_colons(index: searchkit.Index) -> None:
     text = "first words"
     para = (searchkit.Paragraph(1, text, 0, len(text)), searchkit.Paragraph(2, "more", 12, 16))
@@ -209,6 +218,10 @@ def test_empty_query(seed_index: searchkit.Index, query: str) -> None:
         ("Belarus)", "at character 8: ')' without a matching '('"),
         ("published:notadate", "is not a date"),
         ("title:the AND title:of", "nothing searchable is left"),
+        ("title:", "at character 1: 'title:' has no value; write title:WORD or title:\"a phrase\""),
+        ("Belarus title: Minsk", "at character 9: 'title:' has no value"),
+        ("(Belarus author:)", "at character 10: 'author:' has no value"),
+        ("site: Belarus", "at character 1: 'site:' has no value"),
     ],
 )
 def test_unparsable_query(seed_index: searchkit.Index, query: str, message: str) -> None:
