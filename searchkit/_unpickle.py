@@ -166,14 +166,6 @@ def _scan(data: bytes) -> int:
         kind = step[op]
         if kind == _STEP_FIXED:
             pos += size[op]
-        elif kind == _STEP_MEMO:
-            memo += 1
-        elif kind in (_LEN1, _LEN1 + 10):
-            if pos >= end:
-                break
-            length = data[pos]
-            payload += length * 4 if kind > 10 else length
-            pos += 1 + length
         elif kind in (_STEP_BINPUT, _STEP_BINGET):
             width = size[op]
             if pos + width > end:
@@ -182,6 +174,14 @@ def _scan(data: bytes) -> int:
             if index >= memo:
                 memo = _memo_index(index, memo, kind == _STEP_BINGET)
             pos += width
+        elif kind == _STEP_MEMO:
+            memo += 1
+        elif kind in (_LEN1, _LEN1 + 10):
+            if pos >= end:
+                break
+            length = data[pos]
+            payload += length * 4 if kind > 10 else length
+            pos += 1 + length
         elif kind == _STEP_STOP:
             if ops * _OP_COST + payload > MAX_ALLOCATION:
                 raise DamagedPickleError(f"pickle would allocate more than {MAX_ALLOCATION} bytes")
@@ -242,12 +242,7 @@ class _Unpickler(pickle.Unpickler):
         guard = _GUARDS.get(found)
         if guard is None:
             return found
-        charge = self._charge
-
-        def guarded(*args: Any) -> Any:
-            return guard(charge, *args)
-
-        return guarded
+        return functools.partial(guard, self._charge)
 
 
 def _sized(charge: Callable[[int], None], value: object, per_item: int) -> None:
