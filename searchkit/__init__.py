@@ -18,7 +18,10 @@ if TYPE_CHECKING:
     from .analysis.detect import detect_language
     from .chunking import chunk_document
     from .errors import (
+        ArgumentError,
+        ClusterTimeoutError,
         CollectionError,
+        DaskUnavailableError,
         DocumentError,
         EmptyQueryError,
         FilterError,
@@ -64,7 +67,10 @@ _HOME: dict[str, str] = {
     "chunk_document": "chunking",
     **dict.fromkeys(
         (
+            "ArgumentError",
+            "ClusterTimeoutError",
             "CollectionError",
+            "DaskUnavailableError",
             "DocumentError",
             "EmptyQueryError",
             "FilterError",
@@ -136,11 +142,14 @@ def __dir__() -> list[str]:
 
 
 __all__ = [
+    "ArgumentError",
     "Bucket",
     "CheckReport",
     "Chunk",
+    "ClusterTimeoutError",
     "CollectionError",
     "Completion",
+    "DaskUnavailableError",
     "Document",
     "DocumentError",
     "DocumentInfo",

@@ -29,7 +29,7 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
 from .. import __version__
-from ..errors import FilterError, NotFoundError, SearchkitError, SearchkitIndexError
+from ..errors import FilterError, SearchkitError, SearchkitIndexError, http_status
 from ..models import Bucket, Results
 from ..shards import Index  # through shards.py: it opens sharded indexes too
 
@@ -96,7 +96,7 @@ def create_app(index_path: str | os.PathLike[str]) -> FastAPI:
         )
 
     def failure(request: Request, exc: Exception) -> Response:
-        status = _status(exc)
+        status = http_status(exc) if isinstance(exc, SearchkitError) else 400
         message = " ".join(str(exc).split())
         if request.url.path.startswith("/api/"):
             return JSONResponse({"error": message}, status_code=status)
@@ -277,14 +277,6 @@ def create_app(index_path: str | os.PathLike[str]) -> FastAPI:
             return ix.stats().as_dict()
 
     return app
-
-
-def _status(exc: Exception) -> int:
-    if isinstance(exc, NotFoundError):
-        return 404
-    if isinstance(exc, SearchkitIndexError):
-        return 503
-    return 400
 
 
 def _whole(name: str, value: int, lo: int, hi: int | None) -> int:
