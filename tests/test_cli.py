@@ -19,9 +19,8 @@ import pytest
 from click.testing import CliRunner, Result
 
 import searchkit
-from searchkit import cli as cli_module
 from searchkit._lock import WriteLock
-from searchkit.cli import cli
+from searchkit.cli import _options, _render, cli
 from searchkit.schema import SCHEMA_VERSION
 from searchkit.search import SORTS
 
@@ -92,7 +91,7 @@ def test_help_starts_with_an_example_and_lists_exit_codes(command: list[str]) ->
 
 
 def test_sort_choices_are_the_librarys() -> None:
-    assert cli_module.SORT_CHOICES == SORTS
+    assert _options.SORT_CHOICES == SORTS
 
 
 # -- index -------------------------------------------------------------------------------
@@ -202,7 +201,7 @@ def test_closed_output_pipe_exits_141(seed_index: Path, monkeypatch: pytest.Monk
     def broken(*args: object, **kwargs: object) -> None:
         raise BrokenPipeError
 
-    monkeypatch.setattr(cli_module.click, "echo", broken)
+    monkeypatch.setattr(_render.click, "echo", broken)
     result = run("docs", "--index", seed_index)
     assert (result.exit_code, result.stderr) == (141, "")
 
@@ -429,11 +428,11 @@ def test_colour_only_when_asked_or_on_a_terminal(seed_index: Path) -> None:
 
 
 def test_no_color_wins_over_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(cli_module, "_isatty", lambda stream: True)
-    assert cli_module._use_color("auto")
+    monkeypatch.setattr(_render, "isatty", lambda stream: True)
+    assert _render.use_color("auto")
     monkeypatch.setenv("NO_COLOR", "1")
-    assert not cli_module._use_color("auto")
-    assert cli_module._use_color("always")
+    assert not _render.use_color("auto")
+    assert _render.use_color("always")
 
 
 def test_control_characters_in_documents_never_reach_the_terminal(tmp_path: Path) -> None:

@@ -11,8 +11,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 import searchkit
-from searchkit import cli as cli_module
-from searchkit.cli import cli
+from searchkit.cli import _options, cli
 from searchkit.explore import FACETS, INTERVALS
 
 from .test_explore import FIXTURES
@@ -44,7 +43,7 @@ def run(index_dir: Path, *args: object, env: Mapping[str, str] | None = None) ->
 
 
 def test_histogram_choices_are_the_librarys() -> None:
-    assert cli_module.HISTOGRAM_CHOICES == INTERVALS
+    assert _options.HISTOGRAM_CHOICES == INTERVALS
     assert FACETS == ("author", "source", "year", "month")
 
 
