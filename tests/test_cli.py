@@ -14,6 +14,7 @@ import subprocess
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
+import click
 import pytest
 from click.testing import CliRunner, Result
 
@@ -81,6 +82,21 @@ def test_help_starts_with_an_example_and_lists_exit_codes(command: list[str]) ->
 
 def test_sort_choices_are_the_librarys() -> None:
     assert _options.SORT_CHOICES == SORTS
+
+
+def test_search_and_similar_take_the_same_option_families() -> None:
+    def options(command: click.Command) -> dict[str | None, dict[str, object]]:
+        return {p.name: p.to_info_dict() for p in command.params if isinstance(p, click.Option)}
+
+    search, similar = options(cli.commands["search"]), options(cli.commands["similar"])
+    assert set(search) - set(similar) == {
+        "doc_ids", "require_all", "dask_address", "dask_timeout", "timeout"
+    }  # fmt: skip
+    assert set(similar) - set(search) == {"whole_document"}
+    differ = {n for n in set(search) & set(similar) if search[n] != similar[n]}
+    assert differ == {"sort", "group", "as_json"}  # in their help only
+    for name in differ:
+        assert {**search[name], "help": ""} == {**similar[name], "help": ""}
 
 
 # -- index -------------------------------------------------------------------------------
