@@ -35,7 +35,7 @@ def _instance(cls: type[searchkit.SearchkitError]) -> searchkit.SearchkitError:
 
 def test_every_error_has_a_row_and_a_public_name() -> None:
     classes = _error_classes()
-    assert len(classes) == 20
+    assert len(classes) >= 20
     assert set(classes) == set(OUTCOMES)
     assert {c.__name__ for c in classes} <= set(searchkit.__all__)
     assert {c.__name__ for c in classes} <= set(errors.__all__)
