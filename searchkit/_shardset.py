@@ -47,6 +47,7 @@ from ._settings import (
     MARKER_NAME,
     SETTINGS_NAME,
     ReadingSettings,
+    check_synonyms,
     is_data_dir,
     read_json,
     shared_field_errors,
@@ -445,7 +446,7 @@ def check_sharded(
     except (IndexIncompatibleError, IndexDamagedError) as exc:
         report = CheckReport(str(root), 0, 0, 0, problems=(str(exc),))
         return _repaired(root, lock_timeout) if repair else report
-    problems: list[str] = []
+    problems: list[str] = check_synonyms(root)
     stale: list[str] = []
     documents = chunks = segments = 0
     for k in range(settings.shards):

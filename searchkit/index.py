@@ -44,6 +44,7 @@ from ._settings import (
     ReadingSettings,
     Settings,
     check_can_create,
+    check_synonyms,
     clean_root,
     drop_unused_data_dirs,
     new_data_dir,
@@ -97,7 +98,7 @@ from .schema import (
 )
 from .scoring import default_weighting
 from .search import MAX_LIMIT, Sort, check_whole, neighbours, run_search
-from .typos import expand_fuzzy, suggest
+from .typos import expand_fuzzy
 
 __all__ = [
     "DEFAULT_BATCH_SIZE",
@@ -417,7 +418,7 @@ class Index:
             q = expand_fuzzy(bounded, searcher)
         results = run_search(
             searcher,
-            query if q is None else q,
+            query,
             limit=limit,
             page=page,
             operator=operator,
@@ -429,11 +430,12 @@ class Index:
             synonyms=self.synonyms,
             limits=limits,
             timeout=timeout,
+            parsed=q,
             highlight=highlight,
         )
         if q is None:
             return results
-        shown = attrs.evolve(results, query=str(bounded), suggestions=suggest(searcher, query))
+        shown = attrs.evolve(results, query=str(bounded))
         return annotate(
             searcher,
             shown,
@@ -1141,7 +1143,7 @@ def check_index(
     except (IndexIncompatibleError, IndexDamagedError) as exc:
         report = CheckReport(str(root), 0, 0, 0, problems=(str(exc),))
         return _repaired(root, lock_timeout) if repair else report
-    problems: list[str] = []
+    problems: list[str] = check_synonyms(root)
     stale: list[str] = []
     documents = chunks = segments = 0
     try:

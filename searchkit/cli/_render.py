@@ -253,6 +253,17 @@ def print_results(results: Results, style: Style) -> None:
     click.echo(line, err=True)
     for suggestion in results.suggestions:
         click.echo(f"Did you mean: {clean(suggestion)}", err=True)
+    if results.suggestions_cut:
+        click.echo(suggestions_cut(results.suggestions_cut), err=True)
+
+
+def suggestions_cut(limit: str) -> str:
+    """What stopped "did you mean" early, in one line."""
+    if limit == "timeout":
+        why = "the time budget (--timeout) ran out"
+    else:
+        why = f"it reached {limit} (SEARCHKIT_{limit.upper()} raises it)"
+    return f"Did you mean: stopped early, {why}; suggestions may be missing"
 
 
 def print_hit(hit: Hit, style: Style) -> None:
