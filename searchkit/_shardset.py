@@ -19,6 +19,10 @@ wholly new, and a task run again finishes what it began.  A rebuild builds a new
 ``shards-<n+1>`` folder and switches ``searchkit.json`` to it in one atomic rename, as an
 ordinary index does with its data folder.  The reading side is ``shards.py``.
 
+As an ordinary index's data folders, a shard set holds a marker naming the index's
+``id``, and a clean-up deletes only the sets (and ``whoosh-<n>`` data folders) marked with
+this index's id: never another index's, never a folder without a marker.
+
 The settings of the whole (the default language, the field maps, the synonyms) are kept
 once, at the top, and handed to the shards when they write (:class:`ReadingSettings`)
 or applied to the query before it reaches them; a shard's own ``searchkit.json`` holds
@@ -48,7 +52,9 @@ from ._settings import (
     SETTINGS_NAME,
     ReadingSettings,
     check_synonyms,
-    is_data_dir,
+    data_dir_owner,
+    free_folder_name,
+    new_id,
     read_json,
     shared_field_errors,
 )
@@ -58,15 +64,19 @@ from .chunking import DEFAULT_MAX_CHARS
 from .errors import (
     IndexDamagedError,
     IndexIncompatibleError,
+    RebuildRefusedError,
     SearchkitIndexError,
 )
 from .index import (
     DEFAULT_BATCH_SIZE,
     DEFAULT_LOCK_TIMEOUT,
     SHARDED_FORMAT,
+    Confirm,
     Index,
     Progress,
     check_index,
+    confirm_sources,
+    usable_root,
 )
 from .models import CheckReport, IndexReport
 from .schema import SCHEMA_VERSION
@@ -82,6 +92,7 @@ __all__ = [
     "build_shard_set",
     "check_sharded",
     "drop_unused",
+    "index_id_of",
     "merge_reports",
     "new_shard_set",
     "now",
@@ -94,6 +105,7 @@ __all__ = [
 
 MAX_SHARDS = 256
 _DATA = re.compile(r"^shards-[0-9]{1,9}$")
+_ID = re.compile(r"^[0-9a-f]{32}$")
 
 
 def shard_of(key: str, shards: int) -> int:
@@ -123,6 +135,8 @@ class ShardSettings:
     # source path -> the field map its JSON/JSONL records are read with.
     language: str = AUTO
     field_maps: dict[str, dict[str, str]] = attrs.field(factory=dict)
+    # Marks the index's shard sets (empty in indexes written before ids).
+    id: str = ""
 
     def to_json(self) -> str:
         return json.dumps(
@@ -143,6 +157,8 @@ def _field_errors(raw: dict[str, Any]) -> list[str]:
     data = raw.get("data")
     if not isinstance(data, str) or not _DATA.match(data):
         errors.append("data must name a shards-<n> folder inside the index folder")
+    if "id" in raw and not (isinstance(raw["id"], str) and _ID.match(raw["id"])):
+        errors.append("id must be 32 hexadecimal digits")
     return errors + shared_field_errors(raw)
 
 
@@ -186,37 +202,62 @@ def write_settings(root: Path, settings: ShardSettings) -> None:
     os.replace(tmp, root / SETTINGS_NAME)
 
 
-def new_shard_set(root: Path, shards: int, max_chars: int) -> str:
-    """A new ``shards-<n>`` folder holding ``shards`` empty indexes; returns its name."""
-    n = 1 + max((int(p.name[7:]) for p in root.glob("shards-*") if p.name[7:].isdigit()), default=0)
-    data = f"shards-{n}"
+def new_shard_set(root: Path, shards: int, max_chars: int, index_id: str) -> str:
+    """A new ``shards-<n>`` folder (a name the settings check accepts, stepping over
+    folders that are not searchkit's) holding ``shards`` empty indexes, marked as
+    ``index_id``'s; returns its name."""
+    data = free_folder_name(root, "shards-", lambda f: _shard_set_owner(f) is not None)
     (root / data).mkdir()
-    (root / data / MARKER_NAME).write_text(_SHARD_SET_MARK + "\n", encoding="ascii")
+    _mark_shard_set(root / data, index_id)
     for k in range(shards):
         Index.create(root / data / str(k), max_chars=max_chars).close()
     return data
 
 
-# What a shard set's marker file holds: searchkit deletes only folders it marked.
+# What a shard set's marker file holds, then the index's id: searchkit deletes only
+# folders it marked for this index.  Sets written before ids hold the words alone.
 _SHARD_SET_MARK = "searchkit shard set"
 
 
-def _is_shard_set(folder: Path) -> bool:
+def _mark_shard_set(folder: Path, index_id: str) -> None:
+    (folder / MARKER_NAME).write_text(f"{_SHARD_SET_MARK} {index_id}\n", encoding="ascii")
+
+
+def _shard_set_owner(folder: Path) -> str | None:
+    """The index id a shard set's marker names ("" for a set marked before ids), or
+    ``None`` when ``folder`` is not a shard set."""
     if not _DATA.match(folder.name) or folder.is_symlink() or not folder.is_dir():
-        return False
+        return None
     try:
-        return (folder / MARKER_NAME).read_text(encoding="ascii").strip() == _SHARD_SET_MARK
+        text = (folder / MARKER_NAME).read_text(encoding="ascii").strip()
     except (OSError, ValueError):
-        return False
+        return None
+    words, _, owner = text.rpartition(" ")
+    if text == _SHARD_SET_MARK:
+        return ""
+    return owner if words == _SHARD_SET_MARK and _ID.match(owner) else None
 
 
-def drop_unused(root: Path, current: str) -> None:
+def drop_unused(root: Path, current: str, index_id: str) -> None:
     """Shard sets and data folders a finished rebuild (or a crash, or an ordinary index
-    this one replaced) left behind: only folders with searchkit's marker in them, so
-    anything else a user put in the index folder stays."""
+    this one replaced) left behind: only folders whose marker names this index's id, so
+    another index's folders, and anything else a user put in the index folder, stay."""
+    if not index_id:
+        return
     for old in root.iterdir():
-        if old.name != current and (_is_shard_set(old) or is_data_dir(old)):
+        if old.name != current and index_id in (_shard_set_owner(old), data_dir_owner(old)):
             shutil.rmtree(old, ignore_errors=True)
+
+
+def index_id_of(root: Path) -> str:
+    """The id the index at ``root`` has (an ordinary one's too, so that a sharded index
+    replacing it owns its data folders), or a new one."""
+    try:
+        raw = read_json(root)
+    except SearchkitIndexError:
+        return new_id()
+    found = raw.get("id") if isinstance(raw, dict) else None
+    return found if isinstance(found, str) and _ID.match(found) else new_id()
 
 
 def now() -> str:
@@ -338,16 +379,32 @@ def rebuild_sharded(
     client: Client | None = None,
     follow_links: bool = False,
     cluster_timeout: float | None = None,
+    confirm: Confirm = False,
 ) -> IndexReport:
-    """Build a sharded index afresh from ``paths`` (default: its sources) and switch to it."""
+    """Build a sharded index afresh from ``paths`` (default: its sources) and switch to it.
+
+    Its recorded sources are read only as ``rebuild_index`` reads an ordinary index's:
+    never ``/``, and only when ``confirm`` allows (else :class:`RebuildRefusedError`).
+    """
+    planned: tuple[str, ...] = ()
+    if not paths:  # asked before the lock is taken, so no writer waits on a person
+        planned = _planned_sources(root, _lenient_settings(root, adopt=False))
+        confirm_sources(root, planned, confirm)
     with WriteLock(root, lock_timeout):
         settings = _lenient_settings(root)
+        if not paths and _planned_sources(root, settings) != planned:
+            raise RebuildRefusedError(
+                root,
+                (),
+                f"the sources index {root} recorded changed while the rebuild waited to "
+                "start; nothing was changed: run it again",
+            )
         sources = [str(Path(p).absolute()) for p in paths] or list(settings.sources)
         if not sources:
             raise SearchkitIndexError(
                 root, f"nothing to rebuild index {root} from: name files or folders"
             )
-        drop_unused(root, settings.data)
+        drop_unused(root, settings.data, settings.id)
         reports = build_shard_set(
             root,
             settings,
@@ -378,7 +435,7 @@ def build_shard_set(
     ``searchkit.json`` to it (one atomic rename); on any failure, remove the new set, so
     the index stays as it was.  The caller holds the index's lock.  ``keep_sources``
     adds ``sources`` to those recorded; otherwise they replace them."""
-    data = new_shard_set(root, settings.shards, settings.max_chars)
+    data = new_shard_set(root, settings.shards, settings.max_chars, settings.id)
     try:
         reports = add_shards(
             root,
@@ -410,10 +467,26 @@ def build_shard_set(
     return reports
 
 
-def _lenient_settings(root: Path) -> ShardSettings:
+def _planned_sources(root: Path, settings: ShardSettings) -> tuple[str, ...]:
+    """The sources a rebuild without named paths reads: its settings' (searchkit writes
+    them itself, so they are its roots), but never ``/`` or a relative path."""
+    refused = [s for s in settings.sources if not usable_root(s)]
+    if refused:
+        raise RebuildRefusedError(
+            root,
+            tuple(refused),
+            f"index {root} records {refused[0]} as a source to rebuild from, which is never "
+            "read from a record; nothing was read: to rebuild, name the files and folders "
+            f"(searchkit index PATH... --index {root} --rebuild)",
+        )
+    return settings.sources
+
+
+def _lenient_settings(root: Path, adopt: bool = True) -> ShardSettings:
     """The settings a rebuild keeps, whatever versions wrote them: each field on its own,
     a damaged one starting afresh, as an ordinary index's rebuild does.  Only the shard
-    count cannot start afresh."""
+    count cannot start afresh.  A set without an id gets one, and (``adopt``, under the
+    write lock) its current set is marked with it."""
     try:
         raw = _read_raw(root)
     except IndexDamagedError as exc:
@@ -434,18 +507,27 @@ def _lenient_settings(root: Path) -> ShardSettings:
     }
     kept.setdefault("data", "")
     kept.setdefault("created", now())
-    return ShardSettings(**kept)
+    settings = ShardSettings(**kept)
+    if not settings.id:  # written before ids: its current set becomes provably its own
+        settings = attrs.evolve(settings, id=new_id())
+        if adopt and settings.data and _shard_set_owner(root / settings.data) == "":
+            _mark_shard_set(root / settings.data, settings.id)
+    return settings
 
 
 def check_sharded(
-    root: Path, *, repair: bool = False, lock_timeout: float = DEFAULT_LOCK_TIMEOUT
+    root: Path,
+    *,
+    repair: bool = False,
+    lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
+    confirm: Confirm = False,
 ) -> CheckReport:
     """``check_index`` for a sharded index: every shard, and every document in its shard."""
     try:
         settings = read_shard_settings(root)
     except (IndexIncompatibleError, IndexDamagedError) as exc:
         report = CheckReport(str(root), 0, 0, 0, problems=(str(exc),))
-        return _repaired(root, lock_timeout) if repair else report
+        return _repaired(root, lock_timeout, confirm) if repair else report
     problems: list[str] = check_synonyms(root)
     stale: list[str] = []
     documents = chunks = segments = 0
@@ -478,9 +560,9 @@ def check_sharded(
         problems=tuple(problems),
         stale=tuple(stale),
     )
-    return _repaired(root, lock_timeout) if repair and problems else report
+    return _repaired(root, lock_timeout, confirm) if repair and problems else report
 
 
-def _repaired(root: Path, lock_timeout: float) -> CheckReport:
-    rebuild_sharded(root, lock_timeout=lock_timeout)
+def _repaired(root: Path, lock_timeout: float, confirm: Confirm) -> CheckReport:
+    rebuild_sharded(root, lock_timeout=lock_timeout, confirm=confirm)
     return attrs.evolve(check_sharded(root, lock_timeout=lock_timeout), repaired=True)

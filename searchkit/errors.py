@@ -22,6 +22,8 @@ Python: the ``searchkit`` command's exit code and the web app's HTTP status.
     │   └── QueryLimitError          costs more than a limit allows (names it)     2   400
     ├── SettingsError                a bad language code, synonyms file,           2   400
     │                                field map or loader plug-in
+    ├── RebuildRefusedError          a rebuild from recorded sources that was      2   400
+    │                                not confirmed, or reaches outside its roots
     ├── CollectionError              a test collection cannot be read              2   400
     ├── NotFoundError (LookupError)  a chunk or document id not in the index       2   404
     └── DaskUnavailableError         Dask not installed, scheduler unreachable     2   503
@@ -66,6 +68,7 @@ __all__ = [
     "QueryError",
     "QueryLimitError",
     "QuerySyntaxError",
+    "RebuildRefusedError",
     "SearchkitError",
     "SearchkitIndexError",
     "exit_code",
@@ -229,6 +232,20 @@ class SettingsError(SearchkitError):
     synonyms file that cannot be read or parsed (names the file and line)."""
 
 
+class RebuildRefusedError(SearchkitError):
+    """A rebuild (or ``check --repair``) would read the sources an index recorded, and
+    was refused: they were not confirmed, or the record names a source outside the
+    folders the index was built from (or ``/``).  Nothing was read or changed.
+
+    ``path`` is the index folder; ``sources`` the sources concerned.
+    """
+
+    def __init__(self, path: object, sources: tuple[str, ...], message: str) -> None:
+        self.path = str(path)
+        self.sources = sources
+        super().__init__(message)
+
+
 class CollectionError(SearchkitError):
     """A test collection (BEIR or SMART) is missing a file or holds one it cannot read."""
 
@@ -292,6 +309,7 @@ OUTCOMES: Mapping[type[SearchkitError], Outcome] = {
     QuerySyntaxError: Outcome(EXIT_USAGE, 400),
     QueryLimitError: Outcome(EXIT_USAGE, 400),
     SettingsError: Outcome(EXIT_USAGE, 400),
+    RebuildRefusedError: Outcome(EXIT_USAGE, 400),
     CollectionError: Outcome(EXIT_USAGE, 400),
     NotFoundError: Outcome(EXIT_USAGE, 404),
     DaskUnavailableError: Outcome(EXIT_USAGE, 503),

@@ -29,6 +29,7 @@ from typing import Any, Concatenate, ParamSpec, TypeVar
 import attrs
 import whoosh.index as windex
 from whoosh import query as wquery
+from whoosh.filedb.filestore import FileStorage
 from whoosh.searching import Searcher
 from whoosh.writing import IndexWriter
 
@@ -58,7 +59,7 @@ from ._settings import (
 from .analysis import ANALYZER_ID
 from .analysis.detect import AUTO, normalize_language, with_language
 from .analysis.synonyms import Synonyms, load_synonyms
-from .chunking import DEFAULT_MAX_CHARS, chunk_document
+from .chunking import DEFAULT_MAX_CHARS, MAX_CHUNK_CHARS, chunk_document
 from .errors import (
     ArgumentError,
     DocumentError,
@@ -68,6 +69,7 @@ from .errors import (
     IndexLockedError,
     IndexNotFoundError,
     NotFoundError,
+    RebuildRefusedError,
     SearchkitError,
     SearchkitIndexError,
     SettingsError,
@@ -102,6 +104,7 @@ from .typos import expand_fuzzy
 
 __all__ = [
     "DEFAULT_BATCH_SIZE",
+    "Confirm",
     "Index",
     "Progress",
     "check_index",
@@ -129,6 +132,9 @@ _P = ParamSpec("_P")
 
 # progress(done, total, path): called once per file as an add or sync goes.
 Progress = Callable[[int, int, str], None]
+# A rebuild from the sources an index recorded reads them only when confirmed: True, or
+# a function given the sources (absolute paths) that answers whether to read them.
+Confirm = bool | Callable[[tuple[str, ...]], bool]
 
 
 def _guarded(method: Callable[Concatenate[Index, _P], _T]) -> Callable[Concatenate[Index, _P], _T]:
@@ -184,8 +190,9 @@ class Index:
 
         An existing index there raises :class:`IndexExistsError` unless ``overwrite``, which
         replaces it atomically.  A folder holding other files is never touched.
-        ``max_chars`` bounds a chunk's length; longer paragraphs are split.  ``shards``
-        above 1 makes a sharded index (see ``shards.py``): one folder, that many indexes.
+        ``max_chars`` (200 to 100,000) bounds a chunk's length; longer paragraphs are
+        split.  ``shards`` above 1 makes a sharded index (see ``shards.py``): one folder,
+        that many indexes.
         ``language`` is the language of documents whose metadata names none: an ISO 639
         code, or ``"auto"`` to detect each one's.  ``synonyms`` names a synonyms file to
         apply to queries (see :meth:`set_synonyms`).  A sharded index keeps both once,
@@ -211,6 +218,8 @@ class Index:
             return made
         if max_chars < 200:
             raise ArgumentError(f"max_chars must be at least 200, not {max_chars}")
+        if max_chars > MAX_CHUNK_CHARS:
+            raise ArgumentError(f"max_chars must be at most {MAX_CHUNK_CHARS}, not {max_chars}")
         with translated(root):
             return cls._create(root, overwrite, max_chars, lock_timeout, code, rules)
 
@@ -292,7 +301,12 @@ class Index:
         data = self.path / self._settings.data
         try:
             with damage_guard(self.path):
-                return windex.open_dir(str(data), schema=build_schema())
+                # Plain reads, not memory maps: Whoosh copies each file inside a mapped
+                # segment into memory (a BytesIO of it), so a search would hold all the
+                # postings of the segments it opens (900 MB for one 60 MB document);
+                # read this way, memory holds what a search reads.
+                storage = FileStorage(str(data), supports_mmap=False)
+                return storage.open_index(schema=build_schema())
         except PermissionError as exc:
             raise access_error(self.path, exc) from None
         except (windex.EmptyIndexError, OSError) as exc:
@@ -635,13 +649,16 @@ class Index:
         batch_size: int = DEFAULT_BATCH_SIZE,
         progress: Progress | None = None,
         follow_links: bool = False,
+        confirm: Confirm = False,
     ) -> IndexReport:
         """Index ``paths`` (default: every path ever added) into a new index, then swap it in.
 
         The new index is built in a folder of its own beside the current one; only when it
         is complete does ``searchkit.json`` switch to it, in one atomic rename.  Searches
         meanwhile see the old index, and a rebuild that fails or is interrupted leaves the
-        old index as it was.  ``follow_links`` as for :meth:`add`.
+        old index as it was.  ``follow_links`` as for :meth:`add`.  Without ``paths``, the
+        sources the index recorded are read only when ``confirm`` says so (see
+        :func:`rebuild_index`).
         """
         self.close()
         report = rebuild_index(
@@ -651,6 +668,7 @@ class Index:
             progress=progress,
             lock_timeout=self.lock_timeout,
             follow_links=follow_links,
+            confirm=confirm,
         )
         self._reader()  # switch this handle to the new data
         return report
@@ -693,6 +711,19 @@ class Index:
             swap_settings(self.path, settings)
             self._settings = settings
             self._settings_mtime = self._settings_file().stat().st_mtime_ns
+
+    def _keep_roots(self, sources: Sequence[str]) -> None:
+        """Record ``sources`` among the roots in the settings (under the write lock),
+        before the commit that records them as sources: so the roots always cover what
+        the commit records name.  An index written before roots adopts its sources."""
+        roots = self._settings.roots or self._settings.sources
+        missing = [s for s in sources if not any(_within(s, r) for r in roots)]
+        if not missing and roots == self._settings.roots:
+            return
+        settings = attrs.evolve(self._settings, roots=tuple(dict.fromkeys([*roots, *missing])))
+        swap_settings(self.path, settings)
+        self._settings = settings
+        self._settings_mtime = self._settings_file().stat().st_mtime_ns
 
     def _reading(self) -> ReadingSettings:
         """The language and field maps documents are read with: a shard's are its
@@ -751,6 +782,7 @@ class Index:
             _commits.remove_leftovers(folder, _commits.leftovers(folder, segments))
             current = self.sources()
             sources = tuple(dict.fromkeys([*current, *new_sources]))
+            self._keep_roots(sources)
             batch = _Batch(
                 self._ix,
                 self.max_chars,
@@ -1002,7 +1034,8 @@ class _Sync:
 
     def _remove_missing(self, roots: list[Path]) -> None:
         for path, infos in list(self.by_path.items()):
-            if path in self.seen or not infos[0].size or os.path.exists(path):
+            # A file that is gone, or that a folder (or anything but a file) replaced.
+            if path in self.seen or not infos[0].size or os.path.isfile(path):
                 continue
             if any(_under(path, r) for r in roots):
                 for info in infos:
@@ -1023,7 +1056,8 @@ def _rebuild(
     The caller holds the write lock.  On any failure the new folder is deleted and the
     settings still point at the old one.
     """
-    sources = [str(Path(p).absolute()) for p in paths] or list(_old_sources(root, settings))
+    named = [str(Path(p).absolute()) for p in paths]
+    sources = named or list(_old_sources(root, settings))
     if not sources:
         raise SearchkitIndexError(
             root, f"nothing to rebuild index {root} from: name files or folders"
@@ -1056,6 +1090,7 @@ def _rebuild(
         settings,
         data=data,
         sources=(),  # recorded in the new data's commits
+        roots=tuple(named) if named else settings.roots or settings.sources,
         schema_version=SCHEMA_VERSION,
         analyzer=ANALYZER_ID,
     )
@@ -1094,6 +1129,7 @@ def rebuild_index(
     progress: Progress | None = None,
     lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
     follow_links: bool = False,
+    confirm: Confirm = False,
 ) -> IndexReport:
     """Build the index at ``path`` afresh from ``paths`` (default: its recorded sources).
 
@@ -1101,23 +1137,112 @@ def rebuild_index(
     a damaged one, or none yet.  The new data is built beside the old and switched in
     atomically when complete; until then searches see the old index, and a failure
     leaves it as it was.
+
+    Without ``paths``, the sources come from the index's own record, which a damaged or
+    crafted index may get wrong; so they are read only when (see :func:`recorded_sources`)
+
+    - each lies inside the roots the index was built from (the paths its adds and its
+      last rebuild from named paths were given) and none is a filesystem root (``/``);
+      otherwise :class:`RebuildRefusedError`, and naming the paths is the way to read them;
+    - and ``confirm`` is ``True``, or a function that, given the sources, returns
+      ``True`` (the command line asks, or takes ``--yes``).  Otherwise
+      :class:`RebuildRefusedError` naming them, and nothing is changed.
     """
     root = Path(path)
     if is_sharded(root):
         rebuilt: IndexReport = _sharded_hook(root, "rebuild")(
-            root, *paths, batch_size=batch_size, progress=progress, lock_timeout=lock_timeout
+            root,
+            *paths,
+            batch_size=batch_size,
+            progress=progress,
+            lock_timeout=lock_timeout,
+            confirm=confirm,
         )
         return rebuilt
     _require_existing(paths)
     with translated(root):
+        planned = None
+        if Index.exists(root) and not paths:
+            # Asked before the lock is taken, so no writer waits on a person.
+            planned = recorded_sources(root)
+            confirm_sources(root, planned, confirm)
         if not Index.exists(root):
             check_can_create(root, overwrite=False)
             root.mkdir(parents=True, exist_ok=True)
         with WriteLock(root, lock_timeout):
             # Read under the lock: a rebuild that finished while we waited changed them.
             settings = settings_for_rebuild(root)
+            if not paths and recorded_sources(root, settings) != (planned or ()):
+                raise RebuildRefusedError(
+                    root,
+                    (),
+                    f"the sources index {root} recorded changed while the rebuild waited "
+                    "to start; nothing was changed: run it again",
+                )
             _, _, report = _rebuild(root, settings, paths, batch_size, progress, follow_links)
     return report
+
+
+def recorded_sources(root: Path, settings: Settings | None = None) -> tuple[str, ...]:
+    """The sources a rebuild of ``root`` without named paths would read: those its
+    current commit record names (read leniently, so that a damaged index can be
+    repaired), after checking each against the roots the index was built from.
+
+    A source outside every root, a filesystem root (``/``) or a path that is not
+    absolute raises :class:`RebuildRefusedError`: a record cannot make a rebuild read
+    files the index was never given.  An index written before roots were recorded
+    takes its settings' sources as roots, or has none (then name the paths).
+    """
+    if settings is None:
+        settings = settings_for_rebuild(root, adopt=False)
+    sources = _old_sources(root, settings)
+    roots = [r for r in (settings.roots or settings.sources) if usable_root(r)]
+    refused = [s for s in sources if not usable_root(s) or not any(_within(s, r) for r in roots)]
+    if refused:
+        raise RebuildRefusedError(
+            root,
+            tuple(refused),
+            f"index {root} records {_listed(refused)} as a source to rebuild from, outside "
+            f"the folders it was built from ({_listed(roots) if roots else 'none recorded'}); "
+            "nothing was read: to rebuild from it, name the files and folders "
+            f"(searchkit index PATH... --index {root} --rebuild)",
+        )
+    return sources
+
+
+def confirm_sources(root: Path, sources: tuple[str, ...], confirm: Confirm) -> None:
+    """Raise :class:`RebuildRefusedError` unless ``confirm`` allows reading ``sources``."""
+    if not sources or confirm is True:
+        return
+    if confirm is False:
+        raise RebuildRefusedError(
+            root,
+            sources,
+            f"rebuilding index {root} reads the sources it recorded ({_listed(sources)}); "
+            "nothing was read: confirm them (confirm=True; on the command line, answer "
+            "the question or pass --yes), or name the files and folders to read",
+        )
+    if not confirm(sources):
+        raise RebuildRefusedError(
+            root, sources, f"the sources were not confirmed: index {root} was left as it was"
+        )
+
+
+def usable_root(path: str) -> bool:
+    """An absolute path that is not a filesystem root: a rebuild never walks ``/``."""
+    p = Path(path)
+    return p.is_absolute() and p.parent != p
+
+
+def _within(path: str, root: str) -> bool:
+    """Whether ``path`` is ``root`` or inside it (by name: ``..`` is normalised first)."""
+    p, r = os.path.normpath(path), os.path.normpath(root)
+    return p == r or p.startswith(r.rstrip(os.sep) + os.sep)
+
+
+def _listed(paths: Sequence[str], most: int = 3) -> str:
+    shown = ", ".join(paths[:most])
+    return shown + (f" and {len(paths) - most} more" if len(paths) > most else "")
 
 
 def check_index(
@@ -1125,24 +1250,27 @@ def check_index(
     *,
     repair: bool = False,
     lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
+    confirm: Confirm = False,
 ) -> CheckReport:
     """Verify an index: every segment opens and reads, and chunk counts match the manifest.
 
     With ``repair``, an index with problems is rebuilt from the files it recorded as
-    sources (the old one stays in place until the new one is complete).  A missing index
-    raises :class:`IndexNotFoundError`; any other damage is reported, not raised.
+    sources (the old one stays in place until the new one is complete), under the rules
+    of :func:`rebuild_index`: only sources inside the index's roots, and only when
+    ``confirm`` allows (else :class:`RebuildRefusedError`).  A missing index raises
+    :class:`IndexNotFoundError`; any other damage is reported, not raised.
     """
     root = Path(path)
     if is_sharded(root):
         checked: CheckReport = _sharded_hook(root, "check")(
-            root, repair=repair, lock_timeout=lock_timeout
+            root, repair=repair, lock_timeout=lock_timeout, confirm=confirm
         )
         return checked
     try:
         settings = read_settings(root)  # a missing index raises: nothing to check
     except (IndexIncompatibleError, IndexDamagedError) as exc:
         report = CheckReport(str(root), 0, 0, 0, problems=(str(exc),))
-        return _repaired(root, lock_timeout) if repair else report
+        return _repaired(root, lock_timeout, confirm) if repair else report
     problems: list[str] = check_synonyms(root)
     stale: list[str] = []
     documents = chunks = segments = 0
@@ -1162,7 +1290,9 @@ def check_index(
                 problems.append(
                     f"{chunks} chunks read, but the index counts {searcher.doc_count()}"
                 )
-            manifest = index.documents()
+            # The manifest from the same snapshot as the chunks: a writer committing
+            # meanwhile must not make the two disagree (Index.documents() would reopen).
+            manifest = [info_from_stored(s) for s in searcher.documents(first="1")]
             documents = len(manifest)
             for info in manifest:
                 found = counted.pop(info.id, 0)
@@ -1190,7 +1320,7 @@ def check_index(
         repaired=repair and bool(left),
         leftovers=tuple(left),
     )
-    return _repaired(root, lock_timeout) if repair and problems else report
+    return _repaired(root, lock_timeout, confirm) if repair and problems else report
 
 
 def _leftovers(root: Path, remove: bool) -> list[str]:
@@ -1235,9 +1365,9 @@ def _verify_files(index: Index) -> list[str]:
     return problems
 
 
-def _repaired(root: Path, lock_timeout: float) -> CheckReport:
+def _repaired(root: Path, lock_timeout: float, confirm: Confirm) -> CheckReport:
     """Rebuild ``root`` from its recorded sources, and check the result."""
-    rebuild_index(root, lock_timeout=lock_timeout)
+    rebuild_index(root, lock_timeout=lock_timeout, confirm=confirm)
     return attrs.evolve(check_index(root, lock_timeout=lock_timeout), repaired=True)
 
 

@@ -26,6 +26,7 @@ from ._shardset import (
     build_shard_set,
     check_sharded,
     drop_unused,
+    index_id_of,
     merge_reports,
     new_shard_set,
     now,
@@ -37,7 +38,7 @@ from ._shardset import (
 )
 from .analysis.detect import AUTO
 from .analysis.synonyms import Synonyms
-from .chunking import DEFAULT_MAX_CHARS
+from .chunking import DEFAULT_MAX_CHARS, MAX_CHUNK_CHARS
 from .errors import (
     ArgumentError,
     IndexExistsError,
@@ -47,6 +48,7 @@ from .errors import (
 from .index import (
     DEFAULT_BATCH_SIZE,
     DEFAULT_LOCK_TIMEOUT,
+    Confirm,
     Index,
     Progress,
     _require_existing,
@@ -128,6 +130,8 @@ class ShardedIndex(_Parts, Index):
             )
         if max_chars < 200:
             raise ArgumentError(f"max_chars must be at least 200, not {max_chars}")
+        if max_chars > MAX_CHUNK_CHARS:
+            raise ArgumentError(f"max_chars must be at most {MAX_CHUNK_CHARS}, not {max_chars}")
         check_can_create(root, overwrite)
         try:
             root.mkdir(parents=True, exist_ok=True)
@@ -135,13 +139,20 @@ class ShardedIndex(_Parts, Index):
             raise SearchkitIndexError(root, f"cannot create index folder {root}: {exc}") from None
         with WriteLock(root, lock_timeout):
             check_can_create(root, overwrite)
-            data = new_shard_set(root, shards, max_chars)
+            # Replacing an index keeps its id, so that its data folders go too.
+            index_id = index_id_of(root)
+            data = new_shard_set(root, shards, max_chars, index_id)
             settings = ShardSettings(
-                shards=shards, data=data, max_chars=max_chars, created=now(), language=language
+                shards=shards,
+                data=data,
+                max_chars=max_chars,
+                created=now(),
+                language=language,
+                id=index_id,
             )
             store_synonyms(root, synonyms)
             write_settings(root, settings)
-            drop_unused(root, data)
+            drop_unused(root, data, index_id)
         return cls(root, settings, lock_timeout)
 
     @classmethod
@@ -305,6 +316,7 @@ class ShardedIndex(_Parts, Index):
         batch_size: int = DEFAULT_BATCH_SIZE,
         progress: Progress | None = None,
         follow_links: bool = False,
+        confirm: Confirm = False,
     ) -> IndexReport:
         """``Index.rebuild``: a new set of shards built beside the old, then switched in."""
         self.close()
@@ -315,6 +327,7 @@ class ShardedIndex(_Parts, Index):
             progress=progress,
             lock_timeout=self.lock_timeout,
             follow_links=follow_links,
+            confirm=confirm,
         )
         self._mtime = 0  # reopen on next use
         self.shards()

@@ -98,7 +98,7 @@ def test_the_web_app_answers_with_the_tables_status(
         raise _instance(cls)
 
     monkeypatch.setattr(searchkit.Index, "search", fail)
-    with TestClient(create_app(seed_index_path)) as client:
+    with TestClient(create_app(seed_index_path), base_url="http://localhost") as client:
         got = client.get("/api/search", params={"q": "belarus"})
     assert (got.status_code, got.json()) == (OUTCOMES[cls].http_status, {"error": "boom"})
 

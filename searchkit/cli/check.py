@@ -9,6 +9,7 @@ import click
 from ._errors import EXIT_CODES_HELP, EXIT_INDEX
 from ._options import index_option, json_option, one_index
 from ._render import clean_line, echo_json, plural
+from .index import confirm_sources
 
 __all__ = ["check"]
 
@@ -19,11 +20,18 @@ __all__ = ["check"]
 @click.option(
     "--repair",
     is_flag=True,
-    help="If problems are found, rebuild the index from the files it was built from.",
+    help="If problems are found, rebuild the index from the files it was built from "
+    "(listed, and asked about first).",
+)
+@click.option(
+    "-y",
+    "--yes",
+    is_flag=True,
+    help="With --repair: read the sources the index recorded without asking.",
 )
 @json_option("Print one JSON object: ok, problems, stale, documents, chunks, ...")
 @index_option
-def check(repair: bool, as_json: bool, index_dir: tuple[Path, ...]) -> None:
+def check(repair: bool, yes: bool, as_json: bool, index_dir: tuple[Path, ...]) -> None:
     """\b
     Example:
       searchkit check --index my-index --repair
@@ -35,11 +43,20 @@ def check(repair: bool, as_json: bool, index_dir: tuple[Path, ...]) -> None:
     writers that died are listed (--repair removes them).  Exits 0 when the index is
     sound (or was repaired), 3 when it has problems.
 
-    Python: searchkit.check_index(DIR, repair=...)
+    A repair reads the sources the index recorded: it lists them and asks first
+    (--yes answers for you; with no terminal and no --yes it refuses, exit 2),
+    and reads none outside the folders the index was built from, nor /.
+
+    Python: searchkit.check_index(DIR, repair=..., confirm=...)
     """
     from ..shards import check_index
 
-    report = check_index(one_index(index_dir, "check"), repair=repair)
+    if yes and not repair:
+        raise click.UsageError("--yes goes with --repair")
+    where = one_index(index_dir, "check")
+    report = check_index(
+        where, repair=repair, confirm=confirm_sources(yes, f"Repairing index {where}")
+    )
     if as_json:
         echo_json(report.as_dict())
     else:

@@ -3,20 +3,21 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
 
-from ._errors import EXIT_CODES_HELP
+from . import _render
+from ._errors import EXIT_CODES_HELP, Failure
 from ._options import dask_options, index_option, json_option, one_index
 from ._render import Progress, clean_line, echo_json, isatty, report_line
 
 if TYPE_CHECKING:
     from ..models import IndexReport
 
-__all__ = ["index_command", "write_index"]
+__all__ = ["confirm_sources", "index_command", "write_index"]
 
 
 @click.command("index", short_help="Add or refresh files and folders.", epilog=EXIT_CODES_HELP)
@@ -38,6 +39,12 @@ __all__ = ["index_command", "write_index"]
     is_flag=True,
     help="Build a fresh index from PATHS (default: every path indexed before) beside the "
     "old one and swap it in when complete. Also upgrades an index of another version.",
+)
+@click.option(
+    "-y",
+    "--yes",
+    is_flag=True,
+    help="With --rebuild and no PATHS: read the sources the index recorded without asking.",
 )
 @click.option(
     "-q",
@@ -96,6 +103,7 @@ def index_command(
     dry_run: bool,
     follow_links: bool,
     rebuild: bool,
+    yes: bool,
     quiet: bool,
     lock_timeout: float,
     shards: int | None,
@@ -122,7 +130,9 @@ def index_command(
 
     With --rebuild, a new index is built beside the old one and swapped in
     atomically; searches see the old one until then, and a failed rebuild
-    leaves it as it was.
+    leaves it as it was.  Without PATHS it reads the sources the index
+    recorded: it lists them and asks first (or takes --yes), and reads none
+    outside the folders the index was built from.
 
     Python: Index.open_or_create(DIR).add(*PATHS, dry_run=..., follow_links=...)
     or searchkit.rebuild_index(DIR, *PATHS) for --rebuild;
@@ -141,12 +151,15 @@ def index_command(
         raise click.UsageError("--synonyms and --dry-run do not go together")
     if field_map and rebuild:
         raise click.UsageError("--map does not go with --rebuild (it reuses the maps kept)")
+    if yes and not rebuild:
+        raise click.UsageError("--yes goes with --rebuild")
     bar = Progress() if not quiet and isatty(sys.stderr) else None
     try:
         report = write_index(
             where,
             paths,
             rebuild=rebuild,
+            confirm=confirm_sources(yes, f"Rebuilding index {where}"),
             dry_run=dry_run,
             shards=shards,
             dask=(dask_address, dask_timeout) if dask_address else None,
@@ -186,6 +199,7 @@ def write_index(
     paths: Sequence[Path],
     *,
     rebuild: bool,
+    confirm: bool | Callable[[tuple[str, ...]], bool],
     dry_run: bool,
     shards: int | None,
     dask: tuple[str, float] | None,
@@ -196,14 +210,20 @@ def write_index(
     follow_links: bool,
     progress: Progress | None,
 ) -> IndexReport:
-    """The library calls ``searchkit index`` makes, in one place: a rebuild, a dry run, or
-    an add to an index opened or created (with ``shards``), on Dask when ``dask`` is
-    ``(address, timeout)``.  The arguments were checked to go together."""
+    """The library calls ``searchkit index`` makes, in one place: a rebuild (``confirm``
+    says whether to read the sources the index recorded), a dry run, or an add to an
+    index opened or created (with ``shards``), on Dask when ``dask`` is ``(address,
+    timeout)``.  The arguments were checked to go together."""
     from ..shards import Index, open_or_create_sharded, rebuild_index
 
     if rebuild:
         report = rebuild_index(
-            where, *paths, progress=progress, lock_timeout=lock_timeout, follow_links=follow_links
+            where,
+            *paths,
+            progress=progress,
+            lock_timeout=lock_timeout,
+            follow_links=follow_links,
+            confirm=confirm,
         )
         if synonyms:
             with Index.open(where, lock_timeout=lock_timeout) as ix:
@@ -234,3 +254,26 @@ def write_index(
             field_map=field_map,
             cluster_timeout=timeout,
         )
+
+
+def confirm_sources(yes: bool, doing: str) -> bool | Callable[[tuple[str, ...]], bool]:
+    """The ``confirm`` of a rebuild from recorded sources: ``--yes``, else a question on
+    the terminal; with no terminal to ask on, a refusal (exit 2)."""
+    if yes:
+        return True
+
+    def ask(sources: tuple[str, ...]) -> bool:
+        if not (_render.isatty(sys.stdin) and _render.isatty(sys.stderr)):
+            shown = ", ".join(sources[:3]) + (
+                f" and {len(sources) - 3} more" if len(sources) > 3 else ""
+            )
+            raise Failure(
+                f"{doing} reads the sources it recorded ({shown}); no terminal to confirm "
+                "them on: pass --yes to read them, or name the files and folders to read"
+            )
+        click.echo(f"{doing} reads these files and folders, as the index recorded them:", err=True)
+        for source in sources:
+            click.echo(f"  {clean_line(source)}", err=True)
+        return click.confirm("Read them?", default=False, err=True)
+
+    return ask
