@@ -20,7 +20,9 @@ if TYPE_CHECKING:
     from .chunking import chunk_document
     from .errors import (
         ArgumentError,
+        ClusterTimeoutError,
         CollectionError,
+        DaskUnavailableError,
         DocumentError,
         EmptyQueryError,
         FilterError,
@@ -68,7 +70,9 @@ _HOME: dict[str, str] = {
     **dict.fromkeys(
         (
             "ArgumentError",
+            "ClusterTimeoutError",
             "CollectionError",
+            "DaskUnavailableError",
             "DocumentError",
             "EmptyQueryError",
             "FilterError",
@@ -147,8 +151,10 @@ __all__ = [
     "Bucket",
     "CheckReport",
     "Chunk",
+    "ClusterTimeoutError",
     "CollectionError",
     "Completion",
+    "DaskUnavailableError",
     "Document",
     "DocumentError",
     "DocumentInfo",

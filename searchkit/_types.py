@@ -23,7 +23,7 @@ import attrs
 from attrs import validators as v
 
 from ._limits import QueryLimits
-from .errors import ArgumentError
+from .errors import ArgumentError, FilterError
 
 __all__ = [
     "DEFAULT_FACET_LIMIT",
@@ -83,10 +83,10 @@ def check_whole(name: str, value: int, lo: int, hi: int | None = None) -> None:
     """Raise :class:`ArgumentError` unless ``value`` is a whole number in ``[lo, hi]``."""
     if isinstance(value, bool) or not isinstance(value, int) or value < lo or (hi and value > hi):
         bound = f" and at most {hi}" if hi else ""
-        raise ArgumentError(f"{name} must be a whole number of at least {lo}{bound}, not {value!r}")
+        raise FilterError(f"{name} must be a whole number of at least {lo}{bound}, not {value!r}")
 
 
-# -- the checks: attrs validators whose failure is an ArgumentError naming the argument --
+# -- the checks: attrs validators; a failure is a FilterError (an ArgumentError) naming it --
 
 _Validator = Callable[[Any, "attrs.Attribute[Any]", Any], None]
 
@@ -100,7 +100,7 @@ def _named(message: str, *checks: _Validator) -> _Validator:
         try:
             inner(instance, attribute, value)
         except (TypeError, ValueError):
-            raise ArgumentError(message.format(name=attribute.name, value=repr(value))) from None
+            raise FilterError(message.format(name=attribute.name, value=repr(value))) from None
 
     return check
 
@@ -133,7 +133,7 @@ def _names(what: str, value: str | Iterable[str]) -> tuple[str, ...]:
     except TypeError:
         found = (value,)  # type: ignore[assignment]
     if not all(isinstance(item, str) for item in found):
-        raise ArgumentError(f"{what} must be a name or a list of names, not {value!r}")
+        raise FilterError(f"{what} must be a name or a list of names, not {value!r}")
     return found
 
 
@@ -162,13 +162,13 @@ def _facets(value: str | Iterable[str]) -> tuple[str, ...]:
 def _known_facets(instance: Any, attribute: attrs.Attribute[Any], value: tuple[str, ...]) -> None:
     for name in value:
         if name not in FACETS:
-            raise ArgumentError(f"unknown facet {name!r}; choose from {', '.join(FACETS)}")
+            raise FilterError(f"unknown facet {name!r}; choose from {', '.join(FACETS)}")
 
 
 def _has_page(instance: Any, attribute: attrs.Attribute[Any], value: int) -> None:
     """``page * limit`` within :data:`MAX_LIMIT` (``limit`` is checked before ``page``)."""
     if isinstance(value, int) and value * instance.limit > MAX_LIMIT:
-        raise ArgumentError(
+        raise FilterError(
             f"page {value} of {instance.limit} hits reaches hit {value * instance.limit:,}, "
             f"but hits are ranked up to {MAX_LIMIT:,} (page * limit); narrow the query"
         )

@@ -38,7 +38,7 @@ from typing import Any
 from . import _commits
 from ._fanout import CorpusStats, part_statistics, search_part, total
 from ._types import Client, SearchRequest, SimilarRequest
-from .errors import SearchkitError
+from .errors import ClusterTimeoutError, DaskUnavailableError
 from .models import IndexReport, Results
 
 __all__ = [
@@ -59,25 +59,6 @@ RETRIES = 2
 DEFAULT_TIMEOUT = 300.0
 # How often a wait looks at the shards' folders for new commits.
 _POLL = 0.5
-
-
-class DaskUnavailableError(SearchkitError):
-    """Dask is not installed, or the scheduler cannot be reached."""
-
-
-class ClusterTimeoutError(DaskUnavailableError):
-    """The cluster showed no progress for the timeout: its workers vanished or hang.
-
-    ``unfinished`` names the shards whose task did not finish.
-    """
-
-    def __init__(self, what: str, unfinished: Sequence[str], timeout: float) -> None:
-        self.unfinished = tuple(unfinished)
-        self.timeout = timeout
-        super().__init__(
-            f"the Dask cluster made no progress on {what} for {timeout:g} s (workers gone "
-            f"or stuck?): {', '.join(self.unfinished)} did not finish"
-        )
 
 
 def _distributed() -> Any:

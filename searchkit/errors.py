@@ -1,40 +1,58 @@
-"""Every error searchkit raises on purpose, as one tree.
+"""Every error searchkit raises on purpose, as one tree, with what each one means outside
+Python: the ``searchkit`` command's exit code and the web app's HTTP status.
 
-    SearchkitError
-    ├── DocumentError            a file could not be read as a document (names the file)
-    ├── SearchkitIndexError      base for problems with the index directory
-    │   ├── IndexNotFoundError       no index at the path (says how to build one)
-    │   ├── IndexExistsError         create() over an existing index
-    │   ├── IndexIncompatibleError   written by another schema or analyzer version
-    │   ├── IndexDamagedError        files damaged or not written by searchkit
-    │   ├── IndexLockedError         another process holds the write lock
-    │   └── IndexAccessError         the folder cannot be read or written (permission,
-    │                                read-only, disk full, removed while in use)
-    ├── QueryError               base for problems with a query
-    │   ├── EmptyQueryError          nothing to search for
-    │   ├── QuerySyntaxError         the query cannot be parsed (quotes it, says where)
-    │   └── QueryLimitError          the query would cost more than a limit allows (names it)
-    ├── FilterError              a bad filter value (a date that is not a date, since after
-    │                            until)
-    ├── ArgumentError            a bad argument value: a limit, page, sort, facet, timeout
-    │                            (names the argument; also a ValueError)
-    ├── SettingsError            a bad setting: a language code, a synonyms file, a field
-    │                            map, a loader plug-in that cannot be used
-    ├── RebuildRefusedError      a rebuild or repair from an index's recorded sources was
-    │                            not confirmed, or the record names sources outside its roots
-    ├── CollectionError          a test collection cannot be read (names the file or folder)
-    └── NotFoundError            chunk or document id not in the index
+                                                                                exit  HTTP
+    SearchkitError                   anything a user can cause                     2   400
+    ├── ArgumentError (ValueError)   a bad argument: batch_size=0, shards=0,       2   400
+    │   │                            open_many([]), arguments that clash
+    │   └── FilterError              a bad search option: a date, a sort,          2   400
+    │                                a limit, a page, a timeout, a facet
+    ├── DocumentError                a file cannot be read as a document           2   400
+    ├── SearchkitIndexError          the index folder (base class)                 3   503
+    │   ├── IndexNotFoundError       no index there (says how to build one)        3   503
+    │   ├── IndexExistsError         create() over an existing index               3   503
+    │   ├── IndexIncompatibleError   another schema or analyzer version            3   503
+    │   ├── IndexDamagedError        damaged, or not written by searchkit          3   503
+    │   ├── IndexLockedError         another process holds the write lock          4   503
+    │   └── IndexAccessError         the OS refuses the folder: permission,        3   503
+    │                                read-only, disk full, removed in use
+    ├── QueryError                   a query that cannot run (base class)          2   400
+    │   ├── EmptyQueryError          nothing to search for                         2   400
+    │   ├── QuerySyntaxError         cannot be parsed (quotes it, says where)      2   400
+    │   └── QueryLimitError          costs more than a limit allows (names it)     2   400
+    ├── SettingsError                a bad language code, synonyms file,           2   400
+    │                                field map or loader plug-in
+    ├── RebuildRefusedError          a rebuild from recorded sources that was      2   400
+    │                                not confirmed, or reaches outside its roots
+    ├── CollectionError              a test collection cannot be read              2   400
+    ├── NotFoundError (LookupError)  a chunk or document id not in the index       2   404
+    └── DaskUnavailableError         Dask not installed, scheduler unreachable     2   503
+        └── ClusterTimeoutError      no progress on the cluster for the            2   504
+                                     timeout (names the shards)
 
 Catch ``SearchkitError`` to handle anything a user can cause; catch a leaf to
 handle one case.  Each exception's message is one line meant for a person.
+
+The two right-hand columns are :data:`OUTCOMES`, the one table the command line and the
+web app read (through :func:`exit_code` and :func:`http_status`): an error's row is the
+first class of its method resolution order that the table holds, so a subclass defined
+elsewhere takes its parent's row.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping, Sequence
+from typing import Any, NamedTuple
 
 __all__ = [
+    "EXIT_INDEX",
+    "EXIT_LOCKED",
+    "EXIT_USAGE",
+    "OUTCOMES",
     "ArgumentError",
+    "ClusterTimeoutError",
+    "DaskUnavailableError",
+    "Outcome",
     "SettingsError",
     "CollectionError",
     "DocumentError",
@@ -53,6 +71,8 @@ __all__ = [
     "RebuildRefusedError",
     "SearchkitError",
     "SearchkitIndexError",
+    "exit_code",
+    "http_status",
 ]
 
 
@@ -190,12 +210,21 @@ class QueryLimitError(QueryError):
         super().__init__(query, message)
 
 
-class FilterError(SearchkitError):
-    """A filter has a value searchkit cannot use (``since``, ``until``, ...)."""
-
-
 class ArgumentError(SearchkitError, ValueError):
-    """An argument has a value searchkit cannot use; the message names the argument."""
+    """An argument has a value searchkit cannot use, or arguments do not go together.
+
+    Not a problem of the index, the files or the query: the call itself must change
+    (``batch_size=0``, ``shards=0``, ``open_many([])``).  Also a ``ValueError``.
+    """
+
+
+class FilterError(ArgumentError):
+    """A search option has a value searchkit cannot use: a filter (a date that is not a
+    date), a sort, a limit, a page, a timeout, a facet, a hit field.
+
+    An :class:`ArgumentError`, so ``except ArgumentError`` catches every bad argument, and
+    ``except FilterError`` the bad search options as before.
+    """
 
 
 class SettingsError(SearchkitError):
@@ -228,3 +257,78 @@ class CollectionError(SearchkitError):
 
 class NotFoundError(SearchkitError, LookupError):
     """A chunk or document id that is not in the index."""
+
+
+class DaskUnavailableError(SearchkitError):
+    """Dask is not installed, or the scheduler cannot be reached."""
+
+
+class ClusterTimeoutError(DaskUnavailableError):
+    """The cluster showed no progress for the timeout: its workers vanished or hang.
+
+    ``unfinished`` names the shards whose task did not finish.
+    """
+
+    def __init__(self, what: str, unfinished: Sequence[str], timeout: float) -> None:
+        self.unfinished = tuple(unfinished)
+        self.timeout = timeout
+        super().__init__(
+            f"the Dask cluster made no progress on {what} for {timeout:g} s (workers gone "
+            f"or stuck?): {', '.join(self.unfinished)} did not finish"
+        )
+
+
+# -- what an error means outside Python ----------------------------------------------------
+
+EXIT_USAGE = 2
+EXIT_INDEX = 3
+EXIT_LOCKED = 4
+
+
+class Outcome(NamedTuple):
+    """What an error becomes: the command's exit code and the web app's HTTP status."""
+
+    exit_code: int
+    http_status: int
+
+
+OUTCOMES: Mapping[type[SearchkitError], Outcome] = {
+    SearchkitError: Outcome(EXIT_USAGE, 400),
+    ArgumentError: Outcome(EXIT_USAGE, 400),
+    FilterError: Outcome(EXIT_USAGE, 400),
+    DocumentError: Outcome(EXIT_USAGE, 400),
+    SearchkitIndexError: Outcome(EXIT_INDEX, 503),
+    IndexNotFoundError: Outcome(EXIT_INDEX, 503),
+    IndexExistsError: Outcome(EXIT_INDEX, 503),
+    IndexIncompatibleError: Outcome(EXIT_INDEX, 503),
+    IndexDamagedError: Outcome(EXIT_INDEX, 503),
+    IndexLockedError: Outcome(EXIT_LOCKED, 503),
+    IndexAccessError: Outcome(EXIT_INDEX, 503),
+    QueryError: Outcome(EXIT_USAGE, 400),
+    EmptyQueryError: Outcome(EXIT_USAGE, 400),
+    QuerySyntaxError: Outcome(EXIT_USAGE, 400),
+    QueryLimitError: Outcome(EXIT_USAGE, 400),
+    SettingsError: Outcome(EXIT_USAGE, 400),
+    RebuildRefusedError: Outcome(EXIT_USAGE, 400),
+    CollectionError: Outcome(EXIT_USAGE, 400),
+    NotFoundError: Outcome(EXIT_USAGE, 404),
+    DaskUnavailableError: Outcome(EXIT_USAGE, 503),
+    ClusterTimeoutError: Outcome(EXIT_USAGE, 504),
+}
+
+
+def _outcome(exc: SearchkitError) -> Outcome:
+    for cls in type(exc).__mro__:
+        if cls in OUTCOMES:
+            return OUTCOMES[cls]
+    raise TypeError(f"not a SearchkitError: {exc!r}")  # pragma: no cover
+
+
+def exit_code(exc: SearchkitError) -> int:
+    """The exit code of the ``searchkit`` command that fails with ``exc``."""
+    return _outcome(exc).exit_code
+
+
+def http_status(exc: SearchkitError) -> int:
+    """The HTTP status of the web app's answer that fails with ``exc``."""
+    return _outcome(exc).http_status

@@ -75,6 +75,7 @@ from .analysis.detect import AUTO, normalize_language, with_language
 from .analysis.synonyms import Synonyms, load_synonyms
 from .chunking import DEFAULT_MAX_CHARS, MAX_CHUNK_CHARS, chunk_document
 from .errors import (
+    ArgumentError,
     DocumentError,
     IndexDamagedError,
     IndexExistsError,
@@ -222,11 +223,9 @@ class Index:
             )
             return made
         if max_chars < 200:
-            raise SearchkitIndexError(root, f"max_chars must be at least 200, not {max_chars}")
+            raise ArgumentError(f"max_chars must be at least 200, not {max_chars}")
         if max_chars > MAX_CHUNK_CHARS:
-            raise SearchkitIndexError(
-                root, f"max_chars must be at most {MAX_CHUNK_CHARS}, not {max_chars}"
-            )
+            raise ArgumentError(f"max_chars must be at most {MAX_CHUNK_CHARS}, not {max_chars}")
         with translated(root):
             return cls._create(root, overwrite, max_chars, lock_timeout, code, rules)
 
@@ -586,7 +585,7 @@ class Index:
         rebuilds.
         """
         if not paths:
-            raise SearchkitIndexError(self.path, "add() needs at least one file or folder")
+            raise ArgumentError("add() needs at least one file or folder")
         _require_existing(paths)
         maps = dict(self._reading().field_maps)
         if field_map is not None:
@@ -727,7 +726,7 @@ class Index:
     ) -> Iterator[_Batch]:
         """A batch under the write lock; its commits record ``new_sources`` as well."""
         if batch_size < 1:
-            raise SearchkitIndexError(self.path, f"batch_size must be at least 1, not {batch_size}")
+            raise ArgumentError(f"batch_size must be at least 1, not {batch_size}")
         if dry_run:  # reads only: works on a read-only folder, and beside a writer
             self._reader()
             yield _Batch(

@@ -43,7 +43,7 @@ from ._types import (
 from .analysis import ANALYZER_ID
 from .analysis.synonyms import Synonyms
 from .errors import (
-    FilterError,
+    ArgumentError,
     NotFoundError,
     SearchkitIndexError,
 )
@@ -325,7 +325,7 @@ def open_many(
     """
     roots = [Path(p) for p in paths]
     if not roots:
-        raise FilterError("open_many() needs at least one index folder")
+        raise ArgumentError("open_many() needs at least one index folder")
     seen: dict[Path, Path] = {}
     for root in roots:
         key = root.resolve()

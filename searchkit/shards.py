@@ -41,7 +41,7 @@ from .analysis.detect import AUTO
 from .analysis.synonyms import Synonyms
 from .chunking import DEFAULT_MAX_CHARS, MAX_CHUNK_CHARS
 from .errors import (
-    FilterError,
+    ArgumentError,
     IndexExistsError,
     IndexNotFoundError,
     SearchkitIndexError,
@@ -122,15 +122,13 @@ class ShardedIndex(_Parts, Index):
         """An empty index of ``shards`` shards at ``root`` (see :meth:`Index.create`;
         ``language`` is a checked code, ``synonyms`` parsed rules)."""
         if isinstance(shards, bool) or not isinstance(shards, int) or not 1 <= shards <= MAX_SHARDS:
-            raise FilterError(
+            raise ArgumentError(
                 f"shards must be a whole number from 1 to {MAX_SHARDS}, not {shards!r}"
             )
         if max_chars < 200:
-            raise SearchkitIndexError(root, f"max_chars must be at least 200, not {max_chars}")
+            raise ArgumentError(f"max_chars must be at least 200, not {max_chars}")
         if max_chars > MAX_CHUNK_CHARS:
-            raise SearchkitIndexError(
-                root, f"max_chars must be at most {MAX_CHUNK_CHARS}, not {max_chars}"
-            )
+            raise ArgumentError(f"max_chars must be at most {MAX_CHUNK_CHARS}, not {max_chars}")
         check_can_create(root, overwrite)
         try:
             root.mkdir(parents=True, exist_ok=True)
@@ -234,9 +232,9 @@ class ShardedIndex(_Parts, Index):
         file (as an ordinary index keeps it); every shard reads with the same maps.
         """
         if not paths:
-            raise SearchkitIndexError(self.path, "add() needs at least one file or folder")
+            raise ArgumentError("add() needs at least one file or folder")
         if batch_size < 1:
-            raise SearchkitIndexError(self.path, f"batch_size must be at least 1, not {batch_size}")
+            raise ArgumentError(f"batch_size must be at least 1, not {batch_size}")
         checked = check_field_map(field_map) if field_map is not None else None
         _require_existing(paths)
         sources = [str(Path(p).absolute()) for p in paths]
@@ -342,7 +340,7 @@ def open_or_create_sharded(
 ) -> Index:
     """The index at ``root``, first created with ``shards`` shards (default 1) if none is there.
 
-    ``shards`` that differs from an existing index's count raises :class:`FilterError`:
+    ``shards`` that differs from an existing index's count raises :class:`ArgumentError`:
     the count is chosen when the index is created.
     """
     try:
@@ -357,7 +355,7 @@ def open_or_create_sharded(
     count = ix.shard_count if isinstance(ix, ShardedIndex) else 1
     if shards is not None and shards != count:
         ix.close()
-        raise FilterError(
+        raise ArgumentError(
             f"index {root} has {count} shard{'s' if count > 1 else ''}; the shard count is "
             "chosen when an index is created (rebuild into a new folder to change it)"
         )
@@ -401,7 +399,7 @@ def search_with_dask(
 
 def _sharded(index: Index, what: str) -> ShardedIndex:
     if not isinstance(index, ShardedIndex):
-        raise FilterError(
+        raise ArgumentError(
             f"index {index.path} has one shard: Dask can {what} a sharded index (create it "
             "with Index.create(path, shards=N), or `searchkit index --shards N`) or several "
             "indexes searched as one"

@@ -11,19 +11,23 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
+import click
 import pytest
 from click.testing import CliRunner, Result
 
 import searchkit
-from searchkit import cli as cli_module
 from searchkit._lock import WriteLock
-from searchkit.cli import cli
+from searchkit.cli import _options, _render, cli
 from searchkit.schema import SCHEMA_VERSION
 from searchkit.search import SORTS
+
+from .conftest import searchkit_script
+
+# A user's NO_COLOR, SEARCHKIT_INDEX or TERM would change what the commands print.
+pytestmark = pytest.mark.usefixtures("clean_env")
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 SEED_FILE = next(SEEDS.glob("*.txt")).resolve()
@@ -33,24 +37,9 @@ ESC = "\x1b"
 
 
 @pytest.fixture(scope="module")
-def seed_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """An index of seeds/, built once and only read by the tests that use it."""
-    path = tmp_path_factory.mktemp("cli") / "ix"
-    with searchkit.Index.create(path) as ix:
-        ix.add(SEEDS)
-    return path
-
-
-@pytest.fixture(scope="module")
-def doc_id(seed_index: Path) -> str:
-    with searchkit.Index.open(seed_index) as ix:
+def doc_id(seed_index_path: Path) -> str:
+    with searchkit.Index.open(seed_index_path) as ix:
         return ix.documents()[0].id
-
-
-@pytest.fixture(autouse=True)
-def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ("NO_COLOR", "SEARCHKIT_INDEX", "SEARCHKIT_LOCK_TIMEOUT", "TERM"):
-        monkeypatch.delenv(name, raising=False)
 
 
 def run(*args: object, env: Mapping[str, str] | None = None) -> Result:
@@ -92,7 +81,20 @@ def test_help_starts_with_an_example_and_lists_exit_codes(command: list[str]) ->
 
 
 def test_sort_choices_are_the_librarys() -> None:
-    assert cli_module.SORT_CHOICES == SORTS
+    assert _options.SORT_CHOICES == SORTS
+
+
+def test_search_and_similar_take_the_same_option_families() -> None:
+    def options(command: click.Command) -> dict[str | None, dict[str, object]]:
+        return {p.name: p.to_info_dict() for p in command.params if isinstance(p, click.Option)}
+
+    search, similar = options(cli.commands["search"]), options(cli.commands["similar"])
+    assert set(search) - set(similar) == {"doc_ids", "require_all", "dask_address", "dask_timeout"}
+    assert set(similar) - set(search) == {"whole_document"}
+    differ = {n for n in set(search) & set(similar) if search[n] != similar[n]}
+    assert differ == {"sort", "group", "as_json"}  # in their help only
+    for name in differ:
+        assert {**search[name], "help": ""} == {**similar[name], "help": ""}
 
 
 # -- index -------------------------------------------------------------------------------
@@ -188,30 +190,32 @@ def test_index_locked_exits_4(tmp_path: Path) -> None:
     assert run("index", SEEDS, "--index", ix).exit_code == 0  # free again
 
 
-def test_interrupt_exits_130(seed_index: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_interrupt_exits_130(seed_index_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     def interrupted(*args: object, **kwargs: object) -> None:
         raise KeyboardInterrupt
 
     monkeypatch.setattr(searchkit.Index, "search", interrupted)
-    result = run("search", "Belarus", "--index", seed_index)
+    result = run("search", "Belarus", "--index", seed_index_path)
     assert result.exit_code == 130
     assert result.stderr.strip() == "Error: interrupted"
 
 
-def test_closed_output_pipe_exits_141(seed_index: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_closed_output_pipe_exits_141(
+    seed_index_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     def broken(*args: object, **kwargs: object) -> None:
         raise BrokenPipeError
 
-    monkeypatch.setattr(cli_module.click, "echo", broken)
-    result = run("docs", "--index", seed_index)
+    monkeypatch.setattr(_render.click, "echo", broken)
+    result = run("docs", "--index", seed_index_path)
     assert (result.exit_code, result.stderr) == (141, "")
 
 
 # -- search ------------------------------------------------------------------------------
 
 
-def test_search_prints_hits_exactly(seed_index: Path, doc_id: str) -> None:
-    result = run("search", "Machulischi", "--index", seed_index)
+def test_search_prints_hits_exactly(seed_index_path: Path, doc_id: str) -> None:
+    result = run("search", "Machulischi", "--index", seed_index_path)
     assert result.exit_code == 0
     assert result.stdout == (
         f"1. {TITLE}  (score 2.35)\n"
@@ -225,8 +229,8 @@ def test_search_prints_hits_exactly(seed_index: Path, doc_id: str) -> None:
     assert result.stderr == "1 hit\n"
 
 
-def test_search_json_hit_field_by_field(seed_index: Path, doc_id: str) -> None:
-    result = run("search", "Machulischi", "--index", seed_index, "--json")
+def test_search_json_hit_field_by_field(seed_index_path: Path, doc_id: str) -> None:
+    result = run("search", "Machulischi", "--index", seed_index_path, "--json")
     assert result.exit_code == 0
     out = json.loads(result.stdout)
     assert {k: out[k] for k in ("total", "page", "pages", "limit", "grouped")} == {
@@ -257,37 +261,37 @@ def test_search_json_hit_field_by_field(seed_index: Path, doc_id: str) -> None:
     assert (hit["before"], hit["after"], hit["more"]) == ([], [], [])
 
 
-def test_search_phrase(seed_index: Path) -> None:
-    result = run("search", '"1000 for 1000"', "--index", seed_index, "--json")
+def test_search_phrase(seed_index_path: Path) -> None:
+    result = run("search", '"1000 for 1000"', "--index", seed_index_path, "--json")
     [hit] = json.loads(result.stdout)["hits"]
     assert hit["paragraph"] == 9
     assert '"1000 for 1000,"' in hit["text"]
     assert hit["highlights"] == ["1000"]
 
 
-def test_search_with_no_hits_exits_1(seed_index: Path) -> None:
-    human = run("search", "Belarus", "--since", "2025-07", "--index", seed_index)
+def test_search_with_no_hits_exits_1(seed_index_path: Path) -> None:
+    human = run("search", "Belarus", "--since", "2025-07", "--index", seed_index_path)
     assert (human.exit_code, human.stdout, human.stderr) == (1, "", "No hits\n")
-    as_json = run("search", "Belarus", "--since", "2025-07", "--index", seed_index, "--json")
+    as_json = run("search", "Belarus", "--since", "2025-07", "--index", seed_index_path, "--json")
     assert as_json.exit_code == 1
     assert json.loads(as_json.stdout)["total"] == 0
     assert json.loads(as_json.stdout)["hits"] == []
-    jsonl = run("search", "Belarus", "--since", "2025-07", "--index", seed_index, "--jsonl")
+    jsonl = run("search", "Belarus", "--since", "2025-07", "--index", seed_index_path, "--jsonl")
     assert (jsonl.exit_code, jsonl.stdout) == (1, "")
 
 
-def test_search_pages(seed_index: Path) -> None:
-    last = run("search", "Belarus", "-n", "5", "--page", "4", "--index", seed_index, "--jsonl")
+def test_search_pages(seed_index_path: Path) -> None:
+    last = run("search", "Belarus", "-n", "5", "--page", "4", "--index", seed_index_path, "--jsonl")
     assert [json.loads(line)["rank"] for line in last.stdout.splitlines()] == [16, 17]
-    second = run("search", "Belarus", "-n", "5", "--page", "2", "--index", seed_index)
+    second = run("search", "Belarus", "-n", "5", "--page", "2", "--index", seed_index_path)
     assert second.stderr == "Hits 6-10 of 17, page 2 of 4; next: --page 3\n"
-    beyond = run("search", "Belarus", "-n", "5", "--page", "5", "--index", seed_index)
+    beyond = run("search", "Belarus", "-n", "5", "--page", "5", "--index", seed_index_path)
     assert beyond.exit_code == 1
     assert beyond.stderr == "No hits on page 5: 17 hits fill 4 pages\n"
 
 
-def test_search_fields_jsonl_and_tab_separated(seed_index: Path, doc_id: str) -> None:
-    query = ("search", "Machulischi Istanbul", "--index", seed_index, "--fields")
+def test_search_fields_jsonl_and_tab_separated(seed_index_path: Path, doc_id: str) -> None:
+    query = ("search", "Machulischi Istanbul", "--index", seed_index_path, "--fields")
     jsonl = run(*query, "rank,paragraph", "--jsonl")
     assert [json.loads(line) for line in jsonl.stdout.splitlines()] == [
         {"rank": 1, "paragraph": 7},
@@ -304,12 +308,14 @@ def test_search_fields_jsonl_and_tab_separated(seed_index: Path, doc_id: str) ->
     assert json.loads(as_json.stdout)["hits"] == [{"chunk_id": f"{doc_id}:7"}]
 
 
-def test_search_and_requires_every_word(seed_index: Path) -> None:
-    any_word = run("search", "Machulischi", "Istanbul", "--index", seed_index, "--json")
+def test_search_and_requires_every_word(seed_index_path: Path) -> None:
+    any_word = run("search", "Machulischi", "Istanbul", "--index", seed_index_path, "--json")
     assert json.loads(any_word.stdout)["total"] == 4
-    every_word = run("search", "Machulischi", "airport", "--and", "--index", seed_index, "--json")
+    every_word = run(
+        "search", "Machulischi", "airport", "--and", "--index", seed_index_path, "--json"
+    )
     assert [h["paragraph"] for h in json.loads(every_word.stdout)["hits"]] == [7]
-    none = run("search", "Machulischi", "Istanbul", "--and", "--index", seed_index)
+    none = run("search", "Machulischi", "Istanbul", "--and", "--index", seed_index_path)
     assert none.exit_code == 1
 
 
@@ -328,31 +334,31 @@ def test_search_and_requires_every_word(seed_index: Path) -> None:
         (["--sort", "oldest"], 17),
     ],
 )
-def test_search_filters(seed_index: Path, options: list[str], total: int) -> None:
-    result = run("search", "Belarus", *options, "--index", seed_index, "--json")
+def test_search_filters(seed_index_path: Path, options: list[str], total: int) -> None:
+    result = run("search", "Belarus", *options, "--index", seed_index_path, "--json")
     assert result.exit_code == (0 if total else 1)
     assert json.loads(result.stdout)["total"] == total
 
 
-def test_search_doc_filter(seed_index: Path, doc_id: str) -> None:
-    found = run("search", "Belarus", "--doc", doc_id, "--index", seed_index, "--json")
+def test_search_doc_filter(seed_index_path: Path, doc_id: str) -> None:
+    found = run("search", "Belarus", "--doc", doc_id, "--index", seed_index_path, "--json")
     assert json.loads(found.stdout)["total"] == 17
-    assert run("search", "Belarus", "--doc", "nope", "--index", seed_index).exit_code == 1
+    assert run("search", "Belarus", "--doc", "nope", "--index", seed_index_path).exit_code == 1
 
 
-def test_search_group_and_context(seed_index: Path, doc_id: str) -> None:
-    grouped = run("search", "Belarus", "--group", "--index", seed_index, "--json")
+def test_search_group_and_context(seed_index_path: Path, doc_id: str) -> None:
+    grouped = run("search", "Belarus", "--group", "--index", seed_index_path, "--json")
     out = json.loads(grouped.stdout)
     assert (out["total"], out["grouped"], len(out["hits"])) == (1, True, 1)
     assert len(out["hits"][0]["more"]) == 2
-    human = run("search", "Belarus", "--group", "--group-size", "2", "--index", seed_index)
+    human = run("search", "Belarus", "--group", "--group-size", "2", "--index", seed_index_path)
     assert human.stdout.count("   also ¶") == 1
     assert human.stderr == "1 document\n"
-    context = run("search", "Machulischi", "--context", "2", "--index", seed_index, "--json")
+    context = run("search", "Machulischi", "--context", "2", "--index", seed_index_path, "--json")
     [hit] = json.loads(context.stdout)["hits"]
     assert [c["paragraph"] for c in hit["before"]] == [5, 6]
     assert [c["paragraph"] for c in hit["after"]] == [8, 9]
-    text = run("search", "Machulischi", "--context", "1", "--index", seed_index).stdout
+    text = run("search", "Machulischi", "--context", "1", "--index", seed_index_path).stdout
     assert [ln[:6] for ln in text.splitlines()[2:5]] == ["   ¶6 ", "   ¶7 ", "   ¶8 "]
     assert "[Machulischi]" in text.splitlines()[3]
 
@@ -376,9 +382,9 @@ def test_search_group_and_context(seed_index: Path, doc_id: str) -> None:
     ],
 )
 def test_search_usage_and_query_errors_exit_2(
-    seed_index: Path, args: list[str], message: str
+    seed_index_path: Path, args: list[str], message: str
 ) -> None:
-    result = run("search", *args, "--index", seed_index)
+    result = run("search", *args, "--index", seed_index_path)
     assert result.exit_code == 2
     assert result.stdout == ""
     assert one_error_line(result).startswith(message)
@@ -397,9 +403,9 @@ def test_missing_index_exits_3_and_says_how_to_build_one(
     )
 
 
-def test_incompatible_index_exits_3(seed_index: Path, tmp_path: Path) -> None:
+def test_incompatible_index_exits_3(seed_index_path: Path, tmp_path: Path) -> None:
     old = tmp_path / "old"
-    shutil.copytree(seed_index, old)
+    shutil.copytree(seed_index_path, old)
     settings = json.loads((old / "searchkit.json").read_text(encoding="utf-8"))
     (old / "searchkit.json").write_text(json.dumps({**settings, "schema_version": 0}))
     result = run("search", "Belarus", "--index", old)
@@ -416,8 +422,8 @@ def test_incompatible_index_exits_3(seed_index: Path, tmp_path: Path) -> None:
 # -- colour ------------------------------------------------------------------------------
 
 
-def test_colour_only_when_asked_or_on_a_terminal(seed_index: Path) -> None:
-    args = ("search", "Machulischi", "--index", seed_index)
+def test_colour_only_when_asked_or_on_a_terminal(seed_index_path: Path) -> None:
+    args = ("search", "Machulischi", "--index", seed_index_path)
     piped = run(*args)  # CliRunner's stdout is not a terminal
     assert ESC not in piped.stdout
     assert "[Machulischi]" in piped.stdout
@@ -429,11 +435,11 @@ def test_colour_only_when_asked_or_on_a_terminal(seed_index: Path) -> None:
 
 
 def test_no_color_wins_over_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(cli_module, "_isatty", lambda stream: True)
-    assert cli_module._use_color("auto")
+    monkeypatch.setattr(_render, "isatty", lambda stream: True)
+    assert _render.use_color("auto")
     monkeypatch.setenv("NO_COLOR", "1")
-    assert not cli_module._use_color("auto")
-    assert cli_module._use_color("always")
+    assert not _render.use_color("auto")
+    assert _render.use_color("always")
 
 
 def test_control_characters_in_documents_never_reach_the_terminal(tmp_path: Path) -> None:
@@ -452,9 +458,9 @@ def test_control_characters_in_documents_never_reach_the_terminal(tmp_path: Path
 # -- show, docs, stats -------------------------------------------------------------------
 
 
-def test_show_chunk_with_neighbours(seed_index: Path, doc_id: str) -> None:
+def test_show_chunk_with_neighbours(seed_index_path: Path, doc_id: str) -> None:
     paragraphs = searchkit.load_document(SEED_FILE).paragraphs
-    result = run("show", f"{doc_id}:7", "--index", seed_index)
+    result = run("show", f"{doc_id}:7", "--index", seed_index_path)
     assert result.exit_code == 0
     p6, p7, p8 = paragraphs[5], paragraphs[6], paragraphs[7]
     assert result.stdout == (
@@ -465,12 +471,12 @@ def test_show_chunk_with_neighbours(seed_index: Path, doc_id: str) -> None:
         f"\n> ¶7  {p7.text}\n"
         f"\n  ¶8  {p8.text}\n"
     )
-    none = run("show", f"{doc_id}:1", "--context", "0", "--index", seed_index)
+    none = run("show", f"{doc_id}:1", "--context", "0", "--index", seed_index_path)
     assert none.stdout.count("¶") == 1
 
 
-def test_show_json(seed_index: Path, doc_id: str) -> None:
-    result = run("show", f"{doc_id}:9", "--context", "2", "--index", seed_index, "--json")
+def test_show_json(seed_index_path: Path, doc_id: str) -> None:
+    result = run("show", f"{doc_id}:9", "--context", "2", "--index", seed_index_path, "--json")
     out = json.loads(result.stdout)
     assert (out["chunk_id"], out["paragraph"]) == (f"{doc_id}:9", 9)
     assert "1000 for 1000" in out["text"]
@@ -478,9 +484,9 @@ def test_show_json(seed_index: Path, doc_id: str) -> None:
     assert [c["paragraph"] for c in out["after"]] == [10, 11]
 
 
-def test_show_document(seed_index: Path, doc_id: str) -> None:
+def test_show_document(seed_index_path: Path, doc_id: str) -> None:
     doc = searchkit.load_document(SEED_FILE)
-    result = run("show", "--doc", doc_id, "--index", seed_index)
+    result = run("show", "--doc", doc_id, "--index", seed_index_path)
     assert result.exit_code == 0
     lines = result.stdout.split("\n")
     assert lines[:4] == [
@@ -497,7 +503,7 @@ def test_show_document(seed_index: Path, doc_id: str) -> None:
         "",
     ]
     assert result.stdout.count("\n¶") == 17
-    as_json = json.loads(run("show", "--doc", doc_id, "--index", seed_index, "--json").stdout)
+    as_json = json.loads(run("show", "--doc", doc_id, "--index", seed_index_path, "--json").stdout)
     assert (as_json["doc_id"], as_json["title"], as_json["disclaimer"]) == (
         doc_id,
         TITLE,
@@ -517,20 +523,20 @@ def test_show_document(seed_index: Path, doc_id: str) -> None:
         (["x:1", "--context", "-1"], "Error: context must be a whole number of at least 0"),
     ],
 )
-def test_show_errors_exit_2(seed_index: Path, args: list[str], message: str) -> None:
-    result = run("show", *args, "--index", seed_index)
+def test_show_errors_exit_2(seed_index_path: Path, args: list[str], message: str) -> None:
+    result = run("show", *args, "--index", seed_index_path)
     assert result.exit_code == 2
     assert one_error_line(result).startswith(message)
 
 
-def test_docs(seed_index: Path, doc_id: str) -> None:
-    result = run("docs", "--index", seed_index)
+def test_docs(seed_index_path: Path, doc_id: str) -> None:
+    result = run("docs", "--index", seed_index_path)
     assert result.stdout == (
         f"{doc_id}  {TITLE}\n"
         f"{' ' * 18}2025-06-14 10:55 · Natalia Grigoryeva · 17 paragraphs · {SEED_FILE}\n"
     )
-    assert result.stderr == f"1 document in {seed_index}\n"
-    [doc] = json.loads(run("docs", "--index", seed_index, "--json").stdout)
+    assert result.stderr == f"1 document in {seed_index_path}\n"
+    [doc] = json.loads(run("docs", "--index", seed_index_path, "--json").stdout)
     assert doc["doc_id"] == doc_id
     assert (doc["title"], doc["author"], doc["published"]) == (
         TITLE,
@@ -548,10 +554,10 @@ def test_docs_of_an_empty_index(tmp_path: Path) -> None:
     assert json.loads(run("docs", "--index", tmp_path / "ix", "--json").stdout) == []
 
 
-def test_stats(seed_index: Path) -> None:
-    with searchkit.Index.open(seed_index) as ix:
+def test_stats(seed_index_path: Path) -> None:
+    with searchkit.Index.open(seed_index_path) as ix:
         expected = ix.stats()
-    result = run("stats", "--index", seed_index)
+    result = run("stats", "--index", seed_index_path)
     assert result.exit_code == 0
     rows = dict(line.split(":", 1) for line in result.stdout.splitlines())
     assert list(rows) == [
@@ -574,7 +580,7 @@ def test_stats(seed_index: Path) -> None:
     assert rows["Languages"].strip() == "en 1"
     assert rows["Size on disk"].strip() == f"{expected.size_bytes:,} bytes"
     assert rows["Whoosh"].strip() == expected.whoosh
-    out = json.loads(run("stats", "--index", seed_index, "--json").stdout)
+    out = json.loads(run("stats", "--index", seed_index_path, "--json").stdout)
     assert (out["documents"], out["chunks"], out["schema_version"]) == (1, 17, SCHEMA_VERSION)
     assert out["size_bytes"] == expected.size_bytes > 0
     assert out["whoosh"].startswith("whoosh-reloaded ")
@@ -586,7 +592,7 @@ def test_stats(seed_index: Path) -> None:
 # -- shell completion --------------------------------------------------------------------
 
 
-def test_shell_completion(seed_index: Path, doc_id: str) -> None:
+def test_shell_completion(seed_index_path: Path, doc_id: str) -> None:
     script = run(env={"_SEARCHKIT_COMPLETE": "bash_source"})
     assert "_searchkit_completion()" in script.stdout
     complete = {
@@ -604,7 +610,7 @@ def test_shell_completion(seed_index: Path, doc_id: str) -> None:
     ]
     env = {
         "_SEARCHKIT_COMPLETE": "bash_complete",
-        "COMP_WORDS": f"searchkit show --index {seed_index} --doc ",
+        "COMP_WORDS": f"searchkit show --index {seed_index_path} --doc ",
         "COMP_CWORD": "5",
     }
     assert run(env=env).stdout.split() == [f"plain,{doc_id}"]
@@ -615,19 +621,11 @@ def test_shell_completion(seed_index: Path, doc_id: str) -> None:
 # -- the installed script, as a subprocess -----------------------------------------------
 
 
-def _script() -> str:
-    beside = Path(sys.executable).parent / "searchkit"
-    found = str(beside) if beside.exists() else shutil.which("searchkit")
-    if found is None:
-        pytest.skip("the searchkit script is not installed (pip install -e .)")
-    return found
-
-
 def sh(*args: object, env: Mapping[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     """Run the installed ``searchkit`` with stdout and stderr as pipes (not a terminal)."""
     base = {k: v for k, v in os.environ.items() if not k.startswith(("SEARCHKIT_", "NO_COLOR"))}
     return subprocess.run(
-        [_script(), *map(str, args)],
+        [searchkit_script(), *map(str, args)],
         capture_output=True,
         text=True,
         encoding="utf-8",
@@ -670,7 +668,7 @@ def sh_tty(*args: object, env: Mapping[str, str] | None = None) -> str:
     base = {k: v for k, v in os.environ.items() if not k.startswith(("SEARCHKIT_", "NO_COLOR"))}
     master, slave = pty.openpty()
     with subprocess.Popen(
-        [_script(), *map(str, args)],
+        [searchkit_script(), *map(str, args)],
         stdout=slave,
         stderr=subprocess.DEVNULL,
         env={**base, "TERM": "xterm", **(env or {})},

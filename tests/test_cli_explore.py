@@ -10,49 +10,37 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-import searchkit
-from searchkit import cli as cli_module
-from searchkit.cli import cli
+from searchkit.cli import _options, cli
 from searchkit.explore import FACETS, INTERVALS
 
-from .test_explore import FIXTURES
+# A user's NO_COLOR, SEARCHKIT_INDEX or TERM would change what the commands print.
+pytestmark = pytest.mark.usefixtures("clean_env")
 
 
-@pytest.fixture(scope="module")
-def index_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("cli-explore") / "ix"
-    with searchkit.Index.create(path) as ix:
-        ix.add(FIXTURES)
-    return path
-
-
-@pytest.fixture(scope="module")
-def ids(index_dir: Path) -> dict[str, str]:
-    with searchkit.Index.open(index_dir) as ix:
-        return {Path(d.path).name[:2]: d.id for d in ix.documents()}
-
-
-@pytest.fixture(autouse=True)
-def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ("NO_COLOR", "SEARCHKIT_INDEX", "TERM"):
-        monkeypatch.delenv(name, raising=False)
-
-
-def run(index_dir: Path, *args: object, env: Mapping[str, str] | None = None) -> Result:
-    argv = [str(a) for a in args] + ["--index", str(index_dir)]
+def run(explore_index_path: Path, *args: object, env: Mapping[str, str] | None = None) -> Result:
+    argv = [str(a) for a in args] + ["--index", str(explore_index_path)]
     return CliRunner().invoke(cli, argv, env=env, prog_name="searchkit")
 
 
 def test_histogram_choices_are_the_librarys() -> None:
-    assert cli_module.HISTOGRAM_CHOICES == INTERVALS
+    assert _options.HISTOGRAM_CHOICES == INTERVALS
     assert FACETS == ("author", "source", "year", "month")
 
 
-def test_search_json_has_facets_and_histogram(index_dir: Path) -> None:
-    result = run(index_dir, "search", "rain", "--facets", "author,year", "--histogram", "year")
+def test_search_json_has_facets_and_histogram(explore_index_path: Path) -> None:
+    result = run(
+        explore_index_path, "search", "rain", "--facets", "author,year", "--histogram", "year"
+    )
     assert result.exit_code == 0
     result = run(
-        index_dir, "search", "rain", "--facets", "author,year", "--histogram", "year", "--json"
+        explore_index_path,
+        "search",
+        "rain",
+        "--facets",
+        "author,year",
+        "--histogram",
+        "year",
+        "--json",
     )
     out = json.loads(result.stdout)
     assert out["facets"] == {
@@ -76,13 +64,13 @@ def test_search_json_has_facets_and_histogram(index_dir: Path) -> None:
             "until": "2025-12-31",
         },
     ]
-    plain = json.loads(run(index_dir, "search", "rain", "--json").stdout)
+    plain = json.loads(run(explore_index_path, "search", "rain", "--json").stdout)
     assert (plain["facets"], plain["histogram"]) == ({}, [])
 
 
-def test_search_text_prints_facets_and_bars_after_the_hits(index_dir: Path) -> None:
+def test_search_text_prints_facets_and_bars_after_the_hits(explore_index_path: Path) -> None:
     result = run(
-        index_dir,
+        explore_index_path,
         "search",
         "exchange",
         "-n",
@@ -111,13 +99,17 @@ def test_search_text_prints_facets_and_bars_after_the_hits(index_dir: Path) -> N
     assert result.stderr == "Hits 1-1 of 5, page 1 of 5; next: --page 2\n"
 
 
-def test_search_explain_prints_each_terms_share(index_dir: Path) -> None:
-    result = run(index_dir, "search", "umbrella", "-n", "1", "--explain", "--color", "never")
+def test_search_explain_prints_each_terms_share(explore_index_path: Path) -> None:
+    result = run(
+        explore_index_path, "search", "umbrella", "-n", "1", "--explain", "--color", "never"
+    )
     lines = result.stdout.splitlines()
     assert lines[3].startswith("   = ") and lines[3].endswith(", the sum of:")
     assert lines[4].startswith("     ")
     assert "body:umbrella  tf 4, idf " in lines[4]
-    out = json.loads(run(index_dir, "search", "umbrella", "-n", "1", "--explain", "--json").stdout)
+    out = json.loads(
+        run(explore_index_path, "search", "umbrella", "-n", "1", "--explain", "--json").stdout
+    )
     (term,) = out["hits"][0]["explanation"]
     assert term["score"] == pytest.approx(out["hits"][0]["score"])
     assert set(term) == {
@@ -134,48 +126,52 @@ def test_search_explain_prints_each_terms_share(index_dir: Path) -> None:
     }
 
 
-def test_bad_facet_or_histogram_is_one_error_line(index_dir: Path) -> None:
-    result = run(index_dir, "search", "rain", "--facets", "author,colour")
+def test_bad_facet_or_histogram_is_one_error_line(explore_index_path: Path) -> None:
+    result = run(explore_index_path, "search", "rain", "--facets", "author,colour")
     assert result.exit_code == 2
     assert result.stderr == (
         "Error: unknown facet 'colour'; choose from author, source, year, month\n"
     )
-    result = run(index_dir, "search", "rain", "--histogram", "decade")
+    result = run(explore_index_path, "search", "rain", "--histogram", "decade")
     assert result.exit_code == 2
     assert result.stderr.startswith("Error: Invalid value for '--histogram'")
 
 
-def test_similar_command(index_dir: Path, ids: dict[str, str]) -> None:
-    result = run(index_dir, "similar", f"{ids['03']}:1", "--jsonl", "--fields", "chunk_id")
+def test_similar_command(explore_index_path: Path, explore_ids: dict[str, str]) -> None:
+    result = run(
+        explore_index_path, "similar", f"{explore_ids['03']}:1", "--jsonl", "--fields", "chunk_id"
+    )
     assert result.exit_code == 0
     assert [json.loads(line)["chunk_id"] for line in result.stdout.splitlines()] == [
-        f"{ids['03']}:2",
-        f"{ids['03']}:3",
-        f"{ids['04']}:1",
-        f"{ids['04']}:2",
+        f"{explore_ids['03']}:2",
+        f"{explore_ids['03']}:3",
+        f"{explore_ids['04']}:1",
+        f"{explore_ids['04']}:2",
     ]
     grouped = json.loads(
-        run(index_dir, "similar", f"{ids['03']}:1", "--doc", "--group", "--json").stdout
+        run(
+            explore_index_path, "similar", f"{explore_ids['03']}:1", "--doc", "--group", "--json"
+        ).stdout
     )
-    assert [h["doc_id"] for h in grouped["hits"]] == [ids["04"], ids["01"]]
+    assert [h["doc_id"] for h in grouped["hits"]] == [explore_ids["04"], explore_ids["01"]]
     assert grouped["grouped"] is True and "ANDNOT" in grouped["query"]
-    text = run(index_dir, "similar", ids["03"], "-n", "1", "--author", "Jo Doe")
+    text = run(explore_index_path, "similar", explore_ids["03"], "-n", "1", "--author", "Jo Doe")
     assert text.stdout.startswith("1. Rain returns to Minsk")
     assert text.stderr == "1 hit\n"
 
 
-def test_similar_to_an_unknown_id_exits_2(index_dir: Path) -> None:
-    result = run(index_dir, "similar", "nope:1")
+def test_similar_to_an_unknown_id_exits_2(explore_index_path: Path) -> None:
+    result = run(explore_index_path, "similar", "nope:1")
     assert result.exit_code == 2
-    assert result.stderr == f"Error: no chunk or document 'nope:1' in index {index_dir}\n"
+    assert result.stderr == f"Error: no chunk or document 'nope:1' in index {explore_index_path}\n"
 
 
-def test_complete_command(index_dir: Path) -> None:
-    result = run(index_dir, "complete", "prisoner", "exch")
+def test_complete_command(explore_index_path: Path) -> None:
+    result = run(explore_index_path, "complete", "prisoner", "exch")
     assert (result.exit_code, result.stdout) == (0, "prisoner exchange\nprisoner exchanged\n")
     assert result.stderr == "2 completions\n"
-    out = json.loads(run(index_dir, "complete", "Mins", "--json").stdout)
+    out = json.loads(run(explore_index_path, "complete", "Mins", "--json").stdout)
     assert out == [{"text": "Minsk", "word": "Minsk", "count": 3}]
-    assert run(index_dir, "complete", "r", "-n", "2").stdout == "rain\nriver\n"
-    none = run(index_dir, "complete", "zzz")
+    assert run(explore_index_path, "complete", "r", "-n", "2").stdout == "rain\nriver\n"
+    none = run(explore_index_path, "complete", "zzz")
     assert (none.exit_code, none.stdout, none.stderr) == (1, "", "0 completions\n")

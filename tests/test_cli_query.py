@@ -11,21 +11,8 @@ from click.testing import CliRunner, Result
 import searchkit
 from searchkit.cli import cli
 
-TYPOS = Path(__file__).resolve().parent / "fixtures" / "typos"
-
-
-@pytest.fixture(scope="module")
-def typos_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("cli-query") / "ix"
-    with searchkit.Index.create(path) as ix:
-        ix.add(TYPOS)
-    return path
-
-
-@pytest.fixture(autouse=True)
-def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ("NO_COLOR", "SEARCHKIT_INDEX", "TERM"):
-        monkeypatch.delenv(name, raising=False)
+# A user's NO_COLOR, SEARCHKIT_INDEX or TERM would change what the commands print.
+pytestmark = pytest.mark.usefixtures("clean_env")
 
 
 def run(index: Path, *args: str) -> Result:
@@ -42,49 +29,49 @@ def library_ids(index: Path, query: str) -> list[str]:
         return [h.chunk_id for h in ix.search(query)]
 
 
-def test_a_dash_word_is_query_text(typos_index: Path) -> None:
-    result = run(typos_index, "containers", "-compose", "--json")
+def test_a_dash_word_is_query_text(typos_index_path: Path) -> None:
+    result = run(typos_index_path, "containers", "-compose", "--json")
     ids = chunk_ids(result)
-    assert ids == library_ids(typos_index, "containers -compose")
+    assert ids == library_ids(typos_index_path, "containers -compose")
     assert len(ids) == 4  # the compose paragraph is left out of the five with containers
-    assert len(library_ids(typos_index, "containers")) == 5
+    assert len(library_ids(typos_index_path, "containers")) == 5
 
 
-def test_words_like_command_options_are_searched(typos_index: Path) -> None:
-    result = run(typos_index, "rm", "-rf")
+def test_words_like_command_options_are_searched(typos_index_path: Path) -> None:
+    result = run(typos_index_path, "rm", "-rf")
     assert (result.exit_code, result.stdout, result.stderr) == (1, "", "No hits\n")
 
 
-def test_options_still_work_among_dash_words(typos_index: Path) -> None:
-    result = run(typos_index, "-n", "1", "containers", "-compose", "--json")
-    assert chunk_ids(result) == library_ids(typos_index, "containers -compose")[:1]
-    attached = run(typos_index, "containers", "-n1", "--json")
-    assert chunk_ids(attached) == library_ids(typos_index, "containers")[:1]
+def test_options_still_work_among_dash_words(typos_index_path: Path) -> None:
+    result = run(typos_index_path, "-n", "1", "containers", "-compose", "--json")
+    assert chunk_ids(result) == library_ids(typos_index_path, "containers -compose")[:1]
+    attached = run(typos_index_path, "containers", "-n1", "--json")
+    assert chunk_ids(attached) == library_ids(typos_index_path, "containers")[:1]
 
 
-def test_everything_after_double_dash_is_query_text(typos_index: Path) -> None:
-    result = run(typos_index, "--json", "--", "-compose", "containers", "--limit")
+def test_everything_after_double_dash_is_query_text(typos_index_path: Path) -> None:
+    result = run(typos_index_path, "--json", "--", "-compose", "containers", "--limit")
     # "--limit" after -- is a word (an excluded "limit"), not the option
-    assert chunk_ids(result) == library_ids(typos_index, "-compose containers --limit")
+    assert chunk_ids(result) == library_ids(typos_index_path, "-compose containers --limit")
     assert len(chunk_ids(result)) == 4
 
 
-def test_a_mistyped_long_option_is_an_error(typos_index: Path) -> None:
-    result = run(typos_index, "containers", "--limt", "2")
+def test_a_mistyped_long_option_is_an_error(typos_index_path: Path) -> None:
+    result = run(typos_index_path, "containers", "--limt", "2")
     assert result.exit_code == 2
     assert result.stderr.startswith("Error: No such option '--limt'")
 
 
-def test_help_says_how_dash_words_are_read(typos_index: Path) -> None:
-    result = run(typos_index, "--help")
+def test_help_says_how_dash_words_are_read(typos_index_path: Path) -> None:
+    result = run(typos_index_path, "--help")
     assert result.exit_code == 0
     text = " ".join(result.stdout.split())
     assert "A word starting with - that is not an option below is query text" in text
     assert "every word after -- is query text" in text
 
 
-def test_title_matches_are_marked(typos_index: Path) -> None:
-    result = run(typos_index, "docker", "images", "-n", "1")
+def test_title_matches_are_marked(typos_index_path: Path) -> None:
+    result = run(typos_index_path, "docker", "images", "-n", "1")
     assert result.exit_code == 0
     lines = result.stdout.splitlines()
     assert lines[0].startswith("1. Running containers with [Docker]  (score ")
@@ -93,19 +80,19 @@ def test_title_matches_are_marked(typos_index: Path) -> None:
     )
 
 
-def test_title_marks_in_colour_keep_the_title_bold(typos_index: Path) -> None:
-    result = run(typos_index, "docker", "-n", "1", "--color", "always")
+def test_title_marks_in_colour_keep_the_title_bold(typos_index_path: Path) -> None:
+    result = run(typos_index_path, "docker", "-n", "1", "--color", "always")
     first = result.stdout.splitlines()[0]
     bold, mark, reset = "\x1b[1m", "\x1b[33m\x1b[1m", "\x1b[0m"
     assert first.startswith(f"1. {bold}Running containers with {reset}{mark}Docker{reset}  (")
 
 
-def test_relative_dates_on_the_command_line(typos_index: Path) -> None:
+def test_relative_dates_on_the_command_line(typos_index_path: Path) -> None:
     # The fixture's articles are from 2025, before the wall clock's today.
-    assert run(typos_index, "docker", "--since", "today").exit_code == 1
-    until = run(typos_index, "docker", "--until", "30 days ago", "--json")
+    assert run(typos_index_path, "docker", "--since", "today").exit_code == 1
+    until = run(typos_index_path, "docker", "--until", "30 days ago", "--json")
     assert len(chunk_ids(until)) == 4
-    bad = run(typos_index, "docker", "--since", "7 fortnights")
+    bad = run(typos_index_path, "docker", "--since", "7 fortnights")
     assert (bad.exit_code, bad.stderr) == (
         2,
         "Error: since: '7 fortnights' is not a date; use YYYY, YYYY-MM, YYYY-MM-DD, "
@@ -114,25 +101,25 @@ def test_relative_dates_on_the_command_line(typos_index: Path) -> None:
     )
 
 
-def test_did_you_mean_goes_to_stderr(typos_index: Path) -> None:
-    result = run(typos_index, "Dokcer", "compse")
+def test_did_you_mean_goes_to_stderr(typos_index_path: Path) -> None:
+    result = run(typos_index_path, "Dokcer", "compse")
     assert (result.exit_code, result.stdout) == (1, "")
     assert result.stderr == "No hits\nDid you mean: Docker compose\n"
-    as_json = run(typos_index, "Dokcer", "compse", "--json")
+    as_json = run(typos_index_path, "Dokcer", "compse", "--json")
     assert as_json.exit_code == 1
     assert json.loads(as_json.stdout)["suggestions"] == ["Docker compose"]
     assert as_json.stderr == ""
 
 
-def test_did_you_mean_beside_hits(typos_index: Path) -> None:
-    result = run(typos_index, "conatiners")
+def test_did_you_mean_beside_hits(typos_index_path: Path) -> None:
+    result = run(typos_index_path, "conatiners")
     assert result.exit_code == 0
     assert result.stderr == "1 hit\nDid you mean: containers\n"
 
 
-def test_a_query_of_stop_words(typos_index: Path) -> None:
-    result = run(typos_index, "the", "who", "-n", "1")
+def test_a_query_of_stop_words(typos_index_path: Path) -> None:
+    result = run(typos_index_path, "the", "who", "-n", "1")
     assert result.exit_code == 0
     assert result.stdout.splitlines()[2] == "   [The] [Who] played at Woodstock in 1969."
-    quoted = run(typos_index, '"to be or not to be"', "--json")
+    quoted = run(typos_index_path, '"to be or not to be"', "--json")
     assert [h["paragraph"] for h in json.loads(quoted.stdout)["hits"]] == [1]

@@ -148,9 +148,9 @@ def test_a_cluster_without_workers_ends_in_time_on_the_command_line(
 
 
 def test_the_default_timeout_is_documented_the_same_everywhere() -> None:
-    from searchkit import cli as cli_module
+    from searchkit.cli import _options
 
-    assert cli_module.DEFAULT_DASK_TIMEOUT == DEFAULT_TIMEOUT
+    assert _options.DEFAULT_DASK_TIMEOUT == DEFAULT_TIMEOUT
     page = (Path(__file__).parent.parent / "docs" / "scaling.md").read_text(encoding="utf-8")
     assert f"{DEFAULT_TIMEOUT:g} seconds" in page
 

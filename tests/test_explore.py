@@ -42,24 +42,10 @@ FIXTURES = ROOT / "tests" / "fixtures" / "explore"
 ALL_FACETS = ("author", "source", "year", "month")
 
 
-@pytest.fixture(scope="module")
-def explore_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("explore") / "index"
-    with searchkit.Index.create(path) as ix:
-        assert ix.add(FIXTURES).added == 6
-    return path
-
-
 @pytest.fixture
-def ix(explore_path: Path) -> Iterator[searchkit.Index]:
-    with searchkit.Index.open(explore_path) as index:
+def ix(explore_index_path: Path) -> Iterator[searchkit.Index]:
+    with searchkit.Index.open(explore_index_path) as index:
         yield index
-
-
-@pytest.fixture
-def ids(ix: searchkit.Index) -> dict[str, str]:
-    """Article number (``"03"``) -> document id."""
-    return {Path(d.path).name[:2]: d.id for d in ix.documents()}
 
 
 # -- several authors ---------------------------------------------------------------------
@@ -112,16 +98,18 @@ def test_document_authors_and_author_agree() -> None:
     assert (none.authors, none.author) == ((), None)
 
 
-def test_author_filter_matches_any_one_author(ix: searchkit.Index, ids: dict[str, str]) -> None:
+def test_author_filter_matches_any_one_author(
+    ix: searchkit.Index, explore_ids: dict[str, str]
+) -> None:
     for name in ("Jo Doe", "ann LEE", " Ann   Lee "):
         docs = {h.doc_id for h in ix.search("exchange", author=name)}
-        assert docs == {ids["03"]}
+        assert docs == {explore_ids["03"]}
     hit = ix.search("exchange", author="Ann Lee")[0]
     assert (hit.authors, hit.author) == (("Jo Doe", "Ann Lee"), "Jo Doe and Ann Lee")
     assert ix.search("exchange", author="Jo Doe and Ann Lee").total == 0
-    info = {d.id: d for d in ix.documents()}[ids["03"]]
+    info = {d.id: d for d in ix.documents()}[explore_ids["03"]]
     assert info.authors == ("Jo Doe", "Ann Lee")
-    assert ix.document(ids["03"]).authors == ("Jo Doe", "Ann Lee")
+    assert ix.document(explore_ids["03"]).authors == ("Jo Doe", "Ann Lee")
 
 
 def test_an_index_of_the_previous_schema_asks_for_a_rebuild_that_upgrades_it(
@@ -344,44 +332,51 @@ def test_completion_limit_is_checked(ix: searchkit.Index) -> None:
 
 
 def test_similar_paragraphs_never_include_the_source(
-    ix: searchkit.Index, ids: dict[str, str]
+    ix: searchkit.Index, explore_ids: dict[str, str]
 ) -> None:
-    source = f"{ids['03']}:1"
+    source = f"{explore_ids['03']}:1"
     results = ix.similar(source)
     assert [h.chunk_id for h in results] == [
-        f"{ids['03']}:2",
-        f"{ids['03']}:3",
-        f"{ids['04']}:1",
-        f"{ids['04']}:2",
+        f"{explore_ids['03']}:2",
+        f"{explore_ids['03']}:3",
+        f"{explore_ids['04']}:1",
+        f"{explore_ids['04']}:2",
     ]
     assert source not in {h.chunk_id for h in results}
     assert "ANDNOT" in results.query and results.total == 4
 
 
-def test_similar_to_a_paragraph_of_another_topic(ix: searchkit.Index, ids: dict[str, str]) -> None:
-    results = ix.similar(f"{ids['01']}:3", limit=2)
-    assert [h.chunk_id for h in results] == [f"{ids['06']}:1", f"{ids['02']}:3"]
+def test_similar_to_a_paragraph_of_another_topic(
+    ix: searchkit.Index, explore_ids: dict[str, str]
+) -> None:
+    results = ix.similar(f"{explore_ids['01']}:3", limit=2)
+    assert [h.chunk_id for h in results] == [f"{explore_ids['06']}:1", f"{explore_ids['02']}:3"]
     assert results.total == 4 and results.pages == 2
 
 
 def test_similar_articles_leave_out_the_source_document(
-    ix: searchkit.Index, ids: dict[str, str]
+    ix: searchkit.Index, explore_ids: dict[str, str]
 ) -> None:
-    assert [h.doc_id for h in ix.similar(ids["03"], group=True)] == [ids["04"], ids["01"]]
-    assert [h.chunk_id for h in ix.similar(ids["03"])] == [
-        f"{ids['04']}:1",
-        f"{ids['04']}:2",
-        f"{ids['04']}:3",
-        f"{ids['01']}:1",
+    assert [h.doc_id for h in ix.similar(explore_ids["03"], group=True)] == [
+        explore_ids["04"],
+        explore_ids["01"],
     ]
-    whole = ix.similar(f"{ids['01']}:3", document=True, group=True)
-    assert ids["01"] not in {h.doc_id for h in whole}
-    assert [h.doc_id for h in whole][:2] == [ids["06"], ids["02"]]
+    assert [h.chunk_id for h in ix.similar(explore_ids["03"])] == [
+        f"{explore_ids['04']}:1",
+        f"{explore_ids['04']}:2",
+        f"{explore_ids['04']}:3",
+        f"{explore_ids['01']}:1",
+    ]
+    whole = ix.similar(f"{explore_ids['01']}:3", document=True, group=True)
+    assert explore_ids["01"] not in {h.doc_id for h in whole}
+    assert [h.doc_id for h in whole][:2] == [explore_ids["06"], explore_ids["02"]]
 
 
-def test_similar_takes_search_filters_and_options(ix: searchkit.Index, ids: dict[str, str]) -> None:
-    results = ix.similar(ids["03"], author="Jo Doe", facets=["author"], explain=True)
-    assert [h.chunk_id for h in results] == [f"{ids['01']}:1"]
+def test_similar_takes_search_filters_and_options(
+    ix: searchkit.Index, explore_ids: dict[str, str]
+) -> None:
+    results = ix.similar(explore_ids["03"], author="Jo Doe", facets=["author"], explain=True)
+    assert [h.chunk_id for h in results] == [f"{explore_ids['01']}:1"]
     assert results.facets == {"author": {"Jo Doe": 1}}
     hit = results[0]
     assert math.isclose(sum(t.score for t in hit.explanation), hit.score)

@@ -18,22 +18,12 @@ from searchkit.query import build_filter
 from searchkit.search import run_search
 from searchkit.typos import suggest, terms_within
 
-TYPOS = Path(__file__).resolve().parent / "fixtures" / "typos"
 DOCKER_TITLE = "Running containers with Docker"
 
 
-@pytest.fixture(scope="module")
-def typos_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("typos") / "ix"
-    with searchkit.Index.create(path) as ix:
-        report = ix.add(TYPOS)
-    assert report.added == 3
-    return path
-
-
 @pytest.fixture
-def ix(typos_path: Path) -> Iterator[searchkit.Index]:
-    with searchkit.Index.open(typos_path) as index:
+def ix(typos_index_path: Path) -> Iterator[searchkit.Index]:
+    with searchkit.Index.open(typos_index_path) as index:
         yield index
 
 

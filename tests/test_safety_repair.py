@@ -11,8 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 import searchkit
-from searchkit import cli as cli_module
-from searchkit.cli import cli
+from searchkit.cli import _render, cli
 
 
 def _article(path: Path, title: str, paragraphs: int = 2) -> None:
@@ -134,7 +133,7 @@ def test_a_repair_asks_before_reading_the_recorded_sources(
         "folders to read\n"
     )
     # On a terminal it lists them and asks; "n" leaves the index as it was.
-    monkeypatch.setattr(cli_module, "_isatty", lambda stream: True)
+    monkeypatch.setattr(_render, "isatty", lambda stream: True)
     result = runner.invoke(cli, ["check", "--repair", "--index", str(index_path)], input="n\n")
     assert result.exit_code == 2
     assert f"reads these files and folders, as the index recorded them:\n  {docs}\n" in (
@@ -325,7 +324,7 @@ def test_no_chunk_is_larger_than_the_cap_whatever_the_settings(tmp_path: Path) -
         (7 + MAX_CHUNK_CHARS, 7 + 2 * MAX_CHUNK_CHARS),
         (7 + 2 * MAX_CHUNK_CHARS, 17 + 2 * MAX_CHUNK_CHARS),
     ]
-    with pytest.raises(searchkit.SearchkitIndexError, match="max_chars must be at most 100000"):
+    with pytest.raises(searchkit.ArgumentError, match="max_chars must be at most 100000"):
         searchkit.Index.create(tmp_path / "ix", max_chars=MAX_CHUNK_CHARS + 1)
 
 

@@ -2,22 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 
 import searchkit
-
-SEEDS = Path(__file__).resolve().parent.parent / "seeds"
-
-
-@pytest.fixture(scope="module")
-def index(tmp_path_factory: pytest.TempPathFactory) -> Iterator[searchkit.Index]:
-    ix = searchkit.Index.create(tmp_path_factory.mktemp("search") / "ix")
-    ix.add(SEEDS)
-    yield ix
-    ix.close()
 
 
 @pytest.mark.parametrize(
@@ -25,23 +12,23 @@ def index(tmp_path_factory: pytest.TempPathFactory) -> Iterator[searchkit.Index]
     [{"since": "2025-07"}, {"until": "2024"}, {"author": "Nobody"}, {"source": "example.org"}],
 )
 def test_filter_that_keeps_nothing_counts_nothing(
-    index: searchkit.Index, filters: dict[str, str]
+    seed_index: searchkit.Index, filters: dict[str, str]
 ) -> None:
-    results = index.search("Belarus", **filters)  # type: ignore[arg-type]
+    results = seed_index.search("Belarus", **filters)  # type: ignore[arg-type]
     assert (results.total, results.pages, len(results)) == (0, 1, 0)
 
 
-def test_filter_that_keeps_everything_counts_everything(index: searchkit.Index) -> None:
-    unfiltered = index.search("Belarus", limit=3)
-    filtered = index.search("Belarus", limit=3, since="2025-06", author="natalia grigoryeva")
+def test_filter_that_keeps_everything_counts_everything(seed_index: searchkit.Index) -> None:
+    unfiltered = seed_index.search("Belarus", limit=3)
+    filtered = seed_index.search("Belarus", limit=3, since="2025-06", author="natalia grigoryeva")
     assert filtered.total == unfiltered.total > 3
     assert filtered.pages == unfiltered.pages
 
 
 @pytest.mark.parametrize("sort", ["date", "oldest"])
-def test_sorted_search_reports_relevance_scores(index: searchkit.Index, sort: str) -> None:
-    by_relevance = {h.id: h.score for h in index.search("Belarus", limit=50)}
-    results = index.search("Belarus", limit=50, sort=sort)  # type: ignore[arg-type]
+def test_sorted_search_reports_relevance_scores(seed_index: searchkit.Index, sort: str) -> None:
+    by_relevance = {h.id: h.score for h in seed_index.search("Belarus", limit=50)}
+    results = seed_index.search("Belarus", limit=50, sort=sort)  # type: ignore[arg-type]
     assert results.total == len(by_relevance)
     for hit in results:
         assert isinstance(hit.score, float)

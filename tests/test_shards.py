@@ -15,7 +15,12 @@ import pytest
 from click.testing import CliRunner
 
 import searchkit
-from searchkit import FilterError, IndexNotFoundError, NotFoundError, SearchkitIndexError
+from searchkit import (
+    ArgumentError,
+    IndexNotFoundError,
+    NotFoundError,
+    SearchkitIndexError,
+)
 from searchkit.cli import cli
 from searchkit.shards import ShardedIndex, open_or_create_sharded, shard_of
 
@@ -170,7 +175,7 @@ def test_open_many_refuses_what_is_not_one_collection(
     two: tuple[Path, Path, Path], tmp_path: Path
 ) -> None:
     a, b, everything = two
-    with pytest.raises(FilterError, match="at least one index"):
+    with pytest.raises(ArgumentError, match="at least one index"):
         searchkit.open_many([])
     with pytest.raises(SearchkitIndexError, match="named twice"):
         searchkit.open_many([a, b, a])
@@ -278,10 +283,10 @@ def test_a_rebuild_deletes_only_the_folders_searchkit_marked(tmp_path: Path) -> 
 
 def test_shard_counts_are_checked(tmp_path: Path) -> None:
     for bad in (0, 257, True):
-        with pytest.raises(FilterError, match="shards must be a whole number"):
+        with pytest.raises(ArgumentError, match="shards must be a whole number"):
             searchkit.Index.create(tmp_path / "x", shards=bad)
     searchkit.Index.create(tmp_path / "two", shards=2).close()
-    with pytest.raises(FilterError, match="has 2 shards"):
+    with pytest.raises(ArgumentError, match="has 2 shards"):
         open_or_create_sharded(tmp_path / "two", 3)
     with open_or_create_sharded(tmp_path / "two") as ix:
         assert isinstance(ix, ShardedIndex)

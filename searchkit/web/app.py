@@ -45,7 +45,13 @@ from fastapi.templating import Jinja2Templates
 
 from .. import __version__
 from .._types import SearchRequest, SimilarRequest
-from ..errors import ArgumentError, NotFoundError, SearchkitError, SearchkitIndexError
+from ..errors import (
+    ArgumentError,
+    FilterError,
+    SearchkitError,
+    SearchkitIndexError,
+    http_status,
+)
 from ..models import Bucket, Results
 from ..shards import Index  # through shards.py: it opens sharded indexes too
 from . import LOOPBACK_HOSTS
@@ -203,7 +209,7 @@ def create_app(
         )
 
     def failure(request: Request, exc: Exception) -> Response:
-        status = _status(exc)
+        status = http_status(exc) if isinstance(exc, SearchkitError) else 400
         message = " ".join(str(exc).split())
         if request.url.path.startswith("/api/"):
             return JSONResponse({"error": message}, status_code=status)
@@ -395,18 +401,10 @@ def create_app(
     return app
 
 
-def _status(exc: Exception) -> int:
-    if isinstance(exc, NotFoundError):
-        return 404
-    if isinstance(exc, SearchkitIndexError):
-        return 503
-    return 400
-
-
 def _whole(name: str, value: int, lo: int, hi: int | None) -> int:
     if value < lo or (hi is not None and value > hi):
         top = f" and at most {hi}" if hi is not None else ""
-        raise ArgumentError(f"{name} must be a whole number of at least {lo}{top}, not {value}")
+        raise FilterError(f"{name} must be a whole number of at least {lo}{top}, not {value}")
     return value
 
 
@@ -417,7 +415,7 @@ def _number(params: Mapping[str, str], name: str, default: int) -> int:
     try:
         return int(raw)
     except ValueError:
-        raise ArgumentError(f"{name} must be a whole number, not {raw!r}") from None
+        raise FilterError(f"{name} must be a whole number, not {raw!r}") from None
 
 
 def _many(params: Any, name: str) -> list[str] | None:
@@ -436,7 +434,7 @@ def _search_args(params: Any, max_limit: int | None = None) -> dict[str, Any]:
         limit = _whole("limit", limit, 1, max_limit)
     operator = params.get("operator", "or")
     if operator not in ("or", "and"):
-        raise ArgumentError(f"operator must be 'or' or 'and', not {operator!r}")
+        raise FilterError(f"operator must be 'or' or 'and', not {operator!r}")
     return {
         "limit": limit,
         "page": _number(params, "page", 1),

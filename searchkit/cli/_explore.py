@@ -1,7 +1,7 @@
 """Text renderings of what the explore features add to results: facets, date
 histograms and score explanations, as the command line prints them.
 
-Pure functions from searchkit values to lines of text; ``cli.py`` cleans and styles the
+Pure functions from searchkit values to lines of text; ``_render.py`` cleans and styles the
 lines and prints them.
 """
 
@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from .models import Bucket, Hit
+    from ..models import Bucket, Hit
 
 __all__ = ["BAR_WIDTH", "explanation_lines", "facet_lines", "histogram_lines"]
 
