@@ -26,7 +26,7 @@ from typing import Any
 
 import attrs
 
-from . import __version__
+from ._version import __version__
 from ._access import access_error
 from ._lock import LOCK_NAME
 from .analysis import ANALYZER_ID

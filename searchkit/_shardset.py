@@ -41,7 +41,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from . import __version__
+from ._version import __version__
 from ._lock import LOCK_NAME, WriteLock
 from ._settings import (
     MARKER_NAME,

@@ -37,7 +37,7 @@ import attrs
 import click
 from click.core import ParameterSource
 
-from . import __version__
+from ._version import __version__
 from ._cli_explore import explanation_lines, facet_lines, histogram_lines
 from .errors import IndexLockedError, SearchkitError, SearchkitIndexError
 

@@ -28,7 +28,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
-from .. import __version__
+from .._version import __version__
 from ..errors import FilterError, NotFoundError, SearchkitError, SearchkitIndexError
 from ..models import Bucket, Results
 from ..shards import Index  # through shards.py: it opens sharded indexes too
