@@ -26,9 +26,9 @@ from typing import Any
 
 import attrs
 
-from ._version import __version__
 from ._access import access_error
 from ._lock import LOCK_NAME
+from ._version import __version__
 from .analysis import ANALYZER_ID
 from .analysis.detect import AUTO, normalize_language
 from .analysis.synonyms import Synonyms

@@ -41,7 +41,6 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from ._version import __version__
 from ._lock import LOCK_NAME, WriteLock
 from ._settings import (
     MARKER_NAME,
@@ -51,6 +50,7 @@ from ._settings import (
     read_json,
     shared_field_errors,
 )
+from ._version import __version__
 from .analysis import ANALYZER_ID
 from .analysis.detect import AUTO
 from .chunking import DEFAULT_MAX_CHARS

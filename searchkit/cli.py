@@ -37,8 +37,8 @@ import attrs
 import click
 from click.core import ParameterSource
 
-from ._version import __version__
 from ._cli_explore import explanation_lines, facet_lines, histogram_lines
+from ._version import __version__
 from .errors import IndexLockedError, SearchkitError, SearchkitIndexError
 
 if TYPE_CHECKING:
