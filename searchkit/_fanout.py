@@ -40,7 +40,7 @@ from .scoring import BM25, bm25_idf
 from .search import MAX_LIMIT, Sort, check_whole, run_search
 
 if TYPE_CHECKING:
-    from .index import Index
+    from ._open import Part
 
 __all__ = [
     "CorpusStats",
@@ -158,10 +158,10 @@ def _as_bytes(searcher: Any, field: str, text: str | bytes) -> bytes:
 
 
 def parse(
-    index: Index,
+    index: Part,
     query: str,
     operator: Operator = "or",
-    others: Sequence[Index] = (),
+    others: Sequence[Part] = (),
     synonyms: Synonyms | None = None,
 ) -> wq.Query:
     """``query`` parsed once for every part (each index has searchkit's one schema),
@@ -173,7 +173,7 @@ def parse(
     return parse_query(query, index._reader().schema, operator, fields, synonyms)
 
 
-def part_statistics(index: Index, q: wq.Query) -> CorpusStats:
+def part_statistics(index: Part, q: wq.Query) -> CorpusStats:
     """One part's statistics for the parsed query ``q``: what :class:`GlobalBM25` needs."""
     searcher = index._reader()
     reader = searcher.reader()
@@ -188,7 +188,7 @@ def part_statistics(index: Index, q: wq.Query) -> CorpusStats:
 
 
 def search_part(
-    index: Index, stats: CorpusStats, query: str, q: wq.Query, options: SearchOptions
+    index: Part, stats: CorpusStats, query: str, q: wq.Query, options: SearchOptions
 ) -> Results:
     """The best ``page * limit`` hits of one part, scored with ``stats``."""
     base = index._reader()
@@ -222,7 +222,7 @@ def search_part(
 
 
 def explore_part(
-    index: Index, q: wq.Query, options: SearchOptions, facets: Sequence[str], histogram: str | None
+    index: Part, q: wq.Query, options: SearchOptions, facets: Sequence[str], histogram: str | None
 ) -> tuple[dict[str, dict[str, int]], tuple[Bucket, ...]]:
     """One part's whole facet counts and histogram for ``q``: what the merge adds up.
 

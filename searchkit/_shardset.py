@@ -1,4 +1,4 @@
-"""The sharded index on disk: its layout, settings, and writing, rebuilding, checking it.
+"""The sharded index on disk: its layout and settings, and writing its shards.
 
 One folder::
 
@@ -15,9 +15,10 @@ update is one of that shard's atomic commits.  A document added without a file
 (``add_documents``) goes to the shard chosen from its id.  An add runs one task a shard
 (a local process, or a Dask task), each syncing the files its shard owns with one
 writer, under the whole index's lock; so a kill leaves every document wholly old or
-wholly new, and a task run again finishes what it began.  A rebuild builds a new
-``shards-<n+1>`` folder and switches ``searchkit.json`` to it in one atomic rename, as an
-ordinary index does with its data folder.  The reading side is ``shards.py``.
+wholly new, and a task run again finishes what it began.  A rebuild (``_rebuild.py``)
+builds a new ``shards-<n+1>`` folder and switches ``searchkit.json`` to it in one atomic
+rename, as an ordinary index does with its data folder.  The reading side is
+``_sharded.py``; checking is ``check.py``.
 
 The settings of the whole (the default language, the field maps, the synonyms) are kept
 once, at the top, and handed to the shards when they write (:class:`ReadingSettings`)
@@ -41,7 +42,9 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from ._lock import LOCK_NAME, WriteLock
+from ._batch import Progress
+from ._lock import LOCK_NAME
+from ._open import SHARDED_FORMAT, OpenPart, ShardRole
 from ._settings import (
     MARKER_NAME,
     SETTINGS_NAME,
@@ -54,20 +57,8 @@ from ._version import __version__
 from .analysis import ANALYZER_ID
 from .analysis.detect import AUTO
 from .chunking import DEFAULT_MAX_CHARS
-from .errors import (
-    IndexDamagedError,
-    IndexIncompatibleError,
-    SearchkitIndexError,
-)
-from .index import (
-    DEFAULT_BATCH_SIZE,
-    DEFAULT_LOCK_TIMEOUT,
-    SHARDED_FORMAT,
-    Index,
-    Progress,
-    check_index,
-)
-from .models import CheckReport, IndexReport
+from .errors import IndexDamagedError, IndexIncompatibleError
+from .models import IndexReport
 from .schema import SCHEMA_VERSION
 
 if TYPE_CHECKING:
@@ -75,19 +66,17 @@ if TYPE_CHECKING:
 
 __all__ = [
     "MAX_SHARDS",
+    "SHARD_SET_MARK",
     "ShardSettings",
     "add_shards",
     "add_to_shard",
-    "build_shard_set",
-    "check_sharded",
     "drop_unused",
+    "lenient_settings",
     "merge_reports",
-    "new_shard_set",
     "now",
-    "open_shard",
     "read_shard_settings",
-    "rebuild_sharded",
     "shard_of",
+    "shard_role",
     "write_settings",
 ]
 
@@ -185,26 +174,15 @@ def write_settings(root: Path, settings: ShardSettings) -> None:
     os.replace(tmp, root / SETTINGS_NAME)
 
 
-def new_shard_set(root: Path, shards: int, max_chars: int) -> str:
-    """A new ``shards-<n>`` folder holding ``shards`` empty indexes; returns its name."""
-    n = 1 + max((int(p.name[7:]) for p in root.glob("shards-*") if p.name[7:].isdigit()), default=0)
-    data = f"shards-{n}"
-    (root / data).mkdir()
-    (root / data / MARKER_NAME).write_text(_SHARD_SET_MARK + "\n", encoding="ascii")
-    for k in range(shards):
-        Index.create(root / data / str(k), max_chars=max_chars).close()
-    return data
-
-
 # What a shard set's marker file holds: searchkit deletes only folders it marked.
-_SHARD_SET_MARK = "searchkit shard set"
+SHARD_SET_MARK = "searchkit shard set"
 
 
 def _is_shard_set(folder: Path) -> bool:
     if not _DATA.match(folder.name) or folder.is_symlink() or not folder.is_dir():
         return False
     try:
-        return (folder / MARKER_NAME).read_text(encoding="ascii").strip() == _SHARD_SET_MARK
+        return (folder / MARKER_NAME).read_text(encoding="ascii").strip() == SHARD_SET_MARK
     except (OSError, ValueError):
         return False
 
@@ -222,16 +200,10 @@ def now() -> str:
     return dt.datetime.now().astimezone().isoformat(timespec="seconds")
 
 
-def open_shard(
-    path: Path, shard: int, shards: int, reading: ReadingSettings | None = None
-) -> Index:
-    """Shard ``shard`` of ``shards`` as an Index that writes only the files it owns, and
-    reads them with the whole index's ``reading`` settings."""
-    ix = Index.open(path)
-    ix._owns = partial(_owns, shard, shards)
-    ix._writer_procs = 1  # the shards are the parallelism: one writer each
-    ix._whole_reading = reading or ReadingSettings()
-    return ix
+def shard_role(shard: int, shards: int, reading: ReadingSettings | None = None) -> ShardRole:
+    """Shard ``shard`` of ``shards``'s role: it writes only the files it owns, with one
+    writer, and reads them with the whole index's ``reading`` settings."""
+    return ShardRole(partial(_owns, shard, shards), reading or ReadingSettings())
 
 
 def add_to_shard(
@@ -244,10 +216,11 @@ def add_to_shard(
     follow_links: bool = False,
     *,
     reading: ReadingSettings | None = None,
+    open_part: OpenPart,
 ) -> IndexReport:
     """Sync shard ``shard`` with the files of ``paths`` it owns (a task: local or Dask),
-    reading them with the whole index's ``reading`` settings."""
-    with open_shard(Path(path), shard, shards, reading) as ix:
+    reading them with the whole index's ``reading`` settings; ``open_part`` opens it."""
+    with open_part(Path(path), shard_role(shard, shards, reading)) as ix:
         return ix.add(*paths, batch_size=batch_size, dry_run=dry_run, follow_links=follow_links)
 
 
@@ -270,9 +243,13 @@ def add_shards(
     follow_links: bool = False,
     reading: ReadingSettings | None = None,
     cluster_timeout: float | None = None,
+    *,
+    open_part: OpenPart,
 ) -> list[IndexReport]:
+    """Sync every shard of the set ``data`` with ``paths``: one task a shard, each a
+    process here or (with ``client``) a Dask task; ``open_part`` opens a shard."""
     folders = [str(root / data / str(k)) for k in range(shards)]
-    task = partial(add_to_shard, reading=reading or ReadingSettings())
+    task = partial(add_to_shard, reading=reading or ReadingSettings(), open_part=open_part)
     if client is not None:
         from .distributed import add_on_cluster
 
@@ -328,88 +305,7 @@ def merge_reports(reports: Sequence[IndexReport]) -> IndexReport:
     )
 
 
-def rebuild_sharded(
-    root: Path,
-    *paths: str | os.PathLike[str],
-    batch_size: int = DEFAULT_BATCH_SIZE,
-    progress: Progress | None = None,
-    lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
-    client: Client | None = None,
-    follow_links: bool = False,
-    cluster_timeout: float | None = None,
-) -> IndexReport:
-    """Build a sharded index afresh from ``paths`` (default: its sources) and switch to it."""
-    with WriteLock(root, lock_timeout):
-        settings = _lenient_settings(root)
-        sources = [str(Path(p).absolute()) for p in paths] or list(settings.sources)
-        if not sources:
-            raise SearchkitIndexError(
-                root, f"nothing to rebuild index {root} from: name files or folders"
-            )
-        drop_unused(root, settings.data)
-        reports = build_shard_set(
-            root,
-            settings,
-            sources,
-            batch_size,
-            progress,
-            client,
-            follow_links,
-            cluster_timeout,
-            keep_sources=False,
-        )
-    return merge_reports(reports)
-
-
-def build_shard_set(
-    root: Path,
-    settings: ShardSettings,
-    sources: Sequence[str],
-    batch_size: int,
-    progress: Progress | None,
-    client: Client | None,
-    follow_links: bool,
-    cluster_timeout: float | None,
-    *,
-    keep_sources: bool,
-) -> list[IndexReport]:
-    """Build a new set of shards from ``sources`` beside the current one and switch
-    ``searchkit.json`` to it (one atomic rename); on any failure, remove the new set, so
-    the index stays as it was.  The caller holds the index's lock.  ``keep_sources``
-    adds ``sources`` to those recorded; otherwise they replace them."""
-    data = new_shard_set(root, settings.shards, settings.max_chars)
-    try:
-        reports = add_shards(
-            root,
-            data,
-            settings.shards,
-            sources,
-            batch_size,
-            False,
-            progress,
-            client,
-            follow_links,
-            settings.reading,
-            cluster_timeout,
-        )
-    except BaseException:
-        shutil.rmtree(root / data, ignore_errors=True)
-        raise
-    recorded = [*settings.sources, *sources] if keep_sources else sources
-    write_settings(
-        root,
-        attrs.evolve(
-            settings,
-            data=data,
-            sources=tuple(dict.fromkeys(recorded)),
-            schema_version=SCHEMA_VERSION,
-            analyzer=ANALYZER_ID,
-        ),
-    )
-    return reports
-
-
-def _lenient_settings(root: Path) -> ShardSettings:
+def lenient_settings(root: Path) -> ShardSettings:
     """The settings a rebuild keeps, whatever versions wrote them: each field on its own,
     a damaged one starting afresh, as an ordinary index's rebuild does.  Only the shard
     count cannot start afresh."""
@@ -434,52 +330,3 @@ def _lenient_settings(root: Path) -> ShardSettings:
     kept.setdefault("data", "")
     kept.setdefault("created", now())
     return ShardSettings(**kept)
-
-
-def check_sharded(
-    root: Path, *, repair: bool = False, lock_timeout: float = DEFAULT_LOCK_TIMEOUT
-) -> CheckReport:
-    """``check_index`` for a sharded index: every shard, and every document in its shard."""
-    try:
-        settings = read_shard_settings(root)
-    except (IndexIncompatibleError, IndexDamagedError) as exc:
-        report = CheckReport(str(root), 0, 0, 0, problems=(str(exc),))
-        return _repaired(root, lock_timeout) if repair else report
-    problems: list[str] = []
-    stale: list[str] = []
-    documents = chunks = segments = 0
-    for k in range(settings.shards):
-        folder = root / settings.data / str(k)
-        try:
-            found = check_index(folder, lock_timeout=lock_timeout)
-        except SearchkitIndexError as exc:
-            problems.append(f"shard {k}: {exc}")
-            continue
-        documents += found.documents
-        chunks += found.chunks
-        segments += found.segments
-        problems.extend(f"shard {k}: {p}" for p in found.problems)
-        stale.extend(found.stale)
-        if found.problems:
-            continue
-        with Index.open(folder) as shard:
-            for info in shard.documents():
-                key = str(Path(info.path).resolve()) if info.size else info.id
-                if shard_of(key, settings.shards) != k:
-                    problems.append(
-                        f"shard {k}: document {info.id} ({info.path}) belongs elsewhere"
-                    )
-    report = CheckReport(
-        path=str(root),
-        documents=documents,
-        chunks=chunks,
-        segments=segments,
-        problems=tuple(problems),
-        stale=tuple(stale),
-    )
-    return _repaired(root, lock_timeout) if repair and problems else report
-
-
-def _repaired(root: Path, lock_timeout: float) -> CheckReport:
-    rebuild_sharded(root, lock_timeout=lock_timeout)
-    return attrs.evolve(check_sharded(root, lock_timeout=lock_timeout), repaired=True)

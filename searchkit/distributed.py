@@ -37,6 +37,7 @@ from typing import Any
 
 from . import _commits
 from ._fanout import CorpusStats, SearchOptions, part_statistics, search_part, total
+from ._open import OpenPart, Part
 from .errors import SearchkitError
 from .models import IndexReport, Results
 
@@ -223,16 +224,19 @@ def search_on_cluster(
     q: Any,
     options: SearchOptions,
     timeout: float | None = None,
+    *,
+    open_part: OpenPart,
 ) -> list[Results]:
     """Each shard's statistics, then each shard's search, on the workers.
 
-    ``q`` is ``query`` parsed (a Whoosh query, which pickles).  Each of the two rounds
+    ``q`` is ``query`` parsed (a Whoosh query, which pickles); ``open_part`` opens a
+    shard's folder on a worker (``Index``'s, sent along with the tasks).  Each of the two rounds
     waits at most ``timeout`` seconds without a task finishing (:func:`wait_for`).
     """
     names = [f"shard {k} ({folder})" for k, folder in enumerate(folders)]
     stats = _wait(
         client,
-        [client.submit(_statistics, folder, q, pure=False) for folder in folders],
+        [client.submit(_statistics, open_part, folder, q, pure=False) for folder in folders],
         names,
         "the search's statistics",
         timeout,
@@ -241,7 +245,7 @@ def search_on_cluster(
     return _wait(
         client,
         [
-            client.submit(_search, folder, everything, query, q, options, pure=False)
+            client.submit(_search, open_part, folder, everything, query, q, options, pure=False)
             for folder in folders
         ],
         names,
@@ -252,22 +256,27 @@ def search_on_cluster(
 
 # -- on the workers ----------------------------------------------------------------------
 
-_OPEN: dict[str, Any] = {}
+_OPEN: dict[str, Part] = {}
 
 
-def _shard(folder: str) -> Any:
+def _shard(open_part: OpenPart, folder: str) -> Part:
     """The worker's open index for ``folder``: opened once, refreshed by the Index itself."""
-    from .index import Index
-
     ix = _OPEN.get(folder)
     if ix is None:
-        ix = _OPEN[folder] = Index.open(folder)
+        ix = _OPEN[folder] = open_part(Path(folder), None)
     return ix
 
 
-def _statistics(folder: str, q: Any) -> CorpusStats:
-    return part_statistics(_shard(folder), q)
+def _statistics(open_part: OpenPart, folder: str, q: Any) -> CorpusStats:
+    return part_statistics(_shard(open_part, folder), q)
 
 
-def _search(folder: str, stats: CorpusStats, query: str, q: Any, options: SearchOptions) -> Results:
-    return search_part(_shard(folder), stats, query, q, options)
+def _search(
+    open_part: OpenPart,
+    folder: str,
+    stats: CorpusStats,
+    query: str,
+    q: Any,
+    options: SearchOptions,
+) -> Results:
+    return search_part(_shard(open_part, folder), stats, query, q, options)
