@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import attrs
-import whoosh.index as windex
 
 from ._batch import DEFAULT_BATCH_SIZE, Batch, Progress, locked_batch
 from ._damage import damage_guard
@@ -31,6 +30,7 @@ from .models import Document, DocumentInfo, IndexReport
 from .schema import info_from_stored
 
 if TYPE_CHECKING:
+    import whoosh.index as windex
     from whoosh.searching import Searcher
 
     from .distributed import Client
