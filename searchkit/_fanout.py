@@ -40,7 +40,7 @@ from .scoring import BM25, bm25_idf
 from .search import MAX_LIMIT, Sort, check_whole, run_search
 
 if TYPE_CHECKING:
-    from ._open import Part
+    from ._base import Part
 
 __all__ = [
     "CorpusStats",

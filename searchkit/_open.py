@@ -1,256 +1,159 @@
-"""What every kind of index shares, below all of them: the format on disk that says which
-kind a folder holds, the base of the two kinds of index folder, and the protocols that
-name what callers may rely on.
+"""The one factory: it reads an index folder's ``searchkit.json`` format and opens, creates
+or rebuilds the right kind of index, an ordinary one or a :class:`ShardedIndex`.
 
-An index folder holds an ordinary index (``index.py``) or a sharded one (``shards.py``):
-its ``searchkit.json`` says which (:func:`is_sharded`), and ``Index.open`` reads it to
-return the right kind.  A sharded index is built of ordinary ones; it is handed the way to
-open them (an :data:`OpenPart`, ``Index``'s) instead of importing the class above it, and
-each of its shards learns its place in the whole from a :class:`ShardRole` given when it
-is opened, never by having its attributes set from outside.
+``Index.open``, ``Index.create``, ``Index.open_or_create`` and ``rebuild_index`` are this
+module's functions, with the ordinary class handed in (``plain``: ``Index`` itself, called
+as ``plain(path, settings, lock_timeout)``; ``open_part``: how it opens a shard).  So the
+sharded index, which is built of ordinary ones, sits below ``index.py``, and no import
+has to happen first for ``Index.open`` to know both kinds.
 """
 
 from __future__ import annotations
 
-import functools
-import json
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, Protocol, Self, TypeVar
+from typing import TypeVar
 
-import attrs
-
-from ._access import access_error, translated
-from ._damage import damage_guard
-from ._lock import WriteLock
-from ._settings import (
-    _MAX_SETTINGS_BYTES,
-    SETTINGS_NAME,
-    SYNONYMS_NAME,
-    ReadingSettings,
-    store_synonyms,
-)
+from ._access import translated
+from ._base import DEFAULT_LOCK_TIMEOUT, IndexFolder, OpenPart, check_language, is_sharded
+from ._batch import DEFAULT_BATCH_SIZE, Progress
+from ._rebuild import create_data, rebuild_plain, rebuild_sharded
+from ._settings import Settings, read_settings
+from ._sharded import ShardedIndex
 from .analysis.detect import AUTO, normalize_language
-from .analysis.synonyms import Synonyms, load_synonyms
-from .errors import SettingsError
+from .analysis.synonyms import load_synonyms
+from .chunking import DEFAULT_MAX_CHARS
+from .errors import (
+    FilterError,
+    IndexExistsError,
+    IndexNotFoundError,
+    SearchkitIndexError,
+    SettingsError,
+)
+from .models import IndexReport
 
-if TYPE_CHECKING:
-    from whoosh.index import Index as WhooshIndex
-    from whoosh.searching import Searcher
+__all__ = ["create_index", "open_index", "open_or_create_index", "rebuild_at"]
 
-    from .models import (
-        Chunk,
-        Completion,
-        Document,
-        DocumentInfo,
-        IndexReport,
-        IndexStats,
-        Passage,
-        Results,
-    )
-
-__all__ = [
-    "DEFAULT_LOCK_TIMEOUT",
-    "SHARDED_FORMAT",
-    "IndexFolder",
-    "IndexLike",
-    "OpenPart",
-    "Part",
-    "ShardRole",
-    "check_language",
-    "guarded",
-    "is_sharded",
-]
-
-DEFAULT_LOCK_TIMEOUT = 30.0
-# The ``format`` of a sharded index's searchkit.json (an ordinary index's is another).
-SHARDED_FORMAT = "searchkit-sharded-index"
+_Plain = TypeVar("_Plain", bound=IndexFolder)
+# The ordinary index class: ``plain(path, settings, lock_timeout)`` is one, opened.
+PlainKind = Callable[[Path, Settings, float], _Plain]
 
 
-def is_sharded(root: Path) -> bool:
-    """Whether ``root`` holds a sharded index (its ``searchkit.json`` says so)."""
-    path = root / SETTINGS_NAME
+def open_index(
+    path: str | os.PathLike[str],
+    lock_timeout: float,
+    plain: PlainKind[_Plain],
+    open_part: OpenPart,
+) -> _Plain | ShardedIndex:
+    """The index at ``path``, of the kind its ``searchkit.json`` names."""
+    root = Path(path)
+    if is_sharded(root):
+        return ShardedIndex.open_sharded(root, open_part=open_part, lock_timeout=lock_timeout)
+    with translated(root):
+        return plain(root, read_settings(root), lock_timeout)
+
+
+def create_index(
+    path: str | os.PathLike[str],
+    plain: PlainKind[_Plain],
+    open_part: OpenPart,
+    *,
+    overwrite: bool = False,
+    max_chars: int = DEFAULT_MAX_CHARS,
+    lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
+    shards: int = 1,
+    language: str = AUTO,
+    synonyms: str | os.PathLike[str] | None = None,
+) -> _Plain | ShardedIndex:
+    """An empty index at ``path``: sharded for ``shards`` other than 1 (``Index.create``)."""
+    root = Path(path)
+    code = language if language == AUTO else normalize_language(language)
+    if code is None:
+        raise SettingsError(
+            f"language must be 'auto' or an ISO 639 code such as 'de', not {language!r}"
+        )
+    rules = load_synonyms(synonyms) if synonyms is not None else None
+    if type(shards) is not int or shards != 1:  # checked there
+        return ShardedIndex.create_sharded(
+            root,
+            shards,
+            open_part=open_part,
+            overwrite=overwrite,
+            max_chars=max_chars,
+            lock_timeout=lock_timeout,
+            language=code,
+            synonyms=rules,
+        )
+    if max_chars < 200:
+        raise SearchkitIndexError(root, f"max_chars must be at least 200, not {max_chars}")
+    with translated(root):
+        settings = create_data(root, overwrite, max_chars, lock_timeout, code, rules)
+        return plain(root, settings, lock_timeout)
+
+
+def open_or_create_index(
+    path: str | os.PathLike[str],
+    plain: PlainKind[_Plain],
+    open_part: OpenPart,
+    *,
+    lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
+    language: str = AUTO,
+    shards: int | None = None,
+) -> _Plain | ShardedIndex:
+    """The index at ``path``, first created if there is none (``Index.open_or_create``);
+    a ``shards`` count or ``language`` it was not created with is refused."""
     try:
-        if path.stat().st_size > _MAX_SETTINGS_BYTES:
-            return False  # not searchkit's: reading the settings says so
-        raw = json.loads(path.read_bytes())
-    except (OSError, ValueError, RecursionError):
-        return False
-    return isinstance(raw, dict) and raw.get("format") == SHARDED_FORMAT
-
-
-@attrs.frozen
-class ShardRole:
-    """An ordinary index's place in a sharded one, given when the shard is opened.
-
-    ``owns`` picks the files that belong to the shard (a sync skips the rest);
-    ``reading`` is the whole index's language and field maps (a shard's own
-    ``searchkit.json`` holds the defaults); ``writer_procs`` is the shard's writer
-    processes (one: the shards are the parallelism).
-    """
-
-    owns: Callable[[Path], bool]
-    reading: ReadingSettings
-    writer_procs: int = 1
-
-
-class IndexLike(Protocol):
-    """What :class:`~searchkit.Index`, :class:`~searchkit.MultiIndex` and
-    :class:`~searchkit.ShardedIndex` all answer: the read API.  A function that reads
-    any of them takes an ``IndexLike``."""
-
-    def search(self, query: str, *args: Any, **kwargs: Any) -> Results: ...
-
-    def similar(self, chunk_or_doc_id: str, *args: Any, **kwargs: Any) -> Results: ...
-
-    def complete(self, text: str, limit: int = 10) -> list[Completion]: ...
-
-    def chunk(self, chunk_id: str) -> Chunk: ...
-
-    def passage(self, chunk_id: str, context: int = 1) -> Passage: ...
-
-    def document(self, doc_id: str) -> Document: ...
-
-    def documents(self) -> list[DocumentInfo]: ...
-
-    def stats(self) -> IndexStats: ...
-
-    def __len__(self) -> int: ...
-
-    def close(self) -> None: ...
-
-
-class Part(IndexLike, Protocol):
-    """One ordinary index as a search over several (``multi.py``, ``_fanout.py``) and a
-    sharded index (its shards) use it: the read API, its folder and Whoosh searcher, and
-    the writes a sharded index routes to its shards."""
-
-    @property
-    def path(self) -> Path: ...
-
-    @property
-    def _ix(self) -> WhooshIndex: ...
-
-    def _reader(self) -> Searcher: ...
-
-    def add(self, *paths: Any, **kwargs: Any) -> IndexReport: ...
-
-    def add_documents(
-        self, documents: Iterable[Document], *, batch_size: int = ...
-    ) -> IndexReport: ...
-
-    def remove(self, *doc_ids: str) -> int: ...
-
-    def __enter__(self) -> Self: ...
-
-    def __exit__(self, *exc: object) -> None: ...
-
-
-# How a sharded index (or a search over several) opens an ordinary index folder: with
-# its role as a shard, or ``None`` for a whole index.
-OpenPart = Callable[[Path, "ShardRole | None"], Part]
-
-
-class IndexFolder:
-    """What an ordinary and a sharded index share as folders: the path, the lock's
-    timeout, the synonyms file, and use as a context manager."""
-
-    def __init__(self, path: Path, lock_timeout: float) -> None:
-        self.path = path
-        self.lock_timeout = lock_timeout
-        self._synonyms: tuple[int, Synonyms] | None = None
-
-    @property
-    def language(self) -> str:
-        """The language of documents whose metadata names none (an ISO 639 code), or
-        ``"auto"``: detect each one's.  Chosen when the index is created."""
-        raise NotImplementedError
-
-    def close(self) -> None:
-        """Release open files.  The index stays usable after."""
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    @property
-    def synonyms(self) -> Synonyms | None:
-        """The synonyms applied to this index's queries, or ``None``."""
-        found = self.path / SYNONYMS_NAME
+        ix = open_index(path, lock_timeout, plain, open_part)
+    except IndexNotFoundError:
         try:
-            mtime = found.stat().st_mtime_ns
-        except FileNotFoundError:
-            return None
-        if self._synonyms is None or self._synonyms[0] != mtime:
-            self._synonyms = (mtime, load_synonyms(found))
-        return self._synonyms[1]
-
-    def set_synonyms(self, path: str | os.PathLike[str] | None) -> Synonyms | None:
-        """Apply the synonyms file at ``path`` (Solr ``synonyms.txt`` format) to this index's
-        queries from now on, replacing any before; ``None`` removes them.
-
-        The file is checked, then copied into the index folder, so the index keeps working
-        if the original moves.  Synonyms act on queries only: nothing is re-indexed.
-        """
-        rules = load_synonyms(path) if path is not None else None
-        with WriteLock(self.path, self.lock_timeout):
-            store_synonyms(self.path, rules)
-        return rules
-
-
-class _InFolder(Protocol):
-    @property
-    def path(self) -> Path: ...
+            return create_index(
+                path,
+                plain,
+                open_part,
+                lock_timeout=lock_timeout,
+                language=language,
+                shards=shards or 1,
+            )
+        except IndexExistsError:  # another process created it in the meantime
+            ix = open_index(path, lock_timeout, plain, open_part)
+    count = ix.shard_count if isinstance(ix, ShardedIndex) else 1
+    if shards is not None and shards != count:
+        ix.close()
+        raise FilterError(
+            f"index {path} has {count} shard{'s' if count > 1 else ''}; the shard count "
+            "is chosen when an index is created (rebuild into a new folder to change it)"
+        )
+    return check_language(ix, language)
 
 
-_Folder = TypeVar("_Folder", bound=IndexFolder)
-_Guarded = TypeVar("_Guarded", bound=_InFolder)
-_T = TypeVar("_T")
-_P = ParamSpec("_P")
-
-
-def guarded(
-    method: Callable[Concatenate[_Guarded, _P], _T],
-) -> Callable[Concatenate[_Guarded, _P], _T]:
-    """``method``, with an ``OSError`` from the index folder raised as an IndexAccessError,
-    and damage it meets in the index's files as an IndexDamagedError."""
-
-    @functools.wraps(method)
-    def guarded(self: _Guarded, /, *args: _P.args, **kwargs: _P.kwargs) -> _T:
-        with translated(self.path), damage_guard(self.path):
-            return method(self, *args, **kwargs)
-
-    return guarded
-
-
-def check_language(ix: _Folder, language: str) -> _Folder:
-    """``ix``, or :class:`SettingsError` (``ix`` closed) when ``language`` (not ``"auto"``)
-    differs from its default language: a language is never silently ignored."""
-    if language == AUTO or normalize_language(language) == ix.language:
-        return ix
-    ix.close()
-    raise SettingsError(
-        f"index {ix.path} has default language {ix.language!r}, not {language!r}: the "
-        "default language is chosen when an index is created (index into a new folder to "
-        "change it)"
-    )
-
-
-def raise_if_unreadable(root: Path, data: Path) -> None:
-    """Raise an IndexAccessError when ``data`` cannot be listed or its files read.
-
-    Whoosh reports a folder it may not list as an index that does not exist; that is a
-    matter of permissions, not damage, and the user should hear so.
-    """
-    try:
-        for entry in os.scandir(data):
-            if entry.is_file():
-                with open(entry.path, "rb"):
-                    pass
-    except FileNotFoundError:
-        return
-    except OSError as exc:
-        raise access_error(root, exc) from None
+def rebuild_at(
+    path: str | os.PathLike[str],
+    *paths: str | os.PathLike[str],
+    open_part: OpenPart,
+    batch_size: int = DEFAULT_BATCH_SIZE,
+    progress: Progress | None = None,
+    lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
+    follow_links: bool = False,
+) -> IndexReport:
+    """``rebuild_index``: the rebuild of the kind of index at ``path``."""
+    root = Path(path)
+    with translated(root):
+        if not is_sharded(root):
+            return rebuild_plain(
+                root,
+                *paths,
+                batch_size=batch_size,
+                progress=progress,
+                lock_timeout=lock_timeout,
+                follow_links=follow_links,
+            )
+        return rebuild_sharded(
+            root,
+            *paths,
+            open_part=open_part,
+            batch_size=batch_size,
+            progress=progress,
+            lock_timeout=lock_timeout,
+            follow_links=follow_links,
+        )

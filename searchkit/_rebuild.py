@@ -20,9 +20,9 @@ import attrs
 import whoosh.index as windex
 
 from . import _commits
+from ._base import DEFAULT_LOCK_TIMEOUT, OpenPart
 from ._batch import DEFAULT_BATCH_SIZE, Batch, Progress
 from ._lock import WriteLock
-from ._open import DEFAULT_LOCK_TIMEOUT, OpenPart
 from ._settings import (
     MARKER_NAME,
     SETTINGS_NAME,

@@ -3,7 +3,7 @@
 It is a set of parts (``multi.py``, which also holds several indexes searched as one): a
 search goes to every shard with the statistics of all of them and the hits merge into
 one list, so the ranking is that of one index holding every document.  Its shards are
-ordinary indexes, opened by the :data:`~searchkit._open.OpenPart` it is given (``Index``'s:
+ordinary indexes, opened by the :data:`~searchkit._base.OpenPart` it is given (``Index``'s:
 ``Index.open`` and ``Index.create`` make sharded indexes through this class).  The
 layout and writing are in ``_shardset.py``, the rebuild in ``_rebuild.py``.
 """
@@ -17,9 +17,9 @@ from typing import TYPE_CHECKING
 
 import attrs
 
+from ._base import DEFAULT_LOCK_TIMEOUT, IndexFolder, OpenPart, Part
 from ._batch import DEFAULT_BATCH_SIZE, Progress
 from ._lock import WriteLock
-from ._open import DEFAULT_LOCK_TIMEOUT, IndexFolder, OpenPart, Part
 from ._rebuild import build_shard_set, new_shard_set, rebuild_sharded
 from ._settings import SETTINGS_NAME, check_can_create, store_synonyms
 from ._shardset import (

@@ -42,9 +42,9 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
+from ._base import SHARDED_FORMAT, OpenPart, ShardRole
 from ._batch import Progress
 from ._lock import LOCK_NAME
-from ._open import SHARDED_FORMAT, OpenPart, ShardRole
 from ._settings import (
     MARKER_NAME,
     SETTINGS_NAME,

@@ -17,10 +17,10 @@ from typing import TYPE_CHECKING
 
 import attrs
 
+from ._base import ShardRole, guarded
 from ._batch import DEFAULT_BATCH_SIZE, Batch, Progress, locked_batch
 from ._damage import damage_guard
 from ._lock import WriteLock
-from ._open import ShardRole, guarded
 from ._rebuild import rebuild_plain, recorded_sources
 from ._settings import SETTINGS_NAME, ReadingSettings, Settings, read_settings, swap_settings
 from ._sync import Sync, require_existing

@@ -17,9 +17,9 @@ import attrs
 import whoosh.index as windex
 
 from . import _commits, _whoosh
+from ._base import DEFAULT_LOCK_TIMEOUT, is_sharded
 from ._damage import DAMAGE
 from ._lock import WriteLock
-from ._open import DEFAULT_LOCK_TIMEOUT, is_sharded
 from ._settings import clean_root, read_settings, root_leftovers
 from ._shardset import read_shard_settings, shard_of
 from .errors import (

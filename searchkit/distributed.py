@@ -36,8 +36,8 @@ from pathlib import Path
 from typing import Any
 
 from . import _commits
+from ._base import OpenPart, Part
 from ._fanout import CorpusStats, SearchOptions, part_statistics, search_part, total
-from ._open import OpenPart, Part
 from .errors import SearchkitError
 from .models import IndexReport, Results
 

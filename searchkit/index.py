@@ -13,10 +13,11 @@ Whoosh commits, each atomic: a reader sees the state before or after a commit, n
 part of one.  Each document's bookkeeping lives on its first chunk, in the same commit
 as its text, so the manifest and the searchable text cannot disagree.
 
-This module is the facade: opening (``Index.open`` reads ``searchkit.json``'s format and
-returns an ``Index`` or a :class:`~searchkit.ShardedIndex`) and the read API.  Writing is
-``_batch.py`` and ``_sync.py``, creating and rebuilding ``_rebuild.py``, checking
-``check.py``, the sharded index ``_sharded.py``.
+This module is the facade: opening (``Index.open`` returns an ``Index`` or a
+:class:`~searchkit.ShardedIndex`, as ``searchkit.json``'s format says: ``_open.py``) and
+the read API.  The write API is ``_write.py`` (through ``_batch.py`` and ``_sync.py``),
+creating and rebuilding ``_rebuild.py``, checking ``check.py``, the sharded index
+``_sharded.py``.
 """
 
 from __future__ import annotations
@@ -31,34 +32,27 @@ import whoosh.index as windex
 from whoosh.searching import Searcher
 
 from ._access import access_error, translated
-from ._batch import DEFAULT_BATCH_SIZE, Progress
-from ._damage import damage_guard
-from ._limits import Deadline, QueryLimits, bound_query, check_text
-from ._open import (
+from ._base import (
     DEFAULT_LOCK_TIMEOUT,
     IndexFolder,
     ShardRole,
-    check_language,
     guarded,
     is_sharded,
     raise_if_unreadable,
 )
-from ._rebuild import create_data, rebuild_plain, rebuild_sharded
+from ._batch import DEFAULT_BATCH_SIZE, Progress
+from ._damage import damage_guard
+from ._limits import Deadline, QueryLimits, bound_query, check_text
+from ._open import create_index, open_index, open_or_create_index, rebuild_at
 from ._settings import SETTINGS_NAME, Settings, read_settings
 from ._sharded import ShardedIndex
 from ._stats import plain_stats
 from ._write import Writes
-from .analysis.detect import AUTO, normalize_language
-from .analysis.synonyms import load_synonyms
+from .analysis.detect import AUTO
 from .chunking import DEFAULT_MAX_CHARS
 from .errors import (
-    FilterError,
-    IndexExistsError,
     IndexIncompatibleError,
-    IndexNotFoundError,
     NotFoundError,
-    SearchkitIndexError,
-    SettingsError,
 )
 from .explore import DEFAULT_FACET_LIMIT, Interval, annotate, complete, similar_query
 from .models import (
@@ -112,7 +106,7 @@ class Index(Writes, IndexFolder):
         # the whole index's language and field maps.  None: a whole index.
         self._role = role
 
-    # -- opening: the one place that picks the kind of index a folder holds -----------
+    # -- opening (``_open.py`` picks the kind of index a folder holds) ---------------
 
     @classmethod
     def create(
@@ -137,29 +131,17 @@ class Index(Writes, IndexFolder):
         synonyms file to apply to queries (see :meth:`set_synonyms`).  A sharded index
         keeps both once, for all its shards.
         """
-        root = Path(path)
-        code = language if language == AUTO else normalize_language(language)
-        if code is None:
-            raise SettingsError(
-                f"language must be 'auto' or an ISO 639 code such as 'de', not {language!r}"
-            )
-        rules = load_synonyms(synonyms) if synonyms is not None else None
-        if type(shards) is not int or shards != 1:  # checked there
-            return ShardedIndex.create_sharded(
-                root,
-                shards,
-                open_part=cls._open_part,
-                overwrite=overwrite,
-                max_chars=max_chars,
-                lock_timeout=lock_timeout,
-                language=code,
-                synonyms=rules,
-            )
-        if max_chars < 200:
-            raise SearchkitIndexError(root, f"max_chars must be at least 200, not {max_chars}")
-        with translated(root):
-            settings = create_data(root, overwrite, max_chars, lock_timeout, code, rules)
-            return cls(root, settings, lock_timeout)
+        return create_index(
+            path,
+            cls,
+            cls._open_part,
+            overwrite=overwrite,
+            max_chars=max_chars,
+            lock_timeout=lock_timeout,
+            shards=shards,
+            language=language,
+            synonyms=synonyms,
+        )
 
     @classmethod
     def open(
@@ -171,13 +153,7 @@ class Index(Writes, IndexFolder):
         Raises :class:`IndexNotFoundError` when there is none, and
         :class:`IndexIncompatibleError` when it was written with other settings.
         """
-        root = Path(path)
-        if is_sharded(root):
-            return ShardedIndex.open_sharded(
-                root, open_part=cls._open_part, lock_timeout=lock_timeout
-            )
-        with translated(root):
-            return cls(root, read_settings(root), lock_timeout)
+        return open_index(path, lock_timeout, cls, cls._open_part)
 
     @classmethod
     def _open_part(cls, path: Path, role: ShardRole | None) -> Index:
@@ -202,23 +178,9 @@ class Index(Writes, IndexFolder):
         :class:`SettingsError`, and ``shards`` other than its count :class:`FilterError`:
         both are chosen when an index is created.
         """
-        try:
-            ix = cls.open(path, lock_timeout=lock_timeout)
-        except IndexNotFoundError:
-            try:
-                return cls.create(
-                    path, lock_timeout=lock_timeout, language=language, shards=shards or 1
-                )
-            except IndexExistsError:  # another process created it in the meantime
-                ix = cls.open(path, lock_timeout=lock_timeout)
-        count = ix.shard_count if isinstance(ix, ShardedIndex) else 1
-        if shards is not None and shards != count:
-            ix.close()
-            raise FilterError(
-                f"index {path} has {count} shard{'s' if count > 1 else ''}; the shard count "
-                "is chosen when an index is created (rebuild into a new folder to change it)"
-            )
-        return check_language(ix, language)
+        return open_or_create_index(
+            path, cls, cls._open_part, lock_timeout=lock_timeout, language=language, shards=shards
+        )
 
     @classmethod
     def exists(cls, path: str | os.PathLike[str]) -> bool:
@@ -513,23 +475,12 @@ def rebuild_index(
     and switched in atomically when complete; until then searches see the old index, and
     a failure leaves it as it was.
     """
-    root = Path(path)
-    with translated(root):
-        if is_sharded(root):
-            return rebuild_sharded(
-                root,
-                *paths,
-                open_part=Index._open_part,
-                batch_size=batch_size,
-                progress=progress,
-                lock_timeout=lock_timeout,
-                follow_links=follow_links,
-            )
-        return rebuild_plain(
-            root,
-            *paths,
-            batch_size=batch_size,
-            progress=progress,
-            lock_timeout=lock_timeout,
-            follow_links=follow_links,
-        )
+    return rebuild_at(
+        path,
+        *paths,
+        open_part=Index._open_part,
+        batch_size=batch_size,
+        progress=progress,
+        lock_timeout=lock_timeout,
+        follow_links=follow_links,
+    )

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, Protocol, cast
 
 import attrs
 
+from ._base import OpenPart, Part
 from ._fanout import (
     SearchOptions,
     explore_part,
@@ -29,7 +30,6 @@ from ._fanout import (
     total,
 )
 from ._limits import QueryLimits
-from ._open import OpenPart, Part
 from .analysis import ANALYZER_ID
 from .analysis.synonyms import Synonyms
 from .errors import (

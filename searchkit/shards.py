@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from ._open import DEFAULT_LOCK_TIMEOUT, IndexLike, is_sharded
+from ._base import DEFAULT_LOCK_TIMEOUT, IndexLike, is_sharded
 from ._sharded import ShardedIndex
 from ._shardset import shard_of
 from .check import check_index

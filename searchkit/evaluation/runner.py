@@ -21,7 +21,7 @@ from typing import Any
 
 import attrs
 
-from .._open import IndexLike
+from .._base import IndexLike
 from ..analysis import ANALYZER_ID
 from ..errors import CollectionError, QueryError
 from ..index import Index, ShardedIndex
