@@ -151,3 +151,22 @@ def test_no_module_is_over_600_lines_and_the_index_facade_stays_small() -> None:
     new = ("_batch.py", "_sync.py", "_rebuild.py", "check.py", "_open.py", "_base.py", "_write.py")
     for name in (*new, "_whoosh.py", "_sharded.py", "_stats.py", "shards.py", "multi.py"):
         assert sizes[name] <= 450, name
+
+
+def test_one_rebuild_path_takes_the_same_arguments_for_both_kinds(tmp_path: Path) -> None:
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "far.txt").write_text("Far away\n\nA paragraph about otters.\n", encoding="utf-8")
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "near.txt").write_text("Near\n\nA paragraph about beavers.\n", encoding="utf-8")
+    (corpus / "link.txt").symlink_to(outside / "far.txt")
+    for shards in (1, 3):
+        where = tmp_path / f"ix{shards}"
+        Index.create(where, shards=shards).close()
+        with pytest.raises(searchkit.DocumentError, match="no such file or folder"):
+            searchkit.rebuild_index(where, tmp_path / "missing")
+        report = searchkit.rebuild_index(where, corpus, follow_links=True)
+        assert (report.added, [s.path for s in report.skipped]) == (2, [])
+        with Index.open(where) as ix:
+            assert sorted(Path(d.path).name for d in ix.documents()) == ["far.txt", "near.txt"]
