@@ -62,7 +62,7 @@ __all__ = [
     "new_shard_set",
     "rebuild_plain",
     "rebuild_sharded",
-    "recorded_sources",
+    "commit_sources",
 ]
 
 
@@ -151,7 +151,7 @@ def rebuild_data(
     return new_settings, new_ix, report
 
 
-def recorded_sources(root: Path, settings: Settings, ix: windex.Index) -> tuple[str, ...]:
+def commit_sources(root: Path, settings: Settings, ix: windex.Index) -> tuple[str, ...]:
     """The sources the current commit recorded (or, for an index written before commit
     records, the ones its settings list)."""
     folder = root / settings.data

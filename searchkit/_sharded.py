@@ -242,12 +242,14 @@ class ShardedIndex(_Parts, IndexFolder):
 
     def _switch(self, settings: ShardSettings) -> None:
         """Write ``settings`` (under the write lock) and use them from now on: the shards
-        are opened again with the new ones."""
+        are opened again when what they read documents with changed."""
         write_settings(self.path, settings)
-        self.close()
+        reopen = settings.reading != self._shard_settings.reading
         self._shard_settings = settings
         self._mtime = (self.path / SETTINGS_NAME).stat().st_mtime_ns
-        self._shards = self._open_shards()
+        if reopen:
+            self.close()
+            self._shards = self._open_shards()
 
     def add_documents(
         self, documents: Iterable[Document], *, batch_size: int = DEFAULT_BATCH_SIZE

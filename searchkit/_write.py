@@ -21,7 +21,7 @@ from ._base import ShardRole, guarded
 from ._batch import DEFAULT_BATCH_SIZE, Batch, Progress, locked_batch
 from ._damage import damage_guard
 from ._lock import WriteLock
-from ._rebuild import rebuild_plain, recorded_sources
+from ._rebuild import commit_sources, rebuild_plain
 from ._settings import SETTINGS_NAME, ReadingSettings, Settings, read_settings, swap_settings
 from ._sync import Sync, require_existing
 from .errors import FilterError, SearchkitIndexError
@@ -188,7 +188,7 @@ class Writes:
     def sources(self) -> tuple[str, ...]:
         """The files and folders added so far, as absolute paths: what a rebuild reads."""
         with damage_guard(self.path):
-            return recorded_sources(self.path, self._settings, self._ix)
+            return commit_sources(self.path, self._settings, self._ix)
 
     @contextmanager
     def _writing(
