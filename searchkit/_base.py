@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, Protocol, Self, TypeVar
 
 import attrs
+import whoosh.index as windex
 
 from ._access import access_error, translated
 from ._damage import damage_guard
@@ -34,7 +35,8 @@ from ._settings import (
 )
 from .analysis.detect import AUTO, normalize_language
 from .analysis.synonyms import Synonyms, load_synonyms
-from .errors import SettingsError
+from .errors import IndexIncompatibleError, SettingsError
+from .schema import build_schema
 
 if TYPE_CHECKING:
     from whoosh.index import Index as WhooshIndex
@@ -53,6 +55,7 @@ __all__ = [
     "check_language",
     "guarded",
     "is_sharded",
+    "open_whoosh",
 ]
 
 DEFAULT_LOCK_TIMEOUT = 30.0
@@ -231,7 +234,25 @@ def check_language(ix: _Folder, language: str) -> _Folder:
     )
 
 
-def raise_if_unreadable(root: Path, data: Path) -> None:
+def open_whoosh(root: Path, data: str) -> windex.Index:
+    """The Whoosh index in the data folder ``data`` of the ordinary index at ``root``;
+    one that cannot be read is :class:`IndexIncompatibleError` (rebuild it), or
+    :class:`IndexAccessError` when the reason is permissions."""
+    folder = root / data
+    try:
+        with damage_guard(root):
+            return windex.open_dir(str(folder), schema=build_schema())
+    except PermissionError as exc:
+        raise access_error(root, exc) from None
+    except (windex.EmptyIndexError, OSError) as exc:
+        _raise_if_unreadable(root, folder)
+        raise IndexIncompatibleError(
+            root,
+            f"index {root} is damaged ({exc}); rebuild it with `searchkit index PATH --rebuild`",
+        ) from None
+
+
+def _raise_if_unreadable(root: Path, data: Path) -> None:
     """Raise an IndexAccessError when ``data`` cannot be listed or its files read.
 
     Whoosh reports a folder it may not list as an index that does not exist; that is a

@@ -28,20 +28,18 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import attrs
-import whoosh.index as windex
 from whoosh.searching import Searcher
 
-from ._access import access_error, translated
+from ._access import translated
 from ._base import (
     DEFAULT_LOCK_TIMEOUT,
     IndexFolder,
     ShardRole,
     guarded,
     is_sharded,
-    raise_if_unreadable,
+    open_whoosh,
 )
 from ._batch import DEFAULT_BATCH_SIZE, Progress
-from ._damage import damage_guard
 from ._limits import Deadline, QueryLimits, bound_query, check_text
 from ._open import create_index, open_index, open_or_create_index, rebuild_at
 from ._settings import SETTINGS_NAME, Settings, read_settings
@@ -51,7 +49,6 @@ from ._write import Writes
 from .analysis.detect import AUTO
 from .chunking import DEFAULT_MAX_CHARS
 from .errors import (
-    IndexIncompatibleError,
     NotFoundError,
 )
 from .explore import DEFAULT_FACET_LIMIT, Interval, annotate, complete, similar_query
@@ -67,7 +64,6 @@ from .models import (
 )
 from .query import Operator, build_filter, language_fields, parse_query
 from .schema import (
-    build_schema,
     chunk_from_stored,
     document_from_stored,
     info_from_stored,
@@ -100,7 +96,7 @@ class Index(Writes, IndexFolder):
         super().__init__(path, lock_timeout)
         self._settings = settings
         self._settings_mtime = self._settings_file().stat().st_mtime_ns
-        self._ix = self._open_whoosh()
+        self._ix = open_whoosh(path, settings.data)
         self._searcher: Searcher | None = None
         # A shard's place in its sharded index: the files it owns, its one writer, and
         # the whole index's language and field maps.  None: a whole index.
@@ -190,21 +186,6 @@ class Index(Writes, IndexFolder):
     def _settings_file(self) -> Path:
         return self.path / SETTINGS_NAME
 
-    def _open_whoosh(self) -> windex.Index:
-        data = self.path / self._settings.data
-        try:
-            with damage_guard(self.path):
-                return windex.open_dir(str(data), schema=build_schema())
-        except PermissionError as exc:
-            raise access_error(self.path, exc) from None
-        except (windex.EmptyIndexError, OSError) as exc:
-            raise_if_unreadable(self.path, data)
-            raise IndexIncompatibleError(
-                self.path,
-                f"index {self.path} is damaged ({exc}); rebuild it with "
-                "`searchkit index PATH --rebuild`",
-            ) from None
-
     def close(self) -> None:
         """Release the searcher and its open files.  The index stays usable after."""
         if self._searcher is not None:
@@ -234,7 +215,7 @@ class Index(Writes, IndexFolder):
             self.close()
             self._settings = read_settings(self.path)
             self._settings_mtime = mtime
-            self._ix = self._open_whoosh()
+            self._ix = open_whoosh(self.path, self._settings.data)
         if self._searcher is not None and not self._searcher.up_to_date():
             self.close()
         if self._searcher is None:
