@@ -39,7 +39,6 @@ from .errors import IndexIncompatibleError, SettingsError
 from .schema import build_schema
 
 if TYPE_CHECKING:
-    from whoosh.index import Index as WhooshIndex
     from whoosh.searching import Searcher
 
     from . import models
@@ -125,7 +124,7 @@ class Part(IndexLike, Protocol):
     def path(self) -> Path: ...
 
     @property
-    def _ix(self) -> WhooshIndex: ...
+    def _ix(self) -> windex.Index: ...
 
     def _reader(self) -> Searcher: ...
 
