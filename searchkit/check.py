@@ -118,8 +118,7 @@ def _check_plain(root: Path, lock_timeout: float, remove_leftovers: bool) -> Che
 def _check_sharded(root: Path, lock_timeout: float) -> CheckReport:
     settings = read_shard_settings(root)
     problems: list[str] = []
-    stale: list[str] = []
-    documents = chunks = segments = 0
+    shards: list[CheckReport] = []
     for k in range(settings.shards):
         folder = root / settings.data / str(k)
         try:
@@ -127,28 +126,28 @@ def _check_sharded(root: Path, lock_timeout: float) -> CheckReport:
         except SearchkitIndexError as exc:
             problems.append(f"shard {k}: {exc}")
             continue
-        documents += found.documents
-        chunks += found.chunks
-        segments += found.segments
+        shards.append(found)
         problems.extend(f"shard {k}: {p}" for p in found.problems)
-        stale.extend(found.stale)
-        if found.problems:
-            continue
-        with Index(folder, read_settings(folder), lock_timeout) as shard:
-            for info in shard.documents():
-                key = str(Path(info.path).resolve()) if info.size else info.id
-                if shard_of(key, settings.shards) != k:
-                    problems.append(
-                        f"shard {k}: document {info.id} ({info.path}) belongs elsewhere"
-                    )
+        if not found.problems:
+            problems.extend(_misplaced(folder, k, settings.shards, lock_timeout))
     return CheckReport(
-        path=str(root),
-        documents=documents,
-        chunks=chunks,
-        segments=segments,
+        str(root),
+        sum(s.documents for s in shards),
+        sum(s.chunks for s in shards),
+        sum(s.segments for s in shards),
         problems=tuple(problems),
-        stale=tuple(stale),
+        stale=tuple(path for s in shards for path in s.stale),
     )
+
+
+def _misplaced(folder: Path, k: int, shards: int, lock_timeout: float) -> list[str]:
+    """Shard ``k``'s documents that belong in another shard (by path, or by id)."""
+    with Index(folder, read_settings(folder), lock_timeout) as shard:
+        return [
+            f"shard {k}: document {info.id} ({info.path}) belongs elsewhere"
+            for info in shard.documents()
+            if shard_of(str(Path(info.path).resolve()) if info.size else info.id, shards) != k
+        ]
 
 
 def _leftovers(root: Path, remove: bool) -> list[str]:
