@@ -135,6 +135,109 @@ CASES: dict[str, tuple[str, str, Any]] = {
 }
 
 
+# -- issue 28: did you mean, synonyms files, nesting, edit distances and boosts -------
+
+_WEB = """
+import json, searchkit, time
+from fastapi.testclient import TestClient
+from searchkit.web import create_app
+with TestClient(create_app({index!r})) as client:
+    client.get("/api/search", params={{"q": "warm"}})
+    start = time.perf_counter()
+    answer = client.get("/api/search", params={{"q": {query!r}}})
+    body = answer.json()
+    if answer.status_code == 200:
+        out = f"HTTP 200, {{body['total']}} hits"
+        if body.get("suggestions_cut"):
+            out += f", suggestions cut: {{body['suggestions_cut']}}"
+    else:
+        out = f"HTTP {{answer.status_code}}: {{json.dumps(body)[:80]}}"
+print(json.dumps({{"outcome": out, "seconds": time.perf_counter() - start}}))
+"""
+
+_SYNONYMS = """
+import json, searchkit, time
+from pathlib import Path
+folder = Path({folder!r})
+(folder / "doc.txt").write_text("A title\\n\\nword1 and word2 in a paragraph.\\n")
+with searchkit.Index.create(folder / "ix") as ix:
+    ix.add(folder / "doc.txt")
+start = time.perf_counter()
+try:
+    with searchkit.Index.open(folder / "ix") as ix:
+        ix.set_synonyms({path!r})
+        r = ix.search("word1")
+    out = f"{{r.total}} hits"
+except searchkit.SearchkitError as exc:
+    out = "refused: " + str(exc).split(": ", 1)[-1]
+print(json.dumps({{"outcome": out, "seconds": time.perf_counter() - start}}))
+"""
+
+
+def _letters(n: int, seed: int = 28) -> str:
+    """``n`` random lower-case letters: one word absent from any index."""
+    import random
+    import string
+
+    rng = random.Random(seed)
+    return "".join(rng.choice(string.ascii_lowercase) for _ in range(n))
+
+
+def _random_words(n: int, seed: int = 28) -> str:
+    return " ".join(_letters(4 + i % 9, seed + i) for i in range(n))  # 8,100 characters
+
+
+def _synonyms_line(n: int) -> str:
+    return ", ".join(f"word{i}" for i in range(n)) + "\n"
+
+
+# name -> (what it is, kind, argument); kinds: "query" (text, kwargs), "web" (q),
+# "synonyms" (file name, content).
+CASES_28: dict[str, tuple[str, str, Any]] = {
+    "sug_long_word": ("one 4,000-letter word", "query", (_letters(4_000), {})),
+    "sug_long_word_timeout": (
+        "one 4,000-letter word, timeout 0.5 s",
+        "query",
+        (_letters(4_000), {"timeout": 0.5}),
+    ),
+    "sug_900_words": (
+        "900 random words, timeout 1 s",
+        "query",
+        (_random_words(900), {"timeout": 1.0}),
+    ),
+    "web_q_9999": ("web /api/search, a 9,999-letter q", "web", _letters(9_999)),
+    "syn_line_1000": (
+        "synonyms file, one line of 1,000 words, then a search",
+        "synonyms",
+        ("synonyms.txt", _synonyms_line(1_000)),
+    ),
+    "syn_line_2000": (
+        "synonyms file, one line of 2,000 words, then a search",
+        "synonyms",
+        ("synonyms.txt", _synonyms_line(2_000)),
+    ),
+    "q_deep_parens": (
+        "1,000 nested parentheses (a 2 KB query)",
+        "query",
+        ("(" * 1_000 + "cell" + ")" * 1_000, {}),
+    ),
+    "q_fuzzy_100": ("`zebrafish~100`", "query", ("zebrafish~100", {})),
+    "q_boost_1e400": ("`cell^1e400`", "query", ("cell^1e400", {})),
+}
+CASES.update(CASES_28)
+
+
+def _case_28_code(name: str, kind: str, arg: Any, index: Path, work: Path, n: int) -> str:
+    """The script of one issue-28 case of kind "web" or "synonyms"."""
+    if kind == "web":
+        return _WEB.format(index=str(index), query=arg)
+    folder = work / f"{name}-{n}"
+    folder.mkdir()
+    file_name, content = arg
+    (folder / file_name).write_text(content, encoding="utf-8")
+    return _SYNONYMS.format(folder=str(folder), path=str(folder / file_name))
+
+
 def _run(script: str, src: Path, cap: float) -> dict[str, Any]:
     """Run the file ``script`` in a fresh process; its wall time, peak RSS and outcome."""
     env = {**os.environ, "PYTHONPATH": str(src)}
@@ -201,7 +304,7 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="searchkit-hostile-"))
     results: dict[str, dict[str, Any]] = {str(src): {} for src in sources}
     try:
-        if any(CASES[n][1] == "query" for n in names):
+        if any(CASES[n][1] in ("query", "web") for n in names):
             scifact = _common.data_root(args.data) / "scifact"
             _common.require(scifact, "SciFact")
             for n, src in enumerate(sources):
@@ -215,6 +318,8 @@ def main() -> None:
                     text, kwargs = arg
                     index = work / f"scifact-{n}"
                     code = _QUERY.format(index=str(index), query=repr(text), kwargs=kwargs)
+                elif kind in ("web", "synonyms"):
+                    code = _case_28_code(name, kind, arg, work / f"scifact-{n}", work, n)
                 else:
                     file_name, content = arg
                     folder = work / f"{name}-{n}"

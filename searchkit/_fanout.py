@@ -31,7 +31,7 @@ import attrs
 from whoosh import query as wq
 from whoosh.searching import Searcher
 
-from ._limits import QueryLimits
+from ._limits import QueryLimits, check_text
 from .analysis.synonyms import Synonyms
 from .errors import FilterError
 from .models import Bucket, Hit, Results
@@ -163,10 +163,13 @@ def parse(
     operator: Operator = "or",
     others: Sequence[Part] = (),
     synonyms: Synonyms | None = None,
+    limits: QueryLimits | None = None,
 ) -> wq.Query:
     """``query`` parsed once for every part (each index has searchkit's one schema),
     searching the languages any of ``index`` and ``others`` holds, its words widened by
-    ``synonyms`` (a sharded index's, kept once for all its shards)."""
+    ``synonyms`` (a sharded index's, kept once for all its shards).  ``limits`` (default
+    :meth:`QueryLimits.from_env`) are checked on the text before it is parsed."""
+    check_text(query, QueryLimits.from_env() if limits is None else limits)
     fields: dict[str, float] = {}
     for part in (index, *others):
         fields.update(language_fields(part._reader().reader()))
@@ -211,6 +214,7 @@ def search_part(
         timeout=options.timeout,
         parsed=q,
         highlight=options.highlight,
+        suggest=False,  # the merge keeps none: each part's would be work thrown away
     )
     if options.explain:
         # The searcher scores with every part's statistics, so the explanations add up

@@ -6,20 +6,27 @@ checked against limits before it runs and refused with a :class:`QueryLimitError
 names the limit and how to raise it:
 
 - ``max_query_chars``: the query text's length;
+- ``max_nesting``: how deep parentheses may nest (checked before the query is parsed:
+  the parser recurses once a level);
 - ``max_expansions``: the index words one wildcard, prefix, fuzzy term or term range
   may stand for (``*e*`` stands for most of the vocabulary);
 - ``max_fuzzy_terms``: fuzzy terms in a query (each walks the whole vocabulary of every
   segment, about a tenth of a second per segment for two edits on a SciFact index);
 - ``max_clauses``: the words a query searches in all, after expansion (Lucene's
   ``maxClauseCount``);
-- ``max_context_chunks``: paragraphs a page may read, ``limit * (2 * context + 1)``.
+- ``max_context_chunks``: paragraphs a page may read, ``limit * (2 * context + 1)``;
+- ``max_suggest_words`` and ``max_suggest_candidates``: the query words "did you mean"
+  looks at, and the candidates (one-edit variants, index words compared) it tries in all
+  (``typos.py``).  These cut the suggestions short rather than refuse the search:
+  ``Results.suggestions_cut`` names the limit.
 
 Each default can be changed by an environment variable (``SEARCHKIT_MAX_EXPANSIONS``, ...)
 or per search with ``Index.search(..., limits=QueryLimits(...))``.
 
 The time budget (``timeout=``) is checked while a query's words are expanded, between
 the terms :func:`searchkit._topk.all_matches` scores and every 1,024 postings of a
-wildcard or fuzzy term it reads, and between hits while their context is read.  When it
+wildcard or fuzzy term it reads, between hits while their context is read, and every
+256 candidates "did you mean" tries.  When it
 runs out the search returns what it found so far, with ``Results.timed_out`` set (what a
 query excludes is always read whole, so a cut answer holds no chunk it should not).
 """
@@ -39,7 +46,14 @@ from whoosh.searching import Searcher
 from . import _whoosh
 from .errors import FilterError, QueryLimitError
 
-__all__ = ["Deadline", "QueryLimits", "bound_query", "check_page", "check_text"]
+__all__ = [
+    "Deadline",
+    "QueryLimits",
+    "bound_query",
+    "check_nesting",
+    "check_page",
+    "check_text",
+]
 
 
 def _positive(instance: object, attribute: attrs.Attribute[int], value: int) -> None:
@@ -70,6 +84,9 @@ class QueryLimits:
     max_fuzzy_terms: int = attrs.field(default=3, validator=_positive)
     max_clauses: int = attrs.field(default=1_024, validator=_positive)
     max_context_chunks: int = attrs.field(default=1_000, validator=_positive)
+    max_nesting: int = attrs.field(default=100, validator=_positive)
+    max_suggest_words: int = attrs.field(default=32, validator=_positive)
+    max_suggest_candidates: int = attrs.field(default=50_000, validator=_positive)
 
     @classmethod
     def from_env(cls) -> QueryLimits:
@@ -107,7 +124,8 @@ class Deadline:
 
 
 def check_text(text: str, limits: QueryLimits) -> None:
-    """Refuse a query text longer than ``max_query_chars`` before anything parses it."""
+    """Refuse a query text longer than ``max_query_chars``, or nesting parentheses
+    deeper than ``max_nesting``, before anything parses it."""
     if isinstance(text, str) and len(text) > limits.max_query_chars:
         raise QueryLimitError(
             text[:60] + "...",
@@ -115,6 +133,39 @@ def check_text(text: str, limits: QueryLimits) -> None:
             limits.max_query_chars,
             f"the query is {len(text):,} characters long, more than max_query_chars "
             f"({limits.max_query_chars:,}); shorten it, {_raise_hint('max_query_chars')}",
+        )
+    check_nesting(text, limits)
+
+
+def check_nesting(text: str, limits: QueryLimits) -> None:
+    """Refuse parentheses nested deeper than ``max_nesting`` before anything parses them
+    (the parser and the query tree recurse once a level: about a thousand levels end in
+    Python's ``RecursionError``).  Parentheses inside quotes or escaped are not counted."""
+    if not isinstance(text, str) or text.count("(") <= limits.max_nesting:
+        return
+    depth = deepest = 0
+    quoted = escaped = False
+    for ch in text:
+        if escaped:
+            escaped = False
+        elif ch == "\\":
+            escaped = True
+        elif ch == '"':
+            quoted = not quoted
+        elif quoted:
+            continue
+        elif ch == "(":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif ch == ")":
+            depth = max(0, depth - 1)
+    if deepest > limits.max_nesting:
+        raise QueryLimitError(
+            text[:60] + "..." if len(text) > 60 else text,
+            "max_nesting",
+            limits.max_nesting,
+            f"the query nests parentheses {deepest:,} deep, more than max_nesting "
+            f"({limits.max_nesting:,}); remove some, {_raise_hint('max_nesting')}",
         )
 
 

@@ -21,6 +21,7 @@ import os
 import re
 import shutil
 import uuid
+import zlib
 from pathlib import Path
 from typing import Any
 
@@ -31,13 +32,14 @@ from ._lock import LOCK_NAME
 from ._version import __version__
 from .analysis import ANALYZER_ID
 from .analysis.detect import AUTO, normalize_language
-from .analysis.synonyms import Synonyms
+from .analysis.synonyms import MAX_SYNONYMS_BYTES, Synonyms, load_synonyms
 from .chunking import DEFAULT_MAX_CHARS
 from .errors import (
     IndexDamagedError,
     IndexExistsError,
     IndexIncompatibleError,
     IndexNotFoundError,
+    SearchkitError,
     SearchkitIndexError,
 )
 from .schema import SCHEMA_VERSION
@@ -45,6 +47,7 @@ from .schema import SCHEMA_VERSION
 __all__ = [
     "SETTINGS_NAME",
     "SYNONYMS_NAME",
+    "SYNONYMS_SUM_NAME",
     "ReadingSettings",
     "Settings",
     "check_can_create",
@@ -60,11 +63,13 @@ __all__ = [
     "settings_for_rebuild",
     "shared_field_errors",
     "store_synonyms",
+    "check_synonyms",
     "swap_settings",
 ]
 
 SETTINGS_NAME = "searchkit.json"
 SYNONYMS_NAME = "synonyms.txt"  # the synonyms applied to queries (see index.py)
+SYNONYMS_SUM_NAME = "synonyms.txt.sum"  # its size and CRC-32, recorded when it was set
 MARKER_NAME = ".searchkit-data"
 _FORMAT = "searchkit-index"
 _DATA = re.compile(r"^whoosh-[0-9]{1,9}$")
@@ -257,7 +262,9 @@ def _is_ours(root: Path) -> bool:
     if not root.is_dir():
         return False
     return all(
-        p.name in (LOCK_NAME, SYNONYMS_NAME) or _TMP.match(p.name) or _marker(p) is not None
+        p.name in (LOCK_NAME, SYNONYMS_NAME, SYNONYMS_SUM_NAME)
+        or _TMP.match(p.name)
+        or _marker(p) is not None
         for p in root.iterdir()
     )
 
@@ -321,14 +328,50 @@ def swap_settings(root: Path, settings: Settings) -> None:
 
 
 def store_synonyms(root: Path, synonyms: Synonyms | None) -> None:
-    """Write (atomically) or remove the index's copy of its synonyms file."""
-    target = root / SYNONYMS_NAME
+    """Write (atomically) or remove the index's copy of its synonyms file, with its size
+    and CRC-32 beside it (``synonyms.txt.sum``) for ``check``."""
+    target, summed = root / SYNONYMS_NAME, root / SYNONYMS_SUM_NAME
     if synonyms is None:
         target.unlink(missing_ok=True)
+        summed.unlink(missing_ok=True)
         return
-    tmp = root / f".{SYNONYMS_NAME}.tmp"
-    tmp.write_text(synonyms.text, encoding="utf-8")
+    data = synonyms.text.encode("utf-8")
+    tmp, sum_tmp = root / f".{SYNONYMS_NAME}.tmp", root / f".{SYNONYMS_SUM_NAME}.tmp"
+    tmp.write_bytes(data)
+    sum_tmp.write_text(json.dumps({"bytes": len(data), "crc32": zlib.crc32(data)}))
     os.replace(tmp, target)
+    os.replace(sum_tmp, summed)
+
+
+def check_synonyms(root: Path) -> list[str]:
+    """What is wrong with the index's synonyms file: damaged (its size or CRC-32 differ
+    from those recorded when it was set; an index whose synonyms were set before they
+    were recorded is not compared), or not usable (every search would fail)."""
+    target, summed = root / SYNONYMS_NAME, root / SYNONYMS_SUM_NAME
+    again = "set them again (searchkit index --synonyms FILE, or Index.set_synonyms)"
+    if not target.exists():
+        if summed.exists():
+            return [f"{SYNONYMS_NAME} is missing, though its checksum is recorded; {again}"]
+        return []
+    if summed.exists():
+        try:
+            recorded = json.loads(summed.read_text(encoding="utf-8"))
+            size, crc = int(recorded["bytes"]), int(recorded["crc32"])
+        except (OSError, ValueError, TypeError, KeyError):
+            return [f"{SYNONYMS_SUM_NAME} is damaged: it cannot be read; {again}"]
+        actual = target.stat().st_size
+        if actual != size or (
+            actual <= MAX_SYNONYMS_BYTES and zlib.crc32(target.read_bytes()) != crc
+        ):
+            return [
+                f"{SYNONYMS_NAME} is damaged: its size or checksum differs from the one "
+                f"recorded when the synonyms were set; {again}"
+            ]
+    try:
+        load_synonyms(target)
+    except SearchkitError as exc:
+        return [f"{SYNONYMS_NAME} cannot be used, so every search fails: {exc}; {again}"]
+    return []
 
 
 def drop_unused_data_dirs(root: Path, settings: Settings | None) -> None:

@@ -20,7 +20,7 @@ from . import _commits, _whoosh
 from ._base import DEFAULT_LOCK_TIMEOUT, is_sharded
 from ._damage import DAMAGE
 from ._lock import WriteLock
-from ._settings import clean_root, read_settings, root_leftovers
+from ._settings import check_synonyms, clean_root, read_settings, root_leftovers
 from ._shardset import read_shard_settings, shard_of
 from .errors import (
     IndexDamagedError,
@@ -66,7 +66,7 @@ def check_index(
 
 def _check_plain(root: Path, lock_timeout: float, remove_leftovers: bool) -> CheckReport:
     settings = read_settings(root)  # a missing index raises: nothing to check
-    problems: list[str] = []
+    problems: list[str] = check_synonyms(root)
     stale: list[str] = []
     documents = chunks = segments = 0
     try:
@@ -117,7 +117,7 @@ def _check_plain(root: Path, lock_timeout: float, remove_leftovers: bool) -> Che
 
 def _check_sharded(root: Path, lock_timeout: float) -> CheckReport:
     settings = read_shard_settings(root)
-    problems: list[str] = []
+    problems: list[str] = check_synonyms(root)
     shards: list[CheckReport] = []
     for k in range(settings.shards):
         folder = root / settings.data / str(k)

@@ -1373,6 +1373,17 @@ def _print_results(results: Results, style: _Style) -> None:
     click.echo(line, err=True)
     for suggestion in results.suggestions:
         click.echo(f"Did you mean: {_clean(suggestion)}", err=True)
+    if results.suggestions_cut:
+        click.echo(_suggestions_cut(results.suggestions_cut), err=True)
+
+
+def _suggestions_cut(limit: str) -> str:
+    """What stopped "did you mean" early, in one line."""
+    if limit == "timeout":
+        why = "the time budget (--timeout) ran out"
+    else:
+        why = f"it reached {limit} (SEARCHKIT_{limit.upper()} raises it)"
+    return f"Did you mean: stopped early, {why}; suggestions may be missing"
 
 
 def _print_hit(hit: Hit, style: _Style) -> None:

@@ -70,7 +70,7 @@ from .schema import (
 )
 from .scoring import default_weighting
 from .search import MAX_LIMIT, Sort, check_whole, neighbours, run_search
-from .typos import expand_fuzzy, suggest
+from .typos import expand_fuzzy
 
 __all__ = [
     "DEFAULT_BATCH_SIZE",
@@ -295,7 +295,7 @@ class Index(Writes, IndexFolder):
             q = expand_fuzzy(bounded, searcher)
         results = run_search(
             searcher,
-            query if q is None else q,
+            query,
             limit=limit,
             page=page,
             operator=operator,
@@ -307,11 +307,12 @@ class Index(Writes, IndexFolder):
             synonyms=self.synonyms,
             limits=limits,
             timeout=timeout,
+            parsed=q,
             highlight=highlight,
         )
         if q is None:
             return results
-        shown = attrs.evolve(results, query=str(bounded), suggestions=suggest(searcher, query))
+        shown = attrs.evolve(results, query=str(bounded))
         return annotate(
             searcher,
             shown,

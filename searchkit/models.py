@@ -431,6 +431,9 @@ class Results:
     page count at this page size; ``query`` is the parsed query as searchkit ran it.
     ``suggestions`` are corrected whole queries, made when a query word is absent from
     the index or rare in it (see ``searchkit.typos.suggest``).
+    ``suggestions_cut`` names the query limit (``max_suggest_words``,
+    ``max_suggest_candidates``) or ``timeout`` that stopped the search for them early,
+    ``""`` when it ran in full.
     ``facets`` maps each facet asked for to ``{value: articles}`` over all matches
     (most first, then by name); ``histogram`` holds the date buckets asked for.  Both
     are empty unless asked for.
@@ -447,6 +450,7 @@ class Results:
     grouped: bool = False
     suggestions: tuple[str, ...] = ()
     timed_out: bool = False
+    suggestions_cut: str = ""
     facets: Mapping[str, Mapping[str, int]] = attrs.field(factory=dict)
     histogram: tuple[Bucket, ...] = ()
 
@@ -466,7 +470,7 @@ class Results:
         """A JSON-ready view: ``total``, ``page``, ``pages``, ``limit``, ``query``,
         ``grouped``, ``timed_out``, ``hits`` (each :meth:`Hit.as_dict`, cut to ``fields``
         if given), ``facets`` (``{field: {value: count}}``), ``histogram`` (a list of
-        :meth:`Bucket.as_dict`) and ``suggestions``."""
+        :meth:`Bucket.as_dict`), ``suggestions`` and ``suggestions_cut``."""
         keys = _hit_fields(fields)
         return {
             "total": self.total,
@@ -480,6 +484,7 @@ class Results:
             "facets": {name: dict(counts) for name, counts in self.facets.items()},
             "histogram": [b.as_dict() for b in self.histogram],
             "suggestions": list(self.suggestions),
+            "suggestions_cut": self.suggestions_cut,
         }
 
 

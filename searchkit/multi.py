@@ -145,7 +145,8 @@ class _Parts(ABC):
         )
         parts = self._parts()
         synonyms = self._query_synonyms()
-        q = parse(parts[0][0], query, operator, [ix for ix, _ in parts[1:]], synonyms)
+        others = [ix for ix, _ in parts[1:]]
+        q = parse(parts[0][0], query, operator, others, synonyms, limits)
         return self._answer(
             query, q, options, client, names, facet_limit, histogram, cluster_timeout
         )

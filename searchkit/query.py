@@ -59,6 +59,14 @@ FIELD_ALIASES: dict[str, list[str]] = {
 _OPERATOR_WORDS = frozenset({"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE", "TO"})
 _WORD = re.compile(r"\w+")
 MAX_EDITS = 2
+# The largest boost ``word^N`` may give: past it one word's score drowns every other's,
+# and far past it the score is infinite.
+MAX_BOOST = 1_000
+# What follows a ``~`` (the edit distance) and a ``^`` (the boost), as far as the next
+# space or ``)``.
+_FUZZY_DIST = re.compile(r"~([0-9]+)")
+_BOOST_TEXT = re.compile(r"\^([0-9.][^\s)]*)")
+_BOOST_NUMBER = re.compile(r"[0-9]*(?:\.[0-9]+)?")
 _PREFIX = r"(?:(?<=[\s(])|^){}(?=[\w\"(])"
 
 
@@ -229,6 +237,8 @@ def parse_query(
     if not isinstance(text, str) or not text.strip():
         raise EmptyQueryError(text if isinstance(text, str) else repr(text))
     _check_balanced(text)
+    if "~" in text or "^" in text:
+        _check_fuzzy_and_boosts(text)
     normalized = _parse(text, schema, operator, text_fields or TEXT_FIELDS, synonyms)
     if _is_null(normalized) and STOP_FIELD in schema:
         # Only stop words (``the who``, "to be or not to be"): search them in their field.
@@ -264,8 +274,9 @@ def _parse(
         if error is not None:
             raise QuerySyntaxError(text, _reason(error))
         if isinstance(node, query.FuzzyTerm):
-            # Edit distances past 2 match most of the vocabulary and take very long.
-            node.maxdist = min(node.maxdist, MAX_EDITS)
+            # ``a~2/3``: a prefix longer than the word is the whole word (Whoosh's
+            # automaton would index past its end).
+            node.prefixlength = min(node.prefixlength, len(node.text))
         if getattr(node, "boost", 1.0) <= 0:
             raise QuerySyntaxError(text, f"a boost must be above 0, not {node.boost:g}")
     return _lift_nots(_sum_repeats(parsed)).normalize()
@@ -420,6 +431,51 @@ def _check_balanced(text: str) -> None:
         raise QuerySyntaxError(text, "unclosed '\"'", quote_at)
     if depth:
         raise QuerySyntaxError(text, "'(' is never closed", depth[-1])
+
+
+def _check_fuzzy_and_boosts(text: str) -> None:
+    """Refuse ``word~N`` past :data:`MAX_EDITS` and a ``^`` boost that is not a number
+    above 0 and at most :data:`MAX_BOOST`, outside quotes.
+
+    Whoosh's parser reads one digit after ``~`` (``zebrafish~100`` searched
+    ``zebrafish~1 OR 00``) and a boost only when a space or ``)`` follows its digits
+    (``x^1e400`` searched ``x`` and the phrase "1 e 400"; ``x^9999...`` an infinite
+    boost).  A ``~`` right after a closing quote is a phrase's slop and is left alone.
+    """
+    quoted = escaped = False
+    for i, ch in enumerate(text):
+        if escaped:
+            escaped = False
+        elif ch == "\\":
+            escaped = True
+        elif ch == '"':
+            quoted = not quoted
+        elif quoted or i == 0 or text[i - 1].isspace():
+            continue
+        elif ch == "~" and text[i - 1] != '"':
+            fuzzy = _FUZZY_DIST.match(text, i)
+            if fuzzy is not None and int(fuzzy.group(1)) > MAX_EDITS:
+                raise QuerySyntaxError(
+                    text,
+                    f"a fuzzy term allows at most {MAX_EDITS} edits (word~1 or word~"
+                    f"{MAX_EDITS}), not ~{fuzzy.group(1)}",
+                    i,
+                )
+        elif ch == "^":
+            boost = _BOOST_TEXT.match(text, i)
+            if boost is not None and not _sane_boost(boost.group(1)):
+                raise QuerySyntaxError(
+                    text,
+                    f"a boost must be a number above 0 and at most {MAX_BOOST:,} "
+                    f"(word^2, word^0.5), not ^{boost.group(1)}",
+                    i,
+                )
+
+
+def _sane_boost(value: str) -> bool:
+    if _BOOST_NUMBER.fullmatch(value) is None or value in ("", "."):
+        return False
+    return 0 < float(value) <= MAX_BOOST
 
 
 def build_filter(

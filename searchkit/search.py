@@ -20,7 +20,7 @@ from .analysis.synonyms import Synonyms
 from .errors import FilterError
 from .models import Results
 from .query import Operator, language_fields, parse_query
-from .typos import expand_fuzzy, suggest
+from .typos import Suggestions, expand_fuzzy, suggestions
 
 __all__ = ["SORTS", "Sort", "check_whole", "neighbours", "run_search"]
 
@@ -44,6 +44,7 @@ def run_search(
     timeout: float | None = None,
     parsed: wq.Query | None = None,
     highlight: bool = True,
+    suggest: bool = True,
 ) -> Results:
     """Run ``text`` (query text, or a query already parsed) against ``searcher`` and
     build one page of :class:`Results`.
@@ -56,7 +57,8 @@ def run_search(
     ``timeout`` is a time budget in seconds, after which what was found is returned.
     ``parsed`` is ``text`` already parsed (a search over several indexes parses once).
     ``highlight=False`` leaves every hit's highlights and spans empty, for a caller that
-    reads ids, scores or text only.
+    reads ids, scores or text only.  ``suggest`` (when ``text`` is query text) offers
+    corrected queries ("did you mean"), within ``limits`` and what is left of ``timeout``.
     """
     deadline = Deadline(timeout)
     limits = QueryLimits.from_env() if limits is None else limits
@@ -99,6 +101,10 @@ def run_search(
             entries = [[hit] for hit in ranked[offset : offset + limit]]
     terms = highlight_terms(q, searcher) if highlight else NO_HIGHLIGHT
     hits = build_hits(searcher, entries, offset + 1, terms, context, records, deadline)
+    timed_out = deadline.expired  # the hits' budget; suggestions say their own cut
+    offered = Suggestions()
+    if suggest and isinstance(text, str):
+        offered = suggestions(searcher, text, limits=limits, deadline=deadline)
     return Results(
         hits=hits,
         total=total,
@@ -107,8 +113,9 @@ def run_search(
         limit=limit,
         query=str(bounded),
         grouped=group,
-        suggestions=suggest(searcher, text) if isinstance(text, str) else (),
-        timed_out=deadline.expired,
+        suggestions=offered.queries,
+        suggestions_cut=offered.cut,
+        timed_out=timed_out,
     )
 
 

@@ -14,6 +14,11 @@ holding the word (``kubectl~`` puts ``kubectl`` first, however rare a variant is
 :func:`suggest` proposes corrected whole queries when a query word is absent from the
 index or rare in it.  Ordinary queries pay one document-frequency look-up per word, and
 each word's corrections are remembered for the searcher (its index does not change).
+Its work is bounded (docs/errors.md#query-limits): words longer than
+:data:`MAX_WORD_LETTERS` are left as typed, at most ``max_suggest_words`` words of a query
+are looked at, and at most ``max_suggest_candidates`` candidates (one-edit variants
+looked up or analysed, index words compared) are tried in all, within the search's time
+budget.  What is cut short is said in :attr:`Suggestions.cut`.
 """
 
 from __future__ import annotations
@@ -23,13 +28,15 @@ import math
 import re
 import weakref
 from collections.abc import Iterable, Iterator
-from typing import Any
+from typing import Any, TypeVar
 
+import attrs
 from whoosh import query as wq
 from whoosh.searching import Searcher
 from whoosh.support.levenshtein import damerau_levenshtein
 
 from . import _whoosh
+from ._limits import Deadline, QueryLimits
 from ._topk import match_scores
 from .analysis import WORD_PARTS, index_term
 from .schema import TEXT_FIELDS
@@ -37,18 +44,26 @@ from .schema import TEXT_FIELDS
 __all__ = [
     "DamerauFuzzyTerm",
     "MAX_SUGGESTIONS",
+    "MAX_WORD_LETTERS",
     "RARE_DF",
     "RARE_FACTOR",
+    "Suggestions",
     "expand_fuzzy",
     "suggest",
+    "suggestions",
     "terms_within",
 ]
+
+_T = TypeVar("_T")
 
 # A word in at most this many paragraphs is rare: suggestions are looked for.
 RARE_DF = 2
 # A rare word's correction must be in this many times as many paragraphs.
 RARE_FACTOR = 5
 MAX_SUGGESTIONS = 3
+# Longer words are not corrected: no typo of a word is that long, and each letter adds
+# about 55 one-edit variants to try.
+MAX_WORD_LETTERS = 30
 # Variants score at most this share of the weakest exact match.
 _VARIANT_SHARE = 0.99
 # Letters an edit may insert or substitute, besides the word's own.
@@ -60,13 +75,13 @@ _WORD = re.compile(r"(?<![\w:*?~\\'\u2019])(?<!\w-)[^\W\d_]{4,}(?![\w:*?~'\u2019
 _PARTS = re.compile(WORD_PARTS)
 # Paragraphs tried to find how a suggested term is written.
 _SURFACE_DOCS = 3
-_VOCABULARIES: weakref.WeakKeyDictionary[Searcher, dict[str, _Vocabulary]] = (
-    weakref.WeakKeyDictionary()
-)
+# How often (in candidates) the time budget is looked at.
+_CLOCK_EVERY = 256
 _OPERATORS = frozenset({"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE", "TO"})
-# Each query word's corrections, per searcher: a searcher's index never changes, so what
-# a word is corrected to (by edit distance over the vocabulary) is worked out once.
-_CORRECTED: weakref.WeakKeyDictionary[Searcher, dict[str, list[tuple[str, int]]]] = (
+# Each query word's corrections and the candidates they took, per searcher: a searcher's
+# index never changes, so what a word is corrected to is worked out once (and charged
+# the same each time, so a query's suggestions do not depend on what was asked before).
+_CORRECTED: weakref.WeakKeyDictionary[Searcher, dict[str, tuple[list[tuple[str, int]], int]]] = (
     weakref.WeakKeyDictionary()
 )
 _CORRECTED_MAX = 20_000
@@ -173,7 +188,67 @@ def _expand(q: wq.FuzzyTerm, searcher: Searcher) -> wq.Query:
     return terms[0] if len(terms) == 1 else wq.Or(terms)
 
 
-def suggest(searcher: Searcher, text: str, limit: int = MAX_SUGGESTIONS) -> tuple[str, ...]:
+@attrs.frozen
+class Suggestions:
+    """Corrected whole queries, most likely first, and ``cut``: the limit that stopped
+    the search for them early (``max_suggest_words``, ``max_suggest_candidates`` or
+    ``timeout``), or ``""`` when every word was looked at in full."""
+
+    queries: tuple[str, ...] = ()
+    cut: str = ""
+
+
+class _SpentError(Exception):
+    """The suggestion budget ran out (the limit's name in ``args[0]``)."""
+
+
+class _Budget:
+    """The candidates a query's suggestions may still try, and the search's deadline."""
+
+    def __init__(self, candidates: int, deadline: Deadline | None) -> None:
+        self.limit = candidates
+        self.deadline = deadline
+        self.used = 0
+        self._clock_at = 0
+
+    def spend(self, n: int = 1) -> None:
+        """Count ``n`` candidates; raise :class:`_SpentError` past the limit or the deadline."""
+        self.used += n
+        if self.used > self.limit:
+            raise _SpentError("max_suggest_candidates")
+        if self.deadline is not None and self.used >= self._clock_at:
+            self._clock_at = self.used + _CLOCK_EVERY
+            if self.deadline.passed():
+                raise _SpentError("timeout")
+
+    def each(self, items: Iterable[_T]) -> Iterator[_T]:
+        """``items``, one candidate spent on each."""
+        for item in items:
+            self.spend()
+            yield item
+
+
+def suggest(
+    searcher: Searcher,
+    text: str,
+    limit: int = MAX_SUGGESTIONS,
+    *,
+    limits: QueryLimits | None = None,
+    deadline: Deadline | None = None,
+) -> tuple[str, ...]:
+    """Up to ``limit`` corrections of the whole query ``text``, most likely first (the
+    queries of :func:`suggestions`)."""
+    return suggestions(searcher, text, limit, limits=limits, deadline=deadline).queries
+
+
+def suggestions(
+    searcher: Searcher,
+    text: str,
+    limit: int = MAX_SUGGESTIONS,
+    *,
+    limits: QueryLimits | None = None,
+    deadline: Deadline | None = None,
+) -> Suggestions:
     """Up to ``limit`` corrections of the whole query ``text``, most likely first.
 
     A word is corrected when it is absent from the searched text (``body``) or in at
@@ -182,46 +257,85 @@ def suggest(searcher: Searcher, text: str, limit: int = MAX_SUGGESTIONS) -> tupl
     none, the index's words two edits away from its stem; a rare word's correction must
     be :data:`RARE_FACTOR` times as common.  Corrections rank by how many paragraphs
     hold them, a query by the product over its corrected words.  Only words of four
-    letters or more, in lower case or capitalised, are corrected: acronyms, codes,
-    hyphenated words, field names, wildcards, fuzzy terms, numbers and stop words are
-    left as they are.
+    to :data:`MAX_WORD_LETTERS` letters, in lower case or capitalised, are corrected:
+    acronyms, codes, hyphenated words, field names, wildcards, fuzzy terms, numbers and
+    stop words are left as they are.
+
+    ``limits`` (default :meth:`QueryLimits.from_env`) bound the work: the first
+    ``max_suggest_words`` such words are looked at, and ``max_suggest_candidates``
+    candidates are tried in all; the search for corrections also stops when
+    ``deadline`` passes.  What was found until then is offered, and ``cut`` names what
+    stopped it.
     """
+    limits = QueryLimits.from_env() if limits is None else limits
+    budget = _Budget(limits.max_suggest_candidates, deadline)
     options: list[tuple[int, int, list[tuple[str, int]]]] = []
     known = _CORRECTED.get(searcher)
     if known is None:
         known = _CORRECTED[searcher] = {}
-    for m in _WORD.finditer(text):
-        word = m.group()
-        found = known.get(word)
-        if found is None:
-            found = _word_corrections(searcher, word)
-            if len(known) >= _CORRECTED_MAX:
-                known.clear()
-            known[word] = found
-        if found:
-            options.append((m.start(), m.end(), found))
+    cut = ""
+    try:
+        if deadline is not None and deadline.passed():
+            raise _SpentError("timeout")
+        for n, m in enumerate(_WORD.finditer(text)):
+            if n == limits.max_suggest_words:
+                raise _SpentError("max_suggest_words")
+            word = m.group()
+            if len(word) > MAX_WORD_LETTERS:
+                continue
+            remembered = known.get(word)
+            if remembered is None:
+                before = budget.used
+                found = _word_corrections(searcher, word, budget)
+                if len(known) >= _CORRECTED_MAX:
+                    known.clear()
+                known[word] = (found, budget.used - before)
+            else:
+                found, cost = remembered
+                budget.spend(cost)
+            if found:
+                options.append((m.start(), m.end(), found))
+    except _SpentError as spent:
+        cut = str(spent.args[0])
+    return Suggestions(_whole_queries(text, options, limit), cut)
+
+
+def _whole_queries(
+    text: str, options: list[tuple[int, int, list[tuple[str, int]]]], limit: int
+) -> tuple[str, ...]:
+    """The ``limit`` likeliest ways to pick one correction for each corrected word.
+
+    The best ``limit`` picks are kept word by word (a beam): a query's score adds up
+    over its words, so a pick among the best overall extends one of the best so far,
+    and ties keep the order of picks word by word, as one sort over every pick would.
+    """
     if not options:
         return ()
-    ranked = sorted(
-        itertools.product(*(found[:limit] for _s, _e, found in options)),
-        key=lambda picks: -sum(math.log(df) for _w, df in picks),
-    )
+    beam: list[tuple[float, tuple[int, ...]]] = [(0.0, ())]
+    for _start, _end, found in options:
+        grown = [
+            (score - math.log(df), (*picked, i))
+            for score, picked in beam
+            for i, (_w, df) in enumerate(found[:limit])
+        ]
+        beam = sorted(grown)[:limit]
     out: list[str] = []
-    for picks in ranked[:limit]:
+    for _score, picked in beam:
         pieces: list[str] = []
         at = 0
-        for (start, end, _found), (word, _df) in zip(options, picks, strict=True):
-            pieces += [text[at:start], _same_case(text[start:end], word)]
+        for (start, end, found), i in zip(options, picked, strict=True):
+            pieces += [text[at:start], _same_case(text[start:end], found[i][0])]
             at = end
         out.append("".join([*pieces, text[at:]]))
     return tuple(out)
 
 
-def _word_corrections(searcher: Searcher, word: str) -> list[tuple[str, int]]:
+def _word_corrections(searcher: Searcher, word: str, budget: _Budget) -> list[tuple[str, int]]:
     """The corrections :func:`suggest` offers for one query word (none for a word it
     leaves as it is)."""
     if word in _OPERATORS or word[1:] != word[1:].lower():  # acronyms, mixed case
         return []
+    budget.spend()
     term = index_term(word)
     if term is None:
         return []
@@ -229,28 +343,32 @@ def _word_corrections(searcher: Searcher, word: str) -> list[tuple[str, int]]:
     df = searcher.doc_frequency(field, term)
     if df > RARE_DF:
         return []
-    return _corrections(searcher, field, word, term, df, max(1, df * RARE_FACTOR))
+    return _corrections(searcher, field, word, term, df, max(1, df * RARE_FACTOR), budget)
 
 
 def _corrections(
-    searcher: Searcher, field: str, word: str, term: str, df: int, least: int
+    searcher: Searcher, field: str, word: str, term: str, df: int, least: int, budget: _Budget
 ) -> list[tuple[str, int]]:
     """Corrections of ``word`` (as words, with their paragraph counts), most common first.
 
-    First the index terms one edit from ``word``'s term (set look-ups in the field's
-    vocabulary, cheap enough for every rare word); for a word absent from the index also
+    First the index terms one edit from ``word``'s term (a term-dictionary look-up
+    each, cheap enough for every rare word); for a word absent from the index also
     the words one edit from ``word`` as typed (``prisner`` -> ``prisoner``, whose stems
-    differ more), then the terms two edits away.
+    differ more), then the terms two edits away.  Every variant and every index word
+    compared is one candidate of ``budget``.
     """
-    vocabulary = _vocabulary(searcher, field)
+    reader = searcher.reader()
+    if field not in reader.schema:
+        return []
     lower = word.lower()
-    stems = {e for e in _edits(term) if e in vocabulary}
+    stems = {e for e in budget.each(_edits(term)) if (field, e) in reader}
     if not stems and df == 0:
-        stems = {t for t in map(index_term, _edits(lower)) if t is not None and t in vocabulary}
+        analysed = map(index_term, budget.each(_edits(lower)))
+        stems = {t for t in analysed if t is not None and (field, t) in reader}
         if not stems and len(term) >= 4:
-            stems = _two_edits(vocabulary, term)
+            stems = _two_edits(reader, field, term, budget)
     stems.discard(term)
-    counted = [(t, searcher.doc_frequency(field, t)) for t in stems]
+    counted = [(t, searcher.doc_frequency(field, t)) for t in sorted(stems)]
     ranked = sorted(((t, n) for t, n in counted if n >= least), key=lambda p: (-p[1], p[0]))
     out: list[tuple[str, int]] = []
     for t, n in ranked[:MAX_SUGGESTIONS]:
@@ -260,35 +378,33 @@ def _corrections(
     return out
 
 
-class _Vocabulary(frozenset[str]):
-    """A field's terms, and the same terms by first letter and length."""
+def _two_edits(reader: Any, field: str, term: str, budget: _Budget) -> set[str]:
+    """The terms at most two edits from ``term`` that share its first letter.
 
-    by_start: dict[tuple[str, int], list[str]]
-
-
-def _vocabulary(searcher: Searcher, field: str) -> _Vocabulary:
-    """Every term of ``field``, read once per searcher (an index's searcher is reused
-    until the index changes)."""
-    cached = _VOCABULARIES.setdefault(searcher, {})
-    found = cached.get(field)
-    if found is None:
-        words = searcher.reader().lexicon(field) if field in searcher.schema else ()
-        found = cached[field] = _Vocabulary(
-            w.decode("utf-8") if isinstance(w, bytes) else str(w) for w in words
-        )
-        found.by_start = {}
-        for w in found:
-            found.by_start.setdefault((w[:1], len(w)), []).append(w)
-    return found
-
-
-def _two_edits(vocabulary: _Vocabulary, term: str) -> set[str]:
-    """The terms at most two edits from ``term`` that share its first letter."""
+    The index words sharing its first two letters are compared first (most
+    corrections do), then the rest of those sharing its first letter, each segment's
+    term dictionary read in order, one candidate each: on an index of a million words
+    the budget ends the walk, not the vocabulary.  A word whose letters differ from the
+    term's in more than four (two edits change at most four) is passed over unmeasured.
+    """
     out: set[str] = set()
-    for length in range(len(term) - 2, len(term) + 3):
-        for w in vocabulary.by_start.get((term[:1], length), ()):
-            if damerau_levenshtein(term, w, limit=2) <= 2:
-                out.add(w)
+    letters = set(term)
+    lo, hi = len(term) - 2, len(term) + 2
+    for prefix, skip in ((term[:2], None), (term[:1], term[:2])):
+        for leaf in _segments(reader):
+            if field not in leaf.schema:
+                continue
+            for raw in leaf.expand_prefix(field, prefix):
+                w = raw.decode("utf-8")
+                if skip is not None and w.startswith(skip):
+                    continue  # compared already
+                budget.spend()
+                if (
+                    lo <= len(w) <= hi
+                    and len(letters.symmetric_difference(w)) <= 4
+                    and damerau_levenshtein(term, w, limit=2) <= 2
+                ):
+                    out.add(w)
     return out
 
 

@@ -117,6 +117,7 @@ def test_results_as_dict() -> None:
         "facets": {},
         "histogram": [],
         "suggestions": [],
+        "suggestions_cut": "",
     }
     empty = Results(hits=(), total=0, page=1, pages=1, limit=10, query="q")
     with pytest.raises(FilterError):

@@ -91,7 +91,9 @@ def test_query_syntax(seed_index: searchkit.Index) -> None:
     assert [h.chunk_id for h in hyphen] == [h.chunk_id for h in seed_index.search("well known")]
     assert seed_index.search("Machul*")[0].paragraph == 7
     assert seed_index.search("Machulisch~")[0].paragraph == 7
-    assert "machulisch~2" in seed_index.search("Machulisch~9").query  # capped at 2 edits
+    assert "machulisch~2" in seed_index.search("Machulisch~2").query
+    with pytest.raises(searchkit.QuerySyntaxError, match="at most 2 edits"):
+        seed_index.search("Machulisch~9")  # refused, no longer run as ~2 (issue 23, item 8)
     assert seed_index.search("published:2025-06 AND Machulischi").total == 1
     assert seed_index.search("date:[2025-07 TO] AND Machulischi").total == 0
     assert seed_index.search("paragraph:7").total == 1

@@ -107,7 +107,7 @@ def test_context_and_snippet_keep_the_whole_paragraph(multi: searchkit.Index) ->
 
 
 def test_boost_must_be_positive(multi: searchkit.Index) -> None:
-    with pytest.raises(searchkit.QuerySyntaxError, match="a boost must be above 0, not 0"):
+    with pytest.raises(searchkit.QuerySyntaxError, match=r"a boost must be a number above 0.*\^0$"):
         multi.search("cranes^0")
     assert multi.search("cranes^3 harbour").total == 15
 

@@ -11,6 +11,12 @@ Matching ignores case and accents (``kyiv``, ``KYIV``).  Rules with a shared wor
 phrase add up (``a, b`` and ``a, c`` make ``a`` find ``b`` and ``c``).  Synonyms apply to
 queries only, so a file can change without re-indexing; each alternative is analysed
 per language like any query word.
+
+The file travels with an index, so it is read in time linear in its size and bounded:
+at most :data:`MAX_SYNONYMS_BYTES` in all, :data:`MAX_LINE_CHARS` a line, and
+:data:`MAX_GROUP` alternatives a word or phrase searches (on one line, and after the
+lines naming it add up).  Past one, :class:`SettingsError` names the file, the line and
+the limit.
 """
 
 from __future__ import annotations
@@ -24,9 +30,21 @@ import attrs
 from ..errors import SettingsError
 from .folding import fold
 
-__all__ = ["MAX_SYNONYMS_BYTES", "Synonyms", "load_synonyms", "parse_synonyms"]
+__all__ = [
+    "MAX_GROUP",
+    "MAX_LINE_CHARS",
+    "MAX_SYNONYMS_BYTES",
+    "Synonyms",
+    "load_synonyms",
+    "parse_synonyms",
+]
 
 MAX_SYNONYMS_BYTES = 4 * 1024 * 1024
+# The longest rule line, in characters.
+MAX_LINE_CHARS = 4_096
+# The most words or phrases one rule line names, and the most alternatives one word or
+# phrase may search once every line naming it is added up: each is a clause of the query.
+MAX_GROUP = 100
 # Longest phrase (in words) a rule may match: keeps matching a query linear.
 _MAX_WORDS = 8
 
@@ -61,9 +79,24 @@ class Synonyms:
 
 def parse_synonyms(text: str, source: str = "synonyms") -> Synonyms:
     """Read Solr-format rules from ``text``; :class:`SettingsError` names ``source`` and
-    the line of a rule that cannot be used."""
-    rules: dict[Phrase, list[Phrase]] = {}
+    the line of a rule that cannot be used, or the limit ``text`` goes past.
+
+    Linear in the length of ``text``: each word or phrase's alternatives are kept in
+    insertion order in a dict (a list's membership test made a line of 1,000 words cost
+    a billion comparisons), and the limits bound what a line may add.
+    """
+    if len(text) > MAX_SYNONYMS_BYTES:
+        raise SettingsError(
+            f"{source}: synonyms file too large ({len(text):,} characters; the limit is "
+            f"MAX_SYNONYMS_BYTES, {MAX_SYNONYMS_BYTES:,})"
+        )
+    rules: dict[Phrase, dict[Phrase, None]] = {}
     for number, line in enumerate(text.splitlines(), 1):
+        if len(line) > MAX_LINE_CHARS:
+            raise SettingsError(
+                f"{source}, line {number}: a line of {len(line):,} characters, more than "
+                f"MAX_LINE_CHARS ({MAX_LINE_CHARS:,}); split the rule"
+            )
         line = line.split("#", 1)[0].strip()
         if not line:
             continue
@@ -73,13 +106,25 @@ def parse_synonyms(text: str, source: str = "synonyms") -> Synonyms:
         sources = _phrases(left, source, number)
         targets = _phrases(right, source, number) if arrow else sources
         for key in sources:
-            found = rules.setdefault(key, [])
-            found.extend(t for t in targets if t not in found)
+            found = rules.setdefault(key, {})
+            found.update(dict.fromkeys(targets))
+            if len(found) > MAX_GROUP:
+                raise SettingsError(
+                    f"{source}, line {number}: {' '.join(key)!r} searches {len(found):,} "
+                    f"alternatives with this line, more than MAX_GROUP ({MAX_GROUP}); "
+                    "use fewer"
+                )
     return Synonyms({k: tuple(v) for k, v in rules.items()}, text)
 
 
 def _phrases(side: str, source: str, number: int) -> list[Phrase]:
-    found = [_phrase(p) for p in side.split(",")]
+    parts = side.split(",")
+    if len(parts) > MAX_GROUP:
+        raise SettingsError(
+            f"{source}, line {number}: {len(parts):,} words or phrases, more than "
+            f"MAX_GROUP ({MAX_GROUP}); split the rule"
+        )
+    found = list(dict.fromkeys(_phrase(p) for p in parts))
     if not all(found):
         raise SettingsError(f"{source}, line {number}: an empty word between commas or arrows")
     if any(len(p) > _MAX_WORDS for p in found):
