@@ -24,6 +24,12 @@ _PERIOD = re.compile(r"^\s*(?P<which>this|last)\s+(?P<unit>week|month|year)\s*$"
 _DAY_NAMES = {"today": 0, "yesterday": 1}
 _END_OF_DAY = dt.time(23, 59, 59, 999999)
 _YEAR = re.compile(r"\b(1[6-9]|2[0-9])\d{2}\b")
+# 2025年5月20日 (Chinese, Japanese), 2025년 5월 20일 (Korean), perhaps with a time (10:55).
+_CJK_DATE = re.compile(
+    r"""^(?P<y>\d{4})\s*[年년]\s*(?P<m>\d{1,2})\s*[月월]\s*(?P<d>\d{1,2})\s*[日일号]?
+        (?:\s*(?P<H>\d{1,2})\s*[:\uff1a]\s*(?P<M>\d{2})(?:\s*[:\uff1a]\s*(?P<S>\d{2}))?)?$""",
+    re.VERBOSE,
+)
 _MAX_DATE_LINE = 60
 
 
@@ -140,14 +146,25 @@ def _whole_day(day: dt.date) -> tuple[dt.datetime, dt.datetime]:
 
 
 def parse_article_date(line: str) -> dt.datetime | None:
-    """Read a header line such as ``June 14, 2025, 10:55 AM`` as a naive date-time.
+    """Read a header line such as ``June 14, 2025, 10:55 AM`` or ``2025年5月20日`` as a
+    naive date-time.
 
     Returns ``None`` unless the whole line is a date: it must be short, name a plausible
     year, and parse completely, so that a title like ``1984 revisited`` is not taken for a
     date.
     """
     text = line.strip()
-    if not text or len(text) > _MAX_DATE_LINE or not _YEAR.search(text):
+    if not text or len(text) > _MAX_DATE_LINE:
+        return None
+    if cjk := _CJK_DATE.match(text):
+        y, m, d, hour, minute, second = (
+            int(v or 0) for v in cjk.group("y", "m", "d", "H", "M", "S")
+        )
+        try:
+            return dt.datetime(y, m, d, hour, minute, second)
+        except ValueError:  # 2025年13月40日
+            return None
+    if not _YEAR.search(text):
         return None
     if _ISO.match(text):
         try:

@@ -237,6 +237,7 @@ def parse_query(
     if not isinstance(text, str) or not text.strip():
         raise EmptyQueryError(text if isinstance(text, str) else repr(text))
     _check_balanced(text)
+    _check_field_values(text, schema)
     if "~" in text or "^" in text:
         _check_fuzzy_and_boosts(text)
     normalized = _parse(text, schema, operator, text_fields or TEXT_FIELDS, synonyms)
@@ -246,7 +247,7 @@ def parse_query(
     if _is_null(normalized):
         why = "only operators, punctuation or stop words in a field"
         raise QuerySyntaxError(text, f"nothing searchable is left ({why})")
-    return normalized
+    return _language_filters(normalized)
 
 
 def _is_null(q: query.Query) -> bool:
@@ -406,6 +407,65 @@ def _walk(q: query.Query) -> Iterable[query.Query]:
     yield q
     for child in q.children():
         yield from _walk(child)
+
+
+# A field name with nothing after its colon: ``title:``, ``title: rain``, ``(author:)``.
+_EMPTY_FIELD = re.compile(r"(?<![\w\\])(\w+):(?=\s|\)|$)")
+_QUOTED = re.compile(r'"[^"]*"')
+
+
+def _check_field_values(text: str, schema: Schema) -> None:
+    """Refuse a field name written without a value: the parser would search the field's
+    name as a word (``title:`` found paragraphs with the word "title")."""
+    names = set(schema.names()) | {a for aliases in FIELD_ALIASES.values() for a in aliases}
+    unquoted = _QUOTED.sub(lambda m: "x" * len(m.group()), text)
+    for m in _EMPTY_FIELD.finditer(unquoted):
+        if m.group(1) in names:
+            name = m.group(1)
+            raise QuerySyntaxError(
+                text,
+                f"'{name}:' has no value; write {name}:WORD or {name}:\"a phrase\" "
+                "(no space after the colon)",
+                m.start(),
+            )
+
+
+def _language_filters(q: query.Query) -> query.Query:
+    """``language:de`` beside other clauses keeps German paragraphs without adding to
+    their scores: ``Or([language:de, words])`` becomes ``And([Or(words), language:de])``
+    with the language term weighing nothing (and the same inside ``And`` groups).
+
+    A query made only of ``language:`` terms is left as it is (it lists the paragraphs
+    of those languages).
+    """
+    kind = type(q)
+    if kind not in (query.Or, query.And):
+        return q
+    subqueries = [_language_filters(s) for s in q.subqueries]
+    languages = [s for s in subqueries if _is_language(s)]
+    rest = [s for s in subqueries if not _is_language(s)]
+    if not languages or not rest:
+        if subqueries == list(q.subqueries):
+            return q
+        changed = copy.copy(q)
+        changed.subqueries = subqueries
+        return changed
+    scored = rest[0] if len(rest) == 1 else kind(rest, boost=q.boost)
+    if len(rest) == 1 and q.boost != 1.0:
+        scored = scored.with_boost(scored.boost * q.boost)
+    wanted = [s.with_boost(0.0) for s in languages]
+    # Several languages under OR keep any of them; under AND each must hold.
+    chosen = (
+        wanted[0] if len(wanted) == 1 else (query.Or if kind is query.Or else query.And)(wanted)
+    )
+    return query.And([scored, chosen])
+
+
+def _is_language(q: query.Query) -> bool:
+    """A ``language:`` term, or a group of them (``language:(de OR fr)``)."""
+    if type(q) in (query.Or, query.And):
+        return bool(q.subqueries) and all(_is_language(s) for s in q.subqueries)
+    return type(q) is query.Term and q.fieldname == "language"
 
 
 def _check_balanced(text: str) -> None:

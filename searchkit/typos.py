@@ -38,7 +38,7 @@ from whoosh.support.levenshtein import damerau_levenshtein
 from . import _whoosh
 from ._limits import Deadline, QueryLimits
 from ._topk import match_scores
-from .analysis import WORD_PARTS, index_term
+from .analysis import WORD_PARTS, index_term, unbracketed
 from .schema import TEXT_FIELDS
 
 __all__ = [
@@ -259,7 +259,8 @@ def suggestions(
     hold them, a query by the product over its corrected words.  Only words of four
     to :data:`MAX_WORD_LETTERS` letters, in lower case or capitalised, are corrected:
     acronyms, codes, hyphenated words, field names, wildcards, fuzzy terms, numbers and
-    stop words are left as they are.
+    stop words are left as they are, and so is a word another language of the index
+    holds (``Sommer`` found in German paragraphs).
 
     ``limits`` (default :meth:`QueryLimits.from_env`) bound the work: the first
     ``max_suggest_words`` such words are looked at, and ``max_suggest_candidates``
@@ -341,9 +342,29 @@ def _word_corrections(searcher: Searcher, word: str, budget: _Budget) -> list[tu
         return []
     field = next(iter(TEXT_FIELDS))
     df = searcher.doc_frequency(field, term)
-    if df > RARE_DF:
+    if df > RARE_DF or _in_another_language(searcher, word):
         return []
     return _corrections(searcher, field, word, term, df, max(1, df * RARE_FACTOR), budget)
+
+
+def _in_another_language(searcher: Searcher, word: str) -> bool:
+    """Whether ``word``, analysed as each other language the index holds analyses it, is
+    in that language's text: a German word found in German paragraphs is no English typo."""
+    from .analysis.languages import analysis_for, body_field
+
+    schema = searcher.schema
+    if "language" not in schema:
+        return False
+    for code in searcher.reader().lexicon("language"):
+        language = code.decode("utf-8") if isinstance(code, bytes) else str(code)
+        field = body_field(language)
+        if field == next(iter(TEXT_FIELDS)) or field not in schema:
+            continue
+        analysis = analysis_for(language)
+        for part in _PARTS.findall(word):
+            if any(searcher.doc_frequency(field, t) for t, _s, _e in analysis.terms(part)):
+                return True
+    return False
 
 
 def _corrections(
@@ -434,7 +455,7 @@ def _surface(searcher: Searcher, field: str, term: str, typed: str) -> str | Non
         for source in (stored.get("title", ""), stored.get("text", "")):
             for part in _PARTS.findall(source):
                 if index_term(part) == term:
-                    form = part.lower()
+                    form = unbracketed(part).lower()
                     forms[form] = forms.get(form, 0) + 1
         if any(damerau_levenshtein(typed, f, limit=1) <= 1 for f in forms):
             break  # no other form can be closer

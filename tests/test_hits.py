@@ -23,13 +23,14 @@ from .conftest import SHARED_DATA
 # Letters and digits of several scripts, digits that are not decimal (a "letter" to the
 # word-part pattern), marks, spaces and dashes outside ASCII, an underscore, a surrogate.
 ALPHABET = [
-    *"abcdeISTtz019 .,-_'()\n\t",
+    *"abcdeISTtz019 .,-_'()[]\n\t",
     *"éÉßİıæ²٣ΣσЖж中文😀",
     *"\u0301\u00a0\u2009\u2013\u2014\u2019\ud800",
 ]
 WORDS = [
     *["cell", "cells", "Cell", "CELL", "cellular", "the", "The", "of", "and"],
     *["IL-6", "IL6", "Tet1", "café", "cafe", "naïve", "Über"],
+    *["E[x]tract", "[c]ell", "Cel[l]", "[a]nd", "[x]", "a[1]"],
 ]
 
 

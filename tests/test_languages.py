@@ -218,3 +218,109 @@ def test_a_language_other_than_the_existing_indexs_is_refused(tmp_path: Path) ->
         searchkit.Index.open_or_create(tmp_path / "ix", language="en")
     with searchkit.Index.open_or_create(tmp_path / "ix") as unsaid:  # "auto": not a request
         assert unsaid.language == "de"
+
+
+# -- issue 23 item 7: languages on a real folder ----------------------------------------------
+
+GERMAN = """\
+---
+lang: de
+---
+# Evakuierung der Altstadt
+
+Im Sommer wurde die Altstadt wegen eines Fundes evakuiert.
+
+Die Verspätung der Züge dauerte drei Stunden.
+"""
+
+ENGLISH = "Summer in the city\n\nThe summer was hot and long in the city.\n"
+
+CHINESE = """\
+人工智能的发展
+2025年5月20日
+Author: 李明
+人工智能正在改变我们的生活和工作方式。
+"""
+
+
+@pytest.fixture(scope="module")
+def trial(tmp_path_factory: pytest.TempPathFactory) -> searchkit.Index:
+    root = tmp_path_factory.mktemp("trial")
+    (root / "de.md").write_text(GERMAN, encoding="utf-8")
+    (root / "en.txt").write_text(ENGLISH, encoding="utf-8")
+    (root / "zh.txt").write_text(CHINESE, encoding="utf-8")
+    ix = searchkit.Index.create(root / "ix")
+    ix.add(root / "de.md", root / "en.txt", root / "zh.txt")
+    return ix
+
+
+def test_a_word_found_in_another_language_gets_no_english_suggestion(
+    trial: searchkit.Index,
+) -> None:
+    found = trial.search("Sommer")
+    assert {h.language for h in found.hits} == {"de"}
+    assert found.suggestions == ()
+    assert trial.search("summr").suggestions == ("summer",)  # English words still get them
+
+
+def test_language_in_a_query_is_a_filter(multi: searchkit.Index) -> None:
+    words = "exchange OR обмен OR Austausch"
+    for query in (
+        f"{words} language:ru",
+        f"language:ru {words}",
+        f"({words}) AND language:ru",
+        f"{words} language:(ru OR ky)",
+    ):
+        found = multi.search(query, operator="or")
+        assert {h.language for h in found.hits} == {"ru"}, query
+        # Every hit scores what its words score: the language adds nothing.
+        alone = {h.id: h.score for h in multi.search(words, limit=50).hits}
+        assert all(h.score == pytest.approx(alone[h.id]) for h in found.hits)
+    assert {h.language for h in multi.search("language:de").hits} == {"de"}
+
+
+def test_complete_in_each_language_and_cjk(trial: searchkit.Index) -> None:
+    assert [c.text for c in trial.complete("Verspä")] == ["Verspätung"]
+    assert [c.text for c in trial.complete("die verspä")] == ["die Verspätung"]
+    assert [c.text for c in trial.complete("Evaku")] == ["Evakuierung", "evakuiert"]
+    completions = trial.complete("人工")
+    assert [c.text for c in completions][:1] == ["人工智能"]
+    assert completions[0].count == 1  # its one paragraph (the title counts in it)
+    assert [c.text for c in trial.complete("人")] == ["人工"]
+    assert [c.text for c in trial.complete("summ")] == ["summer"]
+
+
+def test_german_ieren_verbs_meet_their_forms(trial: searchkit.Index) -> None:
+    for query in ("evakuieren", "evakuiert", "Evakuierung", "evakuierte"):
+        hits = trial.search(query).hits
+        # The title's word first, then the text's.
+        assert [h.highlights for h in hits if "evakuiert" in h.text] == [
+            ("Evakuierung", "evakuiert")
+        ], query
+    from searchkit.analysis.languages import language_analyzer
+
+    stems = [t.text for t in language_analyzer("de")("evakuieren evakuiert evakuierst Bier Tier")]
+    assert stems == ["evakui", "evakui", "evakui", "bier", "tier"]
+
+
+def test_a_chinese_date_line_is_read(tmp_path: Path) -> None:
+    import datetime as dt
+
+    page = tmp_path / "zh.txt"
+    page.write_text(CHINESE, encoding="utf-8")
+    doc = searchkit.load_document(page)
+    assert (doc.title, doc.published, doc.author) == (
+        "人工智能的发展",
+        dt.datetime(2025, 5, 20),
+        "李明",
+    )
+    assert [p.text for p in doc.paragraphs] == ["人工智能正在改变我们的生活和工作方式。"]
+    for line, when in [
+        ("2025年5月20日 10:55", dt.datetime(2025, 5, 20, 10, 55)),
+        ("2025 年 12 月 1 日", dt.datetime(2025, 12, 1)),
+        ("2025년 5월 20일", dt.datetime(2025, 5, 20)),
+    ]:
+        page.write_text(f"标题\n{line}\n正文。\n", encoding="utf-8")
+        assert searchkit.load_document(page).published == when, line
+    page.write_text("标题\n2025年13月40日\n正文。\n", encoding="utf-8")
+    assert searchkit.load_document(page).published is None

@@ -164,7 +164,7 @@ def test_folder_walk_skips_hidden_and_unknown(tmp_path: Path) -> None:
     (tmp_path / "link").symlink_to(tmp_path / "sub")
     found = list(iter_files([tmp_path, tmp_path / "missing"]))
     files = [p.relative_to(tmp_path).as_posix() for p in found if isinstance(p, Path)]
-    assert files == ["a.txt", "sub/d.TXT"]
+    assert files == [".hidden.txt", "a.txt", "sub/d.TXT"]
     # What was left out on purpose is reported, with the reason.
     assert [s for s in found if isinstance(s, Skipped)] == [
         Skipped(str(tmp_path / ".git"), "hidden folder, not walked"),
@@ -172,10 +172,26 @@ def test_folder_walk_skips_hidden_and_unknown(tmp_path: Path) -> None:
             str(tmp_path / "link"),
             "symbolic link to a folder, not followed (--follow-links follows it)",
         ),
-        Skipped(str(tmp_path / ".hidden.txt"), "hidden file"),
         Skipped(str(tmp_path / "README"), "no loader for files without a suffix"),
         Skipped(str(tmp_path / "b.bin"), "no loader for .bin files"),
         Skipped(str(tmp_path / "missing"), "no such file or folder"),
+    ]
+
+
+def test_a_hidden_file_with_a_known_suffix_is_a_document(tmp_path: Path) -> None:
+    for name in ("..md", ".notes.md", ".env", ".DS_Store", "._page.md", "page.md"):
+        (tmp_path / name).write_text("# A page\n\nSome text.\n", encoding="utf-8")
+    (tmp_path / ".#page.md").symlink_to("root@host.1234")  # an editor's lock: a dangling link
+    (tmp_path / ".venv").mkdir()
+    (tmp_path / ".venv" / "notes.md").write_text("Some text.\n", encoding="utf-8")
+    found = list(iter_files([tmp_path]))
+    assert sorted(p.name for p in found if isinstance(p, Path)) == ["..md", ".notes.md", "page.md"]
+    assert sorted((Path(s.path).name, s.reason) for s in found if isinstance(s, Skipped)) == [
+        (".#page.md", "hidden file"),
+        (".DS_Store", "hidden file"),
+        ("._page.md", "hidden file"),
+        (".env", "hidden file"),
+        (".venv", "hidden folder, not walked"),
     ]
 
 

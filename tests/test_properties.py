@@ -128,6 +128,7 @@ def _seed_index() -> searchkit.Index:
 
 _FULL_WIDTH = "\uff41\uff42"
 _ENGLISH_WORDS = ["the", "The", "of", "Tet1", "IL-6", "exchanges", "x", "42", _FULL_WIDTH]
+_ENGLISH_WORDS += ["E[x]tract", "[a]ll", "Lis[t]", "[x]", "[", "]", "a[1]"]
 _OTHER_WORDS = ["İstanbul", "Straße", "Élysée", "die", "Dateien", "военнопленными", "и"]
 _WORDS = st.sampled_from([*_ENGLISH_WORDS, *_OTHER_WORDS, "压缩文件", "の", "한국어", "ΟΔΟΣ"])
 # Latin with accents, Cyrillic, Greek, CJK and marks written apart, beside any text.

@@ -187,6 +187,13 @@ def test_a_stored_only_field_in_a_query_says_what_can_be_searched(
         seed_index.search(f"belarus {field}:x")
 
 
+def test_a_colon_after_other_words_or_inside_quotes_is_no_field(
+    seed_index: searchkit.Index,
+) -> None:
+    assert seed_index.search("Note: Belarus").total == seed_index.search("note Belarus").total
+    assert seed_index.search('"title:" Belarus').total
+
+
 def test_chunk_of_a_document_whose_id_has_colons(index: searchkit.Index) -> None:
     text = "first words"
     para = (searchkit.Paragraph(1, text, 0, len(text)), searchkit.Paragraph(2, "more", 12, 16))
@@ -211,6 +218,10 @@ def test_empty_query(seed_index: searchkit.Index, query: str) -> None:
         ("Belarus)", "at character 8: ')' without a matching '('"),
         ("published:notadate", "is not a date"),
         ("title:the AND title:of", "nothing searchable is left"),
+        ("title:", "at character 1: 'title:' has no value; write title:WORD or title:\"a phrase\""),
+        ("Belarus title: Minsk", "at character 9: 'title:' has no value"),
+        ("(Belarus author:)", "at character 10: 'author:' has no value"),
+        ("site: Belarus", "at character 1: 'site:' has no value"),
     ],
 )
 def test_unparsable_query(seed_index: searchkit.Index, query: str, message: str) -> None:

@@ -5,7 +5,10 @@ so a word is matched by what it means to the index, and shown as the user wrote 
 
 English text is cut into *word parts*: runs of letters and runs of digits, so ``Tet1``,
 ``IL-6`` and ``B12`` index as ``tet 1``, ``il 6`` and ``b 12`` and meet ``TET``, ``IL6``
-or ``B-12`` (the split Lucene's word-delimiter filter makes).  Parts are lower-cased,
+or ``B-12`` (the split Lucene's word-delimiter filter makes).  Letters in square brackets
+inside a run of letters belong to it: the mnemonic markup of command references
+(``E[x]tract``, ``[c]reate``, ``Lis[t]``) indexes as ``extract``, ``create``, ``list``,
+while the text, and a highlight of the word, keep the brackets.  Parts are lower-cased,
 their accents folded (``café`` meets ``cafe``, see :mod:`.folding`), the Snowball English
 stop words are dropped, and the rest are stemmed with the Snowball English (Porter2)
 stemmer, run by PyStemmer's C code.
@@ -17,7 +20,7 @@ stop words, or overlapping character bigrams for Chinese, Japanese and Korean.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import Stemmer
@@ -27,6 +30,7 @@ from .folding import FoldFilter, fold
 
 __all__ = [
     "ANALYZER_ID",
+    "BracketFilter",
     "ENGLISH_STOP_WORDS",
     "FoldFilter",
     "WORD_PARTS",
@@ -39,15 +43,62 @@ __all__ = [
     "index_term",
     "name_analyzer",
     "normalize_name",
+    "stemmer",
     "stop_analyzer",
     "text_analyzer",
+    "unbracketed",
 ]
 
 # Recorded in every index; an index built with another analyzer must be rebuilt.
-ANALYZER_ID = "wordparts-fold-snowball-stop-cjkbigram/3"
+ANALYZER_ID = "wordparts-brackets-fold-snowball-stop-cjkbigram/4"
 
-# A run of letters (any script) or a run of digits.
-WORD_PARTS = r"[^\W\d_]+|\d+"
+# A run of letters (any script), with any letters in square brackets inside it or at
+# either end (``E[x]tract``, ``[c]reate``, ``Lis[t]``), or a run of digits.  Letters in
+# brackets alone (``[x]``, ``[a][b]``) are not joined to anything.
+WORD_PARTS = r"(?:\[[^\W\d_]+\])*[^\W\d_]+(?:\[[^\W\d_]+\][^\W\d_]*)*|\d+"
+
+
+def unbracketed(part: str) -> str:
+    """A word part without its mnemonic brackets: ``E[x]tract`` -> ``Extract``."""
+    return part.replace("[", "").replace("]", "") if "[" in part else part
+
+
+class BracketFilter(Filter):  # type: ignore[misc]
+    """Drops the brackets of a word part (``E[x]tract`` -> ``Extract``); the token keeps
+    its place in the text, so a highlight marks the word as written."""
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is BracketFilter
+
+    def __hash__(self) -> int:
+        return hash(BracketFilter)
+
+    def __call__(self, tokens: Iterator[Any]) -> Iterator[Any]:
+        for t in tokens:
+            if "[" in t.text:
+                t.text = unbracketed(t.text)
+            yield t
+
+
+# German verbs in -ieren (evakuieren, studieren) stem to ``evakui``, but Snowball German
+# leaves their -iert/-ierst forms and -ierung/-ierend (``evakuier``) longer; these endings
+# are cut back to the same stem.  Short stems (``bier``, ``friert``) are left alone.
+_GERMAN_IER = re.compile(r"(?<=[^\W\d_]{3}i)(?:ert|erst)$|(?<=[^\W\d_]{4}i)er$")
+
+
+def stemmer(language: str) -> Callable[[str], str]:
+    """The Snowball stemmer for ``language`` (PyStemmer's name, ``"english"``), as one
+    function of a lower-cased word; German's -ieren verbs are given one stem."""
+    stem: Callable[[str], str] = Stemmer.Stemmer(language).stemWord
+    if language != "german":
+        return stem
+
+    def german(word: str) -> str:
+        found = stem(word)
+        return _GERMAN_IER.sub("", found) if found.endswith(("ier", "iert", "ierst")) else found
+
+    return german
+
 
 # The Snowball project's English stop list (snowballstem.org/algorithms/english/stop.txt),
 # less the contractions, which the tokenizer never produces whole.
@@ -74,7 +125,7 @@ class SnowballStemFilter(Filter):  # type: ignore[misc]
 
     def __init__(self, language: str = "english") -> None:
         self.language = language
-        self._stem = Stemmer.Stemmer(language).stemWord
+        self._stem = stemmer(language)
 
     def __getstate__(self) -> dict[str, Any]:
         return {"language": self.language}
@@ -101,6 +152,7 @@ def text_analyzer() -> Analyzer:
     Snowball-stemmed."""
     return (
         RegexTokenizer(WORD_PARTS)
+        | BracketFilter()
         | LowercaseFilter()
         | FoldFilter()
         | StopFilter(stoplist=ENGLISH_STOP_WORDS, minsize=1)
@@ -134,7 +186,7 @@ class StopWordsOnlyFilter(Filter):  # type: ignore[misc]
 
 def stop_analyzer() -> Analyzer:
     """Only the stop words of English text: word parts, lower case, nothing stemmed."""
-    return RegexTokenizer(WORD_PARTS) | LowercaseFilter() | StopWordsOnlyFilter()
+    return RegexTokenizer(WORD_PARTS) | BracketFilter() | LowercaseFilter() | StopWordsOnlyFilter()
 
 
 def name_analyzer() -> Analyzer:
@@ -165,7 +217,7 @@ def index_term(part: str) -> str | None:
     cached = _TERMS.get(part, _MISSING)
     if cached is not _MISSING:
         return cached  # type: ignore[return-value]
-    low = fold(part.lower())
+    low = fold(unbracketed(part).lower())
     term = None if low in ENGLISH_STOP_WORDS else _stem_word(low)
     if len(_TERMS) >= _TERMS_MAX:
         _TERMS.clear()
@@ -233,7 +285,7 @@ def _word_parts(text: str) -> list[str]:
 
 
 def _stop_key(part: str) -> bytes | None:
-    low = part.lower()
+    low = unbracketed(part).lower()
     key = low.encode("utf-8") if low in ENGLISH_STOP_WORDS else None
     if len(_STOP_KEYS) >= _TERMS_MAX:
         _STOP_KEYS.clear()
@@ -279,5 +331,5 @@ def highlight_spans(
         term = cache.get(part, _MISSING)
         if term is _MISSING:
             term = index_term(part)
-        if term in terms or (term is None and stops and part.lower() in stops):
+        if term in terms or (term is None and stops and unbracketed(part).lower() in stops):
             yield m.span()

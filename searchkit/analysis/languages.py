@@ -26,11 +26,19 @@ import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
-import Stemmer
 from whoosh.analysis import Analyzer, Filter, LowercaseFilter, RegexTokenizer, StopFilter
 from whoosh.lang import stopwords_for_language
 
-from . import WORD_PARTS, SnowballStemFilter, add_positions, highlight_spans, text_analyzer
+from . import (
+    WORD_PARTS,
+    BracketFilter,
+    SnowballStemFilter,
+    add_positions,
+    highlight_spans,
+    stemmer,
+    text_analyzer,
+    unbracketed,
+)
 from .folding import FoldFilter, fold
 
 __all__ = [
@@ -161,7 +169,7 @@ def language_analyzer(language: str) -> Analyzer:
     """The Whoosh analyzer chain for text in ``language`` (``"other"`` for none of ours)."""
     if language == "en":
         return text_analyzer()
-    chain = RegexTokenizer(WORD_PARTS) | LowercaseFilter() | FoldFilter()
+    chain = RegexTokenizer(WORD_PARTS) | BracketFilter() | LowercaseFilter() | FoldFilter()
     if language in CJK:
         return chain | CJKBigramFilter()
     if language in STOP_WORD_LANGUAGES:
@@ -184,12 +192,12 @@ class Analysis:
     def __init__(self, language: str) -> None:
         self.language = language
         self.field = body_field(language)
-        stem = Stemmer.Stemmer(SNOWBALL[language]).stemWord if language in SNOWBALL else None
+        stem = stemmer(SNOWBALL[language]) if language in SNOWBALL else None
         stops = _stop_words(language)
         cjk = language in CJK
 
         def terms(part: str) -> _Terms:
-            low = fold(part.lower())
+            low = fold(unbracketed(part).lower())
             if cjk:
                 found = _cjk_terms(low)
                 if len(low) != len(part):  # offsets no longer line up: mark the whole part

@@ -5,10 +5,10 @@ expression and looks up each part's index term: about 40 ns a character in CPyth
 regular expression engine, most of what a page of 100 hits used to cost.
 :func:`page_spans` gives exactly its answer, with string operations that run in C:
 
-1. A text is cut into *coarse tokens*: runs of ASCII letters and digits and of any
-   non-ASCII character (UTF-8 encoding, one ``bytes.translate`` that turns every other
-   ASCII character into a space, and ``split``).  Word parts never cross an ASCII
-   character that is neither a letter nor a digit, so every word part lies inside one
+1. A text is cut into *coarse tokens*: runs of ASCII letters, digits and square brackets
+   and of any non-ASCII character (UTF-8 encoding, one ``bytes.translate`` that turns
+   every other ASCII character into a space, and ``split``).  Word parts never cross an
+   ASCII character that is none of those, so every word part lies inside one
    coarse token, and a token's parts are the text's parts at that place.
 2. Each distinct coarse token is analysed once per process (its word parts, their index
    terms, the stop words among them) and filed under every term it holds.  A text whose
@@ -25,13 +25,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from . import _PARTS, highlight_spans, index_term
+from . import _PARTS, highlight_spans, index_term, unbracketed
 
 __all__ = ["page_spans"]
 
 Spans = tuple[tuple[int, int], ...]
-# Every ASCII byte that is neither a letter nor a digit becomes a space.
-_COARSE = bytes(b if (b >= 0x80 or chr(b).isalnum()) else 0x20 for b in range(256))
+# Every ASCII byte that is neither a letter, a digit nor a square bracket (word parts
+# hold mnemonic brackets: ``E[x]tract``) becomes a space.
+_COARSE = bytes(b if (b >= 0x80 or chr(b).isalnum() or b in b"[]") else 0x20 for b in range(256))
 # A state holds at most this many distinct tokens; then a new one is started.
 _MAX_TOKENS = 200_000
 
@@ -60,7 +61,7 @@ class _Tokens:
         for m in _PARTS.finditer(text):
             part = m.group()
             term = index_term(part)
-            low = part.lower()
+            low = unbracketed(part).lower()
             parts.append((m.start(), part, term, low))
             if term is None:
                 self.by_stop.setdefault(low, set()).add(token)
@@ -142,12 +143,12 @@ def _find(
             after = at + size
             if at:
                 ch = text[at - 1]
-                if not ch.isascii() or ch.isalnum():  # inside a longer token
+                if not ch.isascii() or ch.isalnum() or ch in "[]":  # inside a longer token
                     at = find(word, at + 1)
                     continue
             if after < end:
                 ch = text[after]
-                if not ch.isascii() or ch.isalnum():
+                if not ch.isascii() or ch.isalnum() or ch in "[]":
                     at = find(word, at + 1)
                     continue
             if len(hits) == 1:

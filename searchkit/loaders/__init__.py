@@ -4,9 +4,10 @@ A loader is chosen by the file's suffix (see :data:`LOADERS`): articles (``.txt`
 ``.text``), Markdown (``.md``, ``.markdown``), JSON Lines (``.jsonl``, ``.ndjson``),
 JSON (``.json``, in the JSON Lines module) and HTML (``.html``, ``.htm``); a file named
 explicitly with an unknown suffix is read as a plain-text article. Folder walks take
-only known suffixes, skip hidden files and folders, and follow a symbolic link only when
-it stays inside the paths given, unless asked to follow every link; each file or folder
-left out so is reported as skipped, with the reason, never dropped without a word.
+only known suffixes, skip hidden folders (``.git``, ``.venv``) and hidden files that are
+not documents (see :func:`iter_files`), and follow a symbolic link only when it stays
+inside the paths given, unless asked to follow every link; each file or folder left out
+so is reported as skipped, with the reason, never dropped without a word.
 
 Other packages add formats without editing searchkit: a package that declares an entry
 point in the ``searchkit.loaders`` group, naming a :class:`Loader` class (or instance),
@@ -210,6 +211,11 @@ def iter_files(
     A path that does not exist, a folder that vanishes or cannot be read mid-walk: each is
     reported as skipped, and the walk goes on.
 
+    A folder whose name starts with ``.`` is not walked.  A file whose name starts with
+    ``.`` is taken like any other when it is a regular file (not a link) with a known
+    suffix (``..md``, ``.notes.md``); other hidden files (``.env``, ``.DS_Store``, a
+    link such as Emacs's ``.#page.md``) and macOS's ``._`` metadata files are skipped.
+
     A symbolic link met in a walk is followed only when it stays inside the paths given
     (a link to ``/etc/shadow`` in a corpus is skipped and reported); ``follow_links``
     follows every link, into linked folders too, as ``rg -L`` does.  Paths named in
@@ -260,7 +266,7 @@ def _walk(root: Path, roots: list[Path], follow_links: bool) -> Iterator[Path | 
         for name in sorted(files):
             p = Path(folder, name)
             suffix = p.suffix.lower()
-            if name.startswith("."):
+            if name.startswith(".") and not _hidden_document(p, name):
                 yield Skipped(display_path(p), "hidden file")
                 continue
             if suffix not in LOADERS:
@@ -273,6 +279,17 @@ def _walk(root: Path, roots: list[Path], follow_links: bool) -> Iterator[Path | 
                 continue
             yield p
     yield from _folder_errors(errors, root)
+
+
+def _hidden_document(path: Path, name: str) -> bool:
+    """A file named ``.something.md`` that is a document: a regular file (not a link)
+    with a known suffix, and not one of macOS's ``._`` metadata files."""
+    if name.startswith("._") or path.suffix.lower() not in LOADERS:
+        return False
+    try:
+        return stat.S_ISREG(path.lstat().st_mode)
+    except OSError:
+        return False
 
 
 def _folder_errors(errors: list[OSError], where: str | Path) -> Iterator[Skipped]:

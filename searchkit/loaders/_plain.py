@@ -1,11 +1,15 @@
-"""Plain text from markup: what a reader sees of a Markdown block, and no URLs.
+"""Plain text from markup: what a reader sees of a Markdown block; HTML text without URLs.
 
-Hits and snippets show words, not markup: ``**rained**`` shows as ``rained``, ``[the
-report](https://...)`` as ``the report``, an image as its alt text, inline HTML not at
-all.  URLs are not words anyone searches for, so bare and auto-linked URLs are left out of
-the text too (a link's own words stay).  Inline Markdown is parsed by markdown-it-py
-(CommonMark), so emphasis, code spans and escapes follow the specification rather than a
-guess; the block structure stays the loader's own, which keeps exact block offsets.
+Markdown hits and snippets show the text the author wrote, minus markup only:
+``**rained**`` shows as ``rained``, ``[the report](https://...)`` as ``the report``, an
+image as its alt text, ``<https://example.org>`` as ``https://example.org``, inline HTML
+not at all.  A code span is kept verbatim (``cd {{path}} .`` keeps its space before the
+dot: a copied command must stay right); white space elsewhere is collapsed, as a browser
+shows it.  Inline Markdown is parsed by markdown-it-py (CommonMark), so emphasis, code
+spans and escapes follow the specification rather than a guess; the block structure stays
+the loader's own, which keeps exact block offsets.
+
+HTML paragraphs (``html.py``) leave bare URLs out of their text (:func:`without_urls`).
 """
 
 from __future__ import annotations
@@ -38,8 +42,8 @@ def _keep_end(m: re.Match[str]) -> str:
 
 
 def markdown_text(block: str, *, code: bool = False) -> str:
-    """The words of one Markdown block (a paragraph, list, quote, table or heading) as a
-    reader sees them; ``code`` blocks are kept as written."""
+    """The text of one Markdown block (a paragraph, list, quote, table or heading) as a
+    reader sees it; ``code`` blocks are kept as written."""
     if code:
         return block
     lines = []
@@ -50,26 +54,32 @@ def markdown_text(block: str, *, code: bool = False) -> str:
         if line.lstrip().startswith("|"):
             line = line.replace("|", " ")
         lines.append(line)
-    return without_urls(_inline_text("\n".join(lines)))
+    return _inline_text("\n".join(lines))
 
 
 def _inline_text(text: str) -> str:
+    """The text of inline Markdown: white space collapsed outside code spans, code spans
+    as CommonMark reads them (their own content, verbatim)."""
     tokens = _parser().parseInline(text)
-    out: list[str] = []
-    skipping = False  # inside an autolink: its text is the URL itself
+    pieces: list[tuple[str, bool]] = []  # (text, verbatim)
     for tok in tokens[0].children or () if tokens else ():
         kind = tok.type
-        if kind == "link_open" and tok.markup == "autolink":
-            skipping = True
-        elif kind == "link_close" and tok.markup == "autolink":
-            skipping = False
-        elif skipping:
-            continue
-        elif kind in ("text", "code_inline", "image"):
-            out.append(tok.content)
+        if kind == "code_inline":
+            pieces.append((tok.content, True))
+        elif kind in ("text", "image"):
+            pieces.append((tok.content, False))
         elif kind in ("softbreak", "hardbreak"):
-            out.append(" ")
-    return "".join(out)
+            pieces.append((" ", False))
+    out = ""
+    after_code = False
+    for piece, verbatim in pieces:
+        if not verbatim:
+            piece = _SPACE.sub(" ", piece)
+            if piece.startswith(" ") and out.endswith(" ") and not after_code:
+                piece = piece[1:]  # one space between words where two texts meet
+        out += piece
+        after_code = verbatim
+    return out.strip()  # a paragraph has no white space at either end, in code or not
 
 
 @functools.cache

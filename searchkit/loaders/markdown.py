@@ -21,9 +21,10 @@
     ```                                      it, and ``#`` lines inside are not headings
 
 A paragraph's ``text`` is what a reader sees of its block: emphasis marks, link targets,
-inline HTML, list and quote markers and URLs left out (``_plain.py``; code blocks stay as
-written).  Its offsets span the raw block: ``decoded_text[start:end]`` is the block as
-written (a heading's slice leaves out its ``#`` marks).  A block with no words left (an
+inline HTML, list and quote markers left out, code spans verbatim and autolinks' URLs
+kept (``_plain.py``; code blocks stay as written).  Its offsets span the raw block:
+``decoded_text[start:end]`` is the block as written (a heading's slice leaves out its
+``#`` marks).  A block with no words left (an
 ``<a id=...></a>`` anchor) is not a paragraph.
 The title heading is not repeated as a paragraph; other headings are paragraphs, so their
 words are found and a hit on one leads to its section.  Thematic breaks, HTML comments
