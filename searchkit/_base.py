@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, Protocol, Self, T
 
 import attrs
 import whoosh.index as windex
+from whoosh.filedb.filestore import FileStorage
 
 from ._access import access_error, translated
 from ._damage import damage_guard
@@ -35,7 +36,8 @@ from ._settings import (
 )
 from .analysis.detect import AUTO, normalize_language
 from .analysis.synonyms import Synonyms, load_synonyms
-from .errors import IndexIncompatibleError, SettingsError
+from .chunking import MAX_CHUNK_CHARS
+from .errors import IndexIncompatibleError, SearchkitIndexError, SettingsError
 from .schema import build_schema
 
 if TYPE_CHECKING:
@@ -52,6 +54,7 @@ __all__ = [
     "Part",
     "ShardRole",
     "check_language",
+    "check_max_chars",
     "guarded",
     "is_sharded",
     "open_whoosh",
@@ -233,6 +236,16 @@ def check_language(ix: _Folder, language: str) -> _Folder:
     )
 
 
+def check_max_chars(root: Path, max_chars: int) -> None:
+    """Refuse a ``max_chars`` outside 200 to ``MAX_CHUNK_CHARS`` (either kind of index)."""
+    if max_chars < 200:
+        raise SearchkitIndexError(root, f"max_chars must be at least 200, not {max_chars}")
+    if max_chars > MAX_CHUNK_CHARS:
+        raise SearchkitIndexError(
+            root, f"max_chars must be at most {MAX_CHUNK_CHARS}, not {max_chars}"
+        )
+
+
 def open_whoosh(root: Path, data: str) -> windex.Index:
     """The Whoosh index in the data folder ``data`` of the ordinary index at ``root``;
     one that cannot be read is :class:`IndexIncompatibleError` (rebuild it), or
@@ -240,7 +253,12 @@ def open_whoosh(root: Path, data: str) -> windex.Index:
     folder = root / data
     try:
         with damage_guard(root):
-            return windex.open_dir(str(folder), schema=build_schema())
+            # Plain reads, not memory maps: Whoosh copies each file inside a mapped
+            # segment into memory (a BytesIO of it), so a search would hold all the
+            # postings of the segments it opens (900 MB for one 60 MB document);
+            # read this way, memory holds what a search reads.
+            storage = FileStorage(str(folder), supports_mmap=False)
+            return storage.open_index(schema=build_schema())
     except PermissionError as exc:
         raise access_error(root, exc) from None
     except (windex.EmptyIndexError, OSError) as exc:

@@ -159,12 +159,14 @@ def locked_batch(
     new_sources: Sequence[str],
     procs: int | None,
     language: str,
+    before: Callable[[tuple[str, ...]], None] | None = None,
 ) -> Iterator[Batch]:
     """A batch writing ``root`` under its write lock; its commits record the index's
     sources with ``new_sources`` added.
 
     ``current`` gives the Whoosh index, settings and recorded sources as they are once
     the lock is held: another process may have rebuilt the index while we waited.
+    ``before`` is told the sources the commits will record, under the lock, before any.
     """
     with WriteLock(root, lock_timeout):
         ix, settings, recorded = current()
@@ -174,6 +176,8 @@ def locked_batch(
         segments = _whoosh.toc_segments(ix)
         _commits.remove_leftovers(folder, _commits.leftovers(folder, segments))
         sources = tuple(dict.fromkeys([*recorded, *new_sources]))
+        if before is not None:
+            before(sources)
         batch = Batch(ix, settings.max_chars, size, False, sources, procs, language)
         try:
             yield batch

@@ -16,9 +16,16 @@ from pathlib import Path
 from typing import TypeVar
 
 from ._access import translated
-from ._base import DEFAULT_LOCK_TIMEOUT, IndexFolder, OpenPart, check_language, is_sharded
+from ._base import (
+    DEFAULT_LOCK_TIMEOUT,
+    IndexFolder,
+    OpenPart,
+    check_language,
+    check_max_chars,
+    is_sharded,
+)
 from ._batch import DEFAULT_BATCH_SIZE, Progress
-from ._rebuild import create_data, rebuild_plain, rebuild_sharded
+from ._rebuild import Confirm, create_data, rebuild_plain, rebuild_sharded
 from ._settings import Settings, read_settings
 from ._sharded import ShardedIndex
 from .analysis.detect import AUTO, normalize_language
@@ -28,7 +35,6 @@ from .errors import (
     FilterError,
     IndexExistsError,
     IndexNotFoundError,
-    SearchkitIndexError,
     SettingsError,
 )
 from .models import IndexReport
@@ -85,8 +91,7 @@ def create_index(
             language=code,
             synonyms=rules,
         )
-    if max_chars < 200:
-        raise SearchkitIndexError(root, f"max_chars must be at least 200, not {max_chars}")
+    check_max_chars(root, max_chars)
     with translated(root):
         settings = create_data(root, overwrite, max_chars, lock_timeout, code, rules)
         return plain(root, settings, lock_timeout)
@@ -135,6 +140,7 @@ def rebuild_at(
     progress: Progress | None = None,
     lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
     follow_links: bool = False,
+    confirm: Confirm = False,
 ) -> IndexReport:
     """``rebuild_index``: the rebuild of the kind of index at ``path``."""
     root = Path(path)
@@ -147,6 +153,7 @@ def rebuild_at(
                 progress=progress,
                 lock_timeout=lock_timeout,
                 follow_links=follow_links,
+                confirm=confirm,
             )
         return rebuild_sharded(
             root,
@@ -156,4 +163,5 @@ def rebuild_at(
             progress=progress,
             lock_timeout=lock_timeout,
             follow_links=follow_links,
+            confirm=confirm,
         )

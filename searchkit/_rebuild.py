@@ -6,13 +6,18 @@ a rebuild builds the next one from the index's sources (or the paths it is given
 switches ``searchkit.json`` to it in one atomic rename, the same way for both kinds.  On
 any failure the new folder is deleted and the settings still name the old one, so
 searches never see a half-built index.
+
+Without named paths a rebuild reads the sources the index recorded, which a damaged or
+crafted index may get wrong: only those inside the roots the index was built from, never
+a filesystem root, and only when confirmed (``confirm``; the command line asks, or takes
+``--yes``); otherwise :class:`RebuildRefusedError` and nothing is changed.
 """
 
 from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -24,12 +29,12 @@ from ._base import DEFAULT_LOCK_TIMEOUT, OpenPart
 from ._batch import DEFAULT_BATCH_SIZE, Batch, Progress
 from ._lock import WriteLock
 from ._settings import (
-    MARKER_NAME,
     SETTINGS_NAME,
     Settings,
     check_can_create,
     clean_root,
     drop_unused_data_dirs,
+    free_folder_name,
     new_data_dir,
     now,
     settings_for_rebuild,
@@ -37,19 +42,20 @@ from ._settings import (
     swap_settings,
 )
 from ._shardset import (
-    SHARD_SET_MARK,
     ShardSettings,
     add_shards,
     drop_unused,
     lenient_settings,
+    mark_shard_set,
     merge_reports,
+    shard_set_owner,
     write_settings,
 )
 from ._sync import Sync, require_existing
 from .analysis import ANALYZER_ID
 from .analysis.detect import AUTO
 from .analysis.synonyms import Synonyms
-from .errors import IndexDamagedError, SearchkitIndexError
+from .errors import IndexDamagedError, RebuildRefusedError, SearchkitIndexError
 from .models import IndexReport
 from .schema import SCHEMA_VERSION, build_schema
 
@@ -57,13 +63,22 @@ if TYPE_CHECKING:
     from .distributed import Client
 
 __all__ = [
+    "Confirm",
     "build_shard_set",
     "create_data",
     "new_shard_set",
     "rebuild_plain",
     "rebuild_sharded",
+    "recorded_sources",
+    "usable_root",
+    "within",
     "commit_sources",
+    "confirm_sources",
 ]
+
+# A rebuild from the sources an index recorded reads them only when confirmed: True, or
+# a function given the sources (absolute paths) that answers whether to read them.
+Confirm = bool | Callable[[tuple[str, ...]], bool]
 
 
 def create_data(
@@ -120,6 +135,7 @@ def rebuild_data(
     The caller holds the write lock.  On any failure the new folder is deleted and the
     settings still point at the old one.
     """
+    named = [str(Path(p).absolute()) for p in paths]
     sources = _sources(root, paths, _old_sources(root, settings))
     drop_unused_data_dirs(root, settings)
     clean_root(root)
@@ -144,6 +160,7 @@ def rebuild_data(
         settings,
         data=data,
         sources=(),  # recorded in the new data's commits
+        roots=tuple(named) if named else settings.roots or settings.sources,
         schema_version=SCHEMA_VERSION,
         analyzer=ANALYZER_ID,
     )
@@ -182,25 +199,105 @@ def rebuild_plain(
     progress: Progress | None = None,
     lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
     follow_links: bool = False,
+    confirm: Confirm = False,
 ) -> IndexReport:
     """``rebuild_index`` for an ordinary index (or none yet)."""
     require_existing(paths)
+    planned = None
+    if (root / SETTINGS_NAME).is_file() and not paths:
+        # Asked before the lock is taken, so no writer waits on a person.
+        planned = recorded_sources(root)
+        confirm_sources(root, planned, confirm)
     if not (root / SETTINGS_NAME).is_file():
         check_can_create(root, overwrite=False)
         root.mkdir(parents=True, exist_ok=True)
     with WriteLock(root, lock_timeout):
         # Read under the lock: a rebuild that finished while we waited changed them.
         settings = settings_for_rebuild(root)
+        if not paths and recorded_sources(root, settings) != (planned or ()):
+            _changed_meanwhile(root)
         _, _, report = rebuild_data(root, settings, paths, batch_size, progress, follow_links)
     return report
 
 
-def new_shard_set(root: Path, shards: int, max_chars: int) -> str:
-    """A new ``shards-<n>`` folder holding ``shards`` empty indexes; returns its name."""
-    n = 1 + max((int(p.name[7:]) for p in root.glob("shards-*") if p.name[7:].isdigit()), default=0)
-    data = f"shards-{n}"
+def recorded_sources(root: Path, settings: Settings | None = None) -> tuple[str, ...]:
+    """The sources a rebuild of ``root`` without named paths would read: those its
+    current commit record names (read leniently, so that a damaged index can be
+    repaired), after checking each against the roots the index was built from.
+
+    A source outside every root, a filesystem root (``/``) or a path that is not
+    absolute raises :class:`RebuildRefusedError`: a record cannot make a rebuild read
+    files the index was never given.  An index written before roots were recorded
+    takes its settings' sources as roots, or has none (then name the paths).
+    """
+    if settings is None:
+        settings = settings_for_rebuild(root, adopt=False)
+    sources = _old_sources(root, settings)
+    roots = [r for r in (settings.roots or settings.sources) if usable_root(r)]
+    refused = [s for s in sources if not usable_root(s) or not any(within(s, r) for r in roots)]
+    if refused:
+        raise RebuildRefusedError(
+            root,
+            tuple(refused),
+            f"index {root} records {_listed(refused)} as a source to rebuild from, outside "
+            f"the folders it was built from ({_listed(roots) if roots else 'none recorded'}); "
+            "nothing was read: to rebuild from it, name the files and folders "
+            f"(searchkit index PATH... --index {root} --rebuild)",
+        )
+    return sources
+
+
+def confirm_sources(root: Path, sources: tuple[str, ...], confirm: Confirm) -> None:
+    """Raise :class:`RebuildRefusedError` unless ``confirm`` allows reading ``sources``."""
+    if not sources or confirm is True:
+        return
+    if confirm is False:
+        raise RebuildRefusedError(
+            root,
+            sources,
+            f"rebuilding index {root} reads the sources it recorded ({_listed(sources)}); "
+            "nothing was read: confirm them (confirm=True; on the command line, answer "
+            "the question or pass --yes), or name the files and folders to read",
+        )
+    if not confirm(sources):
+        raise RebuildRefusedError(
+            root, sources, f"the sources were not confirmed: index {root} was left as it was"
+        )
+
+
+def _changed_meanwhile(root: Path) -> None:
+    raise RebuildRefusedError(
+        root,
+        (),
+        f"the sources index {root} recorded changed while the rebuild waited to start; "
+        "nothing was changed: run it again",
+    )
+
+
+def usable_root(path: str) -> bool:
+    """An absolute path that is not a filesystem root: a rebuild never walks ``/``."""
+    p = Path(path)
+    return p.is_absolute() and p.parent != p
+
+
+def within(path: str, root: str) -> bool:
+    """Whether ``path`` is ``root`` or inside it (by name: ``..`` is normalised first)."""
+    p, r = os.path.normpath(path), os.path.normpath(root)
+    return p == r or p.startswith(r.rstrip(os.sep) + os.sep)
+
+
+def _listed(paths: Sequence[str], most: int = 3) -> str:
+    shown = ", ".join(paths[:most])
+    return shown + (f" and {len(paths) - most} more" if len(paths) > most else "")
+
+
+def new_shard_set(root: Path, shards: int, max_chars: int, index_id: str) -> str:
+    """A new ``shards-<n>`` folder (a name the settings check accepts, stepping over
+    folders that are not searchkit's) holding ``shards`` empty indexes, marked as
+    ``index_id``'s; returns its name."""
+    data = free_folder_name(root, "shards-", lambda f: shard_set_owner(f) is not None)
     (root / data).mkdir()
-    (root / data / MARKER_NAME).write_text(SHARD_SET_MARK + "\n", encoding="ascii")
+    mark_shard_set(root / data, index_id)
     for k in range(shards):
         create_data(root / data / str(k), False, max_chars, DEFAULT_LOCK_TIMEOUT)
     return data
@@ -216,14 +313,22 @@ def rebuild_sharded(
     client: Client | None = None,
     follow_links: bool = False,
     cluster_timeout: float | None = None,
+    confirm: Confirm = False,
 ) -> IndexReport:
     """``rebuild_index`` for a sharded index: a new set of shards from ``paths`` (default:
-    its sources), switched in."""
+    its sources), switched in.  Its recorded sources are read as an ordinary index's:
+    never ``/``, and only when ``confirm`` allows."""
     require_existing(paths)
+    planned: tuple[str, ...] = ()
+    if not paths:  # asked before the lock is taken, so no writer waits on a person
+        planned = _planned_sources(root, lenient_settings(root, adopt=False))
+        confirm_sources(root, planned, confirm)
     with WriteLock(root, lock_timeout):
         settings = lenient_settings(root)
+        if not paths and _planned_sources(root, settings) != planned:
+            _changed_meanwhile(root)
         sources = _sources(root, paths, settings.sources)
-        drop_unused(root, settings.data)
+        drop_unused(root, settings.data, settings.id)
         reports = build_shard_set(
             root,
             settings,
@@ -256,7 +361,7 @@ def build_shard_set(
     ``searchkit.json`` to it (one atomic rename); on any failure, remove the new set, so
     the index stays as it was.  The caller holds the index's lock.  ``keep_sources``
     adds ``sources`` to those recorded; otherwise they replace them."""
-    data = new_shard_set(root, settings.shards, settings.max_chars)
+    data = new_shard_set(root, settings.shards, settings.max_chars, settings.id)
     try:
         reports = add_shards(
             root,
@@ -287,3 +392,18 @@ def build_shard_set(
         ),
     )
     return reports
+
+
+def _planned_sources(root: Path, settings: ShardSettings) -> tuple[str, ...]:
+    """The sources a sharded rebuild without named paths reads: its settings' (searchkit
+    writes them itself, so they are its roots), but never ``/`` or a relative path."""
+    refused = [s for s in settings.sources if not usable_root(s)]
+    if refused:
+        raise RebuildRefusedError(
+            root,
+            tuple(refused),
+            f"index {root} records {refused[0]} as a source to rebuild from, which is never "
+            "read from a record; nothing was read: to rebuild, name the files and folders "
+            f"(searchkit index PATH... --index {root} --rebuild)",
+        )
+    return settings.sources

@@ -9,19 +9,29 @@ rebuild's clean-up) anywhere else.
 searchkit deletes only what it can prove it wrote.  Each index has an ``id``; each data
 folder it makes holds a marker file (``.searchkit-data``) with that id, and a data
 folder is deleted only when its name is ``whoosh-<n>``, its marker names this index, and
-the settings no longer use it.  A folder with other files in it is never made an index,
-and a ``searchkit.json`` that searchkit did not write is never overwritten.
+the settings no longer use it.  A folder with other files in it is never made an index
+(a ``synonyms.txt``, or a ``write.lock`` that is not a lock searchkit wrote, beside no
+``searchkit.json`` is the user's), and a ``searchkit.json`` that searchkit did not write
+is never overwritten.  A new data folder takes the next ``whoosh-<n>`` name that is free
+and that the settings check accepts, stepping over folders that are not searchkit's.
+
+``roots`` are the files and folders the index was built from (what its adds and
+rebuilds were given).  A rebuild from the sources a commit record names reads only those
+under the roots (see ``index.py``): a damaged or crafted record cannot point it at other
+files.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import json
 import os
 import re
 import shutil
 import uuid
 import zlib
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -52,7 +62,9 @@ __all__ = [
     "Settings",
     "check_can_create",
     "clean_root",
+    "data_dir_owner",
     "drop_unused_data_dirs",
+    "free_folder_name",
     "is_data_dir",
     "read_json",
     "new_data_dir",
@@ -76,6 +88,8 @@ _DATA = re.compile(r"^whoosh-[0-9]{1,9}$")
 _ID = re.compile(r"^[0-9a-f]{32}$")
 _MAX_SETTINGS_BYTES = 16 * 1024 * 1024
 _TMP = re.compile(rf"^\.{re.escape(SETTINGS_NAME)}\.[0-9]+\.tmp$")
+_SYNONYMS_TMP = f".{SYNONYMS_NAME}.tmp"
+_SYNONYMS_SUM_TMP = f".{SYNONYMS_SUM_NAME}.tmp"
 
 
 def _str_tuple(values: Any) -> tuple[str, ...]:
@@ -109,11 +123,15 @@ class Settings:
     language: str = "auto"
     # Source path -> the field map its JSON/JSONL records are read with.
     field_maps: dict[str, dict[str, str]] = attrs.field(factory=dict)
+    # The files and folders the index was built from: a rebuild from a commit record's
+    # sources reads none outside them (empty in indexes written before roots).
+    roots: tuple[str, ...] = attrs.field(default=(), converter=_str_tuple)
 
     def to_json(self) -> str:
         fields = attrs.asdict(self)
-        if not self.sources:
-            del fields["sources"]
+        for name in ("sources", "roots"):
+            if not fields[name]:
+                del fields[name]
         return json.dumps({"format": _FORMAT, "searchkit": __version__, **fields}, indent=2)
 
     @property
@@ -168,6 +186,9 @@ def _field_errors(raw: dict[str, Any]) -> list[str]:
         errors.append("data must name a whoosh-<n> folder inside the index folder")
     if "id" in raw and not (isinstance(raw["id"], str) and _ID.match(raw["id"])):
         errors.append("id must be 32 hexadecimal digits")
+    roots = raw.get("roots", [])
+    if not isinstance(roots, list) or not all(isinstance(r, str) for r in roots):
+        errors.append("roots must be a list of paths")
     return errors + shared_field_errors(raw)
 
 
@@ -224,10 +245,11 @@ def read_settings(root: Path) -> Settings:
     return _from_raw(raw)
 
 
-def settings_for_rebuild(root: Path) -> Settings:
+def settings_for_rebuild(root: Path, adopt: bool = True) -> Settings:
     """The settings to keep across a rebuild, read leniently: versions and damaged fields
     do not matter (those fields start afresh), but a ``searchkit.json`` that searchkit did
-    not write is never taken over."""
+    not write is never taken over.  An index without an id gets one, and (``adopt``,
+    under the write lock) its data folder is marked with it."""
     try:
         raw = _read_raw(root)
     except IndexNotFoundError:
@@ -244,7 +266,8 @@ def settings_for_rebuild(root: Path) -> Settings:
     settings = _from_raw(kept)
     if not settings.id:
         settings = attrs.evolve(settings, id=new_id())
-        adopt_data_dir(root, settings)
+        if adopt:
+            adopt_data_dir(root, settings)
     return settings
 
 
@@ -256,16 +279,35 @@ def adopt_data_dir(root: Path, settings: Settings) -> None:
         _write_marker(folder, settings.id)
 
 
-def _is_ours(root: Path) -> bool:
-    """Whether ``root`` is a folder holding nothing but searchkit's own files: the lock,
-    settings temporaries and data folders marked as searchkit's."""
-    if not root.is_dir():
+# What WriteLock writes into write.lock while it holds it (a holder that was killed
+# leaves it there); searchkit's lock file holds this or nothing.
+_LOCK_TEXT = re.compile(r"^pid [0-9]+ on [^\n]* since [^\n]*\n?$")
+
+
+def _is_our_lock(path: Path) -> bool:
+    try:
+        if path.is_symlink() or not path.is_file() or path.stat().st_size > 4096:
+            return False
+        text = path.read_text(encoding="utf-8")
+    except (OSError, ValueError):
         return False
-    return all(
-        p.name in (LOCK_NAME, SYNONYMS_NAME, SYNONYMS_SUM_NAME)
-        or _TMP.match(p.name)
-        or _marker(p) is not None
+    return not text or bool(_LOCK_TEXT.match(text))
+
+
+def _foreign_files(root: Path) -> list[str]:
+    """The names in ``root`` (a folder without ``searchkit.json``) that searchkit did not
+    write: all but its lock, its temporaries, the checksum of its synonyms and data
+    folders marked as its own.  A ``synonyms.txt`` here is the user's (an index keeps its
+    copy beside its settings)."""
+    return sorted(
+        p.name
         for p in root.iterdir()
+        if not (
+            (p.name == LOCK_NAME and _is_our_lock(p))
+            or _TMP.match(p.name)
+            or p.name in (_SYNONYMS_TMP, _SYNONYMS_SUM_TMP, SYNONYMS_SUM_NAME)
+            or _marker(p)
+        )
     )
 
 
@@ -276,13 +318,26 @@ _FOREIGN = (
 
 
 def check_can_create(root: Path, overwrite: bool) -> None:
-    """Refuse to create an index over anything searchkit did not write."""
+    """Refuse to create an index over anything searchkit did not write: an index is
+    created only in a new folder, an empty one, or one holding only searchkit's files
+    (those an interrupted create left); the user's files there are never touched."""
     if (root / SETTINGS_NAME).exists():
         _read_raw(root)  # a searchkit.json that is not ours is never replaced
         if not overwrite:
             raise IndexExistsError(root)
-    elif root.exists() and not _is_ours(root):
-        raise SearchkitIndexError(root, _FOREIGN.format(root=root))
+    elif root.exists():
+        if not root.is_dir():
+            raise SearchkitIndexError(root, _FOREIGN.format(root=root))
+        foreign = _foreign_files(root)
+        if foreign:
+            shown = ", ".join(foreign[:3]) + (
+                f" and {len(foreign) - 3} more" if len(foreign) > 3 else ""
+            )
+            raise SearchkitIndexError(
+                root,
+                f"{root} is not a searchkit index: it is a folder with other files in it "
+                f"({shown}), which searchkit leaves alone; choose an empty or new folder",
+            )
 
 
 def _marker(folder: Path) -> str | None:
@@ -296,6 +351,11 @@ def _marker(folder: Path) -> str | None:
     return text if _ID.match(text) else None
 
 
+def data_dir_owner(folder: Path) -> str | None:
+    """The index id a data folder's marker names, or ``None`` if it is not a data folder."""
+    return _marker(folder)
+
+
 def is_data_dir(folder: Path) -> bool:
     """Whether ``folder`` is a data folder searchkit made (for any index)."""
     return _marker(folder) is not None
@@ -305,13 +365,29 @@ def _write_marker(folder: Path, index_id: str) -> None:
     (folder / MARKER_NAME).write_text(index_id + "\n", encoding="ascii")
 
 
+_MAX_FOLDER_NUMBER = 999_999_999  # <n> in whoosh-<n>, shards-<n>: 1 to 9 digits
+
+
+def free_folder_name(root: Path, prefix: str, ours: Callable[[Path], bool]) -> str:
+    """A ``<prefix><n>`` name in ``root`` that no entry has, with ``n`` of 1 to 9 digits
+    (what the settings check accepts): the one after the highest of searchkit's own
+    (``ours``), else the lowest free one.  Folders that are not ours are stepped over,
+    never reused or counted."""
+    names = {p.name for p in root.iterdir()}
+    shape = re.compile(rf"^{re.escape(prefix)}[0-9]{{1,9}}$")
+    used = [int(name[len(prefix) :]) for name in names if shape.match(name) and ours(root / name)]
+    start = min(1 + max(used, default=0), _MAX_FOLDER_NUMBER + 1)
+    # Finite: ``root`` holds fewer entries than there are numbers.
+    for n in itertools.chain(range(start, _MAX_FOLDER_NUMBER + 1), range(1, start)):
+        if f"{prefix}{n}" not in names:
+            return f"{prefix}{n}"
+    raise SearchkitIndexError(root, f"no free {prefix}<n> folder name in {root}")
+
+
 def new_data_dir(root: Path, index_id: str) -> str:
-    """Make the next ``whoosh-<n>`` folder, marked as ``index_id``'s."""
-    n = 1 + max(
-        (int(p.name.split("-", 1)[1]) for p in root.iterdir() if _DATA.match(p.name)),
-        default=0,
-    )
-    folder = root / f"whoosh-{n}"
+    """Make the next ``whoosh-<n>`` folder (see :func:`free_folder_name`), marked as
+    ``index_id``'s."""
+    folder = root / free_folder_name(root, "whoosh-", is_data_dir)
     folder.mkdir()
     _write_marker(folder, index_id)
     return folder.name
@@ -336,7 +412,7 @@ def store_synonyms(root: Path, synonyms: Synonyms | None) -> None:
         summed.unlink(missing_ok=True)
         return
     data = synonyms.text.encode("utf-8")
-    tmp, sum_tmp = root / f".{SYNONYMS_NAME}.tmp", root / f".{SYNONYMS_SUM_NAME}.tmp"
+    tmp, sum_tmp = root / _SYNONYMS_TMP, root / _SYNONYMS_SUM_TMP
     tmp.write_bytes(data)
     sum_tmp.write_text(json.dumps({"bytes": len(data), "crc32": zlib.crc32(data)}))
     os.replace(tmp, target)

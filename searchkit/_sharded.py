@@ -17,16 +17,17 @@ from typing import TYPE_CHECKING
 
 import attrs
 
-from ._base import DEFAULT_LOCK_TIMEOUT, IndexFolder, OpenPart, Part
+from ._base import DEFAULT_LOCK_TIMEOUT, IndexFolder, OpenPart, Part, check_max_chars
 from ._batch import DEFAULT_BATCH_SIZE, Progress
 from ._lock import WriteLock
-from ._rebuild import build_shard_set, new_shard_set, rebuild_sharded
+from ._rebuild import Confirm, build_shard_set, new_shard_set, rebuild_sharded
 from ._settings import SETTINGS_NAME, check_can_create, store_synonyms
 from ._shardset import (
     MAX_SHARDS,
     ShardSettings,
     add_shards,
     drop_unused,
+    index_id_of,
     merge_reports,
     now,
     read_shard_settings,
@@ -93,8 +94,7 @@ class ShardedIndex(_Parts, IndexFolder):
             raise FilterError(
                 f"shards must be a whole number from 1 to {MAX_SHARDS}, not {shards!r}"
             )
-        if max_chars < 200:
-            raise SearchkitIndexError(root, f"max_chars must be at least 200, not {max_chars}")
+        check_max_chars(root, max_chars)
         check_can_create(root, overwrite)
         try:
             root.mkdir(parents=True, exist_ok=True)
@@ -102,13 +102,20 @@ class ShardedIndex(_Parts, IndexFolder):
             raise SearchkitIndexError(root, f"cannot create index folder {root}: {exc}") from None
         with WriteLock(root, lock_timeout):
             check_can_create(root, overwrite)
-            data = new_shard_set(root, shards, max_chars)
+            # Replacing an index keeps its id, so that its data folders go too.
+            index_id = index_id_of(root)
+            data = new_shard_set(root, shards, max_chars, index_id)
             settings = ShardSettings(
-                shards=shards, data=data, max_chars=max_chars, created=now(), language=language
+                shards=shards,
+                data=data,
+                max_chars=max_chars,
+                created=now(),
+                language=language,
+                id=index_id,
             )
             store_synonyms(root, synonyms)
             write_settings(root, settings)
-            drop_unused(root, data)
+            drop_unused(root, data, index_id)
         return cls(root, settings, lock_timeout, open_part)
 
     @classmethod
@@ -278,6 +285,7 @@ class ShardedIndex(_Parts, IndexFolder):
         batch_size: int = DEFAULT_BATCH_SIZE,
         progress: Progress | None = None,
         follow_links: bool = False,
+        confirm: Confirm = False,
     ) -> IndexReport:
         """``Index.rebuild``: a new set of shards built beside the old, then switched in."""
         self.close()
@@ -289,6 +297,7 @@ class ShardedIndex(_Parts, IndexFolder):
             lock_timeout=self.lock_timeout,
             follow_links=follow_links,
             open_part=self._open_part,
+            confirm=confirm,
         )
         self._mtime = 0  # reopen on next use
         self.shards()

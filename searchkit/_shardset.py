@@ -20,6 +20,10 @@ builds a new ``shards-<n+1>`` folder and switches ``searchkit.json`` to it in on
 rename, as an ordinary index does with its data folder.  The reading side is
 ``_sharded.py``; checking is ``check.py``.
 
+As an ordinary index's data folders, a shard set holds a marker naming the index's
+``id``, and a clean-up deletes only the sets (and ``whoosh-<n>`` data folders) marked with
+this index's id: never another index's, never a folder without a marker.
+
 The settings of the whole (the default language, the field maps, the synonyms) are kept
 once, at the top, and handed to the shards when they write (:class:`ReadingSettings`)
 or applied to the query before it reaches them; a shard's own ``searchkit.json`` holds
@@ -49,7 +53,8 @@ from ._settings import (
     MARKER_NAME,
     SETTINGS_NAME,
     ReadingSettings,
-    is_data_dir,
+    data_dir_owner,
+    new_id,
     read_json,
     shared_field_errors,
 )
@@ -57,7 +62,7 @@ from ._version import __version__
 from .analysis import ANALYZER_ID
 from .analysis.detect import AUTO
 from .chunking import DEFAULT_MAX_CHARS
-from .errors import IndexDamagedError, IndexIncompatibleError
+from .errors import IndexDamagedError, IndexIncompatibleError, SearchkitIndexError
 from .models import IndexReport
 from .schema import SCHEMA_VERSION
 
@@ -71,17 +76,21 @@ __all__ = [
     "add_shards",
     "add_to_shard",
     "drop_unused",
+    "index_id_of",
     "lenient_settings",
+    "mark_shard_set",
     "merge_reports",
     "now",
     "read_shard_settings",
     "shard_of",
     "shard_role",
+    "shard_set_owner",
     "write_settings",
 ]
 
 MAX_SHARDS = 256
 _DATA = re.compile(r"^shards-[0-9]{1,9}$")
+_ID = re.compile(r"^[0-9a-f]{32}$")
 
 
 def shard_of(key: str, shards: int) -> int:
@@ -111,6 +120,8 @@ class ShardSettings:
     # source path -> the field map its JSON/JSONL records are read with.
     language: str = AUTO
     field_maps: dict[str, dict[str, str]] = attrs.field(factory=dict)
+    # Marks the index's shard sets (empty in indexes written before ids).
+    id: str = ""
 
     def to_json(self) -> str:
         return json.dumps(
@@ -131,6 +142,8 @@ def _field_errors(raw: dict[str, Any]) -> list[str]:
     data = raw.get("data")
     if not isinstance(data, str) or not _DATA.match(data):
         errors.append("data must name a shards-<n> folder inside the index folder")
+    if "id" in raw and not (isinstance(raw["id"], str) and _ID.match(raw["id"])):
+        errors.append("id must be 32 hexadecimal digits")
     return errors + shared_field_errors(raw)
 
 
@@ -174,26 +187,50 @@ def write_settings(root: Path, settings: ShardSettings) -> None:
     os.replace(tmp, root / SETTINGS_NAME)
 
 
-# What a shard set's marker file holds: searchkit deletes only folders it marked.
+# What a shard set's marker file holds, then the index's id: searchkit deletes only
+# folders it marked for this index.  Sets written before ids hold the words alone.
 SHARD_SET_MARK = "searchkit shard set"
 
 
-def _is_shard_set(folder: Path) -> bool:
+def mark_shard_set(folder: Path, index_id: str) -> None:
+    (folder / MARKER_NAME).write_text(f"{SHARD_SET_MARK} {index_id}\n", encoding="ascii")
+
+
+def shard_set_owner(folder: Path) -> str | None:
+    """The index id a shard set's marker names ("" for a set marked before ids), or
+    ``None`` when ``folder`` is not a shard set."""
     if not _DATA.match(folder.name) or folder.is_symlink() or not folder.is_dir():
-        return False
+        return None
     try:
-        return (folder / MARKER_NAME).read_text(encoding="ascii").strip() == SHARD_SET_MARK
+        text = (folder / MARKER_NAME).read_text(encoding="ascii").strip()
     except (OSError, ValueError):
-        return False
+        return None
+    words, _, owner = text.rpartition(" ")
+    if text == SHARD_SET_MARK:
+        return ""
+    return owner if words == SHARD_SET_MARK and _ID.match(owner) else None
 
 
-def drop_unused(root: Path, current: str) -> None:
+def drop_unused(root: Path, current: str, index_id: str) -> None:
     """Shard sets and data folders a finished rebuild (or a crash, or an ordinary index
-    this one replaced) left behind: only folders with searchkit's marker in them, so
-    anything else a user put in the index folder stays."""
+    this one replaced) left behind: only folders whose marker names this index's id, so
+    another index's folders, and anything else a user put in the index folder, stay."""
+    if not index_id:
+        return
     for old in root.iterdir():
-        if old.name != current and (_is_shard_set(old) or is_data_dir(old)):
+        if old.name != current and index_id in (shard_set_owner(old), data_dir_owner(old)):
             shutil.rmtree(old, ignore_errors=True)
+
+
+def index_id_of(root: Path) -> str:
+    """The id the index at ``root`` has (an ordinary one's too, so that a sharded index
+    replacing it owns its data folders), or a new one."""
+    try:
+        raw = read_json(root)
+    except SearchkitIndexError:
+        return new_id()
+    found = raw.get("id") if isinstance(raw, dict) else None
+    return found if isinstance(found, str) and _ID.match(found) else new_id()
 
 
 def now() -> str:
@@ -305,10 +342,11 @@ def merge_reports(reports: Sequence[IndexReport]) -> IndexReport:
     )
 
 
-def lenient_settings(root: Path) -> ShardSettings:
+def lenient_settings(root: Path, adopt: bool = True) -> ShardSettings:
     """The settings a rebuild keeps, whatever versions wrote them: each field on its own,
     a damaged one starting afresh, as an ordinary index's rebuild does.  Only the shard
-    count cannot start afresh."""
+    count cannot start afresh.  A set without an id gets one, and (``adopt``, under the
+    write lock) its current set is marked with it."""
     try:
         raw = _read_raw(root)
     except IndexDamagedError as exc:
@@ -329,4 +367,9 @@ def lenient_settings(root: Path) -> ShardSettings:
     }
     kept.setdefault("data", "")
     kept.setdefault("created", now())
-    return ShardSettings(**kept)
+    settings = ShardSettings(**kept)
+    if not settings.id:  # written before ids: its current set becomes provably its own
+        settings = attrs.evolve(settings, id=new_id())
+        if adopt and settings.data and shard_set_owner(root / settings.data) == "":
+            mark_shard_set(root / settings.data, settings.id)
+    return settings

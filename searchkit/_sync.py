@@ -149,7 +149,8 @@ class Sync:
 
     def _remove_missing(self, roots: list[Path]) -> None:
         for path, infos in list(self.by_path.items()):
-            if path in self.seen or not infos[0].size or os.path.exists(path):
+            # A file that is gone, or that a folder (or anything but a file) replaced.
+            if path in self.seen or not infos[0].size or os.path.isfile(path):
                 continue
             if any(_under(path, r) for r in roots):
                 for info in infos:

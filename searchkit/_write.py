@@ -21,7 +21,7 @@ from ._base import ShardRole, guarded
 from ._batch import DEFAULT_BATCH_SIZE, Batch, Progress, locked_batch
 from ._damage import damage_guard
 from ._lock import WriteLock
-from ._rebuild import commit_sources, rebuild_plain
+from ._rebuild import Confirm, commit_sources, rebuild_plain, within
 from ._settings import SETTINGS_NAME, ReadingSettings, Settings, read_settings, swap_settings
 from ._sync import Sync, require_existing
 from .errors import FilterError, SearchkitIndexError
@@ -121,13 +121,16 @@ class Writes:
         batch_size: int = DEFAULT_BATCH_SIZE,
         progress: Progress | None = None,
         follow_links: bool = False,
+        confirm: Confirm = False,
     ) -> IndexReport:
         """Index ``paths`` (default: every path ever added) into a new index, then swap it in.
 
         The new index is built in a folder of its own beside the current one; only when it
         is complete does ``searchkit.json`` switch to it, in one atomic rename.  Searches
         meanwhile see the old index, and a rebuild that fails or is interrupted leaves the
-        old index as it was.  ``follow_links`` as for :meth:`add`.
+        old index as it was.  ``follow_links`` as for :meth:`add`.  Without ``paths``, the
+        sources the index recorded are read only when ``confirm`` says so (see
+        :func:`~searchkit.rebuild_index`).
         """
         self.close()
         report = rebuild_plain(
@@ -137,6 +140,7 @@ class Writes:
             progress=progress,
             lock_timeout=self.lock_timeout,
             follow_links=follow_links,
+            confirm=confirm,
         )
         self._reader()  # switch this handle to the new data
         return report
@@ -180,6 +184,19 @@ class Writes:
             self._settings = settings
             self._settings_mtime = (self.path / SETTINGS_NAME).stat().st_mtime_ns
 
+    def _keep_roots(self, sources: Sequence[str]) -> None:
+        """Record ``sources`` among the roots in the settings (under the write lock),
+        before the commit that records them as sources: so the roots always cover what
+        the commit records name.  An index written before roots adopts its sources."""
+        roots = self._settings.roots or self._settings.sources
+        missing = [s for s in sources if not any(within(s, r) for r in roots)]
+        if not missing and roots == self._settings.roots:
+            return
+        settings = attrs.evolve(self._settings, roots=tuple(dict.fromkeys([*roots, *missing])))
+        swap_settings(self.path, settings)
+        self._settings = settings
+        self._settings_mtime = (self.path / SETTINGS_NAME).stat().st_mtime_ns
+
     def _reading(self) -> ReadingSettings:
         """The language and field maps documents are read with: a shard's are its
         sharded index's."""
@@ -209,6 +226,13 @@ class Writes:
 
         procs = self._role.writer_procs if self._role else None
         with locked_batch(
-            self.path, self.lock_timeout, current, batch_size, new_sources, procs, language
+            self.path,
+            self.lock_timeout,
+            current,
+            batch_size,
+            new_sources,
+            procs,
+            language,
+            before=self._keep_roots,
         ) as batch:
             yield batch

@@ -20,6 +20,7 @@ from . import _commits, _whoosh
 from ._base import DEFAULT_LOCK_TIMEOUT, is_sharded
 from ._damage import DAMAGE
 from ._lock import WriteLock
+from ._rebuild import Confirm
 from ._settings import check_synonyms, clean_root, read_settings, root_leftovers
 from ._shardset import read_shard_settings, shard_of
 from .errors import (
@@ -31,7 +32,7 @@ from .errors import (
 )
 from .index import Index, rebuild_index
 from .models import CheckReport, DocumentInfo
-from .schema import build_schema
+from .schema import build_schema, info_from_stored
 
 __all__ = ["check_index"]
 
@@ -41,14 +42,16 @@ def check_index(
     *,
     repair: bool = False,
     lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
+    confirm: Confirm = False,
 ) -> CheckReport:
     """Verify an index: every segment opens and reads, and chunk counts match the manifest.
 
     With ``repair``, an index with problems is rebuilt from the files it recorded as
-    sources (the old one stays in place until the new one is complete).  A missing index
-    raises :class:`IndexNotFoundError`; any other damage is reported, not raised.  A
-    sharded index is checked shard by shard, and each document in the shard it belongs
-    to.
+    sources (the old one stays in place until the new one is complete), under the rules
+    of :func:`~searchkit.rebuild_index`: only sources inside the index's roots, and only
+    when ``confirm`` allows (else :class:`RebuildRefusedError`).  A missing index raises
+    :class:`IndexNotFoundError`; any other damage is reported, not raised.  A sharded
+    index is checked shard by shard, and each document in the shard it belongs to.
     """
     root = Path(path)
     try:
@@ -59,7 +62,7 @@ def check_index(
     except (IndexIncompatibleError, IndexDamagedError) as exc:  # its settings, unreadable
         report = CheckReport(str(root), 0, 0, 0, problems=(str(exc),))
     if repair and report.problems:
-        rebuild_index(root, lock_timeout=lock_timeout)
+        rebuild_index(root, lock_timeout=lock_timeout, confirm=confirm)
         return attrs.evolve(check_index(root, lock_timeout=lock_timeout), repaired=True)
     return report
 
@@ -85,7 +88,9 @@ def _check_plain(root: Path, lock_timeout: float, remove_leftovers: bool) -> Che
                 problems.append(
                     f"{chunks} chunks read, but the index counts {searcher.doc_count()}"
                 )
-            manifest = index.documents()
+            # The manifest from the same snapshot as the chunks: a writer committing
+            # meanwhile must not make the two disagree (Index.documents() would reopen).
+            manifest = [info_from_stored(s) for s in searcher.documents(first="1")]
             documents = len(manifest)
             for info in manifest:
                 found = counted.pop(info.id, 0)

@@ -2,7 +2,9 @@
 
 A paragraph is one chunk.  A paragraph longer than ``max_chars`` (a 200 KB single line, a
 whole book without blank lines) is split at sentence boundaries into parts of at most
-``max_chars`` characters that share the paragraph number.  Parts are contiguous: each ends
+``max_chars`` characters that share the paragraph number.  ``max_chars`` is itself capped
+at :data:`MAX_CHUNK_CHARS`, whatever an index's settings say, so no chunk a search reads,
+highlights or shows is larger.  Parts are contiguous: each ends
 where the next begins, so the paragraph is exactly the concatenation of its parts.  A part's
 offsets are its own slice of the file, except for paragraphs whose text is not a slice at
 all (HTML, where the text is taken from markup): every part then spans the whole element.
@@ -19,6 +21,7 @@ from .models import Chunk, Document, Paragraph
 
 __all__ = [
     "DEFAULT_MAX_CHARS",
+    "MAX_CHUNK_CHARS",
     "MAX_META_CHARS",
     "cap_text",
     "chunk_document",
@@ -27,6 +30,8 @@ __all__ = [
 ]
 
 DEFAULT_MAX_CHARS = 4000
+# The most characters a chunk holds, whatever ``max_chars`` an index asks for.
+MAX_CHUNK_CHARS = 100_000
 # The document's title, author and source URL go with every one of its chunks (stored,
 # and the title indexed in each chunk's body), so their length multiplies by the number
 # of chunks.  Capped, a document's index size stays linear in its text.
@@ -117,6 +122,7 @@ def chunk_document(doc: Document, max_chars: int = DEFAULT_MAX_CHARS) -> Iterato
         doc.authors,
     ):
         doc = attrs.evolve(doc, title=title, author=author, source_url=source_url, authors=authors)
+    max_chars = min(max_chars, MAX_CHUNK_CHARS)
     seq = 0
     for para in doc.paragraphs:
         spans = (

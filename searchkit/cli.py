@@ -365,6 +365,12 @@ def cli() -> None:
     "old one and swap it in when complete. Also upgrades an index of another version.",
 )
 @click.option(
+    "-y",
+    "--yes",
+    is_flag=True,
+    help="With --rebuild and no PATHS: read the sources the index recorded without asking.",
+)
+@click.option(
     "-q",
     "--quiet",
     is_flag=True,
@@ -421,6 +427,7 @@ def index_command(
     dry_run: bool,
     follow_links: bool,
     rebuild: bool,
+    yes: bool,
     quiet: bool,
     lock_timeout: float,
     shards: int | None,
@@ -447,7 +454,9 @@ def index_command(
 
     With --rebuild, a new index is built beside the old one and swapped in
     atomically; searches see the old one until then, and a failed rebuild
-    leaves it as it was.
+    leaves it as it was.  Without PATHS it reads the sources the index
+    recorded: it lists them and asks first (or takes --yes), and reads none
+    outside the folders the index was built from.
 
     Python: Index.open_or_create(DIR).add(*PATHS, dry_run=..., follow_links=...)
     or searchkit.rebuild_index(DIR, *PATHS) for --rebuild;
@@ -468,6 +477,8 @@ def index_command(
         raise click.UsageError("--synonyms and --dry-run do not go together")
     if field_map and rebuild:
         raise click.UsageError("--map does not go with --rebuild (it reuses the maps kept)")
+    if yes and not rebuild:
+        raise click.UsageError("--yes goes with --rebuild")
     mapping = _field_map(field_map) if field_map else None
     bar = _Progress() if not quiet and _isatty(sys.stderr) else None
     try:
@@ -478,6 +489,7 @@ def index_command(
                 progress=bar,
                 lock_timeout=lock_timeout,
                 follow_links=follow_links,
+                confirm=_confirm_sources(yes, f"Rebuilding index {where}"),
             )
             if synonyms:
                 with Index.open(where, lock_timeout=lock_timeout) as ix:
@@ -830,8 +842,22 @@ def stats(as_json: bool, index_dir: tuple[Path, ...]) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True, help="The address to listen on.")
 @click.option("--port", type=click.IntRange(0, 65535), default=8765, show_default=True)
 @click.option("--open", "open_browser", is_flag=True, help="Open the search page in a browser.")
+@click.option(
+    "--allow-host",
+    "allow_hosts",
+    multiple=True,
+    metavar="NAME",
+    help="Also answer requests whose Host header names NAME (any port); others get 400. "
+    "Always allowed: localhost, 127.0.0.1, [::1], and the --host address. Repeatable.",
+)
 @_index_option
-def serve(host: str, port: int, open_browser: bool, index_dir: tuple[Path, ...]) -> None:
+def serve(
+    host: str,
+    port: int,
+    open_browser: bool,
+    allow_hosts: tuple[str, ...],
+    index_dir: tuple[Path, ...],
+) -> None:
     """\b
     Example:
       searchkit serve --index my-index --open
@@ -839,10 +865,13 @@ def serve(host: str, port: int, open_browser: bool, index_dir: tuple[Path, ...])
     Serve the search page, paragraph and document pages, and the JSON API
     (/api/search, /api/similar/ID, /api/complete, /api/chunk/ID,
     /api/document/ID, /api/stats; described at /openapi.json) until Ctrl-C.
-    Read-only; listens on 127.0.0.1 unless --host says otherwise.  Needs the
-    web extra: pip install 'searchkit[web]'.
+    Read-only; listens on 127.0.0.1 unless --host says otherwise.  A request
+    naming another host than localhost, 127.0.0.1, [::1], the --host address or
+    an --allow-host NAME is refused (400), so no web page can reach the index
+    through a name of its own.  Needs the web extra: pip install 'searchkit[web]'.
 
-    Python: searchkit.web.create_app(DIR), run with any ASGI server.
+    Python: searchkit.web.create_app(DIR, allowed_hosts=...), run with any ASGI
+    server.
     """
     from . import web
     from .shards import Index
@@ -861,14 +890,24 @@ def serve(host: str, port: int, open_browser: bool, index_dir: tuple[Path, ...])
             f"Warning: listening on {host}: anyone who can reach this address can read the index.",
             err=True,
         )
-    url = f"http://{'[' + host + ']' if ':' in host else host}:{port}/"
+    bound = "[" + host + "]" if ":" in host else host
+    url = f"http://{bound}:{port}/"
     click.echo(f"Serving {where} at {url} (Ctrl-C stops)", err=True)
     if open_browser:
         import threading
         import webbrowser
 
         threading.Timer(1.0, webbrowser.open, (url,)).start()
-    uvicorn.run(create_app(where), host=host, port=port, log_level="warning")
+    wildcard = host in ("0.0.0.0", "::", "")
+    hosts = (*web.LOOPBACK_HOSTS, *(() if wildcard else (bound,)), *allow_hosts)
+    if wildcard and not allow_hosts:
+        click.echo(
+            "Note: only requests to localhost, 127.0.0.1 or [::1] are answered; name the "
+            "others this server is reached by with --allow-host NAME.",
+            err=True,
+        )
+    app = create_app(where, allowed_hosts=hosts)
+    uvicorn.run(app, host=host, port=port, log_level="warning")
 
 
 @cli.command(
@@ -877,11 +916,18 @@ def serve(host: str, port: int, open_browser: bool, index_dir: tuple[Path, ...])
 @click.option(
     "--repair",
     is_flag=True,
-    help="If problems are found, rebuild the index from the files it was built from.",
+    help="If problems are found, rebuild the index from the files it was built from "
+    "(listed, and asked about first).",
+)
+@click.option(
+    "-y",
+    "--yes",
+    is_flag=True,
+    help="With --repair: read the sources the index recorded without asking.",
 )
 @_json_option("Print one JSON object: ok, problems, stale, documents, chunks, ...")
 @_index_option
-def check(repair: bool, as_json: bool, index_dir: tuple[Path, ...]) -> None:
+def check(repair: bool, yes: bool, as_json: bool, index_dir: tuple[Path, ...]) -> None:
     """\b
     Example:
       searchkit check --index my-index --repair
@@ -893,11 +939,20 @@ def check(repair: bool, as_json: bool, index_dir: tuple[Path, ...]) -> None:
     writers that died are listed (--repair removes them).  Exits 0 when the index is
     sound (or was repaired), 3 when it has problems.
 
-    Python: searchkit.check_index(DIR, repair=...)
+    A repair reads the sources the index recorded: it lists them and asks first
+    (--yes answers for you; with no terminal and no --yes it refuses, exit 2),
+    and reads none outside the folders the index was built from, nor /.
+
+    Python: searchkit.check_index(DIR, repair=..., confirm=...)
     """
     from .shards import check_index
 
-    report = check_index(_one_index(index_dir, "check"), repair=repair)
+    if yes and not repair:
+        raise click.UsageError("--yes goes with --repair")
+    where = _one_index(index_dir, "check")
+    report = check_index(
+        where, repair=repair, confirm=_confirm_sources(yes, f"Repairing index {where}")
+    )
     if as_json:
         _echo_json(report.as_dict())
     else:
@@ -1217,6 +1272,29 @@ class _StageProgress:
             self._done = done
             if done >= total:
                 self._bar.render_finish()
+
+
+def _confirm_sources(yes: bool, doing: str) -> bool | Callable[[tuple[str, ...]], bool]:
+    """The ``confirm`` of a rebuild from recorded sources: ``--yes``, else a question on
+    the terminal; with no terminal to ask on, a refusal (exit 2)."""
+    if yes:
+        return True
+
+    def ask(sources: tuple[str, ...]) -> bool:
+        if not (_isatty(sys.stdin) and _isatty(sys.stderr)):
+            shown = ", ".join(sources[:3]) + (
+                f" and {len(sources) - 3} more" if len(sources) > 3 else ""
+            )
+            raise _Failure(
+                f"{doing} reads the sources it recorded ({shown}); no terminal to confirm "
+                "them on: pass --yes to read them, or name the files and folders to read"
+            )
+        click.echo(f"{doing} reads these files and folders, as the index recorded them:", err=True)
+        for source in sources:
+            click.echo(f"  {_clean_line(source)}", err=True)
+        return click.confirm("Read them?", default=False, err=True)
+
+    return ask
 
 
 def _isatty(stream: TextIO) -> bool:

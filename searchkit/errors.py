@@ -17,6 +17,8 @@
     ├── FilterError              a bad filter value (a date that is not a date, a bad sort)
     ├── SettingsError            a bad setting: a language code, a synonyms file, a field
     │                            map, a loader plug-in that cannot be used
+    ├── RebuildRefusedError      a rebuild or repair from an index's recorded sources was
+    │                            not confirmed, or the record names sources outside its roots
     ├── CollectionError          a test collection cannot be read (names the file or folder)
     └── NotFoundError            chunk or document id not in the index
 
@@ -44,6 +46,7 @@ __all__ = [
     "QueryError",
     "QueryLimitError",
     "QuerySyntaxError",
+    "RebuildRefusedError",
     "SearchkitError",
     "SearchkitIndexError",
 ]
@@ -190,6 +193,20 @@ class FilterError(SearchkitError):
 class SettingsError(SearchkitError):
     """An index setting searchkit cannot use: a language that is not an ISO 639 code, a
     synonyms file that cannot be read or parsed (names the file and line)."""
+
+
+class RebuildRefusedError(SearchkitError):
+    """A rebuild (or ``check --repair``) would read the sources an index recorded, and
+    was refused: they were not confirmed, or the record names a source outside the
+    folders the index was built from (or ``/``).  Nothing was read or changed.
+
+    ``path`` is the index folder; ``sources`` the sources concerned.
+    """
+
+    def __init__(self, path: object, sources: tuple[str, ...], message: str) -> None:
+        self.path = str(path)
+        self.sources = sources
+        super().__init__(message)
 
 
 class CollectionError(SearchkitError):

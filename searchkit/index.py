@@ -42,6 +42,7 @@ from ._base import (
 from ._batch import DEFAULT_BATCH_SIZE, Progress
 from ._limits import Deadline, QueryLimits, bound_query, check_text
 from ._open import create_index, open_index, open_or_create_index, rebuild_at
+from ._rebuild import Confirm
 from ._settings import SETTINGS_NAME, Settings, read_settings
 from ._sharded import ShardedIndex
 from ._stats import plain_stats
@@ -74,6 +75,7 @@ from .typos import expand_fuzzy
 
 __all__ = [
     "DEFAULT_BATCH_SIZE",
+    "Confirm",
     "Index",
     "Progress",
     "ShardedIndex",
@@ -120,12 +122,12 @@ class Index(Writes, IndexFolder):
 
         An existing index there raises :class:`IndexExistsError` unless ``overwrite``, which
         replaces it atomically.  A folder holding other files is never touched.
-        ``max_chars`` bounds a chunk's length; longer paragraphs are split.  ``shards``
-        above 1 makes a sharded index (:class:`~searchkit.ShardedIndex`): one folder, that
-        many indexes.  ``language`` is the language of documents whose metadata names
-        none: an ISO 639 code, or ``"auto"`` to detect each one's.  ``synonyms`` names a
-        synonyms file to apply to queries (see :meth:`set_synonyms`).  A sharded index
-        keeps both once, for all its shards.
+        ``max_chars`` (200 to 100,000) bounds a chunk's length; longer paragraphs are
+        split.  ``shards`` above 1 makes a sharded index (:class:`~searchkit.ShardedIndex`):
+        one folder, that many indexes.  ``language`` is the language of documents whose
+        metadata names none: an ISO 639 code, or ``"auto"`` to detect each one's.
+        ``synonyms`` names a synonyms file to apply to queries (see :meth:`set_synonyms`).
+        A sharded index keeps both once, for all its shards.
         """
         return create_index(
             path,
@@ -449,6 +451,7 @@ def rebuild_index(
     progress: Progress | None = None,
     lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
     follow_links: bool = False,
+    confirm: Confirm = False,
 ) -> IndexReport:
     """Build the index at ``path`` afresh from ``paths`` (default: its recorded sources).
 
@@ -456,6 +459,16 @@ def rebuild_index(
     or analyzer version, a damaged one, or none yet.  The new data is built beside the old
     and switched in atomically when complete; until then searches see the old index, and
     a failure leaves it as it was.
+
+    Without ``paths``, the sources come from the index's own record, which a damaged or
+    crafted index may get wrong; so they are read only when
+
+    - each lies inside the roots the index was built from (the paths its adds and its
+      last rebuild from named paths were given) and none is a filesystem root (``/``);
+      otherwise :class:`RebuildRefusedError`, and naming the paths is the way to read them;
+    - and ``confirm`` is ``True``, or a function that, given the sources, returns
+      ``True`` (the command line asks, or takes ``--yes``).  Otherwise
+      :class:`RebuildRefusedError` naming them, and nothing is changed.
     """
     return rebuild_at(
         path,
@@ -465,4 +478,5 @@ def rebuild_index(
         progress=progress,
         lock_timeout=lock_timeout,
         follow_links=follow_links,
+        confirm=confirm,
     )

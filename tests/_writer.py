@@ -22,7 +22,7 @@ def main(argv: list[str]) -> None:
     with ix:
         print("ready", flush=True)
         if rebuild:
-            ix.rebuild(*paths, batch_size=int(batch))
+            ix.rebuild(*paths, batch_size=int(batch), confirm=True)
         else:
             ix.add(*paths, batch_size=int(batch))
     print("done", flush=True)

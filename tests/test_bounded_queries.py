@@ -230,7 +230,7 @@ def test_web_search_with_a_long_q_is_bounded(
 
     folder = tmp_path / "ix"
     shutil.copytree(seed_index_path, folder)
-    with TestClient(create_app(folder)) as client:
+    with TestClient(create_app(folder), base_url="http://localhost") as client:
         long_word = client.get("/api/search", params={"q": "q" * 9_999})
         assert long_word.status_code == 200
         assert long_word.json()["suggestions"] == []
@@ -283,7 +283,7 @@ def test_cli_and_web_refuse_deep_parentheses(seed_index_path: Path, tmp_path: Pa
 
     folder = tmp_path / "ix"
     shutil.copytree(seed_index_path, folder)
-    with TestClient(create_app(folder)) as client:
+    with TestClient(create_app(folder), base_url="http://localhost") as client:
         answer = client.get("/api/search", params={"q": deep})
     assert answer.status_code == 400
     assert "max_nesting" in json.dumps(answer.json())

@@ -764,7 +764,7 @@ def test_index_rebuild_swaps_in_a_fresh_index(tmp_path: Path) -> None:
     shutil.copy(SEED_FILE, src / "b.txt")
     assert run("index", src, "--index", tmp_path / "ix", "--quiet").exit_code == 0
     (src / "b.txt").unlink()
-    result = run("index", "--rebuild", "--index", tmp_path / "ix", "--json")
+    result = run("index", "--rebuild", "--yes", "--index", tmp_path / "ix", "--json")
     assert result.exit_code == 0, result.stderr
     assert json.loads(result.stdout)["added"] == 1
     assert run("search", "Machulischi", "--index", tmp_path / "ix", "--json").exit_code == 0
@@ -778,7 +778,7 @@ def test_index_rebuild_upgrades_an_incompatible_index(tmp_path: Path) -> None:
     data = json.loads(settings.read_text(encoding="utf-8"))
     settings.write_text(json.dumps({**data, "schema_version": 0}), encoding="utf-8")
     assert run("search", "Belarus", "--index", tmp_path / "ix").exit_code == 3
-    result = run("index", "--rebuild", "--index", tmp_path / "ix", "--quiet")
+    result = run("index", "--rebuild", "--yes", "--index", tmp_path / "ix", "--quiet")
     assert result.exit_code == 0, result.stderr
     assert run("search", "Machulischi", "--index", tmp_path / "ix").exit_code == 0
 
@@ -812,7 +812,7 @@ def test_check_sound_damaged_and_repaired(tmp_path: Path) -> None:
     assert damaged.exit_code == 3
     assert damaged.stdout.startswith("problem: ")
     assert damaged.stderr.startswith("damaged: ")
-    repaired = run("check", "--repair", "--index", tmp_path / "ix")
+    repaired = run("check", "--repair", "--yes", "--index", tmp_path / "ix")
     assert repaired.exit_code == 0
     assert repaired.stderr == "repaired: 1 document, 17 paragraphs, 1 segment\n"
     assert run("search", "Machulischi", "--index", tmp_path / "ix").exit_code == 0

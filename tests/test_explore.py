@@ -137,7 +137,7 @@ def test_an_index_of_the_previous_schema_asks_for_a_rebuild_that_upgrades_it(
     settings.write_text(json.dumps(raw), encoding="utf-8")
     with pytest.raises(searchkit.IndexIncompatibleError, match="--rebuild"):
         searchkit.Index.open(path)
-    searchkit.rebuild_index(path)
+    searchkit.rebuild_index(path, confirm=True)
     with searchkit.Index.open(path) as ix:
         assert ix.search("exchange", author="Ann Lee").total == 3
 

@@ -98,7 +98,7 @@ def test_the_index_keeps_the_map_for_later_adds_and_rebuilds(tmp_path: Path) -> 
         f.write_text(f.read_text().replace("noon", "dusk"), encoding="utf-8")
         assert ix.add(data).updated == 2  # read again with the map it was given
         assert ix.search("dusk").total == 1
-        ix.rebuild()
+        ix.rebuild(confirm=True)
         assert {d.title for d in ix.documents()} == {"Rain in Minsk", "Sun in Brest"}
 
 

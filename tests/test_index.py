@@ -194,7 +194,7 @@ def test_rebuild_swaps_in_new_data(tmp_path: Path) -> None:
         reader = searchkit.Index.open(tmp_path / "ix")
         assert reader.search("harbour").total == 12
         (src / "doc000.txt").unlink()
-        report = ix.rebuild()
+        report = ix.rebuild(confirm=True)
         assert report.added == 3
         assert reader.search("harbour").total == 9  # another handle sees the swap
         # The old data stays until the next write, for searches that had it open.
@@ -218,7 +218,7 @@ def test_failed_rebuild_keeps_old_index(tmp_path: Path, monkeypatch: pytest.Monk
 
         monkeypatch.setattr("searchkit._sync.Sync._remove_missing", boom)
         with pytest.raises(RuntimeError, match="disk on fire"):
-            ix.rebuild()
+            ix.rebuild(confirm=True)
         assert ix.search("harbour").total == 12
         assert [p.name for p in (tmp_path / "ix").glob("whoosh-*")] == ["whoosh-1"]
 
@@ -236,7 +236,7 @@ def test_check_and_repair(tmp_path: Path) -> None:
         seg.write_bytes(b"garbage")
     broken = searchkit.check_index(tmp_path / "ix")
     assert not broken.ok and broken.problems
-    fixed = searchkit.check_index(tmp_path / "ix", repair=True)
+    fixed = searchkit.check_index(tmp_path / "ix", repair=True, confirm=True)
     assert fixed.repaired
     after = searchkit.check_index(tmp_path / "ix")
     assert after.ok and (after.documents, after.chunks) == (3, 7)

@@ -48,7 +48,7 @@ def test_sources_are_committed_with_the_first_documents(tmp_path: Path) -> None:
         assert len(ix.documents()) == 3  # committed one file at a time
         assert ix.sources() == (str(corpus.absolute()),)
     # So a rebuild (or a repair) finds what was being added.
-    report = searchkit.rebuild_index(index_path)
+    report = searchkit.rebuild_index(index_path, confirm=True)
     assert report.added == 6
     assert searchkit.check_index(index_path).ok
 
@@ -100,7 +100,7 @@ def test_check_repair_rebuilds_a_damaged_segment(small_index: Path) -> None:
     damaged = bytearray(seg.read_bytes())
     damaged[len(damaged) // 2] ^= 0x01
     seg.write_bytes(bytes(damaged))
-    code, out = _check(small_index, "--repair")
+    code, out = _check(small_index, "--repair", "--yes")
     assert code == 0
     assert out.endswith("repaired: 12 documents, 36 paragraphs, 1 segment\n")
     assert searchkit.check_index(small_index).ok
@@ -176,7 +176,7 @@ def test_an_index_deletes_its_own_old_data_but_nothing_beside_it(tmp_path: Path)
     for name in ("whoosh-77", "whoosh-notes"):  # and look-alikes beside the data
         (index_path / name).mkdir()
         (index_path / name / "important.txt").write_text("x\n", encoding="utf-8")
-    searchkit.rebuild_index(index_path)
+    searchkit.rebuild_index(index_path, confirm=True)
     searchkit.Index.create(index_path, overwrite=True).close()
     with searchkit.Index.open(index_path) as ix:
         ix.add(SEEDS)  # a write clears unused data folders
@@ -184,8 +184,8 @@ def test_an_index_deletes_its_own_old_data_but_nothing_beside_it(tmp_path: Path)
     assert names == [
         "searchkit.json",
         "user",
+        "whoosh-3",  # numbered after its own folders: rebuilt to 2, replaced by 3
         "whoosh-77",
-        "whoosh-79",  # numbered past the look-alike: rebuilt to 78, replaced by 79
         "whoosh-notes",
         "write.lock",
     ]
@@ -245,7 +245,7 @@ def test_a_rebuild_never_walks_a_string_source_as_characters(tmp_path: Path) -> 
     raw["sources"] = "/"
     settings.write_text(json.dumps(raw), encoding="utf-8")
     with pytest.raises(searchkit.SearchkitIndexError, match="nothing to rebuild"):
-        searchkit.rebuild_index(index_path)
+        searchkit.rebuild_index(index_path, confirm=True)
 
 
 # -- what a sync compares --------------------------------------------------------------
@@ -372,7 +372,7 @@ def test_check_reports_and_repair_removes_what_dead_writers_left(small_index: Pa
         )
         + "ok: 11 documents, 33 paragraphs, 1 segment\n"
     )
-    code, out = _check(small_index, "--repair")
+    code, out = _check(small_index, "--repair", "--yes")
     assert code == 0
     assert out.endswith(
         f"leftover of an interrupted write (removed): {planted[-1]}\n"
@@ -395,7 +395,7 @@ def test_check_leaves_a_live_writers_files_alone(small_index: Path) -> None:
 
     _plant_leftovers(small_index)
     with WriteLock(small_index):  # a writer at work: its files look the same
-        code, out = _check(small_index, "--repair")
+        code, out = _check(small_index, "--repair", "--yes")
         assert (code, out) == (0, "ok: 11 documents, 33 paragraphs, 1 segment\n")
     assert len(searchkit.check_index(small_index).leftovers) == 4
     assert (_data(small_index) / "MAIN.tmp").exists()

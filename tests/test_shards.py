@@ -227,7 +227,7 @@ def test_sync_rebuild_and_check_hold_for_the_whole(tmp_path: Path) -> None:
     assert sharded.search("alpha3 v2", operator="and").total == 1
     assert sharded.search("alpha4").total == 0
     before = sharded.search("river", limit=50)
-    rebuilt = sharded.rebuild()
+    rebuilt = sharded.rebuild(confirm=True)
     assert rebuilt.added == 9
     assert sorted(p.name for p in (tmp_path / "sh").iterdir() if p.is_dir()) == [
         "shards-1",
@@ -242,7 +242,7 @@ def test_sync_rebuild_and_check_hold_for_the_whole(tmp_path: Path) -> None:
         wrong.add(files / "a005.txt")
     found = searchkit.check_index(tmp_path / "sh")
     assert any("belongs elsewhere" in p for p in found.problems)
-    repaired = searchkit.check_index(tmp_path / "sh", repair=True)
+    repaired = searchkit.check_index(tmp_path / "sh", repair=True, confirm=True)
     assert repaired.ok and repaired.repaired and repaired.documents == 9
     sharded.close()
 
@@ -258,11 +258,11 @@ def test_a_rebuild_deletes_only_the_folders_searchkit_marked(tmp_path: Path) -> 
     for name in ("shards-9", "whoosh-7", "whoosh-backup", "shards-notes"):
         (root / name).mkdir()
         (root / name / "mine.txt").write_text("keep me", encoding="utf-8")
-    sharded.rebuild()
-    sharded.rebuild()  # a write's clean-up drops the sets before the current one
+    sharded.rebuild(confirm=True)
+    sharded.rebuild(confirm=True)  # a write's clean-up drops the sets before the current one
     assert sorted(p.name for p in root.iterdir() if p.is_dir()) == [
-        "shards-10",  # the set before the current one, kept for searches still reading it
-        "shards-11",
+        "shards-2",  # the set before the current one, kept for searches still reading it
+        "shards-3",  # numbered after its own sets: the user's shards-9 is not counted
         "shards-9",
         "shards-notes",
         "whoosh-7",

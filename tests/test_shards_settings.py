@@ -132,8 +132,8 @@ def test_a_default_language_shards_as_one_index(tmp_path: Path, pair: tuple[Path
         _articles(files, 15, "v2")
         assert sharded.add(files).updated == one.add(files).updated == 15
         _compare(sharded, one, ["v2 river"])
-        sharded.rebuild()
-        one.rebuild()
+        sharded.rebuild(confirm=True)
+        one.rebuild(confirm=True)
         assert sharded.stats().languages == (("de", 15),)
         _compare(sharded, one, QUERIES)
         # Documents given without files take it too.
@@ -211,7 +211,7 @@ def test_synonyms_shard_as_one_index(tmp_path: Path, pair: tuple[Path, Path]) ->
             index.set_synonyms(rules)
         _compare(sharded, one, ["stream"])
         assert sharded.search("stream").query == "body:snow"
-        sharded.rebuild()  # the synonyms stay
+        sharded.rebuild(confirm=True)  # the synonyms stay
         assert sharded.search("stream").query == "body:snow"
     with searchkit.Index.open(sh_path) as reopened:
         assert reopened.search("stream").query == "body:snow"
@@ -227,7 +227,7 @@ def test_synonyms_reach_the_web_app(tmp_path: Path) -> None:
     with searchkit.Index.create(tmp_path / "sh", shards=3, synonyms=rules) as sharded:
         sharded.add(_articles(tmp_path / "files"))
         want = sharded.search("stream", limit=20)
-    with TestClient(create_app(tmp_path / "sh")) as client:
+    with TestClient(create_app(tmp_path / "sh"), base_url="http://localhost") as client:
         got = client.get("/api/search", params={"q": "stream", "limit": 20}).json()
     assert got["total"] == want.total > 0 and got["query"] == want.query
     assert [h["chunk_id"] for h in got["hits"]] == [h.chunk_id for h in want]
@@ -276,8 +276,8 @@ def test_field_maps_shard_as_one_index(tmp_path: Path, pair: tuple[Path, Path]) 
         _exports(data, 12, "v2")
         assert sharded.add(data).updated == one.add(data).updated == 24
         _compare(sharded, one, ["v2 river", "report"])
-        sharded.rebuild()
-        one.rebuild()
+        sharded.rebuild(confirm=True)
+        one.rebuild(confirm=True)
         _compare(sharded, one, QUERIES)
         # A new map for the same path replaces the old, for files read from now on.
         other = {**MAP, "title": "when"}
@@ -351,7 +351,7 @@ def test_a_damaged_settings_file_is_a_typed_error_naming_it(
     # Repair keeps what is sound (the language, unless it was the damage) and rebuilds
     # (not without the shard count, nor the sources a sharded index keeps only there).
     if field not in ("shards", "sources"):
-        repaired = searchkit.check_index(root, repair=True)
+        repaired = searchkit.check_index(root, repair=True, confirm=True)
         assert repaired.ok and repaired.repaired and repaired.documents == 4
         with searchkit.Index.open(root) as back:
             assert back.stats().languages == ((("en" if field == "language" else "de"), 4),)
@@ -413,7 +413,7 @@ def test_cli_settings_on_a_sharded_index(tmp_path: Path) -> None:
         assert _run("index", files, "--index", where, "--language", "de-DE", "-q")[0] == 0
     # --synonyms on an existing sharded index replaces them, and with --rebuild too.
     rules.write_text("stream => snow\n", encoding="utf-8")
-    assert _run("index", "--index", sh, "--rebuild", "--synonyms", rules, "-q")[0] == 0
+    assert _run("index", "--index", sh, "--rebuild", "--yes", "--synonyms", rules, "-q")[0] == 0
     assert _hits(sh, "stream")["query"] == "(body:snow OR body_de:snow)"
     assert _hits(sh, "beta5")["total"] == 1  # the rebuild read the records with the map
     code, _, err = _run("index", data, "--index", sh, "--rebuild", "--map", mapping)
@@ -451,5 +451,5 @@ def test_settings_hold_on_a_dask_cluster(tmp_path: Path) -> None:
             on_cluster = sharded.search(q, client=client, limit=30)
             _same(on_cluster, one.search(q, limit=30))
             assert on_cluster.total > 0
-        sharded.rebuild()  # here, from the settings the cluster build kept
+        sharded.rebuild(confirm=True)  # here, from the settings the cluster build kept
         _compare(sharded, one, ["beta5"])

@@ -38,7 +38,7 @@ def index_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def client(index_dir: Path) -> Iterator[TestClient]:
-    with TestClient(create_app(index_dir)) as c:
+    with TestClient(create_app(index_dir), base_url="http://127.0.0.1:8765") as c:
         yield c
 
 
@@ -279,7 +279,7 @@ def test_error_pages_are_pages(client: TestClient) -> None:
 
 
 def test_a_missing_index_answers_503_and_recovers(tmp_path: Path) -> None:
-    with TestClient(create_app(tmp_path / "later")) as c:
+    with TestClient(create_app(tmp_path / "later"), base_url="http://localhost") as c:
         got = c.get("/api/stats")
         assert got.status_code == 503 and "no searchkit index at" in got.json()["error"]
         assert c.get("/stats").status_code == 503
@@ -293,7 +293,7 @@ def test_new_documents_appear_without_a_restart(tmp_path: Path) -> None:
     shutil.copytree(SEEDS, corpus)
     with searchkit.Index.create(tmp_path / "ix") as ix:
         ix.add(corpus)
-    with TestClient(create_app(tmp_path / "ix")) as c:
+    with TestClient(create_app(tmp_path / "ix"), base_url="http://localhost") as c:
         assert c.get("/api/search", params={"q": "Vilnius"}).json()["total"] == 0
         (corpus / "new.txt").write_text("Rain in Vilnius\n\nIt rained in Vilnius all day.\n")
         with searchkit.Index.open(tmp_path / "ix") as ix:  # another writer, as `searchkit index`

@@ -172,3 +172,26 @@ def test_keyboard_only(page: object, base_url: str) -> None:
     p.wait_for_url("**q=minsk+talks*")
     assert p.url == base_url + "/?q=minsk+talks"  # empty filters stay out of the URL
     assert p.locator(".hit").count() == 10
+
+
+def test_pages_work_under_the_content_security_policy(page: object, base_url: str) -> None:
+    p: sync_api.Page = page  # type: ignore[assignment]
+    refused: list[str] = []
+    p.on(
+        "console",
+        lambda m: refused.append(m.text) if "Content Security Policy" in m.text else None,
+    )
+    answer = p.goto(base_url + "/?q=prisoner+exchange")
+    assert answer is not None
+    assert "frame-ancestors 'none'" in answer.headers["content-security-policy"]
+    # The style sheet applies: the skip link sits off screen until focused.
+    assert p.locator("a.skip").evaluate("e => getComputedStyle(e).position") == "absolute"
+    # The script runs and may fetch from its own origin: completions fill the list.
+    p.get_by_label("Search the paragraphs").fill("prisoner exch")
+    p.locator("#completions option").first.wait_for(state="attached")
+    assert "prisoner exchange" in p.locator("#completions option").evaluate_all(
+        "options => options.map(o => o.value)"
+    )
+    for path in ("/stats", "/chunk/nope:1"):
+        p.goto(base_url + path)
+    assert refused == []

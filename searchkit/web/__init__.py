@@ -11,9 +11,12 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from .app import create_app
 
-__all__ = ["INSTALL_HINT", "create_app"]
+__all__ = ["INSTALL_HINT", "LOOPBACK_HOSTS", "create_app"]
 
 INSTALL_HINT = "pip install 'searchkit[web]'"
+# The Host names a server bound to loopback answers to (create_app's default); kept
+# here, so the command line reads them without importing FastAPI.
+LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "[::1]")
 
 
 def __getattr__(name: str) -> Any:

@@ -9,13 +9,28 @@ FastAPI runs plain ``def`` routes on a thread pool; the routes share one
 :class:`~searchkit.Index` and take turns with it (see :class:`_Shared`).  An ``Index``
 notices new commits by itself, so documents another process indexes appear without a
 restart.
+
+The origin is guarded (see :class:`_Guard`): a request whose ``Host`` is not one the app
+was told it serves is refused (400), so a web page that rebinds its own name to
+127.0.0.1 cannot read the API; every response forbids framing, sniffing, inline
+scripts and styles and sending the page's address on; and only ``http(s)`` source
+links are links (a ``javascript:`` or ``data:`` URL from a document is shown as text).
 """
 
 from __future__ import annotations
 
 import os
+import re
 import threading
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import (
+    Awaitable,
+    Callable,
+    Iterable,
+    Iterator,
+    Mapping,
+    MutableMapping,
+    Sequence,
+)
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -32,13 +47,93 @@ from .._version import __version__
 from ..errors import FilterError, NotFoundError, SearchkitError, SearchkitIndexError
 from ..index import Index, ShardedIndex
 from ..models import Bucket, Results
+from . import LOOPBACK_HOSTS
 
-__all__ = ["create_app"]
+__all__ = ["LOOPBACK_HOSTS", "create_app"]
 
 _HERE = Path(__file__).parent
 _SORTS = ("relevance", "date", "oldest")
 _MAX_LIMIT = 100  # hits a page in the browser; the API takes what the library takes
 _PAGE_FACETS = ("author", "source", "year")
+# Sent with every response.  The pages load their one script and style sheet from
+# /static; nothing inline runs, and no other site may frame them.
+SECURITY_HEADERS = (
+    (
+        "content-security-policy",
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
+        "frame-ancestors 'none'",
+    ),
+    ("x-content-type-options", "nosniff"),
+    ("referrer-policy", "no-referrer"),
+    ("x-frame-options", "DENY"),
+)
+# A source URL is a link only when it is plainly http(s): no white space or control
+# characters anywhere (browsers drop them, so "java\tscript:" would run).
+_HTTP_URL = re.compile(r"(?i)https?://[^\s\x00-\x1f\x7f]+")
+
+_Scope = MutableMapping[str, Any]
+_Message = MutableMapping[str, Any]
+_Receive = Callable[[], Awaitable[_Message]]
+_Send = Callable[[_Message], Awaitable[None]]
+_ASGI = Callable[[_Scope, _Receive, _Send], Awaitable[None]]
+
+
+def http_url(url: str | None) -> str | None:
+    """``url`` if it is an ``http://`` or ``https://`` URL, else ``None`` (shown as text)."""
+    return url if url is not None and _HTTP_URL.fullmatch(url) else None
+
+
+def _host_name(value: str) -> str:
+    """The name in a ``Host`` header, without its port, lower-cased (``[::1]`` kept
+    in brackets)."""
+    value = value.strip().lower()
+    if value.startswith("["):
+        return value[: value.find("]") + 1] if "]" in value else value
+    return value.rsplit(":", 1)[0] if value.count(":") == 1 else value
+
+
+class _Guard:
+    """ASGI middleware: refuse a ``Host`` not in ``hosts`` (400), and add
+    :data:`SECURITY_HEADERS` to every response, the refusals and errors included."""
+
+    def __init__(self, app: _ASGI, hosts: Iterable[str]) -> None:
+        self.app = app
+        self.hosts = frozenset(_host_name(h) for h in hosts)
+
+    async def __call__(self, scope: _Scope, receive: _Receive, send: _Send) -> None:
+        if scope["type"] != "http":  # lifespan; the app has no websockets
+            await self.app(scope, receive, send)
+            return
+
+        async def send_guarded(message: _Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                headers += [(k.encode(), v.encode()) for k, v in SECURITY_HEADERS]
+                message["headers"] = headers
+            await send(message)
+
+        raw = dict(scope.get("headers") or []).get(b"host", b"")
+        host = raw.decode("latin-1")
+        if _host_name(host) not in self.hosts:
+            shown = " ".join(host.split())[:100] or "(none)"
+            body = (
+                f"Host {shown!r} is not one this server answers to; to allow it, start it "
+                "with `searchkit serve --allow-host NAME`\n"
+            ).encode()
+            await send_guarded(
+                {
+                    "type": "http.response.start",
+                    "status": 400,
+                    "headers": [
+                        (b"content-type", b"text/plain; charset=utf-8"),
+                        (b"content-length", str(len(body)).encode()),
+                    ],
+                }
+            )
+            await send_guarded({"type": "http.response.body", "body": body})
+            return
+        await self.app(scope, receive, send_guarded)
 
 
 class _Shared:
@@ -71,12 +166,19 @@ class _Shared:
                 raise
 
 
-def create_app(index_path: str | os.PathLike[str]) -> FastAPI:
+def create_app(
+    index_path: str | os.PathLike[str], *, allowed_hosts: Iterable[str] = LOOPBACK_HOSTS
+) -> FastAPI:
     """A FastAPI app serving the index at ``index_path``: pages, ``/api/...``, OpenAPI.
 
     Run it with any ASGI server (``uvicorn.run(create_app("my-index"))``), or with
     ``searchkit serve``.  A missing or damaged index is not an error here: every page
     and API call answers 503 with the reason until the index is there.
+
+    ``allowed_hosts`` are the names (and addresses) the app answers to, matched against
+    each request's ``Host`` header whatever its port; any other is answered 400.  The
+    default, :data:`LOOPBACK_HOSTS`, suits a server bound to 127.0.0.1 or ::1; a server
+    reached by another name must list it.
     """
     shared = _Shared(Path(index_path))
     app = FastAPI(
@@ -86,9 +188,11 @@ def create_app(index_path: str | os.PathLike[str]) -> FastAPI:
         docs_url=None,  # Swagger UI loads scripts from a CDN; /openapi.json is the description
         redoc_url=None,
     )
+    app.add_middleware(_Guard, hosts=tuple(allowed_hosts))
     app.mount("/static", StaticFiles(directory=_HERE / "static"), name="static")
     templates = Jinja2Templates(directory=_HERE / "templates")
     templates.env.globals.update(version=__version__, pages_around=pages_around)
+    templates.env.filters["http_url"] = http_url
 
     library = shared.use
 
