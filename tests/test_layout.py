@@ -171,3 +171,21 @@ def test_one_rebuild_path_takes_the_same_arguments_for_both_kinds(tmp_path: Path
         assert (report.added, [s.path for s in report.skipped]) == (2, [])
         with Index.open(where) as ix:
             assert sorted(Path(d.path).name for d in ix.documents()) == ["far.txt", "near.txt"]
+
+
+def test_garbage_met_in_whoosh_module_reads_is_damage(tmp_path: Path) -> None:
+    from searchkit import _whoosh
+    from searchkit._damage import damage_guard
+
+    class Garbled:  # a W3 matcher whose block decoded to nothing
+        _data = None
+        _byteids = True
+
+        def is_active(self) -> bool:
+            return True
+
+        def _read_data(self) -> None:
+            pass
+
+    with pytest.raises(searchkit.IndexDamagedError, match="TypeError"), damage_guard(tmp_path):
+        next(_whoosh.w3_blocks(Garbled(), values=False))
