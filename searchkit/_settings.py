@@ -17,7 +17,7 @@ and that the settings check accepts, stepping over folders that are not searchki
 
 ``roots`` are the files and folders the index was built from (what its adds and
 rebuilds were given).  A rebuild from the sources a commit record names reads only those
-under the roots (see ``index.py``): a damaged or crafted record cannot point it at other
+under the roots (see ``_rebuild.py``): a damaged or crafted record cannot point it at other
 files.
 """
 

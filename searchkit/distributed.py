@@ -2,7 +2,7 @@
 
 Dask's scheduler hands tasks to workers over TCP and runs a task again when the worker
 running it dies.  searchkit sends it two kinds of task, both plain functions of
-``shards.py`` and ``_fanout.py`` that take and return plain values:
+``_shardset.py`` and ``_fanout.py`` that take and return plain values:
 
 - building: one task a shard, ``_shardset.add_to_shard``.  The worker walks the
   paths, reads, parses and chunks the files its shard owns, and writes them with the
