@@ -7,7 +7,8 @@ here: upgrading Whoosh means checking this one file against the new version.  Th
 subclasses of Whoosh's own classes are the other place to look: by design they override
 and call its private methods and flags from inside (``_writer.SegmentWriter``:
 ``_commit_toc``, ``_check_state``, ``_added``; ``_mpwriter.MpWriter``: ``_new_task``,
-``_added_sub``).
+``_added_sub``).  And ``_decoded.py`` checks, by name, the private state Whoosh pickles
+into a table of contents (``_doccount``, ``_codec``, ...) before Whoosh uses it.
 
 Functions that read say what they return when the object is not shaped as expected
 (another codec): the callers then take Whoosh's public road.
@@ -49,6 +50,7 @@ __all__ = [
     "replace_expansion",
     "searcher_storage",
     "segment_count",
+    "set_field_lengths",
     "set_compressor",
     "stored_fields_list",
     "term_index",
@@ -230,6 +232,11 @@ def field_lengths(holder: Any) -> Any:
     """The total length of each field: a per-document writer's (to add to) or a
     segment's."""
     return holder._fieldlengths
+
+
+def set_field_lengths(segment: Any, lengths: Any) -> None:
+    """Give a segment its total length of each field (as its table of contents holds)."""
+    segment._fieldlengths = lengths
 
 
 def column_writer(perdoc: Any, name: str) -> Any:

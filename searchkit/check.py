@@ -23,6 +23,7 @@ from ._lock import WriteLock
 from ._rebuild import Confirm
 from ._settings import check_synonyms, clean_root, read_settings, root_leftovers
 from ._shardset import read_shard_settings, shard_of
+from ._unpickle import DamagedPickleError
 from .errors import (
     IndexDamagedError,
     IndexIncompatibleError,
@@ -103,6 +104,8 @@ def _check_plain(root: Path, lock_timeout: float, remove_leftovers: bool) -> Che
                     stale.append(info.path)
             for doc_id, n in counted.items():
                 problems.append(f"{n} chunks of document {doc_id} have no manifest record")
+    except DamagedPickleError as exc:  # decoded in a reader, before the index was known
+        problems.append(str(IndexDamagedError(root, exc.reason)))
     except SearchkitError as exc:
         problems.append(str(exc))
     except Exception as exc:  # damage shows up as assorted Whoosh and OS errors
