@@ -1,11 +1,12 @@
-"""The one factory: it reads an index folder's ``searchkit.json`` format and opens, creates
-or rebuilds the right kind of index, an ordinary one or a :class:`ShardedIndex`.
+"""The one factory: it reads an index folder's ``searchkit.json`` format and opens or
+creates the right kind of index, an ordinary one or a :class:`ShardedIndex`.
 
-``Index.open``, ``Index.create``, ``Index.open_or_create`` and ``rebuild_index`` are this
-module's functions, with the ordinary class handed in (``plain``: ``Index`` itself, called
-as ``plain(path, settings, lock_timeout)``; ``open_part``: how it opens a shard).  So the
+``Index.open``, ``Index.create`` and ``Index.open_or_create`` are this module's
+functions, with the ordinary class handed in (``plain``: ``Index`` itself, called as
+``plain(path, settings, lock_timeout)``; ``open_part``: how it opens a shard).  So the
 sharded index, which is built of ordinary ones, sits below ``index.py``, and no import
-has to happen first for ``Index.open`` to know both kinds.
+has to happen first for ``Index.open`` to know both kinds.  (``rebuild_index`` picks the
+rebuild of the kind the same way.)
 """
 
 from __future__ import annotations
@@ -24,8 +25,7 @@ from ._base import (
     check_max_chars,
     is_sharded,
 )
-from ._batch import DEFAULT_BATCH_SIZE, Progress
-from ._rebuild import Confirm, create_data, rebuild_plain, rebuild_sharded
+from ._rebuild import create_data
 from ._settings import Settings, read_settings
 from ._sharded import ShardedIndex
 from .analysis.detect import AUTO, normalize_language
@@ -37,9 +37,8 @@ from .errors import (
     IndexNotFoundError,
     SettingsError,
 )
-from .models import IndexReport
 
-__all__ = ["create_index", "open_index", "open_or_create_index", "rebuild_at"]
+__all__ = ["create_index", "open_index", "open_or_create_index"]
 
 _Plain = TypeVar("_Plain", bound=IndexFolder)
 # The ordinary index class: ``plain(path, settings, lock_timeout)`` is one, opened.
@@ -130,38 +129,3 @@ def open_or_create_index(
             "is chosen when an index is created (rebuild into a new folder to change it)"
         )
     return check_language(ix, language)
-
-
-def rebuild_at(
-    path: str | os.PathLike[str],
-    *paths: str | os.PathLike[str],
-    open_part: OpenPart,
-    batch_size: int = DEFAULT_BATCH_SIZE,
-    progress: Progress | None = None,
-    lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
-    follow_links: bool = False,
-    confirm: Confirm = False,
-) -> IndexReport:
-    """``rebuild_index``: the rebuild of the kind of index at ``path``."""
-    root = Path(path)
-    with translated(root):
-        if not is_sharded(root):
-            return rebuild_plain(
-                root,
-                *paths,
-                batch_size=batch_size,
-                progress=progress,
-                lock_timeout=lock_timeout,
-                follow_links=follow_links,
-                confirm=confirm,
-            )
-        return rebuild_sharded(
-            root,
-            *paths,
-            open_part=open_part,
-            batch_size=batch_size,
-            progress=progress,
-            lock_timeout=lock_timeout,
-            follow_links=follow_links,
-            confirm=confirm,
-        )

@@ -24,7 +24,8 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from functools import partial
 from pathlib import Path
 
 import attrs
@@ -41,8 +42,8 @@ from ._base import (
 )
 from ._batch import DEFAULT_BATCH_SIZE, Progress
 from ._limits import Deadline, QueryLimits, bound_query, check_text
-from ._open import create_index, open_index, open_or_create_index, rebuild_at
-from ._rebuild import Confirm
+from ._open import create_index, open_index, open_or_create_index
+from ._rebuild import Confirm, rebuild_plain, rebuild_sharded
 from ._settings import SETTINGS_NAME, Settings, read_settings
 from ._sharded import ShardedIndex
 from ._stats import plain_stats
@@ -470,13 +471,17 @@ def rebuild_index(
       ``True`` (the command line asks, or takes ``--yes``).  Otherwise
       :class:`RebuildRefusedError` naming them, and nothing is changed.
     """
-    return rebuild_at(
-        path,
-        *paths,
-        open_part=Index._open_part,
-        batch_size=batch_size,
-        progress=progress,
-        lock_timeout=lock_timeout,
-        follow_links=follow_links,
-        confirm=confirm,
-    )
+    root = Path(path)
+    rebuild: Callable[..., IndexReport] = rebuild_plain
+    if is_sharded(root):
+        rebuild = partial(rebuild_sharded, open_part=Index._open_part)
+    with translated(root):
+        return rebuild(
+            root,
+            *paths,
+            batch_size=batch_size,
+            progress=progress,
+            lock_timeout=lock_timeout,
+            follow_links=follow_links,
+            confirm=confirm,
+        )
