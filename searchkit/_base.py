@@ -37,7 +37,7 @@ from ._settings import (
 from .analysis.detect import AUTO, normalize_language
 from .analysis.synonyms import Synonyms, load_synonyms
 from .chunking import MAX_CHUNK_CHARS
-from .errors import IndexIncompatibleError, SearchkitIndexError, SettingsError
+from .errors import FilterError, IndexIncompatibleError, SearchkitIndexError, SettingsError
 from .schema import build_schema
 
 if TYPE_CHECKING:
@@ -57,6 +57,7 @@ __all__ = [
     "check_max_chars",
     "guarded",
     "is_sharded",
+    "one_shard_error",
     "open_whoosh",
 ]
 
@@ -233,6 +234,15 @@ def check_language(ix: _Folder, language: str) -> _Folder:
         f"index {ix.path} has default language {ix.language!r}, not {language!r}: the "
         "default language is chosen when an index is created (index into a new folder to "
         "change it)"
+    )
+
+
+def one_shard_error(path: object, what: str) -> FilterError:
+    """What asking Dask to ``what`` (build, search) an index of one shard raises."""
+    return FilterError(
+        f"index {path} has one shard: Dask can {what} a sharded index (create it with "
+        "Index.create(path, shards=N), or `searchkit index --shards N`) or several indexes "
+        "searched as one"
     )
 
 

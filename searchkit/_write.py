@@ -17,14 +17,14 @@ from typing import TYPE_CHECKING
 
 import attrs
 
-from ._base import ShardRole, guarded
+from ._base import ShardRole, guarded, one_shard_error
 from ._batch import DEFAULT_BATCH_SIZE, Batch, Progress, locked_batch
 from ._damage import damage_guard
 from ._lock import WriteLock
 from ._rebuild import Confirm, commit_sources, rebuild_plain, within
 from ._settings import SETTINGS_NAME, ReadingSettings, Settings, read_settings, swap_settings
 from ._sync import Sync, require_existing
-from .errors import FilterError, SearchkitIndexError
+from .errors import SearchkitIndexError
 from .loaders import check_field_map
 from .models import Document, DocumentInfo, IndexReport
 from .schema import info_from_stored
@@ -91,11 +91,7 @@ class Writes:
         :class:`FilterError`.
         """
         if client is not None:
-            raise FilterError(
-                f"index {self.path} has one shard: Dask can build a sharded index (create it "
-                "with Index.create(path, shards=N), or `searchkit index --shards N`) or search "
-                "several indexes as one"
-            )
+            raise one_shard_error(self.path, "build")
         if not paths:
             raise SearchkitIndexError(self.path, "add() needs at least one file or folder")
         require_existing(paths)

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from ._base import DEFAULT_LOCK_TIMEOUT, IndexLike, is_sharded
+from ._base import DEFAULT_LOCK_TIMEOUT, IndexLike, is_sharded, one_shard_error
 from ._sharded import ShardedIndex
 from ._shardset import shard_of
 from .check import check_index
@@ -84,12 +84,7 @@ def search_with_dask(index: IndexLike, address: str, query: str, **options: Any)
 
 def _sharded(index: IndexLike, what: str) -> ShardedIndex:
     if not isinstance(index, ShardedIndex):
-        where = getattr(index, "path", index)
-        raise FilterError(
-            f"index {where} has one shard: Dask can {what} a sharded index (create it "
-            "with Index.create(path, shards=N), or `searchkit index --shards N`) or several "
-            "indexes searched as one"
-        )
+        raise one_shard_error(getattr(index, "path", index), what)
     return index
 
 
