@@ -47,7 +47,7 @@ import _common as c
 import _reuters
 
 SYSTEMS = ("searchkit", "fts5", "whoosh", "tantivy")
-WRITERS = 2  # searchkit's writer processes at most (searchkit.index._WRITER_PROCS)
+WRITERS = 2  # searchkit's writer processes at most (searchkit._batch._WRITER_PROCS)
 Searcher = Callable[[str], list[str]]
 
 

@@ -93,7 +93,7 @@ def build_searchkit(
     """searchkit as a user gets it; ``procs``, ``fast_path``, ``columns`` and
     ``highlight`` change it for --variants (``highlight=False``: ids and scores only)."""
     import searchkit
-    import searchkit.index
+    import searchkit._batch
     import searchkit.search
     from searchkit import Document, Paragraph
 
@@ -108,15 +108,15 @@ def build_searchkit(
                 format="beir",
             )
 
-    default_procs = searchkit.index._WRITER_PROCS
+    default_procs = searchkit._batch._WRITER_PROCS
     if procs is not None:
-        searchkit.index._WRITER_PROCS = procs
+        searchkit._batch._WRITER_PROCS = procs
     try:
         with c.Stopwatch() as t:
             index = searchkit.Index.create(work / "searchkit")
             report = index.add_documents(documents())
     finally:
-        searchkit.index._WRITER_PROCS = default_procs
+        searchkit._batch._WRITER_PROCS = default_procs
     errors: list[str] = []
     top_docs = searchkit.search.top_docs
     from searchkit import _hits, _topk

@@ -58,7 +58,7 @@ def worker(mode: str, shards: int, files: Path, folder: Path, queries_file: Path
         client = distributed.Client(cluster)
     try:
         if mode == "dask" and shards == 1:
-            ix: Any = ShardedIndex.create_sharded(folder, 1)
+            ix: Any = ShardedIndex.create_sharded(folder, 1, open_part=searchkit.Index._open_part)
         else:
             ix = searchkit.Index.create(folder, shards=shards)
         with c.Stopwatch() as t:

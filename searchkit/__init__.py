@@ -9,14 +9,15 @@
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
-
 from typing import TYPE_CHECKING, Any
+
+from ._version import __version__
 
 if TYPE_CHECKING:
     from ._limits import QueryLimits
     from ._types import SearchRequest, SimilarRequest
     from .analysis.detect import detect_language
+    from .check import check_index
     from .chunking import chunk_document
     from .errors import (
         ArgumentError,
@@ -42,7 +43,7 @@ if TYPE_CHECKING:
         SettingsError,
     )
     from .evaluation import EvaluationReport, evaluate
-    from .index import Index, check_index, rebuild_index
+    from .index import Index, rebuild_index
     from .loaders import load_document, load_documents, register_loader
     from .models import (
         Bucket,
@@ -60,7 +61,8 @@ if TYPE_CHECKING:
         Skipped,
         TermScore,
     )
-    from .shards import MultiIndex, ShardedIndex, open_many
+    from .multi import MultiIndex
+    from .shards import ShardedIndex, open_many
 
 # Each public name and the module that defines it.  The modules load on first use (PEP
 # 562), so ``import searchkit`` stays cheap and a command that only searches never loads
@@ -96,14 +98,13 @@ _HOME: dict[str, str] = {
     "detect_language": "analysis.detect",
     "EvaluationReport": "evaluation",
     "evaluate": "evaluation",
-    # Through shards.py, which registers the sharded index with them.
-    "Index": "shards",
+    "Index": "index",
     "QueryLimits": "_limits",
     "SearchRequest": "_types",
     "SimilarRequest": "_types",
-    "check_index": "shards",
-    "rebuild_index": "shards",
-    "MultiIndex": "shards",
+    "check_index": "check",
+    "rebuild_index": "index",
+    "MultiIndex": "multi",
     "ShardedIndex": "shards",
     "open_many": "shards",
     "load_document": "loaders",

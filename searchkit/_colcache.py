@@ -44,7 +44,7 @@ from typing import TYPE_CHECKING, Any
 
 from whoosh.searching import Searcher
 
-from . import _topk
+from . import _topk, _whoosh
 from .scoring import bm25_norm
 
 if TYPE_CHECKING:
@@ -182,7 +182,7 @@ def columns(searcher: Searcher, reader: Any, field: str) -> Columns:
 
 def _identity(searcher: Searcher, reader: Any, segment: Any, field: str) -> dict[str, Any]:
     """What a cache file must say about the segment it describes."""
-    storage = getattr(getattr(searcher, "_ix", None), "storage", None)
+    storage = _whoosh.searcher_storage(searcher)
     folder = getattr(storage, "folder", None)
     segid = segment.segment_id()
     size = 0
@@ -202,7 +202,7 @@ def _identity(searcher: Searcher, reader: Any, segment: Any, field: str) -> dict
 
 
 def _cache_path(searcher: Searcher, segment: Any, field: str) -> Path | None:
-    storage = getattr(getattr(searcher, "_ix", None), "storage", None)
+    storage = _whoosh.searcher_storage(searcher)
     folder = getattr(storage, "folder", None)
     if not isinstance(folder, str) or getattr(storage, "readonly", False):
         return None

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 from whoosh import query as wq
 from whoosh.searching import Searcher
 
-from . import _topk
+from . import _topk, _whoosh
 from ._colcache import DamagedError, UnavailableError, columns
 from .scoring import BM25, bm25_idf, bm25_tf
 
@@ -360,30 +360,23 @@ def _positions(
     Whoosh's W3 matcher is read a block at a time: blocks holding none of ``docs`` are
     skipped unread, and a document's place in a block is found by bisection.
     """
-    terms = getattr(reader, "_terms", None)
-    m = (
-        terms.matcher(field, text, reader.schema[field].format)
-        if terms is not None
-        else reader.postings(field, text)
-    )
+    m = _whoosh.codec_matcher(reader, field, text)
+    if m is None:
+        m = reader.postings(field, text)
     out: list[list[int]] = []
-    if all(hasattr(m, a) for a in ("_maxid", "_read_ids", "_read_values", "_next_block")):
+    if _whoosh.reads_w3_ids(m):
         i, n = 0, len(docs)
         while i < n and m.is_active():
-            top = m._maxid
+            top = _whoosh.block_max_id(m)
             if docs[i] <= top:
-                if m._ids is None:
-                    m._read_ids()
-                if m._values is None:
-                    m._read_values()
-                ids, values = m._ids, m._values
+                ids, values = _whoosh.block_ids_and_values(m)
                 while i < n and docs[i] <= top:
                     k = bisect_left(ids, docs[i])
                     if k == len(ids) or ids[k] != docs[i]:
                         raise DamagedError("a document the columns list does not hold the term")
                     out.append(decode(values[k]))
                     i += 1
-            m._next_block()
+            _whoosh.next_block(m)
         if i < n:
             raise DamagedError("a document the columns list does not hold the term")
         return out

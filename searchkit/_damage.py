@@ -57,9 +57,13 @@ _READERS = (
             "index.py",
         )
     ),
-    # searchkit's own: the postings reader and the unpickler (a garbled length in a
-    # pickle can ask for more memory than there is).
-    *(os.path.join(os.path.dirname(__file__), name) for name in ("_topk.py", "_unpickle.py")),
+    # searchkit's own: the postings reader, the reads of Whoosh's private structures
+    # (posting blocks, columns) and the unpickler (a garbled length in a pickle can ask
+    # for more memory than there is).
+    *(
+        os.path.join(os.path.dirname(__file__), name)
+        for name in ("_topk.py", "_whoosh.py", "_unpickle.py")
+    ),
 )
 
 

@@ -21,6 +21,7 @@ from typing import Any
 from whoosh.codec.whoosh3 import W3Codec, W3PerDocReader, W3Segment
 from whoosh.index import TOC
 
+from . import _whoosh
 from ._unpickle import DamagedPickleError
 
 __all__ = ["check_record", "install", "segments"]
@@ -93,7 +94,7 @@ def segments(decoded: object, indexname: str, storage: Any) -> list[W3Segment]:
             deleted,
         )
         segment.compound = compound
-        segment._fieldlengths = collections.defaultdict(int, lengths)
+        _whoosh.set_field_lengths(segment, collections.defaultdict(int, lengths))
         _check_count(segment, storage)
         found.append(segment)
     return found
@@ -111,7 +112,7 @@ def _check_count(segment: W3Segment, storage: Any) -> None:
         except Exception:
             return
     try:
-        docs = segment._doccount
+        docs = segment.doc_count_all()
         prefix = segment.segment_id() + "."
         names = [name for name in files.list() if name.startswith(prefix)]
         stored = prefix + "_stored.col"

@@ -41,7 +41,7 @@ from .scoring import BM25, bm25_idf
 from .search import run_search
 
 if TYPE_CHECKING:
-    from .index import Index
+    from ._base import Part
 
 __all__ = [
     "CorpusStats",
@@ -115,9 +115,9 @@ def _as_bytes(searcher: Any, field: str, text: str | bytes) -> bytes:
 
 
 def parse(
-    index: Index,
+    index: Part,
     request: SearchRequest,
-    others: Sequence[Index] = (),
+    others: Sequence[Part] = (),
     synonyms: Synonyms | None = None,
 ) -> wq.Query:
     """``request.query`` checked and parsed once for every part (each index has
@@ -131,7 +131,7 @@ def parse(
     return parse_query(request.query, index._reader().schema, request.operator, fields, synonyms)
 
 
-def part_statistics(index: Index, q: wq.Query) -> CorpusStats:
+def part_statistics(index: Part, q: wq.Query) -> CorpusStats:
     """One part's statistics for the parsed query ``q``: what :class:`GlobalBM25` needs."""
     searcher = index._reader()
     reader = searcher.reader()
@@ -146,7 +146,7 @@ def part_statistics(index: Index, q: wq.Query) -> CorpusStats:
 
 
 def search_part(
-    index: Index,
+    index: Part,
     stats: CorpusStats,
     q: wq.Query,
     request: SearchRequest | SimilarRequest,
@@ -168,7 +168,7 @@ def search_part(
 
 
 def explore_part(
-    index: Index,
+    index: Part,
     q: wq.Query,
     filter: wq.Query | None,
     facets: Sequence[str],

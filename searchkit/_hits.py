@@ -15,6 +15,7 @@ from typing import Any
 from whoosh import query as wq
 from whoosh.searching import Searcher
 
+from . import _whoosh
 from ._limits import Deadline
 from .analysis.languages import body_field, span_finder
 from .analysis.spans import Spans, page_spans
@@ -54,9 +55,9 @@ def _record_reader(searcher: Searcher) -> Callable[[int], dict[str, Any]]:
     reader = searcher.reader()
     try:
         if reader.is_atomic():
-            segments, offsets = [reader._perdoc], [0]
+            segments, offsets = [_whoosh.per_document_reader(reader)], [0]
         else:
-            segments = [r._perdoc for r in reader.readers]
+            segments = [_whoosh.per_document_reader(r) for r in reader.readers]
             offsets = list(reader.doc_offsets)
     except AttributeError:
         return fallback

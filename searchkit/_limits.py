@@ -43,6 +43,7 @@ import attrs
 from whoosh import query as wq
 from whoosh.searching import Searcher
 
+from . import _whoosh
 from .errors import FilterError, QueryLimitError
 
 __all__ = [
@@ -281,7 +282,7 @@ def _expand(
     text: str,
 ) -> int:
     """Expand ``node`` in every segment, refuse it past ``max_expansions``, cache the words."""
-    cache = _Expansions(node._btexts)
+    cache = _Expansions(_whoosh.expansion_source(node))
     words: set[bytes] = set()
     for leaf in leaves:
         mine: list[bytes] = []
@@ -303,5 +304,5 @@ def _expand(
         cache.known.append((leaf, mine))
     if top is not leaves[0] or len(leaves) > 1:
         cache.known.append((top, sorted(words)))
-    node._btexts = cache
+    _whoosh.replace_expansion(node, cache)
     return len(words)

@@ -49,14 +49,13 @@ from whoosh.codec.whoosh3 import (
     WHOOSH3_HEADER_MAGIC,
     W3Codec,
     W3TermInfo,
-    _lenfield,
 )
 from whoosh.columns import VarBytesColumn
 from whoosh.reading import SegmentReader
 from whoosh.system import pack_ushort
 from whoosh.util.numeric import byte_to_length
 
-from . import _unpickle, _writer
+from . import _unpickle, _whoosh, _writer
 from ._writer import _cheaper_stored_fields, _TermWriter
 
 __all__ = ["can_copy", "merge_policy", "merge_segments"]
@@ -101,8 +100,9 @@ def merge_segments(writer: Any, segments: Sequence[Any], exact: Any = None) -> A
             exact_at = None
         renumber, lengths = _copy_per_document(schema, readers, perdoc, exact_at)
         if exact_at is not None:
-            for name, total in segments[exact_at]._fieldlengths.items():
-                perdoc._fieldlengths[name] += total
+            totals = _whoosh.field_lengths(perdoc)
+            for name, total in _whoosh.field_lengths(segments[exact_at]).items():
+                totals[name] += total
         perdoc.close()
         segment.set_doc_count(live)
         fields = codec.field_writer(storage, segment)
@@ -150,23 +150,25 @@ def _copy_per_document(
     scorable = [
         n
         for n in schema.names()
-        if schema[n].scorable and any(r._perdoc.has_column(_lenfield(n)) for r in readers)
+        if schema[n].scorable
+        and any(_whoosh.per_document_reader(r).has_column(_whoosh.length_field(n)) for r in readers)
     ]
     columned = [(n, schema[n].column_type) for n in schema.names() if schema[n].column_type]
     lengths = {n: array("L") for n in scorable}
-    totals = perdoc._fieldlengths
-    stored_out = perdoc._colwriters["_stored"]._child  # the bytes under the pickles
+    totals = _whoosh.field_lengths(perdoc)
+    # The bytes under the pickles.
+    stored_out = _whoosh.inner_column(_whoosh.column_writer(perdoc, "_stored"))
     renumbers: list[_Renumber] = []
     docnum = 0
     for k, reader in enumerate(readers):
         counted = totals if k != exact_at else defaultdict(int)
-        pdr = reader._perdoc
-        stored_in = pdr._cached_reader("_stored", STORED_COLUMN)._child
+        pdr = _whoosh.per_document_reader(reader)
+        stored_in = _whoosh.inner_column(_whoosh.cached_column(pdr, "_stored", STORED_COLUMN))
         raw_lengths = []
         for name in scorable:
-            col = pdr._cached_reader(_lenfield(name), LENGTHS_COLUMN)
-            raw = bytes(col._dbfile.get(col._basepos, col._count)) if col is not None else b""
-            raw_lengths.append((name, _lenfield(name), raw, lengths[name]))
+            col = _whoosh.length_column(pdr, name)
+            raw = bytes(_whoosh.column_bytes(col)) if col is not None else b""
+            raw_lengths.append((name, _whoosh.length_field(name), raw, lengths[name]))
         columns = [
             (name, coltype, pdr.column_reader(name, coltype))
             for name, coltype in columned
@@ -191,19 +193,19 @@ def _copy_per_document(
                     counted[name] += length
             for name, coltype, creader in columns:
                 perdoc.add_column_value(name, coltype, creader[old])
-            perdoc._indoc = False  # finish_doc, with no stored fields left to add
+            _whoosh.end_document(perdoc)
             docnum += 1
     return renumbers, lengths
 
 
 def _terms(reader: Any, name: str, k: int) -> Iterator[tuple[bytes, int, bytes]]:
     """``(text, k, term info bytes)`` for each term of field ``name`` in ``reader``, sorted."""
-    terms = reader._terms
-    fieldnum = terms._fieldmap.get(name)
+    terms = _whoosh.terms_table(reader)
+    fieldnum = _whoosh.field_number(terms, name)
     if fieldnum is None:
         return
     prefix = pack_ushort(fieldnum)
-    for key, value in terms._tindex.items_from(prefix):
+    for key, value in _whoosh.term_index(terms).items_from(prefix):
         if not key.startswith(prefix):
             return
         yield key[2:], k, value
@@ -229,7 +231,7 @@ def _copy_postings(
         fixed = field.format.fixed_value_size()
         field_lengths = lengths.get(name)
         out.start_field(name, field)
-        postfiles = [r._terms._postfile for r in readers]
+        postfiles = [_whoosh.postings_file(_whoosh.terms_table(r)) for r in readers]
         text, k, info = first
         flat: list[Any] = []
         for next_text, next_k, next_info in chain(merged, [(None, 0, b"")]):

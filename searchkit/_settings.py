@@ -17,7 +17,7 @@ and that the settings check accepts, stepping over folders that are not searchki
 
 ``roots`` are the files and folders the index was built from (what its adds and
 rebuilds were given).  A rebuild from the sources a commit record names reads only those
-under the roots (see ``index.py``): a damaged or crafted record cannot point it at other
+under the roots (see ``_rebuild.py``): a damaged or crafted record cannot point it at other
 files.
 """
 
@@ -37,9 +37,9 @@ from typing import Any
 
 import attrs
 
-from . import __version__
 from ._access import access_error
 from ._lock import LOCK_NAME
+from ._version import __version__
 from .analysis import ANALYZER_ID
 from .analysis.detect import AUTO, normalize_language
 from .analysis.synonyms import MAX_SYNONYMS_BYTES, Synonyms, load_synonyms

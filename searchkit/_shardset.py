@@ -1,4 +1,4 @@
-"""The sharded index on disk: its layout, settings, and writing, rebuilding, checking it.
+"""The sharded index on disk: its layout and settings, and writing its shards.
 
 One folder::
 
@@ -15,9 +15,10 @@ update is one of that shard's atomic commits.  A document added without a file
 (``add_documents``) goes to the shard chosen from its id.  An add runs one task a shard
 (a local process, or a Dask task), each syncing the files its shard owns with one
 writer, under the whole index's lock; so a kill leaves every document wholly old or
-wholly new, and a task run again finishes what it began.  A rebuild builds a new
-``shards-<n+1>`` folder and switches ``searchkit.json`` to it in one atomic rename, as an
-ordinary index does with its data folder.  The reading side is ``shards.py``.
+wholly new, and a task run again finishes what it began.  A rebuild (``_rebuild.py``)
+builds a new ``shards-<n+1>`` folder and switches ``searchkit.json`` to it in one atomic
+rename, as an ordinary index does with its data folder.  The reading side is
+``_sharded.py``; checking is ``check.py``.
 
 As an ordinary index's data folders, a shard set holds a marker naming the index's
 ``id``, and a clean-up deletes only the sets (and ``whoosh-<n>`` data folders) marked with
@@ -45,40 +46,24 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from . import __version__
-from ._lock import LOCK_NAME, WriteLock
+from ._base import SHARDED_FORMAT, OpenPart, ShardRole
+from ._lock import LOCK_NAME
 from ._settings import (
     MARKER_NAME,
     SETTINGS_NAME,
     ReadingSettings,
-    check_synonyms,
     data_dir_owner,
-    free_folder_name,
     new_id,
     read_json,
     shared_field_errors,
 )
+from ._types import Progress
+from ._version import __version__
 from .analysis import ANALYZER_ID
 from .analysis.detect import AUTO
 from .chunking import DEFAULT_MAX_CHARS
-from .errors import (
-    IndexDamagedError,
-    IndexIncompatibleError,
-    RebuildRefusedError,
-    SearchkitIndexError,
-)
-from .index import (
-    DEFAULT_BATCH_SIZE,
-    DEFAULT_LOCK_TIMEOUT,
-    SHARDED_FORMAT,
-    Confirm,
-    Index,
-    Progress,
-    check_index,
-    confirm_sources,
-    usable_root,
-)
-from .models import CheckReport, IndexReport
+from .errors import IndexDamagedError, IndexIncompatibleError, SearchkitIndexError
+from .models import IndexReport
 from .schema import SCHEMA_VERSION
 
 if TYPE_CHECKING:
@@ -86,20 +71,20 @@ if TYPE_CHECKING:
 
 __all__ = [
     "MAX_SHARDS",
+    "SHARD_SET_MARK",
     "ShardSettings",
     "add_shards",
     "add_to_shard",
-    "build_shard_set",
-    "check_sharded",
     "drop_unused",
     "index_id_of",
+    "lenient_settings",
+    "mark_shard_set",
     "merge_reports",
-    "new_shard_set",
     "now",
-    "open_shard",
     "read_shard_settings",
-    "rebuild_sharded",
     "shard_of",
+    "shard_role",
+    "shard_set_owner",
     "write_settings",
 ]
 
@@ -202,28 +187,16 @@ def write_settings(root: Path, settings: ShardSettings) -> None:
     os.replace(tmp, root / SETTINGS_NAME)
 
 
-def new_shard_set(root: Path, shards: int, max_chars: int, index_id: str) -> str:
-    """A new ``shards-<n>`` folder (a name the settings check accepts, stepping over
-    folders that are not searchkit's) holding ``shards`` empty indexes, marked as
-    ``index_id``'s; returns its name."""
-    data = free_folder_name(root, "shards-", lambda f: _shard_set_owner(f) is not None)
-    (root / data).mkdir()
-    _mark_shard_set(root / data, index_id)
-    for k in range(shards):
-        Index.create(root / data / str(k), max_chars=max_chars).close()
-    return data
-
-
 # What a shard set's marker file holds, then the index's id: searchkit deletes only
 # folders it marked for this index.  Sets written before ids hold the words alone.
-_SHARD_SET_MARK = "searchkit shard set"
+SHARD_SET_MARK = "searchkit shard set"
 
 
-def _mark_shard_set(folder: Path, index_id: str) -> None:
-    (folder / MARKER_NAME).write_text(f"{_SHARD_SET_MARK} {index_id}\n", encoding="ascii")
+def mark_shard_set(folder: Path, index_id: str) -> None:
+    (folder / MARKER_NAME).write_text(f"{SHARD_SET_MARK} {index_id}\n", encoding="ascii")
 
 
-def _shard_set_owner(folder: Path) -> str | None:
+def shard_set_owner(folder: Path) -> str | None:
     """The index id a shard set's marker names ("" for a set marked before ids), or
     ``None`` when ``folder`` is not a shard set."""
     if not _DATA.match(folder.name) or folder.is_symlink() or not folder.is_dir():
@@ -233,9 +206,9 @@ def _shard_set_owner(folder: Path) -> str | None:
     except (OSError, ValueError):
         return None
     words, _, owner = text.rpartition(" ")
-    if text == _SHARD_SET_MARK:
+    if text == SHARD_SET_MARK:
         return ""
-    return owner if words == _SHARD_SET_MARK and _ID.match(owner) else None
+    return owner if words == SHARD_SET_MARK and _ID.match(owner) else None
 
 
 def drop_unused(root: Path, current: str, index_id: str) -> None:
@@ -245,7 +218,7 @@ def drop_unused(root: Path, current: str, index_id: str) -> None:
     if not index_id:
         return
     for old in root.iterdir():
-        if old.name != current and index_id in (_shard_set_owner(old), data_dir_owner(old)):
+        if old.name != current and index_id in (shard_set_owner(old), data_dir_owner(old)):
             shutil.rmtree(old, ignore_errors=True)
 
 
@@ -264,16 +237,10 @@ def now() -> str:
     return dt.datetime.now().astimezone().isoformat(timespec="seconds")
 
 
-def open_shard(
-    path: Path, shard: int, shards: int, reading: ReadingSettings | None = None
-) -> Index:
-    """Shard ``shard`` of ``shards`` as an Index that writes only the files it owns, and
-    reads them with the whole index's ``reading`` settings."""
-    ix = Index.open(path)
-    ix._owns = partial(_owns, shard, shards)
-    ix._writer_procs = 1  # the shards are the parallelism: one writer each
-    ix._whole_reading = reading or ReadingSettings()
-    return ix
+def shard_role(shard: int, shards: int, reading: ReadingSettings | None = None) -> ShardRole:
+    """Shard ``shard`` of ``shards``'s role: it writes only the files it owns, with one
+    writer, and reads them with the whole index's ``reading`` settings."""
+    return ShardRole(partial(_owns, shard, shards), reading or ReadingSettings())
 
 
 def add_to_shard(
@@ -286,10 +253,11 @@ def add_to_shard(
     follow_links: bool = False,
     *,
     reading: ReadingSettings | None = None,
+    open_part: OpenPart,
 ) -> IndexReport:
     """Sync shard ``shard`` with the files of ``paths`` it owns (a task: local or Dask),
-    reading them with the whole index's ``reading`` settings."""
-    with open_shard(Path(path), shard, shards, reading) as ix:
+    reading them with the whole index's ``reading`` settings; ``open_part`` opens it."""
+    with open_part(Path(path), shard_role(shard, shards, reading)) as ix:
         return ix.add(*paths, batch_size=batch_size, dry_run=dry_run, follow_links=follow_links)
 
 
@@ -312,9 +280,13 @@ def add_shards(
     follow_links: bool = False,
     reading: ReadingSettings | None = None,
     cluster_timeout: float | None = None,
+    *,
+    open_part: OpenPart,
 ) -> list[IndexReport]:
+    """Sync every shard of the set ``data`` with ``paths``: one task a shard, each a
+    process here or (with ``client``) a Dask task; ``open_part`` opens a shard."""
     folders = [str(root / data / str(k)) for k in range(shards)]
-    task = partial(add_to_shard, reading=reading or ReadingSettings())
+    task = partial(add_to_shard, reading=reading or ReadingSettings(), open_part=open_part)
     if client is not None:
         from .distributed import add_on_cluster
 
@@ -370,119 +342,7 @@ def merge_reports(reports: Sequence[IndexReport]) -> IndexReport:
     )
 
 
-def rebuild_sharded(
-    root: Path,
-    *paths: str | os.PathLike[str],
-    batch_size: int = DEFAULT_BATCH_SIZE,
-    progress: Progress | None = None,
-    lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
-    client: Client | None = None,
-    follow_links: bool = False,
-    cluster_timeout: float | None = None,
-    confirm: Confirm = False,
-) -> IndexReport:
-    """Build a sharded index afresh from ``paths`` (default: its sources) and switch to it.
-
-    Its recorded sources are read only as ``rebuild_index`` reads an ordinary index's:
-    never ``/``, and only when ``confirm`` allows (else :class:`RebuildRefusedError`).
-    """
-    planned: tuple[str, ...] = ()
-    if not paths:  # asked before the lock is taken, so no writer waits on a person
-        planned = _planned_sources(root, _lenient_settings(root, adopt=False))
-        confirm_sources(root, planned, confirm)
-    with WriteLock(root, lock_timeout):
-        settings = _lenient_settings(root)
-        if not paths and _planned_sources(root, settings) != planned:
-            raise RebuildRefusedError(
-                root,
-                (),
-                f"the sources index {root} recorded changed while the rebuild waited to "
-                "start; nothing was changed: run it again",
-            )
-        sources = [str(Path(p).absolute()) for p in paths] or list(settings.sources)
-        if not sources:
-            raise SearchkitIndexError(
-                root, f"nothing to rebuild index {root} from: name files or folders"
-            )
-        drop_unused(root, settings.data, settings.id)
-        reports = build_shard_set(
-            root,
-            settings,
-            sources,
-            batch_size,
-            progress,
-            client,
-            follow_links,
-            cluster_timeout,
-            keep_sources=False,
-        )
-    return merge_reports(reports)
-
-
-def build_shard_set(
-    root: Path,
-    settings: ShardSettings,
-    sources: Sequence[str],
-    batch_size: int,
-    progress: Progress | None,
-    client: Client | None,
-    follow_links: bool,
-    cluster_timeout: float | None,
-    *,
-    keep_sources: bool,
-) -> list[IndexReport]:
-    """Build a new set of shards from ``sources`` beside the current one and switch
-    ``searchkit.json`` to it (one atomic rename); on any failure, remove the new set, so
-    the index stays as it was.  The caller holds the index's lock.  ``keep_sources``
-    adds ``sources`` to those recorded; otherwise they replace them."""
-    data = new_shard_set(root, settings.shards, settings.max_chars, settings.id)
-    try:
-        reports = add_shards(
-            root,
-            data,
-            settings.shards,
-            sources,
-            batch_size,
-            False,
-            progress,
-            client,
-            follow_links,
-            settings.reading,
-            cluster_timeout,
-        )
-    except BaseException:
-        shutil.rmtree(root / data, ignore_errors=True)
-        raise
-    recorded = [*settings.sources, *sources] if keep_sources else sources
-    write_settings(
-        root,
-        attrs.evolve(
-            settings,
-            data=data,
-            sources=tuple(dict.fromkeys(recorded)),
-            schema_version=SCHEMA_VERSION,
-            analyzer=ANALYZER_ID,
-        ),
-    )
-    return reports
-
-
-def _planned_sources(root: Path, settings: ShardSettings) -> tuple[str, ...]:
-    """The sources a rebuild without named paths reads: its settings' (searchkit writes
-    them itself, so they are its roots), but never ``/`` or a relative path."""
-    refused = [s for s in settings.sources if not usable_root(s)]
-    if refused:
-        raise RebuildRefusedError(
-            root,
-            tuple(refused),
-            f"index {root} records {refused[0]} as a source to rebuild from, which is never "
-            "read from a record; nothing was read: to rebuild, name the files and folders "
-            f"(searchkit index PATH... --index {root} --rebuild)",
-        )
-    return settings.sources
-
-
-def _lenient_settings(root: Path, adopt: bool = True) -> ShardSettings:
+def lenient_settings(root: Path, adopt: bool = True) -> ShardSettings:
     """The settings a rebuild keeps, whatever versions wrote them: each field on its own,
     a damaged one starting afresh, as an ordinary index's rebuild does.  Only the shard
     count cannot start afresh.  A set without an id gets one, and (``adopt``, under the
@@ -510,59 +370,6 @@ def _lenient_settings(root: Path, adopt: bool = True) -> ShardSettings:
     settings = ShardSettings(**kept)
     if not settings.id:  # written before ids: its current set becomes provably its own
         settings = attrs.evolve(settings, id=new_id())
-        if adopt and settings.data and _shard_set_owner(root / settings.data) == "":
-            _mark_shard_set(root / settings.data, settings.id)
+        if adopt and settings.data and shard_set_owner(root / settings.data) == "":
+            mark_shard_set(root / settings.data, settings.id)
     return settings
-
-
-def check_sharded(
-    root: Path,
-    *,
-    repair: bool = False,
-    lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
-    confirm: Confirm = False,
-) -> CheckReport:
-    """``check_index`` for a sharded index: every shard, and every document in its shard."""
-    try:
-        settings = read_shard_settings(root)
-    except (IndexIncompatibleError, IndexDamagedError) as exc:
-        report = CheckReport(str(root), 0, 0, 0, problems=(str(exc),))
-        return _repaired(root, lock_timeout, confirm) if repair else report
-    problems: list[str] = check_synonyms(root)
-    stale: list[str] = []
-    documents = chunks = segments = 0
-    for k in range(settings.shards):
-        folder = root / settings.data / str(k)
-        try:
-            found = check_index(folder, lock_timeout=lock_timeout)
-        except SearchkitIndexError as exc:
-            problems.append(f"shard {k}: {exc}")
-            continue
-        documents += found.documents
-        chunks += found.chunks
-        segments += found.segments
-        problems.extend(f"shard {k}: {p}" for p in found.problems)
-        stale.extend(found.stale)
-        if found.problems:
-            continue
-        with Index.open(folder) as shard:
-            for info in shard.documents():
-                key = str(Path(info.path).resolve()) if info.size else info.id
-                if shard_of(key, settings.shards) != k:
-                    problems.append(
-                        f"shard {k}: document {info.id} ({info.path}) belongs elsewhere"
-                    )
-    report = CheckReport(
-        path=str(root),
-        documents=documents,
-        chunks=chunks,
-        segments=segments,
-        problems=tuple(problems),
-        stale=tuple(stale),
-    )
-    return _repaired(root, lock_timeout, confirm) if repair and problems else report
-
-
-def _repaired(root: Path, lock_timeout: float, confirm: Confirm) -> CheckReport:
-    rebuild_sharded(root, lock_timeout=lock_timeout, confirm=confirm)
-    return attrs.evolve(check_sharded(root, lock_timeout=lock_timeout), repaired=True)

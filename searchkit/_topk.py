@@ -31,7 +31,6 @@ from __future__ import annotations
 import heapq
 import weakref
 from collections.abc import Callable, Iterator
-from itertools import accumulate
 from typing import Any
 
 from whoosh import fields
@@ -40,6 +39,7 @@ from whoosh.reading import TermNotFound
 from whoosh.scoring import WeightLengthScorer, WeightScorer
 from whoosh.searching import Searcher
 
+from . import _whoosh
 from ._limits import Deadline
 from ._types import Scores
 
@@ -451,37 +451,18 @@ def _postings(
     three method calls per posting, and opening the matcher is the one term look-up.
     Another codec's matcher is walked one posting at a time.
     """
-    terms = getattr(reader, "_terms", None)
-    if terms is not None:
+    if _whoosh.terms_table(reader) is not None:
         try:
-            m = terms.matcher(field, text, reader.schema[field].format)
+            m = _whoosh.codec_matcher(reader, field, text)
         except TermNotFound:
             return None
         except Exception:  # any codec surprise: take the public road below
             m = None
-        if m is not None and all(
-            hasattr(m, a)
-            for a in ("_read_data", "_read_weights", "_read_values", "_next_block", "_byteids")
-        ):
-            return _w3_blocks(m, values)
+        if m is not None and _whoosh.reads_w3_blocks(m):
+            return _whoosh.w3_blocks(m, values)
     if (field, text) not in reader:
         return None
     return _each_posting(reader.postings(field, text), values)
-
-
-def _w3_blocks(m: Any, values: bool) -> Iterator[tuple[Any, Any, Any]]:
-    while m.is_active():
-        if m._data is None:
-            m._read_data()
-        raw = m._data[0]
-        # Whoosh decodes the id deltas in a Python generator; accumulate() is C.
-        ids = raw if m._byteids else accumulate(raw)
-        if m._weights is None:
-            m._read_weights()
-        if values and m._values is None:
-            m._read_values()
-        yield ids, m._weights, m._values if values else None
-        m._next_block()
 
 
 def _each_posting(m: Any, values: bool) -> Iterator[tuple[Any, Any, Any]]:
@@ -513,16 +494,14 @@ def _lengths(reader: Any, field: str) -> list[int]:
     n = reader.doc_count_all()
     lengths: list[int] | None = None
     try:  # one read of the length column instead of one seek per document
-        from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
-
-        col = reader._perdoc._cached_reader(_lenfield(field), LENGTHS_COLUMN)
+        col = _whoosh.length_column(_whoosh.per_document_reader(reader), field)
         if col is not None:
             if _BYTE_TO_LENGTH is None:
                 from whoosh.util.numeric import byte_to_length
 
                 _BYTE_TO_LENGTH = [byte_to_length(b) for b in range(256)]
             table = _BYTE_TO_LENGTH
-            raw = col._dbfile.get(col._basepos, col._count)
+            raw = _whoosh.column_bytes(col)
             lengths = [table[b] if b else 1 for b in raw]
             lengths.extend([1] * (n - len(lengths)))
     except Exception:  # another codec: ask per document

@@ -30,18 +30,15 @@ from typing import Any, NamedTuple
 
 from whoosh import writing as wwriting
 from whoosh.codec.whoosh3 import (
-    LENGTHS_COLUMN,
     WHOOSH3_HEADER_MAGIC,
     W3Codec,
-    W3TermInfo,
-    _lenfield,
 )
 from whoosh.fields import UnknownFieldError
 from whoosh.system import pack_ushort
 from whoosh.util.numeric import byte_to_length, length_to_byte
 from whoosh.writing import IndexingError
 
-from . import _commits
+from . import _commits, _whoosh
 from .schema import Posting, TextTerms, indexer, memoized
 
 __all__ = ["SegmentWriter", "codec"]
@@ -67,10 +64,10 @@ class _Lengths:
         self._columns: dict[str, list[int | None] | None] = {}
 
     def _column(self, fieldname: str) -> list[int | None] | None:
-        col = self._reader._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN)
+        col = _whoosh.length_column(self._reader, fieldname)
         if col is None:
             return None
-        raw = col._dbfile.get(col._basepos, col._count)
+        raw = _whoosh.column_bytes(col)
         return [_BYTE_TO_LENGTH[b] if b else None for b in raw]
 
     def doc_field_length(self, docnum: int, fieldname: str, default: int = 0) -> int | None:
@@ -127,11 +124,11 @@ def _cheaper_stored_fields(perdoc: Any) -> None:
     """Make the W3 per-document writer's stored-fields column pickle with the newest
     protocol (Whoosh's protocol 2 spells out every date and byte string through a
     function call) and compress with :func:`_deflate`.  Readers take either."""
-    stored: Any = getattr(perdoc, "_colwriters", {}).get("_stored")
-    child: Any = getattr(stored, "_child", None)
-    if stored is None or getattr(child, "_compress", None) is not zlib.compress:
+    stored: Any = _whoosh.column_writer(perdoc, "_stored")
+    child: Any = None if stored is None else _whoosh.inner_column(stored)
+    if stored is None or _whoosh.compressor(child) is not zlib.compress:
         return
-    child._compress = _deflate
+    _whoosh.set_compressor(child, _deflate)
     add = child.add
 
     def add_pickled(docnum: int, value: Any) -> None:
@@ -242,7 +239,7 @@ class SegmentWriter(wwriting.SegmentWriter):  # type: ignore[misc]
         inverted = self._inverted
         memory = 0
         perdoc.start_doc(docnum)
-        stored = perdoc._storedfields
+        stored = _whoosh.stored_fields_list(perdoc)
         self._failed = True  # until this document is wholly written
         try:
             for name, plan, value, items, column in todo:
@@ -361,7 +358,7 @@ _BLOCK_PROTOCOL = 3
 _FieldLengths = dict[int, int] | Sequence[int]
 _INT = struct.Struct("!i").pack
 _EXTENT = struct.Struct("!qi").pack  # a term's postings: offset, length
-_TERMINFO = W3TermInfo._struct.pack
+_TERMINFO = _whoosh.TERM_INFO_PACK
 _KEY_VALUE_LENGTHS = struct.Struct("!ii").pack  # a term index entry's head
 _KEY_VALUE_LENGTHS_SIZE = 8
 
@@ -378,20 +375,17 @@ class _TermWriter:
 
     def __init__(self, fw: Any) -> None:
         self.fw = fw
-        self.postfile = fw._postfile
+        self.postfile, self.tindex = _whoosh.field_writer_parts(fw)
         self.post_at = self.postfile.tell()
-        self.tindex = fw._tindex
         self.termfile = self.tindex.dbfile
         self.term_at = self.termfile.tell()
 
     def start_field(self, name: str, field: Any) -> None:
         fw = self.fw
         fw.start_field(name, field)
-        pw = fw._postwriter
-        self.limit = pw._blocklimit
-        self.compression = pw._compression
-        self.fixed = fw._format.fixed_value_size()
-        self.field_key = pack_ushort(fw._fieldid)
+        self.limit, self.compression, posting_format, fieldid = _whoosh.current_field(fw)
+        self.fixed = posting_format.fixed_value_size()
+        self.field_key = pack_ushort(fieldid)
 
     def write(self, text: bytes, postings: list[Any], lengths: _FieldLengths | None) -> None:
         """Write the term ``text`` of the current field: ``postings`` is flat (``docnum,

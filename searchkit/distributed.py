@@ -2,7 +2,7 @@
 
 Dask's scheduler hands tasks to workers over TCP and runs a task again when the worker
 running it dies.  searchkit sends it two kinds of task, both plain functions of
-``shards.py`` and ``_fanout.py`` that take and return plain values:
+``_shardset.py`` and ``_fanout.py`` that take and return plain values:
 
 - building: one task a shard, ``_shardset.add_to_shard``.  The worker walks the
   paths, reads, parses and chunks the files its shard owns, and writes them with the
@@ -36,6 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from . import _commits
+from ._base import OpenPart, Part
 from ._fanout import CorpusStats, part_statistics, search_part, total
 from ._types import Client, SearchRequest, SimilarRequest
 from .errors import ClusterTimeoutError, DaskUnavailableError
@@ -202,17 +203,20 @@ def search_on_cluster(
     request: SearchRequest | SimilarRequest,
     filter: Any,
     timeout: float | None = None,
+    *,
+    open_part: OpenPart,
 ) -> list[Results]:
     """Each shard's statistics, then each shard's search, on the workers.
 
     ``q`` is ``request``'s query parsed and ``filter`` its filter (Whoosh queries, which
-    pickle); every worker receives the same request.  Each of the two rounds waits at
+    pickle); every worker receives the same request.  ``open_part`` opens a shard's folder
+    on a worker (``Index``'s, sent along with the tasks).  Each of the two rounds waits at
     most ``timeout`` seconds without a task finishing (:func:`_wait`).
     """
     names = [f"shard {k} ({folder})" for k, folder in enumerate(folders)]
     stats = _wait(
         client,
-        [client.submit(_statistics, folder, q, pure=False) for folder in folders],
+        [client.submit(_statistics, open_part, folder, q, pure=False) for folder in folders],
         names,
         "the search's statistics",
         timeout,
@@ -221,7 +225,7 @@ def search_on_cluster(
     return _wait(
         client,
         [
-            client.submit(_search, folder, everything, q, request, filter, pure=False)
+            client.submit(_search, open_part, folder, everything, q, request, filter, pure=False)
             for folder in folders
         ],
         names,
@@ -232,28 +236,27 @@ def search_on_cluster(
 
 # -- on the workers ----------------------------------------------------------------------
 
-_OPEN: dict[str, Any] = {}
+_OPEN: dict[str, Part] = {}
 
 
-def _shard(folder: str) -> Any:
+def _shard(open_part: OpenPart, folder: str) -> Part:
     """The worker's open index for ``folder``: opened once, refreshed by the Index itself."""
-    from .index import Index
-
     ix = _OPEN.get(folder)
     if ix is None:
-        ix = _OPEN[folder] = Index.open(folder)
+        ix = _OPEN[folder] = open_part(Path(folder), None)
     return ix
 
 
-def _statistics(folder: str, q: Any) -> CorpusStats:
-    return part_statistics(_shard(folder), q)
+def _statistics(open_part: OpenPart, folder: str, q: Any) -> CorpusStats:
+    return part_statistics(_shard(open_part, folder), q)
 
 
 def _search(
+    open_part: OpenPart,
     folder: str,
     stats: CorpusStats,
     q: Any,
     request: SearchRequest | SimilarRequest,
     filter: Any,
 ) -> Results:
-    return search_part(_shard(folder), stats, q, request, filter)
+    return search_part(_shard(open_part, folder), stats, q, request, filter)

@@ -1,4 +1,4 @@
-"""Several indexes as one (:func:`open_many`), and what a sharded index shares with them.
+"""Several indexes as one (:class:`MultiIndex`), and what a sharded index shares with them.
 
 A set of parts, each an ordinary searchkit index, read through ``Index``'s API: a search
 goes to every part with the statistics of all of them, and the hits merge into one list
@@ -13,12 +13,14 @@ import datetime as dt
 import os
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Protocol, cast
 
 import attrs
 from whoosh import query as wq
 
+from ._base import OpenPart, Part
 from ._fanout import (
     explore_part,
     merge_results,
@@ -43,15 +45,9 @@ from ._types import (
 from .analysis import ANALYZER_ID
 from .analysis.synonyms import Synonyms
 from .errors import (
-    ArgumentError,
     NotFoundError,
-    SearchkitIndexError,
 )
 from .explore import complete_over, merge_facets, merge_histograms, similar_query_over
-from .index import (
-    DEFAULT_LOCK_TIMEOUT,
-    Index,
-)
 from .models import (
     Chunk,
     Completion,
@@ -64,7 +60,7 @@ from .models import (
 from .schema import SCHEMA_VERSION
 from .search import request_filter
 
-__all__ = ["MultiIndex", "open_indexes", "open_many"]
+__all__ = ["MultiIndex"]
 
 # -- reading several parts as one --------------------------------------------------------
 
@@ -72,8 +68,11 @@ __all__ = ["MultiIndex", "open_indexes", "open_many"]
 class _Parts(ABC):
     """The read API of :class:`~searchkit.Index` over parts, each an ordinary index."""
 
+    # How a part's folder is opened again (on a Dask worker): ``Index``'s, handed down.
+    _open_part: OpenPart
+
     @abstractmethod
-    def _parts(self) -> list[tuple[Index, str | None]]:
+    def _parts(self) -> list[tuple[Part, str | None]]:
         """Each part and the label its hits carry (``None``: the hit's index is this one)."""
 
     @abstractmethod
@@ -192,7 +191,9 @@ class _Parts(ABC):
             from .distributed import search_on_cluster
 
             folders = [str(ix.path) for ix, _ in parts]
-            found = search_on_cluster(client, folders, q, request, flt, cluster_timeout)
+            found = search_on_cluster(
+                client, folders, q, request, flt, cluster_timeout, open_part=self._open_part
+            )
         else:
             clock, budget, each = time.monotonic(), request.timeout, request
             stats = total([part_statistics(ix, q) for ix, _ in parts])
@@ -273,6 +274,15 @@ class _Parts(ABC):
         )
 
 
+class _Member(Protocol):
+    """An index of several parts (a sharded one) as a member of a :class:`MultiIndex`."""
+
+    @property
+    def path(self) -> Path: ...
+
+    def close(self) -> None: ...
+
+
 class MultiIndex(_Parts):
     """Several indexes searched as one; made by :func:`open_many`.
 
@@ -280,18 +290,19 @@ class MultiIndex(_Parts):
     context manager, or call :meth:`close`.
     """
 
-    def __init__(self, members: Sequence[Index]) -> None:
+    def __init__(self, members: Sequence[Part | _Member], *, open_part: OpenPart) -> None:
         self.members = tuple(members)
         self.paths = tuple(ix.path for ix in self.members)
+        self._open_part = open_part
 
-    def _parts(self) -> list[tuple[Index, str | None]]:
-        out: list[tuple[Index, str | None]] = []
+    def _parts(self) -> list[tuple[Part, str | None]]:
+        out: list[tuple[Part, str | None]] = []
         for member in self.members:
             label = str(member.path)
             if isinstance(member, _Parts):  # a sharded index: each of its shards
                 out.extend((shard, label) for shard, _ in member._parts())
             else:
-                out.append((member, label))
+                out.append((cast(Part, member), label))
         return out
 
     def _where(self) -> str:
@@ -313,56 +324,3 @@ class MultiIndex(_Parts):
 
     def __repr__(self) -> str:
         return f"open_many({[str(p) for p in self.paths]!r})"
-
-
-def open_many(
-    paths: Iterable[str | os.PathLike[str]], *, lock_timeout: float = DEFAULT_LOCK_TIMEOUT
-) -> MultiIndex:
-    """Open several indexes to search as one, ranked as one index holding all their documents.
-
-    An index named twice, or a document in two of them (the same file indexed into both),
-    raises :class:`SearchkitIndexError`: ids must stay unique across the indexes.
-    """
-    roots = [Path(p) for p in paths]
-    if not roots:
-        raise ArgumentError("open_many() needs at least one index folder")
-    seen: dict[Path, Path] = {}
-    for root in roots:
-        key = root.resolve()
-        if key in seen:
-            raise SearchkitIndexError(root, f"index {root} is named twice (also as {seen[key]})")
-        seen[key] = root
-    members: list[Index] = []
-    try:
-        for root in roots:
-            members.append(Index.open(root, lock_timeout=lock_timeout))
-        many = MultiIndex(members)
-        _check_unique_ids(many)
-    except BaseException:
-        for member in members:
-            member.close()
-        raise
-    return many
-
-
-def open_indexes(
-    paths: Sequence[str | os.PathLike[str]], *, lock_timeout: float = DEFAULT_LOCK_TIMEOUT
-) -> Index | MultiIndex:
-    """One index folder opened as an :class:`Index`, several as one :func:`open_many`."""
-    if len(paths) == 1:
-        return Index.open(paths[0], lock_timeout=lock_timeout)
-    return open_many(paths, lock_timeout=lock_timeout)
-
-
-def _check_unique_ids(many: MultiIndex) -> None:
-    owner: dict[str, str] = {}
-    for ix, label in many._parts():
-        for raw in ix._reader().reader().lexicon("doc_id"):
-            doc_id = raw.decode("utf-8") if isinstance(raw, bytes) else str(raw)
-            first = owner.setdefault(doc_id, str(label))
-            if first != label:
-                raise SearchkitIndexError(
-                    ix.path,
-                    f"document {doc_id} is in both {first} and {label}; the indexes must "
-                    "not share documents (remove the file from one of them)",
-                )

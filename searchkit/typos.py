@@ -35,6 +35,7 @@ from whoosh import query as wq
 from whoosh.searching import Searcher
 from whoosh.support.levenshtein import damerau_levenshtein
 
+from . import _whoosh
 from ._limits import Deadline, QueryLimits
 from ._topk import match_scores
 from .analysis import WORD_PARTS, index_term, unbracketed
@@ -165,7 +166,7 @@ def _has_fuzzy(q: wq.Query) -> bool:
 def _expand(q: wq.FuzzyTerm, searcher: Searcher) -> wq.Query:
     # The term's own expansion: the words the query limits counted, read once.
     field = searcher.schema[q.fieldname]
-    found = (field.from_bytes(b) for b in q._btexts(searcher.reader()))
+    found = (field.from_bytes(b) for b in _whoosh.expanded_bytes(q, searcher.reader()))
     words = {w: damerau_levenshtein(q.text, w) for w in found}
     if not words:
         return q  # matches nothing, as Whoosh's would

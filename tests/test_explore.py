@@ -30,6 +30,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import searchkit
+import searchkit.schema
 from searchkit import explore
 from searchkit._dates import date_bounds
 from searchkit.analysis import WORD_PARTS, index_term, normalize_name
@@ -120,7 +121,7 @@ def test_an_index_of_the_previous_schema_asks_for_a_rebuild_that_upgrades_it(
         ix.add(FIXTURES / "03_exchange.txt")
     settings = path / "searchkit.json"
     raw = json.loads(settings.read_text(encoding="utf-8"))
-    raw["schema_version"] = searchkit.index.SCHEMA_VERSION - 1
+    raw["schema_version"] = searchkit.schema.SCHEMA_VERSION - 1
     settings.write_text(json.dumps(raw), encoding="utf-8")
     with pytest.raises(searchkit.IndexIncompatibleError, match="--rebuild"):
         searchkit.Index.open(path)

@@ -26,7 +26,8 @@ def _modules_after(code: str) -> set[str]:
 def test_import_searchkit_loads_no_dependency() -> None:
     loaded = _modules_after("import searchkit")
     assert not {m for m in loaded if m.split(".")[0] in HEAVY}
-    assert {m for m in loaded if m.startswith("searchkit")} == {"searchkit"}
+    # searchkit._version holds one string (__version__), and imports nothing.
+    assert {m for m in loaded if m.startswith("searchkit")} == {"searchkit", "searchkit._version"}
 
 
 def test_every_public_name_resolves_to_its_module_object() -> None:
@@ -102,3 +103,15 @@ def test_no_import_cycles_between_searchkit_modules() -> None:
 
     cycles = [c for c in map(cycle_from, sorted(edges)) if c]
     assert not cycles, f"import cycles: {cycles}"
+
+
+def test_the_version_lives_in_a_module_that_imports_nothing_and_matches_the_package() -> None:
+    import tomllib
+
+    root = Path(searchkit.__file__).parent
+    assert _imports_of(root / "_version.py", "searchkit") == set()
+    meta = tomllib.loads((root.parent / "pyproject.toml").read_text(encoding="utf-8"))
+    assert searchkit.__version__ == meta["project"]["version"]
+    for name in ("_settings.py", "_shardset.py", "web/app.py"):
+        package = "searchkit.web" if "/" in name else "searchkit"
+        assert "searchkit.__version__" not in _imports_of(root / name, package)  # not upward

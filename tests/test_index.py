@@ -216,7 +216,7 @@ def test_failed_rebuild_keeps_old_index(tmp_path: Path, monkeypatch: pytest.Monk
         def boom(*args: object) -> None:
             raise RuntimeError("disk on fire")
 
-        monkeypatch.setattr("searchkit.index._Sync._remove_missing", boom)
+        monkeypatch.setattr("searchkit._sync.Sync._remove_missing", boom)
         with pytest.raises(RuntimeError, match="disk on fire"):
             ix.rebuild(confirm=True)
         assert ix.search("harbour").total == 12

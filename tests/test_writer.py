@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 
 import searchkit
+import searchkit._batch
 import searchkit._mpwriter
 from searchkit import Document, Paragraph, _merge, _writer, _writers
 from searchkit._lock import WriteLock
@@ -51,11 +52,11 @@ def test_parallel_writer_builds_the_same_index(
 ) -> None:
     serial = searchkit.Index.create(tmp_path / "serial")
     with monkeypatch.context() as m:
-        m.setattr(searchkit.index, "_WRITER_PROCS", 1)
+        m.setattr(searchkit._batch, "_WRITER_PROCS", 1)
         serial.add_documents(_documents(1500), batch_size=1000)
     parallel = searchkit.Index.create(tmp_path / "parallel")
     with monkeypatch.context() as m:
-        m.setattr(searchkit.index, "_WRITER_PROCS", 2)
+        m.setattr(searchkit._batch, "_WRITER_PROCS", 2)
         parallel.add_documents(_documents(1500), batch_size=1000)
     assert len(parallel._ix._segments()) > len(serial._ix._segments())
     assert len(parallel) == len(serial) == 3000
@@ -69,7 +70,7 @@ def test_parallel_writer_builds_the_same_index(
 def test_cancelled_parallel_write_leaves_no_process_and_a_working_index(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(searchkit.index, "_WRITER_PROCS", 2)
+    monkeypatch.setattr(searchkit._batch, "_WRITER_PROCS", 2)
     ix = searchkit.Index.create(tmp_path / "ix")
     ix.add_documents(_documents(10))
     with pytest.raises(RuntimeError, match="the source broke"):
@@ -166,7 +167,7 @@ def test_segments_of_replaced_documents_merge_away(tmp_path: Path) -> None:
 def test_a_small_parallel_batch_is_written_without_child_processes(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(searchkit.index, "_WRITER_PROCS", 2)
+    monkeypatch.setattr(searchkit._batch, "_WRITER_PROCS", 2)
     started: list[object] = []
     monkeypatch.setattr(
         searchkit._mpwriter.MpWriter, "_new_task", lambda self: started.append(self)

@@ -39,7 +39,7 @@ from __future__ import annotations
 
 import click
 
-from .. import __version__
+from .._version import __version__
 from ._errors import (
     EXIT_BROKEN_PIPE,
     EXIT_CODES_HELP,

@@ -214,7 +214,7 @@ def write_index(
     says whether to read the sources the index recorded), a dry run, or an add to an
     index opened or created (with ``shards``), on Dask when ``dask`` is ``(address,
     timeout)``.  The arguments were checked to go together."""
-    from ..shards import Index, open_or_create_sharded, rebuild_index
+    from ..index import Index, rebuild_index
 
     if rebuild:
         report = rebuild_index(
@@ -238,22 +238,24 @@ def write_index(
                 follow_links=follow_links,
                 field_map=field_map,
             )
-    with open_or_create_sharded(where, shards, lock_timeout=lock_timeout, language=language) as ix:
+    with Index.open_or_create(
+        where, shards=shards, lock_timeout=lock_timeout, language=language
+    ) as ix:
         if synonyms:
             ix.set_synonyms(synonyms)
         if dask is None:
             return ix.add(*paths, progress=progress, follow_links=follow_links, field_map=field_map)
-        from ..shards import add_with_dask
+        from ..distributed import connect
 
         address, timeout = dask
-        return add_with_dask(
-            ix,
-            paths,
-            address,
-            follow_links=follow_links,
-            field_map=field_map,
-            cluster_timeout=timeout,
-        )
+        with connect(address) as client:
+            return ix.add(
+                *paths,
+                client=client,
+                follow_links=follow_links,
+                field_map=field_map,
+                cluster_timeout=timeout,
+            )
 
 
 def confirm_sources(yes: bool, doing: str) -> bool | Callable[[tuple[str, ...]], bool]:

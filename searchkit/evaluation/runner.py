@@ -21,9 +21,10 @@ from typing import Any
 
 import attrs
 
+from .._base import IndexLike
 from ..analysis import ANALYZER_ID
 from ..errors import CollectionError, QueryError
-from ..index import Index
+from ..index import Index, ShardedIndex
 from ..models import Document, Paragraph
 from ..query import plain_query
 from ..search import MAX_LIMIT
@@ -209,7 +210,7 @@ def _open_index(
     index_path: str | Path | None,
     rebuild: bool,
     progress: Progress | None,
-) -> tuple[Index, float]:
+) -> tuple[Index | ShardedIndex, float]:
     if index_path is not None and Index.exists(index_path) and not rebuild:
         index = Index.open(index_path)
         held = {d.id for d in index.documents()}
@@ -240,7 +241,7 @@ def _counted(collection: Collection, progress: Progress | None) -> Iterator[Docu
             progress("index", done, total)
 
 
-def _run_query(index: Index, collection: Collection, qid: str, depth: int) -> QueryResult:
+def _run_query(index: IndexLike, collection: Collection, qid: str, depth: int) -> QueryResult:
     text = collection.queries[qid]
     qrels = collection.qrels.get(qid, {})
     started = time.perf_counter()
@@ -261,7 +262,7 @@ def _run_query(index: Index, collection: Collection, qid: str, depth: int) -> Qu
     )
 
 
-def _rank_documents(index: Index, query: str, depth: int) -> list[str]:
+def _rank_documents(index: IndexLike, query: str, depth: int) -> list[str]:
     """The ``depth`` best documents for ``query``, each scored by its best paragraph."""
     if not query:
         return []

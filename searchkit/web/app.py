@@ -43,8 +43,8 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
-from .. import __version__
 from .._types import SearchRequest, SimilarRequest
+from .._version import __version__
 from ..errors import (
     ArgumentError,
     FilterError,
@@ -52,8 +52,8 @@ from ..errors import (
     SearchkitIndexError,
     http_status,
 )
+from ..index import Index, ShardedIndex
 from ..models import Bucket, Results
-from ..shards import Index  # through shards.py: it opens sharded indexes too
 from . import LOOPBACK_HOSTS
 
 __all__ = ["LOOPBACK_HOSTS", "create_app"]
@@ -157,18 +157,20 @@ class _Shared:
     def __init__(self, path: Path) -> None:
         self.path = path
         self.lock = threading.Lock()
-        self._index: Index | None = None
+        self._index: Index | ShardedIndex | None = None
 
     @contextmanager
-    def use(self) -> Iterator[Index]:
+    def use(self) -> Iterator[Index | ShardedIndex]:
         """The index, opened on first use; a damaged or vanished one is reopened next time."""
         with self.lock:
             if self._index is None:
-                self._index = Index.open(self.path)
+                self._index = index = Index.open(self.path)
+            else:
+                index = self._index
             try:
-                yield self._index
+                yield index
             except SearchkitIndexError:
-                self._index.close()
+                index.close()
                 self._index = None
                 raise
 

@@ -1,0 +1,276 @@
+"""Every touch of Whoosh's private attributes, each behind one small named function.
+
+searchkit reads and writes Whoosh's files faster than Whoosh's public API lets it (postings
+and columns a block at a time, a segment's stored records, its term table, the table of
+contents) and so reaches into attributes and names that start with ``_``.  They are all
+here: upgrading Whoosh means checking this one file against the new version.  The two
+subclasses of Whoosh's own classes are the other place to look: by design they override
+and call its private methods and flags from inside (``_writer.SegmentWriter``:
+``_commit_toc``, ``_check_state``, ``_added``; ``_mpwriter.MpWriter``: ``_new_task``,
+``_added_sub``).  And ``_decoded.py`` checks, by name, the private state Whoosh pickles
+into a table of contents (``_doccount``, ``_codec``, ...) before Whoosh uses it.
+
+Functions that read say what they return when the object is not shaped as expected
+(another codec): the callers then take Whoosh's public road.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from itertools import accumulate
+from typing import Any
+
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3TermInfo
+from whoosh.codec.whoosh3 import _lenfield as _length_field
+
+__all__ = [
+    "TERM_INFO_PACK",
+    "block_ids_and_values",
+    "block_max_id",
+    "cached_column",
+    "codec_matcher",
+    "column_bytes",
+    "column_writer",
+    "compressor",
+    "current_field",
+    "end_document",
+    "expanded_bytes",
+    "expansion_source",
+    "field_lengths",
+    "field_number",
+    "field_writer_parts",
+    "inner_column",
+    "length_column",
+    "length_field",
+    "next_block",
+    "per_document_reader",
+    "postings_file",
+    "reads_w3_blocks",
+    "reads_w3_ids",
+    "replace_expansion",
+    "searcher_storage",
+    "segment_count",
+    "set_field_lengths",
+    "set_compressor",
+    "stored_fields_list",
+    "term_index",
+    "terms_table",
+    "toc",
+    "toc_segments",
+    "w3_blocks",
+]
+
+# -- the index and its table of contents ---------------------------------------------
+
+
+def toc_segments(ix: Any) -> list[Any]:
+    """The segments named by the index's current table of contents, read afresh."""
+    return list(ix._read_toc().segments)
+
+
+def toc(ix: Any) -> tuple[int, list[Any]]:
+    """The generation and segments of the index's current table of contents, read
+    afresh (both from one reading)."""
+    found = ix._read_toc()
+    return int(found.generation), list(found.segments)
+
+
+def segment_count(ix: Any) -> int:
+    """How many segments the index's current commit has."""
+    return len(ix._segments())
+
+
+def searcher_storage(searcher: Any) -> Any:
+    """The storage (folder) of the index ``searcher`` reads, or ``None``."""
+    return getattr(getattr(searcher, "_ix", None), "storage", None)
+
+
+# -- a segment's readers ----------------------------------------------------------------
+
+
+def per_document_reader(reader: Any) -> Any:
+    """A segment reader's per-document reader (stored records, lengths, columns)."""
+    return reader._perdoc
+
+
+def terms_table(reader: Any) -> Any:
+    """A segment reader's W3 term table, or ``None`` (another kind of reader)."""
+    return getattr(reader, "_terms", None)
+
+
+def codec_matcher(reader: Any, field: str, text: bytes) -> Any:
+    """The codec's own matcher of the term (W3: block by block), or ``None`` when the
+    reader has no W3 term table; raises ``TermNotFound`` for a term it lacks."""
+    terms = terms_table(reader)
+    if terms is None:
+        return None
+    return terms.matcher(field, text, reader.schema[field].format)
+
+
+def field_number(terms: Any, name: str) -> int | None:
+    """The number a W3 term table gives field ``name`` (``None``: it has no terms)."""
+    found = terms._fieldmap.get(name)
+    return None if found is None else int(found)
+
+
+def term_index(terms: Any) -> Any:
+    """A W3 term table's index of terms (key: field number and term, value: term info)."""
+    return terms._tindex
+
+
+def postings_file(terms: Any) -> Any:
+    """A W3 term table's postings file."""
+    return terms._postfile
+
+
+def length_field(field: str) -> str:
+    """The name of the column holding ``field``'s lengths."""
+    return str(_length_field(field))
+
+
+def cached_column(perdoc: Any, name: str, column: Any) -> Any:
+    """A per-document reader's column ``name`` (as ``column`` stores it), or ``None``."""
+    return perdoc._cached_reader(name, column)
+
+
+def length_column(perdoc: Any, field: str) -> Any:
+    """A per-document reader's column of ``field``'s length bytes, or ``None``."""
+    return cached_column(perdoc, length_field(field), LENGTHS_COLUMN)
+
+
+def column_bytes(col: Any) -> Any:
+    """A fixed-width column's bytes, one read (one byte a document for lengths)."""
+    return col._dbfile.get(col._basepos, col._count)
+
+
+def inner_column(col: Any) -> Any:
+    """The column under a wrapping one (the bytes under a pickling column), or ``None``."""
+    return getattr(col, "_child", None)
+
+
+# -- W3 posting blocks ------------------------------------------------------------------
+
+_BLOCK_READS = ("_read_data", "_read_weights", "_read_values", "_next_block", "_byteids")
+_ID_READS = ("_maxid", "_read_ids", "_read_values", "_next_block")
+
+
+def reads_w3_blocks(m: Any) -> bool:
+    """Whether :func:`w3_blocks` can read matcher ``m``."""
+    return all(hasattr(m, a) for a in _BLOCK_READS)
+
+
+def reads_w3_ids(m: Any) -> bool:
+    """Whether :func:`block_max_id`, :func:`block_ids_and_values` and :func:`next_block`
+    can read matcher ``m``."""
+    return all(hasattr(m, a) for a in _ID_READS)
+
+
+def w3_blocks(m: Any, values: bool) -> Iterator[tuple[Any, Any, Any]]:
+    """``(ids, weights, values)`` of each block of a W3 matcher (``values`` only when
+    asked for, else ``None``)."""
+    while m.is_active():
+        if m._data is None:
+            m._read_data()
+        raw = m._data[0]
+        # Whoosh decodes the id deltas in a Python generator; accumulate() is C.
+        ids = raw if m._byteids else accumulate(raw)
+        if m._weights is None:
+            m._read_weights()
+        if values and m._values is None:
+            m._read_values()
+        yield ids, m._weights, m._values if values else None
+        m._next_block()
+
+
+def block_max_id(m: Any) -> int:
+    """The last document number of a W3 matcher's current block."""
+    return int(m._maxid)
+
+
+def block_ids_and_values(m: Any) -> tuple[Any, Any]:
+    """The document numbers and encoded values of a W3 matcher's current block."""
+    if m._ids is None:
+        m._read_ids()
+    if m._values is None:
+        m._read_values()
+    return m._ids, m._values
+
+
+def next_block(m: Any) -> None:
+    """Move a W3 matcher to its next block, unread."""
+    m._next_block()
+
+
+# -- the words a multi-term query stands for ---------------------------------------------
+
+
+def expanded_bytes(q: Any, reader: Any) -> Iterator[bytes]:
+    """The indexed words (as bytes) a multi-term query (prefix, wildcard, fuzzy) matches
+    in ``reader``."""
+    found: Iterator[bytes] = q._btexts(reader)
+    return found
+
+
+def expansion_source(q: Any) -> Callable[[Any], Iterator[bytes]]:
+    """A multi-term query's own way to its words (what :func:`expanded_bytes` calls)."""
+    found: Callable[[Any], Iterator[bytes]] = q._btexts
+    return found
+
+
+def replace_expansion(q: Any, source: Callable[[Any], Iterator[bytes]]) -> None:
+    """Make ``q`` find its words through ``source`` (a cache of them) from now on."""
+    q._btexts = source
+
+
+# -- writing a segment ------------------------------------------------------------------
+
+# Packs a term's information as the W3 codec stores it.
+TERM_INFO_PACK: Callable[..., bytes] = W3TermInfo._struct.pack
+
+
+def field_lengths(holder: Any) -> Any:
+    """The total length of each field: a per-document writer's (to add to) or a
+    segment's."""
+    return holder._fieldlengths
+
+
+def set_field_lengths(segment: Any, lengths: Any) -> None:
+    """Give a segment its total length of each field (as its table of contents holds)."""
+    segment._fieldlengths = lengths
+
+
+def column_writer(perdoc: Any, name: str) -> Any:
+    """A per-document writer's writer of column ``name``, or ``None``."""
+    return getattr(perdoc, "_colwriters", {}).get(name)
+
+
+def stored_fields_list(perdoc: Any) -> Any:
+    """The stored fields of the document a per-document writer is writing (to fill)."""
+    return perdoc._storedfields
+
+
+def end_document(perdoc: Any) -> None:
+    """``finish_doc`` for a per-document writer with no stored fields left to add."""
+    perdoc._indoc = False
+
+
+def compressor(col: Any) -> Any:
+    """The compressing function of a compressed column writer, or ``None``."""
+    return getattr(col, "_compress", None)
+
+
+def set_compressor(col: Any, compress: Callable[[bytes, int], bytes]) -> None:
+    """Make a compressed column writer compress with ``compress``."""
+    col._compress = compress
+
+
+def field_writer_parts(fw: Any) -> tuple[Any, Any]:
+    """A W3 field writer's postings file and term index."""
+    return fw._postfile, fw._tindex
+
+
+def current_field(fw: Any) -> tuple[int, int, Any, int]:
+    """Of a W3 field writer's current field: its block size limit, compression level,
+    posting format and field number."""
+    pw = fw._postwriter
+    return pw._blocklimit, pw._compression, fw._format, fw._fieldid

@@ -1,0 +1,235 @@
+"""The write API of an ordinary :class:`~searchkit.Index`: add, add_documents, remove,
+rebuild, and the sources and field maps they keep.
+
+``Index`` takes these methods from :class:`Writes`; ``index.py`` keeps the opening and
+the reading.  A write takes the index's lock and goes through a batch (``_batch.py``); an
+add writes the difference a sync finds (``_sync.py``); a rebuild builds new data beside
+the old (``_rebuild.py``).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import attrs
+
+from ._base import ShardRole, guarded, one_shard_error
+from ._batch import DEFAULT_BATCH_SIZE, Batch, locked_batch
+from ._damage import damage_guard
+from ._lock import WriteLock
+from ._rebuild import commit_sources, rebuild_plain, within
+from ._settings import SETTINGS_NAME, ReadingSettings, Settings, read_settings, swap_settings
+from ._sync import Sync, require_existing
+from ._types import Confirm, Progress
+from .errors import ArgumentError
+from .loaders import check_field_map
+from .models import Document, DocumentInfo, IndexReport
+from .schema import info_from_stored
+
+if TYPE_CHECKING:
+    import whoosh.index as windex
+    from whoosh.searching import Searcher
+
+    from .distributed import Client
+
+__all__ = ["Writes"]
+
+
+class Writes:
+    """The write methods of :class:`~searchkit.Index` (which supplies the reading they use)."""
+
+    path: Path
+    lock_timeout: float
+    _settings: Settings
+    _settings_mtime: int
+    _ix: windex.Index
+    _role: ShardRole | None
+
+    if TYPE_CHECKING:
+
+        def _reader(self) -> Searcher: ...
+
+        def documents(self) -> list[DocumentInfo]: ...
+
+        def close(self) -> None: ...
+
+        @property
+        def max_chars(self) -> int: ...
+
+    @guarded
+    def add(
+        self,
+        *paths: str | os.PathLike[str],
+        batch_size: int = DEFAULT_BATCH_SIZE,
+        dry_run: bool = False,
+        progress: Progress | None = None,
+        follow_links: bool = False,
+        field_map: Mapping[str, str] | None = None,
+        client: Client | None = None,
+        cluster_timeout: float | None = None,
+    ) -> IndexReport:
+        """Index files and folders, touching only what changed since the last time.
+
+        New files are added, files whose content changed are re-indexed, unchanged files
+        are left alone, files gone from an indexed folder are removed, and a file moved
+        to a new path with the same content keeps its document id (a rename).  Work is
+        committed every ``batch_size`` documents, so an interrupted run keeps what it
+        finished and the next run resumes.  ``dry_run`` counts without writing.
+
+        A path that does not exist raises :class:`DocumentError` before anything changes
+        (a mistyped or unmounted folder must not empty the index).  Symbolic links in
+        folders are followed only when they stay inside ``paths``; ``follow_links``
+        follows them all.  The paths are recorded as the index's sources in the same
+        commits as their documents.  ``field_map`` (``{"title": "headline", "text":
+        "body"}``) names the keys the JSON and JSONL records under ``paths`` hold each field
+        in; it is kept with the index and used again for those paths by later adds and
+        rebuilds.  ``client`` (a Dask client) and ``cluster_timeout`` are a sharded
+        index's (:class:`~searchkit.ShardedIndex`); here a ``client`` raises
+        :class:`ArgumentError`.
+        """
+        if client is not None:
+            raise one_shard_error(self.path, "build")
+        if not paths:
+            raise ArgumentError("add() needs at least one file or folder")
+        require_existing(paths)
+        maps = dict(self._reading().field_maps)
+        if field_map is not None:
+            checked = check_field_map(field_map)
+            maps.update((str(Path(p).absolute()), checked) for p in paths)
+            if not dry_run and maps != self._settings.field_maps:
+                self._keep_field_maps(maps)
+        new_sources = [str(Path(p).absolute()) for p in paths]
+        with self._writing(batch_size, dry_run, new_sources) as batch:
+            stored = list(self._reader().documents(first="1"))
+            held = {s["path"]: s.get("file_documents") for s in stored if "path" in s}
+            manifest = sorted(map(info_from_stored, stored), key=lambda d: (d.path, d.id))
+            owns = self._role.owns if self._role else None
+            report = Sync(batch, manifest, held, owns, maps).run(paths, progress, follow_links)
+        return report
+
+    @guarded
+    def rebuild(
+        self,
+        *paths: str | os.PathLike[str],
+        batch_size: int = DEFAULT_BATCH_SIZE,
+        progress: Progress | None = None,
+        follow_links: bool = False,
+        confirm: Confirm = False,
+    ) -> IndexReport:
+        """Index ``paths`` (default: every path ever added) into a new index, then swap it in.
+
+        The new index is built in a folder of its own beside the current one; only when it
+        is complete does ``searchkit.json`` switch to it, in one atomic rename.  Searches
+        meanwhile see the old index, and a rebuild that fails or is interrupted leaves the
+        old index as it was.  ``follow_links`` as for :meth:`add`.  Without ``paths``, the
+        sources the index recorded are read only when ``confirm`` says so (see
+        :func:`~searchkit.rebuild_index`).
+        """
+        self.close()
+        report = rebuild_plain(
+            self.path,
+            *paths,
+            batch_size=batch_size,
+            progress=progress,
+            lock_timeout=self.lock_timeout,
+            follow_links=follow_links,
+            confirm=confirm,
+        )
+        self._reader()  # switch this handle to the new data
+        return report
+
+    @guarded
+    def add_documents(
+        self, documents: Iterable[Document], *, batch_size: int = DEFAULT_BATCH_SIZE
+    ) -> IndexReport:
+        """Index already-loaded documents, replacing any with the same id.
+
+        For documents that do not come from files searchkit reads (a test collection, a
+        database export).  They carry no file bookkeeping, so sync leaves them alone.
+        """
+        added = updated = chunks = 0
+        with self._writing(batch_size, False) as batch:
+            known = {d.id for d in self.documents()}
+            for doc in documents:
+                replaces = (doc.id,) if doc.id in known else ()
+                updated += bool(replaces)
+                added += not replaces
+                known.add(doc.id)
+                chunks += batch.write([doc], replaces=replaces)
+        return IndexReport(added=added, updated=updated, chunks=chunks)
+
+    @guarded
+    def remove(self, *doc_ids: str) -> int:
+        """Remove documents by id; returns how many were in the index."""
+        with self._writing(DEFAULT_BATCH_SIZE, False) as batch:
+            known = {d.id for d in self.documents()}
+            present = [d for d in dict.fromkeys(doc_ids) if d in known]
+            for d in present:
+                batch.delete(d)
+        return len(present)
+
+    def _keep_field_maps(self, maps: dict[str, dict[str, str]]) -> None:
+        """Record the field maps in the settings (under the write lock)."""
+        with WriteLock(self.path, self.lock_timeout):
+            current = read_settings(self.path)
+            settings = attrs.evolve(current, field_maps={**current.field_maps, **maps})
+            swap_settings(self.path, settings)
+            self._settings = settings
+            self._settings_mtime = (self.path / SETTINGS_NAME).stat().st_mtime_ns
+
+    def _keep_roots(self, sources: Sequence[str]) -> None:
+        """Record ``sources`` among the roots in the settings (under the write lock),
+        before the commit that records them as sources: so the roots always cover what
+        the commit records name.  An index written before roots adopts its sources."""
+        roots = self._settings.roots or self._settings.sources
+        missing = [s for s in sources if not any(within(s, r) for r in roots)]
+        if not missing and roots == self._settings.roots:
+            return
+        settings = attrs.evolve(self._settings, roots=tuple(dict.fromkeys([*roots, *missing])))
+        swap_settings(self.path, settings)
+        self._settings = settings
+        self._settings_mtime = (self.path / SETTINGS_NAME).stat().st_mtime_ns
+
+    def _reading(self) -> ReadingSettings:
+        """The language and field maps documents are read with: a shard's are its
+        sharded index's."""
+        return self._role.reading if self._role else self._settings.reading
+
+    def sources(self) -> tuple[str, ...]:
+        """The files and folders added so far, as absolute paths: what a rebuild reads."""
+        with damage_guard(self.path):
+            return commit_sources(self.path, self._settings, self._ix)
+
+    @contextmanager
+    def _writing(
+        self, batch_size: int, dry_run: bool, new_sources: Sequence[str] = ()
+    ) -> Iterator[Batch]:
+        """A batch under the write lock; its commits record ``new_sources`` as well."""
+        if batch_size < 1:
+            raise ArgumentError(f"batch_size must be at least 1, not {batch_size}")
+        language = self._reading().language
+        if dry_run:  # reads only: works on a read-only folder, and beside a writer
+            self._reader()
+            yield Batch(self._ix, self.max_chars, batch_size, True, (), None, language)
+            return
+
+        def current() -> tuple[windex.Index, Settings, tuple[str, ...]]:
+            self._reader()  # another process may have rebuilt the index meanwhile
+            return self._ix, self._settings, self.sources()
+
+        procs = self._role.writer_procs if self._role else None
+        with locked_batch(
+            self.path,
+            self.lock_timeout,
+            current,
+            batch_size,
+            new_sources,
+            procs,
+            language,
+            before=self._keep_roots,
+        ) as batch:
+            yield batch
