@@ -1466,7 +1466,7 @@ def _suggestions_cut(limit: str) -> str:
 
 def _print_hit(hit: Hit, style: _Style) -> None:
     style.echo(f"{hit.rank}. {_title(hit, style)}  (score {hit.score:.2f})")
-    meta = _joined([_when(hit.published), hit.author, _label(hit), hit.id, hit.index])
+    meta = _joined([_when(hit.published), hit.author, _label(hit), hit.place, hit.id, hit.index])
     style.echo("   " + style(meta, dim=True))
     if hit.before or hit.after:
         for c in hit.before:
@@ -1493,7 +1493,8 @@ def _print_passage(
     meta = _joined([_when(chunk.published), chunk.author, chunk.source_url])
     if meta:
         style.echo(style(meta, dim=True))
-    where = [chunk.path, f"paragraph {_label(chunk)[1:]}", f"characters {chunk.start}-{chunk.end}"]
+    where = [chunk.path, f"paragraph {_label(chunk)[1:]}", chunk.place]
+    where.append(f"characters {chunk.start}-{chunk.end}")
     style.echo(style(_joined([*where, chunk.id]), dim=True))
     for c in before:
         style.echo()
