@@ -207,7 +207,8 @@ def test_an_html_only_message_is_read_through_the_html_path(tmp_path: Path) -> N
             "news@example.org",
             "Fri, 01 Mar 2024 09:30:00 +0000",
             "",
-            html="<html><body><p>First <b>bold</b> news.</p><script>x()</script><p>Two</p></body></html>",
+            html="<html><body><p>First <b>bold</b> news.</p><script>x()</script>"
+            "<p>Two</p></body></html>",
         )
     )
     (doc,), _ = load_file(f)
