@@ -643,6 +643,13 @@ class Index:
             )
         return report
 
+    def watch(self, *paths: str | os.PathLike[str], **options: Any) -> None:
+        """Keep the index in sync with ``paths`` as files change, until stopped: see
+        :func:`searchkit.watch.watch` for the options (``stop``, ``on_batch``, ...)."""
+        from .watch import watch
+
+        watch(self, *paths, **options)
+
     @_guarded
     def rebuild(
         self,
