@@ -135,6 +135,140 @@ CASES: dict[str, tuple[str, str, Any]] = {
 }
 
 
+# -- hostile index files (issue 28 items 3, 4, 10) -----------------------------------------
+#
+# Each case builds a small index of ``seeds/``, damages one file the way a crafted index
+# would, then searches it and checks it.  The child caps its own address space at 2 GB
+# (so code without the bounds fails with MemoryError instead of taking the machine).
+
+_FILE_SETUP = """
+import json, pickle, resource, time
+resource.setrlimit(resource.RLIMIT_AS, (2_000_000_000, 2_000_000_000))
+import searchkit
+from whoosh.index import TOC
+index = {index!r}
+RECORD = {record!r}
+with searchkit.Index.create(index) as ix:
+    ix.add({seeds!r})
+    ix.search("warm")
+    before = [h.id for h in ix.search("prisoner OR court").hits]
+    wix = ix._ix
+    data = ix.path / ix._settings.data
+
+def write_toc(segments=None, raw=None):
+    gen = wix.latest_generation() + 1
+    TOC(wix.schema, [] if raw is not None else segments, gen).write(wix.storage, wix.indexname)
+    if raw is not None:
+        path = data / f"_MAIN_{{gen}}.toc"
+        empty = pickle.dumps([], pickle.HIGHEST_PROTOCOL)
+        path.write_bytes(path.read_bytes()[: -len(empty)] + raw)
+
+def segment_with(**changes):
+    segments = list(wix._read_toc().segments)
+    for name, value in changes.items():
+        setattr(segments[0], name, value)
+    return segments
+
+def record(raw):
+    from searchkit import _writers
+    w = _writers.writer(wix)
+    stored = w.perdocwriter._colwriters["_stored"]
+    add = stored._child.add
+    stored.add = lambda docnum, value: add(docnum, raw)
+    w.add_document(doc_id="d", chunk_id="d:1", body=("T", "prisoner"), text="x")
+    w.commit()
+
+def tamper_cache():
+    import numpy as np
+    [cache] = data.glob("*.body.skcol")
+    body = bytearray(cache.read_bytes())
+    header = json.loads(body[16 : 16 + int.from_bytes(body[8:12], "little")])
+    offset, dtype, count = header["arrays"]["weights"]
+    w = np.frombuffer(body, dtype=dtype, count=count, offset=offset).copy()
+    w *= np.arange(1, count + 1) % 7 + 1
+    body[offset : offset + w.nbytes] = w.tobytes()
+    cache.write_bytes(bytes(body))
+
+{craft}
+
+def search():
+    with searchkit.Index.open(index) as ix:
+        ix.search("warm")
+        hits = [h.id for h in ix.search("prisoner OR court").hits]
+    return "same ranking" if hits == before else f"{{len(hits)}} hits, ranking changed"
+
+def check():
+    report = searchkit.check_index(index)
+    return "ok" if report.ok else "damaged: " + report.problems[0]
+
+start = time.perf_counter()
+outcomes = []
+for name, call in (("search", search), ("check", check)):
+    try:
+        outcomes.append(f"{{name}}: {{call()}}")
+    except searchkit.SearchkitError as exc:
+        outcomes.append(f"{{name}} refused: {{exc}}")
+    except MemoryError:
+        outcomes.append(f"{{name}}: MemoryError at the 2 GB cap")
+    except Exception as exc:
+        outcomes.append(f"{{name}} crashed: {{type(exc).__name__}}: {{exc}}")
+out = "; ".join(o.split("; run `searchkit check")[0][:150] for o in outcomes)
+print(json.dumps({{"outcome": out, "seconds": time.perf_counter() - start}}))
+"""
+
+_RECORD = (
+    b"\x80\x04}(\x8c\x08chunk_id\x8c\x03d:1\x8c\x06doc_id\x8c\x01d\x8c\x04path\x8c\x02/p"
+    b"\x8c\tparagraph\x4b\x01\x8c\x05start\x4b\x00\x8c\x03end\x4b\x01\x8c\x05title\x8c\x01T"
+)
+# name -> (what it is, the code that damages the index)
+FILE_CASES: dict[str, tuple[str, str]] = {
+    "toc_memo": (
+        "TOC `]r\\x00\\x00\\x00\\x08.` (a memo index)",
+        r"write_toc(raw=b']r\x00\x00\x00\x08.')",
+    ),
+    "toc_bytearray": (
+        "TOC `bytearray(2**31)`",
+        r"write_toc(raw=b'c__builtin__\nbytearray\nJ\xff\xff\xff\x7f\x85R.')",
+    ),
+    "toc_int": ("TOC `K\\x05.` (an int)", r"write_toc(raw=b'K\x05.')"),
+    "toc_none": ("TOC `N.`", r"write_toc(raw=b'N.')"),
+    "toc_list_int": ("TOC `]K\\x05a.`", r"write_toc(raw=b']K\x05a.')"),
+    "toc_timedelta": (
+        "TOC timedelta overflow",
+        r"write_toc(raw=b'cdatetime\ntimedelta\nJ\xff\xff\xff\x7f\x85R.')",
+    ),
+    "toc_frame": (
+        "TOC huge FRAME",
+        r"write_toc(raw=b'\x80\x05\x95\xff\xff\xff\xff\xff\xff\xff\x7f]\x94.')",
+    ),
+    "doccount_1e9": ("`_doccount` 10^9", "write_toc(segment_with(_doccount=10**9))"),
+    "doccount_1e6": ("`_doccount` 10^6", "write_toc(segment_with(_doccount=10**6))"),
+    "doccount_neg": ("`_doccount` -1", "write_toc(segment_with(_doccount=-1))"),
+    "segment_name": (
+        "segment name `../../victim/MAIN_x`",
+        "write_toc(segment_with(indexname='../../victim/MAIN', segid='x'))",
+    ),
+    "record_bytearray": (
+        "stored record holding `bytearray(2**31)`",
+        r"record(RECORD + b'\x8c\x04textcbuiltins\nbytearray\nJ\xff\xff\xff\x7f\x85Ru.')",
+    ),
+    "record_int": ("stored record `7`", "record(pickle.dumps(7))"),
+    "record_text_int": (
+        "stored record with `text: 7`",
+        r"record(RECORD + b'\x8c\x04textK\x07u.')",
+    ),
+    "colcache_tampered": ("column cache, weights scaled, header intact", "tamper_cache()"),
+}
+
+
+def _run_file_case(name: str, src: Path, cap: float, work: Path, n: int) -> dict[str, Any]:
+    what, craft = FILE_CASES[name]
+    index = work / f"{name}-{n}-index"
+    seeds = str(_common.REPO / "seeds")
+    code = _FILE_SETUP.format(index=str(index), seeds=seeds, craft=craft, record=_RECORD)
+    return {"input": what, **_run_isolated(code, src, cap, work)}
+
+
 # -- issue 28, item 10 (i28-repair): a search over an index of one 60 MB paragraph -------
 #
 # The index is built first, in a process of its own (not measured), which then searches
@@ -469,11 +603,11 @@ def main() -> None:
     parser.add_argument("--json", dest="json_out", help="also write the results here")
     args = parser.parse_args()
     sources = [Path(s).resolve() for s in (args.src or [str(_common.REPO)])]
-    names = args.cases.split(",") if args.cases else list(CASES)
+    names = args.cases.split(",") if args.cases else [*CASES, *FILE_CASES]
     work = Path(tempfile.mkdtemp(prefix="searchkit-hostile-"))
     results: dict[str, dict[str, Any]] = {str(src): {} for src in sources}
     try:
-        if any(CASES[n][1] in ("query", "web") for n in names):
+        if any(n in CASES and CASES[n][1] in ("query", "web") for n in names):
             scifact = _common.data_root(args.data) / "scifact"
             _common.require(scifact, "SciFact")
             for n, src in enumerate(sources):
@@ -481,6 +615,16 @@ def main() -> None:
         print("| input | source | seconds | peak MiB | outcome |")
         print("| --- | --- | ---: | ---: | --- |")
         for name in names:
+            if name in FILE_CASES:
+                for n, src in enumerate(sources):
+                    result = _run_file_case(name, src, args.cap, work, n)
+                    results[str(src)][name] = result
+                    print(
+                        f"| {result['input']} | {src.name} | {result['seconds']:.2f} | "
+                        f"{result['peak_mib']:.0f} | {result['outcome'][:300]} |",
+                        flush=True,
+                    )
+                continue
             what, kind, arg = CASES[name]
             for n, src in enumerate(sources):
                 if kind == "query":

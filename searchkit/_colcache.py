@@ -14,6 +14,9 @@ only after checks:
 - the header (magic, length, CRC-32 of the header) names this segment's id, document
   count, total field length and the byte size of its files, and the arrays' types and
   bounds fit the file;
+- the arrays' bytes have the CRC-32 the header records (read once, when the file is
+  opened: a changed weight would otherwise change rankings for as long as a process
+  keeps the file open);
 - the first time a term is used, its posting count must equal Whoosh's document
   frequency for it in that segment, its document numbers must rise strictly and stay
   below the segment's document count, and its weights must be finite and positive; a
@@ -53,7 +56,7 @@ __all__ = ["SUFFIX", "Columns", "DamagedError", "UnavailableError", "columns", "
 
 SUFFIX = ".skcol"
 _MAGIC = b"SKCOLS1\n"
-_FORMAT = 1
+_FORMAT = 2  # 2: the header holds the arrays' CRC-32
 _ALIGN = 64
 _MAX_HEADER = 1 << 16
 # Array name -> the dtypes a file may give it.
@@ -249,11 +252,12 @@ def _write(path: Path, cols: Columns, expect: dict[str, Any]) -> None:
         layout[name] = [pos, arr.dtype.str, int(arr.size)]
         pos += -(-arr.nbytes // _ALIGN) * _ALIGN
     # Room for the header with absolute offsets (each at most 20 digits longer).
-    draft = json.dumps({**expect, "arrays": layout}, sort_keys=True)
+    crc = _crc(cols.arrays)
+    draft = json.dumps({**expect, "arrays": layout, "crc": crc}, sort_keys=True)
     start = -(-(16 + len(draft) + 20 * len(layout)) // _ALIGN) * _ALIGN
     for entry in layout.values():
         entry[0] += start
-    header = json.dumps({**expect, "arrays": layout}, sort_keys=True).encode("ascii")
+    header = json.dumps({**expect, "arrays": layout, "crc": crc}, sort_keys=True).encode("ascii")
     tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
     try:
         with open(tmp, "wb") as f:
@@ -336,7 +340,17 @@ def _verify(buf: mmap.mmap, size: int, expect: dict[str, Any]) -> dict[str, Any]
         a = arrays[name]
         if a[0] != 0 or a[-1] != end or not bool(np.all(a[1:] >= a[:-1])):
             return None
+    if header.get("crc") != _crc(arrays):
+        return None
     return arrays
+
+
+def _crc(arrays: dict[str, Any]) -> int:
+    """CRC-32 of the arrays' bytes, in :data:`_DTYPES` order."""
+    crc = 0
+    for name in _DTYPES:
+        crc = zlib.crc32(memoryview(arrays[name]).cast("B"), crc)
+    return crc
 
 
 def drop_orphans(folder: Path) -> None:

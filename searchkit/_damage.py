@@ -18,6 +18,7 @@ from contextlib import contextmanager
 import whoosh
 from whoosh.index import EmptyIndexError
 
+from ._unpickle import DamagedPickleError
 from .errors import IndexDamagedError, SearchkitError
 
 __all__ = ["DAMAGE", "damage_guard"]
@@ -76,6 +77,8 @@ def damage_guard(path: object) -> Iterator[None]:
     """Raise :class:`IndexDamagedError` for ``path`` when what runs inside meets damage."""
     try:
         yield
+    except DamagedPickleError as exc:  # found while decoding, before the index was known
+        raise IndexDamagedError(path, exc.reason) from exc
     except Exception as exc:
         decoding = not isinstance(exc, _NOT_DAMAGE) and _raised_reading(exc)
         if not isinstance(exc, DAMAGE) and not decoding:

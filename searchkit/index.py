@@ -56,6 +56,7 @@ from ._settings import (
     store_synonyms,
     swap_settings,
 )
+from ._unpickle import DamagedPickleError
 from .analysis import ANALYZER_ID
 from .analysis.detect import AUTO, normalize_language, with_language
 from .analysis.synonyms import Synonyms, load_synonyms
@@ -1313,6 +1314,8 @@ def check_index(
                     stale.append(info.path)
             for doc_id, n in counted.items():
                 problems.append(f"{n} chunks of document {doc_id} have no manifest record")
+    except DamagedPickleError as exc:  # decoded in a reader, before the index was known
+        problems.append(str(IndexDamagedError(root, exc.reason)))
     except SearchkitError as exc:
         problems.append(str(exc))
     except Exception as exc:  # damage shows up as assorted Whoosh and OS errors

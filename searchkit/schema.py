@@ -32,7 +32,7 @@ from whoosh import fields, formats
 from whoosh.analysis import IDTokenizer
 from whoosh.util.times import adatetime, fix
 
-from . import _unpickle
+from . import _decoded, _unpickle
 from ._dates import date_bounds
 from .analysis import (
     add_positions,
@@ -53,6 +53,7 @@ from .models import Chunk, Document, DocumentInfo, Paragraph
 
 # Every pickle Whoosh reads goes through the allow-list unpickler from here on.
 _unpickle.install()
+_decoded.install()  # and what they decode to is checked: tables of contents, records
 
 __all__ = [
     "HIGHLIGHT_FIELDS",

@@ -1,0 +1,186 @@
+"""Checks on what Whoosh's pickles decode to: the table of contents and stored records.
+
+The allow-list unpickler (``_unpickle``) decides which objects a pickle may build; this
+module decides whether what it built is a table of contents or a record searchkit could
+have written.  Whoosh takes both on trust: a segment list that is an integer, a segment
+named ``../../victim``, a document count of a billion, or a record whose text is a
+number would reach its readers and fail (or run) far from the file.  Anything that does
+not fit is :class:`~searchkit._unpickle.DamagedPickleError`, which ``damage_guard``
+reports as ``IndexDamagedError`` naming the index.
+
+:func:`install` wraps Whoosh's ``TOC.read`` and the W3 codec's ``stored_fields``.
+"""
+
+from __future__ import annotations
+
+import collections
+import datetime as dt
+import re
+from typing import Any
+
+from whoosh.codec.whoosh3 import W3Codec, W3PerDocReader, W3Segment
+from whoosh.index import TOC
+
+from ._unpickle import DamagedPickleError
+
+__all__ = ["check_record", "install", "segments"]
+
+# Whoosh names a segment <index name>_<random id> from these characters.
+_SEGMENT_ID = re.compile(r"[0-9a-z]{1,64}")
+_INDEX_NAME = re.compile(r"[A-Za-z0-9_]{1,64}")
+_MAX_SEGMENTS = 100_000
+_MAX_DOCS = 2**31 - 1  # Whoosh's document numbers are 32-bit
+_SEGMENT_KEYS = frozenset(
+    {"indexname", "segid", "_codec", "_doccount", "_deleted", "compound", "_fieldlengths"}
+)
+_CODEC_KEYS = ("_blocklimit", "_compression", "_inlinelimit")
+
+
+def _damaged(what: str) -> DamagedPickleError:
+    return DamagedPickleError(f"table of contents: {what}")
+
+
+def _int(value: object, lo: int, hi: int, what: str) -> int:
+    if type(value) is not int or not lo <= value <= hi:
+        raise _damaged(f"{what} is {value!r:.40}, not a whole number from {lo} to {hi}")
+    return value
+
+
+def segments(decoded: object, indexname: str, storage: Any) -> list[W3Segment]:
+    """The segment list of a table of contents, rebuilt as plain Whoosh objects once
+    every value is of its type and range and each document count agrees with the
+    segment's files."""
+    if type(decoded) is not list or len(decoded) > _MAX_SEGMENTS:
+        raise _damaged(f"the segment list is a {type(decoded).__name__}")
+    found: list[W3Segment] = []
+    seen: set[str] = set()
+    for item in decoded:
+        state = getattr(item, "__dict__", None)
+        if not isinstance(item, W3Segment) or not isinstance(state, dict):
+            raise _damaged(f"a segment is a {type(item).__name__}")
+        if not {"indexname", "segid", "_codec", "_doccount"} <= set(state) <= _SEGMENT_KEYS:
+            raise _damaged("a segment has other attributes than Whoosh writes")
+        name, segid = state["indexname"], state["segid"]
+        if name != indexname or type(segid) is not str or not _SEGMENT_ID.fullmatch(segid):
+            raise _damaged(f"segment name {name!r:.40}_{segid!r:.40} is not one Whoosh makes")
+        if segid in seen:
+            raise _damaged(f"segment {segid} is listed twice")
+        seen.add(segid)
+        codec = state["_codec"]
+        if not isinstance(codec, W3Codec) or set(vars(codec)) != set(_CODEC_KEYS):
+            raise _damaged(f"segment {segid} has a codec of type {type(codec).__name__}")
+        docs = _int(state["_doccount"], 0, _MAX_DOCS, f"segment {segid}'s document count")
+        deleted = state.get("_deleted")
+        if deleted is not None:
+            if type(deleted) not in (set, frozenset) or len(deleted) > docs:
+                raise _damaged(f"segment {segid}'s deletions are not a set of documents")
+            for d in deleted:
+                _int(d, 0, docs - 1, f"a deleted document of segment {segid}")
+            deleted = set(deleted)
+        compound = state.get("compound", False)
+        if type(compound) is not bool:
+            raise _damaged(f"segment {segid}'s compound flag is {compound!r:.40}")
+        lengths = state.get("_fieldlengths", {})
+        if not isinstance(lengths, dict) or not all(
+            type(k) is str and type(v) is int and 0 <= v < 2**63 for k, v in lengths.items()
+        ):
+            raise _damaged(f"segment {segid}'s field lengths are not numbers by field")
+        segment = W3Segment(
+            W3Codec(*(_int(vars(codec)[k], -1, 2**16, f"codec {k}") for k in _CODEC_KEYS)),
+            indexname,
+            docs,
+            segid,
+            deleted,
+        )
+        segment.compound = compound
+        segment._fieldlengths = collections.defaultdict(int, lengths)
+        _check_count(segment, storage)
+        found.append(segment)
+    return found
+
+
+def _check_count(segment: W3Segment, storage: Any) -> None:
+    """A segment's document count against its files: the stored-records column keeps at
+    least one byte a document, a length column at most one.  A missing segment file is
+    left to Whoosh (a writer may just have merged it away), and so is a compound file
+    whose directory is damaged (Whoosh's reader meets it, ``check`` its checksum)."""
+    files: Any = storage
+    if segment.compound:
+        try:
+            files = segment.open_compound_file(storage)
+        except Exception:
+            return
+    try:
+        docs = segment._doccount
+        prefix = segment.segment_id() + "."
+        names = [name for name in files.list() if name.startswith(prefix)]
+        stored = prefix + "_stored.col"
+        if docs and segment.compound and stored not in names:
+            raise _damaged(f"segment {segment.segid} counts {docs} documents but stores none")
+        for name in names:
+            size = files.file_length(name)
+            if (name == stored and size <= docs) or (name.endswith("_len.col") and size > docs):
+                raise _damaged(
+                    f"segment {segment.segid} counts {docs} documents, "
+                    f"which its file {name} of {size} bytes cannot hold"
+                )
+    finally:
+        if files is not storage:
+            files.close()
+
+
+# Stored field -> the types its value may have (searchkit's schema).
+_STR, _INT = (str,), (int,)
+_RECORD: dict[str, tuple[type, ...]] = {
+    **dict.fromkeys(
+        ("chunk_id", "doc_id", "path", "language", "title", "text", "author", "source_url"),
+        _STR,
+    ),
+    **dict.fromkeys(("domain", "content_hash", "disclaimer", "format", "encoding"), _STR),
+    **dict.fromkeys(("paragraph", "part", "seq", "start", "end", "record_line"), _INT),
+    **dict.fromkeys(("size", "mtime_ns", "file_documents", "paragraphs", "chunks"), _INT),
+    "authors": (list, tuple),
+    "published": (dt.datetime,),
+}
+_REQUIRED = ("chunk_id", "doc_id", "path", "paragraph", "start", "end", "title", "text")
+
+
+def check_record(record: object) -> dict[str, Any]:
+    """``record`` when it is a stored record searchkit writes, else the damage."""
+    if type(record) is not dict:
+        raise DamagedPickleError(f"a stored record is a {type(record).__name__}, not a dict")
+    for key in _REQUIRED:
+        if key not in record:
+            raise DamagedPickleError(f"a stored record has no {key!r}")
+    for key, value in record.items():
+        kinds = _RECORD.get(key)
+        if kinds is None:
+            continue  # a field searchkit does not read
+        if type(value) not in kinds or (kinds is _INT and value < 0):
+            raise DamagedPickleError(
+                f"a stored record's {key!r} is {type(value).__name__} {value!r:.40}"
+            )
+        if key == "authors" and not all(type(a) is str for a in value):
+            raise DamagedPickleError("a stored record's 'authors' are not all text")
+    return record
+
+
+def install() -> None:
+    """Check every table of contents and stored record Whoosh reads.  Idempotent."""
+    if getattr(TOC.read, "_searchkit", False):
+        return
+    read = TOC.read.__func__
+
+    def checked_read(cls: Any, storage: Any, indexname: str, *args: Any, **kwargs: Any) -> Any:
+        toc = read(cls, storage, indexname, *args, **kwargs)
+        toc.segments = segments(toc.segments, indexname, storage)
+        return toc
+
+    checked_read._searchkit = True  # type: ignore[attr-defined]
+    TOC.read = classmethod(checked_read)
+    stored = W3PerDocReader.stored_fields
+
+    def stored_fields(self: Any, docnum: int) -> dict[str, Any]:
+        return check_record(stored(self, docnum))
+
+    W3PerDocReader.stored_fields = stored_fields
