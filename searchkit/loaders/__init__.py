@@ -208,6 +208,8 @@ def read_binary(
     part) becomes :class:`DocumentError` naming it, so the file is reported as skipped
     and the run goes on; the limits in ``loaders/_limits.py`` keep the work bounded.
     """
+    if not data.strip():
+        raise DocumentError(path, "empty file")
     try:
         return list(loader.load_bytes(path, data, digest))
     except DocumentError:
