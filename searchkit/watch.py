@@ -27,15 +27,24 @@ import os
 import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Any, Protocol
 
 import attrs
 
 from .errors import SearchkitError
 from .models import IndexReport
 
-if TYPE_CHECKING:
-    from .index import Index
+
+class Index(Protocol):
+    """What a watch needs of an index (``searchkit.Index``), named here so that this
+    module does not import ``index``, which imports it."""
+
+    path: Any
+
+    def add(
+        self, *paths: str | os.PathLike[str], batch_size: int = ..., follow_links: bool = ...
+    ) -> IndexReport: ...
+
 
 __all__ = ["WatchBatch", "watch"]
 
