@@ -412,6 +412,124 @@ CASES_28: dict[str, tuple[str, str, Any]] = {
 CASES.update(CASES_28)
 
 
+# -- issue 26: hostile PDF, DOCX, ODT and EPUB files ----------------------------------
+# Each file is made when its case runs (a zip bomb takes a second to pack) by the
+# writers the tests use, tests/_documents.py, and indexed as the "load" cases are.
+
+
+def _documents() -> Any:
+    sys.path.insert(0, str(_common.REPO))
+    import tests._documents as documents
+
+    return documents
+
+
+_ENTITY_BOMB = (
+    b'<?xml version="1.0"?>\n<!DOCTYPE lolz [<!ENTITY lol "lol">'
+    + b"".join(
+        b'<!ENTITY lol%d "%s">' % (i, (b"&lol%d;" % (i - 1) if i > 1 else b"&lol;") * 10)
+        for i in range(1, 10)
+    )
+    + b']>\n<w:document xmlns:w="urn:w"><w:body><w:p><w:r><w:t>&lol9;</w:t></w:r></w:p>'
+    b"</w:body></w:document>"
+)
+
+
+def _encrypted_pdf() -> bytes:
+    import io
+
+    from pypdf import PdfReader, PdfWriter
+
+    pdf = _documents().pdf_bytes([["hidden words"]])
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(pdf)))
+    writer.encrypt(user_password="secret", owner_password="owner", algorithm="RC4-128")
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def _zip_bomb_docx(unpacked: int) -> bytes:
+    filler = b"<!--" + b"x" * unpacked + b"-->"
+    xml = b'<w:document xmlns:w="urn:w"><w:body>' + filler + b"</w:body></w:document>"
+    return bytes(_documents().docx_bytes(["x"], document_xml=xml))
+
+
+def _lying_zip_docx() -> bytes:
+    import io
+    import struct
+    import zipfile
+
+    data = _zip_bomb_docx(50 * 2**20)
+    size = zipfile.ZipFile(io.BytesIO(data)).getinfo("word/document.xml").file_size
+    return data.replace(struct.pack("<I", size), struct.pack("<I", 1000))
+
+
+def _huge_page_pdf() -> bytes:
+    stream = b"BT /F1 11 Tf 72 700 Td (huge page) Tj ET\n" + b"%" * (9 * 2**20)
+    return bytes(_documents().pdf_bytes([["x"], ["second page"]], page_stream=stream))
+
+
+def _entity_bomb_epub() -> bytes:
+    import io
+    import zipfile
+
+    data = _documents().epub_bytes([("C", ["words"])], title="T")
+    buf = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(buf, "w") as out:
+        for info in src.infolist():
+            body = src.read(info)
+            out.writestr(info.filename, _ENTITY_BOMB if info.filename.endswith(".opf") else body)
+    return buf.getvalue()
+
+
+def _many_pages_pdf() -> bytes:
+    pages = [[f"Page {n} paragraph {k} of words." for k in range(20)] for n in range(2_000)]
+    return bytes(_documents().pdf_bytes(pages))
+
+
+CASES_26: dict[str, tuple[str, str, Any]] = {
+    "pdf_encrypted": ("PDF encrypted with a password", "load", ("locked.pdf", _encrypted_pdf)),
+    "pdf_scanned": (
+        "PDF of 50 pages without text",
+        "load",
+        ("scan.pdf", lambda: _documents().pdf_bytes([[]] * 50)),
+    ),
+    "pdf_huge_page": ("PDF page of a 9 MiB content stream", "load", ("huge.pdf", _huge_page_pdf)),
+    "pdf_2000_pages": ("PDF of 2,000 pages, 40,000 blocks", "load", ("big.pdf", _many_pages_pdf)),
+    "pdf_damaged": (
+        "PDF header then junk",
+        "load",
+        ("bad.pdf", lambda: b"%PDF-1.4\n" + b"\0" * 9999),
+    ),
+    "docx_zip_bomb": (
+        "DOCX unpacking to 300 MiB (directory)",
+        "load",
+        ("bomb.docx", lambda: _zip_bomb_docx(300 * 2**20)),
+    ),
+    "docx_lying_zip": (
+        "DOCX whose directory says 1,000 bytes for 50 MiB",
+        "load",
+        ("lying.docx", _lying_zip_docx),
+    ),
+    "docx_entity_bomb": (
+        "DOCX with a billion-laughs entity bomb",
+        "load",
+        ("lol.docx", lambda: _documents().docx_bytes(["x"], document_xml=_ENTITY_BOMB)),
+    ),
+    "epub_entity_bomb": (
+        "EPUB whose package file is an entity bomb",
+        "load",
+        ("lol.epub", _entity_bomb_epub),
+    ),
+    "epub_damaged_zip": (
+        "EPUB cut after 120 bytes",
+        "load",
+        ("cut.epub", lambda: _documents().epub_bytes([("C", ["w"])], title="T")[:120]),
+    ),
+}
+CASES.update(CASES_26)
+
+
 def _case_28_code(name: str, kind: str, arg: Any, index: Path, work: Path, n: int) -> str:
     """The script of one issue-28 case of kind "web" or "synonyms"."""
     if kind == "web":
@@ -522,7 +640,9 @@ def main() -> None:
                     file_name, content = arg
                     folder = work / f"{name}-{n}"
                     folder.mkdir()
-                    (folder / file_name).write_text(content, encoding="utf-8")
+                    content = content() if callable(content) else content  # issue 26: bytes
+                    data = content if isinstance(content, bytes) else content.encode("utf-8")
+                    (folder / file_name).write_bytes(data)
                     index = work / f"{name}-{n}-index"
                     code = _LOAD.format(index=str(index), path=str(folder / file_name))
                 result = _run_isolated(code, src, args.cap, work)

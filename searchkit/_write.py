@@ -13,7 +13,7 @@ import os
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
@@ -141,6 +141,13 @@ class Writes:
         )
         self._reader()  # switch this handle to the new data
         return report
+
+    def watch(self, *paths: str | os.PathLike[str], **options: Any) -> None:
+        """Keep the index in sync with ``paths`` as files change, until stopped: see
+        :func:`searchkit.watch.watch` for the options (``stop``, ``on_batch``, ...)."""
+        from .watch import watch
+
+        watch(self, *paths, **options)
 
     @guarded
     def add_documents(

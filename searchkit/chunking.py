@@ -159,4 +159,6 @@ def _chunk(
         source_domain=doc.source_domain,
         record_line=doc.record_line,
         language=doc.language,
+        page=para.page,
+        chapter=para.chapter,
     )

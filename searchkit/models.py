@@ -17,6 +17,7 @@ from .errors import FilterError
 
 __all__ = [
     "HIT_FIELDS",
+    "extracted_text",
     "Chunk",
     "Document",
     "DocumentInfo",
@@ -61,6 +62,8 @@ HIT_FIELDS: tuple[str, ...] = (
     "explanation",
     "index",
     "language",
+    "page",
+    "chapter",
 )
 
 
@@ -98,16 +101,37 @@ class Paragraph:
     ``start``/``end`` locate it in the document's source.  For text formats (articles,
     Markdown) ``decoded_text[start:end] == text``; for JSONL they index into the record's
     text value; for HTML they span the element's markup and ``text`` is its plain text.
+    For formats whose bytes are not text (PDF, DOCX, ODT, EPUB, e-mail) they index into
+    the extracted text, the paragraphs joined by blank lines (see :func:`extracted_text`).
+    ``page`` is the PDF page (1-based) and ``chapter`` the EPUB chapter a paragraph is
+    on; ``None`` in other formats.
     """
 
     number: int
     text: str
     start: int
     end: int
+    page: int | None = None
+    chapter: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
-        """A JSON-ready view: ``paragraph`` (the number), ``start``, ``end``, ``text``."""
-        return {"paragraph": self.number, "start": self.start, "end": self.end, "text": self.text}
+        """A JSON-ready view: ``paragraph`` (the number), ``start``, ``end``, ``text``,
+        ``page`` and ``chapter``."""
+        return {
+            "paragraph": self.number,
+            "start": self.start,
+            "end": self.end,
+            "text": self.text,
+            "page": self.page,
+            "chapter": self.chapter,
+        }
+
+
+def extracted_text(paragraphs: Iterable[Paragraph]) -> str:
+    """The text that ``start``/``end`` index into for formats whose bytes are not text
+    (PDF, DOCX, ODT, EPUB, e-mail): the paragraphs joined by blank lines, so
+    ``extracted_text(doc.paragraphs)[p.start:p.end] == p.text`` for each paragraph."""
+    return "\n\n".join(p.text for p in paragraphs)
 
 
 @attrs.frozen
@@ -168,7 +192,8 @@ class Chunk:
     ``part`` counts from 1 within a split paragraph and is 1 for a whole one.  ``seq`` is
     the chunk's 1-based position in its document.  The document's metadata rides along
     so that filters need no join; ``author``/``authors`` are as on :class:`Document`, and
-    ``language`` says how the text was analysed.
+    ``language`` says how the text was analysed.  ``page`` (PDF) and ``chapter`` (EPUB)
+    say where in the file the chunk is; :attr:`place` puts them in words.
     """
 
     id: str
@@ -188,8 +213,19 @@ class Chunk:
     record_line: int | None = None
     authors: tuple[str, ...] = _authors_field()
     language: str | None = None
+    page: int | None = None
+    chapter: str | None = None
 
     __attrs_post_init__ = _join_authors
+
+    @property
+    def place(self) -> str | None:
+        """Where in its file the chunk is, for display: ``page 3``, ``chapter The Storm``."""
+        if self.page is not None:
+            return f"page {self.page}"
+        if self.chapter is not None:
+            return f"chapter {self.chapter}"
+        return None
 
     @property
     def chunk_id(self) -> str:
@@ -215,6 +251,8 @@ class Chunk:
             "start": self.start,
             "end": self.end,
             "text": self.text,
+            "page": self.page,
+            "chapter": self.chapter,
         }
 
 

@@ -27,6 +27,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from operator import sub
 from typing import Any
 
+import attrs
 from whoosh import fields, formats
 from whoosh.analysis import IDTokenizer
 from whoosh.util.times import adatetime, fix
@@ -401,6 +402,8 @@ def build_schema() -> fields.Schema:
         source_url=fields.ID(stored=True),
         domain=fields.ID(stored=True),
         record_line=fields.STORED(),
+        page=fields.STORED(),  # a PDF paragraph's page
+        chapter=fields.STORED(),  # an EPUB paragraph's chapter
         # Document bookkeeping, stored on the first chunk only.
         content_hash=fields.STORED(),
         size=fields.STORED(),
@@ -437,6 +440,8 @@ def chunk_to_fields(chunk: Chunk) -> dict[str, Any]:
         "source_url": chunk.source_url,
         "domain": chunk.source_domain.lower() if chunk.source_domain else None,
         "record_line": chunk.record_line,
+        "page": chunk.page,
+        "chapter": chunk.chapter,
     }
     return {k: v for k, v in values.items() if v is not None}
 
@@ -489,6 +494,8 @@ def chunk_kwargs(stored: dict[str, Any]) -> dict[str, Any]:
         "source_domain": stored.get("domain"),
         "record_line": stored.get("record_line"),
         "language": stored.get("language"),
+        "page": stored.get("page"),
+        "chapter": stored.get("chapter"),
     }
 
 
@@ -524,9 +531,18 @@ def document_from_stored(stored: list[dict[str, Any]]) -> Document:
     for s in stored:
         if paragraphs and paragraphs[-1].number == s["paragraph"]:
             prev = paragraphs[-1]
-            paragraphs[-1] = Paragraph(prev.number, prev.text + s["text"], prev.start, s["end"])
+            paragraphs[-1] = attrs.evolve(prev, text=prev.text + s["text"], end=s["end"])
         else:
-            paragraphs.append(Paragraph(s["paragraph"], s["text"], s["start"], s["end"]))
+            paragraphs.append(
+                Paragraph(
+                    s["paragraph"],
+                    s["text"],
+                    s["start"],
+                    s["end"],
+                    page=s.get("page"),
+                    chapter=s.get("chapter"),
+                )
+            )
     first = chunk_from_stored(head)
     return Document(
         id=first.doc_id,

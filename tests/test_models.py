@@ -70,6 +70,8 @@ def test_chunk_as_dict_is_json_ready() -> None:
         "start": 20,
         "end": 31,
         "text": "paragraph 2",
+        "page": None,
+        "chapter": None,
     }
     assert json.loads(json.dumps(d)) == d
 
@@ -145,8 +147,8 @@ def test_document_and_info_as_dict() -> None:
     assert d["published"] == "2025-06-14T10:55:00"
     assert d["disclaimer"] == "D"
     assert d["paragraphs"] == [
-        {"paragraph": 1, "start": 0, "end": 3, "text": "one"},
-        {"paragraph": 2, "start": 4, "end": 7, "text": "two"},
+        {"paragraph": 1, "start": 0, "end": 3, "text": "one", "page": None, "chapter": None},
+        {"paragraph": 2, "start": 4, "end": 7, "text": "two", "page": None, "chapter": None},
     ]
     info = DocumentInfo(
         id="d1",

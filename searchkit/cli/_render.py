@@ -268,7 +268,9 @@ def suggestions_cut(limit: str) -> str:
 
 def print_hit(hit: Hit, style: Style) -> None:
     style.echo(f"{hit.rank}. {styled_title(hit, style)}  (score {hit.score:.2f})")
-    meta = dotted([date_text(hit.published), hit.author, pilcrow(hit), hit.id, hit.index])
+    meta = dotted(
+        [date_text(hit.published), hit.author, pilcrow(hit), hit.place, hit.id, hit.index]
+    )
     style.echo("   " + style(meta, dim=True))
     if hit.before or hit.after:
         for c in hit.before:
@@ -295,7 +297,8 @@ def print_passage(
     meta = dotted([date_text(chunk.published), chunk.author, chunk.source_url])
     if meta:
         style.echo(style(meta, dim=True))
-    where = [chunk.path, f"paragraph {pilcrow(chunk)[1:]}", f"characters {chunk.start}-{chunk.end}"]
+    where = [chunk.path, f"paragraph {pilcrow(chunk)[1:]}", chunk.place]
+    where.append(f"characters {chunk.start}-{chunk.end}")
     style.echo(style(dotted([*where, chunk.id]), dim=True))
     for c in before:
         style.echo()

@@ -2,8 +2,10 @@
 
 A loader is chosen by the file's suffix (see :data:`LOADERS`): articles (``.txt``,
 ``.text``), Markdown (``.md``, ``.markdown``), JSON Lines (``.jsonl``, ``.ndjson``),
-JSON (``.json``, in the JSON Lines module) and HTML (``.html``, ``.htm``); a file named
-explicitly with an unknown suffix is read as a plain-text article. Folder walks take
+JSON (``.json``, in the JSON Lines module), HTML (``.html``, ``.htm``), PDF, DOCX, ODT
+and EPUB (these four with the ``documents`` extra; without it such a file is skipped with
+a reason naming the extra) and e-mail (``.eml``, ``.mbox``); a file named explicitly with
+an unknown suffix is read as a plain-text article. Folder walks take
 only known suffixes, skip hidden folders (``.git``, ``.venv``) and hidden files that are
 not documents (see :func:`iter_files`), and follow a symbolic link only when it stays
 inside the paths given, unless asked to follow every link; each file or folder left out
@@ -30,11 +32,15 @@ import attrs
 
 from ..errors import DocumentError, SettingsError
 from ..models import Document, Skipped
-from ._base import DeclaresEncoding, Loader, decode, invalid_utf8
+from ._base import DeclaresEncoding, Loader, ReadsBytes, decode, invalid_utf8
 from .article import ArticleLoader
+from .epub import EpubLoader
 from .html import HtmlLoader
 from .jsonl import JsonlLoader, JsonLoader, check_field_map
+from .mail import EmlLoader, MboxLoader
 from .markdown import MarkdownLoader
+from .office import DocxLoader, OdtLoader
+from .pdf import PdfLoader
 
 __all__ = [
     "LOADERS",
@@ -66,6 +72,12 @@ register_loader(MarkdownLoader())
 register_loader(JsonlLoader())
 register_loader(JsonLoader())
 register_loader(HtmlLoader())
+register_loader(PdfLoader())
+register_loader(DocxLoader())
+register_loader(OdtLoader())
+register_loader(EpubLoader())
+register_loader(EmlLoader())
+register_loader(MboxLoader())
 _FALLBACK: Loader = LOADERS[".txt"]
 PLUGIN_GROUP = "searchkit.loaders"
 _plugins: list[str] | None = None  # the entry points registered, once looked for
@@ -159,12 +171,18 @@ def load_file(
     loader = loader_for(p)
     if field_map and isinstance(loader, JsonlLoader):
         loader = loader.mapped(field_map)
-    declared = loader.declared_encoding(data) if isinstance(loader, DeclaresEncoding) else None
-    text, encoding = decode(data, p, declared)
     digest = hashlib.sha256(data).hexdigest()
+    items: Iterable[Document | Skipped]
+    if isinstance(loader, ReadsBytes):
+        encoding = "binary"
+        items = read_binary(loader, p, data, digest)
+    else:
+        declared = loader.declared_encoding(data) if isinstance(loader, DeclaresEncoding) else None
+        text, encoding = decode(data, p, declared)
+        items = loader.load(p, text, digest, encoding)
     docs: list[Document] = []
     skipped: list[Skipped] = []
-    for item in loader.load(p, text, digest, encoding):
+    for item in items:
         if isinstance(item, Skipped):
             # A loader's own skips are parts of a file whose other parts load.
             skipped.append(attrs.evolve(item, kind="record") if item.kind == "file" else item)
@@ -179,6 +197,35 @@ def load_file(
     if encoding == "utf-8" and (note := invalid_utf8(data)) is not None:
         skipped.insert(0, Skipped(str(p), note, "note"))  # reported; the file still loads
     return docs, skipped
+
+
+def read_binary(
+    loader: ReadsBytes, path: Path, data: bytes, digest: str
+) -> list[Document | Skipped]:
+    """Everything a :class:`ReadsBytes` loader yields for ``data``.
+
+    A format library's own exception (a damaged PDF, a zip that is not one, a bad XML
+    part) becomes :class:`DocumentError` naming it, so the file is reported as skipped
+    and the run goes on; the limits in ``loaders/_limits.py`` keep the work bounded.
+    """
+    if not data.strip():
+        raise DocumentError(path, "empty file")
+    try:
+        return list(loader.load_bytes(path, data, digest))
+    except DocumentError:
+        raise
+    except RecursionError:
+        raise DocumentError(
+            path, f"damaged {loader_name(loader)} file (nested too deeply)"
+        ) from None
+    except Exception as exc:
+        why = " ".join(str(exc).split())[:200] or type(exc).__name__
+        raise DocumentError(path, f"damaged {loader_name(loader)} file: {why}") from None
+
+
+def loader_name(loader: object) -> str:
+    """A loader's format name in upper case (``PDF``), for messages."""
+    return str(getattr(loader, "name", "document")).upper()
 
 
 def load_documents(path: str | os.PathLike[str]) -> list[Document]:

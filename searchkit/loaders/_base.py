@@ -17,6 +17,7 @@ from ..models import Document, Paragraph, Skipped
 __all__ = [
     "DeclaresEncoding",
     "Loader",
+    "ReadsBytes",
     "author_list",
     "author_names",
     "split_authors",
@@ -67,6 +68,22 @@ class DeclaresEncoding(Protocol):
 
     def declared_encoding(self, data: bytes) -> str | None:
         """The encoding ``data`` says it is in, or ``None``."""
+        ...
+
+
+@runtime_checkable
+class ReadsBytes(Protocol):
+    """A loader for a format whose bytes are not text (PDF, zip-based documents, e-mail).
+
+    ``load_file`` hands it the file's bytes instead of decoded text; its paragraphs'
+    offsets index into the extracted text (``models.extracted_text``).  Anything it
+    raises other than :class:`DocumentError` is a damaged file, reported as skipped.
+    """
+
+    def load_bytes(
+        self, path: Path, data: bytes, content_hash: str
+    ) -> Iterator[Document | Skipped]:
+        """Yield the documents in ``data`` (and a :class:`Skipped` for each part left out)."""
         ...
 
 

@@ -1,0 +1,190 @@
+"""What the loaders of binary formats share: limits, safe zip and XML reading, paragraphs.
+
+PDF, DOCX, ODT and EPUB files are not text, so their paragraphs' ``start``/``end`` index
+into the *extracted text*: the paragraphs joined by blank lines
+(``models.extracted_text``).  :func:`extracted_paragraphs` numbers them so.
+
+Hostile files are bounded here, before any work grows with them:
+
+- a zip archive (DOCX, ODT, EPUB) is checked from its directory first (members, declared
+  sizes), and every part read is counted byte by byte as it unpacks, so a member whose
+  directory entry lies is stopped at the limit too (:class:`ZipParts`);
+- XML is parsed with ``defusedxml`` with document type declarations forbidden, so an
+  entity bomb ("billion laughs") or an external entity is refused before expanding;
+- the text taken from one file is capped (:data:`MAX_TEXT_CHARS`).
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import IO, Any
+
+from ..errors import DocumentError
+from ..models import Paragraph
+from ._base import collapse
+
+__all__ = [
+    "EXTRA",
+    "MAX_PART_BYTES",
+    "MAX_TEXT_CHARS",
+    "MAX_UNPACKED_BYTES",
+    "MAX_ZIP_MEMBERS",
+    "Block",
+    "TextBudget",
+    "ZipParts",
+    "extracted_paragraphs",
+    "iterparse",
+    "needs_extra",
+]
+
+EXTRA = "pip install 'searchkit[documents]'"
+# One part of a zip (a DOCX's word/document.xml, an EPUB chapter) may unpack to this much.
+MAX_PART_BYTES = 64 * 1024 * 1024
+# All the parts read from one zip together, and all its members as its directory declares.
+MAX_UNPACKED_BYTES = 256 * 1024 * 1024
+MAX_ZIP_MEMBERS = 10_000
+# Text taken from one file; past it the rest of the file is left out and reported.
+MAX_TEXT_CHARS = 16 * 1024 * 1024
+_READ = 64 * 1024
+
+Block = tuple[str, int | None, str | None]  # (text, page, chapter)
+
+
+def needs_extra(path: Path, what: str, exc: ImportError) -> DocumentError:
+    """The one-line reason a file is skipped when the ``documents`` extra is missing."""
+    missing = exc.name or "a library"
+    return DocumentError(path, f"{what} files need the documents extra ({missing}): {EXTRA}")
+
+
+class TextBudget:
+    """Counts the characters taken from one file against :data:`MAX_TEXT_CHARS`."""
+
+    def __init__(self, limit: int | None = None) -> None:
+        self.limit = MAX_TEXT_CHARS if limit is None else limit
+        self.used = 0
+
+    def take(self, text: str) -> bool:
+        """Count ``text``; false once the file's text is over the limit (leave it out)."""
+        self.used += len(text)
+        return self.used <= self.limit
+
+    @property
+    def reason(self) -> str:
+        return f"text past {self.limit:,} characters left out (limit MAX_TEXT_CHARS)"
+
+
+def extracted_paragraphs(blocks: Iterable[Block]) -> tuple[Paragraph, ...]:
+    """Number ``(text, page, chapter)`` blocks as paragraphs whose offsets index into
+    their extracted text (the texts joined by blank lines); blank blocks are dropped and
+    white space is collapsed."""
+    out: list[Paragraph] = []
+    at = 0
+    for text, page, chapter in blocks:
+        text = collapse(text)
+        if not text:
+            continue
+        if out:
+            at += 2  # the blank line between two paragraphs
+        out.append(Paragraph(len(out) + 1, text, at, at + len(text), page=page, chapter=chapter))
+        at += len(text)
+    return tuple(out)
+
+
+class _Counted(io.RawIOBase):
+    """A zip member's stream that stops with :class:`DocumentError` past ``limit`` bytes,
+    whatever the zip's directory declared."""
+
+    def __init__(self, raw: IO[bytes], limit: int, path: Path, name: str) -> None:
+        self.raw, self.limit, self.path, self.name = raw, limit, path, name
+        self.count = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        data = self.raw.read(min(len(buffer), _READ))
+        self.count += len(data)
+        if self.count > self.limit:
+            raise DocumentError(
+                self.path, f"zip bomb: {self.name} unpacks past {self.limit:,} bytes"
+            )
+        buffer[: len(data)] = data
+        return len(data)
+
+
+class ZipParts:
+    """A zip archive read within limits (see the module docstring).
+
+    Raises :class:`DocumentError` for a damaged zip, too many members, or members that
+    declare (or turn out to unpack to) more than the limits.
+    """
+
+    def __init__(self, path: Path, data: bytes, what: str) -> None:
+        self.path = path
+        self.read_total = 0
+        try:
+            self.zip = zipfile.ZipFile(io.BytesIO(data))
+            infos = self.zip.infolist()
+        except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, ValueError) as exc:
+            raise DocumentError(path, f"damaged {what} file (not a readable zip: {exc})") from None
+        if len(infos) > MAX_ZIP_MEMBERS:
+            raise DocumentError(
+                path, f"zip bomb: {len(infos):,} members (limit {MAX_ZIP_MEMBERS:,})"
+            )
+        declared = sum(i.file_size for i in infos)
+        if declared > MAX_UNPACKED_BYTES:
+            raise DocumentError(
+                path,
+                f"zip bomb: its members unpack to {declared:,} bytes "
+                f"(limit {MAX_UNPACKED_BYTES:,})",
+            )
+        self.names = {i.filename for i in infos}
+
+    def has(self, name: str) -> bool:
+        return name in self.names
+
+    def open(self, name: str) -> IO[bytes]:
+        """A stream of member ``name``, counted against the per-part and total limits."""
+        if name not in self.names:
+            raise DocumentError(self.path, f"damaged file: no {name} in the zip")
+        info = self.zip.getinfo(name)
+        limit = min(MAX_PART_BYTES, MAX_UNPACKED_BYTES - self.read_total)
+        if info.file_size > limit:
+            raise DocumentError(
+                self.path, f"zip bomb: {name} unpacks to {info.file_size:,} bytes (limit {limit:,})"
+            )
+        try:
+            raw = self.zip.open(info)
+        except (zipfile.BadZipFile, NotImplementedError, RuntimeError, ValueError) as exc:
+            raise DocumentError(self.path, f"damaged zip member {name}: {exc}") from None
+        self.read_total += info.file_size
+        return io.BufferedReader(_Counted(raw, limit, self.path, name), _READ)
+
+    def read(self, name: str) -> bytes:
+        with self.open(name) as f:
+            return f.read()
+
+
+def iterparse(path: Path, source: IO[bytes], part: str) -> Iterator[tuple[str, Any]]:
+    """``(event, element)`` pairs (``start`` and ``end``) of an XML part, parsed with
+    document type declarations forbidden (no entity can expand), errors as
+    :class:`DocumentError` naming the part."""
+    from defusedxml import DefusedXmlException
+    from defusedxml import ElementTree as SafeTree
+
+    try:
+        yield from SafeTree.iterparse(source, events=("start", "end"), forbid_dtd=True)
+    except DefusedXmlException as exc:
+        raise DocumentError(
+            path, f"{part}: XML with a document type or entities refused ({exc})"
+        ) from None
+    except SafeTree.ParseError as exc:
+        raise DocumentError(path, f"{part}: damaged XML ({exc})") from None
+
+
+def local(tag: str) -> str:
+    """An element's name without its namespace: ``{urn:...}p`` -> ``p``."""
+    return tag.rpartition("}")[2]

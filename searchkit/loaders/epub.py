@@ -1,0 +1,160 @@
+"""EPUB books: the chapters in reading (spine) order, each paragraph knowing its chapter.
+
+An EPUB is a zip: ``META-INF/container.xml`` names the package file (OPF), whose
+metadata gives the title (``dc:title``), author (``dc:creator``, several joined) and
+date (``dc:date``), whose manifest names the chapter files and whose spine orders them.
+Zip and XML are read within the limits of :mod:`._binary` (``defusedxml``, in the
+``documents`` extra, with document type declarations forbidden); chapter files are
+XHTML, read by the HTML loader's text extraction (which expands no custom entities).
+
+One book is one document; every paragraph carries its ``chapter``: the chapter's first
+heading, else its ``<title>`` when that is not the book's title, else ``Chapter N`` (its
+place in the spine).  ``start``/``end`` index into the extracted text
+(``models.extracted_text``).  A chapter that cannot be read is left out and reported.
+"""
+
+from __future__ import annotations
+
+import posixpath
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import unquote
+
+from .._dates import parse_article_date
+from ..errors import DocumentError
+from ..models import Document, Skipped
+from ._base import collapse, decode, document_id, normalize_language
+from ._binary import (
+    Block,
+    TextBudget,
+    ZipParts,
+    extracted_paragraphs,
+    iterparse,
+    local,
+    needs_extra,
+)
+from .html import HtmlLoader, _Extractor
+
+__all__ = ["EpubLoader"]
+
+_CONTAINER = "META-INF/container.xml"
+_HTML_TYPES = ("application/xhtml+xml", "text/html")
+
+
+class EpubLoader:
+    """Loads ``.epub`` books (needs the ``documents`` extra)."""
+
+    name: str = "epub"
+    suffixes: tuple[str, ...] = (".epub",)
+
+    def load(
+        self, path: Path, text: str, content_hash: str, encoding: str
+    ) -> Iterator[Document | Skipped]:
+        raise DocumentError(path, "an EPUB file is read from its bytes (load_bytes)")
+
+    def load_bytes(
+        self, path: Path, data: bytes, content_hash: str
+    ) -> Iterator[Document | Skipped]:
+        try:
+            import defusedxml  # noqa: F401
+        except ImportError as exc:
+            raise needs_extra(path, "EPUB", exc) from None
+        parts = ZipParts(path, data, "EPUB")
+        if not parts.has(_CONTAINER):
+            raise DocumentError(path, f"not an EPUB file (no {_CONTAINER})")
+        opf = _rootfile(path, parts)
+        book = _Package(path, parts, opf)
+        budget = TextBudget()
+        blocks: list[Block] = []
+        notes: list[Skipped] = []
+        for number, href in enumerate(book.spine, 1):
+            try:
+                chapter, texts = _chapter(path, parts, href, number, book.title)
+            except DocumentError as exc:
+                notes.append(Skipped(str(path), f"chapter {number} ({href}): {exc.reason}", "note"))
+                continue
+            if not budget.take("".join(texts)):
+                notes.append(
+                    Skipped(str(path), f"chapters from {number} on: {budget.reason}", "note")
+                )
+                break
+            blocks.extend((text, None, chapter) for text in texts)
+        paragraphs = extracted_paragraphs(blocks)
+        if not paragraphs:
+            if notes:
+                raise DocumentError(path, f"no text read ({notes[0].reason})")
+            raise DocumentError(path, "no text to index")
+        yield from notes
+        yield Document(
+            id=document_id(path),
+            path=str(path),
+            title=book.title or path.stem,
+            paragraphs=paragraphs,
+            authors=tuple(book.creators),
+            published=parse_article_date(book.date) if book.date else None,
+            content_hash=content_hash,
+            format=self.name,
+            encoding="binary",
+            language=normalize_language(book.language),
+        )
+
+
+def _rootfile(path: Path, parts: ZipParts) -> str:
+    with parts.open(_CONTAINER) as f:
+        for event, el in iterparse(path, f, _CONTAINER):
+            if event == "start" and local(el.tag) == "rootfile":
+                full = el.attrib.get("full-path")
+                if full:
+                    return str(full)
+    raise DocumentError(path, f"damaged EPUB file ({_CONTAINER} names no package file)")
+
+
+class _Package:
+    """The package (OPF) file: metadata, manifest and spine."""
+
+    def __init__(self, path: Path, parts: ZipParts, opf: str) -> None:
+        self.title: str | None = None
+        self.creators: list[str] = []
+        self.date: str | None = None
+        self.language: str | None = None
+        manifest: dict[str, tuple[str, str]] = {}
+        order: list[str] = []
+        base = posixpath.dirname(opf)
+        with parts.open(opf) as f:
+            for event, el in iterparse(path, f, opf):
+                if event != "end":
+                    continue
+                name, text = local(el.tag), collapse(el.text or "")
+                if name == "title" and text and self.title is None:
+                    self.title = text
+                elif name == "creator" and text:
+                    self.creators.append(text)
+                elif name == "date" and text and self.date is None:
+                    self.date = text
+                elif name == "language" and text and self.language is None:
+                    self.language = text
+                elif name == "item":
+                    href = unquote(el.attrib.get("href", "")).partition("#")[0]
+                    target = posixpath.normpath(posixpath.join(base, href))
+                    manifest[el.attrib.get("id", "")] = (target, el.attrib.get("media-type", ""))
+                elif name == "itemref":
+                    order.append(el.attrib.get("idref", ""))
+        self.spine = [
+            manifest[i][0] for i in order if i in manifest and manifest[i][1] in _HTML_TYPES
+        ]
+
+
+def _chapter(
+    path: Path, parts: ZipParts, href: str, number: int, book_title: str | None
+) -> tuple[str, list[str]]:
+    """A chapter's name and paragraphs."""
+    data = parts.read(href)
+    text, _ = decode(data, f"{path}: {href}", HtmlLoader().declared_encoding(data))
+    page = _Extractor(text)
+    page.run()
+    texts = [p.text for p in page.paragraphs]
+    heading = next((p.text for p in page.paragraphs if p.level), None)
+    own_title = page.meta_title()
+    if own_title and book_title and own_title.casefold() == book_title.casefold():
+        own_title = None
+    return heading or own_title or f"Chapter {number}", texts

@@ -1,0 +1,206 @@
+"""E-mail: a saved message (``.eml``), and a mailbox (``.mbox``) as one document a message.
+
+Read with the standard library's ``email`` package (no extra needed).  The subject is
+the title, the sender (display name, else address) the author, the ``Date`` header the
+date.  The body is the ``text/plain`` part, else the ``text/html`` part read by the HTML
+loader's text extraction; plain text splits into paragraphs as an article body does.
+``start``/``end`` index into the extracted text (``models.extracted_text``).
+Attachments are not indexed: each is reported (a note naming its file name, type and
+size), and the message still loads.
+
+An mbox holds messages each starting at a ``From `` line at the start of the file or
+after a blank line; ``record_line`` is the line of that ``From `` line (1-based), and a
+message's id comes from its ``Message-ID`` (its line when it has none or repeats one).
+A message without a text body is skipped with its line; the others load.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import email
+import email.policy
+import re
+from collections.abc import Iterator
+from email.message import EmailMessage, MIMEPart
+from pathlib import Path
+
+from ..errors import DocumentError
+from ..models import Document, Skipped
+from ._base import collapse, decode, document_id, paragraphs_from_blocks, split_lines
+from ._binary import Block, extracted_paragraphs
+from .html import _Extractor
+
+__all__ = ["EmlLoader", "MboxLoader"]
+
+_FROM_LINE = re.compile(rb"(?:\A|\n\n|\r\n\r\n)(From [^\r\n]*\r?\n)")
+_ESCAPED_FROM = re.compile(rb"^>(>*From )", re.MULTILINE)
+
+
+class EmlLoader:
+    """Loads one saved e-mail message (``.eml``)."""
+
+    name: str = "eml"
+    suffixes: tuple[str, ...] = (".eml",)
+
+    def load(
+        self, path: Path, text: str, content_hash: str, encoding: str
+    ) -> Iterator[Document | Skipped]:
+        raise DocumentError(path, "an e-mail is read from its bytes (load_bytes)")
+
+    def load_bytes(
+        self, path: Path, data: bytes, content_hash: str
+    ) -> Iterator[Document | Skipped]:
+        if not data.strip():
+            raise DocumentError(path, "empty file")
+        message = _parse(data)
+        notes = list(_attachments(path, message, ""))
+        doc = _document(path, message, content_hash, self.name, "", None)
+        if doc is None:
+            raise DocumentError(path, "no text body (neither text/plain nor text/html)")
+        yield from notes
+        yield doc
+
+
+class MboxLoader:
+    """Loads an mbox mailbox (``.mbox``): one document a message."""
+
+    name: str = "mbox"
+    suffixes: tuple[str, ...] = (".mbox",)
+
+    def load(
+        self, path: Path, text: str, content_hash: str, encoding: str
+    ) -> Iterator[Document | Skipped]:
+        raise DocumentError(path, "a mailbox is read from its bytes (load_bytes)")
+
+    def load_bytes(
+        self, path: Path, data: bytes, content_hash: str
+    ) -> Iterator[Document | Skipped]:
+        starts = [(m.start(1), m.end(1)) for m in _FROM_LINE.finditer(data)]
+        if not starts:
+            raise DocumentError(path, "not an mbox mailbox (no 'From ' line starts a message)")
+        seen: set[str] = set()
+        for i, (at, body_at) in enumerate(starts):
+            end = starts[i + 1][0] if i + 1 < len(starts) else len(data)
+            line = data.count(b"\n", 0, at) + 1
+            raw = _ESCAPED_FROM.sub(rb"\1", data[body_at:end])
+            where = f"message {i + 1} (line {line})"
+            try:
+                message = _parse(raw)
+                key = collapse(str(message.get("Message-ID") or ""))
+            except Exception as exc:
+                yield Skipped(str(path), f"{where}: damaged message ({exc})")
+                continue
+            key = key if key and key not in seen else f"line {line}"
+            seen.add(key)
+            yield from _attachments(path, message, f"{where}: ")
+            doc = _document(path, message, content_hash, self.name, key, line)
+            if doc is None:
+                yield Skipped(
+                    str(path), f"{where}: no text body (neither text/plain nor text/html)"
+                )
+            else:
+                yield doc
+
+
+def _parse(data: bytes) -> EmailMessage:
+    message = email.message_from_bytes(data, policy=email.policy.default)
+    assert isinstance(message, EmailMessage)
+    return message
+
+
+def _document(
+    path: Path, message: EmailMessage, content_hash: str, kind: str, key: str, line: int | None
+) -> Document | None:
+    blocks = _body(message)
+    paragraphs = extracted_paragraphs(blocks)
+    if not paragraphs:
+        return None
+    return Document(
+        id=document_id(path, key),
+        path=str(path),
+        title=_header(message, "Subject") or (f"{path.stem} line {line}" if line else path.stem),
+        paragraphs=paragraphs,
+        author=_sender(message),
+        published=_date(message),
+        content_hash=content_hash,
+        format=kind,
+        encoding="binary",
+        record_line=line,
+    )
+
+
+def _body(message: EmailMessage) -> list[Block]:
+    """The message's text as blocks: plain text preferred, else HTML as plain text."""
+    part = message.get_body(preferencelist=("plain", "html"))
+    if part is None:
+        return []
+    text = _content(part)
+    if part.get_content_subtype() == "html":
+        page = _Extractor(text)
+        page.run()
+        return [(p.text, None, None) for p in page.paragraphs]
+    paragraphs = paragraphs_from_blocks(text, list(split_lines(text)))
+    return [(p.text, None, None) for p in paragraphs]
+
+
+def _content(part: MIMEPart) -> str:
+    """A text part's text; an unknown or wrong charset is decoded as other text files are."""
+    try:
+        content = part.get_content()
+        if isinstance(content, str):
+            return content
+    except (LookupError, UnicodeError, ValueError):
+        pass
+    payload = part.get_payload(decode=True)
+    if not isinstance(payload, bytes) or not payload.strip():
+        return ""
+    try:
+        return decode(payload, "message body", part.get_content_charset())[0]
+    except DocumentError:
+        return ""
+
+
+def _attachments(path: Path, message: EmailMessage, where: str) -> Iterator[Skipped]:
+    for part in message.iter_attachments():
+        assert isinstance(part, EmailMessage)
+        name = part.get_filename() or "(no file name)"
+        payload = part.get_payload(decode=True)
+        size = len(payload) if isinstance(payload, bytes) else 0
+        yield Skipped(
+            str(path),
+            f"{where}attachment {name!r} ({part.get_content_type()}, {size:,} bytes) not indexed",
+            "note",
+        )
+
+
+def _header(message: EmailMessage, name: str) -> str | None:
+    try:
+        value = message.get(name)
+    except Exception:  # a header the policy cannot parse
+        return None
+    return collapse(str(value)) or None if value is not None else None
+
+
+def _sender(message: EmailMessage) -> str | None:
+    try:
+        header = message.get("From")
+        addresses = getattr(header, "addresses", ())
+    except Exception:
+        return _header(message, "From")
+    for address in addresses:
+        name = collapse(address.display_name or "") or address.addr_spec
+        if name:
+            return name
+    return _header(message, "From")
+
+
+def _date(message: EmailMessage) -> dt.datetime | None:
+    """The ``Date`` header as wall-clock time (the zone dropped, as for other formats)."""
+    try:
+        header = message.get("Date")
+        when = getattr(header, "datetime", None)
+    except Exception:
+        return None
+    if not isinstance(when, dt.datetime):
+        return None
+    return when.replace(tzinfo=None)

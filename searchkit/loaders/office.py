@@ -1,0 +1,204 @@
+"""Word (``.docx``) and OpenDocument text (``.odt``) files: paragraphs and headings.
+
+Both are zip archives of XML, read with the standard library's ``zipfile`` within the
+limits of :class:`._binary.ZipParts` and parsed as a stream with ``defusedxml`` (in the
+``documents`` extra), document type declarations forbidden.  Each paragraph and heading
+is a paragraph (table cells' paragraphs too, in order); ``start``/``end`` index into
+the extracted text (``models.extracted_text``).
+
+- DOCX: ``word/document.xml``'s ``w:p`` elements, the text of their ``w:t`` runs, tabs
+  and breaks read as spaces.  Title, author and date from ``docProps/core.xml``
+  (``dc:title``, ``dc:creator``, ``dcterms:created``); without a title, the first
+  paragraph in the ``Title`` style, else the file name.
+- ODT: ``content.xml``'s ``text:p`` and ``text:h`` elements (``text:s``, tabs and line
+  breaks read as spaces).  Title, author and date from ``meta.xml`` (``dc:title``,
+  ``meta:initial-creator`` or ``dc:creator``, ``meta:creation-date`` or ``dc:date``);
+  without a title, the first heading, else the file name.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from .._dates import parse_article_date
+from ..errors import DocumentError
+from ..models import Document, Skipped
+from ._base import collapse, document_id, normalize_language
+from ._binary import (
+    Block,
+    TextBudget,
+    ZipParts,
+    extracted_paragraphs,
+    iterparse,
+    local,
+    needs_extra,
+)
+
+__all__ = ["DocxLoader", "OdtLoader"]
+
+_SPACES = frozenset({"tab", "br", "cr", "s", "line-break"})
+
+
+class _ZipDocument:
+    """What the DOCX and ODT loaders share: checks, the metadata part, the document."""
+
+    name: str = ""
+    suffixes: tuple[str, ...] = ()
+    body_part = ""
+    meta_part = ""
+    paragraph_tags: frozenset[str] = frozenset()
+    title_keys: tuple[str, ...] = ("title",)
+    author_keys: tuple[str, ...] = ()
+    date_keys: tuple[str, ...] = ()
+
+    def load(
+        self, path: Path, text: str, content_hash: str, encoding: str
+    ) -> Iterator[Document | Skipped]:
+        raise DocumentError(path, f"a {self.name.upper()} file is read from its bytes")
+
+    def load_bytes(
+        self, path: Path, data: bytes, content_hash: str
+    ) -> Iterator[Document | Skipped]:
+        try:
+            import defusedxml  # noqa: F401
+        except ImportError as exc:
+            raise needs_extra(path, self.name.upper(), exc) from None
+        parts = ZipParts(path, data, self.name.upper())
+        if not parts.has(self.body_part):
+            raise DocumentError(path, f"not a {self.name.upper()} file (no {self.body_part})")
+        meta = self._meta(path, parts) if parts.has(self.meta_part) else {}
+        budget = TextBudget()
+        blocks: list[Block] = []
+        title_para: str | None = None
+        notes: list[Skipped] = []
+        with parts.open(self.body_part) as f:
+            for text, is_title in self._paragraphs(path, f):
+                if not budget.take(text):
+                    notes.append(Skipped(str(path), budget.reason, "note"))
+                    break
+                if is_title and title_para is None and collapse(text):
+                    title_para = collapse(text)
+                blocks.append((text, None, None))
+        paragraphs = extracted_paragraphs(blocks)
+        if not paragraphs:
+            raise DocumentError(path, "no text to index")
+        yield from notes
+        yield Document(
+            id=document_id(path),
+            path=str(path),
+            title=_first(meta, self.title_keys) or title_para or path.stem,
+            paragraphs=paragraphs,
+            author=_first(meta, self.author_keys),
+            published=_date(_first(meta, self.date_keys)),
+            content_hash=content_hash,
+            format=self.name,
+            encoding="binary",
+            language=normalize_language(meta.get("language")),
+        )
+
+    def _meta(self, path: Path, parts: ZipParts) -> dict[str, str]:
+        """Local element name -> its text, the first of each, from the metadata part."""
+        found: dict[str, str] = {}
+        with parts.open(self.meta_part) as f:
+            for event, el in iterparse(path, f, self.meta_part):
+                if event == "end":
+                    key = local(el.tag)
+                    if key not in found and (text := collapse(el.text or "")):
+                        found[key] = text
+        return found
+
+    def _paragraphs(self, path: Path, source: Any) -> Iterator[tuple[str, bool]]:
+        """``(text, is_title)`` of each paragraph in document order."""
+        for event, el in iterparse(path, source, self.body_part):
+            if event == "end" and local(el.tag) in self.paragraph_tags:
+                yield self._text(el), self._is_title(el)
+                el.clear()  # done with it: memory stays flat however long the document
+
+    def _is_title(self, el: Any) -> bool:
+        return False
+
+    def _text(self, el: Any) -> str:
+        return _odt_text(el)
+
+
+class DocxLoader(_ZipDocument):
+    """Loads Word ``.docx`` files (needs the ``documents`` extra)."""
+
+    name = "docx"
+    suffixes: tuple[str, ...] = (".docx",)
+    body_part = "word/document.xml"
+    meta_part = "docProps/core.xml"
+    paragraph_tags = frozenset({"p"})
+    author_keys = ("creator",)
+    date_keys = ("created",)
+
+    def _text(self, el: Any) -> str:
+        return _docx_text(el)
+
+    def _is_title(self, el: Any) -> bool:
+        for child in el:
+            if local(child.tag) == "pPr":
+                for prop in child:
+                    if local(prop.tag) == "pStyle":
+                        style = next((v for k, v in prop.attrib.items() if local(k) == "val"), "")
+                        return str(style).lower() == "title"
+        return False
+
+
+class OdtLoader(_ZipDocument):
+    """Loads OpenDocument ``.odt`` text files (needs the ``documents`` extra)."""
+
+    name = "odt"
+    suffixes: tuple[str, ...] = (".odt",)
+    body_part = "content.xml"
+    meta_part = "meta.xml"
+    paragraph_tags = frozenset({"p", "h"})
+    author_keys = ("initial-creator", "creator")
+    date_keys = ("creation-date", "date")
+
+    def _is_title(self, el: Any) -> bool:
+        return local(el.tag) == "h"
+
+
+def _docx_text(el: Any) -> str:
+    """A ``w:p``'s words: its ``w:t`` runs, tabs and breaks as spaces (deleted text and
+    field codes are other elements, so left out)."""
+    parts: list[str] = []
+    for node in el.iter():
+        name = local(node.tag)
+        if name == "t":
+            parts.append(node.text or "")
+        elif name in _SPACES:
+            parts.append(" ")
+    return "".join(parts)
+
+
+def _odt_text(el: Any) -> str:
+    """A ``text:p``'s or ``text:h``'s words: all its text, ``text:s`` (``c`` spaces),
+    tabs and line breaks as spaces; paragraphs nested in it were read and cleared."""
+    parts: list[str] = []
+    stack: list[tuple[Any, bool]] = [(el, False)]
+    while stack:
+        node, tail = stack.pop()
+        if tail:
+            parts.append(node.tail or "")
+            continue
+        if node is not el:
+            stack.append((node, True))
+        if local(node.tag) in _SPACES:
+            parts.append(" ")
+            continue
+        parts.append(node.text or "")
+        stack.extend((child, False) for child in reversed(list(node)))
+    return "".join(parts)
+
+
+def _first(meta: dict[str, str], keys: tuple[str, ...]) -> str | None:
+    return next((meta[k] for k in keys if meta.get(k)), None)
+
+
+def _date(value: str | None) -> dt.datetime | None:
+    return parse_article_date(value) if value else None

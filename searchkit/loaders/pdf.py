@@ -1,0 +1,228 @@
+"""PDF files: the text layer, one paragraph per text block, the page on every paragraph.
+
+Read with pypdf (pure Python, in the ``documents`` extra).  A *text block* is a PDF text
+object (``BT`` ... ``ET``), split again where the text jumps down by more than one and a
+half lines within it (a page set as one text object).  Each paragraph carries its page
+(1-based); ``start``/``end`` index into the extracted text (``models.extracted_text``).
+
+Title, author and date come from the document information dictionary, else from its XMP
+metadata (``dc:title``, ``dc:creator``, ``xmp:CreateDate``), else the title is the file
+name.  Skipped, with the reason: encrypted files that need a password (files encrypted
+with an empty user password are read), files without any text (``no text layer``: a
+scanned PDF; searchkit does no OCR), damaged files.  A page whose content stream unpacks
+past :data:`MAX_PAGE_STREAM_BYTES` is left out and reported; the other pages load.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import logging
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from .._dates import parse_article_date
+from ..errors import DocumentError
+from ..models import Document, Skipped
+from ._base import collapse, document_id
+from ._binary import Block, TextBudget, extracted_paragraphs, iterparse, local, needs_extra
+
+__all__ = ["MAX_PAGE_STREAM_BYTES", "MAX_XMP_BYTES", "PdfLoader"]
+
+# One page's content stream, unpacked (pypdf itself stops any stream at 75 MB).
+MAX_PAGE_STREAM_BYTES = 8 * 1024 * 1024
+MAX_XMP_BYTES = 1024 * 1024
+_LINE_JUMP = 1.5  # a vertical move of more than this many font sizes starts a block
+
+
+class PdfLoader:
+    """Loads ``.pdf`` files (needs the ``documents`` extra)."""
+
+    name: str = "pdf"
+    suffixes: tuple[str, ...] = (".pdf",)
+
+    def load(
+        self, path: Path, text: str, content_hash: str, encoding: str
+    ) -> Iterator[Document | Skipped]:
+        raise DocumentError(path, "a PDF is read from its bytes (load_bytes)")
+
+    def load_bytes(
+        self, path: Path, data: bytes, content_hash: str
+    ) -> Iterator[Document | Skipped]:
+        try:
+            import pypdf
+        except ImportError as exc:
+            raise needs_extra(path, "PDF", exc) from None
+        reader = pypdf.PdfReader(io.BytesIO(data), strict=False)
+        if reader.is_encrypted:
+            try:
+                opened = reader.decrypt("")
+            except Exception as exc:  # an unknown or unsupported encryption
+                raise DocumentError(path, f"encrypted PDF, cannot be opened ({exc})") from None
+            if opened == pypdf.PasswordType.NOT_DECRYPTED:
+                raise DocumentError(path, "encrypted PDF (needs a password)")
+        blocks: list[Block] = []
+        notes: list[Skipped] = []
+        budget = TextBudget()
+        for number, page in enumerate(reader.pages, 1):
+            reason = _page_blocks(page, number, blocks)
+            if reason:
+                notes.append(Skipped(str(path), f"page {number}: {reason}", "note"))
+            if not budget.take("".join(b[0] for b in blocks if b[1] == number)):
+                notes.append(Skipped(str(path), f"pages from {number} on: {budget.reason}", "note"))
+                blocks = [b for b in blocks if b[1] != number]
+                break
+        paragraphs = extracted_paragraphs(blocks)
+        if not paragraphs:
+            if notes:
+                raise DocumentError(path, f"no text read ({notes[0].reason})")
+            raise DocumentError(path, "no text layer (a scanned PDF? searchkit does no OCR)")
+        title, author, published = _metadata(reader, path)
+        yield from notes
+        yield Document(
+            id=document_id(path),
+            path=str(path),
+            title=title or path.stem,
+            paragraphs=paragraphs,
+            author=author,
+            published=published,
+            content_hash=content_hash,
+            format=self.name,
+            encoding="binary",
+        )
+
+
+def _page_blocks(page: Any, number: int, blocks: list[Block]) -> str | None:
+    """Add one page's text blocks to ``blocks``; the reason when the page is left out."""
+    try:
+        contents = page.get_contents()
+        size = len(contents.get_data()) if contents is not None else 0
+    except Exception as exc:
+        return f"content stream cannot be read ({collapse(str(exc))[:120]})"
+    if size > MAX_PAGE_STREAM_BYTES:
+        return f"content stream of {size:,} bytes left out (limit {MAX_PAGE_STREAM_BYTES:,})"
+    collector = _Blocks()
+    try:
+        page.extract_text(visitor_operand_before=collector.operator, visitor_text=collector.text)
+    except Exception as exc:
+        return f"text cannot be read ({collapse(str(exc))[:120]})"
+    blocks.extend((text, number, None) for text in collector.done())
+    return None
+
+
+class _Blocks:
+    """pypdf's visitor callbacks, gathering text pieces into blocks."""
+
+    def __init__(self) -> None:
+        self.blocks: list[str] = []
+        self.parts: list[str] = []
+        self.last_y: float | None = None
+
+    def operator(self, op: bytes, args: Any, cm: Any, tm: Any) -> None:
+        if op == b"ET":
+            self.close()
+
+    def text(self, text: str, cm: Any, tm: Any, font: Any, size: Any) -> None:
+        if not text:
+            return
+        try:
+            y = float(tm[4]) * float(cm[1]) + float(tm[5]) * float(cm[3]) + float(cm[5])
+            height = abs(float(size or 0) * float(tm[3] or 1) * float(cm[3] or 1)) or 1.0
+        except (TypeError, ValueError, IndexError):
+            y, height = 0.0, 1.0
+        if text.strip() and self.last_y is not None and abs(y - self.last_y) > _LINE_JUMP * height:
+            self.close()
+        if text.strip():
+            self.last_y = y
+        self.parts.append(text)
+
+    def close(self) -> None:
+        text = "".join(self.parts)
+        if text.strip():
+            self.blocks.append(text)
+        self.parts = []
+        self.last_y = None
+
+    def done(self) -> list[str]:
+        self.close()
+        return self.blocks
+
+
+def _metadata(reader: Any, path: Path) -> tuple[str | None, str | None, dt.datetime | None]:
+    """Title, author and date from the information dictionary, else XMP."""
+    title = author = None
+    published: dt.datetime | None = None
+    try:
+        info = reader.metadata
+    except Exception:
+        info = None
+    if info is not None:
+        title = _text(info.get("/Title"))
+        author = _text(info.get("/Author"))
+        published = _pdf_date(info.get("/CreationDate"))
+    if title is None or author is None or published is None:
+        xmp = _xmp(reader, path)
+        title = title or xmp.get("title")
+        author = author or xmp.get("creator")
+        published = published or parse_article_date(xmp.get("date") or "")
+    return title, author, published
+
+
+def _text(value: object) -> str | None:
+    if value is None:
+        return None
+    getter = getattr(value, "get_object", None)
+    value = getter() if callable(getter) else value
+    return collapse(str(value)) or None if isinstance(value, str) else None
+
+
+def _pdf_date(value: object) -> dt.datetime | None:
+    """``D:20240301093000+01'00'`` as a wall-clock time (the zone dropped, as elsewhere)."""
+    text = _text(value)
+    if not text:
+        return None
+    digits = text.removeprefix("D:")[:14]
+    if not digits.isdigit() or len(digits) < 4:
+        return None
+    parts = [int(digits[:4])] + [int(digits[i : i + 2]) for i in range(4, len(digits) - 1, 2)]
+    parts += [1, 1][: max(0, 3 - len(parts))]
+    try:
+        return dt.datetime(*parts)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+
+
+_XMP_KEYS = {"title": "title", "creator": "creator", "CreateDate": "date", "date": "date"}
+
+
+def _xmp(reader: Any, path: Path) -> dict[str, str]:
+    """The first ``dc:title``, ``dc:creator`` and date of the XMP packet, read with DTDs
+    forbidden; an unreadable packet gives nothing."""
+    try:
+        stream = reader.trailer["/Root"].get_object().get("/Metadata")
+        if stream is None:
+            return {}
+        data = stream.get_object().get_data()
+    except Exception:
+        return {}
+    if len(data) > MAX_XMP_BYTES:
+        return {}
+    found: dict[str, str] = {}
+    try:
+        for event, el in iterparse(path, io.BytesIO(data), "XMP metadata"):
+            if event != "end":
+                continue
+            key = _XMP_KEYS.get(local(el.tag))
+            if key and key not in found:
+                text = collapse("".join(el.itertext()))
+                if text:
+                    found[key] = text
+    except DocumentError:
+        return {}
+    return found
+
+
+# pypdf reports what it repairs in a damaged file through logging; without this handler
+# Python's last-resort handler would print those warnings on every run's stderr.
+logging.getLogger("pypdf").addHandler(logging.NullHandler())

@@ -1,0 +1,218 @@
+"""Hostile PDF, DOCX, ODT and EPUB files: each skipped with its reason, within bounded
+memory (measured with tracemalloc, never with a clock), and the rest of the run indexed."""
+
+from __future__ import annotations
+
+import io
+import struct
+import tracemalloc
+import zipfile
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+import searchkit
+from searchkit.errors import DocumentError
+from searchkit.loaders import _binary, load_file
+from searchkit.loaders.pdf import MAX_PAGE_STREAM_BYTES
+from tests._documents import docx_bytes, epub_bytes, pdf_bytes
+
+MiB = 1024 * 1024
+
+BOMB_XML = (
+    b'<?xml version="1.0"?>\n<!DOCTYPE lolz [<!ENTITY lol "lol">'
+    + b"".join(
+        b'<!ENTITY lol%d "%s">' % (i, (b"&lol%d;" % (i - 1) if i > 1 else b"&lol;") * 10)
+        for i in range(1, 10)
+    )
+    + b']>\n<w:document xmlns:w="urn:w"><w:body><w:p><w:r><w:t>&lol9;</w:t></w:r></w:p>'
+    b"</w:body></w:document>"
+)
+
+
+def _peak(fn: Callable[[], object]) -> int:
+    """Peak bytes Python allocated while ``fn`` ran."""
+    tracemalloc.start()
+    try:
+        fn()
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+def _skipped_reason(path: Path) -> str:
+    with pytest.raises(DocumentError) as err:
+        load_file(path)
+    return err.value.reason
+
+
+def _encrypted(password: str) -> bytes:
+    from pypdf import PdfReader, PdfWriter
+
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(pdf_bytes([["hidden words"]]))))
+    writer.encrypt(user_password=password, owner_password="owner", algorithm="RC4-128")
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def test_an_encrypted_pdf_is_skipped_and_an_owner_only_one_is_read(tmp_path: Path) -> None:
+    locked = tmp_path / "locked.pdf"
+    locked.write_bytes(_encrypted("secret"))
+    assert _skipped_reason(locked) == "encrypted PDF (needs a password)"
+    open_ = tmp_path / "open.pdf"
+    open_.write_bytes(_encrypted(""))
+    (doc,), _ = load_file(open_)
+    assert [p.text for p in doc.paragraphs] == ["hidden words"]
+
+
+def test_a_pdf_without_text_is_skipped_as_having_no_text_layer(tmp_path: Path) -> None:
+    scanned = tmp_path / "scan.pdf"
+    scanned.write_bytes(pdf_bytes([[], []]))
+    assert _skipped_reason(scanned) == "no text layer (a scanned PDF? searchkit does no OCR)"
+
+
+def test_a_damaged_pdf_is_skipped_with_a_reason(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.pdf"
+    bad.write_bytes(b"%PDF-1.4\n" + b"\x00garbage" * 100)
+    assert _skipped_reason(bad).startswith("damaged PDF file: ")
+
+
+def test_a_huge_pdf_page_is_left_out_and_the_other_pages_load(tmp_path: Path) -> None:
+    huge = b"BT /F1 11 Tf 72 700 Td (hugepage words) Tj ET\n" + b"%" * (MAX_PAGE_STREAM_BYTES + 1)
+    f = tmp_path / "huge.pdf"
+    f.write_bytes(pdf_bytes([["x"], ["second page survives"]], page_stream=huge))
+    holder: list[object] = []
+    peak = _peak(lambda: holder.append(load_file(f)))
+    (doc,), notes = holder[0]  # type: ignore[misc]
+    assert [p.text for p in doc.paragraphs] == ["second page survives"]
+    assert [n.reason for n in notes] == [
+        f"page 1: content stream of {len(huge):,} bytes left out (limit {MAX_PAGE_STREAM_BYTES:,})"
+    ]
+    assert peak < 6 * MAX_PAGE_STREAM_BYTES
+
+
+def test_a_damaged_zip_is_skipped(tmp_path: Path) -> None:
+    for name, data in (
+        ("cut.docx", docx_bytes(["words"])[:-40]),
+        ("cut.epub", epub_bytes([("C", ["words"])], title="T")[:100]),
+        ("junk.odt", b"PK\x03\x04 not really a zip"),
+    ):
+        f = tmp_path / name
+        f.write_bytes(data)
+        kind = name.rsplit(".", 1)[1].upper()
+        assert _skipped_reason(f).startswith(f"damaged {kind} file (not a readable zip: "), name
+
+
+def _bomb_docx(unpacked: int) -> bytes:
+    """A DOCX whose document.xml unpacks to ``unpacked`` bytes (mostly one comment)."""
+    filler = b"<!--" + b"x" * (unpacked - 200) + b"-->"
+    xml = b'<w:document xmlns:w="urn:w"><w:body>' + filler + b"</w:body></w:document>"
+    return docx_bytes(["x"], document_xml=xml)
+
+
+def test_a_zip_bomb_is_refused_from_its_directory(tmp_path: Path) -> None:
+    f = tmp_path / "bomb.docx"
+    f.write_bytes(_bomb_docx(_binary.MAX_UNPACKED_BYTES + 1024))
+    assert f.stat().st_size < MiB  # a small file ...
+    reason = _skipped_reason(f)  # ... refused before anything is unpacked
+    assert reason.startswith("zip bomb: its members unpack to ")
+    assert reason.endswith(f"bytes (limit {_binary.MAX_UNPACKED_BYTES:,})")
+    assert _peak(lambda: _skipped_reason(f)) < 4 * MiB
+
+
+def test_a_part_past_the_part_limit_is_refused(tmp_path: Path) -> None:
+    f = tmp_path / "big.epub"
+    chapter = (
+        b"<html><body><p>" + b"a " * (_binary.MAX_PART_BYTES // 2 + 10) + b"</p></body></html>"
+    )
+    f.write_bytes(
+        epub_bytes([("C", ["x"]), ("D", ["kept words"])], title="T", chapter_html=chapter)
+    )
+    (doc,), notes = load_file(f)
+    assert [p.text for p in doc.paragraphs] == ["D", "kept words"]
+    assert [n.reason for n in notes] == [
+        f"chapter 1 (OEBPS/text/ch1.xhtml): zip bomb: OEBPS/text/ch1.xhtml unpacks to "
+        f"{len(chapter):,} bytes (limit {_binary.MAX_PART_BYTES:,})"
+    ]
+
+
+def test_a_zip_whose_directory_lies_about_a_size_is_stopped_while_reading(
+    tmp_path: Path,
+) -> None:
+    data = _bomb_docx(8 * MiB)
+    size = zipfile.ZipFile(io.BytesIO(data)).getinfo("word/document.xml").file_size
+    lying = data.replace(struct.pack("<I", size), struct.pack("<I", 1000))  # both headers
+    f = tmp_path / "lying.docx"
+    f.write_bytes(lying)
+    assert _skipped_reason(f) == "damaged DOCX file: Bad CRC-32 for file 'word/document.xml'"
+    assert _peak(lambda: _skipped_reason(f)) < 2 * MiB  # never unpacked past the 1000
+
+
+def test_the_counting_reader_stops_at_its_limit(tmp_path: Path) -> None:
+    stream = _binary._Counted(io.BytesIO(b"x" * 5000), 4096, tmp_path, "part.xml")
+    with pytest.raises(DocumentError, match=r"zip bomb: part\.xml unpacks past 4,096 bytes"):
+        io.BufferedReader(stream).read()
+
+
+def _bomb_odt() -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        z.writestr("mimetype", "application/vnd.oasis.opendocument.text")
+        z.writestr("content.xml", BOMB_XML)
+    return buf.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("name", "part", "make"),
+    [
+        ("bomb.docx", "word/document.xml", lambda: docx_bytes(["x"], document_xml=BOMB_XML)),
+        ("bomb.odt", "content.xml", _bomb_odt),
+    ],
+)
+def test_an_xml_entity_bomb_is_refused_before_expanding(
+    tmp_path: Path, name: str, part: str, make: Callable[[], bytes]
+) -> None:
+    f = tmp_path / name
+    f.write_bytes(make())
+    reason = _skipped_reason(f)
+    assert reason.startswith(f"{part}: XML with a document type or entities refused ("), reason
+    assert _peak(lambda: _skipped_reason(f)) < 2 * MiB  # the 10**9 "lol"s are never made
+
+
+def test_an_entity_bomb_in_an_epub_package_file_is_refused(tmp_path: Path) -> None:
+    data = epub_bytes([("C", ["words"])], title="T")
+    buf = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(buf, "w") as out:
+        for info in src.infolist():
+            body = src.read(info)
+            out.writestr(info.filename, BOMB_XML if info.filename.endswith(".opf") else body)
+    f = tmp_path / "bomb.epub"
+    f.write_bytes(buf.getvalue())
+    assert _skipped_reason(f).startswith(
+        "OEBPS/content.opf: XML with a document type or entities refused ("
+    )
+
+
+def test_hostile_files_are_skipped_and_the_rest_of_the_run_is_indexed(tmp_path: Path) -> None:
+    folder = tmp_path / "mixed"
+    folder.mkdir()
+    (folder / "good.docx").write_bytes(docx_bytes(["the survivingword stays"], title="Good"))
+    (folder / "bomb.docx").write_bytes(docx_bytes(["x"], document_xml=BOMB_XML))
+    (folder / "locked.pdf").write_bytes(_encrypted("secret"))
+    (folder / "scan.pdf").write_bytes(pdf_bytes([[]]))
+    (folder / "cut.epub").write_bytes(epub_bytes([("C", ["w"])], title="T")[:120])
+    (folder / "zipbomb.docx").write_bytes(_bomb_docx(_binary.MAX_UNPACKED_BYTES + 1024))
+    with searchkit.Index.create(tmp_path / "index") as ix:
+        report = ix.add(folder)
+        assert report.added == 1
+        assert sorted(Path(s.path).name for s in report.skipped) == [
+            "bomb.docx",
+            "cut.epub",
+            "locked.pdf",
+            "scan.pdf",
+            "zipbomb.docx",
+        ]
+        assert [h.title for h in ix.search("survivingword")] == ["Good"]
+    assert searchkit.check_index(tmp_path / "index").ok

@@ -1,0 +1,256 @@
+"""PDF, DOCX, ODT, EPUB and e-mail loaders: each file built here, indexed, and found with
+its title, author, date and place; offsets into the extracted text; the missing extra."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+import searchkit
+from searchkit.cli import cli
+from searchkit.loaders import load_file
+from searchkit.models import extracted_text
+from tests._documents import docx_bytes, eml_bytes, epub_bytes, odt_bytes, pdf_bytes
+
+EXTRA = "pip install 'searchkit[documents]'"
+
+
+def _one_hit(ix: searchkit.Index, word: str) -> searchkit.Hit:
+    results = ix.search(word)
+    assert [h.text for h in results] == [results[0].text], word
+    return results[0]
+
+
+def _folder(tmp_path: Path) -> Path:
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    (folder / "report.pdf").write_bytes(
+        pdf_bytes(
+            [
+                ["The first page is about rain.", "Rain falls on the plain."],
+                ["Page two holds the word quetzalpdf alone.", "Another block."],
+            ],
+            title="Quarterly Report",
+            author="Jo Doe",
+            date="D:20240301093000+01'00'",
+        )
+    )
+    (folder / "letter.docx").write_bytes(
+        docx_bytes(
+            [("Heading1", "Greetings"), "A body paragraph with quetzaldocx in it."],
+            title="A Letter",
+            author="Ann Lee",
+            created="2023-05-06T07:08:09Z",
+        )
+    )
+    (folder / "notes.odt").write_bytes(
+        odt_bytes(
+            [("h", "Minutes"), "We agreed on quetzalodt today."],
+            title="Meeting Notes",
+            author="Bo Chan",
+            created="2022-01-02T03:04:05",
+        )
+    )
+    (folder / "book.epub").write_bytes(
+        epub_bytes(
+            [("The Storm", ["Wind and quetzalepub rain."]), ("The Calm", ["The sun returned."])],
+            title="A Small Book",
+            author="Cy Dee",
+            date="2021-07-08",
+            spine=[1, 0],  # The Calm is read first
+        )
+    )
+    (folder / "hello.eml").write_bytes(
+        eml_bytes(
+            "Lunch on Friday",
+            "Ed Fox <ed@example.org>",
+            "Fri, 01 Mar 2024 09:30:00 +0100",
+            "Shall we meet?\n\nBring quetzaleml along.",
+            attachment=("menu.bin", b"12345"),
+        )
+    )
+    return folder
+
+
+def test_each_format_indexes_and_is_found_with_its_metadata_and_place(tmp_path: Path) -> None:
+    folder = _folder(tmp_path)
+    with searchkit.Index.create(tmp_path / "index") as ix:
+        report = ix.add(folder)
+        assert report.added == 5
+        assert [(Path(s.path).name, s.reason, s.kind) for s in report.skipped] == [
+            (
+                "hello.eml",
+                "attachment 'menu.bin' (application/octet-stream, 5 bytes) not indexed",
+                "note",
+            )
+        ]
+        pdf = _one_hit(ix, "quetzalpdf")
+        assert (pdf.title, pdf.author, pdf.published) == (
+            "Quarterly Report",
+            "Jo Doe",
+            dt.datetime(2024, 3, 1, 9, 30),
+        )
+        assert (pdf.page, pdf.chapter, pdf.paragraph, pdf.place) == (2, None, 3, "page 2")
+        docx = _one_hit(ix, "quetzaldocx")
+        assert (docx.title, docx.author, docx.published, docx.paragraph) == (
+            "A Letter",
+            "Ann Lee",
+            dt.datetime(2023, 5, 6, 7, 8, 9),
+            2,
+        )
+        odt = _one_hit(ix, "quetzalodt")
+        assert (odt.title, odt.author, odt.published, odt.paragraph) == (
+            "Meeting Notes",
+            "Bo Chan",
+            dt.datetime(2022, 1, 2, 3, 4, 5),
+            2,
+        )
+        epub = _one_hit(ix, "quetzalepub")
+        assert (epub.title, epub.author, epub.published) == (
+            "A Small Book",
+            "Cy Dee",
+            dt.datetime(2021, 7, 8),
+        )
+        # Spine order: The Calm (heading, paragraph) comes before The Storm.
+        assert (epub.chapter, epub.paragraph, epub.place) == ("The Storm", 4, "chapter The Storm")
+        eml = _one_hit(ix, "quetzaleml")
+        assert (eml.title, eml.author, eml.published, eml.paragraph) == (
+            "Lunch on Friday",
+            "Ed Fox",
+            dt.datetime(2024, 3, 1, 9, 30),
+            2,
+        )
+        # The passage (what `searchkit show` prints) comes from the extracted text.
+        passage = ix.passage(pdf.id, context=1)
+        assert passage.chunk.text == "Page two holds the word quetzalpdf alone."
+        assert [c.text for c in passage.before] == ["Rain falls on the plain."]
+        assert [c.page for c in (*passage.before, passage.chunk)] == [1, 2]
+        assert pdf.as_dict()["page"] == 2 and epub.as_dict()["chapter"] == "The Storm"
+        assert ix.document(epub.doc_id).paragraphs[3].chapter == "The Storm"
+
+
+@pytest.mark.parametrize(
+    "name", ["report.pdf", "letter.docx", "notes.odt", "book.epub", "hello.eml"]
+)
+def test_offsets_index_into_the_extracted_text(tmp_path: Path, name: str) -> None:
+    (doc,), _ = load_file(_folder(tmp_path) / name)
+    text = extracted_text(doc.paragraphs)
+    assert doc.encoding == "binary"
+    assert [text[p.start : p.end] for p in doc.paragraphs] == [p.text for p in doc.paragraphs]
+    assert text.count("\n\n") == len(doc.paragraphs) - 1
+
+
+def test_docx_without_core_title_takes_its_title_style_paragraph(tmp_path: Path) -> None:
+    f = tmp_path / "t.docx"
+    f.write_bytes(docx_bytes([("Title", "Styled Title"), "Body words."]))
+    (doc,), _ = load_file(f)
+    assert (doc.title, doc.author, doc.published) == ("Styled Title", None, None)
+
+
+def test_pdf_metadata_from_xmp_when_the_info_dictionary_has_none(tmp_path: Path) -> None:
+    xmp = (
+        b'<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF '
+        b'xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" '
+        b'xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:xmp="http://ns.adobe.com/xap/1.0/">'
+        b'<rdf:Description><dc:title><rdf:Alt><rdf:li xml:lang="x-default">XMP Title</rdf:li>'
+        b"</rdf:Alt></dc:title><dc:creator><rdf:Seq><rdf:li>Xa Mp</rdf:li></rdf:Seq></dc:creator>"
+        b"<xmp:CreateDate>2020-02-03T04:05:06Z</xmp:CreateDate></rdf:Description></rdf:RDF>"
+        b"</x:xmpmeta>"
+    )
+    f = tmp_path / "x.pdf"
+    f.write_bytes(pdf_bytes([["Some text."]], xmp=xmp))
+    (doc,), _ = load_file(f)
+    assert (doc.title, doc.author, doc.published) == (
+        "XMP Title",
+        "Xa Mp",
+        dt.datetime(2020, 2, 3, 4, 5, 6),
+    )
+
+
+def test_mbox_is_one_document_a_message_with_its_line(tmp_path: Path) -> None:
+    box = b""
+    for i, word in enumerate(["alpha", "beta", "gamma"]):
+        box += b"From someone@example.org Fri Mar  1 09:30:00 2024\n"
+        box += eml_bytes(
+            f"Message {word}",
+            f"Sender {i} <s{i}@example.org>",
+            f"Fri, 0{i + 1} Mar 2024 09:30:00 +0000",
+            f"Body {word}mbox here.\n>From the escaped line.\n",
+            message_id=f"<m{i}@example.org>",
+        )
+        box += b"\n"
+    f = tmp_path / "inbox.mbox"
+    f.write_bytes(box)
+    docs, skipped = load_file(f)
+    assert skipped == []
+    assert [(d.title, d.author, d.published, d.record_line) for d in docs] == [
+        ("Message alpha", "Sender 0", dt.datetime(2024, 3, 1, 9, 30), 1),
+        ("Message beta", "Sender 1", dt.datetime(2024, 3, 2, 9, 30), 14),
+        ("Message gamma", "Sender 2", dt.datetime(2024, 3, 3, 9, 30), 27),
+    ]
+    assert docs[1].paragraphs[0].text == "Body betambox here. From the escaped line."
+    assert len({d.id for d in docs}) == 3
+    with searchkit.Index.create(tmp_path / "index") as ix:
+        assert ix.add(f).added == 3
+        assert _one_hit(ix, "gammambox").title == "Message gamma"
+
+
+def test_an_html_only_message_is_read_through_the_html_path(tmp_path: Path) -> None:
+    f = tmp_path / "news.eml"
+    f.write_bytes(
+        eml_bytes(
+            "Newsletter",
+            "news@example.org",
+            "Fri, 01 Mar 2024 09:30:00 +0000",
+            "",
+            html="<html><body><p>First <b>bold</b> news.</p><script>x()</script>"
+            "<p>Two</p></body></html>",
+        )
+    )
+    (doc,), _ = load_file(f)
+    assert [p.text for p in doc.paragraphs] == ["First bold news.", "Two"]
+    assert doc.author == "news@example.org"
+
+
+def test_without_the_extra_a_pdf_is_skipped_naming_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = _folder(tmp_path)
+    monkeypatch.setitem(sys.modules, "pypdf", None)  # import pypdf raises ImportError
+    monkeypatch.setitem(sys.modules, "defusedxml", None)
+    with searchkit.Index.create(tmp_path / "index") as ix:
+        report = ix.add(folder)
+    reasons = sorted((Path(s.path).name, s.reason) for s in report.skipped if s.kind == "file")
+    assert reasons == [
+        ("book.epub", f"EPUB files need the documents extra (defusedxml): {EXTRA}"),
+        ("letter.docx", f"DOCX files need the documents extra (defusedxml): {EXTRA}"),
+        ("notes.odt", f"ODT files need the documents extra (defusedxml): {EXTRA}"),
+        ("report.pdf", f"PDF files need the documents extra (pypdf): {EXTRA}"),
+    ]
+    assert report.added == 1  # the e-mail needs no extra
+    result = CliRunner().invoke(
+        cli, ["index", str(folder / "report.pdf"), "--index", str(tmp_path / "i2")]
+    )
+    assert "Traceback" not in result.output
+    assert f"PDF files need the documents extra (pypdf): {EXTRA}" in result.output
+
+
+def test_cli_search_and_show_print_the_page_and_chapter(tmp_path: Path) -> None:
+    folder = _folder(tmp_path)
+    index = str(tmp_path / "index")
+    runner = CliRunner()
+    assert runner.invoke(cli, ["index", str(folder), "--index", index]).exit_code == 0
+    found = runner.invoke(cli, ["search", "quetzalpdf", "--index", index])
+    assert found.exit_code == 0
+    assert " · ¶3 · page 2 · " in found.output
+    chapter = runner.invoke(cli, ["search", "quetzalepub", "--index", index])
+    assert " · ¶4 · chapter The Storm · " in chapter.output
+    chunk_id = found.output.split(" · ")[-1].split()[0]
+    shown = runner.invoke(cli, ["show", chunk_id, "--index", index])
+    assert shown.exit_code == 0
+    assert "paragraph 3 · page 2 · characters " in shown.output
+    assert "> ¶3  Page two holds the word quetzalpdf alone." in shown.output
