@@ -31,7 +31,7 @@ from typing import Any, Protocol
 
 import attrs
 
-from .errors import SearchkitError
+from .errors import ArgumentError, SearchkitError
 from .models import IndexReport
 
 
@@ -100,7 +100,7 @@ def watch(
     except ImportError:
         raise WatchUnavailableError(f"searchkit watch needs the watch extra: {EXTRA}") from None
     if not paths:
-        raise SearchkitError("watch() needs at least one file or folder")
+        raise ArgumentError("watch() needs at least one file or folder")
     roots = [Path(p).absolute() for p in paths]
     stop = stop or threading.Event()
     state = _Roots(roots)

@@ -57,6 +57,7 @@ from .index import index_command
 from .read import docs, show, stats
 from .search import complete, search, similar
 from .serve import serve
+from .watch import watch
 
 __all__ = [
     "EXIT_BROKEN_PIPE",
@@ -103,6 +104,7 @@ for _command in (
     eval_command,
     similar,
     complete,
+    watch,
 ):
     cli.add_command(_command)
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
 from pathlib import Path
 
 import click
@@ -26,12 +28,20 @@ __all__ = ["serve"]
     help="Also answer requests whose Host header names NAME (any port); others get 400. "
     "Always allowed: localhost, 127.0.0.1, [::1], and the --host address. Repeatable.",
 )
+@click.option(
+    "--watch",
+    "watch_sources",
+    is_flag=True,
+    help="Also keep the index in sync with the files and folders it was built from, so new "
+    "and changed files appear without a restart (needs the watch extra).",
+)
 @index_option
 def serve(
     host: str,
     port: int,
     open_browser: bool,
     allow_hosts: tuple[str, ...],
+    watch_sources: bool,
     index_dir: tuple[Path, ...],
 ) -> None:
     """\b
@@ -70,7 +80,6 @@ def serve(
     url = f"http://{bound}:{port}/"
     click.echo(f"Serving {where} at {url} (Ctrl-C stops)", err=True)
     if open_browser:
-        import threading
         import webbrowser
 
         threading.Timer(1.0, webbrowser.open, (url,)).start()
@@ -83,4 +92,47 @@ def serve(
             err=True,
         )
     app = create_app(where, allowed_hosts=hosts)
-    uvicorn.run(app, host=host, port=port, log_level="warning")
+    stop = _watch_in_background(where) if watch_sources else None
+    try:
+        uvicorn.run(app, host=host, port=port, log_level="warning")
+    finally:
+        if stop is not None:
+            stop()
+
+
+def _watch_in_background(where: Path) -> Callable[[], None]:
+    """Watch the index's recorded sources in a thread (``serve --watch``); returns how to
+    stop it, after its last sync."""
+    from ..index import Index
+    from ..watch import watch
+
+    try:
+        import watchfiles  # noqa: F401
+    except ImportError:
+        raise Failure(
+            "serve --watch needs the watch extra: pip install 'searchkit[watch]'"
+        ) from None
+    with Index.open(where) as ix:
+        sources = ix.sources()
+    if not sources:
+        raise Failure(f"serve --watch: index {where} records no files or folders to watch")
+    stop = threading.Event()
+    writer = Index.open(where)
+
+    def run() -> None:
+        try:
+            watch(writer, *sources, stop=stop)
+        except Exception as exc:  # the server goes on; say why the watch ended
+            click.echo(f"Warning: the watch stopped: {exc}", err=True)
+        finally:
+            writer.close()
+
+    thread = threading.Thread(target=run, name="searchkit-watch", daemon=True)
+    thread.start()
+    click.echo(f"Watching {', '.join(sources)} for changes", err=True)
+
+    def end() -> None:
+        stop.set()
+        thread.join(timeout=60)
+
+    return end
