@@ -254,3 +254,24 @@ def test_cli_search_and_show_print_the_page_and_chapter(tmp_path: Path) -> None:
     assert shown.exit_code == 0
     assert "paragraph 3 · page 2 · characters " in shown.output
     assert "> ¶3  Page two holds the word quetzalpdf alone." in shown.output
+
+
+def test_the_web_pages_show_the_page_and_chapter(tmp_path: Path) -> None:
+    pytest.importorskip("fastapi")
+    from fastapi.testclient import TestClient
+
+    from searchkit.web import create_app
+
+    folder = _folder(tmp_path)
+    with searchkit.Index.create(tmp_path / "index") as ix:
+        ix.add(folder)
+        pdf = _one_hit(ix, "quetzalpdf")
+    with TestClient(create_app(tmp_path / "index"), base_url="http://127.0.0.1:8765") as web:
+
+        def shown(word: str) -> str:
+            return " ".join(web.get("/", params={"q": word}).text.split())
+
+        assert "¶3 · page 2" in shown("quetzalpdf")
+        assert "¶4 · chapter The Storm" in shown("quetzalepub")
+        chunk = " ".join(web.get(f"/chunk/{pdf.chunk_id}").text.split())
+        assert "paragraph 3, page 2, characters" in chunk
