@@ -43,6 +43,7 @@ __all__ = [
     "SimilarRequest",
     "Sort",
     "check_whole",
+    "comma_names",
     "request_of",
 ]
 
@@ -77,6 +78,12 @@ class Client(Protocol):
     def gather(self, futures: Any) -> Any: ...
 
     def cancel(self, futures: Any, force: bool = ...) -> Any: ...
+
+
+def comma_names(text: str) -> tuple[str, ...]:
+    """``"author, year"`` -> ``("author", "year")``: a comma list as the command line and
+    the web app take facet and field names (blank names dropped)."""
+    return tuple(n.strip() for n in text.split(",") if n.strip())
 
 
 def check_whole(name: str, value: int, lo: int, hi: int | None = None) -> None:

@@ -212,9 +212,10 @@ def shape_options(group_help: str) -> _Decorator[Any]:
 def _explore(
     facets: str | None, facet_limit: int, histogram: str | None, explain: bool
 ) -> dict[str, Any]:
-    names = () if facets is None else tuple(n.strip() for n in facets.split(",") if n.strip())
+    from .._types import comma_names
+
     return {
-        "facets": names,
+        "facets": () if facets is None else comma_names(facets),
         "facet_limit": facet_limit,
         "histogram": histogram,  # click.Choice checked it
         "explain": explain,
@@ -313,7 +314,9 @@ class Output:
 def _output(as_json: bool, as_jsonl: bool, fields: str | None, color: str) -> Output:
     if as_json and as_jsonl:
         raise click.UsageError("give --json or --jsonl, not both")
-    chosen = None if fields is None else [f.strip() for f in fields.split(",") if f.strip()]
+    from .._types import comma_names
+
+    chosen = None if fields is None else list(comma_names(fields))
     return Output(as_json, as_jsonl, chosen, color)
 
 

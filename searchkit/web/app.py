@@ -43,7 +43,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
-from .._types import SearchRequest, SimilarRequest
+from .._types import SearchRequest, SimilarRequest, comma_names
 from .._version import __version__
 from ..errors import (
     ArgumentError,
@@ -456,9 +456,8 @@ def _search_args(params: Any, max_limit: int | None = None) -> dict[str, Any]:
 def _explore_args(
     facets: str | None, facet_limit: int, histogram: str | None, explain: bool
 ) -> dict[str, Any]:
-    names = () if facets is None else tuple(n.strip() for n in facets.split(",") if n.strip())
     return {
-        "facets": names,
+        "facets": () if facets is None else comma_names(facets),
         "facet_limit": facet_limit,
         "histogram": histogram or None,
         "explain": explain,
@@ -466,7 +465,7 @@ def _explore_args(
 
 
 def _fields(fields: str | None) -> list[str] | None:
-    return None if fields is None else [f.strip() for f in fields.split(",") if f.strip()]
+    return None if fields is None else list(comma_names(fields))
 
 
 def _form(params: Mapping[str, str]) -> dict[str, Any]:
