@@ -424,28 +424,9 @@ def _documents() -> Any:
     return documents
 
 
-_ENTITY_BOMB = (
-    b'<?xml version="1.0"?>\n<!DOCTYPE lolz [<!ENTITY lol "lol">'
-    + b"".join(
-        b'<!ENTITY lol%d "%s">' % (i, (b"&lol%d;" % (i - 1) if i > 1 else b"&lol;") * 10)
-        for i in range(1, 10)
-    )
-    + b']>\n<w:document xmlns:w="urn:w"><w:body><w:p><w:r><w:t>&lol9;</w:t></w:r></w:p>'
-    b"</w:body></w:document>"
-)
-
-
 def _encrypted_pdf() -> bytes:
-    import io
-
-    from pypdf import PdfReader, PdfWriter
-
-    pdf = _documents().pdf_bytes([["hidden words"]])
-    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(pdf)))
-    writer.encrypt(user_password="secret", owner_password="owner", algorithm="RC4-128")
-    out = io.BytesIO()
-    writer.write(out)
-    return out.getvalue()
+    encrypted: bytes = _documents().encrypted_pdf_bytes("secret")
+    return encrypted
 
 
 def _zip_bomb_docx(unpacked: int) -> bytes:
@@ -470,16 +451,8 @@ def _huge_page_pdf() -> bytes:
 
 
 def _entity_bomb_epub() -> bytes:
-    import io
-    import zipfile
-
-    data = _documents().epub_bytes([("C", ["words"])], title="T")
-    buf = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(buf, "w") as out:
-        for info in src.infolist():
-            body = src.read(info)
-            out.writestr(info.filename, _ENTITY_BOMB if info.filename.endswith(".opf") else body)
-    return buf.getvalue()
+    bomb: bytes = _documents().entity_bomb_epub_bytes()
+    return bomb
 
 
 def _many_pages_pdf() -> bytes:
@@ -514,7 +487,7 @@ CASES_26: dict[str, tuple[str, str, Any]] = {
     "docx_entity_bomb": (
         "DOCX with a billion-laughs entity bomb",
         "load",
-        ("lol.docx", lambda: _documents().docx_bytes(["x"], document_xml=_ENTITY_BOMB)),
+        ("lol.docx", lambda: _documents().docx_bytes(["x"], document_xml=_documents().BOMB_XML)),
     ),
     "epub_entity_bomb": (
         "EPUB whose package file is an entity bomb",

@@ -12,7 +12,27 @@ import zlib
 from collections.abc import Sequence
 from xml.sax.saxutils import escape
 
-__all__ = ["docx_bytes", "epub_bytes", "eml_bytes", "odt_bytes", "pdf_bytes"]
+__all__ = [
+    "BOMB_XML",
+    "docx_bytes",
+    "encrypted_pdf_bytes",
+    "entity_bomb_epub_bytes",
+    "epub_bytes",
+    "eml_bytes",
+    "odt_bytes",
+    "pdf_bytes",
+]
+
+# A "billion laughs" document: nine levels of entities, each ten of the one below.
+BOMB_XML = (
+    b'<?xml version="1.0"?>\n<!DOCTYPE lolz [<!ENTITY lol "lol">'
+    + b"".join(
+        b'<!ENTITY lol%d "%s">' % (i, (b"&lol%d;" % (i - 1) if i > 1 else b"&lol;") * 10)
+        for i in range(1, 10)
+    )
+    + b']>\n<w:document xmlns:w="urn:w"><w:body><w:p><w:r><w:t>&lol9;</w:t></w:r></w:p>'
+    b"</w:body></w:document>"
+)
 
 
 def _pdf_string(text: str) -> str:
@@ -103,6 +123,30 @@ def pdf_bytes(
         % (len(objects) + 1, catalog, info, xref)
     )
     return out.getvalue()
+
+
+def encrypted_pdf_bytes(password: str) -> bytes:
+    """A small PDF encrypted with ``password`` as its user password (needs pypdf)."""
+    from pypdf import PdfReader, PdfWriter
+
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(pdf_bytes([["hidden words"]]))))
+    writer.encrypt(user_password=password, owner_password="owner", algorithm="RC4-128")
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def entity_bomb_epub_bytes() -> bytes:
+    """An EPUB whose package file (``content.opf``) is :data:`BOMB_XML`."""
+    buf = io.BytesIO()
+    with (
+        zipfile.ZipFile(io.BytesIO(epub_bytes([("C", ["words"])], title="T"))) as src,
+        zipfile.ZipFile(buf, "w") as out,
+    ):
+        for info in src.infolist():
+            body = src.read(info)
+            out.writestr(info.filename, BOMB_XML if info.filename.endswith(".opf") else body)
+    return buf.getvalue()
 
 
 def _zip(members: Sequence[tuple[str, bytes | str]], stored_first: bool = False) -> bytes:

@@ -16,19 +16,16 @@ import searchkit
 from searchkit.errors import DocumentError
 from searchkit.loaders import _binary, load_file
 from searchkit.loaders.pdf import MAX_PAGE_STREAM_BYTES
-from tests._documents import docx_bytes, epub_bytes, pdf_bytes
+from tests._documents import (
+    BOMB_XML,
+    docx_bytes,
+    encrypted_pdf_bytes,
+    entity_bomb_epub_bytes,
+    epub_bytes,
+    pdf_bytes,
+)
 
 MiB = 1024 * 1024
-
-BOMB_XML = (
-    b'<?xml version="1.0"?>\n<!DOCTYPE lolz [<!ENTITY lol "lol">'
-    + b"".join(
-        b'<!ENTITY lol%d "%s">' % (i, (b"&lol%d;" % (i - 1) if i > 1 else b"&lol;") * 10)
-        for i in range(1, 10)
-    )
-    + b']>\n<w:document xmlns:w="urn:w"><w:body><w:p><w:r><w:t>&lol9;</w:t></w:r></w:p>'
-    b"</w:body></w:document>"
-)
 
 
 def _peak(fn: Callable[[], object]) -> int:
@@ -47,22 +44,12 @@ def _skipped_reason(path: Path) -> str:
     return err.value.reason
 
 
-def _encrypted(password: str) -> bytes:
-    from pypdf import PdfReader, PdfWriter
-
-    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(pdf_bytes([["hidden words"]]))))
-    writer.encrypt(user_password=password, owner_password="owner", algorithm="RC4-128")
-    out = io.BytesIO()
-    writer.write(out)
-    return out.getvalue()
-
-
 def test_an_encrypted_pdf_is_skipped_and_an_owner_only_one_is_read(tmp_path: Path) -> None:
     locked = tmp_path / "locked.pdf"
-    locked.write_bytes(_encrypted("secret"))
+    locked.write_bytes(encrypted_pdf_bytes("secret"))
     assert _skipped_reason(locked) == "encrypted PDF (needs a password)"
     open_ = tmp_path / "open.pdf"
-    open_.write_bytes(_encrypted(""))
+    open_.write_bytes(encrypted_pdf_bytes(""))
     (doc,), _ = load_file(open_)
     assert [p.text for p in doc.paragraphs] == ["hidden words"]
 
@@ -182,14 +169,8 @@ def test_an_xml_entity_bomb_is_refused_before_expanding(
 
 
 def test_an_entity_bomb_in_an_epub_package_file_is_refused(tmp_path: Path) -> None:
-    data = epub_bytes([("C", ["words"])], title="T")
-    buf = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(buf, "w") as out:
-        for info in src.infolist():
-            body = src.read(info)
-            out.writestr(info.filename, BOMB_XML if info.filename.endswith(".opf") else body)
     f = tmp_path / "bomb.epub"
-    f.write_bytes(buf.getvalue())
+    f.write_bytes(entity_bomb_epub_bytes())
     assert _skipped_reason(f).startswith(
         "OEBPS/content.opf: XML with a document type or entities refused ("
     )
@@ -200,7 +181,7 @@ def test_hostile_files_are_skipped_and_the_rest_of_the_run_is_indexed(tmp_path: 
     folder.mkdir()
     (folder / "good.docx").write_bytes(docx_bytes(["the survivingword stays"], title="Good"))
     (folder / "bomb.docx").write_bytes(docx_bytes(["x"], document_xml=BOMB_XML))
-    (folder / "locked.pdf").write_bytes(_encrypted("secret"))
+    (folder / "locked.pdf").write_bytes(encrypted_pdf_bytes("secret"))
     (folder / "scan.pdf").write_bytes(pdf_bytes([[]]))
     (folder / "cut.epub").write_bytes(epub_bytes([("C", ["w"])], title="T")[:120])
     (folder / "zipbomb.docx").write_bytes(_bomb_docx(_binary.MAX_UNPACKED_BYTES + 1024))
