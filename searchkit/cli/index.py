@@ -245,8 +245,12 @@ def write_index(
             ix.set_synonyms(synonyms)
         if dask is None:
             return ix.add(*paths, progress=progress, follow_links=follow_links, field_map=field_map)
+        from .._base import one_shard_error
         from ..distributed import connect
+        from ..index import ShardedIndex
 
+        if not isinstance(ix, ShardedIndex):  # refused before a cluster is started
+            raise one_shard_error(where, "build")
         address, timeout = dask
         with connect(address) as client:
             return ix.add(
