@@ -39,7 +39,7 @@ if TYPE_CHECKING:
     Floats = npt.NDArray[np.float64]
     Flags = npt.NDArray[np.bool_]
 
-__all__ = ["column_top_docs", "top_docs"]
+__all__ = ["answered_before", "column_scores", "column_top_docs", "top_docs"]
 
 _MAX_REBUILDS = 100
 
@@ -54,15 +54,21 @@ def top_docs(
 ) -> tuple[list[tuple[float, int]], int]:
     """:func:`._topk.top_docs`'s answer, from the columns once ``searcher`` has answered a
     query before (the first query of a searcher takes ``_topk``'s path)."""
-    key = searcher.reader()
-    state = _STATES.get(key)
-    if state is None:
-        _STATES[key] = _SearcherState()
-    else:
+    if answered_before(searcher):
         found = column_top_docs(searcher, q, limit, filter, deadline, stored)
         if found is not None:
             return found
     return _topk.top_docs(searcher, q, limit, filter, deadline, stored)
+
+
+def answered_before(searcher: Searcher) -> bool:
+    """Whether a searcher over this reader has asked for a query's answer before (this
+    call counts as asking): from then on the columns are worth building."""
+    key = searcher.reader()
+    if _STATES.get(key) is None:
+        _STATES[key] = _SearcherState()
+        return False
+    return True
 
 
 def column_top_docs(
@@ -77,6 +83,20 @@ def column_top_docs(
     scored over the columns; ``None`` when ``q`` or the weighting is not one handled here
     (then ``_topk`` or Whoosh's collector answers).  When ``deadline`` passes, the terms
     not yet scored are left out, as ``_topk`` leaves them out."""
+    found = column_scores(searcher, q, filter, deadline)
+    if found is None:
+        return None
+    return _best(searcher, *found, limit, stored)
+
+
+def column_scores(
+    searcher: Searcher,
+    q: wq.Query,
+    filter: wq.Query | None = None,
+    deadline: Deadline | None = None,
+) -> tuple[Floats, Flags] | None:
+    """Every document's score for ``q`` and whether it matches ``q`` and ``filter`` (two
+    arrays over the reader's documents), or ``None`` as :func:`column_top_docs`."""
     weighting = searcher.weighting
     if not _handled(weighting):
         return None
@@ -105,7 +125,7 @@ def column_top_docs(
         allowed = np.zeros(len(matched), dtype=bool)
         allowed[np.fromiter(searcher.docs_for_query(filter), dtype=np.int64)] = True
         matched &= allowed
-    return _best(searcher, scores, matched, limit, stored)
+    return scores, matched
 
 
 def _best(

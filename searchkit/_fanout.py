@@ -230,4 +230,6 @@ def merge_results(
         query=parts[0].query if parts else "",
         grouped=options.group,
         timed_out=any(r.timed_out for r in parts),
+        collapsed=any(r.collapsed for r in parts),
+        paragraphs=sum(r.paragraphs for r in parts),
     )

@@ -19,7 +19,7 @@ from whoosh.searching import Searcher
 from ._topk import column
 from ._types import SORTS, Ranked, Sort
 
-__all__ = ["SORTS", "Ranked", "Sort", "by_document", "ordered"]
+__all__ = ["SORTS", "Ranked", "Sort", "by_document", "document_ids", "ordered"]
 
 
 # Per top-level reader: {"published" or "doc_id": per-document list}.  Weak keys, so an
@@ -36,7 +36,7 @@ def ordered(searcher: Searcher, scores: dict[int, float], sort: Sort) -> Ranked:
     (a document's chunks are stored one after another, in order): the order of
     :func:`searchkit._topk.top_docs` and of a search over several indexes.
     """
-    doc_ids = _doc_ids(searcher)
+    doc_ids = document_ids(searcher)
     keyed: list[tuple[Any, ...]]
     if sort == "relevance":
         keyed = sorted((-s, doc_ids[d], d) for d, s in scores.items())
@@ -52,16 +52,19 @@ def ordered(searcher: Searcher, scores: dict[int, float], sort: Sort) -> Ranked:
     return [(-k[-3], k[-1]) for k in keyed]
 
 
-def by_document(searcher: Searcher, ranked: Ranked, size: int) -> list[Ranked]:
+def by_document(searcher: Searcher, ranked: Ranked, size: int) -> list[tuple[Ranked, int]]:
     """``ranked`` grouped by document, in the order of each document's first chunk there,
-    keeping each document's first ``size`` chunks; one group for every document."""
-    doc_ids = _doc_ids(searcher)
-    groups: dict[str, Ranked] = {}
+    keeping each document's first ``size`` chunks; one group for every document, each
+    with the number of its chunks in ``ranked`` (what a collapsed hit's ``more_count``
+    counts, plus one)."""
+    doc_ids = document_ids(searcher)
+    groups: dict[str, tuple[Ranked, list[int]]] = {}
     for score, d in ranked:
-        group = groups.setdefault(doc_ids[d], [])
+        group, count = groups.setdefault(doc_ids[d], ([], [0]))
+        count[0] += 1
         if len(group) < size:
             group.append((score, d))
-    return list(groups.values())
+    return [(group, count[0]) for group, count in groups.values()]
 
 
 def _dates(searcher: Searcher) -> list[int]:
@@ -77,7 +80,7 @@ def _dates(searcher: Searcher) -> list[int]:
     return found
 
 
-def _doc_ids(searcher: Searcher) -> list[str]:
+def document_ids(searcher: Searcher) -> list[str]:
     """Every chunk's ``doc_id``, from the field's column."""
     cache = _CACHE.setdefault(searcher.reader(), {})
     found = cache.get("doc_id")

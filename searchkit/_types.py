@@ -42,6 +42,8 @@ __all__ = [
     "SearchRequest",
     "SimilarRequest",
     "Sort",
+    "COLLAPSES",
+    "Collapse",
     "check_whole",
     "comma_names",
     "request_of",
@@ -49,6 +51,10 @@ __all__ = [
 
 Sort = Literal["relevance", "date", "oldest"]
 SORTS: tuple[str, ...] = ("relevance", "date", "oldest")
+# How a search shows a document's several matching paragraphs: its best one alone (its
+# other matches counted in ``hit.more_count``), or every paragraph as a hit of its own.
+Collapse = Literal["document", "none"]
+COLLAPSES: tuple[str, ...] = ("document", "none")
 Operator = Literal["or", "and"]
 OPERATORS: tuple[str, ...] = ("or", "and")
 # The date intervals of a histogram, and the facets a search can count.
@@ -181,6 +187,15 @@ def _has_page(instance: Any, attribute: attrs.Attribute[Any], value: int) -> Non
         )
 
 
+def _collapse_or_group(instance: Any, attribute: attrs.Attribute[Any], value: str) -> None:
+    """``group=True`` shows documents: asking for every paragraph alone as well is refused."""
+    if value == "none" and instance.group is True:
+        raise FilterError(
+            "group=True shows each document once with its best paragraphs, collapse='none' "
+            "every paragraph as a hit of its own: give one of them"
+        )
+
+
 # -- the requests ------------------------------------------------------------------------
 
 
@@ -247,6 +262,18 @@ class SearchRequest(_Options):
         kw_only=True,
         validator=_named("operator must be 'or' or 'and', not {value}", v.in_(OPERATORS)),
     )
+    collapse: Collapse = attrs.field(
+        default="document",
+        kw_only=True,
+        validator=[_one_of(COLLAPSES), _collapse_or_group],
+    )
+
+    def collapses(self) -> bool:
+        """Whether the hits are collapsed by document: asked for, not grouped (a group is
+        a document already), and not a search within one document (``doc_id`` naming one
+        id: nothing to collapse across, so its matching paragraphs are listed)."""
+        one = isinstance(self.doc_id, str) or (self.doc_id is not None and len(self.doc_id) == 1)
+        return self.collapse == "document" and not self.group and not one
 
 
 @attrs.frozen

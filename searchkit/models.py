@@ -65,6 +65,7 @@ HIT_FIELDS: tuple[str, ...] = (
     "language",
     "page",
     "chapter",
+    "more_count",
 )
 
 
@@ -293,7 +294,10 @@ class Hit(Chunk):
     in order of first appearance, the title first; ``spans`` are the ``(start, end)``
     offsets of the matches within ``text``, ``title_spans`` within ``title``.
     ``before``/``after`` hold neighbouring chunks when ``context`` was asked for;
-    ``more`` holds the same document's next-best hits in grouped mode.  ``explanation``
+    ``more`` holds the same document's next-best hits in grouped mode; ``more_count``
+    counts the paragraphs of the hit's document that match besides the hit (those in
+    ``more`` among them) when hits are collapsed or grouped by document, and is 0 in flat
+    order.  ``explanation``
     (with ``explain=True``) holds each matched term's share of ``score``; the shares add
     up to it.  ``index`` is the folder of the index the hit came from when several are
     searched as one (``searchkit.open_many``), else ``None``.
@@ -309,6 +313,7 @@ class Hit(Chunk):
     more: tuple[Hit, ...] = ()
     explanation: tuple[TermScore, ...] = ()
     index: str | None = None
+    more_count: int = 0
 
     def snippet(self, width: int = 240, mark: tuple[str, str] = ("[", "]")) -> str:
         """A window of ``text`` around the first match, matched words wrapped in ``mark``."""
@@ -402,6 +407,7 @@ class Hit(Chunk):
             "more": [h.as_dict(keys) for h in self.more],
             "explanation": [t.as_dict() for t in self.explanation],
             "index": self.index,
+            "more_count": self.more_count,
         }
         return {k: out[k] for k in keys}
 
@@ -466,8 +472,10 @@ class Completion:
 class Results:
     """One page of hits for a query.
 
-    ``total`` counts every matching chunk (documents in grouped mode); ``pages`` is the
-    page count at this page size; ``query`` is the parsed query as searchkit ran it.
+    ``total`` counts what the pages list: documents when the hits are collapsed by
+    document (``collapsed``, the default) or grouped (``grouped``), else every matching
+    chunk; ``paragraphs`` counts every matching chunk whatever the pages list.  ``pages``
+    is the page count at this page size; ``query`` is the parsed query as searchkit ran it.
     ``suggestions`` are corrected whole queries, made when a query word is absent from
     the index or rare in it (see ``searchkit.typos.suggest``).
     ``suggestions_cut`` names the query limit (``max_suggest_words``,
@@ -492,6 +500,8 @@ class Results:
     suggestions_cut: str = ""
     facets: Mapping[str, Mapping[str, int]] = attrs.field(factory=dict)
     histogram: tuple[Bucket, ...] = ()
+    collapsed: bool = False
+    paragraphs: int = 0
 
     def __iter__(self) -> Iterator[Hit]:
         return iter(self.hits)
@@ -509,7 +519,8 @@ class Results:
         """A JSON-ready view: ``total``, ``page``, ``pages``, ``limit``, ``query``,
         ``grouped``, ``timed_out``, ``hits`` (each :meth:`Hit.as_dict`, cut to ``fields``
         if given), ``facets`` (``{field: {value: count}}``), ``histogram`` (a list of
-        :meth:`Bucket.as_dict`), ``suggestions`` and ``suggestions_cut``."""
+        :meth:`Bucket.as_dict`), ``suggestions``, ``suggestions_cut``, ``collapsed`` and
+        ``paragraphs``."""
         keys = _hit_fields(fields)
         return {
             "total": self.total,
@@ -524,6 +535,8 @@ class Results:
             "histogram": [b.as_dict() for b in self.histogram],
             "suggestions": list(self.suggestions),
             "suggestions_cut": self.suggestions_cut,
+            "collapsed": self.collapsed,
+            "paragraphs": self.paragraphs,
         }
 
 

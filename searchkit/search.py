@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import math
 
+import attrs
 from whoosh import query as wq
 from whoosh.searching import Searcher
 
+from ._collapse import documents, top_documents
 from ._columns import top_docs
 from ._hits import NO_HIGHLIGHT, Records, build_hits, highlight_terms, neighbours
 from ._limits import Deadline, QueryLimits, bound_query, check_page, check_text
-from ._order import by_document, ordered
+from ._order import ordered
 from ._topk import all_matches
 from ._types import MAX_LIMIT, SORTS, Ranked, SearchRequest, SimilarRequest, Sort, check_whole
 from .analysis.synonyms import Synonyms
@@ -50,8 +52,8 @@ def run_search(
 
     The query is checked, parsed (:func:`parse_request`; a "more like this" query built
     from its source) and bounded once.  Every path starts from the same full set of
-    matches (:func:`~searchkit._topk.all_matches`): ``sort``, ``group``, ``limit``,
-    ``page`` and ``context`` only order, group and cut it, so the total and the set are
+    matches (:func:`~searchkit._topk.all_matches`): ``sort``, ``collapse``, ``group``,
+    ``limit``, ``page`` and ``context`` only order, group and cut it, so the total and the set are
     the same whatever they are (docs/query-paths.md).
 
     ``parsed`` is the query already parsed, and ``filter`` the request's filter already
@@ -81,21 +83,31 @@ def run_search(
     records = Records(searcher)  # each document's stored record read once
     # The page: each entry a hit and, grouped, its document's further chunks.
     entries: list[Ranked]
+    counts: list[int] = []  # collapsed or grouped: each entry's document's matching chunks
+    collapse = isinstance(request, SearchRequest) and request.collapses()
     if request.sort == "relevance" and not request.group:
         # Only the best offset + limit are put in order.
-        top, total = top_docs(searcher, q, offset + limit, flt, deadline, records)
-        entries = [[hit] for hit in top[offset : offset + limit]]
+        if collapse:
+            best, total, paragraphs = top_documents(searcher, q, offset + limit, flt, deadline)
+            entries, counts = [g for g, _ in best[offset:]], [n for _, n in best[offset:]]
+        else:
+            top, total = top_docs(searcher, q, offset + limit, flt, deadline, records)
+            paragraphs = total
+            entries = [[hit] for hit in top[offset : offset + limit]]
+    elif request.group or collapse:
+        size = request.group_size if request.group else 1
+        every, paragraphs = documents(searcher, q, flt, deadline, request.sort, size)
+        total = len(every)
+        entries = [group for group, _ in every[offset : offset + limit]]
+        counts = [n for _, n in every[offset : offset + limit]]
     else:
         ranked = ordered(searcher, all_matches(searcher, q, flt, deadline), request.sort)
-        if request.group:
-            everyone = by_document(searcher, ranked, request.group_size)
-            total = len(everyone)
-            entries = everyone[offset : offset + limit]
-        else:
-            total = len(ranked)
-            entries = [[hit] for hit in ranked[offset : offset + limit]]
+        total = paragraphs = len(ranked)
+        entries = [[hit] for hit in ranked[offset : offset + limit]]
     terms = highlight_terms(q, searcher) if request.highlight else NO_HIGHLIGHT
     hits = build_hits(searcher, entries, offset + 1, terms, request.context, records, deadline)
+    if counts:
+        hits = tuple(attrs.evolve(h, more_count=n - 1) for h, n in zip(hits, counts, strict=False))
     timed_out = deadline.expired  # the hits' budget; suggestions say their own cut
     offered = Suggestions()
     if suggest and text is not None:
@@ -108,6 +120,8 @@ def run_search(
         limit=limit,
         query=str(bounded),
         grouped=request.group,
+        collapsed=collapse,
+        paragraphs=paragraphs,
         suggestions=offered.queries,
         suggestions_cut=offered.cut,
         timed_out=timed_out,

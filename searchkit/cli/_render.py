@@ -12,6 +12,7 @@ import datetime as dt
 import json
 import os
 import re
+import shlex
 import sys
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -234,9 +235,11 @@ def print_results(results: Results, style: Style) -> None:
         for line in histogram_lines(results.histogram):
             style.echo(line)
         style.echo()
-    noun = "document" if results.grouped else "hit"
+    noun = "document" if results.grouped or results.collapsed else "hit"
     if results.hits:
         line = plural(results.total, noun)
+        if results.collapsed and results.paragraphs > results.total:
+            line += f" ({plural(results.paragraphs, 'matching paragraph')})"
         if results.pages > 1:
             first, last = results.hits[0].rank, results.hits[-1].rank
             line = f"{noun.capitalize()}s {first}-{last} of {results.total}, "
@@ -287,6 +290,11 @@ def print_hit(hit: Hit, style: Style) -> None:
         style.echo(f"   also {pilcrow(more)} ({more.score:.2f}): " + styled_snippet(more, style))
         for line in explanation_lines(more) if more.explanation else ():
             style.echo("     " + style(clean(line), dim=True))
+    if hit.more_count > len(hit.more):
+        others = f"+{hit.more_count - len(hit.more)} more in this document"
+        style.echo(
+            "   " + style(f"{others} (--doc {shlex.quote(clean_line(hit.doc_id))})", dim=True)
+        )
     style.echo()
 
 

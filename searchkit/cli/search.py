@@ -51,6 +51,12 @@ __all__ = ["complete", "search", "similar"]
     help="Require every word (by default any word matches; more matches rank higher).",
 )
 @shape_options("One hit per document, with its next-best paragraphs.")
+@click.option(
+    "--flat",
+    is_flag=True,
+    help="Every matching paragraph as a hit of its own (by default each document is "
+    "shown once, as its best paragraph, with a count of its other matches).",
+)
 @explore_options
 @dask_options(
     "Search each shard on the Dask scheduler at ADDRESS (host:port, or 'local'); needs a "
@@ -69,6 +75,7 @@ def search(
     doc_ids: tuple[str, ...],
     require_all: bool,
     shape: dict[str, Any],
+    flat: bool,
     explore: dict[str, Any],
     dask_address: str | None,
     dask_timeout: float,
@@ -88,11 +95,14 @@ def search(
 
     Prints rank, score, title, date, author, paragraph number, chunk id and a
     snippet with the matched words emphasised.  'searchkit show CHUNK_ID' prints
-    the whole paragraph.  JSON hits carry: rank, score, chunk_id, doc_id,
+    the whole paragraph.  Each document is shown once, as its best paragraph;
+    "+N more in this document (--doc DOC_ID)" says how to list its other
+    matches.  --flat ranks every paragraph alone.  JSON hits carry: rank, score, chunk_id, doc_id,
     paragraph, part, seq, title, author, authors, published, source_url,
     source_domain, path, start, end, text, highlights, spans, title_spans, before,
-    after, more, explanation, index.  The --json object also carries total, page,
-    pages, limit, query, grouped, timed_out, facets, histogram and suggestions.
+    after, more, explanation, index, more_count.  The --json object also carries
+    total, page, pages, limit, query, grouped, timed_out, facets, histogram,
+    suggestions, collapsed and paragraphs.
 
     --facets and --histogram count over all matches, not just the page, and
     print after the hits; --explain shows why each hit scored what it did.
@@ -110,6 +120,7 @@ def search(
         **filters,
         doc_id=doc_ids or None,
         operator="and" if require_all else "or",
+        collapse="none" if flat else "document",
         **shape,
         **explore,
         **running,

@@ -260,7 +260,11 @@ def create_app(
         document = _flag(params, "doc")
         with library() as ix:
             args = _search_args(params, max_limit=_MAX_LIMIT)
-            del args["operator"], args["doc_id"]  # doc here: the source's whole document
+            del (
+                args["operator"],
+                args["doc_id"],
+                args["collapse"],
+            )  # doc here: the source's whole document
             results = ix.similar(SimilarRequest(source_id, document=document, **args))
             if document:
                 heading = f"Articles like “{ix.document(source_id).title}”"
@@ -314,6 +318,7 @@ def create_app(
         group_size: int = 3,
         context: int = 0,
         operator: str = "or",
+        collapse: str = "document",
         fields: str | None = None,
         facets: str | None = None,
         facet_limit: int = 10,
@@ -323,7 +328,8 @@ def create_app(
         highlight: bool = True,
     ) -> dict[str, Any]:
         """Search the paragraphs. Parameters as `Index.search`; `doc` is `doc_id`;
-        `fields` (comma-separated) keeps only those hit keys, as `--fields`; `facets` is
+        `collapse=none` ranks every paragraph alone (`--flat`); `fields` (comma-separated)
+        keeps only those hit keys, as `--fields`; `facets` is
         comma-separated (author, source, year, month); `histogram` is day, week, month
         or year. The query limits are the server's (its `SEARCHKIT_MAX_...`)."""
         with library() as ix:
@@ -363,7 +369,7 @@ def create_app(
         """The paragraphs most like paragraph `source_id` (with `doc=true`: like the
         whole document `source_id`), never the source itself. Filters as `/api/search`."""
         args = _search_args(request.query_params)
-        del args["operator"], args["doc_id"]
+        del args["operator"], args["doc_id"], args["collapse"]
         with library() as ix:
             wanted = SimilarRequest(
                 source_id,
@@ -450,6 +456,7 @@ def _search_args(params: Any, max_limit: int | None = None) -> dict[str, Any]:
         "group_size": _number(params, "group_size", 3),
         "context": _number(params, "context", 0),
         "operator": operator,
+        "collapse": params.get("collapse") or "document",
     }
 
 

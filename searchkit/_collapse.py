@@ -1,0 +1,90 @@
+"""One hit per document: each matching document's best chunk, the documents ranked by it.
+
+A document of many short paragraphs (a page of example lines) would otherwise fill the
+top of a flat ranking with itself; collapsed, as Elasticsearch's field collapsing and
+web engines' host crowding show results, the page holds one hit per document and each
+hit counts its document's other matches (``hit.more_count``).
+
+:func:`top_documents` is the relevance order.  It is :func:`searchkit._order.by_document`
+over :func:`searchkit._order.ordered` (every match, ordered, each document's first
+chunk kept: what grouping does), computed over the columns' score arrays with numpy
+when the columns answer the query (``_columns.py``, from a searcher's second query on),
+so the default search keeps the columns' speed.  Both ways give the same order: score
+descending, ties by document id, then the chunk's place in its document (its number).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from whoosh import query as wq
+from whoosh.searching import Searcher
+
+from ._columns import answered_before, column_scores
+from ._limits import Deadline
+from ._order import by_document, document_ids, ordered
+from ._topk import all_matches
+from ._types import Ranked, Sort
+
+__all__ = ["documents", "top_documents"]
+
+# Each document's first chunks in an order, and how many of its chunks match.
+Documents = list[tuple[Ranked, int]]
+
+
+def documents(
+    searcher: Searcher,
+    q: wq.Query,
+    filter: wq.Query | None,
+    deadline: Deadline,
+    sort: Sort,
+    size: int,
+) -> tuple[Documents, int]:
+    """Every matching document in ``sort`` order with its first ``size`` chunks, and the
+    number of matching chunks: the grouped view and the collapsed one in another order."""
+    ranked = ordered(searcher, all_matches(searcher, q, filter, deadline), sort)
+    return by_document(searcher, ranked, size), len(ranked)
+
+
+def top_documents(
+    searcher: Searcher,
+    q: wq.Query,
+    limit: int,
+    filter: wq.Query | None,
+    deadline: Deadline,
+) -> tuple[Documents, int, int]:
+    """The best ``limit`` documents by relevance, each as its best chunk, with the number
+    of its matching chunks; the number of matching documents and of matching chunks."""
+    found = column_scores(searcher, q, filter, deadline) if answered_before(searcher) else None
+    if found is None:
+        every, chunks = documents(searcher, q, filter, deadline, "relevance", 1)
+        return every[:limit], len(every), chunks
+    return _top_documents(searcher, *found, limit)
+
+
+def _top_documents(
+    searcher: Searcher, scores: Any, matched: Any, limit: int
+) -> tuple[Documents, int, int]:
+    import numpy as np
+
+    docs = np.flatnonzero(matched)
+    if not docs.size:
+        return [], 0, 0
+    values = scores[docs]
+    doc_ids = document_ids(searcher)
+    names = np.array([doc_ids[d] for d in docs.tolist()], dtype=object)
+    # Each chunk's document as its place among the matching documents' ids, sorted.
+    _unique, which, counts = np.unique(names, return_inverse=True, return_counts=True)
+    which = which.reshape(-1)
+    # By document, then score descending, then chunk number: each document's best first.
+    order = np.lexsort((docs, -values, which))
+    starts = np.flatnonzero(np.r_[True, which[order][1:] != which[order][:-1]])
+    firsts = order[starts]
+    best_docs, best_values, best_which = docs[firsts], values[firsts], which[firsts]
+    # The documents by their best score descending, ties by document id.
+    ranking = np.lexsort((best_which, -best_values))[:limit]
+    page = [
+        ([(float(best_values[i]), int(best_docs[i]))], int(counts[best_which[i]]))
+        for i in ranking.tolist()
+    ]
+    return page, int(best_docs.size), int(docs.size)
