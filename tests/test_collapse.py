@@ -207,7 +207,7 @@ def test_the_command_line_says_how_to_see_a_documents_other_matches(pages: Path)
     assert run.exit_code == 0, run.output
     assert f"   +5 more in this document (--doc {doc})\n" in run.stdout
     assert run.stdout.count("more in this document") == 3
-    assert run.stderr == "3 documents (12 matching paragraphs)\n"
+    assert run.stderr == "3 hits (12 matching paragraphs)\n"
     inside = CliRunner().invoke(cli, ["search", QUESTION, "--doc", doc, "--index", str(pages)])
     assert inside.exit_code == 0 and inside.stderr == "6 hits\n"
     assert "more in this document" not in inside.stdout

@@ -235,14 +235,15 @@ def print_results(results: Results, style: Style) -> None:
         for line in histogram_lines(results.histogram):
             style.echo(line)
         style.echo()
-    noun = "document" if results.grouped or results.collapsed else "hit"
+    noun = "document" if results.grouped else "hit"
+    # Collapsed, a hit is a document's best paragraph: say how many paragraphs matched.
+    many = results.collapsed and results.paragraphs > results.total
+    also = f" ({plural(results.paragraphs, 'matching paragraph')})" if many else ""
     if results.hits:
-        line = plural(results.total, noun)
-        if results.collapsed and results.paragraphs > results.total:
-            line += f" ({plural(results.paragraphs, 'matching paragraph')})"
+        line = plural(results.total, noun) + also
         if results.pages > 1:
             first, last = results.hits[0].rank, results.hits[-1].rank
-            line = f"{noun.capitalize()}s {first}-{last} of {results.total}, "
+            line = f"{noun.capitalize()}s {first}-{last} of {results.total}{also}, "
             line += f"page {results.page} of {results.pages}"
             if results.page < results.pages:
                 line += f"; next: --page {results.page + 1}"
