@@ -87,6 +87,7 @@ def document_ids(searcher: Searcher) -> list[str]:
     if found is None:
         found = []
         for sub, _offset in searcher.leaf_searchers():
-            found.extend(sub.reader().column_reader("doc_id"))
+            if sub.reader().doc_count_all():  # an empty index's reader has no columns
+                found.extend(sub.reader().column_reader("doc_id"))
         cache["doc_id"] = found
     return found

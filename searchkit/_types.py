@@ -187,15 +187,6 @@ def _has_page(instance: Any, attribute: attrs.Attribute[Any], value: int) -> Non
         )
 
 
-def _collapse_or_group(instance: Any, attribute: attrs.Attribute[Any], value: str) -> None:
-    """``group=True`` shows documents: asking for every paragraph alone as well is refused."""
-    if value == "none" and instance.group is True:
-        raise FilterError(
-            "group=True shows each document once with its best paragraphs, collapse='none' "
-            "every paragraph as a hit of its own: give one of them"
-        )
-
-
 # -- the requests ------------------------------------------------------------------------
 
 
@@ -263,9 +254,9 @@ class SearchRequest(_Options):
         validator=_named("operator must be 'or' or 'and', not {value}", v.in_(OPERATORS)),
     )
     collapse: Collapse = attrs.field(
-        default="document",
+        default="none",
         kw_only=True,
-        validator=[_one_of(COLLAPSES), _collapse_or_group],
+        validator=_one_of(COLLAPSES),
     )
 
     def collapses(self) -> bool:

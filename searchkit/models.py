@@ -36,37 +36,14 @@ __all__ = [
 ]
 
 # The keys of a hit's JSON form (Hit.as_dict), in order.  Later versions only add keys.
+# fmt: off
 HIT_FIELDS: tuple[str, ...] = (
-    "rank",
-    "score",
-    "chunk_id",
-    "doc_id",
-    "paragraph",
-    "part",
-    "seq",
-    "title",
-    "author",
-    "authors",
-    "published",
-    "source_url",
-    "source_domain",
-    "path",
-    "start",
-    "end",
-    "text",
-    "highlights",
-    "spans",
-    "title_spans",
-    "before",
-    "after",
-    "more",
-    "explanation",
-    "index",
-    "language",
-    "page",
-    "chapter",
-    "more_count",
+    "rank", "score", "chunk_id", "doc_id", "paragraph", "part", "seq", "title", "author",
+    "authors", "published", "source_url", "source_domain", "path", "start", "end", "text",
+    "highlights", "spans", "title_spans", "before", "after", "more", "explanation", "index",
+    "language", "page", "chapter", "more_count",
 )
+# fmt: on
 
 
 def _iso(value: dt.datetime | None) -> str | None:
@@ -294,10 +271,8 @@ class Hit(Chunk):
     in order of first appearance, the title first; ``spans`` are the ``(start, end)``
     offsets of the matches within ``text``, ``title_spans`` within ``title``.
     ``before``/``after`` hold neighbouring chunks when ``context`` was asked for;
-    ``more`` holds the same document's next-best hits in grouped mode; ``more_count``
-    counts the paragraphs of the hit's document that match besides the hit (those in
-    ``more`` among them) when hits are collapsed or grouped by document, and is 0 in flat
-    order.  ``explanation``
+    ``more`` holds the same document's next-best hits in grouped mode; ``more_count`` its
+    other matching paragraphs, collapsed or grouped (0 in flat order).  ``explanation``
     (with ``explain=True``) holds each matched term's share of ``score``; the shares add
     up to it.  ``index`` is the folder of the index the hit came from when several are
     searched as one (``searchkit.open_many``), else ``None``.
@@ -472,10 +447,9 @@ class Completion:
 class Results:
     """One page of hits for a query.
 
-    ``total`` counts what the pages list: documents when the hits are collapsed by
-    document (``collapsed``, the default) or grouped (``grouped``), else every matching
-    chunk; ``paragraphs`` counts every matching chunk whatever the pages list.  ``pages``
-    is the page count at this page size; ``query`` is the parsed query as searchkit ran it.
+    ``total`` counts what the pages list (documents when ``collapsed`` or ``grouped``, else
+    chunks), ``paragraphs`` every matching chunk; ``pages`` is the page count at this
+    page size; ``query`` is the parsed query as searchkit ran it.
     ``suggestions`` are corrected whole queries, made when a query word is absent from
     the index or rare in it (see ``searchkit.typos.suggest``).
     ``suggestions_cut`` names the query limit (``max_suggest_words``,
@@ -519,7 +493,7 @@ class Results:
         """A JSON-ready view: ``total``, ``page``, ``pages``, ``limit``, ``query``,
         ``grouped``, ``timed_out``, ``hits`` (each :meth:`Hit.as_dict`, cut to ``fields``
         if given), ``facets`` (``{field: {value: count}}``), ``histogram`` (a list of
-        :meth:`Bucket.as_dict`), ``suggestions``, ``suggestions_cut``, ``collapsed`` and
+        :meth:`Bucket.as_dict`), ``suggestions``, ``suggestions_cut``, ``collapsed``,
         ``paragraphs``."""
         keys = _hit_fields(fields)
         return {

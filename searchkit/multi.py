@@ -101,7 +101,7 @@ class _Parts(ABC):
         group_size: int = 3,
         context: int = 0,
         operator: Operator = "or",
-        collapse: Collapse = "document",
+        collapse: Collapse = "none",
         limits: QueryLimits | None = None,
         timeout: float | None = None,
         facets: Sequence[str] = (),

@@ -79,7 +79,7 @@ def test_one_page_no_longer_fills_the_top_three(pages: Path) -> None:
     with searchkit.Index.open(pages) as ix:
         flat = ix.search(QUESTION, limit=3, collapse="none")
         assert [h.title for h in flat] == ["systemctl"] * 3  # the issue's example
-        top = ix.search(QUESTION, limit=3)
+        top = ix.search(QUESTION, limit=3, collapse="document")
         assert [h.title for h in top] == ["systemctl", "env", "export"]
         assert [h.more_count for h in top] == [5, 2, 2]
         assert top[0].chunk_id == flat[0].chunk_id and top[0].score == flat[0].score
@@ -142,8 +142,8 @@ def test_collapsed_is_the_flat_order_with_each_document_once(
     one = corpus[0]
     for query in ("river bank", "flood OR snow", "train", "loan AND vote"):
         with searchkit.Index.open(one) as ix:
-            first = ix.search(query, limit=100, sort=sort)  # type: ignore[arg-type]
-            again = ix.search(query, limit=100, sort=sort)  # type: ignore[arg-type]
+            first = ix.search(query, limit=100, sort=sort, collapse="document")  # type: ignore[arg-type]
+            again = ix.search(query, limit=100, sort=sort, collapse="document")  # type: ignore[arg-type]
             flat = ix.search(query, limit=1000, sort=sort, collapse="none")  # type: ignore[arg-type]
             assert _view(again) == _view(first)
             docs = list(dict.fromkeys(h.doc_id for h in flat))
@@ -157,7 +157,7 @@ def test_collapsed_is_the_flat_order_with_each_document_once(
             for limit in (1, 3, 4):
                 paged: list[tuple[Any, ...]] = []
                 for page in range(1, -(-len(docs) // limit) + 1):
-                    got = ix.search(query, limit=limit, page=page, sort=sort)  # type: ignore[arg-type]
+                    got = ix.search(query, limit=limit, page=page, sort=sort, collapse="document")  # type: ignore[arg-type]
                     assert got.pages == -(-len(docs) // limit) and got.total == len(docs)
                     paged += _view(got)
                 assert paged == _view(first), (query, limit)
@@ -171,7 +171,11 @@ def test_several_indexes_and_shards_collapse_as_one_index(corpus: tuple[Path, ..
         searchkit.Index.open(sharded_path) as sharded,
     ):
         for query in ("river bank", "flood OR snow", "train"):
-            for kw in ({}, {"limit": 3, "page": 2}, {"sort": "date", "limit": 4, "page": 3}):
+            for kw in (
+                {"collapse": "document"},
+                {"collapse": "document", "limit": 3, "page": 2},
+                {"collapse": "document", "sort": "date", "limit": 4, "page": 3},
+            ):
                 want = one.search(query, **kw)  # type: ignore[arg-type]
                 for ix in (many, sharded):
                     got = ix.search(query, **kw)  # type: ignore[arg-type]
@@ -186,7 +190,9 @@ def test_several_indexes_and_shards_collapse_as_one_index(corpus: tuple[Path, ..
 
 def test_facets_count_the_same_collapsed_or_flat(corpus: tuple[Path, ...]) -> None:
     with searchkit.Index.open(corpus[0]) as ix:
-        collapsed = ix.search("river", facets=["year", "month"], histogram="month")
+        collapsed = ix.search(
+            "river", facets=["year", "month"], histogram="month", collapse="document"
+        )
         flat = ix.search("river", facets=["year", "month"], histogram="month", collapse="none")
     assert collapsed.facets == flat.facets and collapsed.histogram == flat.histogram
     assert collapsed.total < flat.total
@@ -195,45 +201,47 @@ def test_facets_count_the_same_collapsed_or_flat(corpus: tuple[Path, ...]) -> No
 def test_a_request_names_a_bad_collapse() -> None:
     with pytest.raises(searchkit.ArgumentError, match="collapse must be one of document, none"):
         searchkit.SearchRequest("x", collapse="page")  # type: ignore[arg-type]
-    with pytest.raises(searchkit.ArgumentError, match="give one of them"):
-        searchkit.SearchRequest("x", group=True, collapse="none")
-    assert searchkit.SearchRequest("x").collapse == "document"
+    assert searchkit.SearchRequest("x").collapse == "none"
 
 
 def test_the_command_line_says_how_to_see_a_documents_other_matches(pages: Path) -> None:
     with searchkit.Index.open(pages) as ix:
-        doc = ix.search(QUESTION)[0].doc_id
-    run = CliRunner().invoke(cli, ["search", QUESTION, "-n", "3", "--index", str(pages)])
+        doc = ix.search(QUESTION, collapse="document")[0].doc_id
+    run = CliRunner().invoke(
+        cli, ["search", QUESTION, "--collapse", "-n", "3", "--index", str(pages)]
+    )
     assert run.exit_code == 0, run.output
     assert f"   +5 more in this document (--doc {doc})\n" in run.stdout
     assert run.stdout.count("more in this document") == 3
     assert run.stderr == "3 hits (12 matching paragraphs)\n"
-    inside = CliRunner().invoke(cli, ["search", QUESTION, "--doc", doc, "--index", str(pages)])
+    inside = CliRunner().invoke(
+        cli, ["search", QUESTION, "--collapse", "--doc", doc, "--index", str(pages)]
+    )
     assert inside.exit_code == 0 and inside.stderr == "6 hits\n"
     assert "more in this document" not in inside.stdout
     flat = CliRunner().invoke(cli, ["search", QUESTION, "--flat", "-n", "3", "--index", str(pages)])
     assert flat.exit_code == 0 and flat.stdout.count(". systemctl  (score") == 3
     assert "more in this document" not in flat.stdout
-    both = CliRunner().invoke(cli, ["search", QUESTION, "--flat", "--group", "--index", str(pages)])
-    assert both.exit_code == 2 and "give one of them" in both.output
-    got = CliRunner().invoke(cli, ["search", QUESTION, "--json", "--index", str(pages)])
+    got = CliRunner().invoke(
+        cli, ["search", QUESTION, "--collapse", "--json", "--index", str(pages)]
+    )
     data = json.loads(got.stdout)
     assert (data["collapsed"], data["total"], data["paragraphs"]) == (True, 3, 12)
     assert [h["more_count"] for h in data["hits"]] == [5, 2, 2]
     with searchkit.Index.open(pages) as ix:
-        assert data == ix.search(QUESTION).as_dict()
+        assert data == ix.search(QUESTION, collapse="document").as_dict()
 
 
 def test_the_web_page_links_a_documents_other_matches(pages: Path) -> None:
     with searchkit.Index.open(pages) as ix:
-        doc = ix.search(QUESTION)[0].doc_id
-        flat = ix.search(QUESTION, collapse="none").as_dict()
+        doc = ix.search(QUESTION, collapse="document")[0].doc_id
+        flat = ix.search(QUESTION).as_dict()
     with TestClient(create_app(pages), base_url="http://localhost") as client:
-        page = client.get("/", params={"q": QUESTION}).text
+        page = client.get("/", params={"q": QUESTION, "collapse": "document"}).text
         assert page.count('class="hit"') == 3 and "3 documents" in page
-        assert f'?q=set+environment+variable&amp;doc={doc}">5 more in this document</a>' in page
-        inside = client.get("/", params={"q": QUESTION, "doc": doc}).text
+        assert f'&amp;collapse=document&amp;doc={doc}">5 more in this document</a>' in page
+        inside = client.get("/", params={"q": QUESTION, "collapse": "document", "doc": doc}).text
         assert inside.count('class="hit"') == 6 and "more in this document" not in inside
-        assert client.get("/api/search", params={"q": QUESTION, "collapse": "none"}).json() == flat
+        assert client.get("/api/search", params={"q": QUESTION}).json() == flat
         refused = client.get("/api/search", params={"q": QUESTION, "collapse": "site"})
         assert refused.status_code == 400 and "collapse must be one of" in refused.text

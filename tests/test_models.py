@@ -120,6 +120,8 @@ def test_results_as_dict() -> None:
         "histogram": [],
         "suggestions": [],
         "suggestions_cut": "",
+        "collapsed": False,
+        "paragraphs": 0,
     }
     empty = Results(hits=(), total=0, page=1, pages=1, limit=10, query="q")
     with pytest.raises(FilterError):

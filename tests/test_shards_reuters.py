@@ -84,6 +84,7 @@ def _same_ranking(corpus: Corpus, got: Any, queries: list[str], **kw: Any) -> No
         for a, b in zip(have, want, strict=True):
             assert abs(a.score - b.score) <= 1e-9, (q, a.chunk_id, a.score, b.score)
         assert (have.total, have.pages) == (want.total, want.pages), q
+        assert (have.paragraphs, have.collapsed) == (want.paragraphs, want.collapsed), q
 
 
 @pytest.fixture(scope="module")
@@ -111,6 +112,9 @@ def test_three_indexes_rank_as_one(corpus: Corpus, tmp_path: Path) -> None:
         _same_ranking(corpus, many, corpus.queries)
         _same_ranking(corpus, many, corpus.queries[:20], limit=7, page=3)
         _same_ranking(corpus, many, corpus.queries[:20], operator="and")
+        # One hit per document (collapse) as well as the flat order.
+        _same_ranking(corpus, many, corpus.queries[:40], collapse="document")
+        _same_ranking(corpus, many, corpus.queries[:20], limit=7, page=3, collapse="document")
         # Facets and histograms count every match: the same over three indexes as over one.
         explore = {"facets": ("author", "source", "year", "month"), "histogram": "month"}
         for q in corpus.queries[:40]:
@@ -137,6 +141,8 @@ def test_four_shards_rank_as_one(corpus: Corpus, tmp_path: Path) -> None:
         sizes = [len(shard) for shard in sharded.shards()]
         assert all(sizes) and sum(sizes) == len(corpus.single)
         _same_ranking(corpus, sharded, corpus.queries)
+        _same_ranking(corpus, sharded, corpus.queries[:40], collapse="document")
+        _same_ranking(corpus, sharded, corpus.queries[:20], limit=7, page=3)
         assert all(h.index is None for h in sharded.search(corpus.queries[0]))
     assert searchkit.check_index(tmp_path / "sharded").ok
 
@@ -164,6 +170,9 @@ def test_four_shards_built_on_a_cluster_rank_as_one(
         # Searched on the workers too: the same results as here.
         for q in corpus.queries[:10]:
             assert sharded.search(q, client=client) == sharded.search(q)
+            flat = sharded.search(q, client=client, collapse="document")
+            assert flat == sharded.search(q, collapse="document")
+        _same_ranking(corpus, sharded, corpus.queries[:20], limit=7, page=2, collapse="document")
     assert searchkit.check_index(tmp_path / "dask").ok
 
 

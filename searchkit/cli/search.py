@@ -52,10 +52,10 @@ __all__ = ["complete", "search", "similar"]
 )
 @shape_options("One hit per document, with its next-best paragraphs.")
 @click.option(
-    "--flat",
-    is_flag=True,
-    help="Every matching paragraph as a hit of its own (by default each document is "
-    "shown once, as its best paragraph, with a count of its other matches).",
+    "--collapse/--flat",
+    default=False,
+    help="Show each document once, as its best paragraph, with a count of its other "
+    "matches (--flat, the default: every matching paragraph as a hit of its own).",
 )
 @explore_options
 @dask_options(
@@ -75,7 +75,7 @@ def search(
     doc_ids: tuple[str, ...],
     require_all: bool,
     shape: dict[str, Any],
-    flat: bool,
+    collapse: bool,
     explore: dict[str, Any],
     dask_address: str | None,
     dask_timeout: float,
@@ -95,9 +95,9 @@ def search(
 
     Prints rank, score, title, date, author, paragraph number, chunk id and a
     snippet with the matched words emphasised.  'searchkit show CHUNK_ID' prints
-    the whole paragraph.  Each document is shown once, as its best paragraph;
-    "+N more in this document (--doc DOC_ID)" says how to list its other
-    matches.  --flat ranks every paragraph alone.  JSON hits carry: rank, score, chunk_id, doc_id,
+    the whole paragraph.  With --collapse each document is shown once, as its
+    best paragraph; "+N more in this document (--doc DOC_ID)" says how to list
+    its other matches.  JSON hits carry: rank, score, chunk_id, doc_id,
     paragraph, part, seq, title, author, authors, published, source_url,
     source_domain, path, start, end, text, highlights, spans, title_spans, before,
     after, more, explanation, index, more_count.  The --json object also carries
@@ -120,7 +120,7 @@ def search(
         **filters,
         doc_id=doc_ids or None,
         operator="and" if require_all else "or",
-        collapse="none" if flat else "document",
+        collapse="document" if collapse else "none",
         **shape,
         **explore,
         **running,
