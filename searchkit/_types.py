@@ -254,7 +254,7 @@ class SearchRequest(_Options):
         validator=_named("operator must be 'or' or 'and', not {value}", v.in_(OPERATORS)),
     )
     collapse: Collapse = attrs.field(
-        default="none",
+        default="document",
         kw_only=True,
         validator=_one_of(COLLAPSES),
     )

@@ -254,7 +254,7 @@ class Index(Writes, IndexFolder):
         group_size: int = 3,
         context: int = 0,
         operator: Operator = "or",
-        collapse: Collapse = "none",
+        collapse: Collapse = "document",
         limits: QueryLimits | None = None,
         timeout: float | None = None,
         facets: Sequence[str] = (),
@@ -283,11 +283,11 @@ class Index(Writes, IndexFolder):
             with up to ``group_size - 1`` further paragraphs in ``hit.more``.
         :param context: add that many neighbouring chunks on each side of every hit.
         :param operator: ``"and"`` requires every word.
-        :param collapse: ``"document"`` returns each document once, as its
+        :param collapse: ``"document"`` (the default) returns each document once, as its
             best paragraph, ranked by it; ``hit.more_count`` counts the document's other
             matching paragraphs (``doc_id=hit.doc_id`` lists them: a search within one
             document is not collapsed), and ``total`` counts documents.  ``"none"``
-            (the default for now) ranks every matching paragraph as a hit of its own.
+            ranks every matching paragraph as a hit of its own (flat order).
         :param limits: bound what one query may cost (default
             :meth:`QueryLimits.from_env`; a query over a limit raises
             :class:`QueryLimitError`).

@@ -101,7 +101,7 @@ class _Parts(ABC):
         group_size: int = 3,
         context: int = 0,
         operator: Operator = "or",
-        collapse: Collapse = "none",
+        collapse: Collapse = "document",
         limits: QueryLimits | None = None,
         timeout: float | None = None,
         facets: Sequence[str] = (),

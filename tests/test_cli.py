@@ -89,7 +89,13 @@ def test_search_and_similar_take_the_same_option_families() -> None:
         return {p.name: p.to_info_dict() for p in command.params if isinstance(p, click.Option)}
 
     search, similar = options(cli.commands["search"]), options(cli.commands["similar"])
-    assert set(search) - set(similar) == {"doc_ids", "require_all", "dask_address", "dask_timeout"}
+    assert set(search) - set(similar) == {
+        "doc_ids",
+        "require_all",
+        "flat",
+        "dask_address",
+        "dask_timeout",
+    }
     assert set(similar) - set(search) == {"whole_document"}
     differ = {n for n in set(search) & set(similar) if search[n] != similar[n]}
     assert differ == {"sort", "group", "as_json"}  # in their help only
@@ -281,17 +287,17 @@ def test_search_with_no_hits_exits_1(seed_index_path: Path) -> None:
 
 
 def test_search_pages(seed_index_path: Path) -> None:
-    last = run("search", "Belarus", "-n", "5", "--page", "4", "--index", seed_index_path, "--jsonl")
+    last = run("search", "--flat", "Belarus", "-n", "5", "--page", "4", "--index", seed_index_path, "--jsonl")
     assert [json.loads(line)["rank"] for line in last.stdout.splitlines()] == [16, 17]
-    second = run("search", "Belarus", "-n", "5", "--page", "2", "--index", seed_index_path)
+    second = run("search", "--flat", "Belarus", "-n", "5", "--page", "2", "--index", seed_index_path)
     assert second.stderr == "Hits 6-10 of 17, page 2 of 4; next: --page 3\n"
-    beyond = run("search", "Belarus", "-n", "5", "--page", "5", "--index", seed_index_path)
+    beyond = run("search", "--flat", "Belarus", "-n", "5", "--page", "5", "--index", seed_index_path)
     assert beyond.exit_code == 1
     assert beyond.stderr == "No hits on page 5: 17 hits fill 4 pages\n"
 
 
 def test_search_fields_jsonl_and_tab_separated(seed_index_path: Path, doc_id: str) -> None:
-    query = ("search", "Machulischi Istanbul", "--index", seed_index_path, "--fields")
+    query = ("search", "--flat", "Machulischi Istanbul", "--index", seed_index_path, "--fields")
     jsonl = run(*query, "rank,paragraph", "--jsonl")
     assert [json.loads(line) for line in jsonl.stdout.splitlines()] == [
         {"rank": 1, "paragraph": 7},
@@ -309,13 +315,13 @@ def test_search_fields_jsonl_and_tab_separated(seed_index_path: Path, doc_id: st
 
 
 def test_search_and_requires_every_word(seed_index_path: Path) -> None:
-    any_word = run("search", "Machulischi", "Istanbul", "--index", seed_index_path, "--json")
+    any_word = run("search", "--flat", "Machulischi", "Istanbul", "--index", seed_index_path, "--json")
     assert json.loads(any_word.stdout)["total"] == 4
     every_word = run(
-        "search", "Machulischi", "airport", "--and", "--index", seed_index_path, "--json"
+        "search", "--flat", "Machulischi", "airport", "--and", "--index", seed_index_path, "--json"
     )
     assert [h["paragraph"] for h in json.loads(every_word.stdout)["hits"]] == [7]
-    none = run("search", "Machulischi", "Istanbul", "--and", "--index", seed_index_path)
+    none = run("search", "--flat", "Machulischi", "Istanbul", "--and", "--index", seed_index_path)
     assert none.exit_code == 1
 
 
@@ -335,7 +341,7 @@ def test_search_and_requires_every_word(seed_index_path: Path) -> None:
     ],
 )
 def test_search_filters(seed_index_path: Path, options: list[str], total: int) -> None:
-    result = run("search", "Belarus", *options, "--index", seed_index_path, "--json")
+    result = run("search", "--flat", "Belarus", *options, "--index", seed_index_path, "--json")
     assert result.exit_code == (0 if total else 1)
     assert json.loads(result.stdout)["total"] == total
 

@@ -75,6 +75,7 @@ def test_search_text_prints_facets_and_bars_after_the_hits(explore_index_path: P
         "exchange",
         "-n",
         "1",
+        "--flat",
         "--facets",
         "author,month",
         "--facet-limit",

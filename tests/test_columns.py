@@ -355,8 +355,8 @@ def test_a_part_of_a_sharded_index_scores_over_the_columns_with_every_parts_stat
     monkeypatch.setattr(_columns, "column_top_docs", spy)
     queries = [" ".join(random.Random(i).choices(WORDS, k=3)) for i in range(12)]
     for q in queries * 2:  # each part's reader answers from its second query on
-        got = [(h.chunk_id, h.score) for h in sharded.search(q, limit=20)]
-        want = [(h.chunk_id, h.score) for h in one.search(q, limit=20)]
+        got = [(h.chunk_id, h.score) for h in sharded.search(q, limit=20, collapse="none")]
+        want = [(h.chunk_id, h.score) for h in one.search(q, limit=20, collapse="none")]
         assert [c for c, _ in got] == [c for c, _ in want], q
         assert all(abs(a - b) < 1e-9 for (_, a), (_, b) in zip(got, want, strict=True)), q
     # A reader's first query takes _topk's path; every later one the columns': 23 for the

@@ -127,14 +127,14 @@ def test_an_index_of_the_previous_schema_asks_for_a_rebuild_that_upgrades_it(
         searchkit.Index.open(path)
     searchkit.rebuild_index(path, confirm=True)
     with searchkit.Index.open(path) as ix:
-        assert ix.search("exchange", author="Ann Lee").total == 3
+        assert ix.search("exchange", author="Ann Lee", collapse="none").total == 3
 
 
 # -- facets ------------------------------------------------------------------------------
 
 
 def test_facets_count_articles_over_all_matches(ix: searchkit.Index) -> None:
-    results = ix.search("rain", facets=ALL_FACETS, limit=1)
+    results = ix.search("rain", facets=ALL_FACETS, limit=1, collapse="none")
     assert (results.total, len(results.hits)) == (6, 1)
     assert results.facets == {
         "author": {"Jo Doe": 2, "Ann Lee": 1, "Bo Chan": 1},
@@ -147,7 +147,7 @@ def test_facets_count_articles_over_all_matches(ix: searchkit.Index) -> None:
 
 
 def test_a_co_authored_article_counts_once_under_each_author(ix: searchkit.Index) -> None:
-    results = ix.search("exchange", facets=["author"])
+    results = ix.search("exchange", facets=["author"], collapse="none")
     assert results.total == 5  # three paragraphs of 03 and two of 04
     assert results.facets == {"author": {"Ann Lee": 1, "Bo Chan": 1, "Jo Doe": 1}}
 
@@ -177,7 +177,7 @@ def test_facets_follow_filters(ix: searchkit.Index) -> None:
 def test_facets_of_and_not_queries(
     ix: searchkit.Index, query: str, total: int, months: dict[str, int]
 ) -> None:
-    results = ix.search(query, facets=["month"])
+    results = ix.search(query, facets=["month"], collapse="none")
     assert (results.total, results.facets) == (total, {"month": months})
 
 
@@ -258,16 +258,16 @@ def test_year_week_and_day_histograms(ix: searchkit.Index) -> None:
 
 
 def test_a_bucket_gives_its_own_hits_back(ix: searchkit.Index) -> None:
-    for bucket in ix.search("rain", histogram="week").histogram:
-        again = ix.search("rain", since=bucket.since, until=bucket.until)
+    for bucket in ix.search("rain", histogram="week", collapse="none").histogram:
+        again = ix.search("rain", since=bucket.since, until=bucket.until, collapse="none")
         assert again.total == bucket.paragraphs
         assert len(
-            {h.doc_id for h in ix.search("rain", since=bucket.since, until=bucket.until)}
+            {h.doc_id for h in ix.search("rain", since=bucket.since, until=bucket.until, collapse="none")}
         ) == (bucket.articles)
 
 
 def test_undated_matches_are_left_out_of_the_histogram(ix: searchkit.Index) -> None:
-    results = ix.search("umbrella", histogram="month")
+    results = ix.search("umbrella", histogram="month", collapse="none")
     assert results.total == 4  # two paragraphs of 01, two of the undated 06
     assert [(b.start, b.articles, b.paragraphs) for b in results.histogram] == [("2025-03", 1, 2)]
 

@@ -128,7 +128,7 @@ def test_grouped_hits_and_context(seed_index: searchkit.Index) -> None:
         assert h.highlights and all(
             w.lower().startswith(("prison", "exchang")) for w in h.highlights
         )
-    flat = seed_index.search("prisoner exchange", limit=11)
+    flat = seed_index.search("prisoner exchange", limit=11, collapse="none")
     assert [h.chunk_id for h in (hit, *hit.more)] == [h.chunk_id for h in flat.hits[:3]]
 
 

@@ -84,7 +84,7 @@ def test_a_long_title_is_stored_once_capped_per_chunk(tmp_path: Path) -> None:
     assert load_file(path)[0][0].title == title  # the loaded document keeps it whole
     with searchkit.Index.create(tmp_path / "ix") as ix:
         ix.add(path)
-        hits = ix.search("herons", limit=50)
+        hits = ix.search("herons", limit=50, collapse="none")
         stored = ix.document(hits[0].doc_id).title
     assert hits.total == 50
     assert {h.title for h in hits} == {stored}

@@ -121,7 +121,7 @@ def test_sync_counts_each_kind(index: searchkit.Index, tmp_path: Path) -> None:
     dry = index.add(src, dry_run=True)
     counts = (dry.added, dry.updated, dry.removed, dry.renamed, dry.unchanged)
     assert counts == (1, 1, 1, 1, 3)
-    assert dry.dry_run and index.search("bword").total == 0
+    assert dry.dry_run and index.search("bword", collapse="none").total == 0
 
     report = index.add(src)
     counts = (report.added, report.updated, report.removed, report.renamed, report.unchanged)
@@ -136,15 +136,15 @@ def test_sync_counts_each_kind(index: searchkit.Index, tmp_path: Path) -> None:
         "new.txt",
     ]
     assert docs["moved.txt"].id != old_id  # ids follow paths
-    assert index.search(f"doc_id:{old_id}").total == 0
+    assert index.search(f"doc_id:{old_id}", collapse="none").total == 0
     # A new file at the old path is a new document, not a clash with the moved one.
     paths[2].write_text(_article(2, "c"), encoding="utf-8")
     again = index.add(src)
     assert (again.added, again.unchanged) == (1, 6)
     assert searchkit.check_index(index.path).ok
-    assert index.search("token2x1").total == 2  # moved.txt (version a) and doc002 (c)
-    assert index.search("bword").total == 3
-    assert index.search("token1x1").total == 0
+    assert index.search("token2x1", collapse="none").total == 2  # moved.txt (version a) and doc002 (c)
+    assert index.search("bword", collapse="none").total == 3
+    assert index.search("token1x1", collapse="none").total == 0
     assert len(index) == 21
 
 
@@ -192,11 +192,11 @@ def test_rebuild_swaps_in_new_data(tmp_path: Path) -> None:
     with searchkit.Index.create(tmp_path / "ix") as ix:
         ix.add(src)
         reader = searchkit.Index.open(tmp_path / "ix")
-        assert reader.search("harbour").total == 12
+        assert reader.search("harbour", collapse="none").total == 12
         (src / "doc000.txt").unlink()
         report = ix.rebuild(confirm=True)
         assert report.added == 3
-        assert reader.search("harbour").total == 9  # another handle sees the swap
+        assert reader.search("harbour", collapse="none").total == 9  # another handle sees the swap
         # The old data stays until the next write, for searches that had it open.
         assert sorted(p.name for p in (tmp_path / "ix").glob("whoosh-*")) == [
             "whoosh-1",
@@ -219,7 +219,7 @@ def test_failed_rebuild_keeps_old_index(tmp_path: Path, monkeypatch: pytest.Monk
         monkeypatch.setattr("searchkit._sync.Sync._remove_missing", boom)
         with pytest.raises(RuntimeError, match="disk on fire"):
             ix.rebuild(confirm=True)
-        assert ix.search("harbour").total == 12
+        assert ix.search("harbour", collapse="none").total == 12
         assert [p.name for p in (tmp_path / "ix").glob("whoosh-*")] == ["whoosh-1"]
 
 
@@ -313,7 +313,7 @@ def test_locked_index_names_the_holder(tmp_path: Path) -> None:
             ix.add(SEEDS)
         assert f"pid {holder.pid} on " in str(err.value)
         assert "waited 0.2s" in str(err.value)
-        assert ix.search("anything").total == 0  # reading never waits for the lock
+        assert ix.search("anything", collapse="none").total == 0  # reading never waits for the lock
     finally:
         holder.kill()
         holder.wait()
@@ -345,11 +345,11 @@ def test_searches_keep_working_while_another_process_writes(tmp_path: Path) -> N
     searches = 0
     with searchkit.Index.open(tmp_path / "ix") as ix:
         while writer.poll() is None:
-            results = ix.search("harbour tariff", limit=5)
+            results = ix.search("harbour tariff", limit=5, collapse="none")
             assert results.total % 3 == 0  # whole documents only: 3 chunks each
             searches += 1
         assert writer.returncode == 0, writer.stderr.read() if writer.stderr else ""
-        assert ix.search("harbour").total == 360
+        assert ix.search("harbour", collapse="none").total == 360
     assert searches > 3
 
 

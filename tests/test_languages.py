@@ -72,7 +72,7 @@ def test_german_plural_meets_singular(multi: searchkit.Index) -> None:
     # The title "Dateien komprimieren" counts in every paragraph of the page.
     found = _found(multi, "Datei")
     assert {name for name, _, _ in found} == {"de_page.md"}
-    with_word = [h for h in multi.search("Datei").hits if "Dateien" in h.text]
+    with_word = [h for h in multi.search("Datei", collapse="none").hits if "Dateien" in h.text]
     assert len(with_word) == 2
     assert {h.highlights for h in with_word} == {("Dateien",)}
 
@@ -81,16 +81,16 @@ def test_chinese_words_are_found_inside_longer_runs(multi: searchkit.Index) -> N
     found = _found(multi, "压缩")
     assert {name for name, _, _ in found} == {"zh_page.html"}  # its title holds the word
     assert found[0][2] == "压缩文件可以节省磁盘空间\uff0c也便于通过网络发送。"
-    hit = multi.search("压缩").hits[0]
+    hit = multi.search("压缩", collapse="none").hits[0]
     assert hit.highlights == ("压缩",)
     # A query of several characters searches its bigrams; overlapping bigrams highlight
     # as one word (in the title "如何压缩文件" too).
-    hits = {h.paragraph: h.highlights for h in multi.search("压缩文件").hits}
+    hits = {h.paragraph: h.highlights for h in multi.search("压缩文件", collapse="none").hits}
     assert hits == {1: ("压缩文件",), 2: ("压缩文件", "文件"), 3: ("压缩文件", "文件")}
 
 
 def test_accents_fold_for_matching_and_highlights_keep_them(multi: searchkit.Index) -> None:
-    hits = multi.search("Elysee").hits
+    hits = multi.search("Elysee", collapse="none").hits
     assert [(Path(h.path).name, h.paragraph) for h in hits] == [
         ("fr_record.jsonl", 1),
         ("fr_record.jsonl", 2),  # through the title, "Réforme annoncée à l'Élysée"
@@ -100,7 +100,7 @@ def test_accents_fold_for_matching_and_highlights_keep_them(multi: searchkit.Ind
         hits[0].snippet()
         == "Le président a reçu les syndicats au palais de l'[Élysée] mardi matin."
     )
-    assert multi.search("élysée").total == multi.search("ELYSEE").total == 2
+    assert multi.search("élysée", collapse="none").total == multi.search("ELYSEE", collapse="none").total == 2
 
 
 def test_language_field_filters(multi: searchkit.Index) -> None:
@@ -203,7 +203,7 @@ def test_cli_reports_languages(tmp_path: Path) -> None:
 
 
 def test_facets_and_explanations_search_every_language(multi: searchkit.Index) -> None:
-    found = multi.search("Datei", facets=["author"], explain=True)
+    found = multi.search("Datei", facets=["author"], explain=True, collapse="none")
     assert found.total == 4
     assert found.facets["author"] == {"Jana Becker": 1}
     assert all(h.explanation for h in found.hits)

@@ -27,17 +27,17 @@ def _limit_error(excinfo: pytest.ExceptionInfo[QueryLimitError], name: str) -> s
 def test_a_query_longer_than_max_query_chars_is_refused(seed_index: searchkit.Index) -> None:
     text = "belarus " * 1300  # 10,400 characters
     with pytest.raises(QueryLimitError) as excinfo:
-        seed_index.search(text)
+        seed_index.search(text, collapse="none")
     message = _limit_error(excinfo, "max_query_chars")
     assert message.startswith("the query is 10,400 characters long, more than max_query_chars")
     raised = QueryLimits(max_query_chars=20_000, max_clauses=2_000)
-    assert seed_index.search(text, limits=raised).total == 17
+    assert seed_index.search(text, limits=raised, collapse="none").total == 17
 
 
 def test_a_wildcard_past_max_expansions_is_refused(seed_index: searchkit.Index) -> None:
-    assert seed_index.search("*e*").total == len(seed_index)  # under the default: fine
+    assert seed_index.search("*e*", collapse="none").total == len(seed_index)  # under the default: fine
     with pytest.raises(QueryLimitError) as excinfo:
-        seed_index.search("*e*", limits=QueryLimits(max_expansions=5))
+        seed_index.search("*e*", limits=QueryLimits(max_expansions=5), collapse="none")
     message = _limit_error(excinfo, "max_expansions")
     assert message.startswith("body:*e* matches more than max_expansions (5) words")
 
@@ -80,13 +80,13 @@ def test_hits_times_context_past_max_context_chunks_is_refused(
     seed_index: searchkit.Index,
 ) -> None:
     with pytest.raises(QueryLimitError) as excinfo:
-        seed_index.search("belarus", limit=100, context=5)  # 100 * 11 = 1,100 > 1,000
+        seed_index.search("belarus", limit=100, context=5, collapse="none")  # 100 * 11 = 1,100 > 1,000
     message = _limit_error(excinfo, "max_context_chunks")
     assert message.startswith(
         "100 hits with 5 paragraphs of context on each side read 1,100 paragraphs"
     )
-    assert seed_index.search("belarus", limit=90, context=5).total == 17
-    assert seed_index.search("belarus", limit=10_000).total == 17  # no context: no limit
+    assert seed_index.search("belarus", limit=90, context=5, collapse="none").total == 17
+    assert seed_index.search("belarus", limit=10_000, collapse="none").total == 17  # no context: no limit
 
 
 def test_limits_come_from_the_environment(
@@ -108,7 +108,7 @@ def test_a_limit_must_be_a_whole_number_of_at_least_one(value: object) -> None:
 
 
 def test_a_star_alone_finds_every_chunk(seed_index: searchkit.Index) -> None:
-    results = seed_index.search("*")
+    results = seed_index.search("*", collapse="none")
     assert results.total == len(seed_index) == 17
 
 

@@ -64,7 +64,7 @@ def test_the_cli_indexes_a_format_a_plug_in_brings(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     report = json.loads(done.stdout)
     assert (report["added"], report["skipped"]) == (2, [])
-    found = run("search", "tomato", "--json")
+    found = run("search", "--flat", "tomato", "--json")
     hits = json.loads(found.stdout)["hits"]
     assert [(Path(h["path"]).name, h["title"], h["author"], h["text"]) for h in hits] == [
         ("notes.org", "Garden notes", "Ann Lee", "Tomatoes"),

@@ -36,7 +36,7 @@ def paragraphs(results: searchkit.Results) -> list[tuple[str, int]]:
 
 
 def test_title_matches_are_highlighted(ix: searchkit.Index) -> None:
-    hits = ix.search("docker images")
+    hits = ix.search("docker images", collapse="none")
     first = hits[0]
     assert (first.title, first.paragraph) == (DOCKER_TITLE, 1)
     assert first.title_spans == ((24, 30),)
@@ -137,21 +137,21 @@ def test_relative_filters_keep_whole_periods(ix: searchkit.Index) -> None:
 
 def test_relative_dates_through_index_search(ix: searchkit.Index) -> None:
     # By the wall clock, which is past every fixture article's date.
-    assert ix.search("docker", since="today").total == 0
-    assert ix.search("docker", until="today").total == 4
+    assert ix.search("docker", since="today", collapse="none").total == 0
+    assert ix.search("docker", until="today", collapse="none").total == 4
 
 
 # -- fuzzy terms ---------------------------------------------------------------------------
 
 
 def test_a_transposition_is_one_edit(ix: searchkit.Index) -> None:
-    found = ix.search("dokcer~")
+    found = ix.search("dokcer~", collapse="none")
     assert sorted(paragraphs(found)) == [(DOCKER_TITLE, n) for n in (1, 2, 3, 4)]
     assert found[0].highlights[0] == "Docker"
     assert found.query == "body:dokcer~"
     # two swaps are two edits
-    assert ix.search("dokcre~").total == 0
-    assert ix.search("dokcre~2").total == 4
+    assert ix.search("dokcre~", collapse="none").total == 0
+    assert ix.search("dokcre~2", collapse="none").total == 4
 
 
 def test_terms_within_counts_transpositions(ix: searchkit.Index) -> None:
@@ -165,14 +165,14 @@ def test_terms_within_counts_transpositions(ix: searchkit.Index) -> None:
 def test_an_exact_match_ranks_above_fuzzy_variants(ix: searchkit.Index) -> None:
     # "kubectx" (one edit away) is rarer and repeated in a short paragraph, so by its own
     # BM25 score it would come first; the exact word wins.
-    found = ix.search("kubectl~")
+    found = ix.search("kubectl~", collapse="none")
     assert paragraphs(found) == [
         ("Working with a Kubernetes cluster", 2),
         ("Working with a Kubernetes cluster", 1),
     ]
     assert found[0].highlights == ("kubectl",)
     assert found[1].highlights == ("kubectx",)
-    assert ix.search("kubectx")[0].score > ix.search("kubectl")[0].score
+    assert ix.search("kubectx", collapse="none")[0].score > ix.search("kubectl", collapse="none")[0].score
 
 
 def test_fuzzy_variants_still_add_to_other_words(ix: searchkit.Index) -> None:
@@ -224,7 +224,7 @@ LINES = "Famous lines and famous bands"
 
 
 def test_a_query_of_stop_words_finds_them(ix: searchkit.Index) -> None:
-    found = ix.search("the who")
+    found = ix.search("the who", collapse="none")
     assert found.query == "(stops:the OR stops:who)"
     # "who" is in one paragraph, "the" in four more: the rarer word ranks its paragraph first
     assert paragraphs(found) == [
@@ -265,7 +265,7 @@ def test_a_field_of_stop_words_is_still_an_error(ix: searchkit.Index) -> None:
 
 
 def test_explained_fuzzy_scores_add_up_and_suggestions_stay(ix: searchkit.Index) -> None:
-    found = ix.search("kubectl~", explain=True, facets=("author",))
+    found = ix.search("kubectl~", explain=True, facets=("author",), collapse="none")
     assert found.query == "body:kubectl~"
     assert [(h.paragraph, [t.term for t in h.explanation]) for h in found] == [
         (2, ["kubectl"]),
@@ -273,4 +273,4 @@ def test_explained_fuzzy_scores_add_up_and_suggestions_stay(ix: searchkit.Index)
     ]
     for hit in found:
         assert sum(t.score for t in hit.explanation) == pytest.approx(hit.score)
-    assert ix.search("Dokcer", facets=("author",)).suggestions == ("Docker",)
+    assert ix.search("Dokcer", facets=("author",), collapse="none").suggestions == ("Docker",)

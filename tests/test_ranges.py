@@ -42,7 +42,7 @@ def _expected(ix: searchkit.Index, keep: object) -> set[str]:
     ],
 )
 def test_range_matches_exactly(ranged: searchkit.Index, query: str, keep: object) -> None:
-    found = {h.chunk_id for h in ranged.search(query, limit=10_000)}
+    found = {h.chunk_id for h in ranged.search(query, limit=10_000, collapse="none")}
     assert found == _expected(ranged, keep)
     assert found
 

@@ -299,11 +299,11 @@ def test_a_search_holds_what_it_reads_not_the_whole_segment(tmp_path: Path) -> N
         ix.add(tmp_path / "big.txt")
     segments = sum(p.stat().st_size for p in (tmp_path / "ix").rglob("*.seg"))
     with searchkit.Index.open(tmp_path / "ix") as ix:
-        ix.search("w5")
+        ix.search("w5", collapse="none")
         ix.close()  # the next search opens the index again, as each CLI search does
         tracemalloc.start()
         try:
-            total = ix.search("w17").total
+            total = ix.search("w17", collapse="none").total
             peak = tracemalloc.get_traced_memory()[1]
         finally:
             tracemalloc.stop()

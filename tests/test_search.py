@@ -42,19 +42,19 @@ def test_phrase_with_stop_word(seed_index: searchkit.Index) -> None:
 
 
 def test_since_after_publication_finds_nothing(seed_index: searchkit.Index) -> None:
-    assert seed_index.search("Belarus", since="2025-07").total == 0
-    assert seed_index.search("Belarus", since="2025-06").total == 17
-    assert seed_index.search("Belarus", until="2025-06-13").total == 0
-    assert seed_index.search("Belarus", until="2025-06-14").total == 17
-    assert seed_index.search("Belarus", since="2025", until="2025-06-14T10:55").total == 17
+    assert seed_index.search("Belarus", since="2025-07", collapse="none").total == 0
+    assert seed_index.search("Belarus", since="2025-06", collapse="none").total == 17
+    assert seed_index.search("Belarus", until="2025-06-13", collapse="none").total == 0
+    assert seed_index.search("Belarus", until="2025-06-14", collapse="none").total == 17
+    assert seed_index.search("Belarus", since="2025", until="2025-06-14T10:55", collapse="none").total == 17
 
 
 def test_author_and_source_filters(seed_index: searchkit.Index) -> None:
-    assert seed_index.search("Belarus", author="natalia  GRIGORYEVA").total == 17
-    assert seed_index.search("Belarus", author="Natalia").total == 0
-    assert seed_index.search("Belarus", source="toutiao.com").total == 17
-    assert seed_index.search("Belarus", source="https://www.toutiao.com/x").total == 17
-    assert seed_index.search("Belarus", source="example.com").total == 0
+    assert seed_index.search("Belarus", author="natalia  GRIGORYEVA", collapse="none").total == 17
+    assert seed_index.search("Belarus", author="Natalia", collapse="none").total == 0
+    assert seed_index.search("Belarus", source="toutiao.com", collapse="none").total == 17
+    assert seed_index.search("Belarus", source="https://www.toutiao.com/x", collapse="none").total == 17
+    assert seed_index.search("Belarus", source="example.com", collapse="none").total == 0
 
 
 def test_doc_id_filter(seed_index: searchkit.Index) -> None:
@@ -76,28 +76,28 @@ def test_more_matching_words_rank_higher(seed_index: searchkit.Index) -> None:
 
 
 def test_query_syntax(seed_index: searchkit.Index) -> None:
-    assert seed_index.search("author:grigoryeva").total == 17
-    assert {h.paragraph for h in seed_index.search("Machulischi OR Istanbul")} == {7, 8, 9, 11}
+    assert seed_index.search("author:grigoryeva", collapse="none").total == 17
+    assert {h.paragraph for h in seed_index.search("Machulischi OR Istanbul", collapse="none")} == {7, 8, 9, 11}
     assert (
-        seed_index.search("Belarus NOT Lukashenko").total
-        == 17 - seed_index.search("Belarus AND Lukashenko").total
+        seed_index.search("Belarus NOT Lukashenko", collapse="none").total
+        == 17 - seed_index.search("Belarus AND Lukashenko", collapse="none").total
     )
-    with_l = {h.paragraph for h in seed_index.search("Belarus AND Lukashenko", limit=17)}
-    without = {h.paragraph for h in seed_index.search("Belarus NOT Lukashenko", limit=17)}
+    with_l = {h.paragraph for h in seed_index.search("Belarus AND Lukashenko", limit=17, collapse="none")}
+    without = {h.paragraph for h in seed_index.search("Belarus NOT Lukashenko", limit=17, collapse="none")}
     assert without == set(range(1, 18)) - with_l and with_l
-    assert {h.paragraph for h in seed_index.search("Belarus -Lukashenko", limit=17)} == without
-    assert {h.paragraph for h in seed_index.search("+Istanbul Belarus")} == {8, 9, 11}
-    hyphen = seed_index.search("well-known", limit=17)
-    assert [h.chunk_id for h in hyphen] == [h.chunk_id for h in seed_index.search("well known")]
-    assert seed_index.search("Machul*")[0].paragraph == 7
-    assert seed_index.search("Machulisch~")[0].paragraph == 7
-    assert "machulisch~2" in seed_index.search("Machulisch~2").query
+    assert {h.paragraph for h in seed_index.search("Belarus -Lukashenko", limit=17, collapse="none")} == without
+    assert {h.paragraph for h in seed_index.search("+Istanbul Belarus", collapse="none")} == {8, 9, 11}
+    hyphen = seed_index.search("well-known", limit=17, collapse="none")
+    assert [h.chunk_id for h in hyphen] == [h.chunk_id for h in seed_index.search("well known", collapse="none")]
+    assert seed_index.search("Machul*", collapse="none")[0].paragraph == 7
+    assert seed_index.search("Machulisch~", collapse="none")[0].paragraph == 7
+    assert "machulisch~2" in seed_index.search("Machulisch~2", collapse="none").query
     with pytest.raises(searchkit.QuerySyntaxError, match="at most 2 edits"):
-        seed_index.search("Machulisch~9")  # refused, no longer run as ~2 (issue 23, item 8)
-    assert seed_index.search("published:2025-06 AND Machulischi").total == 1
-    assert seed_index.search("date:[2025-07 TO] AND Machulischi").total == 0
-    assert seed_index.search("paragraph:7").total == 1
-    assert seed_index.search("title:Belarus").total == 17
+        seed_index.search("Machulisch~9", collapse="none")  # refused, no longer run as ~2 (issue 23, item 8)
+    assert seed_index.search("published:2025-06 AND Machulischi", collapse="none").total == 1
+    assert seed_index.search("date:[2025-07 TO] AND Machulischi", collapse="none").total == 0
+    assert seed_index.search("paragraph:7", collapse="none").total == 1
+    assert seed_index.search("title:Belarus", collapse="none").total == 17
 
 
 def test_wildcard_highlights_expanded_words(seed_index: searchkit.Index) -> None:
@@ -106,17 +106,17 @@ def test_wildcard_highlights_expanded_words(seed_index: searchkit.Index) -> None
 
 
 def test_paging(seed_index: searchkit.Index) -> None:
-    all_hits = seed_index.search("Belarus", limit=17)
+    all_hits = seed_index.search("Belarus", limit=17, collapse="none")
     assert all_hits.pages == 1
-    page2 = seed_index.search("Belarus", limit=5, page=2)
+    page2 = seed_index.search("Belarus", limit=5, page=2, collapse="none")
     assert (page2.total, page2.pages, page2.page) == (17, 4, 2)
     assert [h.chunk_id for h in page2] == [h.chunk_id for h in all_hits.hits[5:10]]
     assert [h.rank for h in page2] == [6, 7, 8, 9, 10]
-    assert len(seed_index.search("Belarus", limit=5, page=9)) == 0
+    assert len(seed_index.search("Belarus", limit=5, page=9, collapse="none")) == 0
 
 
 def test_sort_by_date_keeps_all(seed_index: searchkit.Index) -> None:
-    results = seed_index.search("Belarus", sort="date", limit=20)
+    results = seed_index.search("Belarus", sort="date", limit=20, collapse="none")
     assert results.total == 17
     assert len({h.chunk_id for h in results}) == 17
 
@@ -125,7 +125,7 @@ def test_grouped_returns_each_document_once(seed_index: searchkit.Index) -> None
     results = seed_index.search("prisoner exchange", group=True, group_size=3)
     assert results.grouped and results.total == 1 and len(results) == 1
     best = results[0]
-    flat = seed_index.search("prisoner exchange", limit=3)
+    flat = seed_index.search("prisoner exchange", limit=3, collapse="none")
     assert [best.chunk_id] + [m.chunk_id for m in best.more] == [h.chunk_id for h in flat]
 
 

@@ -78,7 +78,7 @@ def test_open_many_ranks_as_one_index(two: tuple[Path, Path, Path]) -> None:
                 assert _ranked(got) == _ranked(want), (q, kw)
                 assert (got.total, got.pages, got.query) == (want.total, want.pages, want.query)
         # Ties (the "river bank" paragraph of every article) in id order, then place.
-        tied = many.search('"river bank"', limit=50)
+        tied = many.search('"river bank"', limit=50, collapse="none")
         assert tied.total == len(tied) > 21
         for score in {h.score for h in tied}:
             same = [(h.doc_id, h.seq) for h in tied if h.score == score]
@@ -90,10 +90,10 @@ def test_open_many_ranks_as_one_index(two: tuple[Path, Path, Path]) -> None:
             assert [[m.chunk_id for m in h.more] for h in got] == [
                 [m.chunk_id for m in h.more] for h in want
             ]
-        hit = many.search("alpha15")[0]
+        hit = many.search("alpha15", collapse="none")[0]
         assert hit.index == str(b) and hit.as_dict()["index"] == str(b)
-        assert one.search("alpha15")[0].index is None
-        context = many.search("alpha15", context=1)[0]
+        assert one.search("alpha15", collapse="none")[0].index is None
+        context = many.search("alpha15", context=1, collapse="none")[0]
         assert [c.paragraph for c in context.before + context.after] == [2]
 
 

@@ -198,23 +198,23 @@ def test_synonyms_shard_as_one_index(tmp_path: Path, pair: tuple[Path, Path]) ->
         one.add(files)
         widened = ["stream", "stream bank", "deluge", "school board", "deluge OR snow"]
         _compare(sharded, one, widened)
-        assert sharded.search("stream").total == sharded.search("river OR stream").total > 15
-        assert sharded.search("deluge").query == "body:flood"
+        assert sharded.search("stream", collapse="none").total == sharded.search("river OR stream", collapse="none").total > 15
+        assert sharded.search("deluge", collapse="none").query == "body:flood"
         assert sharded.synonyms == one.synonyms and (sh_path / "synonyms.txt").is_file()
         # Changed and removed as on an ordinary index: at once, nothing re-indexed.
         for index in (sharded, one):
             index.set_synonyms(None)
-        assert sharded.search("stream").total == 0
+        assert sharded.search("stream", collapse="none").total == 0
         _compare(sharded, one, ["stream"])
         rules.write_text("stream => snow\n", encoding="utf-8")
         for index in (sharded, one):
             index.set_synonyms(rules)
         _compare(sharded, one, ["stream"])
-        assert sharded.search("stream").query == "body:snow"
+        assert sharded.search("stream", collapse="none").query == "body:snow"
         sharded.rebuild(confirm=True)  # the synonyms stay
-        assert sharded.search("stream").query == "body:snow"
+        assert sharded.search("stream", collapse="none").query == "body:snow"
     with searchkit.Index.open(sh_path) as reopened:
-        assert reopened.search("stream").query == "body:snow"
+        assert reopened.search("stream", collapse="none").query == "body:snow"
 
 
 def test_synonyms_reach_the_web_app(tmp_path: Path) -> None:

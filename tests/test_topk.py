@@ -156,7 +156,7 @@ def test_final_hook_is_applied_to_every_match(segmented: searchkit.Index) -> Non
 def test_search_results_agree_with_whoosh(segmented: searchkit.Index) -> None:
     searcher = segmented._reader()
     for text in QUERIES:
-        results = segmented.search(text, limit=7, page=2)
+        results = segmented.search(text, limit=7, page=2, collapse="none")
         expected = _whoosh(searcher, parse_query(text, searcher.schema), 14, None)
         assert results.total == len(expected)
         assert [searcher.stored_fields(d)["chunk_id"] for _s, d in expected[7:14]] == [
@@ -166,7 +166,7 @@ def test_search_results_agree_with_whoosh(segmented: searchkit.Index) -> None:
 
 
 def test_seed_index_keeps_its_answers(seed_index: searchkit.Index, tmp_path: Path) -> None:
-    results = seed_index.search("prisoner exchange", limit=5)
+    results = seed_index.search("prisoner exchange", limit=5, collapse="none")
     assert results.total > 5
     assert results.pages == -(-results.total // 5)
     assert all(a.score >= b.score for a, b in zip(results, results.hits[1:], strict=False))

@@ -53,10 +53,13 @@ def test_api_search_is_the_cli_json(client: TestClient, index_dir: Path) -> None
 
     from searchkit.cli import cli
 
-    got = client.get("/api/search", params={"q": "prisoner exchange", "limit": 3})
+    got = client.get(
+        "/api/search", params={"q": "prisoner exchange", "limit": 3, "collapse": "none"}
+    )
     assert got.status_code == 200
     out = CliRunner().invoke(
-        cli, ["search", "prisoner exchange", "-n", "3", "--json", "--index", str(index_dir)]
+        cli,
+        ["search", "--flat", "prisoner exchange", "-n", "3", "--json", "--index", str(index_dir)],
     )
     assert got.json() == json.loads(out.output)
     assert got.json()["total"] == 11
@@ -87,8 +90,8 @@ def test_api_search_explores_as_the_cli(client: TestClient, index_dir: Path) -> 
     from searchkit.cli import cli
 
     params = {"q": "Kyiv OR belarus", "facets": "author,year", "histogram": "year"}
-    got = client.get("/api/search", params={**params, "explain": "true"}).json()
-    argv = ["search", "Kyiv OR belarus", "--facets", "author,year", "--histogram", "year"]
+    got = client.get("/api/search", params={**params, "explain": "true", "collapse": "none"}).json()
+    argv = ["search", "--flat", "Kyiv OR belarus", "--facets", "author,year", "--histogram", "year"]
     out = CliRunner().invoke(cli, [*argv, "--explain", "--json", "--index", str(index_dir)])
     assert got == json.loads(out.output)
     assert got["facets"] == {
@@ -131,7 +134,7 @@ def test_api_similar_and_complete(client: TestClient, index_dir: Path, seed_doc:
 
 def test_api_search_takes_a_time_budget(client: TestClient) -> None:
     got = client.get("/api/search", params={"q": "prisoner exchange", "timeout": 30}).json()
-    assert (got["total"], got["timed_out"]) == (11, False)
+    assert (got["total"], got["paragraphs"], got["timed_out"]) == (1, 11, False)
 
 
 def test_api_chunk_document_and_stats(client: TestClient, seed_doc: str) -> None:
@@ -185,7 +188,8 @@ def test_openapi_lists_every_api_route(client: TestClient) -> None:
 
 
 def test_search_page_marks_hits_and_keeps_state_in_the_url(client: TestClient) -> None:
-    page = client.get("/", params={"q": "prisoner exchange", "limit": 5, "sort": "date"})
+    params = {"q": "prisoner exchange", "limit": 5, "sort": "date", "collapse": "none"}
+    page = client.get("/", params=params)
     assert page.status_code == 200
     html = page.text
     assert "11 paragraphs · page 1 of 3" in html
@@ -193,7 +197,7 @@ def test_search_page_marks_hits_and_keeps_state_in_the_url(client: TestClient) -
     assert 'value="prisoner exchange"' in html
     assert '<option value="date" selected>' in html
     # the pager keeps every other parameter
-    assert 'href="/?q=prisoner+exchange&amp;limit=5&amp;sort=date&amp;page=2"' in html
+    assert 'href="/?q=prisoner+exchange&amp;limit=5&amp;sort=date&amp;collapse=none&amp;page=2"' in html
 
 
 def test_search_page_shows_facets_and_a_histogram(client: TestClient) -> None:

@@ -53,9 +53,9 @@ __all__ = ["complete", "search", "similar"]
 @shape_options("One hit per document, with its next-best paragraphs.")
 @click.option(
     "--collapse/--flat",
-    default=False,
+    default=True,
     help="Show each document once, as its best paragraph, with a count of its other "
-    "matches (--flat, the default: every matching paragraph as a hit of its own).",
+    "matches (the default); --flat ranks every matching paragraph as a hit of its own.",
 )
 @explore_options
 @dask_options(
@@ -95,9 +95,9 @@ def search(
 
     Prints rank, score, title, date, author, paragraph number, chunk id and a
     snippet with the matched words emphasised.  'searchkit show CHUNK_ID' prints
-    the whole paragraph.  With --collapse each document is shown once, as its
-    best paragraph; "+N more in this document (--doc DOC_ID)" says how to list
-    its other matches.  JSON hits carry: rank, score, chunk_id, doc_id,
+    the whole paragraph.  Each document is shown once, as its best paragraph;
+    "+N more in this document (--doc DOC_ID)" says how to list its other
+    matches, and --flat ranks every matching paragraph alone.  JSON hits carry: rank, score, chunk_id, doc_id,
     paragraph, part, seq, title, author, authors, published, source_url,
     source_domain, path, start, end, text, highlights, spans, title_spans, before,
     after, more, explanation, index, more_count.  The --json object also carries

@@ -318,7 +318,7 @@ def create_app(
         group_size: int = 3,
         context: int = 0,
         operator: str = "or",
-        collapse: str = "none",
+        collapse: str = "document",
         fields: str | None = None,
         facets: str | None = None,
         facet_limit: int = 10,
@@ -456,7 +456,7 @@ def _search_args(params: Any, max_limit: int | None = None) -> dict[str, Any]:
         "group_size": _number(params, "group_size", 3),
         "context": _number(params, "context", 0),
         "operator": operator,
-        "collapse": params.get("collapse") or "none",
+        "collapse": params.get("collapse") or "document",
     }
 
 
