@@ -15,8 +15,8 @@ page or pages that answer it.  The index is built with the defaults a new user g
 (``Index.create(path)``, languages detected) and every question runs as a plain
 ``search``.  Reported, per question kind and overall:
 
-- ``hits``: the hits as shown (the first ten: every paragraph a hit, or one hit per
-  page with ``--collapse``): a right page among the first
+- ``hits``: the hits as shown (the first ten, in the default order: one hit per page
+  since issue 23; every paragraph a hit with ``--flat``): a right page among the first
   1 or 3 hits, and the reciprocal rank of the first right hit (MRR@10);
 - ``pages``: the same hits read as a list of pages (each page at its best hit's place,
   over the first 100 hits), as a grouped view would show them.
@@ -26,7 +26,7 @@ auto-correction); ``platform`` questions naming macOS or Linux, whose right page
 one in that folder (where a hit came from).
 
     python benchmarks/realfolder.py [--pages 2400] [--seed 23] [--json FILE] [--show N]
-        [--group | --collapse]
+        [--group | --flat]
 
 Run it against another checkout with ``PYTHONPATH=/path/to/checkout``.
 """
@@ -273,11 +273,11 @@ def _page_of(path: str, root: Path) -> str:
 
 
 def measure(
-    index: searchkit.Index, root: Path, show: int = 0, group: bool = False, collapse: bool = False
+    index: searchkit.Index, root: Path, show: int = 0, group: bool = False, flat: bool = False
 ) -> dict[str, object]:
-    # Only asked when --collapse is given, so that the script also runs on a checkout
-    # from before ``collapse`` (whose plain search is the flat order).
-    shape: dict[str, Any] = {"collapse": "document"} if collapse else {}
+    # Only asked when --flat is given, so that the script also runs on a checkout from
+    # before ``collapse`` (whose plain search is the flat order).
+    shape: dict[str, Any] = {"collapse": "none"} if flat else {}
     rows = []
     for kind, question, right in QUESTIONS:
         hits = index.search(question, limit=100, group=group, **shape).hits
@@ -318,7 +318,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--json", type=Path, help="write the figures to this file")
     parser.add_argument("--show", type=int, default=0, help="print the first N questions' ranks")
     parser.add_argument("--group", action="store_true", help="search with group=True")
-    parser.add_argument("--collapse", action="store_true", help="search with collapse='document'")
+    parser.add_argument("--flat", action="store_true", help="search with collapse='none'")
     args = parser.parse_args(argv)
     # A fixed place: a document's id is made from its path, and equal scores are ordered
     # by id, so the same path gives the same order every run.
@@ -331,7 +331,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         index = searchkit.Index.create(tmp / "index")
         report = index.add(root)
         built = time.perf_counter() - started
-        figures = measure(index, root, args.show, args.group, args.collapse)
+        figures = measure(index, root, args.show, args.group, args.flat)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     figures["pages"] = pages

@@ -92,7 +92,7 @@ def test_search_and_similar_take_the_same_option_families() -> None:
     assert set(search) - set(similar) == {
         "doc_ids",
         "require_all",
-        "flat",
+        "collapse",
         "dask_address",
         "dask_timeout",
     }
@@ -287,11 +287,26 @@ def test_search_with_no_hits_exits_1(seed_index_path: Path) -> None:
 
 
 def test_search_pages(seed_index_path: Path) -> None:
-    last = run("search", "--flat", "Belarus", "-n", "5", "--page", "4", "--index", seed_index_path, "--jsonl")
+    last = run(
+        "search",
+        "--flat",
+        "Belarus",
+        "-n",
+        "5",
+        "--page",
+        "4",
+        "--index",
+        seed_index_path,
+        "--jsonl",
+    )
     assert [json.loads(line)["rank"] for line in last.stdout.splitlines()] == [16, 17]
-    second = run("search", "--flat", "Belarus", "-n", "5", "--page", "2", "--index", seed_index_path)
+    second = run(
+        "search", "--flat", "Belarus", "-n", "5", "--page", "2", "--index", seed_index_path
+    )
     assert second.stderr == "Hits 6-10 of 17, page 2 of 4; next: --page 3\n"
-    beyond = run("search", "--flat", "Belarus", "-n", "5", "--page", "5", "--index", seed_index_path)
+    beyond = run(
+        "search", "--flat", "Belarus", "-n", "5", "--page", "5", "--index", seed_index_path
+    )
     assert beyond.exit_code == 1
     assert beyond.stderr == "No hits on page 5: 17 hits fill 4 pages\n"
 
@@ -315,7 +330,9 @@ def test_search_fields_jsonl_and_tab_separated(seed_index_path: Path, doc_id: st
 
 
 def test_search_and_requires_every_word(seed_index_path: Path) -> None:
-    any_word = run("search", "--flat", "Machulischi", "Istanbul", "--index", seed_index_path, "--json")
+    any_word = run(
+        "search", "--flat", "Machulischi", "Istanbul", "--index", seed_index_path, "--json"
+    )
     assert json.loads(any_word.stdout)["total"] == 4
     every_word = run(
         "search", "--flat", "Machulischi", "airport", "--and", "--index", seed_index_path, "--json"

@@ -201,7 +201,30 @@ def test_facets_count_the_same_collapsed_or_flat(corpus: tuple[Path, ...]) -> No
 def test_a_request_names_a_bad_collapse() -> None:
     with pytest.raises(searchkit.ArgumentError, match="collapse must be one of document, none"):
         searchkit.SearchRequest("x", collapse="page")  # type: ignore[arg-type]
-    assert searchkit.SearchRequest("x").collapse == "none"
+    assert searchkit.SearchRequest("x").collapse == "document"
+
+
+def test_collapsing_is_the_default_everywhere(pages: Path, tmp_path: Path) -> None:
+    """Python, the command line, the JSON API and the web page: one hit per document
+    unless flat order is asked for (issue 23 item 3)."""
+    with searchkit.Index.open(pages) as ix:
+        top = ix.search(QUESTION, limit=3)
+        assert [h.title for h in top] == ["systemctl", "env", "export"]
+        assert (top.collapsed, top.total, top.paragraphs) == (True, 3, 12)
+        assert ix.search(QUESTION, group=True, collapse="none").grouped  # group wins
+    with searchkit.open_many([pages]) as many:
+        assert [h.chunk_id for h in many.search(QUESTION)] == [h.chunk_id for h in top]
+    run = CliRunner().invoke(cli, ["search", QUESTION, "-n", "3", "--index", str(pages)])
+    assert run.exit_code == 0 and run.stderr == "3 hits (12 matching paragraphs)\n"
+    assert run.stdout.count("more in this document") == 3
+    with TestClient(create_app(pages), base_url="http://localhost") as client:
+        api = client.get("/api/search", params={"q": QUESTION, "limit": 3}).json()
+        assert api == top.as_dict()
+        assert "3 documents" in client.get("/", params={"q": QUESTION}).text
+    # An empty index answers the default search with no hits (its reader has no columns).
+    with searchkit.Index.create(tmp_path / "empty") as empty:
+        got = empty.search(QUESTION)
+        assert (got.total, got.paragraphs, len(got)) == (0, 0, 0)
 
 
 def test_the_command_line_says_how_to_see_a_documents_other_matches(pages: Path) -> None:

@@ -262,7 +262,10 @@ def test_a_bucket_gives_its_own_hits_back(ix: searchkit.Index) -> None:
         again = ix.search("rain", since=bucket.since, until=bucket.until, collapse="none")
         assert again.total == bucket.paragraphs
         assert len(
-            {h.doc_id for h in ix.search("rain", since=bucket.since, until=bucket.until, collapse="none")}
+            {
+                h.doc_id
+                for h in ix.search("rain", since=bucket.since, until=bucket.until, collapse="none")
+            }
         ) == (bucket.articles)
 
 

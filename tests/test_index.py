@@ -142,7 +142,9 @@ def test_sync_counts_each_kind(index: searchkit.Index, tmp_path: Path) -> None:
     again = index.add(src)
     assert (again.added, again.unchanged) == (1, 6)
     assert searchkit.check_index(index.path).ok
-    assert index.search("token2x1", collapse="none").total == 2  # moved.txt (version a) and doc002 (c)
+    assert (
+        index.search("token2x1", collapse="none").total == 2
+    )  # moved.txt (version a) and doc002 (c)
     assert index.search("bword", collapse="none").total == 3
     assert index.search("token1x1", collapse="none").total == 0
     assert len(index) == 21

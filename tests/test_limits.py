@@ -35,7 +35,9 @@ def test_a_query_longer_than_max_query_chars_is_refused(seed_index: searchkit.In
 
 
 def test_a_wildcard_past_max_expansions_is_refused(seed_index: searchkit.Index) -> None:
-    assert seed_index.search("*e*", collapse="none").total == len(seed_index)  # under the default: fine
+    assert seed_index.search("*e*", collapse="none").total == len(
+        seed_index
+    )  # under the default: fine
     with pytest.raises(QueryLimitError) as excinfo:
         seed_index.search("*e*", limits=QueryLimits(max_expansions=5), collapse="none")
     message = _limit_error(excinfo, "max_expansions")
@@ -80,13 +82,17 @@ def test_hits_times_context_past_max_context_chunks_is_refused(
     seed_index: searchkit.Index,
 ) -> None:
     with pytest.raises(QueryLimitError) as excinfo:
-        seed_index.search("belarus", limit=100, context=5, collapse="none")  # 100 * 11 = 1,100 > 1,000
+        seed_index.search(
+            "belarus", limit=100, context=5, collapse="none"
+        )  # 100 * 11 = 1,100 > 1,000
     message = _limit_error(excinfo, "max_context_chunks")
     assert message.startswith(
         "100 hits with 5 paragraphs of context on each side read 1,100 paragraphs"
     )
     assert seed_index.search("belarus", limit=90, context=5, collapse="none").total == 17
-    assert seed_index.search("belarus", limit=10_000, collapse="none").total == 17  # no context: no limit
+    assert (
+        seed_index.search("belarus", limit=10_000, collapse="none").total == 17
+    )  # no context: no limit
 
 
 def test_limits_come_from_the_environment(

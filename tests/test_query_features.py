@@ -172,7 +172,10 @@ def test_an_exact_match_ranks_above_fuzzy_variants(ix: searchkit.Index) -> None:
     ]
     assert found[0].highlights == ("kubectl",)
     assert found[1].highlights == ("kubectx",)
-    assert ix.search("kubectx", collapse="none")[0].score > ix.search("kubectl", collapse="none")[0].score
+    assert (
+        ix.search("kubectx", collapse="none")[0].score
+        > ix.search("kubectl", collapse="none")[0].score
+    )
 
 
 def test_fuzzy_variants_still_add_to_other_words(ix: searchkit.Index) -> None:

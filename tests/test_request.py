@@ -35,7 +35,7 @@ Request = type[SearchRequest] | type[SimilarRequest]
 
 # Names the CLI's parameters (Click's ``param.name``) give an option, where they differ.
 CLI_NAMES: dict[Request, dict[str, str]] = {
-    SearchRequest: {"doc_id": "doc_ids", "operator": "require_all", "collapse": "flat"},
+    SearchRequest: {"doc_id": "doc_ids", "operator": "require_all"},
     SimilarRequest: {"chunk_or_doc_id": "source_id", "document": "whole_document"},
 }
 # Names of the web API's query parameters (and path parameter), where they differ.

@@ -46,14 +46,20 @@ def test_since_after_publication_finds_nothing(seed_index: searchkit.Index) -> N
     assert seed_index.search("Belarus", since="2025-06", collapse="none").total == 17
     assert seed_index.search("Belarus", until="2025-06-13", collapse="none").total == 0
     assert seed_index.search("Belarus", until="2025-06-14", collapse="none").total == 17
-    assert seed_index.search("Belarus", since="2025", until="2025-06-14T10:55", collapse="none").total == 17
+    assert (
+        seed_index.search("Belarus", since="2025", until="2025-06-14T10:55", collapse="none").total
+        == 17
+    )
 
 
 def test_author_and_source_filters(seed_index: searchkit.Index) -> None:
     assert seed_index.search("Belarus", author="natalia  GRIGORYEVA", collapse="none").total == 17
     assert seed_index.search("Belarus", author="Natalia", collapse="none").total == 0
     assert seed_index.search("Belarus", source="toutiao.com", collapse="none").total == 17
-    assert seed_index.search("Belarus", source="https://www.toutiao.com/x", collapse="none").total == 17
+    assert (
+        seed_index.search("Belarus", source="https://www.toutiao.com/x", collapse="none").total
+        == 17
+    )
     assert seed_index.search("Belarus", source="example.com", collapse="none").total == 0
 
 
@@ -77,23 +83,42 @@ def test_more_matching_words_rank_higher(seed_index: searchkit.Index) -> None:
 
 def test_query_syntax(seed_index: searchkit.Index) -> None:
     assert seed_index.search("author:grigoryeva", collapse="none").total == 17
-    assert {h.paragraph for h in seed_index.search("Machulischi OR Istanbul", collapse="none")} == {7, 8, 9, 11}
+    assert {h.paragraph for h in seed_index.search("Machulischi OR Istanbul", collapse="none")} == {
+        7,
+        8,
+        9,
+        11,
+    }
     assert (
         seed_index.search("Belarus NOT Lukashenko", collapse="none").total
         == 17 - seed_index.search("Belarus AND Lukashenko", collapse="none").total
     )
-    with_l = {h.paragraph for h in seed_index.search("Belarus AND Lukashenko", limit=17, collapse="none")}
-    without = {h.paragraph for h in seed_index.search("Belarus NOT Lukashenko", limit=17, collapse="none")}
+    with_l = {
+        h.paragraph for h in seed_index.search("Belarus AND Lukashenko", limit=17, collapse="none")
+    }
+    without = {
+        h.paragraph for h in seed_index.search("Belarus NOT Lukashenko", limit=17, collapse="none")
+    }
     assert without == set(range(1, 18)) - with_l and with_l
-    assert {h.paragraph for h in seed_index.search("Belarus -Lukashenko", limit=17, collapse="none")} == without
-    assert {h.paragraph for h in seed_index.search("+Istanbul Belarus", collapse="none")} == {8, 9, 11}
+    assert {
+        h.paragraph for h in seed_index.search("Belarus -Lukashenko", limit=17, collapse="none")
+    } == without
+    assert {h.paragraph for h in seed_index.search("+Istanbul Belarus", collapse="none")} == {
+        8,
+        9,
+        11,
+    }
     hyphen = seed_index.search("well-known", limit=17, collapse="none")
-    assert [h.chunk_id for h in hyphen] == [h.chunk_id for h in seed_index.search("well known", collapse="none")]
+    assert [h.chunk_id for h in hyphen] == [
+        h.chunk_id for h in seed_index.search("well known", collapse="none")
+    ]
     assert seed_index.search("Machul*", collapse="none")[0].paragraph == 7
     assert seed_index.search("Machulisch~", collapse="none")[0].paragraph == 7
     assert "machulisch~2" in seed_index.search("Machulisch~2", collapse="none").query
     with pytest.raises(searchkit.QuerySyntaxError, match="at most 2 edits"):
-        seed_index.search("Machulisch~9", collapse="none")  # refused, no longer run as ~2 (issue 23, item 8)
+        seed_index.search(
+            "Machulisch~9", collapse="none"
+        )  # refused, no longer run as ~2 (issue 23, item 8)
     assert seed_index.search("published:2025-06 AND Machulischi", collapse="none").total == 1
     assert seed_index.search("date:[2025-07 TO] AND Machulischi", collapse="none").total == 0
     assert seed_index.search("paragraph:7", collapse="none").total == 1

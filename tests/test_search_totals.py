@@ -20,7 +20,9 @@ def test_filter_that_keeps_nothing_counts_nothing(
 
 def test_filter_that_keeps_everything_counts_everything(seed_index: searchkit.Index) -> None:
     unfiltered = seed_index.search("Belarus", limit=3, collapse="none")
-    filtered = seed_index.search("Belarus", limit=3, since="2025-06", author="natalia grigoryeva", collapse="none")
+    filtered = seed_index.search(
+        "Belarus", limit=3, since="2025-06", author="natalia grigoryeva", collapse="none"
+    )
     assert filtered.total == unfiltered.total > 3
     assert filtered.pages == unfiltered.pages
 

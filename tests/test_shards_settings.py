@@ -198,7 +198,11 @@ def test_synonyms_shard_as_one_index(tmp_path: Path, pair: tuple[Path, Path]) ->
         one.add(files)
         widened = ["stream", "stream bank", "deluge", "school board", "deluge OR snow"]
         _compare(sharded, one, widened)
-        assert sharded.search("stream", collapse="none").total == sharded.search("river OR stream", collapse="none").total > 15
+        assert (
+            sharded.search("stream", collapse="none").total
+            == sharded.search("river OR stream", collapse="none").total
+            > 15
+        )
         assert sharded.search("deluge", collapse="none").query == "body:flood"
         assert sharded.synonyms == one.synonyms and (sh_path / "synonyms.txt").is_file()
         # Changed and removed as on an ordinary index: at once, nothing re-indexed.

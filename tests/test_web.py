@@ -197,7 +197,10 @@ def test_search_page_marks_hits_and_keeps_state_in_the_url(client: TestClient) -
     assert 'value="prisoner exchange"' in html
     assert '<option value="date" selected>' in html
     # the pager keeps every other parameter
-    assert 'href="/?q=prisoner+exchange&amp;limit=5&amp;sort=date&amp;collapse=none&amp;page=2"' in html
+    assert (
+        'href="/?q=prisoner+exchange&amp;limit=5&amp;sort=date&amp;collapse=none&amp;page=2"'
+        in html
+    )
 
 
 def test_search_page_shows_facets_and_a_histogram(client: TestClient) -> None:
