@@ -196,7 +196,7 @@ def test_a_full_disk_and_a_read_only_index(tmp_path: Path) -> None:
         "Error: index mnt/ix is on a read-only file system (Read-only file system: "
         "write.lock): searching it works; to change it, copy the folder somewhere writable "
         "(and index with --index there) or mount it read-write",
-        "Hits 1-1 of 17, page 1 of 17; next: --page 2",
+        "1 hit (17 matching paragraphs)",
     ]
     assert proc.stdout.splitlines() == [
         "rc=3",

@@ -419,6 +419,7 @@ def check(
     docs = {c.id: c for c in chunks}
     # Up to five fuzzy terms: more than the default limit of three.
     common = {"operator": operator, "limits": QueryLimits(max_fuzzy_terms=5), **flt}
+    common["collapse"] = "none"  # the flat list; collapsed below
 
     full: dict[str, searchkit.Results] = {}
     for each in ("relevance", "date", "oldest"):
@@ -453,9 +454,16 @@ def check(
     assert _groups(grouped) == [g[:group_size] for g in gathered.values()]
     assert grouped.total == len({docs[i].doc_id for i in expected})
 
+    # Collapsed (the default): the same list with each document once, at its first chunk.
+    collapsed = ix.search(text, limit=MAX_LIMIT, sort=sort, **{**common, "collapse": "document"})
+    assert _ids(collapsed) == [g[0] for g in gathered.values()]
+    assert [h.more_count for h in collapsed] == [len(g) - 1 for g in gathered.values()]
+    assert (collapsed.total, collapsed.paragraphs) == (len(gathered), len(expected))
+
     # Pages end to end are the unpaged lists; every page tells the same total.
-    for whole in (full[sort], grouped):
+    for whole in (full[sort], grouped, collapsed):
         options = {"sort": sort, "group": whole.grouped, "group_size": group_size, **common}
+        options["collapse"] = "document" if whole.collapsed else "none"
         pages = _walk(ix, text, limit, **options)
         assert [r.total for r in pages] == [whole.total] * len(pages)
         assert all(r.pages == max(1, math.ceil(whole.total / limit)) for r in pages)

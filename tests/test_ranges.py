@@ -24,7 +24,7 @@ def ranged(tmp_path_factory: pytest.TempPathFactory) -> searchkit.Index:
 
 
 def _expected(ix: searchkit.Index, keep: object) -> set[str]:
-    return {h.chunk_id for h in ix.search("river", limit=10_000) if keep(h)}  # type: ignore[operator]
+    return {h.chunk_id for h in ix.search("river", limit=10_000, collapse="none") if keep(h)}  # type: ignore[operator]
 
 
 @pytest.mark.parametrize(
@@ -48,7 +48,9 @@ def test_range_matches_exactly(ranged: searchkit.Index, query: str, keep: object
 
 
 def test_date_filters_match_exactly(ranged: searchkit.Index, tmp_path: Path) -> None:
-    results = ranged.search("river", since="2021-03", until="2022-06", limit=10_000)
+    results = ranged.search(
+        "river", since="2021-03", until="2022-06", limit=10_000, collapse="none"
+    )
     assert {h.chunk_id for h in results} == _expected(
         ranged, lambda h: dt.datetime(2021, 3, 1) <= h.published < dt.datetime(2022, 7, 1)
     )
