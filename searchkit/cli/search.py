@@ -97,8 +97,9 @@ def search(
     snippet with the matched words emphasised.  'searchkit show CHUNK_ID' prints
     the whole paragraph.  Each document is shown once, as its best paragraph;
     "+N more in this document (--doc DOC_ID)" says how to list its other
-    matches, and --flat ranks every matching paragraph alone.  JSON hits carry: rank, score, chunk_id, doc_id,
-    paragraph, part, seq, title, author, authors, published, source_url,
+    matches, and --flat ranks every matching paragraph alone.  JSON hits
+    carry: rank, score, chunk_id, doc_id, paragraph, part, seq, title, author,
+    authors, published, source_url,
     source_domain, path, start, end, text, highlights, spans, title_spans, before,
     after, more, explanation, index, more_count.  The --json object also carries
     total, page, pages, limit, query, grouped, timed_out, facets, histogram,
