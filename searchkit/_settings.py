@@ -33,7 +33,7 @@ import uuid
 import zlib
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import attrs
 
@@ -393,8 +393,13 @@ def new_data_dir(root: Path, index_id: str) -> str:
     return folder.name
 
 
-def swap_settings(root: Path, settings: Settings) -> None:
-    """Write ``searchkit.json`` atomically: a reader sees the old file or the new one."""
+class _AsJson(Protocol):
+    def to_json(self) -> str: ...
+
+
+def swap_settings(root: Path, settings: _AsJson) -> None:
+    """Write ``searchkit.json`` atomically (an ordinary index's :class:`Settings` or a
+    sharded one's): a reader sees the old file or the new one."""
     tmp = root / f".{SETTINGS_NAME}.{os.getpid()}.tmp"
     with open(tmp, "w", encoding="utf-8") as f:
         f.write(settings.to_json())

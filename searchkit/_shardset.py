@@ -85,7 +85,6 @@ __all__ = [
     "shard_of",
     "shard_role",
     "shard_set_owner",
-    "write_settings",
 ]
 
 MAX_SHARDS = 256
@@ -176,15 +175,6 @@ def read_shard_settings(root: Path) -> ShardSettings:
         )
     fields = {f.name for f in attrs.fields(ShardSettings)}
     return ShardSettings(**{k: v for k, v in raw.items() if k in fields})
-
-
-def write_settings(root: Path, settings: ShardSettings) -> None:
-    tmp = root / f".{SETTINGS_NAME}.{os.getpid()}.tmp"
-    with open(tmp, "w", encoding="utf-8") as f:
-        f.write(settings.to_json())
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, root / SETTINGS_NAME)
 
 
 # What a shard set's marker file holds, then the index's id: searchkit deletes only

@@ -12,9 +12,9 @@ from __future__ import annotations
 import os
 import time
 from abc import abstractmethod
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Protocol, cast
+from typing import Protocol, TypeVar, cast
 
 import attrs
 from whoosh import query as wq
@@ -55,6 +55,8 @@ from .schema import SCHEMA_VERSION
 from .search import request_filter
 
 __all__ = ["MultiIndex"]
+
+_T = TypeVar("_T")
 
 # -- reading several parts as one --------------------------------------------------------
 
@@ -149,32 +151,27 @@ class _Parts(Reads):
             )
         return merged
 
-    def chunk(self, chunk_id: str) -> Chunk:
-        """The chunk with this id, from whichever part holds it."""
+    def _from_a_part(self, read: Callable[[Part], _T], missing: str) -> _T:
+        """What ``read`` reads from the first part that holds it; :class:`NotFoundError`
+        naming ``missing`` in every part when none does."""
         for ix, _ in self._parts():
             try:
-                return ix.chunk(chunk_id)
+                return read(ix)
             except NotFoundError:
                 continue
-        raise NotFoundError(f"no chunk {chunk_id!r} in {self._where()}")
+        raise NotFoundError(f"no {missing} in {self._where()}")
+
+    def chunk(self, chunk_id: str) -> Chunk:
+        """The chunk with this id, from whichever part holds it."""
+        return self._from_a_part(lambda ix: ix.chunk(chunk_id), f"chunk {chunk_id!r}")
 
     def passage(self, chunk_id: str, context: int = 1) -> Passage:
         """The chunk ``chunk_id`` with ``context`` chunks on each side, from its document."""
-        for ix, _ in self._parts():
-            try:
-                return ix.passage(chunk_id, context)
-            except NotFoundError:
-                continue
-        raise NotFoundError(f"no chunk {chunk_id!r} in {self._where()}")
+        return self._from_a_part(lambda ix: ix.passage(chunk_id, context), f"chunk {chunk_id!r}")
 
     def document(self, doc_id: str) -> Document:
         """The document with this id, from whichever part holds it."""
-        for ix, _ in self._parts():
-            try:
-                return ix.document(doc_id)
-            except NotFoundError:
-                continue
-        raise NotFoundError(f"no document {doc_id!r} in {self._where()}")
+        return self._from_a_part(lambda ix: ix.document(doc_id), f"document {doc_id!r}")
 
     def documents(self) -> list[DocumentInfo]:
         """Every part's documents, ordered by path."""
