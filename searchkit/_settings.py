@@ -66,6 +66,7 @@ __all__ = [
     "drop_unused_data_dirs",
     "free_folder_name",
     "is_data_dir",
+    "marker_text",
     "read_json",
     "new_data_dir",
     "new_id",
@@ -340,15 +341,21 @@ def check_can_create(root: Path, overwrite: bool) -> None:
             )
 
 
-def _marker(folder: Path) -> str | None:
-    """The index id in a data folder's marker, or ``None`` if it is not a data folder."""
-    if not _DATA.match(folder.name) or folder.is_symlink() or not folder.is_dir():
+def marker_text(folder: Path, name: re.Pattern[str]) -> str | None:
+    """What the marker file of ``folder`` says, when ``folder`` is a real folder (no link)
+    whose name matches ``name``; otherwise, or when there is no readable marker, ``None``."""
+    if not name.match(folder.name) or folder.is_symlink() or not folder.is_dir():
         return None
     try:
-        text = (folder / MARKER_NAME).read_text(encoding="ascii").strip()
+        return (folder / MARKER_NAME).read_text(encoding="ascii").strip()
     except (OSError, ValueError):
         return None
-    return text if _ID.match(text) else None
+
+
+def _marker(folder: Path) -> str | None:
+    """The index id in a data folder's marker, or ``None`` if it is not a data folder."""
+    text = marker_text(folder, _DATA)
+    return text if text is not None and _ID.match(text) else None
 
 
 def data_dir_owner(folder: Path) -> str | None:

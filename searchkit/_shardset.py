@@ -53,6 +53,7 @@ from ._settings import (
     SETTINGS_NAME,
     ReadingSettings,
     data_dir_owner,
+    marker_text,
     new_id,
     read_json,
     shared_field_errors,
@@ -189,11 +190,8 @@ def mark_shard_set(folder: Path, index_id: str) -> None:
 def shard_set_owner(folder: Path) -> str | None:
     """The index id a shard set's marker names ("" for a set marked before ids), or
     ``None`` when ``folder`` is not a shard set."""
-    if not _DATA.match(folder.name) or folder.is_symlink() or not folder.is_dir():
-        return None
-    try:
-        text = (folder / MARKER_NAME).read_text(encoding="ascii").strip()
-    except (OSError, ValueError):
+    text = marker_text(folder, _DATA)
+    if text is None:
         return None
     words, _, owner = text.rpartition(" ")
     if text == SHARD_SET_MARK:

@@ -58,9 +58,7 @@ from ._types import (
 from ._write import Writes
 from .analysis.detect import AUTO
 from .chunking import DEFAULT_MAX_CHARS
-from .errors import (
-    NotFoundError,
-)
+from .errors import NotFoundError
 from .explore import complete
 from .models import (
     Chunk,

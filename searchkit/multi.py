@@ -38,9 +38,7 @@ from ._types import (
 )
 from .analysis import ANALYZER_ID
 from .analysis.synonyms import Synonyms
-from .errors import (
-    NotFoundError,
-)
+from .errors import NotFoundError
 from .explore import complete_over, merge_facets, merge_histograms, similar_query_over
 from .models import (
     Chunk,
