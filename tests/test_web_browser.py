@@ -109,7 +109,7 @@ def test_search_page_in_a_browser(page: object, base_url: str) -> None:
     p.get_by_label("Search the paragraphs").fill("prisoner exchange")
     p.keyboard.press("Enter")
     p.wait_for_url("**/?q=prisoner+exchange*")
-    assert p.locator("#count").inner_text() == "25 paragraphs · page 1 of 3"
+    assert p.locator("#count").inner_text() == "15 documents · page 1 of 2"
     marks = p.locator(".hit mark").all_inner_texts()
     assert {"prisoner", "exchange"} <= {m.lower() for m in marks}
     assert p.locator("svg.histogram rect").count() == 4  # March to June 2025
@@ -119,7 +119,7 @@ def test_search_page_in_a_browser(page: object, base_url: str) -> None:
     # page forward, then back to the start through the pager
     p.get_by_role("link", name="Next").click()
     p.wait_for_url("**page=2*")
-    assert p.locator("#count").inner_text() == "25 paragraphs · page 2 of 3"
+    assert p.locator("#count").inner_text() == "15 documents · page 2 of 2"
     assert p.locator(".hitlist").get_attribute("start") == "11"
 
     # filters live in the URL: an author filter narrows the count
@@ -128,7 +128,7 @@ def test_search_page_in_a_browser(page: object, base_url: str) -> None:
     p.get_by_label("Author").fill("Ann Lee")
     p.get_by_role("button", name="Search").click()
     p.wait_for_url("**author=Ann+Lee*")
-    assert p.locator("#count").inner_text() == "7 paragraphs"
+    assert p.locator("#count").inner_text() == "7 documents"
 
     # a facet value filters by it: the other author's seven articles
     p.goto(base_url + "/?q=prisoner+exchange")
@@ -139,7 +139,7 @@ def test_search_page_in_a_browser(page: object, base_url: str) -> None:
     ]
     p.locator("#facet-author").get_by_role("link", name="Jo Doe").click()
     p.wait_for_url("**author=Jo+Doe*")
-    assert p.locator("#count").inner_text() == "7 paragraphs"
+    assert p.locator("#count").inner_text() == "7 documents"
     assert p.locator("svg.histogram rect").count() == 1
 
     # a paragraph in its context, the whole document, then similar paragraphs
