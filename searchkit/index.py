@@ -40,6 +40,7 @@ from ._base import (
     open_whoosh,
 )
 from ._batch import DEFAULT_BATCH_SIZE
+from ._folders import with_folders
 from ._limits import QueryLimits
 from ._open import create_index, open_index, open_or_create_index
 from ._rebuild import rebuild_plain, rebuild_sharded
@@ -260,6 +261,8 @@ class Index(Writes, IndexFolder):
         histogram: Interval | None = None,
         explain: bool = False,
         highlight: bool = True,
+        under: str | Sequence[str] | None = None,
+        exact: bool = False,
     ) -> Results:
         """Search the paragraphs; ``query`` is in searchkit's syntax (docs/query-syntax.md).
 
@@ -305,9 +308,21 @@ class Index(Writes, IndexFolder):
             ``title_spans`` empty (its snippet then marks nothing): for a caller that reads
             ids, scores or text only, a page then costs little more than reading its
             records.
+        :param under: keep only files under this folder (a sequence: any of them),
+            relative to the folders the index was built from (``linux``,
+            ``linux/common``) or absolute inside one of them; ``FilterError`` for a
+            folder outside them.  The query syntax's ``folder:`` (``path:``) does the same.
+        :param exact: search the query as typed.  Otherwise a word that is in no
+            paragraph and has a correction ("did you mean") is searched as corrected,
+            and ``results.corrected_query`` says so.
         """
-        wanted = request_of(SearchRequest, query, request, locals())
+        wanted = with_folders(request_of(SearchRequest, query, request, locals()), self._roots())
         return run_search(self._reader(), wanted, synonyms=self.synonyms)
+
+    def _roots(self) -> tuple[str, ...]:
+        """The folders and files the index was built from (what ``under=`` is inside)."""
+        self._reader()
+        return self._settings.roots or self._settings.sources
 
     @guarded
     def similar(
@@ -333,6 +348,7 @@ class Index(Writes, IndexFolder):
         histogram: Interval | None = None,
         explain: bool = False,
         highlight: bool = True,
+        under: str | Sequence[str] | None = None,
         document: bool = False,
     ) -> Results:
         """The paragraphs most like ``chunk_or_doc_id`` (a chunk id, or a document id for
@@ -348,6 +364,7 @@ class Index(Writes, IndexFolder):
         :class:`NotFoundError` when no chunk or document has the id.
         """
         wanted = request_of(SimilarRequest, chunk_or_doc_id, request, locals())
+        wanted = with_folders(wanted, self._roots())
         try:
             return run_search(self._reader(), wanted)
         except NotFoundError:

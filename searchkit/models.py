@@ -65,6 +65,7 @@ HIT_FIELDS: tuple[str, ...] = (
     "language",
     "page",
     "chapter",
+    "relative_path",
 )
 
 
@@ -195,6 +196,8 @@ class Chunk:
     so that filters need no join; ``author``/``authors`` are as on :class:`Document`, and
     ``language`` says how the text was analysed.  ``page`` (PDF) and ``chapter`` (EPUB)
     say where in the file the chunk is; :attr:`place` puts them in words.
+    ``relative_path`` is the file's path relative to the folder the index was given
+    (``linux/kill.md``, ``/`` between parts; ``None`` in a chunk not read from an index).
     """
 
     id: str
@@ -216,6 +219,7 @@ class Chunk:
     language: str | None = None
     page: int | None = None
     chapter: str | None = None
+    relative_path: str | None = None
 
     __attrs_post_init__ = _join_authors
 
@@ -254,6 +258,7 @@ class Chunk:
             "text": self.text,
             "page": self.page,
             "chapter": self.chapter,
+            "relative_path": self.relative_path,
         }
 
 
@@ -473,6 +478,11 @@ class Results:
     ``suggestions_cut`` names the query limit (``max_suggest_words``,
     ``max_suggest_candidates``) or ``timeout`` that stopped the search for them early,
     ``""`` when it ran in full.
+    ``corrected_query`` is the query searched instead of ``original_query`` (as typed)
+    when a word of it is in no paragraph and has a correction: "Showing results for
+    ``corrected_query``; search instead for ``original_query``" (``exact=True`` searches
+    it as typed); ``suggestions`` still list it.  Both are ``""`` when the query was
+    searched as typed.
     ``facets`` maps each facet asked for to ``{value: articles}`` over all matches
     (most first, then by name); ``histogram`` holds the date buckets asked for.  Both
     are empty unless asked for.
@@ -492,6 +502,8 @@ class Results:
     suggestions_cut: str = ""
     facets: Mapping[str, Mapping[str, int]] = attrs.field(factory=dict)
     histogram: tuple[Bucket, ...] = ()
+    corrected_query: str = ""
+    original_query: str = ""
 
     def __iter__(self) -> Iterator[Hit]:
         return iter(self.hits)
@@ -509,7 +521,8 @@ class Results:
         """A JSON-ready view: ``total``, ``page``, ``pages``, ``limit``, ``query``,
         ``grouped``, ``timed_out``, ``hits`` (each :meth:`Hit.as_dict`, cut to ``fields``
         if given), ``facets`` (``{field: {value: count}}``), ``histogram`` (a list of
-        :meth:`Bucket.as_dict`), ``suggestions`` and ``suggestions_cut``."""
+        :meth:`Bucket.as_dict`), ``suggestions``, ``suggestions_cut``,
+        ``corrected_query`` and ``original_query``."""
         keys = _hit_fields(fields)
         return {
             "total": self.total,
@@ -524,6 +537,8 @@ class Results:
             "histogram": [b.as_dict() for b in self.histogram],
             "suggestions": list(self.suggestions),
             "suggestions_cut": self.suggestions_cut,
+            "corrected_query": self.corrected_query,
+            "original_query": self.original_query,
         }
 
 

@@ -29,6 +29,7 @@ from ._fanout import (
     search_part,
     total,
 )
+from ._folders import with_folders
 from ._limits import QueryLimits
 from ._types import (
     DEFAULT_FACET_LIMIT,
@@ -59,6 +60,7 @@ from .models import (
 )
 from .schema import SCHEMA_VERSION
 from .search import request_filter
+from .typos import corrected_over, suggestions
 
 __all__ = ["MultiIndex"]
 
@@ -78,6 +80,11 @@ class _Parts(ABC):
     @abstractmethod
     def _where(self) -> str:
         """The indexes, as an error message names them."""
+
+    def _roots(self) -> tuple[str, ...]:
+        """Every part's roots: an ``under=`` folder is made relative to the one holding
+        it, and that relative folder is kept in every part."""
+        return tuple(dict.fromkeys(r for ix, _ in self._parts() for r in ix._roots()))
 
     def _query_synonyms(self) -> Synonyms | None:
         """The synonyms applied to a query over the parts, or ``None``."""
@@ -107,6 +114,8 @@ class _Parts(ABC):
         histogram: Interval | None = None,
         explain: bool = False,
         highlight: bool = True,
+        under: str | Sequence[str] | None = None,
+        exact: bool = False,
         client: Client | None = None,
         cluster_timeout: float | None = None,
     ) -> Results:
@@ -121,11 +130,21 @@ class _Parts(ABC):
         Facets and histograms add up the parts' whole counts (a document lives in one
         part), so they equal one index's; explanations use every part's statistics.
         """
-        wanted = request_of(SearchRequest, query, request, locals())
+        wanted = with_folders(request_of(SearchRequest, query, request, locals()), self._roots())
         parts = self._parts()
         synonyms = self._query_synonyms()
+        typed, corrected = wanted.query, ""
+        if not wanted.exact:
+            corrected = corrected_over(
+                typed, [suggestions(ix._reader(), typed, limits=wanted.limits) for ix, _ in parts]
+            )
+            if corrected:
+                wanted = attrs.evolve(wanted, query=corrected)
         q = parse(parts[0][0], wanted, [ix for ix, _ in parts[1:]], synonyms)
-        return self._answer(wanted, q, client, cluster_timeout)
+        found = self._answer(wanted, q, client, cluster_timeout)
+        if corrected:
+            found = attrs.evolve(found, corrected_query=corrected, original_query=typed)
+        return found
 
     def similar(
         self,
@@ -150,6 +169,7 @@ class _Parts(ABC):
         histogram: Interval | None = None,
         explain: bool = False,
         highlight: bool = True,
+        under: str | Sequence[str] | None = None,
         document: bool = False,
     ) -> Results:
         """``Index.similar`` over every part, as one index holding them all would answer.
@@ -159,6 +179,7 @@ class _Parts(ABC):
         query, its hits, their scores and explanations are one index's.
         """
         wanted = request_of(SimilarRequest, chunk_or_doc_id, request, locals())
+        wanted = with_folders(wanted, self._roots())
         parts = self._parts()
         try:
             q = similar_query_over(

@@ -29,6 +29,7 @@ from whoosh.fields import Schema
 from whoosh.qparser import syntax
 
 from ._dates import filter_bounds
+from ._folders import FOLDER_FIELD, relative_folder
 from ._plainquery import plain_words_query, word_query
 from ._types import Operator
 from .analysis import normalize_name
@@ -54,6 +55,7 @@ FIELD_ALIASES: dict[str, list[str]] = {
     "published": ["date"],
     "paragraph": ["para"],
     "body": ["text", "content"],
+    "folder": ["path"],
 }
 # Words Whoosh's parser reads as operators when written in capitals.
 _OPERATOR_WORDS = frozenset({"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE", "TO"})
@@ -383,6 +385,9 @@ SEARCHABLE_FIELDS = (
     "paragraph",
     "date",
     "language",
+    "folder",
+    "path",
+    "format",
 )
 _FIELD_PREFIX = re.compile(r"(\w+):")
 
@@ -430,13 +435,19 @@ def _check_field_values(text: str, schema: Schema) -> None:
             )
 
 
+# Fields whose terms beside other clauses keep paragraphs rather than score them.
+_FILTER_FIELDS = ("language", "folder", "format")
+
+
 def _language_filters(q: query.Query) -> query.Query:
     """``language:de`` beside other clauses keeps German paragraphs without adding to
     their scores: ``Or([language:de, words])`` becomes ``And([Or(words), language:de])``
     with the language term weighing nothing (and the same inside ``And`` groups).
+    ``folder:`` (``path:``) and ``format:`` terms keep paragraphs the same way; terms of
+    different fields must all hold.
 
-    A query made only of ``language:`` terms is left as it is (it lists the paragraphs
-    of those languages).
+    A query made only of such terms is left as it is (it lists the paragraphs of those
+    languages, folders or formats).
     """
     kind = type(q)
     if kind not in (query.Or, query.And):
@@ -453,19 +464,32 @@ def _language_filters(q: query.Query) -> query.Query:
     scored = rest[0] if len(rest) == 1 else kind(rest, boost=q.boost)
     if len(rest) == 1 and q.boost != 1.0:
         scored = scored.with_boost(scored.boost * q.boost)
-    wanted = [s.with_boost(0.0) for s in languages]
-    # Several languages under OR keep any of them; under AND each must hold.
-    chosen = (
-        wanted[0] if len(wanted) == 1 else (query.Or if kind is query.Or else query.And)(wanted)
-    )
-    return query.And([scored, chosen])
+    kept: list[query.Query] = []
+    for name in _FILTER_FIELDS:
+        wanted = [s.with_boost(0.0) for s in languages if _filter_field(s) == name]
+        if wanted:
+            # Several values under OR keep any of them; under AND each must hold.
+            group = query.Or if kind is query.Or else query.And
+            kept.append(wanted[0] if len(wanted) == 1 else group(wanted))
+    return query.And([scored, *kept])
+
+
+def _filter_field(q: query.Query) -> str | None:
+    """The field of a filter term (or of a group of terms of one field), else ``None``."""
+    if type(q) in (query.Or, query.And):
+        names = {_filter_field(s) for s in q.subqueries}
+        return names.pop() if len(names) == 1 else None
+    if type(q) is query.Term and q.fieldname in _FILTER_FIELDS:
+        return str(q.fieldname)
+    return None
 
 
 def _is_language(q: query.Query) -> bool:
-    """A ``language:`` term, or a group of them (``language:(de OR fr)``)."""
-    if type(q) in (query.Or, query.And):
-        return bool(q.subqueries) and all(_is_language(s) for s in q.subqueries)
-    return type(q) is query.Term and q.fieldname == "language"
+    """A ``language:``, ``folder:`` or ``format:`` term, or a group of terms of one of
+    those fields (``language:(de OR fr)``)."""
+    if type(q) in (query.Or, query.And) and not q.subqueries:
+        return False
+    return _filter_field(q) is not None
 
 
 def _check_balanced(text: str) -> None:
@@ -546,6 +570,7 @@ def build_filter(
     source: str | Sequence[str] | None = None,
     doc_id: str | Sequence[str] | None = None,
     now: dt.datetime | None = None,
+    under: str | Sequence[str] | None = None,
 ) -> query.Query | None:
     """A query that keeps only chunks matching every given filter (``None`` when none).
 
@@ -553,9 +578,15 @@ def build_filter(
     ``source`` is a domain (a URL is reduced to its domain, ``www.`` dropped);
     ``since``/``until`` take partial dates or dates relative to ``now`` (``7d``, ``last
     month``; default: the local time, see :func:`~searchkit._dates.filter_bounds`) and
-    are inclusive of the whole period they name.  A sequence means any of its values.
+    are inclusive of the whole period they name.  ``under`` is a folder relative to the
+    index's roots (``_folders.relative_folder``; an index resolves absolute ones first).
+    A sequence means any of its values.
     """
     parts: list[query.Query] = []
+    if under:
+        folders = [relative_folder(u, ()).lower() for u in _values(under)]
+        if "." not in folders:  # the root itself keeps everything
+            parts.append(_any(FOLDER_FIELD, folders))
     if author:
         parts.append(_any("author_key", [normalize_name(a) for a in _values(author)]))
     if source:

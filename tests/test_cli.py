@@ -89,7 +89,13 @@ def test_search_and_similar_take_the_same_option_families() -> None:
         return {p.name: p.to_info_dict() for p in command.params if isinstance(p, click.Option)}
 
     search, similar = options(cli.commands["search"]), options(cli.commands["similar"])
-    assert set(search) - set(similar) == {"doc_ids", "require_all", "dask_address", "dask_timeout"}
+    assert set(search) - set(similar) == {
+        "doc_ids",
+        "require_all",
+        "exact",
+        "dask_address",
+        "dask_timeout",
+    }
     assert set(similar) - set(search) == {"whole_document"}
     differ = {n for n in set(search) & set(similar) if search[n] != similar[n]}
     assert differ == {"sort", "group", "as_json"}  # in their help only
@@ -219,7 +225,7 @@ def test_search_prints_hits_exactly(seed_index_path: Path, doc_id: str) -> None:
     assert result.exit_code == 0
     assert result.stdout == (
         f"1. {TITLE}  (score 2.35)\n"
-        f"   2025-06-14 10:55 · Natalia Grigoryeva · ¶7 · {doc_id}:7\n"
+        f"   000_43ca5ddb21f9512f.txt · 2025-06-14 10:55 · Natalia Grigoryeva · ¶7 · {doc_id}:7\n"
         "   …handed over a Ukrainian saboteur who organized a terrorist attack near the "
         "[Machulischi] military airport to Kiev in exchange for Russian soldiers and "
         "Metropolitan Ioan of the Ukrainian Orthodox Turcinov and Bratslav Diocese. "
