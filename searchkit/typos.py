@@ -213,13 +213,18 @@ class Suggestions:
 
 
 def corrected_query(text: str, absent: Iterable[Absent]) -> str:
-    """``text`` with each absent word that has a correction replaced by its most common
-    one, or ``""`` when there is none to replace."""
+    """``text`` with each absent word replaced by its most common correction one edit
+    away (a swap of neighbours counting one), or ``""`` when there is none to replace.
+
+    Corrections two edits away are only suggested: a word the collection does not use
+    (``folder`` where the pages say ``directory``) is two edits from many that it does."""
     pieces: list[str] = []
     at = 0
     for start, end, found in sorted(absent):
-        if found:
-            pieces += [text[at:start], _same_case(text[start:end], found[0][0])]
+        typed = text[start:end]
+        near = [w for w, _n in found if damerau_levenshtein(typed.lower(), w, limit=1) <= 1]
+        if near:
+            pieces += [text[at:start], _same_case(typed, near[0])]
             at = end
     return "".join([*pieces, text[at:]]) if pieces else ""
 

@@ -24,7 +24,7 @@ def run(explore_index_path: Path, *args: object, env: Mapping[str, str] | None =
 
 def test_histogram_choices_are_the_librarys() -> None:
     assert _options.HISTOGRAM_CHOICES == INTERVALS
-    assert FACETS == ("author", "source", "year", "month")
+    assert FACETS == ("author", "source", "year", "month", "folder", "format")
 
 
 def test_search_json_has_facets_and_histogram(explore_index_path: Path) -> None:
