@@ -293,10 +293,10 @@ class Index(Writes, IndexFolder):
         Looking closer (see ``explore.py``; each costs a pass over the matches, so only
         when asked for):
 
-        :param facets: names from ``author``, ``source``, ``year``, ``month``; fills
-            ``results.facets`` with ``{value: articles}`` counted over all matches after
-            filters, not just this page.  A document counts once per value, and once
-            under each of its authors.
+        :param facets: names from ``author``, ``source``, ``year``, ``month``,
+            ``folder``, ``format``; fills ``results.facets`` with ``{value: articles}``
+            counted over all matches after filters, not just this page.  A document
+            counts once per value, and once under each of its authors.
         :param facet_limit: the most values kept per facet (most articles first, then
             by name).
         :param histogram: ``day``, ``week``, ``month`` or ``year``; fills

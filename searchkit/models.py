@@ -13,6 +13,7 @@ from typing import Any
 
 import attrs
 
+from ._termscore import TermScore
 from .errors import FilterError
 from .reports import CheckReport, IndexReport, IndexStats, Skipped
 
@@ -260,34 +261,6 @@ class Chunk:
             "chapter": self.chapter,
             "relative_path": self.relative_path,
         }
-
-
-@attrs.frozen
-class TermScore:
-    """One matched term's part of a hit's score (``search(..., explain=True)``).
-
-    For a BM25 term, ``score = boost * idf * tf * (k1 + 1) / (tf + k1 * norm)`` with
-    ``norm = 1 - b + b * length / avg_length``: ``tf`` is the term's weight in the chunk
-    (a title occurrence counts twice in ``body``), ``length`` the chunk's field length
-    and ``avg_length`` the index's average.  A term matched by a wildcard, fuzzy term or
-    range scores a constant (its ``boost``); its BM25 parts are then ``None``.  ``term``
-    is the index term (a stem), ``query`` the part of the query it came from.
-    """
-
-    field: str
-    term: str
-    score: float
-    query: str
-    boost: float = 1.0
-    tf: float | None = None
-    idf: float | None = None
-    length: float | None = None
-    avg_length: float | None = None
-    norm: float | None = None
-
-    def as_dict(self) -> dict[str, Any]:
-        """A JSON-ready view of every field."""
-        return attrs.asdict(self)
 
 
 @attrs.frozen

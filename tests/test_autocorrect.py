@@ -5,7 +5,6 @@ and the web page; ``exact`` searches the words as typed (issue 23, item 5)."""
 from __future__ import annotations
 
 import json
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,21 +16,21 @@ import searchkit
 from searchkit.cli import cli
 from searchkit.web import create_app
 
-FOLDERS = Path(__file__).resolve().parent / "fixtures" / "folders"
 TYPED = "extarct archive"
 FIXED = "extract archive"
 
 
 @pytest.fixture(scope="module")
-def index_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    pages = tmp_path_factory.mktemp("pages") / "pages"
-    shutil.copytree(FOLDERS, pages)
-    path = tmp_path_factory.mktemp("autocorrect") / "index"
-    with searchkit.Index.create(path) as ix:
-        ix.add(pages)
-    with searchkit.Index.create(path.parent / "sharded", shards=2) as sharded:
-        sharded.add(pages)
+def sharded_path(folders_pages: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("autocorrect") / "sharded"
+    with searchkit.Index.create(path, shards=2) as sharded:
+        sharded.add(folders_pages)
     return path
+
+
+@pytest.fixture
+def index_path(folders_index_path: Path) -> Path:
+    return folders_index_path
 
 
 @pytest.fixture
@@ -112,9 +111,11 @@ def test_json_and_the_web_api_say_it_too(index_path: Path, ix: searchkit.Index) 
         assert "Showing results for" not in html and "Did you mean" in html
 
 
-def test_shards_and_several_indexes_correct_the_same(index_path: Path, ix: searchkit.Index) -> None:
+def test_shards_and_several_indexes_correct_the_same(
+    index_path: Path, sharded_path: Path, ix: searchkit.Index
+) -> None:
     want = ix.search(TYPED)
-    with searchkit.Index.open(index_path.parent / "sharded") as sharded:
+    with searchkit.Index.open(sharded_path) as sharded:
         for found in (sharded.search(TYPED), sharded.search(searchkit.SearchRequest(TYPED))):
             assert (found.corrected_query, found.original_query) == (FIXED, TYPED)
             assert [h.chunk_id for h in found] == [h.chunk_id for h in want]

@@ -130,7 +130,7 @@ def test_bad_facet_or_histogram_is_one_error_line(explore_index_path: Path) -> N
     result = run(explore_index_path, "search", "rain", "--facets", "author,colour")
     assert result.exit_code == 2
     assert result.stderr == (
-        "Error: unknown facet 'colour'; choose from author, source, year, month\n"
+        "Error: unknown facet 'colour'; choose from author, source, year, month, folder, format\n"
     )
     result = run(explore_index_path, "search", "rain", "--histogram", "decade")
     assert result.exit_code == 2

@@ -6,7 +6,6 @@ indexes alike (issue 23, item 6)."""
 from __future__ import annotations
 
 import json
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -19,24 +18,17 @@ import searchkit
 from searchkit.cli import cli
 from searchkit.web import create_app
 
-FOLDERS = Path(__file__).resolve().parent / "fixtures" / "folders"
 KILLS = {"linux/kill.md", "osx/kill.md"}
 
 
-@pytest.fixture(scope="module")
-def pages(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A copy of the fixture folder (its absolute path is the index's root)."""
-    folder = tmp_path_factory.mktemp("folders") / "pages"
-    shutil.copytree(FOLDERS, folder)
-    return folder
+@pytest.fixture
+def pages(folders_pages: Path) -> Path:
+    return folders_pages
 
 
-@pytest.fixture(scope="module")
-def index_path(pages: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("folders-index") / "index"
-    with searchkit.Index.create(path) as ix:
-        assert ix.add(pages).added == 5
-    return path
+@pytest.fixture
+def index_path(folders_index_path: Path) -> Path:
+    return folders_index_path
 
 
 @pytest.fixture
