@@ -237,6 +237,7 @@ class Index(Reads, Writes, IndexFolder):
             raise one_shard_error(self.path, "search")
         return run_search(self._reader(), wanted, synonyms=self.synonyms)
 
+    @guarded
     def _roots(self) -> tuple[str, ...]:
         """The folders and files the index was built from (what ``under=`` is inside)."""
         self._reader()

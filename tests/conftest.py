@@ -60,6 +60,12 @@ def folders_index_path(folders_pages: Path, tmp_path_factory: pytest.TempPathFac
     return _built(tmp_path_factory, "folders-index", folders_pages, 5)
 
 
+@pytest.fixture
+def folders_index(folders_index_path: Path) -> Iterator[searchkit.Index]:
+    with searchkit.Index.open(folders_index_path) as index:
+        yield index
+
+
 @pytest.fixture(scope="session")
 def typos_index_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """An index of ``tests/fixtures/typos`` (three articles)."""

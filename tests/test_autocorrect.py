@@ -5,7 +5,6 @@ and the web page; ``exact`` searches the words as typed (issue 23, item 5)."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -29,14 +28,8 @@ def sharded_path(folders_pages: Path, tmp_path_factory: pytest.TempPathFactory) 
 
 
 @pytest.fixture
-def index_path(folders_index_path: Path) -> Path:
-    return folders_index_path
-
-
-@pytest.fixture
-def ix(index_path: Path) -> Iterator[searchkit.Index]:
-    with searchkit.Index.open(index_path) as index:
-        yield index
+def ix(folders_index: searchkit.Index) -> searchkit.Index:
+    return folders_index
 
 
 def _pages(results: searchkit.Results) -> list[str | None]:
@@ -78,8 +71,8 @@ def test_no_correction_where_none_is_meant(ix: searchkit.Index, query: str) -> N
     assert (found.corrected_query, found.original_query) == ("", "")
 
 
-def test_the_command_line_says_showing_results_for(index_path: Path) -> None:
-    args = ["search", TYPED, "--index", str(index_path)]
+def test_the_command_line_says_showing_results_for(folders_index_path: Path) -> None:
+    args = ["search", TYPED, "--index", str(folders_index_path)]
     result = CliRunner().invoke(cli, args)
     assert result.exit_code == 0, result.output
     assert result.stderr.splitlines()[0] == (
@@ -93,11 +86,13 @@ def test_the_command_line_says_showing_results_for(index_path: Path) -> None:
     assert exact.stdout.splitlines()[1].startswith("   common/git-archive.md · ")
 
 
-def test_json_and_the_web_api_say_it_too(index_path: Path, ix: searchkit.Index) -> None:
+def test_json_and_the_web_api_say_it_too(folders_index_path: Path, ix: searchkit.Index) -> None:
     want = ix.search(TYPED).as_dict()
-    result = CliRunner().invoke(cli, ["search", TYPED, "--json", "--index", str(index_path)])
+    result = CliRunner().invoke(
+        cli, ["search", TYPED, "--json", "--index", str(folders_index_path)]
+    )
     assert json.loads(result.stdout) == want
-    with TestClient(create_app(index_path), base_url="http://localhost") as client:
+    with TestClient(create_app(folders_index_path), base_url="http://localhost") as client:
         assert client.get("/api/search", params={"q": TYPED}).json() == want
         exact = client.get("/api/search", params={"q": TYPED, "exact": "true"}).json()
         assert exact == ix.search(TYPED, exact=True).as_dict()
@@ -112,7 +107,7 @@ def test_json_and_the_web_api_say_it_too(index_path: Path, ix: searchkit.Index) 
 
 
 def test_shards_and_several_indexes_correct_the_same(
-    index_path: Path, sharded_path: Path, ix: searchkit.Index
+    folders_index_path: Path, sharded_path: Path, ix: searchkit.Index
 ) -> None:
     want = ix.search(TYPED)
     with searchkit.Index.open(sharded_path) as sharded:
@@ -121,5 +116,5 @@ def test_shards_and_several_indexes_correct_the_same(
             assert [h.chunk_id for h in found] == [h.chunk_id for h in want]
             assert [h.score for h in found] == pytest.approx([h.score for h in want])
         assert sharded.search(TYPED, exact=True).corrected_query == ""
-    with searchkit.open_many([index_path]) as many:
+    with searchkit.open_many([folders_index_path]) as many:
         assert many.search(TYPED).corrected_query == FIXED

@@ -6,7 +6,6 @@ indexes alike (issue 23, item 6)."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -27,14 +26,8 @@ def pages(folders_pages: Path) -> Path:
 
 
 @pytest.fixture
-def index_path(folders_index_path: Path) -> Path:
-    return folders_index_path
-
-
-@pytest.fixture
-def ix(index_path: Path) -> Iterator[searchkit.Index]:
-    with searchkit.Index.open(index_path) as index:
-        yield index
+def ix(folders_index: searchkit.Index) -> searchkit.Index:
+    return folders_index
 
 
 def _paths(results: searchkit.Results) -> list[str | None]:
@@ -49,8 +42,8 @@ def test_every_hit_says_its_path_relative_to_the_indexed_folder(ix: searchkit.In
     assert ix.chunk(found[0].chunk_id).relative_path == found[0].relative_path
 
 
-def test_the_command_line_shows_the_path_of_same_named_pages(index_path: Path) -> None:
-    result = CliRunner().invoke(cli, ["search", "kill", "--index", str(index_path)])
+def test_the_command_line_shows_the_path_of_same_named_pages(folders_index_path: Path) -> None:
+    result = CliRunner().invoke(cli, ["search", "kill", "--index", str(folders_index_path)])
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
     meta = [line.split(" · ")[0] for line in lines[1::4]]  # title, meta, snippet, blank
@@ -96,7 +89,7 @@ def test_under_takes_a_folder_relative_to_the_root_or_absolute_inside_it(
 
 
 def test_a_folder_outside_the_index_is_refused_naming_it(
-    ix: searchkit.Index, pages: Path, tmp_path: Path, index_path: Path
+    ix: searchkit.Index, pages: Path, tmp_path: Path, folders_index_path: Path
 ) -> None:
     with pytest.raises(searchkit.FilterError, match=f"folder {tmp_path} is not inside") as err:
         ix.search("process", under=str(tmp_path))
@@ -104,7 +97,7 @@ def test_a_folder_outside_the_index_is_refused_naming_it(
     with pytest.raises(searchkit.FilterError, match=r"'\.\./x' leaves the indexed folders"):
         ix.search("process", under="../x")
     result = CliRunner().invoke(
-        cli, ["search", "process", "--under", str(tmp_path), "--index", str(index_path)]
+        cli, ["search", "process", "--under", str(tmp_path), "--index", str(folders_index_path)]
     )
     assert result.exit_code == 2
     assert result.stderr.strip().splitlines() == [
@@ -121,13 +114,15 @@ def test_folder_and_format_facets(ix: searchkit.Index) -> None:
     }
 
 
-def test_the_cli_and_the_api_filter_by_folder(index_path: Path, ix: searchkit.Index) -> None:
+def test_the_cli_and_the_api_filter_by_folder(
+    folders_index_path: Path, ix: searchkit.Index
+) -> None:
     want = ix.search("process", under="osx", facets=["folder"]).as_dict()
     args = ["search", "process", "--under", "osx", "--facets", "folder", "--json"]
-    result = CliRunner().invoke(cli, [*args, "--index", str(index_path)])
+    result = CliRunner().invoke(cli, [*args, "--index", str(folders_index_path)])
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout) == want
-    with TestClient(create_app(index_path), base_url="http://localhost") as client:
+    with TestClient(create_app(folders_index_path), base_url="http://localhost") as client:
         got = client.get("/api/search", params={"q": "process", "under": "osx", "facets": "folder"})
         assert got.json() == want
         html = client.get("/", params={"q": "kill"}).text
