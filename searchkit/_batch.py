@@ -18,6 +18,7 @@ import whoosh.index as windex
 from whoosh.writing import IndexWriter
 
 from . import _commits, _merge, _whoosh, _writers
+from ._folders import document_fields
 from ._lock import LOCK_NAME, WriteLock
 from ._settings import Settings, clean_root, drop_unused_data_dirs
 from ._types import Progress
@@ -61,6 +62,8 @@ class Batch:
         self.ix = ix
         self.language = language
         self.sources = sources
+        # The roots relative paths start from (see _folders.py), as real paths.
+        self._roots = [os.path.realpath(s) for s in sources]
         self.procs = procs
         self.max_chars = max_chars
         self.size = size
@@ -115,8 +118,10 @@ class Batch:
             w.delete_by_term("doc_id", doc_id)
         for doc, chunks in chunked:
             head = manifest_fields(doc, len(chunks), size, mtime_ns, len(docs) if size else None)
+            where = document_fields(doc.path, doc.format, self._roots)
             for c in chunks:
                 fields = chunk_to_fields(c)
+                fields.update(where)
                 if c.seq == 1:
                     fields.update(head)
                 w.add_document(**fields)

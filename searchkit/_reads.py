@@ -11,6 +11,7 @@ import datetime as dt
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 
+from ._folders import with_folders
 from ._limits import QueryLimits
 from ._types import (
     DEFAULT_FACET_LIMIT,
@@ -41,6 +42,10 @@ class Reads(ABC):
     def _run_similar(self, wanted: SimilarRequest) -> Results:
         """The results of ``wanted``."""
 
+    @abstractmethod
+    def _roots(self) -> tuple[str, ...]:
+        """The folders and files the index was built from: what ``under=`` is inside."""
+
     def search(
         self,
         query: str | SearchRequest | None = None,
@@ -66,6 +71,8 @@ class Reads(ABC):
         histogram: Interval | None = None,
         explain: bool = False,
         highlight: bool = True,
+        under: str | Sequence[str] | None = None,
+        exact: bool = False,
         client: Client | None = None,
         cluster_timeout: float | None = None,
     ) -> Results:
@@ -103,10 +110,10 @@ class Reads(ABC):
         Looking closer (see ``explore.py``; each costs a pass over the matches, so only
         when asked for):
 
-        :param facets: names from ``author``, ``source``, ``year``, ``month``; fills
-            ``results.facets`` with ``{value: articles}`` counted over all matches after
-            filters, not just this page.  A document counts once per value, and once
-            under each of its authors.
+        :param facets: names from ``author``, ``source``, ``year``, ``month``,
+            ``folder``, ``format``; fills ``results.facets`` with ``{value: articles}``
+            counted over all matches after filters, not just this page.  A document
+            counts once per value, and once under each of its authors.
         :param facet_limit: the most values kept per facet (most articles first, then
             by name).
         :param histogram: ``day``, ``week``, ``month`` or ``year``; fills
@@ -118,6 +125,13 @@ class Reads(ABC):
             ``title_spans`` empty (its snippet then marks nothing): for a caller that reads
             ids, scores or text only, a page then costs little more than reading its
             records.
+        :param under: keep only files under this folder (a sequence: any of them),
+            relative to the folders the index was built from (``linux``,
+            ``linux/common``) or absolute inside one of them; ``FilterError`` for a
+            folder outside them.  The query syntax's ``folder:`` (``path:``) does the same.
+        :param exact: search the query as typed.  Otherwise a word that is in no
+            paragraph and has a correction ("did you mean") is searched as corrected,
+            and ``results.corrected_query`` says so.
 
         Over several indexes (:func:`~searchkit.open_many`) or a sharded one, the hits are
         ranked as one index holding them all would rank them:
@@ -129,7 +143,7 @@ class Reads(ABC):
         :param cluster_timeout: seconds with no part's task finished before
             ``ClusterTimeoutError`` (default ``distributed.DEFAULT_TIMEOUT``).
         """
-        wanted = request_of(SearchRequest, query, request, locals())
+        wanted = with_folders(request_of(SearchRequest, query, request, locals()), self._roots())
         return self._run_search(wanted, client, cluster_timeout)
 
     def similar(
@@ -155,6 +169,7 @@ class Reads(ABC):
         histogram: Interval | None = None,
         explain: bool = False,
         highlight: bool = True,
+        under: str | Sequence[str] | None = None,
         document: bool = False,
     ) -> Results:
         """The paragraphs most like ``chunk_or_doc_id`` (a chunk id, or a document id for
@@ -169,4 +184,5 @@ class Reads(ABC):
         :class:`~searchkit.SimilarRequest` may be passed whole instead of them.
         :class:`NotFoundError` when no chunk or document has the id.
         """
-        return self._run_similar(request_of(SimilarRequest, chunk_or_doc_id, request, locals()))
+        wanted = request_of(SimilarRequest, chunk_or_doc_id, request, locals())
+        return self._run_similar(with_folders(wanted, self._roots()))

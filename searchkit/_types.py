@@ -9,8 +9,8 @@ fields to hold that every edge offers it.
 
 Every field is checked when the value is made: a bad value raises
 :class:`~searchkit.errors.ArgumentError` naming the argument, before any index is read.
-The filters (``author``, ``since``, ``until``, ``source``, ``doc_id``) are read when the
-search builds its filter, and a bad one raises :class:`~searchkit.errors.FilterError`.
+The filters (``author``, ``since``, ``until``, ``source``, ``doc_id``, ``under``) are read
+when the search builds its filter, and a bad one raises :class:`~searchkit.errors.FilterError`.
 """
 
 from __future__ import annotations
@@ -60,7 +60,7 @@ OPERATORS: tuple[str, ...] = ("or", "and")
 # The date intervals of a histogram, and the facets a search can count.
 Interval = Literal["day", "week", "month", "year"]
 INTERVALS: tuple[str, ...] = ("day", "week", "month", "year")
-FACETS: tuple[str, ...] = ("author", "source", "year", "month")
+FACETS: tuple[str, ...] = ("author", "source", "year", "month", "folder", "format")
 DEFAULT_FACET_LIMIT = 10
 # Hits are ranked up to this many: the most ``limit``, and ``page * limit``, may reach.
 MAX_LIMIT = 10_000
@@ -168,6 +168,10 @@ def _doc_ids(value: str | Iterable[str] | None) -> str | tuple[str, ...] | None:
     return _values("doc_id", value)
 
 
+def _folders(value: str | Iterable[str] | None) -> str | tuple[str, ...] | None:
+    return _values("under", value)
+
+
 def _facets(value: str | Iterable[str]) -> tuple[str, ...]:
     return _names("facets", value)
 
@@ -233,6 +237,7 @@ class _Options:
             )
         ),
     )
+    under: str | tuple[str, ...] | None = attrs.field(default=None, converter=_folders)
 
     def looks_closer(self) -> bool:
         """Whether facets or a histogram are asked for (a pass over every match)."""
@@ -258,6 +263,7 @@ class SearchRequest(_Options):
         kw_only=True,
         validator=_one_of(COLLAPSES),
     )
+    exact: bool = attrs.field(default=False, kw_only=True, validator=_FLAG)
 
     def collapses(self) -> bool:
         """Whether the hits are collapsed by document: asked for, not grouped (a group is

@@ -118,10 +118,11 @@ class _SegmentTable:
         return self._dates
 
     def values(self, facet: str, d: int) -> list[str]:
-        """The values of ``facet`` chunk ``d`` has (author keys, a domain, a year or a
-        month; none when it has no author, source or date)."""
-        if facet in ("author", "source"):
-            return self.terms("author_key" if facet == "author" else "domain").get(d, [])
+        """The values of ``facet`` chunk ``d`` has (author keys, a domain, a folder, a
+        format, a year or a month; none when it has no author, source, folder or date)."""
+        field = _FACET_FIELDS.get(facet)
+        if field is not None:
+            return self.terms(field).get(d, [])
         when = self.dates()[d]
         if when is None:
             return []
@@ -139,6 +140,14 @@ class _SegmentTable:
             self._by_term[field] = found
         return found
 
+
+# The facets read from an indexed field's terms, and that field.
+_FACET_FIELDS = {
+    "author": "author_key",
+    "source": "domain",
+    "folder": "directory",
+    "format": "format",
+}
 
 _TABLES: weakref.WeakKeyDictionary[Any, _SegmentTable] = weakref.WeakKeyDictionary()
 

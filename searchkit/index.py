@@ -238,6 +238,12 @@ class Index(Reads, Writes, IndexFolder):
         return run_search(self._reader(), wanted, synonyms=self.synonyms)
 
     @guarded
+    def _roots(self) -> tuple[str, ...]:
+        """The folders and files the index was built from (what ``under=`` is inside)."""
+        self._reader()
+        return self._settings.roots or self._settings.sources
+
+    @guarded
     def _run_similar(self, wanted: SimilarRequest) -> Results:
         try:
             return run_search(self._reader(), wanted)

@@ -13,6 +13,7 @@ from typing import Any
 
 import attrs
 
+from ._termscore import TermScore
 from .errors import FilterError
 from .reports import CheckReport, IndexReport, IndexStats, Skipped
 
@@ -41,7 +42,7 @@ HIT_FIELDS: tuple[str, ...] = (
     "rank", "score", "chunk_id", "doc_id", "paragraph", "part", "seq", "title", "author",
     "authors", "published", "source_url", "source_domain", "path", "start", "end", "text",
     "highlights", "spans", "title_spans", "before", "after", "more", "explanation", "index",
-    "language", "page", "chapter", "more_count",
+    "language", "page", "chapter", "more_count", "relative_path",
 )
 # fmt: on
 
@@ -173,6 +174,8 @@ class Chunk:
     so that filters need no join; ``author``/``authors`` are as on :class:`Document`, and
     ``language`` says how the text was analysed.  ``page`` (PDF) and ``chapter`` (EPUB)
     say where in the file the chunk is; :attr:`place` puts them in words.
+    ``relative_path`` is the file's path relative to the folder the index was given
+    (``linux/kill.md``, ``/`` between parts; ``None`` in a chunk not read from an index).
     """
 
     id: str
@@ -194,6 +197,7 @@ class Chunk:
     language: str | None = None
     page: int | None = None
     chapter: str | None = None
+    relative_path: str | None = None
 
     __attrs_post_init__ = _join_authors
 
@@ -232,35 +236,8 @@ class Chunk:
             "text": self.text,
             "page": self.page,
             "chapter": self.chapter,
+            "relative_path": self.relative_path,
         }
-
-
-@attrs.frozen
-class TermScore:
-    """One matched term's part of a hit's score (``search(..., explain=True)``).
-
-    For a BM25 term, ``score = boost * idf * tf * (k1 + 1) / (tf + k1 * norm)`` with
-    ``norm = 1 - b + b * length / avg_length``: ``tf`` is the term's weight in the chunk
-    (a title occurrence counts twice in ``body``), ``length`` the chunk's field length
-    and ``avg_length`` the index's average.  A term matched by a wildcard, fuzzy term or
-    range scores a constant (its ``boost``); its BM25 parts are then ``None``.  ``term``
-    is the index term (a stem), ``query`` the part of the query it came from.
-    """
-
-    field: str
-    term: str
-    score: float
-    query: str
-    boost: float = 1.0
-    tf: float | None = None
-    idf: float | None = None
-    length: float | None = None
-    avg_length: float | None = None
-    norm: float | None = None
-
-    def as_dict(self) -> dict[str, Any]:
-        """A JSON-ready view of every field."""
-        return attrs.asdict(self)
 
 
 @attrs.frozen
@@ -455,6 +432,11 @@ class Results:
     ``suggestions_cut`` names the query limit (``max_suggest_words``,
     ``max_suggest_candidates``) or ``timeout`` that stopped the search for them early,
     ``""`` when it ran in full.
+    ``corrected_query`` is the query searched instead of ``original_query`` (as typed)
+    when a word of it is in no paragraph and has a correction: "Showing results for
+    ``corrected_query``; search instead for ``original_query``" (``exact=True`` searches
+    it as typed); ``suggestions`` still list it.  Both are ``""`` when the query was
+    searched as typed.
     ``facets`` maps each facet asked for to ``{value: articles}`` over all matches
     (most first, then by name); ``histogram`` holds the date buckets asked for.  Both
     are empty unless asked for.
@@ -476,6 +458,8 @@ class Results:
     histogram: tuple[Bucket, ...] = ()
     collapsed: bool = False
     paragraphs: int = 0
+    corrected_query: str = ""
+    original_query: str = ""
 
     def __iter__(self) -> Iterator[Hit]:
         return iter(self.hits)
@@ -494,7 +478,7 @@ class Results:
         ``grouped``, ``timed_out``, ``hits`` (each :meth:`Hit.as_dict`, cut to ``fields``
         if given), ``facets`` (``{field: {value: count}}``), ``histogram`` (a list of
         :meth:`Bucket.as_dict`), ``suggestions``, ``suggestions_cut``, ``collapsed``,
-        ``paragraphs``."""
+        ``paragraphs``, ``corrected_query`` and ``original_query``."""
         keys = _hit_fields(fields)
         return {
             "total": self.total,
@@ -511,6 +495,8 @@ class Results:
             "suggestions_cut": self.suggestions_cut,
             "collapsed": self.collapsed,
             "paragraphs": self.paragraphs,
+            "corrected_query": self.corrected_query,
+            "original_query": self.original_query,
         }
 
 

@@ -51,6 +51,7 @@ from .models import (
 )
 from .schema import SCHEMA_VERSION
 from .search import request_filter
+from .typos import corrected_over, suggestions
 
 __all__ = ["MultiIndex"]
 
@@ -73,6 +74,11 @@ class _Parts(Reads):
     def _where(self) -> str:
         """The indexes, as an error message names them."""
 
+    def _roots(self) -> tuple[str, ...]:
+        """Every part's roots: an ``under=`` folder is made relative to the one holding
+        it, and that relative folder is kept in every part."""
+        return tuple(dict.fromkeys(r for ix, _ in self._parts() for r in ix._roots()))
+
     def _query_synonyms(self) -> Synonyms | None:
         """The synonyms applied to a query over the parts, or ``None``."""
         return None
@@ -85,8 +91,18 @@ class _Parts(Reads):
         use every part's statistics."""
         parts = self._parts()
         synonyms = self._query_synonyms()
+        typed, corrected = wanted.query, ""
+        if not wanted.exact:
+            corrected = corrected_over(
+                typed, [suggestions(ix._reader(), typed, limits=wanted.limits) for ix, _ in parts]
+            )
+            if corrected:
+                wanted = attrs.evolve(wanted, query=corrected)
         q = parse(parts[0][0], wanted, [ix for ix, _ in parts[1:]], synonyms)
-        return self._answer(wanted, q, client, cluster_timeout)
+        found = self._answer(wanted, q, client, cluster_timeout)
+        if corrected:
+            found = attrs.evolve(found, corrected_query=corrected, original_query=typed)
+        return found
 
     def _run_similar(self, wanted: SimilarRequest) -> Results:
         """The source is found in whichever part holds it, and its words are weighed with

@@ -29,6 +29,8 @@ from whoosh.fields import Schema
 from whoosh.qparser import syntax
 
 from ._dates import filter_bounds
+from ._filterterms import filter_terms
+from ._folders import FOLDER_FIELD, relative_folder
 from ._limits import unescaped
 from ._plainquery import plain_words_query, word_query
 from ._types import Operator
@@ -55,6 +57,7 @@ FIELD_ALIASES: dict[str, list[str]] = {
     "published": ["date"],
     "paragraph": ["para"],
     "body": ["text", "content"],
+    "folder": ["path"],
 }
 # Words Whoosh's parser reads as operators when written in capitals.
 _OPERATOR_WORDS = frozenset({"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE", "TO"})
@@ -248,7 +251,7 @@ def parse_query(
     if _is_null(normalized):
         why = "only operators, punctuation or stop words in a field"
         raise QuerySyntaxError(text, f"nothing searchable is left ({why})")
-    return _language_filters(normalized)
+    return filter_terms(normalized)
 
 
 def _is_null(q: query.Query) -> bool:
@@ -384,6 +387,9 @@ SEARCHABLE_FIELDS = (
     "paragraph",
     "date",
     "language",
+    "folder",
+    "path",
+    "format",
 )
 _FIELD_PREFIX = re.compile(r"(\w+):")
 
@@ -429,44 +435,6 @@ def _check_field_values(text: str, schema: Schema) -> None:
                 "(no space after the colon)",
                 m.start(),
             )
-
-
-def _language_filters(q: query.Query) -> query.Query:
-    """``language:de`` beside other clauses keeps German paragraphs without adding to
-    their scores: ``Or([language:de, words])`` becomes ``And([Or(words), language:de])``
-    with the language term weighing nothing (and the same inside ``And`` groups).
-
-    A query made only of ``language:`` terms is left as it is (it lists the paragraphs
-    of those languages).
-    """
-    kind = type(q)
-    if kind not in (query.Or, query.And):
-        return q
-    subqueries = [_language_filters(s) for s in q.subqueries]
-    languages = [s for s in subqueries if _is_language(s)]
-    rest = [s for s in subqueries if not _is_language(s)]
-    if not languages or not rest:
-        if subqueries == list(q.subqueries):
-            return q
-        changed = copy.copy(q)
-        changed.subqueries = subqueries
-        return changed
-    scored = rest[0] if len(rest) == 1 else kind(rest, boost=q.boost)
-    if len(rest) == 1 and q.boost != 1.0:
-        scored = scored.with_boost(scored.boost * q.boost)
-    wanted = [s.with_boost(0.0) for s in languages]
-    # Several languages under OR keep any of them; under AND each must hold.
-    chosen = (
-        wanted[0] if len(wanted) == 1 else (query.Or if kind is query.Or else query.And)(wanted)
-    )
-    return query.And([scored, chosen])
-
-
-def _is_language(q: query.Query) -> bool:
-    """A ``language:`` term, or a group of them (``language:(de OR fr)``)."""
-    if type(q) in (query.Or, query.And):
-        return bool(q.subqueries) and all(_is_language(s) for s in q.subqueries)
-    return type(q) is query.Term and q.fieldname == "language"
 
 
 def _check_balanced(text: str) -> None:
@@ -535,6 +503,7 @@ def build_filter(
     source: str | Sequence[str] | None = None,
     doc_id: str | Sequence[str] | None = None,
     now: dt.datetime | None = None,
+    under: str | Sequence[str] | None = None,
 ) -> query.Query | None:
     """A query that keeps only chunks matching every given filter (``None`` when none).
 
@@ -542,9 +511,15 @@ def build_filter(
     ``source`` is a domain (a URL is reduced to its domain, ``www.`` dropped);
     ``since``/``until`` take partial dates or dates relative to ``now`` (``7d``, ``last
     month``; default: the local time, see :func:`~searchkit._dates.filter_bounds`) and
-    are inclusive of the whole period they name.  A sequence means any of its values.
+    are inclusive of the whole period they name.  ``under`` is a folder relative to the
+    index's roots (``_folders.relative_folder``; an index resolves absolute ones first).
+    A sequence means any of its values.
     """
     parts: list[query.Query] = []
+    if under:
+        folders = [relative_folder(u, ()).lower() for u in _values(under)]
+        if "." not in folders:  # the root itself keeps everything
+            parts.append(_any(FOLDER_FIELD, folders))
     if author:
         parts.append(_any("author_key", [normalize_name(a) for a in _values(author)]))
     if source:

@@ -29,7 +29,7 @@ from typing import Any
 
 import attrs
 from whoosh import fields, formats
-from whoosh.analysis import IDTokenizer
+from whoosh.analysis import IDTokenizer, LowercaseFilter, RegexTokenizer
 from whoosh.util.times import adatetime, fix
 
 from . import _decoded, _unpickle
@@ -77,7 +77,7 @@ __all__ = [
 ]
 
 # Bump on any change to fields or their analysis: older indexes then ask to be rebuilt.
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8
 # Fields a bare query word searches, with their boosts.
 TEXT_FIELDS: dict[str, float] = {"body": 1.0}
 # The field of the stop words ``body`` leaves out, searched when a query holds nothing else.
@@ -380,6 +380,11 @@ def build_schema() -> fields.Schema:
         doc_id=fields.ID(stored=True, sortable=True),
         first=fields.ID(),
         path=fields.STORED(),
+        # The path relative to the folder the index was given, and (indexed) it and
+        # every folder above it, and the file's own folder (see ``_folders.py``).
+        relative_path=fields.STORED(),
+        folder=_folder_field(),
+        directory=fields.ID(),
         # One term per value (shift_step=bits): paragraph numbers are few, so a range
         # needs no coarser tiers, and each tier is a posting on every chunk.
         paragraph=fields.NUMERIC(int, stored=True, signed=False, bits=32, shift_step=32),
@@ -410,11 +415,18 @@ def build_schema() -> fields.Schema:
         mtime_ns=fields.STORED(),
         file_documents=fields.STORED(),  # documents its file held (a JSONL file has many)
         disclaimer=fields.STORED(),
-        format=fields.STORED(),
+        format=fields.ID(stored=True),  # on every chunk: the format facet
         encoding=fields.STORED(),
         paragraphs=fields.STORED(),
         chunks=fields.STORED(),
     )
+
+
+def _folder_field() -> fields.IDLIST:
+    """One term per line of its value, in lower case: folders match as typed in any case."""
+    field = fields.IDLIST()
+    field.analyzer = RegexTokenizer(r"[^\n]*[^\n/]") | LowercaseFilter()
+    return field
 
 
 def chunk_to_fields(chunk: Chunk) -> dict[str, Any]:
@@ -496,6 +508,7 @@ def chunk_kwargs(stored: dict[str, Any]) -> dict[str, Any]:
         "language": stored.get("language"),
         "page": stored.get("page"),
         "chapter": stored.get("chapter"),
+        "relative_path": stored.get("relative_path"),
     }
 
 

@@ -24,7 +24,7 @@ from .analysis.synonyms import Synonyms
 from .explore import annotate, similar_query
 from .models import Results
 from .query import build_filter, language_fields, parse_query
-from .typos import Suggestions, expand_fuzzy, suggestions
+from .typos import Suggestions, corrected_query, expand_fuzzy, suggestions
 
 __all__ = [
     "MAX_LIMIT",
@@ -62,7 +62,10 @@ def run_search(
     The time budget (``request.timeout``) starts here and covers parsing too.
     ``suggest`` (for a :class:`SearchRequest`) offers corrected queries ("did you
     mean"), within the request's limits and what is left of its time budget; a part of
-    several indexes offers none (the merge would drop them).
+    several indexes offers none (the merge would drop them).  Unless ``request.exact``,
+    a word in no paragraph that has a correction is searched as corrected (the
+    suggestions are then looked for first), and the results say so
+    (``corrected_query``).
     """
     deadline = Deadline(request.timeout)
     limits = QueryLimits.from_env() if request.limits is None else request.limits
@@ -74,8 +77,15 @@ def run_search(
     if parsed is None:
         check_text(shown, limits)
     check_page(request.limit, request.context, limits, shown)
+    offered: Suggestions | None = None
+    corrected = ""
     if parsed is None:
         assert isinstance(request, SearchRequest)  # a similar query is made above
+        if suggest and not request.exact:
+            offered = suggestions(searcher, request.query, limits=limits, deadline=deadline)
+            corrected = corrected_query(request.query, offered.absent)
+            if corrected:
+                request = attrs.evolve(request, query=corrected)
         parsed = parse_request(searcher, request, synonyms)
     bounded = bound_query(parsed, searcher, limits, deadline, shown)
     q = expand_fuzzy(bounded, searcher)  # after the limits: it reuses their expansion
@@ -109,9 +119,10 @@ def run_search(
     if counts:
         hits = tuple(attrs.evolve(h, more_count=n - 1) for h, n in zip(hits, counts, strict=False))
     timed_out = deadline.expired  # the hits' budget; suggestions say their own cut
-    offered = Suggestions()
-    if suggest and text is not None:
-        offered = suggestions(searcher, text, limits=limits, deadline=deadline)
+    if offered is None:
+        offered = Suggestions()
+        if suggest and text is not None:
+            offered = suggestions(searcher, text, limits=limits, deadline=deadline)
     results = Results(
         hits=hits,
         total=total,
@@ -125,6 +136,8 @@ def run_search(
         suggestions=offered.queries,
         suggestions_cut=offered.cut,
         timed_out=timed_out,
+        corrected_query=corrected,
+        original_query=text if corrected and text is not None else "",
     )
     return annotate(searcher, results, q, flt, request)
 
@@ -146,4 +159,5 @@ def request_filter(request: SearchRequest | SimilarRequest) -> wq.Query | None:
         until=request.until,
         source=request.source,
         doc_id=request.doc_id,
+        under=request.under,
     )

@@ -27,7 +27,7 @@ import itertools
 import math
 import re
 import weakref
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, TypeVar
 
 import attrs
@@ -42,12 +42,15 @@ from .analysis import WORD_PARTS, index_term, unbracketed
 from .schema import TEXT_FIELDS
 
 __all__ = [
+    "Absent",
     "DamerauFuzzyTerm",
     "MAX_SUGGESTIONS",
     "MAX_WORD_LETTERS",
     "RARE_DF",
     "RARE_FACTOR",
     "Suggestions",
+    "corrected_over",
+    "corrected_query",
     "expand_fuzzy",
     "suggest",
     "suggestions",
@@ -81,9 +84,11 @@ _OPERATORS = frozenset({"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE", "TO"})
 # Each query word's corrections and the candidates they took, per searcher: a searcher's
 # index never changes, so what a word is corrected to is worked out once (and charged
 # the same each time, so a query's suggestions do not depend on what was asked before).
-_CORRECTED: weakref.WeakKeyDictionary[Searcher, dict[str, tuple[list[tuple[str, int]], int]]] = (
+_Found = list[tuple[str, int]]
+_CORRECTED: weakref.WeakKeyDictionary[Searcher, dict[str, tuple[_Found, bool, int]]] = (
     weakref.WeakKeyDictionary()
 )
+_QUOTED = re.compile(r'"[^"]*"')
 _CORRECTED_MAX = 20_000
 
 
@@ -188,14 +193,60 @@ def _expand(q: wq.FuzzyTerm, searcher: Searcher) -> wq.Query:
     return terms[0] if len(terms) == 1 else wq.Or(terms)
 
 
+# A query word no paragraph holds: its (start, end) in the query and its corrections
+# (word, paragraphs holding it), most common first.
+Absent = tuple[int, int, tuple[tuple[str, int], ...]]
+
+
 @attrs.frozen
 class Suggestions:
     """Corrected whole queries, most likely first, and ``cut``: the limit that stopped
     the search for them early (``max_suggest_words``, ``max_suggest_candidates`` or
-    ``timeout``), or ``""`` when every word was looked at in full."""
+    ``timeout``), or ``""`` when every word was looked at in full.
+
+    ``absent`` lists the words looked at that no paragraph holds (outside quotes), each
+    with its corrections: what :func:`corrected_query` searches instead."""
 
     queries: tuple[str, ...] = ()
     cut: str = ""
+    absent: tuple[Absent, ...] = ()
+
+
+def corrected_query(text: str, absent: Iterable[Absent]) -> str:
+    """``text`` with each absent word replaced by its most common correction one edit
+    away (a swap of neighbours counting one), or ``""`` when there is none to replace.
+
+    Corrections two edits away are only suggested: a word the collection does not use
+    (``folder`` where the pages say ``directory``) is two edits from many that it does."""
+    pieces: list[str] = []
+    at = 0
+    for start, end, found in sorted(absent):
+        typed = text[start:end]
+        near = [w for w, _n in found if damerau_levenshtein(typed.lower(), w, limit=1) <= 1]
+        if near:
+            pieces += [text[at:start], _same_case(typed, near[0])]
+            at = end
+    return "".join([*pieces, text[at:]]) if pieces else ""
+
+
+def corrected_over(text: str, parts: Sequence[Suggestions]) -> str:
+    """:func:`corrected_query` over several indexes searched as one: a word is absent
+    when every part says so, and its correction is the one most paragraphs of all the
+    parts hold."""
+    if not parts:
+        return ""
+    spans = set.intersection(*({(a[0], a[1]) for a in p.absent} for p in parts))
+    merged: list[Absent] = []
+    for start, end in sorted(spans):
+        counts: dict[str, int] = {}
+        for p in parts:
+            for a in p.absent:
+                if (a[0], a[1]) == (start, end):
+                    for word, n in a[2]:
+                        counts[word] = counts.get(word, 0) + n
+        ranked = sorted(counts.items(), key=lambda c: (-c[1], c[0]))
+        merged.append((start, end, tuple(ranked)))
+    return corrected_query(text, merged)
 
 
 class _SpentError(Exception):
@@ -271,6 +322,8 @@ def suggestions(
     limits = QueryLimits.from_env() if limits is None else limits
     budget = _Budget(limits.max_suggest_candidates, deadline)
     options: list[tuple[int, int, list[tuple[str, int]]]] = []
+    absent: list[Absent] = []
+    quoted = [m.span() for m in _QUOTED.finditer(text)]
     known = _CORRECTED.get(searcher)
     if known is None:
         known = _CORRECTED[searcher] = {}
@@ -287,18 +340,21 @@ def suggestions(
             remembered = known.get(word)
             if remembered is None:
                 before = budget.used
-                found = _word_corrections(searcher, word, budget)
+                found, missing = _word_corrections(searcher, word, budget)
                 if len(known) >= _CORRECTED_MAX:
                     known.clear()
-                known[word] = (found, budget.used - before)
+                known[word] = (found, missing, budget.used - before)
             else:
-                found, cost = remembered
+                found, missing, cost = remembered
                 budget.spend(cost)
             if found:
                 options.append((m.start(), m.end(), found))
+            negated = text[m.start() - 1 : m.start()] == "-"
+            if missing and not negated and not any(a <= m.start() < b for a, b in quoted):
+                absent.append((m.start(), m.end(), tuple(found)))
     except _SpentError as spent:
         cut = str(spent.args[0])
-    return Suggestions(_whole_queries(text, options, limit), cut)
+    return Suggestions(_whole_queries(text, options, limit), cut, tuple(absent))
 
 
 def _whole_queries(
@@ -331,20 +387,21 @@ def _whole_queries(
     return tuple(out)
 
 
-def _word_corrections(searcher: Searcher, word: str, budget: _Budget) -> list[tuple[str, int]]:
+def _word_corrections(searcher: Searcher, word: str, budget: _Budget) -> tuple[_Found, bool]:
     """The corrections :func:`suggest` offers for one query word (none for a word it
-    leaves as it is)."""
+    leaves as it is), and whether no paragraph holds the word."""
     if word in _OPERATORS or word[1:] != word[1:].lower():  # acronyms, mixed case
-        return []
+        return [], False
     budget.spend()
     term = index_term(word)
     if term is None:
-        return []
+        return [], False
     field = next(iter(TEXT_FIELDS))
     df = searcher.doc_frequency(field, term)
     if df > RARE_DF or _in_another_language(searcher, word):
-        return []
-    return _corrections(searcher, field, word, term, df, max(1, df * RARE_FACTOR), budget)
+        return [], False
+    found = _corrections(searcher, field, word, term, df, max(1, df * RARE_FACTOR), budget)
+    return found, df == 0
 
 
 def _in_another_language(searcher: Searcher, word: str) -> bool:

@@ -22,6 +22,7 @@ SEED = SEEDS / "000_43ca5ddb21f9512f.txt"
 SHARED_DATA = ROOT.parent / "shared" / "data"
 TYPOS = ROOT / "tests" / "fixtures" / "typos"
 EXPLORE = ROOT / "tests" / "fixtures" / "explore"
+FOLDERS = ROOT / "tests" / "fixtures" / "folders"
 
 
 def _built(factory: pytest.TempPathFactory, name: str, folder: Path, documents: int) -> Path:
@@ -41,6 +42,27 @@ def seed_index_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture
 def seed_index(seed_index_path: Path) -> Iterator[searchkit.Index]:
     with searchkit.Index.open(seed_index_path) as index:
+        yield index
+
+
+@pytest.fixture(scope="session")
+def folders_pages(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of ``tests/fixtures/folders`` (pages in subfolders, two named ``kill``): its
+    absolute path is the root of the indexes built from it."""
+    folder = tmp_path_factory.mktemp("folders") / "pages"
+    shutil.copytree(FOLDERS, folder)
+    return folder
+
+
+@pytest.fixture(scope="session")
+def folders_index_path(folders_pages: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An index of :func:`folders_pages` (five files)."""
+    return _built(tmp_path_factory, "folders-index", folders_pages, 5)
+
+
+@pytest.fixture
+def folders_index(folders_index_path: Path) -> Iterator[searchkit.Index]:
+    with searchkit.Index.open(folders_index_path) as index:
         yield index
 
 

@@ -93,6 +93,7 @@ def test_search_and_similar_take_the_same_option_families() -> None:
         "doc_ids",
         "require_all",
         "collapse",
+        "exact",
         "dask_address",
         "dask_timeout",
     }
@@ -225,7 +226,7 @@ def test_search_prints_hits_exactly(seed_index_path: Path, doc_id: str) -> None:
     assert result.exit_code == 0
     assert result.stdout == (
         f"1. {TITLE}  (score 2.35)\n"
-        f"   2025-06-14 10:55 · Natalia Grigoryeva · ¶7 · {doc_id}:7\n"
+        f"   000_43ca5ddb21f9512f.txt · 2025-06-14 10:55 · Natalia Grigoryeva · ¶7 · {doc_id}:7\n"
         "   …handed over a Ukrainian saboteur who organized a terrorist attack near the "
         "[Machulischi] military airport to Kiev in exchange for Russian soldiers and "
         "Metropolitan Ioan of the Ukrainian Orthodox Turcinov and Bratslav Diocese. "

@@ -24,7 +24,7 @@ def run(explore_index_path: Path, *args: object, env: Mapping[str, str] | None =
 
 def test_histogram_choices_are_the_librarys() -> None:
     assert _options.HISTOGRAM_CHOICES == INTERVALS
-    assert FACETS == ("author", "source", "year", "month")
+    assert FACETS == ("author", "source", "year", "month", "folder", "format")
 
 
 def test_search_json_has_facets_and_histogram(explore_index_path: Path) -> None:
@@ -131,7 +131,7 @@ def test_bad_facet_or_histogram_is_one_error_line(explore_index_path: Path) -> N
     result = run(explore_index_path, "search", "rain", "--facets", "author,colour")
     assert result.exit_code == 2
     assert result.stderr == (
-        "Error: unknown facet 'colour'; choose from author, source, year, month\n"
+        "Error: unknown facet 'colour'; choose from author, source, year, month, folder, format\n"
     )
     result = run(explore_index_path, "search", "rain", "--histogram", "decade")
     assert result.exit_code == 2

@@ -103,10 +103,10 @@ def test_relative_dates_on_the_command_line(typos_index_path: Path) -> None:
 
 
 def test_did_you_mean_goes_to_stderr(typos_index_path: Path) -> None:
-    result = run(typos_index_path, "Dokcer", "compse")
+    result = run(typos_index_path, "Dokcer", "compse", "--exact")
     assert (result.exit_code, result.stdout) == (1, "")
     assert result.stderr == "No hits\nDid you mean: Docker compose\n"
-    as_json = run(typos_index_path, "Dokcer", "compse", "--json")
+    as_json = run(typos_index_path, "Dokcer", "compse", "--json", "--exact")
     assert as_json.exit_code == 1
     assert json.loads(as_json.stdout)["suggestions"] == ["Docker compose"]
     assert as_json.stderr == ""

@@ -174,7 +174,7 @@ def test_a_full_disk_and_a_read_only_index(tmp_path: Path) -> None:
     mnt.mkdir()
     sk = searchkit_script()
     script = f"""
-        mount -t tmpfs -o size=300k tmpfs {mnt} || exit 99
+        mount -t tmpfs -o size=400k tmpfs {mnt} || exit 99
         cd {tmp_path}
         {sk} index many --index mnt/ix; echo "rc=$?"
         {sk} search word1 --index mnt/ix -n 1 > /dev/null; echo "rc=$?"

@@ -72,6 +72,7 @@ def test_chunk_as_dict_is_json_ready() -> None:
         "text": "paragraph 2",
         "page": None,
         "chapter": None,
+        "relative_path": None,
     }
     assert json.loads(json.dumps(d)) == d
 
@@ -122,6 +123,8 @@ def test_results_as_dict() -> None:
         "suggestions_cut": "",
         "collapsed": False,
         "paragraphs": 0,
+        "corrected_query": "",
+        "original_query": "",
     }
     empty = Results(hits=(), total=0, page=1, pages=1, limit=10, query="q")
     with pytest.raises(FilterError):

@@ -201,7 +201,7 @@ def test_unknown_ids_raise_not_found(seed_index: searchkit.Index) -> None:
             seed_index.chunk(missing)
 
 
-@pytest.mark.parametrize("field", ["path", "chunk_id", "start"])
+@pytest.mark.parametrize("field", ["seq", "chunk_id", "start"])
 def test_a_stored_only_field_in_a_query_says_what_can_be_searched(
     seed_index: searchkit.Index, field: str
 ) -> None:

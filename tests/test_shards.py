@@ -11,6 +11,7 @@ import sys
 import time
 from pathlib import Path
 
+import attrs
 import pytest
 from click.testing import CliRunner
 
@@ -160,8 +161,15 @@ def test_open_many_reads_like_an_index(two: tuple[Path, Path, Path]) -> None:
         assert many.documents() == one.documents()
         some = one.documents()[15]
         assert many.document(some.id) == one.document(some.id)
-        assert many.chunk(f"{some.id}:2") == one.chunk(f"{some.id}:2")
-        assert many.passage(f"{some.id}:2") == one.passage(f"{some.id}:2")
+        # Paths are relative to each index's own folder: "b" was given b/, "one" its parent.
+        assert many.chunk(f"{some.id}:2").relative_path == "a015.txt"
+        assert one.chunk(f"{some.id}:2").relative_path == "b/a015.txt"
+        unrooted = attrs.evolve(one.chunk(f"{some.id}:2"), relative_path="a015.txt")
+        assert many.chunk(f"{some.id}:2") == unrooted
+        got, want = many.passage(f"{some.id}:2"), one.passage(f"{some.id}:2")
+        assert [c.id for c in (*got.before, got.chunk, *got.after)] == [
+            c.id for c in (*want.before, want.chunk, *want.after)
+        ]
         stats = many.stats()
         assert (stats.documents, stats.chunks) == (21, 63)
         assert stats.path == f"{a}{os.pathsep}{b}"

@@ -215,8 +215,10 @@ def test_search_page_shows_facets_and_a_histogram(client: TestClient) -> None:
 
 
 def test_search_page_suggests_and_marks_titles(client: TestClient) -> None:
-    html = client.get("/", params={"q": "prisonr exchange"}).text
-    assert 'Did you mean\n  <a href="/?q=prisoner+exchange">prisoner exchange</a>?' in html
+    html = client.get("/", params={"q": "prisonr exchange", "exact": "1"}).text
+    assert (
+        'Did you mean\n  <a href="/?exact=1&amp;q=prisoner+exchange">prisoner exchange</a>?' in html
+    )
     html = client.get("/", params={"q": "Kyiv talks"}).text
     assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt; and the <mark>Kyiv</mark>" in html
 

@@ -149,9 +149,19 @@ def paging_options(sort_help: str) -> _Decorator[Any]:
 
 
 def _filters(
-    author: tuple[str, ...], since: str | None, until: str | None, source: tuple[str, ...]
+    author: tuple[str, ...],
+    since: str | None,
+    until: str | None,
+    source: tuple[str, ...],
+    under: tuple[str, ...],
 ) -> dict[str, Any]:
-    return {"author": author or None, "since": since, "until": until, "source": source or None}
+    return {
+        "author": author or None,
+        "since": since,
+        "until": until,
+        "source": source or None,
+        "under": under or None,
+    }
 
 
 filter_options: _Decorator[Any] = _family(
@@ -177,10 +187,18 @@ filter_options: _Decorator[Any] = _family(
             metavar="DOMAIN",
             help="Only from this site (a domain or URL). Repeat for any of several.",
         ),
+        click.option(
+            "--under",
+            multiple=True,
+            metavar="DIR",
+            help="Only files under this folder: relative to the indexed folder (linux, "
+            "linux/common) or an absolute path inside it. Repeat for any of several.",
+        ),
     ],
     _filters,
 )
-"""``--author``, ``--since``, ``--until`` and ``--source``: the argument ``filters``."""
+"""``--author``, ``--since``, ``--until``, ``--source`` and ``--under``: the argument
+``filters``."""
 
 
 def shape_options(group_help: str) -> _Decorator[Any]:
@@ -228,7 +246,8 @@ explore_options: _Decorator[Any] = _family(
         click.option(
             "--facets",
             metavar="a,b",
-            help="Count articles per value over all matches: author, source, year, month.",
+            help="Count articles per value over all matches: author, source, year, month, "
+            "folder, format.",
         ),
         click.option(
             "--facet-limit",

@@ -223,6 +223,8 @@ def report_line(report: IndexReport, index_dir: Path) -> str:
 
 
 def print_results(results: Results, style: Style) -> None:
+    if results.corrected_query:
+        click.echo(corrected_line(results), err=True)
     for hit in results:
         print_hit(hit, style)
     if results.facets:
@@ -256,9 +258,18 @@ def print_results(results: Results, style: Style) -> None:
         line = "No hits"
     click.echo(line, err=True)
     for suggestion in results.suggestions:
-        click.echo(f"Did you mean: {clean(suggestion)}", err=True)
+        if suggestion != results.corrected_query:  # said above: "Showing results for"
+            click.echo(f"Did you mean: {clean(suggestion)}", err=True)
     if results.suggestions_cut:
         click.echo(suggestions_cut(results.suggestions_cut), err=True)
+
+
+def corrected_line(results: Results) -> str:
+    """The note that the query was searched as corrected, and how to search it as typed."""
+    return (
+        f'Showing results for "{clean_line(results.corrected_query)}"; search instead for '
+        f'"{clean_line(results.original_query)}" with --exact'
+    )
 
 
 def suggestions_cut(limit: str) -> str:
@@ -273,7 +284,15 @@ def suggestions_cut(limit: str) -> str:
 def print_hit(hit: Hit, style: Style) -> None:
     style.echo(f"{hit.rank}. {styled_title(hit, style)}  (score {hit.score:.2f})")
     meta = dotted(
-        [date_text(hit.published), hit.author, pilcrow(hit), hit.place, hit.id, hit.index]
+        [
+            hit.relative_path,
+            date_text(hit.published),
+            hit.author,
+            pilcrow(hit),
+            hit.place,
+            hit.id,
+            hit.index,
+        ]
     )
     style.echo("   " + style(meta, dim=True))
     if hit.before or hit.after:

@@ -50,6 +50,12 @@ __all__ = ["complete", "search", "similar"]
     is_flag=True,
     help="Require every word (by default any word matches; more matches rank higher).",
 )
+@click.option(
+    "--exact",
+    is_flag=True,
+    help="Search the words as typed: no 'Showing results for' correction of a word no "
+    "paragraph holds.",
+)
 @shape_options("One hit per document, with its next-best paragraphs.")
 @click.option(
     "--collapse/--flat",
@@ -74,6 +80,7 @@ def search(
     filters: dict[str, Any],
     doc_ids: tuple[str, ...],
     require_all: bool,
+    exact: bool,
     shape: dict[str, Any],
     collapse: bool,
     explore: dict[str, Any],
@@ -122,6 +129,7 @@ def search(
         doc_id=doc_ids or None,
         operator="and" if require_all else "or",
         collapse="document" if collapse else "none",
+        exact=exact,
         **shape,
         **explore,
         **running,

@@ -263,13 +263,16 @@ def _run_query(index: IndexLike, collection: Collection, qid: str, depth: int) -
 
 
 def _rank_documents(index: IndexLike, query: str, depth: int) -> list[str]:
-    """The ``depth`` best documents for ``query``, each scored by its best paragraph."""
+    """The ``depth`` best documents for ``query``, each scored by its best paragraph.
+
+    The words are searched as the collection asks them (``exact``): a run measures the
+    ranking, not the correction of words the collection does not hold."""
     if not query:
         return []
     limit = depth
     while True:
         try:
-            results = index.search(query, limit=limit)
+            results = index.search(query, limit=limit, exact=True)
         except QueryError:  # nothing searchable in it: only stop words
             return []
         best: dict[str, float] = {}

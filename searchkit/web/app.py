@@ -239,6 +239,7 @@ def create_app(
                 wanted = SearchRequest(
                     form["q"],
                     **_search_args(params, max_limit=_MAX_LIMIT),
+                    exact=_flag(params, "exact"),
                     facets=_PAGE_FACETS,
                     histogram="month",
                 )
@@ -326,12 +327,15 @@ def create_app(
         explain: bool = False,
         timeout: float | None = None,
         highlight: bool = True,
+        under: _Many = None,
+        exact: bool = False,
     ) -> dict[str, Any]:
         """Search the paragraphs. Parameters as `Index.search`; `doc` is `doc_id`;
         `collapse=none` ranks every paragraph alone (`--flat`); `fields` (comma-separated)
-        keeps only those hit keys, as `--fields`; `facets` is
-        comma-separated (author, source, year, month); `histogram` is day, week, month
-        or year. The query limits are the server's (its `SEARCHKIT_MAX_...`)."""
+        keeps only those hit keys, as `--fields`; `facets` is comma-separated (author,
+        source, year, month, folder, format); `histogram` is day, week, month or year;
+        `under` is a folder (`--under`); `exact=true` searches the words as typed
+        (`--exact`). The query limits are the server's (its `SEARCHKIT_MAX_...`)."""
         with library() as ix:
             wanted = SearchRequest(
                 q,
@@ -339,6 +343,7 @@ def create_app(
                 **_explore_args(facets, facet_limit, histogram, explain),
                 timeout=timeout,
                 highlight=highlight,
+                exact=exact,
             )
             results = ix.search(wanted)
         return results.as_dict(_fields(fields))
@@ -365,6 +370,7 @@ def create_app(
         explain: bool = False,
         timeout: float | None = None,
         highlight: bool = True,
+        under: _Many = None,
     ) -> dict[str, Any]:
         """The paragraphs most like paragraph `source_id` (with `doc=true`: like the
         whole document `source_id`), never the source itself. Filters as `/api/search`."""
@@ -449,6 +455,7 @@ def _search_args(params: Any, max_limit: int | None = None) -> dict[str, Any]:
         "author": _many(params, "author"),
         "source": _many(params, "source"),
         "doc_id": _many(params, "doc"),
+        "under": _many(params, "under"),
         "since": params.get("since") or None,
         "until": params.get("until") or None,
         "sort": params.get("sort") or "relevance",
