@@ -37,10 +37,10 @@ def _pages(results: searchkit.Results) -> list[str | None]:
 
 
 def test_a_word_in_no_paragraph_is_searched_as_corrected(ix: searchkit.Index) -> None:
-    found = ix.search(TYPED)
+    found = ix.search(TYPED, collapse="none")
     assert (found.corrected_query, found.original_query) == (FIXED, TYPED)
     assert _pages(found)[:2] == ["common/tar.md", "common/tar.md"]  # the extract lines
-    fixed = ix.search(FIXED)
+    fixed = ix.search(FIXED, collapse="none")
     assert [(h.chunk_id, h.score) for h in found] == [(h.chunk_id, h.score) for h in fixed]
     assert found.total == fixed.total and found.query == fixed.query
     assert found.suggestions == (FIXED,)  # "did you mean" as before
@@ -49,7 +49,7 @@ def test_a_word_in_no_paragraph_is_searched_as_corrected(ix: searchkit.Index) ->
 
 
 def test_exact_searches_the_words_as_typed(ix: searchkit.Index) -> None:
-    found = ix.search(TYPED, exact=True)
+    found = ix.search(TYPED, exact=True, collapse="none")
     assert (found.corrected_query, found.original_query) == ("", "")
     # "archive" alone: git archive's lines first, tar's (with "archive" once) after.
     assert _pages(found)[:3] == ["common/git-archive.md"] * 3

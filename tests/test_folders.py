@@ -46,7 +46,10 @@ def test_the_command_line_shows_the_path_of_same_named_pages(folders_index_path:
     result = CliRunner().invoke(cli, ["search", "kill", "--index", str(folders_index_path)])
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
-    meta = [line.split(" · ")[0] for line in lines[1::4]]  # title, meta, snippet, blank
+    meta = [line.split(" · ")[0] for line in lines if " · " in line]
+    assert meta == ["   linux/kill.md", "   osx/kill.md"]  # each page once, by its own path
+    flat = CliRunner().invoke(cli, ["search", "kill", "--flat", "--index", str(folders_index_path)])
+    meta = [line.split(" · ")[0] for line in flat.stdout.splitlines() if " · " in line]
     assert len(meta) == 5 and set(meta) == {"   linux/kill.md", "   osx/kill.md"}
 
 
@@ -61,31 +64,31 @@ def test_the_command_line_shows_the_path_of_same_named_pages(folders_index_path:
     ],
 )
 def test_a_folder_in_the_query_keeps_the_files_under_it(ix: searchkit.Index, query: str) -> None:
-    found = ix.search(query, limit=50)
+    found = ix.search(query, limit=50, collapse="none")
     assert found.total == 2  # linux/kill.md's summary and first example (OR kept none else)
     assert set(_paths(found)) == {"linux/kill.md"}
 
 
 def test_folder_terms_filter_rather_than_add_words(ix: searchkit.Index) -> None:
-    alone = ix.search("folder:common", limit=50)
+    alone = ix.search("folder:common", limit=50, collapse="none")
     assert set(_paths(alone)) == {"common/tar.md", "common/git-archive.md"}
-    either = ix.search("process (folder:linux OR folder:osx)", limit=50)
+    either = ix.search("process (folder:linux OR folder:osx)", limit=50, collapse="none")
     assert set(_paths(either)) == KILLS
-    assert ix.search("process -folder:linux", limit=50).total == 3  # osx twice, top.html
-    assert set(_paths(ix.search("process format:html"))) == {"top.html"}
+    assert ix.search("process -folder:linux", limit=50, collapse="none").total == 3  # osx twice, top.html
+    assert set(_paths(ix.search("process format:html", collapse="none"))) == {"top.html"}
 
 
 def test_under_takes_a_folder_relative_to_the_root_or_absolute_inside_it(
     ix: searchkit.Index, pages: Path
 ) -> None:
     want = ["linux/kill.md"] * 2
-    assert _paths(ix.search("process", under="linux")) == want
-    assert _paths(ix.search("process", under="linux/")) == want
-    assert _paths(ix.search("process", under=str(pages / "linux"))) == want
-    both = ix.search("process", under=["linux", str(pages / "osx")], limit=50)
+    assert _paths(ix.search("process", under="linux", collapse="none")) == want
+    assert _paths(ix.search("process", under="linux/", collapse="none")) == want
+    assert _paths(ix.search("process", under=str(pages / "linux"), collapse="none")) == want
+    both = ix.search("process", under=["linux", str(pages / "osx")], limit=50, collapse="none")
     assert set(_paths(both)) == KILLS
-    assert ix.search("process", under=str(pages)).total == ix.search("process").total
-    assert ix.search("process", under="nothing-here").total == 0
+    assert ix.search("process", under=str(pages), collapse="none").total == ix.search("process", collapse="none").total
+    assert ix.search("process", under="nothing-here", collapse="none").total == 0
 
 
 def test_a_folder_outside_the_index_is_refused_naming_it(
