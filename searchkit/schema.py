@@ -66,6 +66,7 @@ __all__ = [
     "StopsField",
     "TextTerms",
     "text_postings",
+    "body_value",
     "build_schema",
     "chunk_from_stored",
     "chunk_to_fields",
@@ -77,14 +78,16 @@ __all__ = [
 ]
 
 # Bump on any change to fields or their analysis: older indexes then ask to be rebuilt.
-SCHEMA_VERSION = 8
+SCHEMA_VERSION = 9
 # Fields a bare query word searches, with their boosts.
 TEXT_FIELDS: dict[str, float] = {"body": 1.0}
 # The field of the stop words ``body`` leaves out, searched when a query holds nothing else.
 STOP_FIELD = "stops"
 # Fields whose matched terms are highlighted in a hit's text.
 HIGHLIGHT_FIELDS: frozenset[str] = frozenset({"body", "title"})
-# How many times a title word counts in ``body`` for one occurrence in the text (BM25F).
+# How many times a title word counts in ``body`` for one occurrence in the text (BM25F),
+# in a document's first chunk; its later chunks count the title once (see
+# :func:`body_value`), so a page named like a query word does not win with every paragraph.
 TITLE_WEIGHT = 2
 # Positions skipped between title and text, so no phrase spans the two.
 _TITLE_GAP = 100
@@ -97,6 +100,7 @@ class BodyField(fields.TEXT):  # type: ignore[misc]
     and the field length is weighted the same way, which is BM25F with one ``b`` shared by
     both fields (Robertson, Zaragoza and Taylor, 2004).  Positions run on from the title
     into the text after a gap, so phrases work in either part but never across them.
+    A ``(title, text, weight)`` triple gives the title its own weight (:func:`body_value`).
     """
 
     def __init__(
@@ -110,10 +114,18 @@ class BodyField(fields.TEXT):  # type: ignore[misc]
         return list(self.terms(value))
 
     def terms(self, value: Any) -> TextTerms:
-        """``value`` (a ``(title, text)`` pair, or text alone) analysed."""
-        title, text = value if isinstance(value, tuple) else ("", value)
+        """``value`` (a ``(title, text)`` pair, a ``(title, text, title_weight)`` triple,
+        or text alone) analysed."""
+        title, text, weight = self._parts(value)
         add = position_adder(self.language)
-        return TextTerms.of(((title, self.title_weight), (text, 1)), add)
+        return TextTerms.of(((title, weight), (text, 1)), add)
+
+    def _parts(self, value: Any) -> tuple[str, str, int]:
+        if not isinstance(value, tuple):
+            return "", value, self.title_weight
+        if len(value) == 3:
+            return value
+        return value[0], value[1], self.title_weight
 
 
 class StopsField(BodyField):
@@ -125,8 +137,8 @@ class StopsField(BodyField):
     """
 
     def terms(self, value: Any) -> TextTerms:
-        title, text = value if isinstance(value, tuple) else ("", value)
-        return TextTerms.of(((title, self.title_weight), (text, 1)), add_stop_positions)
+        title, text, weight = self._parts(value)
+        return TextTerms.of(((title, weight), (text, 1)), add_stop_positions)
 
 
 # What a field's ``index()`` gives Whoosh for one term of one document:
@@ -429,8 +441,16 @@ def _folder_field() -> fields.IDLIST:
     return field
 
 
+def body_value(chunk: Chunk) -> tuple[str, str, int]:
+    """What ``chunk``'s body field is fed: its title, its text, and the title's weight,
+    :data:`TITLE_WEIGHT` in the document's first chunk and 1 in the others (the title
+    weighs as BM25F weighs it once per document, not again in every paragraph)."""
+    return chunk.title, chunk.text, TITLE_WEIGHT if chunk.seq == 1 else 1
+
+
 def chunk_to_fields(chunk: Chunk) -> dict[str, Any]:
     """The Whoosh field values of ``chunk`` (``None`` values are left out)."""
+    body = body_value(chunk)
     values: dict[str, Any] = {
         "chunk_id": chunk.id,
         "doc_id": chunk.doc_id,
@@ -440,8 +460,8 @@ def chunk_to_fields(chunk: Chunk) -> dict[str, Any]:
         "seq": chunk.seq,
         "start": chunk.start,
         "end": chunk.end,
-        body_field(chunk.language): (chunk.title, chunk.text),
-        STOP_FIELD: (chunk.title, chunk.text),
+        body_field(chunk.language): body,
+        STOP_FIELD: body,
         "language": chunk.language,
         "title": chunk.title,
         "text": chunk.text,

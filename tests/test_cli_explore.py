@@ -107,7 +107,7 @@ def test_search_explain_prints_each_terms_share(explore_index_path: Path) -> Non
     lines = result.stdout.splitlines()
     assert lines[3].startswith("   = ") and lines[3].endswith(", the sum of:")
     assert lines[4].startswith("     ")
-    assert "body:umbrella  tf 4, idf " in lines[4]
+    assert "body:umbrella  tf 3, idf " in lines[4]
     out = json.loads(
         run(explore_index_path, "search", "umbrella", "-n", "1", "--explain", "--json").stdout
     )

@@ -438,7 +438,7 @@ def test_a_term_explanation_shows_bm25s_parts(ix: searchkit.Index) -> None:
         "umbrella",
         "body:umbrella",
         1.0,
-        4.0,
+        3.0,  # the title once (not the document's first chunk) and the text twice
     )
     assert term.idf is not None and term.length is not None and term.avg_length is not None
     assert term.norm == pytest.approx(0.25 + 0.75 * term.length / term.avg_length)

@@ -147,3 +147,39 @@ def test_seed_highlights_show_words_as_written(seeds: searchkit.Index) -> None:
 def test_text_and_title_fields_still_answer(seeds: searchkit.Index) -> None:
     assert seeds.search("text:Machulischi", collapse="none")[0].paragraph == 7
     assert seeds.search("title:Belarus", collapse="none").total == len(seeds)
+
+
+def _page(name: str, *paragraphs: str) -> searchkit.Document:
+    return searchkit.Document(
+        id=name,
+        path=f"{name}.md",
+        title=name,
+        paragraphs=tuple(
+            searchkit.Paragraph(i, text, 0, len(text)) for i, text in enumerate(paragraphs, 1)
+        ),
+    )
+
+
+def test_title_weighs_twice_in_the_first_paragraph_only(tmp_path: Path) -> None:
+    # issue 23: the title counted twice in every paragraph of a page, so a page named like
+    # a query word won with paragraphs that do not say it.  Now the first paragraph weighs
+    # the title twice (BM25F, once per document) and the others once.
+    ix = searchkit.Index.create(tmp_path / "ix")
+    ix.add_documents(
+        [
+            _page("ports", "Manage software collections.", "Update the tree."),
+            _page("netstat", "Display network information.", "Show listening ports."),
+        ]
+    )
+    hits = ix.search("ports", collapse="none").hits
+    # body of ports 1: tf 2 * 1, length 2 + 3; ports 2: tf 1, length 1 + 2 (was 2, 2 + 2,
+    # which put it first); netstat 2: tf 1, length 1 + 3.  N = 4, df = 3, avgdl = 4.25.
+    idf = math.log(1 + (4 - 3 + 0.5) / (3 + 0.5))
+    k1, b = 1.2, 0.75
+
+    def score(tf: int, length: int) -> float:
+        return idf * tf * (k1 + 1) / (tf + k1 * (1 - b + b * length / 4.25))
+
+    assert [(h.doc_id, h.paragraph) for h in hits] == [("ports", 1), ("ports", 2), ("netstat", 2)]
+    assert [h.score for h in hits] == pytest.approx([score(2, 5), score(1, 3), score(1, 4)])
+    ix.close()

@@ -63,7 +63,7 @@ def test_api_search_is_the_cli_json(client: TestClient, index_dir: Path) -> None
     )
     assert got.json() == json.loads(out.output)
     assert got.json()["total"] == 11
-    assert [h["paragraph"] for h in got.json()["hits"]] == [8, 9, 10]
+    assert [h["paragraph"] for h in got.json()["hits"]] == [9, 10, 8]
 
 
 def test_api_search_takes_every_filter(client: TestClient) -> None:
