@@ -76,6 +76,8 @@ _DTYPES: dict[str, tuple[str, ...]] = {
 _FIELD_NAME = re.compile(r"^[A-Za-z0-9_]+$")
 # Temporary files of writes that did not finish are removed once this old (seconds).
 _STALE_TMP_S = 600.0
+# Encoded positions decoded at once while building (a term's are never split).
+_DECODE_BATCH = 1 << 16
 
 
 class DamagedError(Exception):
@@ -264,6 +266,7 @@ def _build(reader: Any, field: str, expect: dict[str, Any], positions: bool) -> 
     ids = array("I")
     weights = array("d")
     values: list[bytes] = []
+    decoded: list[tuple[Any, Any]] = []
     for text in reader.lexicon(field):
         blocks = _topk._postings(reader, field, text, values=positions)
         if blocks is None:
@@ -275,17 +278,21 @@ def _build(reader: Any, field: str, expect: dict[str, Any], positions: bool) -> 
             )
             if positions:
                 values.extend(block_values)
+        if len(values) >= _DECODE_BATCH:  # bound what the encoded values hold at once
+            decoded.append(_decode(values))
+            values = []
         blob += text
         offsets.append(len(blob))
         starts.append(len(ids))
     w64 = np.frombuffer(weights, dtype=np.float64) if weights else np.zeros(0)
     w32 = w64.astype(np.float32)
-    try:
-        pstarts, where = _positions.decode_all(values)
-    except (ValueError, TypeError) as exc:  # not Whoosh's encoding: Whoosh's own road reads it
-        raise UnavailableError(str(exc)) from None
-    if pstarts.size != len(ids) + 1:
-        pstarts = np.zeros(len(ids) + 1, dtype=np.int64)  # a field without positions
+    decoded.append(_decode(values))
+    counts = np.concatenate([np.diff(starts) for starts, _where in decoded])
+    where = np.concatenate([where for _starts, where in decoded])
+    if counts.size != len(ids):
+        counts = np.zeros(len(ids), dtype=np.int64)  # a field without positions
+    pstarts = np.zeros(len(ids) + 1, dtype=np.int64)
+    np.cumsum(counts, out=pstarts[1:])
     arrays = {
         "blob": np.frombuffer(bytes(blob), dtype=np.uint8),
         "offsets": np.frombuffer(offsets, dtype=np.int64),
@@ -296,6 +303,13 @@ def _build(reader: Any, field: str, expect: dict[str, Any], positions: bool) -> 
         "positions": _narrowest(where, np.uint16, np.uint32),
     }
     return Columns(arrays, expect["docs"], field, trusted=True)
+
+
+def _decode(values: list[bytes]) -> tuple[Any, Any]:
+    try:
+        return _positions.decode_all(values)
+    except (ValueError, TypeError) as exc:  # not Whoosh's encoding: Whoosh's own road reads it
+        raise UnavailableError(str(exc)) from None
 
 
 def _narrowest(values: Any, small: Any, large: Any) -> Any:

@@ -245,7 +245,8 @@ class _Run:
         raise UnavailableError  # a node kind this module does not know
 
     def add_term(self, acc: Floats, matched: Flags, term: Any) -> None:
-        """Add one term's scores into ``acc``, as ``_topk`` does: segment by segment."""
+        """Add one term's scores into ``acc``, as ``_topk`` does (each document's score is
+        the same float; the segments are scored together)."""
         if self.deadline is not None and self.deadline.passed():
             return
         _kind, field, text, boost = term
@@ -267,14 +268,26 @@ class _Run:
         if scorable:
             idf = self.idf(field, text, df)
             avgfl = self.avgfl(field)
-        for cols, offset, ids, weights in found:
+        # Every segment's postings as one array over the reader's document numbers: one
+        # score computation and one scatter for the term, whatever the segment count.
+        if len(found) == 1:
+            cols, offset, ids, weights = found[0]
+            where = ids.astype(np.int64) + offset if offset else ids
             w = weights.astype(np.float64)
-            s = bm25_tf(idf, w, cols.norms(self.k1, self.b, avgfl)[ids], self.k1) if scorable else w
-            if boost != 1.0:  # x * 1.0 is x: skipping it changes no bit
-                s *= boost
-            end = offset + cols.docs
-            acc[offset:end][ids] += s
-            matched[offset:end][ids] = True
+            norms = cols.norms(self.k1, self.b, avgfl)[ids] if scorable else None
+        else:
+            where = np.concatenate([ids.astype(np.int64) + offset for _c, offset, ids, _w in found])
+            w = np.concatenate([weights for *_rest, weights in found]).astype(np.float64)
+            norms = (
+                np.concatenate([c.norms(self.k1, self.b, avgfl)[ids] for c, _o, ids, _w in found])
+                if scorable
+                else None
+            )
+        s = bm25_tf(idf, w, norms, self.k1) if scorable else w
+        if boost != 1.0:  # x * 1.0 is x: skipping it changes no bit
+            s *= boost
+        acc[where] += s
+        matched[where] = True
         if self.live is not None:
             matched &= self.live
 

@@ -436,9 +436,15 @@ def test_no_module_but_scoring_writes_the_bm25_formula() -> None:
         assert not found, (module.__name__, found)
 
 
-def test_the_columns_positions_are_whooshs(segmented: searchkit.Index) -> None:
+@pytest.mark.parametrize("batch", [7, 1 << 16])
+def test_the_columns_positions_are_whooshs(
+    segmented: searchkit.Index, batch: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Every posting's positions in the columns, for every field with positions, are
-    what Whoosh decodes from the segment."""
+    what Whoosh decodes from the segment (decoded a few terms at a time, or all at once)."""
+    monkeypatch.setattr(_colcache, "_DECODE_BATCH", batch)
+    for p in _caches(segmented):
+        p.unlink()
     searcher = segmented._reader()
     checked = 0
     for field in ("body", "title", "author", "stops"):  # no stop words in these texts
