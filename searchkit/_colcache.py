@@ -44,7 +44,7 @@ from typing import TYPE_CHECKING, Any
 
 from whoosh.searching import Searcher
 
-from . import _topk, _whoosh
+from . import _positions, _topk, _whoosh
 from .scoring import bm25_norm
 
 if TYPE_CHECKING:
@@ -57,7 +57,8 @@ __all__ = ["SUFFIX", "Columns", "DamagedError", "UnavailableError", "columns", "
 
 SUFFIX = ".skcol"
 _MAGIC = b"SKCOLS1\n"
-_FORMAT = 2  # 2: the header holds the arrays' CRC-32
+_FORMAT = 3  # 2: the header holds the arrays' CRC-32; 3: positions
+
 _ALIGN = 64
 _MAX_HEADER = 1 << 16
 # Array name -> the dtypes a file may give it.
@@ -67,10 +68,16 @@ _DTYPES: dict[str, tuple[str, ...]] = {
     "starts": ("<i8",),
     "ids": ("<u4",),
     "weights": ("<f4", "<f8"),
+    # Per posting, where its positions start in ``positions`` (one more than postings).
+    "pstarts": ("<u4", "<i8"),
+    # Every posting's positions, ascending within a posting (empty: a field without them).
+    "positions": ("<u2", "<u4"),
 }
 _FIELD_NAME = re.compile(r"^[A-Za-z0-9_]+$")
 # Temporary files of writes that did not finish are removed once this old (seconds).
 _STALE_TMP_S = 600.0
+# Encoded positions decoded at once while building (a term's are never split).
+_DECODE_BATCH = 1 << 16
 
 
 class DamagedError(Exception):
@@ -132,8 +139,43 @@ class Columns:
         ids, weights = self.arrays["ids"][a:b], self.arrays["weights"][a:b]
         if self._checked is not None and text not in self._checked:
             _check_term(reader, self.field, text, ids, weights, self.docs)
+            self._check_positions(a, b)
             self._checked.add(text)
         return ids, weights
+
+    def has_positions(self) -> bool:
+        return bool(self.arrays["positions"].size)
+
+    def positions(self, text: bytes, rows: Any) -> tuple[Any, Any]:
+        """``(counts, positions)`` of the postings ``rows`` (indexes into what
+        :meth:`postings` gave for ``text``, which must have been asked for first):
+        each posting's number of positions, and all their positions one after another."""
+        import numpy as np
+
+        a = int(self.arrays["starts"][self.table()[text]])
+        pstarts = self.arrays["pstarts"]
+        begin = pstarts[a + rows].astype(np.int64)
+        counts = pstarts[a + rows + 1].astype(np.int64) - begin
+        within = np.arange(int(counts.sum()), dtype=np.int64) - np.repeat(
+            np.cumsum(counts) - counts, counts
+        )
+        return counts, self.arrays["positions"][np.repeat(begin, counts) + within]
+
+    def _check_positions(self, a: int, b: int) -> None:
+        """The postings ``a:b`` each hold positions, ascending (when the field has any)."""
+        import numpy as np
+
+        if not self.has_positions():
+            return
+        pstarts = self.arrays["pstarts"][a : b + 1].astype(np.int64)
+        if not bool(np.all(pstarts[1:] > pstarts[:-1])):
+            raise DamagedError("a posting without positions")
+        steps = np.diff(self.arrays["positions"][pstarts[0] : pstarts[-1]].astype(np.int64))
+        first = pstarts[1:-1] - pstarts[0] - 1  # the steps from one posting to the next
+        rising = steps > 0
+        rising[first] = True
+        if not bool(rising.all()):
+            raise DamagedError("positions out of order")
 
     def norms(self, k1: float, b: float, avgfl: float) -> Floats:
         """``scoring.bm25_norm`` of every document: ``k1 * (1 - b + b * length / avgfl)``."""
@@ -171,7 +213,8 @@ def columns(searcher: Searcher, reader: Any, field: str) -> Columns:
         path = _cache_path(searcher, segment, field)
         found = _open(path, expect, field) if path is not None and cols is None else None
         if found is None:
-            found = _build(reader, field, expect)
+            fmt = searcher.schema[field].format
+            found = _build(reader, field, expect, bool(fmt and fmt.supports("positions")))
             if path is not None:
                 _write(path, found, expect)
         if searcher.schema[field].scorable:
@@ -212,8 +255,9 @@ def _cache_path(searcher: Searcher, segment: Any, field: str) -> Path | None:
 # -- building, writing and opening cache files -----------------------------------------------
 
 
-def _build(reader: Any, field: str, expect: dict[str, Any]) -> Columns:
-    """Read every term's postings of ``field`` from the segment into arrays."""
+def _build(reader: Any, field: str, expect: dict[str, Any], positions: bool) -> Columns:
+    """Read every term's postings of ``field`` from the segment into arrays (with their
+    positions when ``positions``)."""
     import numpy as np
 
     blob = bytearray()
@@ -221,28 +265,61 @@ def _build(reader: Any, field: str, expect: dict[str, Any]) -> Columns:
     starts = array("q", [0])
     ids = array("I")
     weights = array("d")
+    values: list[bytes] = []
+    decoded: list[tuple[Any, Any]] = []
     for text in reader.lexicon(field):
-        blocks = _topk._postings(reader, field, text)
+        blocks = _topk._postings(reader, field, text, values=positions)
         if blocks is None:
             continue
-        for block_ids, block_weights, _v in blocks:
+        for block_ids, block_weights, block_values in blocks:
             ids.extend(block_ids)
             weights.extend(
                 block_weights if type(block_weights) is not array else list(block_weights)
             )
+            if positions:
+                values.extend(block_values)
+        if len(values) >= _DECODE_BATCH:  # bound what the encoded values hold at once
+            decoded.append(_decode(values))
+            values = []
         blob += text
         offsets.append(len(blob))
         starts.append(len(ids))
     w64 = np.frombuffer(weights, dtype=np.float64) if weights else np.zeros(0)
     w32 = w64.astype(np.float32)
+    decoded.append(_decode(values))
+    counts = np.concatenate([np.diff(starts) for starts, _where in decoded])
+    where = np.concatenate([where for _starts, where in decoded])
+    if counts.size != len(ids):
+        counts = np.zeros(len(ids), dtype=np.int64)  # a field without positions
+    pstarts = np.zeros(len(ids) + 1, dtype=np.int64)
+    np.cumsum(counts, out=pstarts[1:])
     arrays = {
         "blob": np.frombuffer(bytes(blob), dtype=np.uint8),
         "offsets": np.frombuffer(offsets, dtype=np.int64),
         "starts": np.frombuffer(starts, dtype=np.int64),
         "ids": np.frombuffer(ids, dtype=np.uint32) if ids else np.zeros(0, dtype=np.uint32),
         "weights": w32 if np.array_equal(w32.astype(np.float64), w64) else w64,
+        "pstarts": _narrowest(pstarts, np.uint32, np.int64),
+        "positions": _narrowest(where, np.uint16, np.uint32),
     }
     return Columns(arrays, expect["docs"], field, trusted=True)
+
+
+def _decode(values: list[bytes]) -> tuple[Any, Any]:
+    try:
+        return _positions.decode_all(values)
+    except (ValueError, TypeError) as exc:  # not Whoosh's encoding: Whoosh's own road reads it
+        raise UnavailableError(str(exc)) from None
+
+
+def _narrowest(values: Any, small: Any, large: Any) -> Any:
+    """``values`` (non-negative integers) as ``small`` when they fit, else ``large``."""
+    import numpy as np
+
+    top = int(values.max()) if values.size else 0
+    if top > np.iinfo(large).max:
+        raise UnavailableError("a position too large for the columns")
+    return values.astype(small if top <= np.iinfo(small).max else large)
 
 
 def _write(path: Path, cols: Columns, expect: dict[str, Any]) -> None:
@@ -337,7 +414,13 @@ def _verify(buf: mmap.mmap, size: int, expect: dict[str, Any]) -> dict[str, Any]
     postings = arrays["ids"].size
     if terms < 0 or arrays["starts"].size != terms + 1 or arrays["weights"].size != postings:
         return None
-    for name, end in (("offsets", arrays["blob"].size), ("starts", postings)):
+    if arrays["pstarts"].size != postings + 1:
+        return None
+    for name, end in (
+        ("offsets", arrays["blob"].size),
+        ("starts", postings),
+        ("pstarts", arrays["positions"].size),
+    ):
         a = arrays[name]
         if a[0] != 0 or a[-1] != end or not bool(np.all(a[1:] >= a[:-1])):
             return None

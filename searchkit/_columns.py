@@ -8,8 +8,8 @@ of floating-point additions as ``_topk``.  So it gives exactly what ``_topk`` gi
 same documents, the same total, the same order (score descending, then ``_topk.tie_key``:
 document id, then the chunk's place in it) and the same scores.  Deleted documents and
 filters are masks; the top k is a partial sort.  A phrase's candidates are the documents
-holding all its words, found in the columns; only their positions are read from the
-segment.
+holding all its words, found in the columns, and the columns' positions of those
+candidates say where the words sit at consecutive places, with array operations.
 
 numpy is imported only here, only when columns are used, and :func:`top_docs` uses them
 from a searcher's second query on: a one-off search (the command line) pays neither
@@ -19,15 +19,14 @@ numpy's import nor a cache build, and answers through ``_topk`` as before.
 from __future__ import annotations
 
 import weakref
-from bisect import bisect_left
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from whoosh import query as wq
 from whoosh.searching import Searcher
 
-from . import _topk, _whoosh
-from ._colcache import DamagedError, UnavailableError, columns
+from . import _topk
+from ._colcache import Columns, DamagedError, UnavailableError, columns
 from .scoring import BM25, bm25_idf, bm25_tf
 
 if TYPE_CHECKING:
@@ -266,7 +265,8 @@ class _Run:
         raise UnavailableError  # a node kind this module does not know
 
     def add_term(self, acc: Floats, matched: Flags, term: Any) -> None:
-        """Add one term's scores into ``acc``, as ``_topk`` does: segment by segment."""
+        """Add one term's scores into ``acc``, as ``_topk`` does (each document's score is
+        the same float; the segments are scored together)."""
         if self.deadline is not None and self.deadline.passed():
             return
         _kind, field, text, boost = term
@@ -288,21 +288,33 @@ class _Run:
         if scorable:
             idf = self.idf(field, text, df)
             avgfl = self.avgfl(field)
-        for cols, offset, ids, weights in found:
+        # Every segment's postings as one array over the reader's document numbers: one
+        # score computation and one scatter for the term, whatever the segment count.
+        if len(found) == 1:
+            cols, offset, ids, weights = found[0]
+            where = ids.astype(np.int64) + offset if offset else ids
             w = weights.astype(np.float64)
-            s = bm25_tf(idf, w, cols.norms(self.k1, self.b, avgfl)[ids], self.k1) if scorable else w
-            if boost != 1.0:  # x * 1.0 is x: skipping it changes no bit
-                s *= boost
-            end = offset + cols.docs
-            acc[offset:end][ids] += s
-            matched[offset:end][ids] = True
+            norms = cols.norms(self.k1, self.b, avgfl)[ids] if scorable else None
+        else:
+            where = np.concatenate([ids.astype(np.int64) + offset for _c, offset, ids, _w in found])
+            w = np.concatenate([weights for *_rest, weights in found]).astype(np.float64)
+            norms = (
+                np.concatenate([c.norms(self.k1, self.b, avgfl)[ids] for c, _o, ids, _w in found])
+                if scorable
+                else None
+            )
+        s = bm25_tf(idf, w, norms, self.k1) if scorable else w
+        if boost != 1.0:  # x * 1.0 is x: skipping it changes no bit
+            s *= boost
+        acc[where] += s
+        matched[where] = True
         if self.live is not None:
             matched &= self.live
 
     def add_phrase(self, acc: Floats, matched: Flags, phrase: Any) -> None:
         """Score a phrase as ``_topk`` does: the sum of its words' scores where they sit at
-        consecutive positions.  The columns give the documents holding every word; only
-        those documents' positions are read from the segment."""
+        consecutive positions.  The columns give the documents holding every word, and
+        their positions (see :func:`_consecutive`)."""
         if self.deadline is not None and self.deadline.passed():
             return
         _kind, field, words, boost = phrase
@@ -324,8 +336,7 @@ class _Run:
             return
         avgfl = self.avgfl(field)
         idf = {w: self.idf(field, w, n) for w, n in df.items()}
-        decode = self.searcher.schema[field].format.decode_positions
-        for reader, cols, offset, maybe in per_segment:
+        for _reader, cols, offset, maybe in per_segment:
             found = {w: p for w, p in maybe.items() if p is not None}
             if len(found) < len(distinct):
                 continue
@@ -336,11 +347,10 @@ class _Run:
                 docs = docs[self.live[offset + docs.astype(np.int64)]]
             if not docs.size:
                 continue
-            positions = {w: _positions(reader, field, w, docs.tolist(), decode) for w in distinct}
-            keep = [
-                i for i in range(docs.size) if _topk._consecutive([positions[w][i] for w in words])
-            ]
-            if not keep:
+            if not cols.has_positions():
+                raise UnavailableError  # no positions to check the phrase with
+            keep = _consecutive(cols, found, words, docs)
+            if not len(keep):
                 continue
             docs = docs[keep]
             norms = cols.norms(self.k1, self.b, avgfl)[docs]
@@ -372,37 +382,23 @@ class _Run:
         return found
 
 
-def _positions(
-    reader: Any, field: str, text: bytes, docs: list[int], decode: Any
-) -> list[list[int]]:
-    """The positions of ``text`` in each of ``docs`` (ascending; every one holds it).
+def _consecutive(cols: Columns, found: dict[bytes, Any], words: list[bytes], docs: Any) -> Any:
+    """The indexes into ``docs`` of the documents where ``words`` sit at consecutive
+    positions (``_topk._consecutive``, over arrays).
 
-    Whoosh's W3 matcher is read a block at a time: blocks holding none of ``docs`` are
-    skipped unread, and a document's place in a block is found by bisection.
+    Word ``j``'s positions ``p`` become keys ``(document, p - j)``: a key that every word
+    gives is a place where the phrase starts.
     """
-    m = _whoosh.codec_matcher(reader, field, text)
-    if m is None:
-        m = reader.postings(field, text)
-    out: list[list[int]] = []
-    if _whoosh.reads_w3_ids(m):
-        i, n = 0, len(docs)
-        while i < n and m.is_active():
-            top = _whoosh.block_max_id(m)
-            if docs[i] <= top:
-                ids, values = _whoosh.block_ids_and_values(m)
-                while i < n and docs[i] <= top:
-                    k = bisect_left(ids, docs[i])
-                    if k == len(ids) or ids[k] != docs[i]:
-                        raise DamagedError("a document the columns list does not hold the term")
-                    out.append(decode(values[k]))
-                    i += 1
-            _whoosh.next_block(m)
-        if i < n:
-            raise DamagedError("a document the columns list does not hold the term")
-        return out
-    for d in docs:
-        m.skip_to(d)
-        if not m.is_active() or m.id() != d:
-            raise DamagedError("a document the columns list does not hold the term")
-        out.append(decode(m.value()))
-    return out
+    import numpy as np
+
+    shift = np.int64(1 << 34)
+    common: Any = None
+    for j, w in enumerate(words):
+        ids = found[w][0]
+        counts, where = cols.positions(w, np.searchsorted(ids, docs).astype(np.int64))
+        keys = np.repeat(np.arange(docs.size, dtype=np.int64), counts) * shift
+        keys += where.astype(np.int64) + (len(words) - j)
+        common = keys if common is None else np.intersect1d(common, keys, assume_unique=True)
+        if not common.size:
+            break
+    return np.unique(common // shift)

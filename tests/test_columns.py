@@ -3,6 +3,7 @@ only when they describe their segment."""
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import random
@@ -13,6 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 from whoosh import query as wq
 from whoosh.searching import Searcher
@@ -213,6 +215,31 @@ def _drop_a_term(path: Path) -> None:
     path.write_bytes(bytes(raw))
 
 
+def _rewrite_arrays(path: Path, change: Any) -> None:
+    """Change a cache file's arrays through ``change`` (in place, same sizes), and record
+    their new CRC-32 in the header: only the per-term checks can tell."""
+    import numpy as np
+
+    raw = bytearray(path.read_bytes())
+    hlen = int.from_bytes(raw[8:12], "little")
+    layout = json.loads(raw[16 : 16 + hlen])["arrays"]
+    arrays = {
+        name: np.frombuffer(raw, dtype=np.dtype(dtype), count=count, offset=offset)
+        for name, (offset, dtype, count) in layout.items()
+    }
+    change(arrays)
+    path.write_bytes(bytes(raw))
+    _rewrite_header(path, lambda h: h.update(crc=_colcache._crc(arrays)))
+
+
+def _reverse_positions(arrays: dict[str, Any]) -> None:
+    """Every posting's positions in descending order (one position stays as it was)."""
+    pstarts = arrays["pstarts"].tolist()
+    where = arrays["positions"]
+    for a, b in itertools.pairwise(pstarts):
+        where[a:b] = where[a:b][::-1].copy()
+
+
 DAMAGE = {
     "empty": lambda p: p.write_bytes(b""),
     "garbage": lambda p: p.write_bytes(os.urandom(5000)),
@@ -225,6 +252,7 @@ DAMAGE = {
     "array past the end": lambda p: _rewrite_header(p, _longer),
     "document number out of range": _swap_ids,
     "term missing": _drop_a_term,
+    "positions out of order": lambda p: _rewrite_arrays(p, _reverse_positions),
 }
 
 
@@ -406,3 +434,94 @@ def test_no_module_but_scoring_writes_the_bm25_formula() -> None:
         code = [line for line in source.splitlines() if not line.lstrip().startswith("#")]
         found = [line for line in code if written.search(line) and '"""' not in line]
         assert not found, (module.__name__, found)
+
+
+@pytest.mark.parametrize("batch", [7, 1 << 16])
+def test_the_columns_positions_are_whooshs(
+    segmented: searchkit.Index, batch: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every posting's positions in the columns, for every field with positions, are
+    what Whoosh decodes from the segment (decoded a few terms at a time, or all at once)."""
+    monkeypatch.setattr(_colcache, "_DECODE_BATCH", batch)
+    for p in _caches(segmented):
+        p.unlink()
+    searcher = segmented._reader()
+    checked = 0
+    for field in ("body", "title", "author", "stops"):  # no stop words in these texts
+        decode = searcher.schema[field].format.decode_positions
+        for sub, _offset in searcher.leaf_searchers():
+            reader = sub.reader()
+            cols = _colcache.columns(searcher, reader, field)
+            assert cols.has_positions() == any(True for _ in reader.lexicon(field))
+            for text in reader.lexicon(field):
+                ids, _weights = cols.postings(reader, text)
+                m = reader.postings(field, text)
+                live, want = [], []  # Whoosh's matcher skips deleted documents
+                while m.is_active():
+                    live.append(m.id())
+                    want.append(decode(m.value()))
+                    m.next()
+                rows = np.searchsorted(ids, live)
+                assert ids[rows].tolist() == live
+                counts, where = cols.positions(text, rows)
+                assert counts.tolist() == [len(w) for w in want]
+                assert where.tolist() == [p for w in want for p in w], (field, text)
+                checked += len(live)
+    assert checked > 4000
+
+
+def test_positions_decode_as_whoosh_decodes_them() -> None:
+    """Large steps (two- and four-byte integers), more than 1,000 positions, with and
+    without the pickle's final STOP; and anything else is refused."""
+    from whoosh.formats import Positions
+
+    from searchkit import _positions
+    from searchkit.schema import encode_positions
+
+    rnd = random.Random(5)
+    lists = [[0], [255], [256], [70000], [3, 4], list(range(0, 5000, 3)), [1, 300, 100000]]
+    for _ in range(2000):
+        top = rnd.choice([20, 300, 70000, 5_000_000])
+        lists.append(sorted(rnd.sample(range(top), min(top, rnd.choice([1, 2, 3, 9, 40])))))
+    fmt = Positions()
+    values = [fmt.encode(w) if i % 2 else encode_positions(w) for i, w in enumerate(lists)]
+    values = [v[:-1] if i % 3 == 0 else v for i, v in enumerate(values)]
+    starts, where = _positions.decode_all(values)
+    got = [where[a:b].tolist() for a, b in itertools.pairwise(starts)]
+    assert got == lists == [fmt.decode_positions(v) for v in values]
+    count = len(lists[0]).to_bytes(4, "big")
+    for bad in (
+        b"",
+        count,
+        count + b"\x80\x02]q\x00c__builtin__\neval\n.",  # a callable: never run
+        (2).to_bytes(4, "big") + b"\x80\x02]q\x00K\x05a.",  # fewer positions than counted
+        (2).to_bytes(4, "big") + b"\x80\x02]q\x00(K\x05K\x00e.",  # a repeated position
+        count + b"\x80\x02]q\x00K",  # truncated
+    ):
+        with pytest.raises(ValueError):
+            _positions.decode_all([fmt.encode([1]), bad])
+
+
+def test_phrases_over_long_paragraphs_agree_with_topk(tmp_path: Path) -> None:
+    """Positions past 255 and 65,535 words, and words repeated in a phrase."""
+    rnd = random.Random(11)
+    docs = []
+    for i in range(40):
+        n = rnd.choice([50, 400, 3000])
+        text = " ".join(rnd.choices(WORDS[:8], k=n)) + "."
+        docs.append(
+            Document(
+                id=f"long{i}",
+                path=f"long/{i}.txt",
+                title="river bank",
+                paragraphs=(Paragraph(1, text, 0, len(text)),),
+                format="test",
+            )
+        )
+    with searchkit.Index.create(tmp_path / "ix") as ix:
+        ix.add_documents(docs)
+        searcher = ix._reader()
+        for text in ('"river bank"', '"bank bank"', '"river bank money river"', '"loan loan loan"'):
+            q = parse_query(text, searcher.schema)
+            assert _same(searcher, q, 50) is not None
+            assert _same(searcher, q, 50)[1] > 0, text

@@ -1,0 +1,143 @@
+"""Whoosh's encoded positions, decoded in bulk into numpy arrays, without unpickling.
+
+Whoosh's ``Positions`` format keeps a posting's positions as a 4-byte big-endian count
+followed by a protocol-2 pickle of their deltas (``formats.Positions.encode``; searchkit's
+writer makes the same bytes, ``schema.encode_positions``).  Decoding them one posting at a
+time (an unpickling each) is what made a phrase over common words slow; the column cache
+(``_colcache.py``) decodes every posting of a segment's field once, here, and keeps the
+positions as arrays.
+
+Nearly every value is a pickle of small deltas (each below 256, one ``K`` opcode and one
+byte), whose layout is fixed by its count: those are checked and read with array
+operations over all values at once.  The others (a delta of 256 or more) are read by
+:func:`_one`, a reader of exactly the opcodes such a pickle holds, which builds nothing
+but integers.  Anything else is :class:`ValueError`: not the bytes Whoosh writes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
+
+    Ints = npt.NDArray[np.int64]
+
+__all__ = ["decode_all"]
+
+# Protocol 2, EMPTY_LIST, BINPUT 0: how every encoded list starts (after the count).
+_HEAD = b"\x80\x02]q\x00"
+_K, _M, _J = ord("K"), ord("M"), ord("J")
+
+
+def decode_all(values: Sequence[bytes]) -> tuple[Ints, Ints]:
+    """``(starts, positions)``: posting ``i``'s positions are
+    ``positions[starts[i]:starts[i + 1]]``, ascending.
+
+    ``ValueError`` when a value is not an encoded list of ascending positions.
+    """
+    import numpy as np
+
+    n_values = len(values)
+    if not n_values:
+        return np.zeros(1, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    lens = np.fromiter(map(len, values), dtype=np.int64, count=n_values)
+    if int(lens.min()) < len(_HEAD) + 4 + 3:
+        raise ValueError("an encoded position list is too short")
+    data = np.frombuffer(b"".join(values), dtype=np.uint8)
+    begin = np.zeros(n_values, dtype=np.int64)
+    np.cumsum(lens[:-1], out=begin[1:])
+    count = (
+        data[begin].astype(np.int64) << 24
+        | data[begin + 1].astype(np.int64) << 16
+        | data[begin + 2].astype(np.int64) << 8
+        | data[begin + 3].astype(np.int64)
+    )
+    if int(count.min()) < 1:
+        raise ValueError("an encoded position list is empty")
+    starts = np.zeros(n_values + 1, dtype=np.int64)
+    np.cumsum(count, out=starts[1:])
+    deltas = np.empty(int(starts[-1]), dtype=np.int64)
+
+    # The fixed layout of small deltas: one "K d" then APPEND, or MARK, "K d" each, APPENDS;
+    # then an optional STOP.
+    body = np.where(count == 1, 3, 2 * count + 2)
+    fixed = len(_HEAD) + 4 + body
+    dot = lens == fixed + 1
+    fast = (lens == fixed) | dot
+    head = np.frombuffer(_HEAD, dtype=np.uint8)
+    for i, byte in enumerate(head):
+        fast &= data[begin + 4 + i] == byte
+    first = begin + 4 + len(_HEAD)  # after the head: "K" (one delta) or "(" (several)
+    one = count == 1
+    fast &= np.where(one, data[first] == _K, data[first] == ord("("))
+    last = np.minimum(begin + fixed - 1, data.size - 1)  # APPEND or APPENDS
+    fast &= np.where(one, data[last] == ord("a"), data[last] == ord("e"))
+    fast &= ~dot | (data[np.minimum(begin + fixed, data.size - 1)] == ord("."))
+    # Every delta's opcode must be K in a fast value.
+    rows = np.flatnonzero(fast)
+    if rows.size:
+        each = count[rows]
+        within = np.arange(int(each.sum()), dtype=np.int64) - np.repeat(
+            np.cumsum(each) - each, each
+        )
+        op = np.repeat(first[rows] + (count[rows] > 1), each) + 2 * within
+        ok = data[op] == _K
+        if not bool(ok.all()):
+            bad = np.unique(np.repeat(np.arange(rows.size), each)[~ok])
+            fast[rows[bad]] = False
+            keep = np.ones(rows.size, dtype=bool)
+            keep[bad] = False
+            rows, each = rows[keep], each[keep]
+            within = np.arange(int(each.sum()), dtype=np.int64) - np.repeat(
+                np.cumsum(each) - each, each
+            )
+            op = np.repeat(first[rows] + (count[rows] > 1), each) + 2 * within
+        deltas[np.repeat(starts[rows], each) + within] = data[op + 1]
+    for i in np.flatnonzero(~fast).tolist():
+        got = _one(values[i])
+        if len(got) != int(count[i]):
+            raise ValueError("an encoded position list does not hold its count")
+        deltas[starts[i] : starts[i + 1]] = got
+    if deltas.size and int(deltas.min()) < 0:
+        raise ValueError("a negative position")
+    # Positions are the running sums of the deltas within each posting.
+    positions = np.cumsum(deltas)
+    positions -= np.repeat(positions[starts[:-1]] - deltas[starts[:-1]], count)
+    later = np.ones(deltas.size, dtype=bool)
+    later[starts[:-1]] = False
+    if bool((deltas[later] == 0).any()):
+        raise ValueError("positions not ascending")
+    return starts, positions
+
+
+def _one(value: bytes) -> list[int]:
+    """The deltas of one encoded list, read opcode by opcode (only list, mark, append,
+    memo-put and integer opcodes are allowed)."""
+    if value[4 : 4 + len(_HEAD)] != _HEAD:
+        raise ValueError("not an encoded position list")
+    out: list[int] = []
+    i, end = 4 + len(_HEAD), len(value)
+    while i < end:
+        op = value[i]
+        i += 1
+        if op == _K and i < end:
+            out.append(value[i])
+            i += 1
+        elif op == _M and i + 2 <= end:
+            out.append(int.from_bytes(value[i : i + 2], "little"))
+            i += 2
+        elif op == _J and i + 4 <= end:
+            out.append(int.from_bytes(value[i : i + 4], "little", signed=True))
+            i += 4
+        elif op in b"(ea":
+            continue
+        elif op == ord("."):
+            break
+        else:
+            raise ValueError("an unexpected opcode in a position list")
+    if i > end or not out or value[end - 1 : end] not in (b".", b"a", b"e"):
+        raise ValueError("a truncated position list")
+    return out
