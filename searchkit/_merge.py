@@ -117,7 +117,9 @@ def merge_segments(writer: Any, segments: Sequence[Any], exact: Any = None) -> A
             r.close()
 
 
-def _merge_vectors(storage: Any, segments: Sequence[Any], readers: Sequence[Any], into: Any) -> None:
+def _merge_vectors(
+    storage: Any, segments: Sequence[Any], readers: Sequence[Any], into: Any
+) -> None:
     """The merged segment's vector file (``_vectors.py``): the live documents' rows of
     each segment, in order; a segment without them has its documents embedded, when
     searchkit[semantic] is installed (else the merged segment has none)."""

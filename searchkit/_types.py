@@ -30,11 +30,13 @@ __all__ = [
     "FACETS",
     "INTERVALS",
     "MAX_LIMIT",
+    "MODES",
     "OPERATORS",
     "SORTS",
     "Client",
     "Confirm",
     "Interval",
+    "Mode",
     "Operator",
     "Progress",
     "Ranked",
@@ -51,6 +53,9 @@ Sort = Literal["relevance", "date", "oldest"]
 SORTS: tuple[str, ...] = ("relevance", "date", "oldest")
 Operator = Literal["or", "and"]
 OPERATORS: tuple[str, ...] = ("or", "and")
+# How relevance is scored: BM25 alone, or fused with paragraph vectors (``_rerank.py``).
+Mode = Literal["lexical", "hybrid"]
+MODES: tuple[str, ...] = ("lexical", "hybrid")
 # The date intervals of a histogram, and the facets a search can count.
 Interval = Literal["day", "week", "month", "year"]
 INTERVALS: tuple[str, ...] = ("day", "week", "month", "year")
@@ -247,6 +252,8 @@ class SearchRequest(_Options):
         kw_only=True,
         validator=_named("operator must be 'or' or 'and', not {value}", v.in_(OPERATORS)),
     )
+    mode: Mode = attrs.field(default="lexical", kw_only=True, validator=_one_of(MODES, "mode"))
+    proximity: bool = attrs.field(default=False, kw_only=True, validator=_FLAG)
 
 
 @attrs.frozen

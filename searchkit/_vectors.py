@@ -71,7 +71,7 @@ def write_vectors(folder: str | os.PathLike[str], segment_id: str, rows: Vectors
             "segment": segment_id,
             "docs": int(data.shape[0]),
             "dims": DIMENSIONS,
-            "crc": zlib.crc32(memoryview(data).cast("B")),
+            "crc": zlib.crc32(data.tobytes()),
         },
         sort_keys=True,
     ).encode("ascii")
@@ -97,23 +97,24 @@ def _open(path: Path, segment_id: str, docs: int) -> Vectors | None:
     import numpy as np
 
     try:
-        f = open(path, "rb")
+        with open(path, "rb") as f:
+            size = os.fstat(f.fileno()).st_size
+            if size < 16:
+                raise DamagedVectorsError(f"{path.name} is cut short")
+            buf = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
     except FileNotFoundError:
         return None
     except OSError as exc:
         raise DamagedVectorsError(f"cannot read {path.name}: {exc.strerror}") from None
-    with f:
-        size = os.fstat(f.fileno()).st_size
-        if size < 16:
-            raise DamagedVectorsError(f"{path.name} is cut short")
-        buf = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
     try:
         if buf[:8] != _MAGIC:
             raise DamagedVectorsError(f"{path.name} is not a searchkit vector file")
         hlen = int.from_bytes(buf[8:12], "little")
         raw = buf[16 : 16 + hlen]
-        if hlen > _MAX_HEADER or 16 + hlen > size or zlib.crc32(raw) != int.from_bytes(
-            buf[12:16], "little"
+        if (
+            hlen > _MAX_HEADER
+            or 16 + hlen > size
+            or zlib.crc32(raw) != int.from_bytes(buf[12:16], "little")
         ):
             raise DamagedVectorsError(f"{path.name}'s header fails its checksum")
         try:
@@ -129,7 +130,7 @@ def _open(path: Path, segment_id: str, docs: int) -> Vectors | None:
         if size != start + docs * DIMENSIONS * 4:
             raise DamagedVectorsError(f"{path.name} has {size} bytes, not what its header says")
         rows = np.frombuffer(buf, dtype=_DTYPE, count=docs * DIMENSIONS, offset=start)
-        if zlib.crc32(memoryview(rows).cast("B")) != header.get("crc"):
+        if zlib.crc32(buf[start : start + rows.nbytes]) != header.get("crc"):
             raise DamagedVectorsError(f"{path.name}'s vectors fail their checksum")
     except BaseException:
         with contextlib.suppress(BufferError):
@@ -152,7 +153,9 @@ def segment_vectors(folder: str | os.PathLike[str] | None, reader: Any) -> Vecto
     segment = reader.segment() if reader.is_atomic() else None
     if folder is None or segment is None:
         return None
-    rows = _open(vector_path(folder, segment.segment_id()), segment.segment_id(), reader.doc_count_all())
+    rows = _open(
+        vector_path(folder, segment.segment_id()), segment.segment_id(), reader.doc_count_all()
+    )
     _OPEN[reader] = rows
     return rows
 
@@ -169,7 +172,9 @@ def read_rows(folder: str | os.PathLike[str], segments: Sequence[Any]) -> list[V
     out: list[Vectors | None] = []
     for seg in segments:
         try:
-            out.append(_open(vector_path(folder, seg.segment_id()), seg.segment_id(), seg.doc_count_all()))
+            out.append(
+                _open(vector_path(folder, seg.segment_id()), seg.segment_id(), seg.doc_count_all())
+            )
         except DamagedVectorsError:
             out.append(None)
     return out

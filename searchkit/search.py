@@ -8,6 +8,7 @@ and ``_hits.py`` (which turns a page of ranked documents into hits).
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 from whoosh import query as wq
 from whoosh.searching import Searcher
@@ -16,7 +17,8 @@ from ._columns import top_docs
 from ._hits import NO_HIGHLIGHT, Records, build_hits, highlight_terms, neighbours
 from ._limits import Deadline, QueryLimits, bound_query, check_page, check_text
 from ._order import by_document, ordered
-from ._topk import all_matches
+from ._rerank import SharedPool, reranked_all, reranked_top, reranks
+from ._topk import all_matches, tie_key
 from ._types import MAX_LIMIT, SORTS, Ranked, SearchRequest, SimilarRequest, Sort, check_whole
 from .analysis.synonyms import Synonyms
 from .explore import annotate, similar_query
@@ -44,6 +46,7 @@ def run_search(
     filter: wq.Query | None = None,
     synonyms: Synonyms | None = None,
     suggest: bool = True,
+    shared: SharedPool | None = None,
 ) -> Results:
     """One page of :class:`Results` for ``request`` from ``searcher``: its hits, and the
     facets, histogram and explanations it asks for.
@@ -57,6 +60,8 @@ def run_search(
     ``parsed`` is the query already parsed, and ``filter`` the request's filter already
     built (:func:`request_filter`): a search over several indexes does each once for
     all its parts.  ``synonyms`` widen the words of a query this function parses.
+    ``shared`` is what the parts of several indexes share to re-rank as one index
+    (``_rerank.py``: ``mode="hybrid"``, ``proximity=True``).
     The time budget (``request.timeout``) starts here and covers parsing too.
     ``suggest`` (for a :class:`SearchRequest`) offers corrected queries ("did you
     mean"), within the request's limits and what is left of its time budget; a part of
@@ -81,12 +86,30 @@ def run_search(
     records = Records(searcher)  # each document's stored record read once
     # The page: each entry a hit and, grouped, its document's further chunks.
     entries: list[Ranked]
+    rerank = reranks(request)
+    key = _tie_key(records)
     if request.sort == "relevance" and not request.group:
         # Only the best offset + limit are put in order.
-        top, total = top_docs(searcher, q, offset + limit, flt, deadline, records)
+        if rerank:
+            assert isinstance(request, SearchRequest)
+            top, total = reranked_top(
+                searcher,
+                q,
+                request,
+                offset + limit,
+                lambda n: top_docs(searcher, q, n, flt, deadline, records),
+                key,
+                shared,
+            )
+        else:
+            top, total = top_docs(searcher, q, offset + limit, flt, deadline, records)
         entries = [[hit] for hit in top[offset : offset + limit]]
     else:
-        ranked = ordered(searcher, all_matches(searcher, q, flt, deadline), request.sort)
+        matches = all_matches(searcher, q, flt, deadline)
+        if rerank:
+            assert isinstance(request, SearchRequest)
+            matches = reranked_all(searcher, q, request, matches, key, shared)
+        ranked = ordered(searcher, matches, request.sort)
         if request.group:
             everyone = by_document(searcher, ranked, request.group_size)
             total = len(everyone)
@@ -113,6 +136,10 @@ def run_search(
         timed_out=timed_out,
     )
     return annotate(searcher, results, q, flt, request)
+
+
+def _tie_key(records: Records) -> Callable[[int], tuple[str, int]]:
+    return lambda d: tie_key(records(d))
 
 
 def parse_request(

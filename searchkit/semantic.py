@@ -62,7 +62,7 @@ def _model() -> Any:
                 )
             # The tokenizer's thread pool must not be running when a writer forks.
             os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-            import wordllama
+            import wordllama  # type: ignore[import-untyped]
 
             folder = os.path.dirname(wordllama.__file__)
             _MODEL = wordllama.WordLlama.load(
