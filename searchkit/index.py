@@ -51,6 +51,7 @@ from ._types import (
     MAX_LIMIT,
     Confirm,
     Interval,
+    Mode,
     Operator,
     Progress,
     SearchRequest,
@@ -253,6 +254,8 @@ class Index(Writes, IndexFolder):
         group_size: int = 3,
         context: int = 0,
         operator: Operator = "or",
+        mode: Mode = "lexical",
+        proximity: bool = False,
         limits: QueryLimits | None = None,
         timeout: float | None = None,
         facets: Sequence[str] = (),
@@ -281,6 +284,12 @@ class Index(Writes, IndexFolder):
             with up to ``group_size - 1`` further paragraphs in ``hit.more``.
         :param context: add that many neighbouring chunks on each side of every hit.
         :param operator: ``"and"`` requires every word.
+        :param mode: ``"hybrid"`` re-ranks BM25's best 1,000 paragraphs by ``0.7 *
+            minmax(BM25) + 0.3 * minmax(cosine)`` of their vectors and the query's (an
+            index built with ``searchkit[semantic]``; docs/how-it-works.md); scores are
+            then in [0, 1].
+        :param proximity: add a bonus to those candidates whose query words sit within
+            8 words of each other (from the positions already indexed).
         :param limits: bound what one query may cost (default
             :meth:`QueryLimits.from_env`; a query over a limit raises
             :class:`QueryLimitError`).

@@ -25,6 +25,7 @@ from ._options import (
 from ._render import Style, clean, echo_json, json_text, plural, print_results, tsv_value, use_color
 
 if TYPE_CHECKING:
+    from .._types import Mode
     from ..models import Results
 
 __all__ = ["complete", "search", "similar"]
@@ -50,6 +51,17 @@ __all__ = ["complete", "search", "similar"]
     is_flag=True,
     help="Require every word (by default any word matches; more matches rank higher).",
 )
+@click.option(
+    "--mode",
+    type=click.Choice(["lexical", "hybrid"]),
+    default="lexical",
+    show_default=True,
+    help="hybrid: re-rank BM25's best 1,000 with paragraph vectors (needs searchkit[semantic] "
+    "when the index is built).",
+)
+@click.option(
+    "--proximity", is_flag=True, help="Rank paragraphs where the words sit close together higher."
+)
 @shape_options("One hit per document, with its next-best paragraphs.")
 @explore_options
 @dask_options(
@@ -68,6 +80,8 @@ def search(
     filters: dict[str, Any],
     doc_ids: tuple[str, ...],
     require_all: bool,
+    mode: Mode,
+    proximity: bool,
     shape: dict[str, Any],
     explore: dict[str, Any],
     dask_address: str | None,
@@ -110,6 +124,8 @@ def search(
         **filters,
         doc_id=doc_ids or None,
         operator="and" if require_all else "or",
+        mode=mode,
+        proximity=proximity,
         **shape,
         **explore,
         **running,

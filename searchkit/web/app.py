@@ -239,6 +239,7 @@ def create_app(
                 wanted = SearchRequest(
                     form["q"],
                     **_search_args(params, max_limit=_MAX_LIMIT),
+                    **_ranking_args(params),
                     facets=_PAGE_FACETS,
                     histogram="month",
                 )
@@ -321,6 +322,8 @@ def create_app(
         explain: bool = False,
         timeout: float | None = None,
         highlight: bool = True,
+        mode: str = "lexical",
+        proximity: bool = False,
     ) -> dict[str, Any]:
         """Search the paragraphs. Parameters as `Index.search`; `doc` is `doc_id`;
         `fields` (comma-separated) keeps only those hit keys, as `--fields`; `facets` is
@@ -333,6 +336,7 @@ def create_app(
                 **_explore_args(facets, facet_limit, histogram, explain),
                 timeout=timeout,
                 highlight=highlight,
+                **_ranking_args(request.query_params),
             )
             results = ix.search(wanted)
         return results.as_dict(_fields(fields))
@@ -451,6 +455,11 @@ def _search_args(params: Any, max_limit: int | None = None) -> dict[str, Any]:
         "context": _number(params, "context", 0),
         "operator": operator,
     }
+
+
+def _ranking_args(params: Any) -> dict[str, Any]:
+    """``mode`` and ``proximity`` from a page's query parameters (as ``/api/search``'s)."""
+    return {"mode": params.get("mode") or "lexical", "proximity": _flag(params, "proximity")}
 
 
 def _explore_args(
