@@ -8,7 +8,7 @@ every candidate, and the set of matches and the total do not change.
 - ``proximity=True`` adds ``_proximity.py``'s bonus to each candidate's BM25 score.
 - ``mode="hybrid"`` fuses that lexical score with the cosine of the paragraph's vector
   (``_vectors.py``) and the query's (embedded once): ``0.7 * minmax(lexical) + 0.3 *
-  minmax(cosine)``, each scaled to [0, 1] over the candidates (0 when all are equal).
+  minmax(cosine)``, each scaled to [0, 1] over the candidates (1 when all are equal).
 
 The normalisation is over the candidates of the whole collection: a search of several
 indexes or shards first asks each part for its candidates (:func:`part_candidates`),
@@ -131,7 +131,7 @@ def fuse(
 
 def _minmax(x: float, bounds: tuple[float, float]) -> float:
     lo, hi = bounds
-    return (x - lo) / (hi - lo) if hi > lo else 0.0
+    return (x - lo) / (hi - lo) if hi > lo else 1.0
 
 
 def below(
