@@ -32,11 +32,9 @@ from whoosh import query as wq
 from whoosh.searching import Searcher
 
 from ._columns import top_docs
-from ._hits import Records
 from ._limits import Deadline, QueryLimits, bound_query, check_text
-from ._rerank import Candidate, SharedPool, pool_size
+from ._rerank import Candidate, SharedPool, pool_record, pool_size
 from ._rerank import part_candidates as rerank_candidates
-from ._topk import tie_key
 from ._types import SearchRequest, SimilarRequest, Sort
 from .analysis.synonyms import Synonyms
 from .explore import count_facets, date_histogram, matching_docnums
@@ -199,9 +197,8 @@ def part_candidates(
         request.query,
     )
     q = expand_fuzzy(bounded, searcher)
-    records = Records(searcher)
-    top, _total = top_docs(searcher, q, pool_size(request), filter, None, records)
-    return rerank_candidates(searcher, q, request, top, lambda d: tie_key(records(d)), vector)
+    top, _total = top_docs(searcher, q, pool_size(request), filter, None, pool_record(searcher))
+    return rerank_candidates(searcher, q, request, top, vector)
 
 
 def explore_part(

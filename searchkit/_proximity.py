@@ -24,6 +24,7 @@ from typing import Any
 from whoosh import query as wq
 from whoosh.searching import Searcher
 
+from . import _whoosh
 from .scoring import bm25_idf, bm25_norm, bm25_tf
 
 __all__ = ["WEIGHT", "WINDOW", "bonuses", "query_pairs"]
@@ -66,6 +67,17 @@ def bonuses(searcher: Searcher, pairs: Sequence[Pair], docnums: Sequence[int]) -
     stats = getattr(weighting, "stats", None)
     k1, b = weighting.k1, weighting.b
     wanted = sorted(set(docnums))
+    # Positions read so far: (field, word) -> {document: positions, or None: not there}.
+    seen: dict[tuple[str, bytes], dict[int, list[int] | None]] = {}
+
+    def positions(field: str, text: bytes, docs: list[int]) -> dict[int, list[int] | None]:
+        known = seen.setdefault((field, text), {})
+        missing = [d for d in docs if d not in known]
+        if missing:
+            known.update(dict.fromkeys(missing))
+            known.update(_positions(searcher, field, text, missing))
+        return known
+
     out: dict[int, float] = {}
     for field, first, second in pairs:
         idf = min(_idf(searcher, stats, field, first), _idf(searcher, stats, field, second))
@@ -73,11 +85,12 @@ def bonuses(searcher: Searcher, pairs: Sequence[Pair], docnums: Sequence[int]) -
             avgfl = float(stats.avg_field_length(field) or 1.0)
         else:
             avgfl = searcher.avg_field_length(field) or 1.0
-        at_a = _positions(searcher, field, first, wanted)
-        at_b = _positions(searcher, field, second, wanted)
-        for d, pa in at_a.items():
-            pb = at_b.get(d)
-            if pb is None:
+        at_a = positions(field, first, wanted)
+        holding = [d for d in wanted if at_a[d] is not None]
+        at_b = positions(field, second, holding)
+        for d in holding:
+            pa, pb = at_a[d], at_b[d]
+            if pa is None or pb is None:
                 continue
             f = _near(pa, pb)
             if f:
@@ -109,22 +122,38 @@ def _near(a: list[int], b: list[int]) -> int:
 def _positions(
     searcher: Searcher, field: str, text: bytes, docnums: list[int]
 ) -> dict[int, list[int]]:
-    """The positions of ``text`` in each of ``docnums`` (ascending) that holds it."""
+    """The positions of ``text`` in each of ``docnums`` (ascending) that holds it.
+
+    A W3 posting list is read a block at a time: blocks holding none of ``docnums`` are
+    skipped unread, and a document's place in a block is found by bisection.
+    """
     out: dict[int, list[int]] = {}
+    decode = searcher.schema[field].format.decode_positions
     for reader, offset in searcher.reader().leaf_readers():
         end = offset + reader.doc_count_all()
-        mine = docnums[bisect_left(docnums, offset) : bisect_left(docnums, end)]
+        mine = [
+            d - offset for d in docnums[bisect_left(docnums, offset) : bisect_left(docnums, end)]
+        ]
         if not mine or (field, text) not in reader:
             continue
-        m = reader.postings(field, text)
-        for d in mine:
-            if not m.is_active():
-                break
-            local = d - offset
-            if m.id() < local:
-                m.skip_to(local)
-                if not m.is_active():
-                    break
-            if m.id() == local:
-                out[d] = sorted(m.value_as("positions"))
+        m = _whoosh.codec_matcher(reader, field, text)
+        if m is None or not _whoosh.reads_w3_ids(m):
+            m = reader.postings(field, text)
+            for d in mine:
+                if m.is_active() and m.id() < d:
+                    m.skip_to(d)
+                if m.is_active() and m.id() == d:
+                    out[d + offset] = sorted(m.value_as("positions"))
+            continue
+        i, n = 0, len(mine)
+        while i < n and m.is_active():
+            top = _whoosh.block_max_id(m)
+            if mine[i] <= top:
+                ids, values = _whoosh.block_ids_and_values(m)
+                while i < n and mine[i] <= top:
+                    k = bisect_left(ids, mine[i])
+                    if k < len(ids) and ids[k] == mine[i]:
+                        out[mine[i] + offset] = sorted(decode(values[k]))
+                    i += 1
+            _whoosh.next_block(m)
     return out

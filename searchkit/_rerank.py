@@ -5,7 +5,8 @@ more are asked for): the candidates the scorer already holds, in the order it gi
 them (score, then ``_topk.tie_key``).  The rest of the matches keep BM25's order below
 every candidate, and the set of matches and the total do not change.
 
-- ``proximity=True`` adds ``_proximity.py``'s bonus to each candidate's BM25 score.
+- ``proximity=True`` adds ``_proximity.py``'s bonus to the BM25 score of the best
+  :data:`NEAR_POOL` candidates (positions are read for those only).
 - ``mode="hybrid"`` fuses that lexical score with the cosine of the paragraph's vector
   (``_vectors.py``) and the query's (embedded once): ``0.7 * minmax(lexical) + 0.3 *
   minmax(cosine)``, each scaled to [0, 1] over the candidates (1 when all are equal).
@@ -23,14 +24,14 @@ from __future__ import annotations
 from bisect import bisect_right
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import attrs
 from whoosh import query as wq
 from whoosh.searching import Searcher
 
 from . import _proximity
-from ._topk import best
+from ._topk import best, tie_key
 from ._types import Ranked, Scores, SearchRequest, SimilarRequest
 from .errors import IndexDamagedError, VectorsMissingError
 
@@ -42,6 +43,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "LEXICAL_WEIGHT",
+    "NEAR_POOL",
     "POOL",
     "Candidate",
     "SharedPool",
@@ -55,12 +57,16 @@ __all__ = [
 ]
 
 POOL = 1000
+# Of them, the best NEAR_POOL get a proximity bonus (reading positions costs).
+NEAR_POOL = 100
 LEXICAL_WEIGHT = 0.7
 
 # (BM25 score, document id, place): a candidate's rank among them all, best first when
 # sorted by (-score, id, place); then its lexical score (BM25 and any proximity bonus)
 # and its cosine (0.0 outside hybrid mode).
 Candidate = tuple[float, str, int, float, float]
+# A document's stored record, by document number.
+Stored = Callable[[int], dict[str, Any]]
 
 
 @attrs.frozen
@@ -71,6 +77,8 @@ class SharedPool:
 
     vector: tuple[float, ...] | None
     last: tuple[float, str, int] | None
+    # The last candidate that gets a proximity bonus (:data:`NEAR_POOL`).
+    near: tuple[float, str, int] | None = None
     bm25: tuple[float, float] = (0.0, 0.0)
     lexical: tuple[float, float] = (0.0, 0.0)
     cosine: tuple[float, float] = (0.0, 0.0)
@@ -82,7 +90,10 @@ def reranks(request: SearchRequest | SimilarRequest) -> bool:
 
 
 def pool_size(request: SearchRequest | SimilarRequest) -> int:
-    return max(POOL, request.page * request.limit)
+    """How many of BM25's best are candidates: :data:`POOL` (hybrid) or
+    :data:`NEAR_POOL` (proximity alone), or the whole page asked for when more."""
+    deep = isinstance(request, SearchRequest) and request.mode == "hybrid"
+    return max(POOL if deep else NEAR_POOL, request.page * request.limit)
 
 
 def query_vector(request: SearchRequest) -> tuple[float, ...] | None:
@@ -104,12 +115,13 @@ def rerank(
 ) -> Scores:
     """The new scores of ``candidates`` (BM25's best, in its order), every one above
     any lower BM25 match once :func:`below` is applied to the rest."""
+    near = candidates[:NEAR_POOL]
     if shared is not None and shared.last is not None:
-        cut, place = shared.last[0], shared.last[1:]
-        candidates = [(s, d) for s, d in candidates if s > cut or (s == cut and key(d) <= place)]
+        candidates = _within(searcher, candidates, shared.last)
+        near = _within(searcher, near, shared.near)
     if not candidates:
         return {}
-    lexical = _lexical(searcher, q, request, candidates)
+    lexical = _lexical(searcher, q, request, candidates, near)
     if request.mode != "hybrid":
         return lexical
     vector = shared.vector if shared is not None else query_vector(request)
@@ -160,13 +172,14 @@ def reranked_top(
     q: wq.Query,
     request: SearchRequest,
     limit: int,
-    top_docs: Callable[[int], tuple[Ranked, int]],
+    top_docs: Callable[[int, Stored], tuple[Ranked, int]],
     key: Callable[[int], tuple[str, int]],
     shared: SharedPool | None = None,
 ) -> tuple[Ranked, int]:
     """The best ``limit`` of the re-ranked candidates, and the number of matches;
-    ``top_docs(n)`` is the scorer's best ``n`` and that number."""
-    candidates, total = top_docs(pool_size(request))
+    ``top_docs(n, stored)`` is the scorer's best ``n`` (ties ordered by the records
+    ``stored`` gives) and that number."""
+    candidates, total = top_docs(pool_size(request), pool_record(searcher))
     return best(rerank(searcher, q, request, candidates, key, shared), limit, key), total
 
 
@@ -179,15 +192,27 @@ def reranked_all(
     shared: SharedPool | None = None,
 ) -> Scores:
     """Every match's score, the candidates among them re-ranked."""
-    candidates = best(matches, pool_size(request), key)
+    candidates = best(matches, pool_size(request), pool_key(searcher))
     return below(matches, rerank(searcher, q, request, candidates, key, shared), request, shared)
 
 
-def _lexical(searcher: Searcher, q: wq.Query, request: SearchRequest, candidates: Ranked) -> Scores:
+def _within(searcher: Searcher, candidates: Ranked, last: tuple[float, str, int] | None) -> Ranked:
+    """The ``candidates`` (in BM25's order) up to the one ``last`` names."""
+    if last is None:
+        return []
+    cut, place = last[0], last[1:]
+    at = pool_key(searcher)
+    return [(s, d) for s, d in candidates if s > cut or (s == cut and at(d) <= place)]
+
+
+def _lexical(
+    searcher: Searcher, q: wq.Query, request: SearchRequest, candidates: Ranked, near: Ranked
+) -> Scores:
+    """BM25, plus a proximity bonus for the ``near`` candidates when asked for."""
     scores = {d: s for s, d in candidates}
     if request.proximity:
         pairs = _proximity.query_pairs(q, searcher)
-        for d, bonus in _proximity.bonuses(searcher, pairs, list(scores)).items():
+        for d, bonus in _proximity.bonuses(searcher, pairs, [d for _, d in near]).items():
             scores[d] += bonus
     return scores
 
@@ -197,16 +222,16 @@ def part_candidates(
     q: wq.Query,
     request: SearchRequest,
     candidates: Ranked,
-    key: Callable[[int], tuple[str, int]],
     vector: tuple[float, ...] | None,
 ) -> list[Candidate]:
     """One part's candidates with what :func:`shared_pool` needs of each."""
     if not candidates:
         return []
-    lexical = _lexical(searcher, q, request, candidates)
+    lexical = _lexical(searcher, q, request, candidates, candidates[:NEAR_POOL])
     docs = [d for _, d in candidates]
     cosines = _cosines(searcher, docs, vector) if vector is not None else dict.fromkeys(docs, 0.0)
-    return [(s, *key(d), lexical[d], cosines[d]) for s, d in candidates]
+    at = pool_key(searcher)
+    return [(s, *at(d), lexical[d], cosines[d]) for s, d in candidates]
 
 
 def shared_pool(
@@ -218,11 +243,15 @@ def shared_pool(
     if not chosen:
         return SharedPool(vector, None)
     last = chosen[-1]
-    lexical = [c[3] for c in chosen]
+    near = chosen[: min(NEAR_POOL, len(chosen))][-1]
+    # A part's candidates carry their bonus as far as its own NEAR_POOL: beyond the
+    # shared one, BM25 alone.
+    lexical = [c[3] if i < NEAR_POOL else c[0] for i, c in enumerate(chosen)]
     cosine = [c[4] for c in chosen]
     return SharedPool(
         vector,
         (last[0], last[1], last[2]),
+        (near[0], near[1], near[2]),
         (last[0], chosen[0][0]),
         (min(lexical), max(lexical)),
         (min(cosine), max(cosine)),
@@ -258,6 +287,24 @@ def _cosines(
         values = (rows[local].astype(np.float64) * q).sum(axis=1)
         out.update(zip(docs, values.tolist(), strict=True))
     return out
+
+
+def pool_record(searcher: Searcher) -> Stored:
+    """What ``_topk.tie_key`` reads of a candidate to order ties, cheaply: its document
+    id from the ``doc_id`` column, and its document number for its place (a document's
+    paragraphs are written in order, and live in one part of several indexes)."""
+    reader = searcher.reader()
+    if not reader.has_column("doc_id"):
+        stored: Stored = searcher.stored_fields
+        return stored
+    column = reader.column_reader("doc_id")
+    return lambda d: {"doc_id": column[d], "seq": d}
+
+
+def pool_key(searcher: Searcher) -> Callable[[int], tuple[str, int]]:
+    """The order of tied candidates in the pool: ``tie_key`` of :func:`pool_record`."""
+    record = pool_record(searcher)
+    return lambda d: tie_key(record(d))
 
 
 def _root(folder: str | None) -> str:

@@ -97,7 +97,7 @@ def run_search(
                 q,
                 request,
                 offset + limit,
-                lambda n: top_docs(searcher, q, n, flt, deadline, records),
+                lambda n, stored: top_docs(searcher, q, n, flt, deadline, stored),
                 key,
                 shared,
             )
