@@ -58,7 +58,7 @@ __all__ = [
 
 POOL = 1000
 # Of them, the best NEAR_POOL get a proximity bonus (reading positions costs).
-NEAR_POOL = 100
+NEAR_POOL = 20
 LEXICAL_WEIGHT = 0.7
 
 # (BM25 score, document id, place): a candidate's rank among them all, best first when

@@ -288,8 +288,9 @@ class Index(Writes, IndexFolder):
             minmax(BM25) + 0.3 * minmax(cosine)`` of their vectors and the query's (an
             index built with ``searchkit[semantic]``; docs/how-it-works.md); scores are
             then in [0, 1].
-        :param proximity: add a bonus to those candidates whose query words sit within
-            8 words of each other (from the positions already indexed).
+        :param proximity: add a bonus to BM25's best 20 paragraphs where two words next
+            to each other in the query sit within 8 words of each other (from the
+            positions already indexed).
         :param limits: bound what one query may cost (default
             :meth:`QueryLimits.from_env`; a query over a limit raises
             :class:`QueryLimitError`).
