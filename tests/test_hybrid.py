@@ -209,6 +209,28 @@ def test_shards_and_several_indexes_fuse_as_one_index(
             assert [s for _, s in got] == pytest.approx([s for _, s in want], abs=1e-6)
 
 
+def test_dask_fuses_as_one_index(tmp_path: Path, hybrid_path: Path) -> None:
+    distributed = pytest.importorskip("distributed")
+    sharded = _build(tmp_path / "sharded", shards=3)
+    request = SearchRequest(QUERY, mode="hybrid", proximity=True)
+    with searchkit.Index.open(hybrid_path) as ix:
+        want = _scores(ix, request)
+    with (
+        distributed.LocalCluster(
+            n_workers=1,
+            threads_per_worker=1,
+            processes=True,
+            host="127.0.0.1",
+            dashboard_address="127.0.0.1:0",
+        ) as cluster,
+        distributed.Client(cluster) as client,
+        searchkit.Index.open(sharded) as ix,
+    ):
+        got = [(h.doc_id, h.score) for h in ix.search(request, client=client)]
+    assert [d for d, _ in got] == [d for d, _ in want]
+    assert [s for _, s in got] == pytest.approx([s for _, s in want], abs=1e-6)
+
+
 def test_hybrid_outside_the_pool_keeps_bm25_order_below_it(
     hybrid_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
