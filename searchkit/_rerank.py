@@ -56,7 +56,7 @@ __all__ = [
     "shared_pool",
 ]
 
-POOL = 1000
+POOL = 100
 # Of them, the best NEAR_POOL get a proximity bonus (reading positions costs).
 NEAR_POOL = 20
 LEXICAL_WEIGHT = 0.7

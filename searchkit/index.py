@@ -284,10 +284,10 @@ class Index(Writes, IndexFolder):
             with up to ``group_size - 1`` further paragraphs in ``hit.more``.
         :param context: add that many neighbouring chunks on each side of every hit.
         :param operator: ``"and"`` requires every word.
-        :param mode: ``"hybrid"`` re-ranks BM25's best 1,000 paragraphs by ``0.7 *
-            minmax(BM25) + 0.3 * minmax(cosine)`` of their vectors and the query's (an
-            index built with ``searchkit[semantic]``; docs/how-it-works.md); scores are
-            then in [0, 1].
+        :param mode: ``"hybrid"`` re-ranks BM25's best 100 paragraphs (more when the
+            page reaches deeper) by ``0.7 * minmax(BM25) + 0.3 * minmax(cosine)`` of
+            their vectors and the query's (an index built with ``searchkit[semantic]``;
+            docs/how-it-works.md); scores are then in [0, 1].
         :param proximity: add a bonus to BM25's best 20 paragraphs where two words next
             to each other in the query sit within 8 words of each other (from the
             positions already indexed).

@@ -56,7 +56,7 @@ __all__ = ["complete", "search", "similar"]
     type=click.Choice(["lexical", "hybrid"]),
     default="lexical",
     show_default=True,
-    help="hybrid: re-rank BM25's best 1,000 with paragraph vectors (needs searchkit[semantic] "
+    help="hybrid: re-rank BM25's best 100 with paragraph vectors (needs searchkit[semantic] "
     "when the index is built).",
 )
 @click.option(
