@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -87,24 +88,22 @@ def eval_command(
     """
     from ..evaluation import evaluate
 
-    progress = StageProgress() if isatty(sys.stderr) else None
+    # Where the collection and its index are, for one ranking or two.
+    where: dict[str, Any] = {
+        "format": fmt,
+        "split": split,
+        "index_path": index_dir,
+        "rebuild": rebuild,
+        "progress": StageProgress() if isatty(sys.stderr) else None,
+    }
     if compare is not None:
         if mode != "lexical" or proximity:
             raise click.UsageError(
                 "--compare names both rankings: leave out --mode and --proximity"
             )
-        _compare(path, fmt, split, index_dir, rebuild, per_query, compare, as_json, progress)
+        _compare(path, where, per_query, compare, as_json)
         return
-    report = evaluate(
-        path,
-        format=fmt,  # type: ignore[arg-type]
-        split=split,
-        index_path=index_dir,
-        rebuild=rebuild,
-        progress=progress,
-        mode=mode,  # type: ignore[arg-type]
-        proximity=proximity,
-    )
+    report = evaluate(path, **where, mode=mode, proximity=proximity)  # type: ignore[arg-type]
     _warn_duplicates(report.duplicates)
     if as_json:
         echo_json(report.as_dict(per_query=per_query))
@@ -142,27 +141,14 @@ def _warn_duplicates(duplicates: tuple[str, ...]) -> None:
 
 def _compare(
     path: Path,
-    fmt: str,
-    split: str,
-    index_dir: Path | None,
-    rebuild: bool,
+    where: dict[str, Any],
     per_query: bool,
     rankings: tuple[str, str],
     as_json: bool,
-    progress: StageProgress | None,
 ) -> None:
     from ..evaluation.compare import compare
 
-    found = compare(
-        path,
-        rankings[0],
-        rankings[1],
-        format=fmt,  # type: ignore[arg-type]
-        split=split,
-        index_path=index_dir,
-        rebuild=rebuild,
-        progress=progress,
-    )
+    found = compare(path, rankings[0], rankings[1], **where)
     _warn_duplicates(found.report_a.duplicates)
     if as_json:
         echo_json(found.as_dict(per_query=per_query))
