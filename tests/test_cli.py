@@ -89,7 +89,9 @@ def test_search_and_similar_take_the_same_option_families() -> None:
         return {p.name: p.to_info_dict() for p in command.params if isinstance(p, click.Option)}
 
     search, similar = options(cli.commands["search"]), options(cli.commands["similar"])
-    assert set(search) - set(similar) == {"doc_ids", "require_all", "dask_address", "dask_timeout"}
+    assert set(search) - set(similar) == {
+        "doc_ids", "require_all", "mode", "proximity", "dask_address", "dask_timeout"
+    }  # fmt: skip
     assert set(similar) - set(search) == {"whole_document"}
     differ = {n for n in set(search) & set(similar) if search[n] != similar[n]}
     assert differ == {"sort", "group", "as_json"}  # in their help only
