@@ -375,3 +375,23 @@ def test_a_lexical_search_imports_no_model(hybrid_path: Path) -> None:
         env={**os.environ, "PYTHONPATH": str(Path(searchkit.__file__).parent.parent)},
     )
     assert json.loads(out.stdout.splitlines()[-1]) == []
+
+
+def test_the_web_api_and_page_take_the_mode(hybrid_path: Path) -> None:
+    from fastapi.testclient import TestClient
+
+    from searchkit.web.app import create_app
+
+    with searchkit.Index.open(hybrid_path) as ix:
+        want = ix.search(QUERY, mode="hybrid", proximity=True).as_dict()
+    with TestClient(create_app(hybrid_path), base_url="http://localhost") as client:
+        got = client.get("/api/search", params={"q": QUERY, "mode": "hybrid", "proximity": "true"})
+        bad = client.get("/api/search", params={"q": QUERY, "mode": "semantic"})
+        page = client.get("/", params={"q": QUERY, "mode": "hybrid"})
+        plain = client.get("/", params={"q": QUERY})
+    assert got.status_code == 200 and got.json() == want
+    assert bad.status_code == 400
+    assert bad.json() == {"error": "mode must be one of lexical, hybrid, not 'semantic'"}
+    assert page.status_code == 200
+    assert page.text.index("Servers") < page.text.index("The harbour at Rotterdam")
+    assert plain.text.index("Servers") > plain.text.index("The harbour at Rotterdam")
