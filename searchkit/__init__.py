@@ -40,7 +40,9 @@ if TYPE_CHECKING:
         RebuildRefusedError,
         SearchkitError,
         SearchkitIndexError,
+        SemanticUnavailableError,
         SettingsError,
+        VectorsMissingError,
     )
     from .evaluation import EvaluationReport, evaluate
     from .index import Index, rebuild_index
@@ -91,7 +93,9 @@ _HOME: dict[str, str] = {
             "RebuildRefusedError",
             "SearchkitError",
             "SearchkitIndexError",
+            "SemanticUnavailableError",
             "SettingsError",
+            "VectorsMissingError",
         ),
         "errors",
     ),
@@ -185,11 +189,13 @@ __all__ = [
     "SearchRequest",
     "SearchkitError",
     "SearchkitIndexError",
+    "SemanticUnavailableError",
     "SettingsError",
     "ShardedIndex",
     "SimilarRequest",
     "Skipped",
     "TermScore",
+    "VectorsMissingError",
     "__version__",
     "check_index",
     "chunk_document",

@@ -31,7 +31,10 @@ import attrs
 from whoosh import query as wq
 from whoosh.searching import Searcher
 
-from ._limits import QueryLimits, check_text
+from ._columns import top_docs
+from ._limits import Deadline, QueryLimits, bound_query, check_text
+from ._rerank import Candidate, SharedPool, pool_record, pool_size
+from ._rerank import part_candidates as rerank_candidates
 from ._types import SearchRequest, SimilarRequest, Sort
 from .analysis.synonyms import Synonyms
 from .explore import count_facets, date_histogram, matching_docnums
@@ -39,6 +42,7 @@ from .models import Bucket, Hit, Results
 from .query import language_fields, parse_query
 from .scoring import BM25, bm25_idf
 from .search import run_search
+from .typos import expand_fuzzy
 
 if TYPE_CHECKING:
     from ._base import Part
@@ -48,6 +52,7 @@ __all__ = [
     "GlobalBM25",
     "merge_results",
     "parse",
+    "part_candidates",
     "part_statistics",
     "search_part",
 ]
@@ -151,20 +156,49 @@ def search_part(
     q: wq.Query,
     request: SearchRequest | SimilarRequest,
     filter: wq.Query | None,
+    shared: SharedPool | None = None,
 ) -> Results:
     """The best ``page * limit`` hits of one part for ``request`` (its query parsed as
     ``q``, its filter built as ``filter``), scored with ``stats``; explained when asked,
     with every part's statistics, so that the explanations add up to the merged scores.
-    Facets and histograms are counted by :func:`explore_part` and added up."""
-    base = index._reader()
-    searcher = Searcher(
-        base.reader(), weighting=GlobalBM25(stats), closereader=False, fromindex=index._ix
-    )
+    Facets and histograms are counted by :func:`explore_part` and added up.  ``shared``:
+    the re-ranking all parts share (:func:`part_candidates`)."""
     part = attrs.evolve(
         request, limit=request.page * request.limit, page=1, facets=(), histogram=None
     )
     # No suggestions: the merge keeps none, so each part's would be work thrown away.
-    return run_search(searcher, part, parsed=q, filter=filter, suggest=False)
+    searcher = _part_searcher(index, stats)
+    return run_search(searcher, part, parsed=q, filter=filter, suggest=False, shared=shared)
+
+
+def _part_searcher(index: Part, stats: CorpusStats) -> Searcher:
+    base = index._reader()
+    return Searcher(
+        base.reader(), weighting=GlobalBM25(stats), closereader=False, fromindex=index._ix
+    )
+
+
+def part_candidates(
+    index: Part,
+    stats: CorpusStats,
+    q: wq.Query,
+    request: SearchRequest,
+    filter: wq.Query | None,
+    vector: tuple[float, ...] | None,
+) -> list[Candidate]:
+    """One part's candidates for re-ranking (``_rerank.py``), scored with ``stats``:
+    :func:`~searchkit._rerank.shared_pool` chooses among every part's."""
+    searcher = _part_searcher(index, stats)
+    bounded = bound_query(
+        q,
+        searcher,
+        QueryLimits.from_env() if request.limits is None else request.limits,
+        Deadline(request.timeout),
+        request.query,
+    )
+    q = expand_fuzzy(bounded, searcher)
+    top, _total = top_docs(searcher, q, pool_size(request), filter, None, pool_record(searcher))
+    return rerank_candidates(searcher, q, request, top, vector)
 
 
 def explore_part(

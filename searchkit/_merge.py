@@ -110,10 +110,42 @@ def merge_segments(writer: Any, segments: Sequence[Any], exact: Any = None) -> A
         fields.close()
         if writer.compound:
             segment.create_compound_file(storage)
+        _merge_vectors(storage, segments, readers, segment)
         return segment
     finally:
         for r in readers:
             r.close()
+
+
+def _merge_vectors(
+    storage: Any, segments: Sequence[Any], readers: Sequence[Any], into: Any
+) -> None:
+    """The merged segment's vector file (``_vectors.py``): the live documents' rows of
+    each segment, in order; a segment without them has its documents embedded, when
+    searchkit[semantic] is installed (else the merged segment has none)."""
+    folder = getattr(storage, "folder", None)
+    if folder is None:
+        return
+    from . import _vectors, semantic
+
+    found = _vectors.read_rows(folder, segments)
+    if any(rows is None for rows in found) and not semantic.available():
+        return
+    import numpy as np
+
+    parts = []
+    for rows, reader in zip(found, readers, strict=True):
+        if rows is None:
+            texts = [
+                semantic.paragraph_text(stored.get("title"), stored.get("text"))
+                for _, stored in reader.iter_docs()
+            ]
+            parts.append(semantic.embed(texts))
+        elif reader.has_deletions():
+            parts.append(rows[np.fromiter(reader.all_doc_ids(), dtype=np.int64)])
+        else:
+            parts.append(rows)
+    _vectors.write_vectors(folder, into.segment_id(), np.concatenate(parts))
 
 
 def _unmapped(storage: Any) -> Any:

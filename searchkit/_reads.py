@@ -18,6 +18,7 @@ from ._types import (
     Client,
     Collapse,
     Interval,
+    Mode,
     Operator,
     SearchRequest,
     SimilarRequest,
@@ -64,6 +65,8 @@ class Reads(ABC):
         context: int = 0,
         operator: Operator = "or",
         collapse: Collapse = "document",
+        mode: Mode = "lexical",
+        proximity: bool = False,
         limits: QueryLimits | None = None,
         timeout: float | None = None,
         facets: Sequence[str] = (),
@@ -101,6 +104,13 @@ class Reads(ABC):
             matching paragraphs (``doc_id=hit.doc_id`` lists them: a search within one
             document is not collapsed), and ``total`` counts documents.  ``"none"``
             ranks every matching paragraph as a hit of its own (flat order).
+        :param mode: ``"hybrid"`` re-ranks BM25's best 100 paragraphs (more when the
+            page reaches deeper) by ``0.7 * minmax(BM25) + 0.3 * minmax(cosine)`` of
+            their vectors and the query's (an index built with ``searchkit[semantic]``;
+            docs/how-it-works.md); scores are then in [0, 1].
+        :param proximity: add a bonus to BM25's best 20 paragraphs where two words next
+            to each other in the query sit within 8 words of each other (from the
+            positions already indexed).
         :param limits: bound what one query may cost (default
             :meth:`QueryLimits.from_env`; a query over a limit raises
             :class:`QueryLimitError`).

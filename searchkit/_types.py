@@ -30,11 +30,13 @@ __all__ = [
     "FACETS",
     "INTERVALS",
     "MAX_LIMIT",
+    "MODES",
     "OPERATORS",
     "SORTS",
     "Client",
     "Confirm",
     "Interval",
+    "Mode",
     "Operator",
     "Progress",
     "Ranked",
@@ -57,6 +59,9 @@ Collapse = Literal["document", "none"]
 COLLAPSES: tuple[str, ...] = ("document", "none")
 Operator = Literal["or", "and"]
 OPERATORS: tuple[str, ...] = ("or", "and")
+# How relevance is scored: BM25 alone, or fused with paragraph vectors (``_rerank.py``).
+Mode = Literal["lexical", "hybrid"]
+MODES: tuple[str, ...] = ("lexical", "hybrid")
 # The date intervals of a histogram, and the facets a search can count.
 Interval = Literal["day", "week", "month", "year"]
 INTERVALS: tuple[str, ...] = ("day", "week", "month", "year")
@@ -271,6 +276,9 @@ class SearchRequest(_Options):
         id: nothing to collapse across, so its matching paragraphs are listed)."""
         one = isinstance(self.doc_id, str) or (self.doc_id is not None and len(self.doc_id) == 1)
         return self.collapse == "document" and not self.group and not one
+
+    mode: Mode = attrs.field(default="lexical", kw_only=True, validator=_one_of(MODES, "mode"))
+    proximity: bool = attrs.field(default=False, kw_only=True, validator=_FLAG)
 
 
 @attrs.frozen

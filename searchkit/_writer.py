@@ -38,7 +38,7 @@ from whoosh.system import pack_ushort
 from whoosh.util.numeric import byte_to_length, length_to_byte
 from whoosh.writing import IndexingError
 
-from . import _commits, _whoosh
+from . import _commits, _whoosh, semantic
 from .schema import Posting, TextTerms, indexer, memoized
 
 __all__ = ["SegmentWriter", "codec"]
@@ -197,6 +197,28 @@ class SegmentWriter(wwriting.SegmentWriter):  # type: ignore[misc]
         self._failed = False
         self._plans: dict[str, _FieldPlan] = {}
         _cheaper_stored_fields(self.perdocwriter)
+        # Each document's text to embed (``_vectors.py``), with searchkit[semantic] only.
+        self._texts: list[str] | None = [] if semantic.available() else None
+
+    def _finalize_segment(self) -> Any:
+        """Whoosh's, then the segment's vectors (``_vectors.py``), before any commit
+        names the segment: in each writer process, for the documents it wrote."""
+        segment = super()._finalize_segment()
+        folder = getattr(self.storage, "folder", None)
+        texts = self._texts
+        if texts is not None and folder is not None and len(texts) == segment.doc_count_all():
+            from . import _vectors
+
+            _vectors.write_vectors(folder, segment.segment_id(), semantic.embed(texts))
+        return segment
+
+    def add_reader(self, reader: Any) -> None:
+        """Whoosh's (the merge of segments :func:`._merge.can_copy` refuses), keeping
+        the added documents' texts to embed."""
+        if self._texts is not None:
+            for _docnum, stored in reader.iter_docs():
+                self._texts.append(semantic.paragraph_text(stored.get("title"), stored.get("text")))
+        super().add_reader(reader)
 
     def _plan(self, name: str) -> _FieldPlan:
         if name.startswith("_"):
@@ -283,6 +305,8 @@ class SegmentWriter(wwriting.SegmentWriter):  # type: ignore[misc]
         self._failed = False
         self._added = True
         self.docnum += 1
+        if self._texts is not None:
+            self._texts.append(semantic.paragraph_text(fields.get("title"), fields.get("text")))
         self._memory += memory
         if self._memory > self._memory_limit:
             self._spill()

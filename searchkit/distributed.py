@@ -37,7 +37,8 @@ from typing import Any
 
 from . import _commits
 from ._base import OpenPart, Part
-from ._fanout import CorpusStats, part_statistics, search_part, total
+from ._fanout import CorpusStats, part_candidates, part_statistics, search_part, total
+from ._rerank import Candidate, SharedPool, pool_size, query_vector, reranks, shared_pool
 from ._types import Client, SearchRequest, SimilarRequest
 from .errors import ClusterTimeoutError, DaskUnavailableError
 from .models import IndexReport, Results
@@ -222,10 +223,37 @@ def search_on_cluster(
         timeout,
     )
     everything = total(stats)
+    shared = None
+    if reranks(request):  # a round more: the candidates of them all (``_rerank.py``)
+        assert isinstance(request, SearchRequest)
+        vector = query_vector(request)
+        pools = _wait(
+            client,
+            [
+                client.submit(
+                    _candidates,
+                    open_part,
+                    folder,
+                    everything,
+                    q,
+                    request,
+                    filter,
+                    vector,
+                    pure=False,
+                )
+                for folder in folders
+            ],
+            names,
+            "the search's candidates",
+            timeout,
+        )
+        shared = shared_pool(pools, pool_size(request), vector)
     return _wait(
         client,
         [
-            client.submit(_search, open_part, folder, everything, q, request, filter, pure=False)
+            client.submit(
+                _search, open_part, folder, everything, q, request, filter, shared, pure=False
+            )
             for folder in folders
         ],
         names,
@@ -258,5 +286,18 @@ def _search(
     q: Any,
     request: SearchRequest | SimilarRequest,
     filter: Any,
+    shared: SharedPool | None = None,
 ) -> Results:
-    return search_part(_shard(open_part, folder), stats, q, request, filter)
+    return search_part(_shard(open_part, folder), stats, q, request, filter, shared)
+
+
+def _candidates(
+    open_part: OpenPart,
+    folder: str,
+    stats: CorpusStats,
+    q: Any,
+    request: SearchRequest,
+    filter: Any,
+    vector: tuple[float, ...] | None,
+) -> list[Candidate]:
+    return part_candidates(_shard(open_part, folder), stats, q, request, filter, vector)

@@ -13,6 +13,7 @@ Python: the ``searchkit`` command's exit code and the web app's HTTP status.
     │   ├── IndexExistsError         create() over an existing index               3   503
     │   ├── IndexIncompatibleError   another schema or analyzer version            3   503
     │   ├── IndexDamagedError        damaged, or not written by searchkit          3   503
+    │   ├── VectorsMissingError      hybrid search of an index without vectors     3   503
     │   ├── IndexLockedError         another process holds the write lock          4   503
     │   └── IndexAccessError         the OS refuses the folder: permission,        3   503
     │                                read-only, disk full, removed in use
@@ -26,6 +27,7 @@ Python: the ``searchkit`` command's exit code and the web app's HTTP status.
     │                                not confirmed, or reaches outside its roots
     ├── CollectionError              a test collection cannot be read              2   400
     ├── NotFoundError (LookupError)  a chunk or document id not in the index       2   404
+    ├── SemanticUnavailableError     searchkit[semantic] not installed             2   503
     └── DaskUnavailableError         Dask not installed, scheduler unreachable     2   503
         └── ClusterTimeoutError      no progress on the cluster for the            2   504
                                      timeout (names the shards)
@@ -71,6 +73,8 @@ __all__ = [
     "RebuildRefusedError",
     "SearchkitError",
     "SearchkitIndexError",
+    "SemanticUnavailableError",
+    "VectorsMissingError",
     "exit_code",
     "http_status",
 ]
@@ -142,6 +146,18 @@ class IndexDamagedError(SearchkitIndexError):
         super().__init__(
             path,
             f"index damaged at {path}: {reason}; run `searchkit check --repair --index {path}`",
+        )
+
+
+class VectorsMissingError(SearchkitIndexError):
+    """A hybrid search of an index (or a segment of it) written without paragraph vectors."""
+
+    def __init__(self, path: object) -> None:
+        super().__init__(
+            path,
+            f"index {path} has no paragraph vectors for mode='hybrid' (written without "
+            f"searchkit[semantic]); with it installed, run `searchkit index --rebuild "
+            f"--index {path}`",
         )
 
 
@@ -259,6 +275,10 @@ class NotFoundError(SearchkitError, LookupError):
     """A chunk or document id that is not in the index."""
 
 
+class SemanticUnavailableError(SearchkitError):
+    """Paragraph vectors were asked for, and ``searchkit[semantic]`` is not installed."""
+
+
 class DaskUnavailableError(SearchkitError):
     """Dask is not installed, or the scheduler cannot be reached."""
 
@@ -302,6 +322,7 @@ OUTCOMES: Mapping[type[SearchkitError], Outcome] = {
     IndexExistsError: Outcome(EXIT_INDEX, 503),
     IndexIncompatibleError: Outcome(EXIT_INDEX, 503),
     IndexDamagedError: Outcome(EXIT_INDEX, 503),
+    VectorsMissingError: Outcome(EXIT_INDEX, 503),
     IndexLockedError: Outcome(EXIT_LOCKED, 503),
     IndexAccessError: Outcome(EXIT_INDEX, 503),
     QueryError: Outcome(EXIT_USAGE, 400),
@@ -312,6 +333,7 @@ OUTCOMES: Mapping[type[SearchkitError], Outcome] = {
     RebuildRefusedError: Outcome(EXIT_USAGE, 400),
     CollectionError: Outcome(EXIT_USAGE, 400),
     NotFoundError: Outcome(EXIT_USAGE, 404),
+    SemanticUnavailableError: Outcome(EXIT_USAGE, 503),
     DaskUnavailableError: Outcome(EXIT_USAGE, 503),
     ClusterTimeoutError: Outcome(EXIT_USAGE, 504),
 }

@@ -24,11 +24,13 @@ from ._fanout import (
     explore_part,
     merge_results,
     parse,
+    part_candidates,
     part_statistics,
     search_part,
     total,
 )
 from ._reads import Reads
+from ._rerank import pool_size, query_vector, reranks, shared_pool
 from ._types import (
     MAX_LIMIT,
     Client,
@@ -146,12 +148,18 @@ class _Parts(Reads):
         else:
             clock, budget, each = time.monotonic(), request.timeout, request
             stats = total([part_statistics(ix, q) for ix, _ in parts])
+            shared = None
+            if reranks(request):  # the candidates of them all, as one index's
+                assert isinstance(request, SearchRequest)
+                vector = query_vector(request)
+                pools = [part_candidates(ix, stats, q, request, flt, vector) for ix, _ in parts]
+                shared = shared_pool(pools, pool_size(request), vector)
             found = []
             for ix, _ in parts:
                 if budget is not None:  # what is left of the budget
                     left = max(1e-3, budget - (time.monotonic() - clock))
                     each = attrs.evolve(request, timeout=left)
-                found.append(search_part(ix, stats, q, each, flt))
+                found.append(search_part(ix, stats, q, each, flt, shared))
         merged = merge_results(found, labels, request)
         names, histogram = request.facets, request.histogram
         if request.looks_closer() and not merged.timed_out:

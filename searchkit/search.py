@@ -8,17 +8,19 @@ and ``_hits.py`` (which turns a page of ranked documents into hits).
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import attrs
 from whoosh import query as wq
 from whoosh.searching import Searcher
 
-from ._collapse import documents, top_documents
+from ._collapse import top_documents
 from ._columns import top_docs
 from ._hits import NO_HIGHLIGHT, Records, build_hits, highlight_terms, neighbours
 from ._limits import Deadline, QueryLimits, bound_query, check_page, check_text
-from ._order import ordered
-from ._topk import all_matches
+from ._order import by_document, ordered
+from ._rerank import SharedPool, reranked_all, reranked_top, reranks
+from ._topk import all_matches, tie_key
 from ._types import MAX_LIMIT, SORTS, Ranked, SearchRequest, SimilarRequest, Sort, check_whole
 from .analysis.synonyms import Synonyms
 from .explore import annotate, similar_query
@@ -46,6 +48,7 @@ def run_search(
     filter: wq.Query | None = None,
     synonyms: Synonyms | None = None,
     suggest: bool = True,
+    shared: SharedPool | None = None,
 ) -> Results:
     """One page of :class:`Results` for ``request`` from ``searcher``: its hits, and the
     facets, histogram and explanations it asks for.
@@ -59,6 +62,8 @@ def run_search(
     ``parsed`` is the query already parsed, and ``filter`` the request's filter already
     built (:func:`request_filter`): a search over several indexes does each once for
     all its parts.  ``synonyms`` widen the words of a query this function parses.
+    ``shared`` is what the parts of several indexes share to re-rank as one index
+    (``_rerank.py``: ``mode="hybrid"``, ``proximity=True``).
     The time budget (``request.timeout``) starts here and covers parsing too.
     ``suggest`` (for a :class:`SearchRequest`) offers corrected queries ("did you
     mean"), within the request's limits and what is left of its time budget; a part of
@@ -95,25 +100,45 @@ def run_search(
     entries: list[Ranked]
     counts: list[int] = []  # collapsed or grouped: each entry's document's matching chunks
     collapse = isinstance(request, SearchRequest) and request.collapses()
-    if request.sort == "relevance" and not request.group:
+    rerank = reranks(request)
+    key = _tie_key(records)
+    if request.sort == "relevance" and not request.group and not (collapse and rerank):
         # Only the best offset + limit are put in order.
         if collapse:
             best, total, paragraphs = top_documents(searcher, q, offset + limit, flt, deadline)
             entries, counts = [g for g, _ in best[offset:]], [n for _, n in best[offset:]]
         else:
-            top, total = top_docs(searcher, q, offset + limit, flt, deadline, records)
+            if rerank:
+                assert isinstance(request, SearchRequest)
+                top, total = reranked_top(
+                    searcher,
+                    q,
+                    request,
+                    offset + limit,
+                    lambda n, stored: top_docs(searcher, q, n, flt, deadline, stored),
+                    key,
+                    shared,
+                )
+            else:
+                top, total = top_docs(searcher, q, offset + limit, flt, deadline, records)
             paragraphs = total
             entries = [[hit] for hit in top[offset : offset + limit]]
-    elif request.group or collapse:
-        size = request.group_size if request.group else 1
-        every, paragraphs = documents(searcher, q, flt, deadline, request.sort, size)
-        total = len(every)
-        entries = [group for group, _ in every[offset : offset + limit]]
-        counts = [n for _, n in every[offset : offset + limit]]
     else:
-        ranked = ordered(searcher, all_matches(searcher, q, flt, deadline), request.sort)
-        total = paragraphs = len(ranked)
-        entries = [[hit] for hit in ranked[offset : offset + limit]]
+        matches = all_matches(searcher, q, flt, deadline)
+        if rerank:
+            assert isinstance(request, SearchRequest)
+            matches = reranked_all(searcher, q, request, matches, key, shared)
+        ranked = ordered(searcher, matches, request.sort)
+        paragraphs = len(ranked)
+        if request.group or collapse:
+            size = request.group_size if request.group else 1
+            every = by_document(searcher, ranked, size)
+            total = len(every)
+            entries = [group for group, _ in every[offset : offset + limit]]
+            counts = [n for _, n in every[offset : offset + limit]]
+        else:
+            total = paragraphs
+            entries = [[hit] for hit in ranked[offset : offset + limit]]
     terms = highlight_terms(q, searcher) if request.highlight else NO_HIGHLIGHT
     hits = build_hits(searcher, entries, offset + 1, terms, request.context, records, deadline)
     if counts:
@@ -140,6 +165,10 @@ def run_search(
         original_query=text if corrected and text is not None else "",
     )
     return annotate(searcher, results, q, flt, request)
+
+
+def _tie_key(records: Records) -> Callable[[int], tuple[str, int]]:
+    return lambda d: tie_key(records(d))
 
 
 def parse_request(

@@ -94,6 +94,8 @@ def test_search_and_similar_take_the_same_option_families() -> None:
         "require_all",
         "collapse",
         "exact",
+        "mode",
+        "proximity",
         "dask_address",
         "dask_timeout",
     }

@@ -74,7 +74,9 @@ def test_folder_terms_filter_rather_than_add_words(ix: searchkit.Index) -> None:
     assert set(_paths(alone)) == {"common/tar.md", "common/git-archive.md"}
     either = ix.search("process (folder:linux OR folder:osx)", limit=50, collapse="none")
     assert set(_paths(either)) == KILLS
-    assert ix.search("process -folder:linux", limit=50, collapse="none").total == 3  # osx twice, top.html
+    assert (
+        ix.search("process -folder:linux", limit=50, collapse="none").total == 3
+    )  # osx twice, top.html
     assert set(_paths(ix.search("process format:html", collapse="none"))) == {"top.html"}
 
 
@@ -87,7 +89,10 @@ def test_under_takes_a_folder_relative_to_the_root_or_absolute_inside_it(
     assert _paths(ix.search("process", under=str(pages / "linux"), collapse="none")) == want
     both = ix.search("process", under=["linux", str(pages / "osx")], limit=50, collapse="none")
     assert set(_paths(both)) == KILLS
-    assert ix.search("process", under=str(pages), collapse="none").total == ix.search("process", collapse="none").total
+    assert (
+        ix.search("process", under=str(pages), collapse="none").total
+        == ix.search("process", collapse="none").total
+    )
     assert ix.search("process", under="nothing-here", collapse="none").total == 0
 
 

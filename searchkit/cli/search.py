@@ -25,6 +25,7 @@ from ._options import (
 from ._render import Style, clean, echo_json, json_text, plural, print_results, tsv_value, use_color
 
 if TYPE_CHECKING:
+    from .._types import Mode
     from ..models import Results
 
 __all__ = ["complete", "search", "similar"]
@@ -56,6 +57,17 @@ __all__ = ["complete", "search", "similar"]
     help="Search the words as typed: no 'Showing results for' correction of a word no "
     "paragraph holds.",
 )
+@click.option(
+    "--mode",
+    type=click.Choice(["lexical", "hybrid"]),
+    default="lexical",
+    show_default=True,
+    help="hybrid: re-rank BM25's best 100 with paragraph vectors (needs searchkit[semantic] "
+    "when the index is built).",
+)
+@click.option(
+    "--proximity", is_flag=True, help="Rank paragraphs where the words sit close together higher."
+)
 @shape_options("One hit per document, with its next-best paragraphs.")
 @click.option(
     "--collapse/--flat",
@@ -81,6 +93,8 @@ def search(
     doc_ids: tuple[str, ...],
     require_all: bool,
     exact: bool,
+    mode: Mode,
+    proximity: bool,
     shape: dict[str, Any],
     collapse: bool,
     explore: dict[str, Any],
@@ -130,6 +144,8 @@ def search(
         operator="and" if require_all else "or",
         collapse="document" if collapse else "none",
         exact=exact,
+        mode=mode,
+        proximity=proximity,
         **shape,
         **explore,
         **running,

@@ -5,11 +5,13 @@
 >>> report.ndcg_10, report.qps                                   # doctest: +SKIP
 
 readers.py reads BEIR and SMART collections, metrics.py computes nDCG, recall, MRR and
-MAP as trec_eval does, runner.py builds the index, runs the queries and reports.
+MAP as trec_eval does, runner.py builds the index, runs the queries and reports, and
+compare.py tests two rankings' per-query differences (``eval --compare``).
 """
 
 from __future__ import annotations
 
+from .compare import Comparison, compare, sign_flip_p
 from .metrics import (
     METRICS,
     average_precision,
@@ -29,7 +31,15 @@ from .readers import (
     read_collection,
     read_smart,
 )
-from .runner import DEFAULT_DEPTH, EvaluationReport, QueryResult, evaluate, to_document
+from .runner import (
+    DEFAULT_DEPTH,
+    EvaluationReport,
+    QueryResult,
+    Ranking,
+    evaluate,
+    evaluate_rankings,
+    to_document,
+)
 
 __all__ = [
     "DEFAULT_DEPTH",
@@ -37,12 +47,16 @@ __all__ = [
     "METRICS",
     "Collection",
     "CollectionDocument",
+    "Comparison",
     "EvaluationReport",
     "Format",
     "QueryResult",
+    "Ranking",
     "average_precision",
+    "compare",
     "detect_format",
     "evaluate",
+    "evaluate_rankings",
     "ndcg",
     "ranking",
     "read_beir",
@@ -51,5 +65,6 @@ __all__ = [
     "recall",
     "reciprocal_rank",
     "score_query",
+    "sign_flip_p",
     "to_document",
 ]

@@ -14,7 +14,7 @@ import hashlib
 import re
 import tempfile
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
@@ -22,8 +22,9 @@ from typing import Any
 import attrs
 
 from .._base import IndexLike
+from .._types import MODES, Mode
 from ..analysis import ANALYZER_ID
-from ..errors import CollectionError, QueryError
+from ..errors import ArgumentError, CollectionError, QueryError
 from ..index import Index, ShardedIndex
 from ..models import Document, Paragraph
 from ..query import plain_query
@@ -36,7 +37,9 @@ __all__ = [
     "EvaluationReport",
     "Progress",
     "QueryResult",
+    "Ranking",
     "evaluate",
+    "evaluate_rankings",
     "to_document",
 ]
 
@@ -132,6 +135,8 @@ def evaluate(
     rebuild: bool = False,
     depth: int = DEFAULT_DEPTH,
     progress: Progress | None = None,
+    mode: Mode = "lexical",
+    proximity: bool = False,
 ) -> EvaluationReport:
     """Index the test collection at ``path``, run its queries, and report the metrics.
 
@@ -140,7 +145,53 @@ def evaluate(
     unless ``index_path`` is given: an index already there is reused as it is (``rebuild``
     replaces it), and a new one is kept there for next time.  ``depth`` documents are
     ranked per query (at least 100 for Recall@100 and MAP@100 to mean what they say).
+    ``mode`` and ``proximity`` are ``Index.search``'s ranking options.
     """
+    return evaluate_rankings(
+        path,
+        [Ranking(mode, proximity)],
+        format=format,
+        split=split,
+        index_path=index_path,
+        rebuild=rebuild,
+        depth=depth,
+        progress=progress,
+    )[0]
+
+
+@attrs.frozen
+class Ranking:
+    """One way to rank: ``Index.search``'s ``mode`` and ``proximity``."""
+
+    mode: Mode = "lexical"
+    proximity: bool = False
+
+    @classmethod
+    def parse(cls, text: str) -> Ranking:
+        """``lexical``, ``hybrid``, ``lexical+proximity`` or ``hybrid+proximity``."""
+        mode, _, extra = text.strip().lower().partition("+")
+        if mode not in MODES or extra not in ("", "proximity"):
+            raise ArgumentError(
+                f"a ranking is lexical or hybrid, optionally +proximity, not {text!r}"
+            )
+        return cls(mode, extra == "proximity")  # type: ignore[arg-type]
+
+    def __str__(self) -> str:
+        return self.mode + ("+proximity" if self.proximity else "")
+
+
+def evaluate_rankings(
+    path: str | Path,
+    rankings: Sequence[Ranking],
+    *,
+    format: Format = "auto",
+    split: str = "test",
+    index_path: str | Path | None = None,
+    rebuild: bool = False,
+    depth: int = DEFAULT_DEPTH,
+    progress: Progress | None = None,
+) -> list[EvaluationReport]:
+    """:func:`evaluate` for each of ``rankings``, over one index of the collection."""
     if isinstance(depth, bool) or not isinstance(depth, int) or not 1 <= depth <= MAX_LIMIT:
         raise CollectionError(path, f"depth must be a whole number from 1 to {MAX_LIMIT}")
     collection = read_collection(path, format=format, split=split)
@@ -148,19 +199,35 @@ def evaluate(
         index, index_seconds = _open_index(stack, collection, index_path, rebuild, progress)
         stack.enter_context(index)
         stats = index.stats()
-        results: list[QueryResult] = []
         judged = collection.judged_queries()
-        for done, qid in enumerate(judged, 1):
-            results.append(_run_query(index, collection, qid, depth))
-            if progress:
-                progress("search", done, len(judged))
+        runs: list[list[QueryResult]] = []
+        for ranking in rankings:
+            results: list[QueryResult] = []
+            for done, qid in enumerate(judged, 1):
+                results.append(_run_query(index, collection, qid, depth, ranking))
+                if progress:
+                    progress("search", done, len(judged))
+            runs.append(results)
+    return [
+        _report(collection, stats.documents, stats.chunks, results, index_seconds)
+        for results in runs
+    ]
+
+
+def _report(
+    collection: Collection,
+    documents: int,
+    chunks: int,
+    results: list[QueryResult],
+    index_seconds: float,
+) -> EvaluationReport:
     seconds = sum(r.seconds for r in results)
     return EvaluationReport(
         collection=collection.name,
         format=collection.format,
         split=collection.split,
-        documents=stats.documents,
-        chunks=stats.chunks,
+        documents=documents,
+        chunks=chunks,
         queries=len(results),
         ndcg_10=mean([r.ndcg_10 for r in results]),
         recall_100=mean([r.recall_100 for r in results]),
@@ -241,11 +308,13 @@ def _counted(collection: Collection, progress: Progress | None) -> Iterator[Docu
             progress("index", done, total)
 
 
-def _run_query(index: IndexLike, collection: Collection, qid: str, depth: int) -> QueryResult:
+def _run_query(
+    index: IndexLike, collection: Collection, qid: str, depth: int, how: Ranking
+) -> QueryResult:
     text = collection.queries[qid]
     qrels = collection.qrels.get(qid, {})
     started = time.perf_counter()
-    run = _rank_documents(index, plain_query(text), depth)
+    run = _rank_documents(index, plain_query(text), depth, how)
     seconds = time.perf_counter() - started
     m = score_query(run, qrels)
     return QueryResult(
@@ -262,7 +331,7 @@ def _run_query(index: IndexLike, collection: Collection, qid: str, depth: int) -
     )
 
 
-def _rank_documents(index: IndexLike, query: str, depth: int) -> list[str]:
+def _rank_documents(index: IndexLike, query: str, depth: int, how: Ranking) -> list[str]:
     """The ``depth`` best documents for ``query``, each scored by its best paragraph.
 
     The words are searched as the collection asks them (``exact``): a run measures the
@@ -272,7 +341,9 @@ def _rank_documents(index: IndexLike, query: str, depth: int) -> list[str]:
     limit = depth
     while True:
         try:
-            results = index.search(query, limit=limit, exact=True)
+            results = index.search(
+                query, limit=limit, exact=True, mode=how.mode, proximity=how.proximity
+            )
         except QueryError:  # nothing searchable in it: only stop words
             return []
         best: dict[str, float] = {}

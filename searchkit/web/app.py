@@ -240,6 +240,7 @@ def create_app(
                     form["q"],
                     **_search_args(params, max_limit=_MAX_LIMIT),
                     exact=_flag(params, "exact"),
+                    **_ranking_args(params),
                     facets=_PAGE_FACETS,
                     histogram="month",
                 )
@@ -329,6 +330,8 @@ def create_app(
         highlight: bool = True,
         under: _Many = None,
         exact: bool = False,
+        mode: str = "lexical",
+        proximity: bool = False,
     ) -> dict[str, Any]:
         """Search the paragraphs. Parameters as `Index.search`; `doc` is `doc_id`;
         `collapse=none` ranks every paragraph alone (`--flat`); `fields` (comma-separated)
@@ -344,6 +347,7 @@ def create_app(
                 timeout=timeout,
                 highlight=highlight,
                 exact=exact,
+                **_ranking_args(request.query_params),
             )
             results = ix.search(wanted)
         return results.as_dict(_fields(fields))
@@ -465,6 +469,11 @@ def _search_args(params: Any, max_limit: int | None = None) -> dict[str, Any]:
         "operator": operator,
         "collapse": params.get("collapse") or "document",
     }
+
+
+def _ranking_args(params: Any) -> dict[str, Any]:
+    """``mode`` and ``proximity`` from a page's query parameters (as ``/api/search``'s)."""
+    return {"mode": params.get("mode") or "lexical", "proximity": _flag(params, "proximity")}
 
 
 def _explore_args(

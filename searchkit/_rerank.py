@@ -1,0 +1,312 @@
+"""Ranking beyond BM25: ``mode="hybrid"`` and ``proximity=True``, over a pool of candidates.
+
+Both re-rank the best :data:`POOL` paragraphs BM25 finds (or ``page * limit``, when
+more are asked for): the candidates the scorer already holds, in the order it gives
+them (score, then ``_topk.tie_key``).  The rest of the matches keep BM25's order below
+every candidate, and the set of matches and the total do not change.
+
+- ``proximity=True`` adds ``_proximity.py``'s bonus to the BM25 score of the best
+  :data:`NEAR_POOL` candidates (positions are read for those only).
+- ``mode="hybrid"`` fuses that lexical score with the cosine of the paragraph's vector
+  (``_vectors.py``) and the query's (embedded once): ``0.7 * minmax(lexical) + 0.3 *
+  minmax(cosine)``, each scaled to [0, 1] over the candidates (1 when all are equal).
+
+The normalisation is over the candidates of the whole collection: a search of several
+indexes or shards first asks each part for its candidates (:func:`part_candidates`),
+takes the best :data:`POOL` of them all as one index would (:func:`shared_pool`: the
+last one's score and tie key, the bounds of both scores), and each part then fuses its
+own candidates within that cut with those bounds.  So every part computes the one
+index's fused scores from the same numbers, and the merge orders them as one index does.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import attrs
+from whoosh import query as wq
+from whoosh.searching import Searcher
+
+from . import _proximity
+from ._topk import best, tie_key
+from ._types import Ranked, Scores, SearchRequest, SimilarRequest
+from .errors import IndexDamagedError, VectorsMissingError
+
+if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
+
+    Floats = npt.NDArray[np.float64]
+
+__all__ = [
+    "LEXICAL_WEIGHT",
+    "NEAR_POOL",
+    "POOL",
+    "Candidate",
+    "SharedPool",
+    "part_candidates",
+    "pool_size",
+    "query_vector",
+    "reranked_all",
+    "reranked_top",
+    "reranks",
+    "shared_pool",
+]
+
+POOL = 100
+# Of them, the best NEAR_POOL get a proximity bonus (reading positions costs).
+NEAR_POOL = 20
+LEXICAL_WEIGHT = 0.7
+
+# (BM25 score, document id, place): a candidate's rank among them all, best first when
+# sorted by (-score, id, place); then its lexical score (BM25 and any proximity bonus)
+# and its cosine (0.0 outside hybrid mode).
+Candidate = tuple[float, str, int, float, float]
+# A document's stored record, by document number.
+Stored = Callable[[int], dict[str, Any]]
+
+
+@attrs.frozen
+class SharedPool:
+    """What the parts of several indexes share so their fused scores are one index's:
+    the query's vector, the last candidate's ``(score, id, place)``, and the bounds of
+    the candidates' lexical scores and cosines."""
+
+    vector: tuple[float, ...] | None
+    last: tuple[float, str, int] | None
+    # The last candidate that gets a proximity bonus (:data:`NEAR_POOL`).
+    near: tuple[float, str, int] | None = None
+    bm25: tuple[float, float] = (0.0, 0.0)
+    lexical: tuple[float, float] = (0.0, 0.0)
+    cosine: tuple[float, float] = (0.0, 0.0)
+
+
+def reranks(request: SearchRequest | SimilarRequest) -> bool:
+    """Whether ``request`` asks for more than BM25's ranking."""
+    return isinstance(request, SearchRequest) and (request.mode == "hybrid" or request.proximity)
+
+
+def pool_size(request: SearchRequest | SimilarRequest) -> int:
+    """How many of BM25's best are candidates: :data:`POOL` (hybrid) or
+    :data:`NEAR_POOL` (proximity alone), or the whole page asked for when more."""
+    deep = isinstance(request, SearchRequest) and request.mode == "hybrid"
+    return max(POOL if deep else NEAR_POOL, request.page * request.limit)
+
+
+def query_vector(request: SearchRequest) -> tuple[float, ...] | None:
+    """The query's vector (hybrid mode), computed once for every part of a search."""
+    if request.mode != "hybrid":
+        return None
+    from .semantic import embed
+
+    return tuple(float(x) for x in embed([request.query])[0])
+
+
+def rerank(
+    searcher: Searcher,
+    q: wq.Query,
+    request: SearchRequest,
+    candidates: Ranked,
+    key: Callable[[int], tuple[str, int]],
+    shared: SharedPool | None = None,
+) -> Scores:
+    """The new scores of ``candidates`` (BM25's best, in its order), every one above
+    any lower BM25 match once :func:`below` is applied to the rest."""
+    near = candidates[:NEAR_POOL]
+    if shared is not None and shared.last is not None:
+        candidates = _within(searcher, candidates, shared.last)
+        near = _within(searcher, near, shared.near)
+    if not candidates:
+        return {}
+    lexical = _lexical(searcher, q, request, candidates, near)
+    if request.mode != "hybrid":
+        return lexical
+    vector = shared.vector if shared is not None else query_vector(request)
+    assert vector is not None
+    cosines = _cosines(searcher, [d for _, d in candidates], vector)
+    if shared is not None and shared.last is not None:
+        lex_bounds, cos_bounds = shared.lexical, shared.cosine
+    else:
+        lex_bounds = (min(lexical.values()), max(lexical.values()))
+        cos_bounds = (min(cosines.values()), max(cosines.values()))
+    return {d: fuse(lexical[d], cosines[d], lex_bounds, cos_bounds) for d in lexical}
+
+
+def fuse(
+    lexical: float, cosine: float, lex: tuple[float, float], cos: tuple[float, float]
+) -> float:
+    return LEXICAL_WEIGHT * _minmax(lexical, lex) + (1.0 - LEXICAL_WEIGHT) * _minmax(cosine, cos)
+
+
+def _minmax(x: float, bounds: tuple[float, float]) -> float:
+    lo, hi = bounds
+    return (x - lo) / (hi - lo) if hi > lo else 1.0
+
+
+def below(
+    scores: Scores, rescored: Scores, request: SearchRequest, shared: SharedPool | None
+) -> Scores:
+    """Every match's score: the candidates' new ones, and the rest below them all, in
+    BM25's order (hybrid scores sit in [0, 1], so the rest get their BM25 score scaled
+    to at most -1 by the candidates' BM25 bounds; proximity only adds, so the rest keep
+    theirs)."""
+    if request.mode != "hybrid":
+        return {**scores, **rescored}
+    if shared is not None and shared.last is not None:
+        floor, top = shared.bm25
+    elif rescored:
+        floor, top = min(scores[d] for d in rescored), max(scores[d] for d in rescored)
+    else:
+        return scores
+    span = top - floor if top > floor else 1.0
+    out = {d: LEXICAL_WEIGHT * (s - floor) / span - 1.0 for d, s in scores.items()}
+    out.update(rescored)
+    return out
+
+
+def reranked_top(
+    searcher: Searcher,
+    q: wq.Query,
+    request: SearchRequest,
+    limit: int,
+    top_docs: Callable[[int, Stored], tuple[Ranked, int]],
+    key: Callable[[int], tuple[str, int]],
+    shared: SharedPool | None = None,
+) -> tuple[Ranked, int]:
+    """The best ``limit`` of the re-ranked candidates, and the number of matches;
+    ``top_docs(n, stored)`` is the scorer's best ``n`` (ties ordered by the records
+    ``stored`` gives) and that number."""
+    candidates, total = top_docs(pool_size(request), pool_record(searcher))
+    return best(rerank(searcher, q, request, candidates, key, shared), limit, key), total
+
+
+def reranked_all(
+    searcher: Searcher,
+    q: wq.Query,
+    request: SearchRequest,
+    matches: Scores,
+    key: Callable[[int], tuple[str, int]],
+    shared: SharedPool | None = None,
+) -> Scores:
+    """Every match's score, the candidates among them re-ranked."""
+    candidates = best(matches, pool_size(request), pool_key(searcher))
+    return below(matches, rerank(searcher, q, request, candidates, key, shared), request, shared)
+
+
+def _within(searcher: Searcher, candidates: Ranked, last: tuple[float, str, int] | None) -> Ranked:
+    """The ``candidates`` (in BM25's order) up to the one ``last`` names."""
+    if last is None:
+        return []
+    cut, place = last[0], last[1:]
+    at = pool_key(searcher)
+    return [(s, d) for s, d in candidates if s > cut or (s == cut and at(d) <= place)]
+
+
+def _lexical(
+    searcher: Searcher, q: wq.Query, request: SearchRequest, candidates: Ranked, near: Ranked
+) -> Scores:
+    """BM25, plus a proximity bonus for the ``near`` candidates when asked for."""
+    scores = {d: s for s, d in candidates}
+    if request.proximity:
+        pairs = _proximity.query_pairs(q, searcher)
+        for d, bonus in _proximity.bonuses(searcher, pairs, [d for _, d in near]).items():
+            scores[d] += bonus
+    return scores
+
+
+def part_candidates(
+    searcher: Searcher,
+    q: wq.Query,
+    request: SearchRequest,
+    candidates: Ranked,
+    vector: tuple[float, ...] | None,
+) -> list[Candidate]:
+    """One part's candidates with what :func:`shared_pool` needs of each."""
+    if not candidates:
+        return []
+    lexical = _lexical(searcher, q, request, candidates, candidates[:NEAR_POOL])
+    docs = [d for _, d in candidates]
+    cosines = _cosines(searcher, docs, vector) if vector is not None else dict.fromkeys(docs, 0.0)
+    at = pool_key(searcher)
+    return [(s, *at(d), lexical[d], cosines[d]) for s, d in candidates]
+
+
+def shared_pool(
+    parts: Sequence[Sequence[Candidate]], size: int, vector: tuple[float, ...] | None
+) -> SharedPool:
+    """The best ``size`` candidates of all ``parts``, as one index would choose them."""
+    everyone = sorted((c for part in parts for c in part), key=lambda c: (-c[0], c[1], c[2]))
+    chosen = everyone[:size]
+    if not chosen:
+        return SharedPool(vector, None)
+    last = chosen[-1]
+    near = chosen[: min(NEAR_POOL, len(chosen))][-1]
+    # A part's candidates carry their bonus as far as its own NEAR_POOL: beyond the
+    # shared one, BM25 alone.
+    lexical = [c[3] if i < NEAR_POOL else c[0] for i, c in enumerate(chosen)]
+    cosine = [c[4] for c in chosen]
+    return SharedPool(
+        vector,
+        (last[0], last[1], last[2]),
+        (near[0], near[1], near[2]),
+        (last[0], chosen[0][0]),
+        (min(lexical), max(lexical)),
+        (min(cosine), max(cosine)),
+    )
+
+
+def _cosines(
+    searcher: Searcher, docnums: Sequence[int], vector: Sequence[float]
+) -> dict[int, float]:
+    """Each paragraph's cosine with ``vector`` (float64 sums of float32 rows, row by row,
+    so the same paragraph gives the same number in any index)."""
+    import numpy as np
+
+    from . import _vectors
+
+    folder = _vectors.searcher_folder(searcher)
+    leaves = searcher.reader().leaf_readers()
+    offsets = [offset for _, offset in leaves]
+    q = np.asarray(vector, dtype=np.float64)
+    by_leaf: dict[int, list[int]] = {}
+    for d in docnums:
+        by_leaf.setdefault(bisect_right(offsets, d) - 1, []).append(d)
+    out: dict[int, float] = {}
+    for k, docs in by_leaf.items():
+        reader, offset = leaves[k]
+        try:
+            rows = _vectors.segment_vectors(folder, reader)
+        except _vectors.DamagedVectorsError as exc:
+            raise IndexDamagedError(_root(folder), str(exc)) from None
+        if rows is None:
+            raise VectorsMissingError(_root(folder))
+        local = np.asarray(docs, dtype=np.int64) - offset
+        values = (rows[local].astype(np.float64) * q).sum(axis=1)
+        out.update(zip(docs, values.tolist(), strict=True))
+    return out
+
+
+def pool_record(searcher: Searcher) -> Stored:
+    """What ``_topk.tie_key`` reads of a candidate to order ties, cheaply: its document
+    id from the ``doc_id`` column, and its document number for its place (a document's
+    paragraphs are written in order, and live in one part of several indexes)."""
+    reader = searcher.reader()
+    if not reader.has_column("doc_id"):
+        stored: Stored = searcher.stored_fields
+        return stored
+    column = reader.column_reader("doc_id")
+    return lambda d: {"doc_id": column[d], "seq": d}
+
+
+def pool_key(searcher: Searcher) -> Callable[[int], tuple[str, int]]:
+    """The order of tied candidates in the pool: ``tie_key`` of :func:`pool_record`."""
+    record = pool_record(searcher)
+    return lambda d: tie_key(record(d))
+
+
+def _root(folder: str | None) -> str:
+    """The index folder around the data folder ``folder``, as messages name it."""
+    return str(Path(folder).parent) if folder else "(an index in memory)"

@@ -1,0 +1,431 @@
+"""Ranking beyond BM25: paragraph vectors (searchkit[semantic]), ``mode="hybrid"``,
+``proximity=True``, and ``eval --compare``.
+
+The model loads once per session (``semantic`` keeps it); the indexes here are a few
+paragraphs each.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+import searchkit
+from searchkit import Document, Paragraph, SearchRequest, _rerank, _vectors, semantic
+from searchkit.cli import cli
+from searchkit.evaluation.compare import compare, sign_flip_p
+
+pytestmark = pytest.mark.skipif(not semantic.available(), reason="needs searchkit[semantic]")
+
+QUERY = "which process is using a port"
+# "sockets" answers the question in other words; "harbour" shares more of its words.
+DOCS = {
+    "sockets": (
+        "Servers",
+        "To see which server process holds a TCP port, run lsof -i or netstat and read the "
+        "PID of the listening daemon.",
+    ),
+    "harbour": (
+        "The harbour at Rotterdam",
+        "Rotterdam, the largest port in Europe, is using a new process to unload container "
+        "ships: cranes, barges, tugboats and freight trains move steel boxes of coffee, "
+        "bananas and cars along the quays day and night.",
+    ),
+    "recipe": ("Baking bread", "Knead the dough, using a warm bowl; the process takes an hour."),
+    "wine": ("Port wine", "Port is a fortified wine from the Douro valley."),
+    "court": ("A court case", "The legal process moved slowly through the courts."),
+    "garden": ("Gardening", "Using compost makes the soil rich."),
+}
+
+
+def _documents(ids: list[str] | None = None) -> list[Document]:
+    return [
+        Document(
+            id=k,
+            path=k,
+            title=DOCS[k][0],
+            paragraphs=(Paragraph(1, DOCS[k][1], 0, len(DOCS[k][1])),),
+        )
+        for k in (ids or list(DOCS))
+    ]
+
+
+def _build(path: Path, ids: list[str] | None = None, **options: Any) -> Path:
+    with searchkit.Index.create(path, **options) as ix:
+        ix.add_documents(_documents(ids))
+    return path
+
+
+@pytest.fixture(scope="session")
+def hybrid_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return _build(tmp_path_factory.mktemp("hybrid") / "index")
+
+
+def _scores(ix: Any, request: SearchRequest) -> list[tuple[str, float]]:
+    return [(h.doc_id, h.score) for h in ix.search(request)]
+
+
+def test_vectors_are_written_beside_each_segment_and_checked(hybrid_path: Path) -> None:
+    data = hybrid_path / "whoosh-1"
+    vectors = sorted(p.name for p in data.iterdir() if p.name.endswith(".skvec"))
+    segments = sorted(p.name for p in data.iterdir() if p.name.endswith(".seg"))
+    assert [v.split(".")[0] for v in vectors] == [s.split(".")[0] for s in segments] != []
+    record = json.loads(next(data.glob("searchkit-commit-*.json")).read_text())
+    assert set(vectors) <= set(record["files"])  # checksummed with the segment
+    assert searchkit.check_index(hybrid_path).problems == ()
+
+
+def test_hybrid_ranks_a_paraphrase_above_a_lexical_only_hit(hybrid_path: Path) -> None:
+    with searchkit.Index.open(hybrid_path) as ix:
+        lexical = _scores(ix, SearchRequest(QUERY))
+        hybrid = _scores(ix, SearchRequest(QUERY, mode="hybrid"))
+        assert ix.search(QUERY).as_dict() == ix.search(QUERY, mode="lexical").as_dict()
+    assert [d for d, _ in lexical][:1] == ["harbour"]
+    assert [d for d, _ in hybrid][:2] == ["sockets", "harbour"]
+    assert sorted(d for d, _ in hybrid) == sorted(d for d, _ in lexical)  # the same matches
+    assert all(0.0 <= s <= 1.0 for _, s in hybrid)
+    assert max(s for _, s in hybrid) < 1.0  # no paragraph is best on both scores here
+
+
+def test_hybrid_scores_are_the_fusion_formula(hybrid_path: Path) -> None:
+    with searchkit.Index.open(hybrid_path) as ix:
+        bm25 = dict(_scores(ix, SearchRequest(QUERY)))
+        fused = dict(_scores(ix, SearchRequest(QUERY, mode="hybrid")))
+    vector = semantic.embed([QUERY])[0].astype("float64")
+    rows = semantic.embed([semantic.paragraph_text(*DOCS[d]) for d in bm25]).astype("float64")
+    cosine = dict(zip(bm25, (rows * vector).sum(axis=1).tolist(), strict=True))
+    lo, hi = min(bm25.values()), max(bm25.values())
+    clo, chi = min(cosine.values()), max(cosine.values())
+    for d in bm25:
+        want = 0.7 * (bm25[d] - lo) / (hi - lo) + 0.3 * (cosine[d] - clo) / (chi - clo)
+        assert fused[d] == pytest.approx(want, abs=1e-6), d
+
+
+def test_a_search_builds_and_checks_with_every_socket_blocked(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The model loads from the installed wheel: nothing reaches for a network."""
+
+    def refuse(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError(f"a socket was opened: {args!r}")
+
+    monkeypatch.setattr(socket, "socket", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
+    monkeypatch.setattr(socket.socket, "connect", refuse, raising=False)
+    monkeypatch.setattr(semantic, "_MODEL", None)  # load it afresh, here
+    path = _build(tmp_path / "offline")
+    with searchkit.Index.open(path) as ix:
+        assert ix.search(QUERY, mode="hybrid")[0].doc_id == "sockets"
+    assert searchkit.check_index(path).problems == ()
+    assert semantic._MODEL is not None
+
+
+def test_a_damaged_vector_file_is_index_damage(tmp_path: Path) -> None:
+    path = _build(tmp_path / "index")
+    vec = next((path / "whoosh-1").glob("*.skvec"))
+    raw = bytearray(vec.read_bytes())
+    raw[-5] ^= 0x40  # one bit of one vector
+    vec.write_bytes(bytes(raw))
+    with searchkit.Index.open(path) as ix:
+        assert ix.search(QUERY).total == 6  # lexical search does not read vectors
+        with pytest.raises(searchkit.IndexDamagedError, match=r"vectors fail their checksum"):
+            ix.search(QUERY, mode="hybrid")
+    problems = searchkit.check_index(path).problems
+    assert any(vec.name in p for p in problems), problems
+
+
+def test_an_index_without_vectors_says_how_to_add_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(semantic, "available", lambda: False)
+    path = _build(tmp_path / "plain")
+    assert not list((path / "whoosh-1").glob("*.skvec"))
+    with searchkit.Index.open(path) as ix:
+        assert ix.search(QUERY).total == 6
+        with pytest.raises(searchkit.VectorsMissingError) as caught:
+            ix.search(QUERY, mode="hybrid")
+    assert str(caught.value) == (
+        f"index {path} has no paragraph vectors for mode='hybrid' (written without "
+        f"searchkit[semantic]); with it installed, run `searchkit index --rebuild --index {path}`"
+    )
+    got = CliRunner().invoke(cli, ["search", QUERY, "--mode", "hybrid", "--index", str(path)])
+    assert got.exit_code == 3
+    assert got.output.strip().splitlines() == [f"Error: {caught.value}"]
+
+
+def test_without_the_extra_hybrid_says_what_to_install(
+    hybrid_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(semantic, "available", lambda: False)
+    monkeypatch.setattr(semantic, "_MODEL", None)
+    with (
+        searchkit.Index.open(hybrid_path) as ix,
+        pytest.raises(
+            searchkit.SemanticUnavailableError, match=r"pip install 'searchkit\[semantic\]'"
+        ),
+    ):
+        ix.search(QUERY, mode="hybrid")
+
+
+def test_a_bad_mode_is_refused() -> None:
+    with pytest.raises(searchkit.FilterError, match="mode must be one of lexical, hybrid, not 'x'"):
+        SearchRequest(QUERY, mode="x")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("proximity", [False, True])
+@pytest.mark.parametrize("pool", [3, _rerank.POOL])
+def test_shards_and_several_indexes_fuse_as_one_index(
+    tmp_path: Path,
+    hybrid_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    proximity: bool,
+    pool: int,
+) -> None:
+    """The normalisation is over the best candidates of all parts together: per-part
+    bounds (or a per-part pool, with ``pool`` 3) would give other scores."""
+    monkeypatch.setattr(_rerank, "POOL", pool)
+    sharded = _build(tmp_path / "sharded", shards=3)
+    first = _build(tmp_path / "a", ["sockets", "harbour", "court"])
+    second = _build(tmp_path / "b", ["recipe", "wine", "garden"])
+    for page in (1, 2):
+        request = SearchRequest(QUERY, mode="hybrid", proximity=proximity, limit=3, page=page)
+        with searchkit.Index.open(hybrid_path) as ix:
+            want = _scores(ix, request)
+        assert len(want) == 3
+        with searchkit.Index.open(sharded) as ix:
+            got_sharded = _scores(ix, request)
+        with searchkit.open_many([first, second]) as many:
+            got_many = _scores(many, request)
+        for got in (got_sharded, got_many):
+            assert [d for d, _ in got] == [d for d, _ in want]
+            assert [s for _, s in got] == pytest.approx([s for _, s in want], abs=1e-6)
+
+
+def test_dask_fuses_as_one_index(tmp_path: Path, hybrid_path: Path) -> None:
+    distributed = pytest.importorskip("distributed")
+    sharded = _build(tmp_path / "sharded", shards=3)
+    request = SearchRequest(QUERY, mode="hybrid", proximity=True)
+    with searchkit.Index.open(hybrid_path) as ix:
+        want = _scores(ix, request)
+    with (
+        distributed.LocalCluster(
+            n_workers=1,
+            threads_per_worker=1,
+            processes=True,
+            host="127.0.0.1",
+            dashboard_address="127.0.0.1:0",
+        ) as cluster,
+        distributed.Client(cluster) as client,
+        searchkit.Index.open(sharded) as ix,
+    ):
+        got = [(h.doc_id, h.score) for h in ix.search(request, client=client)]
+    assert [d for d, _ in got] == [d for d, _ in want]
+    assert [s for _, s in got] == pytest.approx([s for _, s in want], abs=1e-6)
+
+
+def test_hybrid_outside_the_pool_keeps_bm25_order_below_it(
+    hybrid_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(_rerank, "pool_size", lambda request: 2)
+    with searchkit.Index.open(hybrid_path) as ix:
+        lexical = [d for d, _ in _scores(ix, SearchRequest(QUERY))]
+        hybrid = _scores(ix, SearchRequest(QUERY, mode="hybrid", sort="relevance", group=True))
+    assert {d for d, _ in hybrid[:2]} == set(lexical[:2])
+    assert [d for d, _ in hybrid[2:]] == lexical[2:]
+    assert all(s <= -1.0 for _, s in hybrid[2:]) and all(s >= 0.0 for _, s in hybrid[:2])
+
+
+def test_merges_carry_the_vectors_of_live_paragraphs(tmp_path: Path) -> None:
+    """Commits of one document each merge (three small segments at a time); a replaced
+    document's old paragraph is dropped: every row is still its own paragraph's."""
+    path = tmp_path / "merged"
+    with searchkit.Index.create(path) as ix:
+        for doc in _documents():
+            ix.add_documents([doc])
+        ix.add_documents(_documents(["wine"]))  # replaced: its old row is deleted
+        searcher = ix._reader()
+        folder = _vectors.searcher_folder(searcher)
+        leaves = searcher.reader().leaf_readers()
+        checked = 0
+        for reader, _offset in leaves:
+            rows = _vectors.segment_vectors(folder, reader)
+            assert rows is not None and len(rows) == reader.doc_count_all()
+            for docnum, stored in reader.iter_docs():
+                want = semantic.embed([semantic.paragraph_text(stored["title"], stored["text"])])
+                assert rows[docnum].tobytes() == want[0].tobytes(), stored["doc_id"]
+                checked += 1
+        assert ix.search(QUERY, mode="hybrid")[0].doc_id == "sockets"
+    assert checked == len(DOCS)
+    assert len(leaves) < len(DOCS) + 1  # merged
+    assert searchkit.check_index(path).problems == ()
+
+
+def test_vectors_of_the_same_text_do_not_depend_on_the_batch() -> None:
+    short, long = "port process", " ".join(["a long paragraph about ships"] * 40)
+    alone = semantic.embed([short])
+    batched = semantic.embed([long, short, "x"])
+    assert alone[0].tobytes() == batched[1].tobytes()
+    assert semantic.embed([""])[0].any() == False  # noqa: E712 (a numpy bool)
+
+
+# -- proximity ------------------------------------------------------------------------
+
+NEAR = "The fox and the dog slept in the barn while rain fell on the wide green hills."
+FAR = "The fox slept in the barn while rain fell on the wide green hills and the dog."
+
+
+def test_proximity_ranks_words_close_together_higher(tmp_path: Path) -> None:
+    docs = [
+        Document(id=k, path=k, title="Animals", paragraphs=(Paragraph(1, t, 0, len(t)),))
+        for k, t in (("near", NEAR), ("far", FAR))
+    ]
+    with searchkit.Index.create(tmp_path / "index") as ix:
+        ix.add_documents(docs)
+        plain = _scores(ix, SearchRequest("fox dog"))
+        close = _scores(ix, SearchRequest("fox dog", proximity=True))
+    assert plain[0][1] == plain[1][1]  # the same words: BM25 ties them (by id: far first)
+    assert [d for d, _ in plain] == ["far", "near"]
+    assert [d for d, _ in close] == ["near", "far"]
+    assert close[0][1] > plain[0][1] and close[1][1] == plain[1][1]
+
+
+# -- eval --compare ---------------------------------------------------------------------
+
+
+def test_the_sign_flip_test() -> None:
+    assert sign_flip_p([0.0, 0.0]) == 1.0
+    assert sign_flip_p([0.1] * 20) == pytest.approx(1 / 10_001)  # 2^-19: no flip reaches it
+    assert 0.9 < sign_flip_p([0.5, -0.5, 0.25, -0.25]) <= 1.0
+    assert sign_flip_p([0.3, 0.2, -0.1, 0.4, 0.1]) == sign_flip_p([0.3, 0.2, -0.1, 0.4, 0.1])
+
+
+@pytest.fixture
+def tiny(tmp_path: Path) -> Iterator[Path]:
+    root = tmp_path / "tiny"
+    (root / "qrels").mkdir(parents=True)
+    with open(root / "corpus.jsonl", "w") as f:
+        for k, (title, text) in DOCS.items():
+            f.write(json.dumps({"_id": k, "title": title, "text": text}) + "\n")
+    (root / "queries.jsonl").write_text(
+        json.dumps({"_id": "q1", "text": QUERY})
+        + "\n"
+        + json.dumps({"_id": "q2", "text": "fortified wine"})
+        + "\n"
+    )
+    (root / "qrels" / "test.tsv").write_text(
+        "query-id\tcorpus-id\tscore\nq1\tsockets\t1\nq2\twine\t1\n"
+    )
+    yield root
+    shutil.rmtree(root, ignore_errors=True)
+
+
+def test_compare_reports_each_query_and_p(tiny: Path) -> None:
+    found = compare(tiny, "lexical", "hybrid")
+    assert (str(found.a), str(found.b)) == ("lexical", "hybrid")
+    assert found.report_a.per_query[0].top[0] == "harbour"
+    assert found.report_b.per_query[0].top[0] == "sockets"
+    assert found.differences[1] == 0.0 and found.differences[0] > 0
+    assert (found.better, found.worse, found.same) == (1, 0, 1)
+    assert found.p_value == sign_flip_p(found.differences)
+    assert found.report_a.ndcg_10 == searchkit.evaluate(tiny).ndcg_10
+    got = CliRunner().invoke(cli, ["eval", str(tiny), "--compare", "lexical", "hybrid", "--json"])
+    assert got.exit_code == 0, got.output
+    shown = json.loads(got.output)
+    assert (shown["a"]["ranking"], shown["b"]["ranking"]) == ("lexical", "hybrid")
+    assert shown["difference"] == found.difference and shown["p_value"] == found.p_value
+    text = CliRunner().invoke(cli, ["eval", str(tiny), "--compare", "lexical", "hybrid"])
+    assert text.exit_code == 0
+    assert f"p = {found.p_value:.4f} (paired randomisation test, 10,000 sign flips)" in text.output
+    assert "(better on 1, worse on 0, same on 1)" in text.output
+
+
+def test_eval_takes_a_mode_and_refuses_a_bad_ranking(tiny: Path) -> None:
+    got = CliRunner().invoke(cli, ["eval", str(tiny), "--mode", "hybrid", "--json"])
+    assert got.exit_code == 0, got.output
+    assert json.loads(got.output)["mrr@10"] == 1.0
+    bad = CliRunner().invoke(cli, ["eval", str(tiny), "--compare", "lexical", "semantic"])
+    assert bad.exit_code == 2
+    assert "a ranking is lexical or hybrid, optionally +proximity, not 'semantic'" in bad.output
+
+
+def test_a_lexical_search_imports_no_model(hybrid_path: Path) -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import searchkit, sys, json\n"
+        f"ix = searchkit.Index.open({str(hybrid_path)!r})\n"
+        f"ix.search({QUERY!r}, proximity=True)\n"
+        "model = ('wordllama', 'tokenizers')\n"
+        "print(json.dumps(sorted(m for m in sys.modules if m.startswith(model))))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        check=True,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(Path(searchkit.__file__).parent.parent)},
+    )
+    assert json.loads(out.stdout.splitlines()[-1]) == []
+
+
+def test_the_web_api_and_page_take_the_mode(hybrid_path: Path) -> None:
+    from fastapi.testclient import TestClient
+
+    from searchkit.web.app import create_app
+
+    with searchkit.Index.open(hybrid_path) as ix:
+        want = ix.search(QUERY, mode="hybrid", proximity=True).as_dict()
+    with TestClient(create_app(hybrid_path), base_url="http://localhost") as client:
+        got = client.get("/api/search", params={"q": QUERY, "mode": "hybrid", "proximity": "true"})
+        bad = client.get("/api/search", params={"q": QUERY, "mode": "semantic"})
+        page = client.get("/", params={"q": QUERY, "mode": "hybrid"})
+        plain = client.get("/", params={"q": QUERY})
+    assert got.status_code == 200 and got.json() == want
+    assert bad.status_code == 400
+    assert bad.json() == {"error": "mode must be one of lexical, hybrid, not 'semantic'"}
+    assert page.status_code == 200
+    assert page.text.index("Servers") < page.text.index("The harbour at Rotterdam")
+    assert plain.text.index("Servers") > plain.text.index("The harbour at Rotterdam")
+
+
+def test_hybrid_and_proximity_collapse_to_each_documents_best_reranked_paragraph(
+    tmp_path: Path,
+) -> None:
+    texts = {
+        "ports": ("Harbours", "Ships dock at the harbour.", "The harbour sockets hold cranes."),
+        "sockets": ("Plugs", "A network socket connects programs.", "Sockets use ports."),
+        "wine": ("Port wine", "Port is a fortified wine.", "Harbour towns ship port wine."),
+    }
+    docs = [
+        Document(
+            id=k,
+            path=k,
+            title=title,
+            paragraphs=tuple(Paragraph(i, t, 0, len(t)) for i, t in enumerate(body, 1)),
+        )
+        for k, (title, *body) in texts.items()
+    ]
+    with searchkit.Index.create(tmp_path / "ix") as ix:
+        ix.add_documents(docs)
+        for options in ({"mode": "hybrid"}, {"proximity": True}):
+            flat = ix.search("harbour sockets ports", collapse="none", limit=50, **options)
+            collapsed = ix.search("harbour sockets ports", limit=50, **options)
+            firsts: dict[str, Any] = {}
+            for hit in flat:
+                firsts.setdefault(hit.doc_id, hit)
+            assert [(h.chunk_id, h.score) for h in collapsed] == [
+                (h.chunk_id, h.score) for h in firsts.values()
+            ]
+            assert [h.more_count for h in collapsed] == [
+                sum(f.doc_id == h.doc_id for f in flat) - 1 for h in collapsed
+            ]
+            assert (collapsed.total, collapsed.paragraphs) == (len(firsts), flat.total)
