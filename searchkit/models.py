@@ -105,7 +105,9 @@ class Paragraph:
     For formats whose bytes are not text (PDF, DOCX, ODT, EPUB, e-mail) they index into
     the extracted text, the paragraphs joined by blank lines (see :func:`extracted_text`).
     ``page`` is the PDF page (1-based) and ``chapter`` the EPUB chapter a paragraph is
-    on; ``None`` in other formats.
+    on; ``None`` in other formats.  ``code`` holds the ``(start, end)`` offsets in
+    ``text`` of what the source marks as code (Markdown code spans and blocks), for a
+    page to show as code; empty in other formats.
     """
 
     number: int
@@ -114,6 +116,7 @@ class Paragraph:
     end: int
     page: int | None = None
     chapter: str | None = None
+    code: tuple[tuple[int, int], ...] = ()
 
     def as_dict(self) -> dict[str, Any]:
         """A JSON-ready view: ``paragraph`` (the number), ``start``, ``end``, ``text``,
@@ -194,7 +197,8 @@ class Chunk:
     the chunk's 1-based position in its document.  The document's metadata rides along
     so that filters need no join; ``author``/``authors`` are as on :class:`Document`, and
     ``language`` says how the text was analysed.  ``page`` (PDF) and ``chapter`` (EPUB)
-    say where in the file the chunk is; :attr:`place` puts them in words.
+    say where in the file the chunk is; :attr:`place` puts them in words.  ``code``
+    holds the ``(start, end)`` offsets in ``text`` of its code (see :class:`Paragraph`).
     """
 
     id: str
@@ -216,6 +220,7 @@ class Chunk:
     language: str | None = None
     page: int | None = None
     chapter: str | None = None
+    code: tuple[tuple[int, int], ...] = ()
 
     __attrs_post_init__ = _join_authors
 

@@ -404,6 +404,7 @@ def build_schema() -> fields.Schema:
         record_line=fields.STORED(),
         page=fields.STORED(),  # a PDF paragraph's page
         chapter=fields.STORED(),  # an EPUB paragraph's chapter
+        code=fields.STORED(),  # where its text is code (Markdown), [[start, end], ...]
         # Document bookkeeping, stored on the first chunk only.
         content_hash=fields.STORED(),
         size=fields.STORED(),
@@ -442,6 +443,7 @@ def chunk_to_fields(chunk: Chunk) -> dict[str, Any]:
         "record_line": chunk.record_line,
         "page": chunk.page,
         "chapter": chunk.chapter,
+        "code": [list(span) for span in chunk.code] or None,
     }
     return {k: v for k, v in values.items() if v is not None}
 
@@ -496,6 +498,7 @@ def chunk_kwargs(stored: dict[str, Any]) -> dict[str, Any]:
         "language": stored.get("language"),
         "page": stored.get("page"),
         "chapter": stored.get("chapter"),
+        "code": tuple((s, e) for s, e in stored.get("code", ())),
     }
 
 
@@ -531,7 +534,11 @@ def document_from_stored(stored: list[dict[str, Any]]) -> Document:
     for s in stored:
         if paragraphs and paragraphs[-1].number == s["paragraph"]:
             prev = paragraphs[-1]
-            paragraphs[-1] = attrs.evolve(prev, text=prev.text + s["text"], end=s["end"])
+            at = len(prev.text)
+            code = prev.code + tuple((a + at, b + at) for a, b in s.get("code", ()))
+            paragraphs[-1] = attrs.evolve(
+                prev, text=prev.text + s["text"], end=s["end"], code=code
+            )
         else:
             paragraphs.append(
                 Paragraph(
@@ -541,6 +548,7 @@ def document_from_stored(stored: list[dict[str, Any]]) -> Document:
                     s["end"],
                     page=s.get("page"),
                     chapter=s.get("chapter"),
+                    code=tuple((a, b) for a, b in s.get("code", ())),
                 )
             )
     first = chunk_from_stored(head)
