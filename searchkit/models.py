@@ -339,15 +339,7 @@ class Hit(Chunk):
         ``…`` where text was left out; line breaks become spaces.
         """
         text = self.text
-        first = self.spans[0][0] if self.spans else 0
-        lo = max(0, first - width // 3) if len(text) > width else 0
-        if lo > 0:
-            space = text.find(" ", lo)
-            lo = space + 1 if 0 <= space < first else lo
-        hi = min(len(text), lo + width)
-        if hi < len(text):
-            space = text.rfind(" ", lo, hi)
-            hi = space if space > first else hi
+        lo, hi = self.snippet_window(width)
         pieces: list[tuple[str, bool]] = [("…", False)] if lo > 0 else []
         at = lo
         for s, e in self.spans:
@@ -363,6 +355,21 @@ class Hit(Chunk):
             for piece, matched in pieces
             if piece
         ]
+
+    def snippet_window(self, width: int = 240) -> tuple[int, int]:
+        """The ``(start, end)`` of :meth:`snippet`'s window in ``text``: about ``width``
+        characters around the first match, cut at spaces."""
+        text = self.text
+        first = self.spans[0][0] if self.spans else 0
+        lo = max(0, first - width // 3) if len(text) > width else 0
+        if lo > 0:
+            space = text.find(" ", lo)
+            lo = space + 1 if 0 <= space < first else lo
+        hi = min(len(text), lo + width)
+        if hi < len(text):
+            space = text.rfind(" ", lo, hi)
+            hi = space if space > first else hi
+        return lo, hi
 
     def marked_title(self, mark: tuple[str, str] = ("[", "]")) -> str:
         """``title`` with its matched words wrapped in ``mark``, as :meth:`snippet` marks text."""

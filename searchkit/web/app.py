@@ -55,6 +55,8 @@ from ..errors import (
 from ..index import Index, ShardedIndex
 from ..models import Bucket, Results
 from . import LOOPBACK_HOSTS
+from ._overview import Overview, overview
+from ._text import Spans, document_marks, hit_html, is_code_block, results_marks, text_html
 
 __all__ = ["LOOPBACK_HOSTS", "create_app"]
 
@@ -62,6 +64,9 @@ _HERE = Path(__file__).parent
 _SORTS = ("relevance", "date", "oldest")
 _MAX_LIMIT = 100  # hits a page in the browser; the API takes what the library takes
 _PAGE_FACETS = ("author", "source", "year")
+# Paragraphs of one document whose query words a paragraph or document page marks: as
+# many as a page of hits may read under the default query limits (max_context_chunks).
+_MARK_LIMIT = 1000
 # A parameter that may be repeated in the URL (?author=a&author=b).
 _Many = Annotated[list[str] | None, Query()]
 # Sent with every response.  The pages load their one script and style sheet from
@@ -200,10 +205,39 @@ def create_app(
     app.add_middleware(_Guard, hosts=tuple(allowed_hosts))
     app.mount("/static", StaticFiles(directory=_HERE / "static"), name="static")
     templates = Jinja2Templates(directory=_HERE / "templates")
-    templates.env.globals.update(version=__version__, pages_around=pages_around)
+    templates.env.globals.update(
+        version=__version__,
+        pages_around=pages_around,
+        text_html=text_html,
+        hit_html=hit_html,
+        is_code_block=is_code_block,
+        sorts=_SORTS,
+    )
     templates.env.filters["http_url"] = http_url
 
     library = shared.use
+    overviews: dict[tuple[Any, ...], Overview] = {}
+
+    def home(ix: Index | ShardedIndex) -> Overview:
+        """The collection's overview, made again only when the index has changed."""
+        stats = ix.stats()
+        key = (stats.documents, stats.chunks, stats.segments, stats.last_updated)
+        if key not in overviews:
+            overviews.clear()
+            overviews[key] = overview(stats, ix.documents())
+        return overviews[key]
+
+    def marks(ix: Index | ShardedIndex, q: str, doc_id: str) -> Results | None:
+        """The hits of ``q`` in one document, for their marks; ``None`` when ``q`` is
+        empty or not a query the index can run (the page is then shown unmarked)."""
+        if not q.strip():
+            return None
+        try:
+            return ix.search(SearchRequest(q, doc_id=[doc_id], limit=_MARK_LIMIT))
+        except SearchkitIndexError:
+            raise
+        except SearchkitError:
+            return None
 
     def page(request: Request, name: str, status: int = 200, **context: Any) -> HTMLResponse:
         return templates.TemplateResponse(
@@ -215,7 +249,9 @@ def create_app(
         message = " ".join(str(exc).split())
         if request.url.path.startswith("/api/"):
             return JSONResponse({"error": message}, status_code=status)
-        return page(request, "error.html", status, message=message, code=status)
+        # The search form stays, with the query as typed, so it can be mended in place.
+        form = {**_form(request.query_params), "q": request.query_params.get("q", "")}
+        return page(request, "error.html", status, message=message, code=status, form=form)
 
     app.add_exception_handler(SearchkitError, failure)
 
@@ -234,8 +270,9 @@ def create_app(
         params = request.query_params
         form = _form(params)
         results: Results | None = None
-        if form["q"]:
-            with library() as ix:
+        collection: Overview | None = None
+        with library() as ix:
+            if form["q"]:
                 wanted = SearchRequest(
                     form["q"],
                     **_search_args(params, max_limit=_MAX_LIMIT),
@@ -243,13 +280,15 @@ def create_app(
                     histogram="month",
                 )
                 results = ix.search(wanted)
+            else:
+                collection = home(ix)
         return page(
             request,
             "search.html",
             form=form,
             results=results,
+            overview=collection,
             link=_linker(params),
-            sorts=_SORTS,
             chart=histogram_chart(results.histogram) if results else None,
             title="",
         )
@@ -273,22 +312,28 @@ def create_app(
             form=_form(params),
             results=results,
             link=_linker(params, path=f"/similar/{source_id}"),
-            sorts=_SORTS,
             chart=None,
             title=heading,
         )
 
     @app.get("/chunk/{chunk_id}", response_class=HTMLResponse, include_in_schema=False)
     def chunk_page(request: Request, chunk_id: str, context: int = 2) -> Response:
+        q = request.query_params.get("q", "")
         with library() as ix:
             passage = ix.passage(chunk_id, context=_whole("context", context, 0, 20))
-        return page(request, "chunk.html", passage=passage, q=request.query_params.get("q", ""))
+            found = marks(ix, q, passage.chunk.doc_id)
+        shown: dict[str, Spans] = results_marks(found) if found else {}
+        return page(request, "chunk.html", passage=passage, q=q, marks=shown)
 
     @app.get("/document/{doc_id}", response_class=HTMLResponse, include_in_schema=False)
     def document_page(request: Request, doc_id: str) -> Response:
+        q = request.query_params.get("q", "")
         with library() as ix:
             doc = ix.document(doc_id)
-        return page(request, "document.html", doc=doc)
+            found = marks(ix, q, doc_id)
+        shown = document_marks(doc, found) if found else {}
+        first = min(shown, default=None)
+        return page(request, "document.html", doc=doc, q=q, marks=shown, first_mark=first)
 
     @app.get("/stats", response_class=HTMLResponse, include_in_schema=False)
     def stats_page(request: Request) -> Response:
@@ -515,7 +560,12 @@ class Bar:
 
 @attrs.frozen
 class Chart:
-    """A histogram as bars to draw: months, or years when the range is long."""
+    """A histogram as bars to draw: months, or years when the range is long.
+
+    ``most`` is the tallest bar's count (the top of the count axis), ``ticks`` the
+    ``(x, label)`` of the periods named under the bars: the first, the last and, with
+    five bars or more, the middle one.
+    """
 
     bars: tuple[Bar, ...]
     width: int
@@ -523,6 +573,8 @@ class Chart:
     first: str
     last: str
     unit: str
+    most: int = 0
+    ticks: tuple[tuple[float, str], ...] = ()
 
 
 def histogram_chart(buckets: Sequence[Bucket], width: int = 240, height: int = 60) -> Chart | None:
@@ -545,7 +597,7 @@ def histogram_chart(buckets: Sequence[Bucket], width: int = 240, height: int = 6
             year[4] = until
         rows = [tuple(v) for v in years.values()]
     most = max(r[1] for r in rows) or 1
-    step = width / len(rows)
+    step = width / len(rows)  # the bars' slots, left to right
     bars = tuple(
         Bar(
             x=round(i * step, 2),
@@ -560,7 +612,9 @@ def histogram_chart(buckets: Sequence[Bucket], width: int = 240, height: int = 6
         )
         for i, (start, articles, paragraphs, since, until) in enumerate(rows)
     )
-    return Chart(bars, width, height, rows[0][0], rows[-1][0], unit)
+    shown = sorted({0, len(bars) - 1} | ({len(bars) // 2} if len(bars) >= 5 else set()))
+    ticks = tuple((round(bars[i].x + bars[i].width / 2, 2), bars[i].label) for i in shown)
+    return Chart(bars, width, height, rows[0][0], rows[-1][0], unit, most, ticks)
 
 
 def pages_around(page: int, pages: int, width: int = 2) -> list[int]:
