@@ -536,9 +536,7 @@ def document_from_stored(stored: list[dict[str, Any]]) -> Document:
             prev = paragraphs[-1]
             at = len(prev.text)
             code = prev.code + tuple((a + at, b + at) for a, b in s.get("code", ()))
-            paragraphs[-1] = attrs.evolve(
-                prev, text=prev.text + s["text"], end=s["end"], code=code
-            )
+            paragraphs[-1] = attrs.evolve(prev, text=prev.text + s["text"], end=s["end"], code=code)
         else:
             paragraphs.append(
                 Paragraph(

@@ -7,6 +7,7 @@ manifest, no text); the app keeps one overview per state of the index.
 
 from __future__ import annotations
 
+import itertools
 import os
 import re
 from collections import Counter
@@ -78,13 +79,15 @@ def folder_counts(paths: Iterable[str]) -> list[str]:
     return out
 
 
-def example_queries(titles: Sequence[str], n: int = 3) -> tuple[str, ...]:
-    """Queries made of words the titles share: the commonest title word, a phrase of two
-    title words around it, and ``title:`` with the next commonest word."""
+def example_queries(titles: Sequence[str]) -> tuple[str, ...]:
+    """Queries made of the titles' own words: the commonest title word (the longer of
+    equally common ones), a phrase of two title words around it, and ``title:`` with the
+    commonest word of the titles without it, so the examples show two sides of the
+    collection."""
     seen: Counter[str] = Counter()
     for title in titles:
         seen.update({w for w in _words(title) if w not in ENGLISH_STOP_WORDS})
-    ranked = [w for w, _ in sorted(seen.items(), key=lambda kv: (-kv[1], kv[0]))]
+    ranked = [w for w, _ in sorted(seen.items(), key=lambda kv: (-kv[1], -len(kv[0]), kv[0]))]
     if not ranked:
         return ()
     top = ranked[0]
@@ -92,9 +95,11 @@ def example_queries(titles: Sequence[str], n: int = 3) -> tuple[str, ...]:
     phrase = next((p for t in titles if (p := _phrase_around(t, top))), None)
     if phrase:
         out.append(f'"{phrase}"')
-    if len(ranked) > 1:
-        out.append(f"title:{ranked[1]}")
-    return tuple(dict.fromkeys(out))[:n]
+    elsewhere = {w for t in titles if top not in _words(t) for w in _words(t)}
+    other = next((w for w in ranked[1:] if w in elsewhere), ranked[1] if len(ranked) > 1 else None)
+    if other:
+        out.append(f"title:{other}")
+    return tuple(out)
 
 
 def _words(text: str) -> list[str]:
@@ -104,8 +109,8 @@ def _words(text: str) -> list[str]:
 def _phrase_around(title: str, word: str) -> str | None:
     """Two neighbouring words of ``title``, one of them ``word``, neither a stop word."""
     words = [w.lower() for w in re.findall(r"\w+", title)]
-    for a, b in zip(words, words[1:], strict=False):
-        if word in (a, b) and a != b and all(_WORD.fullmatch(w) for w in (a, b)):
-            if not {a, b} & ENGLISH_STOP_WORDS:
-                return f"{a} {b}"
+    for a, b in itertools.pairwise(words):
+        fit = all(_WORD.fullmatch(w) and w not in ENGLISH_STOP_WORDS for w in (a, b))
+        if word in (a, b) and a != b and fit:
+            return f"{a} {b}"
     return None

@@ -10,6 +10,7 @@ document holds becomes markup.
 from __future__ import annotations
 
 import html
+import itertools
 from bisect import bisect_right
 from collections.abc import Callable, Mapping, Sequence
 
@@ -34,8 +35,15 @@ def is_code_block(part: Chunk | Paragraph) -> bool:
     return len(part.code) == 1 and part.code[0] == (0, len(part.text)) and bool(part.text)
 
 
-def text_html(text: str, marks: Spans = (), code: Spans = (), lo: int = 0, hi: int | None = None,
-              *, one_line: bool = False) -> Markup:
+def text_html(
+    text: str,
+    marks: Spans = (),
+    code: Spans = (),
+    lo: int = 0,
+    hi: int | None = None,
+    *,
+    one_line: bool = False,
+) -> Markup:
     """``text[lo:hi]`` as HTML: escaped, ``marks`` in ``<mark>``, ``code`` in ``<code>``.
 
     ``marks`` and ``code`` are ``(start, end)`` offsets in ``text``, each sorted and not
@@ -49,7 +57,7 @@ def text_html(text: str, marks: Spans = (), code: Spans = (), lo: int = 0, hi: i
     inside_mark, inside_code = _finder(marks), _finder(code)
     out: list[str] = []
     open_code = False
-    for a, b in zip(edges, edges[1:], strict=False):
+    for a, b in itertools.pairwise(edges):
         in_code = inside_code(a, b)
         if in_code != open_code:
             out.append("<code>" if in_code else "</code>")
@@ -60,7 +68,7 @@ def text_html(text: str, marks: Spans = (), code: Spans = (), lo: int = 0, hi: i
         out.append(f"<mark>{piece}</mark>" if inside_mark(a, b) else piece)
     if open_code:
         out.append("</code>")
-    return Markup("".join(out))  # noqa: S704 - every piece of text is escaped above
+    return Markup("".join(out))  # every piece of text is escaped above
 
 
 def _finder(spans: Spans) -> Callable[[int, int], bool]:

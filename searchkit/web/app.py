@@ -219,13 +219,14 @@ def create_app(
     overviews: dict[tuple[Any, ...], Overview] = {}
 
     def home(ix: Index | ShardedIndex) -> Overview:
-        """The collection's overview, made again only when the index has changed."""
+        """The collection's overview: the stats read now, the documents' lists made again
+        only when the index has changed."""
         stats = ix.stats()
         key = (stats.documents, stats.chunks, stats.segments, stats.last_updated)
         if key not in overviews:
             overviews.clear()
             overviews[key] = overview(stats, ix.documents())
-        return overviews[key]
+        return attrs.evolve(overviews[key], stats=stats)
 
     def marks(ix: Index | ShardedIndex, q: str, doc_id: str) -> Results | None:
         """The hits of ``q`` in one document, for their marks; ``None`` when ``q`` is
