@@ -13,6 +13,7 @@ from typing import Any
 
 import attrs
 
+from ._snippets import snippet_window
 from .errors import FilterError
 from .reports import CheckReport, IndexReport, IndexStats, Skipped
 
@@ -197,8 +198,8 @@ class Chunk:
     the chunk's 1-based position in its document.  The document's metadata rides along
     so that filters need no join; ``author``/``authors`` are as on :class:`Document`, and
     ``language`` says how the text was analysed.  ``page`` (PDF) and ``chapter`` (EPUB)
-    say where in the file the chunk is; :attr:`place` puts them in words.  ``code``
-    holds the ``(start, end)`` offsets in ``text`` of its code (see :class:`Paragraph`).
+    say where in the file the chunk is; :attr:`place` puts them in words.  ``code``: as
+    on :class:`Paragraph`.
     """
 
     id: str
@@ -339,7 +340,7 @@ class Hit(Chunk):
         ``…`` where text was left out; line breaks become spaces.
         """
         text = self.text
-        lo, hi = self.snippet_window(width)
+        lo, hi = snippet_window(text, self.spans, width)
         pieces: list[tuple[str, bool]] = [("…", False)] if lo > 0 else []
         at = lo
         for s, e in self.spans:
@@ -355,21 +356,6 @@ class Hit(Chunk):
             for piece, matched in pieces
             if piece
         ]
-
-    def snippet_window(self, width: int = 240) -> tuple[int, int]:
-        """The ``(start, end)`` of :meth:`snippet`'s window in ``text``: about ``width``
-        characters around the first match, cut at spaces."""
-        text = self.text
-        first = self.spans[0][0] if self.spans else 0
-        lo = max(0, first - width // 3) if len(text) > width else 0
-        if lo > 0:
-            space = text.find(" ", lo)
-            lo = space + 1 if 0 <= space < first else lo
-        hi = min(len(text), lo + width)
-        if hi < len(text):
-            space = text.rfind(" ", lo, hi)
-            hi = space if space > first else hi
-        return lo, hi
 
     def marked_title(self, mark: tuple[str, str] = ("[", "]")) -> str:
         """``title`` with its matched words wrapped in ``mark``, as :meth:`snippet` marks text."""

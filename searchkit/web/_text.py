@@ -16,6 +16,7 @@ from collections.abc import Callable, Mapping, Sequence
 
 from markupsafe import Markup
 
+from .._snippets import snippet_window
 from ..models import Chunk, Document, Hit, Paragraph, Results
 
 __all__ = [
@@ -84,7 +85,7 @@ def _finder(spans: Spans) -> Callable[[int, int], bool]:
 
 def hit_html(hit: Hit, width: int = 240) -> Markup:
     """A hit's snippet (the window :meth:`Hit.snippet` shows) as HTML, with its code."""
-    lo, hi = hit.snippet_window(width)
+    lo, hi = snippet_window(hit.text, hit.spans, width)
     body = text_html(hit.text, hit.spans, hit.code, lo, hi, one_line=True)
     before = "…" if lo > 0 else ""
     after = "…" if hi < len(hit.text) else ""
