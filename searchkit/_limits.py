@@ -53,6 +53,7 @@ __all__ = [
     "check_nesting",
     "check_page",
     "check_text",
+    "unescaped",
 ]
 
 
@@ -134,6 +135,23 @@ def check_text(text: str, limits: QueryLimits) -> None:
     check_nesting(text, limits)
 
 
+def unescaped(text: str) -> Iterator[tuple[int, str, bool]]:
+    """Each character of a query no backslash escapes (the escaping backslash left out
+    too), its place, and whether it stands inside double quotes; a quote mark itself
+    comes with what it leaves: ``True`` after an opening one, ``False`` after a closing
+    one."""
+    quoted = escaped = False
+    for i, ch in enumerate(text):
+        if escaped:
+            escaped = False
+        elif ch == "\\":
+            escaped = True
+        else:
+            if ch == '"':
+                quoted = not quoted
+            yield i, ch, quoted
+
+
 def check_nesting(text: str, limits: QueryLimits) -> None:
     """Refuse parentheses nested deeper than ``max_nesting`` before anything parses them
     (the parser and the query tree recurse once a level: about a thousand levels end in
@@ -141,17 +159,10 @@ def check_nesting(text: str, limits: QueryLimits) -> None:
     if not isinstance(text, str) or text.count("(") <= limits.max_nesting:
         return
     depth = deepest = 0
-    quoted = escaped = False
-    for ch in text:
-        if escaped:
-            escaped = False
-        elif ch == "\\":
-            escaped = True
-        elif ch == '"':
-            quoted = not quoted
-        elif quoted:
+    for _, ch, quoted in unescaped(text):
+        if quoted:
             continue
-        elif ch == "(":
+        if ch == "(":
             depth += 1
             deepest = max(deepest, depth)
         elif ch == ")":

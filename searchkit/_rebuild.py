@@ -49,7 +49,6 @@ from ._shardset import (
     mark_shard_set,
     merge_reports,
     shard_set_owner,
-    write_settings,
 )
 from ._sync import Sync, require_existing
 from ._types import Confirm, Progress
@@ -378,7 +377,7 @@ def build_shard_set(
         shutil.rmtree(root / data, ignore_errors=True)
         raise
     recorded = [*settings.sources, *sources] if keep_sources else sources
-    write_settings(
+    swap_settings(
         root,
         attrs.evolve(
             settings,

@@ -33,7 +33,7 @@ import uuid
 import zlib
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import attrs
 
@@ -66,6 +66,7 @@ __all__ = [
     "drop_unused_data_dirs",
     "free_folder_name",
     "is_data_dir",
+    "marker_text",
     "read_json",
     "new_data_dir",
     "new_id",
@@ -340,15 +341,21 @@ def check_can_create(root: Path, overwrite: bool) -> None:
             )
 
 
-def _marker(folder: Path) -> str | None:
-    """The index id in a data folder's marker, or ``None`` if it is not a data folder."""
-    if not _DATA.match(folder.name) or folder.is_symlink() or not folder.is_dir():
+def marker_text(folder: Path, name: re.Pattern[str]) -> str | None:
+    """What the marker file of ``folder`` says, when ``folder`` is a real folder (no link)
+    whose name matches ``name``; otherwise, or when there is no readable marker, ``None``."""
+    if not name.match(folder.name) or folder.is_symlink() or not folder.is_dir():
         return None
     try:
-        text = (folder / MARKER_NAME).read_text(encoding="ascii").strip()
+        return (folder / MARKER_NAME).read_text(encoding="ascii").strip()
     except (OSError, ValueError):
         return None
-    return text if _ID.match(text) else None
+
+
+def _marker(folder: Path) -> str | None:
+    """The index id in a data folder's marker, or ``None`` if it is not a data folder."""
+    text = marker_text(folder, _DATA)
+    return text if text is not None and _ID.match(text) else None
 
 
 def data_dir_owner(folder: Path) -> str | None:
@@ -393,8 +400,13 @@ def new_data_dir(root: Path, index_id: str) -> str:
     return folder.name
 
 
-def swap_settings(root: Path, settings: Settings) -> None:
-    """Write ``searchkit.json`` atomically: a reader sees the old file or the new one."""
+class _AsJson(Protocol):
+    def to_json(self) -> str: ...
+
+
+def swap_settings(root: Path, settings: _AsJson) -> None:
+    """Write ``searchkit.json`` atomically (an ordinary index's :class:`Settings` or a
+    sharded one's): a reader sees the old file or the new one."""
     tmp = root / f".{SETTINGS_NAME}.{os.getpid()}.tmp"
     with open(tmp, "w", encoding="utf-8") as f:
         f.write(settings.to_json())

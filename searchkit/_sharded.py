@@ -21,7 +21,7 @@ from ._base import DEFAULT_LOCK_TIMEOUT, IndexFolder, OpenPart, Part, check_max_
 from ._batch import DEFAULT_BATCH_SIZE
 from ._lock import WriteLock
 from ._rebuild import build_shard_set, new_shard_set, rebuild_sharded
-from ._settings import SETTINGS_NAME, check_can_create, store_synonyms
+from ._settings import SETTINGS_NAME, check_can_create, store_synonyms, swap_settings
 from ._shardset import (
     MAX_SHARDS,
     ShardSettings,
@@ -33,7 +33,6 @@ from ._shardset import (
     read_shard_settings,
     shard_of,
     shard_role,
-    write_settings,
 )
 from ._sync import require_existing
 from ._types import Confirm, Progress
@@ -115,7 +114,7 @@ class ShardedIndex(_Parts, IndexFolder):
                 id=index_id,
             )
             store_synonyms(root, synonyms)
-            write_settings(root, settings)
+            swap_settings(root, settings)
             drop_unused(root, data, index_id)
         return cls(root, settings, lock_timeout, open_part)
 
@@ -251,7 +250,7 @@ class ShardedIndex(_Parts, IndexFolder):
     def _switch(self, settings: ShardSettings) -> None:
         """Write ``settings`` (under the write lock) and use them from now on: the shards
         are opened again when what they read documents with changed."""
-        write_settings(self.path, settings)
+        swap_settings(self.path, settings)
         reopen = settings.reading != self._shard_settings.reading
         self._shard_settings = settings
         self._mtime = (self.path / SETTINGS_NAME).stat().st_mtime_ns

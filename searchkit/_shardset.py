@@ -53,6 +53,7 @@ from ._settings import (
     SETTINGS_NAME,
     ReadingSettings,
     data_dir_owner,
+    marker_text,
     new_id,
     read_json,
     shared_field_errors,
@@ -85,7 +86,6 @@ __all__ = [
     "shard_of",
     "shard_role",
     "shard_set_owner",
-    "write_settings",
 ]
 
 MAX_SHARDS = 256
@@ -178,15 +178,6 @@ def read_shard_settings(root: Path) -> ShardSettings:
     return ShardSettings(**{k: v for k, v in raw.items() if k in fields})
 
 
-def write_settings(root: Path, settings: ShardSettings) -> None:
-    tmp = root / f".{SETTINGS_NAME}.{os.getpid()}.tmp"
-    with open(tmp, "w", encoding="utf-8") as f:
-        f.write(settings.to_json())
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, root / SETTINGS_NAME)
-
-
 # What a shard set's marker file holds, then the index's id: searchkit deletes only
 # folders it marked for this index.  Sets written before ids hold the words alone.
 SHARD_SET_MARK = "searchkit shard set"
@@ -199,11 +190,8 @@ def mark_shard_set(folder: Path, index_id: str) -> None:
 def shard_set_owner(folder: Path) -> str | None:
     """The index id a shard set's marker names ("" for a set marked before ids), or
     ``None`` when ``folder`` is not a shard set."""
-    if not _DATA.match(folder.name) or folder.is_symlink() or not folder.is_dir():
-        return None
-    try:
-        text = (folder / MARKER_NAME).read_text(encoding="ascii").strip()
-    except (OSError, ValueError):
+    text = marker_text(folder, _DATA)
+    if text is None:
         return None
     words, _, owner = text.rpartition(" ")
     if text == SHARD_SET_MARK:

@@ -22,9 +22,8 @@ creating and rebuilding ``_rebuild.py``, checking ``check.py``, the sharded inde
 
 from __future__ import annotations
 
-import datetime as dt
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 
@@ -37,34 +36,29 @@ from ._base import (
     ShardRole,
     guarded,
     is_sharded,
+    one_shard_error,
     open_whoosh,
 )
 from ._batch import DEFAULT_BATCH_SIZE
-from ._limits import QueryLimits
 from ._open import create_index, open_index, open_or_create_index
+from ._reads import Reads
 from ._rebuild import rebuild_plain, rebuild_sharded
 from ._settings import SETTINGS_NAME, Settings, read_settings
 from ._sharded import ShardedIndex
 from ._stats import plain_stats
 from ._types import (
-    DEFAULT_FACET_LIMIT,
     MAX_LIMIT,
+    Client,
     Confirm,
-    Interval,
-    Operator,
     Progress,
     SearchRequest,
     SimilarRequest,
-    Sort,
     check_whole,
-    request_of,
 )
 from ._write import Writes
 from .analysis.detect import AUTO
 from .chunking import DEFAULT_MAX_CHARS
-from .errors import (
-    NotFoundError,
-)
+from .errors import NotFoundError
 from .explore import complete
 from .models import (
     Chunk,
@@ -95,7 +89,7 @@ __all__ = [
 ]
 
 
-class Index(Writes, IndexFolder):
+class Index(Reads, Writes, IndexFolder):
     """A searchkit index on disk: add files to it, search it, read chunks back.
 
     Open one with :meth:`create` or :meth:`open`.  An ``Index`` keeps one Whoosh searcher
@@ -236,118 +230,15 @@ class Index(Writes, IndexFolder):
         return self._searcher
 
     @guarded
-    def search(
-        self,
-        query: str | SearchRequest | None = None,
-        *,
-        request: SearchRequest | None = None,
-        limit: int = 10,
-        page: int = 1,
-        author: str | Sequence[str] | None = None,
-        since: str | int | dt.date | None = None,
-        until: str | int | dt.date | None = None,
-        source: str | Sequence[str] | None = None,
-        doc_id: str | Sequence[str] | None = None,
-        sort: Sort = "relevance",
-        group: bool = False,
-        group_size: int = 3,
-        context: int = 0,
-        operator: Operator = "or",
-        limits: QueryLimits | None = None,
-        timeout: float | None = None,
-        facets: Sequence[str] = (),
-        facet_limit: int = DEFAULT_FACET_LIMIT,
-        histogram: Interval | None = None,
-        explain: bool = False,
-        highlight: bool = True,
+    def _run_search(
+        self, wanted: SearchRequest, client: Client | None, cluster_timeout: float | None
     ) -> Results:
-        """Search the paragraphs; ``query`` is in searchkit's syntax (docs/query-syntax.md).
-
-        The keywords describe one :class:`~searchkit.SearchRequest`; a request made
-        beforehand may be passed whole instead (``search(request)`` or
-        ``search(request=request)``), without keywords.  A bad value raises
-        :class:`ArgumentError` naming the argument (a bad filter :class:`FilterError`).
-
-        :param limit: hits per page, 1 to 10,000; ``page * limit`` at most 10,000.
-        :param page: which page of hits, from 1.
-        :param author: keep only this author (a document with several authors matches
-            any one of them); a sequence keeps any of them.  Likewise ``source`` (a
-            domain or URL) and ``doc_id``.
-        :param since: ``2025``, ``2025-06``, ``2025-06-14``, a date-time, or a date
-            relative to the local date (``today``, ``7d``, ``30 days ago``, ``last
-            month``); ``since`` and ``until`` include the whole period named.
-        :param sort: ``relevance``, ``date`` (newest first) or ``oldest``.
-        :param group: return each document once, at the rank of its best paragraph,
-            with up to ``group_size - 1`` further paragraphs in ``hit.more``.
-        :param context: add that many neighbouring chunks on each side of every hit.
-        :param operator: ``"and"`` requires every word.
-        :param limits: bound what one query may cost (default
-            :meth:`QueryLimits.from_env`; a query over a limit raises
-            :class:`QueryLimitError`).
-        :param timeout: seconds; when the time runs out, what was found is returned
-            with ``results.timed_out`` set (and then no facets or histogram).
-
-        Looking closer (see ``explore.py``; each costs a pass over the matches, so only
-        when asked for):
-
-        :param facets: names from ``author``, ``source``, ``year``, ``month``; fills
-            ``results.facets`` with ``{value: articles}`` counted over all matches after
-            filters, not just this page.  A document counts once per value, and once
-            under each of its authors.
-        :param facet_limit: the most values kept per facet (most articles first, then
-            by name).
-        :param histogram: ``day``, ``week``, ``month`` or ``year``; fills
-            ``results.histogram`` with the matches per period, from the first dated match
-            to the last.
-        :param explain: give every hit its ``explanation``: each matched term's share of
-            its score, adding up to it.
-        :param highlight: ``False`` leaves every hit's ``highlights``, ``spans`` and
-            ``title_spans`` empty (its snippet then marks nothing): for a caller that reads
-            ids, scores or text only, a page then costs little more than reading its
-            records.
-        """
-        wanted = request_of(SearchRequest, query, request, locals())
+        if client is not None:
+            raise one_shard_error(self.path, "search")
         return run_search(self._reader(), wanted, synonyms=self.synonyms)
 
     @guarded
-    def similar(
-        self,
-        chunk_or_doc_id: str | SimilarRequest | None = None,
-        *,
-        request: SimilarRequest | None = None,
-        limit: int = 10,
-        page: int = 1,
-        author: str | Sequence[str] | None = None,
-        since: str | int | dt.date | None = None,
-        until: str | int | dt.date | None = None,
-        source: str | Sequence[str] | None = None,
-        doc_id: str | Sequence[str] | None = None,
-        sort: Sort = "relevance",
-        group: bool = False,
-        group_size: int = 3,
-        context: int = 0,
-        limits: QueryLimits | None = None,
-        timeout: float | None = None,
-        facets: Sequence[str] = (),
-        facet_limit: int = DEFAULT_FACET_LIMIT,
-        histogram: Interval | None = None,
-        explain: bool = False,
-        highlight: bool = True,
-        document: bool = False,
-    ) -> Results:
-        """The paragraphs most like ``chunk_or_doc_id`` (a chunk id, or a document id for
-        a whole article), never the source itself; with ``group``, the articles most
-        like it.  ``document`` takes the whole document of a chunk id as the source.
-
-        A document id leaves out that whole document; a chunk id leaves out its
-        paragraph, but the document's other paragraphs may be found.  The "more like
-        this" query is built from the source's most telling words (see
-        :func:`searchkit.explore.similar_query`) and shown in ``results.query``.  The
-        other arguments, and the :class:`Results`, are those of :meth:`search`; a
-        :class:`~searchkit.SimilarRequest` may be passed whole instead of them.
-        :class:`NotFoundError` when no chunk or document has the id.
-        """
-        wanted = request_of(SimilarRequest, chunk_or_doc_id, request, locals())
+    def _run_similar(self, wanted: SimilarRequest) -> Results:
         try:
             return run_search(self._reader(), wanted)
         except NotFoundError:

@@ -9,13 +9,12 @@ goes to every part with the statistics of all of them, and the hits merge into o
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 import time
-from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from abc import abstractmethod
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Protocol, cast
+from typing import Protocol, TypeVar, cast
 
 import attrs
 from whoosh import query as wq
@@ -29,24 +28,17 @@ from ._fanout import (
     search_part,
     total,
 )
-from ._limits import QueryLimits
+from ._reads import Reads
 from ._types import (
-    DEFAULT_FACET_LIMIT,
     MAX_LIMIT,
     Client,
-    Interval,
-    Operator,
     SearchRequest,
     SimilarRequest,
-    Sort,
     check_whole,
-    request_of,
 )
 from .analysis import ANALYZER_ID
 from .analysis.synonyms import Synonyms
-from .errors import (
-    NotFoundError,
-)
+from .errors import NotFoundError
 from .explore import complete_over, merge_facets, merge_histograms, similar_query_over
 from .models import (
     Chunk,
@@ -62,10 +54,12 @@ from .search import request_filter
 
 __all__ = ["MultiIndex"]
 
+_T = TypeVar("_T")
+
 # -- reading several parts as one --------------------------------------------------------
 
 
-class _Parts(ABC):
+class _Parts(Reads):
     """The read API of :class:`~searchkit.Index` over parts, each an ordinary index."""
 
     # How a part's folder is opened again (on a Dask worker): ``Index``'s, handed down.
@@ -83,82 +77,21 @@ class _Parts(ABC):
         """The synonyms applied to a query over the parts, or ``None``."""
         return None
 
-    def search(
-        self,
-        query: str | SearchRequest | None = None,
-        *,
-        request: SearchRequest | None = None,
-        limit: int = 10,
-        page: int = 1,
-        author: str | Sequence[str] | None = None,
-        since: str | int | dt.date | None = None,
-        until: str | int | dt.date | None = None,
-        source: str | Sequence[str] | None = None,
-        doc_id: str | Sequence[str] | None = None,
-        sort: Sort = "relevance",
-        group: bool = False,
-        group_size: int = 3,
-        context: int = 0,
-        operator: Operator = "or",
-        limits: QueryLimits | None = None,
-        timeout: float | None = None,
-        facets: Sequence[str] = (),
-        facet_limit: int = DEFAULT_FACET_LIMIT,
-        histogram: Interval | None = None,
-        explain: bool = False,
-        highlight: bool = True,
-        client: Client | None = None,
-        cluster_timeout: float | None = None,
+    def _run_search(
+        self, wanted: SearchRequest, client: Client | None, cluster_timeout: float | None
     ) -> Results:
-        """``Index.search`` over every part, ranked as one index holding them all would
-        (the same arguments, or a :class:`~searchkit.SearchRequest` passed whole).
-
-        With a Dask ``client``, each part is searched on a worker (see ``distributed.py``);
-        the results are the same, or ``ClusterTimeoutError`` when no part's task finishes
-        for ``cluster_timeout`` seconds (default ``distributed.DEFAULT_TIMEOUT``).
-        ``timeout`` is the budget of the whole search: here
-        the parts share it, one after the other; on a cluster each part has all of it.
-        Facets and histograms add up the parts' whole counts (a document lives in one
-        part), so they equal one index's; explanations use every part's statistics.
-        """
-        wanted = request_of(SearchRequest, query, request, locals())
+        """The search over every part.  Facets and histograms add up the parts' whole
+        counts (a document lives in one part), so they equal one index's; explanations
+        use every part's statistics."""
         parts = self._parts()
         synonyms = self._query_synonyms()
         q = parse(parts[0][0], wanted, [ix for ix, _ in parts[1:]], synonyms)
         return self._answer(wanted, q, client, cluster_timeout)
 
-    def similar(
-        self,
-        chunk_or_doc_id: str | SimilarRequest | None = None,
-        *,
-        request: SimilarRequest | None = None,
-        limit: int = 10,
-        page: int = 1,
-        author: str | Sequence[str] | None = None,
-        since: str | int | dt.date | None = None,
-        until: str | int | dt.date | None = None,
-        source: str | Sequence[str] | None = None,
-        doc_id: str | Sequence[str] | None = None,
-        sort: Sort = "relevance",
-        group: bool = False,
-        group_size: int = 3,
-        context: int = 0,
-        limits: QueryLimits | None = None,
-        timeout: float | None = None,
-        facets: Sequence[str] = (),
-        facet_limit: int = DEFAULT_FACET_LIMIT,
-        histogram: Interval | None = None,
-        explain: bool = False,
-        highlight: bool = True,
-        document: bool = False,
-    ) -> Results:
-        """``Index.similar`` over every part, as one index holding them all would answer.
-
-        The source is found in whichever part holds it, and its words are weighed with
+    def _run_similar(self, wanted: SimilarRequest) -> Results:
+        """The source is found in whichever part holds it, and its words are weighed with
         every part's statistics (:func:`~searchkit.explore.similar_query_over`), so the
-        query, its hits, their scores and explanations are one index's.
-        """
-        wanted = request_of(SimilarRequest, chunk_or_doc_id, request, locals())
+        query, its hits, their scores and explanations are one index's."""
         parts = self._parts()
         try:
             q = similar_query_over(
@@ -216,32 +149,27 @@ class _Parts(ABC):
             )
         return merged
 
-    def chunk(self, chunk_id: str) -> Chunk:
-        """The chunk with this id, from whichever part holds it."""
+    def _from_a_part(self, read: Callable[[Part], _T], missing: str) -> _T:
+        """What ``read`` reads from the first part that holds it; :class:`NotFoundError`
+        naming ``missing`` in every part when none does."""
         for ix, _ in self._parts():
             try:
-                return ix.chunk(chunk_id)
+                return read(ix)
             except NotFoundError:
                 continue
-        raise NotFoundError(f"no chunk {chunk_id!r} in {self._where()}")
+        raise NotFoundError(f"no {missing} in {self._where()}")
+
+    def chunk(self, chunk_id: str) -> Chunk:
+        """The chunk with this id, from whichever part holds it."""
+        return self._from_a_part(lambda ix: ix.chunk(chunk_id), f"chunk {chunk_id!r}")
 
     def passage(self, chunk_id: str, context: int = 1) -> Passage:
         """The chunk ``chunk_id`` with ``context`` chunks on each side, from its document."""
-        for ix, _ in self._parts():
-            try:
-                return ix.passage(chunk_id, context)
-            except NotFoundError:
-                continue
-        raise NotFoundError(f"no chunk {chunk_id!r} in {self._where()}")
+        return self._from_a_part(lambda ix: ix.passage(chunk_id, context), f"chunk {chunk_id!r}")
 
     def document(self, doc_id: str) -> Document:
         """The document with this id, from whichever part holds it."""
-        for ix, _ in self._parts():
-            try:
-                return ix.document(doc_id)
-            except NotFoundError:
-                continue
-        raise NotFoundError(f"no document {doc_id!r} in {self._where()}")
+        return self._from_a_part(lambda ix: ix.document(doc_id), f"document {doc_id!r}")
 
     def documents(self) -> list[DocumentInfo]:
         """Every part's documents, ordered by path."""

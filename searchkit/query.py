@@ -29,6 +29,7 @@ from whoosh.fields import Schema
 from whoosh.qparser import syntax
 
 from ._dates import filter_bounds
+from ._limits import unescaped
 from ._plainquery import plain_words_query, word_query
 from ._types import Operator
 from .analysis import normalize_name
@@ -471,15 +472,10 @@ def _is_language(q: query.Query) -> bool:
 def _check_balanced(text: str) -> None:
     quote_at: int | None = None
     depth: list[int] = []
-    escaped = False
-    for i, ch in enumerate(text):
-        if escaped:
-            escaped = False
-        elif ch == "\\":
-            escaped = True
-        elif ch == '"':
-            quote_at = None if quote_at is not None else i
-        elif quote_at is not None:
+    for i, ch, quoted in unescaped(text):
+        if ch == '"':
+            quote_at = i if quoted else None
+        elif quoted:
             continue
         elif ch == "(":
             depth.append(i)
@@ -502,15 +498,8 @@ def _check_fuzzy_and_boosts(text: str) -> None:
     (``x^1e400`` searched ``x`` and the phrase "1 e 400"; ``x^9999...`` an infinite
     boost).  A ``~`` right after a closing quote is a phrase's slop and is left alone.
     """
-    quoted = escaped = False
-    for i, ch in enumerate(text):
-        if escaped:
-            escaped = False
-        elif ch == "\\":
-            escaped = True
-        elif ch == '"':
-            quoted = not quoted
-        elif quoted or i == 0 or text[i - 1].isspace():
+    for i, ch, quoted in unescaped(text):
+        if ch == '"' or quoted or i == 0 or text[i - 1].isspace():
             continue
         elif ch == "~" and text[i - 1] != '"':
             fuzzy = _FUZZY_DIST.match(text, i)

@@ -74,6 +74,15 @@ def test_adding_with_a_dask_client_to_an_ordinary_index_is_refused(tmp_path: Pat
     assert len(Index.open(tmp_path / "one")) == 0
 
 
+def test_searching_an_ordinary_index_with_a_dask_client_is_refused(tmp_path: Path) -> None:
+    """``search`` is written once for every kind (``_reads.Reads``): an ordinary index
+    takes ``client=`` as a sharded one does, and refuses it as its ``add`` does."""
+    with Index.create(tmp_path / "one") as ix:
+        with pytest.raises(ArgumentError, match="has one shard: Dask can search a sharded"):
+            ix.search("harbour", client=object())
+        assert ix.search("harbour").total == 0
+
+
 def _is_self(node: ast.expr) -> bool:
     if isinstance(node, ast.Name):
         return node.id in ("self", "cls")

@@ -163,3 +163,19 @@ def test_cli_timeout_and_limit_errors(seed_index_path: Path) -> None:
     assert "Error" not in raised.stderr
     bad = runner.invoke(cli, ["search", "belarus", "--index", ix, "--timeout", "0"])
     assert bad.exit_code == 2
+
+
+def test_unescaped_marks_what_stands_in_quotes_and_drops_escapes() -> None:
+    """The one scan of a query's quotes and backslashes (nesting, balance, fuzzy/boost)."""
+    from searchkit._limits import unescaped
+
+    got = list(unescaped(r'a"(b\")"\(c'))
+    assert got == [
+        (0, "a", False),
+        (1, '"', True),
+        (2, "(", True),
+        (3, "b", True),
+        (6, ")", True),
+        (7, '"', False),
+        (10, "c", False),
+    ]

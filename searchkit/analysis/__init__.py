@@ -24,8 +24,9 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import Stemmer
-from whoosh.analysis import Analyzer, Filter, LowercaseFilter, RegexTokenizer, StopFilter
+from whoosh.analysis import Analyzer, LowercaseFilter, RegexTokenizer, StopFilter
 
+from ._filters import SettingsFilter
 from .folding import FoldFilter, fold
 
 __all__ = [
@@ -63,15 +64,9 @@ def unbracketed(part: str) -> str:
     return part.replace("[", "").replace("]", "") if "[" in part else part
 
 
-class BracketFilter(Filter):  # type: ignore[misc]
+class BracketFilter(SettingsFilter):
     """Drops the brackets of a word part (``E[x]tract`` -> ``Extract``); the token keeps
     its place in the text, so a highlight marks the word as written."""
-
-    def __eq__(self, other: object) -> bool:
-        return type(other) is BracketFilter
-
-    def __hash__(self) -> int:
-        return hash(BracketFilter)
 
     def __call__(self, tokens: Iterator[Any]) -> Iterator[Any]:
         for t in tokens:
@@ -116,7 +111,7 @@ ENGLISH_STOP_WORDS: frozenset[str] = frozenset(
 )
 
 
-class SnowballStemFilter(Filter):  # type: ignore[misc]
+class SnowballStemFilter(SettingsFilter):
     """Stems tokens with the Snowball stemmer for ``language`` (PyStemmer, in C).
 
     Whoosh pickles analyzers into the index, so the stemmer itself is left out of the
@@ -133,11 +128,8 @@ class SnowballStemFilter(Filter):  # type: ignore[misc]
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__init__(state["language"])  # type: ignore[misc]
 
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, SnowballStemFilter) and other.language == self.language
-
-    def __hash__(self) -> int:
-        return hash((type(self), self.language))
+    def settings(self) -> object:
+        return self.language
 
     def __call__(self, tokens: Iterator[Any]) -> Iterator[Any]:
         stem = self._stem
@@ -160,7 +152,7 @@ def text_analyzer() -> Analyzer:
     )
 
 
-class StopWordsOnlyFilter(Filter):  # type: ignore[misc]
+class StopWordsOnlyFilter(SettingsFilter):
     """Keeps only the stop words, at the positions they had among all word parts.
 
     The stop words :func:`text_analyzer` drops are indexed in a field of their own (see
@@ -171,11 +163,8 @@ class StopWordsOnlyFilter(Filter):  # type: ignore[misc]
     def __init__(self, stoplist: frozenset[str] = ENGLISH_STOP_WORDS) -> None:
         self.stops = stoplist
 
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, StopWordsOnlyFilter) and other.stops == self.stops
-
-    def __hash__(self) -> int:
-        return hash((type(self), self.stops))
+    def settings(self) -> object:
+        return self.stops
 
     def __call__(self, tokens: Iterator[Any]) -> Iterator[Any]:
         stops = self.stops

@@ -13,7 +13,7 @@ import unicodedata
 from collections.abc import Iterator
 from typing import Any
 
-from whoosh.analysis import Filter
+from ._filters import SettingsFilter
 
 __all__ = ["FoldFilter", "fold"]
 
@@ -49,14 +49,8 @@ def fold(text: str) -> str:
     return text if text.isascii() else text.translate(_FOLD)
 
 
-class FoldFilter(Filter):  # type: ignore[misc]
+class FoldFilter(SettingsFilter):
     """A Whoosh filter applying :func:`fold` to each token."""
-
-    def __eq__(self, other: object) -> bool:
-        return type(other) is FoldFilter
-
-    def __hash__(self) -> int:
-        return hash(FoldFilter)
 
     def __call__(self, tokens: Iterator[Any]) -> Iterator[Any]:
         for t in tokens:

@@ -26,7 +26,7 @@ import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from whoosh.analysis import Analyzer, Filter, LowercaseFilter, RegexTokenizer, StopFilter
+from whoosh.analysis import Analyzer, LowercaseFilter, RegexTokenizer, StopFilter
 from whoosh.lang import stopwords_for_language
 
 from . import (
@@ -39,6 +39,7 @@ from . import (
     text_analyzer,
     unbracketed,
 )
+from ._filters import SettingsFilter
 from .folding import FoldFilter, fold
 
 __all__ = [
@@ -116,18 +117,12 @@ class LanguageStopFilter(StopFilter):  # type: ignore[misc]
         self.__init__(state["language"])  # type: ignore[misc]
 
 
-class CJKBigramFilter(Filter):  # type: ignore[misc]
+class CJKBigramFilter(SettingsFilter):
     """Splits each token's runs of CJK characters into overlapping bigrams.
 
     A lone CJK character stays a unigram; the rest of a token stays whole.  Positions run
     on by one per emitted term from the first token's position.
     """
-
-    def __eq__(self, other: object) -> bool:
-        return type(other) is CJKBigramFilter
-
-    def __hash__(self) -> int:
-        return hash(CJKBigramFilter)
 
     def __call__(self, tokens: Iterator[Any]) -> Iterator[Any]:
         pos: int | None = None

@@ -245,21 +245,17 @@ def write_index(
             ix.set_synonyms(synonyms)
         if dask is None:
             return ix.add(*paths, progress=progress, follow_links=follow_links, field_map=field_map)
-        from .._base import one_shard_error
-        from ..distributed import connect
-        from ..index import ShardedIndex
+        from ..shards import add_with_dask  # refuses one shard before a cluster starts
 
-        if not isinstance(ix, ShardedIndex):  # refused before a cluster is started
-            raise one_shard_error(where, "build")
         address, timeout = dask
-        with connect(address) as client:
-            return ix.add(
-                *paths,
-                client=client,
-                follow_links=follow_links,
-                field_map=field_map,
-                cluster_timeout=timeout,
-            )
+        return add_with_dask(
+            ix,
+            paths,
+            address,
+            follow_links=follow_links,
+            field_map=field_map,
+            cluster_timeout=timeout,
+        )
 
 
 def confirm_sources(yes: bool, doing: str) -> bool | Callable[[tuple[str, ...]], bool]:

@@ -23,8 +23,8 @@ from pathlib import Path
 from typing import IO, Any
 
 from ..errors import DocumentError
-from ..models import Paragraph
-from ._base import collapse
+from ..models import Document, Paragraph, Skipped
+from ._base import collapse, document_id
 
 __all__ = [
     "EXTRA",
@@ -32,12 +32,14 @@ __all__ = [
     "MAX_TEXT_CHARS",
     "MAX_UNPACKED_BYTES",
     "MAX_ZIP_MEMBERS",
+    "BinaryLoader",
     "Block",
     "TextBudget",
     "ZipParts",
     "extracted_paragraphs",
     "iterparse",
     "needs_extra",
+    "paragraphs_read",
 ]
 
 EXTRA = "pip install 'searchkit[documents]'"
@@ -57,6 +59,48 @@ def needs_extra(path: Path, what: str, exc: ImportError) -> DocumentError:
     """The one-line reason a file is skipped when the ``documents`` extra is missing."""
     missing = exc.name or "a library"
     return DocumentError(path, f"{what} files need the documents extra ({missing}): {EXTRA}")
+
+
+class BinaryLoader:
+    """The part every loader of a binary format shares: such a file is read from its
+    bytes (``load_bytes``), never as text, and its document is made of the blocks read."""
+
+    name: str = ""
+    suffixes: tuple[str, ...] = ()
+    what: str = "a file"  # the kind of file, as the message of a text read names it
+
+    def load(
+        self, path: Path, text: str, content_hash: str, encoding: str
+    ) -> Iterator[Document | Skipped]:
+        raise DocumentError(path, f"{self.what} is read from its bytes (load_bytes)")
+
+    def document(
+        self, path: Path, paragraphs: tuple[Paragraph, ...], content_hash: str, **fields: Any
+    ) -> Document:
+        """The document of ``paragraphs`` (from :func:`paragraphs_read`), with ``fields``."""
+        return Document(
+            id=document_id(path),
+            path=str(path),
+            paragraphs=paragraphs,
+            content_hash=content_hash,
+            format=self.name,
+            encoding="binary",
+            **fields,
+        )
+
+
+def paragraphs_read(
+    path: Path, blocks: Iterable[Block], notes: list[Skipped], empty: str
+) -> tuple[Paragraph, ...]:
+    """The paragraphs of ``blocks`` (:func:`extracted_paragraphs`); a
+    :class:`DocumentError` when they hold no text: the first of the ``notes`` taken while
+    reading says why, else ``empty`` does."""
+    paragraphs = extracted_paragraphs(blocks)
+    if not paragraphs:
+        if notes:
+            raise DocumentError(path, f"no text read ({notes[0].reason})")
+        raise DocumentError(path, empty)
+    return paragraphs
 
 
 class TextBudget:

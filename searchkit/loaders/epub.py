@@ -23,15 +23,16 @@ from urllib.parse import unquote
 from .._dates import parse_article_date
 from ..errors import DocumentError
 from ..models import Document, Skipped
-from ._base import collapse, decode, document_id, normalize_language
+from ._base import collapse, decode, normalize_language
 from ._binary import (
+    BinaryLoader,
     Block,
     TextBudget,
     ZipParts,
-    extracted_paragraphs,
     iterparse,
     local,
     needs_extra,
+    paragraphs_read,
 )
 from .html import HtmlLoader, _Extractor
 
@@ -41,16 +42,12 @@ _CONTAINER = "META-INF/container.xml"
 _HTML_TYPES = ("application/xhtml+xml", "text/html")
 
 
-class EpubLoader:
+class EpubLoader(BinaryLoader):
     """Loads ``.epub`` books (needs the ``documents`` extra)."""
 
     name: str = "epub"
     suffixes: tuple[str, ...] = (".epub",)
-
-    def load(
-        self, path: Path, text: str, content_hash: str, encoding: str
-    ) -> Iterator[Document | Skipped]:
-        raise DocumentError(path, "an EPUB file is read from its bytes (load_bytes)")
+    what: str = "an EPUB file"
 
     def load_bytes(
         self, path: Path, data: bytes, content_hash: str
@@ -79,22 +76,15 @@ class EpubLoader:
                 )
                 break
             blocks.extend((text, None, chapter) for text in texts)
-        paragraphs = extracted_paragraphs(blocks)
-        if not paragraphs:
-            if notes:
-                raise DocumentError(path, f"no text read ({notes[0].reason})")
-            raise DocumentError(path, "no text to index")
+        paragraphs = paragraphs_read(path, blocks, notes, "no text to index")
         yield from notes
-        yield Document(
-            id=document_id(path),
-            path=str(path),
+        yield self.document(
+            path,
+            paragraphs,
+            content_hash,
             title=book.title or path.stem,
-            paragraphs=paragraphs,
             authors=tuple(book.creators),
             published=parse_article_date(book.date) if book.date else None,
-            content_hash=content_hash,
-            format=self.name,
-            encoding="binary",
             language=normalize_language(book.language),
         )
 

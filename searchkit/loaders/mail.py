@@ -27,7 +27,7 @@ from pathlib import Path
 from ..errors import DocumentError
 from ..models import Document, Skipped
 from ._base import collapse, decode, document_id, paragraphs_from_blocks, split_lines
-from ._binary import Block, extracted_paragraphs
+from ._binary import BinaryLoader, Block, extracted_paragraphs
 from .html import _Extractor
 
 __all__ = ["EmlLoader", "MboxLoader"]
@@ -36,16 +36,12 @@ _FROM_LINE = re.compile(rb"(?:\A|\n\n|\r\n\r\n)(From [^\r\n]*\r?\n)")
 _ESCAPED_FROM = re.compile(rb"^>(>*From )", re.MULTILINE)
 
 
-class EmlLoader:
+class EmlLoader(BinaryLoader):
     """Loads one saved e-mail message (``.eml``)."""
 
     name: str = "eml"
     suffixes: tuple[str, ...] = (".eml",)
-
-    def load(
-        self, path: Path, text: str, content_hash: str, encoding: str
-    ) -> Iterator[Document | Skipped]:
-        raise DocumentError(path, "an e-mail is read from its bytes (load_bytes)")
+    what: str = "an e-mail"
 
     def load_bytes(
         self, path: Path, data: bytes, content_hash: str
@@ -61,16 +57,12 @@ class EmlLoader:
         yield doc
 
 
-class MboxLoader:
+class MboxLoader(BinaryLoader):
     """Loads an mbox mailbox (``.mbox``): one document a message."""
 
     name: str = "mbox"
     suffixes: tuple[str, ...] = (".mbox",)
-
-    def load(
-        self, path: Path, text: str, content_hash: str, encoding: str
-    ) -> Iterator[Document | Skipped]:
-        raise DocumentError(path, "a mailbox is read from its bytes (load_bytes)")
+    what: str = "a mailbox"
 
     def load_bytes(
         self, path: Path, data: bytes, content_hash: str

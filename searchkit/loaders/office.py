@@ -26,15 +26,16 @@ from typing import Any
 from .._dates import parse_article_date
 from ..errors import DocumentError
 from ..models import Document, Skipped
-from ._base import collapse, document_id, normalize_language
+from ._base import collapse, normalize_language
 from ._binary import (
+    BinaryLoader,
     Block,
     TextBudget,
     ZipParts,
-    extracted_paragraphs,
     iterparse,
     local,
     needs_extra,
+    paragraphs_read,
 )
 
 __all__ = ["DocxLoader", "OdtLoader"]
@@ -42,22 +43,15 @@ __all__ = ["DocxLoader", "OdtLoader"]
 _SPACES = frozenset({"tab", "br", "cr", "s", "line-break"})
 
 
-class _ZipDocument:
+class _ZipDocument(BinaryLoader):
     """What the DOCX and ODT loaders share: checks, the metadata part, the document."""
 
-    name: str = ""
-    suffixes: tuple[str, ...] = ()
     body_part = ""
     meta_part = ""
     paragraph_tags: frozenset[str] = frozenset()
     title_keys: tuple[str, ...] = ("title",)
     author_keys: tuple[str, ...] = ()
     date_keys: tuple[str, ...] = ()
-
-    def load(
-        self, path: Path, text: str, content_hash: str, encoding: str
-    ) -> Iterator[Document | Skipped]:
-        raise DocumentError(path, f"a {self.name.upper()} file is read from its bytes")
 
     def load_bytes(
         self, path: Path, data: bytes, content_hash: str
@@ -82,20 +76,15 @@ class _ZipDocument:
                 if is_title and title_para is None and collapse(text):
                     title_para = collapse(text)
                 blocks.append((text, None, None))
-        paragraphs = extracted_paragraphs(blocks)
-        if not paragraphs:
-            raise DocumentError(path, "no text to index")
+        paragraphs = paragraphs_read(path, blocks, [], "no text to index")
         yield from notes
-        yield Document(
-            id=document_id(path),
-            path=str(path),
+        yield self.document(
+            path,
+            paragraphs,
+            content_hash,
             title=_first(meta, self.title_keys) or title_para or path.stem,
-            paragraphs=paragraphs,
             author=_first(meta, self.author_keys),
             published=_date(_first(meta, self.date_keys)),
-            content_hash=content_hash,
-            format=self.name,
-            encoding="binary",
             language=normalize_language(meta.get("language")),
         )
 
@@ -129,6 +118,7 @@ class DocxLoader(_ZipDocument):
 
     name = "docx"
     suffixes: tuple[str, ...] = (".docx",)
+    what = "a DOCX file"
     body_part = "word/document.xml"
     meta_part = "docProps/core.xml"
     paragraph_tags = frozenset({"p"})
@@ -153,6 +143,7 @@ class OdtLoader(_ZipDocument):
 
     name = "odt"
     suffixes: tuple[str, ...] = (".odt",)
+    what = "an ODT file"
     body_part = "content.xml"
     meta_part = "meta.xml"
     paragraph_tags = frozenset({"p", "h"})

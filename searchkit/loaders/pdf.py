@@ -25,8 +25,16 @@ from typing import Any
 from .._dates import parse_article_date
 from ..errors import DocumentError
 from ..models import Document, Skipped
-from ._base import collapse, document_id
-from ._binary import Block, TextBudget, extracted_paragraphs, iterparse, local, needs_extra
+from ._base import collapse
+from ._binary import (
+    BinaryLoader,
+    Block,
+    TextBudget,
+    iterparse,
+    local,
+    needs_extra,
+    paragraphs_read,
+)
 
 __all__ = ["MAX_PAGE_STREAM_BYTES", "MAX_XMP_BYTES", "PdfLoader"]
 
@@ -36,16 +44,12 @@ MAX_XMP_BYTES = 1024 * 1024
 _LINE_JUMP = 1.5  # a vertical move of more than this many font sizes starts a block
 
 
-class PdfLoader:
+class PdfLoader(BinaryLoader):
     """Loads ``.pdf`` files (needs the ``documents`` extra)."""
 
     name: str = "pdf"
     suffixes: tuple[str, ...] = (".pdf",)
-
-    def load(
-        self, path: Path, text: str, content_hash: str, encoding: str
-    ) -> Iterator[Document | Skipped]:
-        raise DocumentError(path, "a PDF is read from its bytes (load_bytes)")
+    what: str = "a PDF"
 
     def load_bytes(
         self, path: Path, data: bytes, content_hash: str
@@ -73,23 +77,18 @@ class PdfLoader:
                 notes.append(Skipped(str(path), f"pages from {number} on: {budget.reason}", "note"))
                 blocks = [b for b in blocks if b[1] != number]
                 break
-        paragraphs = extracted_paragraphs(blocks)
-        if not paragraphs:
-            if notes:
-                raise DocumentError(path, f"no text read ({notes[0].reason})")
-            raise DocumentError(path, "no text layer (a scanned PDF? searchkit does no OCR)")
+        paragraphs = paragraphs_read(
+            path, blocks, notes, "no text layer (a scanned PDF? searchkit does no OCR)"
+        )
         title, author, published = _metadata(reader, path)
         yield from notes
-        yield Document(
-            id=document_id(path),
-            path=str(path),
+        yield self.document(
+            path,
+            paragraphs,
+            content_hash,
             title=title or path.stem,
-            paragraphs=paragraphs,
             author=author,
             published=published,
-            content_hash=content_hash,
-            format=self.name,
-            encoding="binary",
         )
 
 
