@@ -268,6 +268,12 @@ def test_code_is_shown_as_code(page: object, base_url: str) -> None:
     assert snippet.inner_text() == "tar czf backup.tgz photos"
     assert snippet.locator("mark").inner_text() == "backup"
     assert "monospace" in snippet.evaluate("e => getComputedStyle(e).fontFamily")
+    # one hit per page of the results: the document's other matches folded under it,
+    # and the file's folder and name on the hit
+    first = p.locator(".hit").first
+    assert first.locator(".path").inner_text() == "notes/archives.md"
+    assert first.locator(".folded").inner_text() == "2 more in this page"
+    assert p.locator(".hit h2").all_inner_texts() == ["Archives with tar"]
     # the code block is a <pre> on the paragraph page, line breaks kept
     p.goto(base_url + "/?q=xzf")
     p.locator(".hit h2 a").first.click()

@@ -214,6 +214,8 @@ def create_app(
         sorts=_SORTS,
     )
     templates.env.filters["http_url"] = http_url
+    templates.env.filters["tuple_zero"] = lambda hit: (hit, 0)
+    templates.env.filters["short_path"] = lambda path: "/".join(Path(path).parts[-2:])
 
     library = shared.use
     overviews: dict[tuple[Any, ...], Overview] = {}
@@ -291,6 +293,7 @@ def create_app(
             overview=collection,
             link=_linker(params),
             chart=histogram_chart(results.histogram) if results else None,
+            shown=_collapsed(results) if results and not results.grouped else None,
             title="",
         )
 
@@ -542,3 +545,18 @@ def _linker(params: Any, path: str = "/") -> Callable[..., str]:
         return path + "?" + urlencode(keep)
 
     return link
+
+
+def _collapsed(results: Results) -> list[tuple[Any, int]]:
+    """The page's hits with a document's further hits on this page folded under its
+    best one: ``(hit, how many more of its document this page holds)``."""
+    first: dict[str, int] = {}
+    out: list[tuple[Any, int]] = []
+    for hit in results.hits:
+        if hit.doc_id in first:
+            at = first[hit.doc_id]
+            out[at] = (out[at][0], out[at][1] + 1)
+        else:
+            first[hit.doc_id] = len(out)
+            out.append((hit, 0))
+    return out
