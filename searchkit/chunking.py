@@ -161,4 +161,5 @@ def _chunk(
         language=doc.language,
         page=para.page,
         chapter=para.chapter,
+        code=tuple((max(a, s) - s, min(b, e) - s) for a, b in para.code if a < e and b > s),
     )

@@ -13,6 +13,7 @@ from typing import Any
 
 import attrs
 
+from ._snippets import snippet_window
 from ._termscore import TermScore
 from .errors import FilterError
 from .reports import CheckReport, IndexReport, IndexStats, Skipped
@@ -84,7 +85,9 @@ class Paragraph:
     For formats whose bytes are not text (PDF, DOCX, ODT, EPUB, e-mail) they index into
     the extracted text, the paragraphs joined by blank lines (see :func:`extracted_text`).
     ``page`` is the PDF page (1-based) and ``chapter`` the EPUB chapter a paragraph is
-    on; ``None`` in other formats.
+    on; ``None`` in other formats.  ``code`` holds the ``(start, end)`` offsets in
+    ``text`` of what the source marks as code (Markdown code spans and blocks), for a
+    page to show as code; empty in other formats.
     """
 
     number: int
@@ -93,6 +96,7 @@ class Paragraph:
     end: int
     page: int | None = None
     chapter: str | None = None
+    code: tuple[tuple[int, int], ...] = ()
 
     def as_dict(self) -> dict[str, Any]:
         """A JSON-ready view: ``paragraph`` (the number), ``start``, ``end``, ``text``,
@@ -176,6 +180,8 @@ class Chunk:
     say where in the file the chunk is; :attr:`place` puts them in words.
     ``relative_path`` is the file's path relative to the folder the index was given
     (``linux/kill.md``, ``/`` between parts; ``None`` in a chunk not read from an index).
+    say where in the file the chunk is; :attr:`place` puts them in words.  ``code``: as
+    on :class:`Paragraph`.
     """
 
     id: str
@@ -198,6 +204,7 @@ class Chunk:
     page: int | None = None
     chapter: str | None = None
     relative_path: str | None = None
+    code: tuple[tuple[int, int], ...] = ()
 
     __attrs_post_init__ = _join_authors
 
@@ -291,15 +298,7 @@ class Hit(Chunk):
         ``…`` where text was left out; line breaks become spaces.
         """
         text = self.text
-        first = self.spans[0][0] if self.spans else 0
-        lo = max(0, first - width // 3) if len(text) > width else 0
-        if lo > 0:
-            space = text.find(" ", lo)
-            lo = space + 1 if 0 <= space < first else lo
-        hi = min(len(text), lo + width)
-        if hi < len(text):
-            space = text.rfind(" ", lo, hi)
-            hi = space if space > first else hi
+        lo, hi = snippet_window(text, self.spans, width)
         pieces: list[tuple[str, bool]] = [("…", False)] if lo > 0 else []
         at = lo
         for s, e in self.spans:

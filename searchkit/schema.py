@@ -421,6 +421,7 @@ def build_schema() -> fields.Schema:
         record_line=fields.STORED(),
         page=fields.STORED(),  # a PDF paragraph's page
         chapter=fields.STORED(),  # an EPUB paragraph's chapter
+        code=fields.STORED(),  # where its text is code (Markdown), [[start, end], ...]
         # Document bookkeeping, stored on the first chunk only.
         content_hash=fields.STORED(),
         size=fields.STORED(),
@@ -474,6 +475,7 @@ def chunk_to_fields(chunk: Chunk) -> dict[str, Any]:
         "record_line": chunk.record_line,
         "page": chunk.page,
         "chapter": chunk.chapter,
+        "code": [list(span) for span in chunk.code] or None,
     }
     return {k: v for k, v in values.items() if v is not None}
 
@@ -529,6 +531,7 @@ def chunk_kwargs(stored: dict[str, Any]) -> dict[str, Any]:
         "page": stored.get("page"),
         "chapter": stored.get("chapter"),
         "relative_path": stored.get("relative_path"),
+        "code": tuple((s, e) for s, e in stored.get("code", ())),
     }
 
 
@@ -564,7 +567,9 @@ def document_from_stored(stored: list[dict[str, Any]]) -> Document:
     for s in stored:
         if paragraphs and paragraphs[-1].number == s["paragraph"]:
             prev = paragraphs[-1]
-            paragraphs[-1] = attrs.evolve(prev, text=prev.text + s["text"], end=s["end"])
+            at = len(prev.text)
+            code = prev.code + tuple((a + at, b + at) for a, b in s.get("code", ()))
+            paragraphs[-1] = attrs.evolve(prev, text=prev.text + s["text"], end=s["end"], code=code)
         else:
             paragraphs.append(
                 Paragraph(
@@ -574,6 +579,7 @@ def document_from_stored(stored: list[dict[str, Any]]) -> Document:
                     s["end"],
                     page=s.get("page"),
                     chapter=s.get("chapter"),
+                    code=tuple((a, b) for a, b in s.get("code", ())),
                 )
             )
     first = chunk_from_stored(head)

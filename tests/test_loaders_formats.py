@@ -297,6 +297,25 @@ def test_markdown_inline_backticks_are_not_a_fence(tmp_path: Path) -> None:
     assert _texts(searchkit.load_document(f)) == ["not a fence here"]  # a code span
 
 
+def test_markdown_records_where_code_is(tmp_path: Path) -> None:
+    f = _write(
+        tmp_path / "c.md",
+        "# T\n\n  Run `tar  cf x`, then *not* `ls`.\n\n```sh\nls -l\n\ncd /\n```\n\nNo code.\n",
+    )
+    doc = searchkit.load_document(f)
+    code = [[p.text[s:e] for s, e in p.code] for p in doc.paragraphs]
+    assert code == [["tar  cf x", "ls"], ["ls -l\n\ncd /"], []]
+    # a code span cut by a paragraph's split: each part keeps its share, in its own text
+    from searchkit.chunking import chunk_document
+
+    text = "word word tar cf x end"
+    split = searchkit.Document(
+        "d", "p", "t", (searchkit.Paragraph(1, text, 0, 22, code=((10, 18),)),)
+    )
+    parts = [(c.text, c.code) for c in chunk_document(split, max_chars=14)]
+    assert parts == [("word word tar ", ((10, 14),)), ("cf x end", ((0, 4),))]
+
+
 def test_markdown_crlf_and_latin1(tmp_path: Path) -> None:
     f = _write(
         tmp_path / "w.md",

@@ -273,7 +273,7 @@ def test_chunk_document_and_stats_pages(client: TestClient, seed_doc: str) -> No
     assert f'href="/document/{seed_doc}#p7"' in chunk
     assert "characters 3752\u20134519" in chunk
     doc = client.get(f"/document/{seed_doc}").text
-    assert doc.count('<p id="p') == 17
+    assert doc.count('<div class="para" id="p') == 17
     stats = client.get("/stats").text
     assert '<dd id="documents">2</dd>' in stats
 

@@ -18,7 +18,10 @@ import functools
 import re
 from typing import Any
 
-__all__ = ["markdown_text", "without_urls"]
+__all__ = ["Spans", "markdown_text", "markdown_text_code", "without_urls"]
+
+# ``(start, end)`` offsets into a paragraph's text.
+Spans = tuple[tuple[int, int], ...]
 
 _URL = re.compile(r"\b(?:https?|ftp)://[^\s<>\"')\]]+|\bwww\.[^\s<>\"')\]]+\.[^\s<>\"')\]]+")
 _SPACE = re.compile(r"\s+")
@@ -44,8 +47,14 @@ def _keep_end(m: re.Match[str]) -> str:
 def markdown_text(block: str, *, code: bool = False) -> str:
     """The text of one Markdown block (a paragraph, list, quote, table or heading) as a
     reader sees it; ``code`` blocks are kept as written."""
+    return markdown_text_code(block, code=code)[0]
+
+
+def markdown_text_code(block: str, *, code: bool = False) -> tuple[str, Spans]:
+    """:func:`markdown_text` and where its code is: the offsets of each code span in
+    the text (a ``code`` block is code from end to end), for a page to show as code."""
     if code:
-        return block
+        return block, ((0, len(block)),) if block else ()
     lines = []
     for line in block.split("\n"):
         if _TABLE_RULE.match(line):
@@ -57,9 +66,9 @@ def markdown_text(block: str, *, code: bool = False) -> str:
     return _inline_text("\n".join(lines))
 
 
-def _inline_text(text: str) -> str:
+def _inline_text(text: str) -> tuple[str, Spans]:
     """The text of inline Markdown: white space collapsed outside code spans, code spans
-    as CommonMark reads them (their own content, verbatim)."""
+    as CommonMark reads them (their own content, verbatim), and their offsets."""
     tokens = _parser().parseInline(text)
     pieces: list[tuple[str, bool]] = []  # (text, verbatim)
     for tok in tokens[0].children or () if tokens else ():
@@ -72,14 +81,21 @@ def _inline_text(text: str) -> str:
             pieces.append((" ", False))
     out = ""
     after_code = False
+    code: list[tuple[int, int]] = []
     for piece, verbatim in pieces:
         if not verbatim:
             piece = _SPACE.sub(" ", piece)
             if piece.startswith(" ") and out.endswith(" ") and not after_code:
                 piece = piece[1:]  # one space between words where two texts meet
+        elif piece:
+            code.append((len(out), len(out) + len(piece)))
         out += piece
         after_code = verbatim
-    return out.strip()  # a paragraph has no white space at either end, in code or not
+    # A paragraph has no white space at either end, in code or not.
+    kept = out.strip()
+    lead = len(out) - len(out.lstrip())
+    spans = ((max(s - lead, 0), min(e - lead, len(kept))) for s, e in code)
+    return kept, tuple((s, e) for s, e in spans if s < e)
 
 
 @functools.cache

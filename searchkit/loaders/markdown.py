@@ -22,7 +22,8 @@
 
 A paragraph's ``text`` is what a reader sees of its block: emphasis marks, link targets,
 inline HTML, list and quote markers left out, code spans verbatim and autolinks' URLs
-kept (``_plain.py``; code blocks stay as written).  Its offsets span the raw block:
+kept (``_plain.py``; code blocks stay as written); ``code`` holds where its code spans
+and code blocks are in ``text``, so a page can show them as code.  Its offsets span the raw block:
 ``decoded_text[start:end]`` is the block as written (a heading's slice leaves out its
 ``#`` marks).  A block with no words left (an
 ``<a id=...></a>`` anchor) is not a paragraph.
@@ -56,7 +57,7 @@ from ._base import (
     split_lines,
     stripped,
 )
-from ._plain import markdown_text
+from ._plain import markdown_text, markdown_text_code
 
 __all__ = ["MarkdownLoader"]
 
@@ -130,8 +131,10 @@ class MarkdownLoader:
             and _same(title, markdown_text(text[h1.start : h1.end]))
         ):
             blocks.remove(h1)  # the title, already indexed as the title
-        shown = [(b, markdown_text(text[b.start : b.end], code=b.kind == "code")) for b in blocks]
-        shown = [(b, words) for b, words in shown if words.strip()]
+        shown = [
+            (b, markdown_text_code(text[b.start : b.end], code=b.kind == "code")) for b in blocks
+        ]
+        shown = [(b, words) for b, words in shown if words[0].strip()]
 
         source = first_text(meta, _SOURCE_KEYS, numbers=True)
         yield Document(
@@ -139,7 +142,8 @@ class MarkdownLoader:
             path=str(path),
             title=title or path.stem,
             paragraphs=tuple(
-                Paragraph(n, words, b.start, b.end) for n, (b, words) in enumerate(shown, 1)
+                Paragraph(n, words, b.start, b.end, code=code)
+                for n, (b, (words, code)) in enumerate(shown, 1)
             ),
             author=next(filter(None, (author_names(meta.get(k)) for k in _AUTHOR_KEYS)), None),
             authors=next(filter(None, (author_list(meta.get(k)) for k in _AUTHOR_KEYS)), ()),

@@ -29,7 +29,6 @@ from collections.abc import (
     Iterator,
     Mapping,
     MutableMapping,
-    Sequence,
 )
 from contextlib import contextmanager
 from pathlib import Path
@@ -53,15 +52,21 @@ from ..errors import (
     http_status,
 )
 from ..index import Index, ShardedIndex
-from ..models import Bucket, Results
+from ..models import Results
 from . import LOOPBACK_HOSTS
+from ._chart import histogram_chart, pages_around
+from ._overview import Overview, overview
+from ._text import Spans, document_marks, hit_html, is_code_block, results_marks, text_html
 
 __all__ = ["LOOPBACK_HOSTS", "create_app"]
 
 _HERE = Path(__file__).parent
 _SORTS = ("relevance", "date", "oldest")
 _MAX_LIMIT = 100  # hits a page in the browser; the API takes what the library takes
-_PAGE_FACETS = ("author", "source", "year")
+_PAGE_FACETS = ("author", "source", "folder", "format", "year")
+# Paragraphs of one document whose query words a paragraph or document page marks: as
+# many as a page of hits may read under the default query limits (max_context_chunks).
+_MARK_LIMIT = 1000
 # A parameter that may be repeated in the URL (?author=a&author=b).
 _Many = Annotated[list[str] | None, Query()]
 # Sent with every response.  The pages load their one script and style sheet from
@@ -200,10 +205,42 @@ def create_app(
     app.add_middleware(_Guard, hosts=tuple(allowed_hosts))
     app.mount("/static", StaticFiles(directory=_HERE / "static"), name="static")
     templates = Jinja2Templates(directory=_HERE / "templates")
-    templates.env.globals.update(version=__version__, pages_around=pages_around)
+    templates.env.globals.update(
+        version=__version__,
+        pages_around=pages_around,
+        text_html=text_html,
+        hit_html=hit_html,
+        is_code_block=is_code_block,
+        sorts=_SORTS,
+    )
     templates.env.filters["http_url"] = http_url
+    templates.env.filters["tuple_zero"] = lambda hit: (hit, 0)
+    templates.env.filters["short_path"] = lambda path: "/".join(Path(path).parts[-2:])
 
     library = shared.use
+    overviews: dict[tuple[Any, ...], Overview] = {}
+
+    def home(ix: Index | ShardedIndex) -> Overview:
+        """The collection's overview: the stats read now, the documents' lists made again
+        only when the index has changed."""
+        stats = ix.stats()
+        key = (stats.documents, stats.chunks, stats.segments, stats.last_updated)
+        if key not in overviews:
+            overviews.clear()
+            overviews[key] = overview(stats, ix.documents())
+        return attrs.evolve(overviews[key], stats=stats)
+
+    def marks(ix: Index | ShardedIndex, q: str, doc_id: str) -> Results | None:
+        """The hits of ``q`` in one document, for their marks; ``None`` when ``q`` is
+        empty or not a query the index can run (the page is then shown unmarked)."""
+        if not q.strip():
+            return None
+        try:
+            return ix.search(SearchRequest(q, doc_id=[doc_id], limit=_MARK_LIMIT))
+        except SearchkitIndexError:
+            raise
+        except SearchkitError:
+            return None
 
     def page(request: Request, name: str, status: int = 200, **context: Any) -> HTMLResponse:
         return templates.TemplateResponse(
@@ -215,7 +252,9 @@ def create_app(
         message = " ".join(str(exc).split())
         if request.url.path.startswith("/api/"):
             return JSONResponse({"error": message}, status_code=status)
-        return page(request, "error.html", status, message=message, code=status)
+        # The search form stays, with the query as typed, so it can be mended in place.
+        form = {**_form(request.query_params), "q": request.query_params.get("q", "")}
+        return page(request, "error.html", status, message=message, code=status, form=form)
 
     app.add_exception_handler(SearchkitError, failure)
 
@@ -234,8 +273,9 @@ def create_app(
         params = request.query_params
         form = _form(params)
         results: Results | None = None
-        if form["q"]:
-            with library() as ix:
+        collection: Overview | None = None
+        with library() as ix:
+            if form["q"]:
                 wanted = SearchRequest(
                     form["q"],
                     **_search_args(params, max_limit=_MAX_LIMIT),
@@ -245,14 +285,17 @@ def create_app(
                     histogram="month",
                 )
                 results = ix.search(wanted)
+            else:
+                collection = home(ix)
         return page(
             request,
             "search.html",
             form=form,
             results=results,
+            overview=collection,
             link=_linker(params),
-            sorts=_SORTS,
             chart=histogram_chart(results.histogram) if results else None,
+            shown=_collapsed(results) if results and not results.grouped else None,
             title="",
         )
 
@@ -279,22 +322,28 @@ def create_app(
             form=_form(params),
             results=results,
             link=_linker(params, path=f"/similar/{source_id}"),
-            sorts=_SORTS,
             chart=None,
             title=heading,
         )
 
     @app.get("/chunk/{chunk_id}", response_class=HTMLResponse, include_in_schema=False)
     def chunk_page(request: Request, chunk_id: str, context: int = 2) -> Response:
+        q = request.query_params.get("q", "")
         with library() as ix:
             passage = ix.passage(chunk_id, context=_whole("context", context, 0, 20))
-        return page(request, "chunk.html", passage=passage, q=request.query_params.get("q", ""))
+            found = marks(ix, q, passage.chunk.doc_id)
+        shown: dict[str, Spans] = results_marks(found) if found else {}
+        return page(request, "chunk.html", passage=passage, q=q, marks=shown)
 
     @app.get("/document/{doc_id}", response_class=HTMLResponse, include_in_schema=False)
     def document_page(request: Request, doc_id: str) -> Response:
+        q = request.query_params.get("q", "")
         with library() as ix:
             doc = ix.document(doc_id)
-        return page(request, "document.html", doc=doc)
+            found = marks(ix, q, doc_id)
+        shown = document_marks(doc, found) if found else {}
+        first = min(shown, default=None)
+        return page(request, "document.html", doc=doc, q=q, marks=shown, first_mark=first)
 
     @app.get("/stats", response_class=HTMLResponse, include_in_schema=False)
     def stats_page(request: Request) -> Response:
@@ -501,6 +550,8 @@ def _form(params: Mapping[str, str]) -> dict[str, Any]:
         "until": params.get("until", ""),
         "sort": params.get("sort", "relevance"),
         "group": _flag(params, "group"),
+        "under": params.get("under", ""),
+        "flat": params.get("collapse", "") == "none",
     }
 
 
@@ -521,72 +572,16 @@ def _linker(params: Any, path: str = "/") -> Callable[..., str]:
     return link
 
 
-@attrs.frozen
-class Bar:
-    """One bar of the histogram chart, in the SVG's own units."""
-
-    x: float
-    y: float
-    width: float
-    height: float
-    label: str
-    articles: int
-    paragraphs: int
-    since: str
-    until: str
-
-
-@attrs.frozen
-class Chart:
-    """A histogram as bars to draw: months, or years when the range is long."""
-
-    bars: tuple[Bar, ...]
-    width: int
-    height: int
-    first: str
-    last: str
-    unit: str
-
-
-def histogram_chart(buckets: Sequence[Bucket], width: int = 240, height: int = 60) -> Chart | None:
-    """Month buckets as an SVG bar chart; summed into years past four years of months.
-
-    Each document has one date, so its articles add up across months without counting
-    one twice.
-    """
-    if not buckets:
-        return None
-    rows = [(b.start, b.articles, b.paragraphs, b.since, b.until) for b in buckets]
-    unit = "month"
-    if len(rows) > 48:
-        unit = "year"
-        years: dict[str, list[Any]] = {}
-        for start, articles, paragraphs, since, until in rows:
-            year = years.setdefault(start[:4], [start[:4], 0, 0, since, until])
-            year[1] += articles
-            year[2] += paragraphs
-            year[4] = until
-        rows = [tuple(v) for v in years.values()]
-    most = max(r[1] for r in rows) or 1
-    step = width / len(rows)
-    bars = tuple(
-        Bar(
-            x=round(i * step, 2),
-            y=round(height - height * articles / most, 2),
-            width=round(max(step - 1, 1), 2),
-            height=round(height * articles / most, 2),
-            label=start,
-            articles=articles,
-            paragraphs=paragraphs,
-            since=since.isoformat(),
-            until=until.isoformat(),
-        )
-        for i, (start, articles, paragraphs, since, until) in enumerate(rows)
-    )
-    return Chart(bars, width, height, rows[0][0], rows[-1][0], unit)
-
-
-def pages_around(page: int, pages: int, width: int = 2) -> list[int]:
-    """The page numbers a pager shows: the first, the last and ``width`` around ``page``."""
-    shown = {1, pages, *range(max(1, page - width), min(pages, page + width) + 1)}
-    return sorted(shown)
+def _collapsed(results: Results) -> list[tuple[Any, int]]:
+    """The page's hits with a document's further hits on this page folded under its
+    best one: ``(hit, how many more of its document this page holds)``."""
+    first: dict[str, int] = {}
+    out: list[tuple[Any, int]] = []
+    for hit in results.hits:
+        if hit.doc_id in first:
+            at = first[hit.doc_id]
+            out[at] = (out[at][0], out[at][1] + 1)
+        else:
+            first[hit.doc_id] = len(out)
+            out.append((hit, 0))
+    return out
