@@ -17,10 +17,11 @@ from whoosh.searching import Searcher
 
 from . import _whoosh
 from ._limits import Deadline
+from ._stored import chunk_from_stored, chunk_kwargs
 from .analysis.languages import body_field, span_finder
 from .analysis.spans import Spans, page_spans
 from .models import Chunk, Hit
-from .schema import HIGHLIGHT_FIELDS, STOP_FIELD, chunk_from_stored, chunk_kwargs
+from .schema import HIGHLIGHT_FIELDS, STOP_FIELD
 
 __all__ = ["NO_HIGHLIGHT", "Highlight", "Records", "build_hits", "highlight_terms", "neighbours"]
 

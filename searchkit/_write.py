@@ -23,12 +23,12 @@ from ._damage import damage_guard
 from ._lock import WriteLock
 from ._rebuild import commit_sources, rebuild_plain, within
 from ._settings import SETTINGS_NAME, ReadingSettings, Settings, read_settings, swap_settings
+from ._stored import info_from_stored
 from ._sync import Sync, require_existing
 from ._types import Confirm, Progress
 from .errors import ArgumentError
 from .loaders import check_field_map
 from .models import Document, DocumentInfo, IndexReport
-from .schema import info_from_stored
 
 if TYPE_CHECKING:
     import whoosh.index as windex

@@ -22,6 +22,7 @@ from ._damage import DAMAGE
 from ._lock import WriteLock
 from ._settings import check_synonyms, clean_root, read_settings, root_leftovers
 from ._shardset import read_shard_settings, shard_of
+from ._stored import info_from_stored
 from ._types import Confirm
 from ._unpickle import DamagedPickleError
 from .errors import (
@@ -33,7 +34,7 @@ from .errors import (
 )
 from .index import Index, rebuild_index
 from .models import CheckReport, DocumentInfo
-from .schema import build_schema, info_from_stored
+from .schema import build_schema
 
 __all__ = ["check_index"]
 

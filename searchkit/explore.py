@@ -27,6 +27,7 @@ import attrs
 from whoosh import query as wq
 from whoosh.searching import Searcher
 
+from ._stored import chunk_from_stored
 from ._topk import all_matches
 from ._types import (
     DEFAULT_FACET_LIMIT,
@@ -42,7 +43,6 @@ from .errors import FilterError, NotFoundError
 from .explain import explain as explain_terms
 from .explain import find_docnum
 from .models import Bucket, Chunk, Hit, Results
-from .schema import chunk_from_stored
 
 __all__ = [
     "DEFAULT_FACET_LIMIT",

@@ -46,6 +46,7 @@ from ._rebuild import rebuild_plain, rebuild_sharded
 from ._settings import SETTINGS_NAME, Settings, read_settings
 from ._sharded import ShardedIndex
 from ._stats import plain_stats
+from ._stored import chunk_from_stored, document_from_stored, info_from_stored
 from ._types import (
     MAX_LIMIT,
     Client,
@@ -69,11 +70,6 @@ from .models import (
     IndexStats,
     Passage,
     Results,
-)
-from .schema import (
-    chunk_from_stored,
-    document_from_stored,
-    info_from_stored,
 )
 from .scoring import default_weighting
 from .search import neighbours, run_search

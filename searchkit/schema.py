@@ -27,7 +27,6 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from operator import sub
 from typing import Any
 
-import attrs
 from whoosh import fields, formats
 from whoosh.analysis import IDTokenizer, LowercaseFilter, RegexTokenizer
 from whoosh.util.times import adatetime, fix
@@ -49,7 +48,7 @@ from .analysis.languages import (
     language_analyzer,
     position_adder,
 )
-from .models import Chunk, Document, DocumentInfo, Paragraph
+from .models import Chunk, Document
 
 # Every pickle Whoosh reads goes through the allow-list unpickler from here on.
 _unpickle.install()
@@ -68,11 +67,8 @@ __all__ = [
     "text_postings",
     "body_value",
     "build_schema",
-    "chunk_from_stored",
     "chunk_to_fields",
-    "document_from_stored",
     "indexer",
-    "info_from_stored",
     "memoized",
     "manifest_fields",
 ]
@@ -501,102 +497,3 @@ def manifest_fields(
         "encoding": doc.encoding,
     }
     return {k: v for k, v in values.items() if v is not None}
-
-
-def chunk_from_stored(stored: dict[str, Any]) -> Chunk:
-    """Rebuild a :class:`Chunk` from a Whoosh stored-fields dict."""
-    return Chunk(**chunk_kwargs(stored))
-
-
-def chunk_kwargs(stored: dict[str, Any]) -> dict[str, Any]:
-    """The :class:`Chunk` constructor arguments held in a stored-fields dict."""
-    return {
-        "id": stored["chunk_id"],
-        "doc_id": stored["doc_id"],
-        "paragraph": stored["paragraph"],
-        "part": stored.get("part", 1),
-        "seq": stored.get("seq", 1),
-        "text": stored["text"],
-        "start": stored["start"],
-        "end": stored["end"],
-        "title": stored["title"],
-        "path": stored["path"],
-        "author": stored.get("author"),
-        "authors": tuple(stored.get("authors", ())),
-        "published": stored.get("published"),
-        "source_url": stored.get("source_url"),
-        "source_domain": stored.get("domain"),
-        "record_line": stored.get("record_line"),
-        "language": stored.get("language"),
-        "page": stored.get("page"),
-        "chapter": stored.get("chapter"),
-        "relative_path": stored.get("relative_path"),
-        "code": tuple((s, e) for s, e in stored.get("code", ())),
-    }
-
-
-def info_from_stored(stored: dict[str, Any]) -> DocumentInfo:
-    """A document's manifest entry, from the stored fields of its first chunk."""
-    c = chunk_from_stored(stored)
-    return DocumentInfo(
-        id=c.doc_id,
-        path=c.path,
-        title=c.title,
-        paragraphs=stored.get("paragraphs", 0),
-        chunks=stored.get("chunks", 0),
-        content_hash=stored.get("content_hash", ""),
-        size=stored.get("size", 0),
-        mtime_ns=stored.get("mtime_ns", 0),
-        author=c.author,
-        authors=c.authors,
-        published=c.published,
-        source_url=c.source_url,
-        source_domain=c.source_domain,
-        format=stored.get("format", "article"),
-        language=c.language,
-    )
-
-
-def document_from_stored(stored: list[dict[str, Any]]) -> Document:
-    """Rebuild a :class:`Document` from the stored fields of all its chunks, in ``seq`` order.
-
-    The parts of a split paragraph join back into one paragraph.
-    """
-    head = next((s for s in stored if "content_hash" in s), stored[0])
-    paragraphs: list[Paragraph] = []
-    for s in stored:
-        if paragraphs and paragraphs[-1].number == s["paragraph"]:
-            prev = paragraphs[-1]
-            at = len(prev.text)
-            code = prev.code + tuple((a + at, b + at) for a, b in s.get("code", ()))
-            paragraphs[-1] = attrs.evolve(prev, text=prev.text + s["text"], end=s["end"], code=code)
-        else:
-            paragraphs.append(
-                Paragraph(
-                    s["paragraph"],
-                    s["text"],
-                    s["start"],
-                    s["end"],
-                    page=s.get("page"),
-                    chapter=s.get("chapter"),
-                    code=tuple((a, b) for a, b in s.get("code", ())),
-                )
-            )
-    first = chunk_from_stored(head)
-    return Document(
-        id=first.doc_id,
-        path=first.path,
-        title=first.title,
-        paragraphs=tuple(paragraphs),
-        author=first.author,
-        authors=first.authors,
-        published=first.published,
-        source_url=first.source_url,
-        source_domain=first.source_domain,
-        disclaimer=head.get("disclaimer"),
-        content_hash=head.get("content_hash", ""),
-        format=head.get("format", "article"),
-        encoding=head.get("encoding", "utf-8"),
-        record_line=first.record_line,
-        language=first.language,
-    )

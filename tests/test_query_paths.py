@@ -31,10 +31,10 @@ from hypothesis import strategies as st
 import searchkit
 from searchkit._dates import date_bounds
 from searchkit._limits import Deadline, QueryLimits
+from searchkit._stored import chunk_from_stored
 from searchkit._topk import all_matches
 from searchkit.analysis import normalize_name, text_analyzer
 from searchkit.query import parse_query
-from searchkit.schema import chunk_from_stored
 from searchkit.search import MAX_LIMIT
 
 FIXTURE = Path(__file__).resolve().parent / "fixtures" / "paths"

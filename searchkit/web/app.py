@@ -295,7 +295,8 @@ def create_app(
             overview=collection,
             link=_linker(params),
             chart=histogram_chart(results.histogram) if results else None,
-            shown=_collapsed(results) if results and not results.grouped else None,
+            # Flat order across documents: a document's further hits fold under its best.
+            shown=_collapsed(results) if results and _folds(results, params) else None,
             title="",
         )
 
@@ -570,6 +571,13 @@ def _linker(params: Any, path: str = "/") -> Callable[..., str]:
         return path + "?" + urlencode(keep)
 
     return link
+
+
+def _folds(results: Results, params: Any) -> bool:
+    """Whether a page's hits fold by document: listed flat (not collapsed, not grouped)
+    and not a search within one document (whose hits are all that document's)."""
+    one = len(params.getlist("doc")) == 1
+    return not (results.grouped or results.collapsed or one)
 
 
 def _collapsed(results: Results) -> list[tuple[Any, int]]:
