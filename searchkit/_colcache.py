@@ -34,7 +34,6 @@ import json
 import mmap
 import os
 import re
-import threading
 import time
 import weakref
 import zlib
@@ -45,6 +44,7 @@ from typing import TYPE_CHECKING, Any
 from whoosh.searching import Searcher
 
 from . import _positions, _topk, _whoosh
+from ._mapped import write_mapped
 from .scoring import bm25_norm
 
 if TYPE_CHECKING:
@@ -336,18 +336,10 @@ def _write(path: Path, cols: Columns, expect: dict[str, Any]) -> None:
     for entry in layout.values():
         entry[0] += start
     header = json.dumps({**expect, "arrays": layout, "crc": crc}, sort_keys=True).encode("ascii")
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+    arrays = ((layout[name][0], arr.tobytes()) for name, arr in cols.arrays.items())
     try:
-        with open(tmp, "wb") as f:
-            f.write(_MAGIC + len(header).to_bytes(4, "little"))
-            f.write(zlib.crc32(header).to_bytes(4, "little") + header)
-            for name, arr in cols.arrays.items():
-                f.write(b"\0" * (layout[name][0] - f.tell()))
-                f.write(arr.tobytes())
-        os.replace(tmp, path)
+        write_mapped(path, _MAGIC, header, arrays)
     except OSError:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
         return
     drop_orphans(path.parent)
 
