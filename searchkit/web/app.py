@@ -42,7 +42,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
-from .._types import SearchRequest, SimilarRequest, comma_names
+from .._types import SearchRequest, SimilarRequest, comma_names, explore_keywords
 from .._version import __version__
 from ..errors import (
     ArgumentError,
@@ -393,7 +393,7 @@ def create_app(
             wanted = SearchRequest(
                 q,
                 **_search_args(request.query_params),
-                **_explore_args(facets, facet_limit, histogram, explain),
+                **explore_keywords(facets, facet_limit, histogram, explain),
                 timeout=timeout,
                 highlight=highlight,
                 exact=exact,
@@ -435,7 +435,7 @@ def create_app(
                 source_id,
                 document=doc,
                 **args,
-                **_explore_args(facets, facet_limit, histogram, explain),
+                **explore_keywords(facets, facet_limit, histogram, explain),
                 timeout=timeout,
                 highlight=highlight,
             )
@@ -524,17 +524,6 @@ def _search_args(params: Any, max_limit: int | None = None) -> dict[str, Any]:
 def _ranking_args(params: Any) -> dict[str, Any]:
     """``mode`` and ``proximity`` from a page's query parameters (as ``/api/search``'s)."""
     return {"mode": params.get("mode") or "lexical", "proximity": _flag(params, "proximity")}
-
-
-def _explore_args(
-    facets: str | None, facet_limit: int, histogram: str | None, explain: bool
-) -> dict[str, Any]:
-    return {
-        "facets": () if facets is None else comma_names(facets),
-        "facet_limit": facet_limit,
-        "histogram": histogram or None,
-        "explain": explain,
-    }
 
 
 def _fields(fields: str | None) -> list[str] | None:
