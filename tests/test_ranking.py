@@ -100,11 +100,12 @@ def test_bm25f_score_by_hand(tmp_path: Path) -> None:
         ),
     ]
     ix.add_documents(docs)
-    # body lengths: a = 2*1 + 3 = 5, b = 2*1 + 5 = 7, average 6.  "kidney" is in a's
-    # title and text: tf = 2*1 + 1 = 3.  df = 1 of N = 2.
+    # body lengths: a = 2*1 + 3 = 5, b = 2*1 + 5 = 7, average 6; under 10 words, a length
+    # counts half-way to 10: a's 5 counts 7.5.  "kidney" is in a's title and text:
+    # tf = 2*1 + 1 = 3.  df = 1 of N = 2.
     idf = math.log(1 + (2 - 1 + 0.5) / (1 + 0.5))
     k1, b = 1.2, 0.75
-    expected = idf * 3 * (k1 + 1) / (3 + k1 * (1 - b + b * 5 / 6))
+    expected = idf * 3 * (k1 + 1) / (3 + k1 * (1 - b + b * 7.5 / 6))
     hits = ix.search("kidney")
     assert TITLE_WEIGHT == 2
     assert [h.doc_id for h in hits] == ["a"]
@@ -178,7 +179,8 @@ def test_title_weighs_twice_in_the_first_paragraph_only(tmp_path: Path) -> None:
     k1, b = 1.2, 0.75
 
     def score(tf: int, length: int) -> float:
-        return idf * tf * (k1 + 1) / (tf + k1 * (1 - b + b * length / 4.25))
+        counted = (length + 10) / 2  # under 10 words, half-way to 10
+        return idf * tf * (k1 + 1) / (tf + k1 * (1 - b + b * counted / 4.25))
 
     assert [(h.doc_id, h.paragraph) for h in hits] == [("ports", 1), ("ports", 2), ("netstat", 2)]
     assert [h.score for h in hits] == pytest.approx([score(2, 5), score(1, 3), score(1, 4)])
