@@ -74,7 +74,7 @@ __all__ = [
 ]
 
 # Bump on any change to fields or their analysis: older indexes then ask to be rebuilt.
-SCHEMA_VERSION = 9
+SCHEMA_VERSION = 10
 # Fields a bare query word searches, with their boosts.
 TEXT_FIELDS: dict[str, float] = {"body": 1.0}
 # The field of the stop words ``body`` leaves out, searched when a query holds nothing else.
