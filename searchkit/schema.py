@@ -31,7 +31,7 @@ from whoosh import fields, formats
 from whoosh.analysis import IDTokenizer, LowercaseFilter, RegexTokenizer
 from whoosh.util.times import adatetime, fix
 
-from . import _decoded, _unpickle
+from . import _decoded, _records, _unpickle
 from ._dates import date_bounds
 from .analysis import (
     add_positions,
@@ -53,6 +53,7 @@ from .models import Chunk, Document
 # Every pickle Whoosh reads goes through the allow-list unpickler from here on.
 _unpickle.install()
 _decoded.install()  # and what they decode to is checked: tables of contents, records
+_records.install()  # records are deflated against a dictionary (schema 10 on)
 
 __all__ = [
     "HIGHLIGHT_FIELDS",
@@ -74,7 +75,7 @@ __all__ = [
 ]
 
 # Bump on any change to fields or their analysis: older indexes then ask to be rebuilt.
-SCHEMA_VERSION = 9
+SCHEMA_VERSION = 10
 # Fields a bare query word searches, with their boosts.
 TEXT_FIELDS: dict[str, float] = {"body": 1.0}
 # The field of the stop words ``body`` leaves out, searched when a query holds nothing else.
