@@ -13,7 +13,7 @@ from whoosh.codec.whoosh3 import STORED_COLUMN
 from whoosh.columns import VarBytesColumn
 
 import searchkit
-from searchkit import Document, Paragraph, _records, _whoosh
+from searchkit import Document, Paragraph, _records, _whoosh, _writer, semantic
 
 from .conftest import SEEDS
 
@@ -97,3 +97,14 @@ def test_long_posting_blocks_are_deflated_and_read_back(tmp_path: Path) -> None:
     found = index.search('"otters swim"', collapse="none", limit=300)
     assert found.total == 300
     assert index.search('"otters swim"', collapse="none", limit=300) == found  # the columns
+
+
+@pytest.mark.skipif(not semantic.available(), reason="needs searchkit[semantic]")
+def test_texts_embedded_by_length_give_the_same_rows_in_order() -> None:
+    import numpy as np
+
+    texts = [f"{i} " + "otters and rivers " * (i % 37) for i in range(600)]
+    rows = _writer.embed_by_length(texts)
+    assert rows.shape == (600, semantic.DIMENSIONS)
+    assert np.array_equal(rows, semantic.embed(texts))  # bit for bit
+    assert _writer.embed_by_length([]).shape == (0, semantic.DIMENSIONS)
