@@ -108,3 +108,23 @@ def test_texts_embedded_by_length_give_the_same_rows_in_order() -> None:
     assert rows.shape == (600, semantic.DIMENSIONS)
     assert np.array_equal(rows, semantic.embed(texts))  # bit for bit
     assert _writer.embed_by_length([]).shape == (0, semantic.DIMENSIONS)
+
+
+def test_columns_built_by_a_search_are_then_read_from_their_file(tmp_path: Path) -> None:
+    import mmap
+
+    from searchkit import _colcache
+
+    index = searchkit.Index.create(tmp_path / "ix")
+    index.add_documents(_short_documents(50))
+    first = index.search("otters", collapse="none")
+    assert index.search("otters", collapse="none") == first  # the columns, built
+    assert list((tmp_path / "ix").rglob("*.skcol"))
+    opened = [
+        cols for leaf in _segment_readers(index) for cols in _colcache._OPEN.get(leaf, {}).values()
+    ]
+    # Mapped from the file written (the kernel's pages), not arrays held by the process.
+    assert opened and all(
+        isinstance(getattr(c.arrays["ids"].base, "obj", None), mmap.mmap) for c in opened
+    )
+    assert index.search("otters", collapse="none") == first
