@@ -217,6 +217,9 @@ def columns(searcher: Searcher, reader: Any, field: str) -> Columns:
             found = _build(reader, field, expect, bool(fmt and fmt.supports("positions")))
             if path is not None:
                 _write(path, found, expect)
+                # Read from the file from now on: its pages are the kernel's to drop,
+                # where the built arrays would stay in this process's memory.
+                found = _open(path, expect, field, trusted=True) or found
         if searcher.schema[field].scorable:
             found._lengths = np.asarray(_topk._lengths(reader, field), dtype=np.float64)
         cols = per_reader[field] = found
@@ -344,8 +347,13 @@ def _write(path: Path, cols: Columns, expect: dict[str, Any]) -> None:
     drop_orphans(path.parent)
 
 
-def _open(path: Path, expect: dict[str, Any], field: str) -> Columns | None:
-    """The verified columns in ``path``, or ``None`` when it is missing or not right."""
+def _open(path: Path, expect: dict[str, Any], field: str, trusted: bool = False) -> Columns | None:
+    """The verified columns in ``path``, or ``None`` when it is missing or not right.
+
+    Verifying reads every page of the file; they are then released (``madvise``), so
+    that the process keeps only the pages its queries read again, not the whole file.
+    ``trusted``: the file was just written from the segment, its terms need no checks.
+    """
     try:
         with open(path, "rb") as f:
             size = os.fstat(f.fileno()).st_size
@@ -363,7 +371,17 @@ def _open(path: Path, expect: dict[str, Any], field: str) -> Columns | None:
         with contextlib.suppress(BufferError):
             buf.close()
         return None
-    return Columns(arrays, expect["docs"], field, trusted=False)
+    _release(buf)
+    return Columns(arrays, expect["docs"], field, trusted=trusted)
+
+
+def _release(buf: mmap.mmap) -> None:
+    """Let the kernel take back the pages of ``buf`` read so far (it reads them again,
+    from its cache, when they are next used); nothing where ``madvise`` is missing."""
+    advice = getattr(mmap, "MADV_DONTNEED", None)
+    if advice is not None and hasattr(buf, "madvise"):
+        with contextlib.suppress(OSError, ValueError):
+            buf.madvise(advice)
 
 
 def _verify(buf: mmap.mmap, size: int, expect: dict[str, Any]) -> dict[str, Any] | None:
