@@ -53,7 +53,15 @@ if TYPE_CHECKING:
 
     Floats = npt.NDArray[np.float64]
 
-__all__ = ["SUFFIX", "Columns", "DamagedError", "UnavailableError", "columns", "drop_orphans"]
+__all__ = [
+    "SUFFIX",
+    "Columns",
+    "DamagedError",
+    "UnavailableError",
+    "columns",
+    "drop_orphans",
+    "opened",
+]
 
 SUFFIX = ".skcol"
 _MAGIC = b"SKCOLS1\n"
@@ -224,6 +232,13 @@ def columns(searcher: Searcher, reader: Any, field: str) -> Columns:
             found._lengths = np.asarray(_topk._lengths(reader, field), dtype=np.float64)
         cols = per_reader[field] = found
     return cols
+
+
+def opened(reader: Any, field: str) -> Columns | None:
+    """The columns of ``field`` in the segment ``reader`` reads if a query has opened them
+    (none is built or opened here), else ``None``."""
+    cols = _OPEN.get(reader, {}).get(field)
+    return None if cols is None or cols.damaged else cols
 
 
 def _identity(searcher: Searcher, reader: Any, segment: Any, field: str) -> dict[str, Any]:

@@ -26,7 +26,7 @@ from ._order import by_document, document_ids, ordered
 from ._topk import all_matches
 from ._types import Ranked, Sort
 
-__all__ = ["documents", "top_documents"]
+__all__ = ["Documents", "best_documents", "documents", "top_documents"]
 
 # Each document's first chunks in an order, and how many of its chunks match.
 Documents = list[tuple[Ranked, int]]
@@ -59,12 +59,14 @@ def top_documents(
     if found is None:
         every, chunks = documents(searcher, q, filter, deadline, "relevance", 1)
         return every[:limit], len(every), chunks
-    return _top_documents(searcher, *found, limit)
+    return best_documents(searcher, *found, limit)
 
 
-def _top_documents(
+def best_documents(
     searcher: Searcher, scores: Any, matched: Any, limit: int
 ) -> tuple[Documents, int, int]:
+    """:func:`top_documents` over every chunk's ``scores`` and whether it ``matched``
+    (arrays over the searcher's chunks)."""
     import numpy as np
 
     docs = np.flatnonzero(matched)
