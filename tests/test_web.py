@@ -326,3 +326,33 @@ def test_snippet_html_escapes_and_marks() -> None:
     )
     assert hit.snippet_html() == "a &lt;b&gt;x&lt;/b&gt; &amp; <mark>Kyiv</mark>&#x27;s talks !"
     assert hit.snippet() == "a <b>x</b> & [Kyiv]'s talks !"
+
+
+def test_home_reads_the_stats_once_per_change_of_the_index(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The home page's overview (documents, folders, stats) is kept while no file of the
+    index changes, and made again after another writer's commit."""
+    corpus = tmp_path / "corpus"
+    shutil.copytree(SEEDS, corpus)
+    with searchkit.Index.create(tmp_path / "ix") as ix:
+        ix.add(corpus)
+    reads: list[str] = []
+    stats = searchkit.Index.stats
+
+    def counted(self: searchkit.Index) -> searchkit.IndexStats:
+        reads.append(str(self.path))
+        return stats(self)
+
+    monkeypatch.setattr(searchkit.Index, "stats", counted)
+    with TestClient(create_app(tmp_path / "ix"), base_url="http://localhost") as c:
+        for _ in range(3):
+            assert '<dd id="documents">1</dd>' in c.get("/").text
+        assert len(reads) == 1
+        (corpus / "new.txt").write_text("Rain in Vilnius\n\nIt rained in Vilnius all day.\n")
+        with searchkit.Index.open(tmp_path / "ix") as ix:  # another writer
+            ix.add(corpus)
+        reads.clear()
+        assert '<dd id="documents">2</dd>' in c.get("/").text
+        assert '<dd id="documents">2</dd>' in c.get("/").text
+        assert len(reads) == 1
