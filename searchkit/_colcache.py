@@ -34,7 +34,6 @@ import json
 import mmap
 import os
 import re
-import threading
 import time
 import weakref
 import zlib
@@ -45,6 +44,7 @@ from typing import TYPE_CHECKING, Any
 from whoosh.searching import Searcher
 
 from . import _positions, _topk, _whoosh
+from ._mapped import write_mapped
 from .scoring import bm25_norm
 
 if TYPE_CHECKING:
@@ -225,6 +225,9 @@ def columns(searcher: Searcher, reader: Any, field: str) -> Columns:
             found = _build(reader, field, expect, bool(fmt and fmt.supports("positions")))
             if path is not None:
                 _write(path, found, expect)
+                # Read from the file from now on: its pages are the kernel's to drop,
+                # where the built arrays would stay in this process's memory.
+                found = _open(path, expect, field, trusted=True) or found
         if searcher.schema[field].scorable:
             found._lengths = np.asarray(_topk._lengths(reader, field), dtype=np.float64)
         cols = per_reader[field] = found
@@ -351,24 +354,21 @@ def _write(path: Path, cols: Columns, expect: dict[str, Any]) -> None:
     for entry in layout.values():
         entry[0] += start
     header = json.dumps({**expect, "arrays": layout, "crc": crc}, sort_keys=True).encode("ascii")
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+    arrays = ((layout[name][0], arr.tobytes()) for name, arr in cols.arrays.items())
     try:
-        with open(tmp, "wb") as f:
-            f.write(_MAGIC + len(header).to_bytes(4, "little"))
-            f.write(zlib.crc32(header).to_bytes(4, "little") + header)
-            for name, arr in cols.arrays.items():
-                f.write(b"\0" * (layout[name][0] - f.tell()))
-                f.write(arr.tobytes())
-        os.replace(tmp, path)
+        write_mapped(path, _MAGIC, header, arrays)
     except OSError:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
         return
     drop_orphans(path.parent)
 
 
-def _open(path: Path, expect: dict[str, Any], field: str) -> Columns | None:
-    """The verified columns in ``path``, or ``None`` when it is missing or not right."""
+def _open(path: Path, expect: dict[str, Any], field: str, trusted: bool = False) -> Columns | None:
+    """The verified columns in ``path``, or ``None`` when it is missing or not right.
+
+    Verifying reads every page of the file; they are then released (``madvise``), so
+    that the process keeps only the pages its queries read again, not the whole file.
+    ``trusted``: the file was just written from the segment, its terms need no checks.
+    """
     try:
         with open(path, "rb") as f:
             size = os.fstat(f.fileno()).st_size
@@ -386,7 +386,17 @@ def _open(path: Path, expect: dict[str, Any], field: str) -> Columns | None:
         with contextlib.suppress(BufferError):
             buf.close()
         return None
-    return Columns(arrays, expect["docs"], field, trusted=False)
+    _release(buf)
+    return Columns(arrays, expect["docs"], field, trusted=trusted)
+
+
+def _release(buf: mmap.mmap) -> None:
+    """Let the kernel take back the pages of ``buf`` read so far (it reads them again,
+    from its cache, when they are next used); nothing where ``madvise`` is missing."""
+    advice = getattr(mmap, "MADV_DONTNEED", None)
+    if advice is not None and hasattr(buf, "madvise"):
+        with contextlib.suppress(OSError, ValueError):
+            buf.madvise(advice)
 
 
 def _verify(buf: mmap.mmap, size: int, expect: dict[str, Any]) -> dict[str, Any] | None:

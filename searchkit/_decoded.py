@@ -118,6 +118,11 @@ def _check_count(segment: W3Segment, storage: Any) -> None:
         stored = prefix + "_stored.col"
         if docs and segment.compound and stored not in names:
             raise _damaged(f"segment {segment.segid} counts {docs} documents but stores none")
+        # A compound file's directory naming no term table or postings is damaged (else
+        # Whoosh looks for them as files of their own, and reports them missing).
+        for kind in ("trm", "pst"):
+            if docs and segment.compound and prefix + kind not in names:
+                raise _damaged(f"segment {segment.segid} has no {kind} file in its directory")
         for name in names:
             size = files.file_length(name)
             if (name == stored and size <= docs) or (name.endswith("_len.col") and size > docs):

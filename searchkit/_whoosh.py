@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterator
 from itertools import accumulate
 from typing import Any
 
-from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3TermInfo
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, STORED_COLUMN, W3TermInfo
 from whoosh.codec.whoosh3 import _lenfield as _length_field
 
 __all__ = [
@@ -37,6 +37,7 @@ __all__ = [
     "field_lengths",
     "field_number",
     "field_writer_parts",
+    "inflate_records_with",
     "inner_column",
     "length_column",
     "length_field",
@@ -232,6 +233,23 @@ def compressor(col: Any) -> Any:
 def set_compressor(col: Any, compress: Callable[[bytes, int], bytes]) -> None:
     """Make a compressed column writer compress with ``compress``."""
     col._compress = compress
+
+
+def inflate_records_with(inflate: Callable[[bytes], bytes]) -> None:
+    """Make the readers of stored records (Whoosh's ``STORED_COLUMN``, deflated bytes
+    under a pickle) inflate with ``inflate`` instead of ``zlib.decompress``."""
+    child = STORED_COLUMN._child
+    if getattr(child, "searchkit_inflate", None) is inflate:
+        return
+    make = type(child).reader
+
+    def reader(dbfile: Any, basepos: int, length: int, doccount: int) -> Any:
+        found = make(child, dbfile, basepos, length, doccount)
+        found._decompress = inflate
+        return found
+
+    child.reader = reader
+    child.searchkit_inflate = inflate
 
 
 def field_writer_parts(fw: Any) -> tuple[Any, Any]:

@@ -187,12 +187,9 @@ def parse_request(
 
 
 def request_filter(request: SearchRequest | SimilarRequest) -> wq.Query | None:
-    """The filter ``request`` names (author, dates, source, document), or ``None``."""
-    return build_filter(
-        author=request.author,
-        since=request.since,
-        until=request.until,
-        source=request.source,
-        doc_id=request.doc_id,
-        under=request.under,
-    )
+    """The filter ``request`` names (author, dates, source, document, folder), or ``None``."""
+    return build_filter(**{name: getattr(request, name) for name in _FILTERS})
+
+
+# The fields of a request that :func:`~searchkit.query.build_filter` takes, by the same names.
+_FILTERS = ("author", "since", "until", "source", "doc_id", "under")

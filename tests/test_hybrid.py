@@ -309,11 +309,12 @@ HAND = {
 
 
 def _hand_bonus(f: int, length: int) -> float:
-    """The proximity bonus by hand: both words are in 2 of 3 paragraphs, and the average
-    length is (14 + 5 + 4) / 3."""
+    """The proximity bonus by hand: both words are in 2 of 3 paragraphs, the average
+    length is (14 + 5 + 4) / 3, and a length under 10 counts half-way to 10 (5 as 7.5)."""
     idf = math.log(1.0 + (3 - 2 + 0.5) / (2 + 0.5))
     k1, b = 1.2, 0.75
-    norm = k1 * (1.0 - b + b * length / (23 / 3))
+    counted = length if length >= 10 else (length + 10) / 2
+    norm = k1 * (1.0 - b + b * counted / (23 / 3))
     return 0.1 * idf * f * (k1 + 1.0) / (f + norm)
 
 

@@ -291,13 +291,12 @@ def test_a_file_replaced_by_a_folder_leaves_the_index(built: tuple[Path, Path]) 
 
 
 def test_a_search_holds_what_it_reads_not_the_whole_segment(tmp_path: Path) -> None:
-    # One 2 MB paragraph: its postings take about 10 MB on disk.  A search that opened
-    # the index used to copy them all into memory.
+    # One 2 MB paragraph: its postings take about 10 MB (3 MB on disk, deflated).  A
+    # search that opened the index used to copy them all into memory.
     words = " ".join(f"w{i % 997}" + ("." if i % 13 == 0 else "") for i in range(400_000))
     (tmp_path / "big.txt").write_text(f"Title\n\n{words}\n", encoding="utf-8")
     with searchkit.Index.create(tmp_path / "ix") as ix:
         ix.add(tmp_path / "big.txt")
-    segments = sum(p.stat().st_size for p in (tmp_path / "ix").rglob("*.seg"))
     with searchkit.Index.open(tmp_path / "ix") as ix:
         ix.search("w5", collapse="none")
         ix.close()  # the next search opens the index again, as each CLI search does
@@ -308,7 +307,7 @@ def test_a_search_holds_what_it_reads_not_the_whole_segment(tmp_path: Path) -> N
         finally:
             tracemalloc.stop()
     assert total == 402
-    assert peak < segments / 2, (peak, segments)
+    assert peak < 5_000_000, peak  # half of the postings, inflated
 
 
 def test_no_chunk_is_larger_than_the_cap_whatever_the_settings(tmp_path: Path) -> None:
