@@ -66,91 +66,6 @@ if TYPE_CHECKING:
     from .multi import MultiIndex
     from .shards import ShardedIndex, open_many
 
-# Each public name and the module that defines it.  The modules load on first use (PEP
-# 562), so ``import searchkit`` stays cheap and a command that only searches never loads
-# the evaluation, the loaders' parsers or the writer's process pool.
-_HOME: dict[str, str] = {
-    "chunk_document": "chunking",
-    **dict.fromkeys(
-        (
-            "ArgumentError",
-            "ClusterTimeoutError",
-            "CollectionError",
-            "DaskUnavailableError",
-            "DocumentError",
-            "EmptyQueryError",
-            "FilterError",
-            "IndexAccessError",
-            "IndexDamagedError",
-            "IndexExistsError",
-            "IndexIncompatibleError",
-            "IndexLockedError",
-            "IndexNotFoundError",
-            "NotFoundError",
-            "QueryError",
-            "QueryLimitError",
-            "QuerySyntaxError",
-            "RebuildRefusedError",
-            "SearchkitError",
-            "SearchkitIndexError",
-            "SemanticUnavailableError",
-            "SettingsError",
-            "VectorsMissingError",
-        ),
-        "errors",
-    ),
-    "detect_language": "analysis.detect",
-    "EvaluationReport": "evaluation",
-    "evaluate": "evaluation",
-    "Index": "index",
-    "QueryLimits": "_limits",
-    "SearchRequest": "_types",
-    "SimilarRequest": "_types",
-    "check_index": "check",
-    "rebuild_index": "index",
-    "MultiIndex": "multi",
-    "ShardedIndex": "shards",
-    "open_many": "shards",
-    "load_document": "loaders",
-    "load_documents": "loaders",
-    "register_loader": "loaders",
-    **dict.fromkeys(
-        (
-            "Bucket",
-            "CheckReport",
-            "Chunk",
-            "Completion",
-            "Document",
-            "DocumentInfo",
-            "Hit",
-            "IndexReport",
-            "IndexStats",
-            "Paragraph",
-            "Passage",
-            "Results",
-            "Skipped",
-            "TermScore",
-        ),
-        "models",
-    ),
-}
-
-
-def __getattr__(name: str) -> Any:
-    home = _HOME.get(name)
-    if home is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    from importlib import import_module
-
-    value = getattr(import_module(f".{home}", __name__), name)
-    globals()[name] = value  # later look-ups skip this function
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))
-
-
 __all__ = [
     "ArgumentError",
     "Bucket",
@@ -207,3 +122,61 @@ __all__ = [
     "rebuild_index",
     "register_loader",
 ]
+
+# Each public name and the module that defines it (every ``...Error`` is ``errors``').
+# The modules load on first use (PEP 562), so ``import searchkit`` stays cheap and a
+# command that only searches never loads the evaluation, the loaders' parsers or the
+# writer's process pool.
+_HOME: dict[str, str] = {
+    **{name: "errors" for name in __all__ if name.endswith("Error")},
+    "chunk_document": "chunking",
+    "detect_language": "analysis.detect",
+    "EvaluationReport": "evaluation",
+    "evaluate": "evaluation",
+    "Index": "index",
+    "QueryLimits": "_limits",
+    "SearchRequest": "_types",
+    "SimilarRequest": "_types",
+    "check_index": "check",
+    "rebuild_index": "index",
+    "MultiIndex": "multi",
+    "ShardedIndex": "shards",
+    "open_many": "shards",
+    "load_document": "loaders",
+    "load_documents": "loaders",
+    "register_loader": "loaders",
+    **dict.fromkeys(
+        (
+            "Bucket",
+            "CheckReport",
+            "Chunk",
+            "Completion",
+            "Document",
+            "DocumentInfo",
+            "Hit",
+            "IndexReport",
+            "IndexStats",
+            "Paragraph",
+            "Passage",
+            "Results",
+            "Skipped",
+            "TermScore",
+        ),
+        "models",
+    ),
+}
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOME.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from importlib import import_module
+
+    value = getattr(import_module(f".{home}", __name__), name)
+    globals()[name] = value  # later look-ups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

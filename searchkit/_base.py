@@ -260,19 +260,36 @@ def check_max_chars(root: Path, max_chars: int) -> None:
         raise ArgumentError(f"max_chars must be at most {MAX_CHUNK_CHARS}, not {max_chars}")
 
 
+# How often opening an index is tried when a commit replaced its files meanwhile.
+_OPEN_ATTEMPTS = 5
+
+
+def _open_latest(root: Path, folder: Path) -> windex.Index:
+    with damage_guard(root):
+        # Plain reads, not memory maps: Whoosh copies each file inside a mapped segment
+        # into memory (a BytesIO of it), so a search would hold all the postings of the
+        # segments it opens (900 MB for one 60 MB document); read this way, memory holds
+        # what a search reads.
+        storage = FileStorage(str(folder), supports_mmap=False)
+        return storage.open_index(schema=build_schema())
+
+
 def open_whoosh(root: Path, data: str) -> windex.Index:
     """The Whoosh index in the data folder ``data`` of the ordinary index at ``root``;
     one that cannot be read is :class:`IndexIncompatibleError` (rebuild it), or
     :class:`IndexAccessError` when the reason is permissions."""
     folder = root / data
     try:
-        with damage_guard(root):
-            # Plain reads, not memory maps: Whoosh copies each file inside a mapped
-            # segment into memory (a BytesIO of it), so a search would hold all the
-            # postings of the segments it opens (900 MB for one 60 MB document);
-            # read this way, memory holds what a search reads.
-            storage = FileStorage(str(folder), supports_mmap=False)
-            return storage.open_index(schema=build_schema())
+        for attempt in range(_OPEN_ATTEMPTS):
+            try:
+                return _open_latest(root, folder)
+            except FileNotFoundError:
+                # A writer committed between our reading which generation is the latest
+                # and opening its files, and cleaned the old generation away: the new
+                # one is complete (Whoosh writes it before it deletes), so read again.
+                if attempt == _OPEN_ATTEMPTS - 1:
+                    raise
+        raise AssertionError("unreachable")  # pragma: no cover
     except PermissionError as exc:
         raise access_error(root, exc) from None
     except (windex.EmptyIndexError, OSError) as exc:

@@ -34,7 +34,6 @@ import json
 import mmap
 import os
 import re
-import threading
 import time
 import weakref
 import zlib
@@ -45,6 +44,7 @@ from typing import TYPE_CHECKING, Any
 from whoosh.searching import Searcher
 
 from . import _positions, _topk, _whoosh
+from ._mapped import write_mapped
 from .scoring import bm25_norm
 
 if TYPE_CHECKING:
@@ -53,7 +53,15 @@ if TYPE_CHECKING:
 
     Floats = npt.NDArray[np.float64]
 
-__all__ = ["SUFFIX", "Columns", "DamagedError", "UnavailableError", "columns", "drop_orphans"]
+__all__ = [
+    "SUFFIX",
+    "Columns",
+    "DamagedError",
+    "UnavailableError",
+    "columns",
+    "drop_orphans",
+    "opened",
+]
 
 SUFFIX = ".skcol"
 _MAGIC = b"SKCOLS1\n"
@@ -226,6 +234,13 @@ def columns(searcher: Searcher, reader: Any, field: str) -> Columns:
     return cols
 
 
+def opened(reader: Any, field: str) -> Columns | None:
+    """The columns of ``field`` in the segment ``reader`` reads if a query has opened them
+    (none is built or opened here), else ``None``."""
+    cols = _OPEN.get(reader, {}).get(field)
+    return None if cols is None or cols.damaged else cols
+
+
 def _identity(searcher: Searcher, reader: Any, segment: Any, field: str) -> dict[str, Any]:
     """What a cache file must say about the segment it describes."""
     storage = _whoosh.searcher_storage(searcher)
@@ -339,18 +354,10 @@ def _write(path: Path, cols: Columns, expect: dict[str, Any]) -> None:
     for entry in layout.values():
         entry[0] += start
     header = json.dumps({**expect, "arrays": layout, "crc": crc}, sort_keys=True).encode("ascii")
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+    arrays = ((layout[name][0], arr.tobytes()) for name, arr in cols.arrays.items())
     try:
-        with open(tmp, "wb") as f:
-            f.write(_MAGIC + len(header).to_bytes(4, "little"))
-            f.write(zlib.crc32(header).to_bytes(4, "little") + header)
-            for name, arr in cols.arrays.items():
-                f.write(b"\0" * (layout[name][0] - f.tell()))
-                f.write(arr.tobytes())
-        os.replace(tmp, path)
+        write_mapped(path, _MAGIC, header, arrays)
     except OSError:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
         return
     drop_orphans(path.parent)
 

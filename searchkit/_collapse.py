@@ -22,11 +22,11 @@ from whoosh.searching import Searcher
 
 from ._columns import answered_before, column_scores
 from ._limits import Deadline
-from ._order import by_document, document_ids, ordered
+from ._order import by_document, document_codes, ordered
 from ._topk import all_matches
 from ._types import Ranked, Sort
 
-__all__ = ["documents", "top_documents"]
+__all__ = ["Documents", "best_documents", "documents", "top_documents"]
 
 # Each document's first chunks in an order, and how many of its chunks match.
 Documents = list[tuple[Ranked, int]]
@@ -59,32 +59,39 @@ def top_documents(
     if found is None:
         every, chunks = documents(searcher, q, filter, deadline, "relevance", 1)
         return every[:limit], len(every), chunks
-    return _top_documents(searcher, *found, limit)
+    return best_documents(searcher, *found, limit)
 
 
-def _top_documents(
+def best_documents(
     searcher: Searcher, scores: Any, matched: Any, limit: int
 ) -> tuple[Documents, int, int]:
+    """:func:`top_documents` over every chunk's ``scores`` and whether it ``matched``
+    (arrays over the searcher's chunks)."""
     import numpy as np
 
     docs = np.flatnonzero(matched)
     if not docs.size:
         return [], 0, 0
     values = scores[docs]
-    doc_ids = document_ids(searcher)
-    names = np.array([doc_ids[d] for d in docs.tolist()], dtype=object)
     # Each chunk's document as its place among the matching documents' ids, sorted.
-    _unique, which, counts = np.unique(names, return_inverse=True, return_counts=True)
+    codes = document_codes(searcher)[docs]
+    _unique, which, counts = np.unique(codes, return_inverse=True, return_counts=True)
     which = which.reshape(-1)
-    # By document, then score descending, then chunk number: each document's best first.
-    order = np.lexsort((docs, -values, which))
-    starts = np.flatnonzero(np.r_[True, which[order][1:] != which[order][:-1]])
-    firsts = order[starts]
-    best_docs, best_values, best_which = docs[firsts], values[firsts], which[firsts]
-    # The documents by their best score descending, ties by document id.
-    ranking = np.lexsort((best_which, -best_values))[:limit]
+    # Each document's best score, and its first chunk with that score (in O(n), no sort).
+    best_values = np.full(counts.size, -np.inf)
+    np.maximum.at(best_values, which, values)
+    tops = values == best_values[which]
+    best_docs = np.full(counts.size, np.iinfo(np.int64).max, dtype=np.int64)
+    np.minimum.at(best_docs, which[tops], docs[tops])
+    # The documents by their best score descending, ties by document id (``which`` is a
+    # document's place in id order); only the best ``limit`` are sorted.
+    best_which = np.arange(counts.size)
+    if counts.size > limit:
+        keep = np.argpartition(-best_values, limit - 1)[:limit] if limit else best_which[:0]
+        cut = best_values[keep].min() if keep.size else np.inf
+        best_which = np.flatnonzero(best_values >= cut)  # every tie at the cut too
+    ranking = best_which[np.lexsort((best_which, -best_values[best_which]))][:limit]
     page = [
-        ([(float(best_values[i]), int(best_docs[i]))], int(counts[best_which[i]]))
-        for i in ranking.tolist()
+        ([(float(best_values[i]), int(best_docs[i]))], int(counts[i])) for i in ranking.tolist()
     ]
-    return page, int(best_docs.size), int(docs.size)
+    return page, int(counts.size), int(docs.size)

@@ -27,7 +27,7 @@ from whoosh.searching import Searcher
 
 from . import _topk
 from ._colcache import Columns, DamagedError, UnavailableError, columns
-from .scoring import BM25, bm25_idf, bm25_tf
+from .scoring import BM25, bm25_idf, bm25_tf, coverage
 
 if TYPE_CHECKING:
     import numpy as np
@@ -195,6 +195,7 @@ class _Run:
         self.state = state
         self.k1 = weighting.k1
         self.b = weighting.b
+        self.coverage = weighting.coverage
         # A part of several indexes scores with the statistics of them all.
         self.stats: Any = getattr(weighting, "stats", None)
         self.leaves = searcher.leaf_searchers()
@@ -217,13 +218,20 @@ class _Run:
         kind = node[0]
         if kind == "or":
             acc, matched = self.empty()
-            for child in node[1]:
+            children = node[1]
+            # How many clauses each document matches, when the OR's coverage counts.
+            count = self.np.zeros(self.n) if self.coverage and len(children) > 1 else None
+            for child in children:
                 if child[0] == "term":
-                    self.add_term(acc, matched, child)
+                    self.add_term(acc, matched, child, count)
                 else:
                     s, m = self.node(child)
                     acc[m] += s[m]
                     matched |= m
+                    if count is not None:
+                        count[m] += 1
+            if count is not None:
+                acc = coverage(acc, count, len(children), self.coverage)
             return acc, matched
         if kind == "and":
             parts = [self.node(child) for child in node[1]]
@@ -264,9 +272,10 @@ class _Run:
             return acc, matched
         raise UnavailableError  # a node kind this module does not know
 
-    def add_term(self, acc: Floats, matched: Flags, term: Any) -> None:
+    def add_term(self, acc: Floats, matched: Flags, term: Any, count: Floats | None = None) -> None:
         """Add one term's scores into ``acc``, as ``_topk`` does (each document's score is
-        the same float; the segments are scored together)."""
+        the same float; the segments are scored together), and 1 into ``count`` for every
+        document it is in."""
         if self.deadline is not None and self.deadline.passed():
             return
         _kind, field, text, boost = term
@@ -308,6 +317,8 @@ class _Run:
             s *= boost
         acc[where] += s
         matched[where] = True
+        if count is not None:
+            count[where] += 1
         if self.live is not None:
             matched &= self.live
 

@@ -19,12 +19,14 @@ from whoosh.searching import Searcher
 from ._topk import column
 from ._types import SORTS, Ranked, Sort
 
-__all__ = ["SORTS", "Ranked", "Sort", "by_document", "document_ids", "ordered"]
+__all__ = ["SORTS", "Ranked", "Sort", "by_document", "document_codes", "document_ids", "ordered"]
 
 
 # Per top-level reader: {"published" or "doc_id": per-document list}.  Weak keys, so an
 # entry goes when Whoosh closes and drops the reader.
 _CACHE: weakref.WeakKeyDictionary[Any, dict[str, list[Any]]] = weakref.WeakKeyDictionary()
+# Per top-level reader: each chunk's document as a number in document-id order.
+_CODES: weakref.WeakKeyDictionary[Any, Any] = weakref.WeakKeyDictionary()
 
 
 def ordered(searcher: Searcher, scores: dict[int, float], sort: Sort) -> Ranked:
@@ -90,4 +92,22 @@ def document_ids(searcher: Searcher) -> list[str]:
             if sub.reader().doc_count_all():  # an empty index's reader has no columns
                 found.extend(sub.reader().column_reader("doc_id"))
         cache["doc_id"] = found
+    return found
+
+
+def document_codes(searcher: Searcher) -> Any:
+    """Every chunk's document as an integer array: the place of its ``doc_id`` among the
+    index's document ids sorted, so comparing codes compares ids (numpy sorts and groups
+    them without a Python comparison per chunk)."""
+    import numpy as np
+
+    reader = searcher.reader()
+    found = _CODES.get(reader)
+    if found is None:
+        ids = np.array([d or "" for d in document_ids(searcher)], dtype=object)
+        if not ids.size:
+            found = np.zeros(0, dtype=np.int64)
+        else:
+            found = np.unique(ids, return_inverse=True)[1].reshape(-1).astype(np.int64)
+        _CODES[reader] = found
     return found

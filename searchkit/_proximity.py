@@ -6,7 +6,11 @@ query words next to each other in the query (in one field) is an extra, unordere
 word of the pair has the other within :data:`WINDOW` positions (8 words, either side),
 scored as BM25 scores a term: ``min(idf) * f * (k1 + 1) / (f + norm)`` with the
 paragraph's length norm, times :data:`WEIGHT`.  Positions are the ones already indexed
-(the ``body`` fields store them); nothing is re-analysed.
+(the ``body`` fields store them); nothing is re-analysed.  From a searcher's second
+query on they come from the column cache the scorer has opened (``_colcache.py``: every
+posting's positions decoded into arrays once), a slice per word and segment; a one-off
+search reads them from Whoosh's postings instead, and builds no cache.  Either way the
+numbers are the same, and so is the bonus.
 
 The bonus of a paragraph depends only on it and the collection's statistics (the
 searcher's weighting, which for a part of several indexes has all parts' statistics),
@@ -24,7 +28,7 @@ from typing import Any
 from whoosh import query as wq
 from whoosh.searching import Searcher
 
-from . import _whoosh
+from . import _colcache
 from .scoring import bm25_idf, bm25_norm, bm25_tf
 
 __all__ = ["WEIGHT", "WINDOW", "bonuses", "query_pairs"]
@@ -67,29 +71,20 @@ def bonuses(searcher: Searcher, pairs: Sequence[Pair], docnums: Sequence[int]) -
     stats = getattr(weighting, "stats", None)
     k1, b = weighting.k1, weighting.b
     wanted = sorted(set(docnums))
-    # Positions read so far: (field, word) -> {document: positions, or None: not there}.
-    seen: dict[tuple[str, bytes], dict[int, list[int] | None]] = {}
-
-    def positions(field: str, text: bytes, docs: list[int]) -> dict[int, list[int] | None]:
-        known = seen.setdefault((field, text), {})
-        missing = [d for d in docs if d not in known]
-        if missing:
-            known.update(dict.fromkeys(missing))
-            known.update(_positions(searcher, field, text, missing))
-        return known
-
+    words = dict.fromkeys((field, w) for field, first, second in pairs for w in (first, second))
+    found = {key: _read(searcher, *key, wanted) for key in words}
     out: dict[int, float] = {}
     for field, first, second in pairs:
-        idf = min(_idf(searcher, stats, field, first), _idf(searcher, stats, field, second))
+        (df_a, at_a), (df_b, at_b) = found[field, first], found[field, second]
+        idf = min(
+            _idf(searcher, stats, field, first, df_a), _idf(searcher, stats, field, second, df_b)
+        )
         if stats is not None:
             avgfl = float(stats.avg_field_length(field) or 1.0)
         else:
             avgfl = searcher.avg_field_length(field) or 1.0
-        at_a = positions(field, first, wanted)
-        holding = [d for d in wanted if at_a[d] is not None]
-        at_b = positions(field, second, holding)
-        for d in holding:
-            pa, pb = at_a[d], at_b[d]
+        for d in wanted:
+            pa, pb = at_a.get(d), at_b.get(d)
             if pa is None or pb is None:
                 continue
             f = _near(pa, pb)
@@ -100,8 +95,9 @@ def bonuses(searcher: Searcher, pairs: Sequence[Pair], docnums: Sequence[int]) -
     return out
 
 
-def _idf(searcher: Searcher, stats: Any, field: str, text: bytes) -> float:
-    n, df = searcher.doc_count_all(), searcher.doc_frequency(field, text)
+def _idf(searcher: Searcher, stats: Any, field: str, text: bytes, df: int) -> float:
+    """BM25's idf of a term in ``df`` of the searcher's documents, or in all parts'."""
+    n = searcher.doc_count_all()
     if stats is not None:
         n, df = stats.doc_count, stats.doc_frequencies.get((field, text), df)
     return bm25_idf(n, df)
@@ -119,41 +115,76 @@ def _near(a: list[int], b: list[int]) -> int:
     return count
 
 
-def _positions(
+def _read(
     searcher: Searcher, field: str, text: bytes, docnums: list[int]
-) -> dict[int, list[int]]:
-    """The positions of ``text`` in each of ``docnums`` (ascending) that holds it.
+) -> tuple[int, dict[int, list[int]]]:
+    """The number of the searcher's documents holding ``text`` (its document frequency),
+    and its positions in each of ``docnums`` (ascending) that holds it.
 
-    A W3 posting list is read a block at a time: blocks holding none of ``docnums`` are
-    skipped unread, and a document's place in a block is found by bisection.
+    A segment whose columns a query has opened (``_colcache.py``: from a searcher's second
+    query on) gives them from there, a slice of arrays; the others (a one-off search) from
+    Whoosh's postings, skipping to each document.
     """
+    df = 0
     out: dict[int, list[int]] = {}
-    decode = searcher.schema[field].format.decode_positions
     for reader, offset in searcher.reader().leaf_readers():
         end = offset + reader.doc_count_all()
         mine = [
             d - offset for d in docnums[bisect_left(docnums, offset) : bisect_left(docnums, end)]
         ]
-        if not mine or (field, text) not in reader:
-            continue
-        m = _whoosh.codec_matcher(reader, field, text)
-        if m is None or not _whoosh.reads_w3_ids(m):
-            m = reader.postings(field, text)
-            for d in mine:
-                if m.is_active() and m.id() < d:
-                    m.skip_to(d)
-                if m.is_active() and m.id() == d:
-                    out[d + offset] = sorted(m.value_as("positions"))
-            continue
-        i, n = 0, len(mine)
-        while i < n and m.is_active():
-            top = _whoosh.block_max_id(m)
-            if mine[i] <= top:
-                ids, values = _whoosh.block_ids_and_values(m)
-                while i < n and mine[i] <= top:
-                    k = bisect_left(ids, mine[i])
-                    if k < len(ids) and ids[k] == mine[i]:
-                        out[mine[i] + offset] = sorted(decode(values[k]))
-                    i += 1
-            _whoosh.next_block(m)
-    return out
+        found = _from_columns(reader, field, text, mine)
+        if found is None:
+            found = _from_postings(reader, field, text, mine)
+        count, positions = found
+        df += count
+        out.update((d + offset, p) for d, p in positions.items())
+    return df, out
+
+
+def _from_columns(
+    reader: Any, field: str, text: bytes, docnums: list[int]
+) -> tuple[int, dict[int, list[int]]] | None:
+    """What :func:`_read` reads of one segment, from its columns; ``None`` when it has
+    none open (or they have no positions, or prove damaged)."""
+    cols = _colcache.opened(reader, field)
+    if cols is None or not cols.has_positions():
+        return None
+    try:
+        postings = cols.postings(reader, text)
+    except _colcache.DamagedError:
+        return None  # rebuilt by the next query that scores over them
+    if postings is None:
+        return 0, {}
+    ids = postings[0]
+    if not docnums or not len(ids):
+        return len(ids), {}
+    import numpy as np
+
+    want = np.asarray(docnums, dtype=np.int64)
+    rows = np.minimum(np.searchsorted(ids, want), len(ids) - 1)
+    held = ids[rows] == want
+    counts, where = cols.positions(text, rows[held].astype(np.int64))
+    flat, ends = where.tolist(), np.cumsum(counts).tolist()
+    out: dict[int, list[int]] = {}
+    begin = 0
+    for d, stop in zip(want[held].tolist(), ends, strict=True):
+        out[d] = flat[begin:stop]
+        begin = stop
+    return len(ids), out
+
+
+def _from_postings(
+    reader: Any, field: str, text: bytes, docnums: list[int]
+) -> tuple[int, dict[int, list[int]]]:
+    """What :func:`_read` reads of one segment, from Whoosh's postings."""
+    if (field, text) not in reader:
+        return 0, {}
+    out: dict[int, list[int]] = {}
+    if docnums:
+        m = reader.postings(field, text)
+        for d in docnums:
+            if m.is_active() and m.id() < d:
+                m.skip_to(d)
+            if m.is_active() and m.id() == d:
+                out[d] = sorted(m.value_as("positions"))
+    return reader.doc_frequency(field, text), out

@@ -25,8 +25,9 @@ import attrs
 import whoosh.index as windex
 
 from . import _commits
-from ._base import DEFAULT_LOCK_TIMEOUT, OpenPart
-from ._batch import DEFAULT_BATCH_SIZE, Batch
+from ._base import OpenPart
+from ._batch import Batch
+from ._build import BuildOptions, CreateOptions, Paths
 from ._lock import WriteLock
 from ._settings import (
     SETTINGS_NAME,
@@ -51,16 +52,14 @@ from ._shardset import (
     shard_set_owner,
 )
 from ._sync import Sync, require_existing
-from ._types import Confirm, Progress
+from ._types import Confirm
 from .analysis import ANALYZER_ID
-from .analysis.detect import AUTO
-from .analysis.synonyms import Synonyms
 from .errors import IndexDamagedError, RebuildRefusedError, SearchkitIndexError
 from .models import IndexReport
 from .schema import SCHEMA_VERSION, build_schema
 
 if TYPE_CHECKING:
-    from .distributed import Client
+    pass
 
 __all__ = [
     "Confirm",
@@ -77,21 +76,14 @@ __all__ = [
 ]
 
 
-def create_data(
-    root: Path,
-    overwrite: bool,
-    max_chars: int,
-    lock_timeout: float,
-    code: str = AUTO,
-    rules: Synonyms | None = None,
-) -> Settings:
-    """An empty ordinary index at ``root`` (replacing one there if ``overwrite``); its
-    settings."""
-    check_can_create(root, overwrite)
+def create_data(root: Path, options: CreateOptions) -> Settings:
+    """An empty ordinary index at ``root`` (replacing one there if ``options.overwrite``);
+    its settings."""
+    check_can_create(root, options.overwrite)
     root.mkdir(parents=True, exist_ok=True)
-    with WriteLock(root, lock_timeout):
+    with WriteLock(root, options.lock_timeout):
         # Again under the lock: another process may have created it while we waited.
-        check_can_create(root, overwrite)
+        check_can_create(root, options.overwrite)
         clean_root(root)
         if not (root / SETTINGS_NAME).is_file():  # a create that was interrupted
             drop_unused_data_dirs(root, None)
@@ -100,9 +92,13 @@ def create_data(
         data = new_data_dir(root, index_id)
         windex.create_in(str(root / data), build_schema())
         settings = Settings(
-            data=data, max_chars=max_chars, created=now(), id=index_id, language=code
+            data=data,
+            max_chars=options.max_chars,
+            created=now(),
+            id=index_id,
+            language=options.language,
         )
-        store_synonyms(root, rules)
+        store_synonyms(root, options.synonyms)
         swap_settings(root, settings)
         drop_unused_data_dirs(root, settings)
     return settings
@@ -119,12 +115,7 @@ def _sources(root: Path, paths: Sequence[str | os.PathLike[str]], kept: Sequence
 
 
 def rebuild_data(
-    root: Path,
-    settings: Settings,
-    paths: Sequence[str | os.PathLike[str]],
-    batch_size: int,
-    progress: Progress | None,
-    follow_links: bool = False,
+    root: Path, settings: Settings, paths: Paths, options: BuildOptions
 ) -> tuple[Settings, windex.Index, IndexReport]:
     """Build a new data folder from ``paths`` (or the recorded sources) and switch to it.
 
@@ -139,11 +130,17 @@ def rebuild_data(
     try:
         new_ix = windex.create_in(str(root / data), build_schema())
         batch = Batch(
-            new_ix, settings.max_chars, batch_size, False, tuple(sources), None, settings.language
+            new_ix,
+            settings.max_chars,
+            options.batch_size,
+            False,
+            tuple(sources),
+            None,
+            settings.language,
         )
         try:
             report = Sync(batch, [], field_maps=settings.field_maps).run(
-                sources, progress, follow_links
+                sources, options.progress, options.follow_links
             )
         except BaseException:
             batch.cancel()
@@ -189,13 +186,7 @@ def _old_sources(root: Path, settings: Settings) -> tuple[str, ...]:
 
 
 def rebuild_plain(
-    root: Path,
-    *paths: str | os.PathLike[str],
-    batch_size: int = DEFAULT_BATCH_SIZE,
-    progress: Progress | None = None,
-    lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
-    follow_links: bool = False,
-    confirm: Confirm = False,
+    root: Path, paths: Paths, options: BuildOptions, lock_timeout: float, confirm: Confirm
 ) -> IndexReport:
     """``rebuild_index`` for an ordinary index (or none yet)."""
     require_existing(paths)
@@ -212,7 +203,7 @@ def rebuild_plain(
         settings = settings_for_rebuild(root)
         if not paths and recorded_sources(root, settings) != (planned or ()):
             _changed_meanwhile(root)
-        _, _, report = rebuild_data(root, settings, paths, batch_size, progress, follow_links)
+        _, _, report = rebuild_data(root, settings, paths, options)
     return report
 
 
@@ -295,21 +286,18 @@ def new_shard_set(root: Path, shards: int, max_chars: int, index_id: str) -> str
     (root / data).mkdir()
     mark_shard_set(root / data, index_id)
     for k in range(shards):
-        create_data(root / data / str(k), False, max_chars, DEFAULT_LOCK_TIMEOUT)
+        create_data(root / data / str(k), CreateOptions(max_chars=max_chars))
     return data
 
 
 def rebuild_sharded(
     root: Path,
-    *paths: str | os.PathLike[str],
+    paths: Paths,
+    options: BuildOptions,
+    lock_timeout: float,
+    confirm: Confirm,
+    *,
     open_part: OpenPart,
-    batch_size: int = DEFAULT_BATCH_SIZE,
-    progress: Progress | None = None,
-    lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
-    client: Client | None = None,
-    follow_links: bool = False,
-    cluster_timeout: float | None = None,
-    confirm: Confirm = False,
 ) -> IndexReport:
     """``rebuild_index`` for a sharded index: a new set of shards from ``paths`` (default:
     its sources), switched in.  Its recorded sources are read as an ordinary index's:
@@ -326,16 +314,7 @@ def rebuild_sharded(
         sources = _sources(root, paths, settings.sources)
         drop_unused(root, settings.data, settings.id)
         reports = build_shard_set(
-            root,
-            settings,
-            sources,
-            batch_size,
-            progress,
-            client,
-            follow_links,
-            cluster_timeout,
-            keep_sources=False,
-            open_part=open_part,
+            root, settings, sources, options, keep_sources=False, open_part=open_part
         )
     return merge_reports(reports)
 
@@ -344,11 +323,7 @@ def build_shard_set(
     root: Path,
     settings: ShardSettings,
     sources: Sequence[str],
-    batch_size: int,
-    progress: Progress | None,
-    client: Client | None,
-    follow_links: bool,
-    cluster_timeout: float | None,
+    options: BuildOptions,
     *,
     keep_sources: bool,
     open_part: OpenPart,
@@ -359,19 +334,9 @@ def build_shard_set(
     adds ``sources`` to those recorded; otherwise they replace them."""
     data = new_shard_set(root, settings.shards, settings.max_chars, settings.id)
     try:
+        building = attrs.evolve(options, dry_run=False)
         reports = add_shards(
-            root,
-            data,
-            settings.shards,
-            sources,
-            batch_size,
-            False,
-            progress,
-            client,
-            follow_links,
-            settings.reading,
-            cluster_timeout,
-            open_part=open_part,
+            root, data, settings.shards, sources, building, settings.reading, open_part=open_part
         )
     except BaseException:
         shutil.rmtree(root / data, ignore_errors=True)

@@ -1,4 +1,4 @@
-"""Stored records deflated against a preset dictionary (schema 10 on).
+"""Stored records deflated against a preset dictionary (schema 11 on).
 
 Whoosh keeps a chunk's stored fields as one record: its dict pickled, then deflated
 (zlib) on its own.  Most of a short paragraph's record is the same from one record to

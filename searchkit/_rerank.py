@@ -11,6 +11,10 @@ every candidate, and the set of matches and the total do not change.
   (``_vectors.py``) and the query's (embedded once): ``0.7 * minmax(lexical) + 0.3 *
   minmax(cosine)``, each scaled to [0, 1] over the candidates (1 when all are equal).
 
+Collapsed by document (the default), the re-ranked scores of every match are ordered as
+``_collapse.py`` orders BM25's (:func:`reranked_documents`); over the columns' score
+arrays, once they answer, so a collapsed re-ranked search costs what a flat one does.
+
 The normalisation is over the candidates of the whole collection: a search of several
 indexes or shards first asks each part for its candidates (:func:`part_candidates`),
 takes the best :data:`POOL` of them all as one index would (:func:`shared_pool`: the
@@ -31,13 +35,18 @@ from whoosh import query as wq
 from whoosh.searching import Searcher
 
 from . import _proximity
-from ._topk import best, tie_key
+from ._collapse import Documents, best_documents
+from ._columns import answered_before, column_scores
+from ._order import by_document, document_ids, ordered
+from ._topk import all_matches, best, tie_key
 from ._types import Ranked, Scores, SearchRequest, SimilarRequest
 from .errors import IndexDamagedError, VectorsMissingError
 
 if TYPE_CHECKING:
     import numpy as np
     import numpy.typing as npt
+
+    from ._limits import Deadline
 
     Floats = npt.NDArray[np.float64]
 
@@ -51,6 +60,7 @@ __all__ = [
     "pool_size",
     "query_vector",
     "reranked_all",
+    "reranked_documents",
     "reranked_top",
     "reranks",
     "shared_pool",
@@ -153,18 +163,30 @@ def below(
     BM25's order (hybrid scores sit in [0, 1], so the rest get their BM25 score scaled
     to at most -1 by the candidates' BM25 bounds; proximity only adds, so the rest keep
     theirs)."""
-    if request.mode != "hybrid":
+    bounds = _rest_bounds(scores, rescored, request, shared)
+    if bounds is None:
         return {**scores, **rescored}
-    if shared is not None and shared.last is not None:
-        floor, top = shared.bm25
-    elif rescored:
-        floor, top = min(scores[d] for d in rescored), max(scores[d] for d in rescored)
-    else:
-        return scores
-    span = top - floor if top > floor else 1.0
+    floor, span = bounds
     out = {d: LEXICAL_WEIGHT * (s - floor) / span - 1.0 for d, s in scores.items()}
     out.update(rescored)
     return out
+
+
+def _rest_bounds(
+    scores: Scores | Floats, rescored: Scores, request: SearchRequest, shared: SharedPool | None
+) -> tuple[float, float] | None:
+    """The floor and span :func:`below` scales the rest's BM25 scores by (hybrid mode),
+    or ``None``: the rest keep their scores."""
+    if request.mode != "hybrid":
+        return None
+    if shared is not None and shared.last is not None:
+        floor, top = shared.bm25
+    elif rescored:
+        floor = min(float(scores[d]) for d in rescored)
+        top = max(float(scores[d]) for d in rescored)
+    else:
+        return None
+    return floor, top - floor if top > floor else 1.0
 
 
 def reranked_top(
@@ -194,6 +216,56 @@ def reranked_all(
     """Every match's score, the candidates among them re-ranked."""
     candidates = best(matches, pool_size(request), pool_key(searcher))
     return below(matches, rerank(searcher, q, request, candidates, key, shared), request, shared)
+
+
+def reranked_documents(
+    searcher: Searcher,
+    q: wq.Query,
+    request: SearchRequest,
+    limit: int,
+    filter: wq.Query | None,
+    deadline: Deadline,
+    key: Callable[[int], tuple[str, int]],
+    shared: SharedPool | None = None,
+) -> tuple[Documents, int, int]:
+    """``_collapse.top_documents`` of the re-ranked scores: the best ``limit`` documents,
+    each as its best chunk, with its number of matching chunks; the numbers of matching
+    documents and chunks.
+
+    It is :func:`reranked_all` then ``_collapse.documents``' order (the definition, and
+    the way taken when the columns do not answer), computed over the columns' score
+    arrays when they do: the candidates are the best of the arrays in the same order,
+    and the same scores are written back into a copy of them.
+    """
+    found = column_scores(searcher, q, filter, deadline) if answered_before(searcher) else None
+    if found is None:
+        matches = reranked_all(
+            searcher, q, request, all_matches(searcher, q, filter, deadline), key, shared
+        )
+        every = by_document(searcher, ordered(searcher, matches, "relevance"), 1)
+        return every[:limit], len(every), len(matches)
+    import numpy as np
+
+    scores, matched = found
+    docs = np.flatnonzero(matched)
+    values = scores[docs]
+    size = pool_size(request)
+    if docs.size > size:  # the partial sort of ``_columns``: every score at the cut kept
+        keep = values >= np.partition(values, docs.size - size)[docs.size - size]
+        docs, values = docs[keep], values[keep]
+    pool = dict(zip(docs.tolist(), values.tolist(), strict=True))
+    rescored = rerank(searcher, q, request, best(pool, size, pool_key(searcher)), key, shared)
+    bounds = _rest_bounds(scores, rescored, request, shared)
+    if bounds is None:
+        final = scores.copy()
+    else:
+        floor, span = bounds
+        final = LEXICAL_WEIGHT * (scores - floor) / span - 1.0
+    if rescored:
+        final[np.fromiter(rescored, dtype=np.int64)] = np.fromiter(
+            rescored.values(), dtype=np.float64
+        )
+    return best_documents(searcher, final, matched, limit)
 
 
 def _within(searcher: Searcher, candidates: Ranked, last: tuple[float, str, int] | None) -> Ranked:
@@ -293,12 +365,11 @@ def pool_record(searcher: Searcher) -> Stored:
     """What ``_topk.tie_key`` reads of a candidate to order ties, cheaply: its document
     id from the ``doc_id`` column, and its document number for its place (a document's
     paragraphs are written in order, and live in one part of several indexes)."""
-    reader = searcher.reader()
-    if not reader.has_column("doc_id"):
+    if not searcher.reader().has_column("doc_id"):
         stored: Stored = searcher.stored_fields
         return stored
-    column = reader.column_reader("doc_id")
-    return lambda d: {"doc_id": column[d], "seq": d}
+    doc_ids = document_ids(searcher)  # read once per reader
+    return lambda d: {"doc_id": doc_ids[d], "seq": d}
 
 
 def pool_key(searcher: Searcher) -> Callable[[int], tuple[str, int]]:

@@ -10,15 +10,14 @@ layout and writing are in ``_shardset.py``, the rebuild in ``_rebuild.py``.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import attrs
 
 from ._base import DEFAULT_LOCK_TIMEOUT, IndexFolder, OpenPart, Part, check_max_chars
 from ._batch import DEFAULT_BATCH_SIZE
+from ._build import BuildOptions, Builds, CreateOptions, Paths
 from ._lock import WriteLock
 from ._rebuild import build_shard_set, new_shard_set, rebuild_sharded
 from ._settings import SETTINGS_NAME, check_can_create, store_synonyms, swap_settings
@@ -35,22 +34,17 @@ from ._shardset import (
     shard_role,
 )
 from ._sync import require_existing
-from ._types import Confirm, Progress
-from .analysis.detect import AUTO
+from ._types import Confirm
 from .analysis.synonyms import Synonyms
-from .chunking import DEFAULT_MAX_CHARS
 from .errors import ArgumentError, SearchkitIndexError
 from .loaders import check_field_map
 from .models import Document, IndexReport, IndexStats
 from .multi import _Parts
 
-if TYPE_CHECKING:
-    from ._types import Client
-
 __all__ = ["ShardedIndex"]
 
 
-class ShardedIndex(_Parts, IndexFolder):
+class ShardedIndex(_Parts, Builds, IndexFolder):
     """An index folder holding N ordinary indexes, written in parallel, searched as one.
 
     Made by ``Index.create(path, shards=N)`` and returned by ``Index.open`` for such a
@@ -80,43 +74,39 @@ class ShardedIndex(_Parts, IndexFolder):
         cls,
         root: Path,
         shards: int,
+        options: CreateOptions | None = None,
         *,
         open_part: OpenPart,
-        overwrite: bool = False,
-        max_chars: int = DEFAULT_MAX_CHARS,
-        lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
-        language: str = AUTO,
-        synonyms: Synonyms | None = None,
     ) -> ShardedIndex:
-        """An empty index of ``shards`` shards at ``root`` (see :meth:`Index.create`;
-        ``language`` is a checked code, ``synonyms`` parsed rules)."""
+        """An empty index of ``shards`` shards at ``root`` (see :meth:`Index.create`)."""
+        options = options or CreateOptions()
         if isinstance(shards, bool) or not isinstance(shards, int) or not 1 <= shards <= MAX_SHARDS:
             raise ArgumentError(
                 f"shards must be a whole number from 1 to {MAX_SHARDS}, not {shards!r}"
             )
-        check_max_chars(root, max_chars)
-        check_can_create(root, overwrite)
+        check_max_chars(root, options.max_chars)
+        check_can_create(root, options.overwrite)
         try:
             root.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise SearchkitIndexError(root, f"cannot create index folder {root}: {exc}") from None
-        with WriteLock(root, lock_timeout):
-            check_can_create(root, overwrite)
+        with WriteLock(root, options.lock_timeout):
+            check_can_create(root, options.overwrite)
             # Replacing an index keeps its id, so that its data folders go too.
             index_id = index_id_of(root)
-            data = new_shard_set(root, shards, max_chars, index_id)
+            data = new_shard_set(root, shards, options.max_chars, index_id)
             settings = ShardSettings(
                 shards=shards,
                 data=data,
-                max_chars=max_chars,
+                max_chars=options.max_chars,
                 created=now(),
-                language=language,
+                language=options.language,
                 id=index_id,
             )
-            store_synonyms(root, synonyms)
+            store_synonyms(root, options.synonyms)
             swap_settings(root, settings)
             drop_unused(root, data, index_id)
-        return cls(root, settings, lock_timeout, open_part)
+        return cls(root, settings, options.lock_timeout, open_part)
 
     @classmethod
     def open_sharded(
@@ -176,32 +166,14 @@ class ShardedIndex(_Parts, IndexFolder):
         self.shards()
         return self._shard_settings.sources
 
-    def add(
-        self,
-        *paths: str | os.PathLike[str],
-        batch_size: int = DEFAULT_BATCH_SIZE,
-        dry_run: bool = False,
-        progress: Progress | None = None,
-        follow_links: bool = False,
-        field_map: Mapping[str, str] | None = None,
-        client: Client | None = None,
-        cluster_timeout: float | None = None,
+    def _add(
+        self, paths: Paths, options: BuildOptions, field_map: Mapping[str, str] | None
     ) -> IndexReport:
-        """``Index.add``, each shard syncing the files it owns, all shards at once.
-
-        Without ``client`` a process a shard runs here; with a Dask ``client`` a task a
-        shard runs on the cluster, where the files are read, parsed and chunked.  When
-        the cluster shows no progress for ``cluster_timeout`` seconds (default
-        ``distributed.DEFAULT_TIMEOUT``), ``ClusterTimeoutError``; a build on the cluster
-        into an empty index is all-or-nothing (written beside it, then switched in).
-        ``progress`` is told of each shard as it finishes.  ``field_map`` is kept in the
-        index's settings for ``paths``, once for all shards, before any shard reads a
-        file (as an ordinary index keeps it); every shard reads with the same maps.
-        """
+        """``Index.add``, each shard syncing the files it owns, all shards at once."""
         if not paths:
             raise ArgumentError("add() needs at least one file or folder")
-        if batch_size < 1:
-            raise ArgumentError(f"batch_size must be at least 1, not {batch_size}")
+        if options.batch_size < 1:
+            raise ArgumentError(f"batch_size must be at least 1, not {options.batch_size}")
         checked = check_field_map(field_map) if field_map is not None else None
         require_existing(paths)
         sources = [str(Path(p).absolute()) for p in paths]
@@ -211,39 +183,21 @@ class ShardedIndex(_Parts, IndexFolder):
             maps = dict(s.field_maps)
             if checked is not None:
                 maps.update((p, checked) for p in sources)
-                if not dry_run and maps != s.field_maps:
+                if not options.dry_run and maps != s.field_maps:
                     s = attrs.evolve(s, field_maps=maps)
                     self._switch(s)
-            if client is not None and not dry_run and not s.sources and not len(self):
+            empty = not s.sources and not len(self)
+            if options.client is not None and not options.dry_run and empty:
                 reports = build_shard_set(
-                    self.path,
-                    s,
-                    sources,
-                    batch_size,
-                    progress,
-                    client,
-                    follow_links,
-                    cluster_timeout,
-                    keep_sources=True,
-                    open_part=self._open_part,
+                    self.path, s, sources, options, keep_sources=True, open_part=self._open_part
                 )
                 self._mtime = 0  # reopen the new shards on next use
                 return merge_reports(reports)
+            reading = attrs.evolve(s.reading, field_maps=maps)
             reports = add_shards(
-                self.path,
-                s.data,
-                s.shards,
-                sources,
-                batch_size,
-                dry_run,
-                progress,
-                client,
-                follow_links,
-                attrs.evolve(s.reading, field_maps=maps),
-                cluster_timeout,
-                open_part=self._open_part,
+                self.path, s.data, s.shards, sources, options, reading, open_part=self._open_part
             )
-            if not dry_run and not all(p in s.sources for p in sources):
+            if not options.dry_run and not all(p in s.sources for p in sources):
                 self._switch(attrs.evolve(s, sources=tuple(dict.fromkeys([*s.sources, *sources]))))
         return merge_reports(reports)
 
@@ -279,25 +233,10 @@ class ShardedIndex(_Parts, IndexFolder):
         with WriteLock(self.path, self.lock_timeout):
             return sum(shard.remove(*doc_ids) for shard in self.shards())
 
-    def rebuild(
-        self,
-        *paths: str | os.PathLike[str],
-        batch_size: int = DEFAULT_BATCH_SIZE,
-        progress: Progress | None = None,
-        follow_links: bool = False,
-        confirm: Confirm = False,
-    ) -> IndexReport:
+    def _rebuild(self, paths: Paths, options: BuildOptions, confirm: Confirm) -> IndexReport:
         """``Index.rebuild``: a new set of shards built beside the old, then switched in."""
-        self.close()
         report = rebuild_sharded(
-            self.path,
-            *paths,
-            batch_size=batch_size,
-            progress=progress,
-            lock_timeout=self.lock_timeout,
-            follow_links=follow_links,
-            open_part=self._open_part,
-            confirm=confirm,
+            self.path, paths, options, self.lock_timeout, confirm, open_part=self._open_part
         )
         self._mtime = 0  # reopen on next use
         self.shards()

@@ -58,7 +58,6 @@ from ._settings import (
     read_json,
     shared_field_errors,
 )
-from ._types import Progress
 from ._version import __version__
 from .analysis import ANALYZER_ID
 from .analysis.detect import AUTO
@@ -68,7 +67,7 @@ from .models import IndexReport
 from .schema import SCHEMA_VERSION
 
 if TYPE_CHECKING:
-    from .distributed import Client
+    from ._build import BuildOptions
 
 __all__ = [
     "MAX_SHARDS",
@@ -261,32 +260,29 @@ def add_shards(
     data: str,
     shards: int,
     paths: Sequence[str],
-    batch_size: int,
-    dry_run: bool,
-    progress: Progress | None,
-    client: Client | None,
-    follow_links: bool = False,
-    reading: ReadingSettings | None = None,
-    cluster_timeout: float | None = None,
+    options: BuildOptions,
+    reading: ReadingSettings,
     *,
     open_part: OpenPart,
 ) -> list[IndexReport]:
     """Sync every shard of the set ``data`` with ``paths``: one task a shard, each a
-    process here or (with ``client``) a Dask task; ``open_part`` opens a shard."""
+    process here or (with ``options.client``) a Dask task; ``open_part`` opens a shard."""
     folders = [str(root / data / str(k)) for k in range(shards)]
-    task = partial(add_to_shard, reading=reading or ReadingSettings(), open_part=open_part)
-    if client is not None:
+    task = partial(add_to_shard, reading=reading, open_part=open_part)
+    batch_size, dry_run, progress = options.batch_size, options.dry_run, options.progress
+    follow_links = options.follow_links
+    if options.client is not None:
         from .distributed import add_on_cluster
 
         return add_on_cluster(
-            client,
+            options.client,
             task,
             folders,
             paths,
             batch_size,
             dry_run,
             follow_links,
-            timeout=cluster_timeout,
+            timeout=options.cluster_timeout,
         )
     jobs = [
         (folder, k, shards, paths, batch_size, dry_run, follow_links)

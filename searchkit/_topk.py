@@ -42,8 +42,9 @@ from whoosh.searching import Searcher
 from . import _whoosh
 from ._limits import Deadline
 from ._types import Scores
+from .scoring import coverage
 
-__all__ = ["all_matches", "best", "column", "match_scores", "tie_key", "top_docs"]
+__all__ = ["all_matches", "best", "column", "match_scores", "or_clauses", "tie_key", "top_docs"]
 
 # A compiled query: a tuple whose first item names its kind (see _compile).
 _Node = tuple[Any, ...]
@@ -170,14 +171,7 @@ def _compile(q: wq.Query, searcher: Searcher, boost: float) -> _Node:
     if kind is wq.Phrase:
         return _compile_phrase(q, searcher, boost)
     if kind is wq.Or and not (q.scale or q.minmatch):
-        children: list[_Node] = []
-        for sub in q.subqueries:
-            node = _compile(sub, searcher, boost * q.boost)
-            if node[0] == "or":  # flatten nested disjunctions into one accumulator
-                children.extend(node[1])
-            else:
-                children.append(node)
-        return ("or", children)
+        return ("or", [node for _sub, _boost, node in or_clauses(q, searcher, boost)])
     if kind is wq.And:
         return ("and", [_compile(sub, searcher, boost * q.boost) for sub in q.subqueries])
     if kind is wq.AndNot:
@@ -193,6 +187,24 @@ def _compile(q: wq.Query, searcher: Searcher, boost: float) -> _Node:
     if q is wq.NullQuery:
         return _NOTHING
     return ("leaf", q, boost)
+
+
+def or_clauses(q: wq.Or, searcher: Searcher, boost: float) -> list[tuple[wq.Query, float, _Node]]:
+    """The clauses of a plain ``Or`` as its plan has them: nested plain ``Or`` flattened
+    into one accumulator, clauses that can match nothing left out; each with its boost
+    and its plan.  ``explain`` counts an OR's clauses from here, as the plan does."""
+    out: list[tuple[wq.Query, float, _Node]] = []
+    boost *= q.boost
+    for sub in q.subqueries:
+        if type(sub) is wq.Or and not (sub.scale or sub.minmatch):
+            out.extend(or_clauses(sub, searcher, boost))
+            continue
+        node = _compile(sub, searcher, boost)
+        if node[0] == "or":  # a clause that can match nothing
+            out.extend((sub, boost, child) for child in node[1])
+        else:
+            out.append((sub, boost, node))
+    return out
 
 
 def _compile_phrase(q: wq.Phrase, searcher: Searcher, boost: float) -> _Node:
@@ -224,10 +236,14 @@ class _Evaluator:
         self.deadline = deadline
         self.weighting = searcher.weighting
         self.leaves = searcher.leaf_searchers()
+        # The weight of an OR's coverage (scoring.BM25's), 0 for a weighting without one.
+        self.coverage: float = getattr(self.weighting, "coverage", 0.0)
 
     def run(self, node: _Node) -> Scores:
         kind = node[0]
         if kind == "or":
+            if self.coverage and len(node[1]) > 1:
+                return self._covered(node[1])
             acc: Scores = {}
             for child in node[1]:
                 if child[0] == "term":
@@ -274,6 +290,24 @@ class _Evaluator:
         acc = {}
         self._add_term(acc, node)
         return acc
+
+    def _covered(self, children: list[_Node]) -> Scores:
+        """An OR's sums, each scaled by how many of its clauses the chunk matches
+        (``scoring.coverage``); the sums are added in the order ``run`` adds them."""
+        acc: Scores = {}
+        matched: dict[int, int] = {}
+        for child in children:
+            if child[0] == "term":
+                part: Scores = {}
+                self._add_term(part, child)
+            else:
+                part = self.run(child)
+            get, seen = acc.get, matched.get
+            for d, s in part.items():
+                acc[d] = get(d, 0.0) + s
+                matched[d] = seen(d, 0) + 1
+        n, weight = len(children), self.coverage
+        return {d: coverage(s, matched[d], n, weight) for d, s in acc.items()}
 
     def _in_full(self, node: _Node) -> Scores:
         """``run(node)`` past the deadline: what a query excludes is always read whole,

@@ -48,6 +48,7 @@ __all__ = [
     "Collapse",
     "check_whole",
     "comma_names",
+    "explore_keywords",
     "request_of",
 ]
 
@@ -95,6 +96,20 @@ def comma_names(text: str) -> tuple[str, ...]:
     """``"author, year"`` -> ``("author", "year")``: a comma list as the command line and
     the web app take facet and field names (blank names dropped)."""
     return tuple(n.strip() for n in text.split(",") if n.strip())
+
+
+def explore_keywords(
+    facets: str | None, facet_limit: int, histogram: str | None, explain: bool
+) -> dict[str, Any]:
+    """The request's ``facets``, ``facet_limit``, ``histogram`` and ``explain`` from the
+    command line's options or the web API's parameters: facets as a comma list, an empty
+    histogram as none."""
+    return {
+        "facets": () if facets is None else comma_names(facets),
+        "facet_limit": facet_limit,
+        "histogram": histogram or None,
+        "explain": explain,
+    }
 
 
 def check_whole(name: str, value: int, lo: int, hi: int | None = None) -> None:

@@ -25,7 +25,6 @@ import contextlib
 import json
 import mmap
 import os
-import threading
 import weakref
 import zlib
 from collections.abc import Sequence
@@ -33,6 +32,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import _whoosh
+from ._mapped import write_mapped
 from .semantic import DIMENSIONS, MODEL
 
 if TYPE_CHECKING:
@@ -77,18 +77,7 @@ def write_vectors(folder: str | os.PathLike[str], segment_id: str, rows: Vectors
     ).encode("ascii")
     start = -(-(16 + len(header)) // _ALIGN) * _ALIGN
     path = vector_path(folder, segment_id)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
-    try:
-        with open(tmp, "wb") as f:
-            f.write(_MAGIC + len(header).to_bytes(4, "little"))
-            f.write(zlib.crc32(header).to_bytes(4, "little") + header)
-            f.write(b"\0" * (start - f.tell()))
-            f.write(data.tobytes())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-        raise
+    write_mapped(path, _MAGIC, header, [(start, data.tobytes())])
 
 
 def _open(path: Path, segment_id: str, docs: int) -> Vectors | None:

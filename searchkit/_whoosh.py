@@ -25,8 +25,6 @@ from whoosh.codec.whoosh3 import _lenfield as _length_field
 
 __all__ = [
     "TERM_INFO_PACK",
-    "block_ids_and_values",
-    "block_max_id",
     "cached_column",
     "codec_matcher",
     "column_bytes",
@@ -43,11 +41,9 @@ __all__ = [
     "inner_column",
     "length_column",
     "length_field",
-    "next_block",
     "per_document_reader",
     "postings_file",
     "reads_w3_blocks",
-    "reads_w3_ids",
     "replace_expansion",
     "searcher_storage",
     "segment_count",
@@ -152,18 +148,11 @@ def inner_column(col: Any) -> Any:
 # -- W3 posting blocks ------------------------------------------------------------------
 
 _BLOCK_READS = ("_read_data", "_read_weights", "_read_values", "_next_block", "_byteids")
-_ID_READS = ("_maxid", "_read_ids", "_read_values", "_next_block")
 
 
 def reads_w3_blocks(m: Any) -> bool:
     """Whether :func:`w3_blocks` can read matcher ``m``."""
     return all(hasattr(m, a) for a in _BLOCK_READS)
-
-
-def reads_w3_ids(m: Any) -> bool:
-    """Whether :func:`block_max_id`, :func:`block_ids_and_values` and :func:`next_block`
-    can read matcher ``m``."""
-    return all(hasattr(m, a) for a in _ID_READS)
 
 
 def w3_blocks(m: Any, values: bool) -> Iterator[tuple[Any, Any, Any]]:
@@ -181,25 +170,6 @@ def w3_blocks(m: Any, values: bool) -> Iterator[tuple[Any, Any, Any]]:
             m._read_values()
         yield ids, m._weights, m._values if values else None
         m._next_block()
-
-
-def block_max_id(m: Any) -> int:
-    """The last document number of a W3 matcher's current block."""
-    return int(m._maxid)
-
-
-def block_ids_and_values(m: Any) -> tuple[Any, Any]:
-    """The document numbers and encoded values of a W3 matcher's current block."""
-    if m._ids is None:
-        m._read_ids()
-    if m._values is None:
-        m._read_values()
-    return m._ids, m._values
-
-
-def next_block(m: Any) -> None:
-    """Move a W3 matcher to its next block, unread."""
-    m._next_block()
 
 
 # -- the words a multi-term query stands for ---------------------------------------------

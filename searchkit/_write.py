@@ -19,13 +19,14 @@ import attrs
 
 from ._base import ShardRole, guarded, one_shard_error
 from ._batch import DEFAULT_BATCH_SIZE, Batch, locked_batch
+from ._build import BuildOptions, Builds, Paths
 from ._damage import damage_guard
 from ._lock import WriteLock
 from ._rebuild import commit_sources, rebuild_plain, within
 from ._settings import SETTINGS_NAME, ReadingSettings, Settings, read_settings, swap_settings
 from ._stored import info_from_stored
 from ._sync import Sync, require_existing
-from ._types import Confirm, Progress
+from ._types import Confirm
 from .errors import ArgumentError
 from .loaders import check_field_map
 from .models import Document, DocumentInfo, IndexReport
@@ -34,12 +35,10 @@ if TYPE_CHECKING:
     import whoosh.index as windex
     from whoosh.searching import Searcher
 
-    from .distributed import Client
-
 __all__ = ["Writes"]
 
 
-class Writes:
+class Writes(Builds):
     """The write methods of :class:`~searchkit.Index` (which supplies the reading they use)."""
 
     path: Path
@@ -55,43 +54,14 @@ class Writes:
 
         def documents(self) -> list[DocumentInfo]: ...
 
-        def close(self) -> None: ...
-
         @property
         def max_chars(self) -> int: ...
 
     @guarded
-    def add(
-        self,
-        *paths: str | os.PathLike[str],
-        batch_size: int = DEFAULT_BATCH_SIZE,
-        dry_run: bool = False,
-        progress: Progress | None = None,
-        follow_links: bool = False,
-        field_map: Mapping[str, str] | None = None,
-        client: Client | None = None,
-        cluster_timeout: float | None = None,
+    def _add(
+        self, paths: Paths, options: BuildOptions, field_map: Mapping[str, str] | None
     ) -> IndexReport:
-        """Index files and folders, touching only what changed since the last time.
-
-        New files are added, files whose content changed are re-indexed, unchanged files
-        are left alone, files gone from an indexed folder are removed, and a file moved
-        to a new path with the same content keeps its document id (a rename).  Work is
-        committed every ``batch_size`` documents, so an interrupted run keeps what it
-        finished and the next run resumes.  ``dry_run`` counts without writing.
-
-        A path that does not exist raises :class:`DocumentError` before anything changes
-        (a mistyped or unmounted folder must not empty the index).  Symbolic links in
-        folders are followed only when they stay inside ``paths``; ``follow_links``
-        follows them all.  The paths are recorded as the index's sources in the same
-        commits as their documents.  ``field_map`` (``{"title": "headline", "text":
-        "body"}``) names the keys the JSON and JSONL records under ``paths`` hold each field
-        in; it is kept with the index and used again for those paths by later adds and
-        rebuilds.  ``client`` (a Dask client) and ``cluster_timeout`` are a sharded
-        index's (:class:`~searchkit.ShardedIndex`); here a ``client`` raises
-        :class:`ArgumentError`.
-        """
-        if client is not None:
+        if options.client is not None:
             raise one_shard_error(self.path, "build")
         if not paths:
             raise ArgumentError("add() needs at least one file or folder")
@@ -100,45 +70,21 @@ class Writes:
         if field_map is not None:
             checked = check_field_map(field_map)
             maps.update((str(Path(p).absolute()), checked) for p in paths)
-            if not dry_run and maps != self._settings.field_maps:
+            if not options.dry_run and maps != self._settings.field_maps:
                 self._keep_field_maps(maps)
         new_sources = [str(Path(p).absolute()) for p in paths]
-        with self._writing(batch_size, dry_run, new_sources) as batch:
+        with self._writing(options.batch_size, options.dry_run, new_sources) as batch:
             stored = list(self._reader().documents(first="1"))
             held = {s["path"]: s.get("file_documents") for s in stored if "path" in s}
             manifest = sorted(map(info_from_stored, stored), key=lambda d: (d.path, d.id))
             owns = self._role.owns if self._role else None
-            report = Sync(batch, manifest, held, owns, maps).run(paths, progress, follow_links)
+            sync = Sync(batch, manifest, held, owns, maps)
+            report = sync.run(paths, options.progress, options.follow_links)
         return report
 
     @guarded
-    def rebuild(
-        self,
-        *paths: str | os.PathLike[str],
-        batch_size: int = DEFAULT_BATCH_SIZE,
-        progress: Progress | None = None,
-        follow_links: bool = False,
-        confirm: Confirm = False,
-    ) -> IndexReport:
-        """Index ``paths`` (default: every path ever added) into a new index, then swap it in.
-
-        The new index is built in a folder of its own beside the current one; only when it
-        is complete does ``searchkit.json`` switch to it, in one atomic rename.  Searches
-        meanwhile see the old index, and a rebuild that fails or is interrupted leaves the
-        old index as it was.  ``follow_links`` as for :meth:`add`.  Without ``paths``, the
-        sources the index recorded are read only when ``confirm`` says so (see
-        :func:`~searchkit.rebuild_index`).
-        """
-        self.close()
-        report = rebuild_plain(
-            self.path,
-            *paths,
-            batch_size=batch_size,
-            progress=progress,
-            lock_timeout=self.lock_timeout,
-            follow_links=follow_links,
-            confirm=confirm,
-        )
+    def _rebuild(self, paths: Paths, options: BuildOptions, confirm: Confirm) -> IndexReport:
+        report = rebuild_plain(self.path, paths, options, self.lock_timeout, confirm)
         self._reader()  # switch this handle to the new data
         return report
 

@@ -1,8 +1,10 @@
 """Why a hit scored what it did: each matched term's share of its score.
 
 A hit's score is a sum over the query's matched terms (see ``scoring.py`` and
-``_topk.py``): an OR or AND adds its matched parts, ``a AND NOT b`` scores as ``a``,
-``a ANDMAYBE b`` adds ``b`` where it matches, and a phrase adds its words.  This module
+``_topk.py``): an OR adds its matched parts and scales the sum by how many of its
+clauses matched (each share includes that factor, shown as ``coverage``), an AND adds
+its parts, ``a AND NOT b`` scores as ``a``, ``a ANDMAYBE b`` adds ``b`` where it
+matches, and a phrase adds its words.  This module
 walks the parsed query the same way for one chunk and reports every matched term with
 the parts of its BM25 score (:class:`TermScore`), so the parts add up to the score.
 Query parts with no term of their own to show (wildcards, fuzzy terms, ranges, ``NOT``
@@ -13,11 +15,13 @@ from __future__ import annotations
 
 from typing import Any
 
+import attrs
 from whoosh import query as wq
 from whoosh.searching import Searcher
 
+from ._topk import or_clauses
 from .models import TermScore
-from .scoring import BM25, length_norm
+from .scoring import BM25, coverage, length_norm
 
 __all__ = ["explain", "find_docnum"]
 
@@ -55,9 +59,7 @@ class _Explainer:
         if kind is wq.Phrase and q.slop == 1:
             return self._phrase(q, boost)
         if kind is wq.Or and not (q.scale or q.minmatch):
-            found = [self.node(sub, boost * q.boost) for sub in q.subqueries]
-            matched = [f for f in found if f is not None]
-            return [t for f in matched for t in f] if matched else None
+            return self._or(q, boost)
         if kind is wq.And:
             parts: list[TermScore] = []
             for sub in q.subqueries:
@@ -77,6 +79,23 @@ class _Explainer:
                 return None
             return required + (self.node(q.b, boost) or [])
         return self._whole(q, boost)
+
+    def _or(self, q: wq.Or, boost: float) -> list[TermScore] | None:
+        """An OR's matched clauses, their shares scaled by its coverage factor (see
+        ``scoring.coverage``), its clauses counted as the plan counts them."""
+        clauses = or_clauses(q, self.searcher, boost)
+        found = [self.node(sub, b) for sub, b, _node in clauses]
+        matched = [f for f in found if f is not None]
+        if not matched:
+            return None
+        shares = [t for f in matched for t in f]
+        weight = getattr(self.searcher.weighting, "coverage", 0.0)
+        if not weight or len(clauses) < 2 or len(matched) < 2:
+            return shares
+        factor = coverage(1.0, len(matched), len(clauses), weight)
+        return [
+            attrs.evolve(t, score=t.score * factor, coverage=t.coverage * factor) for t in shares
+        ]
 
     def _matcher(self, q: wq.Query) -> Any:
         m = q.matcher(self.sub, self.sub.context())

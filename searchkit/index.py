@@ -23,8 +23,6 @@ creating and rebuilding ``_rebuild.py``, checking ``check.py``, the sharded inde
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
-from functools import partial
 from pathlib import Path
 
 from whoosh.searching import Searcher
@@ -40,7 +38,8 @@ from ._base import (
     open_whoosh,
 )
 from ._batch import DEFAULT_BATCH_SIZE
-from ._open import create_index, open_index, open_or_create_index
+from ._build import BuildOptions
+from ._open import Opens
 from ._reads import Reads
 from ._rebuild import rebuild_plain, rebuild_sharded
 from ._settings import SETTINGS_NAME, Settings, read_settings
@@ -57,8 +56,6 @@ from ._types import (
     check_whole,
 )
 from ._write import Writes
-from .analysis.detect import AUTO
-from .chunking import DEFAULT_MAX_CHARS
 from .errors import NotFoundError
 from .explore import complete
 from .models import (
@@ -85,7 +82,7 @@ __all__ = [
 ]
 
 
-class Index(Reads, Writes, IndexFolder):
+class Index(Reads, Writes, Opens):
     """A searchkit index on disk: add files to it, search it, read chunks back.
 
     Open one with :meth:`create` or :meth:`open`.  An ``Index`` keeps one Whoosh searcher
@@ -96,7 +93,7 @@ class Index(Reads, Writes, IndexFolder):
     def __init__(
         self, path: Path, settings: Settings, lock_timeout: float, role: ShardRole | None = None
     ) -> None:
-        super().__init__(path, lock_timeout)
+        IndexFolder.__init__(self, path, lock_timeout)
         self._settings = settings
         self._settings_mtime = self._settings_file().stat().st_mtime_ns
         self._ix = open_whoosh(path, settings.data)
@@ -108,83 +105,11 @@ class Index(Reads, Writes, IndexFolder):
     # -- opening (``_open.py`` picks the kind of index a folder holds) ---------------
 
     @classmethod
-    def create(
-        cls,
-        path: str | os.PathLike[str],
-        *,
-        overwrite: bool = False,
-        max_chars: int = DEFAULT_MAX_CHARS,
-        lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
-        shards: int = 1,
-        language: str = AUTO,
-        synonyms: str | os.PathLike[str] | None = None,
-    ) -> Index | ShardedIndex:
-        """Create an empty index at ``path`` (a new or empty folder) and open it.
-
-        An existing index there raises :class:`IndexExistsError` unless ``overwrite``, which
-        replaces it atomically.  A folder holding other files is never touched.
-        ``max_chars`` (200 to 100,000) bounds a chunk's length; longer paragraphs are
-        split.  ``shards`` above 1 makes a sharded index (:class:`~searchkit.ShardedIndex`):
-        one folder, that many indexes.  ``language`` is the language of documents whose
-        metadata names none: an ISO 639 code, or ``"auto"`` to detect each one's.
-        ``synonyms`` names a synonyms file to apply to queries (see :meth:`set_synonyms`).
-        A sharded index keeps both once, for all its shards.
-        """
-        return create_index(
-            path,
-            cls,
-            cls._open_part,
-            overwrite=overwrite,
-            max_chars=max_chars,
-            lock_timeout=lock_timeout,
-            shards=shards,
-            language=language,
-            synonyms=synonyms,
-        )
-
-    @classmethod
-    def open(
-        cls, path: str | os.PathLike[str], *, lock_timeout: float = DEFAULT_LOCK_TIMEOUT
-    ) -> Index | ShardedIndex:
-        """Open the existing index at ``path``: an ``Index``, or a
-        :class:`~searchkit.ShardedIndex` when ``searchkit.json`` says the folder holds one.
-
-        Raises :class:`IndexNotFoundError` when there is none, and
-        :class:`IndexIncompatibleError` when it was written with other settings.
-        """
-        return open_index(path, lock_timeout, cls, cls._open_part)
-
-    @classmethod
     def _open_part(cls, path: Path, role: ShardRole | None) -> Index:
         """The ordinary index at ``path`` (a shard, with its ``role``): how a sharded index,
         or a search over several, opens its parts."""
         with translated(path):
             return cls(path, read_settings(path), DEFAULT_LOCK_TIMEOUT, role)
-
-    @classmethod
-    def open_or_create(
-        cls,
-        path: str | os.PathLike[str],
-        *,
-        lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
-        language: str = AUTO,
-        shards: int | None = None,
-    ) -> Index | ShardedIndex:
-        """Open the index at ``path``, first creating an empty one if there is none
-        (``language`` and ``shards`` as in :meth:`create`; default one shard).
-
-        A ``language`` other than ``"auto"`` that is not the existing index's raises
-        :class:`SettingsError`, and ``shards`` other than its count :class:`ArgumentError`:
-        both are chosen when an index is created.
-        """
-        return open_or_create_index(
-            path, cls, cls._open_part, lock_timeout=lock_timeout, language=language, shards=shards
-        )
-
-    @classmethod
-    def exists(cls, path: str | os.PathLike[str]) -> bool:
-        """Whether ``path`` holds a searchkit index (of any version)."""
-        return (Path(path) / SETTINGS_NAME).is_file()
 
     def _settings_file(self) -> Path:
         return self.path / SETTINGS_NAME
@@ -330,16 +255,10 @@ def rebuild_index(
       :class:`RebuildRefusedError` naming them, and nothing is changed.
     """
     root = Path(path)
-    rebuild: Callable[..., IndexReport] = rebuild_plain
-    if is_sharded(root):
-        rebuild = partial(rebuild_sharded, open_part=Index._open_part)
+    options = BuildOptions(batch_size, progress=progress, follow_links=follow_links)
     with translated(root):
-        return rebuild(
-            root,
-            *paths,
-            batch_size=batch_size,
-            progress=progress,
-            lock_timeout=lock_timeout,
-            follow_links=follow_links,
-            confirm=confirm,
-        )
+        if is_sharded(root):
+            return rebuild_sharded(
+                root, paths, options, lock_timeout, confirm, open_part=Index._open_part
+            )
+        return rebuild_plain(root, paths, options, lock_timeout, confirm)

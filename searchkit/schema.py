@@ -53,7 +53,7 @@ from .models import Chunk, Document
 # Every pickle Whoosh reads goes through the allow-list unpickler from here on.
 _unpickle.install()
 _decoded.install()  # and what they decode to is checked: tables of contents, records
-_records.install()  # records are deflated against a dictionary (schema 10 on)
+_records.install()  # records are deflated against a dictionary (schema 11 on)
 
 __all__ = [
     "HIGHLIGHT_FIELDS",
@@ -75,7 +75,7 @@ __all__ = [
 ]
 
 # Bump on any change to fields or their analysis: older indexes then ask to be rebuilt.
-SCHEMA_VERSION = 10
+SCHEMA_VERSION = 11
 # Fields a bare query word searches, with their boosts.
 TEXT_FIELDS: dict[str, float] = {"body": 1.0}
 # The field of the stop words ``body`` leaves out, searched when a query holds nothing else.
@@ -88,6 +88,13 @@ HIGHLIGHT_FIELDS: frozenset[str] = frozenset({"body", "title"})
 TITLE_WEIGHT = 2
 # Positions skipped between title and text, so no phrase spans the two.
 _TITLE_GAP = 100
+# What a word inside ``{{...}}`` in a chunk's text counts toward its term's weight, for
+# 1 for any other word: command references write the values a user fills in so
+# (``cp {{path/to/file}} {{path/to/directory}}``), and those words name a kind of value,
+# not what the line is about.  A power of two, so postings' float32 weights hold it exactly.
+PLACEHOLDER_WEIGHT = 0.5
+# A placeholder: ``{{`` and ``}}`` around up to 200 characters of one line, no braces.
+_PLACEHOLDER = re.compile(r"\{\{([^{}\n]{1,200})\}\}")
 
 
 class BodyField(fields.TEXT):  # type: ignore[misc]
@@ -160,11 +167,18 @@ class TextTerms:
     frequency from weighted parts.  Iterating gives the postings (see :func:`text_postings`);
     :meth:`add_to` puts them straight into a writer's table of posting lists."""
 
-    __slots__ = ("extra", "positions")
+    __slots__ = ("extra", "light", "positions")
 
-    def __init__(self, positions: dict[bytes, list[int]], extra: Counter[bytes]) -> None:
+    def __init__(
+        self,
+        positions: dict[bytes, list[int]],
+        extra: Counter[bytes],
+        light: Counter[bytes] | None = None,
+    ) -> None:
         self.positions = positions
         self.extra = extra
+        # Per term, how many of its places are in a placeholder (see _placeholders).
+        self.light = light or Counter()
 
     @classmethod
     def of(cls, parts: Iterable[tuple[str, int]], add: PositionAdder = add_positions) -> TextTerms:
@@ -172,19 +186,22 @@ class TextTerms:
         or another language's)."""
         positions: dict[bytes, list[int]] = {}
         extra: Counter[bytes] = Counter()
+        light: Counter[bytes] = Counter()
         pos = 0
         for part, weight in parts:
             if not part:
                 continue
             if weight == 1:
                 pos = add(part, pos, positions)
+                if "{{" in part:
+                    _placeholders(part, add, light)
             else:
                 mine, pos = _weighted_part(part, pos, add)
                 for term, where in mine.items():
                     extra[term] += (weight - 1) * len(where)
                     positions.setdefault(term, []).extend(where)
             pos += _TITLE_GAP
-        return cls(positions, extra)
+        return cls(positions, extra, light)
 
     def __len__(self) -> int:
         return len(self.positions)
@@ -192,20 +209,20 @@ class TextTerms:
     def __iter__(self) -> Iterator[Posting]:
         one = _one_positions()
         cached = len(one)
-        extra = self.extra
+        extra, light = self.extra, self.light
         for term, where in self.positions.items():
             n = len(where)
             encoded = one[where[0]] if n == 1 and where[0] < cached else encode_positions(where)
             if extra:
                 n += extra[term]
-            yield term, n, float(n), encoded
+            yield term, n, _weight(n, light[term]) if light else float(n), encoded
 
     def add_to(self, terms: dict[bytes, list[Any]], docnum: int) -> tuple[int, int]:
         """Append this document's postings to ``terms`` (term -> flat ``docnum, weight,
         value`` list); return the field length and the number of new terms."""
         one = _one_positions()
         cached = len(one)
-        extra = self.extra
+        extra, light = self.extra, self.light
         length = new = 0
         for term, where in self.positions.items():
             n = len(where)
@@ -213,13 +230,28 @@ class TextTerms:
             if extra:
                 n += extra[term]
             length += n
+            weight = _weight(n, light[term]) if light else float(n)
             postings = terms.get(term)
             if postings is None:
-                terms[term] = [docnum, float(n), encoded]
+                terms[term] = [docnum, weight, encoded]
                 new += 1
             else:
-                postings += (docnum, float(n), encoded)
+                postings += (docnum, weight, encoded)
         return length, new
+
+
+def _weight(n: int, light: int) -> float:
+    """A term's weight: its ``n`` counts, ``light`` of them in placeholders."""
+    return n - min(light, n) * (1.0 - PLACEHOLDER_WEIGHT)
+
+
+def _placeholders(text: str, add: PositionAdder, light: Counter[bytes]) -> None:
+    """Count into ``light`` the terms ``add`` finds inside the ``{{...}}`` of ``text``."""
+    for match in _PLACEHOLDER.finditer(text):
+        inside: dict[bytes, list[int]] = {}
+        add(match.group(1), 0, inside)
+        for term, where in inside.items():
+            light[term] += len(where)
 
 
 def indexer(field: fields.FieldType) -> Callable[[Any], Sequence[Posting] | TextTerms]:

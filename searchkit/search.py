@@ -19,7 +19,7 @@ from ._columns import top_docs
 from ._hits import NO_HIGHLIGHT, Records, build_hits, highlight_terms, neighbours
 from ._limits import Deadline, QueryLimits, bound_query, check_page, check_text
 from ._order import by_document, ordered
-from ._rerank import SharedPool, reranked_all, reranked_top, reranks
+from ._rerank import SharedPool, reranked_all, reranked_documents, reranked_top, reranks
 from ._topk import all_matches, tie_key
 from ._types import MAX_LIMIT, SORTS, Ranked, SearchRequest, SimilarRequest, Sort, check_whole
 from .analysis.synonyms import Synonyms
@@ -102,10 +102,16 @@ def run_search(
     collapse = isinstance(request, SearchRequest) and request.collapses()
     rerank = reranks(request)
     key = _tie_key(records)
-    if request.sort == "relevance" and not request.group and not (collapse and rerank):
+    if request.sort == "relevance" and not request.group:
         # Only the best offset + limit are put in order.
         if collapse:
-            best, total, paragraphs = top_documents(searcher, q, offset + limit, flt, deadline)
+            if rerank:
+                assert isinstance(request, SearchRequest)
+                best, total, paragraphs = reranked_documents(
+                    searcher, q, request, offset + limit, flt, deadline, key, shared
+                )
+            else:
+                best, total, paragraphs = top_documents(searcher, q, offset + limit, flt, deadline)
             entries, counts = [g for g, _ in best[offset:]], [n for _, n in best[offset:]]
         else:
             if rerank:
@@ -181,12 +187,9 @@ def parse_request(
 
 
 def request_filter(request: SearchRequest | SimilarRequest) -> wq.Query | None:
-    """The filter ``request`` names (author, dates, source, document), or ``None``."""
-    return build_filter(
-        author=request.author,
-        since=request.since,
-        until=request.until,
-        source=request.source,
-        doc_id=request.doc_id,
-        under=request.under,
-    )
+    """The filter ``request`` names (author, dates, source, document, folder), or ``None``."""
+    return build_filter(**{name: getattr(request, name) for name in _FILTERS})
+
+
+# The fields of a request that :func:`~searchkit.query.build_filter` takes, by the same names.
+_FILTERS = ("author", "since", "until", "source", "doc_id", "under")

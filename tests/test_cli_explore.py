@@ -124,7 +124,9 @@ def test_search_explain_prints_each_terms_share(explore_index_path: Path) -> Non
         "length",
         "avg_length",
         "norm",
+        "coverage",
     }
+    assert term["coverage"] == 1.0  # one word: nothing to cover
 
 
 def test_bad_facet_or_histogram_is_one_error_line(explore_index_path: Path) -> None:

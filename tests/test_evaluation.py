@@ -327,8 +327,8 @@ needs_data = pytest.mark.skipif(
 def test_cranfield_figures() -> None:
     report = evaluate(DATA / "cranfield")
     assert (report.documents, report.queries) == (1398, 225)  # two documents are empty
-    assert round(report.ndcg_10, 4) == 0.377
-    assert round(report.map_100, 4) == 0.3102
+    assert round(report.ndcg_10, 4) == 0.3779
+    assert round(report.map_100, 4) == 0.3093
 
 
 @needs_data
@@ -336,7 +336,7 @@ def test_cranfield_figures() -> None:
 def test_scifact_reaches_the_target() -> None:
     report = evaluate(DATA / "scifact")
     assert (report.documents, report.queries) == (5183, 300)
-    assert round(report.ndcg_10, 4) == 0.7031
+    assert round(report.ndcg_10, 4) == 0.7032
     assert report.ndcg_10 >= 0.70
 
 

@@ -324,3 +324,32 @@ def test_control_characters_never_reach_the_terminal_on_any_text_path(tmp_path: 
     hit = json.loads(outputs["jsonl"].stdout)
     assert hit["title"] == "Heron \x1b[2J\x1b]0;owned\x07 \x9b31m title"  # JSON keeps it exact
     assert "\\u009b" in outputs["jsonl"].stdout
+
+
+def test_an_index_committed_to_while_it_opens_is_read_again_not_called_damaged(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A writer's commit can clean away the generation a reader has just picked (the
+    # watcher under load did): the reader opens again, and only an index whose files stay
+    # missing is damaged.
+    from searchkit import _base
+
+    path = tmp_path / "ix"
+    with searchkit.Index.create(path) as ix:
+        ix.add(Path(__file__).parent.parent / "seeds")
+    real, calls = _base._open_latest, []
+
+    def racing(root: Path, folder: Path) -> object:
+        calls.append(folder)
+        if len(calls) < 3:
+            raise FileNotFoundError(2, "No such file or directory", str(folder / "_MAIN_1.toc"))
+        return real(root, folder)
+
+    monkeypatch.setattr(_base, "_open_latest", racing)
+    with searchkit.Index.open(path) as ix:
+        assert len(ix) == 17 and len(calls) == 3
+    calls.clear()
+    monkeypatch.setattr(_base, "_OPEN_ATTEMPTS", 2)  # both attempts miss the file
+    with pytest.raises(searchkit.IndexIncompatibleError, match=r"is damaged .*_MAIN_1\.toc"):
+        searchkit.Index.open(path)
+    assert len(calls) == 2

@@ -8,6 +8,7 @@ paragraphs each.
 from __future__ import annotations
 
 import json
+import math
 import os
 import shutil
 import socket
@@ -297,6 +298,68 @@ def test_proximity_ranks_words_close_together_higher(tmp_path: Path) -> None:
     assert close[0][1] > plain[0][1] and close[1][1] == plain[1][1]
 
 
+# Three paragraphs, each its own commit (so its own segment); "Zebra" weighs 2 in each
+# length.  "fox dog": fox at 0 and 11, dog at 1 in "a" (one fox has the dog within 8
+# words); fox at 0 and 2, dog at 1 in "b" (both have); no fox in "c".
+HAND = {
+    "a": "fox dog bird bird bird bird bird bird bird bird bird fox",  # length 12 + 2
+    "b": "fox dog fox",  # length 3 + 2
+    "c": "bird bird",  # length 2 + 2
+}
+
+
+def _hand_bonus(f: int, length: int) -> float:
+    """The proximity bonus by hand: both words are in 2 of 3 paragraphs, the average
+    length is (14 + 5 + 4) / 3, and a length under 10 counts half-way to 10 (5 as 7.5)."""
+    idf = math.log(1.0 + (3 - 2 + 0.5) / (2 + 0.5))
+    k1, b = 1.2, 0.75
+    counted = length if length >= 10 else (length + 10) / 2
+    norm = k1 * (1.0 - b + b * counted / (23 / 3))
+    return 0.1 * idf * f * (k1 + 1.0) / (f + norm)
+
+
+def test_proximity_scores_are_the_hand_computed_bonus_on_either_road(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The first search of an index reads positions from Whoosh's postings, later ones
+    from the column cache: both give the bonus worked out by hand."""
+    from searchkit import _colcache, _proximity
+
+    reads = {"postings": 0, "columns": 0}
+    for road, name in (("postings", "_from_postings"), ("columns", "_from_columns")):
+        real = getattr(_proximity, name)
+
+        def counted(*args: Any, _real: Any = real, _road: str = road) -> Any:
+            found = _real(*args)
+            reads[_road] += found is not None
+            return found
+
+        monkeypatch.setattr(_proximity, name, counted)
+    with searchkit.Index.create(tmp_path / "index") as ix:
+        for k, text in HAND.items():
+            ix.add_documents(
+                [
+                    Document(
+                        id=k, path=k, title="Zebra", paragraphs=(Paragraph(1, text, 0, len(text)),)
+                    )
+                ]
+            )
+    want = {"a": _hand_bonus(1, 14), "b": _hand_bonus(2, 5)}
+    with searchkit.Index.open(tmp_path / "index") as ix:
+        for road in ("postings", "columns"):
+            before = dict(reads)
+            near = dict(_scores(ix, SearchRequest("fox dog", proximity=True, collapse="none")))
+            plain = dict(_scores(ix, SearchRequest("fox dog", collapse="none")))
+            assert {d: near[d] - plain[d] for d in near} == pytest.approx(want, rel=1e-12)
+            assert [reads[r] > before[r] for r in ("postings", "columns")] == [
+                road == "postings",
+                road == "columns",
+            ]
+        leaves = ix._reader().reader().leaf_readers()
+        assert len(leaves) > 1
+        assert all(_colcache.opened(reader, "body") is not None for reader, _ in leaves)
+
+
 # -- eval --compare ---------------------------------------------------------------------
 
 
@@ -397,25 +460,31 @@ def test_the_web_api_and_page_take_the_mode(hybrid_path: Path) -> None:
     assert plain.text.index("Servers") > plain.text.index("The harbour at Rotterdam")
 
 
-def test_hybrid_and_proximity_collapse_to_each_documents_best_reranked_paragraph(
-    tmp_path: Path,
-) -> None:
-    texts = {
-        "ports": ("Harbours", "Ships dock at the harbour.", "The harbour sockets hold cranes."),
-        "sockets": ("Plugs", "A network socket connects programs.", "Sockets use ports."),
-        "wine": ("Port wine", "Port is a fortified wine.", "Harbour towns ship port wine."),
-    }
-    docs = [
+TEXTS = {
+    "ports": ("Harbours", "Ships dock at the harbour.", "The harbour sockets hold cranes."),
+    "sockets": ("Plugs", "A network socket connects programs.", "Sockets use ports."),
+    "wine": ("Port wine", "Port is a fortified wine.", "Harbour towns ship port wine."),
+}
+
+
+def _multi_paragraph(ids: list[str] | None = None) -> list[Document]:
+    return [
         Document(
             id=k,
             path=k,
             title=title,
             paragraphs=tuple(Paragraph(i, t, 0, len(t)) for i, t in enumerate(body, 1)),
         )
-        for k, (title, *body) in texts.items()
+        for k, (title, *body) in TEXTS.items()
+        if ids is None or k in ids
     ]
+
+
+def test_hybrid_and_proximity_collapse_to_each_documents_best_reranked_paragraph(
+    tmp_path: Path,
+) -> None:
     with searchkit.Index.create(tmp_path / "ix") as ix:
-        ix.add_documents(docs)
+        ix.add_documents(_multi_paragraph())
         for options in ({"mode": "hybrid"}, {"proximity": True}):
             flat = ix.search("harbour sockets ports", collapse="none", limit=50, **options)
             collapsed = ix.search("harbour sockets ports", limit=50, **options)
@@ -429,3 +498,42 @@ def test_hybrid_and_proximity_collapse_to_each_documents_best_reranked_paragraph
                 sum(f.doc_id == h.doc_id for f in flat) - 1 for h in collapsed
             ]
             assert (collapsed.total, collapsed.paragraphs) == (len(firsts), flat.total)
+
+
+@pytest.mark.parametrize("pool", [2, None])
+def test_a_collapsed_rerank_over_the_columns_is_the_one_over_every_match(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, pool: int | None
+) -> None:
+    """A searcher's first collapsed hybrid or proximity search re-ranks the dict of every
+    match (the definition); later ones the columns' score arrays, with the same hits,
+    scores, counts and totals (``pool`` 2: BM25's rest scaled below the candidates)."""
+    if pool is not None:
+        monkeypatch.setattr(_rerank, "pool_size", lambda request: pool)
+    every = []
+    monkeypatch.setattr(
+        _rerank, "all_matches", lambda *a: every.append(1) or _rerank_all_matches(*a)
+    )
+    path = tmp_path / "ix"
+    with searchkit.Index.create(path) as ix:
+        ix.add_documents(_multi_paragraph(["ports", "wine"]))
+        ix.add_documents(_multi_paragraph(["sockets"]))
+    query = "harbour sockets ports wine"
+    for options in ({"mode": "hybrid"}, {"proximity": True}, {"mode": "hybrid", "proximity": True}):
+        for page in (1, 2):
+            request = SearchRequest(query, limit=2, page=page, **options)  # type: ignore[arg-type]
+            with searchkit.Index.open(path) as ix:
+                found = [ix.search(request) for _road in ("every match", "columns")]
+            assert len(every) == 1  # the first search only
+            every.clear()
+            first, later = (
+                ([(h.chunk_id, h.score, h.more_count) for h in r], r.total, r.paragraphs)
+                for r in found
+            )
+            assert first == later
+            assert first[1:] == (3, 6) and len(first[0]) == (2 if page == 1 else 1)
+
+
+def _rerank_all_matches(*args: Any) -> Any:
+    from searchkit import _topk
+
+    return _topk.all_matches(*args)

@@ -100,11 +100,12 @@ def test_bm25f_score_by_hand(tmp_path: Path) -> None:
         ),
     ]
     ix.add_documents(docs)
-    # body lengths: a = 2*1 + 3 = 5, b = 2*1 + 5 = 7, average 6.  "kidney" is in a's
-    # title and text: tf = 2*1 + 1 = 3.  df = 1 of N = 2.
+    # body lengths: a = 2*1 + 3 = 5, b = 2*1 + 5 = 7, average 6; under 10 words, a length
+    # counts half-way to 10: a's 5 counts 7.5.  "kidney" is in a's title and text:
+    # tf = 2*1 + 1 = 3.  df = 1 of N = 2.
     idf = math.log(1 + (2 - 1 + 0.5) / (1 + 0.5))
     k1, b = 1.2, 0.75
-    expected = idf * 3 * (k1 + 1) / (3 + k1 * (1 - b + b * 5 / 6))
+    expected = idf * 3 * (k1 + 1) / (3 + k1 * (1 - b + b * 7.5 / 6))
     hits = ix.search("kidney")
     assert TITLE_WEIGHT == 2
     assert [h.doc_id for h in hits] == ["a"]
@@ -178,8 +179,88 @@ def test_title_weighs_twice_in_the_first_paragraph_only(tmp_path: Path) -> None:
     k1, b = 1.2, 0.75
 
     def score(tf: int, length: int) -> float:
-        return idf * tf * (k1 + 1) / (tf + k1 * (1 - b + b * length / 4.25))
+        counted = (length + 10) / 2  # under 10 words, half-way to 10
+        return idf * tf * (k1 + 1) / (tf + k1 * (1 - b + b * counted / 4.25))
 
     assert [(h.doc_id, h.paragraph) for h in hits] == [("ports", 1), ("ports", 2), ("netstat", 2)]
     assert [h.score for h in hits] == pytest.approx([score(2, 5), score(1, 3), score(1, 4)])
+    ix.close()
+
+
+def _folder(tmp_path: Path, pages: dict[str, str]) -> searchkit.Index:
+    """An index of ``pages`` (name -> Markdown), written as a folder of ``.md`` files."""
+    root = tmp_path / "pages"
+    root.mkdir()
+    for name, text in pages.items():
+        (root / f"{name}.md").write_text(text, encoding="utf-8")
+    ix = searchkit.Index.create(tmp_path / "ix")
+    ix.add(root)
+    return ix
+
+
+def _ranks(ix: searchkit.Index, query: str) -> list[tuple[str, int]]:
+    return [(h.relative_path, h.paragraph) for h in ix.search(query, collapse="none")]
+
+
+def test_a_placeholder_word_counts_half(tmp_path: Path) -> None:
+    # issue 23 item 4: a code line whose only match is a placeholder ({{archive}}) ranked
+    # above a line that says the word; a word in {{...}} now counts half a word.
+    ix = _folder(
+        tmp_path,
+        {
+            "zip": "# zip\n\n> Package and compress files.\n\n"
+            "- Add the files of a folder to an archive:\n\n"
+            "`zip -r {{path/to/output.zip}} {{path/to/folder}}`\n",
+            "foo": "# foo\n\n> Pack things.\n\n- Pack a thing:\n\n`foo {{archive}}`\n",
+        },
+    )
+    assert _ranks(ix, "archive") == [("zip.md", 2), ("foo.md", 3)]
+    assert _ranks(ix, "folder") == [("zip.md", 2), ("zip.md", 3)]  # still found in {{...}}
+    ix.close()
+
+
+def test_placeholder_words_weigh_half_in_the_postings() -> None:
+    from searchkit.schema import BodyField
+
+    field = BodyField(text_analyzer())
+    weights = {t: w for t, _n, w, _p in field.terms(("", "cp {{path/to/file}} file", 1))}
+    # path, file: a placeholder word 0.5, a word of the text 1; braces of one line only.
+    assert (weights[b"path"], weights[b"file"], weights[b"cp"]) == (0.5, 1.5, 1.0)
+    weights = {t: w for t, _n, w, _p in field.terms(("", "{{a\nfile}} {x}", 1))}
+    assert weights[b"file"] == 1.0
+
+
+def test_a_short_line_no_longer_outranks_an_explanation(tmp_path: Path) -> None:
+    # issue 23 item 4: under BM25's length normalisation a one-word line beat a sentence
+    # saying the word twice; a paragraph under 10 words now counts half-way to 10.
+    ix = _folder(
+        tmp_path,
+        {
+            "svc": "# svc\n\n> Control services.\n\n- Restart:\n\n`svc restart`\n",
+            "daemon": "# daemon\n\n> Keep workers alive.\n\n"
+            "- Restart a worker that stopped, or restart every worker of a pool:\n",
+            "other": "# other\n\n> Something.\n\n- Nothing here at all.\n",
+        },
+    )
+    assert _ranks(ix, "restart") == [("daemon.md", 2), ("svc.md", 2), ("svc.md", 3)]
+    ix.close()
+
+
+def test_a_paragraph_with_every_query_word_beats_one_word_repeated(tmp_path: Path) -> None:
+    # issue 23 item 4: "listening ports" put a page saying "ports" four times above the one
+    # line that says both words; an OR's sum now gains up to 5% with the words it covers.
+    ix = _folder(
+        tmp_path,
+        {
+            "ss": "# ss\n\n> Investigate sockets.\n\n"
+            "- Show listening ports with process names, numeric addresses and timers:\n",
+            "macports": "# macports\n\n> Manage software.\n\n"
+            "- Show ports, all ports, installed ports and outdated ports:\n",
+            "other": "# other\n\n> Something else about listening.\n\n- Nothing here.\n",
+        },
+    )
+    assert _ranks(ix, "listening ports") == [("ss.md", 2), ("macports.md", 2), ("other.md", 1)]
+    hit = ix.search("listening ports", explain=True, collapse="none")[0]
+    assert [t.coverage for t in hit.explanation] == [1.05, 1.05]  # both words of two
+    assert math.isclose(sum(t.score for t in hit.explanation), hit.score)
     ix.close()

@@ -56,6 +56,13 @@ def segmented(tmp_path_factory: pytest.TempPathFactory) -> Iterator[searchkit.In
     ix.close()
 
 
+@pytest.fixture(autouse=True)
+def _sums_only(segmented: searchkit.Index, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Whoosh's matchers add up an OR's parts: they are the reference for the plan's
+    sums, so the plan's coverage factor is off here (the last tests check it)."""
+    monkeypatch.setattr(segmented._reader().weighting, "coverage", 0.0)
+
+
 QUERIES = [
     "river",
     "river bank money",
@@ -170,3 +177,26 @@ def test_seed_index_keeps_its_answers(seed_index: searchkit.Index, tmp_path: Pat
     assert results.total > 5
     assert results.pages == -(-results.total // 5)
     assert all(a.score >= b.score for a, b in zip(results, results.hits[1:], strict=False))
+
+
+@pytest.mark.parametrize("text", ["river bank money flood", "school teacher -exam"])
+def test_an_or_scales_its_sum_by_how_many_clauses_a_chunk_matches(
+    segmented: searchkit.Index, monkeypatch: pytest.MonkeyPatch, text: str
+) -> None:
+    """``sum * (1 + 0.05 * (matched - 1) / (clauses - 1))``: a chunk with all the words
+    gains 5% over the plain sum, one with a single word nothing."""
+    searcher = segmented._reader()
+    q = parse_query(text, searcher.schema)
+    words = [w for w in text.split() if not w.startswith("-")]
+    with_word = [
+        {d for _s, d in top_docs(searcher, parse_query(w, searcher.schema), 999)[0]} for w in words
+    ]
+    sums = {d: s for s, d in top_docs(searcher, q, 999)[0]}
+    monkeypatch.setattr(searcher.weighting, "coverage", 0.05)
+    scaled = {d: s for s, d in top_docs(searcher, q, 999)[0]}
+    assert scaled.keys() == sums.keys()
+    matched = {d: sum(d in docs for docs in with_word) for d in sums}
+    for d, s in scaled.items():
+        factor = 1 + 0.05 * (matched[d] - 1) / (len(words) - 1)
+        assert s == pytest.approx(sums[d] * factor, rel=1e-12)
+    assert {1, len(words)} <= set(matched.values())

@@ -223,6 +223,43 @@ def test_search_page_suggests_and_marks_titles(client: TestClient) -> None:
     assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt; and the <mark>Kyiv</mark>" in html
 
 
+def test_a_corrected_query_offers_only_its_original(tmp_path: Path) -> None:
+    """Run as "git commit", the page does not also ask "Did you mean git commit, git
+    omit?" (seen on tldr-pages: "Showing results for git commit amend" over "Did you
+    mean git commit ammen, git omit amend?"); searched as typed, it does."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for n in range(6):
+        (corpus / f"commit-{n}.md").write_text(f"# Commit {n}\n\nRun git commit, then git push.\n")
+    (corpus / "omit.md").write_text("# Omit\n\nOmit the files you do not want.\n")
+    with searchkit.Index.create(tmp_path / "ix") as ix:
+        ix.add(corpus)
+    with TestClient(create_app(tmp_path / "ix"), base_url="http://localhost") as c:
+        html = c.get("/", params={"q": "git comit"}).text
+        assert 'id="corrected">Showing results for <strong>git commit</strong>' in html
+        assert "Did you mean" not in html
+        html = c.get("/", params={"q": "git comit", "exact": "1"}).text
+        assert 'id="corrected"' not in html
+        assert (
+            'Did you mean\n  <a href="/?exact=1&amp;q=git+commit">git commit</a>, '
+            '<a href="/?exact=1&amp;q=git+omit">git omit</a>?'
+        ) in html
+
+
+def test_a_page_past_the_last_links_to_the_last(client: TestClient) -> None:
+    """An edited URL (or an index that shrank since) asks for page 9 of 3: the page says
+    so and links to page 3, and "Previous" goes there too, not to the empty page 8."""
+    params = {"q": "prisoner exchange", "collapse": "none", "limit": "5"}
+    html = client.get("/", params={**params, "page": "9"}).text
+    assert "11 paragraphs · page 9 of 3" in html
+    last = "/?q=prisoner+exchange&amp;collapse=none&amp;limit=5&amp;page=3"
+    assert f'Page 9 is past the last one: <a href="{last}">go to page 3</a>.' in html
+    assert f'<a rel="prev" href="{last}">Previous</a>' in html
+    html = client.get("/", params={**params, "page": "3"}).text
+    assert 'id="past-end"' not in html
+    assert "/?q=prisoner+exchange&amp;collapse=none&amp;limit=5&amp;page=2" in html
+
+
 def test_similar_pages(client: TestClient, seed_doc: str) -> None:
     html = client.get(f"/similar/{seed_doc}:8").text
     assert "Paragraphs like ¶8 of “What important role" in html
@@ -326,3 +363,33 @@ def test_snippet_html_escapes_and_marks() -> None:
     )
     assert hit.snippet_html() == "a &lt;b&gt;x&lt;/b&gt; &amp; <mark>Kyiv</mark>&#x27;s talks !"
     assert hit.snippet() == "a <b>x</b> & [Kyiv]'s talks !"
+
+
+def test_home_reads_the_stats_once_per_change_of_the_index(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The home page's overview (documents, folders, stats) is kept while no file of the
+    index changes, and made again after another writer's commit."""
+    corpus = tmp_path / "corpus"
+    shutil.copytree(SEEDS, corpus)
+    with searchkit.Index.create(tmp_path / "ix") as ix:
+        ix.add(corpus)
+    reads: list[str] = []
+    stats = searchkit.Index.stats
+
+    def counted(self: searchkit.Index) -> searchkit.IndexStats:
+        reads.append(str(self.path))
+        return stats(self)
+
+    monkeypatch.setattr(searchkit.Index, "stats", counted)
+    with TestClient(create_app(tmp_path / "ix"), base_url="http://localhost") as c:
+        for _ in range(3):
+            assert '<dd id="documents">1</dd>' in c.get("/").text
+        assert len(reads) == 1
+        (corpus / "new.txt").write_text("Rain in Vilnius\n\nIt rained in Vilnius all day.\n")
+        with searchkit.Index.open(tmp_path / "ix") as ix:  # another writer
+            ix.add(corpus)
+        reads.clear()
+        assert '<dd id="documents">2</dd>' in c.get("/").text
+        assert '<dd id="documents">2</dd>' in c.get("/").text
+        assert len(reads) == 1

@@ -229,6 +229,27 @@ def test_pages_work_under_the_content_security_policy(page: object, base_url: st
     assert refused == []
 
 
+def test_every_resource_a_page_asks_for_is_there(page: object, base_url: str) -> None:
+    """No request a page makes fails: style, script and the tab's icon (without a named
+    icon the browser asks for /favicon.ico and logs its 404 as an error)."""
+    p: sync_api.Page = page  # type: ignore[assignment]
+    errors: list[str] = []
+
+    def check(m: sync_api.ConsoleMessage) -> None:
+        if m.type == "error":
+            errors.append(f"{m.text} {m.location.get('url', '')}")
+
+    p.on("console", check)
+    asked: list[str] = []
+    p.on("request", lambda r: asked.append(r.url.removeprefix(base_url)))
+    for path in ("/", "/?q=prisoner+exchange", "/stats"):
+        p.goto(base_url + path)
+        p.wait_for_load_state("networkidle")
+    p.remove_listener("console", check)
+    assert errors == []
+    assert "/static/icon.svg" in asked
+
+
 def _stats(index_path: Path) -> searchkit.IndexStats:
     with searchkit.Index.open(index_path) as ix:
         return ix.stats()
@@ -242,7 +263,7 @@ def test_home_shows_what_stats_knows(page: object, base_url: str, index_path: Pa
     assert p.locator("#chunks").inner_text() == f"{stats.chunks:,}"
     assert p.locator("#size").inner_text() == f"{stats.size_bytes:,} bytes"
     assert p.locator("#overview-formats li").all_inner_texts() == ["article\n15", "markdown\n2"]
-    assert p.locator("#overview-folders li").all_inner_texts() == [".\n15", "notes\n2"]
+    assert p.locator("#overview-folders li").all_inner_texts() == ["(top level)\n15", "notes\n2"]
     assert p.locator("#overview-languages li").all_inner_texts() == [
         f"{code}\n{n}" for code, n in stats.languages
     ]
@@ -402,7 +423,8 @@ def test_pages_pass_axe_and_are_photographed(
         doc = next(d for d in ix.documents() if d.path.endswith("archives.md"))
     pages = {
         "home": "/",
-        "results": "/?q=prisoner+exchange",
+        # Hits from two folders and formats, two with "N more in this document".
+        "results": "/?q=belarus+exchange+backup",
         "paragraph": f"/chunk/{doc.id}:1?q=photos+backup",
         "document": f"/document/{doc.id}?q=photos+backup",
         "error": "/?q=%22prisoner+exchange",

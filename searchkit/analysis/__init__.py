@@ -236,19 +236,33 @@ def add_positions(text: str, pos: int, positions: dict[bytes, list[int]]) -> int
     words before it, and each later term takes the next position (Whoosh's StopFilter
     renumbers so).  Returns ``pos`` itself when ``text`` holds no term.
     """
-    cache = _KEYS
+    return _add_keys(text, pos, positions, _KEYS, _index_key, True)
+
+
+def _add_keys(
+    text: str,
+    pos: int,
+    positions: dict[bytes, list[int]],
+    cache: dict[str, bytes | None],
+    key_of: Callable[[str], bytes | None],
+    renumber: bool,
+) -> int:
+    """Add the key of each word part of ``text`` (from ``cache``, else ``key_of``; parts
+    without one are left out) to ``positions``; return the position after the last one.
+    A key's position is ``pos`` plus its part's place among all the parts, or, when
+    ``renumber``, for every key after the first, the one after the key before it."""
     p = -1
-    term: Any
+    key: Any
     for i, part in enumerate(_word_parts(text)):
-        term = cache.get(part, _MISSING)
-        if term is _MISSING:
-            term = _index_key(part)
-        if term is None:
+        key = cache.get(part, _MISSING)
+        if key is _MISSING:
+            key = key_of(part)
+        if key is None:
             continue
-        p = pos + i if p < 0 else p + 1
-        where = positions.get(term)
+        p = p + 1 if p >= 0 and renumber else pos + i
+        where = positions.get(key)
         if where is None:
-            positions[term] = [p]
+            positions[key] = [p]
         else:
             where.append(p)
     return pos if p < 0 else p + 1
@@ -286,21 +300,7 @@ def add_stop_positions(text: str, pos: int, positions: dict[bytes, list[int]]) -
     """:func:`add_positions` for :func:`stop_analyzer`: the stop words of ``text``, each at
     ``pos`` plus its place among all the word parts; return the position after the last
     one (``pos`` itself when there is none)."""
-    cache = _STOP_KEYS
-    p = -1
-    key: Any
-    for i, part in enumerate(_word_parts(text)):
-        key = cache.get(part, _MISSING)
-        if key is _MISSING:
-            key = _stop_key(part)
-        if key is not None:
-            p = pos + i
-            where = positions.get(key)
-            if where is None:
-                positions[key] = [p]
-            else:
-                where.append(p)
-    return pos if p < 0 else p + 1
+    return _add_keys(text, pos, positions, _STOP_KEYS, _stop_key, False)
 
 
 def highlight_spans(

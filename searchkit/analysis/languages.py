@@ -227,11 +227,7 @@ class Analysis:
                 found = keys[part] = tuple(t.encode("utf-8") for t, _, _ in self.terms(part))
             for term in found:
                 p = pos + i if p < 0 else p + 1
-                where = positions.get(term)
-                if where is None:
-                    positions[term] = [p]
-                else:
-                    where.append(p)
+                positions.setdefault(term, []).append(p)
         return pos if p < 0 else p + 1
 
     def highlight_spans(self, text: str, terms: frozenset[str]) -> Iterator[tuple[int, int]]:

@@ -53,6 +53,8 @@ def explanation_lines(hit: Hit) -> list[str]:
                 line += f", length {t.length:g} (average {t.avg_length:.1f})"
         if t.boost != 1.0:
             line += f", boost {t.boost:.4g}"
+        if t.coverage != 1.0:
+            line += f", coverage x{t.coverage:.4g}"
         if t.query != f"{t.field}:{t.term}":
             line += f"  from {t.query}"
         lines.append(line)

@@ -230,14 +230,9 @@ def shape_options(group_help: str) -> _Decorator[Any]:
 def _explore(
     facets: str | None, facet_limit: int, histogram: str | None, explain: bool
 ) -> dict[str, Any]:
-    from .._types import comma_names
+    from .._types import explore_keywords  # the web API's too
 
-    return {
-        "facets": () if facets is None else comma_names(facets),
-        "facet_limit": facet_limit,
-        "histogram": histogram,  # click.Choice checked it
-        "explain": explain,
-    }
+    return explore_keywords(facets, facet_limit, histogram, explain)  # click.Choice checked
 
 
 explore_options: _Decorator[Any] = _family(

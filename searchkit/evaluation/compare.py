@@ -19,7 +19,7 @@ from typing import Any
 import attrs
 
 from .readers import Format
-from .runner import DEFAULT_DEPTH, EvaluationReport, Progress, Ranking, evaluate_rankings
+from .runner import DEFAULT_DEPTH, EvaluationReport, Progress, Ranking, Setup, evaluate_rankings
 
 __all__ = ["TRIALS", "Comparison", "compare", "sign_flip_p"]
 
@@ -100,16 +100,8 @@ def compare(
     collection at ``path``, and test their per-query nDCG@10 differences."""
     first = a if isinstance(a, Ranking) else Ranking.parse(a)
     second = b if isinstance(b, Ranking) else Ranking.parse(b)
-    report_a, report_b = evaluate_rankings(
-        path,
-        [first, second],
-        format=format,
-        split=split,
-        index_path=index_path,
-        rebuild=rebuild,
-        depth=depth,
-        progress=progress,
-    )
+    setup = Setup(format, split, index_path, rebuild, depth, progress)
+    report_a, report_b = evaluate_rankings(path, [first, second], setup)
     diffs = tuple(
         qb.ndcg_10 - qa.ndcg_10
         for qa, qb in zip(report_a.per_query, report_b.per_query, strict=True)

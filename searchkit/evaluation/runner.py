@@ -38,6 +38,7 @@ __all__ = [
     "Progress",
     "QueryResult",
     "Ranking",
+    "Setup",
     "evaluate",
     "evaluate_rankings",
     "to_document",
@@ -147,16 +148,21 @@ def evaluate(
     ranked per query (at least 100 for Recall@100 and MAP@100 to mean what they say).
     ``mode`` and ``proximity`` are ``Index.search``'s ranking options.
     """
-    return evaluate_rankings(
-        path,
-        [Ranking(mode, proximity)],
-        format=format,
-        split=split,
-        index_path=index_path,
-        rebuild=rebuild,
-        depth=depth,
-        progress=progress,
-    )[0]
+    setup = Setup(format, split, index_path, rebuild, depth, progress)
+    return evaluate_rankings(path, [Ranking(mode, proximity)], setup)[0]
+
+
+@attrs.frozen
+class Setup:
+    """How a collection is read, indexed and searched for an evaluation: the keywords
+    :func:`evaluate` and :func:`~searchkit.evaluation.compare` share, as one value."""
+
+    format: Format = "auto"
+    split: str = "test"
+    index_path: str | Path | None = None
+    rebuild: bool = False
+    depth: int = DEFAULT_DEPTH
+    progress: Progress | None = None
 
 
 @attrs.frozen
@@ -181,22 +187,17 @@ class Ranking:
 
 
 def evaluate_rankings(
-    path: str | Path,
-    rankings: Sequence[Ranking],
-    *,
-    format: Format = "auto",
-    split: str = "test",
-    index_path: str | Path | None = None,
-    rebuild: bool = False,
-    depth: int = DEFAULT_DEPTH,
-    progress: Progress | None = None,
+    path: str | Path, rankings: Sequence[Ranking], setup: Setup | None = None
 ) -> list[EvaluationReport]:
-    """:func:`evaluate` for each of ``rankings``, over one index of the collection."""
+    """:func:`evaluate` for each of ``rankings``, over one index of the collection
+    (``setup``: :func:`evaluate`'s other keywords, default its defaults)."""
+    setup = setup or Setup()
+    depth, progress = setup.depth, setup.progress
     if isinstance(depth, bool) or not isinstance(depth, int) or not 1 <= depth <= MAX_LIMIT:
         raise CollectionError(path, f"depth must be a whole number from 1 to {MAX_LIMIT}")
-    collection = read_collection(path, format=format, split=split)
+    collection = read_collection(path, format=setup.format, split=setup.split)
     with ExitStack() as stack:
-        index, index_seconds = _open_index(stack, collection, index_path, rebuild, progress)
+        index, index_seconds = _open_index(stack, collection, setup)
         stack.enter_context(index)
         stats = index.stats()
         judged = collection.judged_queries()
@@ -272,12 +273,9 @@ def to_document(doc: CollectionDocument, source: str = "") -> Document:
 
 
 def _open_index(
-    stack: ExitStack,
-    collection: Collection,
-    index_path: str | Path | None,
-    rebuild: bool,
-    progress: Progress | None,
+    stack: ExitStack, collection: Collection, setup: Setup
 ) -> tuple[Index | ShardedIndex, float]:
+    index_path, rebuild = setup.index_path, setup.rebuild
     if index_path is not None and Index.exists(index_path) and not rebuild:
         index = Index.open(index_path)
         held = {d.id for d in index.documents()}
@@ -295,7 +293,7 @@ def _open_index(
         index_path = Path(stack.enter_context(tempfile.TemporaryDirectory())) / "index"
     started = time.perf_counter()
     index = Index.create(index_path, overwrite=rebuild)
-    index.add_documents(_counted(collection, progress))
+    index.add_documents(_counted(collection, setup.progress))
     return index, time.perf_counter() - started
 
 

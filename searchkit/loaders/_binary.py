@@ -19,6 +19,7 @@ from __future__ import annotations
 import io
 import zipfile
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any
 
@@ -38,6 +39,8 @@ __all__ = [
     "ZipParts",
     "extracted_paragraphs",
     "iterparse",
+    "Loaded",
+    "documents_extra",
     "needs_extra",
     "paragraphs_read",
 ]
@@ -55,10 +58,24 @@ _READ = 64 * 1024
 Block = tuple[str, int | None, str | None]  # (text, page, chapter)
 
 
+# What a loader yields for one file: its documents, and notes or skips.
+Loaded = Iterator[Document | Skipped]
+
+
 def needs_extra(path: Path, what: str, exc: ImportError) -> DocumentError:
     """The one-line reason a file is skipped when the ``documents`` extra is missing."""
     missing = exc.name or "a library"
     return DocumentError(path, f"{what} files need the documents extra ({missing}): {EXTRA}")
+
+
+@contextmanager
+def documents_extra(path: Path, what: str) -> Iterator[None]:
+    """Imports in the block that fail raise :func:`needs_extra`'s reason (``what``: the
+    kind of file, ``"PDF"``)."""
+    try:
+        yield
+    except ImportError as exc:
+        raise needs_extra(path, what, exc) from None
 
 
 class BinaryLoader:
@@ -69,9 +86,17 @@ class BinaryLoader:
     suffixes: tuple[str, ...] = ()
     what: str = "a file"  # the kind of file, as the message of a text read names it
 
-    def load(
-        self, path: Path, text: str, content_hash: str, encoding: str
-    ) -> Iterator[Document | Skipped]:
+    def __init_subclass__(
+        cls, *, name: str = "", suffixes: tuple[str, ...] = (), what: str = "", **kw: Any
+    ) -> None:
+        """A loader names its format in its header: ``class PdfLoader(BinaryLoader,
+        name="pdf", suffixes=(".pdf",), what="a PDF")`` (class attributes work too)."""
+        super().__init_subclass__(**kw)
+        cls.name = name or cls.name
+        cls.suffixes = suffixes or cls.suffixes
+        cls.what = what or cls.what
+
+    def load(self, path: Path, text: str, content_hash: str, encoding: str) -> Loaded:
         raise DocumentError(path, f"{self.what} is read from its bytes (load_bytes)")
 
     def document(

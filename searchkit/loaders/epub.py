@@ -16,22 +16,22 @@ place in the spine).  ``start``/``end`` index into the extracted text
 from __future__ import annotations
 
 import posixpath
-from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import unquote
 
 from .._dates import parse_article_date
 from ..errors import DocumentError
-from ..models import Document, Skipped
+from ..models import Skipped
 from ._base import collapse, decode, normalize_language
 from ._binary import (
     BinaryLoader,
     Block,
+    Loaded,
     TextBudget,
     ZipParts,
+    documents_extra,
     iterparse,
     local,
-    needs_extra,
     paragraphs_read,
 )
 from .html import HtmlLoader, _Extractor
@@ -42,20 +42,12 @@ _CONTAINER = "META-INF/container.xml"
 _HTML_TYPES = ("application/xhtml+xml", "text/html")
 
 
-class EpubLoader(BinaryLoader):
+class EpubLoader(BinaryLoader, name="epub", suffixes=(".epub",), what="an EPUB file"):
     """Loads ``.epub`` books (needs the ``documents`` extra)."""
 
-    name: str = "epub"
-    suffixes: tuple[str, ...] = (".epub",)
-    what: str = "an EPUB file"
-
-    def load_bytes(
-        self, path: Path, data: bytes, content_hash: str
-    ) -> Iterator[Document | Skipped]:
-        try:
+    def load_bytes(self, path: Path, data: bytes, content_hash: str) -> Loaded:
+        with documents_extra(path, "EPUB"):
             import defusedxml  # noqa: F401
-        except ImportError as exc:
-            raise needs_extra(path, "EPUB", exc) from None
         parts = ZipParts(path, data, "EPUB")
         if not parts.has(_CONTAINER):
             raise DocumentError(path, f"not an EPUB file (no {_CONTAINER})")

@@ -27,7 +27,7 @@ from pathlib import Path
 from ..errors import DocumentError
 from ..models import Document, Skipped
 from ._base import collapse, decode, document_id, paragraphs_from_blocks, split_lines
-from ._binary import BinaryLoader, Block, extracted_paragraphs
+from ._binary import BinaryLoader, Block, Loaded, extracted_paragraphs
 from .html import _Extractor
 
 __all__ = ["EmlLoader", "MboxLoader"]
@@ -36,16 +36,10 @@ _FROM_LINE = re.compile(rb"(?:\A|\n\n|\r\n\r\n)(From [^\r\n]*\r?\n)")
 _ESCAPED_FROM = re.compile(rb"^>(>*From )", re.MULTILINE)
 
 
-class EmlLoader(BinaryLoader):
+class EmlLoader(BinaryLoader, name="eml", suffixes=(".eml",), what="an e-mail"):
     """Loads one saved e-mail message (``.eml``)."""
 
-    name: str = "eml"
-    suffixes: tuple[str, ...] = (".eml",)
-    what: str = "an e-mail"
-
-    def load_bytes(
-        self, path: Path, data: bytes, content_hash: str
-    ) -> Iterator[Document | Skipped]:
+    def load_bytes(self, path: Path, data: bytes, content_hash: str) -> Loaded:
         if not data.strip():
             raise DocumentError(path, "empty file")
         message = _parse(data)
@@ -57,16 +51,10 @@ class EmlLoader(BinaryLoader):
         yield doc
 
 
-class MboxLoader(BinaryLoader):
+class MboxLoader(BinaryLoader, name="mbox", suffixes=(".mbox",), what="a mailbox"):
     """Loads an mbox mailbox (``.mbox``): one document a message."""
 
-    name: str = "mbox"
-    suffixes: tuple[str, ...] = (".mbox",)
-    what: str = "a mailbox"
-
-    def load_bytes(
-        self, path: Path, data: bytes, content_hash: str
-    ) -> Iterator[Document | Skipped]:
+    def load_bytes(self, path: Path, data: bytes, content_hash: str) -> Loaded:
         starts = [(m.start(1), m.end(1)) for m in _FROM_LINE.finditer(data)]
         if not starts:
             raise DocumentError(path, "not an mbox mailbox (no 'From ' line starts a message)")

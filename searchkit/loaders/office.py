@@ -25,16 +25,17 @@ from typing import Any
 
 from .._dates import parse_article_date
 from ..errors import DocumentError
-from ..models import Document, Skipped
+from ..models import Skipped
 from ._base import collapse, normalize_language
 from ._binary import (
     BinaryLoader,
     Block,
+    Loaded,
     TextBudget,
     ZipParts,
+    documents_extra,
     iterparse,
     local,
-    needs_extra,
     paragraphs_read,
 )
 
@@ -53,13 +54,9 @@ class _ZipDocument(BinaryLoader):
     author_keys: tuple[str, ...] = ()
     date_keys: tuple[str, ...] = ()
 
-    def load_bytes(
-        self, path: Path, data: bytes, content_hash: str
-    ) -> Iterator[Document | Skipped]:
-        try:
+    def load_bytes(self, path: Path, data: bytes, content_hash: str) -> Loaded:
+        with documents_extra(path, self.name.upper()):
             import defusedxml  # noqa: F401
-        except ImportError as exc:
-            raise needs_extra(path, self.name.upper(), exc) from None
         parts = ZipParts(path, data, self.name.upper())
         if not parts.has(self.body_part):
             raise DocumentError(path, f"not a {self.name.upper()} file (no {self.body_part})")
@@ -113,12 +110,9 @@ class _ZipDocument(BinaryLoader):
         return _odt_text(el)
 
 
-class DocxLoader(_ZipDocument):
+class DocxLoader(_ZipDocument, name="docx", suffixes=(".docx",), what="a DOCX file"):
     """Loads Word ``.docx`` files (needs the ``documents`` extra)."""
 
-    name = "docx"
-    suffixes: tuple[str, ...] = (".docx",)
-    what = "a DOCX file"
     body_part = "word/document.xml"
     meta_part = "docProps/core.xml"
     paragraph_tags = frozenset({"p"})
@@ -138,12 +132,9 @@ class DocxLoader(_ZipDocument):
         return False
 
 
-class OdtLoader(_ZipDocument):
+class OdtLoader(_ZipDocument, name="odt", suffixes=(".odt",), what="an ODT file"):
     """Loads OpenDocument ``.odt`` text files (needs the ``documents`` extra)."""
 
-    name = "odt"
-    suffixes: tuple[str, ...] = (".odt",)
-    what = "an ODT file"
     body_part = "content.xml"
     meta_part = "meta.xml"
     paragraph_tags = frozenset({"p", "h"})

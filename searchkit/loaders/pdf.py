@@ -18,21 +18,21 @@ from __future__ import annotations
 import datetime as dt
 import io
 import logging
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from .._dates import parse_article_date
 from ..errors import DocumentError
-from ..models import Document, Skipped
+from ..models import Skipped
 from ._base import collapse
 from ._binary import (
     BinaryLoader,
     Block,
+    Loaded,
     TextBudget,
+    documents_extra,
     iterparse,
     local,
-    needs_extra,
     paragraphs_read,
 )
 
@@ -44,20 +44,12 @@ MAX_XMP_BYTES = 1024 * 1024
 _LINE_JUMP = 1.5  # a vertical move of more than this many font sizes starts a block
 
 
-class PdfLoader(BinaryLoader):
+class PdfLoader(BinaryLoader, name="pdf", suffixes=(".pdf",), what="a PDF"):
     """Loads ``.pdf`` files (needs the ``documents`` extra)."""
 
-    name: str = "pdf"
-    suffixes: tuple[str, ...] = (".pdf",)
-    what: str = "a PDF"
-
-    def load_bytes(
-        self, path: Path, data: bytes, content_hash: str
-    ) -> Iterator[Document | Skipped]:
-        try:
+    def load_bytes(self, path: Path, data: bytes, content_hash: str) -> Loaded:
+        with documents_extra(path, "PDF"):
             import pypdf
-        except ImportError as exc:
-            raise needs_extra(path, "PDF", exc) from None
         reader = pypdf.PdfReader(io.BytesIO(data), strict=False)
         if reader.is_encrypted:
             try:

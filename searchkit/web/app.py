@@ -35,14 +35,13 @@ from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-import attrs
 from fastapi import FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
-from .._types import SearchRequest, SimilarRequest, comma_names
+from .._types import SearchRequest, SimilarRequest, comma_names, explore_keywords
 from .._version import __version__
 from ..errors import (
     ArgumentError,
@@ -221,14 +220,14 @@ def create_app(
     overviews: dict[tuple[Any, ...], Overview] = {}
 
     def home(ix: Index | ShardedIndex) -> Overview:
-        """The collection's overview: the stats read now, the documents' lists made again
-        only when the index has changed."""
-        stats = ix.stats()
-        key = (stats.documents, stats.chunks, stats.segments, stats.last_updated)
+        """The collection's overview, stats included, made again only when a file of the
+        index has changed (a commit, a cache written): reading the stats costs as much as
+        a search with facets, listing the index's folder a fraction of a millisecond."""
+        key = _files_state(shared.path)
         if key not in overviews:
             overviews.clear()
-            overviews[key] = overview(stats, ix.documents())
-        return attrs.evolve(overviews[key], stats=stats)
+            overviews[key] = overview(ix.stats(), ix.documents())
+        return overviews[key]
 
     def marks(ix: Index | ShardedIndex, q: str, doc_id: str) -> Results | None:
         """The hits of ``q`` in one document, for their marks; ``None`` when ``q`` is
@@ -393,7 +392,7 @@ def create_app(
             wanted = SearchRequest(
                 q,
                 **_search_args(request.query_params),
-                **_explore_args(facets, facet_limit, histogram, explain),
+                **explore_keywords(facets, facet_limit, histogram, explain),
                 timeout=timeout,
                 highlight=highlight,
                 exact=exact,
@@ -435,7 +434,7 @@ def create_app(
                 source_id,
                 document=doc,
                 **args,
-                **_explore_args(facets, facet_limit, histogram, explain),
+                **explore_keywords(facets, facet_limit, histogram, explain),
                 timeout=timeout,
                 highlight=highlight,
             )
@@ -467,6 +466,21 @@ def create_app(
             return ix.stats().as_dict()
 
     return app
+
+
+def _files_state(path: Path) -> tuple[tuple[str, int, int], ...]:
+    """Every file under ``path`` with its size and modification time: it changes with
+    every commit, rebuild or cache file written to the index."""
+    out = []
+    for folder, _dirs, files in os.walk(path):
+        for name in files:
+            where = os.path.join(folder, name)
+            try:
+                st = os.stat(where)
+            except OSError:  # removed while listed: a writer is at work; next time
+                continue
+            out.append((where, st.st_size, st.st_mtime_ns))
+    return tuple(sorted(out))
 
 
 def _whole(name: str, value: int, lo: int, hi: int | None) -> int:
@@ -524,17 +538,6 @@ def _search_args(params: Any, max_limit: int | None = None) -> dict[str, Any]:
 def _ranking_args(params: Any) -> dict[str, Any]:
     """``mode`` and ``proximity`` from a page's query parameters (as ``/api/search``'s)."""
     return {"mode": params.get("mode") or "lexical", "proximity": _flag(params, "proximity")}
-
-
-def _explore_args(
-    facets: str | None, facet_limit: int, histogram: str | None, explain: bool
-) -> dict[str, Any]:
-    return {
-        "facets": () if facets is None else comma_names(facets),
-        "facet_limit": facet_limit,
-        "histogram": histogram or None,
-        "explain": explain,
-    }
 
 
 def _fields(fields: str | None) -> list[str] | None:
