@@ -124,7 +124,12 @@ def _check_count(segment: W3Segment, storage: Any) -> None:
             if docs and segment.compound and prefix + kind not in names:
                 raise _damaged(f"segment {segment.segid} has no {kind} file in its directory")
         for name in names:
-            size = files.file_length(name)
+            try:
+                size = files.file_length(name)
+            except (KeyError, TypeError, IndexError):  # its directory entry lacks a length
+                size = None
+            if not isinstance(size, int) or size < 0:
+                raise _damaged(f"segment {segment.segid}'s directory has no length for {name}")
             if (name == stored and size <= docs) or (name.endswith("_len.col") and size > docs):
                 raise _damaged(
                     f"segment {segment.segid} counts {docs} documents, "
