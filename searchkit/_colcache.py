@@ -30,6 +30,7 @@ byte a document, read into an array.  numpy is imported only when columns are us
 from __future__ import annotations
 
 import contextlib
+import itertools
 import json
 import mmap
 import os
@@ -65,22 +66,36 @@ __all__ = [
 
 SUFFIX = ".skcol"
 _MAGIC = b"SKCOLS1\n"
-_FORMAT = 3  # 2: the header holds the arrays' CRC-32; 3: positions
+# 2: the header holds the arrays' CRC-32; 3: positions; 4: the term table as hashes,
+# integer weights and position counts in the narrowest type (a third smaller)
+_FORMAT = 4
 
 _ALIGN = 64
 _MAX_HEADER = 1 << 16
 # Array name -> the dtypes a file may give it.
 _DTYPES: dict[str, tuple[str, ...]] = {
+    # The terms' bytes one after another, and where each starts (one more than terms).
     "blob": ("|u1",),
     "offsets": ("<i8",),
+    # The terms' CRC-32s ascending, and the term each is of: a term is found by bisection,
+    # without a dictionary of every term in memory.
+    "hashes": ("<u4",),
+    "order": ("<u4",),
+    # Per term, where its postings start (one more than terms).
     "starts": ("<i8",),
     "ids": ("<u4",),
-    "weights": ("<f4", "<f8"),
-    # Per posting, where its positions start in ``positions`` (one more than postings).
-    "pstarts": ("<u4", "<i8"),
-    # Every posting's positions, ascending within a posting (empty: a field without them).
+    # Term frequencies as integers where they all are (a field's boosts can make fractions).
+    "weights": ("|u1", "<u2", "<f4", "<f8"),
+    # Per term, where its positions start in ``positions`` (one more than terms), and per
+    # posting its number of positions (empty, as ``positions``, for a field without them;
+    # not the weights: a page's title words weigh one more in its first paragraph).
+    "tpositions": ("<i8",),
+    "pcounts": ("|u1", "<u2", "<u4"),
+    # Every posting's positions, ascending within a posting.
     "positions": ("<u2", "<u4"),
 }
+# Terms found through the hashes that a Columns remembers (a query's words repeat).
+_REMEMBERED = 4096
 _FIELD_NAME = re.compile(r"^[A-Za-z0-9_]+$")
 # Temporary files of writes that did not finish are removed once this old (seconds).
 _STALE_TMP_S = 600.0
@@ -110,22 +125,35 @@ class Columns:
         self.arrays = arrays
         self.docs = docs
         self.field = field
-        self._table: dict[bytes, int] | None = None
+        self._found: dict[bytes, int | None] = {}
         # Terms already checked against Whoosh (all of them when built from the segment).
         self._checked: set[bytes] | None = None if trusted else set()
         self._lengths: Floats | None = None
         self._norms: dict[tuple[float, float, float], Floats] = {}
         self.damaged = False
 
-    def table(self) -> dict[bytes, int]:
-        if self._table is None:
-            blob = self.arrays["blob"].tobytes()
-            offsets = self.arrays["offsets"].tolist()
-            table = {blob[offsets[i] : offsets[i + 1]]: i for i in range(len(offsets) - 1)}
-            if len(table) != len(offsets) - 1:
-                raise DamagedError("a term is listed twice")
-            self._table = table
-        return self._table
+    def term(self, text: bytes) -> int | None:
+        """The number of the term ``text`` in this segment's table, or ``None``."""
+        found = self._found.get(text, -1)
+        if found != -1:
+            return found
+        import numpy as np
+
+        hashes, order, offsets = self.arrays["hashes"], self.arrays["order"], self.arrays["offsets"]
+        h = zlib.crc32(text)
+        j = int(np.searchsorted(hashes, h))
+        found = None
+        while j < hashes.size and int(hashes[j]) == h:
+            i = int(order[j])
+            a, b = offsets[i : i + 2].tolist()
+            if self.arrays["blob"][a:b].tobytes() == text:
+                found = i
+                break
+            j += 1
+        if len(self._found) >= _REMEMBERED:
+            self._found.clear()
+        self._found[text] = found
+        return found
 
     def postings(self, reader: Any, text: bytes) -> tuple[Any, Any] | None:
         """``(document numbers, weights)`` of ``text`` in this segment, or ``None``."""
@@ -136,7 +164,7 @@ class Columns:
             raise
 
     def _postings(self, reader: Any, text: bytes) -> tuple[Any, Any] | None:
-        i = self.table().get(text)
+        i = self.term(text)
         if i is None:
             if self._checked is not None and text not in self._checked:
                 if (self.field, text) in reader:
@@ -147,7 +175,7 @@ class Columns:
         ids, weights = self.arrays["ids"][a:b], self.arrays["weights"][a:b]
         if self._checked is not None and text not in self._checked:
             _check_term(reader, self.field, text, ids, weights, self.docs)
-            self._check_positions(a, b)
+            self._check_positions(i)
             self._checked.add(text)
         return ids, weights
 
@@ -160,22 +188,34 @@ class Columns:
         each posting's number of positions, and all their positions one after another."""
         import numpy as np
 
-        a = int(self.arrays["starts"][self.table()[text]])
-        pstarts = self.arrays["pstarts"]
-        begin = pstarts[a + rows].astype(np.int64)
-        counts = pstarts[a + rows + 1].astype(np.int64) - begin
+        i = self.term(text)
+        assert i is not None  # postings() found it
+        pstarts = self._pstarts(i)
+        begin = pstarts[rows]
+        counts = pstarts[rows + 1] - begin
         within = np.arange(int(counts.sum()), dtype=np.int64) - np.repeat(
             np.cumsum(counts) - counts, counts
         )
         return counts, self.arrays["positions"][np.repeat(begin, counts) + within]
 
-    def _check_positions(self, a: int, b: int) -> None:
-        """The postings ``a:b`` each hold positions, ascending (when the field has any)."""
+    def _pstarts(self, i: int) -> Any:
+        """Where each posting of term ``i`` starts in ``positions``, and one past its last."""
+        import numpy as np
+
+        a, b = self.arrays["starts"][i : i + 2].tolist()
+        pstarts = np.empty(b - a + 1, dtype=np.int64)
+        pstarts[0] = self.arrays["tpositions"][i]
+        np.cumsum(self.arrays["pcounts"][a:b], out=pstarts[1:])
+        pstarts[1:] += pstarts[0]
+        return pstarts
+
+    def _check_positions(self, i: int) -> None:
+        """The postings of term ``i`` each hold positions, ascending (when the field has any)."""
         import numpy as np
 
         if not self.has_positions():
             return
-        pstarts = self.arrays["pstarts"][a : b + 1].astype(np.int64)
+        pstarts = self._pstarts(i)
         if not bool(np.all(pstarts[1:] > pstarts[:-1])):
             raise DamagedError("a posting without positions")
         steps = np.diff(self.arrays["positions"][pstarts[0] : pstarts[-1]].astype(np.int64))
@@ -302,22 +342,32 @@ def _build(reader: Any, field: str, expect: dict[str, Any], positions: bool) -> 
         blob += text
         offsets.append(len(blob))
         starts.append(len(ids))
-    w64 = np.frombuffer(weights, dtype=np.float64) if weights else np.zeros(0)
-    w32 = w64.astype(np.float32)
     decoded.append(_decode(values))
     counts = np.concatenate([np.diff(starts) for starts, _where in decoded])
     where = np.concatenate([where for _starts, where in decoded])
+    term_starts = np.frombuffer(starts, dtype=np.int64)
+    weighted = _weights(np.frombuffer(weights, dtype=np.float64) if weights else np.zeros(0))
     if counts.size != len(ids):
-        counts = np.zeros(len(ids), dtype=np.int64)  # a field without positions
-    pstarts = np.zeros(len(ids) + 1, dtype=np.int64)
-    np.cumsum(counts, out=pstarts[1:])
+        counts = np.zeros(0, dtype=np.int64)  # a field without positions
+        tpositions = np.zeros(len(term_starts), dtype=np.int64)
+    else:
+        ends = np.zeros(len(ids) + 1, dtype=np.int64)
+        np.cumsum(counts, out=ends[1:])
+        tpositions = ends[term_starts]
+    bounds = np.frombuffer(offsets, dtype=np.int64)
+    ends = bounds.tolist()
+    hashes = np.array([zlib.crc32(blob[a:b]) for a, b in itertools.pairwise(ends)], dtype=np.uint32)
+    order = np.argsort(hashes, kind="stable").astype(np.uint32)
     arrays = {
         "blob": np.frombuffer(bytes(blob), dtype=np.uint8),
-        "offsets": np.frombuffer(offsets, dtype=np.int64),
-        "starts": np.frombuffer(starts, dtype=np.int64),
+        "offsets": bounds,
+        "hashes": hashes[order],
+        "order": order,
+        "starts": term_starts,
         "ids": np.frombuffer(ids, dtype=np.uint32) if ids else np.zeros(0, dtype=np.uint32),
-        "weights": w32 if np.array_equal(w32.astype(np.float64), w64) else w64,
-        "pstarts": _narrowest(pstarts, np.uint32, np.int64),
+        "weights": weighted,
+        "tpositions": tpositions,
+        "pcounts": _narrowest(counts, np.uint8, np.uint32),
         "positions": _narrowest(where, np.uint16, np.uint32),
     }
     return Columns(arrays, expect["docs"], field, trusted=True)
@@ -331,13 +381,30 @@ def _decode(values: list[bytes]) -> tuple[Any, Any]:
 
 
 def _narrowest(values: Any, small: Any, large: Any) -> Any:
-    """``values`` (non-negative integers) as ``small`` when they fit, else ``large``."""
+    """``values`` (non-negative integers) in the narrowest unsigned type from ``small``
+    to ``large`` that holds them."""
     import numpy as np
 
     top = int(values.max()) if values.size else 0
     if top > np.iinfo(large).max:
         raise UnavailableError("a position too large for the columns")
-    return values.astype(small if top <= np.iinfo(small).max else large)
+    kind = np.dtype(small)
+    while top > np.iinfo(kind).max:
+        kind = np.dtype(f"u{kind.itemsize * 2}")
+    return values.astype(kind)
+
+
+def _weights(w64: Any) -> Any:
+    """Weights (term frequencies times boosts) as the narrowest type that keeps every
+    value exactly: ``uint8``/``uint16`` when all are whole numbers, else ``float32`` or
+    ``float64``."""
+    import numpy as np
+
+    whole = w64.size == 0 or (bool(np.all(w64 == np.floor(w64))) and w64.max() <= 0xFFFF)
+    if whole:
+        return _narrowest(w64.astype(np.int64), np.uint8, np.uint16)
+    w32 = w64.astype(np.float32)
+    return w32 if np.array_equal(w32.astype(np.float64), w64) else w64
 
 
 def _write(path: Path, cols: Columns, expect: dict[str, Any]) -> None:
@@ -439,15 +506,27 @@ def _verify(buf: mmap.mmap, size: int, expect: dict[str, Any]) -> dict[str, Any]
     postings = arrays["ids"].size
     if terms < 0 or arrays["starts"].size != terms + 1 or arrays["weights"].size != postings:
         return None
-    if arrays["pstarts"].size != postings + 1:
+    if arrays["hashes"].size != terms or arrays["order"].size != terms:
+        return None
+    if arrays["tpositions"].size != terms + 1:
+        return None
+    if arrays["pcounts"].size != (postings if arrays["positions"].size else 0):
         return None
     for name, end in (
         ("offsets", arrays["blob"].size),
         ("starts", postings),
-        ("pstarts", arrays["positions"].size),
+        ("tpositions", arrays["positions"].size),
     ):
         a = arrays[name]
         if a[0] != 0 or a[-1] != end or not bool(np.all(a[1:] >= a[:-1])):
+            return None
+    hashes, order = arrays["hashes"], arrays["order"]
+    if terms and (not bool(np.all(hashes[1:] >= hashes[:-1])) or int(order.max()) >= terms):
+        return None
+    if arrays["pcounts"].size:
+        ends = np.zeros(postings + 1, dtype=np.int64)
+        np.cumsum(arrays["pcounts"], out=ends[1:])
+        if not np.array_equal(ends[arrays["starts"]], arrays["tpositions"]):
             return None
     if header.get("crc") != _crc(arrays):
         return None

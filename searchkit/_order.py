@@ -6,7 +6,9 @@ the order of one set, never the set.  Each order is total (ties go to the lower 
 number), so pages of one order, put end to end, are the unpaged list.
 
 Dates and documents come from the ``published`` and ``doc_id`` columns, read once per
-index reader and kept while the reader lives.
+index reader and kept while the reader lives: documents as integer codes in id order
+(:func:`document_codes`), the ids themselves only for the callers that need them and
+for a process's first search.
 """
 
 from __future__ import annotations
@@ -38,19 +40,21 @@ def ordered(searcher: Searcher, scores: dict[int, float], sort: Sort) -> Ranked:
     (a document's chunks are stored one after another, in order): the order of
     :func:`searchkit._topk.top_docs` and of a search over several indexes.
     """
-    doc_ids = document_ids(searcher)
+    docs = list(scores)
+    keys = _tie_keys(searcher, docs)
     keyed: list[tuple[Any, ...]]
     if sort == "relevance":
-        keyed = sorted((-s, doc_ids[d], d) for d, s in scores.items())
+        keyed = sorted(zip([-s for s in scores.values()], keys, docs, strict=True))
         return [(-k[0], k[-1]) for k in keyed]
     dates = _dates(searcher)
     missing = searcher.schema["published"].column_type.default_value(False)
     if sort == "date":
         keyed = sorted(
-            (dates[d] == missing, -dates[d], -s, doc_ids[d], d) for d, s in scores.items()
+            (dates[d] == missing, -dates[d], -s, c, d)
+            for (d, s), c in zip(scores.items(), keys, strict=True)
         )
     else:  # the missing value is the largest, so undated chunks already sort last
-        keyed = sorted((dates[d], -s, doc_ids[d], d) for d, s in scores.items())
+        keyed = sorted((dates[d], -s, c, d) for (d, s), c in zip(scores.items(), keys, strict=True))
     return [(-k[-3], k[-1]) for k in keyed]
 
 
@@ -59,10 +63,10 @@ def by_document(searcher: Searcher, ranked: Ranked, size: int) -> list[tuple[Ran
     keeping each document's first ``size`` chunks; one group for every document, each
     with the number of its chunks in ``ranked`` (what a collapsed hit's ``more_count``
     counts, plus one)."""
-    doc_ids = document_ids(searcher)
-    groups: dict[str, tuple[Ranked, list[int]]] = {}
-    for score, d in ranked:
-        group, count = groups.setdefault(doc_ids[d], ([], [0]))
+    keys = _tie_keys(searcher, [d for _score, d in ranked])
+    groups: dict[Any, tuple[Ranked, list[int]]] = {}
+    for (score, d), key in zip(ranked, keys, strict=True):
+        group, count = groups.setdefault(key, ([], [0]))
         count[0] += 1
         if len(group) < size:
             group.append((score, d))
@@ -83,16 +87,33 @@ def _dates(searcher: Searcher) -> list[int]:
 
 
 def document_ids(searcher: Searcher) -> list[str]:
-    """Every chunk's ``doc_id``, from the field's column."""
+    """Every chunk's ``doc_id``, from the field's column (kept while the reader lives:
+    for the callers that compare ids across indexes; a search within one index orders
+    and groups by :func:`document_codes`)."""
     cache = _CACHE.setdefault(searcher.reader(), {})
     found = cache.get("doc_id")
     if found is None:
-        found = []
-        for sub, _offset in searcher.leaf_searchers():
-            if sub.reader().doc_count_all():  # an empty index's reader has no columns
-                found.extend(sub.reader().column_reader("doc_id"))
-        cache["doc_id"] = found
+        found = cache["doc_id"] = _read_ids(searcher)
     return found
+
+
+def _read_ids(searcher: Searcher) -> list[str]:
+    found: list[str] = []
+    for sub, _offset in searcher.leaf_searchers():
+        if sub.reader().doc_count_all():  # an empty index's reader has no columns
+            found.extend(sub.reader().column_reader("doc_id"))
+    return found
+
+
+def _tie_keys(searcher: Searcher, docs: list[int]) -> list[Any]:
+    """What orders the documents of ``docs`` among themselves: their
+    :func:`document_codes` once a search has built them, else (a process's first search,
+    which does not import numpy) their ids."""
+    codes = _CODES.get(searcher.reader())
+    if codes is None:
+        ids = document_ids(searcher)
+        return [ids[d] for d in docs]
+    return codes[docs].tolist() if docs else []
 
 
 def document_codes(searcher: Searcher) -> Any:
@@ -104,7 +125,9 @@ def document_codes(searcher: Searcher) -> Any:
     reader = searcher.reader()
     found = _CODES.get(reader)
     if found is None:
-        ids = np.array([d or "" for d in document_ids(searcher)], dtype=object)
+        # The ids a first search kept go: the codes order and group from now on.
+        cached = _CACHE.get(reader, {}).pop("doc_id", None)
+        ids = np.array([d or "" for d in cached or _read_ids(searcher)], dtype=object)
         if not ids.size:
             found = np.zeros(0, dtype=np.int64)
         else:

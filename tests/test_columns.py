@@ -234,7 +234,7 @@ def _rewrite_arrays(path: Path, change: Any) -> None:
 
 def _reverse_positions(arrays: dict[str, Any]) -> None:
     """Every posting's positions in descending order (one position stays as it was)."""
-    pstarts = arrays["pstarts"].tolist()
+    pstarts = [0, *itertools.accumulate(arrays["pcounts"].tolist())]
     where = arrays["positions"]
     for a, b in itertools.pairwise(pstarts):
         where[a:b] = where[a:b][::-1].copy()
@@ -253,6 +253,7 @@ DAMAGE = {
     "document number out of range": _swap_ids,
     "term missing": _drop_a_term,
     "positions out of order": lambda p: _rewrite_arrays(p, _reverse_positions),
+    "term hashes changed": lambda p: _rewrite_arrays(p, lambda a: a["hashes"].fill(7)),
 }
 
 

@@ -222,7 +222,7 @@ def test_a_tampered_column_cache_is_rebuilt(tmp_path: Path) -> None:
     header = json.loads(body[16 : 16 + int.from_bytes(body[8:12], "little")])
     offset, dtype, count = header["arrays"]["weights"]
     weights = np.frombuffer(body, dtype=dtype, count=count, offset=offset).copy()
-    weights *= np.arange(1, count + 1) % 7 + 1  # still positive and finite
+    weights *= (np.arange(1, count + 1) % 7 + 1).astype(weights.dtype)  # still positive
     body[offset : offset + weights.nbytes] = weights.tobytes()
     cache.write_bytes(bytes(body))
     with searchkit.Index.open(index_path) as ix:
