@@ -73,24 +73,31 @@ def best_documents(
     if not docs.size:
         return [], 0, 0
     values = scores[docs]
-    # Each chunk's document as its place among the matching documents' ids, sorted.
+    # Each chunk's document as its place among the index's document ids, sorted: every
+    # document's count, best score and first chunk with that score, in arrays over the
+    # codes (O(n), no sort), kept for the documents that match.
     codes = document_codes(searcher)[docs]
-    _unique, which, counts = np.unique(codes, return_inverse=True, return_counts=True)
-    which = which.reshape(-1)
-    # Each document's best score, and its first chunk with that score (in O(n), no sort).
-    best_values = np.full(counts.size, -np.inf)
-    np.maximum.at(best_values, which, values)
-    tops = values == best_values[which]
-    best_docs = np.full(counts.size, np.iinfo(np.int64).max, dtype=np.int64)
-    np.minimum.at(best_docs, which[tops], docs[tops])
-    # The documents by their best score descending, ties by document id (``which`` is a
+    counts = np.bincount(codes)
+    size = counts.size
+    best_values = np.full(size, -np.inf)
+    np.maximum.at(best_values, codes, values)
+    tops = values == best_values[codes]
+    best_docs = np.full(size, np.iinfo(np.int64).max, dtype=np.int64)
+    np.minimum.at(best_docs, codes[tops], docs[tops])
+    group_codes = np.flatnonzero(counts)
+    counts, best_values, best_docs = (
+        counts[group_codes],
+        best_values[group_codes],
+        best_docs[group_codes],
+    )
+    # The documents by their best score descending, ties by document id (a code is a
     # document's place in id order); only the best ``limit`` are sorted.
     best_which = np.arange(counts.size)
     if counts.size > limit:
         keep = np.argpartition(-best_values, limit - 1)[:limit] if limit else best_which[:0]
         cut = best_values[keep].min() if keep.size else np.inf
         best_which = np.flatnonzero(best_values >= cut)  # every tie at the cut too
-    ranking = best_which[np.lexsort((best_which, -best_values[best_which]))][:limit]
+    ranking = best_which[np.lexsort((group_codes[best_which], -best_values[best_which]))][:limit]
     page = [
         ([(float(best_values[i]), int(best_docs[i]))], int(counts[i])) for i in ranking.tolist()
     ]
