@@ -28,17 +28,19 @@ from .analysis.synonyms import Synonyms
 
 __all__ = ["plain_words", "plain_words_query", "word_query", "word_runs"]
 
-# Any character the parser gives a meaning to, parentheses aside: quotes, fields,
-# wildcards (Whoosh's four question marks), ranges, boosts, fuzzy terms, comparisons,
-# escapes; a single quote that could open a quoted term (one not inside a word); + and -
-# starting a word.
+# Any character the parser gives a meaning to, parentheses and lone < and > aside:
+# quotes, fields, wildcards (Whoosh's four question marks), ranges, boosts, fuzzy terms,
+# comparisons with =, escapes; a single quote that could open a quoted term (one not
+# inside a word); + and - starting a word.
 _SYNTAX = re.compile(
-    r"""["*?\u055e\u061f\u1367:\[\]{}^~<>=\\]|(?<!\w)'|(?:^|(?<=[\s(]))[+-](?=[\w"(])"""
+    r"""["*?\u055e\u061f\u1367:\[\]{}^~=\\]|(?<!\w)'|(?:^|(?<=[\s(]))[+-](?=[\w"(])"""
 )
 # Words the parser reads as operators (TO only inside a range, REQUIRE in Whoosh's set).
 _OPERATORS = frozenset({"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE", "REQUIRE", "TO"})
-# What ends a word: white space, or a parenthesis (the parser's groups).
-_BREAK = re.compile(r"\s+|[()]")
+# What ends a word: white space, a parenthesis (the parser's groups), or < or >: the
+# parser cuts words there, and drops the sign unless it follows a field's name (``a:>3``,
+# a range; a query with a colon never comes here), so ``INC <AIG>`` is ``INC AIG``.
+_BREAK = re.compile(r"\s+|[()<>]")
 # A query's words, in nested lists where the query has parentheses.
 _Words = list["str | _Words"]
 

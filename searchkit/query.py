@@ -194,6 +194,20 @@ class _PlusMinusPlugin(qparser.PlusMinusPlugin):  # type: ignore[misc]
         return super().do_plusminus(parser, group)
 
 
+class _GtLtPlugin(qparser.GtLtPlugin):  # type: ignore[misc]
+    """``field:>value`` ranges, as Whoosh's; a ``<`` or ``>`` at the start of a group is
+    dropped, as one after anything but a field's name is.
+
+    Whoosh's looked at the node before the sign there and found none, so a query that
+    starts with one (``<AIG> 4TH QTR NET``, a Reuters title) failed to parse.
+    """
+
+    def do_gtlt(self, parser: qparser.QueryParser, group: Any) -> Any:
+        while len(group) and isinstance(group[0], self.GtLtNode):
+            group.nodes = group.nodes[1:]
+        return super().do_gtlt(parser, group)
+
+
 class _FuzzyTermPlugin(qparser.FuzzyTermPlugin):  # type: ignore[misc]
     """``word~``, ``word~2``: fuzzy terms that count a swap of two letters as one edit."""
 
@@ -215,7 +229,7 @@ def _parser(
         parser.add_plugin(_SynonymsPlugin(synonyms))
     parser.add_plugin(qparser.MultifieldPlugin(list(words), fieldboosts=words))
     parser.add_plugin(_FuzzyTermPlugin())
-    parser.add_plugin(qparser.GtLtPlugin())
+    parser.add_plugin(_GtLtPlugin())
     parser.add_plugin(qparser.FieldAliasPlugin(FIELD_ALIASES))
     # +word requires a word and -word excludes it, but only at the start of a word, so
     # that hyphenated words (well-known, co-operation) stay words.
