@@ -41,7 +41,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
-from .._types import SearchRequest, SimilarRequest, comma_names, explore_keywords
+from .._types import SORTS, SearchRequest, SimilarRequest, comma_names, explore_keywords
 from .._version import __version__
 from ..errors import (
     ArgumentError,
@@ -60,7 +60,6 @@ from ._text import Spans, document_marks, hit_html, is_code_block, results_marks
 __all__ = ["LOOPBACK_HOSTS", "create_app"]
 
 _HERE = Path(__file__).parent
-_SORTS = ("relevance", "date", "oldest")
 _MAX_LIMIT = 100  # hits a page in the browser; the API takes what the library takes
 _PAGE_FACETS = ("author", "source", "folder", "format", "year")
 # Paragraphs of one document whose query words a paragraph or document page marks: as
@@ -210,7 +209,7 @@ def create_app(
         text_html=text_html,
         hit_html=hit_html,
         is_code_block=is_code_block,
-        sorts=_SORTS,
+        sorts=SORTS,
     )
     templates.env.filters["http_url"] = http_url
     templates.env.filters["tuple_zero"] = lambda hit: (hit, 0)
