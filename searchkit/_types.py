@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any, Literal, Protocol, TypeVar
+from typing import Any, Literal, Protocol, TypeVar, get_args
 
 import attrs
 from attrs import validators as v
@@ -53,19 +53,19 @@ __all__ = [
 ]
 
 Sort = Literal["relevance", "date", "oldest"]
-SORTS: tuple[str, ...] = ("relevance", "date", "oldest")
+SORTS: tuple[str, ...] = get_args(Sort)
 # How a search shows a document's several matching paragraphs: its best one alone (its
 # other matches counted in ``hit.more_count``), or every paragraph as a hit of its own.
 Collapse = Literal["document", "none"]
-COLLAPSES: tuple[str, ...] = ("document", "none")
+COLLAPSES: tuple[str, ...] = get_args(Collapse)
 Operator = Literal["or", "and"]
-OPERATORS: tuple[str, ...] = ("or", "and")
+OPERATORS: tuple[str, ...] = get_args(Operator)
 # How relevance is scored: BM25 alone, or fused with paragraph vectors (``_rerank.py``).
 Mode = Literal["lexical", "hybrid"]
-MODES: tuple[str, ...] = ("lexical", "hybrid")
+MODES: tuple[str, ...] = get_args(Mode)
 # The date intervals of a histogram, and the facets a search can count.
 Interval = Literal["day", "week", "month", "year"]
-INTERVALS: tuple[str, ...] = ("day", "week", "month", "year")
+INTERVALS: tuple[str, ...] = get_args(Interval)
 FACETS: tuple[str, ...] = ("author", "source", "year", "month", "folder", "format")
 DEFAULT_FACET_LIMIT = 10
 # Hits are ranked up to this many: the most ``limit``, and ``page * limit``, may reach.

@@ -11,7 +11,7 @@ runs.  The word itself keeps its full score; the variants are
 scaled down together so that a paragraph holding only variants never outscores one
 holding the word (``kubectl~`` puts ``kubectl`` first, however rare a variant is).
 
-:func:`suggest` proposes corrected whole queries when a query word is absent from the
+:func:`suggestions` proposes corrected whole queries when a query word is absent from the
 index or rare in it.  Ordinary queries pay one document-frequency look-up per word, and
 each word's corrections are remembered for the searcher (its index does not change).
 Its work is bounded (docs/errors.md#query-limits): words longer than
@@ -52,7 +52,6 @@ __all__ = [
     "corrected_over",
     "corrected_query",
     "expand_fuzzy",
-    "suggest",
     "suggestions",
     "terms_within",
 ]
@@ -279,19 +278,6 @@ class _Budget:
             yield item
 
 
-def suggest(
-    searcher: Searcher,
-    text: str,
-    limit: int = MAX_SUGGESTIONS,
-    *,
-    limits: QueryLimits | None = None,
-    deadline: Deadline | None = None,
-) -> tuple[str, ...]:
-    """Up to ``limit`` corrections of the whole query ``text``, most likely first (the
-    queries of :func:`suggestions`)."""
-    return suggestions(searcher, text, limit, limits=limits, deadline=deadline).queries
-
-
 def suggestions(
     searcher: Searcher,
     text: str,
@@ -388,7 +374,7 @@ def _whole_queries(
 
 
 def _word_corrections(searcher: Searcher, word: str, budget: _Budget) -> tuple[_Found, bool]:
-    """The corrections :func:`suggest` offers for one query word (none for a word it
+    """The corrections :func:`suggestions` offers for one query word (none for a word it
     leaves as it is), and whether no paragraph holds the word."""
     if word in _OPERATORS or word[1:] != word[1:].lower():  # acronyms, mixed case
         return [], False

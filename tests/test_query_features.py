@@ -16,7 +16,7 @@ from searchkit._dates import filter_bounds
 from searchkit._types import SearchRequest
 from searchkit.query import build_filter
 from searchkit.search import run_search
-from searchkit.typos import suggest, terms_within
+from searchkit.typos import suggestions, terms_within
 
 DOCKER_TITLE = "Running containers with Docker"
 
@@ -212,9 +212,9 @@ def test_suggestions_rank_by_how_common_the_correction_is(ix: searchkit.Index) -
     # "mage" is one edit from "make" (2 paragraphs) and from "image", which the index
     # holds only as "images" (two edits): only corrections written in the index count.
     searcher = ix._reader()
-    assert suggest(searcher, "mage") == ("make",)
-    assert suggest(searcher, "shre") == ("share",)
-    assert suggest(searcher, "shre dokcer", limit=1) == ("share docker",)
+    assert suggestions(searcher, "mage").queries == ("make",)
+    assert suggestions(searcher, "shre").queries == ("share",)
+    assert suggestions(searcher, "shre dokcer", limit=1).queries == ("share docker",)
     found = ix.search("conatiners")
     assert (found.total, found.suggestions) == (1, ("containers",))
     assert found.as_dict()["suggestions"] == ["containers"]

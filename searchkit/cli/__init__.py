@@ -40,17 +40,7 @@ from __future__ import annotations
 import click
 
 from .._version import __version__
-from ._errors import (
-    EXIT_BROKEN_PIPE,
-    EXIT_CODES_HELP,
-    EXIT_INDEX,
-    EXIT_INTERRUPTED,
-    EXIT_LOCKED,
-    EXIT_NO_HITS,
-    EXIT_OK,
-    EXIT_USAGE,
-    Group,
-)
+from ._errors import EXIT_CODES_HELP, Group
 from .check import check
 from .eval import eval_command
 from .index import index_command
@@ -59,17 +49,7 @@ from .search import complete, search, similar
 from .serve import serve
 from .watch import watch
 
-__all__ = [
-    "EXIT_BROKEN_PIPE",
-    "EXIT_INDEX",
-    "EXIT_INTERRUPTED",
-    "EXIT_LOCKED",
-    "EXIT_NO_HITS",
-    "EXIT_OK",
-    "EXIT_USAGE",
-    "cli",
-    "main",
-]
+__all__ = ["cli", "main"]
 
 
 @click.group(

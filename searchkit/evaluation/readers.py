@@ -32,7 +32,7 @@ import json
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
-from typing import Literal
+from typing import Literal, get_args
 
 import attrs
 
@@ -50,7 +50,7 @@ __all__ = [
 ]
 
 Format = Literal["auto", "beir", "smart"]
-FORMATS: tuple[str, ...] = ("auto", "beir", "smart")
+FORMATS: tuple[str, ...] = get_args(Format)
 
 # query id -> document id -> graded relevance (0 = judged not relevant)
 Qrels = Mapping[str, Mapping[str, int]]

@@ -51,6 +51,13 @@ DEFAULT_DEPTH = 100
 Progress = Callable[[str, int, int], None]
 
 _BLANK_LINES = re.compile(r"\n[ \t\r\f\v]*\n")
+# The metrics' keys in the JSON of a report and of each of its queries, by attribute.
+_METRIC_KEYS = {
+    "ndcg_10": "ndcg@10",
+    "recall_100": "recall@100",
+    "mrr_10": "mrr@10",
+    "map_100": "map@100",
+}
 
 
 @attrs.frozen
@@ -69,19 +76,10 @@ class QueryResult:
     top: tuple[str, ...] = ()
 
     def as_dict(self) -> dict[str, Any]:
-        """A JSON-ready view with the metric keys of :meth:`EvaluationReport.as_dict`."""
-        return {
-            "id": self.id,
-            "text": self.text,
-            "ndcg@10": self.ndcg_10,
-            "recall@100": self.recall_100,
-            "mrr@10": self.mrr_10,
-            "map@100": self.map_100,
-            "relevant": self.relevant,
-            "retrieved": self.retrieved,
-            "seconds": self.seconds,
-            "top": list(self.top),
-        }
+        """A JSON-ready view: every field, the metrics under the keys of
+        :meth:`EvaluationReport.as_dict`."""
+        fields = {_METRIC_KEYS.get(k, k): v for k, v in attrs.asdict(self).items()}
+        return {**fields, "top": list(self.top)}
 
 
 @attrs.frozen
@@ -115,16 +113,18 @@ class EvaluationReport:
         """The JSON form: exactly ``ndcg@10``, ``recall@100``, ``mrr@10``, ``map@100``,
         ``queries`` and ``qps``; ``per_query=True`` adds a ``per_query`` list."""
         out: dict[str, Any] = {
-            "ndcg@10": self.ndcg_10,
-            "recall@100": self.recall_100,
-            "mrr@10": self.mrr_10,
-            "map@100": self.map_100,
+            **_metrics(self),
             "queries": self.queries,
             "qps": self.qps,
         }
         if per_query:
             out["per_query"] = [q.as_dict() for q in self.per_query]
         return out
+
+
+def _metrics(figures: QueryResult | EvaluationReport) -> dict[str, float]:
+    """The metrics of a report or of one of its queries, under their JSON keys."""
+    return {key: getattr(figures, name) for name, key in _METRIC_KEYS.items()}
 
 
 def evaluate(

@@ -43,6 +43,7 @@ __all__ = [
     "documents_extra",
     "needs_extra",
     "paragraphs_read",
+    "zip_parts",
 ]
 
 EXTRA = "pip install 'searchkit[documents]'"
@@ -235,6 +236,15 @@ class ZipParts:
     def read(self, name: str) -> bytes:
         with self.open(name) as f:
             return f.read()
+
+
+def zip_parts(path: Path, data: bytes, what: str) -> ZipParts:
+    """The parts of ``data``, a document made of zipped XML (``what``: ``"EPUB"``), read
+    within the limits; first the ``documents`` extra, whose ``defusedxml`` parses them,
+    must be installed (:func:`needs_extra`'s reason if not)."""
+    with documents_extra(path, what):
+        import defusedxml  # noqa: F401
+    return ZipParts(path, data, what)
 
 
 def iterparse(path: Path, source: IO[bytes], part: str) -> Iterator[tuple[str, Any]]:

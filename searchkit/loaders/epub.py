@@ -29,10 +29,10 @@ from ._binary import (
     Loaded,
     TextBudget,
     ZipParts,
-    documents_extra,
     iterparse,
     local,
     paragraphs_read,
+    zip_parts,
 )
 from .html import HtmlLoader, _Extractor
 
@@ -46,9 +46,7 @@ class EpubLoader(BinaryLoader, name="epub", suffixes=(".epub",), what="an EPUB f
     """Loads ``.epub`` books (needs the ``documents`` extra)."""
 
     def load_bytes(self, path: Path, data: bytes, content_hash: str) -> Loaded:
-        with documents_extra(path, "EPUB"):
-            import defusedxml  # noqa: F401
-        parts = ZipParts(path, data, "EPUB")
+        parts = zip_parts(path, data, "EPUB")
         if not parts.has(_CONTAINER):
             raise DocumentError(path, f"not an EPUB file (no {_CONTAINER})")
         opf = _rootfile(path, parts)

@@ -33,10 +33,10 @@ from ._binary import (
     Loaded,
     TextBudget,
     ZipParts,
-    documents_extra,
     iterparse,
     local,
     paragraphs_read,
+    zip_parts,
 )
 
 __all__ = ["DocxLoader", "OdtLoader"]
@@ -55,9 +55,7 @@ class _ZipDocument(BinaryLoader):
     date_keys: tuple[str, ...] = ()
 
     def load_bytes(self, path: Path, data: bytes, content_hash: str) -> Loaded:
-        with documents_extra(path, self.name.upper()):
-            import defusedxml  # noqa: F401
-        parts = ZipParts(path, data, self.name.upper())
+        parts = zip_parts(path, data, self.name.upper())
         if not parts.has(self.body_part):
             raise DocumentError(path, f"not a {self.name.upper()} file (no {self.body_part})")
         meta = self._meta(path, parts) if parts.has(self.meta_part) else {}

@@ -35,13 +35,14 @@ from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import FastAPI, Query, Request
+import attrs
+from fastapi import Depends, FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
-from .._types import SearchRequest, SimilarRequest, comma_names, explore_keywords
+from .._types import SORTS, SearchRequest, SimilarRequest, comma_names, explore_keywords
 from .._version import __version__
 from ..errors import (
     ArgumentError,
@@ -60,7 +61,6 @@ from ._text import Spans, document_marks, hit_html, is_code_block, results_marks
 __all__ = ["LOOPBACK_HOSTS", "create_app"]
 
 _HERE = Path(__file__).parent
-_SORTS = ("relevance", "date", "oldest")
 _MAX_LIMIT = 100  # hits a page in the browser; the API takes what the library takes
 _PAGE_FACETS = ("author", "source", "folder", "format", "year")
 # Paragraphs of one document whose query words a paragraph or document page marks: as
@@ -210,7 +210,7 @@ def create_app(
         text_html=text_html,
         hit_html=hit_html,
         is_code_block=is_code_block,
-        sorts=_SORTS,
+        sorts=SORTS,
     )
     templates.env.filters["http_url"] = http_url
     templates.env.filters["tuple_zero"] = lambda hit: (hit, 0)
@@ -304,12 +304,7 @@ def create_app(
         params = request.query_params
         document = _flag(params, "doc")
         with library() as ix:
-            args = _search_args(params, max_limit=_MAX_LIMIT)
-            del (
-                args["operator"],
-                args["doc_id"],
-                args["collapse"],
-            )  # doc here: the source's whole document
+            args = _similar_args(params, max_limit=_MAX_LIMIT)
             results = ix.similar(SimilarRequest(source_id, document=document, **args))
             if document:
                 heading = f"Articles like “{ix.document(source_id).title}”"
@@ -357,27 +352,10 @@ def create_app(
     def api_search(
         request: Request,
         q: str,
-        limit: int = 10,
-        page: int = 1,
-        author: _Many = None,
-        source: _Many = None,
+        shared: _SharedOptions,
         doc: _Many = None,
-        since: str | None = None,
-        until: str | None = None,
-        sort: str = "relevance",
-        group: bool = False,
-        group_size: int = 3,
-        context: int = 0,
         operator: str = "or",
         collapse: str = "document",
-        fields: str | None = None,
-        facets: str | None = None,
-        facet_limit: int = 10,
-        histogram: str | None = None,
-        explain: bool = False,
-        timeout: float | None = None,
-        highlight: bool = True,
-        under: _Many = None,
         exact: bool = False,
         mode: str = "lexical",
         proximity: bool = False,
@@ -392,54 +370,23 @@ def create_app(
             wanted = SearchRequest(
                 q,
                 **_search_args(request.query_params),
-                **explore_keywords(facets, facet_limit, histogram, explain),
-                timeout=timeout,
-                highlight=highlight,
+                **shared.keywords,
                 exact=exact,
                 **_ranking_args(request.query_params),
             )
             results = ix.search(wanted)
-        return results.as_dict(_fields(fields))
+        return results.as_dict(shared.fields)
 
     @app.get("/api/similar/{source_id}", summary="searchkit similar ID --json")
     def api_similar(
-        request: Request,
-        source_id: str,
-        doc: bool = False,
-        limit: int = 10,
-        page: int = 1,
-        author: _Many = None,
-        source: _Many = None,
-        since: str | None = None,
-        until: str | None = None,
-        sort: str = "relevance",
-        group: bool = False,
-        group_size: int = 3,
-        context: int = 0,
-        fields: str | None = None,
-        facets: str | None = None,
-        facet_limit: int = 10,
-        histogram: str | None = None,
-        explain: bool = False,
-        timeout: float | None = None,
-        highlight: bool = True,
-        under: _Many = None,
+        request: Request, source_id: str, shared: _SharedOptions, doc: bool = False
     ) -> dict[str, Any]:
         """The paragraphs most like paragraph `source_id` (with `doc=true`: like the
         whole document `source_id`), never the source itself. Filters as `/api/search`."""
-        args = _search_args(request.query_params)
-        del args["operator"], args["doc_id"], args["collapse"]
+        args = _similar_args(request.query_params)
         with library() as ix:
-            wanted = SimilarRequest(
-                source_id,
-                document=doc,
-                **args,
-                **explore_keywords(facets, facet_limit, histogram, explain),
-                timeout=timeout,
-                highlight=highlight,
-            )
-            results = ix.similar(wanted)
-        return results.as_dict(_fields(fields))
+            results = ix.similar(SimilarRequest(source_id, document=doc, **args, **shared.keywords))
+        return results.as_dict(shared.fields)
 
     @app.get("/api/complete", summary="searchkit complete TEXT --json")
     def api_complete(q: str, limit: int = 10) -> list[dict[str, Any]]:
@@ -535,13 +482,57 @@ def _search_args(params: Any, max_limit: int | None = None) -> dict[str, Any]:
     }
 
 
+def _similar_args(params: Any, max_limit: int | None = None) -> dict[str, Any]:
+    """:func:`_search_args` for "more like this": no ``operator`` or ``collapse``, and
+    ``doc`` there names the source's whole document, not a filter."""
+    args = _search_args(params, max_limit)
+    del args["operator"], args["doc_id"], args["collapse"]
+    return args
+
+
+@attrs.frozen
+class _Options:
+    """What ``/api/search`` and ``/api/similar`` take alike besides the paging and
+    filters: the request's keywords, and the hit keys kept."""
+
+    keywords: dict[str, Any]
+    fields: list[str] | None
+
+
+def _shared_options(
+    limit: int = 10,
+    page: int = 1,
+    author: _Many = None,
+    source: _Many = None,
+    since: str | None = None,
+    until: str | None = None,
+    sort: str = "relevance",
+    group: bool = False,
+    group_size: int = 3,
+    context: int = 0,
+    fields: str | None = None,
+    facets: str | None = None,
+    facet_limit: int = 10,
+    histogram: str | None = None,
+    explain: bool = False,
+    timeout: float | None = None,
+    highlight: bool = True,
+    under: _Many = None,
+) -> _Options:
+    """The query parameters ``/api/search`` and ``/api/similar`` share, declared once:
+    FastAPI checks their types and lists them in ``/openapi.json``.  The paging and
+    filters are then read from the URL as the pages read them (:func:`_search_args`)."""
+    explore = explore_keywords(facets, facet_limit, histogram, explain)
+    keywords = {**explore, "timeout": timeout, "highlight": highlight}
+    return _Options(keywords, None if fields is None else list(comma_names(fields)))
+
+
+_SharedOptions = Annotated[_Options, Depends(_shared_options)]
+
+
 def _ranking_args(params: Any) -> dict[str, Any]:
     """``mode`` and ``proximity`` from a page's query parameters (as ``/api/search``'s)."""
     return {"mode": params.get("mode") or "lexical", "proximity": _flag(params, "proximity")}
-
-
-def _fields(fields: str | None) -> list[str] | None:
-    return None if fields is None else list(comma_names(fields))
 
 
 def _form(params: Mapping[str, str]) -> dict[str, Any]:
