@@ -22,10 +22,10 @@ from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, Protocol, Self, T
 
 import attrs
 import whoosh.index as windex
-from whoosh.filedb.filestore import FileStorage
 
 from ._access import access_error, translated
 from ._damage import damage_guard
+from ._decoded import IndexStorage
 from ._lock import WriteLock
 from ._settings import (
     _MAX_SETTINGS_BYTES,
@@ -270,7 +270,7 @@ def _open_latest(root: Path, folder: Path) -> windex.Index:
         # into memory (a BytesIO of it), so a search would hold all the postings of the
         # segments it opens (900 MB for one 60 MB document); read this way, memory holds
         # what a search reads.
-        storage = FileStorage(str(folder), supports_mmap=False)
+        storage = IndexStorage(str(folder), supports_mmap=False)
         return storage.open_index(schema=build_schema())
 
 

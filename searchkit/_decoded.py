@@ -8,7 +8,10 @@ number would reach its readers and fail (or run) far from the file.  Anything th
 not fit is :class:`~searchkit._unpickle.DamagedPickleError`, which ``damage_guard``
 reports as ``IndexDamagedError`` naming the index.
 
-:func:`install` wraps Whoosh's ``TOC.read`` and the W3 codec's ``stored_fields``.
+:func:`install` wraps Whoosh's ``TOC.read`` and the W3 codec's ``stored_fields``.  Records
+are checked in searchkit's indexes only (the segments of tables of contents read through
+:class:`IndexStorage`): a program may use Whoosh itself, with its own fields, beside
+searchkit.
 """
 
 from __future__ import annotations
@@ -16,15 +19,29 @@ from __future__ import annotations
 import collections
 import datetime as dt
 import re
+import weakref
 from typing import Any
 
 from whoosh.codec.whoosh3 import W3Codec, W3PerDocReader, W3Segment
+from whoosh.filedb.filestore import FileStorage
 from whoosh.index import TOC
 
 from . import _whoosh
 from ._unpickle import DamagedPickleError
 
-__all__ = ["check_record", "install", "segments"]
+__all__ = ["IndexStorage", "check_record", "install", "segments"]
+
+
+class IndexStorage(FileStorage):  # type: ignore[misc]
+    """The files of a searchkit index's data folder: Whoosh's own storage, whose stored
+    records are checked as searchkit writes them (:func:`check_record`)."""
+
+
+# The segments of searchkit's indexes, as their tables of contents were read.  A segment
+# a writer has just made is not here until the commit's table is read: its records are
+# the writer's own.
+_CHECKED: weakref.WeakSet[W3Segment] = weakref.WeakSet()
+
 
 # Whoosh names a segment <index name>_<random id> from these characters.
 _SEGMENT_ID = re.compile(r"[0-9a-z]{1,64}")
@@ -185,6 +202,8 @@ def install() -> None:
     def checked_read(cls: Any, storage: Any, indexname: str, *args: Any, **kwargs: Any) -> Any:
         toc = read(cls, storage, indexname, *args, **kwargs)
         toc.segments = segments(toc.segments, indexname, storage)
+        if isinstance(storage, IndexStorage):
+            _CHECKED.update(toc.segments)
         return toc
 
     checked_read._searchkit = True  # type: ignore[attr-defined]
@@ -192,6 +211,9 @@ def install() -> None:
     stored = W3PerDocReader.stored_fields
 
     def stored_fields(self: Any, docnum: int) -> dict[str, Any]:
-        return check_record(stored(self, docnum))
+        record: dict[str, Any] = stored(self, docnum)
+        if _whoosh.perdoc_segment(self) in _CHECKED:
+            return check_record(record)
+        return record  # an index of the program's own, with its own fields
 
     W3PerDocReader.stored_fields = stored_fields

@@ -28,6 +28,7 @@ from . import _commits
 from ._base import OpenPart
 from ._batch import Batch
 from ._build import BuildOptions, CreateOptions, Paths
+from ._decoded import IndexStorage
 from ._lock import WriteLock
 from ._settings import (
     SETTINGS_NAME,
@@ -90,7 +91,7 @@ def create_data(root: Path, options: CreateOptions) -> Settings:
         # Replacing an index keeps its id, so that its data folders go too.
         index_id = settings_for_rebuild(root).id
         data = new_data_dir(root, index_id)
-        windex.create_in(str(root / data), build_schema())
+        IndexStorage(str(root / data)).create_index(build_schema())
         settings = Settings(
             data=data,
             max_chars=options.max_chars,
@@ -128,7 +129,7 @@ def rebuild_data(
     clean_root(root)
     data = new_data_dir(root, settings.id)
     try:
-        new_ix = windex.create_in(str(root / data), build_schema())
+        new_ix = IndexStorage(str(root / data)).create_index(build_schema())
         batch = Batch(
             new_ix,
             settings.max_chars,

@@ -42,6 +42,7 @@ __all__ = [
     "length_column",
     "length_field",
     "per_document_reader",
+    "perdoc_segment",
     "postings_file",
     "reads_w3_blocks",
     "replace_expansion",
@@ -83,6 +84,11 @@ def searcher_storage(searcher: Any) -> Any:
 
 
 # -- a segment's readers ----------------------------------------------------------------
+
+
+def perdoc_segment(perdoc: Any) -> Any:
+    """The segment a per-document reader reads."""
+    return perdoc._segment
 
 
 def per_document_reader(reader: Any) -> Any:

@@ -19,6 +19,7 @@ import whoosh.index as windex
 from . import _commits, _whoosh
 from ._base import DEFAULT_LOCK_TIMEOUT, is_sharded
 from ._damage import DAMAGE
+from ._decoded import IndexStorage
 from ._lock import WriteLock
 from ._settings import check_synonyms, clean_root, read_settings, root_leftovers
 from ._shardset import read_shard_settings, shard_of
@@ -171,7 +172,7 @@ def _leftovers(root: Path, remove: bool) -> list[str]:
         found = root_leftovers(root)
         settings = read_settings(root)
         folder = root / settings.data
-        ix = windex.open_dir(str(folder), schema=build_schema())
+        ix = IndexStorage(str(folder)).open_index(schema=build_schema())
         in_data = _commits.leftovers(folder, _whoosh.toc_segments(ix))
         if remove:
             clean_root(root)

@@ -308,3 +308,23 @@ def test_load_reads_one_pickle_from_a_file_and_no_more() -> None:
         _unpickle.load(f)
     with pytest.raises(searchkit.IndexDamagedError, match="pickle longer than"):
         _unpickle.load(io.BytesIO(b"\x8e" + (2**40).to_bytes(8, "little")))
+
+
+def test_a_whoosh_index_of_the_programs_own_reads_as_whoosh_wrote_it(tmp_path: Path) -> None:
+    """Stored records are checked in searchkit's indexes only: a program that imports
+    searchkit may keep a Whoosh index with fields of its own (benchmarks/relevance.py's
+    Whoosh baseline failed with "a stored record has no 'chunk_id'")."""
+    from whoosh import index as windex
+    from whoosh.fields import ID, STORED, TEXT, Schema
+    from whoosh.qparser import QueryParser
+
+    schema = Schema(key=ID(stored=True), body=TEXT(stored=True), text=STORED)
+    ix = windex.create_in(str(tmp_path), schema)
+    with ix.writer() as writer:
+        # No chunk_id, and a text that is a number: two reasons searchkit would refuse.
+        writer.add_document(key="a", body="a prisoner exchange", text=12345)
+    with ix.searcher() as searcher:
+        hits = searcher.search(QueryParser("body", schema).parse("prisoner"))
+        assert [dict(h) for h in hits] == [
+            {"key": "a", "body": "a prisoner exchange", "text": 12345}
+        ]
