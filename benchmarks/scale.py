@@ -67,14 +67,8 @@ def index_searchkit(root: Path, limit: int | None, folder: Path) -> tuple[int, i
 
     # A lexical index, as the baselines build: no paragraph vectors even where
     # searchkit[semantic] is installed (benchmarks/hybrid.py measures what they cost).
-    from searchkit import semantic
-
-    real, semantic.available = semantic.available, lambda: False  # type: ignore[assignment]
-    try:
-        with searchkit.Index.create(folder / "searchkit") as index:
-            index.add_documents(stream())
-    finally:
-        semantic.available = real  # type: ignore[assignment]
+    with searchkit.Index.create(folder / "searchkit", vectors=False) as index:
+        index.add_documents(stream())
     return counts[0], counts[1]
 
 

@@ -58,6 +58,7 @@ __all__ = [
     "Part",
     "ShardRole",
     "check_language",
+    "check_vectors",
     "check_max_chars",
     "guarded",
     "is_sharded",
@@ -171,6 +172,12 @@ class IndexFolder:
         ``"auto"``: detect each one's.  Chosen when the index is created."""
         raise NotImplementedError
 
+    @property
+    def vectors(self) -> bool:
+        """Whether the index is written with paragraph vectors (for ``mode="hybrid"``)
+        while searchkit[semantic] is installed.  Chosen when the index is created."""
+        raise NotImplementedError
+
     def close(self) -> None:
         """Release open files.  The index stays usable after."""
 
@@ -240,6 +247,19 @@ def check_language(ix: _Folder, language: str) -> _Folder:
         f"index {ix.path} has default language {ix.language!r}, not {language!r}: the "
         "default language is chosen when an index is created (index into a new folder to "
         "change it)"
+    )
+
+
+def check_vectors(ix: _Folder, vectors: bool | None) -> _Folder:
+    """``ix``, or :class:`SettingsError` (``ix`` closed) when ``vectors`` (not ``None``)
+    is not its choice."""
+    if vectors is None or vectors == ix.vectors:
+        return ix
+    ix.close()
+    had = "with" if ix.vectors else "without"
+    raise SettingsError(
+        f"index {ix.path} was created {had} paragraph vectors: that is chosen when an "
+        "index is created (index into a new folder to change it)"
     )
 
 

@@ -53,6 +53,7 @@ class CreateOptions:
     lock_timeout: float = DEFAULT_LOCK_TIMEOUT
     language: str = AUTO
     synonyms: Synonyms | None = None
+    vectors: bool = True
 
 
 class Builds(ABC):

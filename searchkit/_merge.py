@@ -56,6 +56,7 @@ from whoosh.system import pack_ushort
 from whoosh.util.numeric import byte_to_length
 
 from . import _unpickle, _whoosh, _writer
+from ._settings import writes_vectors
 from ._writer import _cheaper_stored_fields, _TermWriter
 
 __all__ = ["can_copy", "merge_policy", "merge_segments"]
@@ -122,14 +123,17 @@ def _merge_vectors(
 ) -> None:
     """The merged segment's vector file (``_vectors.py``): the live documents' rows of
     each segment, in order; a segment without them has its documents embedded, when
-    searchkit[semantic] is installed (else the merged segment has none)."""
+    searchkit[semantic] is installed and the index was created with vectors (else the
+    merged segment has none)."""
     folder = getattr(storage, "folder", None)
     if folder is None:
         return
     from . import _vectors, semantic
 
     found = _vectors.read_rows(folder, segments)
-    if any(rows is None for rows in found) and not semantic.available():
+    if any(rows is None for rows in found) and not (
+        semantic.available() and writes_vectors(folder)
+    ):
         return
     import numpy as np
 

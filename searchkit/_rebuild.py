@@ -98,6 +98,7 @@ def create_data(root: Path, options: CreateOptions) -> Settings:
             created=now(),
             id=index_id,
             language=options.language,
+            vectors=options.vectors,
         )
         store_synonyms(root, options.synonyms)
         swap_settings(root, settings)
@@ -279,15 +280,17 @@ def _listed(paths: Sequence[str], most: int = 3) -> str:
     return shown + (f" and {len(paths) - most} more" if len(paths) > most else "")
 
 
-def new_shard_set(root: Path, shards: int, max_chars: int, index_id: str) -> str:
+def new_shard_set(
+    root: Path, shards: int, max_chars: int, index_id: str, vectors: bool = True
+) -> str:
     """A new ``shards-<n>`` folder (a name the settings check accepts, stepping over
     folders that are not searchkit's) holding ``shards`` empty indexes, marked as
-    ``index_id``'s; returns its name."""
+    ``index_id``'s (written with paragraph vectors when ``vectors``); returns its name."""
     data = free_folder_name(root, "shards-", lambda f: shard_set_owner(f) is not None)
     (root / data).mkdir()
     mark_shard_set(root / data, index_id)
     for k in range(shards):
-        create_data(root / data / str(k), CreateOptions(max_chars=max_chars))
+        create_data(root / data / str(k), CreateOptions(max_chars=max_chars, vectors=vectors))
     return data
 
 
@@ -333,7 +336,7 @@ def build_shard_set(
     ``searchkit.json`` to it (one atomic rename); on any failure, remove the new set, so
     the index stays as it was.  The caller holds the index's lock.  ``keep_sources``
     adds ``sources`` to those recorded; otherwise they replace them."""
-    data = new_shard_set(root, settings.shards, settings.max_chars, settings.id)
+    data = new_shard_set(root, settings.shards, settings.max_chars, settings.id, settings.vectors)
     try:
         building = attrs.evolve(options, dry_run=False)
         reports = add_shards(

@@ -38,6 +38,7 @@ from . import _proximity
 from ._collapse import Documents, best_documents
 from ._columns import answered_before, column_scores
 from ._order import by_document, document_ids, ordered
+from ._settings import writes_vectors
 from ._topk import all_matches, best, tie_key
 from ._types import Ranked, Scores, SearchRequest, SimilarRequest
 from .errors import IndexDamagedError, VectorsMissingError
@@ -354,7 +355,7 @@ def _cosines(
         except _vectors.DamagedVectorsError as exc:
             raise IndexDamagedError(_root(folder), str(exc)) from None
         if rows is None:
-            raise VectorsMissingError(_root(folder))
+            raise VectorsMissingError(_root(folder), chosen=not writes_vectors(folder))
         local = np.asarray(docs, dtype=np.int64) - offset
         values = (rows[local].astype(np.float64) * q).sum(axis=1)
         out.update(zip(docs, values.tolist(), strict=True))

@@ -78,6 +78,7 @@ __all__ = [
     "store_synonyms",
     "check_synonyms",
     "swap_settings",
+    "writes_vectors",
 ]
 
 SETTINGS_NAME = "searchkit.json"
@@ -127,6 +128,8 @@ class Settings:
     # The files and folders the index was built from: a rebuild from a commit record's
     # sources reads none outside them (empty in indexes written before roots).
     roots: tuple[str, ...] = attrs.field(default=(), converter=_str_tuple)
+    # Whether its writers add paragraph vectors (with searchkit[semantic] installed).
+    vectors: bool = True
 
     def to_json(self) -> str:
         fields = attrs.asdict(self)
@@ -163,6 +166,19 @@ def read_json(root: Path) -> Any:
     except (OSError, ValueError, RecursionError) as exc:
         reason = type(exc).__name__ if isinstance(exc, RecursionError) else str(exc)
         raise IndexDamagedError(root, f"cannot read {settings_file} ({reason})") from None
+
+
+def writes_vectors(data_folder: str | None) -> bool:
+    """Whether the index whose data folder is ``data_folder`` is written with paragraph
+    vectors (its ``searchkit.json`` says ``"vectors": false`` when not; an index in
+    memory, or settings that cannot be read here, keep the default)."""
+    if data_folder is None:
+        return True
+    try:
+        raw = json.loads((Path(data_folder).parent / SETTINGS_NAME).read_bytes())
+    except (OSError, ValueError, RecursionError):
+        return True
+    return not (isinstance(raw, dict) and raw.get("vectors") is False)
 
 
 def _read_raw(root: Path) -> dict[str, Any]:
@@ -219,6 +235,8 @@ def shared_field_errors(raw: dict[str, Any]) -> list[str]:
         for m in maps.values()
     ):
         errors.append("field_maps must map paths to {field: key} objects")
+    if type(raw.get("vectors", True)) is not bool:
+        errors.append("vectors must be true or false")
     return errors
 
 

@@ -94,7 +94,7 @@ class ShardedIndex(_Parts, Builds, IndexFolder):
             check_can_create(root, options.overwrite)
             # Replacing an index keeps its id, so that its data folders go too.
             index_id = index_id_of(root)
-            data = new_shard_set(root, shards, options.max_chars, index_id)
+            data = new_shard_set(root, shards, options.max_chars, index_id, options.vectors)
             settings = ShardSettings(
                 shards=shards,
                 data=data,
@@ -102,6 +102,7 @@ class ShardedIndex(_Parts, Builds, IndexFolder):
                 created=now(),
                 language=options.language,
                 id=index_id,
+                vectors=options.vectors,
             )
             store_synonyms(root, options.synonyms)
             swap_settings(root, settings)
@@ -144,6 +145,10 @@ class ShardedIndex(_Parts, Builds, IndexFolder):
     @property
     def language(self) -> str:
         return self._shard_settings.language
+
+    @property
+    def vectors(self) -> bool:
+        return self._shard_settings.vectors
 
     @property
     def shard_count(self) -> int:

@@ -121,6 +121,8 @@ class ShardSettings:
     field_maps: dict[str, dict[str, str]] = attrs.field(factory=dict)
     # Marks the index's shard sets (empty in indexes written before ids).
     id: str = ""
+    # Whether its shards are written with paragraph vectors (see Settings).
+    vectors: bool = True
 
     def to_json(self) -> str:
         return json.dumps(

@@ -41,6 +41,7 @@ from whoosh.util.numeric import byte_to_length, length_to_byte
 from whoosh.writing import IndexingError
 
 from . import _commits, _records, _whoosh, semantic
+from ._settings import writes_vectors
 from .schema import Posting, TextTerms, indexer, memoized
 
 __all__ = ["SegmentWriter", "codec", "embed_by_length"]
@@ -201,8 +202,10 @@ class SegmentWriter(wwriting.SegmentWriter):  # type: ignore[misc]
         self._failed = False
         self._plans: dict[str, _FieldPlan] = {}
         _cheaper_stored_fields(self.perdocwriter)
-        # Each document's text to embed (``_vectors.py``), with searchkit[semantic] only.
-        self._texts: list[str] | None = [] if semantic.available() else None
+        # Each document's text to embed (``_vectors.py``), with searchkit[semantic] only,
+        # in an index created with vectors.
+        wanted = semantic.available() and writes_vectors(getattr(self.storage, "folder", None))
+        self._texts: list[str] | None = [] if wanted else None
 
     def _finalize_segment(self) -> Any:
         """Whoosh's, then the segment's vectors (``_vectors.py``), before any commit

@@ -152,13 +152,15 @@ class IndexDamagedError(SearchkitIndexError):
 class VectorsMissingError(SearchkitIndexError):
     """A hybrid search of an index (or a segment of it) written without paragraph vectors."""
 
-    def __init__(self, path: object) -> None:
-        super().__init__(
-            path,
-            f"index {path} has no paragraph vectors for mode='hybrid' (written without "
-            f"searchkit[semantic]); with it installed, run `searchkit index --rebuild "
-            f"--index {path}`",
+    def __init__(self, path: object, chosen: bool = False) -> None:
+        how = (
+            "(created without them: vectors=False, `searchkit index --no-vectors`); index "
+            "into a new folder to have them"
+            if chosen
+            else "(written without searchkit[semantic]); with it installed, run `searchkit "
+            f"index --rebuild --index {path}`"
         )
+        super().__init__(path, f"index {path} has no paragraph vectors for mode='hybrid' {how}")
 
 
 class IndexLockedError(SearchkitIndexError):

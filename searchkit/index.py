@@ -134,6 +134,12 @@ class Index(Reads, Writes, Opens):
         ``"auto"``: detect each one's.  Chosen when the index is created."""
         return self._reading().language
 
+    @property
+    def vectors(self) -> bool:
+        """Whether the index is written with paragraph vectors (for ``mode="hybrid"``)
+        while searchkit[semantic] is installed.  Chosen when the index is created."""
+        return self._settings.vectors
+
     # -- reading ---------------------------------------------------------------------
 
     def _reader(self) -> Searcher:

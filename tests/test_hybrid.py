@@ -162,6 +162,57 @@ def test_an_index_without_vectors_says_how_to_add_them(
     assert got.output.strip().splitlines() == [f"Error: {caught.value}"]
 
 
+def test_an_index_created_without_vectors_writes_none_and_says_so(tmp_path: Path) -> None:
+    """``vectors=False`` with the extra installed: no vector file, not even when commits
+    merge segments; hybrid names the choice; the choice is kept and checked."""
+    path = tmp_path / "lexical"
+    with searchkit.Index.create(path, vectors=False) as ix:
+        assert ix.vectors is False
+        for doc in _documents():
+            ix.add_documents([doc])  # one commit each: segments merge
+        assert len(ix._reader().reader().leaf_readers()) < len(DOCS)
+        assert ix.search(QUERY).total == 6
+        with pytest.raises(searchkit.VectorsMissingError) as caught:
+            ix.search(QUERY, mode="hybrid")
+    assert not list((path / "whoosh-1").glob("*.skvec"))
+    assert json.loads((path / "searchkit.json").read_text())["vectors"] is False
+    assert str(caught.value) == (
+        f"index {path} has no paragraph vectors for mode='hybrid' (created without them: "
+        "vectors=False, `searchkit index --no-vectors`); index into a new folder to have them"
+    )
+    with pytest.raises(searchkit.SettingsError, match="was created without paragraph vectors"):
+        searchkit.Index.open_or_create(path, vectors=True)
+    searchkit.Index.open_or_create(path).close()  # None: whatever it was created with
+    assert searchkit.check_index(path).problems == ()
+
+
+def test_the_command_line_creates_a_lexical_index(tmp_path: Path) -> None:
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "a.md").write_text("# Ports\n\nWhich process is using a port.\n", encoding="utf-8")
+    runner = CliRunner()
+    ix = str(tmp_path / "ix")
+    got = runner.invoke(cli, ["index", str(docs), "--index", ix, "--no-vectors", "-q"])
+    assert got.exit_code == 0, got.output
+    assert not list((tmp_path / "ix" / "whoosh-1").glob("*.skvec"))
+    again = runner.invoke(cli, ["index", str(docs), "--index", ix, "--no-vectors", "--rebuild"])
+    assert again.exit_code == 2
+    assert "--no-vectors goes with neither --rebuild nor --dry-run" in again.output
+    with_them = str(tmp_path / "with")
+    assert runner.invoke(cli, ["index", str(docs), "--index", with_them, "-q"]).exit_code == 0
+    refused = runner.invoke(cli, ["index", str(docs), "--index", with_them, "--no-vectors"])
+    assert refused.exit_code == 2
+    assert "was created with paragraph vectors" in refused.output
+
+
+def test_a_sharded_index_without_vectors_writes_none(tmp_path: Path) -> None:
+    with searchkit.Index.create(tmp_path / "ix", shards=2, vectors=False) as ix:
+        ix.add_documents(_documents())
+        assert ix.vectors is False
+        assert ix.search(QUERY).total == 6
+    assert not list((tmp_path / "ix").rglob("*.skvec"))
+
+
 def test_without_the_extra_hybrid_says_what_to_install(
     hybrid_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -332,6 +332,7 @@ def test_a_bad_map_or_path_changes_nothing(tmp_path: Path) -> None:
         ("data", "../elsewhere", "data must name a shards-<n> folder inside the index folder"),
         ("shards", "3", "shards must be a whole number from 1 to 256"),
         ("sources", "/x", "sources must be a list of paths"),
+        ("vectors", "no", "vectors must be true or false"),
     ],
 )
 def test_a_damaged_settings_file_is_a_typed_error_naming_it(
