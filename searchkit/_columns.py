@@ -1,6 +1,6 @@
 """Queries scored with numpy over per-segment columns of postings (see ``_colcache.py``).
 
-:func:`column_top_docs` answers the queries :func:`._topk.top_docs` answers (words and
+:func:`column_scores` scores the queries :func:`._topk.top_docs` answers (words and
 slop-1 phrases under OR, AND, NOT and ANDMAYBE) with array operations: each term's
 scores are computed for all its postings in a segment at once and added into a dense
 array over every document, with the same BM25 formula, collection statistics and order
@@ -38,7 +38,7 @@ if TYPE_CHECKING:
     Floats = npt.NDArray[np.float64]
     Flags = npt.NDArray[np.bool_]
 
-__all__ = ["answered_before", "column_scores", "column_top_docs", "top_docs"]
+__all__ = ["answered_before", "column_scores", "top_docs"]
 
 _MAX_REBUILDS = 100
 
@@ -52,12 +52,13 @@ def top_docs(
     stored: Callable[[int], dict[str, Any]] | None = None,
 ) -> tuple[list[tuple[float, int]], int]:
     """:func:`._topk.top_docs`'s answer, from the columns once ``searcher`` has answered a
-    query before (the first query of a searcher takes ``_topk``'s path)."""
-    if answered_before(searcher):
-        found = column_top_docs(searcher, q, limit, filter, deadline, stored)
-        if found is not None:
-            return found
-    return _topk.top_docs(searcher, q, limit, filter, deadline, stored)
+    query before (the first query of a searcher takes ``_topk``'s path), and ``q`` and
+    the weighting are ones the columns score (:func:`column_scores`).  When ``deadline``
+    passes, the terms not yet scored are left out, as ``_topk`` leaves them out."""
+    found = column_scores(searcher, q, filter, deadline) if answered_before(searcher) else None
+    if found is None:
+        return _topk.top_docs(searcher, q, limit, filter, deadline, stored)
+    return _best(searcher, *found, limit, stored)
 
 
 def answered_before(searcher: Searcher) -> bool:
@@ -70,24 +71,6 @@ def answered_before(searcher: Searcher) -> bool:
     return True
 
 
-def column_top_docs(
-    searcher: Searcher,
-    q: wq.Query,
-    limit: int,
-    filter: wq.Query | None = None,
-    deadline: Deadline | None = None,
-    stored: Callable[[int], dict[str, Any]] | None = None,
-) -> tuple[list[tuple[float, int]], int] | None:
-    """The best ``limit`` ``(score, docnum)`` pairs for ``q`` and the number of matches,
-    scored over the columns; ``None`` when ``q`` or the weighting is not one handled here
-    (then ``_topk`` or Whoosh's collector answers).  When ``deadline`` passes, the terms
-    not yet scored are left out, as ``_topk`` leaves them out."""
-    found = column_scores(searcher, q, filter, deadline)
-    if found is None:
-        return None
-    return _best(searcher, *found, limit, stored)
-
-
 def column_scores(
     searcher: Searcher,
     q: wq.Query,
@@ -95,7 +78,9 @@ def column_scores(
     deadline: Deadline | None = None,
 ) -> tuple[Floats, Flags] | None:
     """Every document's score for ``q`` and whether it matches ``q`` and ``filter`` (two
-    arrays over the reader's documents), or ``None`` as :func:`column_top_docs`."""
+    arrays over the reader's documents); ``None`` when ``q`` or the weighting is not one
+    handled here (then ``_topk`` answers).  When ``deadline`` passes, the terms not yet
+    scored are left out, as ``_topk`` leaves them out."""
     weighting = searcher.weighting
     if not _handled(weighting):
         return None

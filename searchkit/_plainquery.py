@@ -21,12 +21,14 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+import attrs
 from whoosh import fields, query
 from whoosh.fields import Schema
 
+from ._types import Operator
 from .analysis.synonyms import Synonyms
 
-__all__ = ["plain_words", "plain_words_query", "word_query", "word_runs"]
+__all__ = ["Parsing", "plain_words", "plain_words_query", "word_query", "word_runs"]
 
 # Any character the parser gives a meaning to, parentheses and lone < and > aside:
 # quotes, fields, wildcards (Whoosh's four question marks), ranges, boosts, fuzzy terms,
@@ -48,6 +50,18 @@ _Words = list["str | _Words"]
 # the value and compared by identity, so a reused ``id`` never returns another's runs.
 _RUNS: dict[tuple[int, str, bool], tuple[Any, tuple[tuple[str, ...], ...]]] = {}
 _RUNS_MAX = 50_000
+
+
+@attrs.frozen
+class Parsing:
+    """What query text is read against, on either road: the index's ``schema``, the
+    ``operator`` that joins words, the fields bare ``words`` search (with their boosts),
+    and the ``synonyms`` whose rules widen them."""
+
+    schema: Schema
+    operator: Operator
+    words: Mapping[str, float]
+    synonyms: Synonyms | None = None
 
 
 def plain_words(text: str) -> _Words | None:
@@ -134,13 +148,7 @@ def word_query(
     return group(parts)
 
 
-def plain_words_query(
-    text: str,
-    schema: Schema,
-    operator: str,
-    words: Mapping[str, float],
-    synonyms: Synonyms | None = None,
-) -> query.Query | None:
+def plain_words_query(text: str, parsing: Parsing) -> query.Query | None:
     """The parser's tree for ``text`` before it is normalised, if ``text`` is plain words
     (in parentheses or not) searched in text fields; ``None`` when the parser must read
     it (other syntax, a word a synonyms rule names, or a field that parses its own
@@ -148,6 +156,7 @@ def plain_words_query(
     found = plain_words(text)
     if found is None:
         return None
+    schema, synonyms = parsing.schema, parsing.synonyms
     if synonyms:
         # Conservative: a rule matching across parentheses also sends the query to the
         # parser, which matches within a group only.
@@ -155,14 +164,14 @@ def plain_words_query(
         if any(synonyms.match(tokens[i:]) for i in range(len(tokens))):
             return None
     targets = []
-    for name, boost in words.items():
+    for name, boost in parsing.words.items():
         if name not in schema or not boost > 0:  # the parser refuses a boost of 0 or less
             return None
         field = schema[name]
         if not isinstance(field, fields.TEXT) or field.self_parsing():
             return None
         targets.append((field, name, boost))
-    group: type[query.Query] = query.And if operator == "and" else query.Or
+    group: type[query.Query] = query.And if parsing.operator == "and" else query.Or
 
     def tree(items: _Words) -> query.Query:
         out = []

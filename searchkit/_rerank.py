@@ -56,6 +56,7 @@ __all__ = [
     "NEAR_POOL",
     "POOL",
     "Candidate",
+    "Reranking",
     "SharedPool",
     "part_candidates",
     "pool_size",
@@ -95,6 +96,33 @@ class SharedPool:
     cosine: tuple[float, float] = (0.0, 0.0)
 
 
+@attrs.frozen
+class Reranking:
+    """One searcher's re-ranking of ``q``'s matches for ``request``: ``key`` orders tied
+    candidates, and ``shared`` is what the parts of several indexes share (``None``: one
+    index, whose own candidates set the bounds).  Built by :func:`reranking`."""
+
+    searcher: Searcher
+    q: wq.Query
+    request: SearchRequest
+    key: Callable[[int], tuple[str, int]]
+    shared: SharedPool | None = None
+
+
+def reranking(
+    searcher: Searcher,
+    q: wq.Query,
+    request: SearchRequest | SimilarRequest,
+    key: Callable[[int], tuple[str, int]],
+    shared: SharedPool | None = None,
+) -> Reranking | None:
+    """The :class:`Reranking` of ``request``, or ``None`` when it asks for BM25's
+    ranking alone (:func:`reranks`)."""
+    if not isinstance(request, SearchRequest) or not reranks(request):
+        return None
+    return Reranking(searcher, q, request, key, shared)
+
+
 def reranks(request: SearchRequest | SimilarRequest) -> bool:
     """Whether ``request`` asks for more than BM25's ranking."""
     return isinstance(request, SearchRequest) and (request.mode == "hybrid" or request.proximity)
@@ -116,23 +144,17 @@ def query_vector(request: SearchRequest) -> tuple[float, ...] | None:
     return tuple(float(x) for x in embed([request.query])[0])
 
 
-def rerank(
-    searcher: Searcher,
-    q: wq.Query,
-    request: SearchRequest,
-    candidates: Ranked,
-    key: Callable[[int], tuple[str, int]],
-    shared: SharedPool | None = None,
-) -> Scores:
+def rerank(r: Reranking, candidates: Ranked) -> Scores:
     """The new scores of ``candidates`` (BM25's best, in its order), every one above
     any lower BM25 match once :func:`below` is applied to the rest."""
+    searcher, request, shared = r.searcher, r.request, r.shared
     near = candidates[:NEAR_POOL]
     if shared is not None and shared.last is not None:
         candidates = _within(searcher, candidates, shared.last)
         near = _within(searcher, near, shared.near)
     if not candidates:
         return {}
-    lexical = _lexical(searcher, q, request, candidates, near)
+    lexical = _lexical(searcher, r.q, request, candidates, near)
     if request.mode != "hybrid":
         return lexical
     vector = shared.vector if shared is not None else query_vector(request)
@@ -191,43 +213,23 @@ def _rest_bounds(
 
 
 def reranked_top(
-    searcher: Searcher,
-    q: wq.Query,
-    request: SearchRequest,
-    limit: int,
-    top_docs: Callable[[int, Stored], tuple[Ranked, int]],
-    key: Callable[[int], tuple[str, int]],
-    shared: SharedPool | None = None,
+    r: Reranking, limit: int, top_docs: Callable[[int, Stored], tuple[Ranked, int]]
 ) -> tuple[Ranked, int]:
     """The best ``limit`` of the re-ranked candidates, and the number of matches;
     ``top_docs(n, stored)`` is the scorer's best ``n`` (ties ordered by the records
     ``stored`` gives) and that number."""
-    candidates, total = top_docs(pool_size(request), pool_record(searcher))
-    return best(rerank(searcher, q, request, candidates, key, shared), limit, key), total
+    candidates, total = top_docs(pool_size(r.request), pool_record(r.searcher))
+    return best(rerank(r, candidates), limit, r.key), total
 
 
-def reranked_all(
-    searcher: Searcher,
-    q: wq.Query,
-    request: SearchRequest,
-    matches: Scores,
-    key: Callable[[int], tuple[str, int]],
-    shared: SharedPool | None = None,
-) -> Scores:
+def reranked_all(r: Reranking, matches: Scores) -> Scores:
     """Every match's score, the candidates among them re-ranked."""
-    candidates = best(matches, pool_size(request), pool_key(searcher))
-    return below(matches, rerank(searcher, q, request, candidates, key, shared), request, shared)
+    candidates = best(matches, pool_size(r.request), pool_key(r.searcher))
+    return below(matches, rerank(r, candidates), r.request, r.shared)
 
 
 def reranked_documents(
-    searcher: Searcher,
-    q: wq.Query,
-    request: SearchRequest,
-    limit: int,
-    filter: wq.Query | None,
-    deadline: Deadline,
-    key: Callable[[int], tuple[str, int]],
-    shared: SharedPool | None = None,
+    r: Reranking, limit: int, filter: wq.Query | None, deadline: Deadline
 ) -> tuple[Documents, int, int]:
     """``_collapse.top_documents`` of the re-ranked scores: the best ``limit`` documents,
     each as its best chunk, with its number of matching chunks; the numbers of matching
@@ -238,11 +240,10 @@ def reranked_documents(
     arrays when they do: the candidates are the best of the arrays in the same order,
     and the same scores are written back into a copy of them.
     """
+    searcher, q = r.searcher, r.q
     found = column_scores(searcher, q, filter, deadline) if answered_before(searcher) else None
     if found is None:
-        matches = reranked_all(
-            searcher, q, request, all_matches(searcher, q, filter, deadline), key, shared
-        )
+        matches = reranked_all(r, all_matches(searcher, q, filter, deadline))
         every = by_document(searcher, ordered(searcher, matches, "relevance"), 1)
         return every[:limit], len(every), len(matches)
     import numpy as np
@@ -250,13 +251,13 @@ def reranked_documents(
     scores, matched = found
     docs = np.flatnonzero(matched)
     values = scores[docs]
-    size = pool_size(request)
+    size = pool_size(r.request)
     if docs.size > size:  # the partial sort of ``_columns``: every score at the cut kept
         keep = values >= np.partition(values, docs.size - size)[docs.size - size]
         docs, values = docs[keep], values[keep]
     pool = dict(zip(docs.tolist(), values.tolist(), strict=True))
-    rescored = rerank(searcher, q, request, best(pool, size, pool_key(searcher)), key, shared)
-    bounds = _rest_bounds(scores, rescored, request, shared)
+    rescored = rerank(r, best(pool, size, pool_key(searcher)))
+    bounds = _rest_bounds(scores, rescored, r.request, r.shared)
     if bounds is None:
         final = scores.copy()
     else:

@@ -24,6 +24,7 @@ import weakref
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+import attrs
 from whoosh import fields, qparser, query
 from whoosh.fields import Schema
 from whoosh.qparser import syntax
@@ -32,7 +33,7 @@ from ._dates import filter_bounds
 from ._filterterms import filter_terms
 from ._folders import FOLDER_FIELD, relative_folder
 from ._limits import unescaped
-from ._plainquery import plain_words_query, word_query
+from ._plainquery import Parsing, plain_words_query, word_query
 from ._types import Operator
 from .analysis import normalize_name
 from .analysis.languages import body_field
@@ -215,18 +216,14 @@ class _FuzzyTermPlugin(qparser.FuzzyTermPlugin):  # type: ignore[misc]
         qclass = DamerauFuzzyTerm
 
 
-def _parser(
-    schema: Schema,
-    operator: Operator,
-    words: dict[str, float] = TEXT_FIELDS,
-    synonyms: Synonyms | None = None,
-) -> qparser.QueryParser:
-    """The parser of searchkit's syntax; bare words search the fields ``words``, and those
-    ``synonyms`` has a rule for search what it says."""
-    group = qparser.AndGroup if operator == "and" else qparser.OrGroup
-    parser = _WordPartParser(None, schema, group=group)
-    if synonyms:
-        parser.add_plugin(_SynonymsPlugin(synonyms))
+def _parser(parsing: Parsing) -> qparser.QueryParser:
+    """The parser of searchkit's syntax; bare words search the fields ``parsing.words``,
+    and those ``parsing.synonyms`` has a rule for search what it says."""
+    group = qparser.AndGroup if parsing.operator == "and" else qparser.OrGroup
+    parser = _WordPartParser(None, parsing.schema, group=group)
+    if parsing.synonyms:
+        parser.add_plugin(_SynonymsPlugin(parsing.synonyms))
+    words = parsing.words
     parser.add_plugin(qparser.MultifieldPlugin(list(words), fieldboosts=words))
     parser.add_plugin(_FuzzyTermPlugin())
     parser.add_plugin(_GtLtPlugin())
@@ -258,10 +255,11 @@ def parse_query(
     _check_field_values(text, schema)
     if "~" in text or "^" in text:
         _check_fuzzy_and_boosts(text)
-    normalized = _parse(text, schema, operator, text_fields or TEXT_FIELDS, synonyms)
+    parsing = Parsing(schema, operator, text_fields or TEXT_FIELDS, synonyms)
+    normalized = _parse(text, parsing)
     if _is_null(normalized) and STOP_FIELD in schema:
         # Only stop words (``the who``, "to be or not to be"): search them in their field.
-        normalized = _parse(text, schema, operator, {STOP_FIELD: 1.0}, synonyms)
+        normalized = _parse(text, attrs.evolve(parsing, words={STOP_FIELD: 1.0}))
     if _is_null(normalized):
         why = "only operators, punctuation or stop words in a field"
         raise QuerySyntaxError(text, f"nothing searchable is left ({why})")
@@ -272,21 +270,15 @@ def _is_null(q: query.Query) -> bool:
     return q is query.NullQuery or isinstance(q, type(query.NullQuery))
 
 
-def _parse(
-    text: str,
-    schema: Schema,
-    operator: Operator,
-    words: dict[str, float],
-    synonyms: Synonyms | None = None,
-) -> query.Query:
-    plain = plain_words_query(text, schema, operator, words, synonyms)
+def _parse(text: str, parsing: Parsing) -> query.Query:
+    plain = plain_words_query(text, parsing)
     if plain is not None:  # only words: the parser's tree, built without the parser
         return _lift_nots(_sum_repeats(plain)).normalize()
     try:
-        parsed = _parser(schema, operator, words, synonyms).parse(text, normalize=False)
+        parsed = _parser(parsing).parse(text, normalize=False)
     except Exception as exc:  # Whoosh raises assorted errors on odd input
         raise QuerySyntaxError(
-            text, _stored_only(text, schema) or str(exc) or type(exc).__name__
+            text, _stored_only(text, parsing.schema) or str(exc) or type(exc).__name__
         ) from None
     for node in _walk(parsed):
         error = getattr(node, "error", None)

@@ -19,7 +19,7 @@ from ._columns import top_docs
 from ._hits import NO_HIGHLIGHT, Records, build_hits, highlight_terms, neighbours
 from ._limits import Deadline, QueryLimits, bound_query, check_page, check_text
 from ._order import by_document, ordered
-from ._rerank import SharedPool, reranked_all, reranked_documents, reranked_top, reranks
+from ._rerank import SharedPool, reranked_all, reranked_documents, reranked_top, reranking
 from ._topk import all_matches, tie_key
 from ._types import MAX_LIMIT, SORTS, Ranked, SearchRequest, SimilarRequest, Sort, check_whole
 from .analysis.synonyms import Synonyms
@@ -100,30 +100,21 @@ def run_search(
     entries: list[Ranked]
     counts: list[int] = []  # collapsed or grouped: each entry's document's matching chunks
     collapse = isinstance(request, SearchRequest) and request.collapses()
-    rerank = reranks(request)
-    key = _tie_key(records)
+    rerank = reranking(searcher, q, request, _tie_key(records), shared)
     if request.sort == "relevance" and not request.group:
         # Only the best offset + limit are put in order.
         if collapse:
-            if rerank:
-                assert isinstance(request, SearchRequest)
-                best, total, paragraphs = reranked_documents(
-                    searcher, q, request, offset + limit, flt, deadline, key, shared
-                )
+            if rerank is not None:
+                best, total, paragraphs = reranked_documents(rerank, offset + limit, flt, deadline)
             else:
                 best, total, paragraphs = top_documents(searcher, q, offset + limit, flt, deadline)
             entries, counts = [g for g, _ in best[offset:]], [n for _, n in best[offset:]]
         else:
-            if rerank:
-                assert isinstance(request, SearchRequest)
+            if rerank is not None:
                 top, total = reranked_top(
-                    searcher,
-                    q,
-                    request,
+                    rerank,
                     offset + limit,
                     lambda n, stored: top_docs(searcher, q, n, flt, deadline, stored),
-                    key,
-                    shared,
                 )
             else:
                 top, total = top_docs(searcher, q, offset + limit, flt, deadline, records)
@@ -131,9 +122,8 @@ def run_search(
             entries = [[hit] for hit in top[offset : offset + limit]]
     else:
         matches = all_matches(searcher, q, flt, deadline)
-        if rerank:
-            assert isinstance(request, SearchRequest)
-            matches = reranked_all(searcher, q, request, matches, key, shared)
+        if rerank is not None:
+            matches = reranked_all(rerank, matches)
         ranked = ordered(searcher, matches, request.sort)
         paragraphs = len(ranked)
         if request.group or collapse:

@@ -83,10 +83,19 @@ def segmented(tmp_path: Path) -> Iterator[searchkit.Index]:
     ix.close()
 
 
+def _column_top_docs(
+    searcher: Searcher, q: wq.Query, limit: int, flt: wq.Query | None = None
+) -> Any:
+    """``_columns.top_docs``' answer from the columns alone; ``None`` where they do not
+    answer (``q`` or the weighting not one they score)."""
+    found = _columns.column_scores(searcher, q, flt)
+    return None if found is None else _columns._best(searcher, *found, limit)
+
+
 def _same(searcher: Searcher, q: wq.Query, limit: int, flt: wq.Query | None = None) -> Any:
     """Assert that both paths agree on ``q``; return the columns' answer."""
     expected = _topk.top_docs(searcher, q, limit, flt)
-    found = _columns.column_top_docs(searcher, q, limit, flt)
+    found = _column_top_docs(searcher, q, limit, flt)
     assert (found is None) == (expected is None), str(q)
     if found is None or expected is None:
         return None
@@ -263,7 +272,7 @@ def test_a_damaged_cache_is_rebuilt_never_trusted(segmented: searchkit.Index, da
     queries = [parse_query(text, searcher.schema) for text in QUERIES]
     expected = [_topk.top_docs(searcher, q, 50) for q in queries]
     for q in queries:  # every field the queries name gets its columns
-        _columns.column_top_docs(searcher, q, 50)
+        _column_top_docs(searcher, q, 50)
     caches = _caches(segmented)
     assert {p.name.split(".")[1] for p in caches} == {"author", "body", "title"}
     good = {p: p.read_bytes() for p in caches}
@@ -272,7 +281,7 @@ def test_a_damaged_cache_is_rebuilt_never_trusted(segmented: searchkit.Index, da
     segmented.close()  # a new searcher opens the files again
     searcher = segmented._reader()
     for q, want in zip(queries, expected, strict=True):
-        assert _columns.column_top_docs(searcher, q, 50) == want
+        assert _column_top_docs(searcher, q, 50) == want
     every = [  # every term of every field with columns, so every damage is met
         wq.Term(field, word)
         for field in ("author", "body", "title")
@@ -374,14 +383,14 @@ def test_a_part_of_a_sharded_index_scores_over_the_columns_with_every_parts_stat
     sharded = searchkit.Index.create(tmp_path / "sh", shards=3)
     sharded.add_documents(docs)
     answered: list[bool] = []
-    real = _columns.column_top_docs
+    real = _columns.column_scores
 
     def spy(*args: Any, **kwargs: Any) -> Any:
         found = real(*args, **kwargs)
         answered.append(found is not None)
         return found
 
-    monkeypatch.setattr(_columns, "column_top_docs", spy)
+    monkeypatch.setattr(_columns, "column_scores", spy)
     queries = [" ".join(random.Random(i).choices(WORDS, k=3)) for i in range(12)]
     for q in queries * 2:  # each part's reader answers from its second query on
         got = [(h.chunk_id, h.score) for h in sharded.search(q, limit=20, collapse="none")]

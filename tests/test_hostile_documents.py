@@ -92,6 +92,20 @@ def test_a_damaged_zip_is_skipped(tmp_path: Path) -> None:
         assert _skipped_reason(f).startswith(f"damaged {kind} file (not a readable zip: "), name
 
 
+def test_a_zip_without_its_document_part_is_skipped_naming_the_part(tmp_path: Path) -> None:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        z.writestr("readme.txt", "words")
+    for name, reason in (
+        ("other.docx", "not a DOCX file (no word/document.xml)"),
+        ("other.odt", "not an ODT file (no content.xml)"),
+        ("other.epub", "not an EPUB file (no META-INF/container.xml)"),
+    ):
+        f = tmp_path / name
+        f.write_bytes(buf.getvalue())
+        assert _skipped_reason(f) == reason, name
+
+
 def _bomb_docx(unpacked: int) -> bytes:
     """A DOCX whose document.xml unpacks to ``unpacked`` bytes (mostly one comment)."""
     filler = b"<!--" + b"x" * (unpacked - 200) + b"-->"

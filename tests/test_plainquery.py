@@ -124,7 +124,8 @@ def _same_both_ways(text: str, ix: searchkit.Index, limit: int = 10) -> bool:
     """Assert that both roads agree on ``text``; whether it took the plain road."""
     searcher = ix._reader()
     fields = language_fields(searcher.reader())
-    plain = sq.plain_words_query(text, searcher.schema, "or", fields, ix.synonyms) is not None
+    parsing = _plainquery.Parsing(searcher.schema, "or", fields, ix.synonyms)
+    plain = sq.plain_words_query(text, parsing) is not None
     for operator in ("or", "and"):
         fast = _parsed(text, ix, operator), _searched(text, ix, operator, limit)
         with _parser_only():
@@ -182,9 +183,10 @@ def test_scifact_claims_parse_alike(seed_index: searchkit.Index) -> None:
     assert len(claims) == 1109
     searcher = seed_index._reader()
     fields = language_fields(searcher.reader())
+    parsing = _plainquery.Parsing(searcher.schema, "or", fields)
     plain = 0
     for claim in claims:
-        plain += sq.plain_words_query(claim, searcher.schema, "or", fields) is not None
+        plain += sq.plain_words_query(claim, parsing) is not None
         for operator in ("or", "and"):
             fast = _parsed(claim, seed_index, operator)
             with _parser_only():

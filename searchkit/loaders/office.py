@@ -57,7 +57,7 @@ class _ZipDocument(BinaryLoader):
     def load_bytes(self, path: Path, data: bytes, content_hash: str) -> Loaded:
         parts = zip_parts(path, data, self.name.upper())
         if not parts.has(self.body_part):
-            raise DocumentError(path, f"not a {self.name.upper()} file (no {self.body_part})")
+            raise DocumentError(path, f"not {self.what} (no {self.body_part})")
         meta = self._meta(path, parts) if parts.has(self.meta_part) else {}
         budget = TextBudget()
         blocks: list[Block] = []
