@@ -143,11 +143,10 @@ def test_a_damaged_vector_file_is_index_damage(tmp_path: Path) -> None:
     assert any(vec.name in p for p in problems), problems
 
 
-def test_an_index_without_vectors_says_how_to_add_them(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(semantic, "available", lambda: False)
-    path = _build(tmp_path / "plain")
+def test_an_index_without_vectors_says_how_to_add_them(tmp_path: Path) -> None:
+    with pytest.MonkeyPatch.context() as written_without_the_extra:
+        written_without_the_extra.setattr(semantic, "available", lambda: False)
+        path = _build(tmp_path / "plain")
     assert not list((path / "whoosh-1").glob("*.skvec"))
     with searchkit.Index.open(path) as ix:
         assert ix.search(QUERY).total == 6
