@@ -15,7 +15,7 @@ from typing import Any
 from whoosh import query as wq
 from whoosh.searching import Searcher
 
-from . import _whoosh
+from . import _colcache, _whoosh
 from ._limits import Deadline
 from ._stored import chunk_from_stored, chunk_kwargs
 from .analysis.languages import body_field, span_finder
@@ -89,7 +89,7 @@ def highlight_terms(q: wq.Query, searcher: Searcher) -> Highlight:
     # expand=True turns wildcards and fuzzy terms into the index words they matched.  Leaf
     # by leaf: Whoosh's loop over a whole tree skips every field after the first it meets.
     reader = searcher.reader()
-    found = {t for leaf in q.leaves() for t in leaf.existing_terms(reader, True, True)}
+    found = {t for leaf in q.leaves() for t in _existing_terms(leaf, searcher, reader)}
     words = [(f, t.decode("utf-8") if isinstance(t, bytes) else str(t)) for f, t in found]
     languages: dict[str, set[str]] = {}
     for f, t in words:
@@ -100,6 +100,22 @@ def highlight_terms(q: wq.Query, searcher: Searcher) -> Highlight:
         frozenset(t for f, t in words if f == STOP_FIELD),
         {f: frozenset(ts) for f, ts in languages.items()},
     )
+
+
+def _existing_terms(leaf: wq.Query, searcher: Searcher, reader: Any) -> Any:
+    """``leaf.existing_terms(reader, True, True)``; a word's from the column caches its
+    search opened, when every segment has them (a dictionary look-up each, where Whoosh
+    reads each segment's term table from its file)."""
+    if type(leaf) is wq.Term and isinstance(leaf.text, str):
+        field = leaf.fieldname
+        segments = [sub for sub, _offset in reader.leaf_readers()]
+        held = [_colcache.opened(sub, field) for sub in segments]
+        if segments and all(cols is not None for cols in held):
+            key = searcher.schema[field].to_bytes(leaf.text)
+            if any(cols.term(key) is not None for cols in held if cols is not None):
+                return {(field, leaf.text)}
+            return set()
+    return leaf.existing_terms(reader, True, True)
 
 
 def build_hits(
