@@ -33,8 +33,10 @@ Spans = tuple[tuple[int, int], ...]
 # Every ASCII byte that is neither a letter, a digit nor a square bracket (word parts
 # hold mnemonic brackets: ``E[x]tract``) becomes a space.
 _COARSE = bytes(b if (b >= 0x80 or chr(b).isalnum() or b in b"[]") else 0x20 for b in range(256))
-# A state holds at most this many distinct tokens; then a new one is started.
-_MAX_TOKENS = 200_000
+# A state holds at most this many distinct tokens; then a new one is started.  A token
+# costs about 800 bytes (its parts, and a set under each of its terms): 20 MiB at most in
+# a long-running process (200,000 held up to 156 MiB), several thousand pages of hits.
+_MAX_TOKENS = 25_000
 
 
 class _Tokens:
