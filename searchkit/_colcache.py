@@ -355,8 +355,9 @@ def _build(reader: Any, field: str, expect: dict[str, Any], positions: bool) -> 
         np.cumsum(counts, out=ends[1:])
         tpositions = ends[term_starts]
     bounds = np.frombuffer(offsets, dtype=np.int64)
-    ends = bounds.tolist()
-    hashes = np.array([zlib.crc32(blob[a:b]) for a, b in itertools.pairwise(ends)], dtype=np.uint32)
+    hashes = np.array(
+        [zlib.crc32(blob[a:b]) for a, b in itertools.pairwise(bounds.tolist())], dtype=np.uint32
+    )
     order = np.argsort(hashes, kind="stable").astype(np.uint32)
     arrays = {
         "blob": np.frombuffer(bytes(blob), dtype=np.uint8),

@@ -175,8 +175,8 @@ def writes_vectors(data_folder: str | None) -> bool:
     if data_folder is None:
         return True
     try:
-        raw = json.loads((Path(data_folder).parent / SETTINGS_NAME).read_bytes())
-    except (OSError, ValueError, RecursionError):
+        raw = read_json(Path(data_folder).parent)
+    except SearchkitError:
         return True
     return not (isinstance(raw, dict) and raw.get("vectors") is False)
 
