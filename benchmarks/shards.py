@@ -40,6 +40,7 @@ import _reuters
 def worker(mode: str, shards: int, files: Path, folder: Path, queries_file: Path) -> None:
     """One configuration in this process: build, then time the queries; print one JSON row."""
     import searchkit
+    from searchkit._build import CreateOptions
     from searchkit._shardset import add_shards  # noqa: F401  (loaded before the clock)
     from searchkit.shards import ShardedIndex
 
@@ -57,10 +58,14 @@ def worker(mode: str, shards: int, files: Path, folder: Path, queries_file: Path
         )
         client = distributed.Client(cluster)
     try:
+        # Lexical indexes, as scale.py builds: no paragraph vectors even where
+        # searchkit[semantic] is installed (the queries here are lexical).
         if mode == "dask" and shards == 1:
-            ix: Any = ShardedIndex.create_sharded(folder, 1, open_part=searchkit.Index._open_part)
+            ix: Any = ShardedIndex.create_sharded(
+                folder, 1, CreateOptions(vectors=False), open_part=searchkit.Index._open_part
+            )
         else:
-            ix = searchkit.Index.create(folder, shards=shards)
+            ix = searchkit.Index.create(folder, shards=shards, vectors=False)
         with c.Stopwatch() as t:
             report = ix.add(files, client=client) if client is not None else ix.add(files)
         build_rss = c.peak_rss_mb()
