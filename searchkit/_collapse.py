@@ -73,32 +73,28 @@ def best_documents(
     if not docs.size:
         return [], 0, 0
     values = scores[docs]
-    # Each chunk's document as its place among the index's document ids, sorted: every
-    # document's count, best score and first chunk with that score, in arrays over the
-    # codes (O(n), no sort), kept for the documents that match.
+    # Each chunk's document as its place among the index's document ids, sorted (a code);
+    # every document's number of matching chunks, counted over the codes (O(n), no sort).
     codes = document_codes(searcher)[docs]
     counts = np.bincount(codes)
-    size = counts.size
-    best_values = np.full(size, -np.inf)
-    np.maximum.at(best_values, codes, values)
-    tops = values == best_values[codes]
-    best_docs = np.full(size, np.iinfo(np.int64).max, dtype=np.int64)
-    np.minimum.at(best_docs, codes[tops], docs[tops])
-    group_codes = np.flatnonzero(counts)
-    counts, best_values, best_docs = (
-        counts[group_codes],
-        best_values[group_codes],
-        best_docs[group_codes],
-    )
-    # The documents by their best score descending, ties by document id (a code is a
-    # document's place in id order); only the best ``limit`` are sorted.
-    best_which = np.arange(counts.size)
-    if counts.size > limit:
-        keep = np.argpartition(-best_values, limit - 1)[:limit] if limit else best_which[:0]
-        cut = best_values[keep].min() if keep.size else np.inf
-        best_which = np.flatnonzero(best_values >= cut)  # every tie at the cut too
-    ranking = best_which[np.lexsort((group_codes[best_which], -best_values[best_which]))][:limit]
+    # The best documents' best chunks are among the best chunks: those scoring at least
+    # the k-th best chunk's score, k growing until they hold ``limit`` documents (a
+    # document left out scores below every one kept).  In the order score descending,
+    # code, chunk, a document's first chunk is its best (the first in it at that score).
+    k = max(limit, 1)
+    while True:
+        if k < docs.size:
+            floor = np.partition(values, docs.size - k)[docs.size - k]
+            pick = np.flatnonzero(values >= floor)
+        else:
+            pick = np.arange(docs.size)
+        pick = pick[np.lexsort((docs[pick], codes[pick], -values[pick]))]
+        firsts = np.sort(np.unique(codes[pick], return_index=True)[1])
+        if firsts.size >= limit or pick.size == docs.size:
+            break
+        k *= 4
     page = [
-        ([(float(best_values[i]), int(best_docs[i]))], int(counts[i])) for i in ranking.tolist()
+        ([(float(values[i]), int(docs[i]))], int(counts[codes[i]]))
+        for i in pick[firsts[:limit]].tolist()
     ]
-    return page, int(counts.size), int(docs.size)
+    return page, int(np.count_nonzero(counts)), int(docs.size)

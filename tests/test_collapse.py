@@ -268,3 +268,32 @@ def test_the_web_page_links_a_documents_other_matches(pages: Path) -> None:
         assert client.get("/api/search", params={"q": QUESTION}).json() == flat
         refused = client.get("/api/search", params={"q": QUESTION, "collapse": "site"})
         assert refused.status_code == 400 and "collapse must be one of" in refused.text
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_the_best_documents_are_found_among_the_best_chunks(
+    seed: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``best_documents`` looks for the best documents among the best chunks, widening
+    the look until it holds ``limit`` documents: against every chunk ranked in Python,
+    with many tied scores and documents of many top chunks."""
+    import numpy as np
+
+    from searchkit import _collapse
+
+    rng = random.Random(seed)
+    n = rng.randint(1, 300)
+    codes = np.array(sorted(rng.randrange(rng.randint(1, 40)) for _ in range(n)), dtype=np.int64)
+    scores = np.array([rng.choice((0.5, 1.0, 1.5, 2.0, rng.random())) for _ in range(n)])
+    matched = np.array([rng.random() < 0.7 for _ in range(n)])
+    monkeypatch.setattr(_collapse, "document_codes", lambda _searcher: codes)
+    chunks = [d for d in range(n) if matched[d]]
+    best: dict[int, tuple[float, int]] = {}
+    for d in sorted(chunks, key=lambda d: (-scores[d], d)):
+        best.setdefault(int(codes[d]), (float(scores[d]), d))
+    ranked = sorted(best.items(), key=lambda item: (-item[1][0], item[0]))
+    counts = {c: sum(1 for d in chunks if codes[d] == c) for c in best}
+    for limit in (0, 1, 2, 3, 10, 50):
+        page, documents, paragraphs = _collapse.best_documents(None, scores, matched, limit)  # type: ignore[arg-type]
+        assert page == [([best[c]], counts[c]) for c, _ in ranked[:limit]], (seed, limit)
+        assert (documents, paragraphs) == (len(best), len(chunks))
