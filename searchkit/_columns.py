@@ -399,4 +399,7 @@ def _consecutive(cols: Columns, found: dict[bytes, Any], words: list[bytes], doc
         common = keys if common is None else np.intersect1d(common, keys, assume_unique=True)
         if not common.size:
             break
-    return np.unique(common // shift)
+    # The keys ascend (documents, then positions, ascend), so a row's keys sit together:
+    # its first is where it differs from the one before (np.unique would hash or sort).
+    rows = common // shift
+    return rows[np.concatenate(([True], rows[1:] != rows[:-1]))] if rows.size else rows
