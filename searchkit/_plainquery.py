@@ -1,14 +1,15 @@
 """Plain word queries without Whoosh's parser: the same query, built directly.
 
-Most queries are a few words and nothing else: no operators, fields, quotes, wildcards,
-fuzzy terms, ranges, boosts or groups.  For them Whoosh's parser (tagging every
-character against a dozen plugins' patterns, then a dozen filters over the syntax tree)
-cost more than scoring.  :func:`plain_words_query` recognises such a query and builds
-the tree the parser would have built from it, node for node: the query's grouping (OR or
-AND) of, for each word, an OR over the searched fields of what that field's analyzer
-makes of the word.  ``query.py`` then sums repeats, lifts NOTs and normalises it exactly
-as it does the parser's tree, so both roads end in the same query (a test compares them
-on thousands of queries).
+Most queries are a few words and nothing else: no fields, quotes, wildcards, fuzzy
+terms, ranges, boosts, or operators but ``AND`` and ``OR``.  For them Whoosh's parser
+(tagging every character against a dozen plugins' patterns, then a dozen filters over
+the syntax tree) cost more than scoring.  :func:`plain_words_query` recognises such a
+query and builds the tree the parser would have built from it, node for node: the
+query's grouping (OR or AND) of, for each word, an OR over the searched fields of what
+that field's analyzer makes of the word, with ``AND`` and ``OR`` between words or
+groups joining them as the parser's operators do (:func:`_join`).  ``query.py`` then
+sums repeats, lifts NOTs and normalises it exactly as it does the parser's tree, so
+both roads end in the same query (tests compare them on thousands of queries).
 
 :func:`word_query` is the one place that turns a word into a field's terms, for the
 parser (``_WordPartParser.term_query``) and for this shortcut alike; what an analyzer
@@ -39,12 +40,34 @@ _SYNTAX = re.compile(
 )
 # Words the parser reads as operators (TO only inside a range, REQUIRE in Whoosh's set).
 _OPERATORS = frozenset({"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE", "REQUIRE", "TO"})
+# The infix operators this road joins as the parser does, in the order it applies them
+# (Whoosh's OperatorsPlugin: NOT, then AND, then OR, then the rest).
+_INFIX = {"AND": query.And, "OR": query.Or}
 # What ends a word: white space, a parenthesis (the parser's groups), or < or >: the
 # parser cuts words there, and drops the sign unless it follows a field's name (``a:>3``,
 # a range; a query with a colon never comes here), so ``INC <AIG>`` is ``INC AIG``.
 _BREAK = re.compile(r"\s+|[()<>]")
 # A query's words, in nested lists where the query has parentheses.
 _Words = list["str | _Words"]
+
+
+class _Infix(str):
+    """``AND`` or ``OR`` where the parser reads it as an operator: with white space on
+    both sides (a word elsewhere, such as at the start or before a parenthesis)."""
+
+
+@attrs.define
+class _Group:
+    """A node of the parser's syntax tree that groups others: a word's OR over its
+    fields, a pair of parentheses, or an operator's two sides; ``kind`` is the query
+    it becomes (``Or`` or ``And``) and ``parts`` are field queries or groups."""
+
+    kind: type[query.Query]
+    parts: list[Any]
+
+    def query(self) -> query.Query:
+        return self.kind([p.query() if isinstance(p, _Group) else p for p in self.parts])
+
 
 # (field object, word, removestops) -> the word's runs of terms.  The field is kept in
 # the value and compared by identity, so a reused ``id`` never returns another's runs.
@@ -66,15 +89,21 @@ class Parsing:
 
 def plain_words(text: str) -> _Words | None:
     """The words of ``text`` in its groups (a list in the list for each pair of
-    parentheses), as the parser's tagger cuts them; ``None`` unless ``text`` is only
-    words and balanced parentheses."""
+    parentheses), as the parser's tagger cuts them, its operators as :class:`_Infix`;
+    ``None`` unless ``text`` is only words, balanced parentheses, and ``AND`` and ``OR``
+    between two words or groups."""
     if _SYNTAX.search(text):
         return None
     stack: list[_Words] = [[]]
     at = 0
+    spaced = False  # the word now ending follows white space
     for m in _BREAK.finditer(text):
         if m.start() > at:
-            stack[-1].append(text[at : m.start()])
+            word = text[at : m.start()]
+            if word in _INFIX and spaced and m.group()[0] not in "()<>":
+                word = _Infix(word)
+            stack[-1].append(word)
+        spaced = m.group()[0] not in "()<>"
         at = m.end()
         if m.group() == "(":
             stack.append([])
@@ -88,12 +117,46 @@ def plain_words(text: str) -> _Words | None:
     if len(stack) > 1:
         return None
     top = stack[0]
-    if any(w in _OPERATORS for w in _flat(top)):
+    if any(w in _OPERATORS and not isinstance(w, _Infix) for w in _flat(top)):
+        return None
+    if not _operands_around(top):
         return None
     # The parser takes a query that is one group, and nothing else, as that group.
     if len(top) == 1 and isinstance(top[0], list) and text[0] == "(" and text[-1] == ")":
         top = top[0]
     return top
+
+
+def _operands_around(words: _Words) -> bool:
+    """Whether every operator in ``words`` (and its groups) stands between two words or
+    groups; the parser drops one at a group's edge and nests a pair oddly, so a query
+    with those is left to it."""
+    for i, w in enumerate(words):
+        if isinstance(w, list) and not _operands_around(w):
+            return False
+        if isinstance(w, _Infix) and (i in (0, len(words) - 1) or isinstance(words[i + 1], _Infix)):
+            return False
+    return True
+
+
+def _join(nodes: list[Any]) -> list[Any]:
+    """``nodes`` (groups and operators) with each operator and its two sides made one
+    group, as Whoosh's ``InfixOperator.replace_self`` makes them: the ANDs first, left
+    to right, then the ORs; a left side that is already a group of the operator's kind
+    (a word's OR over its fields, for ``OR``) takes the right side in."""
+    for name, kind in _INFIX.items():
+        i = 0
+        while i < len(nodes):
+            if not (isinstance(nodes[i], _Infix) and nodes[i] == name):
+                i += 1
+                continue
+            left, right = nodes[i - 1], nodes[i + 1]
+            if isinstance(left, _Group) and left.kind is kind:
+                left.parts.append(right)
+                del nodes[i : i + 2]
+            else:
+                nodes[i - 1 : i + 2] = [_Group(kind, [left, right])]
+    return nodes
 
 
 def _flat(words: _Words) -> list[str]:
@@ -159,8 +222,10 @@ def plain_words_query(text: str, parsing: Parsing) -> query.Query | None:
     schema, synonyms = parsing.schema, parsing.synonyms
     if synonyms:
         # Conservative: a rule matching across parentheses also sends the query to the
-        # parser, which matches within a group only.
+        # parser, which matches within a group only; so does any operator.
         tokens = _flat(found)
+        if any(isinstance(t, _Infix) for t in tokens):
+            return None
         if any(synonyms.match(tokens[i:]) for i in range(len(tokens))):
             return None
     targets = []
@@ -173,18 +238,20 @@ def plain_words_query(text: str, parsing: Parsing) -> query.Query | None:
         targets.append((field, name, boost))
     group: type[query.Query] = query.And if parsing.operator == "and" else query.Or
 
-    def tree(items: _Words) -> query.Query:
-        out = []
+    def tree(items: _Words) -> _Group:
+        out: list[Any] = []
         for item in items:
             if isinstance(item, list):
                 out.append(tree(item))
-                continue
-            per_field = []
-            for field, name, boost in targets:
-                q = word_query(field, name, item, group, boost)
-                if q is not None:
-                    per_field.append(q)
-            out.append(query.Or(per_field))
-        return group(out)
+            elif isinstance(item, _Infix):
+                out.append(item)
+            else:
+                per_field = []
+                for field, name, boost in targets:
+                    q = word_query(field, name, item, group, boost)
+                    if q is not None:
+                        per_field.append(q)
+                out.append(_Group(query.Or, per_field))
+        return _Group(group, _join(out))
 
-    return tree(found)
+    return tree(found).query()

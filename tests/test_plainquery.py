@@ -166,6 +166,81 @@ def test_generated_queries_agree(mixed: searchkit.Index, parts: list[tuple[str, 
     _same_both_ways(text, mixed)
 
 
+@pytest.fixture(scope="module")
+def unsynonymed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[searchkit.Index]:
+    """The same documents without synonyms: the index on which AND and OR between words
+    take the plain road (with synonyms, the parser applies the rules)."""
+    root = tmp_path_factory.mktemp("plain-operators")
+    with searchkit.Index.create(root / "ix") as ix:
+        ix.add(SEEDS, FIXTURES / "mixed")
+        yield ix
+
+
+OPERATOR_QUERIES = [
+    "prisoner AND exchange",
+    "prisoner OR exchange",
+    "prisoner AND exchange AND role",
+    "prisoner OR exchange AND role",
+    "prisoner AND exchange OR role AND Kyiv",
+    "(prisoner exchange) AND role",
+    "(prisoner exchange) OR role",
+    "role OR (prisoner AND exchange)",
+    "(prisoner OR exchange) (role AND Kyiv)",
+    "SEARS, ROEBUCK AND CO <S> 3RD QTR NET",
+    "prisoner AND the",
+    "the OR of",
+    "Tet1 AND IL-6 OR covid19",
+    "prisoner  AND\texchange",
+]
+# Where the parser's operators are not plain: at an edge, two in a row, another operator.
+PARSER_OPERATOR_QUERIES = [
+    "AND prisoner",
+    "prisoner AND",
+    "prisoner AND AND exchange",
+    "prisoner AND OR exchange",
+    "(AND prisoner) exchange",
+    "prisoner (exchange AND)",
+    "prisoner AND(exchange)",
+    "prisoner NOT exchange",
+    "prisoner ANDNOT exchange",
+    "prisoner AND exchange NOT role",
+]
+
+
+def test_and_or_between_words_take_the_plain_road(unsynonymed: searchkit.Index) -> None:
+    plain = [
+        q for q in OPERATOR_QUERIES + PARSER_OPERATOR_QUERIES if _same_both_ways(q, unsynonymed)
+    ]
+    assert plain == OPERATOR_QUERIES
+    # The operators still mean what they meant: AND narrows, OR widens.
+    both = unsynonymed.search("prisoner AND exchange", collapse="none").total
+    either = unsynonymed.search("prisoner OR exchange", collapse="none").total
+    assert 0 < both < unsynonymed.search("prisoner", collapse="none").total < either
+
+
+_WORD = st.sampled_from([*PIECES[:20], "the", "of", "IL-6", "<S>"])
+_JOIN = st.sampled_from([" AND ", " OR ", " ", "  AND\t", " OR  "])
+
+
+def _joined(inner: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
+    """Words or groups from ``inner``, one to four, with an operator or a space between."""
+    pairs = st.lists(st.tuples(inner, _JOIN), min_size=1, max_size=4)
+    return pairs.map(lambda xs: "".join(a + j for a, j in xs[:-1]) + xs[-1][0])
+
+
+# Words joined by AND, OR or nothing, in nested parentheses: the queries the plain road
+# now builds itself, compared with the parser's tree.
+_OPERATOR_QUERY = _joined(
+    st.recursive(_WORD, lambda inner: _joined(inner).map(lambda t: f"({t})"), max_leaves=8)
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_OPERATOR_QUERY)
+def test_generated_operator_queries_agree(unsynonymed: searchkit.Index, text: str) -> None:
+    _same_both_ways(text, unsynonymed)
+
+
 def test_analysis_is_remembered_per_field(mixed: searchkit.Index) -> None:
     schema = mixed._reader().schema
     _plainquery._RUNS.clear()
