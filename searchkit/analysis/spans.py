@@ -34,15 +34,18 @@ Spans = tuple[tuple[int, int], ...]
 # hold mnemonic brackets: ``E[x]tract``) becomes a space.
 _COARSE = bytes(b if (b >= 0x80 or chr(b).isalnum() or b in b"[]") else 0x20 for b in range(256))
 # A state holds at most this many distinct tokens; then a new one is started.  A token
-# costs about 800 bytes (its parts, and a set under each of its terms): 20 MiB at most in
-# a long-running process (200,000 held up to 156 MiB), several thousand pages of hits.
-_MAX_TOKENS = 25_000
+# costs about 500 bytes (measured on SciFact's abstracts: its text, its parts, its place
+# under each of its terms): 30 MiB at most in a long-running process.  The pages of
+# SciFact's 300 test claims hold 27,921 tokens at 10 hits and 45,510 at 100; all of
+# Reuters' 191 title queries' pages 9,473.  A smaller bound that the pages of a
+# benchmark's queries outgrow starts every pass from nothing (25,000 did on SciFact).
+_MAX_TOKENS = 60_000
 
 
 class _Tokens:
     """What is known of every coarse token met so far.
 
-    ``parts`` maps a token (UTF-8) to its text and its word parts as ``(offset, part,
+    ``parts`` maps a token (UTF-8) to its text and its word parts as ``(start, end,
     index term or None, lower-cased part)``; ``by_term`` and ``by_stop`` file the tokens
     under each index term and each stop word (lower-cased) they hold.  A token joins
     ``known`` only after it is filed, so a page reading this state from another thread
@@ -53,9 +56,11 @@ class _Tokens:
 
     def __init__(self) -> None:
         self.known: set[bytes] = set()
-        self.parts: dict[bytes, tuple[str, tuple[tuple[int, str, str | None, str], ...]]] = {}
-        self.by_term: dict[str, set[bytes]] = {}
-        self.by_stop: dict[str, set[bytes]] = {}
+        self.parts: dict[bytes, tuple[str, tuple[tuple[int, int, str | None, str], ...]]] = {}
+        # Lists, not sets: most terms are in one token or two, and an empty set costs
+        # 216 bytes where a list of one costs 64.
+        self.by_term: dict[str, list[bytes]] = {}
+        self.by_stop: dict[str, list[bytes]] = {}
 
     def learn(self, token: bytes) -> None:
         text = token.decode("utf-8")
@@ -64,11 +69,13 @@ class _Tokens:
             part = m.group()
             term = index_term(part)
             low = unbracketed(part).lower()
-            parts.append((m.start(), part, term, low))
+            if low == term:  # one string, not two (most words)
+                low = term
+            parts.append((m.start(), m.end(), term, low))
             if term is None:
-                self.by_stop.setdefault(low, set()).add(token)
+                self.by_stop.setdefault(low, []).append(token)
             else:
-                self.by_term.setdefault(term, set()).add(token)
+                self.by_term.setdefault(term, []).append(token)
         self.parts[token] = (text, tuple(parts))
         self.known.add(token)
 
@@ -98,9 +105,9 @@ def page_spans(
                 state.learn(token)
     wanted: set[bytes] = set()
     for term in terms:
-        wanted |= state.by_term.get(term, set())
+        wanted.update(state.by_term.get(term, ()))
     for stop in stops:
-        wanted |= state.by_stop.get(stop, set())
+        wanted.update(state.by_stop.get(stop, ()))
     out: list[Spans] = []
     matching: dict[bytes, list[tuple[int, int]]] = {}  # a token's matching parts
     for text, tokens in zip(texts, coarse, strict=True):
@@ -133,8 +140,8 @@ def _find(
         hits = matching.get(token)
         if hits is None:
             hits = matching[token] = [
-                (off, off + len(part))
-                for off, part, term, low in parts
+                (start, end)
+                for start, end, term, low in parts
                 if ((term in terms) if term is not None else (bool(stops) and low in stops))
             ]
         if not hits:
