@@ -53,7 +53,7 @@ def open_index(records: list[dict[str, str]], folder: Path) -> Any:
     except searchkit.IndexNotFoundError:
         pass
 
-    index = searchkit.Index.create(folder)
+    index = searchkit.Index.create(folder, vectors=False)  # queries are lexical here
     index.add_documents(
         Document(
             id=r["_id"],

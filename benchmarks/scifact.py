@@ -113,7 +113,9 @@ def build_searchkit(
         searchkit._batch._WRITER_PROCS = procs
     try:
         with c.Stopwatch() as t:
-            index = searchkit.Index.create(work / "searchkit")
+            # Lexical, as a default install builds it: no paragraph vectors even where
+            # searchkit[semantic] is installed (hybrid.py measures what they cost).
+            index = searchkit.Index.create(work / "searchkit", vectors=False)
             report = index.add_documents(documents())
     finally:
         searchkit._batch._WRITER_PROCS = default_procs
