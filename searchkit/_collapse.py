@@ -30,6 +30,8 @@ __all__ = ["Documents", "best_documents", "documents", "top_documents"]
 
 # Each document's first chunks in an order, and how many of its chunks match.
 Documents = list[tuple[Ranked, int]]
+# The best documents in order: each one's code and its best chunk as ``(score, docnum)``.
+Page = list[tuple[int, tuple[float, int]]]
 
 
 def documents(
@@ -77,24 +79,64 @@ def best_documents(
     # every document's number of matching chunks, counted over the codes (O(n), no sort).
     codes = document_codes(searcher)[docs]
     counts = np.bincount(codes)
-    # The best documents' best chunks are among the best chunks: those scoring at least
-    # the k-th best chunk's score, k growing until they hold ``limit`` documents (a
-    # document left out scores below every one kept).  In the order score descending,
-    # code, chunk, a document's first chunk is its best (the first in it at that score).
+    documents = int(np.count_nonzero(counts))
+    page = None
+    if documents > limit:
+        page = _among_best_chunks(docs, values, codes, limit)
+    if page is None:
+        page = _by_document(docs, values, codes, counts.size, limit)
+    return [([hit], int(counts[code])) for code, hit in page], documents, int(docs.size)
+
+
+# The best chunks are looked through while they are fewer than this share of the matches;
+# past it, reducing every match by document costs less (a page's documents holding most
+# of the top chunks, as one long page of a few documents does).
+_PICK_SHARE = 8
+
+
+def _among_best_chunks(docs: Any, values: Any, codes: Any, limit: int) -> Page | None:
+    """The best ``limit`` documents' codes and best chunks, found among the best chunks:
+    those scoring at least the k-th best chunk's score, k widened until they hold
+    ``limit`` documents (a document left out scores below every one kept); ``None`` when
+    that would take more than a share of the matches (see :func:`_by_document`)."""
+    import numpy as np
+
     k = max(limit, 1)
-    while True:
-        if k < docs.size:
-            floor = np.partition(values, docs.size - k)[docs.size - k]
-            pick = np.flatnonzero(values >= floor)
-        else:
-            pick = np.arange(docs.size)
+    while k * _PICK_SHARE < docs.size:
+        floor = np.partition(values, docs.size - k)[docs.size - k]
+        pick = np.flatnonzero(values >= floor)  # every tie at the cut too
+        # In the order score descending, code, chunk, a document's first chunk is its
+        # best (the first in it at that score), and the documents come in page order.
         pick = pick[np.lexsort((docs[pick], codes[pick], -values[pick]))]
-        firsts = np.sort(np.unique(codes[pick], return_index=True)[1])
-        if firsts.size >= limit or pick.size == docs.size:
-            break
-        k *= 4
-    page = [
-        ([(float(values[i]), int(docs[i]))], int(counts[codes[i]]))
-        for i in pick[firsts[:limit]].tolist()
+        firsts = pick[np.sort(np.unique(codes[pick], return_index=True)[1])]
+        if firsts.size >= limit:
+            return [(int(codes[i]), (float(values[i]), int(docs[i]))) for i in firsts[:limit]]
+        # Wider, by what these chunks held: twice the chunks that ``limit`` documents
+        # would take at this many chunks a document, and at least four times as many.
+        k = max(4 * k, 2 * limit * pick.size // max(firsts.size, 1))
+    return None
+
+
+def _by_document(docs: Any, values: Any, codes: Any, size: int, limit: int) -> Page:
+    """The best ``limit`` documents' codes and best chunks, from every document's best
+    score and first chunk with that score, reduced over every match (O(n), no sort)."""
+    import numpy as np
+
+    best_values = np.full(size, -np.inf)
+    np.maximum.at(best_values, codes, values)
+    tops = values == best_values[codes]
+    best_docs = np.full(size, np.iinfo(np.int64).max, dtype=np.int64)
+    np.minimum.at(best_docs, codes[tops], docs[tops])
+    group_codes = np.flatnonzero(best_docs != np.iinfo(np.int64).max)
+    best_values, best_docs = best_values[group_codes], best_docs[group_codes]
+    # The documents by their best score descending, ties by code (a document's place in
+    # id order); only the best ``limit`` are sorted.
+    best_which = np.arange(group_codes.size)
+    if group_codes.size > limit:
+        keep = np.argpartition(-best_values, limit - 1)[:limit] if limit else best_which[:0]
+        cut = best_values[keep].min() if keep.size else np.inf
+        best_which = np.flatnonzero(best_values >= cut)  # every tie at the cut too
+    ranking = best_which[np.lexsort((group_codes[best_which], -best_values[best_which]))][:limit]
+    return [
+        (int(group_codes[i]), (float(best_values[i]), int(best_docs[i]))) for i in ranking.tolist()
     ]
-    return page, int(np.count_nonzero(counts)), int(docs.size)

@@ -270,23 +270,28 @@ def test_the_web_page_links_a_documents_other_matches(pages: Path) -> None:
         assert refused.status_code == 400 and "collapse must be one of" in refused.text
 
 
+@pytest.mark.parametrize("share", [1, 8])
 @pytest.mark.parametrize("seed", range(40))
 def test_the_best_documents_are_found_among_the_best_chunks(
-    seed: int, monkeypatch: pytest.MonkeyPatch
+    seed: int, share: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """``best_documents`` looks for the best documents among the best chunks, widening
-    the look until it holds ``limit`` documents: against every chunk ranked in Python,
-    with many tied scores and documents of many top chunks."""
+    the look until it holds ``limit`` documents, or reduces every match by document:
+    against every chunk ranked in Python, with many tied scores, codes in no order
+    (ids sort as text, and segments follow one another), documents of many top chunks
+    and pages of fewer documents than asked for."""
     import numpy as np
 
     from searchkit import _collapse
 
     rng = random.Random(seed)
     n = rng.randint(1, 300)
-    codes = np.array(sorted(rng.randrange(rng.randint(1, 40)) for _ in range(n)), dtype=np.int64)
+    few = rng.random() < 0.3  # a handful of documents holding every chunk
+    codes = np.array([rng.randrange(rng.randint(1, 4) if few else 40) for _ in range(n)])
     scores = np.array([rng.choice((0.5, 1.0, 1.5, 2.0, rng.random())) for _ in range(n)])
     matched = np.array([rng.random() < 0.7 for _ in range(n)])
     monkeypatch.setattr(_collapse, "document_codes", lambda _searcher: codes)
+    monkeypatch.setattr(_collapse, "_PICK_SHARE", share)
     chunks = [d for d in range(n) if matched[d]]
     best: dict[int, tuple[float, int]] = {}
     for d in sorted(chunks, key=lambda d: (-scores[d], d)):
