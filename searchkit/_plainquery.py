@@ -60,10 +60,12 @@ class _Infix(str):
 class _Group:
     """A node of the parser's syntax tree that groups others: a word's OR over its
     fields, a pair of parentheses, or an operator's two sides; ``kind`` is the query
-    it becomes (``Or`` or ``And``) and ``parts`` are field queries or groups."""
+    it becomes (``Or`` or ``And``) and ``parts`` are field queries or groups.  A group in
+    parentheses never takes an operator's right side in (``query._Parenthesized``)."""
 
     kind: type[query.Query]
     parts: list[Any]
+    merges: bool = True
 
     def query(self) -> query.Query:
         return self.kind([p.query() if isinstance(p, _Group) else p for p in self.parts])
@@ -143,7 +145,8 @@ def _join(nodes: list[Any]) -> list[Any]:
     """``nodes`` (groups and operators) with each operator and its two sides made one
     group, as Whoosh's ``InfixOperator.replace_self`` makes them: the ANDs first, left
     to right, then the ORs; a left side that is already a group of the operator's kind
-    (a word's OR over its fields, for ``OR``) takes the right side in."""
+    (a word's OR over its fields, for ``OR``; not one in parentheses) takes the right
+    side in."""
     for name, kind in _INFIX.items():
         i = 0
         while i < len(nodes):
@@ -151,7 +154,7 @@ def _join(nodes: list[Any]) -> list[Any]:
                 i += 1
                 continue
             left, right = nodes[i - 1], nodes[i + 1]
-            if isinstance(left, _Group) and left.kind is kind:
+            if isinstance(left, _Group) and left.merges and left.kind is kind:
                 left.parts.append(right)
                 del nodes[i : i + 2]
             else:
@@ -242,7 +245,7 @@ def plain_words_query(text: str, parsing: Parsing) -> query.Query | None:
         out: list[Any] = []
         for item in items:
             if isinstance(item, list):
-                out.append(tree(item))
+                out.append(attrs.evolve(tree(item), merges=False))
             elif isinstance(item, _Infix):
                 out.append(item)
             else:

@@ -219,7 +219,9 @@ def test_and_or_between_words_take_the_plain_road(unsynonymed: searchkit.Index) 
 
 
 _WORD = st.sampled_from([*PIECES[:20], "the", "of", "IL-6", "<S>"])
-_JOIN = st.sampled_from([" AND ", " OR ", " ", "  AND\t", " OR  "])
+_JOIN = st.sampled_from(
+    [" AND ", " OR ", " ", "  AND\t", " OR  ", "\u00a0AND\u3000", " <OR> ", ">AND ", " AND<"]
+)
 
 
 def _joined(inner: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
