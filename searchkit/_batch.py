@@ -1,7 +1,8 @@
 """Writing to one ordinary index: the write lock around a batch, batching, writer tuning.
 
 A :class:`Batch` is one Whoosh writer that commits every ``size`` documents (or
-``_BATCH_CHUNKS`` chunks), so an interrupted add keeps what it finished.  A file's old
+``_WRITER_CHUNKS`` chunks a writer process), so an interrupted add keeps what it
+finished.  A file's old
 chunks go and its new ones arrive in one commit.  :func:`locked_batch` holds the index's
 write lock around a batch, tidies what dead writers left first, and records the index's
 sources in its commits.
@@ -33,18 +34,21 @@ DEFAULT_BATCH_SIZE = 5000
 # Per writer process: the in-memory posting table spills to disk beyond this estimate.
 # The estimate runs about twice the real size: a process writing a 28,000-paragraph
 # segment of Reuters peaked at 128 MiB.  A spilled segment is written through Whoosh's
-# pool, four to seven times slower and a third larger on disk, so a batch's share of
-# _BATCH_CHUNKS should fit.
+# pool, whose sorted runs are read back a posting at a time through ``_unpickle``: six
+# times the CPU of the whole build (a shard's one writer given 50,000 chunks of Reuters
+# spilled), so a writer's share of a batch must fit.
 _WRITER_LIMIT_MB = 256
-# A batch also commits after this many chunks, so long documents keep batches bounded.
-_BATCH_CHUNKS = 50_000
+# A batch also commits after this many chunks for each of its writer processes, so long
+# documents keep batches bounded and a writer's postings stay under its limit.
+_WRITER_CHUNKS = 25_000
 # Writer processes for batches of at least _PARALLEL_BATCH documents (Linux only).
 _WRITER_PROCS = min(2, os.cpu_count() or 1)
 _PARALLEL_BATCH = 1000
 
 
 class Batch:
-    """A Whoosh writer that commits every ``size`` documents or _BATCH_CHUNKS chunks.
+    """A Whoosh writer that commits every ``size`` documents or ``_WRITER_CHUNKS``
+    chunks a writer process.
 
     Each document gets its language (its own, else ``language``, else detected) here.
     """
@@ -64,7 +68,8 @@ class Batch:
         self.sources = sources
         # The roots relative paths start from (see _folders.py), as real paths.
         self._roots = [os.path.realpath(s) for s in sources]
-        self.procs = procs
+        # Writer processes (Linux only): a shard's one, or two for a large batch.
+        self.procs = (procs or _WRITER_PROCS) if size >= _PARALLEL_BATCH else 1
         self.max_chars = max_chars
         self.size = size
         self.dry_run = dry_run
@@ -75,12 +80,11 @@ class Batch:
 
     def _w(self) -> IndexWriter:
         if self._writer is None:
-            procs = (self.procs or _WRITER_PROCS) if self.size >= _PARALLEL_BATCH else 1
             folder = getattr(self.ix.storage, "folder", None)
             lock = str(Path(folder).parent / LOCK_NAME) if folder else None
             self._writer = _writers.writer(
                 self.ix,
-                procs=procs,
+                procs=self.procs,
                 limitmb=_WRITER_LIMIT_MB,
                 lock_path=lock,
                 sources=self.sources,
@@ -131,7 +135,7 @@ class Batch:
 
     def _tick(self) -> None:
         self._pending += 1
-        if self._pending >= self.size or self._chunks >= _BATCH_CHUNKS:
+        if self._pending >= self.size or self._chunks >= _WRITER_CHUNKS * self.procs:
             self.commit()
 
     def commit(self, force: bool = False) -> None:

@@ -401,3 +401,42 @@ def test_cli_creates_and_uses_a_sharded_index(tmp_path: Path) -> None:
     searchkit.Index.create(tmp_path / "plain").close()
     code, _, err = _run("search", "x", "--index", tmp_path / "plain", "--dask", "127.0.0.1:1")
     assert code == 2 and "has one shard: Dask can search a sharded index" in err
+
+
+def test_a_shards_one_writer_commits_a_writers_share_of_chunks(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A batch commits after ``_WRITER_CHUNKS`` chunks for each writer process it has: a
+    shard, written by one, commits its own share, so its postings never outgrow the
+    writer's memory bound (past it, Whoosh's pool made a shard's build six times the
+    CPU of the whole index's)."""
+    from searchkit import _batch
+
+    monkeypatch.setattr(os, "cpu_count", lambda: 1)  # the shards written here, in turn
+    monkeypatch.setattr(_batch, "_WRITER_CHUNKS", 7)
+    commits: list[tuple[int, int]] = []  # (writer processes, chunks pending)
+    commit = _batch.Batch.commit
+
+    def counted(self: _batch.Batch, force: bool = False) -> None:
+        if self._chunks:
+            commits.append((self.procs, self._chunks))
+        commit(self, force)
+
+    monkeypatch.setattr(_batch.Batch, "commit", counted)
+    files = _folder(tmp_path / "files", 0, 20)
+    with searchkit.Index.create(tmp_path / "ix", shards=2) as ix:
+        report = ix.add(files)
+        stats = ix.stats()
+        assert (stats.documents, stats.chunks) == (20, 60)
+    assert report.chunks == 60 and {procs for procs, _ in commits} == {1}
+    # Each commit holds at most 7 chunks and one file's (3) beyond them.
+    assert len(commits) >= 60 // 10 and all(chunks <= 7 + 2 for _, chunks in commits)
+    assert sum(chunks for _, chunks in commits) == 60
+    # An ordinary index's batch, shared by two writer processes, commits twice as late.
+    commits.clear()
+    with searchkit.Index.create(tmp_path / "one") as ix:
+        ix.add(files)
+    writers = _batch._WRITER_PROCS  # two, on a machine of two cores or more
+    assert {procs for procs, _ in commits} == {writers}
+    assert all(chunks <= 7 * writers + 2 for _, chunks in commits)
+    assert max(chunks for _, chunks in commits) > 7 * (writers - 1) + 2
