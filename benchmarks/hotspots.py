@@ -31,13 +31,14 @@ import scifact
 
 # A step of a search, and the functions whose cumulative time is that step's.
 STEPS: dict[str, tuple[str, ...]] = {
-    "the whole search": ("index.py:search",),
+    "the whole search": ("search.py:run_search",),
     "parsing the query": ("query.py:parse_query",),
-    "scoring (top k and total)": ("_columns.py:top_docs",),
+    # Collapsed by document (the default) or flat.
+    "scoring (top k and total)": ("_collapse.py:top_documents", "_columns.py:top_docs"),
     "reading stored fields": ("whoosh3.py:stored_fields",),
     "highlight spans": ("_hits.py:_spans",),
     "building hits (spans included)": ("_hits.py:build_hits",),
-    "suggestions": ("typos.py:suggest",),
+    "suggestions": ("typos.py:suggestions",),
     "query limits and fuzzy terms": ("_limits.py:bound_query", "typos.py:expand_fuzzy"),
     "highlight terms": ("_hits.py:highlight_terms",),
     "reading snippets": ("models.py:snippet",),
