@@ -440,3 +440,30 @@ def test_a_shards_one_writer_commits_a_writers_share_of_chunks(
     assert {procs for procs, _ in commits} == {writers}
     assert all(chunks <= 7 * writers + 2 for _, chunks in commits)
     assert max(chunks for _, chunks in commits) > 7 * (writers - 1) + 2
+
+
+def test_a_batch_of_long_paragraphs_commits_by_their_characters(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Long paragraphs reach a writer's memory bound in few chunks: a batch also commits
+    after ``_WRITER_CHARS`` characters of chunk text a writer process (10,000 paragraphs
+    of 3,000 characters spilled to Whoosh's pool in one batch, seven times slower)."""
+    from searchkit import _batch
+
+    monkeypatch.setattr(os, "cpu_count", lambda: 1)  # the shards written here, in turn
+    monkeypatch.setattr(_batch, "_WRITER_CHARS", 300)
+    commits: list[int] = []  # characters pending at each commit
+    commit = _batch.Batch.commit
+
+    def counted(self: _batch.Batch, force: bool = False) -> None:
+        if self._chunks:
+            commits.append(self._chars)
+        commit(self, force)
+
+    monkeypatch.setattr(_batch.Batch, "commit", counted)
+    files = _folder(tmp_path / "files", 0, 20)
+    chars = sum(len(p) for i in range(20) for p in _article(i).split("\n\n")[1:])
+    with searchkit.Index.create(tmp_path / "ix", shards=2) as ix:
+        assert ix.add(files).chunks == 60
+    # Each commit holds at most 300 characters and one file's beyond them.
+    assert len(commits) >= chars // 400 and all(c <= 300 + 120 for c in commits), commits
