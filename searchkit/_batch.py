@@ -2,10 +2,9 @@
 
 A :class:`Batch` is one Whoosh writer that commits every ``size`` documents (or
 ``_WRITER_CHUNKS`` chunks or ``_WRITER_CHARS`` characters a writer process), so an
-interrupted add keeps what it finished.  A file's old
-chunks go and its new ones arrive in one commit.  :func:`locked_batch` holds the index's
-write lock around a batch, tidies what dead writers left first, and records the index's
-sources in its commits.
+interrupted add keeps what it finished.  A file's old chunks go and its new ones arrive
+in one commit.  :func:`locked_batch` holds the index's write lock around a batch, tidies
+what dead writers left first, and records the index's sources in its commits.
 """
 
 from __future__ import annotations

@@ -110,7 +110,9 @@ def _among_best_chunks(docs: Any, values: Any, codes: Any, limit: int) -> Page |
         pick = pick[np.lexsort((docs[pick], codes[pick], -values[pick]))]
         firsts = pick[np.sort(np.unique(codes[pick], return_index=True)[1])]
         if firsts.size >= limit:
-            return [(int(codes[i]), (float(values[i]), int(docs[i]))) for i in firsts[:limit]]
+            return [
+                (int(codes[i]), (float(values[i]), int(docs[i]))) for i in firsts[:limit].tolist()
+            ]
         # Wider, by what these chunks held: twice the chunks that ``limit`` documents
         # would take at this many chunks a document, and at least four times as many.
         k = max(4 * k, 2 * limit * pick.size // max(firsts.size, 1))
