@@ -88,7 +88,7 @@ class _Task(multiproc.SubWriterTask):  # type: ignore[misc]
         writer = self.writer
         storage = writer.temp_storage()
         with storage.open_file(filename).raw_file() as f:
-            docs = _unpickle.load(f)
+            docs = _unpickle.load_whole(f)
         for fields in docs:
             writer.add_document(**fields)
         storage.delete_file(filename)
