@@ -138,6 +138,7 @@ class _Parts(Reads):
         parts = self._parts()
         labels = [label for _, label in parts]
         flt = request_filter(request)  # once: relative dates mean the same for every part
+        spent = False  # the budget ran out before a part was searched (on this machine)
         if client is not None:
             from .distributed import search_on_cluster
 
@@ -156,11 +157,16 @@ class _Parts(Reads):
                 shared = shared_pool(pools, pool_size(request), vector)
             found = []
             for ix, _ in parts:
-                if budget is not None:  # what is left of the budget
-                    left = max(1e-3, budget - (time.monotonic() - clock))
-                    each = attrs.evolve(request, timeout=left)
+                if budget is not None:  # what is left of the budget, at least 1 ms
+                    left = budget - (time.monotonic() - clock)
+                    spent = spent or left <= 0
+                    each = attrs.evolve(request, timeout=max(1e-3, left))
                 found.append(search_part(ix, stats, q, each, flt, shared))
         merged = merge_results(found, labels, request)
+        if spent:
+            # A part searched on the 1 ms of grace may finish inside it, but the caller's
+            # budget had run out: the answer is what was found in time and a little more.
+            merged = attrs.evolve(merged, timed_out=True)
         names, histogram = request.facets, request.histogram
         if request.looks_closer() and not merged.timed_out:
             counted = [explore_part(ix, q, flt, names, histogram) for ix, _ in parts]
