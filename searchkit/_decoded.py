@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import collections
 import datetime as dt
-import errno
 import re
 import weakref
 from typing import Any
@@ -122,18 +121,11 @@ def _check_count(segment: W3Segment, storage: Any) -> None:
     """A segment's document count against its files: the stored-records column keeps at
     least one byte a document, a length column at most one.  A missing segment file is
     left to Whoosh (a writer may just have merged it away), and so is a compound file
-    whose directory is damaged (Whoosh's reader meets it, ``check`` its checksum), but
-    for a directory offset no seek can reach, which Whoosh reports as an OS error."""
+    whose directory is damaged (Whoosh's reader meets it, ``check`` its checksum)."""
     files: Any = storage
     if segment.compound:
         try:
             files = segment.open_compound_file(storage)
-        except OSError as exc:
-            if exc.errno == errno.EINVAL:  # a seek to where the directory offset points
-                raise _damaged(
-                    f"segment {segment.segid}'s directory offset is out of range"
-                ) from None
-            return
         except Exception:
             return
     try:

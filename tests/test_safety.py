@@ -470,20 +470,3 @@ def test_a_compound_directory_entry_without_a_length_is_damage() -> None:
 
     with pytest.raises(DamagedPickleError, match=r"directory has no length for seg1\.pst"):
         _decoded._check_count(Segment(), object())  # type: ignore[arg-type]
-
-
-def test_a_directory_offset_no_seek_reaches_is_damage(small_index: Path) -> None:
-    """A segment file's first 8 bytes say where its directory starts; a negative offset
-    made Whoosh's seek fail with an OS error ("Invalid argument"), reported as a folder
-    the user cannot use (exit 3, advice to check the folder) instead of damage (one of
-    ``test_random_damage_never_escapes_as_a_traceback``'s flips, now and then)."""
-    import struct
-
-    [seg] = _data(small_index).glob("*.seg")
-    data = seg.read_bytes()
-    seg.write_bytes(struct.pack("!q", -16) + data[8:])
-    with pytest.raises(searchkit.IndexDamagedError, match="directory offset is out of range"):
-        searchkit.Index.open(small_index)
-    result = CliRunner().invoke(cli, ["search", "harbour", "--index", str(small_index)])
-    assert result.exit_code == 3
-    assert result.output.startswith(f"Error: index damaged at {small_index}: ")
