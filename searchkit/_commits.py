@@ -34,6 +34,7 @@ from typing import Any
 __all__ = [
     "CommitRecord",
     "clean",
+    "damaged_files",
     "leftovers",
     "remove_leftovers",
     "latest_generation",
@@ -234,8 +235,26 @@ def verify(
         elif rec != entry:
             problems.append(f"segment {entry['id']}: documents or deletions differ from its record")
     problems.extend(f"segment {seg_id} is recorded but missing" for seg_id in expected)
-    files = record["files"]
     on_disk = {name for seg in segments for name in segment_files(folder, seg)}
+    return problems + _file_problems(folder, record["files"], on_disk)
+
+
+def damaged_files(folder: Path) -> list[str]:
+    """The files of the newest commit in ``folder`` that are missing or whose size or
+    checksum differs from its record.
+
+    What ``check`` can still say when damage keeps the table of contents from being read
+    (a flipped byte in a segment's compound directory): it needs the record alone.
+    """
+    try:
+        record = read(folder, latest_generation(folder))
+    except ValueError as exc:
+        return [str(exc)]
+    return [] if record is None else _file_problems(folder, record["files"], set())
+
+
+def _file_problems(folder: Path, files: dict[str, Any], on_disk: set[str]) -> list[str]:
+    problems = []
     for name in sorted(on_disk | set(files)):
         rec = files.get(name)
         path = folder / name

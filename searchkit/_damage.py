@@ -8,6 +8,7 @@ one :class:`IndexDamagedError` that names the index and says how to repair it.
 
 from __future__ import annotations
 
+import errno
 import os
 import pickle
 import struct
@@ -38,7 +39,8 @@ DAMAGE: tuple[type[BaseException], ...] = (
 # shape, a bare ``Exception("Block tag error")``): any other exception is damage when raised
 # inside code that decodes the files (Whoosh, or searchkit's own postings reader), so a bug
 # elsewhere still shows as a bug.
-# Said better elsewhere: OS errors by errno (IndexAccessError), no index at all.
+# Said better elsewhere: OS errors by errno (IndexAccessError; but see _is_damage), no
+# index at all.
 _NOT_DAMAGE = (SearchkitError, OSError, EmptyIndexError)
 _WHOOSH = os.path.dirname(whoosh.__file__)
 # Whoosh's modules that decode what is on disk (not its query parser or analysers).
@@ -67,6 +69,16 @@ _READERS = (
 )
 
 
+def _is_damage(exc: Exception) -> bool:
+    if isinstance(exc, DAMAGE):
+        return True
+    if isinstance(exc, OSError) and exc.errno == errno.EINVAL:
+        # A seek to an offset read from a damaged file (a compound directory's entry)
+        # fails so; it is the file's fault, not the folder's.
+        return _raised_reading(exc)
+    return not isinstance(exc, _NOT_DAMAGE) and _raised_reading(exc)
+
+
 def _raised_reading(exc: BaseException) -> bool:
     tb = exc.__traceback__
     if tb is None:
@@ -84,8 +96,7 @@ def damage_guard(path: object) -> Iterator[None]:
     except DamagedPickleError as exc:  # found while decoding, before the index was known
         raise IndexDamagedError(path, exc.reason) from exc
     except Exception as exc:
-        decoding = not isinstance(exc, _NOT_DAMAGE) and _raised_reading(exc)
-        if not isinstance(exc, DAMAGE) and not decoding:
+        if not _is_damage(exc):
             raise
         reason = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
         raise IndexDamagedError(path, " ".join(reason.split())) from exc

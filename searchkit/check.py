@@ -106,12 +106,13 @@ def _check_plain(root: Path, lock_timeout: float, remove_leftovers: bool) -> Che
                     stale.append(info.path)
             for doc_id, n in counted.items():
                 problems.append(f"{n} chunks of document {doc_id} have no manifest record")
-    except DamagedPickleError as exc:  # decoded in a reader, before the index was known
-        problems.append(str(IndexDamagedError(root, exc.reason)))
-    except SearchkitError as exc:
-        problems.append(str(exc))
-    except Exception as exc:  # damage shows up as assorted Whoosh and OS errors
-        problems.append(f"cannot read index {root}: {type(exc).__name__}: {exc}")
+    except Exception as exc:
+        # What damage keeps from being read (the table of contents, a segment's
+        # directory): the files whose checksums say which part is damaged come first.
+        problems.extend(
+            p for p in _commits.damaged_files(root / settings.data) if p not in problems
+        )
+        problems.append(_unreadable(root, exc))
     left = _leftovers(root, remove_leftovers)
     return CheckReport(
         path=str(root),
@@ -123,6 +124,15 @@ def _check_plain(root: Path, lock_timeout: float, remove_leftovers: bool) -> Che
         repaired=remove_leftovers and bool(left),
         leftovers=tuple(left),
     )
+
+
+def _unreadable(root: Path, exc: Exception) -> str:
+    if isinstance(exc, DamagedPickleError):  # decoded in a reader, before the index was known
+        return str(IndexDamagedError(root, exc.reason))
+    if isinstance(exc, SearchkitError):
+        return str(exc)
+    # damage shows up as assorted Whoosh and OS errors
+    return f"cannot read index {root}: {type(exc).__name__}: {exc}"
 
 
 def _check_sharded(root: Path, lock_timeout: float) -> CheckReport:

@@ -95,6 +95,26 @@ def test_check_finds_every_flipped_byte(small_index: Path) -> None:
     assert _check(small_index)[0] == 0
 
 
+def test_check_names_the_damaged_segment_when_its_directory_cannot_be_read(
+    small_index: Path,
+) -> None:
+    """A flip in a compound segment's directory (its last bytes) keeps the table of
+    contents from being read; check still names the file whose checksum differs."""
+    [seg] = _data(small_index).glob("*.seg")
+    original = seg.read_bytes()
+    unreadable = 0
+    for at in range(len(original) - 600, len(original), 7):
+        damaged = bytearray(original)
+        damaged[at] ^= 0x10
+        seg.write_bytes(bytes(damaged))
+        code, out = _check(small_index)
+        assert code == 3, f"byte {at} flipped passed check"
+        assert f"{seg.name} is damaged: its checksum differs from the one recorded" in out
+        unreadable += "table of contents: segment" in out
+    assert unreadable  # the case this test is for was met
+    seg.write_bytes(original)
+
+
 def test_check_repair_rebuilds_a_damaged_segment(small_index: Path) -> None:
     [seg] = _data(small_index).glob("*.seg")
     damaged = bytearray(seg.read_bytes())
@@ -410,6 +430,22 @@ def test_only_errors_raised_while_decoding_the_files_are_damage() -> None:
         length_to_byte("x")  # Whoosh handed garbage read from a file
     with pytest.raises(IndexError), damage_guard("ix"):
         [][0]  # searchkit's own bug: not the index's fault
+
+
+def test_a_seek_to_an_offset_read_from_a_damaged_file_is_damage(tmp_path: Path) -> None:
+    # Found by the random-damage test below: a flipped bit in a compound directory made
+    # Whoosh seek to a negative offset, and the OS error read "cannot use index".
+    from whoosh.filedb.structfile import StructFile
+
+    from searchkit._damage import damage_guard
+
+    path = tmp_path / "file"
+    path.write_bytes(b"x" * 10)
+    damaged = pytest.raises(searchkit.IndexDamagedError, match="Errno 22")
+    with path.open("rb") as f, damaged, damage_guard("ix"):
+        StructFile(f).seek(-1)
+    with path.open("rb") as f, pytest.raises(OSError, match="Errno 22"), damage_guard("ix"):
+        f.seek(-1)  # not a seek by Whoosh's readers: an access error, said elsewhere
 
 
 def test_random_damage_never_escapes_as_a_traceback(small_index: Path) -> None:
