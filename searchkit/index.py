@@ -46,15 +46,7 @@ from ._settings import SETTINGS_NAME, Settings, read_settings
 from ._sharded import ShardedIndex
 from ._stats import plain_stats
 from ._stored import chunk_from_stored, document_from_stored, info_from_stored
-from ._types import (
-    MAX_LIMIT,
-    Client,
-    Confirm,
-    Progress,
-    SearchRequest,
-    SimilarRequest,
-    check_whole,
-)
+from ._types import MAX_LIMIT, Client, Confirm, Progress, SearchRequest, SimilarRequest, check_whole
 from ._write import Writes
 from .errors import NotFoundError
 from .explore import complete

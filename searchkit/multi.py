@@ -31,26 +31,12 @@ from ._fanout import (
 )
 from ._reads import Reads
 from ._rerank import pool_size, query_vector, reranks, shared_pool
-from ._types import (
-    MAX_LIMIT,
-    Client,
-    SearchRequest,
-    SimilarRequest,
-    check_whole,
-)
+from ._types import MAX_LIMIT, Client, SearchRequest, SimilarRequest, check_whole
 from .analysis import ANALYZER_ID
 from .analysis.synonyms import Synonyms
 from .errors import NotFoundError
 from .explore import complete_over, merge_facets, merge_histograms, similar_query_over
-from .models import (
-    Chunk,
-    Completion,
-    Document,
-    DocumentInfo,
-    IndexStats,
-    Passage,
-    Results,
-)
+from .models import Chunk, Completion, Document, DocumentInfo, IndexStats, Passage, Results
 from .schema import SCHEMA_VERSION
 from .search import request_filter
 from .typos import corrected_over, suggestions

@@ -237,6 +237,13 @@ class ZipParts:
         with self.open(name) as f:
             return f.read()
 
+    def events(self, name: str) -> Iterator[tuple[str, str, Any]]:
+        """``(event, local name, element)`` of XML member ``name``'s elements, as
+        :func:`iterparse` parses them."""
+        with self.open(name) as f:
+            for event, el in iterparse(self.path, f, name):
+                yield event, local(el.tag), el
+
 
 def zip_parts(path: Path, data: bytes, what: str) -> ZipParts:
     """The parts of ``data``, a document made of zipped XML (``what``: ``"EPUB"``), read

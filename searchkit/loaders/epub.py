@@ -23,17 +23,7 @@ from .._dates import parse_article_date
 from ..errors import DocumentError
 from ..models import Skipped
 from ._base import collapse, decode, normalize_language
-from ._binary import (
-    BinaryLoader,
-    Block,
-    Loaded,
-    TextBudget,
-    ZipParts,
-    iterparse,
-    local,
-    paragraphs_read,
-    zip_parts,
-)
+from ._binary import BinaryLoader, Block, Loaded, TextBudget, ZipParts, paragraphs_read, zip_parts
 from .html import HtmlLoader, _Extractor
 
 __all__ = ["EpubLoader"]
@@ -80,12 +70,11 @@ class EpubLoader(BinaryLoader, name="epub", suffixes=(".epub",), what="an EPUB f
 
 
 def _rootfile(path: Path, parts: ZipParts) -> str:
-    with parts.open(_CONTAINER) as f:
-        for event, el in iterparse(path, f, _CONTAINER):
-            if event == "start" and local(el.tag) == "rootfile":
-                full = el.attrib.get("full-path")
-                if full:
-                    return str(full)
+    for event, name, el in parts.events(_CONTAINER):
+        if event == "start" and name == "rootfile":
+            full = el.attrib.get("full-path")
+            if full:
+                return str(full)
     raise DocumentError(path, f"damaged EPUB file ({_CONTAINER} names no package file)")
 
 
@@ -100,25 +89,24 @@ class _Package:
         manifest: dict[str, tuple[str, str]] = {}
         order: list[str] = []
         base = posixpath.dirname(opf)
-        with parts.open(opf) as f:
-            for event, el in iterparse(path, f, opf):
-                if event != "end":
-                    continue
-                name, text = local(el.tag), collapse(el.text or "")
-                if name == "title" and text and self.title is None:
-                    self.title = text
-                elif name == "creator" and text:
-                    self.creators.append(text)
-                elif name == "date" and text and self.date is None:
-                    self.date = text
-                elif name == "language" and text and self.language is None:
-                    self.language = text
-                elif name == "item":
-                    href = unquote(el.attrib.get("href", "")).partition("#")[0]
-                    target = posixpath.normpath(posixpath.join(base, href))
-                    manifest[el.attrib.get("id", "")] = (target, el.attrib.get("media-type", ""))
-                elif name == "itemref":
-                    order.append(el.attrib.get("idref", ""))
+        for event, name, el in parts.events(opf):
+            if event != "end":
+                continue
+            text = collapse(el.text or "")
+            if name == "title" and text and self.title is None:
+                self.title = text
+            elif name == "creator" and text:
+                self.creators.append(text)
+            elif name == "date" and text and self.date is None:
+                self.date = text
+            elif name == "language" and text and self.language is None:
+                self.language = text
+            elif name == "item":
+                href = unquote(el.attrib.get("href", "")).partition("#")[0]
+                target = posixpath.normpath(posixpath.join(base, href))
+                manifest[el.attrib.get("id", "")] = (target, el.attrib.get("media-type", ""))
+            elif name == "itemref":
+                order.append(el.attrib.get("idref", ""))
         self.spine = [
             manifest[i][0] for i in order if i in manifest and manifest[i][1] in _HTML_TYPES
         ]

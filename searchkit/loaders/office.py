@@ -33,7 +33,6 @@ from ._binary import (
     Loaded,
     TextBudget,
     ZipParts,
-    iterparse,
     local,
     paragraphs_read,
     zip_parts,
@@ -63,14 +62,13 @@ class _ZipDocument(BinaryLoader):
         blocks: list[Block] = []
         title_para: str | None = None
         notes: list[Skipped] = []
-        with parts.open(self.body_part) as f:
-            for text, is_title in self._paragraphs(path, f):
-                if not budget.take(text):
-                    notes.append(Skipped(str(path), budget.reason, "note"))
-                    break
-                if is_title and title_para is None and collapse(text):
-                    title_para = collapse(text)
-                blocks.append((text, None, None))
+        for text, is_title in self._paragraphs(parts):
+            if not budget.take(text):
+                notes.append(Skipped(str(path), budget.reason, "note"))
+                break
+            if is_title and title_para is None and collapse(text):
+                title_para = collapse(text)
+            blocks.append((text, None, None))
         paragraphs = paragraphs_read(path, blocks, [], "no text to index")
         yield from notes
         yield self.document(
@@ -86,18 +84,15 @@ class _ZipDocument(BinaryLoader):
     def _meta(self, path: Path, parts: ZipParts) -> dict[str, str]:
         """Local element name -> its text, the first of each, from the metadata part."""
         found: dict[str, str] = {}
-        with parts.open(self.meta_part) as f:
-            for event, el in iterparse(path, f, self.meta_part):
-                if event == "end":
-                    key = local(el.tag)
-                    if key not in found and (text := collapse(el.text or "")):
-                        found[key] = text
+        for event, key, el in parts.events(self.meta_part):
+            if event == "end" and key not in found and (text := collapse(el.text or "")):
+                found[key] = text
         return found
 
-    def _paragraphs(self, path: Path, source: Any) -> Iterator[tuple[str, bool]]:
+    def _paragraphs(self, parts: ZipParts) -> Iterator[tuple[str, bool]]:
         """``(text, is_title)`` of each paragraph in document order."""
-        for event, el in iterparse(path, source, self.body_part):
-            if event == "end" and local(el.tag) in self.paragraph_tags:
+        for event, name, el in parts.events(self.body_part):
+            if event == "end" and name in self.paragraph_tags:
                 yield self._text(el), self._is_title(el)
                 el.clear()  # done with it: memory stays flat however long the document
 
