@@ -338,24 +338,23 @@ class _Run:
             found = {w: p for w, p in maybe.items() if p is not None}
             if len(found) < len(distinct):
                 continue
-            docs = found[distinct[0]][0]
-            for w in distinct[1:]:
-                docs = np.intersect1d(docs, found[w][0], assume_unique=True)
+            docs, rows = _shared(np, [found[w][0] for w in distinct])
             if self.live is not None:  # deleted documents never match: read none of them
-                docs = docs[self.live[offset + docs.astype(np.int64)]]
+                alive = self.live[offset + docs.astype(np.int64)]
+                docs, rows = docs[alive], [r[alive] for r in rows]
             if not docs.size:
                 continue
             if not cols.has_positions():
                 raise UnavailableError  # no positions to check the phrase with
-            keep = _consecutive(cols, found, words, docs)
+            row_of = dict(zip(distinct, rows, strict=True))
+            keep = _consecutive(cols, words, row_of, docs.size)
             if not len(keep):
                 continue
             docs = docs[keep]
             norms = cols.norms(self.k1, self.b, avgfl)[docs]
             total = np.zeros(docs.size)
             for w in words:
-                ids, weights = found[w]
-                wt = weights[np.searchsorted(ids, docs)].astype(np.float64)
+                wt = found[w][1][row_of[w][keep]].astype(np.float64)
                 total += bm25_tf(idf[w], wt, norms, self.k1)
             end = offset + cols.docs
             acc[offset:end][docs] = total * boost
@@ -380,9 +379,35 @@ class _Run:
         return found
 
 
-def _consecutive(cols: Columns, found: dict[bytes, Any], words: list[bytes], docs: Any) -> Any:
-    """The indexes into ``docs`` of the documents where ``words`` sit at consecutive
-    positions (``_topk._consecutive``, over arrays).
+def _common(np: Any, a: Any, b: Any) -> tuple[Any, Any, Any]:
+    """The values in both ascending arrays of distinct values, ascending, and where each
+    stands in ``a`` and in ``b``: each value of the shorter looked up in the longer
+    (``np.intersect1d`` sorts both together, and finding the places again takes a second
+    search)."""
+    swap = a.size > b.size
+    short, long = (b, a) if swap else (a, b)
+    at = np.searchsorted(long, short)
+    at[at == long.size] = 0
+    hit = long[at] == short
+    in_short, in_long = np.flatnonzero(hit), at[hit]
+    return (short[hit], in_long, in_short) if swap else (short[hit], in_short, in_long)
+
+
+def _shared(np: Any, ids: list[Any]) -> tuple[Any, list[Any]]:
+    """The documents in every one of ``ids`` (ascending arrays of distinct document
+    numbers), and for each array the indexes of those documents in it."""
+    docs = ids[0]
+    rows = [np.arange(docs.size)]
+    for other in ids[1:]:
+        docs, mine, theirs = _common(np, docs, other)
+        rows = [r[mine] for r in rows] + [theirs]
+    return docs, rows
+
+
+def _consecutive(cols: Columns, words: list[bytes], rows: dict[bytes, Any], n: int) -> Any:
+    """The indexes of the ``n`` documents where ``words`` sit at consecutive positions
+    (``_topk._consecutive``, over arrays); ``rows[w]`` are those documents' postings of
+    ``w`` (indexes into what :meth:`Columns.postings` gave).
 
     Word ``j``'s positions ``p`` become keys ``(document, p - j)``: a key that every word
     gives is a place where the phrase starts.
@@ -392,14 +417,15 @@ def _consecutive(cols: Columns, found: dict[bytes, Any], words: list[bytes], doc
     shift = np.int64(1 << 34)
     common: Any = None
     for j, w in enumerate(words):
-        ids = found[w][0]
-        counts, where = cols.positions(w, np.searchsorted(ids, docs).astype(np.int64))
-        keys = np.repeat(np.arange(docs.size, dtype=np.int64), counts) * shift
+        counts, where = cols.positions(w, rows[w].astype(np.int64))
+        keys = np.repeat(np.arange(n, dtype=np.int64), counts) * shift
         keys += where.astype(np.int64) + (len(words) - j)
-        common = keys if common is None else np.intersect1d(common, keys, assume_unique=True)
+        common = keys if common is None else _common(np, common, keys)[0]
         if not common.size:
             break
     # The keys ascend (documents, then positions, ascend), so a row's keys sit together:
     # its first is where it differs from the one before (np.unique would hash or sort).
-    rows = common // shift
-    return rows[np.concatenate(([True], rows[1:] != rows[:-1]))] if rows.size else rows
+    rows_kept = common // shift
+    if not rows_kept.size:
+        return rows_kept
+    return rows_kept[np.concatenate(([True], rows_kept[1:] != rows_kept[:-1]))]
