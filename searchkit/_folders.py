@@ -17,7 +17,7 @@ paths until they change or the index is rebuilt.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any, TypeVar
 
 import attrs
@@ -106,10 +106,12 @@ def relative_folder(value: str, roots: Sequence[str]) -> str:
     return os.path.relpath(real, root).replace(os.sep, "/")
 
 
-def with_folders(request: _R, roots: Sequence[str]) -> _R:
-    """``request`` with its ``under`` folders made relative to ``roots`` (the index's):
-    what an index does before it searches, so every part of it reads the same folders."""
+def with_folders(request: _R, roots: Callable[[], Sequence[str]]) -> _R:
+    """``request`` with its ``under`` folders made relative to ``roots()`` (the index's,
+    asked for only when there are folders): what an index does before it searches, so
+    every part of it reads the same folders."""
     if request.under is None:
         return request
     values = (request.under,) if isinstance(request.under, str) else request.under
-    return attrs.evolve(request, under=tuple(relative_folder(v, roots) for v in values))
+    folders = roots()
+    return attrs.evolve(request, under=tuple(relative_folder(v, folders) for v in values))

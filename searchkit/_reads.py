@@ -153,7 +153,7 @@ class Reads(ABC):
         :param cluster_timeout: seconds with no part's task finished before
             ``ClusterTimeoutError`` (default ``distributed.DEFAULT_TIMEOUT``).
         """
-        wanted = with_folders(request_of(SearchRequest, query, request, locals()), self._roots())
+        wanted = with_folders(request_of(SearchRequest, query, request, locals()), self._roots)
         return self._run_search(wanted, client, cluster_timeout)
 
     def similar(
@@ -195,4 +195,4 @@ class Reads(ABC):
         :class:`NotFoundError` when no chunk or document has the id.
         """
         wanted = request_of(SimilarRequest, chunk_or_doc_id, request, locals())
-        return self._run_similar(with_folders(wanted, self._roots()))
+        return self._run_similar(with_folders(wanted, self._roots))
