@@ -209,10 +209,11 @@ def _longer(header: dict[str, Any]) -> None:
 
 
 def _swap_ids(path: Path) -> None:
-    """Exchange the first posting of the first two terms: counts stay right."""
+    """The first posting's document number the largest its type holds (the segment has
+    far fewer documents): counts stay right."""
     raw = bytearray(path.read_bytes())
     offset, size, _count = _array(path, "ids")
-    raw[offset : offset + size] = (10**6).to_bytes(size, "little")
+    raw[offset : offset + size] = (256**size - 1).to_bytes(size, "little")
     path.write_bytes(bytes(raw))
 
 
