@@ -20,7 +20,7 @@ from typing import Any
 from whoosh import query as wq
 from whoosh.searching import Searcher
 
-from ._columns import answered_before, column_scores
+from ._columns import answered_before, column_scores, kth_largest
 from ._limits import Deadline
 from ._order import by_document, document_codes, ordered
 from ._topk import all_matches
@@ -103,7 +103,7 @@ def _among_best_chunks(docs: Any, values: Any, codes: Any, limit: int) -> Page |
 
     k = max(limit, 1)
     while k * _PICK_SHARE < docs.size:
-        floor = np.partition(values, docs.size - k)[docs.size - k]
+        floor = kth_largest(values, k)
         pick = np.flatnonzero(values >= floor)  # every tie at the cut too
         # In the order score descending, code, chunk, a document's first chunk is its
         # best (the first in it at that score), and the documents come in page order.

@@ -536,3 +536,20 @@ def test_phrases_over_long_paragraphs_agree_with_topk(tmp_path: Path) -> None:
             q = parse_query(text, searcher.schema)
             assert _same(searcher, q, 50) is not None
             assert _same(searcher, q, 50)[1] > 0, text
+
+
+@pytest.mark.parametrize("shape", ["random", "ties", "ascending", "descending", "few distinct"])
+def test_kth_largest_is_the_partitions_kth_largest(shape: str) -> None:
+    rng = np.random.default_rng(7)
+    for n in (1, 5, 2047, 4096, 5000, 100_003):
+        values = {
+            "random": rng.random(n) * 20,
+            "ties": np.round(rng.random(n) * 20, 1),
+            "ascending": np.sort(rng.random(n)),
+            "descending": np.sort(rng.random(n))[::-1].copy(),
+            # Most scores the same (one common word), a few above: the sample's floor is
+            # the common score, and the values that reach it are nearly all of them.
+            "few distinct": np.where(rng.random(n) < 0.999, 1.5, 3.0),
+        }[shape]
+        for k in sorted({1, 2, 10, 100, 1000, n // 2, n} & set(range(1, n + 1))):
+            assert _columns.kth_largest(values, k) == np.partition(values, n - k)[n - k], (n, k)
