@@ -18,6 +18,7 @@ numpy's import nor a cache build, and answers through ``_topk`` as before.
 
 from __future__ import annotations
 
+import itertools
 import weakref
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -128,12 +129,59 @@ def column_scores(
     else:
         return None
     if filter is not None:
-        import numpy as np
-
-        allowed = np.zeros(len(matched), dtype=bool)
-        allowed[np.fromiter(searcher.docs_for_query(filter), dtype=np.int64)] = True
-        matched &= allowed
+        matched &= _allowed(searcher, state, filter)
     return scores, matched
+
+
+def _allowed(searcher: Searcher, state: _SearcherState, q: wq.Query) -> Flags:
+    """Whether each document matches the filter ``q``: a date range (``since`` and
+    ``until``) compared over the field's column, ``And`` and ``Or`` of
+    those over their parts, anything else as Whoosh matches it.  Whoosh matches a date
+    range as the union of up to a hundred tiered terms' postings, a document at a time
+    in Python: a month of all of Reuters took 0.7 s, against a millisecond here."""
+    import numpy as np
+
+    kind = type(q)
+    if kind in (wq.And, wq.Or) and q.subqueries:
+        parts = [_allowed(searcher, state, sub) for sub in q.subqueries]
+        combine = np.logical_and if kind is wq.And else np.logical_or
+        return combine.reduce(parts) if len(parts) > 1 else parts[0]
+    if isinstance(q, wq.NumericRange) and _date_column(searcher, q.fieldname):
+        field = searcher.schema[q.fieldname]
+        values = state.numbers.get(q.fieldname)
+        if values is None:
+            every = (
+                _topk.column(sub.reader(), q.fieldname) for sub, _ in searcher.leaf_searchers()
+            )
+            values = state.numbers[q.fieldname] = np.fromiter(
+                itertools.chain.from_iterable(every), dtype=np.uint64
+            )
+        # A document without a value holds the column's default, which no range holds
+        # (it has no terms): the largest number, so only an open end could reach it.
+        allowed: Flags = values != np.uint64(_topk._missing(searcher.schema, q.fieldname))
+        if q.start is not None:
+            start = np.uint64(field.prepare_number(q.start))
+            allowed &= values > start if q.startexcl else values >= start
+        if q.end is not None:
+            end = np.uint64(field.prepare_number(q.end))
+            allowed &= values < end if q.endexcl else values <= end
+        return allowed
+    allowed = np.zeros(searcher.doc_count_all(), dtype=bool)
+    allowed[np.fromiter(searcher.docs_for_query(q), dtype=np.int64)] = True
+    return allowed
+
+
+def _date_column(searcher: Searcher, name: str) -> bool:
+    """Whether field ``name`` holds dates in a column of numbers: a column value is then
+    the number a date range's ends are compared with (:func:`_topk.column` reads them)."""
+    from whoosh import columns, fields
+
+    if name not in searcher.schema:
+        return False
+    field = searcher.schema[name]
+    return isinstance(field, fields.DATETIME) and isinstance(
+        field.column_type, columns.NumericColumn
+    )
 
 
 def _best(
@@ -176,6 +224,8 @@ class _SearcherState:
     def __init__(self) -> None:
         self.live: Flags | None = None
         self.avgfl: dict[str, float] = {}
+        # Every document's value in a date field's column (unsigned 64-bit).
+        self.numbers: dict[str, Any] = {}
 
 
 # Keyed by reader: a part of several indexes gets a new searcher (with that query's
