@@ -146,42 +146,38 @@ def _allowed(searcher: Searcher, state: _SearcherState, q: wq.Query) -> Flags:
         parts = [_allowed(searcher, state, sub) for sub in q.subqueries]
         combine = np.logical_and if kind is wq.And else np.logical_or
         return combine.reduce(parts) if len(parts) > 1 else parts[0]
-    if isinstance(q, wq.NumericRange) and _date_column(searcher, q.fieldname):
-        field = searcher.schema[q.fieldname]
-        values = state.numbers.get(q.fieldname)
-        if values is None:
-            every = (
-                _topk.column(sub.reader(), q.fieldname) for sub, _ in searcher.leaf_searchers()
-            )
-            values = state.numbers[q.fieldname] = np.fromiter(
-                itertools.chain.from_iterable(every), dtype=np.uint64
-            )
-        # A document without a value holds the column's default, which no range holds
-        # (it has no terms): the largest number, so only an open end could reach it.
-        allowed: Flags = values != np.uint64(_topk._missing(searcher.schema, q.fieldname))
-        if q.start is not None:
-            start = np.uint64(field.prepare_number(q.start))
-            allowed &= values > start if q.startexcl else values >= start
-        if q.end is not None:
-            end = np.uint64(field.prepare_number(q.end))
-            allowed &= values < end if q.endexcl else values <= end
-        return allowed
+    node = _topk._compile(q, searcher, 1.0) if type(q) in _topk._RANGES else None
+    if node is not None and node[0] == "range":
+        return _in_range(searcher, state, node)
     allowed = np.zeros(searcher.doc_count_all(), dtype=bool)
     allowed[np.fromiter(searcher.docs_for_query(q), dtype=np.int64)] = True
     return allowed
 
 
-def _date_column(searcher: Searcher, name: str) -> bool:
-    """Whether field ``name`` holds dates in a column of numbers: a column value is then
-    the number a date range's ends are compared with (:func:`_topk.column` reads them)."""
-    from whoosh import columns, fields
+def _in_range(searcher: Searcher, state: _SearcherState, node: Any) -> Flags:
+    """Whether each document's value in a date column is in the range of ``node`` (a
+    plan's ``("range", field, start, end, start excluded, end excluded, boost)``), as
+    ``_topk`` and Whoosh match it."""
+    import numpy as np
 
-    if name not in searcher.schema:
-        return False
-    field = searcher.schema[name]
-    return isinstance(field, fields.DATETIME) and isinstance(
-        field.column_type, columns.NumericColumn
-    )
+    _kind, field, start, end, start_excluded, end_excluded, _boost = node
+    values = state.numbers.get(field)
+    if values is None:
+        every = (_topk.column(sub.reader(), field) for sub, _ in searcher.leaf_searchers())
+        values = state.numbers[field] = np.fromiter(
+            itertools.chain.from_iterable(every), dtype=np.uint64
+        )
+    # A document without a value holds the column's default, which no range holds (it
+    # has no terms): the largest number, so only an open end could reach it.
+    inside: Flags = values != np.uint64(_topk._missing(searcher.schema, field))
+    if start is not None:
+        low = np.uint64(max(start, 0))
+        inside &= values > low if start_excluded and start >= 0 else values >= low
+    if end is not None:
+        if end < 0:
+            return np.zeros(values.size, dtype=bool)
+        inside &= values < np.uint64(end) if end_excluded else values <= np.uint64(end)
+    return inside
 
 
 def _best(
@@ -328,6 +324,11 @@ class _Run:
             acc, matched = self.empty()
             self.add_phrase(acc, matched, node)
             return acc, matched
+        if kind == "range":  # every document in it scores the range's boost
+            matched = _in_range(self.searcher, self.state, node)
+            if self.live is not None:
+                matched = matched & self.live
+            return self.np.where(matched, float(node[-1]), 0.0), matched
         raise UnavailableError  # a node kind this module does not know
 
     def add_term(self, acc: Floats, matched: Flags, term: Any, count: Floats | None = None) -> None:

@@ -180,10 +180,12 @@ def _compile(q: wq.Query, searcher: Searcher, boost: float) -> _Node:
         return ("andmaybe", [_compile(q.a, searcher, boost), _compile(q.b, searcher, boost)])
     if kind is wq.Not:
         return ("not", _compile(q.query, searcher, 1.0))
-    if kind is wq.DateRange and q.constantscore and _has_column(schema, q.fieldname):
+    if kind in _RANGES and q.constantscore and _has_column(schema, q.fieldname):
         # Whoosh expands a range into thousands of terms; the column holds each chunk's
-        # value in one array.  Whoosh scores every match the range's boost.
-        return ("range", q.fieldname, q.start, q.end, q.startexcl, q.endexcl, boost * q.boost)
+        # value in one array.  Whoosh scores every match the range's boost.  (The query
+        # parser makes a NumericRange of a date, ``since`` and ``until`` a DateRange.)
+        start, end = (_number(schema[q.fieldname], x) for x in (q.start, q.end))
+        return ("range", q.fieldname, start, end, q.startexcl, q.endexcl, boost * q.boost)
     if q is wq.NullQuery:
         return _NOTHING
     return ("leaf", q, boost)
@@ -544,6 +546,14 @@ def _lengths(reader: Any, field: str) -> list[int]:
         lengths = [reader.doc_field_length(d, field, 1) or 1 for d in range(n)]
     cache[field] = lengths
     return lengths
+
+
+_RANGES = (wq.DateRange, wq.NumericRange)
+
+
+def _number(field: Any, end: Any) -> int | None:
+    """A range's end as the date column holds it (Whoosh's long)."""
+    return None if end is None else int(field.prepare_number(end))
 
 
 def _has_column(schema: Any, field: str) -> bool:

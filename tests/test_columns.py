@@ -595,4 +595,14 @@ def test_date_filters_over_the_date_column_match_what_whoosh_matches(tmp_path: P
         assert found is not None, str(flt)
         kept.append(found[1])
     assert kept[4] == 0 and 0 < kept[2] < kept[0] < 180, kept
+    # A date in the query itself (a NumericRange from the parser) scores its boost.
+    for text in (
+        "river date:1987-03",
+        "river AND date:1987-03",
+        "date:[1987-03-01 TO 1987-03-10]",
+        "(rain OR snow) date:{1987-03-01 TO 1987-03-20}",
+        "money date:1987-03-05^2",
+    ):
+        found = _same(searcher, parse_query(text, searcher.schema), 200)
+        assert found is not None and found[1] > 0, text
     ix.close()
