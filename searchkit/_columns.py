@@ -146,7 +146,7 @@ def _allowed(searcher: Searcher, state: _SearcherState, q: wq.Query) -> Flags:
         parts = [_allowed(searcher, state, sub) for sub in q.subqueries]
         combine = np.logical_and if kind is wq.And else np.logical_or
         return combine.reduce(parts) if len(parts) > 1 else parts[0]
-    node = _topk._compile(q, searcher, 1.0) if type(q) in _topk._RANGES else None
+    node = _topk._compile(q, searcher, 1.0) if kind in _topk._RANGES else None
     if node is not None and node[0] == "range":
         return _in_range(searcher, state, node)
     allowed = np.zeros(searcher.doc_count_all(), dtype=bool)
