@@ -39,7 +39,7 @@ if TYPE_CHECKING:
     Floats = npt.NDArray[np.float64]
     Flags = npt.NDArray[np.bool_]
 
-__all__ = ["answered_before", "column_scores", "kth_largest", "top_docs"]
+__all__ = ["answered_before", "at_least_kth", "column_scores", "kth_largest", "top_docs"]
 
 _MAX_REBUILDS = 100
 
@@ -84,6 +84,15 @@ def kth_largest(values: Any, k: int) -> Any:
         if above.size >= k:
             values, n = above, above.size
     return np.partition(values, n - k)[n - k]
+
+
+def at_least_kth(docs: Any, values: Any, k: int) -> tuple[Any, Any]:
+    """``docs`` and their ``values`` kept where the value is at least the ``k``-th
+    largest (every tie at the cut too): all of them when there are no more than ``k``."""
+    if docs.size <= k:
+        return docs, values
+    keep = values >= kth_largest(values, k)
+    return docs[keep], values[keep]
 
 
 def answered_before(searcher: Searcher) -> bool:
@@ -197,9 +206,7 @@ def _best(
     docs = np.flatnonzero(matched)
     total = int(docs.size)
     values = scores[docs]
-    if total > limit:
-        keep = values >= kth_largest(values, limit)
-        docs, values = docs[keep], values[keep]
+    docs, values = at_least_kth(docs, values, limit)
     read = searcher.stored_fields if stored is None else stored
     candidates = dict(zip(docs.tolist(), values.tolist(), strict=True))
     return _topk.best(candidates, limit, lambda d: _topk.tie_key(read(d))), total

@@ -36,7 +36,7 @@ from whoosh.searching import Searcher
 
 from . import _proximity
 from ._collapse import Documents, best_documents
-from ._columns import answered_before, column_scores
+from ._columns import answered_before, at_least_kth, column_scores
 from ._order import by_document, document_ids, ordered
 from ._settings import writes_vectors
 from ._topk import all_matches, best, tie_key
@@ -252,9 +252,7 @@ def reranked_documents(
     docs = np.flatnonzero(matched)
     values = scores[docs]
     size = pool_size(r.request)
-    if docs.size > size:  # the partial sort of ``_columns``: every score at the cut kept
-        keep = values >= np.partition(values, docs.size - size)[docs.size - size]
-        docs, values = docs[keep], values[keep]
+    docs, values = at_least_kth(docs, values, size)  # as ``_columns`` keeps its best
     pool = dict(zip(docs.tolist(), values.tolist(), strict=True))
     rescored = rerank(r, best(pool, size, pool_key(searcher)))
     bounds = _rest_bounds(scores, rescored, r.request, r.shared)
