@@ -16,6 +16,7 @@ from __future__ import annotations
 import functools
 import json
 import os
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, Protocol, Self, TypeVar
@@ -152,12 +153,23 @@ class Part(IndexLike, Protocol):
     def __exit__(self, *exc: object) -> None: ...
 
 
+class Chosen(Protocol):
+    """What an index's settings say was chosen when it was created (an ordinary
+    index's ``Settings``, a sharded one's ``ShardSettings``)."""
+
+    @property
+    def max_chars(self) -> int: ...
+
+    @property
+    def vectors(self) -> bool: ...
+
+
 # How a sharded index (or a search over several) opens an ordinary index folder: with
 # its role as a shard, or ``None`` for a whole index.
 OpenPart = Callable[[Path, "ShardRole | None"], Part]
 
 
-class IndexFolder:
+class IndexFolder(ABC):
     """What an ordinary and a sharded index share as folders: the path, the lock's
     timeout, the synonyms file, and use as a context manager."""
 
@@ -166,18 +178,33 @@ class IndexFolder:
         self.lock_timeout = lock_timeout
         self._synonyms: tuple[int, Synonyms] | None = None
 
+    @abstractmethod
+    def _chosen(self) -> Chosen:
+        """The settings chosen when the index was created, as last read."""
+
+    @abstractmethod
+    def _reading(self) -> ReadingSettings:
+        """The language and field maps documents are read with (a shard's are its
+        sharded index's)."""
+
+    @property
+    def max_chars(self) -> int:
+        """The longest a chunk may be, in characters."""
+        return self._chosen().max_chars
+
     @property
     def language(self) -> str:
         """The language of documents whose metadata names none (an ISO 639 code), or
         ``"auto"``: detect each one's.  Chosen when the index is created."""
-        raise NotImplementedError
+        return self._reading().language
 
     @property
     def vectors(self) -> bool:
         """Whether the index is written with paragraph vectors (for ``mode="hybrid"``)
         while searchkit[semantic] is installed.  Chosen when the index is created."""
-        raise NotImplementedError
+        return self._chosen().vectors
 
+    @abstractmethod
     def close(self) -> None:
         """Release open files.  The index stays usable after."""
 

@@ -20,7 +20,13 @@ from ._batch import DEFAULT_BATCH_SIZE
 from ._build import BuildOptions, Builds, CreateOptions, Paths
 from ._lock import WriteLock
 from ._rebuild import build_shard_set, new_shard_set, rebuild_sharded
-from ._settings import SETTINGS_NAME, check_can_create, store_synonyms, swap_settings
+from ._settings import (
+    SETTINGS_NAME,
+    ReadingSettings,
+    check_can_create,
+    store_synonyms,
+    swap_settings,
+)
 from ._shardset import (
     MAX_SHARDS,
     ShardSettings,
@@ -138,17 +144,11 @@ class ShardedIndex(_Parts, Builds, IndexFolder):
     def _query_synonyms(self) -> Synonyms | None:
         return self.synonyms
 
-    @property
-    def max_chars(self) -> int:
-        return self._shard_settings.max_chars
+    def _chosen(self) -> ShardSettings:
+        return self._shard_settings
 
-    @property
-    def language(self) -> str:
-        return self._shard_settings.language
-
-    @property
-    def vectors(self) -> bool:
-        return self._shard_settings.vectors
+    def _reading(self) -> ReadingSettings:
+        return self._shard_settings.reading
 
     @property
     def shard_count(self) -> int:

@@ -115,22 +115,8 @@ class Index(Reads, Writes, Opens):
     def __repr__(self) -> str:
         return f"Index({str(self.path)!r})"
 
-    @property
-    def max_chars(self) -> int:
-        """The longest a chunk may be, in characters."""
-        return self._settings.max_chars
-
-    @property
-    def language(self) -> str:
-        """The language of documents whose metadata names none (an ISO 639 code), or
-        ``"auto"``: detect each one's.  Chosen when the index is created."""
-        return self._reading().language
-
-    @property
-    def vectors(self) -> bool:
-        """Whether the index is written with paragraph vectors (for ``mode="hybrid"``)
-        while searchkit[semantic] is installed.  Chosen when the index is created."""
-        return self._settings.vectors
+    def _chosen(self) -> Settings:
+        return self._settings
 
     # -- reading ---------------------------------------------------------------------
 
