@@ -9,7 +9,7 @@ and prints, in MiB and as a share of the whole folder:
 - each segment file's parts (Whoosh keeps a segment in one compound ``.seg`` file): the
   postings (``.pst``), split by field; the term tables (``.trm``), split by field; the
   stored records (the ``_stored`` column), with an estimate of each stored field's share
-  (the size of its pickled values, before compression); the other columns (field lengths,
+  (the size of its values as JSON, before compression); the other columns (field lengths,
   sortable fields);
 - the files searchkit keeps beside the segments: the column caches (``.skcol``, by
   field) and the paragraph vectors (``.skvec``, with ``searchkit[semantic]``);
@@ -97,6 +97,7 @@ def field_postings(
     positions, per field, over every segment."""
     from whoosh.index import open_dir
 
+    from searchkit import _records
     from searchkit.schema import build_schema
 
     posts: Counter[str] = Counter()
@@ -146,9 +147,11 @@ def _positions_bytes(postfile: Any, offset: int, length: int) -> int:
 
 
 def stored_fields(folder: Path) -> Counter[str]:
-    """Per stored field: the bytes of its pickled values (key included), uncompressed."""
+    """Per stored field: the bytes of its values as a record's JSON holds them (key
+    included), uncompressed."""
     from whoosh.index import open_dir
 
+    from searchkit import _records
     from searchkit.schema import build_schema
 
     out: Counter[str] = Counter()
@@ -156,7 +159,7 @@ def stored_fields(folder: Path) -> Counter[str]:
     with ix.searcher() as s:
         for fields in s.all_stored_fields():
             for k, v in fields.items():
-                out[k] += len(pickle.dumps({k: v}, pickle.HIGHEST_PROTOCOL)) - 20
+                out[k] += len(_records.encode({k: v})) - 1  # its comma, not the braces
     return out
 
 
@@ -197,7 +200,7 @@ def breakdown(index: Path, positions: bool) -> dict[str, Any]:
         "term tables by field": dict(terms),
         "columns": dict(columns),
         "column caches by field": dict(caches),
-        "stored fields (pickled, uncompressed)": dict(stored),
+        "stored fields (JSON, uncompressed)": dict(stored),
     }
 
 
@@ -211,7 +214,7 @@ def show(report: dict[str, Any]) -> None:
         ("term tables by field", "term tables by field"),
         ("columns (stored records are _stored)", "columns"),
         ("column caches by field", "column caches by field"),
-        ("stored fields, pickled and uncompressed", "stored fields (pickled, uncompressed)"),
+        ("stored fields, as JSON and uncompressed", "stored fields (JSON, uncompressed)"),
     ):
         items = report[key]
         if not items:

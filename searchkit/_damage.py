@@ -64,7 +64,7 @@ _READERS = (
     # for more memory than there is).
     *(
         os.path.join(os.path.dirname(__file__), name)
-        for name in ("_topk.py", "_whoosh.py", "_unpickle.py")
+        for name in ("_topk.py", "_whoosh.py", "_unpickle.py", "_records.py")
     ),
 )
 

@@ -45,27 +45,23 @@ from typing import Any
 
 from whoosh.codec.whoosh3 import (
     LENGTHS_COLUMN,
-    STORED_COLUMN,
     WHOOSH3_HEADER_MAGIC,
     W3Codec,
     W3TermInfo,
 )
-from whoosh.columns import VarBytesColumn
 from whoosh.reading import SegmentReader
 from whoosh.system import pack_ushort
 from whoosh.util.numeric import byte_to_length
 
 from . import _unpickle, _whoosh, _writer
 from ._settings import writes_vectors
-from ._writer import _cheaper_stored_fields, _TermWriter
+from ._writer import _TermWriter
 
 __all__ = ["can_copy", "merge_policy", "merge_segments"]
 
 _BYTE_TO_LENGTH = [byte_to_length(b) for b in range(256)]
 _BYTE_TO_LENGTH[0] = 0
 _INT_SIZE = 4
-_VarBytesReader = VarBytesColumn.Reader
-_VarBytesWriter = VarBytesColumn.Writer
 
 
 def can_copy(writer: Any, segments: Sequence[Any]) -> bool:
@@ -95,7 +91,6 @@ def merge_segments(writer: Any, segments: Sequence[Any], exact: Any = None) -> A
             return None
         segment = codec.new_segment(storage, writer.indexname)
         perdoc = codec.per_document_writer(storage, segment)
-        _cheaper_stored_fields(perdoc)
         exact_at = next((k for k, s in enumerate(segments) if s is exact), None)
         if exact_at is not None and readers[exact_at].has_deletions():
             exact_at = None
@@ -177,9 +172,9 @@ def _copy_per_document(
 ) -> tuple[list[_Renumber], dict[str, array[int]]]:
     """Copy each live document's stored fields, length bytes and column values.
 
-    Stored records are copied as they are on disk (a pickle, deflated or not), without
-    reading them.  Returns each reader's renumbering and, per field with lengths, every
-    new document's length (as its stored byte reads back), which posting blocks record.
+    Stored records are copied as encoded (``_records.py``), without parsing them.
+    Returns each reader's renumbering and, per field with lengths, every new document's
+    length (as its stored byte reads back), which posting blocks record.
     The reader at ``exact_at`` adds nothing to the totals (its own are added instead).
     """
     # Only fields some segment has lengths of: most language fields hold nothing.
@@ -192,14 +187,13 @@ def _copy_per_document(
     columned = [(n, schema[n].column_type) for n in schema.names() if schema[n].column_type]
     lengths = {n: array("L") for n in scorable}
     totals = _whoosh.field_lengths(perdoc)
-    # The bytes under the pickles.
-    stored_out = _whoosh.inner_column(_whoosh.column_writer(perdoc, "_stored"))
+    stored_out = _whoosh.column_writer(perdoc, "_stored")
     renumbers: list[_Renumber] = []
     docnum = 0
     for k, reader in enumerate(readers):
         counted = totals if k != exact_at else defaultdict(int)
         pdr = _whoosh.per_document_reader(reader)
-        stored_in = _whoosh.inner_column(_whoosh.cached_column(pdr, "_stored", STORED_COLUMN))
+        stored_in = _whoosh.stored_column(pdr)
         raw_lengths = []
         for name in scorable:
             col = _whoosh.length_column(pdr, name)
@@ -217,9 +211,9 @@ def _copy_per_document(
             if deleted:
                 docmap[old] = docnum
             perdoc.start_doc(docnum)
-            record = _VarBytesReader.__getitem__(stored_in, old)
+            record = stored_in.raw(old) if stored_in is not None else b""
             if record:
-                _VarBytesWriter.add(stored_out, docnum, record)
+                stored_out.add_raw(docnum, record)
             for name, lenfield, raw, out in raw_lengths:
                 b = raw[old] if old < len(raw) else 0
                 length = _BYTE_TO_LENGTH[b]

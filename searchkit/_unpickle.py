@@ -1,8 +1,9 @@
 """Reading Whoosh's pickles without running what is in them.
 
-A Whoosh index keeps its table of contents (the segment list), stored fields, posting
-blocks and a few file headers as pickles, and an ordinary unpickler runs any callable a
-pickle names: opening an index from somewhere else would run its code.  :func:`loads`
+A Whoosh index keeps its table of contents (the segment list), posting blocks and a few
+file headers as pickles (and its stored fields, but searchkit's are JSON: ``_records.py``),
+and an ordinary unpickler runs any callable a pickle names: opening an index from
+somewhere else would run its code.  :func:`loads`
 and :func:`load` admit only the classes and functions searchkit's and Whoosh's writers
 put there (:data:`ALLOWED`); any other name fails with :class:`pickle.UnpicklingError`
 before anything is imported or called.

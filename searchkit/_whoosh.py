@@ -3,11 +3,12 @@
 searchkit reads and writes Whoosh's files faster than Whoosh's public API lets it (postings
 and columns a block at a time, a segment's stored records, its term table, the table of
 contents) and so reaches into attributes and names that start with ``_``.  They are all
-here: upgrading Whoosh means checking this one file against the new version.  The two
+here: upgrading Whoosh means checking this one file against the new version.  The three
 subclasses of Whoosh's own classes are the other place to look: by design they override
 and call its private methods and flags from inside (``_writer.SegmentWriter``:
 ``_commit_toc``, ``_check_state``, ``_added``; ``_mpwriter.MpWriter``: ``_new_task``,
-``_added_sub``).  And ``_decoded.py`` checks, by name, the private state Whoosh pickles
+``_added_sub``; ``_records.RecordReader``, a ``VarBytesColumn.Reader``: ``_lengths``,
+``_doccount``).  And ``_decoded.py`` checks, by name, the private state Whoosh pickles
 into a table of contents (``_doccount``, ``_codec``, ...) before Whoosh uses it.
 
 Functions that read say what they return when the object is not shaped as expected
@@ -20,7 +21,8 @@ from collections.abc import Callable, Iterator
 from itertools import accumulate
 from typing import Any
 
-from whoosh.codec.whoosh3 import LENGTHS_COLUMN, STORED_COLUMN, W3TermInfo
+from whoosh.codec import whoosh3
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3TermInfo
 from whoosh.codec.whoosh3 import _lenfield as _length_field
 
 __all__ = [
@@ -29,7 +31,6 @@ __all__ = [
     "codec_matcher",
     "column_bytes",
     "column_writer",
-    "compressor",
     "current_field",
     "end_document",
     "expanded_bytes",
@@ -37,8 +38,6 @@ __all__ = [
     "field_lengths",
     "field_number",
     "field_writer_parts",
-    "inflate_records_with",
-    "inner_column",
     "length_column",
     "length_field",
     "per_document_reader",
@@ -49,12 +48,13 @@ __all__ = [
     "searcher_storage",
     "segment_count",
     "set_field_lengths",
-    "set_compressor",
+    "stored_column",
     "stored_fields_list",
     "term_index",
     "terms_table",
     "toc",
     "toc_segments",
+    "use_stored_column",
     "w3_blocks",
 ]
 
@@ -146,11 +146,6 @@ def column_bytes(col: Any) -> Any:
     return col._dbfile.get(col._basepos, col._count)
 
 
-def inner_column(col: Any) -> Any:
-    """The column under a wrapping one (the bytes under a pickling column), or ``None``."""
-    return getattr(col, "_child", None)
-
-
 # -- W3 posting blocks ------------------------------------------------------------------
 
 _BLOCK_READS = ("_read_data", "_read_weights", "_read_values", "_next_block", "_byteids")
@@ -231,31 +226,15 @@ def end_document(perdoc: Any) -> None:
     perdoc._indoc = False
 
 
-def compressor(col: Any) -> Any:
-    """The compressing function of a compressed column writer, or ``None``."""
-    return getattr(col, "_compress", None)
+def use_stored_column(column: Any) -> None:
+    """Make Whoosh's W3 codec write and read every segment's stored records with
+    ``column`` (its writers and readers look ``STORED_COLUMN`` up when they run)."""
+    whoosh3.STORED_COLUMN = column
 
 
-def set_compressor(col: Any, compress: Callable[[bytes, int], bytes]) -> None:
-    """Make a compressed column writer compress with ``compress``."""
-    col._compress = compress
-
-
-def inflate_records_with(inflate: Callable[[bytes], bytes]) -> None:
-    """Make the readers of stored records (Whoosh's ``STORED_COLUMN``, deflated bytes
-    under a pickle) inflate with ``inflate`` instead of ``zlib.decompress``."""
-    child = STORED_COLUMN._child
-    if getattr(child, "searchkit_inflate", None) is inflate:
-        return
-    make = type(child).reader
-
-    def reader(dbfile: Any, basepos: int, length: int, doccount: int) -> Any:
-        found = make(child, dbfile, basepos, length, doccount)
-        found._decompress = inflate
-        return found
-
-    child.reader = reader
-    child.searchkit_inflate = inflate
+def stored_column(perdoc: Any) -> Any:
+    """A per-document reader's column of stored records, or ``None`` (none stored)."""
+    return cached_column(perdoc, "_stored", whoosh3.STORED_COLUMN)
 
 
 def field_writer_parts(fw: Any) -> tuple[Any, Any]:

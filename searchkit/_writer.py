@@ -5,12 +5,11 @@
   (``schema.indexer``), and writes each term's posting blocks, term information and
   term-index entry in one piece (:class:`_TermWriter`).  Past ``limitmb`` it hands its
   postings to Whoosh's pool, which spills sorted runs to disk.
-- Posting blocks are pickled with protocol 3 and stored fields with the newest protocol
-  (Whoosh's protocol 2 has no bytes type).  Stored records are deflated against a
-  dictionary of what records share (``_records.py``); posting blocks of
+- Posting blocks are pickled with protocol 3 (Whoosh's protocol 2 has no bytes type).
+  Stored records are JSON, deflated in blocks (``_records.py``); posting blocks of
   :data:`_DEFLATE_BLOCKS` bytes or more are deflated at zlib's fastest level, a third
   of their size (document numbers and positions repeat a lot).  Readers need no setting:
-  pickles say their protocol, each block whether it is compressed.
+  pickles say their protocol, each posting block whether it is compressed.
 - Flushing through the pool reads each length column once (:class:`_Lengths`), where
   Whoosh's asks the file system about a column once per posting.
 
@@ -41,7 +40,7 @@ from whoosh.system import pack_ushort
 from whoosh.util.numeric import byte_to_length, length_to_byte
 from whoosh.writing import IndexingError
 
-from . import _commits, _records, _whoosh, semantic
+from . import _commits, _whoosh, semantic
 from ._settings import writes_vectors
 from .schema import Posting, TextTerms, indexer, memoized
 
@@ -110,24 +109,6 @@ class _FieldPlan(NamedTuple):
     stored: bool
     column: Any
     to_column: Callable[[Any], Any] | None
-
-
-def _cheaper_stored_fields(perdoc: Any) -> None:
-    """Make the W3 per-document writer's stored-fields column pickle with the newest
-    protocol (Whoosh's protocol 2 spells out every date and byte string through a
-    function call) and deflate against a dictionary of common record bytes
-    (``_records.py``)."""
-    stored: Any = _whoosh.column_writer(perdoc, "_stored")
-    child: Any = None if stored is None else _whoosh.inner_column(stored)
-    if stored is None or _whoosh.compressor(child) is not zlib.compress:
-        return
-    _whoosh.set_compressor(child, _records.deflate)
-    add = child.add
-
-    def add_pickled(docnum: int, value: Any) -> None:
-        add(docnum, b"" if value is None else pickle.dumps(value, pickle.HIGHEST_PROTOCOL))
-
-    stored.add = add_pickled
 
 
 def embed_by_length(texts: Sequence[str]) -> Any:
@@ -202,7 +183,6 @@ class SegmentWriter(wwriting.SegmentWriter):  # type: ignore[misc]
         self._memory_limit = limitmb * 1024 * 1024
         self._failed = False
         self._plans: dict[str, _FieldPlan] = {}
-        _cheaper_stored_fields(self.perdocwriter)
         # Each document's text to embed (``_vectors.py``), with searchkit[semantic] only,
         # in an index created with vectors.
         wanted = semantic.available() and writes_vectors(getattr(self.storage, "folder", None))

@@ -53,7 +53,7 @@ from .models import Chunk, Document
 # Every pickle Whoosh reads goes through the allow-list unpickler from here on.
 _unpickle.install()
 _decoded.install()  # and what they decode to is checked: tables of contents, records
-_records.install()  # records are deflated against a dictionary (schema 11 on)
+_records.install()  # records are JSON, deflated in blocks (schema 12 on)
 
 __all__ = [
     "HIGHLIGHT_FIELDS",
@@ -75,7 +75,7 @@ __all__ = [
 ]
 
 # Bump on any change to fields or their analysis: older indexes then ask to be rebuilt.
-SCHEMA_VERSION = 11
+SCHEMA_VERSION = 12
 # Fields a bare query word searches, with their boosts.
 TEXT_FIELDS: dict[str, float] = {"body": 1.0}
 # The field of the stop words ``body`` leaves out, searched when a query holds nothing else.

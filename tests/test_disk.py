@@ -1,16 +1,19 @@
-"""What an index keeps on disk: stored records deflated against a dictionary of what
-records share, posting blocks deflated; both read back as they were written."""
+"""What an index keeps on disk: stored records as JSON deflated in blocks against a
+dictionary of what records share, posting blocks deflated; both read back as they were
+written."""
 
 from __future__ import annotations
 
+import datetime as dt
+import io
 import pickle
 import zlib
 from pathlib import Path
 from typing import Any
 
 import pytest
-from whoosh.codec.whoosh3 import STORED_COLUMN
 from whoosh.columns import VarBytesColumn
+from whoosh.filedb.structfile import StructFile
 
 import searchkit
 from searchkit import Document, Paragraph, _records, _whoosh, _writer, semantic
@@ -35,51 +38,95 @@ def _segment_readers(index: searchkit.Index) -> list[Any]:
     return [reader] if reader.is_atomic() else list(reader.readers)
 
 
-def test_stored_records_are_deflated_against_the_dictionary(tmp_path: Path) -> None:
+def test_stored_records_are_json_deflated_in_blocks(tmp_path: Path) -> None:
     index = searchkit.Index.create(tmp_path / "ix")
     index.add(SEEDS)
     index.add_documents(_short_documents(200))
-    raws, records = [], []
+    blocks, records = [], []
     for leaf in _segment_readers(index):
-        stored = _whoosh.cached_column(_whoosh.per_document_reader(leaf), "_stored", STORED_COLUMN)
-        raw_column = _whoosh.inner_column(stored)
-        for docnum in range(leaf.doc_count_all()):
-            raws.append(VarBytesColumn.Reader.__getitem__(raw_column, docnum))
-            records.append(leaf.stored_fields(docnum))
-    assert len(raws) == index.stats().chunks == 217
-    # Every record names the dictionary (zlib's FDICT flag and its Adler-32)...
+        stored = _whoosh.stored_column(_whoosh.per_document_reader(leaf))
+        docs = leaf.doc_count_all()
+        values = [VarBytesColumn.Reader.__getitem__(stored, d) for d in range(docs)]
+        # A block is the value of the last document it covers; the others hold nothing.
+        holders = [d for d, v in enumerate(values) if v]
+        assert len(holders) == -(-docs // _records.BLOCK)
+        assert holders[-1] == docs - 1
+        blocks += [values[d] for d in holders]
+        for d in range(docs):
+            assert _records.decode(stored.raw(d)) == leaf.stored_fields(d)
+            records.append(leaf.stored_fields(d))
+    assert len(records) == index.stats().chunks == 217
+    # Every block names the dictionary (zlib's FDICT flag and its Adler-32), which plain
+    # zlib cannot inflate without...
     dict_id = zlib.adler32(_records.RECORD_DICTIONARY).to_bytes(4, "big")
-    assert all(raw[1] & 0x20 and raw[2:6] == dict_id for raw in raws)
-    # ...and inflates to the record Whoosh reads back, which plain zlib cannot inflate.
-    assert [pickle.loads(_records.inflate(raw)) for raw in raws] == records
+    assert all(b[1] & 0x20 and b[2:6] == dict_id for b in blocks)
     with pytest.raises(zlib.error):
-        zlib.decompress(raws[0])
-    # Smaller than each record deflated on its own at the best level.
+        zlib.decompress(blocks[0])
+    # ...and holds its records' JSON: the seed's date comes back a date-time.
+    assert [r for b in blocks for r in _records._unpack(b)] == [_records.encode(r) for r in records]
+    assert records[0]["published"] == dt.datetime(2025, 6, 14, 10, 55)
+    # Under half the bytes of each record pickled and deflated on its own at the best level.
     alone = sum(len(zlib.compress(pickle.dumps(r, pickle.HIGHEST_PROTOCOL), 9)) for r in records)
-    assert sum(map(len, raws)) < 0.75 * alone
+    assert sum(map(len, blocks)) < 0.5 * alone
     hits = index.search("prisoner exchange", collapse="none").hits
     assert hits and all(h.text for h in hits)
 
 
 def test_the_record_dictionary_never_changes_within_a_schema() -> None:
-    # Records name it by checksum: a different dictionary cannot read them (a new
+    # Blocks name it by checksum: a different dictionary cannot read them (a new
     # dictionary needs a new schema version).
-    assert searchkit.schema.SCHEMA_VERSION >= 10
+    assert searchkit.schema.SCHEMA_VERSION >= 12
     assert (len(_records.RECORD_DICTIONARY), zlib.crc32(_records.RECORD_DICTIONARY)) == (
-        953,
-        4047062837,
+        894,
+        289243622,
     )
 
 
-def test_inflate_reads_plain_zlib_and_refuses_damage() -> None:
-    record = pickle.dumps({"chunk_id": "a:1", "text": "otters " * 50}, pickle.HIGHEST_PROTOCOL)
-    assert _records.inflate(zlib.compress(record)) == record
-    assert _records.inflate(zlib.compress(record, 0)) == record
-    packed = _records.deflate(record)
-    assert _records.inflate(packed) == record and len(packed) < len(zlib.compress(record, 9))
-    for damaged in (packed[:-3], packed + b"x", packed[:6] + bytes(len(packed) - 6)):
-        with pytest.raises(zlib.error):
-            _records.inflate(damaged)
+def test_a_record_column_keeps_gaps_and_what_json_cannot_say_alone() -> None:
+    """Documents without a record read ``None``, across and inside blocks; a date-time
+    (with and without a zone) and a lone surrogate come back as they went in."""
+    utc = dt.UTC
+    records = {
+        0: {"a": 1, "published": dt.datetime(2020, 1, 2, 3, 4, 5, tzinfo=utc)},
+        1: {"b": "x", "authors": ["A", "B"]},
+        3: {"published": dt.datetime(2020, 1, 2, 3, 4, 5)},
+        9: {"t": "\udcff \u00e9"},
+        20: {"code": [[0, 1], [4, 9]]},
+    }
+    out = io.BytesIO()
+    writer = _records.RecordWriter(StructFile(out))
+    for docnum, record in records.items():
+        writer.add(docnum, record)
+    writer.finish(25)
+    data = out.getvalue()
+    reader = _records.RecordReader(StructFile(io.BytesIO(data)), 0, len(data), 25)
+    assert [reader[d] for d in range(25)] == [records.get(d) for d in range(25)]
+    assert list(reader) == [records.get(d) for d in range(25)]
+    # Blocks never reach past BLOCK documents: 0-3, 9, 20.
+    assert [d for d in range(25) if VarBytesColumn.Reader.__getitem__(reader, d)] == [3, 9, 20]
+
+
+def test_a_damaged_block_of_records_is_damage() -> None:
+    block = _records._pack([_records.encode({"chunk_id": "a:1", "text": "otters " * 50}), b""])
+    assert _records._unpack(block) == [
+        _records.encode({"chunk_id": "a:1", "text": "otters " * 50}),
+        b"",
+    ]
+    plain = zlib.compress(b"\x01\x00")
+    packer = zlib.compressobj(zdict=_records.RECORD_DICTIONARY)
+    uncounted = packer.compress(b"\x09" + b"\x00" * 9) + packer.flush()
+    packer = zlib.compressobj(zdict=_records.RECORD_DICTIONARY)
+    short = packer.compress(b"\x01\x05abc") + packer.flush()
+    for damaged, reason in [
+        (block[:-3], "cut short"),
+        (block + b"x", "cut short or too long"),
+        (block[:6] + bytes(len(block) - 6), "damaged"),
+        (plain, "does not name their dictionary"),
+        (uncounted, "covers 9 documents"),
+        (short, "does not hold what it counts"),
+    ]:
+        with pytest.raises(searchkit.IndexDamagedError, match=reason):
+            _records._unpack(damaged)
 
 
 def test_long_posting_blocks_are_deflated_and_read_back(tmp_path: Path) -> None:

@@ -165,30 +165,42 @@ def test_a_segment_name_cannot_leave_the_index(tmp_path: Path, seeded: Path) -> 
 
 
 def _crafted_record(index_path: Path, raw: bytes) -> None:
-    """Add a chunk whose stored record is the pickle ``raw``."""
+    """Add a chunk whose stored record is the JSON text ``raw``."""
     from searchkit import _writers
 
     with searchkit.Index.open(index_path) as ix:
         w = _writers.writer(ix._ix)
         stored = w.perdocwriter._colwriters["_stored"]
-        add = stored._child.add
-        stored.add = lambda docnum, value: add(docnum, raw)
+        stored.add = lambda docnum, value: stored.add_raw(docnum, raw)
         w.add_document(doc_id="d", chunk_id="d:1", body=("T", "prisoner"), text="x")
         w.commit()
 
 
 _RECORD = {"chunk_id": "d:1", "doc_id": "d", "path": "/p", "paragraph": 1}
 _RECORD |= {"start": 0, "end": 1, "title": "T", "text": "x"}
+
+
+def _json(record: object) -> bytes:
+    return json.dumps(record).encode()
+
+
 CRAFTED_RECORDS = {
-    "an int": (pickle.dumps(7), "a stored record is a int, not a dict"),
-    "None": (pickle.dumps(None), "a stored record has no 'chunk_id'"),  # Whoosh: {}
-    "an empty dict": (pickle.dumps({}), "a stored record has no 'chunk_id'"),
-    "text: 7": (pickle.dumps({**_RECORD, "text": 7}), "a stored record's 'text' is int 7"),
-    "start: -1": (pickle.dumps({**_RECORD, "start": -1}), "a stored record's 'start'"),
-    "authors: [1]": (pickle.dumps({**_RECORD, "authors": [1]}), "'authors' are not all text"),
-    "a 2 GiB bytearray": (
-        pickle.dumps(_RECORD)[:-2] + b"\x8c\x01zcbuiltins\nbytearray\nJ\xff\xff\xff\x7f\x85Rs.",
-        "a bytearray of something other than bytes",
+    "an int": (b"7", "a stored record is a int, not a dict"),
+    "null": (b"null", "a stored record is a NoneType, not a dict"),
+    "an empty object": (b"{}", "a stored record has no 'chunk_id'"),
+    "text: 7": (_json({**_RECORD, "text": 7}), "a stored record's 'text' is int 7"),
+    "start: -1": (_json({**_RECORD, "start": -1}), "a stored record's 'start'"),
+    "authors: [1]": (_json({**_RECORD, "authors": [1]}), "'authors' are not all text"),
+    "published: 7": (_json({**_RECORD, "published": 7}), "a stored record's 'published'"),
+    "a date that is none": (
+        _json({**_RECORD, "published": "2025-13-45"}),
+        "a stored record is damaged (ValueError)",
+    ),
+    "cut short": (_json(_RECORD)[:-9], "a stored record is damaged (JSONDecodeError)"),
+    "not UTF-8": (b'{"chunk_id": "\xff"}', "a stored record is damaged (UnicodeDecodeError)"),
+    "nested 100,000 deep": (
+        b"[" * 100_000 + b"]" * 100_000,
+        "a stored record is damaged (RecursionError)",
     ),
 }
 

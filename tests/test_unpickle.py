@@ -124,7 +124,8 @@ def test_a_planted_table_of_contents_runs_nothing(tmp_path: Path, command: str) 
 
 
 def test_a_planted_stored_field_runs_nothing(tmp_path: Path) -> None:
-    """A stored value that pickles as a call: searching and reading fail, nothing runs."""
+    """A stored record that is a pickle of a call (schema 11 and before stored records
+    as pickles): searching fails as damage, nothing runs."""
     from searchkit import _writers
 
     index_path = tmp_path / "ix"
@@ -132,9 +133,12 @@ def test_a_planted_stored_field_runs_nothing(tmp_path: Path) -> None:
     planted = tmp_path / "ran"
     with searchkit.Index.open(index_path) as ix:
         w = _writers.writer(ix._ix)
-        w.add_document(doc_id="d", chunk_id="d:1", body=("T", "prisoner"), text=_Planted(planted))
+        stored = w.perdocwriter._colwriters["_stored"]
+        raw = pickle.dumps({"chunk_id": "d:1", "text": _Planted(planted)})
+        stored.add = lambda docnum, value: stored.add_raw(docnum, raw)
+        w.add_document(doc_id="d", chunk_id="d:1", body=("T", "prisoner"), text="x")
         w.commit()
     result = CliRunner().invoke(cli, ["search", "prisoner", "--index", str(index_path)])
     assert result.exit_code == 3, result.output
-    assert "refused to load io.open" in result.output
+    assert result.output.startswith(f"Error: index damaged at {index_path}: a stored record")
     assert not planted.exists()
