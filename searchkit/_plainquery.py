@@ -38,8 +38,10 @@ __all__ = ["Parsing", "plain_words", "plain_words_query", "word_query", "word_ru
 _SYNTAX = re.compile(
     r"""["*?\u055e\u061f\u1367:\[\]{}^~=\\]|(?<!\w)'|(?:^|(?<=[\s(]))[+-](?=[\w"(])"""
 )
-# Words the parser reads as operators (TO only inside a range, REQUIRE in Whoosh's set).
-_OPERATORS = frozenset({"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE", "REQUIRE", "TO"})
+# Words the parser reads as operators (REQUIRE in Whoosh's set).  Not ``TO``: the parser
+# reads it as one only inside a range's brackets, which never come here (``JAPAN TO
+# PROMOTE`` is three words, ``to`` a stop word).
+_OPERATORS = frozenset({"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE", "REQUIRE"})
 # The infix operators this road joins as the parser does, in the order it applies them
 # (Whoosh's OperatorsPlugin: NOT, then AND, then OR, then the rest).
 _INFIX = {"AND": query.And, "OR": query.Or}

@@ -191,6 +191,10 @@ OPERATOR_QUERIES = [
     "the OR of",
     "Tet1 AND IL-6 OR covid19",
     "prisoner  AND\texchange",
+    # TO is an operator only inside a range's brackets: elsewhere a word (a stop word).
+    "JAPAN TO PROMOTE INTEREST RATE",
+    "prisoner TO exchange AND TO",
+    "TO be OR not TO be",
 ]
 # Where the parser's operators are not plain: at an edge, two in a row, another operator.
 PARSER_OPERATOR_QUERIES = [
@@ -218,7 +222,7 @@ def test_and_or_between_words_take_the_plain_road(unsynonymed: searchkit.Index) 
     assert 0 < both < unsynonymed.search("prisoner", collapse="none").total < either
 
 
-_WORD = st.sampled_from([*PIECES[:20], "the", "of", "IL-6", "<S>"])
+_WORD = st.sampled_from([*PIECES[:20], "the", "of", "IL-6", "<S>", "TO"])
 _JOIN = st.sampled_from(
     [" AND ", " OR ", " ", "  AND\t", " OR  ", "\u00a0AND\u3000", " <OR> ", ">AND ", " AND<"]
 )
