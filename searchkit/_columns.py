@@ -287,10 +287,13 @@ class _Run:
                     self.add_term(acc, matched, child, count)
                 else:
                     s, m = self.node(child)
-                    acc[m] += s[m]
+                    # acc[m] += s[m], bit for bit (x + 0.0 is x; scores are finite), as
+                    # dense arithmetic: a masked gather and scatter over every document
+                    # cost 8x as much where a tenth of them match.
+                    acc += s * m
                     matched |= m
                     if count is not None:
-                        count[m] += 1
+                        count += m
             if count is not None:
                 acc = coverage(acc, count, len(children), self.coverage)
             return acc, matched
@@ -319,9 +322,7 @@ class _Run:
             s, m = self.node(node[1][0])
             if m.any():
                 s2, m2 = self.node(node[1][1])
-                both = m & m2
-                s = s.copy()
-                s[both] += s2[both]
+                s = s + s2 * (m & m2)  # s[both] += s2[both], bit for bit (see "or")
             return s, m
         if kind == "term":
             acc, matched = self.empty()

@@ -56,6 +56,12 @@ QUERIES = [
     'title:"river bank"',
     "river ANDMAYBE (bank OR money)",
     "river ANDNOT (bank AND money)",
+    # Inside an OR, a group whose scores reach past its matches (ANDNOT drops matches,
+    # not scores), and one that adds where both sides match.
+    "wheat OR (river ANDNOT bank)",
+    "wheat OR (river ANDNOT (bank AND money)) OR (school AND teacher)",
+    "wheat OR (river ANDMAYBE (bank OR money))",
+    "river ANDMAYBE (bank ANDNOT money)",
 ]
 
 
