@@ -11,8 +11,9 @@ ISO 8601 text), up to :data:`BLOCK` consecutive documents' records deflated toge
 against :data:`RECORD_DICTIONARY` (a typical record, whose field names and common values
 the first record of a block can refer to).  All of Reuters-21578's records take half the
 bytes they took pickled and deflated one by one against a dictionary (schema 11), and a
-record is read in about 17 us instead of 21 (``json.loads`` needs no safety walk: what
-it builds is bounded by its input).
+record costs no more to read: inflating its block takes about what the pickle's safety
+walk took, and ``json.loads`` needs none (what it builds is bounded by its input); a
+random record through Whoosh, 31 us against 32.5.
 
 On disk the column is Whoosh's ``VarBytesColumn``: a value per document, most of them
 empty.  A block is the value of the last document it covers; inflated, it is
@@ -30,11 +31,13 @@ documents, or a pass over all of them, inflates each block once.  Merging copies
 block's records without parsing them (:meth:`RecordReader.raw`,
 :meth:`RecordWriter.add_raw`).
 
-Everything read is checked: a block that does not inflate, inflates to more than
-:data:`MAX_BLOCK_BYTES`, or whose lengths do not add up, or a record that is not a JSON
-object of the expected shape, is :class:`~._unpickle.DamagedPickleError` (an
-``IndexDamagedError``).  The dictionary can never change without a new schema version:
-a test holds its checksum.
+A block covers at most :data:`BLOCK` documents and 1 MiB of records (a longer record
+has a block of its own); a record longer than :data:`MAX_BLOCK_BYTES` is refused when
+written (:class:`~searchkit.DocumentError`).  Everything read is checked: a block that
+does not inflate, inflates to more than :data:`MAX_BLOCK_BYTES`, or whose lengths do not
+add up, or a record that is not a JSON object of the expected shape, is
+:class:`~._unpickle.DamagedPickleError` (an ``IndexDamagedError``).  The dictionary can
+never change without a new schema version: a test holds its checksum.
 """
 
 from __future__ import annotations
@@ -50,7 +53,8 @@ from typing import Any
 from whoosh.columns import Column, VarBytesColumn
 
 from . import _whoosh
-from ._unpickle import DamagedPickleError
+from ._unpickle import MAX_ALLOCATION, DamagedPickleError
+from .errors import DocumentError
 
 __all__ = [
     "BLOCK",
@@ -69,9 +73,12 @@ __all__ = [
 BLOCK = 8
 # zlib's level: 6 makes blocks 7% smaller than 1, for 1.5 us more a record written.
 LEVEL = 6
-# What one block may inflate to: eight of the longest chunks (100,000 characters, up to
-# four bytes each in UTF-8, with their metadata).
-MAX_BLOCK_BYTES = 8 * 2**20
+# What one block may inflate to: what reading one stored pickle could allocate before
+# (a record is as large as its document's metadata makes it: a title is not bounded).
+MAX_BLOCK_BYTES = MAX_ALLOCATION
+# The most bytes of records a block holds unless one record is longer: reading any record
+# inflates its block whole, so a long record is not packed with others.
+_BLOCK_BYTES = 2**20
 # How many inflated blocks a reader keeps.
 _KEPT = 4
 
@@ -166,6 +173,7 @@ class RecordWriter:
         self._values = VarBytesColumn.Writer(dbfile)
         self._first = 0  # the first document the pending block covers
         self._pending: list[bytes] = []  # its records so far, b"" where a document has none
+        self._bytes = 0  # theirs
 
     def add(self, docnum: int, record: dict[str, Any] | None) -> None:
         """Store ``record`` as document ``docnum``'s."""
@@ -173,17 +181,26 @@ class RecordWriter:
 
     def add_raw(self, docnum: int, raw: bytes) -> None:
         """Store a record already encoded (:meth:`RecordReader.raw`)."""
-        if self._pending and docnum - self._first >= BLOCK:
+        if len(raw) > MAX_BLOCK_BYTES - 1 - 4 * BLOCK:
+            where = decode(raw).get("path", f"document {docnum}")
+            raise DocumentError(
+                where, f"its stored record would take {len(raw):,} bytes, over {MAX_BLOCK_BYTES:,}"
+            )
+        if self._pending and (
+            docnum - self._first >= BLOCK or self._bytes + len(raw) > _BLOCK_BYTES
+        ):
             self._flush()
         if not self._pending:
             self._first = docnum
         self._pending.extend(b"" for _ in range(docnum - self._first - len(self._pending)))
         self._pending.append(raw)
+        self._bytes += len(raw)
 
     def _flush(self) -> None:
         last = self._first + len(self._pending) - 1
         self._values.add(last, _pack(self._pending))
         self._pending = []
+        self._bytes = 0
 
     def finish(self, doccount: int) -> None:
         if self._pending:

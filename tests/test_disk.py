@@ -106,6 +106,26 @@ def test_a_record_column_keeps_gaps_and_what_json_cannot_say_alone() -> None:
     assert [d for d in range(25) if VarBytesColumn.Reader.__getitem__(reader, d)] == [3, 9, 20]
 
 
+def test_a_long_record_has_a_block_of_its_own_and_too_long_a_one_is_refused(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    records = [{"path": f"/d{i}", "text": "x" * (3 * 2**20 if i == 2 else 10)} for i in range(6)]
+    out = io.BytesIO()
+    writer = _records.RecordWriter(StructFile(out))
+    for docnum, record in enumerate(records):
+        writer.add(docnum, record)
+    writer.finish(len(records))
+    data = out.getvalue()
+    reader = _records.RecordReader(StructFile(io.BytesIO(data)), 0, len(data), len(records))
+    assert list(reader) == records
+    # Blocks: the two short records, the long one alone, the rest.
+    assert [d for d in range(6) if VarBytesColumn.Reader.__getitem__(reader, d)] == [1, 2, 5]
+    monkeypatch.setattr(_records, "MAX_BLOCK_BYTES", 2**20)
+    writer = _records.RecordWriter(StructFile(io.BytesIO()))
+    with pytest.raises(searchkit.DocumentError, match=r"^/d2: its stored record would take"):
+        writer.add(0, records[2])
+
+
 def test_a_damaged_block_of_records_is_damage() -> None:
     block = _records._pack([_records.encode({"chunk_id": "a:1", "text": "otters " * 50}), b""])
     assert _records._unpack(block) == [
