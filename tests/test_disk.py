@@ -48,9 +48,14 @@ def test_stored_records_are_json_deflated_in_blocks(tmp_path: Path) -> None:
         docs = leaf.doc_count_all()
         values = [VarBytesColumn.Reader.__getitem__(stored, d) for d in range(docs)]
         # A block is the value of the last document it covers; the others hold nothing.
+        # It covers at most BLOCK documents, and 4 KiB of records unless it covers one.
         holders = [d for d, v in enumerate(values) if v]
-        assert len(holders) == -(-docs // _records.BLOCK)
         assert holders[-1] == docs - 1
+        for before, holder in zip([-1, *holders], holders, strict=False):
+            covered = _records._unpack(values[holder])
+            assert len(covered) == holder - before <= _records.BLOCK
+            assert len(covered) == 1 or sum(map(len, covered)) <= 4096
+        assert len(holders) < docs / 2
         blocks += [values[d] for d in holders]
         for d in range(docs):
             assert _records.decode(stored.raw(d)) == leaf.stored_fields(d)
