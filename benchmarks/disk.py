@@ -97,7 +97,6 @@ def field_postings(
     positions, per field, over every segment."""
     from whoosh.index import open_dir
 
-    from searchkit import _records
     from searchkit.schema import build_schema
 
     posts: Counter[str] = Counter()
@@ -146,18 +145,16 @@ def _positions_bytes(postfile: Any, offset: int, length: int) -> int:
     return total
 
 
-def stored_fields(folder: Path) -> Counter[str]:
+def stored_fields(index: Path) -> Counter[str]:
     """Per stored field: the bytes of its values as a record's JSON holds them (key
-    included), uncompressed."""
-    from whoosh.index import open_dir
-
+    included), uncompressed.  Read through searchkit, which reads its records (JSON in
+    blocks, not Whoosh's pickles)."""
+    import searchkit
     from searchkit import _records
-    from searchkit.schema import build_schema
 
     out: Counter[str] = Counter()
-    ix = open_dir(str(folder), schema=build_schema())
-    with ix.searcher() as s:
-        for fields in s.all_stored_fields():
+    with searchkit.Index.open(index) as ix:
+        for fields in ix._reader().all_stored_fields():
             for k, v in fields.items():
                 out[k] += len(_records.encode({k: v})) - 1  # its comma, not the braces
     return out
@@ -190,7 +187,7 @@ def breakdown(index: Path, positions: bool) -> dict[str, Any]:
         else:
             kinds["other"] += size
     posts, terms, pos = field_postings(folder, positions)
-    stored = stored_fields(folder)
+    stored = stored_fields(index)
     return {
         "folder": str(folder),
         "total": total,

@@ -9,9 +9,10 @@ not fit is :class:`~searchkit._unpickle.DamagedPickleError`, which ``damage_guar
 reports as ``IndexDamagedError`` naming the index.
 
 :func:`install` wraps Whoosh's ``TOC.read`` and the W3 codec's ``stored_fields``.  Records
-are checked in searchkit's indexes only (the segments of tables of contents read through
-:class:`IndexStorage`): a program may use Whoosh itself, with its own fields, beside
-searchkit.
+are read as ``_records`` stores them (JSON in blocks, not pickles) and checked in
+searchkit's indexes only (the segments of tables of contents read through
+:class:`IndexStorage`): a program may use Whoosh itself, with its own fields and Whoosh's
+own records, beside searchkit.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from whoosh.codec.whoosh3 import W3Codec, W3PerDocReader, W3Segment
 from whoosh.filedb.filestore import FileStorage
 from whoosh.index import TOC
 
-from . import _whoosh
+from . import _records, _whoosh
 from ._unpickle import DamagedPickleError
 
 __all__ = ["IndexStorage", "check_record", "install", "segments"]
@@ -169,8 +170,20 @@ _RECORD: dict[str, tuple[type, ...]] = {
     **dict.fromkeys(("size", "mtime_ns", "file_documents", "paragraphs", "chunks"), _INT),
     "authors": (list, tuple),
     "published": (dt.datetime,),
+    "page": _INT,
+    "chapter": _STR,
+    "code": (list, tuple),
 }
 _REQUIRED = ("chunk_id", "doc_id", "path", "paragraph", "start", "end", "title", "text")
+
+
+def _is_span(span: object) -> bool:
+    """Whether ``span`` is a code span's ``[start, end]``."""
+    return (
+        type(span) in (list, tuple)
+        and len(span) == 2  # type: ignore[arg-type]
+        and all(type(n) is int and n >= 0 for n in span)  # type: ignore[attr-defined]
+    )
 
 
 def check_record(record: object) -> dict[str, Any]:
@@ -190,11 +203,14 @@ def check_record(record: object) -> dict[str, Any]:
             )
         if key == "authors" and not all(type(a) is str for a in value):
             raise DamagedPickleError("a stored record's 'authors' are not all text")
+        if key == "code" and not all(_is_span(span) for span in value):
+            raise DamagedPickleError("a stored record's 'code' is not a list of spans")
     return record
 
 
 def install() -> None:
-    """Check every table of contents and stored record Whoosh reads.  Idempotent."""
+    """Check every table of contents and stored record Whoosh reads, and read the records
+    of searchkit's own segments as ``_records`` stores them.  Idempotent."""
     if getattr(TOC.read, "_searchkit", False):
         return
     read = TOC.read.__func__
@@ -211,7 +227,12 @@ def install() -> None:
     stored = W3PerDocReader.stored_fields
 
     def stored_fields(self: Any, docnum: int) -> dict[str, Any]:
-        record: dict[str, Any] = stored(self, docnum)
+        records = _records.records_of(self)
+        if records is None:  # pickles, as Whoosh's own writer writes them
+            record: dict[str, Any] = stored(self, docnum)
+        else:
+            found = records[docnum]
+            record = found if found is not None else {}
         if _whoosh.perdoc_segment(self) in _CHECKED:
             return check_record(record)
         return record  # an index of the program's own, with its own fields

@@ -53,7 +53,7 @@ from whoosh.reading import SegmentReader
 from whoosh.system import pack_ushort
 from whoosh.util.numeric import byte_to_length
 
-from . import _unpickle, _whoosh, _writer
+from . import _records, _unpickle, _whoosh, _writer
 from ._settings import writes_vectors
 from ._writer import _TermWriter
 
@@ -91,6 +91,7 @@ def merge_segments(writer: Any, segments: Sequence[Any], exact: Any = None) -> A
             return None
         segment = codec.new_segment(storage, writer.indexname)
         perdoc = codec.per_document_writer(storage, segment)
+        _records.use_records(perdoc)
         exact_at = next((k for k, s in enumerate(segments) if s is exact), None)
         if exact_at is not None and readers[exact_at].has_deletions():
             exact_at = None
@@ -193,7 +194,7 @@ def _copy_per_document(
     for k, reader in enumerate(readers):
         counted = totals if k != exact_at else defaultdict(int)
         pdr = _whoosh.per_document_reader(reader)
-        stored_in = _whoosh.stored_column(pdr)
+        stored_in = _records.records_of(pdr)
         raw_lengths = []
         for name in scorable:
             col = _whoosh.length_column(pdr, name)
@@ -211,9 +212,12 @@ def _copy_per_document(
             if deleted:
                 docmap[old] = docnum
             perdoc.start_doc(docnum)
-            record = stored_in.raw(old) if stored_in is not None else b""
-            if record:
-                stored_out.add_raw(docnum, record)
+            if stored_in is not None:
+                record = stored_in.raw(old)
+                if record:
+                    stored_out.add_raw(docnum, record)
+            elif stored := reader.stored_fields(old):  # records Whoosh's writer wrote
+                stored_out.add(docnum, stored)
             for name, lenfield, raw, out in raw_lengths:
                 b = raw[old] if old < len(raw) else 0
                 length = _BYTE_TO_LENGTH[b]

@@ -15,6 +15,11 @@ record costs no more to read: inflating its block takes about what the pickle's 
 walk took, and ``json.loads`` needs none (what it builds is bounded by its input); a
 random record through Whoosh, 31 us against 32.5.
 
+Only searchkit's writers store records so (:func:`use_records`), and a segment is read
+so when its records are (:func:`records_of`, which ``_decoded`` asks): a Whoosh index a
+program keeps beside searchkit's still writes and reads Whoosh's pickles (through the
+allow-list unpickler).
+
 On disk the column is Whoosh's ``VarBytesColumn``: a value per document, most of them
 empty.  A block is the value of the last document it covers; inflated, it is
 
@@ -26,16 +31,18 @@ empty.  A block is the value of the last document it covers; inflated, it is
 
 To read document ``d``, the reader looks from ``d`` forwards (at most :data:`BLOCK`
 values) for the first non-empty value: the block that covers ``d`` if any does.  The
-reader keeps the blocks it inflated last, so a page of hits from one stretch of
+reader keeps the (small) blocks it inflated last, so a page of hits from one stretch of
 documents, or a pass over all of them, inflates each block once.  Merging copies a
 block's records without parsing them (:meth:`RecordReader.raw`,
 :meth:`RecordWriter.add_raw`).
 
 A block covers at most :data:`BLOCK` documents and 4 KiB of records (a longer record
-has a block of its own); a record longer than :data:`MAX_BLOCK_BYTES` is refused when
-written (:class:`~searchkit.DocumentError`).  Everything read is checked: a block that
-does not inflate, inflates to more than :data:`MAX_BLOCK_BYTES`, or whose lengths do not
-add up, or a record that is not a JSON object of the expected shape, is
+has a block of its own).  A record that decoding could make allocate more than
+``_unpickle.MAX_ALLOCATION`` (what reading a stored pickle was bounded by) is refused
+when written (:class:`~searchkit.DocumentError`).  Everything read is checked: a block
+that does not inflate, inflates to more than :data:`MAX_BLOCK_BYTES`, or whose lengths
+do not add up, a record over the same bound, or one that is not a JSON object of the
+expected shape, is
 :class:`~._unpickle.DamagedPickleError` (an ``IndexDamagedError``).  The dictionary can
 never change without a new schema version: a test holds its checksum.
 """
@@ -65,7 +72,8 @@ __all__ = [
     "RecordWriter",
     "decode",
     "encode",
-    "install",
+    "records_of",
+    "use_records",
 ]
 
 # The most documents one block covers: 8 halves the bytes of single records; 16 saves
@@ -105,6 +113,17 @@ _DICT_ID = zlib.adler32(RECORD_DICTIONARY)
 
 # The one stored field whose value is not JSON's own: a date-time, kept as ISO 8601.
 _DATE = "published"
+# What decoding a record may allocate, estimated as ``_unpickle`` estimates a pickle's:
+# up to 160 bytes an object (each ``{``, ``[`` and ``,`` starts at most one) and 4 a
+# byte of text (a character past Latin-1 takes 4 in a Python string).  At most
+# MAX_ALLOCATION: ``[{},{},...]`` builds a 64-byte dict for every 3 bytes.
+_ITEM_COST = 160
+# The largest inflated block a reader keeps (its own are 4 KiB, unless one long record).
+_KEPT_BYTES = 64 * 2**10
+
+
+def _cost(raw: bytes) -> int:
+    return 4 * len(raw) + _ITEM_COST * (raw.count(b"{") + raw.count(b"[") + raw.count(b","))
 
 
 def encode(record: dict[str, Any]) -> bytes:
@@ -120,6 +139,8 @@ def encode(record: dict[str, Any]) -> bytes:
 def decode(raw: bytes) -> dict[str, Any]:
     """The record :func:`encode` made of ``raw``; :class:`DamagedPickleError` when it is
     not one."""
+    if _cost(raw) > MAX_ALLOCATION:
+        raise DamagedPickleError(f"a stored record would allocate more than {MAX_ALLOCATION} bytes")
     try:
         record = json.loads(raw.decode("utf-8", "surrogatepass"))
         if type(record) is not dict:
@@ -148,7 +169,7 @@ def _unpack(data: bytes) -> list[bytes]:
 def _inflate(data: bytes) -> tuple[bytes, tuple[int, ...]]:
     """The block ``data`` inflated, and where its records start in it (then where the
     last ends): record ``i`` is ``out[ends[i]:ends[i + 1]]``."""
-    if len(data) < 6 or not data[1] & 0x20 or int.from_bytes(data[2:6], "big") != _DICT_ID:
+    if not _names_dictionary(data):
         raise DamagedPickleError("a block of stored records does not name their dictionary")
     try:
         unpacker = zlib.decompressobj(zdict=RECORD_DICTIONARY)
@@ -184,10 +205,10 @@ class RecordWriter:
 
     def add_raw(self, docnum: int, raw: bytes) -> None:
         """Store a record already encoded (:meth:`RecordReader.raw`)."""
-        if len(raw) > MAX_BLOCK_BYTES - 1 - 4 * BLOCK:
-            where = decode(raw).get("path", f"document {docnum}")
+        if _cost(raw) > MAX_ALLOCATION:  # then also len(raw) < MAX_BLOCK_BYTES / 4
+            where = json.loads(raw.decode("utf-8", "surrogatepass")).get("path", docnum)
             raise DocumentError(
-                where, f"its stored record would take {len(raw):,} bytes, over {MAX_BLOCK_BYTES:,}"
+                where, f"its stored record of {len(raw):,} bytes is more than searchkit reads"
             )
         if self._pending and (
             docnum - self._first >= BLOCK or self._bytes + len(raw) > _BLOCK_BYTES
@@ -232,9 +253,10 @@ class RecordReader(VarBytesColumn.Reader):  # type: ignore[misc]
         block = self._blocks.get(holder)
         if block is None:
             block = _inflate(VarBytesColumn.Reader.__getitem__(self, holder))
-            self._blocks[holder] = block
-            if len(self._blocks) > _KEPT:
-                self._blocks.popitem(last=False)
+            if len(block[0]) <= _KEPT_BYTES:
+                self._blocks[holder] = block
+                if len(self._blocks) > _KEPT:
+                    self._blocks.popitem(last=False)
         out, ends = block
         place = docnum - holder + len(ends) - 2
         return out[ends[place] : ends[place + 1]] if place >= 0 else b""
@@ -266,7 +288,29 @@ class RecordColumn(Column):  # type: ignore[misc]
 RECORDS = RecordColumn()
 
 
-def install() -> None:
-    """Make Whoosh write and read every segment's stored records with :data:`RECORDS`.
-    Idempotent."""
-    _whoosh.use_stored_column(RECORDS)
+def use_records(perdoc: Any) -> None:
+    """Make a per-document writer of searchkit's (before its first document) store its
+    records in blocks (a Whoosh index of a program's own keeps Whoosh's pickles)."""
+    _whoosh.replace_stored_writer(perdoc, RecordWriter)
+
+
+def records_of(perdoc: Any) -> RecordReader | None:
+    """The records of a segment (its per-document reader's) when they are stored as
+    searchkit's writers store them; ``None`` when it has none, or when Whoosh's own
+    writer wrote them (pickles, which Whoosh reads: a program's own Whoosh index, or a
+    merge by Whoosh's writer).  Told by the first value: a block names the dictionary."""
+    cached = _whoosh.cached_stored_column(perdoc)
+    if cached is not None:
+        return cached if isinstance(cached, RecordReader) else None
+    if not perdoc.has_column("_stored"):
+        return None
+    first = next((v for v in perdoc.column_reader("_stored", VarBytesColumn()) if v), b"")
+    if not _names_dictionary(first):
+        return None
+    found: RecordReader | None = _whoosh.stored_column(perdoc, RECORDS)
+    return found
+
+
+def _names_dictionary(data: bytes) -> bool:
+    """Whether ``data`` starts as a zlib stream deflated against the record dictionary."""
+    return len(data) >= 6 and bool(data[1] & 0x20) and data[2:6] == _DICT_ID.to_bytes(4, "big")

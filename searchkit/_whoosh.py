@@ -21,13 +21,13 @@ from collections.abc import Callable, Iterator
 from itertools import accumulate
 from typing import Any
 
-from whoosh.codec import whoosh3
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3TermInfo
 from whoosh.codec.whoosh3 import _lenfield as _length_field
 
 __all__ = [
     "TERM_INFO_PACK",
     "cached_column",
+    "cached_stored_column",
     "codec_matcher",
     "column_bytes",
     "column_writer",
@@ -45,6 +45,7 @@ __all__ = [
     "postings_file",
     "reads_w3_blocks",
     "replace_expansion",
+    "replace_stored_writer",
     "searcher_storage",
     "segment_count",
     "set_field_lengths",
@@ -54,7 +55,6 @@ __all__ = [
     "terms_table",
     "toc",
     "toc_segments",
-    "use_stored_column",
     "w3_blocks",
 ]
 
@@ -226,15 +226,21 @@ def end_document(perdoc: Any) -> None:
     perdoc._indoc = False
 
 
-def use_stored_column(column: Any) -> None:
-    """Make Whoosh's W3 codec write and read every segment's stored records with
-    ``column`` (its writers and readers look ``STORED_COLUMN`` up when they run)."""
-    whoosh3.STORED_COLUMN = column
+def replace_stored_writer(perdoc: Any, make: Callable[[Any], Any]) -> None:
+    """Make a W3 per-document writer, before its first document, write stored records
+    with ``make(file)``'s writer (into the column file Whoosh made for them)."""
+    perdoc._colwriters["_stored"] = make(perdoc._colwriters["_stored"]._child._dbfile)
 
 
-def stored_column(perdoc: Any) -> Any:
-    """A per-document reader's column of stored records, or ``None`` (none stored)."""
-    return cached_column(perdoc, "_stored", whoosh3.STORED_COLUMN)
+def cached_stored_column(perdoc: Any) -> Any:
+    """The reader of stored records a per-document reader has made already, or ``None``."""
+    return perdoc._readers.get("_stored")
+
+
+def stored_column(perdoc: Any, column: Any) -> Any:
+    """A per-document reader's column of stored records (as ``column`` stores them), or
+    ``None`` (none stored)."""
+    return cached_column(perdoc, "_stored", column)
 
 
 def field_writer_parts(fw: Any) -> tuple[Any, Any]:

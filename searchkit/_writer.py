@@ -40,7 +40,7 @@ from whoosh.system import pack_ushort
 from whoosh.util.numeric import byte_to_length, length_to_byte
 from whoosh.writing import IndexingError
 
-from . import _commits, _whoosh, semantic
+from . import _commits, _records, _whoosh, semantic
 from ._settings import writes_vectors
 from .schema import Posting, TextTerms, indexer, memoized
 
@@ -183,6 +183,7 @@ class SegmentWriter(wwriting.SegmentWriter):  # type: ignore[misc]
         self._memory_limit = limitmb * 1024 * 1024
         self._failed = False
         self._plans: dict[str, _FieldPlan] = {}
+        _records.use_records(self.perdocwriter)
         # Each document's text to embed (``_vectors.py``), with searchkit[semantic] only,
         # in an index created with vectors.
         wanted = semantic.available() and writes_vectors(getattr(self.storage, "folder", None))

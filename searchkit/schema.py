@@ -31,7 +31,7 @@ from whoosh import fields, formats
 from whoosh.analysis import IDTokenizer, LowercaseFilter, RegexTokenizer
 from whoosh.util.times import adatetime, fix
 
-from . import _decoded, _records, _unpickle
+from . import _decoded, _unpickle
 from ._dates import date_bounds
 from .analysis import (
     add_positions,
@@ -53,7 +53,6 @@ from .models import Chunk, Document
 # Every pickle Whoosh reads goes through the allow-list unpickler from here on.
 _unpickle.install()
 _decoded.install()  # and what they decode to is checked: tables of contents, records
-_records.install()  # records are JSON, deflated in blocks (schema 12 on)
 
 __all__ = [
     "HIGHLIGHT_FIELDS",

@@ -44,7 +44,7 @@ def test_stored_records_are_json_deflated_in_blocks(tmp_path: Path) -> None:
     index.add_documents(_short_documents(200))
     blocks, records = [], []
     for leaf in _segment_readers(index):
-        stored = _whoosh.stored_column(_whoosh.per_document_reader(leaf))
+        stored = _records.records_of(_whoosh.per_document_reader(leaf))
         docs = leaf.doc_count_all()
         values = [VarBytesColumn.Reader.__getitem__(stored, d) for d in range(docs)]
         # A block is the value of the last document it covers; the others hold nothing.
@@ -123,12 +123,20 @@ def test_a_long_record_has_a_block_of_its_own_and_too_long_a_one_is_refused(
     data = out.getvalue()
     reader = _records.RecordReader(StructFile(io.BytesIO(data)), 0, len(data), len(records))
     assert list(reader) == records
-    # Blocks: the two short records, the long one alone, the rest.
+    # Blocks: the two short records, the long one alone, the rest; the long one's block
+    # is not kept (only small blocks are).
     assert [d for d in range(6) if VarBytesColumn.Reader.__getitem__(reader, d)] == [1, 2, 5]
-    monkeypatch.setattr(_records, "MAX_BLOCK_BYTES", 2**20)
+    assert reader.raw(2) and 2 not in reader._blocks and 5 in reader._blocks
+    # A record decoding could make allocate more than the bound is refused when written,
+    # and when read: [{},{},...] builds a 64-byte dict every 3 bytes.
+    monkeypatch.setattr(_records, "MAX_ALLOCATION", 2**20)
     writer = _records.RecordWriter(StructFile(io.BytesIO()))
-    with pytest.raises(searchkit.DocumentError, match=r"^/d2: its stored record would take"):
+    with pytest.raises(searchkit.DocumentError, match=r"^/d2: its stored record of 3,145,"):
         writer.add(0, records[2])
+    bomb = b'{"chunk_id":"a:1","junk":[' + b"{}," * 5000 + b"{}]}"
+    assert len(bomb) < 20_000
+    with pytest.raises(searchkit.IndexDamagedError, match="would allocate more than 1048576"):
+        _records.decode(bomb)
 
 
 def test_a_damaged_block_of_records_is_damage() -> None:

@@ -10,6 +10,7 @@ cap (``prlimit --as=2000000000``).
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import json
 import pickle
 import sys
@@ -192,6 +193,8 @@ CRAFTED_RECORDS = {
     "start: -1": (_json({**_RECORD, "start": -1}), "a stored record's 'start'"),
     "authors: [1]": (_json({**_RECORD, "authors": [1]}), "'authors' are not all text"),
     "published: 7": (_json({**_RECORD, "published": 7}), "a stored record's 'published'"),
+    "code: 5": (_json({**_RECORD, "code": 5}), "a stored record's 'code' is int 5"),
+    "code: [[1, 2, 3]]": (_json({**_RECORD, "code": [[1, 2, 3]]}), "'code' is not a list of spans"),
     "a date that is none": (
         _json({**_RECORD, "published": "2025-13-45"}),
         "a stored record is damaged (ValueError)",
@@ -330,13 +333,25 @@ def test_a_whoosh_index_of_the_programs_own_reads_as_whoosh_wrote_it(tmp_path: P
     from whoosh.fields import ID, STORED, TEXT, Schema
     from whoosh.qparser import QueryParser
 
-    schema = Schema(key=ID(stored=True), body=TEXT(stored=True), text=STORED)
+    schema = Schema(
+        key=ID(stored=True), body=TEXT(stored=True), text=STORED, published=STORED, when=STORED
+    )
     ix = windex.create_in(str(tmp_path), schema)
+    when = dt.datetime(2025, 6, 14, 10, 55, tzinfo=dt.UTC)
     with ix.writer() as writer:
-        # No chunk_id, and a text that is a number: two reasons searchkit would refuse.
-        writer.add_document(key="a", body="a prisoner exchange", text=12345)
+        # No chunk_id, and a text that is a number: two reasons searchkit would refuse;
+        # a tuple, a date-time and a "published" that is no date, which JSON would change.
+        writer.add_document(
+            key="a", body="a prisoner exchange", text=12345, published="soon", when=(when, b"x")
+        )
     with ix.searcher() as searcher:
         hits = searcher.search(QueryParser("body", schema).parse("prisoner"))
         assert [dict(h) for h in hits] == [
-            {"key": "a", "body": "a prisoner exchange", "text": 12345}
+            {
+                "key": "a",
+                "body": "a prisoner exchange",
+                "text": 12345,
+                "published": "soon",
+                "when": (when, b"x"),
+            }
         ]
