@@ -12,8 +12,9 @@ against :data:`RECORD_DICTIONARY` (a typical record, whose field names and commo
 the first record of a block can refer to).  All of Reuters-21578's records take half the
 bytes they took pickled and deflated one by one against a dictionary (schema 11), and a
 record costs no more to read: inflating its block takes about what the pickle's safety
-walk took, and ``json.loads`` needs none (what it builds is bounded by its input); a
-random record through Whoosh, 31 us against 32.5.
+walk took, and ``json.loads`` needs only a count of the record's brackets and commas to
+bound what it builds (:func:`decode`); a random record through Whoosh, 33-35 us against
+34 (SciFact's longer ones 38 against 41).
 
 Only searchkit's writers store records so (:func:`use_records`), and a segment is read
 so when its records are (:func:`records_of`, which ``_decoded`` asks): a Whoosh index a
