@@ -110,7 +110,8 @@ RECORD_DICTIONARY = (
     b'"text":"The text of the paragraph.","published":"2000-01-01T00:00:00",'
     b'"relative_path":"a.md","format":"article"}'
 )
-_DICT_ID = zlib.adler32(RECORD_DICTIONARY)
+# How a block names it: the Adler-32 in its zlib header, after the flag FDICT (0x20).
+_DICT_ID = zlib.adler32(RECORD_DICTIONARY).to_bytes(4, "big")
 
 # The one stored field whose value is not JSON's own: a date-time, kept as ISO 8601.
 _DATE = "published"
@@ -159,12 +160,6 @@ def _pack(raws: list[bytes]) -> bytes:
     head = struct.pack(f"<B{len(raws)}I", len(raws), *map(len, raws))
     packer = zlib.compressobj(LEVEL, zdict=RECORD_DICTIONARY)
     return packer.compress(head) + packer.compress(b"".join(raws)) + packer.flush()
-
-
-def _unpack(data: bytes) -> list[bytes]:
-    """The records of the block ``data`` (``b""`` for a document without one)."""
-    out, ends = _inflate(data)
-    return [out[start:end] for start, end in itertools.pairwise(ends)]
 
 
 def _inflate(data: bytes) -> tuple[bytes, tuple[int, ...]]:
@@ -314,4 +309,4 @@ def records_of(perdoc: Any) -> RecordReader | None:
 
 def _names_dictionary(data: bytes) -> bool:
     """Whether ``data`` starts as a zlib stream deflated against the record dictionary."""
-    return len(data) >= 6 and bool(data[1] & 0x20) and data[2:6] == _DICT_ID.to_bytes(4, "big")
+    return len(data) >= 6 and bool(data[1] & 0x20) and data[2:6] == _DICT_ID

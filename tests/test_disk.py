@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import itertools
 import pickle
 import zlib
 from pathlib import Path
@@ -38,6 +39,12 @@ def _segment_readers(index: searchkit.Index) -> list[Any]:
     return [reader] if reader.is_atomic() else list(reader.readers)
 
 
+def _unpacked(block: bytes) -> list[bytes]:
+    """The records of a block of stored records (``b""`` for a document without one)."""
+    out, ends = _records._inflate(block)
+    return [out[start:end] for start, end in itertools.pairwise(ends)]
+
+
 def test_stored_records_are_json_deflated_in_blocks(tmp_path: Path) -> None:
     index = searchkit.Index.create(tmp_path / "ix")
     index.add(SEEDS)
@@ -52,7 +59,7 @@ def test_stored_records_are_json_deflated_in_blocks(tmp_path: Path) -> None:
         holders = [d for d, v in enumerate(values) if v]
         assert holders[-1] == docs - 1
         for before, holder in zip([-1, *holders], holders, strict=False):
-            covered = _records._unpack(values[holder])
+            covered = _unpacked(values[holder])
             assert len(covered) == holder - before <= _records.BLOCK
             assert len(covered) == 1 or sum(map(len, covered)) <= 4096
         assert len(holders) < docs / 2
@@ -68,7 +75,7 @@ def test_stored_records_are_json_deflated_in_blocks(tmp_path: Path) -> None:
     with pytest.raises(zlib.error):
         zlib.decompress(blocks[0])
     # ...and holds its records' JSON: the seed's date comes back a date-time.
-    assert [r for b in blocks for r in _records._unpack(b)] == [_records.encode(r) for r in records]
+    assert [r for b in blocks for r in _unpacked(b)] == [_records.encode(r) for r in records]
     assert records[0]["published"] == dt.datetime(2025, 6, 14, 10, 55)
     # Under half the bytes of each record pickled and deflated on its own at the best level.
     alone = sum(len(zlib.compress(pickle.dumps(r, pickle.HIGHEST_PROTOCOL), 9)) for r in records)
@@ -141,7 +148,7 @@ def test_a_long_record_has_a_block_of_its_own_and_too_long_a_one_is_refused(
 
 def test_a_damaged_block_of_records_is_damage() -> None:
     block = _records._pack([_records.encode({"chunk_id": "a:1", "text": "otters " * 50}), b""])
-    assert _records._unpack(block) == [
+    assert _unpacked(block) == [
         _records.encode({"chunk_id": "a:1", "text": "otters " * 50}),
         b"",
     ]
@@ -159,7 +166,7 @@ def test_a_damaged_block_of_records_is_damage() -> None:
         (short, "does not hold what it counts"),
     ]:
         with pytest.raises(searchkit.IndexDamagedError, match=reason):
-            _records._unpack(damaged)
+            _unpacked(damaged)
 
 
 def test_long_posting_blocks_are_deflated_and_read_back(tmp_path: Path) -> None:
