@@ -9,10 +9,10 @@ not fit is :class:`~searchkit._unpickle.DamagedPickleError`, which ``damage_guar
 reports as ``IndexDamagedError`` naming the index.
 
 :func:`install` wraps Whoosh's ``TOC.read`` and the W3 codec's ``stored_fields``.  Records
-are read as ``_records`` stores them (JSON in blocks, not pickles) and checked in
-searchkit's indexes only (the segments of tables of contents read through
-:class:`IndexStorage`): a program may use Whoosh itself, with its own fields and Whoosh's
-own records, beside searchkit.
+are read as ``_records`` stores them where searchkit's writers wrote them (JSON in
+blocks, not pickles), and checked in searchkit's indexes only (the segments of tables of
+contents read through :class:`IndexStorage`): a program may use Whoosh itself, with its
+own fields and Whoosh's own records, beside searchkit.
 """
 
 from __future__ import annotations
@@ -210,7 +210,7 @@ def check_record(record: object) -> dict[str, Any]:
 
 def install() -> None:
     """Check every table of contents and stored record Whoosh reads, and read the records
-    of searchkit's own segments as ``_records`` stores them.  Idempotent."""
+    searchkit's writers wrote as ``_records`` stores them.  Idempotent."""
     if getattr(TOC.read, "_searchkit", False):
         return
     read = TOC.read.__func__
