@@ -197,12 +197,16 @@ class RecordWriter:
 
     def add(self, docnum: int, record: dict[str, Any] | None) -> None:
         """Store ``record`` as document ``docnum``'s."""
-        self.add_raw(docnum, b"" if record is None else encode(record))
+        if record is None:
+            self.add_raw(docnum, b"")
+        else:
+            self.add_raw(docnum, encode(record), record.get("path"))
 
-    def add_raw(self, docnum: int, raw: bytes) -> None:
-        """Store a record already encoded (:meth:`RecordReader.raw`)."""
+    def add_raw(self, docnum: int, raw: bytes, where: object = None) -> None:
+        """Store a record already encoded (:meth:`RecordReader.raw`); ``where`` names its
+        file when it is refused (else its document number does)."""
         if _cost(raw) > MAX_ALLOCATION:  # then also len(raw) < MAX_BLOCK_BYTES / 4
-            where = json.loads(raw.decode("utf-8", "surrogatepass")).get("path", docnum)
+            where = where if where is not None else f"document {docnum}"
             raise DocumentError(
                 where, f"its stored record of {len(raw):,} bytes is more than searchkit reads"
             )
