@@ -42,6 +42,8 @@ if TYPE_CHECKING:
 __all__ = ["answered_before", "at_least_kth", "column_scores", "kth_largest", "top_docs"]
 
 _MAX_REBUILDS = 100
+# Norm arrays a reader keeps (a field's, under one set of statistics, each).
+_KEPT_NORMS = 8
 
 
 def top_docs(
@@ -222,13 +224,16 @@ def _handled(weighting: Any) -> bool:
 
 class _SearcherState:
     """What the queries of one reader (the searchers over it) share: which documents are
-    live, and its own average lengths."""
+    live, its own average lengths, and its documents' length norms."""
 
     def __init__(self) -> None:
         self.live: Flags | None = None
         self.avgfl: dict[str, float] = {}
         # Every document's value in a date field's column (unsigned 64-bit).
         self.numbers: dict[str, Any] = {}
+        # (field, k1, b, average length) -> every document's ``bm25_norm``, all segments'
+        # in one array: a term found in several segments gathers its norms at once.
+        self.norms: dict[tuple[str, float, float, float], Floats] = {}
 
 
 # Keyed by reader: a part of several indexes gets a new searcher (with that query's
@@ -276,26 +281,33 @@ class _Run:
         return self.np.zeros(self.n), self.np.zeros(self.n, dtype=bool)
 
     def node(self, node: Any) -> tuple[Floats, Flags]:
+        np = self.np
         kind = node[0]
         if kind == "or":
             acc, matched = self.empty()
             children = node[1]
-            # How many clauses each document matches, when the OR's coverage counts.
-            count = self.np.zeros(self.n) if self.coverage and len(children) > 1 else None
+            # How many clauses each document matches, when the OR's coverage counts: a
+            # byte a document (a float array as long would be a fresh allocation, its
+            # pages faulted in, on every query).
+            count = None
+            if self.coverage and len(children) > 1:
+                count = np.zeros(self.n, dtype=np.uint8 if len(children) < 256 else np.uint32)
             for child in children:
                 if child[0] == "term":
                     self.add_term(acc, matched, child, count)
                 else:
                     s, m = self.node(child)
-                    # acc[m] += s[m], bit for bit (x + 0.0 is x; scores are finite), as
-                    # dense arithmetic: a masked gather and scatter over every document
-                    # cost 8x as much where a tenth of them match.
-                    acc += s * m
+                    # acc[m] += s[m], bit for bit, without a temporary as long as acc
+                    # (a masked gather and scatter cost 8x as much where a tenth match).
+                    np.add(acc, s, out=acc, where=m)
                     matched |= m
                     if count is not None:
                         count += m
             if count is not None:
-                acc = coverage(acc, count, len(children), self.coverage)
+                # The factor only where a clause matched: elsewhere the score is never read.
+                hit = np.flatnonzero(matched)
+                clauses = count[hit].astype(np.float64)
+                acc[hit] = coverage(acc[hit], clauses, len(children), self.coverage)
             return acc, matched
         if kind == "and":
             parts = [self.node(child) for child in node[1]]
@@ -309,10 +321,14 @@ class _Run:
                 matched &= parts[i][1]
             if len(order) == 1:
                 return first_s, matched
-            rest = parts[order[1]][0].copy()
+            # The sums only where every part matched (the fewest), in the same order.
+            hit = np.flatnonzero(matched)
+            rest = parts[order[1]][0][hit]
             for i in order[2:]:
-                rest += parts[i][0]
-            return self.np.where(matched, first_s + rest, 0.0), matched
+                rest += parts[i][0][hit]
+            scores = np.zeros(self.n)
+            scores[hit] = first_s[hit] + rest
+            return scores, matched
         if kind == "andnot":
             s, m = self.node(node[1][0])
             if m.any():
@@ -322,7 +338,8 @@ class _Run:
             s, m = self.node(node[1][0])
             if m.any():
                 s2, m2 = self.node(node[1][1])
-                s = s + s2 * (m & m2)  # s[both] += s2[both], bit for bit (see "or")
+                s = s.copy()
+                np.add(s, s2, out=s, where=m & m2)  # s[both] += s2[both] (see "or")
             return s, m
         if kind == "term":
             acc, matched = self.empty()
@@ -372,13 +389,10 @@ class _Run:
             w = weights.astype(np.float64)
             norms = cols.norms(self.k1, self.b, avgfl)[ids] if scorable else None
         else:
-            where = np.concatenate([ids.astype(np.int64) + offset for _c, offset, ids, _w in found])
+            where = np.concatenate([ids for _c, _o, ids, _w in found]).astype(np.int64)
+            where += np.repeat([offset for _c, offset, *_ in found], [len(f[2]) for f in found])
             w = np.concatenate([weights for *_rest, weights in found]).astype(np.float64)
-            norms = (
-                np.concatenate([c.norms(self.k1, self.b, avgfl)[ids] for c, _o, ids, _w in found])
-                if scorable
-                else None
-            )
+            norms = self.norms(field, avgfl)[where] if scorable else None
         s = bm25_tf(idf, w, norms, self.k1) if scorable else w
         if boost != 1.0:  # x * 1.0 is x: skipping it changes no bit
             s *= boost
@@ -387,7 +401,7 @@ class _Run:
         np.add.at(acc, where, s)
         matched[where] = True
         if count is not None:
-            np.add.at(count, where, 1.0)
+            count[where] += 1  # each document once
         if self.live is not None:
             matched &= self.live
 
@@ -443,6 +457,20 @@ class _Run:
             matched[offset:end][docs] = True
         if self.live is not None:
             matched &= self.live
+
+    def norms(self, field: str, avgfl: float) -> Floats:
+        """Every document's ``bm25_norm`` in ``field``, each segment's after the one before."""
+        key = (field, self.k1, self.b, avgfl)
+        found = self.state.norms.get(key)
+        if found is None:
+            if len(self.state.norms) >= _KEPT_NORMS:  # new statistics of several indexes
+                self.state.norms.clear()
+            parts = [
+                columns(self.searcher, sub.reader(), field).norms(self.k1, self.b, avgfl)
+                for sub, _offset in self.leaves
+            ]
+            found = self.state.norms[key] = self.np.concatenate(parts)
+        return found
 
     def idf(self, field: str, text: bytes, df: int) -> float:
         """BM25's idf of a term in ``df`` of this reader's documents, or in all parts'."""
