@@ -430,6 +430,9 @@ class _Run:
             return
         avgfl = self.avgfl(field)
         idf = {w: self.idf(field, w, n) for w, n in df.items()}
+        # Each segment's documents holding every word: (columns, offset, postings, those
+        # documents, and for each word their rows in its postings).
+        held = []
         for _reader, cols, offset, maybe in per_segment:
             found = {w: p for w, p in maybe.items() if p is not None}
             if len(found) < len(distinct):
@@ -442,21 +445,20 @@ class _Run:
                 continue
             if not cols.has_positions():
                 raise UnavailableError  # no positions to check the phrase with
-            row_of = dict(zip(distinct, rows, strict=True))
-            keep = _consecutive(cols, words, row_of, docs.size)
-            if not len(keep):
-                continue
-            docs = docs[keep]
-            norms = cols.norms(self.k1, self.b, avgfl)[docs]
-            total = np.zeros(docs.size)
-            for w in words:
-                wt = found[w][1][row_of[w][keep]].astype(np.float64)
-                total += bm25_tf(idf[w], wt, norms, self.k1)
-            end = offset + cols.docs
-            acc[offset:end][docs] = total * boost
-            matched[offset:end][docs] = True
-        if self.live is not None:
-            matched &= self.live
+            held.append((cols, offset, found, docs, dict(zip(distinct, rows, strict=True))))
+        keep = _consecutive(held, words) if held else ()
+        if not len(keep):
+            return
+        # The phrase's documents, all segments' together, as reader document numbers.
+        where = np.concatenate([offset + docs.astype(np.int64) for _c, offset, _f, docs, _r in held])
+        where = where[keep]
+        norms = self.norms(field, avgfl)[where]
+        total = np.zeros(where.size)
+        for w in words:
+            wt = np.concatenate([found[w][1][row_of[w]] for _c, _o, found, _d, row_of in held])
+            total += bm25_tf(idf[w], wt[keep].astype(np.float64), norms, self.k1)
+        acc[where] = total * boost
+        matched[where] = True
 
     def norms(self, field: str, avgfl: float) -> Floats:
         """Every document's ``bm25_norm`` in ``field``, each segment's after the one before."""
@@ -514,10 +516,12 @@ def _shared(np: Any, ids: list[Any]) -> tuple[Any, list[Any]]:
     return docs, rows
 
 
-def _consecutive(cols: Columns, words: list[bytes], rows: dict[bytes, Any], n: int) -> Any:
-    """The indexes of the ``n`` documents where ``words`` sit at consecutive positions
-    (``_topk._consecutive``, over arrays); ``rows[w]`` are those documents' postings of
-    ``w`` (indexes into what :meth:`Columns.postings` gave).
+def _consecutive(held: list[tuple[Any, ...]], words: list[bytes]) -> Any:
+    """The indexes of the documents where ``words`` sit at consecutive positions
+    (``_topk._consecutive``, over arrays), among every segment's in ``held`` one after
+    another: per segment ``(columns, offset, postings, documents, rows)``, ``rows[w]``
+    being those documents' postings of ``w`` (indexes into what
+    :meth:`Columns.postings` gave).
 
     Word ``j``'s positions ``p`` become keys ``(document, p - j)``: a key that every word
     gives is a place where the phrase starts.
@@ -527,9 +531,16 @@ def _consecutive(cols: Columns, words: list[bytes], rows: dict[bytes, Any], n: i
     shift = np.int64(1 << 34)
     common: Any = None
     for j, w in enumerate(words):
-        counts, where = cols.positions(w, rows[w].astype(np.int64))
-        keys = np.repeat(np.arange(n, dtype=np.int64), counts) * shift
-        keys += where.astype(np.int64) + (len(words) - j)
+        parts = []
+        first = 0  # the segment's first document among all of them
+        for cols, _offset, _found, docs, rows in held:
+            counts, where = cols.positions(w, rows[w].astype(np.int64))
+            keys = np.repeat(np.arange(first, first + docs.size, dtype=np.int64), counts)
+            keys *= shift
+            keys += where.astype(np.int64) + (len(words) - j)
+            parts.append(keys)
+            first += docs.size
+        keys = np.concatenate(parts) if len(parts) > 1 else parts[0]
         common = keys if common is None else _common(np, common, keys)[0]
         if not common.size:
             break
