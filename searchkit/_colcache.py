@@ -39,6 +39,7 @@ import time
 import weakref
 import zlib
 from array import array
+from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -59,6 +60,7 @@ __all__ = [
     "Columns",
     "DamagedError",
     "UnavailableError",
+    "build_columns",
     "columns",
     "drop_orphans",
     "opened",
@@ -276,6 +278,18 @@ def columns(searcher: Searcher, reader: Any, field: str) -> Columns:
     return cols
 
 
+def build_columns(searcher: Searcher, fields: Iterable[str]) -> None:
+    """Open, or build and write, the columns of ``fields`` in every segment ``searcher``
+    reads: the first query of a searching process then maps their files instead of
+    building them (``Index.optimize`` calls this for the fields a bare query searches)."""
+    for sub, _offset in searcher.leaf_searchers():
+        reader = sub.reader()
+        for field in fields:
+            if field in searcher.schema and searcher.schema[field].scorable:
+                with contextlib.suppress(UnavailableError):
+                    columns(searcher, reader, field)
+
+
 def opened(reader: Any, field: str) -> Columns | None:
     """The columns of ``field`` in the segment ``reader`` reads if a query has opened them
     (none is built or opened here), else ``None``."""
@@ -326,6 +340,7 @@ def _build(reader: Any, field: str, expect: dict[str, Any], positions: bool) -> 
     ids = array("I")
     weights = array("d")
     values: list[bytes] = []
+    # Per batch of postings: each one's number of positions, and all their positions.
     decoded: list[tuple[Any, Any]] = []
     for text in reader.lexicon(field):
         blocks = _topk._postings(reader, field, text, values=positions)
@@ -345,17 +360,21 @@ def _build(reader: Any, field: str, expect: dict[str, Any], positions: bool) -> 
         offsets.append(len(blob))
         starts.append(len(ids))
     decoded.append(_decode(values))
-    counts = np.concatenate([np.diff(starts) for starts, _where in decoded])
-    where = np.concatenate([where for _starts, where in decoded])
+    counts = np.concatenate([counts for counts, _where in decoded])
+    where = np.concatenate([where for _counts, where in decoded])
+    del decoded
     term_starts = np.frombuffer(starts, dtype=np.int64)
     weighted = _weights(np.frombuffer(weights, dtype=np.float64) if weights else np.zeros(0))
+    tpositions = np.zeros(len(term_starts), dtype=np.int64)
     if counts.size != len(ids):
-        counts = np.zeros(0, dtype=np.int64)  # a field without positions
-        tpositions = np.zeros(len(term_starts), dtype=np.int64)
-    else:
-        ends = np.zeros(len(ids) + 1, dtype=np.int64)
-        np.cumsum(counts, out=ends[1:])
-        tpositions = ends[term_starts]
+        counts = np.zeros(0, dtype=np.uint8)  # a field without positions
+    elif counts.size:
+        # Where each term's positions start: its postings' counts summed, term by term,
+        # without an array of every posting's end.
+        held = np.diff(term_starts) > 0
+        per_term = np.zeros(held.size, dtype=np.int64)
+        per_term[held] = np.add.reduceat(counts, term_starts[:-1][held], dtype=np.int64)
+        np.cumsum(per_term, out=tpositions[1:])
     bounds = np.frombuffer(offsets, dtype=np.int64)
     hashes = np.array(
         [zlib.crc32(blob[a:b]) for a, b in itertools.pairwise(bounds.tolist())], dtype=np.uint32
@@ -381,10 +400,15 @@ def _build(reader: Any, field: str, expect: dict[str, Any], positions: bool) -> 
 
 
 def _decode(values: list[bytes]) -> tuple[Any, Any]:
+    """Each posting's number of positions and all their positions, each in the narrowest
+    type that holds it (a batch of a big segment holds millions)."""
+    import numpy as np
+
     try:
-        return _positions.decode_all(values)
+        starts, where = _positions.decode_all(values)
     except (ValueError, TypeError) as exc:  # not Whoosh's encoding: Whoosh's own road reads it
         raise UnavailableError(str(exc)) from None
+    return _narrowest(np.diff(starts), np.uint8, np.uint32), _narrowest(where, np.uint8, np.uint32)
 
 
 def _narrowest(values: Any, small: Any, large: Any) -> Any:
