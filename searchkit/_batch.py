@@ -160,6 +160,13 @@ class Batch:
         self._chars = 0
         self._written.clear()
 
+    def optimize(self) -> None:
+        """Commit what is pending, then merge every segment into one (see
+        ``_merge.merge_all``) in a commit of its own."""
+        self.commit()
+        self._w().commit(mergetype=_merge.merge_all)
+        self._writer = None
+
     def cancel(self) -> None:
         if self._writer is not None:
             self._writer.cancel()

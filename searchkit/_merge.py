@@ -39,7 +39,7 @@ import math
 import zlib
 from array import array
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Container, Iterator, Sequence
 from itertools import accumulate, chain, repeat
 from typing import Any
 
@@ -57,7 +57,7 @@ from . import _records, _unpickle, _whoosh, _writer
 from ._settings import writes_vectors
 from ._writer import _TermWriter
 
-__all__ = ["can_copy", "merge_policy", "merge_segments"]
+__all__ = ["can_copy", "merge_all", "merge_policy", "merge_segments"]
 
 _BYTE_TO_LENGTH = [byte_to_length(b) for b in range(256)]
 _BYTE_TO_LENGTH[0] = 0
@@ -74,14 +74,15 @@ def can_copy(writer: Any, segments: Sequence[Any]) -> bool:
     return all(isinstance(seg.codec(), W3Codec) for seg in segments)
 
 
-def merge_segments(writer: Any, segments: Sequence[Any], exact: Any = None) -> Any | None:
+def merge_segments(writer: Any, segments: Sequence[Any], exact: Sequence[Any] = ()) -> Any | None:
     """One new segment holding the live documents of ``segments``, in order.
 
     Field-length totals are summed from the documents' stored, rounded length bytes, as
-    Whoosh's merge sums them, except for ``exact``: a segment without deletions whose
-    recorded totals are taken as they are (the committing writer's own, whose documents
-    Whoosh's merge would have counted exactly).  Returns the segment (its files written,
-    not yet in any table of contents), or None when no document is live.
+    Whoosh's merge sums them, except for the segments in ``exact`` without deletions,
+    whose recorded totals are taken as they are (the committing writer's own, whose
+    documents Whoosh's merge would have counted exactly; for ``Index.optimize``, every
+    one, so that scores do not change).  Returns the segment (its files written, not yet
+    in any table of contents), or None when no document is live.
     """
     storage, schema, codec = writer.storage, writer.schema, writer.codec
     readers = [SegmentReader(_unmapped(storage), schema, seg) for seg in segments]
@@ -92,13 +93,15 @@ def merge_segments(writer: Any, segments: Sequence[Any], exact: Any = None) -> A
         segment = codec.new_segment(storage, writer.indexname)
         perdoc = codec.per_document_writer(storage, segment)
         _records.use_records(perdoc)
-        exact_at = next((k for k, s in enumerate(segments) if s is exact), None)
-        if exact_at is not None and readers[exact_at].has_deletions():
-            exact_at = None
+        exact_at = {
+            k
+            for k, s in enumerate(segments)
+            if any(s is e for e in exact) and not readers[k].has_deletions()
+        }
         renumber, lengths = _copy_per_document(schema, readers, perdoc, exact_at)
-        if exact_at is not None:
-            totals = _whoosh.field_lengths(perdoc)
-            for name, total in _whoosh.field_lengths(segments[exact_at]).items():
+        totals = _whoosh.field_lengths(perdoc)
+        for k in sorted(exact_at):
+            for name, total in _whoosh.field_lengths(segments[k]).items():
                 totals[name] += total
         perdoc.close()
         segment.set_doc_count(live)
@@ -169,14 +172,14 @@ _Renumber = int | dict[int, int]
 
 
 def _copy_per_document(
-    schema: Any, readers: Sequence[Any], perdoc: Any, exact_at: int | None = None
+    schema: Any, readers: Sequence[Any], perdoc: Any, exact_at: Container[int] = ()
 ) -> tuple[list[_Renumber], dict[str, array[int]]]:
     """Copy each live document's stored fields, length bytes and column values.
 
     Stored records are copied as encoded (``_records.py``), without parsing them.
     Returns each reader's renumbering and, per field with lengths, every new document's
     length (as its stored byte reads back), which posting blocks record.
-    The reader at ``exact_at`` adds nothing to the totals (its own are added instead).
+    The readers at ``exact_at`` add nothing to the totals (their own are added instead).
     """
     # Only fields some segment has lengths of: most language fields hold nothing.
     scorable = [
@@ -192,7 +195,7 @@ def _copy_per_document(
     renumbers: list[_Renumber] = []
     docnum = 0
     for k, reader in enumerate(readers):
-        counted = totals if k != exact_at else defaultdict(int)
+        counted = totals if k not in exact_at else defaultdict(int)
         pdr = _whoosh.per_document_reader(reader)
         stored_in = _records.records_of(pdr)
         raw_lengths = []
@@ -362,13 +365,23 @@ def merge_policy(writer: Any, segments: list[Any]) -> list[Any]:
     return segments
 
 
-def _merged(writer: Any, group: list[Any]) -> list[Any]:
+def merge_all(writer: Any, segments: list[Any]) -> list[Any]:
+    """A Whoosh merge policy for ``Index.optimize``: every segment merged into one, its
+    deleted documents dropped for good, unless the index is one such segment already
+    (or none)."""
+    if not segments or (len(segments) == 1 and not segments[0].has_deletions()):
+        return segments
+    return _merged(writer, list(segments), exact=True)
+
+
+def _merged(writer: Any, group: list[Any], exact: bool = False) -> list[Any]:
     """The segments that replace ``group`` now: none, its documents going into the
     segment the commit writes, which Whoosh's merge makes of this writer's own documents
     followed by the group's.  searchkit's writer copies them there once its own segment
-    is written (:func:`_finish_merge`), so the result is the same segment."""
+    is written (:func:`_finish_merge`), so the result is the same segment.  With
+    ``exact``, the group's segments keep their recorded length totals as well."""
     if COPY_MERGE and can_copy(writer, group) and hasattr(writer, "finish_merge"):
-        writer.finish_merge = functools.partial(_finish_merge, group)
+        writer.finish_merge = functools.partial(_finish_merge, group, exact)
         return []
     for seg in group:
         reader = SegmentReader(writer.storage, writer.schema, seg)
@@ -377,11 +390,14 @@ def _merged(writer: Any, group: list[Any]) -> list[Any]:
     return []
 
 
-def _finish_merge(group: list[Any], writer: Any, segments: list[Any]) -> list[Any]:
+def _finish_merge(group: list[Any], exact: bool, writer: Any, segments: list[Any]) -> list[Any]:
     """The commit's segments with ``writer``'s own (if it wrote one) and ``group`` merged
-    into one, in that order, at the end, where Whoosh's merge leaves it."""
+    into one, in that order, at the end, where Whoosh's merge leaves it; the length
+    totals of ``writer``'s own kept exact, and of the group's too with ``exact``."""
     own = next((s for s in segments if s is writer.newsegment), None)
-    merged = merge_segments(writer, [own, *group] if own is not None else group, exact=own)
+    mine = [own] if own is not None else []
+    kept = [*mine, *group] if exact else mine
+    merged = merge_segments(writer, [*mine, *group], exact=kept)
     rest = [s for s in segments if s is not own]
     return rest if merged is None else [*rest, merged]
 

@@ -238,6 +238,14 @@ class ShardedIndex(_Parts, Builds, IndexFolder):
         with WriteLock(self.path, self.lock_timeout):
             return sum(shard.remove(*doc_ids) for shard in self.shards())
 
+    def optimize(self) -> IndexStats:
+        """``Index.optimize`` for each shard, one after another, under the sharded
+        index's lock; the shards' statistics after, added up."""
+        with WriteLock(self.path, self.lock_timeout):
+            for shard in self.shards():
+                shard.optimize()
+        return self.stats()
+
     def _rebuild(self, paths: Paths, options: BuildOptions, confirm: Confirm) -> IndexReport:
         """``Index.rebuild``: a new set of shards built beside the old, then switched in."""
         report = rebuild_sharded(

@@ -20,6 +20,7 @@ import attrs
 from ._base import ShardRole, guarded, one_shard_error
 from ._batch import DEFAULT_BATCH_SIZE, Batch, locked_batch
 from ._build import BuildOptions, Builds, Paths
+from ._colcache import build_columns
 from ._damage import damage_guard
 from ._lock import WriteLock
 from ._rebuild import commit_sources, rebuild_plain, within
@@ -29,7 +30,8 @@ from ._sync import Sync, require_existing
 from ._types import Confirm
 from .errors import ArgumentError
 from .loaders import check_field_map
-from .models import Document, DocumentInfo, IndexReport
+from .models import Document, DocumentInfo, IndexReport, IndexStats
+from .query import language_fields
 
 if TYPE_CHECKING:
     import whoosh.index as windex
@@ -53,6 +55,8 @@ class Writes(Builds):
         def _reader(self) -> Searcher: ...
 
         def documents(self) -> list[DocumentInfo]: ...
+
+        def stats(self) -> IndexStats: ...
 
         @property
         def max_chars(self) -> int: ...
@@ -124,6 +128,28 @@ class Writes(Builds):
             for d in present:
                 batch.delete(d)
         return len(present)
+
+    @guarded
+    def optimize(self) -> IndexStats:
+        """Merge the index's segments into one, dropping removed and replaced paragraphs
+        for good, and return its statistics after.
+
+        A search reads every segment, so fewer answer faster, and one segment keeps each
+        word's entry once (all of Reuters-21578: 8 segments, 69.6 MiB -> 1, 61.3 MiB).
+        It rewrites the whole index (about as long as indexing it took), under the write
+        lock, in one commit: searches go on meanwhile, and an interrupted one leaves the
+        index as it was.  Rankings do not change.  The merged segment's column caches
+        (``_colcache.py``) are written too, for the fields a bare query searches, so the
+        next searching process maps them instead of building them.  Worth it after a
+        bulk load that will be searched much and changed little; later adds write new
+        segments beside the merged one.
+        """
+        with self._writing(1, False) as batch:
+            batch.optimize()
+        searcher = self._reader()
+        # Written now, not by the first searching process (a 4 s build on Reuters).
+        build_columns(searcher, language_fields(searcher.reader()))
+        return self.stats()
 
     def _keep_field_maps(self, maps: dict[str, dict[str, str]]) -> None:
         """Record the field maps in the settings (under the write lock)."""

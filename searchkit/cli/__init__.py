@@ -29,7 +29,7 @@ The package, one reason to change per module:
                   shape of a hit, explore, output, dask)
     _render.py    what the commands print, for a terminal or as JSON
     _explore.py   facets, histograms and score explanations as lines of text
-    index.py      index           check.py   check [--repair]
+    index.py      index           check.py   check [--repair], optimize
     search.py     search, similar, complete
     read.py       show, docs, stats
     serve.py      serve           eval.py    eval
@@ -41,7 +41,7 @@ import click
 
 from .._version import __version__
 from ._errors import EXIT_CODES_HELP, Group
-from .check import check
+from .check import check, optimize
 from .eval import eval_command
 from .index import index_command
 from .read import docs, show, stats
@@ -81,6 +81,7 @@ for _command in (
     stats,
     serve,
     check,
+    optimize,
     eval_command,
     similar,
     complete,

@@ -168,6 +168,11 @@ def tsv_value(value: Any) -> str:
     return " ".join(clean_line(str(value)).split())
 
 
+def mib(size: int) -> str:
+    """A size in bytes as MiB with one decimal."""
+    return f"{size / 1048576:.1f} MiB"
+
+
 def plural(n: int, word: str) -> str:
     return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
