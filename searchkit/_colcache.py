@@ -280,8 +280,7 @@ def columns(searcher: Searcher, reader: Any, field: str) -> Columns:
 
 def build_columns(searcher: Searcher, fields: Iterable[str]) -> None:
     """Open, or build and write, the columns of ``fields`` in every segment ``searcher``
-    reads: the first query of a searching process then maps their files instead of
-    building them (``Index.optimize`` calls this for the fields a bare query searches)."""
+    reads, so that a searching process maps their files instead of building them."""
     for sub, _offset in searcher.leaf_searchers():
         reader = sub.reader()
         for field in fields:
@@ -340,8 +339,7 @@ def _build(reader: Any, field: str, expect: dict[str, Any], positions: bool) -> 
     ids = array("I")
     weights = array("d")
     values: list[bytes] = []
-    # Per batch of postings: each one's number of positions, and all their positions.
-    decoded: list[tuple[Any, Any]] = []
+    decoded: list[tuple[Any, Any]] = []  # per batch: see _decode
     for text in reader.lexicon(field):
         blocks = _topk._postings(reader, field, text, values=positions)
         if blocks is None:
