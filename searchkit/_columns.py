@@ -27,7 +27,7 @@ from whoosh import query as wq
 from whoosh.searching import Searcher
 
 from . import _topk
-from ._colcache import Columns, DamagedError, UnavailableError, columns
+from ._colcache import DamagedError, UnavailableError, columns
 from .scoring import BM25, bm25_idf, bm25_tf, coverage
 
 if TYPE_CHECKING:
@@ -450,8 +450,7 @@ class _Run:
         if not len(keep):
             return
         # The phrase's documents, all segments' together, as reader document numbers.
-        where = np.concatenate([offset + docs.astype(np.int64) for _c, offset, _f, docs, _r in held])
-        where = where[keep]
+        where = np.concatenate([o + docs.astype(np.int64) for _c, o, _f, docs, _r in held])[keep]
         norms = self.norms(field, avgfl)[where]
         total = np.zeros(where.size)
         for w in words:

@@ -81,8 +81,9 @@ def merge_segments(writer: Any, segments: Sequence[Any], exact: Sequence[Any] = 
     Whoosh's merge sums them, except for the segments in ``exact`` without deletions,
     whose recorded totals are taken as they are (the committing writer's own, whose
     documents Whoosh's merge would have counted exactly; for ``Index.optimize``, every
-    one, so that scores do not change).  Returns the segment (its files written, not yet
-    in any table of contents), or None when no document is live.
+    one, so that scores do not change where nothing was deleted).  Returns the segment
+    (its files written, not yet in any table of contents), or None when no document is
+    live.
     """
     storage, schema, codec = writer.storage, writer.schema, writer.codec
     readers = [SegmentReader(_unmapped(storage), schema, seg) for seg in segments]

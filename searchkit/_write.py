@@ -138,11 +138,12 @@ class Writes(Builds):
         word's entry once (all of Reuters-21578: 8 segments, 69.6 MiB -> 1, 61.3 MiB).
         It rewrites the whole index (about as long as indexing it took), under the write
         lock, in one commit: searches go on meanwhile, and an interrupted one leaves the
-        index as it was.  Rankings do not change.  The merged segment's column caches
-        (``_colcache.py``) are written too, for the fields a bare query searches, so the
-        next searching process maps them instead of building them.  Worth it after a
-        bulk load that will be searched much and changed little; later adds write new
-        segments beside the merged one.
+        index as it was.  Scores do not change, unless paragraphs were removed or
+        replaced since they were written (the collection's statistics then stop counting
+        them).  The merged segment's column caches (``_colcache.py``) are written too,
+        for the fields a bare query searches, so the next searching process maps them
+        instead of building them.  Worth it after a bulk load that will be searched much
+        and changed little; later adds write new segments beside the merged one.
         """
         with self._writing(1, False) as batch:
             batch.optimize()

@@ -90,8 +90,10 @@ def optimize(as_json: bool, index_dir: tuple[Path, ...]) -> None:
     removed and replaced paragraphs for good: searches read fewer segments and the
     index takes less room.  It rewrites the whole index, about as long as indexing it
     took; searches go on meanwhile, and an interrupted run leaves the index as it was.
-    Rankings do not change.  Worth it after a large `searchkit index` that will be
-    searched much and changed little.
+    Scores do not change unless paragraphs were removed or replaced (the statistics
+    then stop counting them).  The merged segment's column caches (what a long-running
+    search process builds for its queries) are written too.  Worth it after a large
+    `searchkit index` that will be searched much and changed little.
 
     Python: Index.open(DIR).optimize()
     """
@@ -105,6 +107,6 @@ def optimize(as_json: bool, index_dir: tuple[Path, ...]) -> None:
         return
     click.echo(
         f"{plural(before.segments, 'segment')} ({mib(before.size_bytes)}) -> "
-        f"{plural(after.segments, 'segment')} ({mib(after.size_bytes)}): "
+        f"{plural(after.segments, 'segment')} ({mib(after.size_bytes)} with its column caches): "
         f"{plural(after.documents, 'document')}, {plural(after.chunks, 'paragraph')}"
     )
