@@ -235,6 +235,8 @@ class Columns:
         found = self._norms.get(key)
         if found is None:
             assert self._lengths is not None
+            if len(self._norms) >= 8:  # statistics of several indexes that keep changing
+                self._norms.clear()
             found = self._norms[key] = bm25_norm(self._lengths, avgfl, k1, b)
         return found
 
@@ -279,8 +281,7 @@ def columns(searcher: Searcher, reader: Any, field: str) -> Columns:
 
 
 def build_columns(searcher: Searcher, fields: Iterable[str]) -> None:
-    """Open, or build and write, the columns of ``fields`` in every segment ``searcher``
-    reads, so that a searching process maps their files instead of building them."""
+    """Open, or build and write, the columns of ``fields`` in every segment ``searcher`` reads."""
     for sub, _offset in searcher.leaf_searchers():
         reader = sub.reader()
         for field in fields:

@@ -470,7 +470,8 @@ class _Run:
                 columns(self.searcher, sub.reader(), field).norms(self.k1, self.b, avgfl)
                 for sub, _offset in self.leaves
             ]
-            found = self.state.norms[key] = self.np.concatenate(parts)
+            found = parts[0] if len(parts) == 1 else self.np.concatenate(parts)
+            self.state.norms[key] = found
         return found
 
     def idf(self, field: str, text: bytes, df: int) -> float:

@@ -78,10 +78,11 @@ def merge_segments(writer: Any, segments: Sequence[Any], exact: Sequence[Any] = 
     """One new segment holding the live documents of ``segments``, in order.
 
     Field-length totals are summed from the documents' stored, rounded length bytes, as
-    Whoosh's merge sums them, except for the segments in ``exact`` without deletions,
-    whose recorded totals are taken as they are (the committing writer's own, whose
-    documents Whoosh's merge would have counted exactly; for ``Index.optimize``, every
-    one, so that scores do not change where nothing was deleted).  Returns the segment
+    Whoosh's merge sums them, except for the segments in ``exact``, whose recorded totals
+    are taken as they are, less their deleted documents' rounded lengths (the committing
+    writer's own, whose documents Whoosh's merge would have counted exactly; for
+    ``Index.optimize``, every one, so that scores do not change where nothing was
+    deleted, and come nearest a fresh build's where something was).  Returns the segment
     (its files written, not yet in any table of contents), or None when no document is
     live.
     """
@@ -94,16 +95,12 @@ def merge_segments(writer: Any, segments: Sequence[Any], exact: Sequence[Any] = 
         segment = codec.new_segment(storage, writer.indexname)
         perdoc = codec.per_document_writer(storage, segment)
         _records.use_records(perdoc)
-        exact_at = {
-            k
-            for k, s in enumerate(segments)
-            if any(s is e for e in exact) and not readers[k].has_deletions()
-        }
+        exact_at = {k for k, s in enumerate(segments) if any(s is e for e in exact)}
         renumber, lengths = _copy_per_document(schema, readers, perdoc, exact_at)
         totals = _whoosh.field_lengths(perdoc)
         for k in sorted(exact_at):
             for name, total in _whoosh.field_lengths(segments[k]).items():
-                totals[name] += total
+                totals[name] += total - _deleted_length(readers[k], name)
         perdoc.close()
         segment.set_doc_count(live)
         fields = codec.field_writer(storage, segment)
@@ -234,6 +231,16 @@ def _copy_per_document(
             _whoosh.end_document(perdoc)
             docnum += 1
     return renumbers, lengths
+
+
+def _deleted_length(reader: Any, name: str) -> int:
+    """The lengths of field ``name`` in ``reader``'s deleted documents, as their length
+    bytes read back (0 without deletions)."""
+    if not reader.has_deletions():
+        return 0
+    col = _whoosh.length_column(_whoosh.per_document_reader(reader), name)
+    raw = bytes(_whoosh.column_bytes(col)) if col is not None else b""
+    return sum(_BYTE_TO_LENGTH[raw[d]] for d in reader.deleted_docs_set if d < len(raw))
 
 
 def _terms(reader: Any, name: str, k: int) -> Iterator[tuple[bytes, int, bytes]]:

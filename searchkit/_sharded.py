@@ -15,7 +15,7 @@ from pathlib import Path
 
 import attrs
 
-from ._base import DEFAULT_LOCK_TIMEOUT, IndexFolder, OpenPart, Part, check_max_chars
+from ._base import DEFAULT_LOCK_TIMEOUT, IndexFolder, OpenPart, Part, check_max_chars, guarded
 from ._batch import DEFAULT_BATCH_SIZE
 from ._build import BuildOptions, Builds, CreateOptions, Paths
 from ._lock import WriteLock
@@ -217,6 +217,7 @@ class ShardedIndex(_Parts, Builds, IndexFolder):
             self.close()
             self._shards = self._open_shards()
 
+    @guarded
     def add_documents(
         self, documents: Iterable[Document], *, batch_size: int = DEFAULT_BATCH_SIZE
     ) -> IndexReport:
@@ -233,11 +234,13 @@ class ShardedIndex(_Parts, Builds, IndexFolder):
             ]
         return merge_reports(reports)
 
+    @guarded
     def remove(self, *doc_ids: str) -> int:
         """Remove documents by id from whichever shard holds them."""
         with WriteLock(self.path, self.lock_timeout):
             return sum(shard.remove(*doc_ids) for shard in self.shards())
 
+    @guarded
     def optimize(self) -> IndexStats:
         """``Index.optimize`` for each shard, one after another, under the sharded
         index's lock; the shards' statistics after, added up."""

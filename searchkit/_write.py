@@ -136,14 +136,17 @@ class Writes(Builds):
 
         A search reads every segment, so fewer answer faster, and one segment keeps each
         word's entry once (all of Reuters-21578: 8 segments, 69.6 MiB -> 1, 61.3 MiB).
-        It rewrites the whole index (about as long as indexing it took), under the write
-        lock, in one commit: searches go on meanwhile, and an interrupted one leaves the
-        index as it was.  Scores do not change, unless paragraphs were removed or
-        replaced since they were written (the collection's statistics then stop counting
-        them).  The merged segment's column caches (``_colcache.py``) are written too,
-        for the fields a bare query searches, so the next searching process maps them
-        instead of building them.  Worth it after a bulk load that will be searched much
-        and changed little; later adds write new segments beside the merged one.
+        It rewrites the whole index, about as long as indexing it took, in one commit:
+        other processes' searches go on meanwhile, other writers wait for the lock
+        (``lock_timeout``, 30 s by default, may run out first), the folder needs room
+        for a second copy until the commit, and an interrupted run leaves the index as
+        it was.  Scores do not change, unless paragraphs were removed or replaced since
+        they were written: the statistics then stop counting them, near what a fresh
+        build of the rest gives (lengths are kept rounded).  The merged segment's column
+        caches (``_colcache.py``) are written too, for the fields a bare query searches,
+        so the next searching process maps them instead of building them.  Worth it
+        after a bulk load that will be searched much and changed little; later adds
+        write new segments beside the merged one.
         """
         with self._writing(1, False) as batch:
             batch.optimize()

@@ -209,6 +209,34 @@ def test_a_full_disk_and_a_read_only_index(tmp_path: Path) -> None:
     ]
 
 
+def test_optimize_on_a_read_only_mount_says_so_for_plain_and_sharded_indexes(
+    tmp_path: Path,
+) -> None:
+    mnt = tmp_path / "mnt"
+    mnt.mkdir()
+    sk = searchkit_script()
+    script = f"""
+        mount -t tmpfs -o size=20m tmpfs {mnt} || exit 99
+        cd {tmp_path}
+        {sk} index {SEEDS} --index mnt/ix -q; echo "rc=$?"
+        {sk} index {SEEDS} --index mnt/sh --shards 2 -q; echo "rc=$?"
+        mount -o remount,ro {mnt} || exit 98
+        {sk} optimize --index mnt/ix; echo "rc=$?"
+        {sk} optimize --index mnt/sh; echo "rc=$?"
+    """
+    proc = _namespace_sh(script)
+    if proc.returncode in (98, 99):
+        pytest.skip(f"cannot mount a tmpfs here: {proc.stderr.strip()}")
+    assert "Traceback" not in proc.stderr
+    assert proc.stdout.splitlines() == ["rc=0", "rc=0", "rc=3", "rc=3"]
+    assert proc.stderr.splitlines() == [
+        f"Error: index mnt/{name} is on a read-only file system (Read-only file system: "
+        "write.lock): searching it works; to change it, copy the folder somewhere writable "
+        "(and index with --index there) or mount it read-write"
+        for name in ("ix", "sh")
+    ]
+
+
 def _unreachable_as(user: list[str], script: str) -> str | None:
     """Why ``user`` (a ``setpriv`` prefix) cannot run ``script`` on the seeds, or None.
 

@@ -89,11 +89,13 @@ def optimize(as_json: bool, index_dir: tuple[Path, ...]) -> None:
     Merge the index's segments into one (each shard's, in a sharded index), dropping
     removed and replaced paragraphs for good: searches read fewer segments and the
     index takes less room.  It rewrites the whole index, about as long as indexing it
-    took; searches go on meanwhile, and an interrupted run leaves the index as it was.
-    Scores do not change unless paragraphs were removed or replaced (the statistics
-    then stop counting them).  The merged segment's column caches (what a long-running
-    search process builds for its queries) are written too.  Worth it after a large
-    `searchkit index` that will be searched much and changed little.
+    took, and needs room for a second copy until it commits; searches go on
+    meanwhile, other writers wait for the lock, and an interrupted run leaves the
+    index as it was.  Scores do not change unless paragraphs were removed or replaced
+    (the statistics then stop counting them).  The merged segment's column caches
+    (what a long-running search process builds for its queries) are written too.
+    Worth it after a large `searchkit index` that will be searched much and changed
+    little.
 
     Python: Index.open(DIR).optimize()
     """
