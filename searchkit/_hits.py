@@ -126,10 +126,12 @@ def build_hits(
     context: int,
     records: Records,
     deadline: Deadline,
+    more_counts: Sequence[int] = (),
 ) -> tuple[Hit, ...]:
     """One :class:`Hit` per entry (a ranked document and, grouped, its document's further
-    chunks in ``more``), ranked from ``first_rank``.  When ``deadline`` passes, the
-    entries not yet read are left out."""
+    chunks in ``more``), ranked from ``first_rank``; the ``i``-th's ``more_count`` is
+    ``more_counts[i]`` (its document's other matching chunks, when collapsed).  When
+    ``deadline`` passes, the entries not yet read are left out."""
     page: list[list[tuple[float, dict[str, Any]]]] = []
     for i, entry in enumerate(entries):
         if i and deadline.passed():
@@ -146,7 +148,8 @@ def build_hits(
             for j, (score, record) in enumerate(read[1:], 1)
         )
         score, record = read[0]
-        out.append(_hit(searcher, record, score, rank, spans[at], context, more))
+        count = more_counts[i] if i < len(more_counts) else 0
+        out.append(_hit(searcher, record, score, rank, spans[at], context, more, count))
         at += len(read)
     return tuple(out)
 
@@ -176,6 +179,7 @@ def _hit(
     spans: tuple[Spans, Spans],
     context: int,
     more: tuple[Hit, ...] = (),
+    more_count: int = 0,
 ) -> Hit:
     text: str = stored["text"]
     title: str = stored["title"]
@@ -201,6 +205,7 @@ def _hit(
         before=tuple(before),
         after=tuple(after),
         more=more,
+        more_count=more_count,
     )
 
 

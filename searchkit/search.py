@@ -136,9 +136,10 @@ def run_search(
             total = paragraphs
             entries = [[hit] for hit in ranked[offset : offset + limit]]
     terms = highlight_terms(q, searcher) if request.highlight else NO_HIGHLIGHT
-    hits = build_hits(searcher, entries, offset + 1, terms, request.context, records, deadline)
-    if counts:
-        hits = tuple(attrs.evolve(h, more_count=n - 1) for h, n in zip(hits, counts, strict=False))
+    more_counts = [n - 1 for n in counts] if counts else ()
+    hits = build_hits(
+        searcher, entries, offset + 1, terms, request.context, records, deadline, more_counts
+    )
     timed_out = deadline.expired  # the hits' budget; suggestions say their own cut
     if offered is None:
         offered = Suggestions()
