@@ -384,15 +384,14 @@ class _Run:
         # Every segment's postings as one array over the reader's document numbers: one
         # score computation and one scatter for the term, whatever the segment count.
         if len(found) == 1:
-            cols, offset, ids, weights = found[0]
+            _cols, offset, ids, weights = found[0]
             where = ids.astype(np.int64) + offset if offset else ids
             w = weights.astype(np.float64)
-            norms = cols.norms(self.k1, self.b, avgfl)[ids] if scorable else None
         else:
             where = np.concatenate([ids for _c, _o, ids, _w in found]).astype(np.int64)
             where += np.repeat([offset for _c, offset, *_ in found], [len(f[2]) for f in found])
             w = np.concatenate([weights for *_rest, weights in found]).astype(np.float64)
-            norms = self.norms(field, avgfl)[where] if scorable else None
+        norms = self.norms(field, avgfl)[where] if scorable else None
         s = bm25_tf(idf, w, norms, self.k1) if scorable else w
         if boost != 1.0:  # x * 1.0 is x: skipping it changes no bit
             s *= boost

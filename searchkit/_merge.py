@@ -198,8 +198,7 @@ def _copy_per_document(
         stored_in = _records.records_of(pdr)
         raw_lengths = []
         for name in scorable:
-            col = _whoosh.length_column(pdr, name)
-            raw = bytes(_whoosh.column_bytes(col)) if col is not None else b""
+            raw = _length_bytes(pdr, name)
             raw_lengths.append((name, _whoosh.length_field(name), raw, lengths[name]))
         columns = [
             (name, coltype, pdr.column_reader(name, coltype))
@@ -233,13 +232,19 @@ def _copy_per_document(
     return renumbers, lengths
 
 
+def _length_bytes(pdr: Any, name: str) -> bytes:
+    """Every document's length byte of field ``name`` (a per-document reader's), or
+    nothing where no document has one."""
+    col = _whoosh.length_column(pdr, name)
+    return bytes(_whoosh.column_bytes(col)) if col is not None else b""
+
+
 def _deleted_length(reader: Any, name: str) -> int:
     """The lengths of field ``name`` in ``reader``'s deleted documents, as their length
     bytes read back (0 without deletions)."""
     if not reader.has_deletions():
         return 0
-    col = _whoosh.length_column(_whoosh.per_document_reader(reader), name)
-    raw = bytes(_whoosh.column_bytes(col)) if col is not None else b""
+    raw = _length_bytes(_whoosh.per_document_reader(reader), name)
     return sum(_BYTE_TO_LENGTH[raw[d]] for d in reader.deleted_docs_set if d < len(raw))
 
 
