@@ -164,31 +164,42 @@ def _namespace_sh(script: str) -> subprocess.CompletedProcess[str]:
     )
 
 
+def _on_a_tmpfs(tmp_path: Path, size: str, body: str) -> subprocess.CompletedProcess[str]:
+    """``body`` (shell lines) run in ``tmp_path`` with a tmpfs of ``size`` mounted at
+    ``mnt`` there (``exit 98`` in it: a remount failed); skipped where either cannot be
+    done.  Nothing it prints to stderr is a traceback."""
+    mnt = tmp_path / "mnt"
+    mnt.mkdir()
+    proc = _namespace_sh(
+        f"mount -t tmpfs -o size={size} tmpfs {mnt} || exit 99\ncd {tmp_path}\n{body}"
+    )
+    if proc.returncode in (98, 99):
+        pytest.skip(f"cannot mount a tmpfs here: {proc.stderr.strip()}")
+    assert "Traceback" not in proc.stderr
+    return proc
+
+
 def test_a_full_disk_and_a_read_only_index(tmp_path: Path) -> None:
     many = tmp_path / "many"
     many.mkdir()
     for i in range(200):
         text = f"Title {i}\n\n" + f"word{i} lorem ipsum dolor sit amet. " * 200 + "\n"
         (many / f"{i}.txt").write_text(text, encoding="utf-8")
-    mnt = tmp_path / "mnt"
-    mnt.mkdir()
     sk = searchkit_script()
-    script = f"""
-        mount -t tmpfs -o size=400k tmpfs {mnt} || exit 99
-        cd {tmp_path}
+    proc = _on_a_tmpfs(
+        tmp_path,
+        "400k",
+        f"""
         {sk} index many --index mnt/ix; echo "rc=$?"
         {sk} search word1 --index mnt/ix -n 1 > /dev/null; echo "rc=$?"
         rm -rf mnt/ix
         {sk} index {SEEDS} --index mnt/ix -q; echo "rc=$?"
-        mount -o remount,ro {mnt} || exit 98
+        mount -o remount,ro mnt || exit 98
         {sk} index {SEEDS} --index mnt/ix --dry-run; echo "rc=$?"
         {sk} index {SEEDS} --index mnt/ix; echo "rc=$?"
         {sk} search belarus --index mnt/ix -n 1 > /dev/null; echo "rc=$?"
-    """
-    proc = _namespace_sh(script)
-    if proc.returncode in (98, 99):
-        pytest.skip(f"cannot mount a tmpfs here: {proc.stderr.strip()}")
-    assert "Traceback" not in proc.stderr
+        """,
+    )
     assert proc.stderr.splitlines() == [
         "Error: no space left on the device that holds index mnt/ix (No space left on "
         "device): free some space; work committed before it is kept; run the command again",
@@ -212,22 +223,18 @@ def test_a_full_disk_and_a_read_only_index(tmp_path: Path) -> None:
 def test_optimize_on_a_read_only_mount_says_so_for_plain_and_sharded_indexes(
     tmp_path: Path,
 ) -> None:
-    mnt = tmp_path / "mnt"
-    mnt.mkdir()
     sk = searchkit_script()
-    script = f"""
-        mount -t tmpfs -o size=20m tmpfs {mnt} || exit 99
-        cd {tmp_path}
+    proc = _on_a_tmpfs(
+        tmp_path,
+        "20m",
+        f"""
         {sk} index {SEEDS} --index mnt/ix -q; echo "rc=$?"
         {sk} index {SEEDS} --index mnt/sh --shards 2 -q; echo "rc=$?"
-        mount -o remount,ro {mnt} || exit 98
+        mount -o remount,ro mnt || exit 98
         {sk} optimize --index mnt/ix; echo "rc=$?"
         {sk} optimize --index mnt/sh; echo "rc=$?"
-    """
-    proc = _namespace_sh(script)
-    if proc.returncode in (98, 99):
-        pytest.skip(f"cannot mount a tmpfs here: {proc.stderr.strip()}")
-    assert "Traceback" not in proc.stderr
+        """,
+    )
     assert proc.stdout.splitlines() == ["rc=0", "rc=0", "rc=3", "rc=3"]
     assert proc.stderr.splitlines() == [
         f"Error: index mnt/{name} is on a read-only file system (Read-only file system: "
