@@ -19,6 +19,7 @@ import attrs
 import click
 
 from ..errors import SearchkitError
+from ._errors import EXIT_CODES_HELP
 
 if TYPE_CHECKING:
     from click.shell_completion import CompletionItem
@@ -36,6 +37,7 @@ __all__ = [
     "explore_options",
     "filter_options",
     "index_option",
+    "index_report",
     "json_option",
     "one_index",
     "output_options",
@@ -302,6 +304,17 @@ running_options: _Decorator[Any] = _family(
 def json_option(help: str) -> _Decorator[Any]:
     """``--json``: the argument ``as_json``."""
     return click.option("--json", "as_json", is_flag=True, help=help)
+
+
+def index_report(short_help: str, json_help: str) -> Callable[[Callable[..., Any]], click.Command]:
+    """A command that reports on an index and takes nothing else: ``--json`` (``as_json``)
+    and ``--index`` (``index_dir``), with the exit codes in its help."""
+
+    def decorate(f: Callable[..., Any]) -> click.Command:
+        options = json_option(json_help)(index_option(f))
+        return click.command(short_help=short_help, epilog=EXIT_CODES_HELP)(options)
+
+    return decorate
 
 
 def color_option(f: _F) -> _F:

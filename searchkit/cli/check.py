@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from ._errors import EXIT_CODES_HELP, EXIT_INDEX
-from ._options import index_option, json_option, one_index
+from ._options import index_option, index_report, json_option, one_index
 from ._render import clean_line, echo_json, mib, plural
 from .index import confirm_sources
 
@@ -78,9 +78,10 @@ def check(repair: bool, yes: bool, as_json: bool, index_dir: tuple[Path, ...]) -
         raise click.exceptions.Exit(EXIT_INDEX)
 
 
-@click.command(short_help="Merge the index's segments into one.", epilog=EXIT_CODES_HELP)
-@json_option("Print one JSON object: before and after, each as stats --json prints it.")
-@index_option
+@index_report(
+    "Merge the index's segments into one.",
+    "Print one JSON object: before and after, each as stats --json prints it.",
+)
 def optimize(as_json: bool, index_dir: tuple[Path, ...]) -> None:
     """\b
     Example:

@@ -8,7 +8,7 @@ import click
 from click.core import ParameterSource
 
 from ._errors import EXIT_CODES_HELP
-from ._options import color_option, complete_doc_id, index_option, json_option
+from ._options import color_option, complete_doc_id, index_option, index_report, json_option
 from ._render import (
     Style,
     clean_line,
@@ -85,9 +85,7 @@ def show(
                 print_passage(passage.chunk, passage.before, passage.after, style)
 
 
-@click.command(short_help="List the indexed documents.", epilog=EXIT_CODES_HELP)
-@json_option("Print a JSON list of documents with their metadata.")
-@index_option
+@index_report("List the indexed documents.", "Print a JSON list of documents with their metadata.")
 def docs(as_json: bool, index_dir: tuple[Path, ...]) -> None:
     """\b
     Example:
@@ -109,9 +107,7 @@ def docs(as_json: bool, index_dir: tuple[Path, ...]) -> None:
     click.echo(f"{plural(len(infos), 'document')} in {where}", err=True)
 
 
-@click.command(short_help="Show counts, size and versions of the index.", epilog=EXIT_CODES_HELP)
-@json_option("Print one JSON object.")
-@index_option
+@index_report("Show counts, size and versions of the index.", "Print one JSON object.")
 def stats(as_json: bool, index_dir: tuple[Path, ...]) -> None:
     """\b
     Example:
