@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import itertools
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from whoosh import query as wq
@@ -284,15 +284,14 @@ class _Run:
         np = self.np
         kind = node[0]
         if kind == "or":
-            acc, matched = self.empty()
             children = node[1]
-            # How many clauses each document matches, when the OR's coverage counts: a
-            # byte a document (a float array as long would be a fresh allocation, its
-            # pages faulted in, on every query).
-            count = None
-            if self.coverage and len(children) > 1:
-                count = np.zeros(self.n, dtype=np.uint8 if len(children) < 256 else np.uint32)
-            for child in children:
+            # The leading terms summed at once; how many clauses each document matches
+            # is counted when the OR's coverage counts.
+            lead = next((i for i, c in enumerate(children) if c[0] != "term"), len(children))
+            acc, matched, count = self.sum_terms(
+                children[:lead], bool(self.coverage and len(children) > 1)
+            )
+            for child in children[lead:]:
                 if child[0] == "term":
                     self.add_term(acc, matched, child, count)
                 else:
@@ -356,15 +355,60 @@ class _Run:
             return self.np.where(matched, float(node[-1]), 0.0), matched
         raise UnavailableError  # a node kind this module does not know
 
+    def sum_terms(self, terms: Sequence[Any], counting: bool) -> tuple[Floats, Flags, Any]:
+        """The sum of ``terms``' scores (each document's added in the terms' order, as
+        ``_topk`` adds them), whether each document matches one, and (when ``counting``)
+        how many it matches (a byte a document), else ``None``.  Counted, a document
+        matches where its count is not 0: one pass, not a scatter a term."""
+        np = self.np
+        acc = np.zeros(self.n)
+        count = np.zeros(self.n, dtype=np.uint8 if len(terms) < 256 else np.uint32)
+        matched = None if counting else np.zeros(self.n, dtype=bool)
+        for term in terms:
+            found = self.term_scores(term)
+            if found is None:
+                continue
+            where, s = found
+            # A term's postings name each document once, so these add as
+            # ``acc[where] += s`` does, bit for bit; ufunc.at does it without a gathered
+            # copy (about twice as fast).
+            np.add.at(acc, where, s)
+            if matched is None:
+                count[where] += 1
+            else:
+                matched[where] = True
+        if matched is None:
+            matched = count != 0
+        if self.live is not None:
+            matched &= self.live
+        return acc, matched, count if counting else None
+
     def add_term(self, acc: Floats, matched: Flags, term: Any, count: Floats | None = None) -> None:
         """Add one term's scores into ``acc``, as ``_topk`` does (each document's score is
         the same float; the segments are scored together), and 1 into ``count`` for every
         document it is in."""
-        if self.deadline is not None and self.deadline.passed():
+        found = self.term_scores(term)
+        if found is None:
             return
+        where, s = found
+        # A term's postings name each document once, so these add as ``acc[where] += s``
+        # does, bit for bit; ufunc.at does it without a gathered copy (about twice as fast).
+        self.np.add.at(acc, where, s)
+        matched[where] = True
+        if count is not None:
+            count[where] += 1  # each document once
+        if self.live is not None:
+            matched &= self.live
+
+    def term_scores(self, term: Any) -> tuple[Any, Floats] | None:
+        """The documents holding ``term`` (reader document numbers, each once) and its
+        score in each, as ``_topk`` scores it (the segments are scored together); ``None``
+        when none holds it, its field is not indexed or the deadline has passed."""
+        if self.deadline is not None and self.deadline.passed():
+            return None
         _kind, field, text, boost = term
         if not self.searcher.schema[field].indexed:
-            return
+            return None
         found = []
         df = 0
         for sub, offset in self.leaves:
@@ -375,7 +419,7 @@ class _Run:
                 found.append((cols, offset, *postings))
                 df += len(postings[0])
         if not found:
-            return
+            return None
         np = self.np
         scorable = self.searcher.schema[field].scorable
         if scorable:
@@ -391,18 +435,14 @@ class _Run:
             where = np.concatenate([ids for _c, _o, ids, _w in found]).astype(np.int64)
             where += np.repeat([offset for _c, offset, *_ in found], [len(f[2]) for f in found])
             w = np.concatenate([weights for *_rest, weights in found]).astype(np.float64)
-        norms = self.norms(field, avgfl)[where] if scorable else None
-        s = bm25_tf(idf, w, norms, self.k1) if scorable else w
+        s = (
+            bm25_tf(idf, w, self.norms(field, avgfl)[where], self.k1, in_place=True)
+            if scorable
+            else w
+        )
         if boost != 1.0:  # x * 1.0 is x: skipping it changes no bit
             s *= boost
-        # A term's postings name each document once, so these add as ``acc[where] += s``
-        # does, bit for bit; ufunc.at does it without a gathered copy (about twice as fast).
-        np.add.at(acc, where, s)
-        matched[where] = True
-        if count is not None:
-            count[where] += 1  # each document once
-        if self.live is not None:
-            matched &= self.live
+        return where, s
 
     def add_phrase(self, acc: Floats, matched: Flags, phrase: Any) -> None:
         """Score a phrase as ``_topk`` does: the sum of its words' scores where they sit at

@@ -131,9 +131,17 @@ def bm25_norm(length: _N, avg_length: float, k1: float, b: float) -> _N:
     return k1 * length_norm(length, avg_length, b)
 
 
-def bm25_tf(idf: float, tf: _N, norm: _N, k1: float) -> _N:
+def bm25_tf(idf: float, tf: _N, norm: _N, k1: float, *, in_place: bool = False) -> _N:
     """One term's BM25 score in a field: ``idf * tf * (k1 + 1) / (tf + norm)``, with
-    ``norm`` from :func:`bm25_norm`."""
+    ``norm`` from :func:`bm25_norm`.  ``in_place`` (two float arrays of the caller's own)
+    computes it in ``tf``'s memory, ``norm``'s holding the denominator: the same
+    operations, so the same bits, without four temporaries as long."""
+    if in_place:
+        norm += tf  # norm + tf is tf + norm, bit for bit
+        tf *= idf  # and tf * idf is idf * tf
+        tf *= k1 + 1.0
+        tf /= norm
+        return tf
     return idf * tf * (k1 + 1.0) / (tf + norm)
 
 
