@@ -65,19 +65,15 @@ def _record_reader(searcher: Searcher) -> Callable[[int], dict[str, Any]]:
     if not all(hasattr(s, "stored_fields") for s in segments):
         return fallback
     schema = searcher.schema
-    kept: dict[str, bool] = {}
+    known: set[str] = set()  # names the schema has (most records hold no other)
 
     def read(docnum: int) -> dict[str, Any]:
         i = bisect_right(offsets, docnum) - 1
-        record = segments[i].stored_fields(docnum - offsets[i])
-        out = {}
-        for name, value in record.items():
-            keep = kept.get(name)
-            if keep is None:
-                keep = kept[name] = name in schema
-            if keep:
-                out[name] = value
-        return out
+        record: dict[str, Any] = segments[i].stored_fields(docnum - offsets[i])
+        if known.issuperset(record):
+            return record
+        known.update(name for name in record if name in schema)
+        return {name: value for name, value in record.items() if name in known}
 
     return read
 
