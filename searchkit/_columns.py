@@ -288,9 +288,8 @@ class _Run:
             # The leading terms summed at once; how many clauses each document matches
             # is counted when the OR's coverage counts.
             lead = next((i for i, c in enumerate(children) if c[0] != "term"), len(children))
-            acc, matched, count = self.sum_terms(
-                children[:lead], bool(self.coverage and len(children) > 1)
-            )
+            counting = bool(self.coverage and len(children) > 1)
+            acc, matched, count = self.sum_terms(children[:lead], len(children) if counting else 0)
             for child in children[lead:]:
                 if child[0] == "term":
                     self.add_term(acc, matched, child, count)
@@ -355,15 +354,18 @@ class _Run:
             return self.np.where(matched, float(node[-1]), 0.0), matched
         raise UnavailableError  # a node kind this module does not know
 
-    def sum_terms(self, terms: Sequence[Any], counting: bool) -> tuple[Floats, Flags, Any]:
+    def sum_terms(self, terms: Sequence[Any], clauses: int = 0) -> tuple[Floats, Flags, Any]:
         """The sum of ``terms``' scores (each document's added in the terms' order, as
-        ``_topk`` adds them), whether each document matches one, and (when ``counting``)
-        how many it matches (a byte a document), else ``None``.  Counted, a document
-        matches where its count is not 0: one pass, not a scatter a term."""
+        ``_topk`` adds them), whether each document matches one, and, when ``clauses``
+        (of an OR whose coverage counts, ``terms`` leading them) is not 0, how many it
+        matches (a byte a document under 256 clauses), else ``None``.  Counted, a
+        document matches where its count is not 0: one pass, not a scatter a term."""
         np = self.np
         acc = np.zeros(self.n)
-        count = np.zeros(self.n, dtype=np.uint8 if len(terms) < 256 else np.uint32)
-        matched = None if counting else np.zeros(self.n, dtype=bool)
+        count = None
+        if clauses:
+            count = np.zeros(self.n, dtype=np.uint8 if clauses < 256 else np.uint32)
+        matched: Flags = np.zeros(0 if clauses else self.n, dtype=bool)
         for term in terms:
             found = self.term_scores(term)
             if found is None:
@@ -373,15 +375,15 @@ class _Run:
             # ``acc[where] += s`` does, bit for bit; ufunc.at does it without a gathered
             # copy (about twice as fast).
             np.add.at(acc, where, s)
-            if matched is None:
+            if count is not None:
                 count[where] += 1
             else:
                 matched[where] = True
-        if matched is None:
+        if count is not None:
             matched = count != 0
         if self.live is not None:
             matched &= self.live
-        return acc, matched, count if counting else None
+        return acc, matched, count
 
     def add_term(self, acc: Floats, matched: Flags, term: Any, count: Floats | None = None) -> None:
         """Add one term's scores into ``acc``, as ``_topk`` does (each document's score is

@@ -612,3 +612,29 @@ def test_date_filters_over_the_date_column_match_what_whoosh_matches(tmp_path: P
         found = _same(searcher, parse_query(text, searcher.schema), 200)
         assert found is not None and found[1] > 0, text
     ix.close()
+
+
+def test_an_or_of_more_than_255_clauses_counts_every_clause_a_paragraph_matches(
+    tmp_path: Path,
+) -> None:
+    # 300 words, and a paragraph holding them all: its count of matched clauses (the
+    # coverage factor's) is 300, past what a byte holds; one phrase among the words
+    # makes the OR's later clauses go through the loop after its leading terms.
+    words = [f"w{i:03d}x" for i in range(300)]
+    docs = [
+        Document(
+            id=name, path=f"{name}.txt", title=name, paragraphs=(Paragraph(1, text, 0, len(text)),)
+        )
+        for name, text in (("all", " ".join(words)), ("some", " ".join(words[::7])))
+    ]
+    with searchkit.Index.create(tmp_path / "ix", vectors=False) as ix:
+        ix.add_documents(docs)
+        searcher = ix._reader()
+        text = " ".join(words[:150]) + f' "{words[150]} {words[151]}" ' + " ".join(words[152:])
+        q = parse_query(text, searcher.schema)
+        found = _same(searcher, q, 2)
+        assert found is not None and found[1] == 2
+        ranked = [searcher.stored_fields(d)["doc_id"] for _, d in found[0]]
+        assert ranked == ["all", "some"]
+        hits = ix.search(text, limit=2)
+        assert [h.doc_id for h in hits] == ["all", "some"]
