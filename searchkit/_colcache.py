@@ -58,6 +58,7 @@ if TYPE_CHECKING:
 __all__ = [
     "SUFFIX",
     "Columns",
+    "KEPT_NORMS",
     "DamagedError",
     "UnavailableError",
     "build_columns",
@@ -105,6 +106,8 @@ _FIELD_NAME = re.compile(r"^[A-Za-z0-9_]+$")
 _STALE_TMP_S = 600.0
 # Encoded positions decoded at once while building (a term's are never split).
 _DECODE_BATCH = 1 << 16
+# How many norm arrays (a field's under one set of statistics each) a Columns and a reader keep.
+KEPT_NORMS = 8
 
 
 class DamagedError(Exception):
@@ -235,7 +238,7 @@ class Columns:
         found = self._norms.get(key)
         if found is None:
             assert self._lengths is not None
-            if len(self._norms) >= 8:  # statistics of several indexes that keep changing
+            if len(self._norms) >= KEPT_NORMS:
                 self._norms.clear()
             found = self._norms[key] = bm25_norm(self._lengths, avgfl, k1, b)
         return found
@@ -291,8 +294,7 @@ def build_columns(searcher: Searcher, fields: Iterable[str]) -> None:
 
 
 def opened(reader: Any, field: str) -> Columns | None:
-    """The columns of ``field`` in the segment ``reader`` reads if a query has opened them
-    (none is built or opened here), else ``None``."""
+    """The columns of ``field`` in ``reader``'s segment if a query opened them, else ``None``."""
     cols = _OPEN.get(reader, {}).get(field)
     return None if cols is None or cols.damaged else cols
 
@@ -330,8 +332,7 @@ def _cache_path(searcher: Searcher, segment: Any, field: str) -> Path | None:
 
 
 def _build(reader: Any, field: str, expect: dict[str, Any], positions: bool) -> Columns:
-    """Read every term's postings of ``field`` from the segment into arrays (with their
-    positions when ``positions``)."""
+    """Every term's postings of ``field`` in the segment as arrays (positions too if asked)."""
     import numpy as np
 
     blob = bytearray()
@@ -411,8 +412,7 @@ def _decode(values: list[bytes]) -> tuple[Any, Any]:
 
 
 def _narrowest(values: Any, small: Any, large: Any) -> Any:
-    """``values`` (non-negative integers) in the narrowest unsigned type from ``small``
-    to ``large`` that holds them."""
+    """``values`` (integers >= 0) in the narrowest unsigned type, ``small`` to ``large``."""
     import numpy as np
 
     top = int(values.max()) if values.size else 0

@@ -27,7 +27,7 @@ from whoosh import query as wq
 from whoosh.searching import Searcher
 
 from . import _topk
-from ._colcache import DamagedError, UnavailableError, columns
+from ._colcache import KEPT_NORMS, DamagedError, UnavailableError, columns
 from .scoring import BM25, bm25_idf, bm25_tf, coverage
 
 if TYPE_CHECKING:
@@ -42,8 +42,6 @@ if TYPE_CHECKING:
 __all__ = ["answered_before", "at_least_kth", "column_scores", "kth_largest", "top_docs"]
 
 _MAX_REBUILDS = 100
-# Norm arrays a reader keeps (a field's, under one set of statistics, each).
-_KEPT_NORMS = 8
 
 
 def top_docs(
@@ -505,7 +503,7 @@ class _Run:
         key = (field, self.k1, self.b, avgfl)
         found = self.state.norms.get(key)
         if found is None:
-            if len(self.state.norms) >= _KEPT_NORMS:  # new statistics of several indexes
+            if len(self.state.norms) >= KEPT_NORMS:  # new statistics of several indexes
                 self.state.norms.clear()
             parts = [
                 columns(self.searcher, sub.reader(), field).norms(self.k1, self.b, avgfl)
