@@ -122,7 +122,10 @@ class Index(Reads, Writes, Opens):
 
     def _reader(self) -> Searcher:
         """The current searcher, refreshed if another writer (or a rebuild) changed the index."""
-        mtime = self._settings_file().stat().st_mtime_ns if self._settings_file().exists() else 0
+        try:  # one stat, where exists() and stat() took two
+            mtime = os.stat(self._settings_file()).st_mtime_ns
+        except (FileNotFoundError, NotADirectoryError):
+            mtime = 0
         if mtime != self._settings_mtime:
             self.close()
             self._settings = read_settings(self.path)
