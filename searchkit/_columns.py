@@ -363,30 +363,22 @@ class _Run:
         count = None
         if clauses:
             count = np.zeros(self.n, dtype=np.uint8 if clauses < 256 else np.uint32)
-        matched: Flags = np.zeros(0 if clauses else self.n, dtype=bool)
+        matched: Flags | None = None if clauses else np.zeros(self.n, dtype=bool)
         for term in terms:
-            found = self.term_scores(term)
-            if found is None:
-                continue
-            where, s = found
-            # A term's postings name each document once, so these add as
-            # ``acc[where] += s`` does, bit for bit; ufunc.at does it without a gathered
-            # copy (about twice as fast).
-            np.add.at(acc, where, s)
-            if count is not None:
-                count[where] += 1
-            else:
-                matched[where] = True
-        if count is not None:
-            matched = count != 0
-        if self.live is not None:
-            matched &= self.live
+            self.add_term(acc, matched, term, count)
+        if matched is None:
+            matched = np.not_equal(count, 0)
+            if self.live is not None:
+                matched &= self.live
         return acc, matched, count
 
-    def add_term(self, acc: Floats, matched: Flags, term: Any, count: Floats | None = None) -> None:
+    def add_term(
+        self, acc: Floats, matched: Flags | None, term: Any, count: Any | None = None
+    ) -> None:
         """Add one term's scores into ``acc``, as ``_topk`` does (each document's score is
-        the same float; the segments are scored together), and 1 into ``count`` for every
-        document it is in."""
+        the same float; the segments are scored together), 1 into ``count`` for every
+        document it is in, and mark them in ``matched`` (unless ``None``: read off the
+        counts after)."""
         found = self.term_scores(term)
         if found is None:
             return
@@ -394,11 +386,12 @@ class _Run:
         # A term's postings name each document once, so these add as ``acc[where] += s``
         # does, bit for bit; ufunc.at does it without a gathered copy (about twice as fast).
         self.np.add.at(acc, where, s)
-        matched[where] = True
         if count is not None:
             count[where] += 1  # each document once
-        if self.live is not None:
-            matched &= self.live
+        if matched is not None:
+            matched[where] = True
+            if self.live is not None:
+                matched &= self.live
 
     def term_scores(self, term: Any) -> tuple[Any, Floats] | None:
         """The documents holding ``term`` (reader document numbers, each once) and its
