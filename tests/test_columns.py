@@ -431,6 +431,10 @@ def test_one_bm25_formula_scores_a_float_and_an_array_of_them_alike() -> None:
     at_once = scoring.bm25_tf(idf, np.array(tfs), norms, k1)
     one_by_one = [scoring.bm25(idf, t, n, avg, k1, b) for t, n in zip(tfs, lengths, strict=True)]
     assert at_once.tolist() == one_by_one  # to the last bit
+    # In place, in the arrays given (as _columns scores a term's postings): the same bits.
+    tf_array, norm_array = np.array(tfs), norms.copy()
+    in_place = scoring.bm25_tf(idf, tf_array, norm_array, k1, in_place=True)
+    assert in_place is tf_array and in_place.tolist() == one_by_one
     t, n = 3.0, 250.0
     assert one_by_one[0] == idf * tfs[0] * (k1 + 1) / (tfs[0] + k1 * (1 - b + b * lengths[0] / avg))
     assert scoring.bm25(idf, t, n, avg, k1, b) == idf * t * (k1 + 1) / (
