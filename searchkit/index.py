@@ -39,6 +39,7 @@ from ._base import (
 )
 from ._batch import DEFAULT_BATCH_SIZE
 from ._build import BuildOptions
+from ._commits import is_latest
 from ._open import Opens
 from ._reads import Reads
 from ._rebuild import rebuild_plain, rebuild_sharded
@@ -87,6 +88,8 @@ class Index(Reads, Writes, Opens):
     ) -> None:
         IndexFolder.__init__(self, path, lock_timeout)
         self._settings = settings
+        # The folder as text: a search joins names to it (a Path join costs 2 us).
+        self._root = os.fspath(path)
         self._settings_mtime = self._settings_file().stat().st_mtime_ns
         self._ix = open_whoosh(path, settings.data)
         self._searcher: Searcher | None = None
@@ -123,7 +126,7 @@ class Index(Reads, Writes, Opens):
     def _reader(self) -> Searcher:
         """The current searcher, refreshed if another writer (or a rebuild) changed the index."""
         try:  # one stat, where exists() and stat() took two
-            mtime = os.stat(self._settings_file()).st_mtime_ns
+            mtime = os.stat(f"{self._root}/{SETTINGS_NAME}").st_mtime_ns
         except (FileNotFoundError, NotADirectoryError):
             mtime = 0
         if mtime != self._settings_mtime:
@@ -131,7 +134,9 @@ class Index(Reads, Writes, Opens):
             self._settings = read_settings(self.path)
             self._settings_mtime = mtime
             self._ix = open_whoosh(self.path, self._settings.data)
-        if self._searcher is not None and not self._searcher.up_to_date():
+        if self._searcher is not None and not is_latest(
+            f"{self._root}/{self._settings.data}", self._searcher.reader().generation()
+        ):
             self.close()
         if self._searcher is None:
             self._searcher = self._ix.searcher(weighting=default_weighting())

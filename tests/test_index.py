@@ -209,6 +209,24 @@ def test_rebuild_swaps_in_new_data(tmp_path: Path) -> None:
         reader.close()
 
 
+def test_a_reader_sees_every_later_commit_of_another_handle(tmp_path: Path) -> None:
+    src = tmp_path / "src"
+    paths = _corpus(src, 3)
+    with (
+        searchkit.Index.create(tmp_path / "ix") as writer,
+        searchkit.Index.open(tmp_path / "ix") as reader,
+    ):
+        assert reader.search("harbour").total == 0
+        writer.add(paths[0])  # the next generation: its table of contents appears
+        assert reader.search("harbour").total == 1
+        writer.add(paths[1])  # two generations on: the one after the reader's is gone too
+        writer.add(paths[2])
+        data = tmp_path / "ix" / writer._settings.data
+        assert len(list(data.glob("_MAIN_*.toc"))) == 1
+        assert reader.search("harbour").total == 3
+        assert reader.search("harbour").total == 3  # and stays put while nothing changes
+
+
 def test_failed_rebuild_keeps_old_index(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     src = tmp_path / "src"
     _corpus(src, 4)
