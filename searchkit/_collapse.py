@@ -20,13 +20,13 @@ from typing import Any
 from whoosh import query as wq
 from whoosh.searching import Searcher
 
-from ._columns import answered_before, column_scores, kth_largest
+from ._columns import answered_before, column_matches, kth_largest
 from ._limits import Deadline
 from ._order import by_document, document_codes, ordered
 from ._topk import all_matches
 from ._types import Ranked, Sort
 
-__all__ = ["Documents", "best_documents", "documents", "top_documents"]
+__all__ = ["Documents", "best_documents", "best_of_matches", "documents", "top_documents"]
 
 # Each document's first chunks in an order, and how many of its chunks match.
 Documents = list[tuple[Ranked, int]]
@@ -57,11 +57,11 @@ def top_documents(
 ) -> tuple[Documents, int, int]:
     """The best ``limit`` documents by relevance, each as its best chunk, with the number
     of its matching chunks; the number of matching documents and of matching chunks."""
-    found = column_scores(searcher, q, filter, deadline) if answered_before(searcher) else None
+    found = column_matches(searcher, q, filter, deadline) if answered_before(searcher) else None
     if found is None:
         every, chunks = documents(searcher, q, filter, deadline, "relevance", 1)
         return every[:limit], len(every), chunks
-    return best_documents(searcher, *found, limit)
+    return best_of_matches(searcher, *found, limit)
 
 
 def best_documents(
@@ -72,9 +72,18 @@ def best_documents(
     import numpy as np
 
     docs = np.flatnonzero(matched)
+    return best_of_matches(searcher, docs, scores[docs], limit)
+
+
+def best_of_matches(
+    searcher: Searcher, docs: Any, values: Any, limit: int
+) -> tuple[Documents, int, int]:
+    """:func:`best_documents` over the matching chunks ``docs`` (ascending) and their
+    scores ``values``."""
+    import numpy as np
+
     if not docs.size:
         return [], 0, 0
-    values = scores[docs]
     # Each chunk's document as its place among the index's document ids, sorted (a code);
     # every document's number of matching chunks, counted over the codes (O(n), no sort).
     codes = document_codes(searcher)[docs]

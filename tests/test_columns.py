@@ -62,6 +62,10 @@ QUERIES = [
     "wheat OR (river ANDNOT (bank AND money)) OR (school AND teacher)",
     "wheat OR (river ANDMAYBE (bank OR money))",
     "river ANDMAYBE (bank ANDNOT money)",
+    # An OR's matches kept for the root (column_matches) only when the root is that OR:
+    # ANDMAYBE adds to a copy of its scores, ANDNOT drops some of its matches.
+    "(river OR bank) ANDMAYBE money",
+    "(river OR bank) ANDNOT money",
 ]
 
 
@@ -95,9 +99,19 @@ def _column_top_docs(
     searcher: Searcher, q: wq.Query, limit: int, flt: wq.Query | None = None
 ) -> Any:
     """``_columns.top_docs``' answer from the columns alone; ``None`` where they do not
-    answer (``q`` or the weighting not one they score)."""
-    found = _columns.column_scores(searcher, q, flt)
-    return None if found is None else _columns._best(searcher, *found, limit)
+    answer (``q`` or the weighting not one they score).  The matches it ranks are the
+    dense scores' and flags' at their matches (whether the query's root gave them or
+    they were read off the flags)."""
+    found = _columns.column_matches(searcher, q, flt)
+    dense = _columns.column_scores(searcher, q, flt)
+    if found is None or dense is None:
+        assert found is None and dense is None, str(q)
+        return None
+    docs, values = found
+    scores, matched = dense
+    assert docs.tolist() == np.flatnonzero(matched).tolist(), str(q)
+    assert values.tolist() == scores[docs].tolist(), str(q)
+    return _columns._best(searcher, docs, values, limit)
 
 
 def _same(searcher: Searcher, q: wq.Query, limit: int, flt: wq.Query | None = None) -> Any:
@@ -392,14 +406,14 @@ def test_a_part_of_a_sharded_index_scores_over_the_columns_with_every_parts_stat
     sharded = searchkit.Index.create(tmp_path / "sh", shards=3)
     sharded.add_documents(docs)
     answered: list[bool] = []
-    real = _columns.column_scores
+    real = _columns._scored  # behind column_scores and column_matches
 
     def spy(*args: Any, **kwargs: Any) -> Any:
         found = real(*args, **kwargs)
         answered.append(found is not None)
         return found
 
-    monkeypatch.setattr(_columns, "column_scores", spy)
+    monkeypatch.setattr(_columns, "_scored", spy)
     queries = [" ".join(random.Random(i).choices(WORDS, k=3)) for i in range(12)]
     for q in queries * 2:  # each part's reader answers from its second query on
         got = [(h.chunk_id, h.score) for h in sharded.search(q, limit=20, collapse="none")]
