@@ -91,7 +91,7 @@ def best_of_matches(
     documents = int(np.count_nonzero(counts))
     page = None
     if documents > limit:
-        page = _among_best_chunks(docs, values, codes, limit)
+        page = _among_best_chunks(docs, values, codes, limit, documents)
     if page is None:
         page = _by_document(docs, values, codes, counts.size, limit)
     return [([hit], int(counts[code])) for code, hit in page], documents, int(docs.size)
@@ -103,14 +103,21 @@ def best_of_matches(
 _PICK_SHARE = 8
 
 
-def _among_best_chunks(docs: Any, values: Any, codes: Any, limit: int) -> Page | None:
+def _among_best_chunks(
+    docs: Any, values: Any, codes: Any, limit: int, documents: int
+) -> Page | None:
     """The best ``limit`` documents' codes and best chunks, found among the best chunks:
     those scoring at least the k-th best chunk's score, k widened until they hold
     ``limit`` documents (a document left out scores below every one kept); ``None`` when
-    that would take more than a share of the matches (see :func:`_by_document`)."""
+    that would take more than a share of the matches (see :func:`_by_document`).
+
+    The first k is the chunks ``limit`` documents hold on average (of the ``documents``
+    matching), twice over: the best chunks of a page of documents cluster (a news
+    article's title, on each of its paragraphs, lifts them together), and ``limit``
+    chunks took a second round for 178 of Reuters' 191 title queries."""
     import numpy as np
 
-    k = max(limit, 1)
+    k = max(limit, 1, 2 * limit * docs.size // max(documents, 1))
     while k * _PICK_SHARE < docs.size:
         floor = kth_largest(values, k)
         pick = np.flatnonzero(values >= floor)  # every tie at the cut too
