@@ -53,6 +53,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import json
+import os
 import struct
 import zlib
 from collections import OrderedDict
@@ -93,6 +94,8 @@ MAX_BLOCK_BYTES = MAX_ALLOCATION
 _BLOCK_BYTES = 4096
 # How many inflated blocks a reader keeps.
 _KEPT = 4
+# Whether this system reads a file at a place without moving its position (not Windows).
+_PREAD = hasattr(os, "pread")
 
 # A first chunk's record with every stored field and common values, then a later chunk's
 # (zlib finds the last bytes of its dictionary most cheaply).
@@ -238,6 +241,14 @@ class RecordReader(VarBytesColumn.Reader):  # type: ignore[misc]
     def __init__(self, dbfile: Any, basepos: int, length: int, doccount: int) -> None:
         super().__init__(dbfile, basepos, length, doccount)
         self._blocks: OrderedDict[int, tuple[bytes, tuple[int, ...]]] = OrderedDict()
+        # The segment's file and where the column's values start in it, for os.pread;
+        # the last byte they may reach (the column's end, as Whoosh's reads are bounded).
+        self._file: Any = None
+        region = _whoosh.file_region(dbfile) if _PREAD else None
+        if region is not None:
+            self._file, start, size = region
+            self._start = start + basepos
+            self._end = start + min(basepos + length, size)
 
     def raw(self, docnum: int) -> bytes:
         """Document ``docnum``'s record as stored (encoded JSON), or ``b""``."""
@@ -252,7 +263,7 @@ class RecordReader(VarBytesColumn.Reader):  # type: ignore[misc]
             return b""
         block = self._blocks.get(holder)
         if block is None:
-            block = _inflate(VarBytesColumn.Reader.__getitem__(self, holder))
+            block = _inflate(self._value(holder))
             if len(block[0]) <= _KEPT_BYTES:
                 self._blocks[holder] = block
                 if len(self._blocks) > _KEPT:
@@ -260,6 +271,20 @@ class RecordReader(VarBytesColumn.Reader):  # type: ignore[misc]
         out, ends = block
         place = docnum - holder + len(ends) - 2
         return out[ends[place] : ends[place + 1]] if place >= 0 else b""
+
+    def _value(self, docnum: int) -> bytes:
+        """Document ``docnum``'s value: one ``os.pread`` of the segment's file, where
+        Whoosh seeks and reads through three file objects (two system calls and an 8 KiB
+        buffer: 8 us a block in a search, against 2, and no shared file position for two
+        threads to move under each other); else Whoosh's read."""
+        f = self._file
+        size = self._lengths[docnum]
+        if size and f is not None and not f.closed:
+            at = self._start + self._offsets[docnum]
+            if at + size <= self._end:
+                return os.pread(f.fileno(), size, at)
+        value: bytes = VarBytesColumn.Reader.__getitem__(self, docnum)
+        return value
 
     def __getitem__(self, docnum: int) -> dict[str, Any] | None:
         raw = self.raw(docnum)

@@ -38,6 +38,7 @@ __all__ = [
     "field_lengths",
     "field_number",
     "field_writer_parts",
+    "file_region",
     "length_column",
     "length_field",
     "per_document_reader",
@@ -144,6 +145,18 @@ def length_column(perdoc: Any, field: str) -> Any:
 def column_bytes(col: Any) -> Any:
     """A fixed-width column's bytes, one read (one byte a document for lengths)."""
     return col._dbfile.get(col._basepos, col._count)
+
+
+def file_region(dbfile: Any) -> tuple[Any, int, int] | None:
+    """The open file a structured file of a compound segment reads, and the region of
+    it the structured file is: ``(file, offset, length)``.  ``None`` when ``dbfile`` is
+    not one (a memory map, a file of its own, another storage)."""
+    sub = getattr(dbfile, "file", None)
+    inner = getattr(sub, "_file", None)
+    offset, length = getattr(sub, "_offset", None), getattr(sub, "_length", None)
+    if type(offset) is not int or type(length) is not int or not hasattr(inner, "fileno"):
+        return None
+    return inner, offset, length
 
 
 # -- W3 posting blocks ------------------------------------------------------------------

@@ -84,6 +84,44 @@ def test_stored_records_are_json_deflated_in_blocks(tmp_path: Path) -> None:
     assert hits and all(h.text for h in hits)
 
 
+def test_a_block_is_read_with_one_pread_as_whoosh_reads_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    index = searchkit.Index.create(tmp_path / "ix")
+    index.add(SEEDS)
+    index.add_documents(_short_documents(60))
+    index.add_documents(_short_documents(130)[60:])  # segments one after another
+    leaves = _segment_readers(index)
+    assert len(leaves) == 3
+    reads = []
+    real_pread = _records.os.pread
+
+    def pread(fd: int, size: int, at: int) -> bytes:
+        reads.append(size)
+        return real_pread(fd, size, at)
+
+    monkeypatch.setattr(_records.os, "pread", pread)
+    for leaf in leaves:
+        stored = _records.records_of(_whoosh.per_document_reader(leaf))
+        assert stored is not None and stored._file is not None
+        for d in range(leaf.doc_count_all()):
+            assert stored._value(d) == VarBytesColumn.Reader.__getitem__(stored, d)
+        stored._end = stored._start  # past the column's end: Whoosh's bounded read
+        before = len(reads)
+        assert stored._value(leaf.doc_count_all() - 1) == VarBytesColumn.Reader.__getitem__(
+            stored, leaf.doc_count_all() - 1
+        )
+        assert len(reads) == before
+    assert reads and all(reads)  # every block of every segment, each one read
+    # Where the system has no pread (Windows), Whoosh's read, with the same records.
+    monkeypatch.setattr(_records, "_PREAD", False)
+    index.close()
+    hits = index.search("otters", collapse="none", limit=200).hits
+    assert len(hits) == 130 and {h.doc_id for h in hits} == {f"d{i}" for i in range(130)}
+    leaf = _segment_readers(index)[0]
+    assert _records.records_of(_whoosh.per_document_reader(leaf))._file is None  # type: ignore[union-attr]
+
+
 def test_the_record_dictionary_never_changes_within_a_schema() -> None:
     # Blocks name it by checksum: a different dictionary cannot read them (a new
     # dictionary needs a new schema version).
