@@ -20,9 +20,9 @@ from typing import Any
 from whoosh import query as wq
 from whoosh.searching import Searcher
 
-from ._columns import answered_before, column_matches, kth_largest
+from ._columns import answered_before, column_matches
 from ._limits import Deadline
-from ._order import by_document, document_codes, ordered
+from ._order import by_document, document_codes, kth_largest, ordered
 from ._topk import all_matches
 from ._types import Ranked, Sort
 

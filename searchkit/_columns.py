@@ -28,6 +28,7 @@ from whoosh.searching import Searcher
 
 from . import _topk
 from ._colcache import KEPT_NORMS, DamagedError, UnavailableError, columns
+from ._order import at_least_kth
 from .scoring import BM25, bm25_idf, bm25_tf, coverage
 
 if TYPE_CHECKING:
@@ -40,14 +41,7 @@ if TYPE_CHECKING:
     Flags = npt.NDArray[np.bool_]
     Ints = npt.NDArray[np.int64]
 
-__all__ = [
-    "answered_before",
-    "at_least_kth",
-    "column_matches",
-    "column_scores",
-    "kth_largest",
-    "top_docs",
-]
+__all__ = ["answered_before", "column_matches", "column_scores", "top_docs"]
 
 _MAX_REBUILDS = 100
 
@@ -68,39 +62,6 @@ def top_docs(
     if found is None:
         return _topk.top_docs(searcher, q, limit, filter, deadline, stored)
     return _best(searcher, *found, limit, stored)
-
-
-# How many of the values :func:`kth_largest` looks at first (up to twice as many).
-_SAMPLE = 2048
-
-
-def kth_largest(values: Any, k: int) -> Any:
-    """``np.partition(values, values.size - k)[values.size - k]``, the ``k``-th largest
-    of ``values`` (1 <= k <= size), without partitioning them all: a floor that about
-    ``4 k`` values reach is read off an evenly spaced sample, and only the values at or
-    above it are partitioned (all of them when fewer than ``k`` reach it).  Over 100,000
-    scores: 50 us instead of 840."""
-    import numpy as np
-
-    n = values.size
-    step = n // _SAMPLE
-    if step > 1:
-        sample = values[::step]
-        m = sample.size
-        t = min(m - 1, 4 * k * m // n + 1)
-        above = values[values >= np.partition(sample, m - 1 - t)[m - 1 - t]]
-        if above.size >= k:
-            values, n = above, above.size
-    return np.partition(values, n - k)[n - k]
-
-
-def at_least_kth(docs: Any, values: Any, k: int) -> tuple[Any, Any]:
-    """``docs`` and their ``values`` kept where the value is at least the ``k``-th
-    largest (every tie at the cut too): all of them when there are no more than ``k``."""
-    if docs.size <= k:
-        return docs, values
-    keep = values >= kth_largest(values, k)
-    return docs[keep], values[keep]
 
 
 def answered_before(searcher: Searcher) -> bool:

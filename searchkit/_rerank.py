@@ -36,8 +36,8 @@ from whoosh.searching import Searcher
 
 from . import _proximity
 from ._collapse import Documents, best_documents
-from ._columns import answered_before, at_least_kth, column_scores
-from ._order import by_document, document_ids, ordered
+from ._columns import answered_before, column_scores
+from ._order import at_least_kth, by_document, document_ids, ordered
 from ._settings import writes_vectors
 from ._topk import all_matches, best, tie_key
 from ._types import Ranked, Scores, SearchRequest, SimilarRequest

@@ -22,7 +22,7 @@ from whoosh import query as wq
 from whoosh.searching import Searcher
 
 import searchkit
-from searchkit import Document, Paragraph, _colcache, _columns, _topk
+from searchkit import Document, Paragraph, _colcache, _columns, _order, _topk
 from searchkit.query import build_filter, parse_query, plain_query
 
 from .conftest import SHARED_DATA
@@ -578,7 +578,7 @@ def test_kth_largest_is_the_partitions_kth_largest(shape: str) -> None:
             "few distinct": np.where(rng.random(n) < 0.999, 1.5, 3.0),
         }[shape]
         for k in sorted({1, 2, 10, 100, 1000, n // 2, n} & set(range(1, n + 1))):
-            assert _columns.kth_largest(values, k) == np.partition(values, n - k)[n - k], (n, k)
+            assert _order.kth_largest(values, k) == np.partition(values, n - k)[n - k], (n, k)
 
 
 def test_date_filters_over_the_date_column_match_what_whoosh_matches(tmp_path: Path) -> None:
