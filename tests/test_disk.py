@@ -8,6 +8,7 @@ import datetime as dt
 import io
 import itertools
 import pickle
+import struct
 import zlib
 from pathlib import Path
 from typing import Any
@@ -45,7 +46,7 @@ def _unpacked(block: bytes) -> list[bytes]:
     return [out[start:end] for start, end in itertools.pairwise(ends)]
 
 
-def test_stored_records_are_json_deflated_in_blocks(tmp_path: Path) -> None:
+def test_stored_records_are_json_compressed_in_blocks(tmp_path: Path) -> None:
     index = searchkit.Index.create(tmp_path / "ix")
     index.add(SEEDS)
     index.add_documents(_short_documents(200))
@@ -68,12 +69,15 @@ def test_stored_records_are_json_deflated_in_blocks(tmp_path: Path) -> None:
             assert _records.decode(stored.raw(d)) == leaf.stored_fields(d)
             records.append(leaf.stored_fields(d))
     assert len(records) == index.stats().chunks == 217
-    # Every block names the dictionary (zlib's FDICT flag and its Adler-32), which plain
-    # zlib cannot inflate without...
+    # Every block names the dictionary (the tag SKZ and its Adler-32), then is one
+    # Zstandard frame with a checksum, which Zstandard cannot read without it...
+    import zstandard
+
     dict_id = zlib.adler32(_records.RECORD_DICTIONARY).to_bytes(4, "big")
-    assert all(b[1] & 0x20 and b[2:6] == dict_id for b in blocks)
-    with pytest.raises(zlib.error):
-        zlib.decompress(blocks[0])
+    assert all(b[:7] == b"SKZ" + dict_id for b in blocks)
+    assert all(zstandard.get_frame_parameters(b[7:]).has_checksum for b in blocks)
+    with pytest.raises(zstandard.ZstdError):
+        zstandard.ZstdDecompressor().decompress(blocks[0][7:])
     # ...and holds its records' JSON: the seed's date comes back a date-time.
     assert [r for b in blocks for r in _unpacked(b)] == [_records.encode(r) for r in records]
     assert records[0]["published"] == dt.datetime(2025, 6, 14, 10, 55)
@@ -184,27 +188,53 @@ def test_a_long_record_has_a_block_of_its_own_and_too_long_a_one_is_refused(
         _records.decode(bomb)
 
 
-def test_a_damaged_block_of_records_is_damage() -> None:
-    block = _records._pack([_records.encode({"chunk_id": "a:1", "text": "otters " * 50}), b""])
-    assert _unpacked(block) == [
-        _records.encode({"chunk_id": "a:1", "text": "otters " * 50}),
-        b"",
-    ]
+def _deflated_block(raws: list[bytes]) -> bytes:
+    """A block as searchkit wrote them before Zstandard: deflated against the dictionary."""
+    head = struct.pack(f"<B{len(raws)}I", len(raws), *map(len, raws))
+    packer = zlib.compressobj(6, zdict=_records.RECORD_DICTIONARY)
+    return packer.compress(head + b"".join(raws)) + packer.flush()
+
+
+def _zstd_frame(data: bytes, **options: Any) -> bytes:
+    import zstandard
+
+    dictionary = zstandard.ZstdCompressionDict(
+        _records.RECORD_DICTIONARY, dict_type=zstandard.DICT_TYPE_RAWCONTENT
+    )
+    return zstandard.ZstdCompressor(dict_data=dictionary, **options).compress(data)
+
+
+def test_a_damaged_block_of_records_is_damage(monkeypatch: pytest.MonkeyPatch) -> None:
+    raws = [_records.encode({"chunk_id": "a:1", "text": "otters " * 50}), b""]
+    block = _records._pack(raws, _records._zstd().compressor())
+    old = _deflated_block(raws)
+    assert _unpacked(block) == _unpacked(old) == raws  # an index written before reads on
+    tag = _records._ZSTD_TAG
     plain = zlib.compress(b"\x01\x00")
     packer = zlib.compressobj(zdict=_records.RECORD_DICTIONARY)
     uncounted = packer.compress(b"\x09" + b"\x00" * 9) + packer.flush()
-    packer = zlib.compressobj(zdict=_records.RECORD_DICTIONARY)
-    short = packer.compress(b"\x01\x05abc") + packer.flush()
+    head = b"\x01" + struct.pack("<I", 5)
     for damaged, reason in [
-        (block[:-3], "cut short"),
-        (block + b"x", "cut short or too long"),
-        (block[:6] + bytes(len(block) - 6), "damaged"),
+        (block[:-3], "damaged"),
+        (block + b"x", "damaged"),  # nothing may follow the frame
+        (block[:12] + bytes(len(block) - 12), "damaged"),
+        (block[:-1] + bytes([block[-1] ^ 1]), "damaged"),  # the checksum
+        (tag + _zstd_frame(b"\x01\x00\x00\x00\x00", write_checksum=False), "no check"),
+        (tag + _zstd_frame(head, write_checksum=True, write_content_size=False), "no size"),
+        (tag + _zstd_frame(b"\x09" + b"\x00" * 9, write_checksum=True), "covers 9 documents"),
+        (tag + _zstd_frame(head + b"abc", write_checksum=True), "does not hold what it counts"),
+        (old[:-3], "cut short"),
+        (old + b"x", "cut short or too long"),
+        (old[:6] + bytes(len(old) - 6), "damaged"),
         (plain, "does not name their dictionary"),
         (uncounted, "covers 9 documents"),
-        (short, "does not hold what it counts"),
     ]:
         with pytest.raises(searchkit.IndexDamagedError, match=reason):
             _unpacked(damaged)
+    # A frame saying it holds more than a block may: refused before anything is allocated.
+    monkeypatch.setattr(_records, "MAX_BLOCK_BYTES", len(raws[0]))
+    with pytest.raises(searchkit.IndexDamagedError, match="too large"):
+        _unpacked(block)
 
 
 def test_long_posting_blocks_are_deflated_and_read_back(tmp_path: Path) -> None:
