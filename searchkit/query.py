@@ -17,7 +17,6 @@ and where it went wrong.
 
 from __future__ import annotations
 
-import copy
 import datetime as dt
 import re
 import weakref
@@ -328,20 +327,24 @@ def _sum_repeats(q: query.Query) -> query.Query:
     keep only one of them.  A nested group holding a ``NOT`` stays a group: flattened,
     its ``NOT`` would exclude from the whole outer group (see :func:`_lift_nots`), so
     ``x OR (a NOT b)`` would lose the chunks with ``x`` and ``b``.
+
+    The tree is the parser's (or the plain road's) own: a term is copied only when a
+    repeat adds to its boost, and the groups are copied without ``copy.copy``'s detour.
     """
-    if type(q) not in (query.Or, query.And):
+    if type(q) not in _GROUPS:
         return q
     flat: list[query.Query] = []
     for child in q.subqueries:
-        child = _sum_repeats(child)
-        while type(child) in (query.Or, query.And) and len(child.subqueries) == 1:
-            inner = child.subqueries[0]
-            if child.boost == 1.0 and type(inner).with_boost is query.Query.with_boost:
-                # with_boost would deep-copy and set the same boost (x * 1.0 is x); the
-                # tree is this function's own, so the child is taken as it is.
-                child = inner
-            else:
-                child = inner.with_boost(inner.boost * child.boost)
+        if type(child) in _GROUPS:
+            child = _sum_repeats(child)
+            while type(child) in _GROUPS and len(child.subqueries) == 1:
+                inner = child.subqueries[0]
+                if child.boost == 1.0 and type(inner).with_boost is query.Query.with_boost:
+                    # with_boost would deep-copy and set the same boost (x * 1.0 is x);
+                    # the tree is this function's own, so the child is taken as it is.
+                    child = inner
+                else:
+                    child = inner.with_boost(inner.boost * child.boost)
         if (
             type(child) is type(q)
             and child.boost == 1.0
@@ -350,20 +353,29 @@ def _sum_repeats(q: query.Query) -> query.Query:
             flat.extend(child.subqueries)
         else:
             flat.append(child)
-    merged: dict[tuple[str, str], query.Term] = {}
+    first: dict[tuple[str, str], int] = {}  # a term's place in ``out``
+    copied: set[int] = set()
     out: list[query.Query] = []
     for child in flat:
         if type(child) is query.Term:
             key = (child.fieldname, child.text)
-            if key in merged:
-                merged[key].boost += child.boost
+            at = first.get(key)
+            if at is not None:
+                if at not in copied:  # the first of them, made this tree's own to change
+                    kept = out[at]
+                    out[at] = query.Term(kept.fieldname, kept.text, boost=kept.boost)
+                    copied.add(at)
+                out[at].boost += child.boost
                 continue
-            child = query.Term(child.fieldname, child.text, boost=child.boost)
-            merged[key] = child
+            first[key] = len(out)
         out.append(child)
-    merged_q = copy.copy(q)
+    merged_q = object.__new__(type(q))  # copy.copy(q), which Or and And take as this
+    merged_q.__dict__.update(q.__dict__)
     merged_q.subqueries = out
     return merged_q
+
+
+_GROUPS = (query.Or, query.And)
 
 
 def _lift_nots(q: query.Query) -> query.Query:
