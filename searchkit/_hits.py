@@ -85,7 +85,8 @@ def highlight_terms(q: wq.Query, searcher: Searcher) -> Highlight:
     # expand=True turns wildcards and fuzzy terms into the index words they matched.  Leaf
     # by leaf: Whoosh's loop over a whole tree skips every field after the first it meets.
     reader = searcher.reader()
-    found = {t for leaf in q.leaves() for t in _existing_terms(leaf, searcher, reader)}
+    held: dict[str, list[Any] | None] = {}  # each field's columns in every segment, if open
+    found = {t for leaf in q.leaves() for t in _existing_terms(leaf, searcher, reader, held)}
     words = [(f, t.decode("utf-8") if isinstance(t, bytes) else str(t)) for f, t in found]
     languages: dict[str, set[str]] = {}
     for f, t in words:
@@ -98,17 +99,24 @@ def highlight_terms(q: wq.Query, searcher: Searcher) -> Highlight:
     )
 
 
-def _existing_terms(leaf: wq.Query, searcher: Searcher, reader: Any) -> Any:
+def _existing_terms(
+    leaf: wq.Query, searcher: Searcher, reader: Any, held: dict[str, list[Any] | None]
+) -> Any:
     """``leaf.existing_terms(reader, True, True)``; a word's from the column caches its
     search opened, when every segment has them (a dictionary look-up each, where Whoosh
-    reads each segment's term table from its file)."""
+    reads each segment's term table from its file).  ``held`` keeps each field's columns
+    for the query's other words."""
     if type(leaf) is wq.Term and isinstance(leaf.text, str):
         field = leaf.fieldname
-        segments = [sub for sub, _offset in reader.leaf_readers()]
-        held = [_colcache.opened(sub, field) for sub in segments]
-        if segments and all(cols is not None for cols in held):
+        if field not in held:
+            segments = [sub for sub, _offset in reader.leaf_readers()]
+            opened = [_colcache.opened(sub, field) for sub in segments]
+            ready = segments and all(cols is not None for cols in opened)
+            held[field] = opened if ready else None
+        columns = held[field]
+        if columns is not None:
             key = searcher.schema[field].to_bytes(leaf.text)
-            if any(cols.term(key) is not None for cols in held if cols is not None):
+            if any(cols.term(key) is not None for cols in columns):
                 return {(field, leaf.text)}
             return set()
     return leaf.existing_terms(reader, True, True)

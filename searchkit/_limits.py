@@ -37,7 +37,7 @@ import copy
 import os
 import time
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, cast
 
 import attrs
 from whoosh import query as wq
@@ -62,14 +62,14 @@ def _positive(instance: object, attribute: attrs.Attribute[int], value: int) -> 
         raise FilterError(f"{attribute.name} must be a whole number of at least 1, not {value!r}")
 
 
-def _env(name: str, default: int) -> int:
-    raw = os.environ.get(f"SEARCHKIT_{name.upper()}", "").strip()
+def _env(variable: str, default: int) -> int:
+    raw = os.environ.get(variable, "").strip()
     if not raw:
         return default
     try:
         return int(raw.replace("_", "").replace(",", ""))
     except ValueError:
-        raise FilterError(f"SEARCHKIT_{name.upper()} must be a whole number, not {raw!r}") from None
+        raise FilterError(f"{variable} must be a whole number, not {raw!r}") from None
 
 
 @attrs.frozen
@@ -92,7 +92,13 @@ class QueryLimits:
     @classmethod
     def from_env(cls) -> QueryLimits:
         """The defaults, with any ``SEARCHKIT_MAX_...`` environment variable applied."""
-        return cls(**{f.name: _env(f.name, f.default) for f in attrs.fields(cls)})
+        return cls(**{name: _env(variable, default) for name, variable, default in _FROM_ENV})
+
+
+# Each limit's name, environment variable and default (from_env runs on every search).
+_FROM_ENV = [
+    (f.name, f"SEARCHKIT_{f.name.upper()}", cast(int, f.default)) for f in attrs.fields(QueryLimits)
+]
 
 
 def _raise_hint(limit: str) -> str:
