@@ -193,17 +193,16 @@ class Columns:
         """``(counts, positions)`` of the postings ``rows`` (indexes into what
         :meth:`postings` gave for ``text``, which must have been asked for first):
         each posting's number of positions, and all their positions one after another."""
-        import numpy as np
+        return _positions.gather(*self.term_positions(text), rows)
 
+    def term_positions(self, text: bytes) -> tuple[Any, Any]:
+        """``(counts, positions)`` of every posting of ``text`` (asked for first), views."""
         i = self.term(text)
         assert i is not None  # postings() found it
-        pstarts = self._pstarts(i)
-        begin = pstarts[rows]
-        counts = pstarts[rows + 1] - begin
-        within = np.arange(int(counts.sum()), dtype=np.int64) - np.repeat(
-            np.cumsum(counts) - counts, counts
-        )
-        return counts, self.arrays["positions"][np.repeat(begin, counts) + within]
+        a, b = self.arrays["starts"][i : i + 2].tolist()
+        counts = self.arrays["pcounts"][a:b]
+        first = int(self.arrays["tpositions"][i])
+        return counts, self.arrays["positions"][first : first + int(counts.sum())]
 
     def _pstarts(self, i: int) -> Any:
         """Where each posting of term ``i`` starts in ``positions``, and one past its last."""

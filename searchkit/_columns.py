@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 from whoosh import query as wq
 from whoosh.searching import Searcher
 
-from . import _topk
+from . import _positions, _topk
 from ._colcache import KEPT_NORMS, DamagedError, UnavailableError, columns
 from ._order import at_least_kth
 from .scoring import BM25, bm25_idf, bm25_tf, coverage
@@ -452,7 +452,7 @@ class _Run:
     def add_phrase(self, acc: Floats, matched: Flags, phrase: Any) -> None:
         """Score a phrase as ``_topk`` does: the sum of its words' scores where they sit at
         consecutive positions.  The columns give the documents holding every word, and
-        their positions (see :func:`_consecutive`)."""
+        their positions (see :func:`_consecutive`), every segment's at once."""
         if self.deadline is not None and self.deadline.passed():
             return
         _kind, field, words, boost = phrase
@@ -460,46 +460,40 @@ class _Run:
         if not self.searcher.schema[field].scorable:
             raise UnavailableError  # _topk leaves these to Whoosh's collector
         distinct = list(dict.fromkeys(words))
-        per_segment = []
-        df = dict.fromkeys(distinct, 0)
+        # Each word's postings in the segments holding it, in order: (columns, offset,
+        # document numbers, weights).
+        parts: dict[bytes, list[tuple[Any, int, Any, Any]]] = {w: [] for w in distinct}
         for sub, offset in self.leaves:
             reader = sub.reader()
             cols = columns(self.searcher, reader, field)
-            got = {w: cols.postings(reader, w) for w in distinct}
-            for w, p in got.items():
-                if p is not None:
-                    df[w] += len(p[0])
-            per_segment.append((reader, cols, offset, got))
-        if not all(df.values()):
+            for w in distinct:
+                found = cols.postings(reader, w)
+                if found is not None:
+                    parts[w].append((cols, offset, *found))
+        if not all(parts.values()):
             return
-        avgfl = self.avgfl(field)
-        idf = {w: self.idf(field, w, n) for w, n in df.items()}
-        # Each segment's documents holding every word: (columns, offset, postings, those
-        # documents, and for each word their rows in its postings).
-        held = []
-        for _reader, cols, offset, maybe in per_segment:
-            found = {w: p for w, p in maybe.items() if p is not None}
-            if len(found) < len(distinct):
-                continue
-            docs, rows = _shared(np, [found[w][0] for w in distinct])
-            if self.live is not None:  # deleted documents never match: read none of them
-                alive = self.live[offset + docs.astype(np.int64)]
-                docs, rows = docs[alive], [r[alive] for r in rows]
-            if not docs.size:
-                continue
-            if not cols.has_positions():
-                raise UnavailableError  # no positions to check the phrase with
-            held.append((cols, offset, found, docs, dict(zip(distinct, rows, strict=True))))
-        keep = _consecutive(held, words) if held else ()
+        # Each word's postings as one array over the reader's document numbers.
+        ids = {w: _joined(np, [o + i.astype(np.int64) for _, o, i, _ in parts[w]]) for w in parts}
+        docs, rows = _shared(np, [ids[w] for w in distinct])
+        if self.live is not None:  # deleted documents never match: read none of them
+            alive = self.live[docs]
+            docs, rows = docs[alive], [r[alive] for r in rows]
+        if not docs.size:
+            return
+        if not all(c.has_positions() for p in parts.values() for c, *_ in p):
+            raise UnavailableError  # no positions to check the phrase with
+        row_of = dict(zip(distinct, rows, strict=True))
+        keep = _consecutive([(parts[w], w, row_of[w]) for w in words], docs.size)
         if not len(keep):
             return
-        # The phrase's documents, all segments' together, as reader document numbers.
-        where = np.concatenate([o + docs.astype(np.int64) for _c, o, _f, docs, _r in held])[keep]
+        where = docs[keep]
+        avgfl = self.avgfl(field)
         norms = self.norms(field, avgfl)[where]
         total = np.zeros(where.size)
         for w in words:
-            wt = np.concatenate([found[w][1][row_of[w]] for _c, _o, found, _d, row_of in held])
-            total += bm25_tf(idf[w], wt[keep].astype(np.float64), norms, self.k1)
+            idf = self.idf(field, w, ids[w].size)
+            wt = _joined(np, [weights for *_rest, weights in parts[w]])[row_of[w][keep]]
+            total += bm25_tf(idf, wt.astype(np.float64), norms, self.k1)
         acc[where] = total * boost
         matched[where] = True
 
@@ -560,12 +554,16 @@ def _shared(np: Any, ids: list[Any]) -> tuple[Any, list[Any]]:
     return docs, rows
 
 
-def _consecutive(held: list[tuple[Any, ...]], words: list[bytes]) -> Any:
-    """The indexes of the documents where ``words`` sit at consecutive positions
-    (``_topk._consecutive``, over arrays), among every segment's in ``held`` one after
-    another: per segment ``(columns, offset, postings, documents, rows)``, ``rows[w]``
-    being those documents' postings of ``w`` (indexes into what
-    :meth:`Columns.postings` gave).
+def _joined(np: Any, arrays: list[Any]) -> Any:
+    """``arrays`` one after another (the one array itself when there is one)."""
+    return np.concatenate(arrays) if len(arrays) > 1 else arrays[0]
+
+
+def _consecutive(words: list[tuple[list[Any], bytes, Any]], size: int) -> Any:
+    """The indexes of the ``size`` documents where the phrase's words sit at consecutive
+    positions (``_topk._consecutive``, over arrays): per word in the phrase, its postings
+    in each segment holding it (``(columns, offset, ids, weights)``, in order), its text,
+    and the documents' rows in those postings, one after another.
 
     Word ``j``'s positions ``p`` become keys ``(document, p - j)``: a key that every word
     gives is a place where the phrase starts.
@@ -574,17 +572,13 @@ def _consecutive(held: list[tuple[Any, ...]], words: list[bytes]) -> Any:
 
     shift = np.int64(1 << 34)
     common: Any = None
-    for j, w in enumerate(words):
-        parts = []
-        first = 0  # the segment's first document among all of them
-        for cols, _offset, _found, docs, rows in held:
-            counts, where = cols.positions(w, rows[w].astype(np.int64))
-            keys = np.repeat(np.arange(first, first + docs.size, dtype=np.int64), counts)
-            keys *= shift
-            keys += where.astype(np.int64) + (len(words) - j)
-            parts.append(keys)
-            first += docs.size
-        keys = np.concatenate(parts) if len(parts) > 1 else parts[0]
+    for j, (parts, text, rows) in enumerate(words):
+        held = [c.term_positions(text) for c, *_ in parts]
+        every = _joined(np, [n for n, _p in held]), _joined(np, [p for _n, p in held])
+        counts, where = _positions.gather(*every, rows)
+        keys = np.repeat(np.arange(size, dtype=np.int64), counts)
+        keys *= shift
+        keys += where.astype(np.int64) + (len(words) - j)
         common = keys if common is None else _common(np, common, keys)[0]
         if not common.size:
             break

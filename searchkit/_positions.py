@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 
     Ints = npt.NDArray[np.int64]
 
-__all__ = ["decode_all"]
+__all__ = ["decode_all", "gather"]
 
 # Protocol 2, EMPTY_LIST, BINPUT 0: how every encoded list starts (after the count).
 _HEAD = b"\x80\x02]q\x00"
@@ -141,3 +141,19 @@ def _one(value: bytes) -> list[int]:
     if i > end or not out or value[end - 1 : end] not in (b".", b"a", b"e"):
         raise ValueError("a truncated position list")
     return out
+
+
+def gather(counts: Ints, positions: Ints, rows: Ints) -> tuple[Ints, Ints]:
+    """``(counts, positions)`` of the postings ``rows`` of a term whose postings hold
+    ``counts`` positions each, ``positions`` holding them all one after another: each
+    chosen posting's count, and its positions one after another."""
+    import numpy as np
+
+    starts = np.zeros(counts.size + 1, dtype=np.int64)
+    np.cumsum(counts, out=starts[1:])
+    begin = starts[rows]
+    chosen = starts[rows + 1] - begin
+    within = np.arange(int(chosen.sum()), dtype=np.int64) - np.repeat(
+        np.cumsum(chosen) - chosen, chosen
+    )
+    return chosen, positions[np.repeat(begin, chosen) + within]
