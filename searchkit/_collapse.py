@@ -20,7 +20,7 @@ from typing import Any
 from whoosh import query as wq
 from whoosh.searching import Searcher
 
-from ._columns import answered_before, column_matches
+from ._columns import answered_before, column_scores
 from ._limits import Deadline
 from ._order import by_document, document_codes, kth_largest, ordered
 from ._topk import all_matches
@@ -57,11 +57,11 @@ def top_documents(
 ) -> tuple[Documents, int, int]:
     """The best ``limit`` documents by relevance, each as its best chunk, with the number
     of its matching chunks; the number of matching documents and of matching chunks."""
-    found = column_matches(searcher, q, filter, deadline) if answered_before(searcher) else None
+    found = column_scores(searcher, q, filter, deadline) if answered_before(searcher) else None
     if found is None:
         every, chunks = documents(searcher, q, filter, deadline, "relevance", 1)
         return every[:limit], len(every), chunks
-    return best_of_matches(searcher, *found, limit)
+    return best_of_matches(searcher, *found.matches(), limit)
 
 
 def best_documents(

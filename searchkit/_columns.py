@@ -21,7 +21,7 @@ from __future__ import annotations
 import itertools
 import weakref
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from whoosh import query as wq
 from whoosh.searching import Searcher
@@ -41,7 +41,7 @@ if TYPE_CHECKING:
     Flags = npt.NDArray[np.bool_]
     Ints = npt.NDArray[np.int64]
 
-__all__ = ["answered_before", "column_matches", "column_scores", "top_docs"]
+__all__ = ["Scored", "answered_before", "column_scores", "top_docs"]
 
 _MAX_REBUILDS = 100
 
@@ -58,10 +58,10 @@ def top_docs(
     query before (the first query of a searcher takes ``_topk``'s path), and ``q`` and
     the weighting are ones the columns score (:func:`column_scores`).  When ``deadline``
     passes, the terms not yet scored are left out, as ``_topk`` leaves them out."""
-    found = column_matches(searcher, q, filter, deadline) if answered_before(searcher) else None
+    found = column_scores(searcher, q, filter, deadline) if answered_before(searcher) else None
     if found is None:
         return _topk.top_docs(searcher, q, limit, filter, deadline, stored)
-    return _best(searcher, *found, limit, stored)
+    return _best(searcher, *found.matches(), limit, stored)
 
 
 def answered_before(searcher: Searcher) -> bool:
@@ -74,47 +74,38 @@ def answered_before(searcher: Searcher) -> bool:
     return True
 
 
+class Scored(NamedTuple):
+    """Every document's score for a query and whether it matches the query and the
+    filter (two arrays over the reader's documents), and the matches themselves when
+    the query's root found them (:meth:`matches`)."""
+
+    scores: Floats
+    matched: Flags
+    found: tuple[Ints, Floats] | None = None
+
+    def matches(self) -> tuple[Ints, Floats]:
+        """The matching documents, ascending, and their scores.  A query whose root is an
+        OR with coverage (every query of several plain words) found them already, to
+        apply the coverage: they are not looked for in the flags again (two passes over
+        every document, 4% of a query)."""
+        if self.found is not None:
+            return self.found
+        import numpy as np
+
+        docs = np.flatnonzero(self.matched)
+        return docs, self.scores[docs]
+
+
 def column_scores(
     searcher: Searcher,
     q: wq.Query,
     filter: wq.Query | None = None,
     deadline: Deadline | None = None,
-) -> tuple[Floats, Flags] | None:
-    """Every document's score for ``q`` and whether it matches ``q`` and ``filter`` (two
-    arrays over the reader's documents); ``None`` when ``q`` or the weighting is not one
-    handled here (then ``_topk`` answers).  When ``deadline`` passes, the terms not yet
-    scored are left out, as ``_topk`` leaves them out."""
-    found = _scored(searcher, q, filter, deadline)
-    return None if found is None else (found[0], found[1])
-
-
-def column_matches(
-    searcher: Searcher,
-    q: wq.Query,
-    filter: wq.Query | None = None,
-    deadline: Deadline | None = None,
-) -> tuple[Ints, Floats] | None:
-    """:func:`column_scores` at the matches: the documents matching ``q`` and ``filter``,
-    ascending, and their scores.  A query whose root is an OR with coverage (every
-    query of several plain words) found them already, to apply the coverage: they are
-    not looked for in the flags again (two passes over every document, 4% of a query)."""
-    found = _scored(searcher, q, filter, deadline)
-    if found is None:
-        return None
-    scores, matched, at_matches = found
-    if at_matches is not None:
-        return at_matches
-    import numpy as np
-
-    docs = np.flatnonzero(matched)
-    return docs, scores[docs]
-
-
-def _scored(
-    searcher: Searcher, q: wq.Query, filter: wq.Query | None, deadline: Deadline | None
-) -> tuple[Floats, Flags, tuple[Ints, Floats] | None] | None:
-    """:func:`column_scores`, and its matches and their scores when the query's root
-    found them (else ``None``)."""
+) -> Scored | None:
+    """Every document's score for ``q`` and whether it matches ``q`` and ``filter``
+    (:class:`Scored`); ``None`` when ``q`` or the weighting is not one handled here
+    (then ``_topk`` answers).  When ``deadline`` passes, the terms not yet scored are
+    left out, as ``_topk`` leaves them out."""
     weighting = searcher.weighting
     if not _handled(weighting):
         return None
@@ -138,17 +129,17 @@ def _scored(
             return None
     else:
         return None
-    at_matches = None
+    found = None
     if run.matches is not None and run.matches[0] is scores and run.matches[1] is matched:
-        at_matches = run.matches[2:]
+        found = run.matches[2:]
     if filter is not None:
         allowed = _allowed(searcher, state, filter)
         matched &= allowed
-        if at_matches is not None:
-            docs, values = at_matches
+        if found is not None:
+            docs, values = found
             kept = allowed[docs]
-            at_matches = docs[kept], values[kept]
-    return scores, matched, at_matches
+            found = docs[kept], values[kept]
+    return Scored(scores, matched, found)
 
 
 def _allowed(searcher: Searcher, state: _SearcherState, q: wq.Query) -> Flags:
@@ -282,7 +273,7 @@ class _Run:
         self.live = None if state.live.all() else state.live
         # The last OR with coverage's scores and matched flags (the arrays it returned),
         # the indexes of its matches and their scores: when the root returns those very
-        # arrays (an AND or ANDMAYBE above it makes new ones), what column_matches gives.
+        # arrays (an AND or ANDMAYBE above it makes new ones), what Scored.matches gives.
         self.matches: tuple[Floats, Flags, Ints, Floats] | None = None
 
     def empty(self) -> tuple[Floats, Flags]:

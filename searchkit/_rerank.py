@@ -248,9 +248,8 @@ def reranked_documents(
         return every[:limit], len(every), len(matches)
     import numpy as np
 
-    scores, matched = found
-    docs = np.flatnonzero(matched)
-    values = scores[docs]
+    scores, matched = found.scores, found.matched
+    docs, values = found.matches()
     size = pool_size(r.request)
     docs, values = at_least_kth(docs, values, size)  # as ``_columns`` keeps its best
     pool = dict(zip(docs.tolist(), values.tolist(), strict=True))

@@ -62,7 +62,7 @@ QUERIES = [
     "wheat OR (river ANDNOT (bank AND money)) OR (school AND teacher)",
     "wheat OR (river ANDMAYBE (bank OR money))",
     "river ANDMAYBE (bank ANDNOT money)",
-    # An OR's matches kept for the root (column_matches) only when the root is that OR:
+    # An OR's matches kept for the root (Scored.matches) only when the root is that OR:
     # ANDMAYBE adds to a copy of its scores, ANDNOT drops some of its matches.
     "(river OR bank) ANDMAYBE money",
     "(river OR bank) ANDNOT money",
@@ -102,15 +102,12 @@ def _column_top_docs(
     answer (``q`` or the weighting not one they score).  The matches it ranks are the
     dense scores' and flags' at their matches (whether the query's root gave them or
     they were read off the flags)."""
-    found = _columns.column_matches(searcher, q, flt)
-    dense = _columns.column_scores(searcher, q, flt)
-    if found is None or dense is None:
-        assert found is None and dense is None, str(q)
+    found = _columns.column_scores(searcher, q, flt)
+    if found is None:
         return None
-    docs, values = found
-    scores, matched = dense
-    assert docs.tolist() == np.flatnonzero(matched).tolist(), str(q)
-    assert values.tolist() == scores[docs].tolist(), str(q)
+    docs, values = found.matches()
+    assert docs.tolist() == np.flatnonzero(found.matched).tolist(), str(q)
+    assert values.tolist() == found.scores[docs].tolist(), str(q)
     return _columns._best(searcher, docs, values, limit)
 
 
@@ -406,14 +403,14 @@ def test_a_part_of_a_sharded_index_scores_over_the_columns_with_every_parts_stat
     sharded = searchkit.Index.create(tmp_path / "sh", shards=3)
     sharded.add_documents(docs)
     answered: list[bool] = []
-    real = _columns._scored  # behind column_scores and column_matches
+    real = _columns.column_scores
 
     def spy(*args: Any, **kwargs: Any) -> Any:
         found = real(*args, **kwargs)
         answered.append(found is not None)
         return found
 
-    monkeypatch.setattr(_columns, "_scored", spy)
+    monkeypatch.setattr(_columns, "column_scores", spy)
     queries = [" ".join(random.Random(i).choices(WORDS, k=3)) for i in range(12)]
     for q in queries * 2:  # each part's reader answers from its second query on
         got = [(h.chunk_id, h.score) for h in sharded.search(q, limit=20, collapse="none")]
