@@ -204,6 +204,38 @@ def _zstd_frame(data: bytes, **options: Any) -> bytes:
     return zstandard.ZstdCompressor(dict_data=dictionary, **options).compress(data)
 
 
+def test_an_index_written_with_zlib_blocks_reads_on_and_a_merge_rewrites_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def kinds(index: searchkit.Index) -> list[bytes]:
+        found = []
+        for leaf in _segment_readers(index):
+            stored = _records.records_of(_whoosh.per_document_reader(leaf))
+            docs = range(leaf.doc_count_all())
+            values = (VarBytesColumn.Reader.__getitem__(stored, d) for d in docs)
+            found += [v[:3] if v[:3] == b"SKZ" else b"zlib" for v in values if v]
+        return found
+
+    with monkeypatch.context() as old:  # the writer before Zstandard
+        old.setattr(_records, "_pack", lambda raws, _packer: _deflated_block(raws))
+        with searchkit.Index.create(tmp_path / "ix") as index:
+            index.add(SEEDS)
+            index.add_documents(_short_documents(40))
+    index = searchkit.Index.open(tmp_path / "ix")
+    assert set(kinds(index)) == {b"zlib"}
+    before = [(h.chunk_id, h.text, h.score) for h in index.search("otters prisoner", limit=50).hits]
+    assert len(before) == 41
+    index.add_documents(_short_documents(45)[40:])  # a new segment beside the old ones
+    assert set(kinds(index)) == {b"zlib", b"SKZ"}
+    assert searchkit.check_index(index.path).ok
+    index.optimize()
+    assert set(kinds(index)) == {b"SKZ"}
+    after = [(h.chunk_id, h.text, h.score) for h in index.search("otters prisoner", limit=50).hits]
+    assert len(after) == 46 and {c for c, _t, _s in before} <= {c for c, _t, _s in after}
+    assert searchkit.check_index(index.path).ok
+    index.close()
+
+
 def test_a_damaged_block_of_records_is_damage(monkeypatch: pytest.MonkeyPatch) -> None:
     raws = [_records.encode({"chunk_id": "a:1", "text": "otters " * 50}), b""]
     block = _records._pack(raws, _records._zstd().compressor())
