@@ -35,7 +35,8 @@ STEPS: dict[str, tuple[str, ...]] = {
     "parsing the query": ("query.py:parse_query",),
     # Collapsed by document (the default) or flat.
     "scoring (top k and total)": ("_collapse.py:top_documents", "_columns.py:top_docs"),
-    "reading stored fields": ("whoosh3.py:stored_fields",),
+    # Whoosh's own reader of stored fields, as _decoded.install() replaces it.
+    "reading stored fields": ("_decoded.py:stored_fields",),
     "highlight spans": ("_hits.py:_spans",),
     "building hits (spans included)": ("_hits.py:build_hits",),
     "suggestions": ("typos.py:suggestions",),
