@@ -423,14 +423,8 @@ class _Run:
             avgfl = self.avgfl(field)
         # Every segment's postings as one array over the reader's document numbers: one
         # score computation and one scatter for the term, whatever the segment count.
-        if len(found) == 1:
-            _cols, offset, ids, weights = found[0]
-            where = ids.astype(np.int64) + offset if offset else ids
-            w = weights.astype(np.float64)
-        else:
-            where = np.concatenate([ids for _c, _o, ids, _w in found]).astype(np.int64)
-            where += np.repeat([offset for _c, offset, *_ in found], [len(f[2]) for f in found])
-            w = np.concatenate([weights for *_rest, weights in found]).astype(np.float64)
+        where = _reader_ids(np, found)
+        w = _joined(np, [weights for *_rest, weights in found]).astype(np.float64)
         s = (
             bm25_tf(idf, w, self.norms(field, avgfl)[where], self.k1, in_place=True)
             if scorable
@@ -464,7 +458,7 @@ class _Run:
         if not all(parts.values()):
             return
         # Each word's postings as one array over the reader's document numbers.
-        ids = {w: _joined(np, [o + i.astype(np.int64) for _, o, i, _ in parts[w]]) for w in parts}
+        ids = {w: _reader_ids(np, parts[w]) for w in distinct}
         docs, rows = _shared(np, [ids[w] for w in distinct])
         if self.live is not None:  # deleted documents never match: read none of them
             alive = self.live[docs]
@@ -481,9 +475,17 @@ class _Run:
         avgfl = self.avgfl(field)
         norms = self.norms(field, avgfl)[where]
         total = np.zeros(where.size)
+        # Each word's weights in the phrase's documents and its idf, once however often
+        # the phrase repeats it; added in the phrase's order, as _topk adds them.
+        scored = {
+            w: (
+                self.idf(field, w, ids[w].size),
+                _joined(np, [weights for *_, weights in parts[w]])[row_of[w][keep]],
+            )
+            for w in distinct
+        }
         for w in words:
-            idf = self.idf(field, w, ids[w].size)
-            wt = _joined(np, [weights for *_rest, weights in parts[w]])[row_of[w][keep]]
+            idf, wt = scored[w]
             total += bm25_tf(idf, wt.astype(np.float64), norms, self.k1)
         acc[where] = total * boost
         matched[where] = True
@@ -548,6 +550,17 @@ def _shared(np: Any, ids: list[Any]) -> tuple[Any, list[Any]]:
 def _joined(np: Any, arrays: list[Any]) -> Any:
     """``arrays`` one after another (the one array itself when there is one)."""
     return np.concatenate(arrays) if len(arrays) > 1 else arrays[0]
+
+
+def _reader_ids(np: Any, parts: list[tuple[Any, ...]]) -> Any:
+    """A term's postings in several segments (``(columns, offset, ids, weights)`` each,
+    in order) as one array of the reader's document numbers, ascending."""
+    if len(parts) == 1:
+        _cols, offset, ids, _weights = parts[0]
+        return ids.astype(np.int64) + offset if offset else ids
+    where = np.concatenate([ids for _c, _o, ids, _w in parts]).astype(np.int64)
+    where += np.repeat([offset for _c, offset, *_ in parts], [len(p[2]) for p in parts])
+    return where
 
 
 def _consecutive(words: list[tuple[list[Any], bytes, Any]], size: int) -> Any:
