@@ -58,6 +58,7 @@ DERIVED_SUFFIX = ".skcol"
 
 
 _TOC = re.compile(r"^_MAIN_([0-9]+)\.toc$")
+_TOC_NAME = "_MAIN_{}.toc"  # a generation's table of contents, the name _TOC reads
 _TOC_TMP = re.compile(r"^_MAIN_[0-9]+\.toc\..+$")  # Whoosh writes a TOC here, then renames
 _SEGMENT_FILE = re.compile(r"^(MAIN_[0-9a-z]+)\.[A-Za-z0-9_.]+$")
 
@@ -78,7 +79,7 @@ def latest_generation(folder: Path) -> int:
 def is_latest(folder: str | os.PathLike[str], generation: int) -> bool:
     """Whether ``generation`` is still the newest table of contents in ``folder``, from
     two ``stat`` calls where :func:`latest_generation` (and Whoosh's ``up_to_date``)
-    list the folder: a search asks before every query, 4 us against 15 in a folder of
+    list the folder: a search asks before every query, 6 us against 15 in a folder of
     eight segments.
 
     A commit writes the next generation's table of contents whole (Whoosh writes it
@@ -86,9 +87,9 @@ def is_latest(folder: str | os.PathLike[str], generation: int) -> bool:
     generation exists exactly when the next one does, or this one is gone.
     """
     where = os.fspath(folder)
-    return os.path.exists(f"{where}/_MAIN_{generation}.toc") and not os.path.exists(
-        f"{where}/_MAIN_{generation + 1}.toc"
-    )
+    current = os.path.join(where, _TOC_NAME.format(generation))
+    following = os.path.join(where, _TOC_NAME.format(generation + 1))
+    return os.path.exists(current) and not os.path.exists(following)
 
 
 def _crc32(path: Path) -> int:
