@@ -76,7 +76,7 @@ def latest_generation(folder: Path) -> int:
     return max((int(m.group(1)) for n in names if (m := _TOC.match(n))), default=-1)
 
 
-def is_latest(folder: str | os.PathLike[str], generation: int) -> bool:
+def is_latest(folder: str | os.PathLike[str], generation: int | None) -> bool:
     """Whether ``generation`` is still the newest table of contents in ``folder``, from
     two ``stat`` calls where :func:`latest_generation` (and Whoosh's ``up_to_date``)
     list the folder: a search asks before every query, 6 us against 15 in a folder of
@@ -84,8 +84,12 @@ def is_latest(folder: str | os.PathLike[str], generation: int) -> bool:
 
     A commit writes the next generation's table of contents whole (Whoosh writes it
     under another name and renames it), then deletes every other one: so a newer
-    generation exists exactly when the next one does, or this one is gone.
+    generation exists exactly when the next one does, or this one is gone.  A reader of
+    no segments has no generation (``None``): never taken for the latest, as Whoosh's
+    ``up_to_date`` never takes it.
     """
+    if generation is None:
+        return False
     where = os.fspath(folder)
     current = os.path.join(where, _TOC_NAME.format(generation))
     following = os.path.join(where, _TOC_NAME.format(generation + 1))
