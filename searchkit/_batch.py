@@ -1,8 +1,9 @@
 """Writing to one ordinary index: the write lock around a batch, batching, writer tuning.
 
 A :class:`Batch` is one Whoosh writer that commits every ``size`` documents (or
-``_WRITER_CHUNKS`` chunks or ``_WRITER_CHARS`` characters a writer process), so an
-interrupted add keeps what it finished.  A file's old chunks go and its new ones arrive
+``_WRITER_CHUNKS`` chunks or ``_WRITER_CHARS`` characters a writer process, whichever
+comes first: for most collections the writers' memory), so an interrupted add keeps
+what it finished.  A file's old chunks go and its new ones arrive
 in one commit.  :func:`locked_batch` holds the index's write lock around a batch, tidies
 what dead writers left first, and records the index's sources in its commits.
 """
@@ -29,21 +30,29 @@ from .schema import chunk_to_fields, manifest_fields
 
 __all__ = ["DEFAULT_BATCH_SIZE", "Batch", "Progress", "locked_batch"]
 
-DEFAULT_BATCH_SIZE = 5000
+# Documents a batch commits after at most.  Each commit of a batch writes one segment a
+# writer process, and each segment repeats its own term table and column caches: a bulk
+# load committed every 5,000 documents left all of Reuters-21578 in 8 segments, 70 MiB
+# with their caches, where the same load in 2 segments takes 61 MiB and answers its
+# title queries 5% faster.  So the writers' memory (below) decides when a batch commits,
+# not its document count, unless the caller asks for smaller batches.
+DEFAULT_BATCH_SIZE = 50_000
 # Per writer process: the in-memory posting table spills to disk beyond this estimate.
-# The estimate runs about twice the real size: a process writing a 28,000-paragraph
-# segment of Reuters peaked at 128 MiB.  A spilled segment is written through Whoosh's
+# The estimate (``_writer._POSTING_BYTES``...) runs 1.2-1.6x what ``tracemalloc`` counts:
+# 25,000 Reuters paragraphs held 49 MiB, estimated 78; SciFact's 5,183 abstracts (7.3
+# million characters) 45, estimated 52.  A spilled segment is written through Whoosh's
 # pool, whose sorted runs are read back a posting at a time through ``_unpickle``: six
 # times the CPU of the whole build (a shard's one writer given 50,000 chunks of Reuters
-# spilled), so a writer's share of a batch must fit.
+# spilled, before postings shared their weights), so a writer's share of a batch must fit.
 _WRITER_LIMIT_MB = 256
 # A batch also commits after this many chunks, or characters of chunk text, for each of
-# its writer processes, so a writer's postings stay under its limit: Reuters' short
-# paragraphs (142 characters on average) reach the chunks first, 3.6 million characters;
-# 10,000 paragraphs of 3,000 characters spilled at 15 million characters a writer (73 s
-# against 10 s) and did not at 7.5.
-_WRITER_CHUNKS = 25_000
-_WRITER_CHARS = 6_000_000
+# its writer processes, so a writer's postings stay under its limit: at the limits,
+# Reuters' short paragraphs (142 characters on average) are estimated at 187 MiB and
+# SciFact's abstracts at 72 (a writer process of all of Reuters' 53,662 paragraphs
+# peaked at 156 MiB).  10,000 paragraphs of 3,000 characters once spilled at 15 million
+# characters a writer, under an estimate of postings then 60% larger.
+_WRITER_CHUNKS = 60_000
+_WRITER_CHARS = 10_000_000
 # Writer processes for batches of at least _PARALLEL_BATCH documents (Linux only).
 _WRITER_PROCS = min(2, os.cpu_count() or 1)
 _PARALLEL_BATCH = 1000

@@ -91,10 +91,10 @@ class _Lengths:
         self._reader.close()
 
 
-# Estimated bytes held in memory, for the ``limitmb`` bound: a posting (its list slots,
-# weight and encoded positions' object), each position in the encoding, a new term, a
-# document's length in a scorable field.
-_POSTING_BYTES = 112
+# Estimated bytes held in memory, for the ``limitmb`` bound: a posting (its list slots
+# and encoded positions' object; whole weights are shared floats), each position in the
+# encoding, a new term, a document's length in a scorable field.
+_POSTING_BYTES = 64
 _POSITION_BYTES = 3
 _TERM_BYTES = 160
 _DOC_LENGTH_BYTES = 72
