@@ -30,7 +30,6 @@ byte a document, read into an array.  numpy is imported only when columns are us
 from __future__ import annotations
 
 import contextlib
-import itertools
 import json
 import mmap
 import os
@@ -38,14 +37,14 @@ import re
 import time
 import weakref
 import zlib
-from array import array
 from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from whoosh.searching import Searcher
 
-from . import _positions, _topk, _whoosh
+from . import _colbuild, _positions, _topk, _whoosh
+from ._colbuild import UnavailableError
 from ._mapped import write_mapped
 from .scoring import bm25_norm
 
@@ -65,6 +64,7 @@ __all__ = [
     "columns",
     "drop_orphans",
     "opened",
+    "write_gathered",
 ]
 
 SUFFIX = ".skcol"
@@ -104,18 +104,12 @@ _REMEMBERED = 4096
 _FIELD_NAME = re.compile(r"^[A-Za-z0-9_]+$")
 # Temporary files of writes that did not finish are removed once this old (seconds).
 _STALE_TMP_S = 600.0
-# Encoded positions decoded at once while building (a term's are never split).
-_DECODE_BATCH = 1 << 16
 # How many norm arrays (a field's under one set of statistics each) a Columns and a reader keep.
 KEPT_NORMS = 8
 
 
 class DamagedError(Exception):
     """A cache file that does not describe its segment; it is rebuilt."""
-
-
-class UnavailableError(Exception):
-    """This reader's segments cannot be read as columns (another codec, say)."""
 
 
 # Per segment reader: field -> its columns.  Weak keys: they go with the reader.
@@ -300,9 +294,12 @@ def opened(reader: Any, field: str) -> Columns | None:
 
 def _identity(searcher: Searcher, reader: Any, segment: Any, field: str) -> dict[str, Any]:
     """What a cache file must say about the segment it describes."""
-    storage = _whoosh.searcher_storage(searcher)
-    folder = getattr(storage, "folder", None)
-    segid = segment.segment_id()
+    folder = getattr(_whoosh.searcher_storage(searcher), "folder", None)
+    length = reader.field_length(field) or 0
+    return _expect(folder, segment.segment_id(), field, reader.doc_count_all(), length)
+
+
+def _expect(folder: str | None, segid: str, field: str, docs: int, length: int) -> dict[str, Any]:
     size = 0
     if folder is not None:
         for name in os.listdir(folder):
@@ -313,10 +310,22 @@ def _identity(searcher: Searcher, reader: Any, segment: Any, field: str) -> dict
         "format": _FORMAT,
         "segment": segid,
         "field": field,
-        "docs": reader.doc_count_all(),
-        "length": reader.field_length(field) or 0,
+        "docs": docs,
+        "length": length,
         "bytes": size,
     }
+
+
+def write_gathered(folder: str, segment: Any, field: str, arrays: dict[str, Any]) -> None:
+    """Write the columns a writer gathered (``_colbuild.Gather``) for ``field`` of the
+    ``segment`` it has just written, once every file of the segment is in ``folder``."""
+    if _FIELD_NAME.match(field) is None:
+        return
+    segid, docs = segment.segment_id(), segment.doc_count_all()
+    length = _whoosh.field_lengths(segment).get(field, 0)
+    expect = _expect(folder, segid, field, docs, length)
+    cols = Columns(arrays, docs, field, trusted=True)
+    _write(Path(folder) / f"{segid}.{field}{SUFFIX}", cols, expect)
 
 
 def _cache_path(searcher: Searcher, segment: Any, field: str) -> Path | None:
@@ -332,108 +341,8 @@ def _cache_path(searcher: Searcher, segment: Any, field: str) -> Path | None:
 
 def _build(reader: Any, field: str, expect: dict[str, Any], positions: bool) -> Columns:
     """Every term's postings of ``field`` in the segment as arrays (positions too if asked)."""
-    import numpy as np
-
-    blob = bytearray()
-    offsets = array("q", [0])
-    starts = array("q", [0])
-    ids = array("I")
-    weights = array("d")
-    values: list[bytes] = []
-    decoded: list[tuple[Any, Any]] = []  # per batch: see _decode
-    for text in reader.lexicon(field):
-        blocks = _topk._postings(reader, field, text, values=positions)
-        if blocks is None:
-            continue
-        for block_ids, block_weights, block_values in blocks:
-            ids.extend(block_ids)
-            weights.extend(
-                block_weights if type(block_weights) is not array else list(block_weights)
-            )
-            if positions:
-                values.extend(block_values)
-        if len(values) >= _DECODE_BATCH:  # bound what the encoded values hold at once
-            decoded.append(_decode(values))
-            values = []
-        blob += text
-        offsets.append(len(blob))
-        starts.append(len(ids))
-    decoded.append(_decode(values))
-    counts = np.concatenate([counts for counts, _where in decoded])
-    where = np.concatenate([where for _counts, where in decoded])
-    del decoded
-    term_starts = np.frombuffer(starts, dtype=np.int64)
-    weighted = _weights(np.frombuffer(weights, dtype=np.float64) if weights else np.zeros(0))
-    tpositions = np.zeros(len(term_starts), dtype=np.int64)
-    if counts.size != len(ids):
-        counts = np.zeros(0, dtype=np.uint8)  # a field without positions
-    elif counts.size:
-        # Where each term's positions start: its postings' counts summed, term by term,
-        # without an array of every posting's end.
-        held = np.diff(term_starts) > 0
-        per_term = np.zeros(held.size, dtype=np.int64)
-        per_term[held] = np.add.reduceat(counts, term_starts[:-1][held], dtype=np.int64)
-        np.cumsum(per_term, out=tpositions[1:])
-    bounds = np.frombuffer(offsets, dtype=np.int64)
-    hashes = np.array(
-        [zlib.crc32(blob[a:b]) for a, b in itertools.pairwise(bounds.tolist())], dtype=np.uint32
-    )
-    order = np.argsort(hashes, kind="stable").astype(np.uint32)
-    arrays = {
-        "blob": np.frombuffer(bytes(blob), dtype=np.uint8),
-        "offsets": _narrowest(bounds, np.uint32, np.int64),
-        "hashes": hashes[order],
-        "order": order,
-        "starts": _narrowest(term_starts, np.uint32, np.int64),
-        "ids": _narrowest(
-            np.frombuffer(ids, dtype=np.uint32) if ids else np.zeros(0, dtype=np.uint32),
-            np.uint16,
-            np.uint32,
-        ),
-        "weights": weighted,
-        "tpositions": _narrowest(tpositions, np.uint32, np.int64),
-        "pcounts": _narrowest(counts, np.uint8, np.uint32),
-        "positions": _narrowest(where, np.uint8, np.uint32),
-    }
+    arrays = _colbuild.from_segment(reader, field, expect["docs"], positions)
     return Columns(arrays, expect["docs"], field, trusted=True)
-
-
-def _decode(values: list[bytes]) -> tuple[Any, Any]:
-    """Each posting's number of positions and all their positions, each in the narrowest
-    type that holds it (a batch of a big segment holds millions)."""
-    import numpy as np
-
-    try:
-        starts, where = _positions.decode_all(values)
-    except (ValueError, TypeError) as exc:  # not Whoosh's encoding: Whoosh's own road reads it
-        raise UnavailableError(str(exc)) from None
-    return _narrowest(np.diff(starts), np.uint8, np.uint32), _narrowest(where, np.uint8, np.uint32)
-
-
-def _narrowest(values: Any, small: Any, large: Any) -> Any:
-    """``values`` (integers >= 0) in the narrowest unsigned type, ``small`` to ``large``."""
-    import numpy as np
-
-    top = int(values.max()) if values.size else 0
-    if top > np.iinfo(large).max:
-        raise UnavailableError("a position too large for the columns")
-    kind = np.dtype(small)
-    while top > np.iinfo(kind).max:
-        kind = np.dtype(f"u{kind.itemsize * 2}") if kind.itemsize < 4 else np.dtype(large)
-    return values.astype(kind)
-
-
-def _weights(w64: Any) -> Any:
-    """Weights (term frequencies times boosts) as the narrowest type that keeps every
-    value exactly: ``uint8``/``uint16`` when all are whole numbers, else ``float32`` or
-    ``float64``."""
-    import numpy as np
-
-    whole = w64.size == 0 or (bool(np.all(w64 == np.floor(w64))) and w64.max() <= 0xFFFF)
-    if whole:
-        return _narrowest(w64.astype(np.int64), np.uint8, np.uint16)
-    w32 = w64.astype(np.float32)
-    return w32 if np.array_equal(w32.astype(np.float64), w64) else w64
 
 
 def _write(path: Path, cols: Columns, expect: dict[str, Any]) -> None:

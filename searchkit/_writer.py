@@ -19,6 +19,7 @@ safe to kill and cancel in ``_mpwriter.py``.  Merging segments is ``_merge.py``'
 
 from __future__ import annotations
 
+import contextlib
 import io
 import pickle
 import struct
@@ -40,9 +41,9 @@ from whoosh.system import pack_ushort
 from whoosh.util.numeric import byte_to_length, length_to_byte
 from whoosh.writing import IndexingError
 
-from . import _commits, _records, _whoosh, semantic
+from . import _colbuild, _colcache, _commits, _records, _whoosh, semantic
 from ._settings import writes_vectors
-from .schema import Posting, TextTerms, indexer, memoized
+from .schema import BodyField, Posting, TextTerms, indexer, memoized
 
 __all__ = ["SegmentWriter", "codec", "embed_by_length"]
 
@@ -188,9 +189,12 @@ class SegmentWriter(wwriting.SegmentWriter):  # type: ignore[misc]
         # in an index created with vectors.
         wanted = semantic.available() and writes_vectors(getattr(self.storage, "folder", None))
         self._texts: list[str] | None = [] if wanted else None
+        # Field -> its columns' arrays, gathered while the segment was written.
+        self._gathered: dict[str, dict[str, Any]] = {}
 
     def _finalize_segment(self) -> Any:
-        """Whoosh's, then the segment's vectors (``_vectors.py``), before any commit
+        """Whoosh's, then the segment's vectors (``_vectors.py``) and the columns of its
+        body fields gathered as they were written (``_colbuild.py``), before any commit
         names the segment: in each writer process, for the documents it wrote."""
         segment = super()._finalize_segment()
         folder = getattr(self.storage, "folder", None)
@@ -199,6 +203,10 @@ class SegmentWriter(wwriting.SegmentWriter):  # type: ignore[misc]
             from . import _vectors
 
             _vectors.write_vectors(folder, segment.segment_id(), embed_by_length(texts))
+        gathered, self._gathered = self._gathered, {}
+        if isinstance(folder, str):
+            for name, arrays in gathered.items():
+                _colcache.write_gathered(folder, segment, name, arrays)
         return segment
 
     def add_reader(self, reader: Any) -> None:
@@ -346,8 +354,24 @@ class SegmentWriter(wwriting.SegmentWriter):  # type: ignore[misc]
             terms = self._inverted[name]
             lengths = self._lengths.get(name)
             out.start_field(name, schema[name])
+            # A body field's columns, which every query reads, are gathered on the way
+            # (the searching process would otherwise read every posting back to build them).
+            # Positions too large for the columns leave them to be built (or not) later.
+            gather = None
+            if type(schema[name]) is BodyField:
+                gather = _colbuild.Gather(self.docnum, True, stored32=True)
             for text in sorted(terms):
-                out.write(text, terms[text], lengths)
+                postings = terms[text]
+                out.write(text, postings, lengths)
+                if gather is not None:
+                    try:
+                        gather.add(postings[0::3], postings[1::3], postings[2::3])
+                        gather.end_term(text)
+                    except _colbuild.UnavailableError:
+                        gather = None
+            if gather is not None:
+                with contextlib.suppress(_colbuild.UnavailableError):
+                    self._gathered[name] = gather.arrays()
             fw.finish_field()
         self._inverted.clear()
         self._lengths.clear()

@@ -22,7 +22,7 @@ from whoosh import query as wq
 from whoosh.searching import Searcher
 
 import searchkit
-from searchkit import Document, Paragraph, _colcache, _columns, _order, _topk
+from searchkit import Document, Paragraph, _colbuild, _colcache, _columns, _order, _topk
 from searchkit.query import build_filter, parse_query, plain_query
 
 from .conftest import SHARED_DATA
@@ -191,6 +191,8 @@ def test_caches_go_with_their_segments(segmented: searchkit.Index) -> None:
 
 def test_orphans_and_stale_temporary_files_are_removed(segmented: searchkit.Index) -> None:
     data = _data_dir(segmented)
+    for p in _caches(segmented):  # the writers' own: the searches below write new ones
+        p.unlink()
     orphan = data / f"MAIN_gone{_colcache.SUFFIX}"
     orphan.write_bytes(b"x")
     old_tmp = data / f".MAIN_x.body{_colcache.SUFFIX}.123.tmp"
@@ -474,9 +476,11 @@ def test_no_module_but_scoring_writes_the_bm25_formula() -> None:
 def test_the_columns_positions_are_whooshs(
     segmented: searchkit.Index, batch: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Every posting's positions in the columns, for every field with positions, are
-    what Whoosh decodes from the segment (decoded a few terms at a time, or all at once)."""
-    monkeypatch.setattr(_colcache, "_DECODE_BATCH", batch)
+    """Every posting's positions and weight in the columns, for every field with
+    positions, are what Whoosh decodes from the segment (decoded, and the weights
+    narrowed, a few terms at a time or all at once)."""
+    monkeypatch.setattr(_colbuild, "_DECODE_BATCH", batch)
+    monkeypatch.setattr(_colbuild, "_WEIGHT_SLICE", batch)
     for p in _caches(segmented):
         p.unlink()
     searcher = segmented._reader()
@@ -488,15 +492,17 @@ def test_the_columns_positions_are_whooshs(
             cols = _colcache.columns(searcher, reader, field)
             assert cols.has_positions() == any(True for _ in reader.lexicon(field))
             for text in reader.lexicon(field):
-                ids, _weights = cols.postings(reader, text)
+                ids, weights = cols.postings(reader, text)
                 m = reader.postings(field, text)
-                live, want = [], []  # Whoosh's matcher skips deleted documents
+                live, want, weighed = [], [], []  # Whoosh's matcher skips deleted documents
                 while m.is_active():
                     live.append(m.id())
                     want.append(decode(m.value()))
+                    weighed.append(m.weight())
                     m.next()
                 rows = np.searchsorted(ids, live)
                 assert ids[rows].tolist() == live
+                assert weights[rows].tolist() == weighed
                 counts, where = cols.positions(text, rows)
                 assert counts.tolist() == [len(w) for w in want]
                 assert where.tolist() == [p for w in want for p in w], (field, text)
@@ -653,3 +659,53 @@ def test_an_or_of_more_than_255_clauses_counts_every_clause_a_paragraph_matches(
         assert ranked == ["all", "some"]
         hits = ix.search(text, limit=2)
         assert [h.doc_id for h in hits] == ["all", "some"]
+
+
+def test_a_writer_leaves_its_segments_body_columns_as_a_build_from_the_segment(
+    tmp_path: Path,
+) -> None:
+    """The body fields' columns a writer gathers while writing a segment are the file a
+    searcher would build from the segment, array for array and type for type: whole and
+    fractional weights (a ``{{placeholder}}``), title weights, two languages' fields.
+    A searcher maps them as they are (nothing to build at its first query)."""
+    from searchkit import _colbuild
+
+    def doc(i: int, text: str, language: str | None = None) -> Document:
+        return Document(
+            id=f"d{i}",
+            path=f"d{i}.txt",
+            title=f"Harbour report {i}",
+            paragraphs=(Paragraph(1, text, 0, len(text)),),
+            language=language,
+        )
+
+    docs = [
+        doc(1, "The harbour master closed the harbour at dawn, harbour by harbour."),
+        doc(2, "Dear {{customer}}, the harbour permit of our customer is ready."),
+        doc(3, "Le capitaine du port a fermé le port à l'aube.", "fr"),
+        *(doc(10 + i, f"Ship {i} left the harbour with {i} tonnes of grain.") for i in range(40)),
+    ]
+    ix = searchkit.Index.create(tmp_path / "ix", vectors=False)
+    ix.add_documents(docs)
+    written = {p.name: p.read_bytes() for p in _caches(ix)}
+    assert {name.split(".")[1] for name in written} == {"body", "body_fr"}
+    searcher = ix._reader()
+    for sub, _offset in searcher.leaf_searchers():
+        reader = sub.reader()
+        segment = reader.segment()
+        for field in ("body", "body_fr"):
+            expect = _colcache._identity(searcher, reader, segment, field)
+            path = _colcache._cache_path(searcher, segment, field)
+            assert path is not None
+            opened = _colcache._open(path, expect, field)
+            assert opened is not None, path
+            built = _colbuild.from_segment(reader, field, expect["docs"], True)
+            assert list(opened.arrays) == list(built)
+            for name, array in built.items():
+                assert opened.arrays[name].dtype == array.dtype, (field, name)
+                assert np.array_equal(opened.arrays[name], array), (field, name)
+            if field == "body":
+                assert opened.arrays["weights"].dtype == np.float32  # the placeholders'
+    assert [h.doc_id for h in ix.search("master dawn", limit=3)] == ["d1"]
+    assert [h.doc_id for h in ix.search("port", limit=3)] == ["d3"]
+    assert {p.name: p.read_bytes() for p in _caches(ix)} == written  # used, not rebuilt
