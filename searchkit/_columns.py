@@ -558,8 +558,14 @@ def _reader_ids(np: Any, parts: list[tuple[Any, ...]]) -> Any:
     if len(parts) == 1:
         _cols, offset, ids, _weights = parts[0]
         return ids.astype(np.int64) + offset if offset else ids
-    where = np.concatenate([ids for _c, _o, ids, _w in parts]).astype(np.int64)
-    where += np.repeat([offset for _c, offset, *_ in parts], [len(p[2]) for p in parts])
+    where = np.empty(sum(ids.size for _c, _o, ids, _w in parts), dtype=np.int64)
+    at = 0
+    for _cols, offset, ids, _weights in parts:
+        part = where[at : at + ids.size]
+        part[...] = ids
+        if offset:
+            part += offset
+        at += ids.size
     return where
 
 
