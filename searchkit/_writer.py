@@ -484,7 +484,10 @@ class _TermWriter:
             if weights.count(first) == len(weights):
                 mini_weights: Any = None if first == 1.0 else first
             else:
-                mini_weights = tuple(map(_whole, weights))
+                # Whole numbers, most blocks: compared at once, not tested one by one.
+                whole = list(map(int, weights))
+                same = whole == weights.tolist()
+                mini_weights = tuple(whole) if same else tuple(map(_whole, weights))
             deltas = (ids[0], *map(sub, ids[1:], ids))
             data, compressed = _deflated(
                 _dumps((deltas, mini_weights, values), _BLOCK_PROTOCOL), compression
