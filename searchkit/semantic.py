@@ -31,13 +31,14 @@ if TYPE_CHECKING:
 
     Vectors = npt.NDArray[np.float32]
 
-__all__ = ["DIMENSIONS", "MODEL", "available", "embed", "paragraph_text"]
+__all__ = ["DIMENSIONS", "EMBED_BATCH", "MODEL", "available", "embed", "paragraph_text"]
 
 # What the vectors of an index were made by: recorded in every vector file.
 MODEL = "wordllama/l2_supercat/256"
 DIMENSIONS = 256
-# Texts embedded per call of the model (it pads each batch to its longest text).
-_BATCH = 256
+# Texts embedded per call of the model (it pads each batch to its longest text; callers
+# that slice their texts slice by whole batches, for the same rows bit for bit).
+EMBED_BATCH = 256
 
 _LOCK = threading.Lock()
 _MODEL: Any = None
@@ -85,8 +86,8 @@ def embed(texts: Sequence[str]) -> Vectors:
         return out
     model = _model()
     lowered = [t.lower() for t in texts]
-    for i in range(0, len(lowered), _BATCH):
-        out[i : i + _BATCH] = model.embed(lowered[i : i + _BATCH], norm=False)
+    for i in range(0, len(lowered), EMBED_BATCH):
+        out[i : i + EMBED_BATCH] = model.embed(lowered[i : i + EMBED_BATCH], norm=False)
     norms = np.linalg.norm(out, axis=1, keepdims=True)
     np.divide(out, norms, out=out, where=norms > 0)
     out[~np.isfinite(out).all(axis=1)] = 0.0

@@ -587,3 +587,26 @@ def _rerank_all_matches(*args: Any) -> Any:
     from searchkit import _topk
 
     return _topk.all_matches(*args)
+
+
+def test_a_segments_texts_embedded_a_slice_at_a_time_give_the_same_rows(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A writer embeds its segment's texts shortest first, a slice of whole model batches
+    at a time, each slice's rows put in place: bit for bit the rows of embedding them all
+    at once in their own order (the model pads a batch to its longest text)."""
+    import numpy as np
+
+    from searchkit import _writer
+
+    monkeypatch.setattr(_writer, "_EMBED_SLICE", 2 * semantic.EMBED_BATCH)
+    words = ("river", "bridge", "court", "harbour", "grain", "wheat", "ships", "night")
+    texts = [" ".join(words[(i * 3 + k) % 8] for k in range(1 + i % 23)) for i in range(1100)]
+    sliced = _writer.embed_by_length(texts)
+    order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+    whole = np.empty_like(sliced)
+    whole[order] = semantic.embed([texts[i] for i in order])
+    assert sliced.shape == (1100, semantic.DIMENSIONS) and sliced.dtype == np.float32
+    assert np.array_equal(sliced, whole)
+    for i in (0, 1, 22, 700, 1099):  # each row is its own text's, in the texts' order
+        assert np.allclose(sliced[i], semantic.embed([texts[i]])[0], atol=1e-5)
