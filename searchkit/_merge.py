@@ -141,7 +141,7 @@ def _merge_vectors(
                 semantic.paragraph_text(stored.get("title"), stored.get("text"))
                 for _, stored in reader.iter_docs()
             ]
-            parts.append(_writer.embed_by_length(texts))
+            parts.append(semantic.embed_by_length(texts))
         elif reader.has_deletions():
             parts.append(rows[np.fromiter(reader.all_doc_ids(), dtype=np.int64)])
         else:

@@ -45,7 +45,7 @@ from . import _colbuild, _colcache, _commits, _records, _whoosh, semantic
 from ._settings import writes_vectors
 from .schema import BodyField, Posting, TextTerms, indexer, memoized
 
-__all__ = ["SegmentWriter", "codec", "embed_by_length"]
+__all__ = ["SegmentWriter", "codec"]
 
 _BYTE_TO_LENGTH = [byte_to_length(b) for b in range(256)]
 
@@ -110,27 +110,6 @@ class _FieldPlan(NamedTuple):
     stored: bool
     column: Any
     to_column: Callable[[Any], Any] | None
-
-
-def embed_by_length(texts: Sequence[str]) -> Any:
-    """``semantic.embed(texts)``, the texts embedded shortest first and the rows put back
-    in order: the model pads each batch to its longest text, so batches of like lengths
-    take half the time (Reuters-21578) for the same rows, bit for bit.  Embedded
-    ``_EMBED_SLICE`` texts at a time (whole model batches, so the same batches), each
-    slice's rows put in place: a segment's rows are held once, not twice (60,000
-    paragraphs' are 59 MiB)."""
-    import numpy as np
-
-    order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
-    out = np.empty((len(texts), semantic.DIMENSIONS), dtype=np.float32)
-    for start in range(0, len(order), _EMBED_SLICE):
-        part = order[start : start + _EMBED_SLICE]
-        out[part] = semantic.embed([texts[i] for i in part])
-    return out
-
-
-# Texts embedded at once by embed_by_length: a whole number of the model's batches.
-_EMBED_SLICE = 32 * semantic.EMBED_BATCH
 
 
 class SegmentWriter(wwriting.SegmentWriter):  # type: ignore[misc]
@@ -210,7 +189,7 @@ class SegmentWriter(wwriting.SegmentWriter):  # type: ignore[misc]
         if texts is not None and folder is not None and len(texts) == segment.doc_count_all():
             from . import _vectors
 
-            _vectors.write_vectors(folder, segment.segment_id(), embed_by_length(texts))
+            _vectors.write_vectors(folder, segment.segment_id(), semantic.embed_by_length(texts))
         gathered, self._gathered = self._gathered, {}
         if isinstance(folder, str):
             for name, arrays in gathered.items():

@@ -18,7 +18,7 @@ from whoosh.columns import VarBytesColumn
 from whoosh.filedb.structfile import StructFile
 
 import searchkit
-from searchkit import Document, Paragraph, _records, _whoosh, _writer, semantic
+from searchkit import Document, Paragraph, _records, _whoosh, semantic
 
 from .conftest import SEEDS
 
@@ -291,10 +291,10 @@ def test_texts_embedded_by_length_give_the_same_rows_in_order() -> None:
     import numpy as np
 
     texts = [f"{i} " + "otters and rivers " * (i % 37) for i in range(600)]
-    rows = _writer.embed_by_length(texts)
+    rows = semantic.embed_by_length(texts)
     assert rows.shape == (600, semantic.DIMENSIONS)
     assert np.array_equal(rows, semantic.embed(texts))  # bit for bit
-    assert _writer.embed_by_length([]).shape == (0, semantic.DIMENSIONS)
+    assert semantic.embed_by_length([]).shape == (0, semantic.DIMENSIONS)
 
 
 def test_columns_built_by_a_search_are_then_read_from_their_file(tmp_path: Path) -> None:

@@ -597,12 +597,10 @@ def test_a_segments_texts_embedded_a_slice_at_a_time_give_the_same_rows(
     at once in their own order (the model pads a batch to its longest text)."""
     import numpy as np
 
-    from searchkit import _writer
-
-    monkeypatch.setattr(_writer, "_EMBED_SLICE", 2 * semantic.EMBED_BATCH)
+    monkeypatch.setattr(semantic, "_EMBED_SLICE", 2 * semantic.EMBED_BATCH)
     words = ("river", "bridge", "court", "harbour", "grain", "wheat", "ships", "night")
     texts = [" ".join(words[(i * 3 + k) % 8] for k in range(1 + i % 23)) for i in range(1100)]
-    sliced = _writer.embed_by_length(texts)
+    sliced = semantic.embed_by_length(texts)
     order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
     whole = np.empty_like(sliced)
     whole[order] = semantic.embed([texts[i] for i in order])
