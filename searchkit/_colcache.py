@@ -37,7 +37,7 @@ import re
 import time
 import weakref
 import zlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -155,6 +155,30 @@ class Columns:
             self._found.clear()
         self._found[text] = found
         return found
+
+    def has_terms(self, texts: Sequence[bytes]) -> list[bool]:
+        """Whether each of ``texts`` is in this segment's term table, all hashed and
+        looked up at once (did-you-mean's candidates: hundreds a word, where Whoosh's
+        term look-up reads its hash table from the file each time).  The table is taken
+        as the file holds it: suggestions only, never a search's hits, read it so."""
+        import numpy as np
+
+        hashes, order, offsets = self.arrays["hashes"], self.arrays["order"], self.arrays["offsets"]
+        blob = self.arrays["blob"]
+        wanted = np.fromiter(map(zlib.crc32, texts), dtype=np.uint32, count=len(texts))
+        at = np.searchsorted(hashes, wanted)
+        near = hashes[np.minimum(at, hashes.size - 1)] if hashes.size else wanted + 1
+        out = [False] * len(texts)
+        for k in np.flatnonzero((at < hashes.size) & (near == wanted)).tolist():
+            j, h = int(at[k]), int(wanted[k])
+            while j < hashes.size and int(hashes[j]) == h:
+                i = int(order[j])
+                a, b = offsets[i : i + 2].tolist()
+                if blob[a:b].tobytes() == texts[k]:
+                    out[k] = True
+                    break
+                j += 1
+        return out
 
     def postings(self, reader: Any, text: bytes) -> tuple[Any, Any] | None:
         """``(document numbers, weights)`` of ``text`` in this segment, or ``None``."""

@@ -35,7 +35,7 @@ from whoosh import query as wq
 from whoosh.searching import Searcher
 from whoosh.support.levenshtein import damerau_levenshtein
 
-from . import _whoosh
+from . import _colcache, _whoosh
 from ._limits import Deadline, QueryLimits
 from ._topk import match_scores
 from .analysis import WORD_PARTS, index_term, unbracketed
@@ -425,10 +425,10 @@ def _corrections(
     if field not in reader.schema:
         return []
     lower = word.lower()
-    stems = {e for e in budget.each(_edits(term)) if (field, e) in reader}
+    stems = _in_index(reader, field, list(budget.each(_edits(term))))
     if not stems and df == 0:
         analysed = map(index_term, budget.each(_edits(lower)))
-        stems = {t for t in analysed if t is not None and (field, t) in reader}
+        stems = _in_index(reader, field, [t for t in analysed if t is not None])
         if not stems and len(term) >= 4:
             stems = _two_edits(reader, field, term, budget)
     stems.discard(term)
@@ -440,6 +440,26 @@ def _corrections(
         if surface is not None and surface != lower:
             out.append((surface, n))
     return out
+
+
+def _in_index(reader: Any, field: str, terms: list[str]) -> set[str]:
+    """Those of ``terms`` that some segment of ``reader`` holds in ``field``: from the
+    segment's columns where a query has opened them (a look-up of every term at once),
+    else Whoosh's term table (a read of its file a term: 12% of a SciFact claim's
+    search went to one word's few hundred candidates)."""
+    left = {t.encode("utf-8"): t for t in terms}
+    found: set[str] = set()
+    for leaf, _offset in reader.leaf_readers():
+        if not left:
+            break
+        keys = list(left)
+        cols = _colcache.opened(leaf, field)
+        if cols is not None:
+            held = cols.has_terms(keys)
+        else:
+            held = [(field, left[k]) in leaf for k in keys]
+        found.update(left.pop(k) for k, h in zip(keys, held, strict=True) if h)
+    return found
 
 
 def _two_edits(reader: Any, field: str, term: str, budget: _Budget) -> set[str]:

@@ -208,6 +208,45 @@ def test_suggestions(ix: searchkit.Index, query: str, suggestions: tuple[str, ..
     assert ix.search(query).suggestions == suggestions
 
 
+def test_suggestions_look_up_their_candidates_in_the_columns_or_whoosh_alike(
+    ix: searchkit.Index, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Did-you-mean looks its candidates up in a segment's columns, all at once, where a
+    query has opened them, else one at a time in Whoosh's term table: the same
+    suggestions either way."""
+    from searchkit import _colcache, typos
+
+    ix.search("docker")
+    ix.search("docker containers")  # a searcher's second query opens the columns
+    searcher = ix._reader()
+    for sub, _offset in searcher.leaf_searchers():
+        reader = sub.reader()
+        cols = _colcache.opened(reader, "body")
+        assert cols is not None
+        terms = list(reader.lexicon("body"))
+        assert terms and cols.has_terms(terms) == [True] * len(terms)
+        others = [t + b"zq" for t in terms[:40]] + [b"", b"\xff", terms[0][:-1]]
+        assert cols.has_terms(others) == [("body", t) in reader for t in others]
+    queries = ["dokcer", "Dokcer compse", "contaners", "cluser", "mage dokcer", "kubectx"]
+    looked: list[int] = []
+    has_terms = _colcache.Columns.has_terms
+
+    def counted(self: _colcache.Columns, texts: list[bytes]) -> list[bool]:
+        looked.append(len(texts))
+        return has_terms(self, texts)
+
+    monkeypatch.setattr(_colcache.Columns, "has_terms", counted)
+    typos._CORRECTED.clear()
+    from_columns = [suggestions(searcher, q) for q in queries]
+    assert looked and sum(looked) > 100  # hundreds of candidates, a few calls
+    monkeypatch.setattr(_colcache, "opened", lambda reader, field: None)
+    typos._CORRECTED.clear()
+    from_whoosh = [suggestions(searcher, q) for q in queries]
+    assert from_columns == from_whoosh
+    found = [s.queries for s in from_columns][:3]
+    assert found == [("docker",), ("Docker compose",), ("containers",)]
+
+
 def test_suggestions_rank_by_how_common_the_correction_is(ix: searchkit.Index) -> None:
     # "mage" is one edit from "make" (2 paragraphs) and from "image", which the index
     # holds only as "images" (two edits): only corrections written in the index count.
