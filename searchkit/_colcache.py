@@ -29,7 +29,9 @@ byte a document, read into an array.  numpy is imported only when columns are us
 
 from __future__ import annotations
 
+import bisect
 import contextlib
+import itertools
 import json
 import mmap
 import os
@@ -179,6 +181,27 @@ class Columns:
                     break
                 j += 1
         return out
+
+    def terms_from(self, prefix: bytes) -> list[bytes]:
+        """The terms of this segment's table that start with ``prefix``, in the table's
+        (the segment's lexicon's) order: what Whoosh's ``expand_prefix`` gives, read from
+        the mapped table, not from the term file a key at a time."""
+        offsets, blob = self.arrays["offsets"], self.arrays["blob"]
+
+        def term(i: int) -> bytes:
+            a, b = offsets[i : i + 2].tolist()
+            return blob[a:b].tobytes()  # type: ignore[no-any-return]
+
+        count = offsets.size - 1
+        lo = bisect.bisect_left(range(count), prefix, key=term)
+        # The prefix's terms are contiguous from lo: the first after them, by bisection.
+        hi = lo + bisect.bisect_left(
+            range(lo, count), True, key=lambda i: not term(i).startswith(prefix)
+        )
+        start = int(offsets[lo])
+        chunk = blob[start : int(offsets[hi])].tobytes()
+        bounds = [int(x) - start for x in offsets[lo : hi + 1].tolist()]
+        return [chunk[x:y] for x, y in itertools.pairwise(bounds)]
 
     def postings(self, reader: Any, text: bytes) -> tuple[Any, Any] | None:
         """``(document numbers, weights)`` of ``text`` in this segment, or ``None``."""

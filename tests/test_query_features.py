@@ -211,9 +211,9 @@ def test_suggestions(ix: searchkit.Index, query: str, suggestions: tuple[str, ..
 def test_suggestions_look_up_their_candidates_in_the_columns_or_whoosh_alike(
     ix: searchkit.Index, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Did-you-mean looks its candidates up in a segment's columns, all at once, where a
-    query has opened them, else one at a time in Whoosh's term table: the same
-    suggestions either way."""
+    """Did-you-mean looks its candidates up in a segment's columns (all at once, their
+    paragraph counts, the words two edits away) where a query has opened them, else in
+    Whoosh's term table: the same suggestions either way."""
     from searchkit import _colcache, typos
 
     ix.search("docker")
@@ -227,18 +227,31 @@ def test_suggestions_look_up_their_candidates_in_the_columns_or_whoosh_alike(
         assert terms and cols.has_terms(terms) == [True] * len(terms)
         others = [t + b"zq" for t in terms[:40]] + [b"", b"\xff", terms[0][:-1]]
         assert cols.has_terms(others) == [("body", t) in reader for t in others]
-    queries = ["dokcer", "Dokcer compse", "contaners", "cluser", "mage dokcer", "kubectx"]
+        some = terms[:: max(1, len(terms) // 60)]
+        for prefix in ("", "c", "co", "con", "zz", *(t[:2].decode() for t in some)):
+            assert cols.terms_from(prefix.encode()) == list(reader.expand_prefix("body", prefix))
+    for term in list(searcher.reader().lexicon("body"))[::7]:
+        word = term.decode()
+        assert typos._frequency(searcher, "body", word) == searcher.doc_frequency("body", word)
+    # One edit, and two (``cntanrs``: no index word one edit from it or its stem).
+    queries = ["dokcer", "Dokcer compse", "contaners", "cluser", "mage dokcer", "cntanrs"]
     looked: list[int] = []
-    has_terms = _colcache.Columns.has_terms
+    has_terms, terms_from = _colcache.Columns.has_terms, _colcache.Columns.terms_from
 
     def counted(self: _colcache.Columns, texts: list[bytes]) -> list[bool]:
         looked.append(len(texts))
         return has_terms(self, texts)
 
+    def walked(self: _colcache.Columns, prefix: bytes) -> list[bytes]:
+        looked.append(-1)
+        return terms_from(self, prefix)
+
     monkeypatch.setattr(_colcache.Columns, "has_terms", counted)
+    monkeypatch.setattr(_colcache.Columns, "terms_from", walked)
     typos._CORRECTED.clear()
     from_columns = [suggestions(searcher, q) for q in queries]
-    assert looked and sum(looked) > 100  # hundreds of candidates, a few calls
+    assert sum(n for n in looked if n > 0) > 100  # hundreds of candidates, a few calls
+    assert -1 in looked  # the two-edit walk read the columns' table
     monkeypatch.setattr(_colcache, "opened", lambda reader, field: None)
     typos._CORRECTED.clear()
     from_whoosh = [suggestions(searcher, q) for q in queries]
