@@ -20,7 +20,9 @@ only after checks:
 - the first time a term is used, its posting count must equal Whoosh's document
   frequency for it in that segment, its document numbers must rise strictly and stay
   below the segment's document count, and its weights must be finite and positive; a
-  word the table lacks must be missing from the segment too.
+  word the table lacks must be missing from the segment too (did-you-mean, which only
+  suggests, takes the table of a file that passed the opening checks as it is:
+  :meth:`Columns.has_terms`, :meth:`Columns.terms_from`).
 
 A file that fails a check is rebuilt from the segment (kept in memory only when the
 folder cannot be written).  Field lengths come from Whoosh's own length column, one
