@@ -144,17 +144,8 @@ class Columns:
             return found
         import numpy as np
 
-        hashes, order, offsets = self.arrays["hashes"], self.arrays["order"], self.arrays["offsets"]
         h = zlib.crc32(text)
-        j = int(np.searchsorted(hashes, h))
-        found = None
-        while j < hashes.size and int(hashes[j]) == h:
-            i = int(order[j])
-            a, b = offsets[i : i + 2].tolist()
-            if self.arrays["blob"][a:b].tobytes() == text:
-                found = i
-                break
-            j += 1
+        found = self._lookup(text, h, int(np.searchsorted(self.arrays["hashes"], h)))
         if len(self._found) >= _REMEMBERED:
             self._found.clear()
         self._found[text] = found
@@ -167,43 +158,48 @@ class Columns:
         as the file holds it: suggestions only, never a search's hits, read it so."""
         import numpy as np
 
-        hashes, order, offsets = self.arrays["hashes"], self.arrays["order"], self.arrays["offsets"]
-        blob = self.arrays["blob"]
+        out = [False] * len(texts)
+        hashes = self.arrays["hashes"]
+        if not hashes.size:
+            return out
         wanted = np.fromiter(map(zlib.crc32, texts), dtype=np.uint32, count=len(texts))
         at = np.searchsorted(hashes, wanted)
-        near = hashes[np.minimum(at, hashes.size - 1)] if hashes.size else wanted + 1
-        out = [False] * len(texts)
-        for k in np.flatnonzero((at < hashes.size) & (near == wanted)).tolist():
-            j, h = int(at[k]), int(wanted[k])
-            while j < hashes.size and int(hashes[j]) == h:
-                i = int(order[j])
-                a, b = offsets[i : i + 2].tolist()
-                if blob[a:b].tobytes() == texts[k]:
-                    out[k] = True
-                    break
-                j += 1
+        held = (at < hashes.size) & (hashes[np.minimum(at, hashes.size - 1)] == wanted)
+        for k in np.flatnonzero(held).tolist():  # a hash of the table: compare the bytes
+            out[k] = self._lookup(texts[k], int(wanted[k]), int(at[k])) is not None
         return out
 
     def terms_from(self, prefix: bytes) -> list[bytes]:
         """The terms of this segment's table that start with ``prefix``, in the table's
         (the segment's lexicon's) order: what Whoosh's ``expand_prefix`` gives, read from
         the mapped table, not from the term file a key at a time."""
-        offsets, blob = self.arrays["offsets"], self.arrays["blob"]
-
-        def term(i: int) -> bytes:
-            a, b = offsets[i : i + 2].tolist()
-            return blob[a:b].tobytes()  # type: ignore[no-any-return]
-
+        offsets, blob, text = self.arrays["offsets"], self.arrays["blob"], self._text
         count = offsets.size - 1
-        lo = bisect.bisect_left(range(count), prefix, key=term)
+        lo = bisect.bisect_left(range(count), prefix, key=text)
         # The prefix's terms are contiguous from lo: the first after them, by bisection.
         hi = lo + bisect.bisect_left(
-            range(lo, count), True, key=lambda i: not term(i).startswith(prefix)
+            range(lo, count), True, key=lambda i: not text(i).startswith(prefix)
         )
         start = int(offsets[lo])
         chunk = blob[start : int(offsets[hi])].tobytes()
         bounds = [int(x) - start for x in offsets[lo : hi + 1].tolist()]
         return [chunk[x:y] for x, y in itertools.pairwise(bounds)]
+
+    def _lookup(self, text: bytes, h: int, j: int) -> int | None:
+        """The number of ``text`` in the table, given its CRC-32 ``h`` and ``j``, where
+        ``h`` sorts among the table's hashes (several terms may share a hash)."""
+        hashes, order = self.arrays["hashes"], self.arrays["order"]
+        while j < hashes.size and int(hashes[j]) == h:
+            i = int(order[j])
+            if self._text(i) == text:
+                return i
+            j += 1
+        return None
+
+    def _text(self, i: int) -> bytes:
+        """Term number ``i``'s bytes."""
+        a, b = self.arrays["offsets"][i : i + 2].tolist()
+        return self.arrays["blob"][a:b].tobytes()  # type: ignore[no-any-return]
 
     def postings(self, reader: Any, text: bytes) -> tuple[Any, Any] | None:
         """``(document numbers, weights)`` of ``text`` in this segment, or ``None``."""
