@@ -445,11 +445,11 @@ def _corrections(
 def _in_index(reader: Any, field: str, terms: list[str]) -> set[str]:
     """Those of ``terms`` that some segment of ``reader`` holds in ``field``: from the
     segment's columns where a query has opened them (a look-up of every term at once),
-    else Whoosh's term table (a read of its file a term: 12% of a SciFact claim's
-    search went to one word's few hundred candidates)."""
+    else Whoosh's term table (a read of its file a term, and a rare word has a few
+    hundred candidates)."""
     left = {t.encode("utf-8"): t for t in terms}
     found: set[str] = set()
-    for leaf, _offset in reader.leaf_readers():
+    for leaf in _segments(reader):
         if not left:
             break
         keys = list(left)
@@ -468,7 +468,7 @@ def _frequency(searcher: Searcher, field: str, term: str) -> int:
     as a search checks it), else Whoosh's term information."""
     key = term.encode("utf-8")
     total = 0
-    for leaf, _offset in searcher.reader().leaf_readers():
+    for leaf in _segments(searcher.reader()):
         cols = _colcache.opened(leaf, field)
         if cols is None:
             return int(searcher.doc_frequency(field, term))
