@@ -50,7 +50,7 @@ _WRITER_LIMIT_MB = 256
 # Reuters' short paragraphs (142 characters on average) are estimated at 187 MiB and
 # SciFact's abstracts at 72 (a writer process of all of Reuters' 53,662 paragraphs
 # peaked at 156 MiB).  10,000 paragraphs of 3,000 characters once spilled at 15 million
-# characters a writer, under an estimate of postings then 60% larger.
+# characters a writer, when a posting was estimated at 112 bytes (64 now).
 _WRITER_CHUNKS = 60_000
 _WRITER_CHARS = 10_000_000
 # Writer processes for batches of at least _PARALLEL_BATCH documents (Linux only).
