@@ -92,13 +92,24 @@ class QueryLimits:
     @classmethod
     def from_env(cls) -> QueryLimits:
         """The defaults, with any ``SEARCHKIT_MAX_...`` environment variable applied."""
-        return cls(**{name: _env(variable, default) for name, variable, default in _FROM_ENV})
+        global _LAST_FROM_ENV
+        raw = tuple(map(os.environ.get, _VARIABLES))
+        last = _LAST_FROM_ENV  # read once: another thread may replace it
+        if last is not None and last[0] == raw and type(last[1]) is cls:
+            return last[1]
+        limits = cls(**{name: _env(variable, default) for name, variable, default in _FROM_ENV})
+        _LAST_FROM_ENV = raw, limits
+        return limits
 
 
 # Each limit's name, environment variable and default (from_env runs on every search).
 _FROM_ENV = [
     (f.name, f"SEARCHKIT_{f.name.upper()}", cast(int, f.default)) for f in attrs.fields(QueryLimits)
 ]
+_VARIABLES = tuple(variable for _name, variable, _default in _FROM_ENV)
+# The environment's values when from_env last ran, and the limits it made of them (the
+# limits are frozen: one search after another shares them until a variable changes).
+_LAST_FROM_ENV: tuple[tuple[str | None, ...], QueryLimits] | None = None
 
 
 def _raise_hint(limit: str) -> str:

@@ -437,11 +437,15 @@ def _walk(q: query.Query) -> Iterable[query.Query]:
 # A field name with nothing after its colon: ``title:``, ``title: rain``, ``(author:)``.
 _EMPTY_FIELD = re.compile(r"(?<![\w\\])(\w+):(?=\s|\)|$)")
 _QUOTED = re.compile(r'"[^"]*"')
+# What _check_balanced pairs, and the backslash that escapes it.
+_BALANCED_SYNTAX = re.compile(r'["()\\]')
 
 
 def _check_field_values(text: str, schema: Schema) -> None:
     """Refuse a field name written without a value: the parser would search the field's
     name as a word (``title:`` found paragraphs with the word "title")."""
+    if ":" not in text:  # most queries: no field at all
+        return
     names = set(schema.names()) | {a for aliases in FIELD_ALIASES.values() for a in aliases}
     unquoted = _QUOTED.sub(lambda m: "x" * len(m.group()), text)
     for m in _EMPTY_FIELD.finditer(unquoted):
@@ -456,6 +460,8 @@ def _check_field_values(text: str, schema: Schema) -> None:
 
 
 def _check_balanced(text: str) -> None:
+    if not _BALANCED_SYNTAX.search(text):  # most queries: nothing to pair, nothing escaped
+        return
     quote_at: int | None = None
     depth: list[int] = []
     for i, ch, quoted in unescaped(text):
