@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import itertools
+import json
 import pickle
 import struct
 import zlib
@@ -158,6 +159,17 @@ def test_a_record_column_keeps_gaps_and_what_json_cannot_say_alone() -> None:
     assert list(reader) == [records.get(d) for d in range(25)]
     # Blocks never reach past BLOCK documents: 0-3, 9, 20.
     assert [d for d in range(25) if VarBytesColumn.Reader.__getitem__(reader, d)] == [3, 9, 20]
+
+
+def test_a_record_is_the_bytes_json_writes_and_what_orjson_refuses_goes_through_json() -> None:
+    """orjson writes and reads the records; a lone surrogate or an integer past 64 bits
+    (which orjson refuses) goes through json, and either way the bytes are json's."""
+    plain = {"chunk_id": "d:1", "title": "Caf\u00e9 \u201cquoted\u201d \\ \n", "authors": ["A"]}
+    for record in (plain, {**plain, "t": "\udcff"}, {**plain, "n": 2**70}):
+        raw = _records.encode(record)
+        text = json.dumps(record, ensure_ascii=False, separators=(",", ":"))
+        assert raw == text.encode("utf-8", "surrogatepass")
+        assert _records.decode(raw) == record
 
 
 def test_a_long_record_has_a_block_of_its_own_and_too_long_a_one_is_refused(
