@@ -117,14 +117,17 @@ def _among_best_chunks(
     chunks took a second round for 178 of Reuters' 191 title queries."""
     import numpy as np
 
-    k = max(limit, 1, 2 * limit * docs.size // max(documents, 1))
+    # Every match a document of its own (abstracts, one-paragraph pages): the best
+    # ``limit`` chunks are the page, each its document's first.
+    distinct = documents == docs.size
+    k = max(limit, 1) if distinct else max(limit, 1, 2 * limit * docs.size // max(documents, 1))
     while k * _PICK_SHARE < docs.size:
         floor = kth_largest(values, k)
         pick = np.flatnonzero(values >= floor)  # every tie at the cut too
         # In the order score descending, code, chunk, a document's first chunk is its
         # best (the first in it at that score), and the documents come in page order.
         pick = pick[np.lexsort((docs[pick], codes[pick], -values[pick]))]
-        firsts = pick[np.sort(np.unique(codes[pick], return_index=True)[1])]
+        firsts = pick if distinct else pick[np.sort(np.unique(codes[pick], return_index=True)[1])]
         if firsts.size >= limit:
             return [
                 (int(codes[i]), (float(values[i]), int(docs[i]))) for i in firsts[:limit].tolist()
