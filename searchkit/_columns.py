@@ -26,9 +26,10 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from whoosh import query as wq
 from whoosh.searching import Searcher
 
-from . import _positions, _topk
+from . import _topk
 from ._colcache import KEPT_NORMS, DamagedError, UnavailableError, columns
 from ._order import at_least_kth
+from ._positions import consecutive, joined, shared
 from .scoring import BM25, bm25_idf, bm25_tf, coverage
 
 if TYPE_CHECKING:
@@ -424,7 +425,7 @@ class _Run:
         # Every segment's postings as one array over the reader's document numbers: one
         # score computation and one scatter for the term, whatever the segment count.
         where = _reader_ids(np, found)
-        w = _joined(np, [weights for *_rest, weights in found]).astype(np.float64)
+        w = joined(np, [weights for *_rest, weights in found]).astype(np.float64)
         s = (
             bm25_tf(idf, w, self.norms(field, avgfl)[where], self.k1, in_place=True)
             if scorable
@@ -437,7 +438,7 @@ class _Run:
     def add_phrase(self, acc: Floats, matched: Flags, phrase: Any) -> None:
         """Score a phrase as ``_topk`` does: the sum of its words' scores where they sit at
         consecutive positions.  The columns give the documents holding every word, and
-        their positions (see :func:`_consecutive`), every segment's at once."""
+        their positions (see :func:`._positions.consecutive`), every segment's at once."""
         if self.deadline is not None and self.deadline.passed():
             return
         _kind, field, words, boost = phrase
@@ -459,7 +460,7 @@ class _Run:
             return
         # Each word's postings as one array over the reader's document numbers.
         ids = {w: _reader_ids(np, parts[w]) for w in distinct}
-        docs, rows = _shared(np, [ids[w] for w in distinct])
+        docs, rows = shared(np, [ids[w] for w in distinct])
         if self.live is not None:  # deleted documents never match: read none of them
             alive = self.live[docs]
             docs, rows = docs[alive], [r[alive] for r in rows]
@@ -468,7 +469,7 @@ class _Run:
         if not all(c.has_positions() for p in parts.values() for c, *_ in p):
             raise UnavailableError  # no positions to check the phrase with
         row_of = dict(zip(distinct, rows, strict=True))
-        keep = _consecutive([(parts[w], w, row_of[w]) for w in words], docs.size)
+        keep = consecutive([(parts[w], w, row_of[w]) for w in words], docs.size)
         if not len(keep):
             return
         where = docs[keep]
@@ -480,7 +481,7 @@ class _Run:
         scored = {
             w: (
                 self.idf(field, w, ids[w].size),
-                _joined(np, [weights for *_, weights in parts[w]])[row_of[w][keep]],
+                joined(np, [weights for *_, weights in parts[w]])[row_of[w][keep]],
             )
             for w in distinct
         }
@@ -522,36 +523,6 @@ class _Run:
         return found
 
 
-def _common(np: Any, a: Any, b: Any) -> tuple[Any, Any, Any]:
-    """The values in both ascending arrays of distinct values, ascending, and where each
-    stands in ``a`` and in ``b``: each value of the shorter looked up in the longer
-    (``np.intersect1d`` sorts both together, and finding the places again takes a second
-    search)."""
-    swap = a.size > b.size
-    short, long = (b, a) if swap else (a, b)
-    at = np.searchsorted(long, short)
-    at[at == long.size] = 0
-    hit = long[at] == short
-    in_short, in_long = np.flatnonzero(hit), at[hit]
-    return (short[hit], in_long, in_short) if swap else (short[hit], in_short, in_long)
-
-
-def _shared(np: Any, ids: list[Any]) -> tuple[Any, list[Any]]:
-    """The documents in every one of ``ids`` (ascending arrays of distinct document
-    numbers), and for each array the indexes of those documents in it."""
-    docs = ids[0]
-    rows = [np.arange(docs.size)]
-    for other in ids[1:]:
-        docs, mine, theirs = _common(np, docs, other)
-        rows = [r[mine] for r in rows] + [theirs]
-    return docs, rows
-
-
-def _joined(np: Any, arrays: list[Any]) -> Any:
-    """``arrays`` one after another (the one array itself when there is one)."""
-    return np.concatenate(arrays) if len(arrays) > 1 else arrays[0]
-
-
 def _reader_ids(np: Any, parts: list[tuple[Any, ...]]) -> Any:
     """A term's postings in several segments (``(columns, offset, ids, weights)`` each,
     in order) as one array of the reader's document numbers, ascending."""
@@ -567,34 +538,3 @@ def _reader_ids(np: Any, parts: list[tuple[Any, ...]]) -> Any:
             part += offset
         at += ids.size
     return where
-
-
-def _consecutive(words: list[tuple[list[Any], bytes, Any]], size: int) -> Any:
-    """The indexes of the ``size`` documents where the phrase's words sit at consecutive
-    positions (``_topk._consecutive``, over arrays): per word in the phrase, its postings
-    in each segment holding it (``(columns, offset, ids, weights)``, in order), its text,
-    and the documents' rows in those postings, one after another.
-
-    Word ``j``'s positions ``p`` become keys ``(document, p - j)``: a key that every word
-    gives is a place where the phrase starts.
-    """
-    import numpy as np
-
-    shift = np.int64(1 << 34)
-    common: Any = None
-    for j, (parts, text, rows) in enumerate(words):
-        held = [c.term_positions(text) for c, *_ in parts]
-        every = _joined(np, [n for n, _p in held]), _joined(np, [p for _n, p in held])
-        counts, where = _positions.gather(*every, rows)
-        keys = np.repeat(np.arange(size, dtype=np.int64), counts)
-        keys *= shift
-        keys += where.astype(np.int64) + (len(words) - j)
-        common = keys if common is None else _common(np, common, keys)[0]
-        if not common.size:
-            break
-    # The keys ascend (documents, then positions, ascend), so a row's keys sit together:
-    # its first is where it differs from the one before (np.unique would hash or sort).
-    rows_kept = common // shift
-    if not rows_kept.size:
-        return rows_kept
-    return rows_kept[np.concatenate(([True], rows_kept[1:] != rows_kept[:-1]))]

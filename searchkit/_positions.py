@@ -17,7 +17,7 @@ but integers.  Anything else is :class:`ValueError`: not the bytes Whoosh writes
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     import numpy as np
@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 
     Ints = npt.NDArray[np.int64]
 
-__all__ = ["decode_all", "gather"]
+__all__ = ["common", "consecutive", "decode_all", "gather", "joined", "shared"]
 
 # Protocol 2, EMPTY_LIST, BINPUT 0: how every encoded list starts (after the count).
 _HEAD = b"\x80\x02]q\x00"
@@ -157,3 +157,68 @@ def gather(counts: Ints, positions: Ints, rows: Ints) -> tuple[Ints, Ints]:
         np.cumsum(chosen) - chosen, chosen
     )
     return chosen, positions[np.repeat(begin, chosen) + within]
+
+
+# -- where a phrase's words meet, over the columns' arrays (``_columns.py``) -------------
+
+
+def joined(np: Any, arrays: list[Any]) -> Any:
+    """``arrays`` one after another (the one array itself when there is one)."""
+    return np.concatenate(arrays) if len(arrays) > 1 else arrays[0]
+
+
+def common(np: Any, a: Any, b: Any) -> tuple[Any, Any, Any]:
+    """The values in both ascending arrays of distinct values, ascending, and where each
+    stands in ``a`` and in ``b``: each value of the shorter looked up in the longer
+    (``np.intersect1d`` sorts both together, and finding the places again takes a second
+    search)."""
+    swap = a.size > b.size
+    short, long = (b, a) if swap else (a, b)
+    at = np.searchsorted(long, short)
+    at[at == long.size] = 0
+    hit = long[at] == short
+    in_short, in_long = np.flatnonzero(hit), at[hit]
+    return (short[hit], in_long, in_short) if swap else (short[hit], in_short, in_long)
+
+
+def shared(np: Any, ids: list[Any]) -> tuple[Any, list[Any]]:
+    """The documents in every one of ``ids`` (ascending arrays of distinct document
+    numbers), and for each array the indexes of those documents in it."""
+    docs = ids[0]
+    rows = [np.arange(docs.size)]
+    for other in ids[1:]:
+        docs, mine, theirs = common(np, docs, other)
+        rows = [r[mine] for r in rows] + [theirs]
+    return docs, rows
+
+
+def consecutive(words: list[tuple[list[Any], bytes, Any]], size: int) -> Any:
+    """The indexes of the ``size`` documents where the phrase's words sit at consecutive
+    positions (``_topk._consecutive``, over arrays: how ``_columns`` scores a phrase): per
+    word in the phrase, its postings in each segment holding it (``(columns, offset, ids,
+    weights)``, in order), its text, and the documents' rows in those postings, one after
+    another.
+
+    Word ``j``'s positions ``p`` become keys ``(document, p - j)``: a key that every word
+    gives is a place where the phrase starts.
+    """
+    import numpy as np
+
+    shift = np.int64(1 << 34)
+    starts: Any = None
+    for j, (parts, text, rows) in enumerate(words):
+        held = [c.term_positions(text) for c, *_ in parts]
+        every = joined(np, [n for n, _p in held]), joined(np, [p for _n, p in held])
+        counts, where = gather(*every, rows)
+        keys = np.repeat(np.arange(size, dtype=np.int64), counts)
+        keys *= shift
+        keys += where.astype(np.int64) + (len(words) - j)
+        starts = keys if starts is None else common(np, starts, keys)[0]
+        if not starts.size:
+            break
+    # The keys ascend (documents, then positions, ascend), so a row's keys sit together:
+    # its first is where it differs from the one before (np.unique would hash or sort).
+    rows_kept = starts // shift
+    if not rows_kept.size:
+        return rows_kept
+    return rows_kept[np.concatenate(([True], rows_kept[1:] != rows_kept[:-1]))]
