@@ -27,7 +27,7 @@ from whoosh import query as wq
 from whoosh.searching import Searcher
 
 from . import _topk
-from ._colcache import KEPT_NORMS, DamagedError, UnavailableError, columns
+from ._colcache import KEPT_NORMS, Columns, DamagedError, UnavailableError, columns
 from ._order import at_least_kth
 from ._positions import consecutive, joined, shared
 from .scoring import BM25, bm25_idf, bm25_tf, coverage
@@ -261,6 +261,7 @@ class _Run:
         # A part of several indexes scores with the statistics of them all.
         self.stats: Any = getattr(weighting, "stats", None)
         self.leaves = searcher.leaf_searchers()
+        self._segments: dict[str, list[tuple[Any, Columns, int]]] = {}
         self.n = searcher.doc_count_all()
         if state.live is None:
             live = np.ones(self.n, dtype=bool)
@@ -408,9 +409,7 @@ class _Run:
             return None
         found = []
         df = 0
-        for sub, offset in self.leaves:
-            reader = sub.reader()
-            cols = columns(self.searcher, reader, field)
+        for reader, cols, offset in self.segments(field):
             postings = cols.postings(reader, text)
             if postings is not None:
                 found.append((cols, offset, *postings))
@@ -449,9 +448,7 @@ class _Run:
         # Each word's postings in the segments holding it, in order: (columns, offset,
         # document numbers, weights).
         parts: dict[bytes, list[tuple[Any, int, Any, Any]]] = {w: [] for w in distinct}
-        for sub, offset in self.leaves:
-            reader = sub.reader()
-            cols = columns(self.searcher, reader, field)
+        for reader, cols, offset in self.segments(field):
             for w in distinct:
                 found = cols.postings(reader, w)
                 if found is not None:
@@ -491,6 +488,17 @@ class _Run:
         acc[where] = total * boost
         matched[where] = True
 
+    def segments(self, field: str) -> list[tuple[Any, Columns, int]]:
+        """Each segment's reader, its columns of ``field`` and its first document number,
+        looked up once a query for all its terms."""
+        found = self._segments.get(field)
+        if found is None:
+            found = self._segments[field] = [
+                (sub.reader(), columns(self.searcher, sub.reader(), field), offset)
+                for sub, offset in self.leaves
+            ]
+        return found
+
     def norms(self, field: str, avgfl: float) -> Floats:
         """Every document's ``bm25_norm`` in ``field``, each segment's after the one before."""
         key = (field, self.k1, self.b, avgfl)
@@ -498,10 +506,7 @@ class _Run:
         if found is None:
             if len(self.state.norms) >= KEPT_NORMS:  # new statistics of several indexes
                 self.state.norms.clear()
-            parts = [
-                columns(self.searcher, sub.reader(), field).norms(self.k1, self.b, avgfl)
-                for sub, _offset in self.leaves
-            ]
+            parts = [cols.norms(self.k1, self.b, avgfl) for _r, cols, _o in self.segments(field)]
             found = parts[0] if len(parts) == 1 else self.np.concatenate(parts)
             self.state.norms[key] = found
         return found
