@@ -16,6 +16,7 @@ from whoosh import query as wq
 from whoosh.searching import Searcher
 
 from . import _colcache, _whoosh
+from ._decoded import record_reader
 from ._limits import Deadline
 from ._stored import chunk_from_stored, chunk_kwargs
 from .analysis.languages import body_field, span_finder
@@ -66,10 +67,15 @@ def _record_reader(searcher: Searcher) -> Callable[[int], dict[str, Any]]:
         return fallback
     schema = searcher.schema
     known: set[str] = set()  # names the schema has (most records hold no other)
+    # Each segment's reader of records, made when the page first reads one of them.
+    readers: list[Callable[[int], dict[str, Any]] | None] = [None] * len(segments)
 
     def read(docnum: int) -> dict[str, Any]:
         i = bisect_right(offsets, docnum) - 1
-        record: dict[str, Any] = segments[i].stored_fields(docnum - offsets[i])
+        reader = readers[i]
+        if reader is None:
+            reader = readers[i] = record_reader(segments[i])
+        record = reader(docnum - offsets[i])
         if known.issuperset(record):
             return record
         known.update(name for name in record if name in schema)

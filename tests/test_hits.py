@@ -11,9 +11,9 @@ import attrs
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from whoosh.codec.whoosh3 import W3PerDocReader
 
 import searchkit
+from searchkit import _records
 from searchkit.analysis import ENGLISH_STOP_WORDS, highlight_spans, index_term
 from searchkit.analysis import spans as page
 from searchkit.query import parse_query
@@ -84,15 +84,15 @@ def test_a_full_state_starts_again(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def _counting_reads(monkeypatch: pytest.MonkeyPatch) -> list[tuple[int, int]]:
-    """Every stored record read from a segment, as (segment reader, document number)."""
+    """Every stored record read from a segment, as (segment's records, document number)."""
     reads: list[tuple[int, int]] = []
-    original = W3PerDocReader.stored_fields
+    original = _records.RecordReader.__getitem__
 
-    def counted(self: W3PerDocReader, docnum: int) -> Any:
+    def counted(self: _records.RecordReader, docnum: int) -> Any:
         reads.append((id(self), docnum))
         return original(self, docnum)
 
-    monkeypatch.setattr(W3PerDocReader, "stored_fields", counted)
+    monkeypatch.setattr(_records.RecordReader, "__getitem__", counted)
     return reads
 
 
