@@ -272,7 +272,7 @@ def _is_null(q: query.Query) -> bool:
 def _parse(text: str, parsing: Parsing) -> query.Query:
     plain = plain_words_query(text, parsing)
     if plain is not None:  # only words: the parser's tree, built without the parser
-        return _lift_nots(_sum_repeats(plain)).normalize()
+        return _normalized(_lift_nots(_sum_repeats(plain)))
     try:
         parsed = _parser(parsing).parse(text, normalize=False)
     except Exception as exc:  # Whoosh raises assorted errors on odd input
@@ -289,7 +289,27 @@ def _parse(text: str, parsing: Parsing) -> query.Query:
             node.prefixlength = min(node.prefixlength, len(node.text))
         if getattr(node, "boost", 1.0) <= 0:
             raise QuerySyntaxError(text, f"a boost must be above 0, not {node.boost:g}")
-    return _lift_nots(_sum_repeats(parsed)).normalize()
+    return _normalized(_lift_nots(_sum_repeats(parsed)))
+
+
+def _normalized(q: query.Query) -> query.Query:
+    """``q.normalize()`` of a tree :func:`_sum_repeats` made; ``q`` itself where that
+    would only copy it: an OR or AND of two or more terms and phrases of several words,
+    the phrases all different (its terms are, once their repeats are summed).  Most
+    queries are such a tree, which Whoosh walks, hashes and copies (11 us a SciFact
+    claim)."""
+    kind = type(q)
+    if kind not in _GROUPS or len(q.subqueries) < 2:
+        return q.normalize()
+    phrases = []
+    for child in q.subqueries:
+        if type(child) is query.Phrase and len(child.words) > 1 and None not in child.words:
+            phrases.append(child)
+        elif type(child) is not query.Term:
+            return q.normalize()
+    if len(set(phrases)) < len(phrases):
+        return q.normalize()
+    return q
 
 
 _FIELDS_OF: weakref.WeakKeyDictionary[Any, dict[str, float]] = weakref.WeakKeyDictionary()
@@ -336,7 +356,10 @@ def _sum_repeats(q: query.Query) -> query.Query:
     flat: list[query.Query] = []
     for child in q.subqueries:
         if type(child) in _GROUPS:
-            child = _sum_repeats(child)
+            # A group of one term or phrase (each word's OR over its one field) comes
+            # out of the call as it went in: it is unwrapped below without the call.
+            if len(child.subqueries) != 1 or type(child.subqueries[0]) in _GROUPS:
+                child = _sum_repeats(child)
             while type(child) in _GROUPS and len(child.subqueries) == 1:
                 inner = child.subqueries[0]
                 if child.boost == 1.0 and type(inner).with_boost is query.Query.with_boost:
