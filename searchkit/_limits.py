@@ -266,7 +266,44 @@ def bound_query(
     refused, and one within it is not expanded again when the query runs.  Expansion
     stops early when ``deadline`` passes (the search then returns what it found).
     """
-    q = _every_doc(q)
+    clauses = _plain_clauses(q)
+    if clauses is None:
+        q = _every_doc(q)
+        clauses = _expanded_clauses(q, searcher, limits, deadline, text)
+    if clauses > limits.max_clauses:
+        raise QueryLimitError(
+            text,
+            "max_clauses",
+            limits.max_clauses,
+            f"the query searches {clauses:,} words (after wildcards and fuzzy terms "
+            f"expand), more than max_clauses ({limits.max_clauses:,}); shorten it, "
+            f"{_raise_hint('max_clauses')}",
+        )
+    return q
+
+
+def _plain_clauses(q: wq.Query) -> int | None:
+    """The words an OR or AND of plain terms and phrases searches (most queries: nothing
+    in them expands or is fuzzy, so there is no tree to walk); ``None`` for any other."""
+    if type(q) not in (wq.Or, wq.And):
+        return None
+    clauses = 0
+    for child in q.subqueries:
+        kind = type(child)
+        if kind is wq.Term:
+            clauses += 1
+        elif kind is wq.Phrase:
+            clauses += len(child.words)
+        else:
+            return None
+    return clauses
+
+
+def _expanded_clauses(
+    q: wq.Query, searcher: Searcher, limits: QueryLimits, deadline: Deadline, text: str
+) -> int:
+    """The words ``q`` searches, each wildcard, prefix, fuzzy term and term range
+    expanded (and refused past the limits) as :func:`bound_query` says."""
     fuzzy = [n for n in _walk(q) if isinstance(n, wq.FuzzyTerm)]
     if len(fuzzy) > limits.max_fuzzy_terms:
         raise QueryLimitError(
@@ -289,16 +326,7 @@ def bound_query(
             clauses += 1
         elif isinstance(node, wq.Phrase):
             clauses += len(node.words)
-    if clauses > limits.max_clauses:
-        raise QueryLimitError(
-            text,
-            "max_clauses",
-            limits.max_clauses,
-            f"the query searches {clauses:,} words (after wildcards and fuzzy terms "
-            f"expand), more than max_clauses ({limits.max_clauses:,}); shorten it, "
-            f"{_raise_hint('max_clauses')}",
-        )
-    return q
+    return clauses
 
 
 def _expand(
