@@ -22,7 +22,7 @@ from whoosh.searching import Searcher
 
 from ._columns import answered_before, column_scores
 from ._limits import Deadline
-from ._order import by_document, document_codes, kth_largest, ordered
+from ._order import by_document, document_codes, kth_largest, one_chunk_each, ordered
 from ._topk import all_matches
 from ._types import Ranked, Sort
 
@@ -84,6 +84,8 @@ def best_of_matches(
 
     if not docs.size:
         return [], 0, 0
+    if one_chunk_each(searcher):
+        return _best_chunks(searcher, docs, values, limit), int(docs.size), int(docs.size)
     # Each chunk's document as its place among the index's document ids, sorted (a code);
     # every document's number of matching chunks, counted over the codes (O(n), no sort).
     codes = document_codes(searcher)[docs]
@@ -95,6 +97,22 @@ def best_of_matches(
     if page is None:
         page = _by_document(docs, values, codes, counts.size, limit)
     return [([hit], int(counts[code])) for code, hit in page], documents, int(docs.size)
+
+
+def _best_chunks(searcher: Searcher, docs: Any, values: Any, limit: int) -> Documents:
+    """:func:`best_of_matches` in an index of one chunk a document: the best ``limit``
+    chunks, score descending, ties by document (no chunk has another to count)."""
+    import numpy as np
+
+    if limit < 1:
+        return []
+    if docs.size > limit:
+        pick = np.flatnonzero(values >= kth_largest(values, limit))  # ties at the cut too
+    else:
+        pick = np.arange(docs.size)
+    codes = document_codes(searcher)[docs[pick]]
+    pick = pick[np.lexsort((codes, -values[pick]))][:limit]
+    return [([(float(values[i]), int(docs[i]))], 1) for i in pick.tolist()]
 
 
 # The best chunks are looked through while they are fewer than this share of the matches;

@@ -32,6 +32,7 @@ __all__ = [
     "at_least_kth",
     "by_document",
     "document_codes",
+    "one_chunk_each",
     "document_ids",
     "kth_largest",
     "ordered",
@@ -43,6 +44,7 @@ __all__ = [
 _CACHE: weakref.WeakKeyDictionary[Any, dict[str, list[Any]]] = weakref.WeakKeyDictionary()
 # Per top-level reader: each chunk's document as a number in document-id order.
 _CODES: weakref.WeakKeyDictionary[Any, Any] = weakref.WeakKeyDictionary()
+_ONE_EACH: weakref.WeakKeyDictionary[Any, bool] = weakref.WeakKeyDictionary()
 
 
 def ordered(searcher: Searcher, scores: dict[int, float], sort: Sort) -> Ranked:
@@ -128,6 +130,19 @@ def _tie_keys(searcher: Searcher, docs: list[int]) -> list[Any]:
         ids = document_ids(searcher)
         return [ids[d] for d in docs]
     return codes[docs].tolist() if docs else []
+
+
+def one_chunk_each(searcher: Searcher) -> bool:
+    """Whether no two chunks of the index share a document (abstracts, one-paragraph
+    pages): then any matches are as many documents as chunks.  A document replaced by a
+    new version keeps its old chunks, deleted, until a merge: the index is then not
+    taken for one."""
+    reader = searcher.reader()
+    found = _ONE_EACH.get(reader)
+    if found is None:
+        codes = document_codes(searcher)
+        found = _ONE_EACH[reader] = bool(not codes.size or int(codes.max()) + 1 == codes.size)
+    return found
 
 
 def document_codes(searcher: Searcher) -> Any:

@@ -278,8 +278,8 @@ def test_the_best_documents_are_found_among_the_best_chunks(
     """``best_documents`` looks for the best documents among the best chunks, widening
     the look until it holds ``limit`` documents, or reduces every match by document:
     against every chunk ranked in Python, with many tied scores, codes in no order
-    (ids sort as text, and segments follow one another), documents of many top chunks
-    and pages of fewer documents than asked for."""
+    (ids sort as text, and segments follow one another), documents of many top chunks,
+    pages of fewer documents than asked for, and indexes of one chunk a document."""
     import numpy as np
 
     from searchkit import _collapse
@@ -288,6 +288,10 @@ def test_the_best_documents_are_found_among_the_best_chunks(
     n = rng.randint(1, 300)
     few = rng.random() < 0.3  # a handful of documents holding every chunk
     codes = np.array([rng.randrange(rng.randint(1, 4) if few else 40) for _ in range(n)])
+    if rng.random() < 0.3:  # one chunk a document, in no order
+        codes = np.array(rng.sample(range(n), n))
+    one_each = len(set(codes.tolist())) == n
+    monkeypatch.setattr(_collapse, "one_chunk_each", lambda _searcher: one_each)
     scores = np.array([rng.choice((0.5, 1.0, 1.5, 2.0, rng.random())) for _ in range(n)])
     matched = np.array([rng.random() < 0.7 for _ in range(n)])
     monkeypatch.setattr(_collapse, "document_codes", lambda _searcher: codes)
