@@ -32,7 +32,7 @@ from ._dates import filter_bounds
 from ._filterterms import filter_terms
 from ._folders import FOLDER_FIELD, relative_folder
 from ._limits import unescaped
-from ._plainquery import Parsing, plain_words_query, word_query
+from ._plainquery import Parsing, flat_words_query, plain_words_query, word_query
 from ._types import Operator
 from .analysis import normalize_name
 from .analysis.languages import body_field
@@ -270,6 +270,9 @@ def _is_null(q: query.Query) -> bool:
 
 
 def _parse(text: str, parsing: Parsing) -> query.Query:
+    flat = flat_words_query(text, parsing)
+    if flat is not None:  # only words, one field: the query itself, built directly
+        return flat
     plain = plain_words_query(text, parsing)
     if plain is not None:  # only words: the parser's tree, built without the parser
         return _normalized(_lift_nots(_sum_repeats(plain)))

@@ -94,10 +94,12 @@ TRICKY = [
 @contextmanager
 def _parser_only() -> Iterator[None]:
     """Every query through Whoosh's parser and Whoosh's ``normalize`` (not the shortcut
-    that keeps a tree already normal), with nothing remembered from the other road."""
+    that keeps a tree already normal, nor the flat road that builds the normal tree),
+    with nothing remembered from the other roads."""
     _plainquery._RUNS.clear()
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(sq, "plain_words_query", lambda *args, **kwargs: None)
+        mp.setattr(sq, "flat_words_query", lambda *args, **kwargs: None)
         mp.setattr(sq, "_normalized", lambda q: q.normalize())
         yield
     _plainquery._RUNS.clear()
@@ -267,14 +269,16 @@ def test_scifact_claims_parse_alike(seed_index: searchkit.Index) -> None:
     searcher = seed_index._reader()
     fields = language_fields(searcher.reader())
     parsing = _plainquery.Parsing(searcher.schema, "or", fields)
-    plain = 0
+    plain = flat = 0
     for claim in claims:
         plain += sq.plain_words_query(claim, parsing) is not None
+        flat += sq.flat_words_query(claim, parsing) is not None
         for operator in ("or", "and"):
             fast = _parsed(claim, seed_index, operator)
             with _parser_only():
                 assert _parsed(claim, seed_index, operator) == fast, claim
     assert plain >= 1090  # nearly every claim takes the shortcut
+    assert flat >= 950  # and most the flat road (962: no parentheses, AND or OR)
 
 
 @pytest.mark.slow
