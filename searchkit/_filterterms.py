@@ -11,6 +11,8 @@ __all__ = ["filter_terms"]
 
 # Fields whose terms beside other clauses keep paragraphs rather than score them.
 _FILTER_FIELDS = ("language", "folder", "format")
+# Clauses that hold no others: a filter term is one of them, or a group of them.
+_LEAVES = (query.Term, query.Phrase)
 
 
 def filter_terms(q: query.Query) -> query.Query:
@@ -26,6 +28,8 @@ def filter_terms(q: query.Query) -> query.Query:
     kind = type(q)
     if kind not in (query.Or, query.And):
         return q
+    if all(type(s) in _LEAVES and s.fieldname not in _FILTER_FIELDS for s in q.subqueries):
+        return q  # most queries: words alone, nothing to move
     subqueries = [filter_terms(s) for s in q.subqueries]
     languages = [s for s in subqueries if _is_language(s)]
     rest = [s for s in subqueries if not _is_language(s)]
