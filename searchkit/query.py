@@ -33,6 +33,7 @@ from ._filterterms import filter_terms
 from ._folders import FOLDER_FIELD, relative_folder
 from ._limits import unescaped
 from ._plainquery import Parsing, flat_words_query, plain_words_query, word_query
+from ._querytree import lift_nots, normalized, sum_repeats
 from ._types import Operator
 from .analysis import normalize_name
 from .analysis.languages import body_field
@@ -275,7 +276,7 @@ def _parse(text: str, parsing: Parsing) -> query.Query:
         return flat
     plain = plain_words_query(text, parsing)
     if plain is not None:  # only words: the parser's tree, built without the parser
-        return _normalized(_lift_nots(_sum_repeats(plain)))
+        return normalized(lift_nots(sum_repeats(plain)))
     try:
         parsed = _parser(parsing).parse(text, normalize=False)
     except Exception as exc:  # Whoosh raises assorted errors on odd input
@@ -292,27 +293,7 @@ def _parse(text: str, parsing: Parsing) -> query.Query:
             node.prefixlength = min(node.prefixlength, len(node.text))
         if getattr(node, "boost", 1.0) <= 0:
             raise QuerySyntaxError(text, f"a boost must be above 0, not {node.boost:g}")
-    return _normalized(_lift_nots(_sum_repeats(parsed)))
-
-
-def _normalized(q: query.Query) -> query.Query:
-    """``q.normalize()`` of a tree :func:`_sum_repeats` made; ``q`` itself where that
-    would only copy it: an OR or AND of two or more terms and phrases of several words,
-    the phrases all different (its terms are, once their repeats are summed).  Most
-    queries are such a tree, which Whoosh walks, hashes and copies (11 us a SciFact
-    claim)."""
-    kind = type(q)
-    if kind not in _GROUPS or len(q.subqueries) < 2:
-        return q.normalize()
-    phrases = []
-    for child in q.subqueries:
-        if type(child) is query.Phrase and len(child.words) > 1 and None not in child.words:
-            phrases.append(child)
-        elif type(child) is not query.Term:
-            return q.normalize()
-    if len(set(phrases)) < len(phrases):
-        return q.normalize()
-    return q
+    return normalized(lift_nots(sum_repeats(parsed)))
 
 
 _FIELDS_OF: weakref.WeakKeyDictionary[Any, dict[str, float]] = weakref.WeakKeyDictionary()
@@ -340,85 +321,6 @@ def plain_query(text: str) -> str:
     """``text`` as a query for its words only: punctuation, quotes, field names and
     operators lose their meaning (``NOT`` becomes the word ``not``)."""
     return " ".join(w.lower() if w in _OPERATOR_WORDS else w for w in _WORD.findall(text))
-
-
-def _sum_repeats(q: query.Query) -> query.Query:
-    """Merge repeated terms of an OR/AND group into one term whose boost is their sum.
-
-    Groups of one are unwrapped and nested groups of the same kind flattened first (as
-    ``normalize`` would), so the two ``il`` of ``IL-6 ... IL6`` meet.  ``normalize`` would
-    keep only one of them.  A nested group holding a ``NOT`` stays a group: flattened,
-    its ``NOT`` would exclude from the whole outer group (see :func:`_lift_nots`), so
-    ``x OR (a NOT b)`` would lose the chunks with ``x`` and ``b``.
-
-    The tree is the parser's (or the plain road's) own: a term is copied only when a
-    repeat adds to its boost, and the groups are copied without ``copy.copy``'s detour.
-    """
-    if type(q) not in _GROUPS:
-        return q
-    flat: list[query.Query] = []
-    for child in q.subqueries:
-        if type(child) in _GROUPS:
-            # A group of one term or phrase (each word's OR over its one field) comes
-            # out of the call as it went in: it is unwrapped below without the call.
-            if len(child.subqueries) != 1 or type(child.subqueries[0]) in _GROUPS:
-                child = _sum_repeats(child)
-            while type(child) in _GROUPS and len(child.subqueries) == 1:
-                inner = child.subqueries[0]
-                if child.boost == 1.0 and type(inner).with_boost is query.Query.with_boost:
-                    # with_boost would deep-copy and set the same boost (x * 1.0 is x);
-                    # the tree is this function's own, so the child is taken as it is.
-                    child = inner
-                else:
-                    child = inner.with_boost(inner.boost * child.boost)
-        if (
-            type(child) is type(q)
-            and child.boost == 1.0
-            and not any(isinstance(s, query.Not) for s in child.subqueries)
-        ):
-            flat.extend(child.subqueries)
-        else:
-            flat.append(child)
-    first: dict[tuple[str, str], int] = {}  # a term's place in ``out``
-    copied: set[int] = set()
-    out: list[query.Query] = []
-    for child in flat:
-        if type(child) is query.Term:
-            key = (child.fieldname, child.text)
-            at = first.get(key)
-            if at is not None:
-                if at not in copied:  # the first of them, made this tree's own to change
-                    kept = out[at]
-                    out[at] = query.Term(kept.fieldname, kept.text, boost=kept.boost)
-                    copied.add(at)
-                out[at].boost += child.boost
-                continue
-            first[key] = len(out)
-        out.append(child)
-    merged_q = object.__new__(type(q))  # copy.copy(q), which Or and And take as this
-    merged_q.__dict__.update(q.__dict__)
-    merged_q.subqueries = out
-    return merged_q
-
-
-_GROUPS = (query.Or, query.And)
-
-
-def _lift_nots(q: query.Query) -> query.Query:
-    """Make ``a b NOT c`` mean "a or b, but never c", as in Lucene and Elasticsearch.
-
-    Under OR grouping Whoosh reads it as ``a OR b OR (NOT c)``, which matches nearly
-    every document.  Each ``Or`` with negated children becomes ``AndNot(Or(rest), Or(negated))``,
-    at any depth: inside ``NOT (...)``, ``ANDNOT`` and ``ANDMAYBE`` too.
-    """
-    q = q.apply(_lift_nots)
-    if isinstance(q, query.Or):
-        negated = [s.query for s in q.subqueries if isinstance(s, query.Not)]
-        kept = [s for s in q.subqueries if not isinstance(s, query.Not)]
-        if negated and kept:
-            rest = query.Or(kept, boost=q.boost)
-            return query.AndNot(rest, negated[0] if len(negated) == 1 else query.Or(negated))
-    return q
 
 
 # What a user may put before a colon, as docs/query-syntax.md lists it.

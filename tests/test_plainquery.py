@@ -100,7 +100,7 @@ def _parser_only() -> Iterator[None]:
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(sq, "plain_words_query", lambda *args, **kwargs: None)
         mp.setattr(sq, "flat_words_query", lambda *args, **kwargs: None)
-        mp.setattr(sq, "_normalized", lambda q: q.normalize())
+        mp.setattr(sq, "normalized", lambda q: q.normalize())
         yield
     _plainquery._RUNS.clear()
 
