@@ -424,7 +424,9 @@ class _Run:
         # Every segment's postings as one array over the reader's document numbers: one
         # score computation and one scatter for the term, whatever the segment count.
         where = _reader_ids(np, found)
-        w = joined(np, [weights for *_rest, weights in found]).astype(np.float64)
+        held = [weights for *_rest, weights in found]
+        # As float64: several segments' joined and widened in one pass.
+        w = np.concatenate(held, dtype=np.float64) if len(held) > 1 else held[0].astype(np.float64)
         s = (
             bm25_tf(idf, w, self.norms(field, avgfl)[where], self.k1, in_place=True)
             if scorable
