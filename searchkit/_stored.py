@@ -36,7 +36,7 @@ def chunk_kwargs(stored: dict[str, Any]) -> dict[str, Any]:
         "title": stored["title"],
         "path": stored["path"],
         "author": stored.get("author"),
-        "authors": tuple(stored.get("authors", ())),
+        "authors": tuple(stored.get("authors") or ()),
         "published": stored.get("published"),
         "source_url": stored.get("source_url"),
         "source_domain": stored.get("domain"),
@@ -45,7 +45,7 @@ def chunk_kwargs(stored: dict[str, Any]) -> dict[str, Any]:
         "page": stored.get("page"),
         "chapter": stored.get("chapter"),
         "relative_path": stored.get("relative_path"),
-        "code": tuple((s, e) for s, e in stored.get("code", ())),
+        "code": tuple((s, e) for s, e in code) if (code := stored.get("code")) else (),
     }
 
 

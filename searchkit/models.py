@@ -54,7 +54,7 @@ def _iso(value: dt.datetime | None) -> str | None:
 
 def _names(value: Iterable[str] | str | None) -> tuple[str, ...]:
     """Author names as a tuple: white space collapsed, blank names and repeats dropped."""
-    if value is None:
+    if not value:  # None, "", or no names (most chunks and hits)
         return ()
     if isinstance(value, str):
         value = (value,)
