@@ -224,6 +224,8 @@ class _SearcherState:
 
     def __init__(self) -> None:
         self.live: Flags | None = None
+        # ``live``, or None when nothing is deleted: no mask to apply.
+        self.mask: Flags | None = None
         self.avgfl: dict[str, float] = {}
         # Every document's value in a date field's column (unsigned 64-bit).
         self.numbers: dict[str, Any] = {}
@@ -271,8 +273,8 @@ class _Run:
                     gone = np.fromiter(reader.deleted_docs_set, dtype=np.int64)
                     live[offset + gone[gone < reader.doc_count_all()]] = False
             state.live = live
-        # None when nothing is deleted: no mask to apply.
-        self.live = None if state.live.all() else state.live
+            state.mask = None if live.all() else live
+        self.live = state.mask
         # The last OR with coverage's scores and matched flags (the arrays it returned),
         # the indexes of its matches and their scores: when the root returns those very
         # arrays (an AND or ANDMAYBE above it makes new ones), what Scored.matches gives.
