@@ -23,6 +23,7 @@ import threading
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from ._utf8 import without_surrogates
 from .errors import SemanticUnavailableError
 
 if TYPE_CHECKING:
@@ -93,7 +94,8 @@ def embed(texts: Sequence[str]) -> Vectors:
     if not texts:
         return out
     model = _model()
-    lowered = [t.lower() for t in texts]
+    # The model's tokenizer takes UTF-8 alone: a lone surrogate (a JSON escape) is U+FFFD.
+    lowered = [without_surrogates(t).lower() for t in texts]
     for i in range(0, len(lowered), EMBED_BATCH):
         out[i : i + EMBED_BATCH] = model.embed(lowered[i : i + EMBED_BATCH], norm=False)
     norms = np.linalg.norm(out, axis=1, keepdims=True)

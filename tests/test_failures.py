@@ -361,6 +361,39 @@ def test_control_characters_never_reach_the_terminal_on_any_text_path(tmp_path: 
     assert "\\u009b" in outputs["jsonl"].stdout
 
 
+def test_a_lone_surrogate_a_document_holds_never_breaks_the_output(tmp_path: Path) -> None:
+    """A JSON document's ``"\\ud800"`` escape is half a UTF-16 pair: the index keeps it
+    exactly, and printing it raised UnicodeEncodeError (a traceback, exit 1).  A terminal
+    shows U+FFFD in its place, one character for one; JSON escapes it, the same value."""
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    line = {"id": "s1", "title": "Lone \ud800 gannets", "text": "Gannets \udc00 dive."}
+    (folder / "docs.jsonl").write_text(json.dumps(line) + "\n", encoding="utf-8")
+    ix = str(tmp_path / "ix")
+    runner = CliRunner()
+    assert runner.invoke(cli, ["index", str(folder), "--index", ix]).exit_code == 0
+    for args in (["--json"], ["--jsonl"]):
+        found = runner.invoke(cli, ["search", "gannets", "--index", ix, *args])
+        assert found.exit_code == 0, found.output
+        assert "\\ud800" in found.stdout  # JSON's own escape
+        hit = json.loads(found.stdout)
+        hit = hit["hits"][0] if "hits" in hit else hit
+        assert (hit["title"], hit["text"]) == ("Lone \ud800 gannets", "Gannets \udc00 dive.")
+    text = runner.invoke(cli, ["search", "gannets", "--index", ix, "--color", "never"])
+    assert text.exit_code == 0, text.output
+    assert text.stdout == (
+        f"1. Lone \ufffd [gannets]  (score {hit['score']:.2f})\n"
+        f"   docs.jsonl · ¶1 · {hit['chunk_id']}\n"
+        "   [Gannets] \ufffd dive.\n\n"
+    )
+    fields = runner.invoke(cli, ["search", "gannets", "--index", ix, "--fields", "title,text"])
+    assert fields.stdout == "Lone \ufffd gannets\tGannets \ufffd dive.\n"
+    for args in (["docs"], ["show", "--doc", hit["doc_id"]]):
+        shown = runner.invoke(cli, [*args, "--index", ix])
+        assert shown.exit_code == 0, (args, shown.output)
+        assert "Lone \ufffd gannets" in shown.stdout
+
+
 def test_an_index_committed_to_while_it_opens_is_read_again_not_called_damaged(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -129,6 +129,14 @@ def test_a_search_builds_and_checks_with_every_socket_blocked(
     assert semantic._MODEL is not None
 
 
+def test_a_lone_surrogate_embeds_as_the_replacement_character() -> None:
+    """The model's tokenizer takes UTF-8 alone: a JSON document's ``"\\ud800"`` raised
+    TypeError from it, and indexing the document failed with a traceback."""
+    got = semantic.embed(["Gannets \ud800 dive", "Gannets \ufffd dive"])
+    assert got[0].tolist() == got[1].tolist()
+    assert any(got[0])
+
+
 def test_a_damaged_vector_file_is_index_damage(tmp_path: Path) -> None:
     path = _build(tmp_path / "index")
     vec = next((path / "whoosh-1").glob("*.skvec"))

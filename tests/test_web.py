@@ -304,6 +304,44 @@ def test_pages_escape_everything_a_document_holds(client: TestClient) -> None:
     assert "<b>Mallory</b>" not in html
 
 
+def test_a_lone_surrogate_a_document_holds_is_escaped_in_json_and_replaced_on_pages(
+    tmp_path: Path,
+) -> None:
+    """A JSON document's ``"\\ud800"`` escape is half a UTF-16 pair, which the index keeps
+    exactly and UTF-8 cannot encode: every page and API answer was a 500."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    line = {"id": "s1", "title": "Lone \ud800 gannets", "text": "Gannets \udc00 dive."}
+    (corpus / "docs.jsonl").write_text(json.dumps(line) + "\n", encoding="utf-8")
+    with searchkit.Index.create(tmp_path / "ix") as ix:
+        ix.add(corpus)
+        hit = ix.search("gannets").hits[0]
+    with TestClient(create_app(tmp_path / "ix"), base_url="http://localhost") as c:
+        found = c.get("/api/search", params={"q": "gannets"})
+        assert found.status_code == 200
+        assert "\\ud800" in found.text  # JSON's own escape: the same value, exact
+        assert found.json()["hits"][0]["title"] == "Lone \ud800 gannets"
+        assert c.get(f"/api/chunk/{hit.chunk_id}").json()["text"] == "Gannets \udc00 dive."
+        pages = {
+            "/?q=gannets": (
+                "Lone \ufffd <mark>gannets</mark>",
+                "<mark>Gannets</mark> \ufffd dive.",
+            ),
+            f"/chunk/{hit.chunk_id}": (
+                "<h1>Lone \ufffd gannets</h1>",
+                "</span> Gannets \ufffd dive.",
+            ),
+            f"/document/{hit.doc_id}": (
+                "<h1>Lone \ufffd gannets</h1>",
+                "</a> Gannets \ufffd dive.",
+            ),
+        }
+        for url, (title, text) in pages.items():
+            page = c.get(url)
+            assert page.status_code == 200, url
+            assert title in page.text and text in page.text, url
+
+
 def test_chunk_document_and_stats_pages(client: TestClient, seed_doc: str) -> None:
     chunk = client.get(f"/chunk/{seed_doc}:7").text
     assert 'class="this" id="hit"><span class="num">¶7</span> It was precisely' in chunk

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 import attrs
 import click
 
+from .._utf8 import json_text
 from ._explore import explanation_lines, facet_lines, histogram_lines
 
 if TYPE_CHECKING:
@@ -29,11 +30,10 @@ if TYPE_CHECKING:
     from ..models import Chunk, Document, DocumentInfo, Hit, IndexReport, IndexStats, Results
 
 # C0/C1 control characters but newline (escape sequences, carriage returns): a document's
-# text never reaches a terminal with them.
-_CONTROL = re.compile(r"[\x00-\x09\x0b-\x1f\x7f-\x9f]")
+# text never reaches a terminal with them; nor with lone surrogates (UTF-8 has none).
+_CONTROL = re.compile(r"[\x00-\x09\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
 # The same and line breaks, for what must stay on one line (a title, a path, a field).
-_CONTROL_LINE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
-_C1 = re.compile(r"[\x7f-\x9f\u2028\u2029]")
+_CONTROL_LINE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
 
 
 class Style:
@@ -116,16 +116,21 @@ def use_color(choice: str) -> bool:
 
 
 def clean(text: str) -> str:
-    """``text`` safe for a terminal: control characters but ``\\n`` become spaces.
+    """``text`` safe for a terminal: control characters but ``\\n`` become spaces, a lone
+    surrogate U+FFFD.
 
     One character for one, so offsets into the text (a hit's spans) stay true.
     """
-    return _CONTROL.sub(" ", text)
+    return _CONTROL.sub(_blank, text)
 
 
 def clean_line(text: str) -> str:
     """``text`` safe for a terminal and on one line: line breaks become spaces too."""
-    return _CONTROL_LINE.sub(" ", text)
+    return _CONTROL_LINE.sub(_blank, text)
+
+
+def _blank(m: re.Match[str]) -> str:
+    return "\ufffd" if m[0] >= "\ud800" else " "
 
 
 def styled_snippet(hit: Hit, style: Style, width: int = 240) -> str:
@@ -143,14 +148,6 @@ def styled_title(hit: Hit, style: Style) -> str:
         pieces += [title[s:e], style.mark[1]]
         at = e
     return "".join([*pieces, style(title[at:], bold=True) if at < len(title) else ""])
-
-
-def json_text(value: Any, indent: int | None = None) -> str:
-    """``value`` as JSON.  JSON escapes C0 controls itself; C1 controls and line
-    separators are escaped here too: the same text to a JSON reader, and nothing a
-    terminal acts on."""
-    text = json.dumps(value, ensure_ascii=False, indent=indent)
-    return _C1.sub(lambda m: f"\\u{ord(m[0]):04x}", text)
 
 
 def echo_json(value: Any) -> None:

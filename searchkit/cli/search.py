@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from .._utf8 import json_text
 from ._errors import EXIT_CODES_HELP, EXIT_NO_HITS
 from ._options import (
     Output,
@@ -22,7 +23,7 @@ from ._options import (
     running_options,
     shape_options,
 )
-from ._render import Style, clean, echo_json, json_text, plural, print_results, tsv_value, use_color
+from ._render import Style, clean, echo_json, plural, print_results, tsv_value, use_color
 
 if TYPE_CHECKING:
     from .._types import Mode

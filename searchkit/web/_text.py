@@ -13,17 +13,22 @@ import html
 import itertools
 from bisect import bisect_right
 from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
+from fastapi.responses import JSONResponse
 from markupsafe import Markup
 
 from .._snippets import snippet_window
+from .._utf8 import json_text, without_surrogates
 from ..models import Chunk, Document, Hit, Paragraph, Results
 
 __all__ = [
+    "JSONTextResponse",
     "Spans",
     "document_marks",
     "hit_html",
     "is_code_block",
+    "printable",
     "results_marks",
     "text_html",
 ]
@@ -114,3 +119,21 @@ def document_marks(doc: Document, results: Results) -> dict[int, Spans]:
             at = max(para.text.find(hit.text), 0)
         out.setdefault(hit.paragraph, []).extend((s + at, e + at) for s, e in hit.spans)
     return {n: sorted(spans) for n, spans in out.items()}
+
+
+class JSONTextResponse(JSONResponse):
+    """The API's answers as JSON any UTF-8 reader takes (a lone surrogate a document
+    holds escaped, as the command line's ``--json`` escapes it)."""
+
+    def render(self, content: Any) -> bytes:
+        return json_text(content).encode("utf-8")
+
+
+def printable(value: Any) -> Any:
+    """What a page prints of ``value`` (Jinja's ``finalize``): text with a lone surrogate
+    shows it as U+FFFD, where UTF-8 could not encode the page."""
+    if isinstance(value, str):
+        clean = without_surrogates(value)
+        if clean is not value:
+            return Markup(clean) if isinstance(value, Markup) else clean
+    return value

@@ -38,25 +38,28 @@ from urllib.parse import urlencode
 import attrs
 from fastapi import Depends, FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.responses import HTMLResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
 from .._types import SORTS, SearchRequest, SimilarRequest, comma_names, explore_keywords
 from .._version import __version__
-from ..errors import (
-    ArgumentError,
-    FilterError,
-    SearchkitError,
-    SearchkitIndexError,
-    http_status,
-)
+from ..errors import ArgumentError, FilterError, SearchkitError, SearchkitIndexError, http_status
 from ..index import Index, ShardedIndex
 from ..models import Results
 from . import LOOPBACK_HOSTS
 from ._chart import histogram_chart, pages_around
 from ._overview import Overview, overview
-from ._text import Spans, document_marks, hit_html, is_code_block, results_marks, text_html
+from ._text import (
+    JSONTextResponse,
+    Spans,
+    document_marks,
+    hit_html,
+    is_code_block,
+    printable,
+    results_marks,
+    text_html,
+)
 
 __all__ = ["LOOPBACK_HOSTS", "create_app"]
 
@@ -68,6 +71,8 @@ _PAGE_FACETS = ("author", "source", "folder", "format", "year")
 _MARK_LIMIT = 1000
 # A parameter that may be repeated in the URL (?author=a&author=b).
 _Many = Annotated[list[str] | None, Query()]
+
+
 # Sent with every response.  The pages load their one script and style sheet from
 # /static; nothing inline runs, and no other site may frame them.
 SECURITY_HEADERS = (
@@ -200,10 +205,12 @@ def create_app(
         summary="Paragraph-level search over one searchkit index; read-only.",
         docs_url=None,  # Swagger UI loads scripts from a CDN; /openapi.json is the description
         redoc_url=None,
+        default_response_class=JSONTextResponse,
     )
     app.add_middleware(_Guard, hosts=tuple(allowed_hosts))
     app.mount("/static", StaticFiles(directory=_HERE / "static"), name="static")
     templates = Jinja2Templates(directory=_HERE / "templates")
+    templates.env.finalize = printable  # read as templates compile: none has yet
     templates.env.globals.update(
         version=__version__,
         pages_around=pages_around,
@@ -250,7 +257,7 @@ def create_app(
         status = http_status(exc) if isinstance(exc, SearchkitError) else 400
         message = " ".join(str(exc).split())
         if request.url.path.startswith("/api/"):
-            return JSONResponse({"error": message}, status_code=status)
+            return JSONTextResponse({"error": message}, status_code=status)
         # The search form stays, with the query as typed, so it can be mended in place.
         form = {**_form(request.query_params), "q": request.query_params.get("q", "")}
         return page(request, "error.html", status, message=message, code=status, form=form)
