@@ -272,8 +272,9 @@ class _Run:
                 if reader.has_deletions():
                     gone = np.fromiter(reader.deleted_docs_set, dtype=np.int64)
                     live[offset + gone[gone < reader.doc_count_all()]] = False
-            state.live = live
+            # The mask first: another thread's query reads it once it sees ``live`` set.
             state.mask = None if live.all() else live
+            state.live = live
         self.live = state.mask
         # The last OR with coverage's scores and matched flags (the arrays it returned),
         # the indexes of its matches and their scores: when the root returns those very

@@ -270,6 +270,8 @@ def bound_query(
     if clauses is None:
         q = _every_doc(q)
         clauses = _expanded_clauses(q, searcher, limits, deadline, text)
+    elif deadline.passed():
+        clauses = 0  # as the walk counts: nothing once the deadline has passed
     if clauses > limits.max_clauses:
         raise QueryLimitError(
             text,

@@ -132,13 +132,18 @@ _MAX_WINDOW = 1 << (MAX_BLOCK_BYTES - 1).bit_length()
 _DATE = "published"
 # Records are written and read with orjson (a SciFact abstract's record read in 2.3 us
 # against json's 6.8, written in 2.7 against 11.9), the same bytes json writes for what
-# searchkit stores; anything orjson would write otherwise than json (a type json does not
-# know, a subclass) or refuses (a lone surrogate, a number json takes) goes to json.
+# searchkit stores: text, whole numbers, truth values, None, and lists and dicts of them
+# (:func:`_plain`).  A record holding anything else goes to json, which orjson writes or
+# reads otherwise: a float (NaN as null, 1e-05 as 0.00001), a type json does not know, a
+# subclass; and what orjson refuses (a lone surrogate, an integer past 64 bits) or reads
+# otherwise (the same integer, read as a float).
 _ORJSON_AS_JSON = (
     orjson.OPT_PASSTHROUGH_DATETIME
     | orjson.OPT_PASSTHROUGH_DATACLASS
     | orjson.OPT_PASSTHROUGH_SUBCLASS
 )
+_SCALARS = frozenset({str, int, bool, type(None)})
+_NESTED = frozenset({dict, list, tuple})
 # What decoding a record may allocate, estimated as ``_unpickle`` estimates a pickle's:
 # up to 160 bytes an object (each ``{``, ``[`` and ``,`` starts at most one) and 4 a
 # byte of text (a character past Latin-1 takes 4 in a Python string).  At most
@@ -159,17 +164,36 @@ def _too_costly(raw: bytes) -> bool:
     return cost > MAX_ALLOCATION
 
 
+def _plain(record: dict[str, Any]) -> bool:
+    """Whether every value in ``record``, at any depth, is text, a whole number, a truth
+    value or None (in lists and dicts): what orjson writes and reads as json does, but
+    for the integers past 64 bits that it refuses to write.  A walk, not a recursion:
+    nothing a record nests can exhaust the stack."""
+    stack: list[Any] = [record]
+    while stack:
+        node = stack.pop()
+        for value in node.values() if type(node) is dict else node:
+            kind = type(value)
+            if kind in _NESTED:
+                stack.append(value)
+            elif kind not in _SCALARS:
+                return False
+    return True
+
+
 def encode(record: dict[str, Any]) -> bytes:
-    """``record`` as the UTF-8 JSON a block holds (a lone surrogate kept, as pickle keeps
-    it)."""
+    """``record`` as the UTF-8 JSON a block holds, the bytes json writes (a lone surrogate
+    kept, as pickle keeps it)."""
     published = record.get(_DATE)
     if isinstance(published, dt.datetime):
         record = {**record, _DATE: published.isoformat()}
-    try:
-        return orjson.dumps(record, option=_ORJSON_AS_JSON)
-    except orjson.JSONEncodeError:  # a lone surrogate, an int past 64 bits: json's way
-        text = json.dumps(record, ensure_ascii=False, separators=(",", ":"))
-        return text.encode("utf-8", "surrogatepass")
+    if _plain(record):
+        try:
+            return orjson.dumps(record, option=_ORJSON_AS_JSON)
+        except orjson.JSONEncodeError:  # a lone surrogate, an int past 64 bits
+            pass
+    text = json.dumps(record, ensure_ascii=False, separators=(",", ":"))
+    return text.encode("utf-8", "surrogatepass")
 
 
 def decode(raw: bytes) -> dict[str, Any]:
@@ -182,6 +206,9 @@ def decode(raw: bytes) -> dict[str, Any]:
             record = orjson.loads(raw)
         except orjson.JSONDecodeError:  # what json reads and orjson refuses, or damage
             record = json.loads(raw.decode("utf-8", "surrogatepass"))
+        else:
+            if type(record) is dict and not _plain(record):  # a float, or a misread integer
+                record = json.loads(raw.decode("utf-8", "surrogatepass"))
         if type(record) is not dict:
             raise DamagedPickleError(f"a stored record is a {type(record).__name__}, not a dict")
         published = record.get(_DATE)

@@ -54,7 +54,7 @@ def _iso(value: dt.datetime | None) -> str | None:
 
 def _names(value: Iterable[str] | str | None) -> tuple[str, ...]:
     """Author names as a tuple: white space collapsed, blank names and repeats dropped."""
-    if not value:  # None, "", or no names (most chunks and hits)
+    if value is None or (type(value) in (str, tuple, list) and not value):  # most chunks
         return ()
     if isinstance(value, str):
         value = (value,)

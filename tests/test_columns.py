@@ -709,3 +709,35 @@ def test_a_writer_leaves_its_segments_body_columns_as_a_build_from_the_segment(
     assert [h.doc_id for h in ix.search("master dawn", limit=3)] == ["d1"]
     assert [h.doc_id for h in ix.search("port", limit=3)] == ["d3"]
     assert {p.name: p.read_bytes() for p in _caches(ix)} == written  # used, not rebuilt
+
+
+def test_a_query_that_starts_while_another_marks_the_deleted_documents_masks_them(
+    tmp_path: Path,
+) -> None:
+    """The first query of a reader finds its deleted documents once for all its queries.
+    Another thread's query that starts as soon as that is found (the web app's, a
+    reader's second query at once) must see the mask too, not a reader without one."""
+
+    def doc(i: int, text: str) -> Document:
+        paragraph = Paragraph(1, text, 0, len(text))
+        return Document(id=f"d{i}", path=f"d{i}.txt", title=f"T{i}", paragraphs=(paragraph,))
+
+    ix = searchkit.Index.create(tmp_path / "ix", vectors=False)
+    ix.add_documents([doc(1, "rain falls today"), doc(2, "rain again here"), doc(3, "sun")])
+    ix.remove("d1")
+    searcher = ix._reader()
+    plan = _topk._compile(parse_query("rain", searcher.schema), searcher, 1.0)
+    other: list[list[int]] = []
+
+    class Racing(_columns._SearcherState):
+        def __setattr__(self, name: str, value: Any) -> None:
+            object.__setattr__(self, name, value)
+            if name == "live" and value is not None and not other:
+                run = _columns._Run(searcher, self, searcher.weighting)
+                other.append(np.flatnonzero(run.node(plan)[1]).tolist())
+
+    state = Racing()
+    first = np.flatnonzero(_columns._Run(searcher, state, searcher.weighting).node(plan)[1])
+    live = [searcher.stored_fields(d)["doc_id"] for d in first.tolist()]
+    assert live == ["d2"]
+    assert other == [first.tolist()]

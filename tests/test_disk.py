@@ -5,11 +5,14 @@ written."""
 from __future__ import annotations
 
 import datetime as dt
+import enum
 import io
 import itertools
 import json
+import math
 import pickle
 import struct
+import uuid
 import zlib
 from pathlib import Path
 from typing import Any
@@ -162,14 +165,36 @@ def test_a_record_column_keeps_gaps_and_what_json_cannot_say_alone() -> None:
 
 
 def test_a_record_is_the_bytes_json_writes_and_what_orjson_refuses_goes_through_json() -> None:
-    """orjson writes and reads the records; a lone surrogate or an integer past 64 bits
-    (which orjson refuses) goes through json, and either way the bytes are json's."""
+    """orjson writes and reads the records; what it refuses or writes or reads otherwise
+    than json (a lone surrogate, an integer past 64 bits, which it reads as a float, and
+    floats: NaN it writes as null, 1e-05 as 0.00001) goes through json: either way the
+    bytes are json's, and they read back as the same values of the same types."""
+
+    class Kind(enum.StrEnum):
+        NOTE = "note"
+
     plain = {"chunk_id": "d:1", "title": "Caf\u00e9 \u201cquoted\u201d \\ \n", "authors": ["A"]}
-    for record in (plain, {**plain, "t": "\udcff"}, {**plain, "n": 2**70}):
+    others = {
+        "t": "\udcff",
+        "n": 2**64 + 1,
+        "m": -(2**63) - 1,
+        "deep": [[0, 1], {"n": 2**70 + 3}],
+        "code": ((0, 3), (5, 9)),
+        "nan": math.nan,
+        "inf": -math.inf,
+        "small": 1e-05,
+        "half": [0.5],
+        "kind": Kind.NOTE,
+    }
+    for key, value in [("plain", None), *others.items()]:
+        record = plain if value is None else {**plain, key: value}
         raw = _records.encode(record)
         text = json.dumps(record, ensure_ascii=False, separators=(",", ":"))
-        assert raw == text.encode("utf-8", "surrogatepass")
-        assert _records.decode(raw) == record
+        assert raw == text.encode("utf-8", "surrogatepass"), key
+        expected = json.loads(text)  # a tuple reads back as a list, a str enum as its text
+        assert repr(_records.decode(raw)) == repr(expected), key
+    with pytest.raises(TypeError):  # json's answer to a type it does not know
+        _records.encode({**plain, "id": uuid.UUID(int=1)})
 
 
 def test_a_long_record_has_a_block_of_its_own_and_too_long_a_one_is_refused(

@@ -24,6 +24,7 @@ import shutil
 import weakref
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -97,6 +98,17 @@ def test_document_authors_and_author_agree() -> None:
     assert (two.authors, two.author) == (("A", "B C"), "A, B C")
     none = searchkit.Document(id="d", path="p", title="t", paragraphs=())
     assert (none.authors, none.author) == ((), None)
+
+    # Any iterable of names: a generator, a numpy array (whose truth is no answer).
+    def authors(value: Any) -> tuple[str, ...]:
+        return searchkit.Document(id="d", path="p", title="t", paragraphs=(), authors=value).authors
+
+    assert authors(n for n in ["A", "B"]) == ("A", "B")
+    np = pytest.importorskip("numpy")
+    assert authors(np.array(["Ann Lee", "Bo  Chan"])) == ("Ann Lee", "Bo Chan")
+    for bad in (0, False):  # not names: refused, not taken for none
+        with pytest.raises(TypeError):
+            authors(bad)
 
 
 def test_author_filter_matches_any_one_author(

@@ -76,6 +76,10 @@ def test_more_words_than_max_clauses_are_refused(seed_index: searchkit.Index) ->
     message = _limit_error(excinfo, "max_clauses")
     assert message.startswith("the query searches 21 words (after wildcards and fuzzy terms")
     assert seed_index.search(text, limits=QueryLimits(max_clauses=21)).total == 0
+    # Words are counted until the time budget is spent, as wildcards are expanded: a
+    # search whose budget is gone before the count times out with what it found.
+    spent = seed_index.search(text, limits=QueryLimits(max_clauses=20), timeout=1e-9, exact=True)
+    assert (spent.total, spent.timed_out) == (0, True)
 
 
 def test_hits_times_context_past_max_context_chunks_is_refused(
