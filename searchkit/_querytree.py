@@ -1,12 +1,59 @@
-"""What a parsed query tree becomes before it is searched: repeated terms summed, NOTs
-lifted, and normalised (both roads of ``query.py``, the parser's and the plain words',
-end here)."""
+"""What a parsed query tree becomes before it is searched: values of number and date
+fields read as the field reads them, repeated terms summed, NOTs lifted, and normalised
+(both roads of ``query.py``, the parser's and the plain words', end here)."""
 
 from __future__ import annotations
 
-from whoosh import query
+from typing import Any
 
-__all__ = ["lift_nots", "normalized", "sum_repeats"]
+from whoosh import fields, query
+
+__all__ = ["field_values", "lift_nots", "normalized", "sum_repeats"]
+
+
+def field_values(q: query.Query, schema: fields.Schema) -> query.Query:
+    """``q`` with each value of a number or date field (``paragraph``, ``date``) as the
+    field reads it.  A quoted value (``date:"2025-06-14T10:55"``, the way to write a time,
+    whose colons would otherwise name fields) reached the field as text, which a search
+    took for index damage or matched nothing with; a range past the field's values
+    (``paragraph:<0``: numbers start at 0) could not be searched.  Such a range becomes
+    one that matches nothing (its start past its end), or is left open where it holds
+    every value on that side."""
+
+    def read(node: query.Query) -> query.Query:
+        field = getattr(node, "fieldname", None)
+        if field is None or field not in schema:
+            return node
+        kind = schema[field]
+        if not isinstance(kind, fields.NUMERIC) or kind.numtype is not int:
+            return node
+        if type(node) is query.Term and isinstance(node.text, str):
+            return kind.parse_query(field, node.text, boost=node.boost)
+        if type(node) is query.Phrase:
+            return kind.parse_query(field, " ".join(node.words), boost=node.boost)
+        if type(node) is query.NumericRange:
+            return _within(node, kind)
+        return node
+
+    found: query.Query = q.accept(read)
+    return found
+
+
+def _within(node: query.NumericRange, kind: Any) -> query.Query:
+    """A whole-number range held to the values ``kind`` can store."""
+    low, high = kind.min_value, kind.max_value
+    first = None if node.start is None else node.start + node.startexcl
+    last = None if node.end is None else node.end - node.endexcl
+    if (first is not None and first > high) or (last is not None and last < low):
+        first, last = high, low  # nothing: Whoosh reads a start past the end as no term
+    elif (first is None or first >= low) and (last is None or last <= high):
+        return node  # as written
+    else:
+        first = None if first is None or first < low else first
+        last = None if last is None or last > high else last
+    return query.NumericRange(
+        node.fieldname, first, last, boost=node.boost, constantscore=node.constantscore
+    )
 
 
 def sum_repeats(q: query.Query) -> query.Query:

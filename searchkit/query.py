@@ -33,7 +33,7 @@ from ._filterterms import filter_terms
 from ._folders import FOLDER_FIELD, relative_folder
 from ._limits import unescaped
 from ._plainquery import Parsing, flat_words_query, plain_words_query, word_query
-from ._querytree import lift_nots, normalized, sum_repeats
+from ._querytree import field_values, lift_nots, normalized, sum_repeats
 from ._types import Operator
 from .analysis import normalize_name
 from .analysis.languages import body_field
@@ -69,8 +69,12 @@ MAX_EDITS = 2
 MAX_BOOST = 1_000
 # What follows a ``~`` (the edit distance) and a ``^`` (the boost), as far as the next
 # space or ``)``.
-_FUZZY_DIST = re.compile(r"~([0-9]+)")
-_BOOST_TEXT = re.compile(r"\^([0-9.][^\s)]*)")
+# What follows a ``~`` or a ``^`` when it starts as a number would (a digit, a point or
+# a sign), up to a space or a closing parenthesis: ``~user`` and ``x^y`` are words.
+_FUZZY_DIST = re.compile(r"~([0-9.+-][^\s)]*)")
+_BOOST_TEXT = re.compile(r"\^([0-9.+-][^\s)]*)")
+# A fuzzy term's edits (and the length of its exact prefix): ``~``, ``~2``, ``~2/3``.
+_EDITS = re.compile(r"(?:([0-9]+)(?:/[0-9]+)?)?")
 _BOOST_NUMBER = re.compile(r"[0-9]*(?:\.[0-9]+)?")
 _PREFIX = r"(?:(?<=[\s(])|^){}(?=[\w\"(])"
 
@@ -277,11 +281,17 @@ def _parse(text: str, parsing: Parsing) -> query.Query:
     plain = plain_words_query(text, parsing)
     if plain is not None:  # only words: the parser's tree, built without the parser
         return normalized(lift_nots(sum_repeats(plain)))
+    # A date-time's colons would name fields (``date:2025-06-14T10:55``): quoted, they
+    # do not, and the date field reads the quoted value whole (see ``field_values``).
+    unquoted = _quote_times(text) if ":" in text else text
     try:
-        parsed = _parser(parsing).parse(text, normalize=False)
+        parsed = field_values(_parser(parsing).parse(unquoted, normalize=False), parsing.schema)
     except Exception as exc:  # Whoosh raises assorted errors on odd input
+        # Its own errors say what is wrong; an IndexError from a group left empty
+        # (``NOT NOT x``) would only say "list index out of range".
+        said = _OPERATORS_AMISS if isinstance(exc, LookupError) else str(exc)
         raise QuerySyntaxError(
-            text, _stored_only(text, parsing.schema) or str(exc) or type(exc).__name__
+            text, _stored_only(text, parsing.schema) or said or type(exc).__name__
         ) from None
     for node in _walk(parsed):
         error = getattr(node, "error", None)
@@ -338,6 +348,28 @@ SEARCHABLE_FIELDS = (
     "format",
 )
 _FIELD_PREFIX = re.compile(r"(\w+):")
+_OPERATORS_AMISS = (
+    "its operators do not fit together (two in a row, such as NOT NOT: "
+    "write NOT (NOT word), or drop one)"
+)
+# A date field's value with a time, unquoted, after its name and any of < > = (a range's
+# ends are read whole by the range syntax).
+_TIME_VALUE = re.compile(
+    r"(?<![\w\\\"'])((?:published|date):[<>]?=?)(\d{4}-\d\d-\d\dT\d\d:\d\d(?::\d\d)?)(?![\w:])"
+)
+
+
+def _quote_times(text: str) -> str:
+    """``text`` with each date field's unquoted date-time value quoted (not inside a
+    phrase, where it is words)."""
+    phrases = [m.span() for m in _QUOTED.finditer(text)]
+
+    def quote(m: re.Match[str]) -> str:
+        if any(a < m.start() < b for a, b in phrases):
+            return m.group()
+        return f'{m.group(1)}"{m.group(2)}"'
+
+    return _TIME_VALUE.sub(quote, text)
 
 
 def _stored_only(text: str, schema: Schema) -> str | None:
@@ -421,9 +453,20 @@ def _check_fuzzy_and_boosts(text: str) -> None:
     for i, ch, quoted in unescaped(text):
         if ch == '"' or quoted or i == 0 or text[i - 1].isspace():
             continue
-        elif ch == "~" and text[i - 1] != '"':
+        elif ch == "~" and text[i - 1] == '"':  # a phrase's slop: a whole number
+            slop = _FUZZY_DIST.match(text, i)
+            if slop is not None and not slop.group(1).isdigit():
+                raise QuerySyntaxError(
+                    text,
+                    f'a phrase\'s slop is a whole number ("a b"~2), not ~{slop.group(1)}',
+                    i,
+                )
+        elif ch == "~":
             fuzzy = _FUZZY_DIST.match(text, i)
-            if fuzzy is not None and int(fuzzy.group(1)) > MAX_EDITS:
+            edits = _EDITS.fullmatch(fuzzy.group(1)) if fuzzy is not None else None
+            if fuzzy is not None and (
+                edits is None or not 1 <= int(edits.group(1) or 1) <= MAX_EDITS
+            ):
                 raise QuerySyntaxError(
                     text,
                     f"a fuzzy term allows at most {MAX_EDITS} edits (word~1 or word~"

@@ -28,6 +28,8 @@ from searchkit.analysis.synonyms import (
     parse_synonyms,
 )
 from searchkit.cli import cli
+from searchkit.query import parse_query
+from searchkit.schema import build_schema
 
 from .conftest import SEEDS
 
@@ -318,6 +320,38 @@ def test_cli_and_web_refuse_deep_parentheses(seed_index_path: Path, tmp_path: Pa
             "at character 2: a boost must be a number above 0 and at most 1,000 "
             "(word^2, word^0.5), not ^" + "9" * 400,
         ),
+        # Signs, fractions and repeats were read as words of their own (belarus^-1
+        # searched "belarus OR 1", belarus~1.5 "belarus~ OR 5").
+        (
+            "belarus^-1",
+            "at character 8: a boost must be a number above 0 and at most 1,000 "
+            "(word^2, word^0.5), not ^-1",
+        ),
+        (
+            "belarus^+3",
+            "at character 8: a boost must be a number above 0 and at most 1,000 "
+            "(word^2, word^0.5), not ^+3",
+        ),
+        (
+            "belarus~1.5",
+            "at character 8: a fuzzy term allows at most 2 edits (word~1 or word~2), not ~1.5",
+        ),
+        (
+            "belarus~-1",
+            "at character 8: a fuzzy term allows at most 2 edits (word~1 or word~2), not ~-1",
+        ),
+        (
+            "belarus~2~2",
+            "at character 8: a fuzzy term allows at most 2 edits (word~1 or word~2), not ~2~2",
+        ),
+        (
+            "belarus~0",
+            "at character 8: a fuzzy term allows at most 2 edits (word~1 or word~2), not ~0",
+        ),
+        (
+            '"belarus minsk"~1.5',
+            'at character 16: a phrase\'s slop is a whole number ("a b"~2), not ~1.5',
+        ),
     ],
 )
 def test_edit_distances_and_boosts_out_of_range_are_refused(
@@ -326,6 +360,25 @@ def test_edit_distances_and_boosts_out_of_range_are_refused(
     with pytest.raises(searchkit.QuerySyntaxError) as caught:
         seed_index.search(query)
     assert str(caught.value) == f"cannot parse query {query!r} {reason}"
+
+
+def test_two_operators_in_a_row_say_so() -> None:
+    """Whoosh's parser fails on ``NOT NOT x`` with an IndexError: the message said
+    "list index out of range"."""
+    with pytest.raises(searchkit.QuerySyntaxError) as caught:
+        parse_query("NOT NOT belarus", build_schema())
+    assert str(caught.value) == (
+        "cannot parse query 'NOT NOT belarus': its operators do not fit together "
+        "(two in a row, such as NOT NOT: write NOT (NOT word), or drop one)"
+    )
+
+
+def test_what_only_looks_like_a_boost_or_an_edit_count_is_words(
+    seed_index: searchkit.Index,
+) -> None:
+    """A ``~`` or ``^`` before letters is not syntax: a URL's ``~user``, ``x^y``."""
+    for query in ("http://x.com/~user belarus", "x^y belarus", "belarus~ belarus~2/3"):
+        assert seed_index.search(query).total > 0, query
 
 
 def test_edit_distances_and_boosts_in_range_still_work(seed_index: searchkit.Index) -> None:
