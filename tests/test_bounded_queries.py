@@ -8,6 +8,7 @@ from __future__ import annotations
 import itertools
 import json
 import math
+import os
 import random
 import shutil
 import string
@@ -25,6 +26,7 @@ from searchkit.analysis.synonyms import (
     MAX_GROUP,
     MAX_LINE_CHARS,
     MAX_SYNONYMS_BYTES,
+    load_synonyms,
     parse_synonyms,
 )
 from searchkit.cli import cli
@@ -434,6 +436,22 @@ def test_synonyms_text_past_the_size_limit_is_refused() -> None:
     with pytest.raises(searchkit.SettingsError) as caught:
         parse_synonyms("a, b\n" * (MAX_SYNONYMS_BYTES // 5 + 1), "big.txt")
     assert str(caught.value).startswith("big.txt: synonyms file too large")
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs named pipes")
+def test_a_synonyms_file_that_is_a_device_or_a_pipe_is_refused_unread(tmp_path: Path) -> None:
+    """``--synonyms /dev/zero`` read until the machine ran out of memory, and a named
+    pipe with no writer waited for ever: only a regular file is read, up to the limit."""
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    for path in (Path("/dev/zero"), fifo):
+        with pytest.raises(searchkit.SettingsError) as caught:
+            load_synonyms(path)
+        assert str(caught.value) == f"{path}: a synonyms file must be a regular file"
+    big = tmp_path / "big.txt"
+    big.write_text("a, b\n" * (MAX_SYNONYMS_BYTES // 5 + 1), encoding="utf-8")
+    with pytest.raises(searchkit.SettingsError, match="synonyms file too large"):
+        load_synonyms(big)
 
 
 # -- item 10: check verifies the synonyms file -----------------------------------------

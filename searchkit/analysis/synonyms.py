@@ -22,6 +22,7 @@ the limit.
 from __future__ import annotations
 
 import os
+import stat
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -136,11 +137,17 @@ def load_synonyms(path: str | os.PathLike[str]) -> Synonyms:
     """Read and parse a synonyms file (UTF-8); :class:`SettingsError` when it cannot be."""
     p = Path(path)
     try:
-        if p.stat().st_size > MAX_SYNONYMS_BYTES:
+        # A device or a pipe has no size to check and may never end (or, a FIFO with no
+        # writer, never start): only a file is read, and no further than the limit.
+        if not stat.S_ISREG(p.stat().st_mode):
+            raise SettingsError(f"{p}: a synonyms file must be a regular file")
+        with p.open("rb") as f:
+            data = f.read(MAX_SYNONYMS_BYTES + 1)
+        if len(data) > MAX_SYNONYMS_BYTES:
             raise SettingsError(
                 f"{p}: synonyms file too large (limit {MAX_SYNONYMS_BYTES:,} bytes)"
             )
-        text = p.read_text(encoding="utf-8")
+        text = data.decode("utf-8")
     except FileNotFoundError:
         raise SettingsError(f"{p}: no such synonyms file") from None
     except UnicodeDecodeError:
