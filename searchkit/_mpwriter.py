@@ -72,6 +72,9 @@ class _Task(multiproc.SubWriterTask):  # type: ignore[misc]
         self.daemon = True
 
     def run(self) -> None:
+        # Ctrl-C reaches the whole process group: the parent answers it (it cancels and
+        # kills this process), so this one does not also stop with a traceback.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
         _die_with_parent(self._parent)
         _close_inherited(self._locks)
         # SubWriterTask builds a whoosh.writing.SegmentWriter by name; in this child
@@ -159,4 +162,7 @@ class MpWriter(multiproc.MpWriter, SegmentWriter):  # type: ignore[misc]
                     task.kill()
                 task.join()
         finally:
+            # Jobs no task will read may fill the queue's pipe: its feeder thread would
+            # then block, and this process wait for it for ever as it exits.
+            self.jobqueue.cancel_join_thread()
             wwriting.SegmentWriter.cancel(self)

@@ -12,9 +12,11 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -392,6 +394,36 @@ def test_a_lone_surrogate_a_document_holds_never_breaks_the_output(tmp_path: Pat
         shown = runner.invoke(cli, [*args, "--index", ix])
         assert shown.exit_code == 0, (args, shown.output)
         assert "Lone \ufffd gannets" in shown.stdout
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="needs Linux's /proc")
+def test_ctrl_c_while_the_writer_processes_run_is_one_line(tmp_path: Path) -> None:
+    """Ctrl-C reaches the whole process group: the writer processes stopped with a
+    traceback of their own ("Process _Task-2:", a KeyboardInterrupt) beside the
+    command's one line."""
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    words = ["river", "harbour", "ship", "grain", "price", "market", "rain", "sun", "cloud", "wind"]
+    for i in range(600):
+        body = "\n\n".join(" ".join(words[(i + j + k) % 10] for k in range(60)) for j in range(20))
+        (folder / f"doc{i}.md").write_text(f"# Doc {i}\n\n{body}\n", encoding="utf-8")
+    proc = subprocess.Popen(
+        [searchkit_script(), "index", str(folder), "--index", str(tmp_path / "ix"), "-q"],
+        stderr=subprocess.PIPE,
+        text=True,
+        env=_env(),
+        start_new_session=True,
+    )
+    children = Path(f"/proc/{proc.pid}/task/{proc.pid}/children")
+    deadline = time.monotonic() + 60
+    while proc.poll() is None and time.monotonic() < deadline:
+        if children.exists() and children.read_text().split():
+            time.sleep(0.2)  # a writer process runs: let it work, then interrupt
+            break
+        time.sleep(0.005)
+    os.killpg(proc.pid, signal.SIGINT)
+    _, stderr = proc.communicate(timeout=60)
+    assert (proc.returncode, stderr.strip()) == (130, "Error: interrupted")
 
 
 def test_an_index_committed_to_while_it_opens_is_read_again_not_called_damaged(
