@@ -161,9 +161,16 @@ def read_json(root: Path) -> Any:
         return json.loads(settings_file.read_bytes())
     except FileNotFoundError:
         raise IndexNotFoundError(root) from None
+    except NotADirectoryError:  # a file (or a device) given as the index, or above it
+        file = next((p for p in (root, *root.parents) if p.exists()), root)
+        what = "it is a file" if file == root else f"{file} is a file"
+        raise SearchkitIndexError(root, f"{root} is not a searchkit index: {what}") from None
     except PermissionError as exc:
         raise access_error(root, exc) from None
     except (OSError, ValueError, RecursionError) as exc:
+        if "\0" in str(root):
+            why = f"{str(root)!r} is not a path: it holds a NUL"
+            raise SearchkitIndexError(root, why) from None
         reason = type(exc).__name__ if isinstance(exc, RecursionError) else str(exc)
         raise IndexDamagedError(root, f"cannot read {settings_file} ({reason})") from None
 

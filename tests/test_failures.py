@@ -426,6 +426,23 @@ def test_ctrl_c_while_the_writer_processes_run_is_one_line(tmp_path: Path) -> No
     assert (proc.returncode, stderr.strip()) == (130, "Error: interrupted")
 
 
+def test_an_index_path_that_is_a_file_says_so_not_damaged(tmp_path: Path) -> None:
+    """``--index`` naming a file was "index damaged ... run `searchkit check --repair`",
+    advice that check then refused."""
+    file = tmp_path / "notes.txt"
+    file.write_text("not an index\n", encoding="utf-8")
+    for path, what in ((file, "it is a file"), (file / "ix", f"{file} is a file")):
+        with pytest.raises(searchkit.SearchkitIndexError) as caught:
+            searchkit.Index.open(path)
+        assert type(caught.value) is searchkit.SearchkitIndexError
+        assert str(caught.value) == f"{path} is not a searchkit index: {what}"
+    result = CliRunner().invoke(cli, ["search", "x", "--index", str(file)])
+    assert (result.exit_code, result.output) == (
+        3,
+        f"Error: {file} is not a searchkit index: it is a file\n",
+    )
+
+
 def test_an_index_committed_to_while_it_opens_is_read_again_not_called_damaged(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
