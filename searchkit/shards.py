@@ -100,6 +100,8 @@ def open_many(
     An index named twice, or a document in two of them (the same file indexed into both),
     raises :class:`SearchkitIndexError`: ids must stay unique across the indexes.
     """
+    if isinstance(paths, str | os.PathLike):  # one path: its characters are no folders
+        raise ArgumentError(f"open_many() takes a list of index folders ([{paths!r}, ...])")
     roots = [Path(p) for p in paths]
     if not roots:
         raise ArgumentError("open_many() needs at least one index folder")

@@ -185,6 +185,10 @@ def test_open_many_refuses_what_is_not_one_collection(
     a, b, everything = two
     with pytest.raises(ArgumentError, match="at least one index"):
         searchkit.open_many([])
+    for one in (str(a), a):  # one folder, whose characters were opened as folders
+        with pytest.raises(ArgumentError) as caught:
+            searchkit.open_many(one)  # type: ignore[arg-type]
+        assert str(caught.value) == f"open_many() takes a list of index folders ([{one!r}, ...])"
     with pytest.raises(SearchkitIndexError, match="named twice"):
         searchkit.open_many([a, b, a])
     with pytest.raises(SearchkitIndexError, match=r"document \w+ is in both"):
