@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 import attrs
 
+from ._args import check_path
 from ._base import DEFAULT_LOCK_TIMEOUT
 from ._batch import DEFAULT_BATCH_SIZE
 from ._types import Confirm, Progress
@@ -113,6 +114,8 @@ class Builds(ABC):
         the index's settings for ``paths``, once for all shards, before any shard reads a
         file; every shard reads with the same maps.
         """
+        for path in paths:
+            check_path("each file or folder", path)
         options = BuildOptions(batch_size, dry_run, progress, follow_links, client, cluster_timeout)
         return self._add(paths, options, field_map)
 
@@ -134,5 +137,7 @@ class Builds(ABC):
         :func:`~searchkit.rebuild_index`).  A sharded index builds a new set of shards.
         """
         self.close()
+        for path in paths:
+            check_path("each file or folder", path)
         options = BuildOptions(batch_size, progress=progress, follow_links=follow_links)
         return self._rebuild(paths, options, confirm)

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Self
 
 from ._access import translated
+from ._args import check_path
 from ._base import (
     DEFAULT_LOCK_TIMEOUT,
     IndexFolder,
@@ -88,6 +89,7 @@ class Opens(IndexFolder):
         installed (about half the disk and 2.5x faster to build; ``mode="hybrid"`` then
         raises :class:`VectorsMissingError`).
         """
+        check_path("path", path)
         root = Path(path)
         code = language if language == AUTO else normalize_language(language)
         if code is None:
@@ -114,6 +116,7 @@ class Opens(IndexFolder):
         Raises :class:`IndexNotFoundError` when there is none, and
         :class:`IndexIncompatibleError` when it was written with other settings.
         """
+        check_path("path", path)
         root = Path(path)
         if is_sharded(root):
             return ShardedIndex.open_sharded(

@@ -28,6 +28,7 @@ from pathlib import Path
 from whoosh.searching import Searcher
 
 from ._access import translated
+from ._args import check_text
 from ._base import (
     DEFAULT_LOCK_TIMEOUT,
     IndexFolder,
@@ -172,12 +173,14 @@ class Index(Reads, Writes, Opens):
 
         See :func:`searchkit.explore.complete` for how words are found.
         """
+        check_text("text", text)
         check_whole("limit", limit, 1, MAX_LIMIT)
         return complete(self._reader(), text, limit)
 
     @guarded
     def chunk(self, chunk_id: str) -> Chunk:
         """The chunk with this id; :class:`NotFoundError` if there is none."""
+        check_text("chunk_id", chunk_id)
         doc_id, colon, place = chunk_id.rpartition(":")  # "doc:paragraph" or "...:paragraph.part"
         number = place.partition(".")[0]
         if colon and number.isdigit() and number.isascii() and int(number) < 2**32:
@@ -198,6 +201,7 @@ class Index(Reads, Writes, Opens):
     @guarded
     def document(self, doc_id: str) -> Document:
         """The indexed document with this id, paragraphs and metadata, rebuilt from its chunks."""
+        check_text("doc_id", doc_id)
         stored = sorted(self._reader().documents(doc_id=doc_id), key=lambda s: s.get("seq", 1))
         if not stored:
             raise NotFoundError(f"no document {doc_id!r} in index {self.path}")

@@ -19,6 +19,7 @@ from typing import Protocol, TypeVar, cast
 import attrs
 from whoosh import query as wq
 
+from ._args import check_text
 from ._base import OpenPart, Part
 from ._fanout import (
     explore_part,
@@ -109,6 +110,7 @@ class _Parts(Reads):
 
     def complete(self, text: str, limit: int = 10) -> list[Completion]:
         """``Index.complete`` over every part: counts are paragraphs in all of them."""
+        check_text("text", text)
         check_whole("limit", limit, 1, MAX_LIMIT)
         return complete_over([ix._reader() for ix, _ in self._parts()], text, limit)
 

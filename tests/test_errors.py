@@ -131,6 +131,31 @@ def test_bad_arguments_to_write_are_argument_errors_not_index_errors(tmp_path: P
     assert not isinstance(err.value, searchkit.SearchkitIndexError | searchkit.FilterError)
 
 
+def test_an_argument_of_the_wrong_type_is_an_argument_error_naming_it(tmp_path: Path) -> None:
+    """They raised TypeError or AttributeError from deep inside (``'NoneType' object has
+    no attribute 'rpartition'``)."""
+    path = "must be a path (str or os.PathLike), not"
+    with searchkit.Index.create(tmp_path / "ix") as ix:
+        many = searchkit.open_many([tmp_path / "ix"])
+        calls = [
+            ("chunk_id must be text, not NoneType None", lambda: ix.passage(None)),
+            ("doc_id must be text, not int 5", lambda: ix.document(5)),
+            ("text must be text, not NoneType None", lambda: ix.complete(None)),
+            ("text must be text, not bytes b'x'", lambda: many.complete(b"x")),
+            (f"each file or folder {path} NoneType None", lambda: ix.add(None)),
+            (f"each file or folder {path} list ['d1']", lambda: ix.rebuild(["d1"])),
+            (f"synonyms {path} int 5", lambda: ix.set_synonyms(5)),
+            (f"path {path} NoneType None", lambda: searchkit.Index.open(None)),
+            (f"path {path} int 5", lambda: searchkit.Index.create(5)),
+            (f"path {path} NoneType None", lambda: searchkit.load_document(None)),
+        ]
+        for message, call in calls:
+            with pytest.raises(searchkit.ArgumentError) as caught:
+                call()
+            assert str(caught.value) == message
+        many.close()
+
+
 def test_a_shard_count_an_index_does_not_have_exits_2(tmp_path: Path) -> None:
     searchkit.Index.create(tmp_path / "ix", shards=2).close()
     result = CliRunner().invoke(

@@ -28,6 +28,7 @@ from pathlib import Path
 
 import attrs
 
+from .._args import check_path
 from ..errors import SettingsError
 from .folding import fold
 
@@ -135,6 +136,7 @@ def _phrases(side: str, source: str, number: int) -> list[Phrase]:
 
 def load_synonyms(path: str | os.PathLike[str]) -> Synonyms:
     """Read and parse a synonyms file (UTF-8); :class:`SettingsError` when it cannot be."""
+    check_path("synonyms", path)
     p = Path(path)
     try:
         # A device or a pipe has no size to check and may never end (or, a FIFO with no

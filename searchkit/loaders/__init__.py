@@ -30,6 +30,7 @@ from pathlib import Path
 
 import attrs
 
+from .._args import check_path
 from ..errors import DocumentError, SettingsError
 from ..models import Document, Skipped
 from ._base import DeclaresEncoding, Loader, ReadsBytes, decode, invalid_utf8
@@ -127,6 +128,7 @@ def display_path(path: str | os.PathLike[str]) -> str:
 
 def read_file(path: str | os.PathLike[str]) -> tuple[Path, bytes]:
     """Resolve ``path`` and read its bytes, turning OS errors into :class:`DocumentError`."""
+    check_path("path", path)
     p = Path(path)
     try:
         str(p).encode("utf-8")
