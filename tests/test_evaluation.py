@@ -137,6 +137,18 @@ def test_read_beir(tmp_path: Path) -> None:
     assert read_beir(tmp_path / "tiny", split="dev").judged_queries() == ["q4"]
 
 
+def test_judgments_of_no_query_are_refused_not_scored_zero(tmp_path: Path) -> None:
+    """Metrics over no query read 0.0000 and exited 0, as if searchkit found nothing."""
+    root = _beir(tmp_path / "tiny")
+    (root / "qrels" / "test.tsv").write_text("query-id\tcorpus-id\tscore\nq9\td1\t1\n")
+    with pytest.raises(searchkit.CollectionError) as caught:
+        searchkit.evaluate(root)
+    assert str(caught.value) == (
+        f"{root}: none of its 4 queries has a relevant document in its judgments: "
+        "nothing to evaluate"
+    )
+
+
 def test_read_beir_names_the_missing_file(tmp_path: Path) -> None:
     root = _beir(tmp_path / "tiny")
     with pytest.raises(searchkit.CollectionError, match=r"qrels/train\.tsv"):

@@ -196,6 +196,12 @@ def evaluate_rankings(
     if isinstance(depth, bool) or not isinstance(depth, int) or not 1 <= depth <= MAX_LIMIT:
         raise CollectionError(path, f"depth must be a whole number from 1 to {MAX_LIMIT}")
     collection = read_collection(path, format=setup.format, split=setup.split)
+    if not collection.judged_queries():  # metrics over no query would read as 0.0000
+        raise CollectionError(
+            path,
+            f"none of its {len(collection.queries)} queries has a relevant document in "
+            "its judgments: nothing to evaluate",
+        )
     with ExitStack() as stack:
         index, index_seconds = _open_index(stack, collection, setup)
         stack.enter_context(index)
