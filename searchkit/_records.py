@@ -169,6 +169,8 @@ def _plain(record: dict[str, Any]) -> bool:
     value or None (in lists and dicts): what orjson writes and reads as json does, but
     for the integers past 64 bits that it refuses to write.  A walk, not a recursion:
     nothing a record nests can exhaust the stack."""
+    if _SCALARS.issuperset(map(type, record.values())):  # most records: nothing nested
+        return True
     stack: list[Any] = [record]
     while stack:
         node = stack.pop()
