@@ -67,10 +67,9 @@ MAX_EDITS = 2
 # The largest boost ``word^N`` may give: past it one word's score drowns every other's,
 # and far past it the score is infinite.
 MAX_BOOST = 1_000
-# What follows a ``~`` (the edit distance) and a ``^`` (the boost), as far as the next
-# space or ``)``.
-# What follows a ``~`` or a ``^`` when it starts as a number would (a digit, a point or
-# a sign), up to a space or a closing parenthesis: ``~user`` and ``x^y`` are words.
+# What follows a ``~`` (the edit distance) or a ``^`` (the boost) when it starts as a
+# number would (a digit, a point or a sign), up to a space or a closing parenthesis:
+# ``~user`` and ``x^y`` are words.
 _FUZZY_DIST = re.compile(r"~([0-9.+-][^\s)]*)")
 _BOOST_TEXT = re.compile(r"\^([0-9.+-][^\s)]*)")
 # A fuzzy term's edits (and the length of its exact prefix): ``~``, ``~2``, ``~2/3``.
