@@ -8,6 +8,7 @@ and writes the difference through a :class:`~searchkit._batch.Batch`.
 from __future__ import annotations
 
 import os
+import stat
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
@@ -80,8 +81,10 @@ class Sync:
             self.skipped.append(Skipped(display_path(path), "symbolic link loop"))
             return
         except OSError as exc:
-            reason = exc.strerror or str(exc)
-            self.skipped.append(Skipped(display_path(path), f"cannot read: {reason}"))
+            reason = f"cannot read: {exc.strerror or exc}"
+            if _not_a_file(path):  # a pipe's /dev/fd/N (``<(...)``) resolves to no path
+                reason = "not a regular file (a pipe, socket or device)"
+            self.skipped.append(Skipped(display_path(path), reason))
             return
         key = str(resolved)
         if key in self.seen:  # named twice, or reached through two paths
@@ -170,3 +173,11 @@ def _under(path: str, root: Path) -> bool:
     p = Path(path)
     resolved = root.resolve() if root.exists() else root
     return p in (root, resolved) or root in p.parents or resolved in p.parents
+
+
+def _not_a_file(path: Path) -> bool:
+    """Whether ``path`` (its link followed) is there and is not a regular file."""
+    try:
+        return not stat.S_ISREG(path.stat().st_mode)
+    except OSError:
+        return False

@@ -101,6 +101,17 @@ def test_add_reports_skipped_files_with_reasons(index: searchkit.Index, tmp_path
         "pipe.txt": "not a regular file (a pipe, socket or device)",
     }
     assert index.search("français").total == 1
+    # A shell's process substitution, ``searchkit index <(...)``: /dev/fd/N, a link to a
+    # pipe that resolves to no path (it said "cannot read: No such file or directory").
+    read, write = os.pipe()
+    try:
+        piped = index.add(f"/dev/fd/{read}")
+    finally:
+        os.close(read)
+        os.close(write)
+    assert [(s.path, s.reason) for s in piped.skipped] == [
+        (f"/dev/fd/{read}", "not a regular file (a pipe, socket or device)")
+    ]
 
 
 def test_sync_counts_each_kind(index: searchkit.Index, tmp_path: Path) -> None:
