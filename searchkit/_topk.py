@@ -577,7 +577,10 @@ def column(reader: Any, field: str) -> list[int]:
     key = ("column", field)
     found = cache.get(key)
     if found is None:
-        values = list(reader.column_reader(field, translate=False))
+        # An empty index's reader (no segment yet, or an empty shard) has no columns.
+        values = (
+            list(reader.column_reader(field, translate=False)) if reader.doc_count_all() else []
+        )
         values.extend([_missing(reader.schema, field)] * (reader.doc_count_all() - len(values)))
         found = cache[key] = values
     return found

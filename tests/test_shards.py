@@ -471,3 +471,21 @@ def test_a_batch_of_long_paragraphs_commits_by_their_characters(
         assert ix.add(files).chunks == 60
     # Each commit holds at most 300 characters and one file's beyond them.
     assert len(commits) >= chars // 400 and all(c <= 300 + 120 for c in commits), commits
+
+
+def test_sorting_by_date_with_an_empty_shard_or_an_empty_index(tmp_path: Path) -> None:
+    """An index with no segment yet (an empty shard, a folder of no documents) has no
+    date column to read: sorted by date, a search raised NotImplementedError (a traceback
+    on the command line, a 500 in the browser, "index damaged" for a plain index)."""
+    seeds = Path(__file__).resolve().parent.parent / "seeds"
+    with searchkit.Index.create(tmp_path / "three", shards=3) as sharded:
+        sharded.add(seeds)  # one document: two of the three shards stay empty
+        for sort in ("date", "oldest"):
+            found = sharded.search("belarus", sort=sort, collapse="none", limit=100)
+            assert found.total == len(found.hits) > 0
+            assert [h.published for h in found.hits] == [found.hits[0].published] * found.total
+            assert sharded.search("belarus", sort=sort).total == 1
+    with searchkit.Index.create(tmp_path / "empty") as empty:
+        (tmp_path / "nothing").mkdir()
+        empty.add(tmp_path / "nothing")
+        assert empty.search("belarus", sort="date").total == 0
