@@ -18,6 +18,7 @@ two vectors is their dot product.  A text without tokens gets the zero vector.
 from __future__ import annotations
 
 import importlib.util
+import logging
 import os
 import threading
 from collections.abc import Sequence
@@ -72,8 +73,14 @@ def _model() -> Any:
                 )
             # The tokenizer's thread pool must not be running when a writer forks.
             os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+            # wordllama calls logging.basicConfig(level=INFO) as it is imported: the
+            # program's logging (what it shows, and where) is put back as it was.
+            root = logging.getLogger()
+            handlers, level = list(root.handlers), root.level
             import wordllama  # type: ignore[import-untyped]
 
+            root.handlers[:] = handlers
+            root.setLevel(level)
             folder = os.path.dirname(wordllama.__file__)
             _MODEL = wordllama.WordLlama.load(
                 config="l2_supercat", dim=DIMENSIONS, cache_dir=folder, disable_download=True

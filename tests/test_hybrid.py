@@ -8,10 +8,13 @@ paragraphs each.
 from __future__ import annotations
 
 import json
+import logging
 import math
 import os
 import shutil
 import socket
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -135,6 +138,20 @@ def test_a_lone_surrogate_embeds_as_the_replacement_character() -> None:
     got = semantic.embed(["Gannets \ud800 dive", "Gannets \ufffd dive"])
     assert got[0].tolist() == got[1].tolist()
     assert any(got[0])
+
+
+def test_loading_the_model_leaves_the_programs_logging_as_it_was() -> None:
+    """wordllama calls ``logging.basicConfig(level=INFO)`` on import: every INFO line of
+    every library then reached stderr (``searchkit watch`` printed watchfiles' "1 change
+    detected" beside its own lines)."""
+    code = (
+        "import logging, searchkit.semantic as s; s.embed(['gannets dive']); "
+        "root = logging.getLogger(); print(len(root.handlers), root.level)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120
+    )
+    assert out.stdout.split() == ["0", str(logging.WARNING)]
 
 
 def test_a_damaged_vector_file_is_index_damage(tmp_path: Path) -> None:
