@@ -266,6 +266,14 @@ def test_similar_pages(client: TestClient, seed_doc: str) -> None:
     assert f'href="/chunk/{seed_doc}%3A8' not in html
     html = client.get(f"/similar/{seed_doc}", params={"doc": "1"}).text
     assert "Articles like “What important role" in html
+    # Either id for either kind, as `searchkit similar` takes them (a chunk's id with
+    # doc=1 was a 404: the heading looked it up as a document).
+    chunk_as_doc = client.get(f"/similar/{seed_doc}:8", params={"doc": "1"})
+    assert chunk_as_doc.status_code == 200
+    assert "Articles like “What important role" in chunk_as_doc.text
+    doc_as_chunk = client.get(f"/similar/{seed_doc}")
+    assert doc_as_chunk.status_code == 200
+    assert "Paragraphs like “What important role" in doc_as_chunk.text
 
 
 def test_histogram_chart_sums_months_into_years() -> None:

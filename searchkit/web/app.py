@@ -313,11 +313,13 @@ def create_app(
         with library() as ix:
             args = _similar_args(params, max_limit=_MAX_LIMIT)
             results = ix.similar(SimilarRequest(source_id, document=document, **args))
-            if document:
-                heading = f"Articles like “{ix.document(source_id).title}”"
+            # The id is a chunk's or a document's, whichever the search was asked for.
+            like = ix.chunk(source_id) if ":" in source_id else None
+            title = like.title if like else ix.document(source_id).title
+            if document or like is None:
+                heading = f"{'Articles' if document else 'Paragraphs'} like “{title}”"
             else:
-                like = ix.chunk(source_id)
-                heading = f"Paragraphs like ¶{like.paragraph} of “{like.title}”"
+                heading = f"Paragraphs like ¶{like.paragraph} of “{title}”"
         return page(
             request,
             "search.html",
