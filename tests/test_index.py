@@ -447,3 +447,24 @@ def test_sigkill_during_indexing_leaves_a_working_index(tmp_path: Path) -> None:
 def test_sigkill_many_times(tmp_path: Path) -> None:
     states = _kill_and_check(tmp_path, kills=100, seed=20261126)
     print("documents in the new version after each kill:", states)
+
+
+def test_an_index_kept_inside_a_folder_it_indexes_is_not_read_as_documents(
+    tmp_path: Path,
+) -> None:
+    """``searchkit index notes --index notes/ix``: the index's own synonyms file became a
+    document, and its segments, lock and commit records were listed as skipped files."""
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    shutil.copy(SEED, notes / "seed.txt")
+    synonyms = tmp_path / "syn.txt"
+    synonyms.write_text("kyiv, kiev\n", encoding="utf-8")
+    for shards in (1, 2):
+        where = notes / f"ix{shards}"
+        with searchkit.Index.create(where, shards=shards, synonyms=synonyms) as ix:
+            for _ in range(2):
+                report = ix.add(notes)
+                assert sorted((Path(s.path).name, s.reason) for s in report.skipped) == [
+                    (f"ix{n}", "a searchkit index folder, not walked") for n in range(1, shards + 1)
+                ]
+            assert [d.path for d in ix.documents()] == [str(notes / "seed.txt")]

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import stat
 from collections.abc import Iterable, Iterator, Mapping
 from importlib.metadata import entry_points
@@ -286,6 +287,17 @@ def _inside(path: Path, roots: list[Path]) -> bool:
     return any(path == r or r in path.parents for r in roots)
 
 
+def _is_index(folder: Path) -> bool:
+    """Whether ``folder`` holds a searchkit index: its ``searchkit.json`` and its data."""
+    if not (folder / "searchkit.json").is_file():
+        return False
+    try:
+        return any(_INDEX_DATA.match(name) for name in os.listdir(folder))
+    except OSError:
+        return False
+
+
+_INDEX_DATA = re.compile(r"(?:whoosh|shards)-[0-9]{1,9}$")
 _OUTSIDE = "symbolic link to outside the folders given (--follow-links follows it)"
 _FOLDER_LINK = "symbolic link to a folder, not followed (--follow-links follows it)"
 
@@ -309,6 +321,8 @@ def _walk(root: Path, roots: list[Path], follow_links: bool) -> Iterator[Path | 
                 yield Skipped(display_path(p), "hidden folder, not walked")
             elif not follow_links and p.is_symlink():
                 yield Skipped(display_path(p), _FOLDER_LINK)
+            elif _is_index(p):  # an index kept among its own sources: its files are no text
+                yield Skipped(display_path(p), "a searchkit index folder, not walked")
             else:
                 walked.append(name)
         dirs[:] = walked
