@@ -10,7 +10,8 @@ layout and writing are in ``_shardset.py``, the rebuild in ``_rebuild.py``.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 
 import attrs
@@ -182,8 +183,7 @@ class ShardedIndex(_Parts, Builds, IndexFolder):
         checked = check_field_map(field_map) if field_map is not None else None
         require_existing(paths)
         sources = [str(Path(p).absolute()) for p in paths]
-        with WriteLock(self.path, self.lock_timeout):
-            self.shards()
+        with self._writing():
             s = self._shard_settings
             maps = dict(s.field_maps)
             if checked is not None:
@@ -206,6 +206,16 @@ class ShardedIndex(_Parts, Builds, IndexFolder):
                 self._switch(attrs.evolve(s, sources=tuple(dict.fromkeys([*s.sources, *sources]))))
         return merge_reports(reports)
 
+    @contextmanager
+    def _writing(self) -> Iterator[list[Part]]:
+        """The write lock held and the shards current; the shard sets a rebuild or a
+        repair left behind are deleted first, as an ordinary index's next write deletes
+        its old data folders."""
+        with WriteLock(self.path, self.lock_timeout):
+            shards = self.shards()
+            drop_unused(self.path, self._shard_settings.data, self._shard_settings.id)
+            yield shards
+
     def _switch(self, settings: ShardSettings) -> None:
         """Write ``settings`` (under the write lock) and use them from now on: the shards
         are opened again when what they read documents with changed."""
@@ -222,8 +232,7 @@ class ShardedIndex(_Parts, Builds, IndexFolder):
         self, documents: Iterable[Document], *, batch_size: int = DEFAULT_BATCH_SIZE
     ) -> IndexReport:
         """``Index.add_documents``: each document goes to the shard chosen from its id."""
-        with WriteLock(self.path, self.lock_timeout):
-            shards = self.shards()
+        with self._writing() as shards:
             routed: list[list[Document]] = [[] for _ in shards]
             for doc in documents:
                 routed[shard_of(doc.id, len(shards))].append(doc)
@@ -237,15 +246,15 @@ class ShardedIndex(_Parts, Builds, IndexFolder):
     @guarded
     def remove(self, *doc_ids: str) -> int:
         """Remove documents by id from whichever shard holds them."""
-        with WriteLock(self.path, self.lock_timeout):
-            return sum(shard.remove(*doc_ids) for shard in self.shards())
+        with self._writing() as shards:
+            return sum(shard.remove(*doc_ids) for shard in shards)
 
     @guarded
     def optimize(self) -> IndexStats:
         """``Index.optimize`` for each shard, one after another, under the sharded
         index's lock; the shards' statistics after, added up."""
-        with WriteLock(self.path, self.lock_timeout):
-            for shard in self.shards():
+        with self._writing() as shards:
+            for shard in shards:
                 shard.optimize()
         return self.stats()
 

@@ -489,3 +489,18 @@ def test_sorting_by_date_with_an_empty_shard_or_an_empty_index(tmp_path: Path) -
         (tmp_path / "nothing").mkdir()
         empty.add(tmp_path / "nothing")
         assert empty.search("belarus", sort="date").total == 0
+
+
+def test_the_next_write_deletes_the_shard_set_a_rebuild_left(tmp_path: Path) -> None:
+    """docs/safety.md: after a rebuild, the next write deletes the data folders the
+    settings no longer use; a sharded index kept its old shard set until the next
+    rebuild (twice the disk)."""
+    seeds = Path(__file__).resolve().parent.parent / "seeds"
+    with searchkit.Index.create(tmp_path / "ix", shards=2) as ix:
+        ix.add(seeds)
+        ix.rebuild(confirm=True)
+        sets = sorted(p.name for p in (tmp_path / "ix").glob("shards-*"))
+        assert len(sets) == 2  # the new set, and the old one a reader may still hold
+        ix.add(seeds)
+        assert sorted(p.name for p in (tmp_path / "ix").glob("shards-*")) == sets[-1:]
+        assert ix.search("belarus").total == 1
