@@ -89,7 +89,8 @@ class Builds(ABC):
 
         New files are added, files whose content changed are re-indexed, unchanged files
         are left alone, files gone from an indexed folder are removed, and a file moved
-        to a new path with the same content keeps its document id (a rename).  Work is
+        to a new path with the same content is counted as a rename (it takes its new
+        path's document id: ids follow paths).  Work is
         committed every ``batch_size`` documents, so an interrupted run keeps what it
         finished and the next run resumes.  ``dry_run`` counts without writing.
 
