@@ -289,7 +289,7 @@ def _inside(path: Path, roots: list[Path]) -> bool:
 
 def _is_index(folder: Path) -> bool:
     """Whether ``folder`` holds a searchkit index: its ``searchkit.json`` and its data."""
-    if not (folder / "searchkit.json").is_file():
+    if not (folder / "searchkit.json").is_file():  # _settings.SETTINGS_NAME
         return False
     try:
         return any(_INDEX_DATA.match(name) for name in os.listdir(folder))
@@ -297,6 +297,8 @@ def _is_index(folder: Path) -> bool:
         return False
 
 
+# The data folders' names, as ``_settings._DATA`` and ``_shardset._DATA`` give them (the
+# loaders import nothing of the index, which imports them).
 _INDEX_DATA = re.compile(r"(?:whoosh|shards)-[0-9]{1,9}$")
 _OUTSIDE = "symbolic link to outside the folders given (--follow-links follows it)"
 _FOLDER_LINK = "symbolic link to a folder, not followed (--follow-links follows it)"

@@ -71,8 +71,6 @@ _PAGE_FACETS = ("author", "source", "folder", "format", "year")
 _MARK_LIMIT = 1000
 # A parameter that may be repeated in the URL (?author=a&author=b).
 _Many = Annotated[list[str] | None, Query()]
-
-
 # Sent with every response.  The pages load their one script and style sheet from
 # /static; nothing inline runs, and no other site may frame them.
 SECURITY_HEADERS = (
