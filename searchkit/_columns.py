@@ -234,6 +234,20 @@ class _SearcherState:
         self.norms: dict[tuple[str, float, float, float], Floats] = {}
 
 
+class _Postings(NamedTuple):
+    """One term's postings in a reader: its field, the segments holding it (their first
+    document numbers, and their postings' document numbers and weights, in order), how
+    many documents hold it, its idf (``None`` where its field is not scored), its boost."""
+
+    field: str
+    offsets: list[int]
+    ids: list[Any]
+    weights: list[Any]
+    size: int
+    idf: float | None
+    boost: float
+
+
 # Keyed by reader: a part of several indexes gets a new searcher (with that query's
 # statistics) over the same reader for every query.
 _STATES: weakref.WeakKeyDictionary[Any, _SearcherState] = weakref.WeakKeyDictionary()
@@ -364,20 +378,28 @@ class _Run:
         """The sum of ``terms``' scores (each document's added in the terms' order, as
         ``_topk`` adds them), whether each document matches one, and, when ``clauses``
         (of an OR whose coverage counts, ``terms`` leading them) is not 0, how many it
-        matches (a byte a document under 256 clauses), else ``None``.  Counted, a
-        document matches where its count is not 0: one pass, not a scatter a term."""
+        matches, else ``None``.  Counted, a document matches where its count is not 0.
+
+        Every term's postings are scored in one array and summed by one ``bincount``,
+        which adds each document's scores in the array's order, from 0.0: what adding
+        the terms one after another gives, bit for bit, in a dozen numpy calls however
+        many terms (a numpy call costs about as much as a short term's whole work)."""
         np = self.np
-        acc = np.zeros(self.n)
+        found = [p for p in map(self.term_postings, terms) if p is not None]
+        if not found:
+            acc, matched = self.empty()
+            return acc, matched, np.zeros(self.n, dtype=np.int64) if clauses else None
+        where, s = self.scores(found)
+        acc = np.bincount(where, weights=s, minlength=self.n)
         count = None
         if clauses:
-            count = np.zeros(self.n, dtype=np.uint8 if clauses < 256 else np.uint32)
-        matched: Flags | None = None if clauses else np.zeros(self.n, dtype=bool)
-        for term in terms:
-            self.add_term(acc, matched, term, count)
-        if matched is None:
+            count = np.bincount(where, minlength=self.n)
             matched = np.not_equal(count, 0)
-            if self.live is not None:
-                matched &= self.live
+        else:
+            matched = np.zeros(self.n, dtype=bool)
+            matched[where] = True
+        if self.live is not None:
+            matched &= self.live
         return acc, matched, count
 
     def add_term(
@@ -405,38 +427,69 @@ class _Run:
         """The documents holding ``term`` (reader document numbers, each once) and its
         score in each, as ``_topk`` scores it (the segments are scored together); ``None``
         when none holds it, its field is not indexed or the deadline has passed."""
+        found = self.term_postings(term)
+        return None if found is None else self.scores([found])
+
+    def term_postings(self, term: Any) -> _Postings | None:
+        """``term``'s postings in every segment, over the reader's document numbers, and
+        its idf; ``None`` when none holds it, its field is not indexed or the deadline
+        has passed."""
         if self.deadline is not None and self.deadline.passed():
             return None
         _kind, field, text, boost = term
         if not self.searcher.schema[field].indexed:
             return None
-        found = []
-        df = 0
+        offsets, ids, weights = [], [], []
         for reader, cols, offset in self.segments(field):
             postings = cols.postings(reader, text)
             if postings is not None:
-                found.append((cols, offset, *postings))
-                df += len(postings[0])
-        if not found:
+                offsets.append(offset)
+                ids.append(postings[0])
+                weights.append(postings[1])
+        if not ids:
             return None
+        df = sum(map(len, ids))
+        idf = self.idf(field, text, df) if self.searcher.schema[field].scorable else None
+        return _Postings(field, offsets, ids, weights, df, idf, boost)
+
+    def scores(self, terms: Sequence[_Postings]) -> tuple[Any, Floats]:
+        """The postings of ``terms`` one after another (each term's segments in order),
+        as reader document numbers, and each one's score (BM25 with its term's idf, times
+        its boost).  One computation for them all, whatever the terms and segments: the
+        same operations on each posting as for a term alone, so the same bits."""
         np = self.np
-        scorable = self.searcher.schema[field].scorable
-        if scorable:
-            idf = self.idf(field, text, df)
-            avgfl = self.avgfl(field)
-        # Every segment's postings as one array over the reader's document numbers: one
-        # score computation and one scatter for the term, whatever the segment count.
-        where = _reader_ids(np, found)
-        held = [weights for *_rest, weights in found]
-        # As float64: several segments' joined and widened in one pass.
-        w = np.concatenate(held, dtype=np.float64) if len(held) > 1 else held[0].astype(np.float64)
-        s = (
-            bm25_tf(idf, w, self.norms(field, avgfl)[where], self.k1, in_place=True)
-            if scorable
-            else w
-        )
-        if boost != 1.0:  # x * 1.0 is x: skipping it changes no bit
-            s *= boost
+        if len(terms) > 1 and any(t.idf is None for t in terms):  # a field not scored
+            scored = [self.scores([t]) for t in terms]
+            return np.concatenate([w for w, _s in scored]), np.concatenate([s for _w, s in scored])
+        ids = [i for t in terms for i in t.ids]
+        offsets = [o for t in terms for o in t.offsets]
+        if len(ids) == 1:
+            where = ids[0] if not offsets[0] else ids[0].astype(np.int64) + offsets[0]
+        else:
+            where = np.concatenate(ids, dtype=np.int64)
+            if any(offsets):  # each segment's numbers after the segments before it
+                where += np.repeat(offsets, [len(i) for i in ids])
+        held = [w for t in terms for w in t.weights]
+        # As float64: every segment's and term's joined and widened in one pass.
+        s = np.concatenate(held, dtype=np.float64) if len(held) > 1 else held[0].astype(np.float64)
+        sizes = [t.size for t in terms]
+        if terms[0].idf is not None:
+            if len({t.field for t in terms}) == 1:
+                field = terms[0].field
+                norms = self.norms(field, self.avgfl(field))[where]
+            else:
+                ends = itertools.accumulate(sizes)
+                norms = np.concatenate(
+                    [
+                        self.norms(t.field, self.avgfl(t.field))[where[end - t.size : end]]
+                        for t, end in zip(terms, ends, strict=True)
+                    ]
+                )
+            idf: Any = terms[0].idf if len(terms) == 1 else np.repeat([t.idf for t in terms], sizes)
+            s = bm25_tf(idf, s, norms, self.k1, in_place=True)
+        boosts = [t.boost for t in terms]
+        if any(b != 1.0 for b in boosts):  # x * 1.0 is x: skipping it changes no bit
+            s *= boosts[0] if len(terms) == 1 else np.repeat(boosts, sizes)
         return where, s
 
     def add_phrase(self, acc: Floats, matched: Flags, phrase: Any) -> None:
