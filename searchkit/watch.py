@@ -15,6 +15,11 @@ there is one sync in searchkit; the watcher only decides when to run it.
 - ``stop`` (a :class:`threading.Event`) ends the watch, and so does Ctrl-C
   (``KeyboardInterrupt``, raised again afterwards): either way a last sync runs first,
   so changes made before the stop are committed.
+- A sync that finds the index's write lock held past the index's ``lock_timeout``
+  (another process indexing or rebuilding it) does not end the watch: it is reported
+  (``WatchBatch.busy``) and tried again at each of the watcher's wakes until it runs.
+  Only the last sync, at the stop, raises :class:`~searchkit.errors.IndexLockedError`:
+  its changes could not be committed (the next watch's first sync will).
 - A watcher killed outright loses nothing that was committed (each sync commits in
   batches), and the first sync of the next watch picks up the rest.
 
@@ -31,7 +36,7 @@ from typing import Any, Protocol
 
 import attrs
 
-from .errors import ArgumentError, SearchkitError
+from .errors import ArgumentError, IndexLockedError, SearchkitError
 from .models import IndexReport
 
 
@@ -55,12 +60,17 @@ EXTRA = "pip install 'searchkit[watch]'"
 class WatchBatch:
     """One sync a watch ran: why (``"start"``, ``"changes"``, ``"folders"`` when a
     watched folder left or came back, ``"stop"``), how many file events it gathered,
-    the sync's report, and the folders gone at the moment (their documents kept)."""
+    the sync's report, and the folders gone at the moment (their documents kept).
+
+    ``busy`` is the reason a sync could not run (another process held the index's
+    write lock past its ``lock_timeout``), its report then empty: the watcher tries it
+    again, with the events since, at its next wake."""
 
     reason: str
     events: int
     report: IndexReport
     missing: tuple[str, ...] = ()
+    busy: str | None = None
 
 
 OnBatch = Callable[[WatchBatch], None]
@@ -105,12 +115,27 @@ def watch(
     stop = stop or threading.Event()
     state = _Roots(roots)
 
-    def sync(reason: str, events: int) -> None:
+    # A sync the write lock put off: its reason and events, tried again at each wake.
+    put_off: list[tuple[str, int]] = []
+
+    def sync(reason: str, events: int, last: bool = False) -> None:
+        if put_off:  # this sync also runs the one put off
+            was, waiting = put_off.pop()
+            reason, events = (reason if last else was), events + waiting
         present = state.present()
-        if not present:
-            report = IndexReport()
-        else:
-            report = index.add(*present, batch_size=batch_size, follow_links=follow_links)
+        try:
+            report = (
+                index.add(*present, batch_size=batch_size, follow_links=follow_links)
+                if present
+                else IndexReport()
+            )
+        except IndexLockedError as exc:
+            if last:
+                raise
+            put_off.append((reason, events))
+            if on_batch is not None:
+                on_batch(WatchBatch(reason, events, IndexReport(), state.missing(), str(exc)))
+            return
         if on_batch is not None:
             on_batch(WatchBatch(reason, events, report, state.missing()))
 
@@ -127,7 +152,7 @@ def watch(
             state.settle()
             if not present:
                 stop.wait(poll_ms / 1000)
-                if state.changed():
+                if state.changed() or put_off:
                     sync("folders", 0)
                 continue
             for changes in watchfiles.watch(
@@ -143,12 +168,12 @@ def watch(
                 if state.changed():
                     sync("folders", len(changes))
                     break  # watch the folders as they are now
-                if changes:
+                if changes or put_off:
                     sync("changes", len(changes))
     except KeyboardInterrupt:
-        sync("stop", 0)
+        sync("stop", 0, last=True)
         raise
-    sync("stop", 0)
+    sync("stop", 0, last=True)
 
 
 class _Roots:

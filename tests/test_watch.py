@@ -184,3 +184,92 @@ def test_a_watcher_killed_mid_batch_loses_nothing_after_a_restart(tmp_path: Path
         child.send_signal(signal.SIGINT)
         child.wait(WAIT)
     assert searchkit.check_index(index_dir).ok
+
+
+def _watch_in_thread(
+    index_dir: Path, folder: Path, stop: threading.Event, batches: list[WatchBatch]
+) -> tuple[threading.Thread, list[BaseException]]:
+    errors: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            with searchkit.Index.open(index_dir, lock_timeout=0.2) as ix:
+                ix.watch(folder, stop=stop, on_batch=batches.append, debounce_ms=300, poll_ms=100)
+        except BaseException as exc:
+            errors.append(exc)
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    return thread, errors
+
+
+def test_a_sync_put_off_by_another_writer_runs_when_the_lock_is_free(tmp_path: Path) -> None:
+    from searchkit._lock import WriteLock
+
+    folder = tmp_path / "notes"
+    folder.mkdir()
+    (folder / "kilo.md").write_text("# Kilo\n\nThe kilo note.\n")
+    index_dir = tmp_path / "index"
+    searchkit.Index.create(index_dir).close()
+    stop = threading.Event()
+    batches: list[WatchBatch] = []
+    with WriteLock(index_dir):  # another process indexing, longer than lock_timeout
+        thread, errors = _watch_in_thread(index_dir, folder, stop, batches)
+        assert _until(lambda: len(batches) >= 2)  # put off, and tried again: put off again
+        assert _paths(index_dir, "kilo") == []
+    first = batches[0]
+    assert (first.reason, first.report.added) == ("start", 0)
+    assert first.busy is not None and "is locked" in first.busy
+    assert thread.is_alive() and errors == []  # the watch goes on
+    assert _until(lambda: _paths(index_dir, "kilo") == ["kilo.md"])
+    done = next(b for b in batches if b.busy is None)
+    assert (done.reason, done.report.added) == ("start", 1)  # the put-off sync, run
+    stop.set()
+    thread.join(WAIT)
+    assert errors == []
+
+
+def test_the_last_sync_put_off_by_another_writer_is_an_error(tmp_path: Path) -> None:
+    from searchkit._lock import WriteLock
+
+    folder = tmp_path / "notes"
+    folder.mkdir()
+    index_dir = tmp_path / "index"
+    searchkit.Index.create(index_dir).close()
+    stop = threading.Event()
+    batches: list[WatchBatch] = []
+    thread, errors = _watch_in_thread(index_dir, folder, stop, batches)
+    assert _until(lambda: bool(batches))  # the first sync ran
+    with WriteLock(index_dir):
+        (folder / "lima.md").write_text("# Lima\n\nThe lima note.\n")
+        stop.set()
+        thread.join(WAIT)
+    assert len(errors) == 1 and isinstance(errors[0], searchkit.IndexLockedError)
+    assert _paths(index_dir, "lima") == []  # the next watch's first sync will add it
+
+
+def test_the_command_says_each_skipped_file_once_and_a_put_off_sync() -> None:
+    from click.testing import CliRunner
+
+    from searchkit.cli.watch import _Say
+    from searchkit.models import IndexReport
+    from searchkit.reports import Skipped
+
+    bad = Skipped("/notes/bad.pdf", "not a PDF: no %PDF header")
+    say = _Say()
+    runner = CliRunner()
+
+    def said(batch: WatchBatch) -> list[str]:
+        with runner.isolation() as (_out, err, *_rest):
+            say(batch)
+            return err.getvalue().decode().splitlines()
+
+    start = WatchBatch("start", 0, IndexReport(added=2, skipped=(bad,)))
+    assert said(start) == [
+        "Skipped /notes/bad.pdf: not a PDF: no %PDF header",
+        "start: 2 added, 0 updated, 0 removed, 0 renamed",
+    ]
+    again = WatchBatch("changes", 1, IndexReport(updated=1, skipped=(bad,)))
+    assert said(again) == ["changes: 0 added, 1 updated, 0 removed, 0 renamed"]
+    busy = WatchBatch("changes", 3, IndexReport(), busy="index ix is locked by pid 7")
+    assert said(busy) == ["changes: put off, index ix is locked by pid 7; trying again"]

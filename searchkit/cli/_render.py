@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from click._termui_impl import ProgressBar
 
     from ..models import Chunk, Document, DocumentInfo, Hit, IndexReport, IndexStats, Results
+    from ..reports import Skipped
 
 # C0/C1 control characters but newline (escape sequences, carriage returns): a document's
 # text never reaches a terminal with them; nor with lone surrogates (UTF-8 has none).
@@ -127,6 +128,12 @@ def clean(text: str) -> str:
 def clean_line(text: str) -> str:
     """``text`` safe for a terminal and on one line: line breaks become spaces too."""
     return _CONTROL_LINE.sub(_blank, text)
+
+
+def skipped_line(skipped: Skipped) -> str:
+    """``Skipped PATH: reason`` (``Note`` for what was read with a remark), on one line."""
+    label = "Note" if skipped.kind == "note" else "Skipped"
+    return f"{label} {clean_line(skipped.path)}: {clean_line(skipped.reason)}"
 
 
 def _blank(m: re.Match[str]) -> str:

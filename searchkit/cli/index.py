@@ -12,7 +12,7 @@ import click
 from . import _render
 from ._errors import EXIT_CODES_HELP, Failure
 from ._options import dask_options, index_option, json_option, one_index
-from ._render import Progress, clean_line, echo_json, isatty, report_line
+from ._render import Progress, clean_line, echo_json, isatty, report_line, skipped_line
 
 if TYPE_CHECKING:
     from ..models import IndexReport
@@ -188,8 +188,7 @@ def index_command(
         if bar is not None:
             bar.close()
     for skipped in report.skipped:
-        label = "Note" if skipped.kind == "note" else "Skipped"
-        click.echo(f"{label} {clean_line(skipped.path)}: {clean_line(skipped.reason)}", err=True)
+        click.echo(skipped_line(skipped), err=True)
     if as_json:
         echo_json(report.as_dict())
     elif not quiet:

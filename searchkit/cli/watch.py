@@ -12,6 +12,7 @@ import click
 
 from ._errors import EXIT_CODES_HELP, EXIT_INTERRUPTED, Failure
 from ._options import index_option, one_index
+from ._render import clean_line, skipped_line
 
 if TYPE_CHECKING:
     from ..watch import WatchBatch
@@ -30,17 +31,32 @@ def stop_on_signals(stop: threading.Event) -> dict[int, object]:
     return {sig: signal.signal(sig, handle) for sig in (signal.SIGINT, signal.SIGTERM)}
 
 
-def _say(batch: WatchBatch) -> None:
-    r = batch.report
-    changed = r.added + r.updated + r.removed + r.renamed
-    if batch.reason == "start" or changed or batch.missing:
-        line = (
-            f"{batch.reason}: {r.added} added, {r.updated} updated, "
-            f"{r.removed} removed, {r.renamed} renamed"
-        )
-        if batch.missing:
-            line += "; gone for now (documents kept): " + ", ".join(batch.missing)
-        click.echo(line, err=True)
+class _Say:
+    """Prints what each sync did: its counts when something changed (and the first
+    sync's always), each file skipped (once while its reason stays the same: every sync
+    reads the folders again), and a sync another process's write lock put off."""
+
+    def __init__(self) -> None:
+        self.skipped: dict[str, str] = {}
+
+    def __call__(self, batch: WatchBatch) -> None:
+        r = batch.report
+        if batch.busy is not None:
+            click.echo(f"{batch.reason}: put off, {clean_line(batch.busy)}; trying again", err=True)
+            return
+        for skipped in r.skipped:
+            if self.skipped.get(skipped.path) != skipped.reason:
+                self.skipped[skipped.path] = skipped.reason
+                click.echo(skipped_line(skipped), err=True)
+        changed = r.added + r.updated + r.removed + r.renamed
+        if batch.reason == "start" or changed or batch.missing:
+            line = (
+                f"{batch.reason}: {r.added} added, {r.updated} updated, "
+                f"{r.removed} removed, {r.renamed} renamed"
+            )
+            if batch.missing:
+                line += "; gone for now (documents kept): " + ", ".join(batch.missing)
+            click.echo(line, err=True)
 
 
 @click.command(
@@ -74,7 +90,7 @@ def watch(paths: tuple[Path, ...], follow_links: bool, index_dir: tuple[Path, ..
         click.echo(f"Watching {', '.join(map(str, paths))} for {where} (Ctrl-C stops)", err=True)
         previous = stop_on_signals(stop)
         try:
-            keep_in_sync(ix, *paths, stop=stop, on_batch=_say, follow_links=follow_links)
+            keep_in_sync(ix, *paths, stop=stop, on_batch=_Say(), follow_links=follow_links)
         except WatchUnavailableError as exc:
             raise Failure(str(exc)) from None
         finally:
