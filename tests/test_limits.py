@@ -122,6 +122,26 @@ def test_a_star_alone_finds_every_chunk(seed_index: searchkit.Index) -> None:
     assert results.total == len(seed_index) == 17
 
 
+@pytest.mark.parametrize("text", ["belarus NOT *", "belarus AND NOT body:*", "NOT title:*"])
+def test_a_star_under_not_reads_no_word_postings(
+    seed_index: searchkit.Index, text: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Whoosh matches ``body:*`` as the union of every body word's postings: under NOT
+    # too, that read the whole vocabulary (seconds on a few thousand documents).
+    from whoosh.searching import Searcher
+
+    read: list[str] = []
+    postings = Searcher.postings
+
+    def counted(self: Searcher, fieldname: str, text: object, **kwargs: object) -> object:
+        read.append(fieldname)
+        return postings(self, fieldname, text, **kwargs)
+
+    monkeypatch.setattr(Searcher, "postings", counted)
+    assert seed_index.search(text, collapse="none").total == 0
+    assert read.count("body") < 5  # the seed article has hundreds of words
+
+
 @pytest.mark.parametrize(
     "text,kwargs",
     [
