@@ -1,9 +1,11 @@
 """Ranking beyond BM25: ``mode="hybrid"`` and ``proximity=True``, over a pool of candidates.
 
-Both re-rank the best :data:`POOL` paragraphs BM25 finds (or ``page * limit``, when
-more are asked for): the candidates the scorer already holds, in the order it gives
-them (score, then ``_topk.tie_key``).  The rest of the matches keep BM25's order below
-every candidate, and the set of matches and the total do not change.
+Both re-rank the best :data:`POOL` paragraphs BM25 finds: the candidates the scorer
+already holds, in the order it gives them (score, then ``_topk.tie_key``).  The rest of
+the matches keep BM25's order below every candidate, and the set of matches and the
+total do not change.  The pool is the same whatever page is asked for, so the pages of
+one search follow one order (a pool of ``page * limit`` once changed the candidates'
+scores, and so their order, from page to page past the pool).
 
 - ``proximity=True`` adds ``_proximity.py``'s bonus to the BM25 score of the best
   :data:`NEAR_POOL` candidates (positions are read for those only).
@@ -130,9 +132,9 @@ def reranks(request: SearchRequest | SimilarRequest) -> bool:
 
 def pool_size(request: SearchRequest | SimilarRequest) -> int:
     """How many of BM25's best are candidates: :data:`POOL` (hybrid) or
-    :data:`NEAR_POOL` (proximity alone), or the whole page asked for when more."""
+    :data:`NEAR_POOL` (proximity alone), whatever the page."""
     deep = isinstance(request, SearchRequest) and request.mode == "hybrid"
-    return max(POOL if deep else NEAR_POOL, request.page * request.limit)
+    return POOL if deep else NEAR_POOL
 
 
 def query_vector(request: SearchRequest) -> tuple[float, ...] | None:
@@ -215,11 +217,14 @@ def _rest_bounds(
 def reranked_top(
     r: Reranking, limit: int, top_docs: Callable[[int, Stored], tuple[Ranked, int]]
 ) -> tuple[Ranked, int]:
-    """The best ``limit`` of the re-ranked candidates, and the number of matches;
-    ``top_docs(n, stored)`` is the scorer's best ``n`` (ties ordered by the records
-    ``stored`` gives) and that number."""
-    candidates, total = top_docs(pool_size(r.request), pool_record(r.searcher))
-    return best(rerank(r, candidates), limit, r.key), total
+    """The best ``limit`` matches, the candidates re-ranked and the rest below them in
+    BM25's order, and the number of matches; ``top_docs(n, stored)`` is the scorer's
+    best ``n`` (ties ordered by the records ``stored`` gives) and that number."""
+    size = pool_size(r.request)
+    found, total = top_docs(max(size, limit), pool_record(r.searcher))
+    rescored = rerank(r, found[:size])
+    scores = below({d: s for s, d in found}, rescored, r.request, r.shared)
+    return best(scores, limit, r.key), total
 
 
 def reranked_all(r: Reranking, matches: Scores) -> Scores:

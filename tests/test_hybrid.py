@@ -7,6 +7,7 @@ paragraphs each.
 
 from __future__ import annotations
 
+import itertools
 import json
 import logging
 import math
@@ -283,6 +284,33 @@ def test_shards_and_several_indexes_fuse_as_one_index(
         for got in (got_sharded, got_many):
             assert [d for d, _ in got] == [d for d, _ in want]
             assert [s for _, s in got] == pytest.approx([s for _, s in want], abs=1e-6)
+
+
+@pytest.mark.parametrize("proximity", [False, True])
+def test_pages_past_the_pool_follow_one_order(
+    tmp_path: Path, hybrid_path: Path, monkeypatch: pytest.MonkeyPatch, proximity: bool
+) -> None:
+    """Page after page of a flat re-ranked search is one list cut in pages: the pool is
+    the same for every page (a pool of ``page * limit`` re-scored the candidates from
+    page to page, repeating some hits and never showing others)."""
+    monkeypatch.setattr(_rerank, "POOL", 2)
+    monkeypatch.setattr(_rerank, "NEAR_POOL", 2)
+    sharded = _build(tmp_path / "sharded", shards=3)
+
+    def flat(ix: Any, limit: int, page: int) -> list[tuple[str, float]]:
+        request = SearchRequest(
+            QUERY, mode="hybrid", proximity=proximity, collapse="none", limit=limit, page=page
+        )
+        return _scores(ix, request)
+
+    for path in (hybrid_path, sharded):
+        with searchkit.Index.open(path) as ix:
+            whole = flat(ix, 6, 1)
+            paged = [hit for page in (1, 2, 3) for hit in flat(ix, 2, page)]
+        assert len(whole) == 6  # every paragraph holds a word of the query
+        assert [d for d, _ in paged] == [d for d, _ in whole]
+        assert [s for _, s in paged] == pytest.approx([s for _, s in whole], abs=1e-9)
+        assert all(a >= b for (_, a), (_, b) in itertools.pairwise(paged))
 
 
 def test_dask_fuses_as_one_index(tmp_path: Path, hybrid_path: Path) -> None:
