@@ -28,6 +28,7 @@ from whoosh.searching import Searcher
 
 from . import _topk
 from ._colcache import KEPT_NORMS, Columns, DamagedError, UnavailableError, columns
+from ._colfilter import filter_mask, in_range
 from ._order import at_least_kth
 from ._positions import consecutive, joined, shared
 from .scoring import BM25, bm25_idf, bm25_tf, coverage
@@ -45,6 +46,12 @@ if TYPE_CHECKING:
 __all__ = ["Scored", "answered_before", "column_scores", "top_docs"]
 
 _MAX_REBUILDS = 100
+# An OR's terms are summed by one ``bincount`` in a reader of at most this many documents,
+# a term at a time in a larger one: there the arrays over every document, and the
+# postings joined, cost more than the numpy calls saved (2-3x the time of a Reuters
+# title query's sum at 80,000 to 107,000 documents, where each new array of a few
+# hundred KiB is fresh pages; 5 to 2x less at 5,000 to 20,000).
+_BINCOUNT_DOCS = 32_768
 
 
 def top_docs(
@@ -134,60 +141,13 @@ def column_scores(
     if run.matches is not None and run.matches[0] is scores and run.matches[1] is matched:
         found = run.matches[2:]
     if filter is not None:
-        allowed = _allowed(searcher, state, filter)
+        allowed = filter_mask(searcher, state.numbers, filter)
         matched &= allowed
         if found is not None:
             docs, values = found
             kept = allowed[docs]
             found = docs[kept], values[kept]
     return Scored(scores, matched, found)
-
-
-def _allowed(searcher: Searcher, state: _SearcherState, q: wq.Query) -> Flags:
-    """Whether each document matches the filter ``q``: a date range (``since`` and
-    ``until``) compared over the field's column, ``And`` and ``Or`` of
-    those over their parts, anything else as Whoosh matches it.  Whoosh matches a date
-    range as the union of up to a hundred tiered terms' postings, a document at a time
-    in Python: a month of all of Reuters took 0.7 s, against a millisecond here."""
-    import numpy as np
-
-    kind = type(q)
-    if kind in (wq.And, wq.Or) and q.subqueries:
-        parts = [_allowed(searcher, state, sub) for sub in q.subqueries]
-        combine = np.logical_and if kind is wq.And else np.logical_or
-        return combine.reduce(parts) if len(parts) > 1 else parts[0]
-    node = _topk._compile(q, searcher, 1.0) if kind in _topk._RANGES else None
-    if node is not None and node[0] == "range":
-        return _in_range(searcher, state, node)
-    allowed = np.zeros(searcher.doc_count_all(), dtype=bool)
-    allowed[np.fromiter(searcher.docs_for_query(q), dtype=np.int64)] = True
-    return allowed
-
-
-def _in_range(searcher: Searcher, state: _SearcherState, node: Any) -> Flags:
-    """Whether each document's value in a date column is in the range of ``node`` (a
-    plan's ``("range", field, start, end, start excluded, end excluded, boost)``), as
-    ``_topk`` and Whoosh match it."""
-    import numpy as np
-
-    _kind, field, start, end, start_excluded, end_excluded, _boost = node
-    values = state.numbers.get(field)
-    if values is None:
-        every = (_topk.column(sub.reader(), field) for sub, _ in searcher.leaf_searchers())
-        values = state.numbers[field] = np.fromiter(
-            itertools.chain.from_iterable(every), dtype=np.uint64
-        )
-    # A document without a value holds the column's default, which no range holds (it
-    # has no terms): the largest number, so only an open end could reach it.
-    inside: Flags = values != np.uint64(_topk._missing(searcher.schema, field))
-    if start is not None:
-        low = np.uint64(max(start, 0))
-        inside &= values > low if start_excluded and start >= 0 else values >= low
-    if end is not None:
-        if end < 0:
-            return np.zeros(values.size, dtype=bool)
-        inside &= values < np.uint64(end) if end_excluded else values <= np.uint64(end)
-    return inside
 
 
 def _best(
@@ -368,7 +328,7 @@ class _Run:
             self.add_phrase(acc, matched, node)
             return acc, matched
         if kind == "range":  # every document in it scores the range's boost
-            matched = _in_range(self.searcher, self.state, node)
+            matched = in_range(self.searcher, self.state.numbers, node)
             if self.live is not None:
                 matched = matched & self.live
             return self.np.where(matched, float(node[-1]), 0.0), matched
@@ -378,22 +338,43 @@ class _Run:
         """The sum of ``terms``' scores (each document's added in the terms' order, as
         ``_topk`` adds them), whether each document matches one, and, when ``clauses``
         (of an OR whose coverage counts, ``terms`` leading them) is not 0, how many it
-        matches, else ``None``.  Counted, a document matches where its count is not 0.
+        matches (a byte a document under 256 clauses), else ``None``.  Counted, a
+        document matches where its count is not 0: one pass, not a scatter a term.
 
-        Every term's postings are scored in one array and summed by one ``bincount``,
-        which adds each document's scores in the array's order, from 0.0: what adding
-        the terms one after another gives, bit for bit, in a dozen numpy calls however
-        many terms (a numpy call costs about as much as a short term's whole work)."""
+        In a reader of at most :data:`_BINCOUNT_DOCS` documents every term's postings
+        are scored as one array and summed by one ``bincount``, which adds each
+        document's scores in the array's order, from 0.0: what adding the terms one
+        after another gives, bit for bit, in a dozen numpy calls however many terms (a
+        numpy call costs about what a short term's whole work does)."""
+        np = self.np
+        counts = np.uint8 if clauses < 256 else np.uint32
+        if self.n <= _BINCOUNT_DOCS:
+            return self._bincount_terms(terms, clauses, counts)
+        acc = np.zeros(self.n)
+        count = np.zeros(self.n, dtype=counts) if clauses else None
+        matched: Flags | None = None if clauses else np.zeros(self.n, dtype=bool)
+        for term in terms:
+            self.add_term(acc, matched, term, count)
+        if matched is None:
+            matched = np.not_equal(count, 0)
+            if self.live is not None:
+                matched &= self.live
+        return acc, matched, count
+
+    def _bincount_terms(
+        self, terms: Sequence[Any], clauses: int, counts: Any
+    ) -> tuple[Floats, Flags, Any]:
+        """:meth:`sum_terms` by one ``bincount`` (a small reader's way)."""
         np = self.np
         found = [p for p in map(self.term_postings, terms) if p is not None]
         if not found:
             acc, matched = self.empty()
-            return acc, matched, np.zeros(self.n, dtype=np.int64) if clauses else None
+            return acc, matched, np.zeros(self.n, dtype=counts) if clauses else None
         where, s = self.scores(found)
         acc = np.bincount(where, weights=s, minlength=self.n)
         count = None
         if clauses:
-            count = np.bincount(where, minlength=self.n)
+            count = np.bincount(where, minlength=self.n).astype(counts)
             matched = np.not_equal(count, 0)
         else:
             matched = np.zeros(self.n, dtype=bool)

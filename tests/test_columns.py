@@ -133,7 +133,12 @@ def _caches(ix: searchkit.Index) -> list[Path]:
     return sorted(p for p in _data_dir(ix).iterdir() if p.name.endswith(_colcache.SUFFIX))
 
 
-def test_every_query_kind_agrees_with_topk(segmented: searchkit.Index) -> None:
+@pytest.mark.parametrize("bincount_docs", [_columns._BINCOUNT_DOCS, 0])
+def test_every_query_kind_agrees_with_topk(
+    segmented: searchkit.Index, bincount_docs: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Both roads of summing an OR's terms: one bincount (a small reader), term by term.
+    monkeypatch.setattr(_columns, "_BINCOUNT_DOCS", bincount_docs)
     searcher = segmented._reader()
     assert len(searcher.leaf_searchers()) > 2 and searcher.reader().has_deletions()
     answered = 0
