@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import re
 import shutil
+import unicodedata
 from pathlib import Path
 
 import pytest
 
 import searchkit
+from searchkit.analysis import _marks
 from searchkit.analysis.detect import detect_language
 from searchkit.analysis.folding import fold
 from searchkit.analysis.languages import analysis_for, body_field, language_analyzer
@@ -182,6 +185,41 @@ def test_analysis_per_language() -> None:
     assert list(analysis_for("zh").highlight_spans("我压缩文件", frozenset({"压缩", "缩文"}))) == [
         (1, 4)
     ]
+
+
+def test_combining_marks_stay_inside_their_words() -> None:
+    def terms(language: str, text: str) -> list[str]:
+        return [t.text for t in language_analyzer(language)(text)]
+
+    nfd = unicodedata.normalize("NFD", "l'Élysée")
+    assert terms("fr", nfd) == terms("fr", "l'Élysée") == ["elyse"]
+    assert terms("en", unicodedata.normalize("NFD", "Café naïve")) == ["cafe", "naiv"]
+    # Vowel signs and viramas are marks, not letters: a word is not cut at each one.
+    assert len(terms("hi", "हिन्दी भाषा")) == 2
+    assert len(terms("ta", "தமிழ் மொழி")) == 2
+    assert fold(unicodedata.normalize("NFD", "йЙ")) == "йЙ"  # its breve kept, as composed
+
+
+def test_the_table_of_marks_is_unicodes() -> None:
+    if unicodedata.unidata_version == _marks.UNICODE_VERSION:
+        assert _marks.ranges() == _marks.MARKS
+    else:  # a newer Unicode may add marks; the table's are marks still
+        table = set(re.findall(f"[{_marks.MARKS}]", "".join(map(chr, range(0x110000)))))
+        assert all(unicodedata.category(c).startswith("M") for c in table)
+
+
+def test_a_decomposed_document_and_query_meet_the_composed_ones(tmp_path: Path) -> None:
+    text = "Visit to the Élysée palace\n\nThe president met ministers at the Élysée in Paris.\n"
+    (tmp_path / "nfd.txt").write_text(unicodedata.normalize("NFD", text), encoding="utf-8")
+    (tmp_path / "nfc.txt").write_text(unicodedata.normalize("NFC", text), encoding="utf-8")
+    with searchkit.Index.create(tmp_path / "ix") as ix:
+        ix.add(tmp_path / "nfd.txt", tmp_path / "nfc.txt")
+        for query in ("Élysée", "Elysee", unicodedata.normalize("NFD", "Élysée")):
+            hits = ix.search(query, collapse="none").hits
+            assert sorted(Path(h.path).name for h in hits) == ["nfc.txt", "nfd.txt"], query
+            nfd = next(h for h in hits if h.path.endswith("nfd.txt"))
+            # The highlight marks the word as the file writes it, marks and all.
+            assert nfd.highlights == (unicodedata.normalize("NFD", "Élysée"),)
 
 
 def test_cli_reports_languages(tmp_path: Path) -> None:

@@ -27,6 +27,7 @@ import Stemmer
 from whoosh.analysis import Analyzer, LowercaseFilter, RegexTokenizer, StopFilter
 
 from ._filters import SettingsFilter
+from ._marks import MARKS
 from .folding import FoldFilter, fold
 
 __all__ = [
@@ -51,12 +52,15 @@ __all__ = [
 ]
 
 # Recorded in every index; an index built with another analyzer must be rebuilt.
-ANALYZER_ID = "wordparts-brackets-fold-snowball-stop-cjkbigram/4"
+ANALYZER_ID = "wordparts-marks-brackets-fold-snowball-stop-cjkbigram/5"
 
-# A run of letters (any script), with any letters in square brackets inside it or at
-# either end (``E[x]tract``, ``[c]reate``, ``Lis[t]``), or a run of digits.  Letters in
-# brackets alone (``[x]``, ``[a][b]``) are not joined to anything.
-WORD_PARTS = r"(?:\[[^\W\d_]+\])*[^\W\d_]+(?:\[[^\W\d_]+\][^\W\d_]*)*|\d+"
+# Letters (any script) with the combining marks written after them (``हिन्दी``, the
+# accents of decomposed Latin): Python's ``\w`` holds no marks, which cut such words.
+_LETTERS = rf"[^\W\d_]+(?:[{MARKS}]+[^\W\d_]*)*"
+# A run of letters, with any letters in square brackets inside it or at either end
+# (``E[x]tract``, ``[c]reate``, ``Lis[t]``), or a run of digits.  Letters in brackets
+# alone (``[x]``, ``[a][b]``) are not joined to anything.
+WORD_PARTS = rf"(?:\[{_LETTERS}\])*{_LETTERS}(?:\[{_LETTERS}\](?:{_LETTERS})?)*|\d+"
 
 
 def unbracketed(part: str) -> str:

@@ -45,8 +45,16 @@ _FOLD = _table()
 
 
 def fold(text: str) -> str:
-    """``text`` with the accents of Latin letters removed (ASCII text comes back as is)."""
-    return text if text.isascii() else text.translate(_FOLD)
+    """``text`` with the accents of Latin letters removed (ASCII text comes back as is).
+
+    Decomposed text (``e`` + U+0301, as macOS and some PDF extractors write it) is
+    composed first (NFC), so it folds as the composed word does, and a Cyrillic ``й``
+    keeps its breve either way."""
+    if text.isascii():
+        return text
+    if not unicodedata.is_normalized("NFC", text):
+        text = unicodedata.normalize("NFC", text)
+    return text.translate(_FOLD)
 
 
 class FoldFilter(SettingsFilter):
