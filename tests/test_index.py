@@ -468,3 +468,25 @@ def test_an_index_kept_inside_a_folder_it_indexes_is_not_read_as_documents(
                     (f"ix{n}", "a searchkit index folder, not walked") for n in range(1, shards + 1)
                 ]
             assert [d.path for d in ix.documents()] == [str(notes / "seed.txt")]
+
+
+def test_a_folder_that_cannot_be_checked_for_an_index_is_walked(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A folder this user may not read made the check for an index's ``searchkit.json``
+    raise PermissionError (``Path.is_file`` re-raises it), which ended the whole run with
+    "permission denied for index"; the walk goes on (and says what it cannot read)."""
+    notes = tmp_path / "notes"
+    (notes / "locked").mkdir(parents=True)
+    shutil.copy(SEED, notes / "locked" / "seed.txt")
+    (notes / "other.txt").write_text("Other\n\nAn unrelated note.\n", encoding="utf-8")
+    is_file = Path.is_file
+
+    def refused(self: Path) -> bool:
+        if self.name == "searchkit.json" and self.parent.name == "locked":
+            raise PermissionError(13, "Permission denied", str(self))
+        return is_file(self)
+
+    monkeypatch.setattr(Path, "is_file", refused)
+    with searchkit.Index.create(tmp_path / "ix") as ix:
+        assert ix.add(notes).added == 2

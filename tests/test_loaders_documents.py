@@ -171,6 +171,17 @@ def test_pdf_metadata_from_xmp_when_the_info_dictionary_has_none(tmp_path: Path)
     )
 
 
+def test_a_pdf_date_of_other_digits_is_no_date(tmp_path: Path) -> None:
+    # "²".isdigit() is true, and int("²") an error: the file was skipped as damaged.
+    f = tmp_path / "odd.pdf"
+    f.write_bytes(pdf_bytes([["Text with superscript dates."]], date="D:²²²²0101"))
+    docs, skipped = load_file(f)
+    assert skipped == []
+    assert [(d.published, d.paragraphs[0].text) for d in docs] == [
+        (None, "Text with superscript dates.")
+    ]
+
+
 def test_mbox_is_one_document_a_message_with_its_line(tmp_path: Path) -> None:
     box = b""
     for i, word in enumerate(["alpha", "beta", "gamma"]):

@@ -277,7 +277,7 @@ def _smart_qrels(path: Path, cranfield: bool) -> dict[str, dict[str, int]]:
 
 def _smart_id(value: str) -> str:
     value = value.strip()
-    return str(int(value)) if value.isdigit() else value
+    return str(int(value)) if value.isascii() and value.isdigit() else value
 
 
 def _one_line(text: str) -> str:
@@ -299,4 +299,4 @@ def _text(path: Path) -> str:
 
 
 def _is_int(value: str) -> bool:
-    return value.lstrip("-").isdigit()
+    return value.isascii() and value.lstrip("-").isdigit()

@@ -288,10 +288,12 @@ def _inside(path: Path, roots: list[Path]) -> bool:
 
 
 def _is_index(folder: Path) -> bool:
-    """Whether ``folder`` holds a searchkit index: its ``searchkit.json`` and its data."""
-    if not (folder / "searchkit.json").is_file():  # _settings.SETTINGS_NAME
-        return False
+    """Whether ``folder`` holds a searchkit index: its ``searchkit.json`` and its data.
+    A folder this process may not read is not one (the walk then says it cannot read it:
+    ``Path.is_file`` raises PermissionError there, which ended the whole run)."""
     try:
+        if not (folder / "searchkit.json").is_file():  # _settings.SETTINGS_NAME
+            return False
         return any(_INDEX_DATA.match(name) for name in os.listdir(folder))
     except OSError:
         return False

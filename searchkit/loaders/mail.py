@@ -59,9 +59,13 @@ class MboxLoader(BinaryLoader, name="mbox", suffixes=(".mbox",), what="a mailbox
         if not starts:
             raise DocumentError(path, "not an mbox mailbox (no 'From ' line starts a message)")
         seen: set[str] = set()
+        # Each message's line, counted on from the one before (counting from the start
+        # of the file for each message took minutes on a mailbox of 80,000).
+        line, counted = 1, 0
         for i, (at, body_at) in enumerate(starts):
             end = starts[i + 1][0] if i + 1 < len(starts) else len(data)
-            line = data.count(b"\n", 0, at) + 1
+            line += data.count(b"\n", counted, at)
+            counted = at
             raw = _ESCAPED_FROM.sub(rb"\1", data[body_at:end])
             where = f"message {i + 1} (line {line})"
             try:

@@ -174,7 +174,7 @@ def _pdf_date(value: object) -> dt.datetime | None:
     if not text:
         return None
     digits = text.removeprefix("D:")[:14]
-    if not digits.isdigit() or len(digits) < 4:
+    if not (digits.isascii() and digits.isdigit()) or len(digits) < 4:  # not '²²²²'
         return None
     parts = [int(digits[:4])] + [int(digits[i : i + 2]) for i in range(4, len(digits) - 1, 2)]
     parts += [1, 1][: max(0, 3 - len(parts))]
