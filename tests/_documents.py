@@ -48,12 +48,14 @@ def pdf_bytes(
     xmp: bytes | None = None,
     compress: bool = True,
     page_stream: bytes | None = None,
+    shared: bool = False,
 ) -> bytes:
     """A PDF with one text object (``BT``..``ET``) a paragraph, in Helvetica.
 
     ``date`` is a PDF date (``D:20240301093000``); ``xmp`` an XMP packet to attach;
-    ``page_stream`` replaces the first page's content stream (for hostile cases).  A page
-    with no paragraphs has no text at all, as a scanned page.
+    ``page_stream`` replaces the first page's content stream (for hostile cases);
+    ``shared``: every page shows the first page's content stream.  A page with no
+    paragraphs has no text at all, as a scanned page.
     """
     objects: list[bytes] = []
 
@@ -64,6 +66,7 @@ def pdf_bytes(
     font = add(b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>")
     pages_id = len(objects) + 1 + len(pages) * 2 + (1 if xmp else 0) + 1
     kids = []
+    first = 0  # the first page's stream, when ``shared``
     for n, paragraphs in enumerate(pages):
         ops = []
         y = 760
@@ -82,6 +85,9 @@ def pdf_bytes(
             )
         else:
             stream = add(b"<< /Length %d >>\nstream\n" % len(raw) + raw + b"\nendstream")
+        if shared:  # this page's stream stays, unused: the object numbers hold
+            first = first or stream
+            stream = first
         kids.append(
             add(
                 b"<< /Type /Page /Parent %d 0 R /MediaBox [0 0 612 792] "

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -169,6 +170,43 @@ def test_pdf_metadata_from_xmp_when_the_info_dictionary_has_none(tmp_path: Path)
         "Xa Mp",
         dt.datetime(2020, 2, 3, 4, 5, 6),
     )
+
+
+def test_pages_sharing_a_content_stream_read_it_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Two thousand pages sharing one 8 MiB stream of drawing operators, a few KB of
+    # PDF, read it two thousand times: hours.
+    import pypdf
+
+    read: list[int] = []
+    extract = pypdf.PageObject.extract_text
+
+    def counted(self: Any, *args: Any, **kwargs: Any) -> str:
+        read.append(1)
+        return extract(self, *args, **kwargs)
+
+    monkeypatch.setattr(pypdf.PageObject, "extract_text", counted)
+    f = tmp_path / "shared.pdf"
+    f.write_bytes(pdf_bytes([["Same words on every page."]] * 3, shared=True))
+    docs, skipped = load_file(f)
+    assert skipped == [] and len(read) == 1
+    assert [(p.text, p.page) for p in docs[0].paragraphs] == [
+        ("Same words on every page.", n) for n in (1, 2, 3)
+    ]
+
+
+def test_a_pdfs_streams_are_read_up_to_a_total(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from searchkit.loaders import pdf
+
+    f = tmp_path / "pages.pdf"
+    f.write_bytes(pdf_bytes([[f"Page {w} text."] for w in ("one", "two", "three")]))
+    monkeypatch.setattr(pdf, "MAX_FILE_STREAM_BYTES", 100)  # two pages' streams
+    docs, skipped = load_file(f)
+    assert [p.text for p in docs[0].paragraphs] == ["Page one text.", "Page two text."]
+    assert [(s.kind, s.reason.split(":")[0]) for s in skipped] == [("note", "pages from 3 on")]
 
 
 def test_a_pdf_date_of_other_digits_is_no_date(tmp_path: Path) -> None:

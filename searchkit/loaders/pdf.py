@@ -10,7 +10,11 @@ metadata (``dc:title``, ``dc:creator``, ``xmp:CreateDate``), else the title is t
 name.  Skipped, with the reason: encrypted files that need a password (files encrypted
 with an empty user password are read), files without any text (``no text layer``: a
 scanned PDF; searchkit does no OCR), damaged files.  A page whose content stream unpacks
-past :data:`MAX_PAGE_STREAM_BYTES` is left out and reported; the other pages load.
+past :data:`MAX_PAGE_STREAM_BYTES` is left out and reported; the other pages load.  The
+pages' streams together are read up to :data:`MAX_FILE_STREAM_BYTES` (the pages after
+are left out and reported), and a stream several pages share (with the same resources)
+is read once: pypdf reads drawing operators at about a megabyte in ten seconds, and a
+few kilobytes of PDF, two thousand pages sharing one 8 MiB stream, took hours.
 """
 
 from __future__ import annotations
@@ -36,10 +40,12 @@ from ._binary import (
     paragraphs_read,
 )
 
-__all__ = ["MAX_PAGE_STREAM_BYTES", "MAX_XMP_BYTES", "PdfLoader"]
+__all__ = ["MAX_FILE_STREAM_BYTES", "MAX_PAGE_STREAM_BYTES", "MAX_XMP_BYTES", "PdfLoader"]
 
 # One page's content stream, unpacked (pypdf itself stops any stream at 75 MB).
 MAX_PAGE_STREAM_BYTES = 8 * 1024 * 1024
+# Every page's, each stream counted once.
+MAX_FILE_STREAM_BYTES = 32 * 1024 * 1024
 MAX_XMP_BYTES = 1024 * 1024
 _LINE_JUMP = 1.5  # a vertical move of more than this many font sizes starts a block
 
@@ -61,8 +67,12 @@ class PdfLoader(BinaryLoader, name="pdf", suffixes=(".pdf",), what="a PDF"):
         blocks: list[Block] = []
         notes: list[Skipped] = []
         budget = TextBudget()
+        streams = _Streams()
         for number, page in enumerate(reader.pages, 1):
-            reason = _page_blocks(page, number, blocks)
+            reason = streams.blocks(page, number, blocks)
+            if reason == _SPENT:
+                notes.append(Skipped(str(path), f"pages from {number} on: {reason}", "note"))
+                break
             if reason:
                 notes.append(Skipped(str(path), f"page {number}: {reason}", "note"))
             if not budget.take("".join(b[0] for b in blocks if b[1] == number)):
@@ -84,22 +94,65 @@ class PdfLoader(BinaryLoader, name="pdf", suffixes=(".pdf",), what="a PDF"):
         )
 
 
-def _page_blocks(page: Any, number: int, blocks: list[Block]) -> str | None:
-    """Add one page's text blocks to ``blocks``; the reason when the page is left out."""
-    try:
-        contents = page.get_contents()
-        size = len(contents.get_data()) if contents is not None else 0
-    except Exception as exc:
-        return f"content stream cannot be read ({collapse(str(exc))[:120]})"
-    if size > MAX_PAGE_STREAM_BYTES:
-        return f"content stream of {size:,} bytes left out (limit {MAX_PAGE_STREAM_BYTES:,})"
-    collector = _Blocks()
-    try:
-        page.extract_text(visitor_operand_before=collector.operator, visitor_text=collector.text)
-    except Exception as exc:
-        return f"text cannot be read ({collapse(str(exc))[:120]})"
-    blocks.extend((text, number, None) for text in collector.done())
-    return None
+_MAX_RESOURCES_KEY = 65536
+_SPENT = f"the content streams read pass {MAX_FILE_STREAM_BYTES:,} bytes, left out"
+
+
+class _Streams:
+    """The pages' content streams read so far: their bytes, and each one's text blocks
+    by what it is (its objects and the page's resources)."""
+
+    def __init__(self) -> None:
+        self.read = 0
+        self.texts: dict[object, list[str]] = {}
+
+    def blocks(self, page: Any, number: int, blocks: list[Block]) -> str | None:
+        """Add one page's text blocks to ``blocks``; the reason when the page is left
+        out (:data:`_SPENT`: this page and those after it)."""
+        key = _stream_key(page)
+        texts = self.texts.get(key) if key is not None else None
+        if texts is None:
+            try:
+                contents = page.get_contents()
+                size = len(contents.get_data()) if contents is not None else 0
+            except Exception as exc:
+                return f"content stream cannot be read ({collapse(str(exc))[:120]})"
+            if size > MAX_PAGE_STREAM_BYTES:
+                limit = MAX_PAGE_STREAM_BYTES
+                return f"content stream of {size:,} bytes left out (limit {limit:,})"
+            self.read += size
+            if self.read > MAX_FILE_STREAM_BYTES:
+                return _SPENT
+            collector = _Blocks()
+            try:
+                page.extract_text(
+                    visitor_operand_before=collector.operator, visitor_text=collector.text
+                )
+            except Exception as exc:
+                return f"text cannot be read ({collapse(str(exc))[:120]})"
+            texts = collector.done()
+            if key is not None:
+                self.texts[key] = texts
+        blocks.extend((text, number, None) for text in texts)
+        return None
+
+
+def _stream_key(page: Any) -> object | None:
+    """What a page's text depends on: its content streams' object numbers and its
+    resources (their object's number, or the dictionary written out); ``None`` when the
+    contents are not numbered objects (then the page is read on its own)."""
+    value = page.get("/Contents")
+    refs = value if isinstance(value, list) else [value]
+    if not all(hasattr(r, "idnum") for r in refs):
+        return None
+    resources = page.get("/Resources")
+    if hasattr(resources, "idnum"):
+        held: object = (resources.idnum, resources.generation)
+    else:
+        held = repr(resources)
+        if len(held) > _MAX_RESOURCES_KEY:
+            return None
+    return tuple((r.idnum, r.generation) for r in refs), held
 
 
 class _Blocks:
