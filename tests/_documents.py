@@ -225,8 +225,11 @@ def odt_bytes(
     title: str | None = None,
     author: str | None = None,
     created: str | None = None,
+    body_xml: str | None = None,
 ) -> bytes:
-    """An ODT; a paragraph given as ``("h", text)`` is a heading."""
+    """An ODT; a paragraph given as ``("h", text)`` is a heading; ``body_xml`` (the
+    ``office:text`` element's inside, ``text:`` and ``office:`` prefixes declared)
+    replaces the paragraphs."""
     ns = (
         'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
         'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" '
@@ -244,7 +247,7 @@ def odt_bytes(
             body.append(f"<text:p>{inner}</text:p>")
     content = (
         f'<?xml version="1.0" encoding="UTF-8"?><office:document-content {ns}>'
-        f"<office:body><office:text>{''.join(body)}</office:text></office:body>"
+        f"<office:body><office:text>{body_xml or ''.join(body)}</office:text></office:body>"
         "</office:document-content>"
     )
     meta = (

@@ -15,7 +15,7 @@ import searchkit
 from searchkit.cli import cli
 from searchkit.loaders import load_file
 from searchkit.models import extracted_text
-from tests._documents import docx_bytes, eml_bytes, epub_bytes, odt_bytes, pdf_bytes
+from tests._documents import _W, docx_bytes, eml_bytes, epub_bytes, odt_bytes, pdf_bytes
 
 EXTRA = "pip install 'searchkit[documents]'"
 
@@ -207,6 +207,46 @@ def test_a_pdfs_streams_are_read_up_to_a_total(
     docs, skipped = load_file(f)
     assert [p.text for p in docs[0].paragraphs] == ["Page one text.", "Page two text."]
     assert [(s.kind, s.reason.split(":")[0]) for s in skipped] == [("note", "pages from 3 on")]
+
+
+def test_odt_deleted_text_comments_and_footnote_numbers_are_not_paragraph_text(
+    tmp_path: Path,
+) -> None:
+    body = (
+        "<text:tracked-changes><text:changed-region text:id='c1'><text:deletion>"
+        "<office:change-info><dc:creator>Rev</dc:creator></office:change-info>"
+        "<text:p>Removed secretodtword sentence.</text:p>"
+        "</text:deletion></text:changed-region></text:tracked-changes>"
+        "<text:p>Kept <office:annotation><dc:creator>Rev</dc:creator><dc:date>2024-01-01"
+        "</dc:date><text:p>A comment.</text:p></office:annotation>words.</text:p>"
+        "<text:p>A claim<text:note text:note-class='footnote'><text:note-citation>1"
+        "</text:note-citation><text:note-body><text:p>The footnote.</text:p></text:note-body>"
+        "</text:note> goes on.</text:p>"
+    )
+    f = tmp_path / "tracked.odt"
+    f.write_bytes(odt_bytes([], body_xml=body))
+    docs, skipped = load_file(f)
+    assert skipped == []
+    assert [p.text for p in docs[0].paragraphs] == [
+        "Kept words.",
+        "The footnote.",
+        "A claim goes on.",
+    ]
+
+
+def test_a_docx_text_box_is_read_once(tmp_path: Path) -> None:
+    mc = "http://schemas.openxmlformats.org/markup-compatibility/2006"
+    box = "<w:p><w:r><w:t>Box words.</w:t></w:r></w:p>"
+    document = (
+        f'<w:document xmlns:w="{_W}" xmlns:mc="{mc}"><w:body><w:p><w:r>'
+        f"<mc:AlternateContent><mc:Choice><w:txbxContent>{box}</w:txbxContent></mc:Choice>"
+        f"<mc:Fallback><w:pict><w:txbxContent>{box}</w:txbxContent></w:pict></mc:Fallback>"
+        "</mc:AlternateContent><w:t>Anchor text.</w:t></w:r></w:p></w:body></w:document>"
+    )
+    f = tmp_path / "box.docx"
+    f.write_bytes(docx_bytes([], document_xml=document.encode()))
+    docs, _skipped = load_file(f)
+    assert [p.text for p in docs[0].paragraphs] == ["Box words.", "Anchor text."]
 
 
 def test_a_pdf_date_of_other_digits_is_no_date(tmp_path: Path) -> None:

@@ -41,6 +41,9 @@ from ._binary import (
 __all__ = ["DocxLoader", "OdtLoader"]
 
 _SPACES = frozenset({"tab", "br", "cr", "s", "line-break"})
+# Inside an ODT paragraph, what is not its text: a comment, a footnote (its number; its
+# paragraphs are read on their own).
+_ASIDE = frozenset({"annotation", "note"})
 
 
 class _ZipDocument(BinaryLoader):
@@ -49,6 +52,8 @@ class _ZipDocument(BinaryLoader):
     body_part = ""
     meta_part = ""
     paragraph_tags: frozenset[str] = frozenset()
+    # Elements whose paragraphs are not the document's text (local names).
+    skipped_tags: frozenset[str] = frozenset()
     title_keys: tuple[str, ...] = ("title",)
     author_keys: tuple[str, ...] = ()
     date_keys: tuple[str, ...] = ()
@@ -90,11 +95,30 @@ class _ZipDocument(BinaryLoader):
         return found
 
     def _paragraphs(self, parts: ZipParts) -> Iterator[tuple[str, bool]]:
-        """``(text, is_title)`` of each paragraph in document order."""
+        """``(text, is_title)`` of each paragraph in document order, but those inside a
+        :attr:`skipped_tags` element (text that is not the document's).
+
+        Whatever ended outside a paragraph is dropped from the tree once read, so memory
+        stays flat however long the document (only the paragraphs were cleared, and
+        other elements kept: ten million empty ones, 88 KB zipped, held 889 MB)."""
+        started: list[Any] = []  # the elements open now, outermost first
+        skipping = 0  # of them, skipped ones
+        within = 0  # of them, paragraphs
         for event, name, el in parts.events(self.body_part):
-            if event == "end" and name in self.paragraph_tags:
-                yield self._text(el), self._is_title(el)
-                el.clear()  # done with it: memory stays flat however long the document
+            if event == "start":
+                started.append(el)
+                skipping += name in self.skipped_tags
+                within += name in self.paragraph_tags
+                continue
+            started.pop()
+            skipping -= name in self.skipped_tags
+            if name in self.paragraph_tags:
+                within -= 1
+                if not skipping:
+                    yield self._text(el), self._is_title(el)
+                el.clear()
+            if not within and started:
+                started[-1].clear()  # what ended is read: keep nothing of it
 
     def _is_title(self, el: Any) -> bool:
         return False
@@ -109,6 +133,8 @@ class DocxLoader(_ZipDocument, name="docx", suffixes=(".docx",), what="a DOCX fi
     body_part = "word/document.xml"
     meta_part = "docProps/core.xml"
     paragraph_tags = frozenset({"p"})
+    # A text box is written twice: for Word 2010 on (mc:Choice) and before (mc:Fallback).
+    skipped_tags = frozenset({"Fallback"})
     author_keys = ("creator",)
     date_keys = ("created",)
 
@@ -131,6 +157,8 @@ class OdtLoader(_ZipDocument, name="odt", suffixes=(".odt",), what="an ODT file"
     body_part = "content.xml"
     meta_part = "meta.xml"
     paragraph_tags = frozenset({"p", "h"})
+    # Deleted text kept for tracked changes, and comments (their paragraphs).
+    skipped_tags = frozenset({"tracked-changes", "annotation"})
     author_keys = ("initial-creator", "creator")
     date_keys = ("creation-date", "date")
 
@@ -153,7 +181,8 @@ def _docx_text(el: Any) -> str:
 
 def _odt_text(el: Any) -> str:
     """A ``text:p``'s or ``text:h``'s words: all its text, ``text:s`` (``c`` spaces),
-    tabs and line breaks as spaces; paragraphs nested in it were read and cleared."""
+    tabs and line breaks as spaces; paragraphs nested in it were read and cleared, and a
+    comment or a footnote in it (its author, date and number) is not its text."""
     parts: list[str] = []
     stack: list[tuple[Any, bool]] = [(el, False)]
     while stack:
@@ -163,8 +192,11 @@ def _odt_text(el: Any) -> str:
             continue
         if node is not el:
             stack.append((node, True))
-        if local(node.tag) in _SPACES:
+        name = local(node.tag)
+        if name in _SPACES:
             parts.append(" ")
+            continue
+        if name in _ASIDE and node is not el:
             continue
         parts.append(node.text or "")
         stack.extend((child, False) for child in reversed(list(node)))
