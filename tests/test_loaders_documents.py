@@ -249,6 +249,48 @@ def test_a_docx_text_box_is_read_once(tmp_path: Path) -> None:
     assert [p.text for p in docs[0].paragraphs] == ["Box words.", "Anchor text."]
 
 
+def _raw_mail(headers: str, body: bytes) -> bytes:
+    return headers.replace("\n", "\r\n").encode() + b"\r\n" + body
+
+
+def test_an_e_mail_body_in_another_charset_than_said_is_detected(tmp_path: Path) -> None:
+    # get_content() put U+FFFD for each byte the charset (or ASCII) did not fit, quietly.
+    body = "Le café crème était très chaud, à bientôt.\r\n".encode("cp1252")
+    for name, ctype in (
+        ("unlabelled", "text/plain"),
+        ("mislabelled", "text/plain; charset=utf-8"),
+        ("labelled", "text/plain; charset=windows-1252"),
+    ):
+        f = tmp_path / f"{name}.eml"
+        f.write_bytes(_raw_mail(f"Subject: Cafe\nFrom: a@b.example\nContent-Type: {ctype}\n", body))
+        docs, _skipped = load_file(f)
+        text = docs[0].paragraphs[0].text
+        assert "\ufffd" not in text and "café" in text, name
+
+
+def test_an_html_e_mail_with_a_blank_plain_part_reads_the_html(tmp_path: Path) -> None:
+    headers = (
+        "Subject: Alt\nFrom: a@b.example\nMIME-Version: 1.0\n"
+        'Content-Type: multipart/alternative; boundary="b"\n'
+    )
+    body = (
+        b"--b\r\nContent-Type: text/plain\r\n\r\n \r\n"
+        b"--b\r\nContent-Type: text/html\r\n\r\n<p>Only in the HTML part.</p>\r\n--b--\r\n"
+    )
+    f = tmp_path / "alt.eml"
+    f.write_bytes(_raw_mail(headers, body))
+    docs, _skipped = load_file(f)
+    assert [p.text for p in docs[0].paragraphs] == ["Only in the HTML part."]
+
+
+def test_a_binary_file_named_as_mail_is_skipped(tmp_path: Path) -> None:
+    for name, what in (("program.eml", "an e-mail"), ("program.mbox", "a mailbox")):
+        f = tmp_path / name
+        f.write_bytes(b"From x\n\x7fELF\x02\x01\x01\x00\x00\x00 hello\x00world\n")
+        with pytest.raises(searchkit.DocumentError, match=f"binary file .*, not {what}$"):
+            load_file(f)
+
+
 def test_a_pdf_date_of_other_digits_is_no_date(tmp_path: Path) -> None:
     # "²".isdigit() is true, and int("²") an error: the file was skipped as damaged.
     f = tmp_path / "odd.pdf"

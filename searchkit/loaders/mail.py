@@ -42,6 +42,7 @@ class EmlLoader(BinaryLoader, name="eml", suffixes=(".eml",), what="an e-mail"):
     def load_bytes(self, path: Path, data: bytes, content_hash: str) -> Loaded:
         if not data.strip():
             raise DocumentError(path, "empty file")
+        _refuse_binary(path, data, "an e-mail")
         message = _parse(data)
         notes = list(_attachments(path, message, ""))
         doc = _document(path, message, content_hash, self.name, "", None)
@@ -55,6 +56,7 @@ class MboxLoader(BinaryLoader, name="mbox", suffixes=(".mbox",), what="a mailbox
     """Loads an mbox mailbox (``.mbox``): one document a message."""
 
     def load_bytes(self, path: Path, data: bytes, content_hash: str) -> Loaded:
+        _refuse_binary(path, data, "a mailbox")
         starts = [(m.start(1), m.end(1)) for m in _FROM_LINE.finditer(data)]
         if not starts:
             raise DocumentError(path, "not an mbox mailbox (no 'From ' line starts a message)")
@@ -114,34 +116,50 @@ def _document(
 
 
 def _body(message: EmailMessage) -> list[Block]:
-    """The message's text as blocks: plain text preferred, else HTML as plain text."""
-    part = message.get_body(preferencelist=("plain", "html"))
-    if part is None:
-        return []
-    text = _content(part)
-    if part.get_content_subtype() == "html":
-        page = _Extractor(text)
-        page.run()
-        return [(p.text, None, None) for p in page.paragraphs]
-    paragraphs = paragraphs_from_blocks(text, list(split_lines(text)))
-    return [(p.text, None, None) for p in paragraphs]
+    """The message's text as blocks: plain text preferred, else HTML as plain text (a
+    blank plain part beside an HTML one, as some mailers send, is no text)."""
+    for kind in ("plain", "html"):
+        part = message.get_body(preferencelist=(kind,))
+        if part is None:
+            continue
+        text = _content(part)
+        blocks: list[Block]
+        if kind == "html":
+            page = _Extractor(text)
+            page.run()
+            blocks = [(p.text, None, None) for p in page.paragraphs]
+        else:
+            paragraphs = paragraphs_from_blocks(text, list(split_lines(text)))
+            blocks = [(p.text, None, None) for p in paragraphs]
+        if blocks:
+            return blocks
+    return []
 
 
 def _content(part: MIMEPart) -> str:
-    """A text part's text; an unknown or wrong charset is decoded as other text files are."""
-    try:
-        content = part.get_content()
-        if isinstance(content, str):
-            return content
-    except (LookupError, UnicodeError, ValueError):
-        pass
+    """A text part's text: decoded with its charset when that fits its bytes, else as
+    other text files are (detected); a part with NUL bytes has none.  ``get_content``
+    put U+FFFD for every byte its charset (or ASCII, when none is named) did not fit:
+    Latin-1 sent as UTF-8 read ``caf\ufffd``."""
     payload = part.get_payload(decode=True)
     if not isinstance(payload, bytes) or not payload.strip():
         return ""
+    charset = part.get_content_charset()
+    if charset is not None and b"\x00" not in payload:
+        try:
+            return payload.decode(charset)
+        except (LookupError, UnicodeError):
+            pass
     try:
-        return decode(payload, "message body", part.get_content_charset())[0]
+        return decode(payload, "message body", charset)[0]
     except DocumentError:
         return ""
+
+
+def _refuse_binary(path: Path, data: bytes, what: str) -> None:
+    """Refuse a file with NUL bytes in its first 8 KiB, as text files are refused."""
+    if b"\x00" in data[:8192]:
+        raise DocumentError(path, f"binary file (contains NUL bytes), not {what}")
 
 
 def _attachments(path: Path, message: EmailMessage, where: str) -> Iterator[Skipped]:
