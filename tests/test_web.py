@@ -361,6 +361,19 @@ def test_chunk_document_and_stats_pages(client: TestClient, seed_doc: str) -> No
     assert '<dd id="documents">2</dd>' in stats
 
 
+def test_an_unknown_route_answers_as_every_error_does(client: TestClient) -> None:
+    # Starlette's own {"detail": "Not Found"} was the one answer of another shape.
+    got = client.get("/api/nope")
+    assert (got.status_code, got.json()) == (404, {"error": "Not Found: GET /api/nope"})
+    got = client.post("/api/search")
+    assert got.status_code == 405 and got.json() == {
+        "error": "Method Not Allowed: POST /api/search"
+    }
+    assert got.headers["allow"] == "GET"
+    got = client.get("/nope")
+    assert got.status_code == 404 and 'role="alert"' in got.text and "GET /nope" in got.text
+
+
 def test_error_pages_are_pages(client: TestClient) -> None:
     got = client.get("/chunk/nope:1")
     assert got.status_code == 404 and "no chunk &#39;nope:1&#39;" in got.text

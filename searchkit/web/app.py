@@ -33,7 +33,6 @@ from collections.abc import (
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
-from urllib.parse import urlencode
 
 import attrs
 from fastapi import Depends, FastAPI, Query, Request
@@ -41,15 +40,24 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .._types import SORTS, SearchRequest, SimilarRequest, comma_names, explore_keywords
 from .._version import __version__
-from ..errors import ArgumentError, FilterError, SearchkitError, SearchkitIndexError, http_status
+from ..errors import (
+    ArgumentError,
+    FilterError,
+    NotFoundError,
+    SearchkitError,
+    SearchkitIndexError,
+    http_status,
+)
 from ..index import Index, ShardedIndex
 from ..models import Results
 from . import LOOPBACK_HOSTS
 from ._chart import histogram_chart, pages_around
 from ._overview import Overview, overview
+from ._page import collapsed, folds, linker
 from ._text import (
     JSONTextResponse,
     Spans,
@@ -251,8 +259,8 @@ def create_app(
             request, name, {"index_path": str(shared.path), **context}, status_code=status
         )
 
-    def failure(request: Request, exc: Exception) -> Response:
-        status = http_status(exc) if isinstance(exc, SearchkitError) else 400
+    def failure(request: Request, exc: Exception, status: int | None = None) -> Response:
+        status = status or (http_status(exc) if isinstance(exc, SearchkitError) else 400)
         message = " ".join(str(exc).split())
         if request.url.path.startswith("/api/"):
             return JSONTextResponse({"error": message}, status_code=status)
@@ -269,6 +277,15 @@ def create_app(
         return failure(request, ArgumentError(f"{where}: {first.get('msg', 'invalid')}"))
 
     app.add_exception_handler(RequestValidationError, invalid)
+
+    async def unknown(request: Request, exc: Exception) -> Response:  # no such route, ...
+        assert isinstance(exc, StarletteHTTPException)
+        what = f"{exc.detail}: {request.method} {request.url.path}"
+        answer = failure(request, NotFoundError(what), exc.status_code)
+        answer.headers.update(exc.headers or {})  # a 405's Allow
+        return answer
+
+    app.add_exception_handler(StarletteHTTPException, unknown)
 
     # -- pages ---------------------------------------------------------------------
 
@@ -297,10 +314,10 @@ def create_app(
             form=form,
             results=results,
             overview=collection,
-            link=_linker(params),
+            link=linker(params),
             chart=histogram_chart(results.histogram) if results else None,
             # Flat order across documents: a document's further hits fold under its best.
-            shown=_collapsed(results) if results and _folds(results, params) else None,
+            shown=collapsed(results) if results and folds(results, params) else None,
             title="",
         )
 
@@ -323,7 +340,7 @@ def create_app(
             "search.html",
             form=_form(params),
             results=results,
-            link=_linker(params, path=f"/similar/{source_id}"),
+            link=linker(params, path=f"/similar/{source_id}"),
             chart=None,
             title=heading,
         )
@@ -555,42 +572,3 @@ def _form(params: Mapping[str, str]) -> dict[str, Any]:
         "under": params.get("under", ""),
         "flat": params.get("collapse", "") == "none",
     }
-
-
-def _linker(params: Any, path: str = "/") -> Callable[..., str]:
-    """``link(page=2)``: this search's URL with some parameters changed (``None`` drops).
-
-    Changing a filter starts again at page 1.
-    """
-    base = [(k, v) for k, v in params.multi_items() if v != ""]
-
-    def link(**changes: Any) -> str:
-        if "page" not in changes:
-            changes["page"] = None
-        keep = [(k, v) for k, v in base if k not in changes]
-        keep += [(k, str(v)) for k, v in changes.items() if v is not None]
-        return path + "?" + urlencode(keep)
-
-    return link
-
-
-def _folds(results: Results, params: Any) -> bool:
-    """Whether a page's hits fold by document: listed flat (not collapsed, not grouped)
-    and not a search within one document (whose hits are all that document's)."""
-    one = len(params.getlist("doc")) == 1
-    return not (results.grouped or results.collapsed or one)
-
-
-def _collapsed(results: Results) -> list[tuple[Any, int]]:
-    """The page's hits with a document's further hits on this page folded under its
-    best one: ``(hit, how many more of its document this page holds)``."""
-    first: dict[str, int] = {}
-    out: list[tuple[Any, int]] = []
-    for hit in results.hits:
-        if hit.doc_id in first:
-            at = first[hit.doc_id]
-            out[at] = (out[at][0], out[at][1] + 1)
-        else:
-            first[hit.doc_id] = len(out)
-            out.append((hit, 0))
-    return out
