@@ -291,6 +291,22 @@ def test_a_binary_file_named_as_mail_is_skipped(tmp_path: Path) -> None:
             load_file(f)
 
 
+@pytest.mark.parametrize("algorithm", ["RC4-128", "AES-128", "AES-256"])
+def test_a_pdf_encrypted_with_an_empty_password_is_read(tmp_path: Path, algorithm: str) -> None:
+    # Most encrypted PDFs only restrict printing or copying; AES needs cryptography.
+    import io
+
+    import pypdf
+
+    writer = pypdf.PdfWriter(clone_from=io.BytesIO(pdf_bytes([["Locked but readable."]])))
+    writer.encrypt(user_password="", owner_password="owner", algorithm=algorithm)
+    f = tmp_path / "locked.pdf"
+    with f.open("wb") as out:
+        writer.write(out)
+    docs, skipped = load_file(f)
+    assert skipped == [] and [p.text for p in docs[0].paragraphs] == ["Locked but readable."]
+
+
 def test_a_pdf_date_of_other_digits_is_no_date(tmp_path: Path) -> None:
     # "²".isdigit() is true, and int("²") an error: the file was skipped as damaged.
     f = tmp_path / "odd.pdf"
