@@ -113,6 +113,7 @@ class Batch:
         size: int = 0,
         mtime_ns: int = 0,
         replaces: Iterable[str] = (),
+        inode: int = 0,
     ) -> int:
         """Delete the ``replaces`` ids and add ``docs`` (one file's worth) in one commit.
 
@@ -134,7 +135,8 @@ class Batch:
         for doc_id in replaces:
             w.delete_by_term("doc_id", doc_id)
         for doc, chunks in chunked:
-            head = manifest_fields(doc, len(chunks), size, mtime_ns, len(docs) if size else None)
+            held = len(docs) if size else None
+            head = manifest_fields(doc, len(chunks), size, mtime_ns, held, inode)
             where = document_fields(doc.path, doc.format, self._roots)
             for c in chunks:
                 fields = chunk_to_fields(c)

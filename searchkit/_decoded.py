@@ -168,7 +168,7 @@ _RECORD: dict[str, tuple[type, ...]] = {
     ),
     **dict.fromkeys(("domain", "content_hash", "disclaimer", "format", "encoding"), _STR),
     **dict.fromkeys(("paragraph", "part", "seq", "start", "end", "record_line"), _INT),
-    **dict.fromkeys(("size", "mtime_ns", "file_documents", "paragraphs", "chunks"), _INT),
+    **dict.fromkeys(("size", "mtime_ns", "inode", "file_documents", "paragraphs", "chunks"), _INT),
     "authors": (list, tuple),
     "published": (dt.datetime,),
     "page": _INT,

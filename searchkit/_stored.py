@@ -8,13 +8,20 @@ The fields are written by :func:`searchkit.schema.chunk_to_fields` and
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import attrs
 
 from .models import Chunk, Document, DocumentInfo, Paragraph
 
-__all__ = ["chunk_from_stored", "chunk_kwargs", "document_from_stored", "info_from_stored"]
+__all__ = [
+    "chunk_from_stored",
+    "chunk_kwargs",
+    "document_from_stored",
+    "info_from_stored",
+    "same_file",
+]
 
 
 def chunk_from_stored(stored: dict[str, Any]) -> Chunk:
@@ -61,6 +68,7 @@ def info_from_stored(stored: dict[str, Any]) -> DocumentInfo:
         content_hash=stored.get("content_hash", ""),
         size=stored.get("size", 0),
         mtime_ns=stored.get("mtime_ns", 0),
+        inode=stored.get("inode", 0),
         author=c.author,
         authors=c.authors,
         published=c.published,
@@ -113,4 +121,16 @@ def document_from_stored(stored: list[dict[str, Any]]) -> Document:
         encoding=head.get("encoding", "utf-8"),
         record_line=first.record_line,
         language=first.language,
+    )
+
+
+def same_file(info: DocumentInfo, st: os.stat_result) -> bool:
+    """Whether the file ``st`` describes is the one ``info`` recorded, unchanged: its size,
+    modification time and (where both know it) inode.  A file renamed over another keeps
+    its own inode: two files of one size written in the same clock tick and swapped by
+    ``mv`` kept both times and sizes, and each path went on finding the other's text."""
+    return (
+        info.size == st.st_size
+        and info.mtime_ns == st.st_mtime_ns
+        and (not info.inode or not st.st_ino or info.inode == st.st_ino)
     )

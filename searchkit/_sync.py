@@ -15,6 +15,7 @@ from pathlib import Path
 import attrs
 
 from ._batch import Batch
+from ._stored import same_file
 from ._types import Progress
 from .errors import DocumentError
 from .loaders import display_path, iter_files, load_file
@@ -93,11 +94,7 @@ class Sync:
         old = self.by_path.get(key, [])
         held = self.held.get(key)
         whole = held is None or held == len(old)  # none of its documents was removed
-        if (
-            old
-            and whole
-            and all(o.size == st.st_size and o.mtime_ns == st.st_mtime_ns for o in old)
-        ):
+        if old and whole and all(same_file(o, st) for o in old):
             self.counts["unchanged"] += len(old)
             return
         old_ids = [o.id for o in old]
@@ -117,7 +114,7 @@ class Sync:
             back = max(0, len(docs) - len(old))
             self.counts["unchanged"] += len(docs) - back
             self.counts["added"] += back
-            chunks = self.batch.write(docs, st.st_size, st.st_mtime_ns, old_ids)
+            chunks = self.batch.write(docs, st.st_size, st.st_mtime_ns, old_ids, st.st_ino)
             self.counts["chunks"] += chunks if back else 0
             return
         if old:
@@ -131,7 +128,9 @@ class Sync:
         else:
             kind = "added"
         self.counts[kind] += len(docs)
-        self.counts["chunks"] += self.batch.write(docs, st.st_size, st.st_mtime_ns, old_ids)
+        self.counts["chunks"] += self.batch.write(
+            docs, st.st_size, st.st_mtime_ns, old_ids, st.st_ino
+        )
 
     def _field_map(self, path: Path) -> dict[str, str] | None:
         where = str(path.absolute())

@@ -23,7 +23,7 @@ from ._decoded import IndexStorage
 from ._lock import WriteLock
 from ._settings import check_synonyms, clean_root, read_settings, root_leftovers
 from ._shardset import read_shard_settings, shard_of
-from ._stored import info_from_stored
+from ._stored import info_from_stored, same_file
 from ._types import Confirm
 from ._unpickle import DamagedPickleError
 from .errors import (
@@ -217,4 +217,4 @@ def _changed(info: DocumentInfo) -> bool:
         st = os.stat(info.path)
     except OSError:
         return True
-    return st.st_size != info.size or st.st_mtime_ns != info.mtime_ns
+    return not same_file(info, st)

@@ -539,6 +539,9 @@ class DocumentInfo:
     format: str = "article"
     authors: tuple[str, ...] = _authors_field()
     language: str | None = None
+    # The file's inode when it was read (0: not known), kept to tell a file renamed over
+    # another; not in ``as_dict``.
+    inode: int = 0
 
     __attrs_post_init__ = _join_authors
 

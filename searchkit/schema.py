@@ -74,7 +74,7 @@ __all__ = [
 ]
 
 # Bump on any change to fields or their analysis: older indexes then ask to be rebuilt.
-SCHEMA_VERSION = 12
+SCHEMA_VERSION = 13
 # Fields a bare query word searches, with their boosts.
 TEXT_FIELDS: dict[str, float] = {"body": 1.0}
 # The field of the stop words ``body`` leaves out, searched when a query holds nothing else.
@@ -461,6 +461,7 @@ def build_schema() -> fields.Schema:
         content_hash=fields.STORED(),
         size=fields.STORED(),
         mtime_ns=fields.STORED(),
+        inode=fields.STORED(),  # so that two files swapped by renaming are seen changed
         file_documents=fields.STORED(),  # documents its file held (a JSONL file has many)
         disclaimer=fields.STORED(),
         format=fields.ID(stored=True),  # on every chunk: the format facet
@@ -516,7 +517,12 @@ def chunk_to_fields(chunk: Chunk) -> dict[str, Any]:
 
 
 def manifest_fields(
-    doc: Document, chunks: int, size: int, mtime_ns: int, file_documents: int | None = None
+    doc: Document,
+    chunks: int,
+    size: int,
+    mtime_ns: int,
+    file_documents: int | None = None,
+    inode: int = 0,
 ) -> dict[str, Any]:
     """The bookkeeping stored on a document's first chunk.
 
@@ -530,6 +536,7 @@ def manifest_fields(
         "content_hash": doc.content_hash,
         "size": size,
         "mtime_ns": mtime_ns,
+        "inode": inode or None,
         "file_documents": file_documents,
         "disclaimer": doc.disclaimer,
         "format": doc.format,

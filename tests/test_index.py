@@ -178,6 +178,31 @@ def test_touched_file_settles_and_emptied_file_leaves(
     assert index.search("token1x1").total == 0
 
 
+def test_two_files_swapped_by_renaming_are_both_read_again(
+    index: searchkit.Index, tmp_path: Path
+) -> None:
+    """Same size, same modification time (written in one clock tick, or ``touch -d``),
+    swapped by ``mv``: each path went on finding the other file's text."""
+    src = tmp_path / "src"
+    src.mkdir()
+    a, b = src / "a.txt", src / "b.txt"
+    a.write_text("Alpha\n\nalphaword text\n", encoding="utf-8")
+    b.write_text("Omega\n\nomegaword text\n", encoding="utf-8")
+    for f in (a, b):
+        os.utime(f, ns=(10**18, 10**18))
+    index.add(src)
+    a.rename(src / "t")
+    b.rename(a)
+    (src / "t").rename(b)
+    assert searchkit.check_index(index.path).stale != ()
+    report = index.add(src)
+    assert report.unchanged == 0 and report.added + report.updated + report.renamed == 2
+    assert [Path(h.path).name for h in index.search("alphaword")] == ["b.txt"]
+    assert [Path(h.path).name for h in index.search("omegaword")] == ["a.txt"]
+    assert index.add(src).unchanged == 2
+    assert searchkit.check_index(index.path).ok
+
+
 def test_same_file_twice_in_one_run(index: searchkit.Index, tmp_path: Path) -> None:
     (tmp_path / "link.txt").symlink_to(SEED)
     report = index.add(SEEDS, SEED, SEEDS / ".." / "seeds", tmp_path / "link.txt")
