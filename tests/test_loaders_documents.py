@@ -172,6 +172,27 @@ def test_pdf_metadata_from_xmp_when_the_info_dictionary_has_none(tmp_path: Path)
     )
 
 
+def test_pdf_xmp_lists_every_creator_and_reads_the_short_form(tmp_path: Path) -> None:
+    xmp = (
+        b'<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF '
+        b'xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" '
+        b'xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:xmp="http://ns.adobe.com/xap/1.0/">'
+        b'<rdf:Description xmp:CreateDate="2022-02-03T04:05:06"><dc:title><rdf:Alt>'
+        b'<rdf:li xml:lang="x-default">Title</rdf:li><rdf:li xml:lang="fr">Titre</rdf:li>'
+        b"</rdf:Alt></dc:title><dc:creator><rdf:Seq><rdf:li>Ann One</rdf:li>"
+        b"<rdf:li>Bob Two</rdf:li></rdf:Seq></dc:creator></rdf:Description></rdf:RDF>"
+        b"</x:xmpmeta>"
+    )
+    f = tmp_path / "x.pdf"
+    f.write_bytes(pdf_bytes([["Some text."]], xmp=xmp))
+    (doc,), _ = load_file(f)
+    assert (doc.title, doc.authors, doc.published) == (
+        "Title",
+        ("Ann One", "Bob Two"),  # was "Ann OneBob Two"
+        dt.datetime(2022, 2, 3, 4, 5, 6),
+    )
+
+
 def test_pages_sharing_a_content_stream_read_it_once(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -82,14 +82,14 @@ class PdfLoader(BinaryLoader, name="pdf", suffixes=(".pdf",), what="a PDF"):
         paragraphs = paragraphs_read(
             path, blocks, notes, "no text layer (a scanned PDF? searchkit does no OCR)"
         )
-        title, author, published = _metadata(reader, path)
+        title, authors, published = _metadata(reader, path)
         yield from notes
         yield self.document(
             path,
             paragraphs,
             content_hash,
             title=title or path.stem,
-            author=author,
+            authors=authors,
             published=published,
         )
 
@@ -193,8 +193,9 @@ class _Blocks:
         return self.blocks
 
 
-def _metadata(reader: Any, path: Path) -> tuple[str | None, str | None, dt.datetime | None]:
-    """Title, author and date from the information dictionary, else XMP."""
+def _metadata(reader: Any, path: Path) -> tuple[str | None, tuple[str, ...], dt.datetime | None]:
+    """Title, authors and date from the information dictionary, else XMP (every
+    ``dc:creator`` of its list)."""
     title = author = None
     published: dt.datetime | None = None
     try:
@@ -210,7 +211,7 @@ def _metadata(reader: Any, path: Path) -> tuple[str | None, str | None, dt.datet
         title = title or xmp.get("title")
         author = author or xmp.get("creator")
         published = published or parse_article_date(xmp.get("date") or "")
-    return title, author, published
+    return title, tuple(author.split("\n")) if author else (), published
 
 
 def _text(value: object) -> str | None:
@@ -259,9 +260,21 @@ def _xmp(reader: Any, path: Path) -> dict[str, str]:
                 continue
             key = _XMP_KEYS.get(local(el.tag))
             if key and key not in found:
-                text = collapse("".join(el.itertext()))
+                # A list's items (rdf:li): every creator, the first title (of languages).
+                items = [
+                    collapse("".join(li.itertext())) for li in el.iter() if local(li.tag) == "li"
+                ]
+                items = [item for item in items if item]
+                if items:
+                    text = "\n".join(items) if key == "creator" else items[0]
+                else:
+                    text = collapse("".join(el.itertext()))
                 if text:
                     found[key] = text
+            for name, value in el.attrib.items():  # the short form: xmp:CreateDate="..."
+                key = _XMP_KEYS.get(local(name))
+                if key and key not in found and collapse(value):
+                    found[key] = collapse(value)
     except DocumentError:
         return {}
     return found
