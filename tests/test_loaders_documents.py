@@ -304,6 +304,25 @@ def test_an_html_e_mail_with_a_blank_plain_part_reads_the_html(tmp_path: Path) -
     assert [p.text for p in docs[0].paragraphs] == ["Only in the HTML part."]
 
 
+def test_a_forwarded_message_is_named_as_an_attachment(tmp_path: Path) -> None:
+    headers = (
+        "Subject: Fwd\nFrom: a@b.example\nMIME-Version: 1.0\n"
+        'Content-Type: multipart/mixed; boundary="b"\n'
+    )
+    body = (
+        b"--b\r\nContent-Type: text/plain\r\n\r\nSee the message below.\r\n"
+        b"--b\r\nContent-Type: message/rfc822\r\n\r\nSubject: Inner\r\nFrom: c@d.example"
+        b"\r\n\r\nInner words.\r\n--b--\r\n"
+    )
+    f = tmp_path / "fwd.eml"
+    f.write_bytes(_raw_mail(headers, body))
+    docs, skipped = load_file(f)
+    assert [p.text for p in docs[0].paragraphs] == ["See the message below."]
+    (note,) = skipped  # was "'(no file name)' (message/rfc822, 0 bytes)"
+    assert note.reason.startswith("attachment 'forwarded: Inner' (message/rfc822, ")
+    assert not note.reason.endswith(" 0 bytes) not indexed")
+
+
 def test_a_binary_file_named_as_mail_is_skipped(tmp_path: Path) -> None:
     for name, what in (("program.eml", "an e-mail"), ("program.mbox", "a mailbox")):
         f = tmp_path / name

@@ -16,6 +16,7 @@ A message without a text body is skipped with its line; the others load.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import email
 import email.policy
@@ -167,6 +168,14 @@ def _attachments(path: Path, message: EmailMessage, where: str) -> Iterator[Skip
         assert isinstance(part, EmailMessage)
         name = part.get_filename() or "(no file name)"
         payload = part.get_payload(decode=True)
+        if part.get_content_type() == "message/rfc822":  # a forwarded message: its payload
+            forwarded = part.get_payload()  # is the message, none to decode
+            inner = forwarded[0] if isinstance(forwarded, list) and forwarded else None
+            subject = _header(inner, "Subject") if isinstance(inner, EmailMessage) else None
+            name = part.get_filename() or (f"forwarded: {subject}" if subject else name)
+            if isinstance(inner, EmailMessage):
+                with contextlib.suppress(ValueError, TypeError, LookupError, UnicodeError):
+                    payload = inner.as_bytes()
         size = len(payload) if isinstance(payload, bytes) else 0
         yield Skipped(
             str(path),
