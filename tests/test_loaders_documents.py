@@ -304,6 +304,16 @@ def test_an_html_e_mail_with_a_blank_plain_part_reads_the_html(tmp_path: Path) -
     assert [p.text for p in docs[0].paragraphs] == ["Only in the HTML part."]
 
 
+def test_an_epub_spine_entry_without_a_manifest_item_is_said(tmp_path: Path) -> None:
+    f = tmp_path / "book.epub"
+    f.write_bytes(epub_bytes([("One", ["The only chapter."])], title="Book", spine=[0, 4]))
+    docs, skipped = load_file(f)
+    assert [p.text for p in docs[0].paragraphs][-1] == "The only chapter."
+    assert [(s.kind, s.reason) for s in skipped] == [
+        ("note", "spine entry 'c5' names no manifest item, left out")
+    ]
+
+
 def test_a_forwarded_message_is_named_as_an_attachment(tmp_path: Path) -> None:
     headers = (
         "Subject: Fwd\nFrom: a@b.example\nMIME-Version: 1.0\n"

@@ -43,7 +43,10 @@ class EpubLoader(BinaryLoader, name="epub", suffixes=(".epub",), what="an EPUB f
         book = _Package(path, parts, opf)
         budget = TextBudget()
         blocks: list[Block] = []
-        notes: list[Skipped] = []
+        notes = [
+            Skipped(str(path), f"spine entry {idref!r} names no manifest item, left out", "note")
+            for idref in book.unlisted
+        ]
         for number, href in enumerate(book.spine, 1):
             try:
                 chapter, texts = _chapter(path, parts, href, number, book.title)
@@ -110,6 +113,8 @@ class _Package:
         self.spine = [
             manifest[i][0] for i in order if i in manifest and manifest[i][1] in _HTML_TYPES
         ]
+        # Spine entries naming no manifest item: said, not silently dropped.
+        self.unlisted = [i for i in order if i not in manifest]
 
 
 def _chapter(
