@@ -220,12 +220,22 @@ def _walk(q: wq.Query) -> Iterator[wq.Query]:
 _EVERY_CHUNK = frozenset({"body", "title"})
 
 
+class _EveryChunk(wq.Every):  # type: ignore[misc]
+    """Whoosh's ``Every`` of no field (every document), shown as the ``*`` typed, not
+    ``None:*``."""
+
+    def __unicode__(self) -> str:
+        return "*"
+
+    __str__ = __unicode__
+
+
 def _every_doc(q: wq.Query) -> wq.Query:
     """``*`` alone: every chunk, read from the document count, not from every posting,
     wherever it stands (``alert NOT *`` read the postings of every word of the index,
     seconds on a few thousand documents, whatever its time budget)."""
     if isinstance(q, wq.Every) and q.fieldname in _EVERY_CHUNK:
-        return wq.Every(boost=q.boost)
+        return _EveryChunk(boost=q.boost)
     return q.apply(_every_doc)  # a copy with its children mapped; a leaf itself
 
 

@@ -39,6 +39,7 @@ from . import _colcache, _whoosh
 from ._limits import Deadline, QueryLimits
 from ._topk import match_scores
 from .analysis import WORD_PARTS, index_term, unbracketed
+from .analysis._marks import MARKS
 from .schema import TEXT_FIELDS
 
 __all__ = [
@@ -72,8 +73,11 @@ _VARIANT_SHARE = 0.99
 _ALPHABET = "abcdefghijklmnopqrstuvwxyz"
 # A word the user typed: four letters or more, not a field name, a field's value, a
 # wildcard, a fuzzy term, an escaped character, part of a contraction or of a hyphenated
-# word (often a code or a compound the index splits).
-_WORD = re.compile(r"(?<![\w:*?~\\'\u2019])(?<!\w-)[^\W\d_]{4,}(?![\w:*?~'\u2019])(?!-\w)")
+# word (often a code or a compound the index splits), nor a word with combining marks
+# (decomposed text, Hindi): a run of letters between marks is no word of its own.
+_WORD = re.compile(
+    rf"(?<![\w:*?~\\'\u2019{MARKS}])(?<!\w-)[^\W\d_]{{4,}}(?![\w:*?~'\u2019{MARKS}])(?!-\w)"
+)
 _PARTS = re.compile(WORD_PARTS)
 # Paragraphs tried to find how a suggested term is written.
 _SURFACE_DOCS = 3

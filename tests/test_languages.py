@@ -222,6 +222,19 @@ def test_a_decomposed_document_and_query_meet_the_composed_ones(tmp_path: Path) 
             assert nfd.highlights == (unicodedata.normalize("NFD", "Élysée"),)
 
 
+def test_a_decomposed_query_is_not_corrected_piece_by_piece(tmp_path: Path) -> None:
+    # "lyse", between the marks of a decomposed "Élysée", was corrected to "lose".
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "e.txt").write_text("The Élysée Palace is in Paris.\n", encoding="utf-8")
+    for i in range(6):
+        (docs / f"l{i}.txt").write_text(f"Players lose games {i}.\n", encoding="utf-8")
+    with searchkit.Index.create(tmp_path / "ix") as ix:
+        ix.add(docs)
+        results = ix.search(unicodedata.normalize("NFD", "Élysée"))
+        assert (results.total, results.corrected_query, results.suggestions) == (1, "", ())
+
+
 def test_cli_reports_languages(tmp_path: Path) -> None:
     from click.testing import CliRunner
 

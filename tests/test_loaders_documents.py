@@ -314,6 +314,22 @@ def test_an_epub_spine_entry_without_a_manifest_item_is_said(tmp_path: Path) -> 
     ]
 
 
+@pytest.mark.parametrize("charset", ["utf-16le", "utf-16be", "utf-16"])
+def test_an_e_mail_body_in_utf_16_is_read(tmp_path: Path, charset: str) -> None:
+    # Its NUL bytes are no NUL characters: the body was taken as binary, the mail skipped.
+    import base64
+
+    body = base64.encodebytes("Grüße aus Köln\n".encode(charset))
+    headers = (
+        f"Subject: t\nFrom: a@b.example\nMIME-Version: 1.0\n"
+        f'Content-Type: text/plain; charset="{charset}"\nContent-Transfer-Encoding: base64\n'
+    )
+    f = tmp_path / "utf16.eml"
+    f.write_bytes(_raw_mail(headers, body))
+    docs, _skipped = load_file(f)
+    assert [p.text for p in docs[0].paragraphs] == ["Grüße aus Köln"]
+
+
 def test_a_forwarded_message_is_named_as_an_attachment(tmp_path: Path) -> None:
     headers = (
         "Subject: Fwd\nFrom: a@b.example\nMIME-Version: 1.0\n"

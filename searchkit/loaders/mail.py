@@ -146,9 +146,11 @@ def _content(part: MIMEPart) -> str:
     if not isinstance(payload, bytes) or not payload.strip():
         return ""
     charset = part.get_content_charset()
-    if charset is not None and b"\x00" not in payload:
+    if charset is not None:
         try:
-            return payload.decode(charset)
+            text = payload.decode(charset)  # UTF-16 has NUL bytes, not NUL characters
+            if "\x00" not in text:
+                return text
         except (LookupError, UnicodeError):
             pass
     try:
@@ -158,8 +160,12 @@ def _content(part: MIMEPart) -> str:
 
 
 def _refuse_binary(path: Path, data: bytes, what: str) -> None:
-    """Refuse a file with NUL bytes in its first 8 KiB, as text files are refused."""
-    if b"\x00" in data[:8192]:
+    """Refuse a file with NUL bytes in its first header lines (up to the first blank
+    line, within 8 KiB), as text files are refused: headers are ASCII, a body in UTF-16
+    has NUL bytes of its own."""
+    head = data[:8192]
+    end = min((i for i in (head.find(b"\n\n"), head.find(b"\r\n\r\n")) if i >= 0), default=-1)
+    if b"\x00" in (head[:end] if end >= 0 else head):
         raise DocumentError(path, f"binary file (contains NUL bytes), not {what}")
 
 

@@ -69,15 +69,16 @@ class PdfLoader(BinaryLoader, name="pdf", suffixes=(".pdf",), what="a PDF"):
         budget = TextBudget()
         streams = _Streams()
         for number, page in enumerate(reader.pages, 1):
+            start = len(blocks)
             reason = streams.blocks(page, number, blocks)
             if reason == _SPENT:
                 notes.append(Skipped(str(path), f"pages from {number} on: {reason}", "note"))
                 break
             if reason:
                 notes.append(Skipped(str(path), f"page {number}: {reason}", "note"))
-            if not budget.take("".join(b[0] for b in blocks if b[1] == number)):
+            if not budget.take("".join(b[0] for b in blocks[start:])):  # this page's
                 notes.append(Skipped(str(path), f"pages from {number} on: {budget.reason}", "note"))
-                blocks = [b for b in blocks if b[1] != number]
+                del blocks[start:]
                 break
         paragraphs = paragraphs_read(
             path, blocks, notes, "no text layer (a scanned PDF? searchkit does no OCR)"
