@@ -152,19 +152,28 @@ def test_docx_without_core_title_takes_its_title_style_paragraph(tmp_path: Path)
     assert (doc.title, doc.author, doc.published) == ("Styled Title", None, None)
 
 
-def test_pdf_metadata_from_xmp_when_the_info_dictionary_has_none(tmp_path: Path) -> None:
+def _xmp_document(tmp_path: Path, description: bytes) -> Any:
+    """The document of a PDF whose XMP packet holds this ``rdf:Description``."""
     xmp = (
         b'<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF '
         b'xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" '
         b'xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:xmp="http://ns.adobe.com/xap/1.0/">'
-        b'<rdf:Description><dc:title><rdf:Alt><rdf:li xml:lang="x-default">XMP Title</rdf:li>'
-        b"</rdf:Alt></dc:title><dc:creator><rdf:Seq><rdf:li>Xa Mp</rdf:li></rdf:Seq></dc:creator>"
-        b"<xmp:CreateDate>2020-02-03T04:05:06Z</xmp:CreateDate></rdf:Description></rdf:RDF>"
-        b"</x:xmpmeta>"
+        + description
+        + b"</rdf:RDF></x:xmpmeta>"
     )
     f = tmp_path / "x.pdf"
     f.write_bytes(pdf_bytes([["Some text."]], xmp=xmp))
     (doc,), _ = load_file(f)
+    return doc
+
+
+def test_pdf_metadata_from_xmp_when_the_info_dictionary_has_none(tmp_path: Path) -> None:
+    doc = _xmp_document(
+        tmp_path,
+        b'<rdf:Description><dc:title><rdf:Alt><rdf:li xml:lang="x-default">XMP Title</rdf:li>'
+        b"</rdf:Alt></dc:title><dc:creator><rdf:Seq><rdf:li>Xa Mp</rdf:li></rdf:Seq></dc:creator>"
+        b"<xmp:CreateDate>2020-02-03T04:05:06Z</xmp:CreateDate></rdf:Description>",
+    )
     assert (doc.title, doc.author, doc.published) == (
         "XMP Title",
         "Xa Mp",
@@ -173,19 +182,13 @@ def test_pdf_metadata_from_xmp_when_the_info_dictionary_has_none(tmp_path: Path)
 
 
 def test_pdf_xmp_lists_every_creator_and_reads_the_short_form(tmp_path: Path) -> None:
-    xmp = (
-        b'<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF '
-        b'xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" '
-        b'xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:xmp="http://ns.adobe.com/xap/1.0/">'
+    doc = _xmp_document(
+        tmp_path,
         b'<rdf:Description xmp:CreateDate="2022-02-03T04:05:06"><dc:title><rdf:Alt>'
         b'<rdf:li xml:lang="x-default">Title</rdf:li><rdf:li xml:lang="fr">Titre</rdf:li>'
         b"</rdf:Alt></dc:title><dc:creator><rdf:Seq><rdf:li>Ann One</rdf:li>"
-        b"<rdf:li>Bob Two</rdf:li></rdf:Seq></dc:creator></rdf:Description></rdf:RDF>"
-        b"</x:xmpmeta>"
+        b"<rdf:li>Bob Two</rdf:li></rdf:Seq></dc:creator></rdf:Description>",
     )
-    f = tmp_path / "x.pdf"
-    f.write_bytes(pdf_bytes([["Some text."]], xmp=xmp))
-    (doc,), _ = load_file(f)
     assert (doc.title, doc.authors, doc.published) == (
         "Title",
         ("Ann One", "Bob Two"),  # was "Ann OneBob Two"
@@ -270,37 +273,30 @@ def test_a_docx_text_box_is_read_once(tmp_path: Path) -> None:
     assert [p.text for p in docs[0].paragraphs] == ["Box words.", "Anchor text."]
 
 
-def _raw_mail(headers: str, body: bytes) -> bytes:
-    return headers.replace("\n", "\r\n").encode() + b"\r\n" + body
+def _mail(tmp_path: Path, content_type: str, body: bytes, more: str = "") -> Any:
+    """``load_file`` of an e-mail with this ``Content-Type`` (and ``more`` header lines)
+    and this raw body."""
+    head = f"Subject: t\nFrom: a@b.example\nMIME-Version: 1.0\nContent-Type: {content_type}\n"
+    f = tmp_path / "mail.eml"
+    f.write_bytes((head + more).replace("\n", "\r\n").encode() + b"\r\n" + body)
+    return load_file(f)
 
 
 def test_an_e_mail_body_in_another_charset_than_said_is_detected(tmp_path: Path) -> None:
     # get_content() put U+FFFD for each byte the charset (or ASCII) did not fit, quietly.
     body = "Le café crème était très chaud, à bientôt.\r\n".encode("cp1252")
-    for name, ctype in (
-        ("unlabelled", "text/plain"),
-        ("mislabelled", "text/plain; charset=utf-8"),
-        ("labelled", "text/plain; charset=windows-1252"),
-    ):
-        f = tmp_path / f"{name}.eml"
-        f.write_bytes(_raw_mail(f"Subject: Cafe\nFrom: a@b.example\nContent-Type: {ctype}\n", body))
-        docs, _skipped = load_file(f)
+    for ctype in ("text/plain", "text/plain; charset=utf-8", "text/plain; charset=windows-1252"):
+        docs, _skipped = _mail(tmp_path, ctype, body)
         text = docs[0].paragraphs[0].text
-        assert "\ufffd" not in text and "café" in text, name
+        assert "\ufffd" not in text and "café" in text, ctype
 
 
 def test_an_html_e_mail_with_a_blank_plain_part_reads_the_html(tmp_path: Path) -> None:
-    headers = (
-        "Subject: Alt\nFrom: a@b.example\nMIME-Version: 1.0\n"
-        'Content-Type: multipart/alternative; boundary="b"\n'
-    )
     body = (
         b"--b\r\nContent-Type: text/plain\r\n\r\n \r\n"
         b"--b\r\nContent-Type: text/html\r\n\r\n<p>Only in the HTML part.</p>\r\n--b--\r\n"
     )
-    f = tmp_path / "alt.eml"
-    f.write_bytes(_raw_mail(headers, body))
-    docs, _skipped = load_file(f)
+    docs, _skipped = _mail(tmp_path, 'multipart/alternative; boundary="b"', body)
     assert [p.text for p in docs[0].paragraphs] == ["Only in the HTML part."]
 
 
@@ -320,29 +316,18 @@ def test_an_e_mail_body_in_utf_16_is_read(tmp_path: Path, charset: str) -> None:
     import base64
 
     body = base64.encodebytes("Grüße aus Köln\n".encode(charset))
-    headers = (
-        f"Subject: t\nFrom: a@b.example\nMIME-Version: 1.0\n"
-        f'Content-Type: text/plain; charset="{charset}"\nContent-Transfer-Encoding: base64\n'
-    )
-    f = tmp_path / "utf16.eml"
-    f.write_bytes(_raw_mail(headers, body))
-    docs, _skipped = load_file(f)
+    base64_body = "Content-Transfer-Encoding: base64\n"
+    docs, _skipped = _mail(tmp_path, f'text/plain; charset="{charset}"', body, base64_body)
     assert [p.text for p in docs[0].paragraphs] == ["Grüße aus Köln"]
 
 
 def test_a_forwarded_message_is_named_as_an_attachment(tmp_path: Path) -> None:
-    headers = (
-        "Subject: Fwd\nFrom: a@b.example\nMIME-Version: 1.0\n"
-        'Content-Type: multipart/mixed; boundary="b"\n'
-    )
     body = (
         b"--b\r\nContent-Type: text/plain\r\n\r\nSee the message below.\r\n"
         b"--b\r\nContent-Type: message/rfc822\r\n\r\nSubject: Inner\r\nFrom: c@d.example"
         b"\r\n\r\nInner words.\r\n--b--\r\n"
     )
-    f = tmp_path / "fwd.eml"
-    f.write_bytes(_raw_mail(headers, body))
-    docs, skipped = load_file(f)
+    docs, skipped = _mail(tmp_path, 'multipart/mixed; boundary="b"', body)
     assert [p.text for p in docs[0].paragraphs] == ["See the message below."]
     (note,) = skipped  # was "'(no file name)' (message/rfc822, 0 bytes)"
     assert note.reason.startswith("attachment 'forwarded: Inner' (message/rfc822, ")
