@@ -443,13 +443,7 @@ class _Run:
             scored = [self.scores([t]) for t in terms]
             return np.concatenate([w for w, _s in scored]), np.concatenate([s for _w, s in scored])
         ids = [i for t in terms for i in t.ids]
-        offsets = [o for t in terms for o in t.offsets]
-        if len(ids) == 1:
-            where = ids[0] if not offsets[0] else ids[0].astype(np.int64) + offsets[0]
-        else:
-            where = np.concatenate(ids, dtype=np.int64)
-            if any(offsets):  # each segment's numbers after the segments before it
-                where += np.repeat(offsets, [len(i) for i in ids])
+        where = _joined_ids(np, ids, [o for t in terms for o in t.offsets])
         held = [w for t in terms for w in t.weights]
         # As float64: every segment's and term's joined and widened in one pass.
         s = np.concatenate(held, dtype=np.float64) if len(held) > 1 else held[0].astype(np.float64)
@@ -570,15 +564,15 @@ class _Run:
 def _reader_ids(np: Any, parts: list[tuple[Any, ...]]) -> Any:
     """A term's postings in several segments (``(columns, offset, ids, weights)`` each,
     in order) as one array of the reader's document numbers, ascending."""
-    if len(parts) == 1:
-        _cols, offset, ids, _weights = parts[0]
-        return ids.astype(np.int64) + offset if offset else ids
-    where = np.empty(sum(ids.size for _c, _o, ids, _w in parts), dtype=np.int64)
-    at = 0
-    for _cols, offset, ids, _weights in parts:
-        part = where[at : at + ids.size]
-        part[...] = ids
-        if offset:
-            part += offset
-        at += ids.size
+    return _joined_ids(np, [ids for *_r, ids, _w in parts], [o for _c, o, *_r in parts])
+
+
+def _joined_ids(np: Any, ids: list[Any], offsets: list[int]) -> Any:
+    """Segments' postings' document numbers (``ids``, each segment's from 0), one after
+    another, as the reader's: each segment's ``offset`` added."""
+    if len(ids) == 1:
+        return ids[0] if not offsets[0] else ids[0].astype(np.int64) + offsets[0]
+    where = np.concatenate(ids, dtype=np.int64)
+    if any(offsets):  # each segment's numbers after the segments before it
+        where += np.repeat(offsets, [len(i) for i in ids])
     return where
