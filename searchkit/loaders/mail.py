@@ -27,7 +27,7 @@ from pathlib import Path
 
 from ..errors import DocumentError
 from ..models import Document, Skipped
-from ._base import collapse, decode, document_id, paragraphs_from_blocks, split_lines
+from ._base import _SNIFF, collapse, decode, document_id, paragraphs_from_blocks, split_lines
 from ._binary import BinaryLoader, Block, Loaded, extracted_paragraphs
 from .html import _Extractor
 
@@ -161,9 +161,9 @@ def _content(part: MIMEPart) -> str:
 
 def _refuse_binary(path: Path, data: bytes, what: str) -> None:
     """Refuse a file with NUL bytes in its first header lines (up to the first blank
-    line, within 8 KiB), as text files are refused: headers are ASCII, a body in UTF-16
-    has NUL bytes of its own."""
-    head = data[:8192]
+    line, within the first bytes a text file is sniffed in), as text files are refused:
+    headers are ASCII, a body in UTF-16 has NUL bytes of its own."""
+    head = data[:_SNIFF]
     end = min((i for i in (head.find(b"\n\n"), head.find(b"\r\n\r\n")) if i >= 0), default=-1)
     if b"\x00" in (head[:end] if end >= 0 else head):
         raise DocumentError(path, f"binary file (contains NUL bytes), not {what}")
