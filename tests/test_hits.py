@@ -4,6 +4,7 @@ what analysing each hit word by word gives."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +15,7 @@ from hypothesis import strategies as st
 
 import searchkit
 from searchkit import _records
-from searchkit.analysis import ENGLISH_STOP_WORDS, highlight_spans, index_term
+from searchkit.analysis import ENGLISH_STOP_WORDS, WORD_PARTS, highlight_spans, index_term
 from searchkit.analysis import spans as page
 from searchkit.query import parse_query
 
@@ -39,7 +40,7 @@ def _expected(texts: list[str], terms: frozenset[str], stops: frozenset[str]) ->
 
 
 def _terms_of(texts: list[str], pick: list[bool]) -> frozenset[str]:
-    found = [index_term(w) for t in texts for w in page._PARTS.findall(t)]
+    found = [index_term(w) for t in texts for w in re.findall(WORD_PARTS, t)]
     words = [w for w in found if w is not None]
     return frozenset(w for w, keep in zip(words, pick * len(words), strict=False) if keep)
 
@@ -151,7 +152,7 @@ def test_scifact_page_spans() -> None:
     texts = [t for r in records for t in (r["title"], r["text"]) if not t.isascii()][:300]
     texts += [t for r in records[:150] for t in (r["title"], r["text"])]
     for claim in claims[:20]:
-        words = [index_term(w) for w in page._PARTS.findall(claim)]
+        words = [index_term(w) for w in re.findall(WORD_PARTS, claim)]
         terms = frozenset(w for w in words if w is not None)
         assert page.page_spans(texts, terms) == _expected(texts, terms, frozenset())
 

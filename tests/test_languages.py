@@ -8,9 +8,11 @@ import unicodedata
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import searchkit
-from searchkit.analysis import _marks
+from searchkit.analysis import WORD_PARTS, _marks, word_part_pattern
 from searchkit.analysis.detect import detect_language
 from searchkit.analysis.folding import fold
 from searchkit.analysis.languages import analysis_for, body_field, language_analyzer
@@ -206,6 +208,22 @@ def test_the_table_of_marks_is_unicodes() -> None:
     else:  # a newer Unicode may add marks; the table's are marks still
         table = set(re.findall(f"[{_marks.MARKS}]", "".join(map(chr, range(0x110000)))))
         assert all(unicodedata.category(c).startswith("M") for c in table)
+
+
+@given(st.text(alphabet=st.characters(max_codepoint=127, blacklist_characters="[")))
+def test_ascii_text_is_cut_into_the_parts_word_parts_finds(text: str) -> None:
+    pattern = word_part_pattern(text)
+    assert pattern.pattern != WORD_PARTS  # the quicker pattern
+    assert [m.span() for m in pattern.finditer(text)] == [
+        m.span() for m in re.finditer(WORD_PARTS, text)
+    ]
+
+
+def test_the_quicker_pattern_is_only_for_ascii_text_without_brackets() -> None:
+    every = "".join(map(chr, range(128))).replace("[", "")
+    assert word_part_pattern(every).findall(every) == re.findall(WORD_PARTS, every)
+    for text in ("E[x]tract", "Café", "naïve", "e\u0301"):
+        assert word_part_pattern(text).pattern == WORD_PARTS
 
 
 def test_a_decomposed_document_and_query_meet_the_composed_ones(tmp_path: Path) -> None:

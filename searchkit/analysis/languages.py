@@ -38,6 +38,7 @@ from . import (
     stemmer,
     text_analyzer,
     unbracketed,
+    word_part_pattern,
 )
 from ._filters import SettingsFilter
 from .folding import FoldFilter, fold
@@ -79,7 +80,6 @@ _CJK_CHARS = (
     "\ua960-\ua97f\uac00-\ud7ff\uf900-\ufaff\U00020000-\U0003134f"
 )
 _RUNS = re.compile(f"([{_CJK_CHARS}]+)|[^{_CJK_CHARS}]+")
-_PARTS = re.compile(WORD_PARTS)
 
 
 def body_field(language: str | None) -> str:
@@ -219,7 +219,7 @@ class Analysis:
         """Like :func:`searchkit.analysis.add_positions`, in this language."""
         keys = self._keys
         p = -1
-        for i, part in enumerate(_PARTS.findall(text)):
+        for i, part in enumerate(word_part_pattern(text).findall(text)):
             found = keys.get(part)
             if found is None:
                 if len(keys) >= _CACHE_MAX:
@@ -236,7 +236,7 @@ class Analysis:
         if not terms or not text:
             return
         last: tuple[int, int] | None = None
-        for m in _PARTS.finditer(text):
+        for m in word_part_pattern(text).finditer(text):
             base = m.start()
             for term, s, e in self.terms(m.group()):
                 if term not in terms:

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from . import _PARTS, highlight_spans, index_term, unbracketed
+from . import highlight_spans, index_term, unbracketed, word_part_pattern
 
 __all__ = ["page_spans"]
 
@@ -65,7 +65,7 @@ class _Tokens:
     def learn(self, token: bytes) -> None:
         text = token.decode("utf-8")
         parts = []
-        for m in _PARTS.finditer(text):
+        for m in word_part_pattern(text).finditer(text):
             part = m.group()
             term = index_term(part)
             low = unbracketed(part).lower()
