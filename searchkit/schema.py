@@ -22,7 +22,6 @@ import functools
 import pickle
 import re
 import struct
-from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from operator import sub
 from typing import Any
@@ -171,21 +170,24 @@ class TextTerms:
     def __init__(
         self,
         positions: dict[bytes, list[int]],
-        extra: Counter[bytes],
-        light: Counter[bytes] | None = None,
+        extra: dict[bytes, int],
+        light: dict[bytes, int] | None = None,
     ) -> None:
         self.positions = positions
+        # Per term, what weighted parts add to its frequency (a term absent adds none).
         self.extra = extra
         # Per term, how many of its places are in a placeholder (see _placeholders).
-        self.light = light or Counter()
+        self.light = light or {}
 
     @classmethod
     def of(cls, parts: Iterable[tuple[str, int]], add: PositionAdder = add_positions) -> TextTerms:
         """``parts`` analysed by ``add`` (:func:`add_positions`, :func:`add_stop_positions`
         or another language's)."""
         positions: dict[bytes, list[int]] = {}
-        extra: Counter[bytes] = Counter()
-        light: Counter[bytes] = Counter()
+        # Plain dicts, not Counters: a Counter costs a microsecond to make, three of
+        # them a chunk.
+        extra: dict[bytes, int] = {}
+        light: dict[bytes, int] = {}
         pos = 0
         for part, weight in parts:
             if not part:
@@ -197,7 +199,7 @@ class TextTerms:
             else:
                 mine, pos = _weighted_part(part, pos, add)
                 for term, where in mine.items():
-                    extra[term] += (weight - 1) * len(where)
+                    extra[term] = extra.get(term, 0) + (weight - 1) * len(where)
                     positions.setdefault(term, []).extend(where)
             pos += _TITLE_GAP
         return cls(positions, extra, light)
@@ -213,8 +215,8 @@ class TextTerms:
             n = len(where)
             encoded = one[where[0]] if n == 1 and where[0] < cached else encode_positions(where)
             if extra:
-                n += extra[term]
-            yield term, n, _weight(n, light[term]) if light else float(n), encoded
+                n += extra.get(term, 0)
+            yield term, n, _weight(n, light.get(term, 0)) if light else float(n), encoded
 
     def add_to(self, terms: dict[bytes, list[Any]], docnum: int) -> tuple[int, int]:
         """Append this document's postings to ``terms`` (term -> flat ``docnum, weight,
@@ -227,9 +229,12 @@ class TextTerms:
             n = len(where)
             encoded = one[where[0]] if n == 1 and where[0] < cached else encode_positions(where)
             if extra:
-                n += extra[term]
+                n += extra.get(term, 0)
             length += n
-            weight = _weight(n, light[term]) if light else _FLOATS[n] if n < 256 else float(n)
+            if light:
+                weight = _weight(n, light.get(term, 0))
+            else:
+                weight = _FLOATS[n] if n < 256 else float(n)
             postings = terms.get(term)
             if postings is None:
                 terms[term] = [docnum, weight, encoded]
@@ -249,13 +254,13 @@ def _weight(n: int, light: int) -> float:
     return n - min(light, n) * (1.0 - PLACEHOLDER_WEIGHT)
 
 
-def _placeholders(text: str, add: PositionAdder, light: Counter[bytes]) -> None:
+def _placeholders(text: str, add: PositionAdder, light: dict[bytes, int]) -> None:
     """Count into ``light`` the terms ``add`` finds inside the ``{{...}}`` of ``text``."""
     for match in _PLACEHOLDER.finditer(text):
         inside: dict[bytes, list[int]] = {}
         add(match.group(1), 0, inside)
         for term, where in inside.items():
-            light[term] += len(where)
+            light[term] = light.get(term, 0) + len(where)
 
 
 def indexer(field: fields.FieldType) -> Callable[[Any], Sequence[Posting] | TextTerms]:
