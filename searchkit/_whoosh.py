@@ -26,6 +26,7 @@ from whoosh.codec.whoosh3 import _lenfield as _length_field
 
 __all__ = [
     "TERM_INFO_PACK",
+    "append_lengths",
     "cached_column",
     "cached_stored_column",
     "codec_matcher",
@@ -222,6 +223,27 @@ def field_lengths(holder: Any) -> Any:
 def set_field_lengths(segment: Any, lengths: Any) -> None:
     """Give a segment its total length of each field (as its table of contents holds)."""
     segment._fieldlengths = lengths
+
+
+def append_lengths(
+    perdoc: Any, field: str, start: int, data: bytes | bytearray, total: int
+) -> None:
+    """Write ``data``, one length byte a document from document ``start`` on (0: none),
+    into ``field``'s length column of a W3 per-document writer, and add ``total`` to the
+    field's total length: what ``add_field`` does a document at a time, at once.  The
+    column is made on first use, and documents without a length after the last with
+    one are left out of it, as Whoosh leaves them."""
+    name = _length_field(field)
+    writers = perdoc._colwriters
+    if name not in writers:
+        perdoc._create_column(name, LENGTHS_COLUMN)
+    perdoc._fieldlengths[field] += total
+    data = data.rstrip(b"\0")
+    if data:
+        column = writers[name]
+        column.fill(start)  # zeros for the documents since its last value
+        column._dbfile.write(data)
+        column._count = start + len(data)
 
 
 def column_writer(perdoc: Any, name: str) -> Any:

@@ -110,6 +110,7 @@ class _FieldPlan(NamedTuple):
     stored: bool
     column: Any
     to_column: Callable[[Any], Any] | None
+    only_stored: bool  # stored, and nothing else: most fields of a chunk
 
 
 class SegmentWriter(wwriting.SegmentWriter):  # type: ignore[misc]
@@ -178,6 +179,12 @@ class SegmentWriter(wwriting.SegmentWriter):  # type: ignore[misc]
         self._texts: list[str] | None = [] if wanted else None
         # Field -> its columns' arrays, gathered while the segment was written.
         self._gathered: dict[str, dict[str, Any]] = {}
+        # Field -> a length byte per document from ``_lengths_from`` on (0: none), and
+        # their sum: written to the field's length column at once when the segment is
+        # (or before merged documents arrive), not a column write per document and field.
+        self._length_bytes: dict[str, bytearray] = {}
+        self._length_totals: dict[str, int] = {}
+        self._lengths_from = 0
 
     def _finalize_segment(self) -> Any:
         """Whoosh's, then the segment's vectors (``_vectors.py``) and the columns of its
@@ -202,6 +209,7 @@ class SegmentWriter(wwriting.SegmentWriter):  # type: ignore[misc]
         if self._texts is not None:
             for _docnum, stored in reader.iter_docs():
                 self._texts.append(semantic.paragraph_text(stored.get("title"), stored.get("text")))
+        self._write_lengths()  # the added documents' lengths follow this writer's own
         super().add_reader(reader)
 
     def _plan(self, name: str) -> _FieldPlan:
@@ -215,7 +223,10 @@ class SegmentWriter(wwriting.SegmentWriter):  # type: ignore[misc]
         index = indexer(field) if field.indexed else None
         column = field.column_type
         to_column = memoized(field.to_column_value) if column else None
-        plan = _FieldPlan(field, index, field.scorable, field.stored, column, to_column)
+        only_stored = field.stored and index is None and to_column is None
+        plan = _FieldPlan(
+            field, index, field.scorable, field.stored, column, to_column, only_stored
+        )
         self._plans[name] = plan
         return plan
 
@@ -230,26 +241,33 @@ class SegmentWriter(wwriting.SegmentWriter):  # type: ignore[misc]
         self._check_state()
         self._refuse_if_failed()
         plans = self._plans
-        # Analyse: (name, plan, value, postings, column value) per field given.
+        # Analyse: (name, plan, postings, column value) per field indexed or in a column;
+        # the stored values, in the order given.
         todo = []
+        keep = {}
         for name, value in fields.items():
             if value is None:
                 continue
             plan = plans.get(name) or self._plan(name)
+            if plan.stored:
+                keep[name] = value  # what W3PerDocWriter.add_field does with it
+                if plan.only_stored:
+                    continue
             items = plan.to_postings(value) if plan.to_postings is not None else ()
             column = plan.to_column(value) if plan.to_column is not None else None
-            todo.append((name, plan, value, items, column))
+            todo.append((name, plan, items, column))
 
         docnum = self.docnum
         perdoc = self.perdocwriter
         inverted = self._inverted
+        length_bytes, totals = self._length_bytes, self._length_totals
         memory = 0
         perdoc.start_doc(docnum)
         stored = _whoosh.stored_fields_list(perdoc)
         self._failed = True  # until this document is wholly written
         try:
-            for name, plan, value, items, column in todo:
-                length = 0
+            stored.update(keep)
+            for name, plan, items, column in todo:
                 if items:
                     terms = inverted.get(name)
                     if terms is None:
@@ -258,6 +276,7 @@ class SegmentWriter(wwriting.SegmentWriter):  # type: ignore[misc]
                         length, new = items.add_to(terms, docnum)
                         memory += _TERM_BYTES * new
                     else:
+                        length = 0
                         for text, freq, weight, vbytes in items:
                             length += freq
                             postings = terms.get(text)
@@ -268,15 +287,18 @@ class SegmentWriter(wwriting.SegmentWriter):  # type: ignore[misc]
                                 postings += (docnum, weight, vbytes)
                     # A posting's list slots, weight and positions; a position's encoding.
                     memory += _POSTING_BYTES * len(items) + _POSITION_BYTES * length
-                    if plan.scorable:
+                    if plan.scorable and length:
                         self._lengths.setdefault(name, {})[docnum] = length
                         memory += _DOC_LENGTH_BYTES
-                    else:
-                        length = 0
-                if plan.stored:
-                    stored[name] = value  # what W3PerDocWriter.add_field does with it
-                if length:
-                    perdoc.add_field(name, plan.field, None, length)
+                        lengths = length_bytes.get(name)
+                        if lengths is None:
+                            lengths = length_bytes[name] = bytearray()
+                            totals[name] = 0
+                        missing = docnum - self._lengths_from - len(lengths)
+                        if missing:
+                            lengths += bytes(missing)
+                        lengths.append(_length_byte(length))
+                        totals[name] += length
                 if plan.to_column is not None:
                     perdoc.add_column_value(name, plan.column, column)
             perdoc.finish_doc()
@@ -317,8 +339,18 @@ class SegmentWriter(wwriting.SegmentWriter):  # type: ignore[misc]
         if to_disk and self.pool.current:
             self.pool.save()
 
+    def _write_lengths(self) -> None:
+        """Write the field lengths held since ``_lengths_from`` to their columns."""
+        for name, data in self._length_bytes.items():
+            total = self._length_totals[name]
+            _whoosh.append_lengths(self.perdocwriter, name, self._lengths_from, data, total)
+        self._length_bytes.clear()
+        self._length_totals.clear()
+        self._lengths_from = self.docnum
+
     def _flush_segment(self) -> None:
         self._refuse_if_failed()
+        self._write_lengths()
         self.perdocwriter.close()
         pool = self.pool
         if pool.runs or pool.current:

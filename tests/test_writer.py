@@ -19,7 +19,7 @@ import pytest
 import searchkit
 import searchkit._batch
 import searchkit._mpwriter
-from searchkit import Document, Paragraph, _merge, _writer, _writers
+from searchkit import Document, Paragraph, _merge, _whoosh, _writer, _writers
 from searchkit._lock import WriteLock
 
 from .conftest import ROOT
@@ -229,12 +229,18 @@ def _segment_contents(folder: Path) -> dict[str, object]:
                 )
                 m._next_block()
             terms[(field, text)] = (stats, postings, blocks)
+        perdoc = _whoosh.per_document_reader(r)
         contents = {
             "terms": terms,
             "stored": list(r.all_stored_fields()),
             "lengths": {
                 f: [r.doc_field_length(d, f) for d in range(r.doc_count_all())]
-                for f in ("body", "title", "author")
+                for f in ("body", "stops", "title", "author")
+            },
+            "totals": {f: r.field_length(f) for f in ("body", "stops", "title", "author")},
+            "length columns": {
+                f: bytes(_whoosh.column_bytes(_whoosh.length_column(perdoc, f)))
+                for f in ("body", "stops", "title", "author")
             },
         }
     ix.close()
@@ -286,6 +292,11 @@ def test_inverted_writer_writes_what_whoosh_writes(
     rows = _chunk_fields(300)  # 617 chunks: common words take three posting blocks
     long = "word " * 2500 + " ".join(f"w{i}" for i in range(2500))
     rows.insert(0, {**rows[-1], "chunk_id": "long:1", "doc_id": "long", "body": ("", long)})
+    # Documents with no length in a field, among the others and last: Whoosh leaves the
+    # last ones out of the field's length column.
+    bare = {k: v for k, v in rows[-1].items() if k not in ("body", "stops", "title")}
+    rows[5:5] = [{**bare, "chunk_id": "bare:1", "doc_id": "bare"}]
+    rows.append({**bare, "chunk_id": "bare:2", "doc_id": "bare2"})
 
     def whoosh(ix: object) -> object:
         return wwriting.SegmentWriter(ix, codec=_writer.codec())
@@ -304,7 +315,8 @@ def test_inverted_writer_writes_what_whoosh_writes(
     assert max(len(blocks) for _, _, blocks in terms.values()) >= 3
     assert {field for field, _ in terms} >= {"body", "title", "author", "published", "first"}
     lengths = expected["lengths"]
-    assert isinstance(lengths, dict) and max(lengths["body"]) >= 4096
+    assert isinstance(lengths, dict) and max(n or 0 for n in lengths["body"]) >= 4096
+    assert lengths["body"][5] is None and lengths["body"][-1] is None
     _write_with(tmp_path / "direct", _direct, rows)
     assert _segment_contents(tmp_path / "direct") == expected
     spills: list[tuple[bool, int]] = []  # (to disk, terms still in memory)
