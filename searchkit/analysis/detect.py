@@ -33,11 +33,10 @@ _WORD = re.compile(r"[^\W\d_]+")
 _ACCENTED = re.compile(r"[\u00c0-\u024f\u1e00-\u1eff]")
 
 
-def _mostly_ascii(words: list[str]) -> bool:
-    """Nine in ten letters ASCII (a Greek letter or two in a scientific text is still
+def _mostly_ascii(letters: str) -> bool:
+    """Nine in ten ``letters`` ASCII (a Greek letter or two in a scientific text is still
     English text)."""
-    letters = sum(map(len, words))
-    return sum(1 for w in words for ch in w if ch.isascii()) * 10 >= letters * 9
+    return len(letters.encode("ascii", "ignore")) * 10 >= len(letters) * 9
 
 
 # The detector's probability below which its answer is not taken (the fallback is).
@@ -60,16 +59,17 @@ def detect_language(text: str, fallback: str = "en") -> str:
     """
     sample = text[:_SAMPLE]
     words = _WORD.findall(sample)
-    if sum(map(len, words)) < 3:
+    letters = "".join(words)
+    if len(letters) < 3:
         return fallback
     if len(words) >= 12:
-        low = [w.lower() for w in words]
-        stops = sum(1 for w in low if w in ENGLISH_STOP_WORDS)
-        marks = sum(1 for w in low if w in _ENGLISH_MARKS)
-        plain = all(w.isascii() for w in words)
+        low = list(map(str.lower, words))
+        stops = sum(map(ENGLISH_STOP_WORDS.__contains__, low))
+        marks = sum(map(_ENGLISH_MARKS.__contains__, low))
+        plain = letters.isascii()
         if stops * 4 >= len(words) or marks * 12 >= len(words) or (plain and marks >= 2):
             return "en"
-    if not any(_ACCENTED.match(ch) for w in words for ch in w) and _mostly_ascii(words):
+    if not _ACCENTED.search(letters) and _mostly_ascii(letters):
         # Latin letters without a single accent in 300 characters: every Latin-script
         # language with a stemmer here but Dutch, Indonesian and Latin writes some within
         # that many; English is the likely one, and the model is not worth loading for it.
