@@ -211,6 +211,7 @@ class SegmentWriter(wwriting.SegmentWriter):  # type: ignore[misc]
                 self._texts.append(semantic.paragraph_text(stored.get("title"), stored.get("text")))
         self._write_lengths()  # the added documents' lengths follow this writer's own
         super().add_reader(reader)
+        self._lengths_from = self.docnum  # and any added after them follow theirs
 
     def _plan(self, name: str) -> _FieldPlan:
         if name.startswith("_"):

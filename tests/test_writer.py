@@ -339,6 +339,37 @@ def test_inverted_writer_writes_what_whoosh_writes(
     assert _segment_contents(tmp_path / "merged-direct") == merged
 
 
+def test_documents_added_after_a_merged_segment_keep_their_lengths(tmp_path: Path) -> None:
+    from whoosh import writing as wwriting
+
+    rows = _chunk_fields(60)
+    bare = {k: v for k, v in rows[-1].items() if k not in ("body", "stops", "title")}
+    rows.insert(40, {**bare, "chunk_id": "bare:1", "doc_id": "bare"})
+
+    def write(folder: Path, make_writer: Any) -> dict[str, object]:
+        ix = _raw_index(folder)
+        w = wwriting.SegmentWriter(ix, codec=_writer.codec())
+        for fields in rows[80:]:
+            w.add_document(**fields)
+        w.commit()
+        w = make_writer(ix)
+        for fields in rows[:30]:
+            w.add_document(**fields)
+        with ix.reader() as reader:
+            w.add_reader(reader)  # as a merge does, with this writer's documents before
+        for fields in rows[30:80]:
+            w.add_document(**fields)
+        w.commit(mergetype=wwriting.CLEAR)  # the new segment alone
+        ix.close()
+        return _segment_contents(folder)
+
+    def whoosh(ix: object) -> object:
+        return wwriting.SegmentWriter(ix, codec=_writer.codec())
+
+    expected = write(tmp_path / "whoosh", whoosh)
+    assert write(tmp_path / "direct", _direct) == expected
+
+
 def test_a_value_its_field_cannot_take_leaves_the_writer_unchanged(tmp_path: Path) -> None:
     from whoosh.fields import UnknownFieldError
 
