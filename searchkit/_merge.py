@@ -12,7 +12,7 @@ a bulk load's time.  :func:`merge_segments` writes the merged segment directly:
   (what ``add_reader`` gives it too);
 - per field, the segments' term lists are merged (each is sorted), and each term's
   posting blocks are read whole (a pickle load each), renumbered (an offset, or a map
-  when documents were deleted), and written by the segment writer's ``_TermWriter``.
+  when documents were deleted), and written by ``_termwriter.TermWriter``.
 
 Nothing is analysed again, and every pickle is read through ``_unpickle`` (an index
 folder is untrusted input).  The result holds what ``add_reader`` would give for the same
@@ -55,7 +55,7 @@ from whoosh.util.numeric import byte_to_length
 
 from . import _records, _unpickle, _whoosh, _writer
 from ._settings import writes_vectors
-from ._writer import _TermWriter
+from ._termwriter import TermWriter
 
 __all__ = ["can_copy", "merge_all", "merge_policy", "merge_segments"]
 
@@ -268,7 +268,7 @@ def _copy_postings(
     lengths: dict[str, array[int]],
     fields: Any,
 ) -> None:
-    out = _TermWriter(fields)
+    out = TermWriter(fields)
     for name in sorted(schema.names()):
         field = schema[name]
         if not field.indexed:
