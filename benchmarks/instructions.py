@@ -63,17 +63,13 @@ def reuters_rows(root: Path, count: int) -> list[dict[str, object]]:
 
     from searchkit.analysis.detect import with_language
     from searchkit.chunking import chunk_document
-    from searchkit.schema import chunk_to_fields, manifest_fields
+    from searchkit.schema import chunk_rows, manifest_fields
 
     rows: list[dict[str, object]] = []
     for doc in _reuters.documents(root):
         doc = with_language(doc, "auto")
         chunks = list(chunk_document(doc, 4000))
-        for chunk in chunks:
-            fields = chunk_to_fields(chunk)
-            if chunk.seq == 1:
-                fields.update(manifest_fields(doc, len(chunks), 1, 2))
-            rows.append(fields)
+        rows += chunk_rows(chunks, manifest_fields(doc, len(chunks), 1, 2))
         if len(rows) >= count:
             return rows[:count]
     return rows

@@ -26,7 +26,7 @@ from ._types import Progress
 from .analysis.detect import AUTO, with_language
 from .chunking import chunk_document
 from .models import Document
-from .schema import chunk_to_fields, manifest_fields
+from .schema import chunk_rows, manifest_fields
 
 __all__ = ["DEFAULT_BATCH_SIZE", "Batch", "Progress", "locked_batch"]
 
@@ -138,11 +138,7 @@ class Batch:
             held = len(docs) if size else None
             head = manifest_fields(doc, len(chunks), size, mtime_ns, held, inode)
             where = document_fields(doc.path, doc.format, self._roots)
-            for c in chunks:
-                fields = chunk_to_fields(c)
-                fields.update(where)
-                if c.seq == 1:
-                    fields.update(head)
+            for fields in chunk_rows(chunks, head, where):
                 w.add_document(**fields)
         self._chunks += total
         self._chars += sum(len(c.text) for _, chunks in chunked for c in chunks)

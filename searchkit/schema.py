@@ -66,6 +66,7 @@ __all__ = [
     "text_postings",
     "body_value",
     "build_schema",
+    "chunk_rows",
     "chunk_to_fields",
     "indexer",
     "memoized",
@@ -548,3 +549,18 @@ def manifest_fields(
         "encoding": doc.encoding,
     }
     return {k: v for k, v in values.items() if v is not None}
+
+
+def chunk_rows(
+    chunks: Sequence[Chunk], head: dict[str, Any], where: dict[str, Any] | None = None
+) -> Iterator[dict[str, Any]]:
+    """The field values the index writes for one document's ``chunks``: each chunk's
+    (:func:`chunk_to_fields`), with ``where`` (its file's place, ``_folders.py``) and, on
+    the first chunk, the document's bookkeeping ``head`` (:func:`manifest_fields`)."""
+    for chunk in chunks:
+        fields = chunk_to_fields(chunk)
+        if where:
+            fields.update(where)
+        if chunk.seq == 1:
+            fields.update(head)
+        yield fields

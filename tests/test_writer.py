@@ -185,7 +185,7 @@ def test_a_small_parallel_batch_is_written_without_child_processes(
 def _chunk_fields(n: int) -> list[dict[str, object]]:
     """Field values of ``n`` generated documents and the seed, as the index writes them."""
     from searchkit import chunk_document, load_document
-    from searchkit.schema import chunk_to_fields, manifest_fields
+    from searchkit.schema import chunk_rows, manifest_fields
 
     from .conftest import SEED
 
@@ -193,11 +193,7 @@ def _chunk_fields(n: int) -> list[dict[str, object]]:
     rows: list[dict[str, object]] = []
     for doc in docs:
         chunks = list(chunk_document(doc, 4000))
-        for c in chunks:
-            fields = chunk_to_fields(c)
-            if c.seq == 1:
-                fields.update(manifest_fields(doc, len(chunks), 1, 2))
-            rows.append(fields)
+        rows += chunk_rows(chunks, manifest_fields(doc, len(chunks), 1, 2))
     return rows
 
 
