@@ -17,7 +17,7 @@ from whoosh import query as wq
 from whoosh.searching import Searcher
 
 from ._topk import all_matches
-from .analysis import WORD_PARTS, fold, index_term, unbracketed
+from .analysis import WORD_PARTS, fold, index_term, unbracketed, word_part_pattern
 from .models import Completion
 
 __all__ = ["complete", "complete_over"]
@@ -138,7 +138,6 @@ def _written_forms(
     wanted = term.decode("utf-8")
     counts: Counter[str] = Counter()
     written: dict[str, Counter[str]] = {}
-    parts = re.compile(WORD_PARTS)
     sampled = (
         searcher.stored_fields(d)
         for searcher in searchers
@@ -148,7 +147,7 @@ def _written_forms(
         if n >= _SAMPLES:
             break
         for source in (stored.get("title", ""), stored.get("text", "")):
-            for word in map(unbracketed, parts.findall(source)):
+            for word in map(unbracketed, word_part_pattern(source).findall(source)):
                 low = word.lower()
                 if fold(low).startswith(typed) and wanted in terms_of(word):
                     counts[low] += 1

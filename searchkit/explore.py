@@ -17,7 +17,6 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 import math
-import re
 import weakref
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
@@ -38,7 +37,7 @@ from ._types import (
     SearchRequest,
     SimilarRequest,
 )
-from .analysis import WORD_PARTS, index_term, normalize_name
+from .analysis import index_term, normalize_name, word_part_pattern
 from .completion import complete, complete_over
 from .errors import FilterError, NotFoundError
 from .explain import explain as explain_terms
@@ -392,15 +391,15 @@ def similar_query_over(
     readers = [searcher.reader() for searcher in searchers]
     tf: Counter[str] = Counter()
     inside: Counter[str] = Counter()
-    parts = re.compile(WORD_PARTS)
     texts = [c.text for c in chunks]
     if whole:
         texts.append(chunks[0].title)
     for text in texts:
-        terms = [t for t in map(index_term, parts.findall(text)) if t]
+        terms = [t for t in map(index_term, word_part_pattern(text).findall(text)) if t]
         tf.update(terms)
     for c in chunks:
-        inside.update({t for t in map(index_term, parts.findall(c.title + " " + c.text)) if t})
+        both = c.title + " " + c.text
+        inside.update({t for t in map(index_term, word_part_pattern(both).findall(both)) if t})
     n = sum(r.doc_count() for r in readers)
     weights: dict[str, float] = {}
     for term, count in tf.items():

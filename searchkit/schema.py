@@ -178,15 +178,15 @@ class TextTerms:
         # Per term, what weighted parts add to its frequency (a term absent adds none).
         self.extra = extra
         # Per term, how many of its places are in a placeholder (see _placeholders).
-        self.light = light or {}
+        self.light = {} if light is None else light
 
     @classmethod
     def of(cls, parts: Iterable[tuple[str, int]], add: PositionAdder = add_positions) -> TextTerms:
         """``parts`` analysed by ``add`` (:func:`add_positions`, :func:`add_stop_positions`
         or another language's)."""
         positions: dict[bytes, list[int]] = {}
-        # Plain dicts, not Counters: a Counter costs a microsecond to make, three of
-        # them a chunk.
+        # Plain dicts, not Counters: a Counter costs a microsecond to make, and each
+        # chunk made six (three for its body, three for its stop words).
         extra: dict[bytes, int] = {}
         light: dict[bytes, int] = {}
         pos = 0

@@ -38,7 +38,7 @@ from whoosh.support.levenshtein import damerau_levenshtein
 from . import _colcache, _whoosh
 from ._limits import Deadline, QueryLimits
 from ._topk import match_scores
-from .analysis import WORD_PARTS, index_term, unbracketed
+from .analysis import index_term, unbracketed, word_part_pattern
 from .analysis._marks import MARKS
 from .schema import TEXT_FIELDS
 
@@ -78,7 +78,6 @@ _ALPHABET = "abcdefghijklmnopqrstuvwxyz"
 _WORD = re.compile(
     rf"(?<![\w:*?~\\'\u2019{MARKS}])(?<!\w-)[^\W\d_]{{4,}}(?![\w:*?~'\u2019{MARKS}])(?!-\w)"
 )
-_PARTS = re.compile(WORD_PARTS)
 # Paragraphs tried to find how a suggested term is written.
 _SURFACE_DOCS = 3
 # How often (in candidates) the time budget is looked at.
@@ -408,7 +407,7 @@ def _in_another_language(searcher: Searcher, word: str) -> bool:
         if field == next(iter(TEXT_FIELDS)) or field not in schema:
             continue
         analysis = analysis_for(language)
-        for part in _PARTS.findall(word):
+        for part in word_part_pattern(word).findall(word):
             if any(searcher.doc_frequency(field, t) for t, _s, _e in analysis.terms(part)):
                 return True
     return False
@@ -547,7 +546,7 @@ def _surface(searcher: Searcher, field: str, term: str, typed: str) -> str | Non
     for docnum in itertools.islice(searcher.postings(field, term).all_ids(), _SURFACE_DOCS):
         stored = searcher.stored_fields(docnum)
         for source in (stored.get("title", ""), stored.get("text", "")):
-            for part in _PARTS.findall(source):
+            for part in word_part_pattern(source).findall(source):
                 if index_term(part) == term:
                     form = unbracketed(part).lower()
                     forms[form] = forms.get(form, 0) + 1
