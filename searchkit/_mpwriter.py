@@ -20,7 +20,6 @@ from typing import Any
 
 from whoosh import multiproc
 from whoosh import writing as wwriting
-from whoosh.util import random_name
 
 from . import _unpickle
 from ._writer import SegmentWriter
@@ -86,15 +85,11 @@ class _Task(multiproc.SubWriterTask):  # type: ignore[misc]
         storage.open_index = opener
         super().run()
 
-    def _process_file(self, filename: str, doc_count: int) -> None:
-        # A job file is one pickled list of field dicts (see MpWriter._enqueue).
-        writer = self.writer
-        storage = writer.temp_storage()
-        with storage.open_file(filename).raw_file() as f:
-            docs = _unpickle.load_whole(f)
-        for fields in docs:
-            writer.add_document(**fields)
-        storage.delete_file(filename)
+    def _process_file(self, job: bytes, doc_count: int) -> None:
+        # Whoosh names a job file here; ours is the job itself, one pickled list of field
+        # dicts, come through the queue's pipe from the parent (see MpWriter._enqueue).
+        for fields in pickle.loads(job):
+            self.writer.add_document(**fields)
 
 
 class MpWriter(multiproc.MpWriter, SegmentWriter):  # type: ignore[misc]
@@ -132,15 +127,16 @@ class MpWriter(multiproc.MpWriter, SegmentWriter):  # type: ignore[misc]
         return task
 
     def _enqueue(self) -> None:
-        # Whoosh pickles each document on its own with protocol 2; one list pickled with
-        # the newest protocol takes half the time to write and a third to read back.
-        docs = [fields for _code, fields in self.docbuffer]
-        filename = f"{random_name()}.doclist"
-        with self.temp_storage().create_file(filename).raw_file() as f:
-            pickle.dump(docs, f, pickle.HIGHEST_PROTOCOL)
+        # Whoosh pickles each document on its own with protocol 2 into a job file in the
+        # index's folder and sends its name; one list pickled with the newest protocol
+        # takes half the time to write and a third to read back, and sent through the
+        # queue's pipe, which only this process and its children hold, it is never a file
+        # that someone who may write in the index's folder could swap before a child reads
+        # it (so a child unpickles it as it is, without the scan a file would need).
+        job = pickle.dumps([fields for _code, fields in self.docbuffer], pickle.HIGHEST_PROTOCOL)
         if len(self.tasks) < self.procs:
             self._new_task()
-        self.jobqueue.put((filename, len(docs)))
+        self.jobqueue.put((job, len(self.docbuffer)))
         self.docbuffer = []
 
     def commit(self, mergetype: Any = None, optimize: Any = None, merge: Any = None) -> None:

@@ -36,8 +36,6 @@ import codecs
 import collections
 import copyreg
 import functools
-import io
-import os
 import pickle
 import pickletools
 import types
@@ -52,7 +50,6 @@ __all__ = [
     "DamagedPickleError",
     "install",
     "load",
-    "load_whole",
     "loads",
 ]
 
@@ -386,20 +383,6 @@ def loads(data: bytes | bytearray | memoryview) -> Any:
 def load(file: IO[bytes]) -> Any:
     """:func:`loads` of the pickle that starts at ``file``'s position; reads exactly it."""
     return loads(_extent(file))
-
-
-def load_whole(file: IO[bytes]) -> Any:
-    """:func:`loads` of a file that is one pickle from its start (a writer's job file):
-    read at once when the file system gives its size and it is at most
-    :data:`MAX_ALLOCATION`, instead of opcode by opcode as :func:`load` reads (a job
-    file of 500 Reuters paragraphs: 3.8 ms against 10.8)."""
-    try:
-        size = os.fstat(file.fileno()).st_size
-    except (AttributeError, OSError, io.UnsupportedOperation):
-        return load(file)
-    if size > MAX_ALLOCATION:
-        raise DamagedPickleError(f"pickle longer than {MAX_ALLOCATION} bytes")
-    return loads(file.read(size))
 
 
 def _extent(file: IO[bytes]) -> bytes:

@@ -45,35 +45,6 @@ def test_loads_reads_what_searchkit_and_whoosh_write() -> None:
     assert _unpickle.loads(memoryview(pickle.dumps([1.5, "x"], 3))) == [1.5, "x"]
 
 
-def test_a_job_file_is_read_whole_with_the_same_checks(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """``load_whole`` (a writer's job file) reads the file at once: the same value as
-    ``load``, the same refusals, and a file over the allocation bound refused unread."""
-    import io
-
-    value = [{"chunk_id": f"d:{i}", "text": "word " * 40, "paragraph": i} for i in range(50)]
-    job = tmp_path / "job"
-    job.write_bytes(pickle.dumps(value, pickle.HIGHEST_PROTOCOL))
-    with job.open("rb") as f:
-        assert _unpickle.load_whole(f) == value
-    with job.open("rb") as f:
-        assert _unpickle.load(f) == value
-    assert _unpickle.load_whole(io.BytesIO(job.read_bytes())) == value  # no file number
-    planted = tmp_path / "ran"
-    job.write_bytes(pickle.dumps(_Planted(planted)))
-    with job.open("rb") as f, pytest.raises(pickle.UnpicklingError, match="refused"):
-        _unpickle.load_whole(f)
-    assert not planted.exists()
-    job.write_bytes(pickle.dumps(value)[:-40])
-    with job.open("rb") as f, pytest.raises(_unpickle.DamagedPickleError):
-        _unpickle.load_whole(f)
-    monkeypatch.setattr(_unpickle, "MAX_ALLOCATION", 100)
-    job.write_bytes(pickle.dumps(value))
-    with job.open("rb") as f, pytest.raises(_unpickle.DamagedPickleError, match="longer than 100"):
-        _unpickle.load_whole(f)
-
-
 def test_no_whoosh_module_unpickles_without_the_allow_list() -> None:
     import whoosh.index
 

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from whoosh.filedb.filestore import FileStorage
 
 import searchkit
 import searchkit._batch
@@ -55,9 +56,23 @@ def test_parallel_writer_builds_the_same_index(
         m.setattr(searchkit._batch, "_WRITER_PROCS", 1)
         serial.add_documents(_documents(1500), batch_size=1000)
     parallel = searchkit.Index.create(tmp_path / "parallel")
+
+    temporary: list[str] = []
+    create_file = FileStorage.create_file
+
+    def recorded(storage: FileStorage, name: str, **kwargs: Any) -> Any:
+        if storage.folder.endswith(".tmp"):
+            temporary.append(name)
+        return create_file(storage, name, **kwargs)
+
     with monkeypatch.context() as m:
         m.setattr(searchkit._batch, "_WRITER_PROCS", 2)
+        m.setattr(FileStorage, "create_file", recorded)
         parallel.add_documents(_documents(1500), batch_size=1000)
+    # Jobs reached the writer processes through a pipe, never as job files (Whoosh's
+    # ``.doclist``) in the index's folder that someone who may write there could swap
+    # before a child read them.
+    assert temporary and not [name for name in temporary if name.endswith(".doclist")]
     assert len(parallel._ix._segments()) > len(serial._ix._segments())
     assert len(parallel) == len(serial) == 3000
     assert [d.id for d in parallel.documents()] == [d.id for d in serial.documents()]
