@@ -352,3 +352,30 @@ def test_columns_built_by_a_search_are_then_read_from_their_file(tmp_path: Path)
         isinstance(getattr(c.arrays["ids"].base, "obj", None), mmap.mmap) for c in opened
     )
     assert index.search("otters", collapse="none") == first
+
+
+def test_a_reader_keeps_inflated_blocks_within_its_bound_least_recent_dropped(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A reader keeps the blocks it inflated, within ``_KEPT_TOTAL`` bytes in all; one
+    read again is kept longer than one read once, and what is read is the same."""
+    records = [{"path": f"/d{i}", "text": f"{i} " + "y" * 300} for i in range(40)]
+    out = io.BytesIO()
+    writer = _records.RecordWriter(StructFile(out))
+    for docnum, record in enumerate(records):
+        writer.add(docnum, record)
+    writer.finish(len(records))
+    data = out.getvalue()
+    reader = _records.RecordReader(StructFile(io.BytesIO(data)), 0, len(data), len(records))
+    block = len(_records._inflate(reader._value(7))[0])  # eight records a block
+    monkeypatch.setattr(_records, "_KEPT_TOTAL", 2 * block + 100)  # room for two blocks, not three
+    inflated: list[int] = []
+    inflate = _records._inflate
+    monkeypatch.setattr(_records, "_inflate", lambda value: inflated.append(1) or inflate(value))
+    assert [reader[d] for d in (0, 8, 1, 16, 2, 9)] == [records[d] for d in (0, 8, 1, 16, 2, 9)]
+    # 0, 8 inflated; 1 from the kept block of 0 (now the most recent); 16 drops 8's
+    # block, not 0's; 2 kept; 9 inflated again.
+    assert len(inflated) == 4
+    assert sorted(reader._blocks) == [7, 15]
+    assert reader._kept == sum(len(out) for out, _ends in reader._blocks.values())
+    assert reader._kept <= _records._KEPT_TOTAL
