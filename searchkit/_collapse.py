@@ -89,6 +89,9 @@ def best_of_matches(
     # Each chunk's document as its place among the index's document ids, sorted (a code);
     # every document's number of matching chunks, counted over the codes (O(n), no sort).
     codes = document_codes(searcher)[docs]
+    if docs.size <= _SORT_ALL:
+        collapsed, held = _all_sorted(np, docs, values, codes, limit)
+        return collapsed, len(held), int(docs.size)
     counts = np.bincount(codes)
     documents = int(np.count_nonzero(counts))
     page = None
@@ -97,6 +100,34 @@ def best_of_matches(
     if page is None:
         page = _by_document(docs, values, codes, counts.size, limit)
     return [([hit], int(counts[code])) for code, hit in page], documents, int(docs.size)
+
+
+# Up to this many matching chunks, all of them are put in order at once: looking among
+# the best chunks would take most of them, and reducing by document spans every document
+# of the index (a word in 30 of SciFact's 5,183 abstracts: 94-135 us, against 10-19 us
+# sorted; at 128 matches the two cost the same, past it the best chunks cost less).
+_SORT_ALL = 128
+
+
+def _all_sorted(
+    np: Any, docs: Any, values: Any, codes: Any, limit: int
+) -> tuple[Documents, dict[int, int]]:
+    """:func:`best_of_matches`' page from every match put in order (score descending,
+    code, chunk: a document's first chunk is its best), and each matching document's
+    number of matching chunks, by code."""
+    order = np.lexsort((docs, codes, -values)).tolist()
+    listed, scores, codes_of = docs.tolist(), values.tolist(), codes.tolist()
+    counts: dict[int, int] = {}
+    firsts: list[int] = []
+    for i in order:
+        code = codes_of[i]
+        if code in counts:
+            counts[code] += 1
+        else:
+            counts[code] = 1
+            firsts.append(i)
+    page = [([(scores[i], listed[i])], counts[codes_of[i]]) for i in firsts[:limit]]
+    return page, counts
 
 
 def _best_chunks(searcher: Searcher, docs: Any, values: Any, limit: int) -> Documents:

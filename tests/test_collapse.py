@@ -297,6 +297,8 @@ def test_the_best_documents_are_found_among_the_best_chunks(
     monkeypatch.setattr(_collapse, "document_codes", lambda _searcher: codes)
     monkeypatch.setattr(_collapse, "_PICK_SHARE", share)
     monkeypatch.setattr(_collapse, "_FEW", 256 if seed % 2 else 0)  # Python's or numpy's
+    # Every match put in order at once (few matches), or looked through as many are.
+    monkeypatch.setattr(_collapse, "_SORT_ALL", 300 if seed % 3 == 0 else 0)
     chunks = [d for d in range(n) if matched[d]]
     best: dict[int, tuple[float, int]] = {}
     for d in sorted(chunks, key=lambda d: (-scores[d], d)):
