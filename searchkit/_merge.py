@@ -37,7 +37,6 @@ import heapq
 import io
 import math
 import zlib
-from array import array
 from collections import defaultdict
 from collections.abc import Container, Iterator, Sequence
 from itertools import accumulate, chain, repeat
@@ -171,12 +170,12 @@ _Renumber = int | dict[int, int]
 
 def _copy_per_document(
     schema: Any, readers: Sequence[Any], perdoc: Any, exact_at: Container[int] = ()
-) -> tuple[list[_Renumber], dict[str, array[int]]]:
+) -> tuple[list[_Renumber], dict[str, bytearray]]:
     """Copy each live document's stored fields, length bytes and column values.
 
     Stored records are copied as encoded (``_records.py``), without parsing them.
     Returns each reader's renumbering and, per field with lengths, every new document's
-    length (as its stored byte reads back), which posting blocks record.
+    length byte, which posting blocks record.
     The readers at ``exact_at`` add nothing to the totals (their own are added instead).
     """
     # Only fields some segment has lengths of: most language fields hold nothing.
@@ -187,7 +186,7 @@ def _copy_per_document(
         and any(_whoosh.per_document_reader(r).has_column(_whoosh.length_field(n)) for r in readers)
     ]
     columned = [(n, schema[n].column_type) for n in schema.names() if schema[n].column_type]
-    lengths = {n: array("L") for n in scorable}
+    lengths = {n: bytearray() for n in scorable}
     totals = _whoosh.field_lengths(perdoc)
     stored_out = _whoosh.column_writer(perdoc, "_stored")
     renumbers: list[_Renumber] = []
@@ -220,11 +219,10 @@ def _copy_per_document(
                 stored_out.add(docnum, stored)
             for name, lenfield, raw, out in raw_lengths:
                 b = raw[old] if old < len(raw) else 0
-                length = _BYTE_TO_LENGTH[b]
-                out.append(length)
+                out.append(b)
                 if b:
                     perdoc.add_column_value(lenfield, LENGTHS_COLUMN, b)
-                    counted[name] += length
+                    counted[name] += _BYTE_TO_LENGTH[b]
             for name, coltype, creader in columns:
                 perdoc.add_column_value(name, coltype, creader[old])
             _whoosh.end_document(perdoc)
@@ -265,7 +263,7 @@ def _copy_postings(
     schema: Any,
     readers: Sequence[Any],
     renumber: Sequence[_Renumber],
-    lengths: dict[str, array[int]],
+    lengths: dict[str, bytearray],
     fields: Any,
 ) -> None:
     out = TermWriter(fields)

@@ -15,8 +15,6 @@ import pickle
 import struct
 import zlib
 from array import array
-from collections.abc import Sequence
-from itertools import repeat
 from operator import sub
 from typing import Any
 
@@ -42,8 +40,9 @@ def length_byte(length: int | None) -> int:
 # encoded positions becomes a call to _codecs.encode, five to ten times slower to write
 # and read and twice the size.  Protocol 3 has bytes and no framing; readers take any.
 _BLOCK_PROTOCOL = 3
-# A field's lengths by document number: the documents with one, or every document's.
-_FieldLengths = dict[int, int] | Sequence[int]
+# A field's length bytes (Whoosh's ``length_to_byte``; 0: no length), a byte a document
+# number, covering every document a posting names.
+_LengthBytes = bytes | bytearray
 _INT = struct.Struct("!i").pack
 _EXTENT = struct.Struct("!qi").pack  # a term's postings: offset, length
 _TERMINFO = _whoosh.TERM_INFO_PACK
@@ -116,10 +115,14 @@ class TermWriter:
         self.fixed = posting_format.fixed_value_size()
         self.field_key = pack_ushort(fieldid)
 
-    def write(self, text: bytes, postings: list[Any], lengths: _FieldLengths | None) -> None:
+    def write(self, text: bytes, postings: list[Any], lengths: _LengthBytes | None) -> None:
         """Write the term ``text`` of the current field: ``postings`` is flat (``docnum,
-        weight, value`` repeated, in document order); ``lengths`` the field's lengths (by
-        document number: a dict of the documents with one, or a list of every one)."""
+        weight, value`` repeated, in document order); ``lengths`` the field's length byte
+        of each document number (``None`` for a field without lengths).
+
+        A block records the least and the greatest length bytes of its documents (the
+        least of those with a length): the bytes of the least and greatest lengths, as
+        Whoosh records them, since ``length_to_byte`` never decreases."""
         if len(postings) == 3:
             self._write_one(text, postings, lengths)
             return
@@ -127,8 +130,8 @@ class TermWriter:
         fixed = self.fixed
         out = [WHOOSH3_HEADER_MAGIC]
         weight_sum = 0.0
-        term_minlength: int | None = None
-        term_maxlength = 0
+        term_minbyte: int | None = None
+        term_maxbyte = 0
         term_maxweight: Any = 0
         step = 3 * self.limit
         end = len(postings)
@@ -155,38 +158,35 @@ class TermWriter:
             maxweight = max(raw_weights)
             if maxweight <= 0:  # Whoosh's starts from 0
                 maxweight = 0
-            minlength: int | None
+            minbyte: int | None
             if lengths:
-                if not isinstance(lengths, dict):
-                    lens = list(map(lengths.__getitem__, ids))
-                else:
-                    lens = list(map(lengths.get, ids, repeat(0)))
-                minlength = min(lens)
-                if not minlength:  # Whoosh's blocks skip lengths of 0
+                lens = list(map(lengths.__getitem__, ids))
+                minbyte = min(lens)
+                if not minbyte:  # Whoosh's blocks skip lengths of 0
                     nonzero = [n for n in lens if n]
-                    minlength = min(nonzero) if nonzero else None
-                maxlength = max(lens)
+                    minbyte = min(nonzero) if nonzero else None
+                maxbyte = max(lens)
             else:
-                minlength, maxlength = None, 0
+                minbyte, maxbyte = None, 0
             header = self._header(
                 (
                     len(ids),
                     ids[-1],
                     _whole(maxweight),
                     compressed,
-                    length_byte(minlength),
-                    length_byte(maxlength),
+                    minbyte or 0,
+                    maxbyte,
                 )
             )
             size = len(header) + len(data)
             out += (_INT(-size if b + step >= end else size), header, data)
             # What W3TermInfo.add_block records of each block.
             weight_sum += sum(weights)
-            if term_minlength is None:
-                term_minlength = minlength
-            elif minlength is not None:
-                term_minlength = min(term_minlength, minlength)
-            term_maxlength = max(term_maxlength, maxlength)
+            if term_minbyte is None:
+                term_minbyte = minbyte
+            elif minbyte is not None:
+                term_minbyte = min(term_minbyte, minbyte)
+            term_maxbyte = max(term_maxbyte, maxbyte)
             term_maxweight = max(term_maxweight, maxweight)
         raw = b"".join(out)
         # W3TermInfo.to_bytes of a term whose postings are not inlined.
@@ -194,15 +194,15 @@ class TermWriter:
             0,
             weight_sum,
             end // 3,
-            length_byte(term_minlength),
-            length_byte(term_maxlength),
+            term_minbyte or 0,
+            term_maxbyte,
             term_maxweight,
             postings[0],
             postings[-3],
         )
         self._add(text, info, raw)
 
-    def _write_one(self, text: bytes, posting: list[Any], lengths: _FieldLengths | None) -> None:
+    def _write_one(self, text: bytes, posting: list[Any], lengths: _LengthBytes | None) -> None:
         """:meth:`write` for a term in one document, most terms: one block of one posting."""
         docnum, weight, value = posting
         fixed = self.fixed
@@ -212,13 +212,7 @@ class TermWriter:
             values = None if fixed == 0 else value
         stored_weight = weight if weight == 1.0 else array("f", (weight,))[0]  # float32
         maxweight = weight if weight > 0 else 0
-        if not lengths:
-            length = 0
-        elif not isinstance(lengths, dict):
-            length = lengths[docnum]
-        else:
-            length = lengths.get(docnum, 0)
-        small = length_byte(length or None)
+        small = lengths[docnum] if lengths else 0
         data, compressed = _deflated(
             self._block(((docnum,), None if stored_weight == 1.0 else stored_weight, values)),
             self.compression,

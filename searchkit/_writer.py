@@ -84,11 +84,10 @@ class _Lengths:
 
 # Estimated bytes held in memory, for the ``limitmb`` bound: a posting (its list slots
 # and encoded positions' object; whole weights are shared floats), each position in the
-# encoding, a new term, a document's length in a scorable field.
+# encoding, a new term.  (A document's length in a field is one byte.)
 _POSTING_BYTES = 64
 _POSITION_BYTES = 3
 _TERM_BYTES = 160
-_DOC_LENGTH_BYTES = 72
 
 
 class _FieldPlan(NamedTuple):
@@ -156,8 +155,6 @@ class SegmentWriter(wwriting.SegmentWriter):  # type: ignore[misc]
     def _init_inverted(self, limitmb: int) -> None:
         # field -> term -> [docnum, weight, value, docnum, weight, value, ...]
         self._inverted: dict[str, dict[bytes, list[Any]]] = {}
-        # field -> docnum -> length, for scorable fields
-        self._lengths: dict[str, dict[int, int]] = {}
         self._memory = 0
         self._memory_limit = limitmb * 1024 * 1024
         self._failed = False
@@ -169,9 +166,10 @@ class SegmentWriter(wwriting.SegmentWriter):  # type: ignore[misc]
         self._texts: list[str] | None = [] if wanted else None
         # Field -> its columns' arrays, gathered while the segment was written.
         self._gathered: dict[str, dict[str, Any]] = {}
-        # Field -> a length byte per document from ``_lengths_from`` on (0: none), and
-        # their sum: written to the field's length column at once when the segment is
-        # (or before merged documents arrive), not a column write per document and field.
+        # Field -> a length byte per document of the segment (0: none; merged documents
+        # none), which its posting blocks record, and the sum of those from
+        # ``_lengths_from`` on: written to the field's length column at once when the
+        # segment is (or before merged documents arrive), not a column write per document.
         self._length_bytes: dict[str, bytearray] = {}
         self._length_totals: dict[str, int] = {}
         self._lengths_from = 0
@@ -279,17 +277,14 @@ class SegmentWriter(wwriting.SegmentWriter):  # type: ignore[misc]
                     # A posting's list slots, weight and positions; a position's encoding.
                     memory += _POSTING_BYTES * len(items) + _POSITION_BYTES * length
                     if plan.scorable and length:
-                        self._lengths.setdefault(name, {})[docnum] = length
-                        memory += _DOC_LENGTH_BYTES
                         lengths = length_bytes.get(name)
                         if lengths is None:
                             lengths = length_bytes[name] = bytearray()
-                            totals[name] = 0
-                        missing = docnum - self._lengths_from - len(lengths)
+                        missing = docnum - len(lengths)
                         if missing:
                             lengths += bytes(missing)
                         lengths.append(length_byte(length))
-                        totals[name] += length
+                        totals[name] = totals.get(name, 0) + length
                 if plan.to_column is not None:
                     perdoc.add_column_value(name, plan.column, column)
             perdoc.finish_doc()
@@ -325,17 +320,18 @@ class SegmentWriter(wwriting.SegmentWriter):  # type: ignore[misc]
                 postings = terms.pop(text)
                 for i in range(0, len(postings), 3):
                     add((name, text, postings[i], postings[i + 1], postings[i + 2] or None))
-        self._lengths.clear()
         self._memory = 0
         if to_disk and self.pool.current:
             self.pool.save()
 
     def _write_lengths(self) -> None:
-        """Write the field lengths held since ``_lengths_from`` to their columns."""
+        """Write the field lengths of the documents since ``_lengths_from`` to their
+        columns."""
+        start = self._lengths_from
         for name, data in self._length_bytes.items():
-            total = self._length_totals[name]
-            _whoosh.append_lengths(self.perdocwriter, name, self._lengths_from, data, total)
-        self._length_bytes.clear()
+            if len(data) > start:  # a document since has a length
+                total = self._length_totals[name]
+                _whoosh.append_lengths(self.perdocwriter, name, start, data[start:], total)
         self._length_totals.clear()
         self._lengths_from = self.docnum
 
@@ -362,7 +358,9 @@ class SegmentWriter(wwriting.SegmentWriter):  # type: ignore[misc]
         out = TermWriter(fw)
         for name in sorted(self._inverted):
             terms = self._inverted[name]
-            lengths = self._lengths.get(name)
+            lengths = self._length_bytes.get(name)
+            if lengths is not None and len(lengths) < self.docnum:  # the last have none
+                lengths += bytes(self.docnum - len(lengths))
             out.start_field(name, schema[name])
             # A body field's columns, which every query reads, are gathered on the way
             # (the searching process would otherwise read every posting back to build them).
@@ -384,7 +382,7 @@ class SegmentWriter(wwriting.SegmentWriter):  # type: ignore[misc]
                     self._gathered[name] = gather.arrays()
             fw.finish_field()
         self._inverted.clear()
-        self._lengths.clear()
+        self._length_bytes.clear()
 
 
 # Segments fall into size classes (``_merge.merge_policy``): "small" below _SMALL_DOCS
