@@ -151,13 +151,7 @@ def test_a_record_column_keeps_gaps_and_what_json_cannot_say_alone() -> None:
         9: {"t": "\udcff \u00e9"},
         20: {"code": [[0, 1], [4, 9]]},
     }
-    out = io.BytesIO()
-    writer = _records.RecordWriter(StructFile(out))
-    for docnum, record in records.items():
-        writer.add(docnum, record)
-    writer.finish(25)
-    data = out.getvalue()
-    reader = _records.RecordReader(StructFile(io.BytesIO(data)), 0, len(data), 25)
+    reader = _record_column(records, 25)
     assert [reader[d] for d in range(25)] == [records.get(d) for d in range(25)]
     assert list(reader) == [records.get(d) for d in range(25)]
     # Blocks never reach past BLOCK documents: 0-3, 9, 20.
@@ -201,13 +195,7 @@ def test_a_long_record_has_a_block_of_its_own_and_too_long_a_one_is_refused(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     records = [{"path": f"/d{i}", "text": "x" * (3 * 2**20 if i == 2 else 10)} for i in range(6)]
-    out = io.BytesIO()
-    writer = _records.RecordWriter(StructFile(out))
-    for docnum, record in enumerate(records):
-        writer.add(docnum, record)
-    writer.finish(len(records))
-    data = out.getvalue()
-    reader = _records.RecordReader(StructFile(io.BytesIO(data)), 0, len(data), len(records))
+    reader = _record_column(dict(enumerate(records)), len(records))
     assert list(reader) == records
     # Blocks: the two short records, the long one alone, the rest; the long one's block
     # is not kept (only small blocks are).
@@ -360,13 +348,7 @@ def test_a_reader_keeps_inflated_blocks_within_its_bound_least_recent_dropped(
     """A reader keeps the blocks it inflated, within ``_KEPT_TOTAL`` bytes in all; one
     read again is kept longer than one read once, and what is read is the same."""
     records = [{"path": f"/d{i}", "text": f"{i} " + "y" * 300} for i in range(40)]
-    out = io.BytesIO()
-    writer = _records.RecordWriter(StructFile(out))
-    for docnum, record in enumerate(records):
-        writer.add(docnum, record)
-    writer.finish(len(records))
-    data = out.getvalue()
-    reader = _records.RecordReader(StructFile(io.BytesIO(data)), 0, len(data), len(records))
+    reader = _record_column(dict(enumerate(records)), len(records))
     block = len(_records._inflate(reader._value(7))[0])  # eight records a block
     monkeypatch.setattr(_records, "_KEPT_TOTAL", 2 * block + 100)  # room for two blocks, not three
     inflated: list[int] = []
@@ -379,3 +361,15 @@ def test_a_reader_keeps_inflated_blocks_within_its_bound_least_recent_dropped(
     assert sorted(reader._blocks) == [7, 15]
     assert reader._kept == sum(len(out) for out, _ends in reader._blocks.values())
     assert reader._kept <= _records._KEPT_TOTAL
+
+
+def _record_column(records: dict[int, dict[str, Any]], documents: int) -> _records.RecordReader:
+    """A column of ``documents`` documents' stored records, ``records`` by document
+    number (the others have none), written and opened for reading."""
+    out = io.BytesIO()
+    writer = _records.RecordWriter(StructFile(out))
+    for docnum, record in records.items():
+        writer.add(docnum, record)
+    writer.finish(documents)
+    data = out.getvalue()
+    return _records.RecordReader(StructFile(io.BytesIO(data)), 0, len(data), documents)
