@@ -20,21 +20,10 @@ from typing import Any
 
 from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC
 from whoosh.system import pack_ushort
-from whoosh.util.numeric import length_to_byte
 
 from . import _whoosh
 
-__all__ = ["DEFLATE_BLOCKS", "TermWriter", "length_byte"]
-
-_LENGTH_BYTES = [length_to_byte(n) for n in range(4096)]
-
-
-def length_byte(length: int | None) -> int:
-    """Whoosh's ``length_to_byte`` (0 for ``None``), from a table for common lengths."""
-    if length is None:
-        return 0
-    return _LENGTH_BYTES[length] if length < 4096 else length_to_byte(length)  # type: ignore[no-any-return]
-
+__all__ = ["DEFLATE_BLOCKS", "TermWriter"]
 
 # Whoosh pickles posting blocks with protocol 2, which has no bytes type: each posting's
 # encoded positions becomes a call to _codecs.encode, five to ten times slower to write

@@ -27,12 +27,12 @@ from typing import Any, NamedTuple
 from whoosh import writing as wwriting
 from whoosh.codec.whoosh3 import W3Codec
 from whoosh.fields import UnknownFieldError
-from whoosh.util.numeric import byte_to_length
+from whoosh.util.numeric import byte_to_length, length_to_byte
 from whoosh.writing import IndexingError
 
 from . import _colbuild, _colcache, _commits, _records, _whoosh, semantic
 from ._settings import writes_vectors
-from ._termwriter import TermWriter, length_byte
+from ._termwriter import TermWriter
 from .schema import BodyField, Posting, TextTerms, indexer, memoized
 
 __all__ = ["SegmentWriter", "codec"]
@@ -80,6 +80,15 @@ class _Lengths:
 
     def close(self) -> None:
         self._reader.close()
+
+
+_LENGTH_BYTES = [length_to_byte(n) for n in range(4096)]
+
+
+def length_byte(length: int) -> int:
+    """Whoosh's ``length_to_byte`` of a length of 1 or more, from a table for common
+    lengths: what a field's length column and its posting blocks record."""
+    return _LENGTH_BYTES[length] if length < 4096 else length_to_byte(length)  # type: ignore[no-any-return]
 
 
 # Estimated bytes held in memory, for the ``limitmb`` bound: a posting (its list slots
