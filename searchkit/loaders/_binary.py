@@ -10,13 +10,16 @@ Hostile files are bounded here, before any work grows with them:
   sizes), and every part read is counted byte by byte as it unpacks, so a member whose
   directory entry lies is stopped at the limit too (:class:`ZipParts`);
 - XML is parsed with ``defusedxml`` with document type declarations forbidden, so an
-  entity bomb ("billion laughs") or an external entity is refused before expanding;
+  entity bomb ("billion laughs") or an external entity is refused before expanding, and
+  an element of more than :data:`MAX_XML_ATTRIBUTES` attributes is refused before the
+  parser reaches it (:class:`_AttributeBound`);
 - the text taken from one file is capped (:data:`MAX_TEXT_CHARS`).
 """
 
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -32,6 +35,7 @@ __all__ = [
     "MAX_PART_BYTES",
     "MAX_TEXT_CHARS",
     "MAX_UNPACKED_BYTES",
+    "MAX_XML_ATTRIBUTES",
     "MAX_ZIP_MEMBERS",
     "BinaryLoader",
     "Block",
@@ -52,6 +56,10 @@ MAX_PART_BYTES = 64 * 1024 * 1024
 # All the parts read from one zip together, and all its members as its directory declares.
 MAX_UNPACKED_BYTES = 256 * 1024 * 1024
 MAX_ZIP_MEMBERS = 10_000
+# The attributes one XML element may have.  ElementTree builds an element's attributes
+# at about 20 us apiece: one paragraph of 2 million (22 MiB of XML, a 4.6 MB DOCX) took
+# 40 s and 840 MiB.  The parts of real documents give an element a few dozen.
+MAX_XML_ATTRIBUTES = 10_000
 # Text taken from one file; past it the rest of the file is left out and reported.
 MAX_TEXT_CHARS = 16 * 1024 * 1024
 _READ = 64 * 1024
@@ -256,13 +264,15 @@ def zip_parts(path: Path, data: bytes, what: str) -> ZipParts:
 
 def iterparse(path: Path, source: IO[bytes], part: str) -> Iterator[tuple[str, Any]]:
     """``(event, element)`` pairs (``start`` and ``end``) of an XML part, parsed with
-    document type declarations forbidden (no entity can expand), errors as
-    :class:`DocumentError` naming the part."""
+    document type declarations forbidden (no entity can expand) and elements of at most
+    :data:`MAX_XML_ATTRIBUTES` attributes, errors as :class:`DocumentError` naming the
+    part."""
     from defusedxml import DefusedXmlException
     from defusedxml import ElementTree as SafeTree
 
+    bounded = _AttributeBound(source, path, part)
     try:
-        yield from SafeTree.iterparse(source, events=("start", "end"), forbid_dtd=True)
+        yield from SafeTree.iterparse(bounded, events=("start", "end"), forbid_dtd=True)
     except DefusedXmlException as exc:
         raise DocumentError(
             path, f"{part}: XML with a document type or entities refused ({exc})"
@@ -274,3 +284,40 @@ def iterparse(path: Path, source: IO[bytes], part: str) -> Iterator[tuple[str, A
 def local(tag: str) -> str:
     """An element's name without its namespace: ``{urn:...}p`` -> ``p``."""
     return tag.rpartition("}")[2]
+
+
+class _AttributeBound:
+    """An XML part's bytes, read through, stopped with :class:`DocumentError` at an
+    element of more than :data:`MAX_XML_ATTRIBUTES` attributes, before the parser builds
+    them: its ``=`` signs between a ``<`` and the next ``>`` are counted (a value may hold
+    a few more), across reads, by scans that take no longer than the bytes."""
+
+    # A ``<`` followed by more ``=`` signs than the limit before any ``<`` or ``>``.
+    _MANY = re.compile(rb"<(?:[^<>=]*=){%d}" % (MAX_XML_ATTRIBUTES + 1))
+
+    def __init__(self, source: IO[bytes], path: Path, part: str) -> None:
+        self.source, self.path, self.part = source, path, part
+        self.signs = -1  # in the markup still open at the last read's end (-1: none)
+
+    def read(self, size: int = -1) -> bytes:
+        data = self.source.read(size)
+        opened, closed = data.rfind(b"<"), data.rfind(b">")
+        if self.signs >= 0:  # the open markup goes on to this read's first < or >
+            ends = [i for i in (data.find(b"<"), data.find(b">")) if i >= 0]
+            self.signs += data.count(b"=", 0, min(ends, default=len(data)))
+            self._check(self.signs)
+        if opened > closed:
+            self.signs = data.count(b"=", opened)
+        elif closed > opened:
+            self.signs = -1
+        if self._MANY.search(data):
+            self._check(MAX_XML_ATTRIBUTES + 1)
+        return data
+
+    def _check(self, signs: int) -> None:
+        if signs > MAX_XML_ATTRIBUTES:
+            raise DocumentError(
+                self.path,
+                f"{self.part}: an XML element with more than {MAX_XML_ATTRIBUTES:,} "
+                "attributes refused",
+            )
