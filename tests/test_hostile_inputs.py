@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import json
+import tracemalloc
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 import searchkit
 from searchkit.chunking import MAX_META_CHARS, cap_text
 from searchkit.cli import cli
+from searchkit.errors import DocumentError
 from searchkit.evaluation.readers import read_beir, read_smart
-from searchkit.loaders import load_file
+from searchkit.loaders import html, load_file
 
 
 def test_a_jsonl_number_too_long_skips_only_its_record(tmp_path: Path) -> None:
@@ -74,6 +77,60 @@ def test_deeply_nested_html_loads_every_item(tmp_path: Path) -> None:
     docs, _ = load_file(path)
     assert len(docs[0].paragraphs) == depth
     assert {p.text for p in docs[0].paragraphs} == {"x"}
+
+
+@pytest.mark.parametrize(
+    "attribute",
+    [
+        "a{}",  # a bare name
+        'a{}=""',
+        "a{}='x>y'",  # a quoted value holds a ">", so the tag's first ">" is not its end
+        'a{}=x"y',  # a quote in an unquoted value
+    ],
+)
+def test_an_html_start_tag_of_too_many_attributes_is_refused_before_it_is_parsed(
+    tmp_path: Path, attribute: str
+) -> None:
+    """The parser's search for a tag's end held memory for each attribute: a page whose
+    one paragraph had 2 million took 9.6 s and 1.6 GiB to index."""
+    limit = html.MAX_ATTRIBUTES
+
+    def page(count: int, lead: str = "") -> str:
+        names = " ".join(attribute.format(i) for i in range(count))
+        return f"<html><body><p>before</p><p {lead}{names}>findme</p><p>after</p></body></html>"
+
+    fine, past, hidden = tmp_path / "fine.html", tmp_path / "past.html", tmp_path / "hidden.html"
+    fine.write_text(page(limit), encoding="utf-8")
+    past.write_text(page(limit + 1), encoding="utf-8")
+    hidden.write_text(page(limit + 1, lead="b='>' "), encoding="utf-8")
+    docs, _ = load_file(fine)
+    assert [p.text for p in docs[0].paragraphs] == ["before", "findme", "after"]
+    for refused in (past, hidden):
+        with pytest.raises(DocumentError) as err:
+            load_file(refused)
+        assert err.value.reason == "an HTML start tag with more than 10,000 attributes refused"
+    tracemalloc.start()
+    try:
+        with pytest.raises(DocumentError):
+            load_file(past)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 8 * len(past.read_bytes())  # the text, decoded, and little more
+
+
+def test_long_tags_of_few_attributes_load(tmp_path: Path) -> None:
+    """A data URI of megabytes, a drawing's path of 30,000 spaces: one attribute each."""
+    path = tmp_path / "long.html"
+    picture = "data:image/png;base64," + "QUJD" * 500_000
+    drawing = " ".join(f"L {i} {i}" for i in range(10_000))
+    path.write_text(
+        f"<html><body><p><img src=\"{picture}\" alt='a > b'>caption</p>"
+        f'<svg><path d="M 0 0 {drawing}"/></svg><p>after</p></body></html>',
+        encoding="utf-8",
+    )
+    docs, _ = load_file(path)
+    assert [p.text for p in docs[0].paragraphs] == ["caption", "after"]
 
 
 def test_a_long_title_is_stored_once_capped_per_chunk(tmp_path: Path) -> None:
