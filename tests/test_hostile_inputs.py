@@ -15,6 +15,7 @@ from searchkit.cli import cli
 from searchkit.errors import DocumentError
 from searchkit.evaluation.readers import read_beir, read_smart
 from searchkit.loaders import html, load_file
+from tests._documents import epub_bytes
 
 
 def test_a_jsonl_number_too_long_skips_only_its_record(tmp_path: Path) -> None:
@@ -117,6 +118,25 @@ def test_an_html_start_tag_of_too_many_attributes_is_refused_before_it_is_parsed
     finally:
         tracemalloc.stop()
     assert peak < 8 * len(past.read_bytes())  # the text, decoded, and little more
+
+
+def test_a_start_tag_of_too_many_attributes_in_an_email_or_a_book_is_refused_too(
+    tmp_path: Path,
+) -> None:
+    names = " ".join(f"a{i}" for i in range(html.MAX_ATTRIBUTES + 1))
+    page = f"<html><body><p {names}>findme</p></body></html>"
+    message = tmp_path / "page.eml"
+    message.write_text(f"Subject: hi\nFrom: a@b.org\nContent-Type: text/html\n\n{page}\n")
+    book = tmp_path / "book.epub"
+    book.write_bytes(epub_bytes([("C", ["x"])], title="T", chapter_html=page.encode()))
+    reason = "an HTML start tag with more than 10,000 attributes refused"
+    for path, said in (
+        (message, reason),
+        (book, f"no text read (chapter 1 (OEBPS/text/ch1.xhtml): {reason})"),
+    ):
+        with pytest.raises(DocumentError) as err:
+            load_file(path)
+        assert err.value.reason == said
 
 
 @pytest.mark.parametrize("piece", ["<a", "</", "<?x", "<!x", "<![", "<!--<a"])

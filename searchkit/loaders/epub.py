@@ -24,7 +24,7 @@ from ..errors import DocumentError
 from ..models import Skipped
 from ._base import collapse, decode, normalize_language
 from ._binary import BinaryLoader, Block, Loaded, TextBudget, ZipParts, paragraphs_read, zip_parts
-from .html import HtmlLoader, _Extractor
+from .html import HtmlLoader, read_page
 
 __all__ = ["EpubLoader"]
 
@@ -123,8 +123,7 @@ def _chapter(
     """A chapter's name and paragraphs."""
     data = parts.read(href)
     text, _ = decode(data, f"{path}: {href}", HtmlLoader().declared_encoding(data))
-    page = _Extractor(text)
-    page.run()
+    page = read_page(text, path)
     texts = [p.text for p in page.paragraphs]
     heading = next((p.text for p in page.paragraphs if p.level), None)
     own_title = page.meta_title()

@@ -50,7 +50,7 @@ from ..models import Document, Paragraph, Skipped
 from ._base import document_id, domain_of, normalize_language
 from ._plain import without_urls
 
-__all__ = ["HtmlLoader"]
+__all__ = ["MAX_ATTRIBUTES", "HtmlLoader", "read_page"]
 
 _SNIFF_BYTES = 8192
 # The attributes one start tag may have: the parser builds a list of them (one paragraph
@@ -128,13 +128,7 @@ class HtmlLoader:
     def load(
         self, path: Path, text: str, content_hash: str, encoding: str
     ) -> Iterator[Document | Skipped]:
-        page = _Extractor(text)
-        try:
-            page.run()
-        except _TooManyAttributesError:
-            raise DocumentError(
-                path, f"an HTML start tag with more than {MAX_ATTRIBUTES:,} attributes refused"
-            ) from None
+        page = read_page(text, path)
         paras = page.paragraphs
         h1 = next((p for p in paras if p.level == 1), None)
         title = page.meta_title() or (h1.text if h1 else None)
@@ -155,6 +149,20 @@ class HtmlLoader:
             encoding=encoding,
             language=normalize_language(page.language),
         )
+
+
+def read_page(text: str, path: Path) -> _Extractor:
+    """The page ``text`` (of the file ``path``: a page, an e-mail, an EPUB) read: its
+    paragraphs and metadata; :class:`DocumentError` for a start tag of more than
+    :data:`MAX_ATTRIBUTES` attributes."""
+    page = _Extractor(text)
+    try:
+        page.run()
+    except _TooManyAttributesError:
+        raise DocumentError(
+            path, f"an HTML start tag with more than {MAX_ATTRIBUTES:,} attributes refused"
+        ) from None
+    return page
 
 
 @attrs.define

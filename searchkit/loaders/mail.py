@@ -29,7 +29,7 @@ from ..errors import DocumentError
 from ..models import Document, Skipped
 from ._base import _SNIFF, collapse, decode, document_id, paragraphs_from_blocks, split_lines
 from ._binary import BinaryLoader, Block, Loaded, extracted_paragraphs
-from .html import _Extractor
+from .html import read_page
 
 __all__ = ["EmlLoader", "MboxLoader"]
 
@@ -98,7 +98,7 @@ def _parse(data: bytes) -> EmailMessage:
 def _document(
     path: Path, message: EmailMessage, content_hash: str, kind: str, key: str, line: int | None
 ) -> Document | None:
-    blocks = _body(message)
+    blocks = _body(path, message)
     paragraphs = extracted_paragraphs(blocks)
     if not paragraphs:
         return None
@@ -116,7 +116,7 @@ def _document(
     )
 
 
-def _body(message: EmailMessage) -> list[Block]:
+def _body(path: Path, message: EmailMessage) -> list[Block]:
     """The message's text as blocks: plain text preferred, else HTML as plain text (a
     blank plain part beside an HTML one, as some mailers send, is no text)."""
     for kind in ("plain", "html"):
@@ -126,8 +126,7 @@ def _body(message: EmailMessage) -> list[Block]:
         text = _content(part)
         blocks: list[Block]
         if kind == "html":
-            page = _Extractor(text)
-            page.run()
+            page = read_page(text, path)
             blocks = [(p.text, None, None) for p in page.paragraphs]
         else:
             paragraphs = paragraphs_from_blocks(text, list(split_lines(text)))
