@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import email.policy
 import json
 import tracemalloc
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -14,7 +17,7 @@ from searchkit.chunking import MAX_META_CHARS, cap_text
 from searchkit.cli import cli
 from searchkit.errors import DocumentError
 from searchkit.evaluation.readers import read_beir, read_smart
-from searchkit.loaders import html, load_file
+from searchkit.loaders import html, load_file, mail
 from tests._documents import epub_bytes
 
 
@@ -137,6 +140,34 @@ def test_a_start_tag_of_too_many_attributes_in_an_email_or_a_book_is_refused_too
         with pytest.raises(DocumentError) as err:
             load_file(path)
         assert err.value.reason == said
+
+
+def test_an_email_header_is_parsed_up_to_its_first_1024_characters(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The standard library's header parser takes time growing with the square of a
+    value's length: a From of 10,000 quotes (20 KB) took 2.3 s, of 10,000 encoded words
+    (140 KB) 4.6 s."""
+    parsed: dict[str, int] = {}
+    real = email.policy.EmailPolicy.header_fetch_parse
+
+    def spy(policy: Any, name: str, value: str) -> Any:
+        parsed[name.lower()] = max(parsed.get(name.lower(), 0), len(value))
+        return real(policy, name, value)
+
+    monkeypatch.setattr(email.policy.EmailPolicy, "header_fetch_parse", spy)
+    path = tmp_path / "long.eml"
+    subject = "=?utf-8?q?caf=C3=A9?= " * 5_000
+    sender = '"a' * 10_000 + " <a@b.org>"
+    path.write_text(
+        f"Subject: {subject}\nFrom: {sender}\nDate: Mon, 1 Jan 2024 10:00:00 +0000\n\nhello\n"
+    )
+    (doc,), _ = load_file(path)
+    assert doc.title.startswith(
+        "cafécafé"
+    )  # encoded words side by side join and doc.author.startswith("aaaa")
+    assert doc.published == dt.datetime(2024, 1, 1, 10, 0)
+    assert parsed["subject"] == parsed["from"] == mail.MAX_HEADER_CHARS == 1024
 
 
 @pytest.mark.parametrize("piece", ["<a", "</", "<?x", "<!x", "<![", "<!--<a"])
