@@ -383,6 +383,23 @@ def test_error_pages_are_pages(client: TestClient) -> None:
     assert got.status_code == 400 and "limit must be a whole number, not &#39;many&#39;" in got.text
 
 
+def test_a_parameter_given_twice_is_refused_unless_it_may_repeat(client: TestClient) -> None:
+    """``?q=a&q=b`` was answered for ``b`` alone; the filters that take several values
+    still may repeat."""
+    said = (
+        "the query parameter 'q' is given 2 times: give it once (only author, source, doc "
+        "and under may repeat)"
+    )
+    got = client.get("/api/search?q=rain&q=harbour")
+    assert (got.status_code, got.json()) == (400, {"error": said})
+    got = client.get("/?q=rain&q=harbour")
+    assert got.status_code == 400 and said.replace("'", "&#39;") in got.text
+    got = client.get("/api/search?q=rain&limit=1&limit=2")
+    assert got.status_code == 400 and "'limit' is given 2 times" in got.json()["error"]
+    got = client.get("/api/search?q=the&author=Nobody&author=Jane%20Doe")
+    assert got.status_code == 200
+
+
 def test_a_missing_index_answers_503_and_recovers(tmp_path: Path) -> None:
     with TestClient(create_app(tmp_path / "later"), base_url="http://localhost") as c:
         got = c.get("/api/stats")

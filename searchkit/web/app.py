@@ -77,8 +77,9 @@ _PAGE_FACETS = ("author", "source", "folder", "format", "year")
 # Paragraphs of one document whose query words a paragraph or document page marks: as
 # many as a page of hits may read under the default query limits (max_context_chunks).
 _MARK_LIMIT = 1000
-# A parameter that may be repeated in the URL (?author=a&author=b).
+# A parameter that may be repeated in the URL (?author=a&author=b); the names of those.
 _Many = Annotated[list[str] | None, Query()]
+_REPEATABLE = ("author", "source", "doc", "under")
 # Sent with every response.  The pages load their one script and style sheet from
 # /static; nothing inline runs, and no other site may frame them.
 SECURITY_HEADERS = (
@@ -212,6 +213,7 @@ def create_app(
         docs_url=None,  # Swagger UI loads scripts from a CDN; /openapi.json is the description
         redoc_url=None,
         default_response_class=JSONTextResponse,
+        dependencies=[Depends(_given_once)],
     )
     app.add_middleware(_Guard, hosts=tuple(allowed_hosts))
     app.mount("/static", StaticFiles(directory=_HERE / "static"), name="static")
@@ -469,6 +471,19 @@ def _number(params: Mapping[str, str], name: str, default: int) -> int:
         return int(raw)
     except ValueError:
         raise FilterError(f"{name} must be a whole number, not {raw!r}") from None
+
+
+def _given_once(request: Request) -> None:
+    """Every page and API call: a query parameter other than :data:`_REPEATABLE` given
+    twice is an :class:`ArgumentError` (``?q=a&q=b`` answered for ``b`` alone hid ``a``)."""
+    params = request.query_params
+    for name in dict.fromkeys(params.keys()):
+        count = len(params.getlist(name))
+        if count > 1 and name not in _REPEATABLE:
+            raise ArgumentError(
+                f"the query parameter {name!r} is given {count} times: give it once "
+                f"(only {', '.join(_REPEATABLE[:-1])} and {_REPEATABLE[-1]} may repeat)"
+            )
 
 
 def _many(params: Any, name: str) -> list[str] | None:
