@@ -36,8 +36,9 @@ checksum (or, written before, a zlib stream naming the dictionary).  Decompresse
 
 To read document ``d``, the reader looks from ``d`` forwards (at most :data:`BLOCK`
 values) for the first non-empty value: the block that covers ``d`` if any does, read
-with one ``os.pread``.  The reader keeps the (small) blocks it decompressed, up to 1 MiB
-of them (:data:`_KEPT_TOTAL`), the least recently read dropped first: a page of hits
+with one ``os.pread``.  The readers keep the (small) blocks they decompressed, up to
+2 MiB of them in a process (:data:`_KEPT_TOTAL`, :class:`KeptBlocks`), the least
+recently read dropped first: a page of hits
 from one stretch of documents, a pass over all of them, or the hits of queries asked
 again decompress each block once.  Merging copies a block's records without parsing them
 (:meth:`RecordReader.raw`, :meth:`RecordWriter.add_raw`).
@@ -76,7 +77,9 @@ from .errors import DocumentError
 
 __all__ = [
     "BLOCK",
+    "KEPT",
     "MAX_BLOCK_BYTES",
+    "KeptBlocks",
     "RECORD_DICTIONARY",
     "RecordColumn",
     "RecordReader",
@@ -102,11 +105,12 @@ MAX_BLOCK_BYTES = MAX_ALLOCATION
 # 4 KiB, 41.  Reuters' short records still fill blocks of eight (its records 0.1 MiB
 # larger than without the bound).
 _BLOCK_BYTES = 4096
-# The inflated blocks a reader keeps, in bytes all told, the least recently read dropped
-# first (tantivy keeps 100 of its blocks a segment).  Inflating a block is 10-20 us here,
-# most of reading a record: a page of hits a query reads ten.  SciFact's 300 claims,
-# keeping every block: 16% fewer instructions a query.
-_KEPT_TOTAL = 2**20
+# The inflated blocks the readers of a process keep, in bytes all told, the least
+# recently read dropped first (tantivy keeps 100 of its blocks a segment).  Inflating a
+# block is 10-20 us here, most of reading a record: a page of hits a query reads ten.
+# SciFact's 300 claims, keeping every block: 16% fewer instructions a query.  1 MiB a
+# reader until 2026-12-07 (night): 20 MiB for an index of 20 segments.
+_KEPT_TOTAL = 2 * 2**20
 # Whether this system reads a file at a place without moving its position (not Windows).
 _PREAD = hasattr(os, "pread")
 
@@ -378,14 +382,54 @@ class RecordWriter:
         self._values.finish(doccount)
 
 
+_Block = tuple[bytes, tuple[int, ...]]
+
+
+class KeptBlocks:
+    """The small blocks every reader of the process inflated, :data:`_KEPT_TOTAL` bytes
+    of them all told, the least recently read dropped first: one bound however many
+    segments and indexes are open.  Keyed by ``(reader serial, block)``: a serial is
+    never reused, so a closed reader's blocks are only dropped in turn.  Searches in
+    several threads share it: every change is made under a lock."""
+
+    def __init__(self) -> None:
+        self.blocks: OrderedDict[tuple[int, int], _Block] = OrderedDict()
+        self.size = 0  # their bytes
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[int, int]) -> _Block | None:
+        """The block kept under ``key`` (now the most recently read), or ``None``."""
+        found = self.blocks.get(key)
+        if found is not None:
+            with self._lock, contextlib.suppress(KeyError):  # unless dropped meanwhile
+                self.blocks.move_to_end(key)
+        return found
+
+    def put(self, key: tuple[int, int], block: _Block) -> _Block:
+        """``block``, kept if at most :data:`_KEPT_BYTES`, dropping the least recently
+        read blocks past :data:`_KEPT_TOTAL` bytes."""
+        size = len(block[0])
+        if size <= _KEPT_BYTES:
+            with self._lock:
+                if key not in self.blocks:
+                    self.blocks[key] = block
+                    self.size += size
+                while self.size > _KEPT_TOTAL:
+                    _key, (dropped, _ends) = self.blocks.popitem(last=False)
+                    self.size -= len(dropped)
+        return block
+
+
+KEPT = KeptBlocks()
+_SERIALS = itertools.count()
+
+
 class RecordReader(VarBytesColumn.Reader):  # type: ignore[misc]
     """Reads a segment's records (``reader[docnum]``: the record, or ``None``)."""
 
     def __init__(self, dbfile: Any, basepos: int, length: int, doccount: int) -> None:
         super().__init__(dbfile, basepos, length, doccount)
-        self._blocks: OrderedDict[int, tuple[bytes, tuple[int, ...]]] = OrderedDict()
-        self._kept = 0  # their bytes
-        self._keeping = threading.Lock()  # searches in several threads share a reader
+        self._serial = next(_SERIALS)  # its blocks' keys among every reader's
         # The segment's file and where the column's values start in it, for os.pread;
         # the last byte they may reach (the column's end, as Whoosh's reads are bounded).
         self._file: Any = None
@@ -406,31 +450,13 @@ class RecordReader(VarBytesColumn.Reader):  # type: ignore[misc]
             holder += 1
         if holder == end:
             return b""
-        block = self._blocks.get(holder)
+        key = (self._serial, holder)
+        block = KEPT.get(key)
         if block is None:
-            block = self._keep(holder, _inflate(self._value(holder)))
-        else:
-            with self._keeping, contextlib.suppress(KeyError):  # unless dropped meanwhile
-                self._blocks.move_to_end(holder)
+            block = KEPT.put(key, _inflate(self._value(holder)))
         out, ends = block
         place = docnum - holder + len(ends) - 2
         return out[ends[place] : ends[place + 1]] if place >= 0 else b""
-
-    def _keep(
-        self, holder: int, block: tuple[bytes, tuple[int, ...]]
-    ) -> tuple[bytes, tuple[int, ...]]:
-        """``block`` (``holder``'s), kept if small, dropping the least recently read
-        blocks past :data:`_KEPT_TOTAL` bytes."""
-        size = len(block[0])
-        if size <= _KEPT_BYTES:
-            with self._keeping:
-                if holder not in self._blocks:
-                    self._blocks[holder] = block
-                    self._kept += size
-                while self._kept > _KEPT_TOTAL:
-                    _holder, (dropped, _ends) = self._blocks.popitem(last=False)
-                    self._kept -= len(dropped)
-        return block
 
     def _value(self, docnum: int) -> bytes:
         """Document ``docnum``'s value: one ``os.pread`` of the segment's file, where

@@ -200,7 +200,9 @@ def test_a_long_record_has_a_block_of_its_own_and_too_long_a_one_is_refused(
     # Blocks: the two short records, the long one alone, the rest; the long one's block
     # is not kept (only small blocks are).
     assert [d for d in range(6) if VarBytesColumn.Reader.__getitem__(reader, d)] == [1, 2, 5]
-    assert reader.raw(2) and 2 not in reader._blocks and 5 in reader._blocks
+    assert reader.raw(2) and reader.raw(5)
+    kept = {holder for serial, holder in _records.KEPT.blocks if serial == reader._serial}
+    assert 2 not in kept and 5 in kept
     # A record decoding could make allocate more than the bound is refused when written,
     # and when read: [{},{},...] builds a 64-byte dict every 3 bytes.
     monkeypatch.setattr(_records, "MAX_ALLOCATION", 2**20)
@@ -342,25 +344,30 @@ def test_columns_built_by_a_search_are_then_read_from_their_file(tmp_path: Path)
     assert index.search("otters", collapse="none") == first
 
 
-def test_a_reader_keeps_inflated_blocks_within_its_bound_least_recent_dropped(
+def test_the_readers_keep_inflated_blocks_within_one_bound_least_recent_dropped(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """A reader keeps the blocks it inflated, within ``_KEPT_TOTAL`` bytes in all; one
-    read again is kept longer than one read once, and what is read is the same."""
+    """The readers of a process keep the blocks they inflated within ``_KEPT_TOTAL`` bytes
+    all told, however many segments are open; a block read again is kept longer than one
+    read once, and what is read is the same."""
     records = [{"path": f"/d{i}", "text": f"{i} " + "y" * 300} for i in range(40)]
-    reader = _record_column(dict(enumerate(records)), len(records))
-    block = len(_records._inflate(reader._value(7))[0])  # eight records a block
+    column = dict(enumerate(records))
+    first, second = _record_column(column, 40), _record_column(column, 40)
+    block = len(_records._inflate(first._value(7))[0])  # eight records a block
+    kept = _records.KeptBlocks()
+    monkeypatch.setattr(_records, "KEPT", kept)
     monkeypatch.setattr(_records, "_KEPT_TOTAL", 2 * block + 100)  # room for two blocks, not three
     inflated: list[int] = []
     inflate = _records._inflate
     monkeypatch.setattr(_records, "_inflate", lambda value: inflated.append(1) or inflate(value))
-    assert [reader[d] for d in (0, 8, 1, 16, 2, 9)] == [records[d] for d in (0, 8, 1, 16, 2, 9)]
-    # 0, 8 inflated; 1 from the kept block of 0 (now the most recent); 16 drops 8's
-    # block, not 0's; 2 kept; 9 inflated again.
+    reads = [(first, 0), (second, 8), (first, 1), (second, 16), (first, 2), (second, 9)]
+    assert [reader[d] for reader, d in reads] == [records[d] for _reader, d in reads]
+    # first's 0 and second's 8 inflated; 1 from the kept block of 0 (now the most
+    # recent); second's 16 drops its 8's block, not first's; 2 kept; 9 inflated again.
     assert len(inflated) == 4
-    assert sorted(reader._blocks) == [7, 15]
-    assert reader._kept == sum(len(out) for out, _ends in reader._blocks.values())
-    assert reader._kept <= _records._KEPT_TOTAL
+    assert list(kept.blocks) == [(first._serial, 7), (second._serial, 15)]
+    assert kept.size == sum(len(out) for out, _ends in kept.blocks.values())
+    assert kept.size <= _records._KEPT_TOTAL
 
 
 def _record_column(records: dict[int, dict[str, Any]], documents: int) -> _records.RecordReader:
