@@ -113,7 +113,7 @@ class _Package:
         # chapter 50,000 times (a 3.6 KB file) read it 50,000 times.
         listed = dict.fromkeys(i for i in order if i in manifest)
         self.spine = [manifest[i][0] for i in listed if manifest[i][1] in _HTML_TYPES]
-        self.repeated = len(order) - len(listed) - sum(i not in manifest for i in order)
+        self.repeated = sum(i in manifest for i in order) - len(listed)  # names again
         # Spine entries naming no manifest item: said, not silently dropped.
         self.unlisted = list(dict.fromkeys(i for i in order if i not in manifest))
 

@@ -477,7 +477,7 @@ def _given_once(request: Request) -> None:
     """Every page and API call: a query parameter other than :data:`_REPEATABLE` given
     twice is an :class:`ArgumentError` (``?q=a&q=b`` answered for ``b`` alone hid ``a``)."""
     params = request.query_params
-    for name in dict.fromkeys(params.keys()):
+    for name in params:  # each name once
         count = len(params.getlist(name))
         if count > 1 and name not in _REPEATABLE:
             raise ArgumentError(
