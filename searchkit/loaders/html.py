@@ -57,6 +57,13 @@ _SNIFF_BYTES = 8192
 # of 2 million, a 22 MB page, took 9.6 s and 1.6 GiB to index); real pages give a tag a
 # few dozen.
 MAX_ATTRIBUTES = 10_000
+# A start tag written plainly: its name, attributes each with a value quoted or unquoted
+# (no quote in an unquoted one) or none, then its ">"; where this ends, the parser's
+# more tolerant reading ends too.  Possessive: no memory kept for going back.
+_PLAIN_TAG = re.compile(
+    r"""<[a-zA-Z][^\s/>]*+(?:[\s/]++[^\s/>"'=]++(?:\s*+=\s*+(?:"[^"]*+"|'[^']*+'|[^\s"'=<>`]++))?+)*+"""
+    r"""[\s/]*+>"""
+)
 # A start tag's name or one of its attributes, as the parser reads them.
 _ATTRIBUTE = re.compile(
     r"""[\s/]*[^\s/>][^\s/=>]*(?:\s*=+\s*(?:'[^']*'|"[^"]*"|(?!['"])[^>\s]*))?"""
@@ -241,18 +248,17 @@ class _Extractor(HTMLParser):
     def parse_starttag(self, i: int) -> int:
         """The parser's own, once the tag at ``i`` is found to hold at most
         :data:`MAX_ATTRIBUTES` attributes.  The parser's search for a tag's end keeps
-        memory for every attribute (2 million took 1.8 GiB), so they are counted first,
-        in a tag that may be long: one whose first ``>`` is far, or after a quote."""
+        memory for every attribute (2 million took 1.8 GiB), so they are counted first
+        in a tag that may hold more: one not plainly written, or long."""
         text = self.rawdata
-        end = text.find(">", i)
-        quoted = text.find('"', i, end) >= 0 or text.find("'", i, end) >= 0
-        if quoted or not 0 <= end - i <= 2 * MAX_ATTRIBUTES:
+        plain = _PLAIN_TAG.match(text, i)
+        if plain is None or plain.end() - i > 2 * MAX_ATTRIBUTES:
             found, at = 0, i + 1  # the tag's name, then each attribute
             while (m := _ATTRIBUTE.match(text, at)) is not None:
                 found, at = found + 1, m.end()
                 if found > MAX_ATTRIBUTES + 1:
                     raise _TooManyAttributesError
-        return super().parse_starttag(i)
+        return HTMLParser.parse_starttag(self, i)
 
     # -- metadata -------------------------------------------------------------------------
 
