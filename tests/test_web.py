@@ -130,6 +130,12 @@ def test_api_similar_and_complete(client: TestClient, index_dir: Path, seed_doc:
         cli, ["complete", "prisoner exch", "--json", "--index", str(index_dir)]
     )
     assert done == json.loads(out.output)
+    # As many as the command line takes (it refused past 100, the command line 10,000).
+    many = client.get("/api/complete", params={"q": "r", "limit": 150}).json()
+    out = CliRunner().invoke(
+        cli, ["complete", "r", "-n", "150", "--json", "--index", str(index_dir)]
+    )
+    assert many == json.loads(out.output) and len(many) > 10
 
 
 def test_api_search_takes_a_time_budget(client: TestClient) -> None:
@@ -167,6 +173,7 @@ def test_api_chunk_document_and_stats(client: TestClient, seed_doc: str) -> None
         ("/api/search?q=x&timeout=-1", 400, "timeout"),
         ("/api/similar/nope:1", 404, "nope:1"),
         ("/api/complete?q=pri&limit=0", 400, "limit must be a whole number of at least 1"),
+        ("/api/complete?q=pri&limit=10001", 400, "at most 10000, not 10001"),
         ("/api/complete", 400, "q: Field required"),
     ],
 )

@@ -418,7 +418,7 @@ def create_app(
     def api_complete(q: str, limit: int = 10) -> list[dict[str, Any]]:
         """Ways to finish the last word of `q`, most common first, for a search box."""
         with library() as ix:
-            return [c.as_dict() for c in ix.complete(q, limit=_whole("limit", limit, 1, 100))]
+            return [c.as_dict() for c in ix.complete(q, limit=limit)]  # checked as the CLI's
 
     @app.get("/api/chunk/{chunk_id}", summary="searchkit show CHUNK_ID --json")
     def api_chunk(chunk_id: str, context: int = 1) -> dict[str, Any]:
