@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import os
 import time
+from collections import Counter
 from collections.abc import Iterator
 from typing import Any, cast
 
@@ -43,6 +44,7 @@ from whoosh import query as wq
 from whoosh.searching import Searcher
 
 from . import _whoosh
+from .analysis.languages import body_fields
 from .errors import FilterError, QueryLimitError
 
 __all__ = [
@@ -216,6 +218,19 @@ def _walk(q: wq.Query) -> Iterator[wq.Query]:
         yield from _walk(child)
 
 
+def fuzzy_words(q: wq.Query) -> int:
+    """The fuzzy terms (``word~``) of ``q`` as its words give them: a word searched in
+    the body field of each language the index holds counts once, since those fields
+    split one vocabulary between them (walking all of them walks about one field's
+    words).  A word in another field (``title:word~``) counts apart."""
+    fields = Counter(n.fieldname for n in _walk(q) if isinstance(n, wq.FuzzyTerm))
+    if not fields:
+        return 0
+    bodies = body_fields()
+    in_bodies = [n for field, n in fields.items() if field in bodies]
+    return max(in_bodies, default=0) + sum(n for field, n in fields.items() if field not in bodies)
+
+
 # Fields every chunk has a term in: ``*`` on them is every chunk.
 _EVERY_CHUNK = frozenset({"body", "title"})
 
@@ -314,13 +329,13 @@ def _expanded_clauses(
 ) -> int:
     """The words ``q`` searches, each wildcard, prefix, fuzzy term and term range
     expanded (and refused past the limits) as :func:`bound_query` says."""
-    fuzzy = [n for n in _walk(q) if isinstance(n, wq.FuzzyTerm)]
-    if len(fuzzy) > limits.max_fuzzy_terms:
+    fuzzy = fuzzy_words(q)
+    if fuzzy > limits.max_fuzzy_terms:
         raise QueryLimitError(
             text,
             "max_fuzzy_terms",
             limits.max_fuzzy_terms,
-            f"the query has {len(fuzzy)} fuzzy terms (word~), more than max_fuzzy_terms "
+            f"the query has {fuzzy} fuzzy terms (word~), more than max_fuzzy_terms "
             f"({limits.max_fuzzy_terms}); each one reads the whole vocabulary. Use fewer, "
             f"{_raise_hint('max_fuzzy_terms')}",
         )

@@ -69,6 +69,29 @@ def test_more_fuzzy_terms_than_max_fuzzy_terms_are_refused(seed_index: searchkit
     assert seed_index.search("belarus~ minsk~ moscow~ kyiv~", limits=limits).total > 0
 
 
+def test_a_fuzzy_word_counts_once_however_many_languages_it_is_searched_in(
+    tmp_path: Path,
+) -> None:
+    """In an index of five languages a word~ is searched in five body fields; it is still
+    one fuzzy term of the three allowed (it was five, and refused on its own)."""
+    languages = Path(__file__).parent / "fixtures" / "languages"
+    ix = searchkit.Index.create(tmp_path / "ix")
+    ix.add(languages / "ru_cp1251.txt", languages / "de_page.md", languages / "zh_page.html")
+    ix.add(languages / "fr_record.jsonl", languages / "mixed")
+    found = ix.search("Datei~")
+    assert str(found.query).count("datei~") == 5  # body, body_de, body_fr, body_ru, body_cjk
+    assert [Path(h.path).name for h in found.hits] == ["de_page.md", "en_2.txt"]
+    assert ix.search("Datei~ военнопленный~ prisoner~").total == 5
+    for text in (
+        "Datei~ военнопленный~ prisoner~ komprimieren~",
+        "title:Datei~ title:komprimieren~ Datei~ prisoner~",  # the title's count apart
+    ):
+        with pytest.raises(QueryLimitError) as excinfo:
+            ix.search(text)
+        message = _limit_error(excinfo, "max_fuzzy_terms")
+        assert message.startswith("the query has 4 fuzzy terms (word~), more than")
+
+
 def test_more_words_than_max_clauses_are_refused(seed_index: searchkit.Index) -> None:
     text = " ".join(f"zq{a}{b}" for a in "abc" for b in "defghij")  # 21 words
     with pytest.raises(QueryLimitError) as excinfo:
