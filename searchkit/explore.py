@@ -19,7 +19,7 @@ import datetime as dt
 import math
 import weakref
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 import attrs
@@ -38,6 +38,7 @@ from ._types import (
     SimilarRequest,
 )
 from .analysis import index_term, normalize_name, word_part_pattern
+from .analysis.languages import analysis_for, body_field
 from .completion import complete, complete_over
 from .errors import FilterError, NotFoundError
 from .explain import explain as explain_terms
@@ -389,30 +390,47 @@ def similar_query_over(
     else:
         raise NotFoundError(f"no chunk or document {source!r} in the index")
     readers = [searcher.reader() for searcher in searchers]
+    # The source's language says its words' analysis and the body field they are in.
+    field, terms_of = _analysis(chunks[0].language)
     tf: Counter[str] = Counter()
     inside: Counter[str] = Counter()
     texts = [c.text for c in chunks]
     if whole:
         texts.append(chunks[0].title)
     for text in texts:
-        terms = [t for t in map(index_term, word_part_pattern(text).findall(text)) if t]
-        tf.update(terms)
+        tf.update(terms_of(text))
     for c in chunks:
-        both = c.title + " " + c.text
-        inside.update({t for t in map(index_term, word_part_pattern(both).findall(both)) if t})
+        inside.update(set(terms_of(c.title + " " + c.text)))
     n = sum(r.doc_count() for r in readers)
     weights: dict[str, float] = {}
     for term, count in tf.items():
-        df = sum(r.doc_frequency("body", term) for r in readers) - inside[term]
+        df = sum(r.doc_frequency(field, term) for r in readers) - inside[term]
         if df > 0:
             weights[term] = count * math.log(1.0 + (n - df + 0.5) / (df + 0.5))
     best = sorted(weights.items(), key=lambda kv: (-kv[1], kv[0]))[:SIMILAR_TERMS]
     top = best[0][1] if best else 1.0
-    like = wq.Or([wq.Term("body", t, boost=w / top) for t, w in best])
+    like = wq.Or([wq.Term(field, t, boost=w / top) for t, w in best])
     c = chunks[0]
     doc: wq.Query = wq.Term("doc_id", c.doc_id)
     itself = doc if whole else wq.And([doc, wq.Term("paragraph", c.paragraph)])
     return wq.AndNot(like, itself)
+
+
+def _analysis(language: str | None) -> tuple[str, Callable[[str], list[str]]]:
+    """The body field text in ``language`` is indexed in, and the index terms it makes of
+    a text (stop words left out), as the index analysed it."""
+    field = body_field(language)
+    if field == "body":
+        return field, lambda text: [
+            t for t in map(index_term, word_part_pattern(text).findall(text)) if t
+        ]
+    analysis = analysis_for(language or "")
+
+    def terms_of(text: str) -> list[str]:
+        parts = word_part_pattern(text).findall(text)
+        return [term for part in parts for term, _start, _end in analysis.terms(part)]
+
+    return field, terms_of
 
 
 def _source_chunks(searcher: Searcher, source: str, document: bool) -> tuple[list[Chunk], bool]:

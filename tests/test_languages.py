@@ -336,6 +336,21 @@ def test_a_word_found_in_another_language_gets_no_english_suggestion(
     assert trial.search("summr").suggestions == ("summer",)  # English words still get them
 
 
+def test_similar_reads_the_source_in_its_own_language(multi: searchkit.Index) -> None:
+    """A paragraph in Russian or German is weighed by its language's analysis and found
+    through its language's body field (the English one gave an empty query: no hits)."""
+    russian = multi.search("военнопленный", limit=1).hits[0]
+    assert Path(russian.path).name == "ru_cp1251.txt"
+    found = multi.similar(russian.chunk_id)
+    assert "body_ru:военноплен" in found.query and "body:" not in found.query
+    assert [(Path(h.path).name, h.paragraph) for h in found.hits[:1]] == [("ru_1.txt", 1)]
+    assert {h.language for h in found.hits} == {"ru"}
+    german = multi.search("Datei", limit=1).hits[0]
+    assert [Path(h.path).name for h in multi.similar(german.doc_id)] == ["de_1.txt"]
+    english = multi.search("prisoner", limit=1).hits[0]
+    assert "body:prison" in multi.similar(english.chunk_id).query  # English as it was
+
+
 def test_language_in_a_query_is_a_filter(multi: searchkit.Index) -> None:
     words = "exchange OR обмен OR Austausch"
     for query in (
