@@ -19,6 +19,7 @@ from . import _colcache, _whoosh
 from ._decoded import record_reader
 from ._limits import Deadline
 from ._stored import chunk_from_stored, chunk_kwargs
+from .analysis import highlight_spans
 from .analysis.languages import body_field, span_finder
 from .analysis.spans import Spans, page_spans
 from .models import Chunk, Hit
@@ -26,7 +27,9 @@ from .schema import HIGHLIGHT_FIELDS, STOP_FIELD
 
 __all__ = ["NO_HIGHLIGHT", "Highlight", "Records", "build_hits", "highlight_terms", "neighbours"]
 
-# Index terms to highlight, stop words to highlight, and each other language's terms.
+# Index terms to highlight, stop words to highlight, and each other language's terms by
+# its body field (and under ``title`` the title field's own terms, which a hit in another
+# language marks in its title: that field is read in English whatever the language).
 Highlight = tuple[frozenset[str], frozenset[str], dict[str, frozenset[str]]]
 # Nothing to highlight (``search(..., highlight=False)``).
 NO_HIGHLIGHT: Highlight = (frozenset(), frozenset(), {})
@@ -96,7 +99,7 @@ def highlight_terms(q: wq.Query, searcher: Searcher) -> Highlight:
     words = [(f, t.decode("utf-8") if isinstance(t, bytes) else str(t)) for f, t in found]
     languages: dict[str, set[str]] = {}
     for f, t in words:
-        if f.startswith("body_"):
+        if f.startswith("body_") or f == "title":
             languages.setdefault(f, set()).add(t)
     return (
         frozenset(t for f, t in words if f in HIGHLIGHT_FIELDS),
@@ -177,8 +180,22 @@ def _spans(stored: Sequence[dict[str, Any]], terms: Highlight) -> list[tuple[Spa
         field = body_field(language)
         if field != "body":  # the title and text of a hit in another language, in its analysis
             find, mine = span_finder(language), terms[2].get(field, frozenset())
-            out[i] = (tuple(find(record["text"], mine)), tuple(find(record["title"], mine)))
+            title = record["title"]
+            spans = list(find(title, mine))
+            spans += highlight_spans(title, terms[2].get("title", frozenset()))  # title:word
+            out[i] = (tuple(find(record["text"], mine)), _joined(spans))
     return out
+
+
+def _joined(spans: list[tuple[int, int]]) -> Spans:
+    """``spans`` in order, those that overlap or touch made one."""
+    out: list[tuple[int, int]] = []
+    for start, end in sorted(spans):
+        if out and start <= out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], end))
+        else:
+            out.append((start, end))
+    return tuple(out)
 
 
 def _hit(

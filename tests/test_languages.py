@@ -351,6 +351,20 @@ def test_similar_reads_the_source_in_its_own_language(multi: searchkit.Index) ->
     assert "body:prison" in multi.similar(english.chunk_id).query  # English as it was
 
 
+def test_a_title_query_marks_the_title_of_a_hit_in_any_language(multi: searchkit.Index) -> None:
+    """The title field is read in English whatever the language; its matched words are
+    marked in a German or Russian hit's title as in an English one's."""
+    marked = {
+        q: [(h.title_spans, h.highlights) for h in multi.search(q).hits]
+        for q in ("title:Gefangenenaustausch Grenze", "title:военнопленными", "title:prisoner")
+    }
+    assert marked["title:Gefangenenaustausch Grenze"] == [
+        (((0, 19), (27, 33)), ("Gefangenenaustausch", "Grenze"))
+    ]
+    assert marked["title:военнопленными"] == [(((6, 20),), ("военнопленными",))]
+    assert marked["title:prisoner"][0][0] == ((0, 8),)
+
+
 def test_language_in_a_query_is_a_filter(multi: searchkit.Index) -> None:
     words = "exchange OR обмен OR Austausch"
     for query in (
