@@ -219,6 +219,28 @@ class _FuzzyTermPlugin(qparser.FuzzyTermPlugin):  # type: ignore[misc]
         qclass = DamerauFuzzyTerm
 
 
+class _WildcardPlugin(qparser.WildcardPlugin):  # type: ignore[misc]
+    """Wildcards as Whoosh's, with every piece of a word joined: Whoosh's joined a ``*`` or
+    ``?`` with one neighbour on each side, so ``pris?*er`` searched ``pris?*`` OR ``er``
+    and ``a?*b`` searched ``a?*`` and dropped the ``b``."""
+
+    def do_wildcards(self, parser: qparser.QueryParser, group: Any) -> Any:
+        i = 0
+        while i < len(group):
+            node = group[i]
+            if isinstance(node, self.WildcardNode):
+                while i + 1 < len(group) and group[i + 1].is_text():
+                    node.text += group.pop(i + 1).text
+                while i > 0 and group[i - 1].is_text():
+                    node.text = group.pop(i - 1).text + node.text
+                    i -= 1
+            elif isinstance(node, syntax.GroupNode):
+                self.do_wildcards(parser, node)
+            i += 1
+        # Whoosh's own pass: a word with one * at its end becomes a prefix query.
+        return super().do_wildcards(parser, group)
+
+
 def _parser(parsing: Parsing) -> qparser.QueryParser:
     """The parser of searchkit's syntax; bare words search the fields ``parsing.words``,
     and those ``parsing.synonyms`` has a rule for search what it says."""
@@ -228,6 +250,8 @@ def _parser(parsing: Parsing) -> qparser.QueryParser:
         parser.add_plugin(_SynonymsPlugin(parsing.synonyms))
     words = parsing.words
     parser.add_plugin(qparser.MultifieldPlugin(list(words), fieldboosts=words))
+    parser.remove_plugin_class(qparser.WildcardPlugin)
+    parser.add_plugin(_WildcardPlugin())
     parser.add_plugin(_FuzzyTermPlugin())
     parser.add_plugin(_GtLtPlugin())
     parser.add_plugin(qparser.FieldAliasPlugin(FIELD_ALIASES))

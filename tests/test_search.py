@@ -130,6 +130,15 @@ def test_wildcard_highlights_expanded_words(seed_index: searchkit.Index) -> None
     assert hit.highlights == ("Machulischi",)
 
 
+@pytest.mark.parametrize("text", ["Mach?*chi", "Ma??*chi", "Ma?h*sch?", "Mac*?lischi"])
+def test_wildcards_side_by_side_stay_one_word(seed_index: searchkit.Index, text: str) -> None:
+    """``?*`` or ``*?`` inside a word: Whoosh's parser cut the word after them
+    (``Mach?*chi`` searched ``mach?*`` OR ``chi``)."""
+    found = seed_index.search(text, collapse="none")
+    assert found.query == f"body:{text.lower()}"
+    assert [h.highlights for h in found] == [("Machulischi",)]
+
+
 def test_paging(seed_index: searchkit.Index) -> None:
     all_hits = seed_index.search("Belarus", limit=17, collapse="none")
     assert all_hits.pages == 1
