@@ -139,6 +139,35 @@ def test_wildcards_side_by_side_stay_one_word(seed_index: searchkit.Index, text:
     assert [h.highlights for h in found] == [("Machulischi",)]
 
 
+@pytest.mark.parametrize(
+    "text",
+    ["“prisoner exchange”", "„prisoner exchange“", "«prisoner exchange»", "»prisoner exchange«"],
+)
+def test_typographic_quotes_quote_a_phrase(seed_index: searchkit.Index, text: str) -> None:
+    """Quotes curled by a word processor or a keyboard quote a phrase as ``"`` does (they
+    searched the words apart: 11 paragraphs instead of 3)."""
+    straight = seed_index.search('"prisoner exchange"', collapse="none")
+    found = seed_index.search(text, collapse="none")
+    assert (
+        (found.query, found.total)
+        == (straight.query, 3)
+        == (
+            'body:"prison exchang"',
+            straight.total,
+        )
+    )
+    assert [h.chunk_id for h in found] == [h.chunk_id for h in straight]
+
+
+def test_an_unclosed_typographic_quote_is_said_as_typed(seed_index: searchkit.Index) -> None:
+    with pytest.raises(searchkit.QuerySyntaxError) as excinfo:
+        seed_index.search("“prisoner exchange")
+    assert str(excinfo.value) == (
+        "cannot parse query '“prisoner exchange' at character 1: unclosed '\"'"
+    )
+    assert excinfo.value.query == "“prisoner exchange"
+
+
 def test_paging(seed_index: searchkit.Index) -> None:
     all_hits = seed_index.search("Belarus", limit=17, collapse="none")
     assert all_hits.pages == 1
