@@ -167,6 +167,36 @@ def test_detection() -> None:
     assert detect_language("--", fallback="de") == "de"
 
 
+def test_a_page_that_opens_with_a_navigation_line_is_read_past_it() -> None:
+    """A documentation page's first 300 characters are often its title and a macro or a
+    navigation line, then a sentence without an accent: its language is told from its
+    first 1,000 (165 of 369 Italian pages of MDN's were taken as English)."""
+    from searchkit import Document, Paragraph
+    from searchkit.analysis.detect import with_language
+
+    navigation = (
+        '{{PreviousMenuNext("Learn_web_development/Core/CSS_layout/Floats", '
+        '"Learn_web_development/Core/CSS_layout/Flexbox", "Learn_web_development/Core")}}'
+    )
+    body = (
+        "Il posizionamento consente di togliere gli elementi dal normale flusso del "
+        "documento e di farli comportare in modo diverso, per esempio sovrapponendoli o "
+        "tenendoli sempre nello stesso punto della finestra del browser. Questo articolo "
+        "spiega i diversi valori della proprietà position e come usarli."
+    )
+    texts = [navigation, body]
+    assert "\n".join(["Posizionamento", *texts]).find("à") > 300
+    doc = Document(
+        id="p",
+        path="positioning/index.md",
+        title="Posizionamento",
+        paragraphs=tuple(Paragraph(i + 1, t, 0, len(t)) for i, t in enumerate(texts)),
+    )
+    assert with_language(doc).language == "it"
+    # A page with no accent in its first 1,000 characters is still taken as English.
+    assert detect_language(f"Posizionamento\n{navigation}\n{body[:200]}") == "en"
+
+
 def test_analysis_per_language() -> None:
     def terms(language: str, text: str) -> list[str]:
         return [t.text for t in language_analyzer(language)(text)]
