@@ -17,7 +17,7 @@ names the limit and how to raise it:
 - ``max_context_chunks``: paragraphs a page may read, ``limit * (2 * context + 1)``;
 - ``max_suggest_words`` and ``max_suggest_candidates``: the query words "did you mean"
   looks at, and the candidates (one-edit variants, index words compared) it tries in all
-  (``typos.py``).  These cut the suggestions short rather than refuse the search:
+  (``suggest.py``).  These cut the suggestions short rather than refuse the search:
   ``Results.suggestions_cut`` names the limit.
 
 Each default can be changed by an environment variable (``SEARCHKIT_MAX_EXPANSIONS``, ...)

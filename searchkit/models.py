@@ -427,7 +427,7 @@ class Results:
     chunks), ``paragraphs`` every matching chunk; ``pages`` is the page count at this
     page size; ``query`` is the parsed query as searchkit ran it.
     ``suggestions`` are corrected whole queries, made when a query word is absent from
-    the index or rare in it (see ``searchkit.typos.suggest``).
+    the index or rare in it (see ``searchkit.suggest``).
     ``suggestions_cut`` names the query limit (``max_suggest_words``,
     ``max_suggest_candidates``) or ``timeout`` that stopped the search for them early,
     ``""`` when it ran in full.

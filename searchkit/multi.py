@@ -40,7 +40,7 @@ from .explore import complete_over, merge_facets, merge_histograms, similar_quer
 from .models import Chunk, Completion, Document, DocumentInfo, IndexStats, Passage, Results
 from .schema import SCHEMA_VERSION
 from .search import request_filter
-from .typos import corrected_over, suggestions
+from .suggest import corrected_over, suggestions
 
 __all__ = ["MultiIndex"]
 

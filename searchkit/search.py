@@ -26,7 +26,8 @@ from .analysis.synonyms import Synonyms
 from .explore import annotate, similar_query
 from .models import Results
 from .query import build_filter, language_fields, parse_query
-from .typos import Suggestions, corrected_query, expand_fuzzy, suggestions
+from .suggest import Suggestions, corrected_query, suggestions
+from .typos import expand_fuzzy
 
 __all__ = [
     "MAX_LIMIT",

@@ -21,7 +21,7 @@ from click.testing import CliRunner
 from whoosh.reading import SegmentReader
 
 import searchkit
-from searchkit import QueryLimitError, QueryLimits, typos
+from searchkit import QueryLimitError, QueryLimits, suggest
 from searchkit.analysis.synonyms import (
     MAX_GROUP,
     MAX_LINE_CHARS,
@@ -40,16 +40,16 @@ from .conftest import SEEDS
 def analysed(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
     """Every word "did you mean" analyses (query words and one-edit variants)."""
     calls: list[str] = []
-    real = typos.index_term
+    real = suggest.index_term
 
     def counting(word: str) -> str | None:
         calls.append(word)
         return real(word)
 
-    monkeypatch.setattr(typos, "index_term", counting)
-    typos._CORRECTED.clear()
+    monkeypatch.setattr(suggest, "index_term", counting)
+    suggest._CORRECTED.clear()
     yield calls
-    typos._CORRECTED.clear()
+    suggest._CORRECTED.clear()
 
 
 def _two_indexes(tmp_path: Path) -> list[Path]:
@@ -85,7 +85,7 @@ def test_a_word_past_max_word_letters_is_not_analysed(
     results = seed_index.search("x" * 4_000)
     assert (results.suggestions, results.suggestions_cut) == ((), "")
     assert analysed == []
-    longest = "belarusx" + "a" * (typos.MAX_WORD_LETTERS - 8)
+    longest = "belarusx" + "a" * (suggest.MAX_WORD_LETTERS - 8)
     seed_index.search(longest)
     assert longest in analysed  # 30 letters: still looked at
 
@@ -105,14 +105,14 @@ def test_suggestions_look_at_max_suggest_words(
     seed_index: searchkit.Index, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     looked: list[str] = []
-    real = typos._word_corrections
+    real = suggest._word_corrections
 
     def counting(searcher: Any, word: str, budget: Any) -> list[tuple[str, int]]:
         looked.append(word)
         return real(searcher, word, budget)
 
-    monkeypatch.setattr(typos, "_word_corrections", counting)
-    typos._CORRECTED.clear()
+    monkeypatch.setattr(suggest, "_word_corrections", counting)
+    suggest._CORRECTED.clear()
     query = _random_words(40)
     results = seed_index.search(query, limits=QueryLimits(max_suggest_words=5))
     assert results.suggestions_cut == "max_suggest_words"
@@ -165,18 +165,18 @@ def test_the_two_edit_walk_reads_no_whole_vocabulary(
 
     monkeypatch.setattr(SegmentReader, "expand_prefix", counting)
     monkeypatch.setattr(SegmentReader, "lexicon", whole)
-    typos._CORRECTED.clear()
+    suggest._CORRECTED.clear()
     word = "sxqzwvkj"  # absent, nothing one edit away, many index words start with s
     # The word, its variants as stem and as typed, then 20 index words.
-    budget = 1 + 2 * len(list(typos._edits(word))) + 20
+    budget = 1 + 2 * len(list(suggest._edits(word))) + 20
     results = seed_index.search(word, limits=QueryLimits(max_suggest_candidates=budget))
     assert results.suggestions_cut == "max_suggest_candidates"
     assert len(read) == 21  # the 21st is over the budget
     read.clear()
-    typos._CORRECTED.clear()
+    suggest._CORRECTED.clear()
     assert seed_index.search(word).suggestions_cut == ""
     assert len(read) > 21  # the seed index has more words starting with s
-    typos._CORRECTED.clear()
+    suggest._CORRECTED.clear()
 
 
 def test_the_best_whole_queries_are_those_of_every_pick() -> None:
@@ -192,17 +192,17 @@ def test_the_best_whole_queries_are_those_of_every_pick() -> None:
             key=lambda picks: -sum(math.log(df) for _w, df in picks),
         )
         expected = tuple("".join(w for w, _df in picks) for picks in every[:3])
-        assert typos._whole_queries("", options, 3) == expected
+        assert suggest._whole_queries("", options, 3) == expected
 
 
 def test_several_indexes_do_not_suggest_in_each_part(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     calls: list[str] = []
-    real = typos.suggestions
+    real = suggest.suggestions
     import searchkit.search as search_module
 
-    def counting(searcher: Any, text: str, *args: Any, **kwargs: Any) -> typos.Suggestions:
+    def counting(searcher: Any, text: str, *args: Any, **kwargs: Any) -> suggest.Suggestions:
         calls.append(text)
         return real(searcher, text, *args, **kwargs)
 

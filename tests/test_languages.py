@@ -363,7 +363,8 @@ def test_a_word_found_in_another_language_gets_no_english_suggestion(
     found = trial.search("Sommer")
     assert {h.language for h in found.hits} == {"de"}
     assert found.suggestions == ()
-    assert trial.search("summr").suggestions == ("summer",)  # English words still get them
+    # English words still get them, first; a German word two edits away comes after.
+    assert trial.search("summr").suggestions == ("summer", "sommer")
 
 
 def test_similar_reads_the_source_in_its_own_language(multi: searchkit.Index) -> None:
@@ -393,6 +394,22 @@ def test_a_title_query_marks_the_title_of_a_hit_in_any_language(multi: searchkit
     ]
     assert marked["title:военнопленными"] == [(((6, 20),), ("военнопленными",))]
     assert marked["title:prisoner"][0][0] == ((0, 8),)
+
+
+def test_did_you_mean_corrects_a_word_in_each_language_the_index_holds(
+    multi: searchkit.Index,
+) -> None:
+    """A word no language holds is corrected in each language's own analysis and body
+    field (German and Russian typos were only compared with English words: none, or
+    ``Date`` for ``Dateen``); the fewest edits first."""
+    german = multi.search("Gefangenenaustasch")
+    assert german.corrected_query == "Gefangenenaustausch"
+    assert [Path(h.path).name for h in german.hits] == ["de_1.txt"]
+    assert multi.search("Dateen").suggestions[0] == "Dateien"
+    russian = multi.search("освабодила")
+    assert (russian.corrected_query, russian.suggestions) == ("освободила", ("освободила",))
+    assert multi.search("Réfrome").corrected_query == "Réforme"
+    assert multi.search("prisnoer").suggestions == ("prisoner",)  # English as before
 
 
 def test_language_in_a_query_is_a_filter(multi: searchkit.Index) -> None:

@@ -16,7 +16,8 @@ from searchkit._dates import filter_bounds
 from searchkit._types import SearchRequest
 from searchkit.query import build_filter
 from searchkit.search import run_search
-from searchkit.typos import suggestions, terms_within
+from searchkit.suggest import suggestions
+from searchkit.typos import terms_within
 
 DOCKER_TITLE = "Running containers with Docker"
 
@@ -214,7 +215,7 @@ def test_suggestions_look_up_their_candidates_in_the_columns_or_whoosh_alike(
     """Did-you-mean looks its candidates up in a segment's columns (all at once, their
     paragraph counts, the words two edits away) where a query has opened them, else in
     Whoosh's term table: the same suggestions either way."""
-    from searchkit import _colcache, typos
+    from searchkit import _colcache, suggest
 
     ix.search("docker")
     ix.search("docker containers")  # a searcher's second query opens the columns
@@ -232,7 +233,7 @@ def test_suggestions_look_up_their_candidates_in_the_columns_or_whoosh_alike(
             assert cols.terms_from(prefix.encode()) == list(reader.expand_prefix("body", prefix))
     for term in list(searcher.reader().lexicon("body"))[::7]:
         word = term.decode()
-        assert typos._frequency(searcher, "body", word) == searcher.doc_frequency("body", word)
+        assert suggest._frequency(searcher, "body", word) == searcher.doc_frequency("body", word)
     # One edit, and two (``cntanrs``: no index word one edit from it or its stem).
     queries = ["dokcer", "Dokcer compse", "contaners", "cluser", "mage dokcer", "cntanrs"]
     looked: list[int] = []
@@ -248,12 +249,12 @@ def test_suggestions_look_up_their_candidates_in_the_columns_or_whoosh_alike(
 
     monkeypatch.setattr(_colcache.Columns, "has_terms", counted)
     monkeypatch.setattr(_colcache.Columns, "terms_from", walked)
-    typos._CORRECTED.clear()
+    suggest._CORRECTED.clear()
     from_columns = [suggestions(searcher, q) for q in queries]
     assert sum(n for n in looked if n > 0) > 100  # hundreds of candidates, a few calls
     assert -1 in looked  # the two-edit walk read the columns' table
     monkeypatch.setattr(_colcache, "opened", lambda reader, field: None)
-    typos._CORRECTED.clear()
+    suggest._CORRECTED.clear()
     from_whoosh = [suggestions(searcher, q) for q in queries]
     assert from_columns == from_whoosh
     found = [s.queries for s in from_columns][:3]
