@@ -220,7 +220,10 @@ def test_a_sharded_index_is_one_index(tmp_path: Path, two: tuple[Path, Path, Pat
         for k, shard in enumerate(sharded.shards()):
             for info in shard.documents():
                 assert shard_of(str(Path(info.path).resolve()), 3) == k
-        assert all(len(s) for s in sharded.shards())
+        # Every paragraph in one shard; spread over two at least (the files' paths are
+        # hashed, and under pytest-205's folder one of three shards gets none of 21).
+        sizes = [len(s) for s in sharded.shards()]
+        assert sum(sizes) == 63 and sum(1 for n in sizes if n) >= 2
     with searchkit.Index.open(tmp_path / "sh") as sharded, searchkit.Index.open(two[2]) as one:
         assert isinstance(sharded, ShardedIndex)
         for q in QUERIES:
