@@ -54,6 +54,7 @@ __all__ = [
     "body_field",
     "body_fields",
     "language_analyzer",
+    "stop_words",
 ]
 
 # ISO 639-1 code -> PyStemmer's name for its Snowball stemmer.
@@ -107,7 +108,7 @@ class LanguageStopFilter(StopFilter):  # type: ignore[misc]
     """
 
     def __init__(self, language: str) -> None:
-        super().__init__(stoplist=_stop_words(language), minsize=1)
+        super().__init__(stoplist=stop_words(language), minsize=1)
         self.language = language
 
     def __getstate__(self) -> dict[str, Any]:
@@ -154,7 +155,9 @@ def _cjk_terms(low: str) -> list[tuple[str, int, int]]:
 
 
 @functools.cache
-def _stop_words(language: str) -> frozenset[str]:
+def stop_words(language: str) -> frozenset[str]:
+    """``language``'s Snowball stop words, folded as tokens are (none for a language
+    without a list)."""
     if language not in STOP_WORD_LANGUAGES:
         return frozenset()
     return frozenset(fold(w.lower()) for w in stopwords_for_language(language))
@@ -188,7 +191,7 @@ class Analysis:
         self.language = language
         self.field = body_field(language)
         stem = stemmer(SNOWBALL[language]) if language in SNOWBALL else None
-        stops = _stop_words(language)
+        stops = stop_words(language)
         cjk = language in CJK
 
         def terms(part: str) -> _Terms:
