@@ -86,18 +86,39 @@ def parse_query(
         raise FilterError(f"operator must be 'or' or 'and', not {operator!r}")
     if not isinstance(text, str) or not text.strip():
         raise EmptyQueryError(text if isinstance(text, str) else repr(text))
-    straight = text.translate(_QUOTE_MARKS)
+    straight, escapes = _straightened(text)
     try:
         return _parse_straight(straight, schema, operator, text_fields, synonyms)
     except QuerySyntaxError as exc:  # said of the query as typed
         if straight == text:
             raise
-        raise QuerySyntaxError(text, exc.reason, exc.position) from None
+        at = exc.position
+        if at is not None:
+            at -= sum(1 for e in escapes if e < at)
+        raise QuerySyntaxError(text, exc.reason, at) from None
 
 
 # Typographic double quotes (pasted from a word processor or a web page, typed on a
 # keyboard that curls them) quote a phrase as ``"`` does.
 _QUOTE_MARKS = str.maketrans(dict.fromkeys("\u201c\u201d\u201e\u201f\u00ab\u00bb\uff02", '"'))
+# A word's part after a hyphen, then a colon: no field's name (``font-size: 1em``); not
+# inside quotes, nor digits (a date-time's ``06T05:05``).
+_HYPHENATED_NAME = re.compile(r'"[^"]*"|(?<=\w-)([^\W\d]\w*):')
+
+
+def _straightened(text: str) -> tuple[str, list[int]]:
+    """``text`` as the parser reads it: typographic quotes as ``"``, and the colon after a
+    hyphenated word (pasted CSS, ``font-size:1.5em``) escaped, as it names no field
+    (Whoosh read ``size:1.5em``); and where the backslashes stand in what it gives."""
+    escapes: list[int] = []
+
+    def escape(m: re.Match[str]) -> str:
+        if m.group(1) is None:  # a quoted phrase, left as it is
+            return m.group()
+        escapes.append(m.end() - 1 + len(escapes))
+        return f"{m.group(1)}\\:"
+
+    return _HYPHENATED_NAME.sub(escape, text.translate(_QUOTE_MARKS)), escapes
 
 
 def _parse_straight(
@@ -258,7 +279,8 @@ def _check_field_values(text: str, schema: Schema) -> None:
     name as a word (``title:`` found paragraphs with the word "title")."""
     if ":" not in text:  # most queries: no field at all
         return
-    names = set(schema.names()) | {a for aliases in FIELD_ALIASES.values() for a in aliases}
+    # Only what may be searched: ``Start: the plan`` names the stored field ``start``.
+    names = {*SEARCHABLE_FIELDS, *FIELD_ALIASES, *(a for v in FIELD_ALIASES.values() for a in v)}
     unquoted = _QUOTED.sub(lambda m: "x" * len(m.group()), text)
     for m in _EMPTY_FIELD.finditer(unquoted):
         if m.group(1) in names:

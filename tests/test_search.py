@@ -168,6 +168,22 @@ def test_an_unclosed_typographic_quote_is_said_as_typed(seed_index: searchkit.In
     assert excinfo.value.query == "“prisoner exchange"
 
 
+def test_pasted_css_and_stored_field_names_are_words(seed_index: searchkit.Index) -> None:
+    """``font-size: 1.5em`` was refused (\'size:\' has no value) and ``font-size:1.5em``
+    searched the stored field ``size``; a colon after a hyphenated word, or after the name
+    of a field that cannot be searched (``Start: ...``), is punctuation."""
+    spaced, joined = seed_index.search("font-size: 1.5em"), seed_index.search("font-size:1.5em")
+    assert spaced.query == joined.query == '(body:font OR body:size OR body:1 OR body:"5 em")'
+    assert seed_index.search("Start: the talks").query == "(body:start OR body:talk)"
+    with pytest.raises(searchkit.QuerySyntaxError) as excinfo:  # where, in what was typed
+        seed_index.search("font-size:1.5em (talks")
+    assert str(excinfo.value).endswith("at character 17: '(' is never closed")
+    with pytest.raises(searchkit.QuerySyntaxError, match="'size' is stored, not searchable"):
+        seed_index.search("size:5")  # named as a field: said so
+    not_titled = seed_index.search("-title:minsk belarus", collapse="none")  # a NOT still works
+    assert (not_titled.query, not_titled.total) == ("(body:belarus ANDNOT title:minsk)", 17)
+
+
 def test_paging(seed_index: searchkit.Index) -> None:
     all_hits = seed_index.search("Belarus", limit=17, collapse="none")
     assert all_hits.pages == 1
