@@ -133,14 +133,28 @@ def _parse_straight(
     if "~" in text or "^" in text:
         _check_fuzzy_and_boosts(text)
     parsing = Parsing(schema, operator, text_fields or TEXT_FIELDS, synonyms)
-    normalized = _parse(text, parsing)
-    if _is_null(normalized) and STOP_FIELD in schema:
-        # Only stop words (``the who``, "to be or not to be"): search them in their field.
-        normalized = _parse(text, attrs.evolve(parsing, words={STOP_FIELD: 1.0}))
-    if _is_null(normalized):
+    parsed = _parse(text, parsing)
+    if STOP_FIELD in schema and _only_stop_words(text, parsed, parsing):
+        # Only stop words (``the who``, "to be or not to be"): search them in their field,
+        # and in other languages', where they may be words.
+        stops = _parse(text, attrs.evolve(parsing, words={STOP_FIELD: 1.0}))
+        parsed = stops if _is_null(parsed) else normalized(query.Or([stops, parsed]))
+    if _is_null(parsed):
         why = "only operators, punctuation or stop words in a field"
         raise QuerySyntaxError(text, f"nothing searchable is left ({why})")
-    return filter_terms(normalized)
+    return filter_terms(parsed)
+
+
+def _only_stop_words(text: str, parsed: query.Query, parsing: Parsing) -> bool:
+    """Whether ``text``'s words are all English stop words: nothing is left of them, or
+    (other languages searched too) nothing in English, whose field ``parsed`` lacks."""
+    if _is_null(parsed):
+        return True
+    if parsing.words == TEXT_FIELDS or any(
+        getattr(leaf, "fieldname", None) in TEXT_FIELDS for leaf in parsed.leaves()
+    ):
+        return False
+    return _is_null(_parse(text, attrs.evolve(parsing, words=dict(TEXT_FIELDS))))
 
 
 def _is_null(q: query.Query) -> bool:

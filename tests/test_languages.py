@@ -415,6 +415,19 @@ def test_did_you_mean_corrects_a_word_in_each_language_the_index_holds(
     assert multi.search("prisnoer").suggestions == ("prisoner",)  # English as before
 
 
+def test_a_query_of_english_stop_words_finds_them_in_an_index_of_several_languages(
+    multi: searchkit.Index,
+) -> None:
+    """``the who`` searches the stop words' own field, as in an English index; other
+    languages, where ``the`` is no stop word, searched it alone and found nothing."""
+    found = multi.search("the", collapse="none")
+    assert found.query.startswith("(stops:the OR body_de:the")
+    assert found.total == 4
+    assert {h.language for h in found.hits} == {"en"}
+    assert all("the" in {w.lower() for w in h.highlights} for h in found.hits)
+    assert multi.search("the who").total == 3
+
+
 def test_language_in_a_query_is_a_filter(multi: searchkit.Index) -> None:
     words = "exchange OR обмен OR Austausch"
     for query in (
