@@ -161,6 +161,8 @@ def test_detection() -> None:
     assert detect_language("Die Dateien wurden gestern auf den Server geladen.") == "de"
     wire = "NICHOLS RESEARCH CORP 2ND QTR FEB 28 Shr 14 cts vs 11 cts Net 430,364 vs 265,672"
     assert detect_language(wire) == "en"
+    dutch = "De gemeente heeft besloten om het nieuwe plan voor de binnenstad uit te stellen."
+    assert detect_language(dutch) == "nl"
     assert detect_language("Военнопленные были освобождены в субботу.") == "ru"
     assert detect_language("压缩文件的大小") == "zh"
     assert detect_language("Le palais de l'Élysée a annoncé une réforme.") == "fr"
