@@ -19,7 +19,7 @@ import datetime as dt
 import math
 import weakref
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import attrs
@@ -37,8 +37,8 @@ from ._types import (
     SearchRequest,
     SimilarRequest,
 )
-from .analysis import index_term, normalize_name, word_part_pattern
-from .analysis.languages import analysis_for, body_field
+from .analysis import normalize_name
+from .analysis.languages import body_field, position_adder
 from .completion import complete, complete_over
 from .errors import FilterError, NotFoundError
 from .explain import explain as explain_terms
@@ -391,16 +391,17 @@ def similar_query_over(
         raise NotFoundError(f"no chunk or document {source!r} in the index")
     readers = [searcher.reader() for searcher in searchers]
     # The source's language says its words' analysis and the body field they are in.
-    field, terms_of = _analysis(chunks[0].language)
+    language = chunks[0].language or "en"
+    field = body_field(language)
     tf: Counter[str] = Counter()
     inside: Counter[str] = Counter()
     texts = [c.text for c in chunks]
     if whole:
         texts.append(chunks[0].title)
     for text in texts:
-        tf.update(terms_of(text))
+        tf.update(_term_counts(language, text))
     for c in chunks:
-        inside.update(set(terms_of(c.title + " " + c.text)))
+        inside.update(_term_counts(language, c.title + " " + c.text).keys())
     n = sum(r.doc_count() for r in readers)
     weights: dict[str, float] = {}
     for term, count in tf.items():
@@ -416,21 +417,12 @@ def similar_query_over(
     return wq.AndNot(like, itself)
 
 
-def _analysis(language: str | None) -> tuple[str, Callable[[str], list[str]]]:
-    """The body field text in ``language`` is indexed in, and the index terms it makes of
-    a text (stop words left out), as the index analysed it."""
-    field = body_field(language)
-    if field == "body":
-        return field, lambda text: [
-            t for t in map(index_term, word_part_pattern(text).findall(text)) if t
-        ]
-    analysis = analysis_for(language or "")
-
-    def terms_of(text: str) -> list[str]:
-        parts = word_part_pattern(text).findall(text)
-        return [term for part in parts for term, _start, _end in analysis.terms(part)]
-
-    return field, terms_of
+def _term_counts(language: str, text: str) -> dict[str, int]:
+    """How often each index term of ``text`` occurs in it, as the index analysed text in
+    ``language`` (stop words left out)."""
+    positions: dict[bytes, list[int]] = {}
+    position_adder(language)(text, 0, positions)
+    return {key.decode("utf-8"): len(found) for key, found in positions.items()}
 
 
 def _source_chunks(searcher: Searcher, source: str, document: bool) -> tuple[list[Chunk], bool]:
