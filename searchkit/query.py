@@ -118,7 +118,10 @@ def _straightened(text: str) -> tuple[str, list[int]]:
         escapes.append(m.end() - 1 + len(escapes))
         return f"{m.group(1)}\\:"
 
-    return _HYPHENATED_NAME.sub(escape, text.translate(_QUOTE_MARKS)), escapes
+    straight = text.translate(_QUOTE_MARKS)
+    if ":" not in straight:  # most queries: no field, nothing to escape
+        return straight, escapes
+    return _HYPHENATED_NAME.sub(escape, straight), escapes
 
 
 def _parse_straight(
