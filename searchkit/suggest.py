@@ -77,7 +77,10 @@ _Found = list[tuple[str, int]]
 _CORRECTED: weakref.WeakKeyDictionary[Searcher, dict[str, tuple[_Found, bool, int]]] = (
     weakref.WeakKeyDictionary()
 )
-_QUOTED = re.compile(r'"[^"]*"')
+# A quoted phrase, its words searched as typed: between straight or typographic double
+# quotes, as the parser reads them (query.py).
+_QUOTES = '"\u201c\u201d\u201e\u201f\u00ab\u00bb\uff02'
+_QUOTED = re.compile(f"[{_QUOTES}][^{_QUOTES}]*[{_QUOTES}]")
 _CORRECTED_MAX = 20_000
 
 

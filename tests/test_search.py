@@ -157,6 +157,11 @@ def test_typographic_quotes_quote_a_phrase(seed_index: searchkit.Index, text: st
         )
     )
     assert [h.chunk_id for h in found] == [h.chunk_id for h in straight]
+    # A misspelt word inside them is searched as typed, as inside straight quotes, and
+    # the correction only offered.
+    typo = seed_index.search(text.replace("prisoner", "prisnoer"))
+    assert (typo.total, typo.corrected_query) == (0, "")
+    assert typo.suggestions == (text,)
 
 
 def test_an_unclosed_typographic_quote_is_said_as_typed(seed_index: searchkit.Index) -> None:
