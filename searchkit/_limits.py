@@ -224,11 +224,14 @@ def fuzzy_words(q: wq.Query) -> int:
     split one vocabulary between them (walking all of them walks about one field's
     words).  A word in another field (``title:word~``) counts apart."""
     fields = Counter(n.fieldname for n in _walk(q) if isinstance(n, wq.FuzzyTerm))
-    if not fields:
-        return 0
-    bodies = body_fields()
-    in_bodies = [n for field, n in fields.items() if field in bodies]
-    return max(in_bodies, default=0) + sum(n for field, n in fields.items() if field not in bodies)
+    in_bodies = [n for field, n in fields.items() if field in _BODY_FIELDS]
+    return max(in_bodies, default=0) + sum(
+        n for field, n in fields.items() if field not in _BODY_FIELDS
+    )
+
+
+# Every language's body field.
+_BODY_FIELDS = frozenset(body_fields())
 
 
 # Fields every chunk has a term in: ``*`` on them is every chunk.

@@ -32,6 +32,7 @@ from ._types import Operator
 from .analysis.synonyms import Synonyms
 
 __all__ = [
+    "TYPOGRAPHIC_QUOTES",
     "Parsing",
     "flat_words_query",
     "plain_words",
@@ -40,6 +41,9 @@ __all__ = [
     "word_runs",
 ]
 
+# Typographic double quotes (pasted from a word processor or a web page, typed on a
+# keyboard that curls them): query.py reads each as ``"``, before this road or the parser.
+TYPOGRAPHIC_QUOTES = "\u201c\u201d\u201e\u201f\u00ab\u00bb\uff02"
 # Any character the parser gives a meaning to, parentheses and lone < and > aside:
 # quotes, fields, wildcards (Whoosh's four question marks), ranges, boosts, fuzzy terms,
 # comparisons with =, escapes; a single quote that could open a quoted term (one not

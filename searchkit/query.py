@@ -33,7 +33,7 @@ from ._filterterms import filter_terms
 from ._folders import FOLDER_FIELD, relative_folder
 from ._limits import unescaped
 from ._parser import FIELD_ALIASES, parser
-from ._plainquery import Parsing, flat_words_query, plain_words_query
+from ._plainquery import TYPOGRAPHIC_QUOTES, Parsing, flat_words_query, plain_words_query
 from ._querytree import field_values, lift_nots, normalized, sum_repeats
 from ._types import Operator
 from .analysis import normalize_name
@@ -98,9 +98,8 @@ def parse_query(
         raise QuerySyntaxError(text, exc.reason, at) from None
 
 
-# Typographic double quotes (pasted from a word processor or a web page, typed on a
-# keyboard that curls them) quote a phrase as ``"`` does.
-_QUOTE_MARKS = str.maketrans(dict.fromkeys("\u201c\u201d\u201e\u201f\u00ab\u00bb\uff02", '"'))
+# Typographic double quotes quote a phrase as ``"`` does.
+_QUOTE_MARKS = str.maketrans(dict.fromkeys(TYPOGRAPHIC_QUOTES, '"'))
 # A word's part after a hyphen, then a colon: no field's name (``font-size: 1em``); not
 # inside quotes, nor digits (a date-time's ``06T05:05``).
 _HYPHENATED_NAME = re.compile(r'"[^"]*"|(?<=\w-)([^\W\d]\w*):')

@@ -28,6 +28,7 @@ from whoosh.support.levenshtein import damerau_levenshtein
 
 from . import _colcache
 from ._limits import Deadline, QueryLimits
+from ._plainquery import TYPOGRAPHIC_QUOTES
 from .analysis import index_term, unbracketed, word_part_pattern
 from .analysis._marks import MARKS
 from .analysis.languages import CJK, analysis_for, body_field
@@ -79,7 +80,7 @@ _CORRECTED: weakref.WeakKeyDictionary[Searcher, dict[str, tuple[_Found, bool, in
 )
 # A quoted phrase, its words searched as typed: between straight or typographic double
 # quotes, as the parser reads them (query.py).
-_QUOTES = '"\u201c\u201d\u201e\u201f\u00ab\u00bb\uff02'
+_QUOTES = f'"{TYPOGRAPHIC_QUOTES}'
 _QUOTED = re.compile(f"[{_QUOTES}][^{_QUOTES}]*[{_QUOTES}]")
 _CORRECTED_MAX = 20_000
 
@@ -276,11 +277,14 @@ def _word_corrections(searcher: Searcher, word: str, budget: _Budget) -> tuple[_
         return [], False
     field = next(iter(TEXT_FIELDS))
     df = _frequency(searcher, field, term)
-    if df > RARE_DF or _in_another_language(searcher, word):
+    if df > RARE_DF:
+        return [], False
+    languages = _other_languages(searcher)
+    if _in_another_language(searcher, word, languages):
         return [], False
     found = _corrections(searcher, field, word, term, df, max(1, df * RARE_FACTOR), budget)
     if df == 0:  # and no other language holds it either: its corrections in each
-        others = _in_other_languages(searcher, word, budget)
+        others = _in_other_languages(searcher, word, budget, languages)
         if others:
             found = _closest(word.lower(), found + others)
     return found, df == 0
@@ -301,10 +305,11 @@ def _other_languages(searcher: Searcher) -> dict[str, str]:
     return fields
 
 
-def _in_another_language(searcher: Searcher, word: str) -> bool:
-    """Whether ``word``, analysed as each other language the index holds analyses it, is
-    in that language's text: a German word found in German paragraphs is no English typo."""
-    for field, language in _other_languages(searcher).items():
+def _in_another_language(searcher: Searcher, word: str, languages: dict[str, str]) -> bool:
+    """Whether ``word``, analysed as each of ``languages`` (:func:`_other_languages`)
+    analyses it, is in that language's text: a German word found in German paragraphs is
+    no English typo."""
+    for field, language in languages.items():
         analysis = analysis_for(language)
         for part in word_part_pattern(word).findall(word):
             if any(searcher.doc_frequency(field, t) for t, _s, _e in analysis.terms(part)):
@@ -312,12 +317,14 @@ def _in_another_language(searcher: Searcher, word: str) -> bool:
     return False
 
 
-def _in_other_languages(searcher: Searcher, word: str, budget: _Budget) -> _Found:
-    """The corrections of ``word`` in each other language the index holds: read in that
-    language's analysis and looked for in its body field (not Chinese, Japanese and
-    Korean, whose text is read as pairs of characters)."""
+def _in_other_languages(
+    searcher: Searcher, word: str, budget: _Budget, languages: dict[str, str]
+) -> _Found:
+    """The corrections of ``word`` in each of ``languages``: read in that language's
+    analysis and looked for in its body field (not Chinese, Japanese and Korean, whose
+    text is read as pairs of characters)."""
     found: _Found = []
-    for field, language in _other_languages(searcher).items():
+    for field, language in languages.items():
         if language in CJK:
             continue
         term_of = _single_term(language)
