@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import collections
 import datetime as dt
+import operator
 import re
 import weakref
 from collections.abc import Callable
@@ -188,9 +189,50 @@ def _is_span(span: object) -> bool:
 
 
 def check_record(record: object) -> dict[str, Any]:
-    """``record`` when it is a stored record searchkit writes, else the damage."""
+    """``record`` when it is a stored record searchkit writes, else the damage.
+
+    Records come in a few shapes (an index's chunks have the same fields, of the same
+    types): the kinds of a shape are checked once (:func:`_check_fields`), and what a
+    shape leaves open (the whole numbers' signs, the authors' and code spans' items) for
+    each record, through C calls (12 against 3 us a SciFact abstract's record)."""
     if type(record) is not dict:
         raise DamagedPickleError(f"a stored record is a {type(record).__name__}, not a dict")
+    shape = (tuple(record), tuple(map(type, record.values())))
+    left = _SHAPES.get(shape)
+    if left is None:
+        _check_fields(record)
+        if len(_SHAPES) >= _MAX_SHAPES:
+            _SHAPES.clear()
+        left = _SHAPES[shape] = _left_to_check(record)
+    whole_numbers, authors, code = left
+    if (
+        min(whole_numbers(record)) < 0
+        or (authors and not _TEXT.issuperset(map(type, record["authors"])))
+        or (code and not all(map(_is_span, record["code"])))
+    ):
+        _check_fields(record)  # says what is wrong
+    return record
+
+
+# (field names, their values' types) of records whose kinds were checked -> what is left
+# to check of a record of that shape (:func:`_left_to_check`).
+_Left = tuple[Callable[[dict[str, Any]], tuple[int, ...]], bool, bool]
+_SHAPES: dict[tuple[tuple[str, ...], tuple[type, ...]], _Left] = {}
+_MAX_SHAPES = 512
+_TEXT = frozenset({str})
+
+
+def _left_to_check(record: dict[str, Any]) -> _Left:
+    """What :func:`check_record` checks of each record shaped as ``record``: its whole
+    numbers (``_REQUIRED`` has three, so the getter gives a tuple), and whether it has
+    authors and code spans."""
+    numbers = [key for key in record if _RECORD.get(key) is _INT]
+    return operator.itemgetter(*numbers), "authors" in record, "code" in record
+
+
+def _check_fields(record: dict[str, Any]) -> None:
+    """Raise the damage of ``record`` (a dict), if any: a field missing, or one whose
+    value is not what searchkit writes."""
     for key in _REQUIRED:
         if key not in record:
             raise DamagedPickleError(f"a stored record has no {key!r}")
@@ -206,7 +248,6 @@ def check_record(record: object) -> dict[str, Any]:
             raise DamagedPickleError("a stored record's 'authors' are not all text")
         if key == "code" and not all(_is_span(span) for span in value):
             raise DamagedPickleError("a stored record's 'code' is not a list of spans")
-    return record
 
 
 def record_reader(perdoc: Any) -> Callable[[int], dict[str, Any]]:

@@ -13,6 +13,7 @@ import contextlib
 import datetime as dt
 import json
 import pickle
+import re
 import sys
 import tracemalloc
 from pathlib import Path
@@ -220,6 +221,29 @@ def test_a_crafted_stored_record_is_damage(seeded: Path, name: str) -> None:
     assert code == 3, out
     assert out.startswith(f"problem: index damaged at {seeded}: "), out
     assert reason in out
+
+
+@pytest.mark.parametrize(
+    ("field", "sound", "damaged", "reason"),
+    [
+        ("start", 0, -1, "a stored record's 'start' is int -1"),
+        ("authors", ["A"], [1], "'authors' are not all text"),
+        ("code", [[0, 1]], [[1, 2, 3]], "'code' is not a list of spans"),
+        ("code", [[0, 1]], [[-1, 2]], "'code' is not a list of spans"),
+    ],
+)
+def test_a_damaged_record_shaped_as_a_sound_one_is_damage(
+    field: str, sound: object, damaged: object, reason: str
+) -> None:
+    """Records are checked by shape once; a damaged record of a shape already checked
+    (the same fields, of the same types) is still refused, with the same message."""
+    from searchkit._decoded import check_record
+    from searchkit._unpickle import DamagedPickleError
+
+    for _ in range(2):
+        assert check_record({**_RECORD, field: sound}) == {**_RECORD, field: sound}
+        with pytest.raises(DamagedPickleError, match=re.escape(reason)):
+            check_record({**_RECORD, field: damaged})
 
 
 def test_a_tampered_column_cache_is_rebuilt(tmp_path: Path) -> None:
