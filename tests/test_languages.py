@@ -275,6 +275,38 @@ def test_a_decomposed_document_and_query_meet_the_composed_ones(tmp_path: Path) 
             assert nfd.highlights == (unicodedata.normalize("NFD", "Élysée"),)
 
 
+def test_ligatures_and_soft_hyphens_meet_the_plain_words(tmp_path: Path) -> None:
+    """Text copied from a typeset PDF holds ligatures (``Deﬁnition``), a web page or an
+    e-book soft hyphens (``Wider\xadspruch``): both were other words than the ones
+    readers type (``Wider`` and ``spruch``, two), in any language's analysis."""
+
+    def terms(language: str, text: str) -> list[str]:
+        return [t.text for t in language_analyzer(language)(text)]
+
+    assert terms("en", "Deﬁnitions aﬃne ﬂows") == terms("en", "Definitions affine flows")
+    assert terms("de", "Wider\xadspruch Auﬂage") == terms("de", "Widerspruch Auflage")
+    assert terms("de", "Wider\xadspruch") == ["widerspruch"]
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "lig.txt").write_text("Typeset\n\nThe ﬁrst deﬁnition of a ﬂow.\n", encoding="utf-8")
+    (docs / "shy.html").write_text(
+        "<html><head><title>Shy</title></head><body><p>A hyphen\xadation example, "
+        "with soft hy\xadphens.</p></body></html>",
+        encoding="utf-8",
+    )
+    with searchkit.Index.create(tmp_path / "ix") as ix:
+        ix.add(docs)
+        for query in ("definition flow", "deﬁnition ﬂow"):
+            [hit] = ix.search(query).hits
+            assert hit.path.endswith("lig.txt"), query
+            assert hit.highlights == ("deﬁnition", "ﬂow"), query
+        [hit] = ix.search("hyphenation").hits
+        assert hit.path.endswith("shy.html")
+        # The words as the page writes them (both stem to "hyphen").
+        assert hit.highlights == ("hyphen\xadation", "hy\xadphens")
+        assert ix.search('"soft hyphens"').total == 1
+
+
 def test_a_decomposed_query_is_not_corrected_piece_by_piece(tmp_path: Path) -> None:
     # "lyse", between the marks of a decomposed "Élysée", was corrected to "lose".
     docs = tmp_path / "docs"

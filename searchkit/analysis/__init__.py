@@ -9,9 +9,9 @@ or ``B-12`` (the split Lucene's word-delimiter filter makes).  Letters in square
 inside a run of letters belong to it: the mnemonic markup of command references
 (``E[x]tract``, ``[c]reate``, ``Lis[t]``) indexes as ``extract``, ``create``, ``list``,
 while the text, and a highlight of the word, keep the brackets.  Parts are lower-cased,
-their accents folded (``café`` meets ``cafe``, see :mod:`.folding`), the Snowball English
-stop words are dropped, and the rest are stemmed with the Snowball English (Porter2)
-stemmer, run by PyStemmer's C code.
+their accents and ligatures folded (``café`` meets ``cafe``, ``ﬁle`` meets ``file``, see
+:mod:`.folding`), the Snowball English stop words are dropped, and the rest are stemmed
+with the Snowball English (Porter2) stemmer, run by PyStemmer's C code.
 
 Other languages have their own analysis (:mod:`.languages`): their Snowball stemmer and
 stop words, or overlapping character bigrams for Chinese, Japanese and Korean.
@@ -53,11 +53,12 @@ __all__ = [
 ]
 
 # Recorded in every index; an index built with another analyzer must be rebuilt.
-ANALYZER_ID = "wordparts-marks-brackets-fold-snowball-stop-cjkbigram/5"
+ANALYZER_ID = "wordparts-marks-brackets-fold-snowball-stop-cjkbigram/6"
 
 # Letters (any script) with the combining marks written after them (``हिन्दी``, the
-# accents of decomposed Latin): Python's ``\w`` holds no marks, which cut such words.
-_LETTERS = rf"[^\W\d_]+(?:[{MARKS}]+[^\W\d_]*)*"
+# accents of decomposed Latin), and soft hyphens inside a word (``Wider\xadspruch``, which
+# folding drops): Python's ``\w`` holds neither, which cut such words.
+_LETTERS = rf"[^\W\d_]+(?:[{MARKS}\xad]+[^\W\d_]*)*"
 # A run of letters, with any letters in square brackets inside it or at either end
 # (``E[x]tract``, ``[c]reate``, ``Lis[t]``), or a run of digits.  Letters in brackets
 # alone (``[x]``, ``[a][b]``) are not joined to anything.

@@ -1,10 +1,14 @@
 """Accent folding: ``Élysée`` and ``Elysee`` index as the same word.
 
 Only Latin letters are folded (``é`` to ``e``, ``ß`` to ``ss``, ``ø`` to ``o``), by a table
-built once from Unicode's decompositions.  Cyrillic, Greek and other scripts keep their
-marks: ``й`` is a letter of its own in Russian, not an ``и`` with an accent, and the Snowball
-stemmers of those languages need it.  Folding happens before stop words and stemming, so
-a word typed with or without its accents goes through the same stemmer input.
+built once from Unicode's decompositions.  The typographic ligatures (``ﬁ``, ``ﬂ``, ``ﬀ``,
+``ﬃ``, ``ﬄ``: what text taken from a typeset PDF holds, ``Deﬁnition``) become their
+letters, and a soft hyphen (U+00AD, where a web page or an e-book may break a word) is
+dropped, so ``Definition`` and ``Widerspruch`` meet words written with either.  Cyrillic,
+Greek and other scripts keep their marks: ``й`` is a letter of its own in Russian, not an
+``и`` with an accent, and the Snowball stemmers of those languages need it.  Folding
+happens before stop words and stemming, so a word typed with or without its accents goes
+through the same stemmer input.
 """
 
 from __future__ import annotations
@@ -22,6 +26,10 @@ _SPECIAL = {
     "ß": "ss", "ẞ": "SS", "æ": "ae", "Æ": "AE", "œ": "oe", "Œ": "OE", "ø": "o", "Ø": "O",
     "đ": "d", "Đ": "D", "ł": "l", "Ł": "L", "þ": "th", "Þ": "TH", "ð": "d", "Ð": "D",
     "\u0131": "i", "ħ": "h", "Ħ": "H", "ŧ": "t", "Ŧ": "T",
+    # Ligatures (Unicode's Alphabetic Presentation Forms, and Dutch ij).
+    "ﬀ": "ff", "ﬁ": "fi", "ﬂ": "fl", "ﬃ": "ffi", "ﬄ": "ffl", "ﬅ": "st", "ﬆ": "st",
+    "ĳ": "ij", "Ĳ": "IJ", "\u017f": "s",  # the long s
+    "\xad": "",  # a soft hyphen: a place a word may break, not a letter
 }  # fmt: skip
 
 
