@@ -392,6 +392,40 @@ def test_a_pdf_date_of_other_digits_is_no_date(tmp_path: Path) -> None:
     ]
 
 
+def test_a_pdf_text_object_of_several_lines_is_one_paragraph(tmp_path: Path) -> None:
+    """A typeset paragraph: one text object of several lines, a word broken at a line's
+    end, a compound's hyphen at another, ligatures (StandardEncoding's 0xAE and 0xAF
+    are fi and fl).  Its last line went to the next paragraph (pypdf hands it over as
+    the object ends); broken words stayed broken (``contra- diction``), and ligatures
+    kept (``ﬁeld``: not found by ``field``).  A paragraph written a text object a line
+    was a paragraph a line, and text objects side by side were paragraphs apart."""
+    stream = (
+        b"BT /F1 11 Tf 72 700 Td (The proof by contra-) Tj 0 -13 Td (diction needs a Schwarz-) Tj"
+        b" 0 -13 Td (Weiss \256eld of \257owers.) Tj ET\n"
+        b"BT /F1 11 Tf 72 600 Td (A second block of) Tj 0 -13 Td (two lines.) Tj ET\n"
+        # LibreOffice and Word write a text object a line; a form, a label and its value.
+        b"BT /F1 11 Tf 72 500 Td (A paragraph written as) Tj ET\n"
+        b"BT /F1 11 Tf 72 487 Td (one text object a line.) Tj ET\n"
+        b"BT /F1 11 Tf 72 400 Td (Name:) Tj ET BT /F1 11 Tf 150 400 Td (Ada) Tj ET"
+    )
+    f = tmp_path / "typeset.pdf"
+    f.write_bytes(pdf_bytes([["unused"]], title="untitled\x00", page_stream=stream))
+    (doc,), skipped = load_file(f)
+    assert skipped == []
+    assert doc.title == "typeset"  # a placeholder title (and its NUL) gives way to the name
+    assert [p.text for p in doc.paragraphs] == [
+        "The proof by contradiction needs a Schwarz-Weiss field of flowers.",
+        "A second block of two lines.",
+        "A paragraph written as one text object a line.",
+        "Name: Ada",
+    ]
+    with searchkit.Index.create(tmp_path / "ix") as ix:
+        ix.add(f)
+        for query in ("contradiction", "field", "flowers", "Schwarz-Weiss"):
+            assert [h.paragraph for h in ix.search(query)] == [1], query
+        assert [h.paragraph for h in ix.search('"written as one text object"')] == [3]
+
+
 def test_mbox_is_one_document_a_message_with_its_line(tmp_path: Path) -> None:
     box = b""
     for i, word in enumerate(["alpha", "beta", "gamma"]):

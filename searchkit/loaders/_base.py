@@ -343,7 +343,10 @@ def _name(value: object) -> str | None:
 
 
 def collapse(value: str) -> str:
-    """``value`` with every run of white space made one space, and none at the ends."""
+    """``value`` with every run of white space made one space, none at the ends, and no
+    control characters (a PDF's title ending in NUL, a glyph mapped to ``\x03``)."""
+    if _CONTROL.search(value):
+        value = _CONTROL.sub("", value)
     return " ".join(value.split())
 
 

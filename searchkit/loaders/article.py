@@ -59,6 +59,7 @@ class ArticleLoader:
             first = text[s:e]
             if (
                 len(first) <= _MAX_TITLE
+                and any(c.isalnum() for c in first)  # "#", "----" or "* * *" name nothing
                 and not _AUTHOR.match(first)
                 and not parse_article_date(first)
             ):

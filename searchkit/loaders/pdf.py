@@ -1,16 +1,21 @@
 """PDF files: the text layer, one paragraph per text block, the page on every paragraph.
 
-Read with pypdf (pure Python, in the ``documents`` extra).  A *text block* is a PDF text
-object (``BT`` ... ``ET``), split again where the text jumps down by more than one and a
-half lines within it (a page set as one text object).  Each paragraph carries its page
-(1-based); ``start``/``end`` index into the extracted text (``models.extracted_text``).
+Read with pypdf (pure Python, in the ``documents`` extra).  A *text block* is the text of
+one or more PDF text objects (``BT`` ... ``ET``) that go on from one another: on the same
+line, or the next line down (LibreOffice and Word write an object a line); a move of
+more than one and a half lines, or back up the page, starts another (:class:`_Blocks`).
+A word the typesetter broke at a line's end (``Wider-`` / ``spruch``) is made whole, and
+ligatures (``ﬁ``) are written as their letters (:func:`typeset_text`).  Each paragraph
+carries its page (1-based); ``start``/``end`` index into the extracted text
+(``models.extracted_text``).
 
 Title, author and date come from the document information dictionary, else from its XMP
 metadata (``dc:title``, ``dc:creator``, ``xmp:CreateDate``), else the title is the file
-name.  Skipped, with the reason: encrypted files that need a password (files encrypted
-with an empty user password are read), files without any text (``no text layer``: a
-scanned PDF; searchkit does no OCR), damaged files.  A page whose content stream unpacks
-past :data:`MAX_PAGE_STREAM_BYTES` is left out and reported; the other pages load.  The
+name (so is it for a placeholder title, ReportLab's ``untitled``).  Skipped, with the
+reason: encrypted files that need a password (files encrypted with an empty user
+password are read), files without any text (``no text layer``: a scanned PDF; searchkit
+does no OCR), damaged files.  A page whose content stream unpacks past
+:data:`MAX_PAGE_STREAM_BYTES` is left out and reported; the other pages load.  The
 pages' streams together are read up to :data:`MAX_FILE_STREAM_BYTES` (the pages after
 are left out and reported), and a stream several pages share (with the same resources)
 is read once: pypdf reads drawing operators at about a megabyte in ten seconds, and a
@@ -22,6 +27,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import logging
+import re
 from pathlib import Path
 from typing import Any
 
@@ -40,7 +46,13 @@ from ._binary import (
     paragraphs_read,
 )
 
-__all__ = ["MAX_FILE_STREAM_BYTES", "MAX_PAGE_STREAM_BYTES", "MAX_XMP_BYTES", "PdfLoader"]
+__all__ = [
+    "MAX_FILE_STREAM_BYTES",
+    "MAX_PAGE_STREAM_BYTES",
+    "MAX_XMP_BYTES",
+    "PdfLoader",
+    "typeset_text",
+]
 
 # One page's content stream, unpacked (pypdf itself stops any stream at 75 MB).
 MAX_PAGE_STREAM_BYTES = 8 * 1024 * 1024
@@ -48,6 +60,7 @@ MAX_PAGE_STREAM_BYTES = 8 * 1024 * 1024
 MAX_FILE_STREAM_BYTES = 32 * 1024 * 1024
 MAX_XMP_BYTES = 1024 * 1024
 _LINE_JUMP = 1.5  # a vertical move of more than this many font sizes starts a block
+_SAME_LINE = 0.5  # text objects this many font sizes apart, or less, are on one line
 
 
 class PdfLoader(BinaryLoader, name="pdf", suffixes=(".pdf",), what="a PDF"):
@@ -126,8 +139,10 @@ class _Streams:
                 return _SPENT
             collector = _Blocks()
             try:
+                # After each operator: pypdf hands over a text object's last piece of
+                # text as it ends it (at ``ET``), which before ``ET`` went to the next block.
                 page.extract_text(
-                    visitor_operand_before=collector.operator, visitor_text=collector.text
+                    visitor_operand_after=collector.operator, visitor_text=collector.text
                 )
             except Exception as exc:
                 return f"text cannot be read ({collapse(str(exc))[:120]})"
@@ -156,17 +171,50 @@ def _stream_key(page: Any) -> object | None:
     return tuple((r.idnum, r.generation) for r in refs), held
 
 
+# A word broken at a line's end by a hyphen, going on in lower case on the next line:
+# what typesetting does to fit a line (``Wider-`` / ``spruchsbeweisen``, ``con-`` /
+# ``sectetuer``), joined.  A capital after the break follows a compound's own hyphen
+# (``Schwarz-`` / ``Weiß``, ``E-`` / ``Mail``), which stays, joined to it.  A soft hyphen
+# at a line's end is always a break.
+_BROKEN_WORD = re.compile(r"(?<=[^\W\d_])(?:-[ \t]*\n[ \t]*(?=[^\W\d_])|\xad[ \t]*\n[ \t]*)")
+# The typographic ligatures a font's glyphs map to (``Deﬁnition``), as their letters.
+_LIGATURES = str.maketrans(
+    {"ﬀ": "ff", "ﬁ": "fi", "ﬂ": "fl", "ﬃ": "ffi", "ﬄ": "ffl", "ﬅ": "st", "ﬆ": "st"}
+)
+
+
+def typeset_text(text: str) -> str:
+    """A text block as its reader reads it: words broken across lines by the typesetter's
+    hyphen made whole (a compound's hyphen kept), ligatures written as their letters."""
+    if "\n" in text:
+        text = _BROKEN_WORD.sub(_joined_word, text)
+    return text.translate(_LIGATURES)
+
+
+def _joined_word(m: re.Match[str]) -> str:
+    if m.group().startswith("\xad") or m.string[m.end() : m.end() + 1].islower():
+        return ""
+    return "-"
+
+
 class _Blocks:
-    """pypdf's visitor callbacks, gathering text pieces into blocks."""
+    """pypdf's visitor callbacks, gathering text pieces into blocks.
+
+    Text goes on in the same block down a text object's lines, and into the next text
+    object when that one starts on the same line (a styled word, a table's next cell: a
+    space between) or on the next line down (LibreOffice and Word write an object a line:
+    a line break between); a jump of more than :data:`_LINE_JUMP` font sizes, or back up
+    the page (a new column), starts a new block."""
 
     def __init__(self) -> None:
         self.blocks: list[str] = []
         self.parts: list[str] = []
         self.last_y: float | None = None
+        self.ended = False  # the last piece's text object has ended
 
     def operator(self, op: bytes, args: Any, cm: Any, tm: Any) -> None:
         if op == b"ET":
-            self.close()
+            self.ended = True
 
     def text(self, text: str, cm: Any, tm: Any, font: Any, size: Any) -> None:
         if not text:
@@ -176,22 +224,45 @@ class _Blocks:
             height = abs(float(size or 0) * float(tm[3] or 1) * float(cm[3] or 1)) or 1.0
         except (TypeError, ValueError, IndexError):
             y, height = 0.0, 1.0
-        if text.strip() and self.last_y is not None and abs(y - self.last_y) > _LINE_JUMP * height:
-            self.close()
         if text.strip():
+            last = self.last_y
+            if last is not None:
+                drop = last - y
+                if not self.ended:
+                    if abs(drop) > _LINE_JUMP * height:
+                        self.close()
+                elif abs(drop) <= _SAME_LINE * height:
+                    self._join(" ", text)
+                elif 0 < drop <= _LINE_JUMP * height:
+                    self._join("\n", text)
+                else:
+                    self.close()
             self.last_y = y
+            self.ended = False
         self.parts.append(text)
+
+    def _join(self, between: str, text: str) -> None:
+        """Go on from the last text object to ``text`` with ``between``, unless white
+        space is there already."""
+        if self.parts and not self.parts[-1][-1:].isspace() and not text[:1].isspace():
+            self.parts.append(between)
 
     def close(self) -> None:
         text = "".join(self.parts)
         if text.strip():
-            self.blocks.append(text)
+            self.blocks.append(typeset_text(text))
         self.parts = []
         self.last_y = None
+        self.ended = False
 
     def done(self) -> list[str]:
         self.close()
         return self.blocks
+
+
+# Titles that tools write when none was given (ReportLab's default is "untitled"): the
+# file's name says more.
+_PLACEHOLDER_TITLES = frozenset({"untitled", "untitled document"})
 
 
 def _metadata(reader: Any, path: Path) -> tuple[str | None, tuple[str, ...], dt.datetime | None]:
@@ -205,6 +276,8 @@ def _metadata(reader: Any, path: Path) -> tuple[str | None, tuple[str, ...], dt.
         info = None
     if info is not None:
         title = _text(info.get("/Title"))
+        if title is not None and title.casefold() in _PLACEHOLDER_TITLES:
+            title = None
         author = _text(info.get("/Author"))
         published = _pdf_date(info.get("/CreationDate"))
     if title is None or author is None or published is None:
