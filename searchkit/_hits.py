@@ -17,6 +17,7 @@ from whoosh.searching import Searcher
 
 from . import _colcache, _whoosh
 from ._decoded import record_reader
+from ._later import Deferred, Part
 from ._limits import Deadline
 from ._stored import chunk_from_stored, chunk_kwargs
 from .analysis import highlight_spans
@@ -144,27 +145,54 @@ def build_hits(
     """One :class:`Hit` per entry (a ranked document and, grouped, its document's further
     chunks in ``more``), ranked from ``first_rank``; the ``i``-th's ``more_count`` is
     ``more_counts[i]`` (its document's other matching chunks, when collapsed).  When
-    ``deadline`` passes, the entries not yet read are left out."""
+    ``deadline`` passes, the entries not yet read are left out.
+
+    The hits' highlights are found when one of them is first read, for the whole page at
+    once (``_later.py``): a caller reading ids and text does not pay for them."""
     page: list[list[tuple[float, dict[str, Any]]]] = []
     for i, entry in enumerate(entries):
         if i and deadline.passed():
             break
         page.append([(score, records(docnum)) for score, docnum in entry])
     stored = [record for entry in page for _score, record in entry]
-    spans = _spans(stored, terms)
+    marks: list[_Marks] = [((), (), ())] * len(stored)
+    if terms[0] or terms[1] or terms[2]:
+        found = Deferred(lambda: list(map(_highlights, stored, _spans(stored, terms))))
+        marks = [
+            (Part(found, i, 0), Part(found, i, 1), Part(found, i, 2)) for i in range(len(stored))
+        ]
     out: list[Hit] = []
     at = 0
     for i, read in enumerate(page):
         rank = first_rank + i
         more = tuple(
-            _hit(searcher, record, score, rank, spans[at + j], 0)
+            _hit(searcher, record, score, rank, marks[at + j], 0)
             for j, (score, record) in enumerate(read[1:], 1)
         )
         score, record = read[0]
         count = more_counts[i] if i < len(more_counts) else 0
-        out.append(_hit(searcher, record, score, rank, spans[at], context, more, count))
+        out.append(_hit(searcher, record, score, rank, marks[at], context, more, count))
         at += len(read)
     return tuple(out)
+
+
+# A hit's highlights, spans in its text and spans in its title (or what stands for them
+# until read: a ``_later.Part`` each).
+_Marks = tuple[Any, Any, Any]
+
+
+def _highlights(stored: dict[str, Any], spans: tuple[Spans, Spans]) -> _Marks:
+    """A hit's highlights (the matched words as written, title first, each once) and its
+    text and title spans."""
+    text: str = stored["text"]
+    title: str = stored["title"]
+    text_spans, title_spans = spans
+    words: dict[str, None] = {}
+    for s, e in title_spans:
+        words.setdefault(title[s:e], None)
+    for s, e in text_spans:
+        words.setdefault(text[s:e], None)
+    return tuple(words), text_spans, title_spans
 
 
 def _spans(stored: Sequence[dict[str, Any]], terms: Highlight) -> list[tuple[Spans, Spans]]:
@@ -203,30 +231,23 @@ def _hit(
     stored: dict[str, Any],
     score: float,
     rank: int,
-    spans: tuple[Spans, Spans],
+    marks: _Marks,
     context: int,
     more: tuple[Hit, ...] = (),
     more_count: int = 0,
 ) -> Hit:
-    text: str = stored["text"]
-    title: str = stored["title"]
-    text_spans, title_spans = spans
-    words: dict[str, None] = {}
-    for s, e in title_spans:
-        words.setdefault(title[s:e], None)
-    for s, e in text_spans:
-        words.setdefault(text[s:e], None)
     before: Sequence[Chunk] = ()
     after: Sequence[Chunk] = ()
     if context:
         before, after = neighbours(
             searcher, stored["doc_id"], stored["paragraph"], stored.get("seq", 1), context
         )
+    highlights, text_spans, title_spans = marks
     return Hit(
         **chunk_kwargs(stored),
         score=float(score),
         rank=rank,
-        highlights=tuple(words),
+        highlights=highlights,
         spans=text_spans,
         title_spans=title_spans,
         before=tuple(before),

@@ -13,6 +13,7 @@ from typing import Any
 
 import attrs
 
+from ._later import Part, resolved, shown
 from ._snippets import snippet_window
 from ._termscore import TermScore
 from .errors import FilterError
@@ -264,15 +265,34 @@ class Hit(Chunk):
 
     score: float = 0.0
     rank: int = 0
-    highlights: tuple[str, ...] = ()
-    spans: tuple[tuple[int, int], ...] = ()
-    title_spans: tuple[tuple[int, int], ...] = ()
+    # Given as ``highlights=``, ``spans=``, ``title_spans=``; a search leaves them to be
+    # worked out when first read (``_later.py``): read them through the properties below.
+    _highlights: tuple[str, ...] | Part = attrs.field(default=(), eq=resolved, repr=shown)
+    _spans: tuple[tuple[int, int], ...] | Part = attrs.field(default=(), eq=resolved, repr=shown)
+    _title_spans: tuple[tuple[int, int], ...] | Part = attrs.field(
+        default=(), eq=resolved, repr=shown
+    )
     before: tuple[Chunk, ...] = ()
     after: tuple[Chunk, ...] = ()
     more: tuple[Hit, ...] = ()
     explanation: tuple[TermScore, ...] = ()
     index: str | None = None
     more_count: int = 0
+
+    @property
+    def highlights(self) -> tuple[str, ...]:
+        found: tuple[str, ...] = resolved(self._highlights)
+        return found
+
+    @property
+    def spans(self) -> tuple[tuple[int, int], ...]:
+        found: tuple[tuple[int, int], ...] = resolved(self._spans)
+        return found
+
+    @property
+    def title_spans(self) -> tuple[tuple[int, int], ...]:
+        found: tuple[tuple[int, int], ...] = resolved(self._title_spans)
+        return found
 
     def snippet(self, width: int = 240, mark: tuple[str, str] = ("[", "]")) -> str:
         """A window of ``text`` around the first match, matched words wrapped in ``mark``."""

@@ -224,3 +224,37 @@ def test_hit_spans_are_each_texts_spans(seed_index: searchkit.Index) -> None:
             assert h.spans == tuple(highlight_spans(h.text, terms, stops))
             assert h.title_spans == tuple(highlight_spans(h.title, terms, stops))
     assert any(h.title_spans for h in seed_index.search("Belarus role", limit=5))
+
+
+def test_a_page_finds_its_highlights_when_one_is_first_read(
+    seed_index: searchkit.Index, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A caller reading ids, scores and text does not pay for highlights: the page's spans
+    are found on the first read of any hit's, once for the page (a fifth of a Reuters
+    title query's time), and are what finding them at once gave."""
+    import pickle
+
+    from searchkit import _hits
+
+    eager = seed_index.search("prisoner exchange", limit=5, group=True)
+    eager_hits = [(h.highlights, h.spans, h.title_spans) for h in eager.hits]
+    calls: list[int] = []
+    spans = _hits._spans
+
+    def counted(stored: Any, terms: Any) -> Any:
+        calls.append(len(stored))
+        return spans(stored, terms)
+
+    monkeypatch.setattr(_hits, "_spans", counted)
+    results = seed_index.search("prisoner exchange", limit=5, group=True)
+    assert [h.chunk_id for h in results] == [h.chunk_id for h in eager] and calls == []
+    assert results.hits[-1].more[0].title_spans == eager.hits[-1].more[0].title_spans
+    assert calls == [sum(1 + len(h.more) for h in results.hits)]  # every hit's, at once
+    assert [(h.highlights, h.spans, h.title_spans) for h in results.hits] == eager_hits
+    assert calls == [calls[0]] and results == eager
+    # Compared, hashed and pickled as the values themselves, read or not.
+    unread = seed_index.search("prisoner exchange", limit=5, group=True)
+    assert unread == eager and hash(unread.hits[0]) == hash(eager.hits[0])
+    assert repr(unread.hits[0]) == repr(eager.hits[0])
+    copied = pickle.loads(pickle.dumps(seed_index.search("prisoner exchange", limit=5)))
+    assert type(copied.hits[0]._spans) is tuple and copied.hits[0].spans == eager.hits[0].spans
