@@ -406,7 +406,9 @@ def test_a_pdf_text_object_of_several_lines_is_one_paragraph(tmp_path: Path) -> 
         # LibreOffice and Word write a text object a line; a form, a label and its value.
         b"BT /F1 11 Tf 72 500 Td (A paragraph written as) Tj ET\n"
         b"BT /F1 11 Tf 72 487 Td (one text object a line.) Tj ET\n"
-        b"BT /F1 11 Tf 72 400 Td (Name:) Tj ET BT /F1 11 Tf 150 400 Td (Ada) Tj ET"
+        b"BT /F1 11 Tf 72 400 Td (Name:) Tj ET BT /F1 11 Tf 150 400 Td (Ada) Tj ET\n"
+        # A heading close above its text, in a larger size: apart.
+        b"BT /F1 16 Tf 72 300 Td (A Heading) Tj ET BT /F1 11 Tf 72 285 Td (Its text.) Tj ET"
     )
     f = tmp_path / "typeset.pdf"
     f.write_bytes(pdf_bytes([["unused"]], title="untitled\x00", page_stream=stream))
@@ -418,6 +420,8 @@ def test_a_pdf_text_object_of_several_lines_is_one_paragraph(tmp_path: Path) -> 
         "A second block of two lines.",
         "A paragraph written as one text object a line.",
         "Name: Ada",
+        "A Heading",
+        "Its text.",
     ]
     with searchkit.Index.create(tmp_path / "ix") as ix:
         ix.add(f)

@@ -191,6 +191,11 @@ def typeset_text(text: str) -> str:
     return text.translate(_LIGATURES)
 
 
+def _same_size(a: float, b: float) -> bool:
+    """Whether two font sizes are one size of type (within a tenth)."""
+    return abs(a - b) <= 0.1 * max(a, b)
+
+
 def _joined_word(m: re.Match[str]) -> str:
     if m.group().startswith("\xad") or m.string[m.end() : m.end() + 1].islower():
         return ""
@@ -202,14 +207,16 @@ class _Blocks:
 
     Text goes on in the same block down a text object's lines, and into the next text
     object when that one starts on the same line (a styled word, a table's next cell: a
-    space between) or on the next line down (LibreOffice and Word write an object a line:
-    a line break between); a jump of more than :data:`_LINE_JUMP` font sizes, or back up
-    the page (a new column), starts a new block."""
+    space between) or on the next line down in the same size of type (LibreOffice and Word
+    write an object a line: a line break between); a jump of more than
+    :data:`_LINE_JUMP` font sizes, back up the page (a new column), or to another size (a
+    heading and the text after it) starts a new block."""
 
     def __init__(self) -> None:
         self.blocks: list[str] = []
         self.parts: list[str] = []
         self.last_y: float | None = None
+        self.last_height = 1.0
         self.ended = False  # the last piece's text object has ended
 
     def operator(self, op: bytes, args: Any, cm: Any, tm: Any) -> None:
@@ -233,11 +240,12 @@ class _Blocks:
                         self.close()
                 elif abs(drop) <= _SAME_LINE * height:
                     self._join(" ", text)
-                elif 0 < drop <= _LINE_JUMP * height:
+                elif 0 < drop <= _LINE_JUMP * height and _same_size(height, self.last_height):
                     self._join("\n", text)
-                else:
+                else:  # farther, back up, or another size of type (a heading and its text)
                     self.close()
             self.last_y = y
+            self.last_height = height
             self.ended = False
         self.parts.append(text)
 
