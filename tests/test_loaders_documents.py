@@ -430,6 +430,19 @@ def test_a_pdf_text_object_of_several_lines_is_one_paragraph(tmp_path: Path) -> 
         assert [h.paragraph for h in ix.search('"written as one text object"')] == [3]
 
 
+@pytest.mark.parametrize("kind", ["pdf", "docx", "odt"])
+def test_authors_a_document_property_lists_with_semicolons(tmp_path: Path, kind: str) -> None:
+    # Word and LibreOffice write several authors as "A; B" (a PDF made from them too):
+    # it was one author, "Ann One; Bob Two". A comma is left alone ("Doe, Jo").
+    make = {"pdf": pdf_bytes, "docx": docx_bytes, "odt": odt_bytes}[kind]
+    for given, authors in (("Ann One; Bob Two", ("Ann One", "Bob Two")), ("Doe, Jo", ("Doe, Jo",))):
+        f = tmp_path / f"x.{kind}"
+        body = [["Some text."]] if kind == "pdf" else ["Some text."]
+        f.write_bytes(make(body, author=given))  # type: ignore[operator]
+        (doc,), _ = load_file(f)
+        assert doc.authors == authors, (kind, given)
+
+
 def test_mbox_is_one_document_a_message_with_its_line(tmp_path: Path) -> None:
     box = b""
     for i, word in enumerate(["alpha", "beta", "gamma"]):

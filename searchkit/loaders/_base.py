@@ -27,6 +27,7 @@ __all__ = [
     "domain_of",
     "first_text",
     "invalid_utf8",
+    "listed_authors",
     "normalize_language",
     "paragraphs_from_blocks",
     "split_lines",
@@ -319,6 +320,16 @@ def split_authors(line: str) -> tuple[str, ...]:
     formats with lists (front matter, JSON) keep such names whole.
     """
     return tuple(n for n in (collapse(p) for p in _NAME_BREAK.split(line)) if n)
+
+
+def listed_authors(value: str | None) -> tuple[str, ...]:
+    """The names of a document property that lists authors (a PDF's ``/Author``, an
+    office file's creator): Word and LibreOffice separate several with ``;`` (a PDF
+    exported from them keeps it), a PDF's XMP list with line breaks.  A comma is left
+    alone: ``Doe, Jo`` is one name as often as two."""
+    if not value:
+        return ()
+    return tuple(n for n in (collapse(p) for p in re.split(r"[;\n]", value)) if n)
 
 
 def author_names(value: object) -> str | None:

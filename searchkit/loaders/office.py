@@ -26,7 +26,7 @@ from typing import Any
 from .._dates import parse_article_date
 from ..errors import DocumentError
 from ..models import Skipped
-from ._base import collapse, normalize_language
+from ._base import collapse, listed_authors, normalize_language
 from ._binary import (
     BinaryLoader,
     Block,
@@ -81,7 +81,7 @@ class _ZipDocument(BinaryLoader):
             paragraphs,
             content_hash,
             title=_first(meta, self.title_keys) or title_para or path.stem,
-            author=_first(meta, self.author_keys),
+            authors=listed_authors(_first(meta, self.author_keys)),
             published=_date(_first(meta, self.date_keys)),
             language=normalize_language(meta.get("language")),
         )

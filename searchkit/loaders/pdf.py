@@ -34,7 +34,7 @@ from typing import Any
 from .._dates import parse_article_date
 from ..errors import DocumentError
 from ..models import Skipped
-from ._base import collapse
+from ._base import collapse, listed_authors
 from ._binary import (
     BinaryLoader,
     Block,
@@ -293,7 +293,7 @@ def _metadata(reader: Any, path: Path) -> tuple[str | None, tuple[str, ...], dt.
         title = title or xmp.get("title")
         author = author or xmp.get("creator")
         published = published or parse_article_date(xmp.get("date") or "")
-    return title, tuple(author.split("\n")) if author else (), published
+    return title, listed_authors(author), published
 
 
 def _text(value: object) -> str | None:
