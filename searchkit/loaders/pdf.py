@@ -2,8 +2,9 @@
 
 Read with pypdf (pure Python, in the ``documents`` extra).  A *text block* is the text of
 one or more PDF text objects (``BT`` ... ``ET``) that go on from one another: on the same
-line, or the next line down (LibreOffice and Word write an object a line); a move of
-more than one and a half lines, or back up the page, starts another (:class:`_Blocks`).
+line, or the next line down in the same size of type (LibreOffice and Word write an
+object a line); a move of more than one and a half lines, back up the page, or to another
+size starts another (:class:`_Blocks`).
 A word the typesetter broke at a line's end (``Wider-`` / ``spruch``) is made whole, and
 ligatures (``ﬁ``) are written as their letters (:func:`typeset_text`).  Each paragraph
 carries its page (1-based); ``start``/``end`` index into the extracted text
