@@ -19,16 +19,18 @@ from typing import Any
 
 from ._filters import SettingsFilter
 
-__all__ = ["FoldFilter", "fold"]
+__all__ = ["LIGATURES", "FoldFilter", "fold"]
 
+# The typographic ligatures (Unicode's Alphabetic Presentation Forms) as their letters:
+# what a typeset PDF's fonts map their glyphs to (``Deﬁnition``).
+LIGATURES = {"ﬀ": "ff", "ﬁ": "fi", "ﬂ": "fl", "ﬃ": "ffi", "ﬄ": "ffl", "ﬅ": "st", "ﬆ": "st"}
 # Letters with no decomposition that readers still type without their marks.
 _SPECIAL = {
     "ß": "ss", "ẞ": "SS", "æ": "ae", "Æ": "AE", "œ": "oe", "Œ": "OE", "ø": "o", "Ø": "O",
     "đ": "d", "Đ": "D", "ł": "l", "Ł": "L", "þ": "th", "Þ": "TH", "ð": "d", "Ð": "D",
     "\u0131": "i", "ħ": "h", "Ħ": "H", "ŧ": "t", "Ŧ": "T",
-    # Ligatures (Unicode's Alphabetic Presentation Forms, and Dutch ij).
-    "ﬀ": "ff", "ﬁ": "fi", "ﬂ": "fl", "ﬃ": "ffi", "ﬄ": "ffl", "ﬅ": "st", "ﬆ": "st",
-    "ĳ": "ij", "Ĳ": "IJ", "\u017f": "s",  # the long s
+    **LIGATURES,
+    "ĳ": "ij", "Ĳ": "IJ", "\u017f": "s",  # Dutch ij, the long s
     "\xad": "",  # a soft hyphen: a place a word may break, not a letter
 }  # fmt: skip
 

@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from .._dates import parse_article_date
+from ..analysis.folding import LIGATURES
 from ..errors import DocumentError
 from ..models import Skipped
 from ._base import collapse, listed_authors
@@ -178,10 +179,7 @@ def _stream_key(page: Any) -> object | None:
 # (``Schwarz-`` / ``Weiß``, ``E-`` / ``Mail``), which stays, joined to it.  A soft hyphen
 # at a line's end is always a break.
 _BROKEN_WORD = re.compile(r"(?<=[^\W\d_])(?:-[ \t]*\n[ \t]*(?=[^\W\d_])|\xad[ \t]*\n[ \t]*)")
-# The typographic ligatures a font's glyphs map to (``Deﬁnition``), as their letters.
-_LIGATURES = str.maketrans(
-    {"ﬀ": "ff", "ﬁ": "fi", "ﬂ": "fl", "ﬃ": "ffi", "ﬄ": "ffl", "ﬅ": "st", "ﬆ": "st"}
-)
+_LIGATURES = str.maketrans(LIGATURES)
 
 
 def typeset_text(text: str) -> str:
