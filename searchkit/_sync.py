@@ -15,10 +15,11 @@ from pathlib import Path
 import attrs
 
 from ._batch import Batch
+from ._loads import POOLED_SUFFIXES, Loads
 from ._stored import same_file
 from ._types import Progress
 from .errors import DocumentError
-from .loaders import display_path, iter_files, load_file
+from .loaders import display_path, iter_files
 from .models import DocumentInfo, IndexReport, Skipped
 
 __all__ = ["Sync", "require_existing"]
@@ -67,14 +68,35 @@ class Sync:
         items = list(iter_files(paths, follow_links=follow_links))
         files = [i for i in items if isinstance(i, Path) and (not self.owns or self.owns(i))]
         self.skipped.extend(i for i in items if isinstance(i, Skipped))
-        for done, path in enumerate(files, 1):
-            self._file(path)
-            if progress:
-                progress(done, len(files), display_path(path))
+        slow = [path for path in files if path.suffix.lower() in POOLED_SUFFIXES]
+        ahead = [(*found, self._field_map(path)) for path in slow if (found := self._to_read(path))]
+        # A shard's files are read in the shard's own process (the shards are the pool).
+        with Loads(ahead, pooled=self.owns is None) as loads:
+            for done, path in enumerate(files, 1):
+                self._file(path, loads)
+                if progress:
+                    progress(done, len(files), display_path(path))
         self._remove_missing(roots)
         return IndexReport(skipped=tuple(self.skipped), dry_run=self.batch.dry_run, **self.counts)
 
-    def _file(self, path: Path) -> None:
+    def _to_read(self, path: Path) -> tuple[Path, os.stat_result] | None:
+        """``path`` resolved and its status, when its turn will read it (nothing is
+        recorded: :meth:`_file` looks again at its turn)."""
+        try:
+            resolved = path.resolve()
+            st = resolved.stat()
+        except (RuntimeError, OSError):
+            return None
+        return None if self._unchanged(str(resolved), st) else (resolved, st)
+
+    def _unchanged(self, key: str, st: os.stat_result) -> bool:
+        """Whether the file ``key`` (a resolved path) is as the index holds it, whole."""
+        old = self.by_path.get(key, [])
+        held = self.held.get(key)
+        whole = held is None or held == len(old)  # none of its documents was removed
+        return bool(old) and whole and all(same_file(o, st) for o in old)
+
+    def _file(self, path: Path, loads: Loads) -> None:
         try:
             resolved = path.resolve()
             st = resolved.stat()
@@ -92,20 +114,18 @@ class Sync:
             return
         self.seen.add(key)
         old = self.by_path.get(key, [])
-        held = self.held.get(key)
-        whole = held is None or held == len(old)  # none of its documents was removed
-        if old and whole and all(same_file(o, st) for o in old):
+        if self._unchanged(key, st):
             self.counts["unchanged"] += len(old)
             return
         old_ids = [o.id for o in old]
-        try:
-            docs, skipped_records = load_file(resolved, self._field_map(path))
-        except DocumentError as exc:
-            self.skipped.append(Skipped(display_path(path), exc.reason))
+        loaded = loads.get(resolved, self._field_map(path), st)
+        if isinstance(loaded, DocumentError):
+            self.skipped.append(Skipped(display_path(path), loaded.reason))
             if old:  # it was text and is not any more: its old text must not linger
                 self.batch.delete(*old_ids)
                 self.counts["removed"] += len(old)
             return
+        docs, skipped_records = loaded
         self.skipped.extend(attrs.evolve(s, path=display_path(path)) for s in skipped_records)
         if old and {o.content_hash for o in old} == {d.content_hash for d in docs}:
             # Same content, new timestamps (a touch, a checkout), or documents of it that
