@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import os
 import signal
-from collections import deque
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
@@ -66,8 +65,12 @@ class Loads:
         self._pool: ProcessPoolExecutor | None = None
         if pooled and len(ahead) >= POOL_FILES and workers > 1 and _can_fork():
             self._pool = pool(workers)
-        self._waiting = deque(ahead) if self._pool is not None else deque()
-        self._ahead: dict[Path, tuple[Future[_Read], tuple[int, int, int]]] = {}
+        self._files = list(ahead) if self._pool is not None else []
+        self._place: dict[Path, int] = {}  # a file's place in ``_files`` (its first)
+        for place, (path, _st, _map) in enumerate(self._files):
+            self._place.setdefault(path, place)
+        self._next = 0  # the place of the next file to send
+        self._sent: dict[int, tuple[Future[_Read], tuple[int, int, int]]] = {}
         self._room = workers * AHEAD
 
     def __enter__(self) -> Loads:
@@ -82,15 +85,23 @@ class Loads:
 
     def get(self, path: Path, field_map: Mapping[str, str] | None, st: os.stat_result) -> Loaded:
         """``path``'s documents (``st`` its status at its turn): read ahead by the pool,
-        when the file's status is still the one it had then, else read now."""
+        when the file's status is still the one it had then, else read now.
+
+        Files sent before ``path`` whose turn passed without asking (gone by then, or
+        named twice) are dropped, so they never hold the pool's room."""
         found: _Read | None = None
-        held = self._ahead.pop(path, None)
-        if held is not None:
-            future, was = held
-            if was == _status(st):
-                found = future.result()
-            else:  # changed since it was read ahead: its status and text must agree
-                future.cancel()
+        place = self._place.pop(path, None)
+        if place is not None:
+            for passed in [p for p in self._sent if p < place]:
+                self._sent.pop(passed)[0].cancel()
+            self._next = max(self._next, place + 1)
+            held = self._sent.pop(place, None)
+            if held is not None:
+                future, was = held
+                if was == _status(st):
+                    found = future.result()
+                else:  # changed since it was read ahead: its status and text must agree
+                    future.cancel()
             self._fill()
         if found is None:
             found = _read(path, field_map)
@@ -98,9 +109,10 @@ class Loads:
 
     def _fill(self) -> None:
         pool = self._pool
-        while pool is not None and self._waiting and len(self._ahead) < self._room:
-            path, st, field_map = self._waiting.popleft()
-            self._ahead[path] = (pool.submit(_read, path, field_map), _status(st))
+        while pool is not None and self._next < len(self._files) and len(self._sent) < self._room:
+            path, st, field_map = self._files[self._next]
+            self._sent[self._next] = (pool.submit(_read, path, field_map), _status(st))
+            self._next += 1
 
 
 def _status(st: os.stat_result) -> tuple[int, int, int]:

@@ -110,3 +110,32 @@ def test_a_file_changed_since_it_was_read_ahead_is_read_again(
     assert read_here == ["r4.pdf"]
     texts = [docs[0].paragraphs[0].text for docs, _skipped in got]  # type: ignore[misc]
     assert texts[4] == "Changed after it was sent." and texts[3].startswith("Page one of report 3")
+
+
+def test_files_passed_over_do_not_stop_the_reading_ahead(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A file sent ahead whose turn comes without a read (gone by then, or named twice)
+    is dropped: six such files held the pool's four places for good, and every file
+    after them was read in this process."""
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    files = []
+    for n in range(12):
+        files.append(folder / f"r{n:02}.pdf")
+        files[-1].write_bytes(pdf_bytes([[f"Report {n} text."]]))
+    read_here: list[str] = []
+    load_file = _loads.load_file
+
+    def counted(path: Path, field_map: Any) -> Any:
+        read_here.append(path.name)
+        return load_file(path, field_map)
+
+    monkeypatch.setattr(_loads.os, "cpu_count", lambda: 2)
+    with _loads.Loads([(p, p.stat(), None) for p in files]) as loads:
+        monkeypatch.setattr(_loads, "load_file", counted)  # the pool's own are forked
+        got = [loads.get(p, None, p.stat()) for p in files[6:]]
+    assert read_here == ["r06.pdf"]  # past the four sent when the pool started; not the rest
+    assert [docs[0].paragraphs[0].text for docs, _skipped in got] == [  # type: ignore[misc]
+        f"Report {n} text." for n in range(6, 12)
+    ]
