@@ -181,6 +181,15 @@ def test_pdf_metadata_from_xmp_when_the_info_dictionary_has_none(tmp_path: Path)
     )
 
 
+def test_a_placeholder_title_in_xmp_gives_way_to_the_file_name(tmp_path: Path) -> None:
+    doc = _xmp_document(
+        tmp_path,
+        b'<rdf:Description><dc:title><rdf:Alt><rdf:li xml:lang="x-default">Untitled'
+        b"</rdf:li></rdf:Alt></dc:title></rdf:Description>",
+    )
+    assert doc.title == "x"
+
+
 def test_pdf_xmp_lists_every_creator_and_reads_the_short_form(tmp_path: Path) -> None:
     doc = _xmp_document(
         tmp_path,

@@ -282,17 +282,20 @@ def _metadata(reader: Any, path: Path) -> tuple[str | None, tuple[str, ...], dt.
     except Exception:
         info = None
     if info is not None:
-        title = _text(info.get("/Title"))
-        if title is not None and title.casefold() in _PLACEHOLDER_TITLES:
-            title = None
+        title = _named(_text(info.get("/Title")))
         author = _text(info.get("/Author"))
         published = _pdf_date(info.get("/CreationDate"))
     if title is None or author is None or published is None:
         xmp = _xmp(reader, path)
-        title = title or xmp.get("title")
+        title = title or _named(xmp.get("title"))
         author = author or xmp.get("creator")
         published = published or parse_article_date(xmp.get("date") or "")
     return title, listed_authors(author), published
+
+
+def _named(title: str | None) -> str | None:
+    """``title``, unless it is a placeholder a tool wrote (then ``None``)."""
+    return None if title is None or title.casefold() in _PLACEHOLDER_TITLES else title
 
 
 def _text(value: object) -> str | None:
