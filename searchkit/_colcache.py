@@ -67,6 +67,7 @@ __all__ = [
     "build_columns",
     "columns",
     "drop_orphans",
+    "existing",
     "opened",
     "write_gathered",
 ]
@@ -196,6 +197,10 @@ class Columns:
             j += 1
         return None
 
+    def texts(self, numbers: Iterable[int]) -> list[bytes]:
+        """The bytes of the terms numbered ``numbers``."""
+        return [self._text(i) for i in numbers]
+
     def _text(self, i: int) -> bytes:
         """Term number ``i``'s bytes."""
         a, b = self.arrays["offsets"][i : i + 2].tolist()
@@ -296,6 +301,21 @@ def _check_term(reader: Any, field: str, text: bytes, ids: Any, weights: Any, do
 def columns(searcher: Searcher, reader: Any, field: str) -> Columns:
     """The columns of ``field`` in the segment ``reader`` reads: opened, or built (and
     written) when there is no file, or the file or the columns opened from it are damaged."""
+    cols = _columns(searcher, reader, field, build=True)
+    assert cols is not None
+    return cols
+
+
+def existing(searcher: Searcher, reader: Any, field: str) -> Columns | None:
+    """The columns of ``field`` in the segment ``reader`` reads if a query opened them or
+    a sound file holds them (the writer writes the body fields'); never built."""
+    try:
+        return _columns(searcher, reader, field, build=False)
+    except UnavailableError:
+        return None
+
+
+def _columns(searcher: Searcher, reader: Any, field: str, build: bool) -> Columns | None:
     per_reader = _OPEN.setdefault(reader, {})
     cols = per_reader.get(field)
     if cols is None or cols.damaged:
@@ -307,6 +327,8 @@ def columns(searcher: Searcher, reader: Any, field: str) -> Columns:
         expect = _identity(searcher, reader, segment, field)
         path = _cache_path(searcher, segment, field)
         found = _open(path, expect, field) if path is not None and cols is None else None
+        if found is None and not build:
+            return None
         if found is None:
             fmt = searcher.schema[field].format
             found = _build(reader, field, expect, bool(fmt and fmt.supports("positions")))

@@ -31,6 +31,7 @@ import attrs
 from whoosh import query as wq
 from whoosh.searching import Searcher
 
+from . import _lexicon
 from ._columns import top_docs
 from ._limits import Deadline, QueryLimits, bound_query, check_text
 from ._rerank import Candidate, SharedPool, pool_record, pool_size
@@ -195,6 +196,7 @@ def part_candidates(
         QueryLimits.from_env() if request.limits is None else request.limits,
         Deadline(request.timeout),
         request.query,
+        _lexicon.words,
     )
     q = expand_fuzzy(bounded, searcher)
     top, _total = top_docs(searcher, q, pool_size(request), filter, None, pool_record(searcher))

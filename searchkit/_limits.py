@@ -36,7 +36,7 @@ from __future__ import annotations
 import os
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any, cast
 
 import attrs
@@ -281,21 +281,33 @@ class _Expansions:
         return iter(self.words(reader))
 
 
+# A segment's words for a multi-term node, found another way than the node's own walk of
+# the term file (``_lexicon.words``: from the segment's column table), or ``None``.
+Words = Callable[[wq.MultiTerm, Searcher, Any], list[bytes] | None]
+
+
 def bound_query(
-    q: wq.Query, searcher: Searcher, limits: QueryLimits, deadline: Deadline, text: str
+    q: wq.Query,
+    searcher: Searcher,
+    limits: QueryLimits,
+    deadline: Deadline,
+    text: str,
+    words: Words | None = None,
 ) -> wq.Query:
     """``q``, checked against ``limits`` (raising :class:`QueryLimitError`).
 
     Counts the index words every wildcard, prefix, fuzzy term and term range stands for,
     segment by segment, stopping one past ``max_expansions``; the expansion is the costly
     part of such terms, so a term over the limit costs at most that much before it is
-    refused, and one within it is not expanded again when the query runs.  Expansion
-    stops early when ``deadline`` passes (the search then returns what it found).
+    refused, and one within it is not expanded again when the query runs.  ``words``
+    finds a segment's words where it can (the search passes ``_lexicon.words``), the
+    node's own walk where it gives ``None``.  Expansion stops early when ``deadline``
+    passes (the search then returns what it found).
     """
     clauses = _plain_clauses(q)
     if clauses is None:
         q = _every_doc(q)
-        clauses = _expanded_clauses(q, searcher, limits, deadline, text)
+        clauses = _expanded_clauses(q, searcher, limits, deadline, text, words)
     elif deadline.passed():
         clauses = 0  # as the walk counts: nothing once the deadline has passed
     if clauses > limits.max_clauses:
@@ -328,7 +340,12 @@ def _plain_clauses(q: wq.Query) -> int | None:
 
 
 def _expanded_clauses(
-    q: wq.Query, searcher: Searcher, limits: QueryLimits, deadline: Deadline, text: str
+    q: wq.Query,
+    searcher: Searcher,
+    limits: QueryLimits,
+    deadline: Deadline,
+    text: str,
+    words: Words | None,
 ) -> int:
     """The words ``q`` searches, each wildcard, prefix, fuzzy term and term range
     expanded (and refused past the limits) as :func:`bound_query` says."""
@@ -349,7 +366,7 @@ def _expanded_clauses(
         if deadline.passed():
             break
         if isinstance(node, wq.MultiTerm) and not isinstance(node, wq.Every):
-            clauses += _expand(node, top, leaves, limits, deadline, text)
+            clauses += _expand(node, searcher, leaves, limits, deadline, text, words)
         elif isinstance(node, wq.Term):
             clauses += 1
         elif isinstance(node, wq.Phrase):
@@ -359,18 +376,21 @@ def _expanded_clauses(
 
 def _expand(
     node: wq.MultiTerm,
-    top: Any,
+    searcher: Searcher,
     leaves: list[Any],
     limits: QueryLimits,
     deadline: Deadline,
     text: str,
+    source: Words | None,
 ) -> int:
     """Expand ``node`` in every segment, refuse it past ``max_expansions``, cache the words."""
     cache = _Expansions(_whoosh.expansion_source(node))
+    top = searcher.reader()
     words: set[bytes] = set()
     for leaf in leaves:
         mine: list[bytes] = []
-        for word in cache.original(leaf):
+        found = None if source is None else source(node, searcher, leaf)
+        for word in cache.original(leaf) if found is None else found:
             mine.append(word)
             words.add(word)
             if len(words) > limits.max_expansions:

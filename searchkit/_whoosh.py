@@ -42,6 +42,7 @@ __all__ = [
     "file_region",
     "length_column",
     "length_field",
+    "pattern_parts",
     "per_document_reader",
     "perdoc_segment",
     "postings_file",
@@ -201,6 +202,12 @@ def expansion_source(q: Any) -> Callable[[Any], Iterator[bytes]]:
     """A multi-term query's own way to its words (what :func:`expanded_bytes` calls)."""
     found: Callable[[Any], Iterator[bytes]] = q._btexts
     return found
+
+
+def pattern_parts(q: Any) -> tuple[str, str]:
+    """A wildcard's (or any pattern query's) regular expression, and the literal text
+    every word it matches starts with: what its ``_btexts`` matches words with."""
+    return q._get_pattern(), q._find_prefix(q.text)
 
 
 def replace_expansion(q: Any, source: Callable[[Any], Iterator[bytes]]) -> None:

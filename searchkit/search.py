@@ -14,6 +14,7 @@ import attrs
 from whoosh import query as wq
 from whoosh.searching import Searcher
 
+from . import _lexicon
 from ._collapse import top_documents
 from ._columns import top_docs
 from ._hits import NO_HIGHLIGHT, Records, build_hits, highlight_terms, neighbours
@@ -93,7 +94,7 @@ def run_search(
             if corrected:
                 request = attrs.evolve(request, query=corrected)
         parsed = parse_request(searcher, request, synonyms)
-    bounded = bound_query(parsed, searcher, limits, deadline, shown)
+    bounded = bound_query(parsed, searcher, limits, deadline, shown, _lexicon.words)
     q = expand_fuzzy(bounded, searcher)  # after the limits: it reuses their expansion
     limit, offset = request.limit, (request.page - 1) * request.limit
     records = Records(searcher)  # each document's stored record read once
