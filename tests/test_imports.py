@@ -91,14 +91,21 @@ def test_no_import_cycles_between_searchkit_modules() -> None:
     edges = {a: {b for b in deps if b in graph and b != "searchkit"} for a, deps in graph.items()}
 
     def cycle_from(start: str) -> list[str] | None:
-        stack = [(start, [start])]
+        """A way from ``start`` back to itself: each module is entered once (every way
+        through a module is tried at once), its way in kept to name the cycle."""
+        came_from: dict[str, str] = {}
+        stack = [start]
         while stack:
-            node, trail = stack.pop()
-            for nxt in edges.get(node, ()):
+            node = stack.pop()
+            for nxt in sorted(edges.get(node, ())):
                 if nxt == start:
-                    return [*trail, start]
-                if nxt not in trail:
-                    stack.append((nxt, [*trail, nxt]))
+                    trail = [node]
+                    while trail[-1] != start:
+                        trail.append(came_from[trail[-1]])
+                    return [*reversed(trail), start]
+                if nxt not in came_from:
+                    came_from[nxt] = node
+                    stack.append(nxt)
         return None
 
     cycles = [c for c in map(cycle_from, sorted(edges)) if c]
