@@ -11,6 +11,7 @@ closing "Reuter" signature is not a paragraph.  Articles without a body are skip
 
 from __future__ import annotations
 
+import argparse
 import datetime as dt
 import re
 from collections.abc import Iterator
@@ -28,6 +29,34 @@ _READ = 1 << 16
 def files(root: Path) -> list[Path]:
     """The 22 ``reut2-NNN.sgm`` files in order."""
     return sorted(root.glob("reut2-*.sgm"))
+
+
+def index_arguments(ap: argparse.ArgumentParser, docs: int | None) -> None:
+    """The options of a script timing queries over an index of Reuters: ``--data``,
+    ``--docs`` (``docs`` articles by default; ``None``: all), ``--every`` (which titles
+    make queries), ``--index`` and ``--json``."""
+    ap.add_argument("--data", help="shared data folder (default ../shared/data)")
+    ap.add_argument(
+        "--docs", type=int, default=docs, help=f"articles to index (default {docs or 'all'})"
+    )
+    ap.add_argument("--every", type=int, default=100, help="take every Nth title as a query")
+    ap.add_argument("--index", help="index folder: reused if it exists, else built there")
+    ap.add_argument("--json", metavar="FILE", help="write the results as JSON (- for stdout)")
+
+
+def index_at(folder: str | None, root: Path, limit: int | None = None) -> Path:
+    """A searchkit index (lexical) of the first ``limit`` articles (all: ``None``) in
+    ``folder``: reused if it exists, else built there (in a new temporary folder when
+    ``folder`` is ``None``).  Its path."""
+    import tempfile
+
+    import searchkit
+
+    work = Path(folder) if folder else Path(tempfile.mkdtemp()) / "ix"
+    if not work.exists():
+        with searchkit.Index.create(work, vectors=False) as ix:
+            ix.add_documents(documents(root, limit))
+    return work
 
 
 def documents(root: Path, limit: int | None = None) -> Iterator[Document]:

@@ -23,7 +23,6 @@ from __future__ import annotations
 import argparse
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -55,11 +54,8 @@ def queries(root: Path, every: int) -> dict[str, list[str]]:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--data", help="shared data folder (default ../shared/data)")
-    ap.add_argument("--docs", type=int, default=None, help="Reuters articles (default all)")
-    ap.add_argument("--every", type=int, default=200, help="take every Nth title")
-    ap.add_argument("--index", help="index folder: reused if it exists, else built there")
-    ap.add_argument("--json", metavar="FILE", help="write the results as JSON (- for stdout)")
+    _reuters.index_arguments(ap, docs=None)
+    ap.set_defaults(every=200)
     args = ap.parse_args(argv)
     root = c.data_root(args.data) / "reuters21578"
     c.require(root, "Reuters-21578")
@@ -67,10 +63,7 @@ def main(argv: list[str] | None = None) -> int:
     import searchkit
     from searchkit import _lexicon
 
-    work = Path(args.index) if args.index else Path(tempfile.mkdtemp()) / "ix"
-    if not work.exists():
-        with searchkit.Index.create(work, vectors=False) as ix:
-            ix.add_documents(_reuters.documents(root, args.docs))
+    work = _reuters.index_at(args.index, root, args.docs)
     tables = _lexicon.existing
 
     def hidden(*_args: Any) -> None:

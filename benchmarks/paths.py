@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -55,22 +54,15 @@ def queries(root: Path, every: int) -> list[str]:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--data", help="shared data folder (default ../shared/data)")
-    ap.add_argument("--docs", type=int, default=5000, help="Reuters articles to index")
+    _reuters.index_arguments(ap, docs=5000)
     ap.add_argument("--rounds", type=int, default=3, help="timed passes over the queries")
-    ap.add_argument("--every", type=int, default=100, help="take every Nth title as a query")
-    ap.add_argument("--index", help="index folder: reused if it exists, else built there")
-    ap.add_argument("--json", metavar="FILE", help="write the results as JSON (- for stdout)")
     args = ap.parse_args(argv)
     root = c.data_root(args.data) / "reuters21578"
     c.require(root, "Reuters-21578")
 
     import searchkit
 
-    work = Path(args.index) if args.index else Path(tempfile.mkdtemp()) / "ix"
-    if not work.exists():
-        with searchkit.Index.create(work) as ix:
-            ix.add_documents(_reuters.documents(root, args.docs))
+    work = _reuters.index_at(args.index, root, args.docs)
     texts = queries(root, args.every)
     rows: list[dict[str, Any]] = []
     with searchkit.Index.open(work) as ix:
