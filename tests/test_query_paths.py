@@ -29,6 +29,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import searchkit
+from searchkit import _order
 from searchkit._dates import date_bounds
 from searchkit._limits import Deadline, QueryLimits
 from searchkit._stored import chunk_from_stored
@@ -135,6 +136,26 @@ def test_a_title_word_excluded_with_andnot_stays_excluded(
     assert results.total == 9
     grouped = paths_index.search("election ANDNOT labour", sort=sort, group=True)  # type: ignore[arg-type]
     assert grouped.total == 6
+
+
+def test_a_few_chunks_ids_are_read_one_by_one_as_every_id_reads_them(
+    paths_index: searchkit.Index,
+) -> None:
+    """A process's first search orders ties by document id: for a few matches it reads
+    their ids alone, from each segment's column, not every id of the index."""
+    searcher = paths_index._reader()
+    _order._CACHE.pop(searcher.reader(), None)
+    offsets = [offset for _sub, offset in searcher.leaf_searchers()]
+    assert len(offsets) == 3
+    total = searcher.doc_count_all()
+    docs = [total - 1, offsets[1], 0, offsets[2] + 1]  # out of order, from every segment
+    assert len(docs) * _order._FEW < total
+    few = _order._ids_of(searcher, docs)
+    assert "doc_id" not in _order._CACHE.get(searcher.reader(), {})  # every id not read
+    every = _order.document_ids(searcher)
+    assert few == [every[d] for d in docs]
+    assert len(set(few)) > 1
+    assert _order._ids_of(searcher, list(range(total))) == every
 
 
 def test_a_search_cut_short_never_holds_an_excluded_chunk(paths_index: searchkit.Index) -> None:
