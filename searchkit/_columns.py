@@ -1,7 +1,7 @@
 """Queries scored with numpy over per-segment columns of postings (see ``_colcache.py``).
 
 :func:`column_scores` scores the queries :func:`._topk.top_docs` answers (words and
-slop-1 phrases under OR, AND, NOT and ANDMAYBE) with array operations: each term's
+phrases under OR, AND, NOT and ANDMAYBE) with array operations: each term's
 scores are computed for all its postings in a segment at once and added into a dense
 array over every document, with the same BM25 formula, collection statistics and order
 of floating-point additions as ``_topk``.  So it gives exactly what ``_topk`` gives: the
@@ -30,7 +30,7 @@ from . import _topk
 from ._colcache import KEPT_NORMS, Columns, DamagedError, UnavailableError, columns
 from ._colfilter import filter_mask, in_range
 from ._order import at_least_kth
-from ._positions import consecutive, joined, shared
+from ._positions import consecutive, joined, shared, within
 from .scoring import BM25, bm25_idf, bm25_tf, coverage
 
 if TYPE_CHECKING:
@@ -473,7 +473,7 @@ class _Run:
         their positions (see :func:`._positions.consecutive`), every segment's at once."""
         if self.deadline is not None and self.deadline.passed():
             return
-        _kind, field, words, boost = phrase
+        _kind, field, words, boost, slop = phrase
         np = self.np
         if not self.searcher.schema[field].scorable:
             raise UnavailableError  # _topk leaves these to Whoosh's collector
@@ -499,7 +499,8 @@ class _Run:
         if not all(c.has_positions() for p in parts.values() for c, *_ in p):
             raise UnavailableError  # no positions to check the phrase with
         row_of = dict(zip(distinct, rows, strict=True))
-        keep = consecutive([(parts[w], w, row_of[w]) for w in words], docs.size)
+        placed = [(parts[w], w, row_of[w]) for w in words]
+        keep = consecutive(placed, docs.size) if slop == 1 else within(placed, docs.size, slop)
         if not len(keep):
             return
         where = docs[keep]

@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 
     Ints = npt.NDArray[np.int64]
 
-__all__ = ["common", "consecutive", "decode_all", "gather", "joined", "shared"]
+__all__ = ["common", "consecutive", "decode_all", "gather", "joined", "shared", "within"]
 
 # Protocol 2, EMPTY_LIST, BINPUT 0: how every encoded list starts (after the count).
 _HEAD = b"\x80\x02]q\x00"
@@ -219,6 +219,40 @@ def consecutive(words: list[tuple[list[Any], bytes, Any]], size: int) -> Any:
     # The keys ascend (documents, then positions, ascend), so a row's keys sit together:
     # its first is where it differs from the one before (np.unique would hash or sort).
     rows_kept = starts // shift
+    if not rows_kept.size:
+        return rows_kept
+    return rows_kept[np.concatenate(([True], rows_kept[1:] != rows_kept[:-1]))]
+
+
+def within(words: list[tuple[list[Any], bytes, Any]], size: int, slop: int) -> Any:
+    """The indexes of the ``size`` documents where the phrase's words sit in order, each
+    1 to ``slop`` positions after the one before (``_topk._chained``, over arrays), the
+    words given as to :func:`consecutive`.
+
+    Keys ``(document, position)`` of the places each word can end such a chain at, word by
+    word: a place of the next word is kept where a key of the word before falls within
+    the ``slop`` places before it, in the same document (two bisections of the sorted
+    keys)."""
+    import numpy as np
+
+    shift = np.int64(1 << 34)
+    ends: Any = None
+    for parts, text, rows in words:
+        held = [c.term_positions(text) for c, *_ in parts]
+        every = joined(np, [n for n, _p in held]), joined(np, [p for _n, p in held])
+        counts, where = gather(*every, rows)
+        where = where.astype(np.int64)
+        keys = np.repeat(np.arange(size, dtype=np.int64), counts)
+        keys *= shift
+        keys += where
+        if ends is not None:
+            # The window [p - slop, p - 1], cut at the document's first position.
+            first = np.searchsorted(ends, keys - np.minimum(where, slop))
+            keys = keys[np.searchsorted(ends, keys) > first]
+        ends = keys
+        if not ends.size:
+            break
+    rows_kept = ends // shift
     if not rows_kept.size:
         return rows_kept
     return rows_kept[np.concatenate(([True], rows_kept[1:] != rows_kept[:-1]))]

@@ -7,13 +7,14 @@ cannot disagree about the set or the total.
 
 Whoosh scores a disjunction document-at-a-time through a tree of union matchers (several
 Python calls per posting per tree level), then walks every match a second time to count
-the total.  Here ``Term`` and ``Phrase`` (slop 1) leaves under ``Or``, ``And``, ``AndNot``,
+the total.  Here ``Term`` and ``Phrase`` leaves under ``Or``, ``And``, ``AndNot``,
 ``AndMaybe`` and ``Not`` nodes are read a block of postings at a time: each posting's
 score is added into a dict keyed by document number, so the dict is the full set of
-matches and its size the exact total.  A phrase matches where its words sit at
-consecutive positions and scores the sum of its words, as in Whoosh.  A date range reads
+matches and its size the exact total.  A phrase matches where its words sit in order,
+each 1 to its slop positions after the one before (consecutive at slop 1), and scores
+the sum of its words, as in Whoosh.  A date range reads
 the date column (Whoosh would expand it into thousands of terms).  Any other leaf
-(wildcards, fuzzy terms, numeric ranges, phrases with a slop) is walked through Whoosh's
+(wildcards, fuzzy terms, numeric ranges) is walked through Whoosh's
 own matcher for that leaf alone, every posting of it.
 
 The boolean nodes are never left to Whoosh's matchers: its ``AndNotMatcher`` lets a
@@ -149,7 +150,7 @@ def best(
 # -- compiling a Whoosh query into a plan --------------------------------------------
 #
 # A plan is a tree of tuples: ("term", field, text, boost), ("phrase", field, [text, ...],
-# boost), ("or", [node, ...]), ("and", [node, ...]), ("andnot", [positive, negative]),
+# boost, slop), ("or", [node, ...]), ("and", [node, ...]), ("andnot", [positive, negative]),
 # ("andmaybe", [required, optional]), ("not", node), ("range", field, start, end,
 # start excluded, end excluded, boost): a date range read from the field's column, and
 # ("leaf", query, boost): any other query, read through its own Whoosh matcher.
@@ -210,10 +211,11 @@ def or_clauses(q: wq.Or, searcher: Searcher, boost: float) -> list[tuple[wq.Quer
 
 
 def _compile_phrase(q: wq.Phrase, searcher: Searcher, boost: float) -> _Node:
-    """Whoosh matches a phrase as words at consecutive positions (slop 1) and scores it
-    as the sum of its words' scores; other slops are read through Whoosh's matcher."""
+    """Whoosh matches a phrase as its words in order, each 1 to ``slop`` positions after
+    the one before (slop 1: at consecutive positions), and scores it as the sum of its
+    words' scores; a slop under 1 is read through Whoosh's matcher."""
     schema = searcher.schema
-    if q.fieldname not in schema or q.slop != 1:
+    if q.fieldname not in schema or type(q.slop) is not int or q.slop < 1:
         return ("leaf", q, boost)
     field = schema[q.fieldname]
     if not field.format or not field.format.supports("positions"):
@@ -226,7 +228,7 @@ def _compile_phrase(q: wq.Phrase, searcher: Searcher, boost: float) -> _Node:
         return _NOTHING
     if len(words) == 1:
         return ("term", q.fieldname, words[0], boost * q.boost)
-    return ("phrase", q.fieldname, words, boost * q.boost)
+    return ("phrase", q.fieldname, words, boost * q.boost, q.slop)
 
 
 # -- evaluating a plan -------------------------------------------------------------------
@@ -288,7 +290,7 @@ class _Evaluator:
             try:
                 return self._phrase(node)
             except _UnsupportedError:
-                return self._walk(wq.Phrase(node[1], node[2]), node[3])
+                return self._walk(wq.Phrase(node[1], node[2], slop=node[4]), node[3])
         acc = {}
         self._add_term(acc, node)
         return acc
@@ -414,7 +416,7 @@ class _Evaluator:
     def _phrase(self, node: _Node) -> Scores:
         if self.deadline is not None and self.deadline.passed():
             return {}
-        _kind, field, words, boost = node
+        _kind, field, words, boost, slop = node
         decode = self.searcher.schema[field].format.decode_positions
         scorers = {
             w: self._scorer(field, w) for w in set(words) if (field, w) in self.searcher.reader()
@@ -434,7 +436,7 @@ class _Evaluator:
                 if not all(d in p for p in per_word):
                     continue
                 positions = [decode(p[d][1]) for p in per_word]
-                if _consecutive(positions):
+                if _consecutive(positions) if slop == 1 else _chained(positions, slop):
                     acc[d + offset] = sum(p[d][0] for p in per_word) * boost
             _drop_deleted(acc, reader, offset)
         return acc
@@ -465,6 +467,18 @@ def _consecutive(positions: list[list[int]]) -> bool:
     """Whether some position p of the first word has p+1 for the second word, p+2 ..."""
     rest = [set(p) for p in positions[1:]]
     return any(all(p + i in s for i, s in enumerate(rest, 1)) for p in positions[0])
+
+
+def _chained(positions: list[list[int]], slop: int) -> bool:
+    """Whether the words sit in order, each 1 to ``slop`` positions after the one before
+    (Whoosh's ``SpanNear2``, ordered, ``mindist`` 1, as its ``Phrase`` asks): the
+    positions each word can end a chain at, word by word."""
+    ends = set(positions[0])
+    for following in positions[1:]:
+        ends = {b for b in following if any(b - slop <= a < b for a in ends)}
+        if not ends:
+            return False
+    return True
 
 
 def _drop_deleted(acc: Scores, reader: Any, offset: int) -> None:

@@ -572,6 +572,60 @@ def test_phrases_over_long_paragraphs_agree_with_topk(tmp_path: Path) -> None:
             assert _same(searcher, q, 50)[1] > 0, text
 
 
+def _whooshs_phrase_matches(searcher: Searcher, q: wq.Phrase) -> dict[int, float]:
+    """What Whoosh's own matcher of the phrase (its ``SpanNear2``) matches and scores."""
+    out: dict[int, float] = {}
+    for sub, offset in searcher.leaf_searchers():
+        reader = sub.reader()
+        m = q.matcher(sub, sub.context())
+        while m.is_active():
+            if not reader.is_deleted(m.id()):
+                out[m.id() + offset] = m.score()
+            m.next()
+    return out
+
+
+def test_phrases_with_a_slop_match_what_whoosh_matches(segmented: searchkit.Index) -> None:
+    """``"a b"~N``: the words in order, each 1 to N positions after the one before, read
+    from the columns' positions and from Whoosh's positions (``_topk``) alike, and the
+    documents and scores Whoosh's span matcher gives (it read them until 2026-12-08)."""
+    rnd = random.Random(5)
+    searcher = segmented._reader()
+    checked = matched = 0
+    for _ in range(150):
+        words = rnd.choices(WORDS[:12], k=rnd.randint(2, 4))
+        slop = rnd.choice([1, 2, 3, 5, 8])
+        q = wq.Phrase("body", words, slop=slop)
+        whoosh = _whooshs_phrase_matches(searcher, q)
+        found = _same(searcher, q, 1000)
+        assert found is not None, q
+        assert found[1] == len(whoosh), q
+        ours = {d: s for s, d in found[0]}
+        assert set(ours) == set(whoosh), q
+        assert all(abs(ours[d] - whoosh[d]) <= 1e-9 * whoosh[d] for d in whoosh), q
+        checked += 1
+        matched += bool(whoosh)
+    assert checked == 150 and 30 < matched < 150
+
+
+def test_a_phrase_with_a_slop_holds_its_words_order(tmp_path: Path) -> None:
+    text = "The river flooded the old bank by the station. A bank of the river."
+    with searchkit.Index.create(tmp_path / "ix") as ix:
+        ix.add_documents(
+            [Document(id="d", path="d.txt", title="t", paragraphs=(Paragraph(1, text, 0, 66),))]
+        )
+        for query, hits in [
+            ('"river bank"', 0),  # not next to each other
+            ('"river bank"~2', 0),  # "river flooded old bank": three places on
+            ('"river bank"~3', 1),
+            ('"bank river"~2', 1),  # "bank river" in the second sentence
+            ('"station flooded"~9', 0),  # "flooded" stands before "station" only
+        ]:
+            assert len(ix.search(query)) == hits, query
+            ix.search("warm")  # the second query on: read through the columns too
+            assert len(ix.search(query)) == hits, query
+
+
 @pytest.mark.parametrize("shape", ["random", "ties", "ascending", "descending", "few distinct"])
 def test_kth_largest_is_the_partitions_kth_largest(shape: str) -> None:
     rng = np.random.default_rng(7)
