@@ -56,7 +56,7 @@ class _Explainer:
         kind = type(q)
         if kind is wq.Term:
             return self._term(q.fieldname, q.text, boost * q.boost, str(q))
-        if kind is wq.Phrase and q.slop == 1:
+        if kind is wq.Phrase and type(q.slop) is int and q.slop >= 1:
             return self._phrase(q, boost)
         if kind is wq.Or and not (q.scale or q.minmatch):
             return self._or(q, boost)
