@@ -23,6 +23,7 @@ from typing import Any
 
 from whoosh.searching import Searcher
 
+from . import _whoosh
 from ._topk import column
 from ._types import SORTS, Ranked, Sort
 
@@ -121,7 +122,7 @@ def _read_ids(searcher: Searcher) -> list[str]:
     found: list[str] = []
     for sub, _offset in searcher.leaf_searchers():
         if sub.reader().doc_count_all():  # an empty index's reader has no columns
-            found.extend(sub.reader().column_reader("doc_id"))
+            found.extend(_whoosh.column_values(sub.reader(), "doc_id"))
     return found
 
 

@@ -593,7 +593,7 @@ def column(reader: Any, field: str) -> list[int]:
     if found is None:
         # An empty index's reader (no segment yet, or an empty shard) has no columns.
         values = (
-            list(reader.column_reader(field, translate=False)) if reader.doc_count_all() else []
+            _whoosh.column_values(reader, field, translate=False) if reader.doc_count_all() else []
         )
         values.extend([_missing(reader.schema, field)] * (reader.doc_count_all() - len(values)))
         found = cache[key] = values

@@ -17,10 +17,12 @@ Functions that read say what they return when the object is not shaped as expect
 
 from __future__ import annotations
 
+import struct
 from collections.abc import Callable, Iterator
 from itertools import accumulate
 from typing import Any
 
+from whoosh import columns as wcolumns
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3TermInfo
 from whoosh.codec.whoosh3 import _lenfield as _length_field
 
@@ -31,6 +33,7 @@ __all__ = [
     "cached_stored_column",
     "codec_matcher",
     "column_bytes",
+    "column_values",
     "column_writer",
     "current_field",
     "end_document",
@@ -137,6 +140,40 @@ def length_field(field: str) -> str:
 def cached_column(perdoc: Any, name: str, column: Any) -> Any:
     """A per-document reader's column ``name`` (as ``column`` stores it), or ``None``."""
     return perdoc._cached_reader(name, column)
+
+
+def column_values(reader: Any, field: str, translate: bool = True) -> list[Any]:
+    """Every document's value in ``field``'s column of the segment ``reader`` reads, what
+    iterating its column reader gives (``translate``: as the field reads them back), read
+    at once where the column is a numeric or variable-bytes one: iterating reads the file
+    once a document (about 5 us each: 0.5 s for all of Reuters-21578's dates)."""
+    column = reader.column_reader(field, translate=False)
+    values = _whole_column(column, reader.doc_count_all())
+    if values is None:
+        values = list(column)
+    if translate:
+        convert = reader.schema[field].from_column_value
+        values = [convert(v) for v in values]
+    return values
+
+
+def _whole_column(column: Any, docs: int) -> list[Any] | None:
+    """The values of a Whoosh column reader of a numeric or variable-bytes column, read in
+    one piece (``None`` for another kind)."""
+    kind = type(column)
+    if kind is wcolumns.NumericColumn.Reader:
+        n = min(column._count, docs)
+        data = column._dbfile.get(column._basepos, column._fixedlen * n)
+        values: list[Any] = list(struct.unpack(f"!{n}{column._typecode}", data))
+        return values + [column._default] * (docs - n)
+    if kind is wcolumns.VarBytesColumn.Reader:
+        lengths, offsets = column._lengths, column._offsets
+        if len(lengths) != docs or len(offsets) != docs:
+            return None
+        size = max((o + n for o, n in zip(offsets, lengths, strict=True)), default=0)
+        blob = column._dbfile.get(column._basepos, size) if size else b""
+        return [blob[o : o + n] for o, n in zip(offsets, lengths, strict=True)]
+    return None
 
 
 def length_column(perdoc: Any, field: str) -> Any:

@@ -26,6 +26,7 @@ import attrs
 from whoosh import query as wq
 from whoosh.searching import Searcher
 
+from . import _whoosh
 from ._columns import answered_before, column_scores
 from ._stored import chunk_from_stored
 from ._topk import all_matches
@@ -101,7 +102,8 @@ class _SegmentTable:
         # strong reference from a value to its key would keep both for ever.
         self._reader = weakref.ref(reader)
         self._doc_ids: list[str] | None = None
-        self._dates: list[dt.datetime | None] | None = None
+        self._raw_dates: list[int] | None = None
+        self._dates: dict[int, dt.datetime] = {}  # raw column value -> date, as read
         self._by_term: dict[str, dict[int, list[str]]] = {}
 
     @property
@@ -113,17 +115,23 @@ class _SegmentTable:
 
     def doc_ids(self) -> list[str]:
         if self._doc_ids is None:
-            self._doc_ids = list(self.reader.column_reader("doc_id"))
+            self._doc_ids = _whoosh.column_values(self.reader, "doc_id")
         return self._doc_ids
 
-    def dates(self) -> list[dt.datetime | None]:
-        if self._dates is None:
-            field = self.reader.schema["published"]
-            raw = self.reader.column_reader("published", translate=False)
-            missing = field.default
-            convert = field.from_column_value
-            self._dates = [None if v == missing else convert(v) for v in raw]
-        return self._dates
+    def date(self, d: int) -> dt.datetime | None:
+        """Chunk ``d``'s date (``None`` when it has none): the column read whole once, a
+        value turned into a date when first asked for (a search counts its matches' dates,
+        not the index's)."""
+        field = self.reader.schema["published"]
+        if self._raw_dates is None:
+            self._raw_dates = _whoosh.column_values(self.reader, "published", translate=False)
+        value = self._raw_dates[d]
+        if value == field.default:
+            return None
+        found = self._dates.get(value)
+        if found is None:
+            found = self._dates[value] = field.from_column_value(value)
+        return found
 
     def values(self, facet: str, d: int) -> list[str]:
         """The values of ``facet`` chunk ``d`` has (author keys, a domain, a folder, a
@@ -131,7 +139,7 @@ class _SegmentTable:
         field = _FACET_FIELDS.get(facet)
         if field is not None:
             return self.terms(field).get(d, [])
-        when = self.dates()[d]
+        when = self.date(d)
         if when is None:
             return []
         return [f"{when.year:04d}" if facet == "year" else f"{when.year:04d}-{when.month:02d}"]
@@ -276,9 +284,9 @@ def date_histogram(
     paragraphs: Counter[dt.date] = Counter()
     docs: dict[dt.date, set[str]] = {}
     for table, local in _tables(searcher, docnums):
-        dates, doc_ids = table.dates(), table.doc_ids()
+        doc_ids = table.doc_ids()
         for d in local:
-            when = dates[d]
+            when = table.date(d)
             if when is None:
                 continue
             start = _period_start(when.date(), interval)

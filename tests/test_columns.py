@@ -22,7 +22,16 @@ from whoosh import query as wq
 from whoosh.searching import Searcher
 
 import searchkit
-from searchkit import Document, Paragraph, _colbuild, _colcache, _columns, _order, _topk
+from searchkit import (
+    Document,
+    Paragraph,
+    _colbuild,
+    _colcache,
+    _columns,
+    _order,
+    _topk,
+    _whoosh,
+)
 from searchkit.query import build_filter, parse_query, plain_query
 
 from .conftest import SHARED_DATA
@@ -641,6 +650,58 @@ def test_kth_largest_is_the_partitions_kth_largest(shape: str) -> None:
         }[shape]
         for k in sorted({1, 2, 10, 100, 1000, n // 2, n} & set(range(1, n + 1))):
             assert _order.kth_largest(values, k) == np.partition(values, n - k)[n - k], (n, k)
+
+
+def test_columns_read_whole_are_what_whooshs_readers_give(tmp_path: Path) -> None:
+    """``_whoosh.column_values``: a document's id and date read in one piece per segment,
+    as Whoosh's column readers give them a document at a time; over segments with
+    undated documents and deletions."""
+    base = dt.datetime(1987, 2, 26, tzinfo=dt.UTC)
+
+    def dated(n: int, seed: int, step: int) -> Iterator[Document]:
+        for i, doc in enumerate(_documents(n, seed)):
+            when = None if i % step == 0 else base + dt.timedelta(hours=i)
+            yield attrs.evolve(doc, id=f"{doc.id}-{seed}-é", published=when)
+
+    with searchkit.Index.create(tmp_path / "ix") as ix:
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setattr(searchkit._writer, "_MIN_MERGE", 1000)  # keep every segment
+            ix.add_documents(dated(60, seed=1, step=5), batch_size=60)
+            ix.add_documents(dated(40, seed=2, step=3), batch_size=40)
+            ix.add_documents(dated(10, seed=2, step=2))  # replaces some of the 40
+        searcher = ix._reader()
+        leaves = [sub.reader() for sub, _offset in searcher.leaf_searchers()]
+        assert len(leaves) == 3 and searcher.reader().has_deletions()
+        for reader in leaves:
+            for field, translate in [("doc_id", True), ("doc_id", False), ("published", False)]:
+                expected = list(reader.column_reader(field, translate=translate))
+                assert _whoosh.column_values(reader, field, translate) == expected
+        missing = searcher.schema["published"].default
+        assert _whoosh.column_values(leaves[0], "published", False).count(missing) == 12
+
+
+@pytest.mark.parametrize("docs", [10, 40_000])
+def test_whole_columns_of_either_size_are_read_as_whoosh_reads_them(docs: int) -> None:
+    """Past 32,768 documents Whoosh stores a bytes column's offsets; a column may hold
+    fewer values than the segment has documents (the rest take the default)."""
+    from whoosh.columns import NumericColumn, VarBytesColumn
+    from whoosh.filedb.filestore import RamStorage
+
+    storage = RamStorage()
+    for column, value in [
+        (VarBytesColumn(), lambda i: b"" if i % 7 == 0 else f"doc{i}-é".encode()),
+        (NumericColumn("q", default=-1), lambda i: i * 1_000_003),
+    ]:
+        f = storage.create_file("c")
+        writer = column.writer(f)
+        for i in range(0, docs - 3, 2):  # every other document, the last three none
+            writer.add(i, value(i))
+        writer.finish(docs)
+        length = f.tell()
+        f.close()
+        reader = column.reader(storage.open_file("c"), 0, length, docs)
+        found = _whoosh._whole_column(reader, docs)
+        assert found is not None and found == list(reader)
 
 
 def test_date_filters_over_the_date_column_match_what_whoosh_matches(tmp_path: Path) -> None:
