@@ -148,7 +148,10 @@ def column_values(reader: Any, field: str, translate: bool = True) -> list[Any]:
     at once where the column is a numeric or variable-bytes one: iterating reads the file
     once a document (about 5 us each: 0.5 s for all of Reuters-21578's dates)."""
     column = reader.column_reader(field, translate=False)
-    values = _whole_column(column, reader.doc_count_all())
+    try:
+        values = _whole_column(column, reader.doc_count_all())
+    except AttributeError:  # not shaped as this Whoosh's readers are: read it as it reads
+        values = None
     if values is None:
         values = list(column)
     if translate:
