@@ -700,7 +700,7 @@ def test_whole_columns_of_either_size_are_read_as_whoosh_reads_them(docs: int) -
         length = f.tell()
         f.close()
         reader = column.reader(storage.open_file("c"), 0, length, docs)
-        found = _whoosh._whole_column(reader, docs)
+        found = _whoosh._whole_column(reader, docs, None)
         assert found is not None and found == list(reader)
 
 
