@@ -117,17 +117,41 @@ def _expand(q: wq.FuzzyTerm, searcher: Searcher) -> wq.Query:
         return q  # matches nothing, as Whoosh's would
     exact = q.text if words.get(q.text) == 0 else None
     variants = sorted((w for w in words if w != exact), key=lambda w: (words[w], w))
-    share = 1.0
+    boosts = _variant_boosts(searcher, q, variants, words)
     if exact is not None and variants:
         name = q.fieldname
         try:
             exact_scores = match_scores(searcher, wq.Term(name, exact))
-            variant_scores = match_scores(searcher, wq.Or([wq.Term(name, w) for w in variants]))
+            variant_scores = match_scores(
+                searcher, wq.Or([wq.Term(name, w, boost=boosts[w]) for w in variants])
+            )
         except ValueError:  # a field or weighting scored only by Whoosh's collector
             exact_scores = variant_scores = []
         if exact_scores and variant_scores:
             share = min(1.0, _VARIANT_SHARE * min(exact_scores) / max(variant_scores))
-    terms = [wq.Term(q.fieldname, w, boost=q.boost * share) for w in variants]
+            boosts = {w: b * share for w, b in boosts.items()}
+    terms = [wq.Term(q.fieldname, w, boost=q.boost * boosts[w]) for w in variants]
     if exact is not None:
         terms.insert(0, wq.Term(q.fieldname, exact, boost=q.boost))
     return terms[0] if len(terms) == 1 else wq.Or(terms)
+
+
+def _variant_boosts(
+    searcher: Searcher, q: wq.FuzzyTerm, variants: list[str], edits: dict[str, int]
+) -> dict[str, float]:
+    """Each variant's weight, as Lucene's fuzzy query weighs its words: scored with the
+    idf of the most common word the term stands for (so a rare misspelling in the text,
+    whose own idf is high, does not outrank the common word the query meant), and by its
+    likeness, ``1 - edits / the shorter word's length``.  Without searchkit's BM25 (no
+    idf to take), each variant weighs 1."""
+    idf = getattr(searcher.weighting, "idf", None)
+    if idf is None or not variants:
+        return dict.fromkeys(variants, 1.0)
+    field = searcher.schema[q.fieldname]
+    own = {w: idf(searcher, q.fieldname, field.to_bytes(w)) for w in [*edits]}
+    blended = min(own.values())  # the idf of the most common word
+    out: dict[str, float] = {}
+    for w in variants:
+        likeness = max(0.0, 1.0 - edits[w] / max(1, min(len(w), len(q.text))))
+        out[w] = likeness * blended / own[w] if own[w] > 0 else 0.0
+    return out

@@ -184,6 +184,26 @@ def test_fuzzy_variants_still_add_to_other_words(ix: searchkit.Index) -> None:
     assert paragraphs(found)[0] == ("Working with a Kubernetes cluster", 1)
 
 
+def test_a_rare_misspelling_does_not_outrank_the_common_word_a_fuzzy_term_meant(
+    tmp_path: Path,
+) -> None:
+    """``pythno~`` is one edit from ``python`` (in 30 paragraphs) and from ``pythn`` (a
+    misspelling in one): scored each with its own idf, the misspelling came first; the
+    variants share the idf of the most common one, as Lucene's fuzzy query scores them."""
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    for i in range(30):
+        (folder / f"{i:02d}.md").write_text(f"# Note {i}\n\nNotes on python packaging.\n")
+    (folder / "typo.md").write_text("# Note 99\n\nNotes on pythn packaging.\n")
+    with searchkit.Index.create(tmp_path / "ix") as index:
+        index.add(folder)
+        found = index.search("pythno~", limit=31)
+        assert found.total == 31
+        assert found[0].highlights == ("python",)
+        assert found[30].highlights == ("pythn",)
+        assert index.search("pythn")[0].score > index.search("python")[0].score
+
+
 # -- did you mean --------------------------------------------------------------------------
 
 
