@@ -64,6 +64,7 @@ def two(tmp_path: Path) -> tuple[Path, Path, Path]:
 
 
 QUERIES = ["river bank", "flood OR snow", "budget AND vote", '"bank money"', "riv*", "v1 -loan"]
+QUERIES += ["rivre~ flod~", "bnak~2 money", '"river money"~3']  # fuzzy terms, a slop
 
 
 def _ranked(results: searchkit.Results) -> list[tuple[str, float, int]]:
