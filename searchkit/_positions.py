@@ -192,6 +192,10 @@ def shared(np: Any, ids: list[Any]) -> tuple[Any, list[Any]]:
     return docs, rows
 
 
+# A key ``document * _SHIFT + position``: positions stay under 2**34.
+_SHIFT = 1 << 34
+
+
 def consecutive(words: list[tuple[list[Any], bytes, Any]], size: int) -> Any:
     """The indexes of the ``size`` documents where the phrase's words sit at consecutive
     positions (``_topk._consecutive``, over arrays: how ``_columns`` scores a phrase): per
@@ -204,24 +208,14 @@ def consecutive(words: list[tuple[list[Any], bytes, Any]], size: int) -> Any:
     """
     import numpy as np
 
-    shift = np.int64(1 << 34)
     starts: Any = None
     for j, (parts, text, rows) in enumerate(words):
-        held = [c.term_positions(text) for c, *_ in parts]
-        every = joined(np, [n for n, _p in held]), joined(np, [p for _n, p in held])
-        counts, where = gather(*every, rows)
-        keys = np.repeat(np.arange(size, dtype=np.int64), counts)
-        keys *= shift
-        keys += where.astype(np.int64) + (len(words) - j)
+        keys, _where = _keys(np, parts, text, rows, size)
+        keys += len(words) - j
         starts = keys if starts is None else common(np, starts, keys)[0]
         if not starts.size:
             break
-    # The keys ascend (documents, then positions, ascend), so a row's keys sit together:
-    # its first is where it differs from the one before (np.unique would hash or sort).
-    rows_kept = starts // shift
-    if not rows_kept.size:
-        return rows_kept
-    return rows_kept[np.concatenate(([True], rows_kept[1:] != rows_kept[:-1]))]
+    return _documents_of(np, starts)
 
 
 def within(words: list[tuple[list[Any], bytes, Any]], size: int, slop: int) -> Any:
@@ -235,16 +229,9 @@ def within(words: list[tuple[list[Any], bytes, Any]], size: int, slop: int) -> A
     keys)."""
     import numpy as np
 
-    shift = np.int64(1 << 34)
     ends: Any = None
     for parts, text, rows in words:
-        held = [c.term_positions(text) for c, *_ in parts]
-        every = joined(np, [n for n, _p in held]), joined(np, [p for _n, p in held])
-        counts, where = gather(*every, rows)
-        where = where.astype(np.int64)
-        keys = np.repeat(np.arange(size, dtype=np.int64), counts)
-        keys *= shift
-        keys += where
+        keys, where = _keys(np, parts, text, rows, size)
         if ends is not None:
             # The window [p - slop, p - 1], cut at the document's first position.
             first = np.searchsorted(ends, keys - np.minimum(where, slop))
@@ -252,7 +239,27 @@ def within(words: list[tuple[list[Any], bytes, Any]], size: int, slop: int) -> A
         ends = keys
         if not ends.size:
             break
-    rows_kept = ends // shift
+    return _documents_of(np, ends)
+
+
+def _keys(np: Any, parts: list[Any], text: bytes, rows: Any, size: int) -> tuple[Any, Any]:
+    """A word's positions in the ``size`` documents (its postings' ``rows``) as ascending
+    keys ``(document, position)``, and the positions themselves."""
+    held = [c.term_positions(text) for c, *_ in parts]
+    every = joined(np, [n for n, _p in held]), joined(np, [p for _n, p in held])
+    counts, where = gather(*every, rows)
+    where = where.astype(np.int64)
+    keys = np.repeat(np.arange(size, dtype=np.int64), counts)
+    keys *= _SHIFT
+    keys += where
+    return keys, where
+
+
+def _documents_of(np: Any, keys: Any) -> Any:
+    """The documents of ascending ``keys``, each once."""
+    # The keys ascend (documents, then positions, ascend), so a row's keys sit together:
+    # its first is where it differs from the one before (np.unique would hash or sort).
+    rows_kept = keys // _SHIFT
     if not rows_kept.size:
         return rows_kept
     return rows_kept[np.concatenate(([True], rows_kept[1:] != rows_kept[:-1]))]
