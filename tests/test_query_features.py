@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 import searchkit
+from searchkit import Document, Paragraph
 from searchkit._dates import filter_bounds
 from searchkit._types import SearchRequest
 from searchkit.query import build_filter
@@ -185,23 +186,23 @@ def test_fuzzy_variants_still_add_to_other_words(ix: searchkit.Index) -> None:
 
 
 def test_a_rare_misspelling_does_not_outrank_the_common_word_a_fuzzy_term_meant(
-    tmp_path: Path,
+    index: searchkit.Index,
 ) -> None:
     """``pythno~`` is one edit from ``python`` (in 30 paragraphs) and from ``pythn`` (a
     misspelling in one): scored each with its own idf, the misspelling came first; the
     variants share the idf of the most common one, as Lucene's fuzzy query scores them."""
-    folder = tmp_path / "docs"
-    folder.mkdir()
-    for i in range(30):
-        (folder / f"{i:02d}.md").write_text(f"# Note {i}\n\nNotes on python packaging.\n")
-    (folder / "typo.md").write_text("# Note 99\n\nNotes on pythn packaging.\n")
-    with searchkit.Index.create(tmp_path / "ix") as index:
-        index.add(folder)
-        found = index.search("pythno~", limit=31)
-        assert found.total == 31
-        assert found[0].highlights == ("python",)
-        assert found[30].highlights == ("pythn",)
-        assert index.search("pythn")[0].score > index.search("python")[0].score
+    texts = ["Notes on python packaging."] * 30 + ["Notes on pythn packaging."]
+    index.add_documents(
+        Document(
+            id=f"d{i}", path=f"{i}.md", title=f"Note {i}", paragraphs=(Paragraph(1, t, 0, len(t)),)
+        )
+        for i, t in enumerate(texts)
+    )
+    found = index.search("pythno~", limit=31)
+    assert found.total == 31
+    assert found[0].highlights == ("python",)
+    assert found[30].highlights == ("pythn",)
+    assert index.search("pythn")[0].score > index.search("python")[0].score
 
 
 # -- did you mean --------------------------------------------------------------------------
