@@ -148,7 +148,7 @@ def _variant_boosts(
     if idf is None or not variants:
         return dict.fromkeys(variants, 1.0)
     field = searcher.schema[q.fieldname]
-    own = {w: idf(searcher, q.fieldname, field.to_bytes(w)) for w in [*edits]}
+    own = {w: idf(searcher, q.fieldname, field.to_bytes(w)) for w in edits}
     blended = min(own.values())  # the idf of the most common word
     out: dict[str, float] = {}
     for w in variants:
