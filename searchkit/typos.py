@@ -142,8 +142,9 @@ def _variant_boosts(
     """Each variant's weight, as Lucene's fuzzy query weighs its words: scored with the
     idf of the most common word the term stands for (so a rare misspelling in the text,
     whose own idf is high, does not outrank the common word the query meant), and by its
-    likeness, ``1 - edits / the shorter word's length``.  Without searchkit's BM25 (no
-    idf to take), each variant weighs 1."""
+    likeness, ``1 - edits / the shorter word's length``.  The idf is the searcher's
+    weighting's own (every Whoosh weighting has one); a weighting without one leaves each
+    variant's weight at 1."""
     idf = getattr(searcher.weighting, "idf", None)
     if idf is None or not variants:
         return dict.fromkeys(variants, 1.0)
